@@ -1,0 +1,48 @@
+/**
+ * The business failures that Durable Objects and services return as plain values (error
+ * classes do not survive RPC), and the HTTP status each maps to. Pure.
+ */
+
+export const FAILURE_STATUS = {
+  insufficient_stock: 409,
+  reservation_not_found: 404,
+  sku_not_found: 404,
+  invalid_state: 409,
+  reservation_expired: 409,
+  reservation_released: 409,
+  idempotency_conflict: 422,
+  stale_expected_on_hand: 409,
+  would_go_negative: 409,
+  retry_later: 503,
+  invariant_violation: 500,
+} as const;
+
+export type FailureCode = keyof typeof FAILURE_STATUS;
+
+/** A failed operation, as returned over RPC. `details` is JSON-safe. */
+export interface Failure {
+  ok: false;
+  code: FailureCode;
+  message: string;
+  details?: unknown;
+}
+
+export type Result<T> = ({ ok: true } & T) | Failure;
+
+/** Whether an RPC answer is a failure (narrows the union). */
+export function isFailure(value: { ok: boolean }): value is Failure {
+  return value.ok === false;
+}
+
+/** Builds a failure value. */
+export function fail(code: FailureCode, message: string, details?: unknown): Failure {
+  return details === undefined ? { ok: false, code, message } : { ok: false, code, message, details };
+}
+
+/** One SKU line that could not be served, as reported in a 409 `insufficient_stock`. */
+export interface ShortLine {
+  sku: string;
+  locationId: string | null;
+  requested: number;
+  available: number;
+}

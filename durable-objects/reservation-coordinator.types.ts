@@ -1,0 +1,67 @@
+/**
+ * Values crossing the ReservationCoordinator RPC boundary. Validated by the Worker first.
+ */
+import type { Failure } from "../domain/failures";
+import type { ReservationType } from "../domain/reservation-rules";
+import type { LineRequest, SkuPolicy } from "./sku-inventory.types";
+
+/** The lines of one SKU within a reservation request. */
+export interface SkuPart {
+  sku: string;
+  policy: SkuPolicy;
+  lines: LineRequest[];
+}
+
+export interface CoordinatorReserveInput {
+  /** Derived from the caller's principal and Idempotency-Key (see `workers/reservation-ids.ts`). */
+  id: string;
+  requestHash: string;
+  /** Who owns the reservation: only they (or an operator) may act on it. */
+  principal: string;
+  actor: string;
+  type: ReservationType;
+  reference: string;
+  ttlSeconds: number;
+  parts: SkuPart[];
+}
+
+export type TransitionOp = "promote" | "commit" | "fulfil" | "release";
+
+export interface TransitionInput {
+  id: string;
+  principal: string;
+  /** Operators may act on any principal's reservation. */
+  anyPrincipal: boolean;
+  actor: string;
+  /** `promote` only: TTL of the hard reservation. */
+  ttlSeconds?: number;
+}
+
+export interface LookupInput {
+  id: string;
+  principal: string;
+  anyPrincipal: boolean;
+}
+
+/** Public lifecycle status; `pending` shows only while a fan-out is under way. */
+export type PublicStatus = "pending" | "active" | "committed" | "fulfilled" | "released" | "expired";
+
+export interface ReservationLineView {
+  sku: string;
+  locationId: string;
+  quantity: number;
+  backordered: number;
+}
+
+export interface ReservationView {
+  id: string;
+  type: ReservationType;
+  status: PublicStatus;
+  reference: string;
+  expiresAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  lines: ReservationLineView[];
+}
+
+export type ReservationOutcome = { ok: true; reservation: ReservationView; replayed: boolean } | Failure;

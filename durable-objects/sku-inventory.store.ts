@@ -1,0 +1,848 @@
+/**
+ * The logic and storage of one SKU's inventory, kept apart from the Durable Object class so
+ * none of it is callable over RPC. Every mutation is one `transactionSync`: counts,
+ * reservation rows and ledger rows commit together, and the invariants are checked before
+ * the transaction ends (a breach rolls everything back).
+ */
+import { pickMostAvailable } from "../domain/allocation";
+import { fail, type Failure, type ShortLine } from "../domain/failures";
+import {
+  applyDelta,
+  availableOf,
+  checkInvariants,
+  negativeFields,
+  QUANTITY_FIELDS,
+  sameQuantities,
+  softHoldLimit,
+  ZERO_QUANTITIES,
+  type LineSums,
+  type Quantities,
+  type QuantityDelta,
+} from "../domain/quantities";
+import { TERMINAL_STATUSES, type ReservationStatus, type ReservationType } from "../domain/reservation-rules";
+import { migrateSchema } from "./sql-migrations";
+import { SKU_INVENTORY_MIGRATIONS } from "./sku-inventory.schema";
+import type {
+  AdjustStockInput,
+  AdjustStockResult,
+  ApplyReservationInput,
+  DemoteInput,
+  HeldLine,
+  LedgerEntry,
+  LocationLevel,
+  PromoteInput,
+  ReleaseInput,
+  ReservationCounts,
+  ReservationRefInput,
+  ReservationResult,
+  SkuPolicy,
+  SkuReservation,
+  SkuSnapshot,
+  VerifyReport,
+} from "./sku-inventory.types";
+
+/** Idempotency records are kept this long (ms); a retry later than this is a new request. */
+export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
+/** Finished reservations (and release tombstones) are kept this long (ms). */
+export const TERMINAL_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/** Most reservations one alarm run expires before it re-arms (keeps each run short). */
+const EXPIRY_BATCH = 500;
+
+type StockRow = {
+  location_id: string;
+  on_hand: number;
+  reserved: number;
+  soft_held: number;
+  committed: number;
+  in_transit: number;
+  damaged: number;
+  on_hold: number;
+  updated_at: number;
+};
+
+type ReservationRow = {
+  id: string;
+  attempt: number;
+  type: ReservationType;
+  status: ReservationStatus;
+  reference: string | null;
+  expires_at: number;
+  created_at: number;
+  updated_at: number;
+};
+
+type LineRow = { location_id: string; quantity: number; backordered: number };
+
+/** Column names of the quantity buckets, in `QUANTITY_FIELDS` order. */
+const COLUMNS = {
+  onHand: "on_hand",
+  reserved: "reserved",
+  softHeld: "soft_held",
+  committed: "committed",
+  inTransit: "in_transit",
+  damaged: "damaged",
+  onHold: "on_hold",
+} as const satisfies Record<keyof Quantities, string>;
+
+function expiredFailure(row: ReservationRow): Failure {
+  return fail("reservation_expired", `reservation ${row.id} expired at ${new Date(row.expires_at).toISOString()}`);
+}
+
+/** Thrown inside a transaction to roll it back and answer with a failure value. */
+class Rollback extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.message);
+  }
+}
+
+/** What a ledger row records besides the quantities. */
+interface LedgerNote {
+  op: string;
+  reason?: string | null;
+  actor: string;
+  reference?: string | null;
+  reservationId?: string | null;
+  idempotencyKey?: string | null;
+}
+
+function quantitiesOf(row: StockRow | undefined): Quantities {
+  if (row === undefined) return { ...ZERO_QUANTITIES };
+  return {
+    onHand: row.on_hand,
+    reserved: row.reserved,
+    softHeld: row.soft_held,
+    committed: row.committed,
+    inTransit: row.in_transit,
+    damaged: row.damaged,
+    onHold: row.on_hold,
+  };
+}
+
+function levelOf(locationId: string, q: Quantities, updatedAt: number): LocationLevel {
+  return { locationId, ...q, available: availableOf(q), updatedAt };
+}
+
+/** The quantity bucket a live line of this kind is counted in. */
+function bucketOf(type: ReservationType, status: ReservationStatus): keyof Quantities | null {
+  if (status === "committed") return "committed";
+  if (status !== "active") return null;
+  return type === "hard" ? "reserved" : "softHeld";
+}
+
+export class SkuInventoryStore {
+  readonly #storage: DurableObjectStorage;
+  readonly #sql: SqlStorage;
+  /** Locations changed by the running transaction; their invariants are checked at its end. */
+  #touched = new Set<string>();
+
+  constructor(storage: DurableObjectStorage) {
+    this.#storage = storage;
+    this.#sql = storage.sql;
+    migrateSchema(storage, SKU_INVENTORY_MIGRATIONS);
+  }
+
+  // ---------------------------------------------------------------- stock
+
+  /** Adjusts on-hand by a delta or sets it, with compare-and-set and idempotency. */
+  adjustStock(input: AdjustStockInput, now: number): AdjustStockResult | Failure {
+    const stored = this.#idempotentReplay(input.idempotencyKey, input.requestHash);
+    if (stored !== null) return stored as AdjustStockResult | Failure;
+
+    const outcome = this.#transaction(() => {
+      this.#rememberSku(input.sku);
+      const before = this.#quantities(input.locationId);
+      if (input.expectedOnHand !== undefined && before.onHand !== input.expectedOnHand) {
+        throw new Rollback(
+          fail("stale_expected_on_hand", `on-hand at ${input.locationId} is ${before.onHand}, not the expected ${input.expectedOnHand}`, {
+            locationId: input.locationId,
+            expectedOnHand: input.expectedOnHand,
+            onHand: before.onHand,
+          }),
+        );
+      }
+      const delta = input.onHand !== undefined ? input.onHand - before.onHand : (input.delta ?? 0);
+      const after = applyDelta(before, { onHand: delta });
+      if (after.onHand < 0) {
+        throw new Rollback(
+          fail("would_go_negative", `on-hand at ${input.locationId} is ${before.onHand}; removing ${-delta} would make it negative`, {
+            locationId: input.locationId,
+            onHand: before.onHand,
+            delta,
+          }),
+        );
+      }
+      const allowance = input.policy.allowBackorder ? this.#lineSums(input.locationId).backordered : 0;
+      if (delta < 0 && availableOf(after) + allowance < 0) {
+        throw new Rollback(
+          fail(
+            "would_go_negative",
+            `${before.onHand - availableOf(before)} units at ${input.locationId} are reserved, committed or unsellable; on-hand cannot drop to ${after.onHand}`,
+            { locationId: input.locationId, onHand: before.onHand, available: availableOf(before), delta },
+          ),
+        );
+      }
+      const seq = this.#change(input.locationId, { onHand: delta }, now, {
+        op: input.onHand !== undefined ? "set" : "adjust",
+        reason: input.reason,
+        actor: input.actor,
+        reference: input.reference ?? null,
+        idempotencyKey: input.idempotencyKey,
+      });
+      const result: AdjustStockResult = {
+        ok: true,
+        sku: input.sku,
+        level: levelOf(input.locationId, after, now),
+        ledgerSeq: seq,
+        replayed: false,
+      };
+      this.#recordIdempotency(input.idempotencyKey, input.requestHash, result, now);
+      return result;
+    });
+    return outcome;
+  }
+
+  // ---------------------------------------------------------- reservations
+
+  /**
+   * Holds (soft) or reserves (hard) every line, or nothing. Idempotent by reservation id
+   * and attempt: a repeat returns the reservation as it stands.
+   */
+  applyReservation(input: ApplyReservationInput, now: number): ReservationResult | Failure {
+    return this.#transaction(() => {
+      this.#rememberSku(input.sku);
+      const existing = this.#reservationRow(input.reservationId);
+      if (existing !== undefined) {
+        if (existing.attempt > input.attempt) {
+          return fail("reservation_released", `reservation ${input.reservationId} was superseded by a later attempt`);
+        }
+        if (existing.attempt === input.attempt) {
+          const current = this.#expireIfDue(existing, now, input.actor);
+          if (current.status === "released") return fail("reservation_released", `reservation ${input.reservationId} was released`);
+          if (current.status === "expired") return fail("reservation_expired", `reservation ${input.reservationId} has expired`);
+          return { ok: true, reservation: this.#view(current) };
+        }
+        if (!TERMINAL_STATUSES.has(existing.status)) {
+          return fail("invalid_state", `reservation ${input.reservationId} from attempt ${existing.attempt} still holds stock`);
+        }
+        this.#sql.exec("DELETE FROM reservation_lines WHERE reservation_id = ?", input.reservationId);
+        this.#sql.exec("DELETE FROM reservations WHERE id = ?", input.reservationId);
+      }
+
+      const bucket = input.type === "hard" ? "reserved" : "softHeld";
+      const held = new Map<string, HeldLine>();
+      const short: ShortLine[] = [];
+      for (const line of input.lines) {
+        const locationId = line.locationId ?? this.#chooseLocation(line.candidates ?? [], input.type, input.policy);
+        if (locationId === undefined) {
+          short.push({ sku: input.sku, locationId: null, requested: line.quantity, available: 0 });
+          continue;
+        }
+        const q = this.#quantities(locationId);
+        const room = this.#room(q, input.type, input.policy);
+        let backordered = 0;
+        if (room < line.quantity) {
+          if (input.type === "hard" && input.policy.allowBackorder) {
+            backordered = line.quantity - Math.max(room, 0);
+          } else {
+            short.push({ sku: input.sku, locationId, requested: line.quantity, available: Math.max(room, 0) });
+            continue;
+          }
+        }
+        this.#change(locationId, { [bucket]: line.quantity }, now, {
+          op: input.type === "hard" ? "reserve" : "hold",
+          actor: input.actor,
+          reference: input.reference,
+          reservationId: input.reservationId,
+        });
+        const previous = held.get(locationId);
+        held.set(locationId, {
+          locationId,
+          quantity: (previous?.quantity ?? 0) + line.quantity,
+          backordered: (previous?.backordered ?? 0) + backordered,
+        });
+      }
+      if (short.length > 0) {
+        throw new Rollback(fail("insufficient_stock", `not enough stock for ${input.sku}`, short));
+      }
+      this.#sql.exec(
+        `INSERT INTO reservations (id, attempt, type, status, reference, expires_at, created_at, updated_at)
+         VALUES (?, ?, ?, 'active', ?, ?, ?, ?)`,
+        input.reservationId,
+        input.attempt,
+        input.type,
+        input.reference,
+        input.expiresAt,
+        now,
+        now,
+      );
+      for (const line of held.values()) {
+        this.#sql.exec(
+          "INSERT INTO reservation_lines (reservation_id, location_id, quantity, backordered) VALUES (?, ?, ?, ?)",
+          input.reservationId,
+          line.locationId,
+          line.quantity,
+          line.backordered,
+        );
+      }
+      return { ok: true, reservation: this.#view(this.#reservationRow(input.reservationId)!) };
+    });
+  }
+
+  /**
+   * Releases a live reservation (or marks it expired). Releasing one this SKU never saw
+   * leaves a tombstone, so a late-arriving apply of the same attempt cannot hold stock.
+   */
+  release(input: ReleaseInput, now: number): ReservationResult | Failure {
+    return this.#transaction(() => {
+      this.#rememberSku(input.sku);
+      const existing = this.#reservationRow(input.reservationId);
+      if (existing === undefined) {
+        this.#sql.exec(
+          `INSERT INTO reservations (id, attempt, type, status, reference, expires_at, created_at, updated_at)
+           VALUES (?, ?, ?, 'released', NULL, ?, ?, ?)`,
+          input.reservationId,
+          input.attempt,
+          input.type,
+          now,
+          now,
+          now,
+        );
+        return { ok: true, reservation: this.#view(this.#reservationRow(input.reservationId)!) };
+      }
+      if (existing.attempt > input.attempt) return { ok: true, reservation: this.#view(existing) };
+      const current = this.#expireIfDue(existing, now, input.actor);
+      if (TERMINAL_STATUSES.has(current.status)) {
+        if (current.attempt < input.attempt) {
+          this.#sql.exec("UPDATE reservations SET attempt = ?, updated_at = ? WHERE id = ?", input.attempt, now, input.reservationId);
+        }
+        return { ok: true, reservation: this.#view(this.#reservationRow(input.reservationId)!) };
+      }
+      const status = input.reason === "expire" ? "expired" : "released";
+      this.#endReservation(current, status, now, input.actor, input.reason);
+      this.#sql.exec("UPDATE reservations SET attempt = MAX(attempt, ?) WHERE id = ?", input.attempt, input.reservationId);
+      return { ok: true, reservation: this.#view(this.#reservationRow(input.reservationId)!) };
+    });
+  }
+
+  /** Turns an active soft hold into a hard reservation, all lines or none. */
+  promote(input: PromoteInput, now: number): ReservationResult | Failure {
+    return this.#transaction(() => {
+      const current = this.#liveReservation(input, now);
+      if (current.status === "expired") return expiredFailure(current);
+      if (current.type === "hard") return { ok: true, reservation: this.#view(current) };
+      if (current.status !== "active") {
+        return fail("invalid_state", `reservation ${current.id} is ${current.status}`);
+      }
+      const lines = this.#lines(current.id);
+      const short: ShortLine[] = [];
+      for (const line of lines) {
+        const q = this.#quantities(line.location_id);
+        const room = availableOf(q);
+        let backordered = 0;
+        if (room < line.quantity) {
+          if (!input.policy.allowBackorder) {
+            short.push({ sku: input.sku, locationId: line.location_id, requested: line.quantity, available: Math.max(room, 0) });
+            continue;
+          }
+          backordered = line.quantity - Math.max(room, 0);
+        }
+        this.#change(line.location_id, { softHeld: -line.quantity, reserved: line.quantity }, now, {
+          op: "promote",
+          actor: input.actor,
+          reference: current.reference,
+          reservationId: current.id,
+        });
+        this.#sql.exec(
+          "UPDATE reservation_lines SET backordered = ? WHERE reservation_id = ? AND location_id = ?",
+          backordered,
+          current.id,
+          line.location_id,
+        );
+      }
+      if (short.length > 0) throw new Rollback(fail("insufficient_stock", `not enough stock for ${input.sku}`, short));
+      this.#sql.exec(
+        "UPDATE reservations SET type = 'hard', expires_at = ?, updated_at = ? WHERE id = ?",
+        input.expiresAt,
+        now,
+        current.id,
+      );
+      return { ok: true, reservation: this.#view(this.#reservationRow(current.id)!) };
+    });
+  }
+
+  /** Undoes a promotion (compensation when another SKU of the order could not promote). */
+  demote(input: DemoteInput, now: number): ReservationResult | Failure {
+    return this.#transaction(() => {
+      const current = this.#liveReservation(input, now);
+      if (current.status === "expired") return expiredFailure(current);
+      if (current.type === "soft") return { ok: true, reservation: this.#view(current) };
+      if (current.status !== "active") return fail("invalid_state", `reservation ${current.id} is ${current.status}`);
+      for (const line of this.#lines(current.id)) {
+        this.#change(line.location_id, { reserved: -line.quantity, softHeld: line.quantity }, now, {
+          op: "demote",
+          reason: "compensation",
+          actor: input.actor,
+          reference: current.reference,
+          reservationId: current.id,
+        });
+      }
+      this.#sql.exec("UPDATE reservation_lines SET backordered = 0 WHERE reservation_id = ?", current.id);
+      this.#sql.exec(
+        "UPDATE reservations SET type = 'soft', expires_at = ?, updated_at = ? WHERE id = ?",
+        input.expiresAt,
+        now,
+        current.id,
+      );
+      return { ok: true, reservation: this.#view(this.#reservationRow(current.id)!) };
+    });
+  }
+
+  /** Moves a hard reservation's units to `committed` (picked). Needs the units on hand. */
+  commit(input: ReservationRefInput, now: number): ReservationResult | Failure {
+    return this.#transaction(() => {
+      const current = this.#liveReservation(input, now);
+      if (current.status === "expired") return expiredFailure(current);
+      if (current.status === "committed" || current.status === "fulfilled") {
+        return { ok: true, reservation: this.#view(current) };
+      }
+      if (current.type !== "hard") {
+        return fail("invalid_state", `reservation ${current.id} is a soft hold; promote it to hard before committing`);
+      }
+      const short: ShortLine[] = [];
+      for (const line of this.#lines(current.id)) {
+        const q = this.#quantities(line.location_id);
+        const pickable = q.onHand - q.committed - q.damaged - q.onHold;
+        if (pickable < line.quantity) {
+          short.push({ sku: input.sku, locationId: line.location_id, requested: line.quantity, available: Math.max(pickable, 0) });
+          continue;
+        }
+        this.#change(line.location_id, { reserved: -line.quantity, committed: line.quantity }, now, {
+          op: "commit",
+          actor: input.actor,
+          reference: current.reference,
+          reservationId: current.id,
+        });
+      }
+      if (short.length > 0) {
+        throw new Rollback(fail("insufficient_stock", `backordered units of ${input.sku} are not on hand yet`, short));
+      }
+      this.#sql.exec("UPDATE reservation_lines SET backordered = 0 WHERE reservation_id = ?", current.id);
+      this.#setStatus(current.id, "committed", now);
+      return { ok: true, reservation: this.#view(this.#reservationRow(current.id)!) };
+    });
+  }
+
+  /** Undoes a commit (compensation when another SKU of the order could not commit). */
+  uncommit(input: ReservationRefInput, now: number): ReservationResult | Failure {
+    return this.#transaction(() => {
+      const current = this.#liveReservation(input, now);
+      if (current.status === "active") return { ok: true, reservation: this.#view(current) };
+      if (current.status !== "committed") return fail("invalid_state", `reservation ${current.id} is ${current.status}`);
+      for (const line of this.#lines(current.id)) {
+        this.#change(line.location_id, { committed: -line.quantity, reserved: line.quantity }, now, {
+          op: "uncommit",
+          reason: "compensation",
+          actor: input.actor,
+          reference: current.reference,
+          reservationId: current.id,
+        });
+      }
+      this.#setStatus(current.id, "active", now);
+      return { ok: true, reservation: this.#view(this.#reservationRow(current.id)!) };
+    });
+  }
+
+  /** Ships a committed reservation: `committed −= q`, `onHand −= q`. */
+  fulfil(input: ReservationRefInput, now: number): ReservationResult | Failure {
+    return this.#transaction(() => {
+      const current = this.#liveReservation(input, now);
+      if (current.status === "expired") return expiredFailure(current);
+      if (current.status === "fulfilled") return { ok: true, reservation: this.#view(current) };
+      if (current.status !== "committed") {
+        return fail("invalid_state", `reservation ${current.id} is ${current.status}; commit it before fulfilling`);
+      }
+      for (const line of this.#lines(current.id)) {
+        this.#change(line.location_id, { committed: -line.quantity, onHand: -line.quantity }, now, {
+          op: "fulfil",
+          actor: input.actor,
+          reference: current.reference,
+          reservationId: current.id,
+        });
+      }
+      this.#setStatus(current.id, "fulfilled", now);
+      return { ok: true, reservation: this.#view(this.#reservationRow(current.id)!) };
+    });
+  }
+
+  /** The reservation as this SKU holds it, expiring it first if it is due. */
+  getReservation(reservationId: string, now: number): ReservationResult | Failure {
+    const row = this.#reservationRow(reservationId);
+    if (row === undefined) return fail("reservation_not_found", `no reservation ${reservationId} for this SKU`);
+    if (row.status !== "active" || row.expires_at > now) return { ok: true, reservation: this.#view(row) };
+    return this.#transaction(() => ({ ok: true as const, reservation: this.#view(this.#expireIfDue(row, now, "system:expiry")) }));
+  }
+
+  // ------------------------------------------------------------------ alarm
+
+  /**
+   * Expires due reservations and prunes old records. Safe to run twice: a second run finds
+   * nothing due. Returns when the alarm should next fire, or null for never.
+   */
+  runDueWork(now: number): number | null {
+    const due = this.#sql
+      .exec<ReservationRow>(
+        "SELECT * FROM reservations WHERE status = 'active' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+        now,
+        EXPIRY_BATCH,
+      )
+      .toArray();
+    for (const row of due) {
+      this.#transaction(() => this.#expireIfDue(row, now, "system:expiry"));
+    }
+    this.#storage.transactionSync(() => {
+      this.#sql.exec("DELETE FROM idempotency WHERE created_at <= ?", now - IDEMPOTENCY_RETENTION_MS);
+      this.#sql.exec(
+        "DELETE FROM reservations WHERE status IN ('fulfilled', 'released', 'expired') AND updated_at <= ?",
+        now - TERMINAL_RETENTION_MS,
+      );
+    });
+    return this.nextDueAt();
+  }
+
+  /** When the next piece of due work falls (expiry or pruning), or null if none. */
+  nextDueAt(): number | null {
+    const row = this.#sql
+      .exec<{ next: number | null }>(
+        `SELECT MIN(t) AS next FROM (
+           SELECT MIN(expires_at) AS t FROM reservations WHERE status = 'active'
+           UNION ALL SELECT MIN(created_at) + ? FROM idempotency
+           UNION ALL SELECT MIN(updated_at) + ? FROM reservations WHERE status IN ('fulfilled', 'released', 'expired')
+         )`,
+        IDEMPOTENCY_RETENTION_MS,
+        TERMINAL_RETENTION_MS,
+      )
+      .one();
+    return row.next;
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  /** Per-location quantities, totals and reservation counts. */
+  snapshot(): SkuSnapshot {
+    const rows = this.#sql.exec<StockRow>("SELECT * FROM stock ORDER BY location_id").toArray();
+    let totals: Quantities = { ...ZERO_QUANTITIES };
+    let updatedAt: number | null = null;
+    const locations = rows.map((row) => {
+      const q = quantitiesOf(row);
+      totals = applyDelta(totals, q);
+      updatedAt = Math.max(updatedAt ?? 0, row.updated_at);
+      return levelOf(row.location_id, q, row.updated_at);
+    });
+    const counts = (where: string): ReservationCounts => {
+      const c = this.#sql
+        .exec<{ count: number; units: number | null }>(
+          `SELECT COUNT(DISTINCT r.id) AS count, SUM(l.quantity) AS units
+           FROM reservations r JOIN reservation_lines l ON l.reservation_id = r.id WHERE ${where}`,
+        )
+        .one();
+      return { count: c.count, units: c.units ?? 0 };
+    };
+    return {
+      sku: this.#sku(),
+      version: this.#lastSeq(),
+      updatedAt,
+      totals: { ...totals, available: availableOf(totals) },
+      locations,
+      reservations: {
+        activeSoft: counts("r.status = 'active' AND r.type = 'soft'"),
+        activeHard: counts("r.status = 'active' AND r.type = 'hard'"),
+        committed: counts("r.status = 'committed'"),
+      },
+    };
+  }
+
+  /** Ledger rows after `afterSeq`, oldest first. */
+  ledger(afterSeq: number, limit: number): LedgerEntry[] {
+    type Row = {
+      seq: number;
+      at: number;
+      location_id: string;
+      op: string;
+      reason: string | null;
+      actor: string;
+      reference: string | null;
+      reservation_id: string | null;
+      before_json: string;
+      after_json: string;
+    } & Record<`d_${string}`, number>;
+    return this.#sql
+      .exec<Row>("SELECT * FROM ledger WHERE seq > ? ORDER BY seq LIMIT ?", afterSeq, limit)
+      .toArray()
+      .map((row) => {
+        const before = JSON.parse(row.before_json) as Quantities;
+        const after = JSON.parse(row.after_json) as Quantities;
+        const delta = { ...ZERO_QUANTITIES };
+        for (const f of QUANTITY_FIELDS) delta[f] = row[`d_${COLUMNS[f]}`] ?? 0;
+        return {
+          seq: row.seq,
+          at: row.at,
+          locationId: row.location_id,
+          op: row.op,
+          reason: row.reason,
+          actor: row.actor,
+          reference: row.reference,
+          reservationId: row.reservation_id,
+          delta,
+          before,
+          after,
+        };
+      });
+  }
+
+  /** Checks every location's invariants and that replaying the ledger from zero gives its counts. */
+  verify(): VerifyReport {
+    const breaches: VerifyReport["breaches"] = [];
+    const stock = new Map(
+      this.#sql.exec<StockRow>("SELECT * FROM stock").toArray().map((row) => [row.location_id, quantitiesOf(row)]),
+    );
+    const sums = QUANTITY_FIELDS.map((f) => `SUM(d_${COLUMNS[f]}) AS ${COLUMNS[f]}`).join(", ");
+    const replayed = this.#sql
+      .exec<StockRow>(`SELECT location_id, ${sums}, 0 AS updated_at FROM ledger GROUP BY location_id`)
+      .toArray();
+    for (const row of replayed) {
+      const fromLedger = quantitiesOf(row);
+      const actual = stock.get(row.location_id) ?? { ...ZERO_QUANTITIES };
+      if (!sameQuantities(fromLedger, actual)) {
+        breaches.push({
+          locationId: row.location_id,
+          invariant: "ledger_replay",
+          detail: `ledger gives ${JSON.stringify(fromLedger)}, counts are ${JSON.stringify(actual)}`,
+        });
+      }
+    }
+    const replayedIds = new Set(replayed.map((r) => r.location_id));
+    for (const [locationId, q] of stock) {
+      if (!replayedIds.has(locationId) && !sameQuantities(q, ZERO_QUANTITIES)) {
+        breaches.push({ locationId, invariant: "ledger_replay", detail: "counts without any ledger row" });
+      }
+      for (const b of checkInvariants(q, this.#lineSums(locationId))) breaches.push({ locationId, ...b });
+    }
+    const ledgerRows = this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM ledger").one().n;
+    return { ok: breaches.length === 0, locations: stock.size, ledgerRows, breaches };
+  }
+
+  // --------------------------------------------------------------- internals
+
+  /** Runs `fn` in one synchronous transaction; checks invariants of touched locations at the end. */
+  #transaction<T>(fn: () => T): T | Failure {
+    try {
+      return this.#storage.transactionSync(() => {
+        this.#touched = new Set();
+        const result = fn();
+        for (const locationId of this.#touched) {
+          const breaches = checkInvariants(this.#quantities(locationId), this.#lineSums(locationId));
+          if (breaches.length > 0) {
+            throw new Rollback(fail("invariant_violation", `invariant broken at ${locationId}; change rolled back`, breaches));
+          }
+        }
+        return result;
+      });
+    } catch (error) {
+      if (error instanceof Rollback) return error.failure;
+      throw error;
+    } finally {
+      this.#touched = new Set();
+    }
+  }
+
+  /** Applies a delta to one location's buckets and writes its ledger row. Returns the row's seq. */
+  #change(locationId: string, delta: QuantityDelta, now: number, note: LedgerNote): number {
+    const before = this.#quantities(locationId);
+    const after = applyDelta(before, delta);
+    const negative = negativeFields(after);
+    if (negative.length > 0) {
+      throw new Rollback(
+        fail("invariant_violation", `${negative.join(", ")} at ${locationId} would go negative; change rolled back`),
+      );
+    }
+    this.#sql.exec(
+      `INSERT INTO stock (location_id, on_hand, reserved, soft_held, committed, in_transit, damaged, on_hold, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (location_id) DO UPDATE SET
+         on_hand = excluded.on_hand, reserved = excluded.reserved, soft_held = excluded.soft_held,
+         committed = excluded.committed, in_transit = excluded.in_transit, damaged = excluded.damaged,
+         on_hold = excluded.on_hold, updated_at = excluded.updated_at`,
+      locationId,
+      after.onHand,
+      after.reserved,
+      after.softHeld,
+      after.committed,
+      after.inTransit,
+      after.damaged,
+      after.onHold,
+      now,
+    );
+    const full = applyDelta(ZERO_QUANTITIES, delta);
+    const row = this.#sql
+      .exec<{ seq: number }>(
+        `INSERT INTO ledger (at, location_id, op, reason, actor, reference, reservation_id, idempotency_key,
+           d_on_hand, d_reserved, d_soft_held, d_committed, d_in_transit, d_damaged, d_on_hold, before_json, after_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+        now,
+        locationId,
+        note.op,
+        note.reason ?? null,
+        note.actor,
+        note.reference ?? null,
+        note.reservationId ?? null,
+        note.idempotencyKey ?? null,
+        full.onHand,
+        full.reserved,
+        full.softHeld,
+        full.committed,
+        full.inTransit,
+        full.damaged,
+        full.onHold,
+        JSON.stringify(before),
+        JSON.stringify(after),
+      )
+      .one();
+    this.#touched.add(locationId);
+    return row.seq;
+  }
+
+  #quantities(locationId: string): Quantities {
+    return quantitiesOf(this.#sql.exec<StockRow>("SELECT * FROM stock WHERE location_id = ?", locationId).toArray()[0]);
+  }
+
+  /** Units a new line of this type may take at a location (negative when already over). */
+  #room(q: Quantities, type: ReservationType, policy: SkuPolicy): number {
+    const available = availableOf(q);
+    return type === "hard" ? available : softHoldLimit(available, policy.softBufferPct) - q.softHeld;
+  }
+
+  #chooseLocation(candidates: readonly string[], type: ReservationType, policy: SkuPolicy): string | undefined {
+    return pickMostAvailable(
+      candidates.map((locationId) => ({ locationId, available: this.#room(this.#quantities(locationId), type, policy) })),
+    )?.locationId;
+  }
+
+  #lineSums(locationId: string): LineSums {
+    const row = this.#sql
+      .exec<{ hard: number | null; soft: number | null; committed: number | null; backordered: number | null }>(
+        `SELECT
+           SUM(CASE WHEN r.status = 'active' AND r.type = 'hard' THEN l.quantity END) AS hard,
+           SUM(CASE WHEN r.status = 'active' AND r.type = 'soft' THEN l.quantity END) AS soft,
+           SUM(CASE WHEN r.status = 'committed' THEN l.quantity END) AS committed,
+           SUM(CASE WHEN r.status IN ('active', 'committed') THEN l.backordered END) AS backordered
+         FROM reservation_lines l JOIN reservations r ON r.id = l.reservation_id
+         WHERE l.location_id = ? AND r.status IN ('active', 'committed')`,
+        locationId,
+      )
+      .one();
+    return {
+      activeHard: row.hard ?? 0,
+      activeSoft: row.soft ?? 0,
+      committed: row.committed ?? 0,
+      backordered: row.backordered ?? 0,
+    };
+  }
+
+  #reservationRow(id: string): ReservationRow | undefined {
+    return this.#sql.exec<ReservationRow>("SELECT * FROM reservations WHERE id = ?", id).toArray()[0];
+  }
+
+  #lines(id: string): LineRow[] {
+    return this.#sql
+      .exec<LineRow>("SELECT location_id, quantity, backordered FROM reservation_lines WHERE reservation_id = ? ORDER BY location_id", id)
+      .toArray();
+  }
+
+  /** Loads a reservation for a state change, expiring it if due; rolls back with a failure if it is gone. */
+  #liveReservation(input: ReservationRefInput, now: number): ReservationRow {
+    const existing = this.#reservationRow(input.reservationId);
+    if (existing === undefined || existing.attempt !== input.attempt) {
+      throw new Rollback(fail("reservation_not_found", `no reservation ${input.reservationId} for ${input.sku}`));
+    }
+    // An expired reservation is returned, not thrown: the caller answers with a failure
+    // value so the expiry itself still commits (a Rollback would undo it).
+    const current = this.#expireIfDue(existing, now, input.actor);
+    if (current.status === "released") {
+      throw new Rollback(fail("reservation_released", `reservation ${current.id} was released`));
+    }
+    return current;
+  }
+
+  /** Expires an active reservation whose time has come (in the running transaction). */
+  #expireIfDue(row: ReservationRow, now: number, actor: string): ReservationRow {
+    if (row.status !== "active" || row.expires_at > now) return row;
+    this.#endReservation(row, "expired", now, actor.startsWith("system:") ? actor : "system:expiry", "expire");
+    return this.#reservationRow(row.id)!;
+  }
+
+  /** Gives back a live reservation's units and sets its final status. */
+  #endReservation(row: ReservationRow, status: "released" | "expired", now: number, actor: string, reason: string): void {
+    const bucket = bucketOf(row.type, row.status);
+    if (bucket !== null) {
+      for (const line of this.#lines(row.id)) {
+        this.#change(line.location_id, { [bucket]: -line.quantity }, now, {
+          op: status === "expired" ? "expire" : "release",
+          reason,
+          actor,
+          reference: row.reference,
+          reservationId: row.id,
+        });
+      }
+    }
+    this.#setStatus(row.id, status, now);
+  }
+
+  #setStatus(id: string, status: ReservationStatus, now: number): void {
+    this.#sql.exec("UPDATE reservations SET status = ?, updated_at = ? WHERE id = ?", status, now, id);
+  }
+
+  #view(row: ReservationRow): SkuReservation {
+    return {
+      id: row.id,
+      attempt: row.attempt,
+      type: row.type,
+      status: row.status,
+      expiresAt: row.expires_at,
+      lines: this.#lines(row.id).map((l) => ({ locationId: l.location_id, quantity: l.quantity, backordered: l.backordered })),
+    };
+  }
+
+  #idempotentReplay(key: string, requestHash: string): unknown | null {
+    const row = this.#sql
+      .exec<{ request_hash: string; response_json: string }>("SELECT request_hash, response_json FROM idempotency WHERE key = ?", key)
+      .toArray()[0];
+    if (row === undefined) return null;
+    if (row.request_hash !== requestHash) {
+      return fail("idempotency_conflict", "this Idempotency-Key was already used with a different request");
+    }
+    const stored = JSON.parse(row.response_json) as AdjustStockResult;
+    return { ...stored, replayed: true };
+  }
+
+  #recordIdempotency(key: string, requestHash: string, response: unknown, now: number): void {
+    this.#sql.exec(
+      "INSERT INTO idempotency (key, request_hash, response_json, created_at) VALUES (?, ?, ?, ?)",
+      key,
+      requestHash,
+      JSON.stringify(response),
+      now,
+    );
+  }
+
+  #rememberSku(sku: string): void {
+    this.#sql.exec("INSERT INTO meta (key, value) VALUES ('sku', ?) ON CONFLICT (key) DO NOTHING", sku);
+  }
+
+  #sku(): string | null {
+    return this.#sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'sku'").toArray()[0]?.value ?? null;
+  }
+
+  #lastSeq(): number {
+    return this.#sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM ledger").one().seq ?? 0;
+  }
+}

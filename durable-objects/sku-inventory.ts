@@ -1,0 +1,114 @@
+/**
+ * SkuInventory: one Durable Object per SKU (`env.SKU_INVENTORY.getByName(sku)`), the only
+ * writer of that SKU's counts. Its public methods are its RPC surface; all logic and SQL
+ * live in a private `#store` so nothing else is callable from outside.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { Failure } from "../domain/failures";
+import { SkuInventoryStore } from "./sku-inventory.store";
+import type {
+  AdjustStockInput,
+  AdjustStockResult,
+  ApplyReservationInput,
+  DemoteInput,
+  LedgerEntry,
+  PromoteInput,
+  ReleaseInput,
+  ReservationRefInput,
+  ReservationResult,
+  SkuSnapshot,
+  VerifyReport,
+} from "./sku-inventory.types";
+
+export class SkuInventory extends DurableObject<Env> {
+  #store!: SkuInventoryStore;
+  /** The alarm time last set, so a change sets the alarm only when it moves. */
+  #alarmAt: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => {
+      this.#store = new SkuInventoryStore(ctx.storage);
+      this.#alarmAt = await ctx.storage.getAlarm();
+    });
+  }
+
+  /** Adjusts on-hand at a location by a delta, or sets it (optionally compare-and-set). */
+  async adjustStock(input: AdjustStockInput): Promise<AdjustStockResult | Failure> {
+    return this.#mutate(() => this.#store.adjustStock(input, Date.now()));
+  }
+
+  /** Holds (soft) or reserves (hard) all lines of a reservation for this SKU, or none. */
+  async applyReservation(input: ApplyReservationInput): Promise<ReservationResult | Failure> {
+    return this.#mutate(() => this.#store.applyReservation(input, Date.now()));
+  }
+
+  /** Releases a reservation (idempotent; leaves a tombstone if this SKU never held it). */
+  async release(input: ReleaseInput): Promise<ReservationResult | Failure> {
+    return this.#mutate(() => this.#store.release(input, Date.now()));
+  }
+
+  /** Promotes a soft hold to a hard reservation. */
+  async promote(input: PromoteInput): Promise<ReservationResult | Failure> {
+    return this.#mutate(() => this.#store.promote(input, Date.now()));
+  }
+
+  /** Turns a hard reservation back into the soft hold it was (compensation only). */
+  async demote(input: DemoteInput): Promise<ReservationResult | Failure> {
+    return this.#mutate(() => this.#store.demote(input, Date.now()));
+  }
+
+  /** Commits (picks) a hard reservation. */
+  async commit(input: ReservationRefInput): Promise<ReservationResult | Failure> {
+    return this.#mutate(() => this.#store.commit(input, Date.now()));
+  }
+
+  /** Turns a committed reservation back into an active hard one (compensation only). */
+  async uncommit(input: ReservationRefInput): Promise<ReservationResult | Failure> {
+    return this.#mutate(() => this.#store.uncommit(input, Date.now()));
+  }
+
+  /** Fulfils (ships) a committed reservation. */
+  async fulfil(input: ReservationRefInput): Promise<ReservationResult | Failure> {
+    return this.#mutate(() => this.#store.fulfil(input, Date.now()));
+  }
+
+  /** One reservation as this SKU holds it. */
+  async getReservation(reservationId: string): Promise<ReservationResult | Failure> {
+    return this.#mutate(() => this.#store.getReservation(reservationId, Date.now()));
+  }
+
+  /** Per-location quantities, totals and active reservation counts. */
+  async snapshot(): Promise<SkuSnapshot> {
+    return this.#store.snapshot();
+  }
+
+  /** Ledger rows after a sequence number, oldest first (at most 1,000). */
+  async ledger(afterSeq = 0, limit = 1000): Promise<LedgerEntry[]> {
+    return this.#store.ledger(afterSeq, Math.min(Math.max(limit, 1), 1000));
+  }
+
+  /** Checks invariants and replays the ledger against the counts. */
+  async verify(): Promise<VerifyReport> {
+    return this.#store.verify();
+  }
+
+  /** The one alarm: expires due reservations and prunes old records, then re-arms. */
+  override async alarm(): Promise<void> {
+    this.#alarmAt = null;
+    await this.#rearm(this.#store.runDueWork(Date.now()));
+  }
+
+  async #mutate<T>(fn: () => T): Promise<T> {
+    const result = fn();
+    await this.#rearm(this.#store.nextDueAt());
+    return result;
+  }
+
+  async #rearm(next: number | null): Promise<void> {
+    if (next === this.#alarmAt) return;
+    if (next === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(next);
+    this.#alarmAt = next;
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The plain values that cross the SkuInventory RPC boundary. Everything is JSON-safe and
+ * already validated by the Worker: a Durable Object never sees raw client input.
+ */
+import type { Quantities } from "../domain/quantities";
+import type { AdjustmentReason, ReservationStatus, ReservationType } from "../domain/reservation-rules";
+
+/** Reservation rules taken from the SKU's master data (D1) with each request. */
+export interface SkuPolicy {
+  allowBackorder: boolean;
+  softBufferPct: number;
+}
+
+interface Attributed {
+  sku: string;
+  /** Who asked, for the ledger: e.g. `checkout:key_ab12`. */
+  actor: string;
+}
+
+/** Change on-hand by `delta` or set it to `onHand`, optionally compare-and-set. */
+export interface AdjustStockInput extends Attributed {
+  locationId: string;
+  delta?: number;
+  onHand?: number;
+  /** When given, the change applies only if on-hand is exactly this now. */
+  expectedOnHand?: number;
+  reason: AdjustmentReason;
+  reference?: string;
+  /** Already scoped to the caller; a repeat with the same hash returns the first answer. */
+  idempotencyKey: string;
+  requestHash: string;
+  policy: SkuPolicy;
+}
+
+export interface LocationLevel extends Quantities {
+  locationId: string;
+  available: number;
+  updatedAt: number;
+}
+
+export interface AdjustStockResult {
+  ok: true;
+  sku: string;
+  level: LocationLevel;
+  ledgerSeq: number;
+  /** True when this answer is the stored first answer to a repeated request. */
+  replayed: boolean;
+}
+
+/** A line as asked for: a location, or candidates to choose from (most available wins). */
+export interface LineRequest {
+  locationId?: string;
+  /** Active locations that can ship, best priority first; used when `locationId` is absent. */
+  candidates?: string[];
+  quantity: number;
+}
+
+export interface ApplyReservationInput extends Attributed {
+  reservationId: string;
+  /** Coordinator attempt; a later attempt may reuse an id an earlier one released. */
+  attempt: number;
+  type: ReservationType;
+  lines: LineRequest[];
+  expiresAt: number;
+  reference: string;
+  policy: SkuPolicy;
+}
+
+export interface ReservationRefInput extends Attributed {
+  reservationId: string;
+  attempt: number;
+}
+
+export interface ReleaseInput extends ReservationRefInput {
+  /** `release` by the client, `expire` at TTL, `compensation` when a multi-SKU order fails. */
+  reason: "release" | "expire" | "compensation";
+  /** Used only to write a tombstone when the reservation never reached this SKU. */
+  type: ReservationType;
+}
+
+export interface PromoteInput extends ReservationRefInput {
+  expiresAt: number;
+  policy: SkuPolicy;
+}
+
+export interface DemoteInput extends ReservationRefInput {
+  expiresAt: number;
+}
+
+export interface HeldLine {
+  locationId: string;
+  quantity: number;
+  /** Units accepted beyond stock (only when the SKU allows backorders). */
+  backordered: number;
+}
+
+/** A reservation as one SKU holds it. */
+export interface SkuReservation {
+  id: string;
+  attempt: number;
+  type: ReservationType;
+  status: ReservationStatus;
+  expiresAt: number;
+  lines: HeldLine[];
+}
+
+export interface ReservationResult {
+  ok: true;
+  reservation: SkuReservation;
+}
+
+export interface ReservationCounts {
+  count: number;
+  units: number;
+}
+
+export interface SkuSnapshot {
+  sku: string | null;
+  /** Sequence of the last ledger row; grows with every change. */
+  version: number;
+  updatedAt: number | null;
+  totals: Quantities & { available: number };
+  locations: LocationLevel[];
+  reservations: { activeSoft: ReservationCounts; activeHard: ReservationCounts; committed: ReservationCounts };
+}
+
+export interface LedgerEntry {
+  seq: number;
+  at: number;
+  locationId: string;
+  op: string;
+  reason: string | null;
+  actor: string;
+  reference: string | null;
+  reservationId: string | null;
+  delta: Quantities;
+  before: Quantities;
+  after: Quantities;
+}
+
+/** The outcome of `verify()`: invariants and the ledger replay, per location. */
+export interface VerifyReport {
+  ok: boolean;
+  locations: number;
+  ledgerRows: number;
+  breaches: { locationId: string; invariant: string; detail: string }[];
+}

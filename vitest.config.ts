@@ -1,0 +1,33 @@
+/**
+ * Tests that run inside workerd (the Worker, its Durable Objects, D1) through
+ * @cloudflare/vitest-plugin. End-to-end tests against a real `wrangler dev` have their own
+ * config (vitest.e2e.config.ts).
+ */
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("./d1/migrations");
+  return {
+    plugins: [
+      cloudflareTest({
+        // The real Worker plus test-only fault-injecting subclasses (see the file).
+        main: "./test/support/worker-under-test.ts",
+        wrangler: { configPath: "./wrangler.toml" },
+        remoteBindings: false,
+        miniflare: {
+          bindings: { TEST_MIGRATIONS: migrations },
+          durableObjects: {
+            CRASHING_COORDINATOR: { className: "CrashingCoordinator", useSQLite: true },
+          },
+        },
+      }),
+    ],
+    test: {
+      include: ["test/**/*.test.ts"],
+      exclude: ["test/e2e/**"],
+      setupFiles: ["./test/support/apply-migrations.ts"],
+      testTimeout: 60_000,
+    },
+  };
+});

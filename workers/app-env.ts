@@ -1,0 +1,10 @@
+/** Hono's environment for every route: the generated bindings and per-request variables. */
+import type { Principal } from "./auth/principal";
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    principal: Principal;
+  };
+}

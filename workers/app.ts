@@ -1,0 +1,26 @@
+/**
+ * The HTTP API: one Hono app, a sub-app per resource with its own auth, one error envelope.
+ */
+import { Hono } from "hono";
+import { requestId } from "hono/request-id";
+import type { AppEnv } from "./app-env";
+import { notFound, onError } from "./http/on-error";
+import { apiKeyRoutes } from "./routes/api-keys";
+import { inventory } from "./routes/inventory";
+import { locations } from "./routes/locations";
+import { reservations } from "./routes/reservations";
+import { skus } from "./routes/skus";
+import { vendors } from "./routes/vendors";
+
+export const app = new Hono<AppEnv>();
+
+app.use("*", requestId({ headerName: "X-Request-Id" }));
+app.get("/healthz", (c) => c.json({ ok: true }));
+app.route("/api/v2/inventory", inventory);
+app.route("/api/v2/reservations", reservations);
+app.route("/api/v2/skus", skus);
+app.route("/api/v2/locations", locations);
+app.route("/api/v2/vendors", vendors);
+app.route("/api/v2/api-keys", apiKeyRoutes);
+app.notFound(notFound);
+app.onError(onError);

@@ -1,0 +1,76 @@
+/**
+ * `/api/v2/inventory`: stock detail and changes (operators, vendors on their own SKUs) and
+ * the reservation lifecycle (checkout, operators).
+ */
+import { Hono } from "hono";
+import type { TransitionOp } from "../../durable-objects/reservation-coordinator.types";
+import type { AppEnv } from "../app-env";
+import { authenticate } from "../auth/authenticate";
+import { readJson, readParam } from "../http/read-input";
+import { SkuId } from "../schemas/common";
+import { AdjustStockBody, PromoteBody, ReservationActionBody, ReserveBody } from "../schemas/inventory";
+import { reserve, transition } from "../services/reservations";
+import { skuForStockAccess } from "../services/sku-access";
+import { adjustStock } from "../services/stock";
+import { idempotencyKeyOf } from "./idempotency";
+import { BODY_LIMITS } from "./limits";
+
+export const inventory = new Hono<AppEnv>();
+
+const stockAccess = authenticate("operator", "vendor");
+const checkoutAccess = authenticate("checkout", "operator");
+
+inventory.post("/reserve", checkoutAccess, async (c) => {
+  const key = idempotencyKeyOf(c, true);
+  const body = await readJson(c, ReserveBody, BODY_LIMITS.reserve);
+  const result = await reserve(c.env, c.get("principal"), body, key);
+  if (result.replayed) c.header("Idempotent-Replayed", "true");
+  return c.json(result.reservation, 201);
+});
+
+inventory.post("/promote", checkoutAccess, async (c) => {
+  idempotencyKeyOf(c, false);
+  const body = await readJson(c, PromoteBody, BODY_LIMITS.action);
+  const result = await transition(c.env, c.get("principal"), "promote", body.reservationId, body.ttlSeconds);
+  return c.json(result.reservation, 200);
+});
+
+for (const op of ["release", "commit", "fulfil"] as const satisfies TransitionOp[]) {
+  inventory.post(`/${op}`, checkoutAccess, async (c) => {
+    // Accepted for symmetry; these transitions are idempotent by state.
+    idempotencyKeyOf(c, false);
+    const body = await readJson(c, ReservationActionBody, BODY_LIMITS.action);
+    const result = await transition(c.env, c.get("principal"), op, body.reservationId);
+    return c.json(result.reservation, 200);
+  });
+}
+
+inventory.get("/:sku", stockAccess, async (c) => {
+  const sku = readParam(c, "sku", SkuId);
+  const row = await skuForStockAccess(c.env, c.get("principal"), sku);
+  const snapshot = await c.env.SKU_INVENTORY.getByName(sku).snapshot();
+  c.header("Cache-Control", "private, no-store");
+  return c.json({
+    sku,
+    vendorId: row.vendorId,
+    version: snapshot.version,
+    updatedAt: snapshot.updatedAt === null ? null : new Date(snapshot.updatedAt).toISOString(),
+    totals: snapshot.totals,
+    locations: snapshot.locations.map((l) => ({ ...l, updatedAt: new Date(l.updatedAt).toISOString() })),
+    reservations: snapshot.reservations,
+  });
+});
+
+inventory.patch("/:sku", stockAccess, async (c) => {
+  const sku = readParam(c, "sku", SkuId);
+  const key = idempotencyKeyOf(c, false);
+  const body = await readJson(c, AdjustStockBody, BODY_LIMITS.adjust);
+  const result = await adjustStock(c.env, c.get("principal"), sku, body, key);
+  if (result.replayed) c.header("Idempotent-Replayed", "true");
+  return c.json({
+    sku: result.sku,
+    level: { ...result.level, updatedAt: new Date(result.level.updatedAt).toISOString() },
+    ledgerSeq: result.ledgerSeq,
+    replayed: result.replayed,
+  });
+});

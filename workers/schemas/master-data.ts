@@ -1,0 +1,69 @@
+/** Input schemas of the master-data endpoints (vendors, locations, SKUs, API keys). */
+import { z } from "zod";
+import { LIMITS } from "../../domain/reservation-rules";
+import { ProductId, SkuId, VendorId } from "./common";
+
+const Name = z.string().trim().min(1).max(200);
+
+export const CreateVendorBody = z.strictObject({
+  id: VendorId.optional(),
+  name: Name,
+  status: z.enum(["active", "suspended"]).optional(),
+});
+
+export const LocationBody = z.strictObject({
+  name: Name,
+  type: z.enum(["fulfillment_center", "warehouse", "store", "dropship"]),
+  countryCode: z.string().regex(/^[A-Z]{2}$/, "countryCode must be an ISO 3166-1 alpha-2 code such as FR"),
+  city: Name,
+  latitude: z.number().min(-90).max(90),
+  longitude: z.number().min(-180).max(180),
+  canShip: z.boolean().optional(),
+  canPickup: z.boolean().optional(),
+  priority: z.int().min(0).max(1_000_000).optional(),
+  capacityUnits: z.int().min(0).max(1_000_000_000).optional(),
+  active: z.boolean().optional(),
+});
+export type LocationBody = z.infer<typeof LocationBody>;
+
+const SkuFields = {
+  vendorId: VendorId.optional(),
+  productId: ProductId,
+  productName: Name.optional(),
+  name: Name,
+  status: z.enum(["active", "discontinued"]).optional(),
+  reorderPoint: z.int().min(0).max(LIMITS.onHandMax).optional(),
+  safetyStock: z.int().min(0).max(LIMITS.onHandMax).optional(),
+  maxStock: z.int().min(0).max(LIMITS.onHandMax).nullable().optional(),
+  leadTimeDays: z.int().min(0).max(365).optional(),
+  allowBackorder: z.boolean().optional(),
+  softBufferPct: z.int().min(0).max(100).optional(),
+  perishable: z.boolean().optional(),
+};
+
+export const SkuBody = z.strictObject(SkuFields);
+export type SkuBody = z.infer<typeof SkuBody>;
+
+export const SkuBatchBody = z.strictObject({
+  items: z.array(z.strictObject({ sku: SkuId, ...SkuFields })).min(1).max(LIMITS.skuBatchMax),
+}).superRefine((body, ctx) => {
+  const seen = new Map<string, number>();
+  body.items.forEach((item, i) => {
+    const first = seen.get(item.sku);
+    if (first !== undefined) ctx.addIssue({ code: "custom", path: ["items", i, "sku"], message: `duplicates items[${first}]` });
+    else seen.set(item.sku, i);
+  });
+});
+export type SkuBatchItem = z.infer<typeof SkuBatchBody>["items"][number];
+
+export const CreateApiKeyBody = z
+  .strictObject({
+    name: Name,
+    scope: z.enum(["checkout", "vendor", "operator"]),
+    vendorId: VendorId.optional(),
+  })
+  .superRefine((body, ctx) => {
+    if ((body.scope === "vendor") !== (body.vendorId !== undefined)) {
+      ctx.addIssue({ code: "custom", path: ["vendorId"], message: "vendorId is required for vendor keys and not allowed otherwise" });
+    }
+  });

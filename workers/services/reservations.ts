@@ -1,0 +1,119 @@
+/**
+ * Reservations: check every line against master data (SKUs, locations) so bad input never
+ * reaches a Durable Object, then hand the order to its coordinator.
+ */
+import { ttlFor } from "../../domain/reservation-rules";
+import type { ReservationOutcome, ReservationView, SkuPart, TransitionOp } from "../../durable-objects/reservation-coordinator.types";
+import { actorOf, principalName, type Principal } from "../auth/principal";
+import { ApiError, type FieldProblem } from "../http/api-error";
+import { allLocations } from "../repositories/locations";
+import { findSkus } from "../repositories/skus";
+import { coordinatorFor, requestHash, reservationIdFor } from "../reservation-ids";
+import type { ReserveBody } from "../schemas/inventory";
+import { policyOf } from "./sku-access";
+
+/** The reservation as the API shows it (times as ISO strings). */
+export function reservationJson(view: ReservationView) {
+  return {
+    id: view.id,
+    type: view.type,
+    status: view.status,
+    reference: view.reference,
+    expiresAt: view.expiresAt === null ? null : new Date(view.expiresAt).toISOString(),
+    createdAt: new Date(view.createdAt).toISOString(),
+    updatedAt: new Date(view.updatedAt).toISOString(),
+    lines: view.lines,
+  };
+}
+
+export interface ReserveResult {
+  reservation: ReturnType<typeof reservationJson>;
+  replayed: boolean;
+}
+
+/** Creates a reservation (or replays the first answer to the same Idempotency-Key). */
+export async function reserve(env: Env, principal: Principal, body: ReserveBody, idempotencyKey: string): Promise<ReserveResult> {
+  const [skuRows, { byId: locationsById, rows: locationRows }] = await Promise.all([
+    findSkus(env.DB, body.items.map((i) => i.sku)),
+    allLocations(env.DB),
+  ]);
+
+  const unknownSkus: FieldProblem[] = [];
+  const unavailable: FieldProblem[] = [];
+  const badLocations: FieldProblem[] = [];
+  body.items.forEach((item, i) => {
+    const row = skuRows.get(item.sku);
+    if (row === undefined) unknownSkus.push({ path: ["body", "items", i, "sku"], message: `no SKU ${item.sku}`, code: "sku_not_found" });
+    else if (row.status !== "active") {
+      unavailable.push({ path: ["body", "items", i, "sku"], message: `SKU ${item.sku} is ${row.status}`, code: "sku_unavailable" });
+    }
+    if (item.locationId !== undefined) {
+      const location = locationsById.get(item.locationId);
+      if (location === undefined) {
+        badLocations.push({ path: ["body", "items", i, "locationId"], message: `no location ${item.locationId}`, code: "unknown_location" });
+      } else if (!location.active) {
+        badLocations.push({ path: ["body", "items", i, "locationId"], message: `location ${item.locationId} is inactive`, code: "location_inactive" });
+      }
+    }
+  });
+  if (unknownSkus.length > 0) throw new ApiError(404, "sku_not_found", "some SKUs do not exist", unknownSkus);
+  if (badLocations.length > 0) throw ApiError.invalid("some locations cannot take reservations", badLocations);
+  if (unavailable.length > 0) throw new ApiError(409, "sku_unavailable", "some SKUs cannot be reserved", unavailable);
+
+  const candidates = locationRows.filter((l) => l.active && l.canShip).map((l) => l.id);
+  const parts = new Map<string, SkuPart>();
+  for (const item of body.items) {
+    const part = parts.get(item.sku) ?? { sku: item.sku, policy: policyOf(skuRows.get(item.sku)!), lines: [] };
+    part.lines.push(
+      item.locationId !== undefined ? { locationId: item.locationId, quantity: item.quantity } : { candidates, quantity: item.quantity },
+    );
+    parts.set(item.sku, part);
+  }
+
+  const owner = principalName(principal);
+  const id = await reservationIdFor(owner, idempotencyKey);
+  const outcome = await coordinatorFor(env, id).reserve({
+    id,
+    requestHash: await requestHash(body),
+    principal: owner,
+    actor: actorOf(principal),
+    type: body.type,
+    reference: body.reference,
+    ttlSeconds: ttlFor(body.type, body.ttlSeconds),
+    parts: [...parts.values()],
+  });
+  return unwrap(outcome);
+}
+
+/** Promotes, commits, fulfils or releases a reservation. */
+export async function transition(
+  env: Env,
+  principal: Principal,
+  op: TransitionOp,
+  reservationId: string,
+  ttlSeconds?: number,
+): Promise<ReserveResult> {
+  const outcome = await coordinatorFor(env, reservationId).transition(op, {
+    id: reservationId,
+    principal: principalName(principal),
+    anyPrincipal: principal.scope === "operator",
+    actor: actorOf(principal),
+    ...(op === "promote" ? { ttlSeconds: ttlFor("hard", ttlSeconds) } : {}),
+  });
+  return unwrap(outcome);
+}
+
+/** One reservation, if the caller owns it (operators see all). */
+export async function getReservation(env: Env, principal: Principal, reservationId: string): Promise<ReserveResult> {
+  const outcome = await coordinatorFor(env, reservationId).get({
+    id: reservationId,
+    principal: principalName(principal),
+    anyPrincipal: principal.scope === "operator",
+  });
+  return unwrap(outcome);
+}
+
+function unwrap(outcome: ReservationOutcome): ReserveResult {
+  if (!outcome.ok) throw ApiError.fromFailure(outcome);
+  return { reservation: reservationJson(outcome.reservation), replayed: outcome.replayed };
+}
