@@ -296,8 +296,7 @@ export class ReservationCoordinatorStore {
   }
 
   async #promote(row: Row, ttlSeconds: number): Promise<ReservationOutcome> {
-    if (row.status === "expired") return fail("reservation_expired", `reservation ${row.id} has expired`);
-    if (row.status !== "active") return fail("invalid_state", `reservation ${row.id} is ${row.status}`);
+    if (row.status !== "active") return notActive(row);
     if (row.type === "hard") return this.#answer(row);
     const expiresAt = Date.now() + ttlSeconds * 1000;
     this.#update(row.id, { pending_op: "promote" });
@@ -337,8 +336,7 @@ export class ReservationCoordinatorStore {
 
   async #commit(row: Row): Promise<ReservationOutcome> {
     if (row.status === "committed" || row.status === "fulfilled") return this.#answer(row);
-    if (row.status === "expired") return fail("reservation_expired", `reservation ${row.id} has expired`);
-    if (row.status !== "active") return fail("invalid_state", `reservation ${row.id} is ${row.status}`);
+    if (row.status !== "active") return notActive(row);
     if (row.type !== "hard") {
       return fail("invalid_state", `reservation ${row.id} is a soft hold; promote it to hard before committing`);
     }
@@ -366,7 +364,7 @@ export class ReservationCoordinatorStore {
       if (!committed.ok) return committed;
       row = this.#row(row.id)!;
     }
-    if (row.status !== "committed") return fail("invalid_state", `reservation ${row.id} is ${row.status}`);
+    if (row.status !== "committed") return notActive(row);
     this.#update(row.id, { pending_op: "fulfil" });
     const outcomes = await this.#fanOut(this.#skuList(row), "fulfil", () => this.#ref(row));
     if (!outcomes.every((o) => o.result.ok)) {
@@ -514,6 +512,13 @@ export class ReservationCoordinatorStore {
       lines: JSON.parse(row.lines_json) as ReservationLineView[],
     };
   }
+}
+
+/** Why a reservation that is not active cannot take a step forward. */
+function notActive(row: Row): Failure {
+  if (row.status === "expired") return fail("reservation_expired", `reservation ${row.id} has expired`);
+  if (row.status === "released") return fail("reservation_released", `reservation ${row.id} was released`);
+  return fail("invalid_state", `reservation ${row.id} is ${row.status}`);
 }
 
 function linesOf(outcomes: SkuOutcome[]): ReservationLineView[] {

@@ -41,6 +41,50 @@ export const SKU_INVENTORY_MIGRATIONS: readonly SqlMigration[] = [
         PRIMARY KEY (reservation_id, location_id)
       )`,
       `CREATE INDEX reservation_lines_location ON reservation_lines (location_id)`,
+      // Running sums of live reservation lines per location, kept by triggers on the line
+      // and reservation tables (not by the code that moves the counts), so comparing them
+      // with the counts before every commit is an independent O(1) check.
+      `CREATE TABLE line_totals (
+        location_id TEXT PRIMARY KEY,
+        active_hard INTEGER NOT NULL DEFAULT 0,
+        active_soft INTEGER NOT NULL DEFAULT 0,
+        committed INTEGER NOT NULL DEFAULT 0,
+        backordered INTEGER NOT NULL DEFAULT 0
+      )`,
+      `CREATE TRIGGER line_totals_on_insert AFTER INSERT ON reservation_lines BEGIN
+        INSERT INTO line_totals (location_id) VALUES (NEW.location_id) ON CONFLICT (location_id) DO NOTHING;
+        UPDATE line_totals SET
+          active_hard = active_hard + NEW.quantity * COALESCE((SELECT status = 'active' AND type = 'hard' FROM reservations WHERE id = NEW.reservation_id), 0),
+          active_soft = active_soft + NEW.quantity * COALESCE((SELECT status = 'active' AND type = 'soft' FROM reservations WHERE id = NEW.reservation_id), 0),
+          committed = committed + NEW.quantity * COALESCE((SELECT status = 'committed' FROM reservations WHERE id = NEW.reservation_id), 0),
+          backordered = backordered + NEW.backordered * COALESCE((SELECT status IN ('active', 'committed') FROM reservations WHERE id = NEW.reservation_id), 0)
+        WHERE location_id = NEW.location_id;
+      END`,
+      `CREATE TRIGGER line_totals_on_delete AFTER DELETE ON reservation_lines BEGIN
+        UPDATE line_totals SET
+          active_hard = active_hard - OLD.quantity * COALESCE((SELECT status = 'active' AND type = 'hard' FROM reservations WHERE id = OLD.reservation_id), 0),
+          active_soft = active_soft - OLD.quantity * COALESCE((SELECT status = 'active' AND type = 'soft' FROM reservations WHERE id = OLD.reservation_id), 0),
+          committed = committed - OLD.quantity * COALESCE((SELECT status = 'committed' FROM reservations WHERE id = OLD.reservation_id), 0),
+          backordered = backordered - OLD.backordered * COALESCE((SELECT status IN ('active', 'committed') FROM reservations WHERE id = OLD.reservation_id), 0)
+        WHERE location_id = OLD.location_id;
+      END`,
+      `CREATE TRIGGER line_totals_on_line_update AFTER UPDATE OF quantity, backordered ON reservation_lines BEGIN
+        UPDATE line_totals SET
+          active_hard = active_hard + (NEW.quantity - OLD.quantity) * COALESCE((SELECT status = 'active' AND type = 'hard' FROM reservations WHERE id = NEW.reservation_id), 0),
+          active_soft = active_soft + (NEW.quantity - OLD.quantity) * COALESCE((SELECT status = 'active' AND type = 'soft' FROM reservations WHERE id = NEW.reservation_id), 0),
+          committed = committed + (NEW.quantity - OLD.quantity) * COALESCE((SELECT status = 'committed' FROM reservations WHERE id = NEW.reservation_id), 0),
+          backordered = backordered + (NEW.backordered - OLD.backordered) * COALESCE((SELECT status IN ('active', 'committed') FROM reservations WHERE id = NEW.reservation_id), 0)
+        WHERE location_id = NEW.location_id;
+      END`,
+      `CREATE TRIGGER line_totals_on_reservation_update AFTER UPDATE OF type, status ON reservations BEGIN
+        UPDATE line_totals SET
+          active_hard = line_totals.active_hard + l.quantity * ((NEW.status = 'active' AND NEW.type = 'hard') - (OLD.status = 'active' AND OLD.type = 'hard')),
+          active_soft = line_totals.active_soft + l.quantity * ((NEW.status = 'active' AND NEW.type = 'soft') - (OLD.status = 'active' AND OLD.type = 'soft')),
+          committed = line_totals.committed + l.quantity * ((NEW.status = 'committed') - (OLD.status = 'committed')),
+          backordered = line_totals.backordered + l.backordered * ((NEW.status IN ('active', 'committed')) - (OLD.status IN ('active', 'committed')))
+        FROM reservation_lines l
+        WHERE l.reservation_id = NEW.id AND line_totals.location_id = l.location_id;
+      END`,
       `CREATE TABLE ledger (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
         at INTEGER NOT NULL,

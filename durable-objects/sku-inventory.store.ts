@@ -501,10 +501,10 @@ export class SkuInventoryStore {
     }
     this.#storage.transactionSync(() => {
       this.#sql.exec("DELETE FROM idempotency WHERE created_at <= ?", now - IDEMPOTENCY_RETENTION_MS);
-      this.#sql.exec(
-        "DELETE FROM reservations WHERE status IN ('fulfilled', 'released', 'expired') AND updated_at <= ?",
-        now - TERMINAL_RETENTION_MS,
-      );
+      const cutoff = now - TERMINAL_RETENTION_MS;
+      const finished = "SELECT id FROM reservations WHERE status IN ('fulfilled', 'released', 'expired') AND updated_at <= ?";
+      this.#sql.exec(`DELETE FROM reservation_lines WHERE reservation_id IN (${finished})`, cutoff);
+      this.#sql.exec(`DELETE FROM reservations WHERE id IN (${finished})`, cutoff);
     });
     return this.nextDueAt();
   }
@@ -625,7 +625,12 @@ export class SkuInventoryStore {
       if (!replayedIds.has(locationId) && !sameQuantities(q, ZERO_QUANTITIES)) {
         breaches.push({ locationId, invariant: "ledger_replay", detail: "counts without any ledger row" });
       }
-      for (const b of checkInvariants(q, this.#lineSums(locationId))) breaches.push({ locationId, ...b });
+      const fromLines = this.#lineSumsFromLines(locationId);
+      for (const b of checkInvariants(q, fromLines)) breaches.push({ locationId, ...b });
+      const kept = this.#lineSums(locationId);
+      if (JSON.stringify(kept) !== JSON.stringify(fromLines)) {
+        breaches.push({ locationId, invariant: "line_totals", detail: `kept ${JSON.stringify(kept)}, lines give ${JSON.stringify(fromLines)}` });
+      }
     }
     const ledgerRows = this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM ledger").one().n;
     return { ok: breaches.length === 0, locations: stock.size, ledgerRows, breaches };
@@ -727,14 +732,31 @@ export class SkuInventoryStore {
     )?.locationId;
   }
 
+  /** Live line sums at a location, from the trigger-kept `line_totals` (O(1)). */
   #lineSums(locationId: string): LineSums {
+    const row = this.#sql
+      .exec<{ active_hard: number; active_soft: number; committed: number; backordered: number }>(
+        "SELECT active_hard, active_soft, committed, backordered FROM line_totals WHERE location_id = ?",
+        locationId,
+      )
+      .toArray()[0];
+    return {
+      activeHard: row?.active_hard ?? 0,
+      activeSoft: row?.active_soft ?? 0,
+      committed: row?.committed ?? 0,
+      backordered: row?.backordered ?? 0,
+    };
+  }
+
+  /** Live line sums at a location recomputed from the lines themselves (for `verify`). */
+  #lineSumsFromLines(locationId: string): LineSums {
     const row = this.#sql
       .exec<{ hard: number | null; soft: number | null; committed: number | null; backordered: number | null }>(
         `SELECT
            SUM(CASE WHEN r.status = 'active' AND r.type = 'hard' THEN l.quantity END) AS hard,
            SUM(CASE WHEN r.status = 'active' AND r.type = 'soft' THEN l.quantity END) AS soft,
            SUM(CASE WHEN r.status = 'committed' THEN l.quantity END) AS committed,
-           SUM(CASE WHEN r.status IN ('active', 'committed') THEN l.backordered END) AS backordered
+           SUM(l.backordered) AS backordered
          FROM reservation_lines l JOIN reservations r ON r.id = l.reservation_id
          WHERE l.location_id = ? AND r.status IN ('active', 'committed')`,
         locationId,

@@ -10,37 +10,32 @@ import type { ReservationResult } from "../../durable-objects/sku-inventory.type
 export * from "../../workers/index";
 export { default } from "../../workers/index";
 
-/** Which fan-out call the crashing coordinator dies on, set per test through `crashOn`. */
-let crashAfterCalls: number | null = null;
+/** How many SKU calls the crashing coordinator lets through before it stalls; set per test. */
+let stallAfterCalls: number | null = null;
 
 /**
- * A coordinator that dies (ctx.abort: in-memory state lost, storage kept) after a set
- * number of SKU calls, as a process crash mid-fan-out would. Its recovery delay is 0 so
- * a test can run the alarm at once.
+ * A coordinator whose fan-out stalls for good after a set number of SKU calls, so a test
+ * can kill it there (`abortAllDurableObjects`: in-memory state lost, storage kept) as a
+ * process crash mid-fan-out would. Its recovery delay is 0 so a test can run the alarm at
+ * once.
  */
 export class CrashingCoordinator extends ReservationCoordinator {
   protected static override recoveryDelayMs = 0;
 
   protected static override skuGateway(env: Env, ctx: DurableObjectState): SkuGateway {
     const real = super.skuGateway(env, ctx);
-    const delivered: Promise<unknown>[] = [];
+    let delivered = 0;
     return {
-      call: async (sku, method, input): Promise<ReservationResult | Failure> => {
-        if (crashAfterCalls !== null && delivered.length >= crashAfterCalls) {
-          // Die only once the first calls have really reached their SKUs.
-          await Promise.allSettled(delivered);
-          crashAfterCalls = null;
-          ctx.abort("simulated crash in the middle of a fan-out");
-        }
-        const call = real.call(sku, method, input);
-        delivered.push(call);
-        return call;
+      call: (sku, method, input): Promise<ReservationResult | Failure> => {
+        if (stallAfterCalls !== null && delivered >= stallAfterCalls) return new Promise(() => {});
+        delivered += 1;
+        return real.call(sku, method, input);
       },
     };
   }
 
-  /** Arms the crash: the object dies before its (n+1)-th SKU call. Test-only RPC. */
-  async crashAfter(n: number | null): Promise<void> {
-    crashAfterCalls = n;
+  /** Arms the stall: SKU calls after the first `n` never return. Test-only RPC. */
+  async stallAfter(n: number | null): Promise<void> {
+    stallAfterCalls = n;
   }
 }

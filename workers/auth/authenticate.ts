@@ -1,13 +1,14 @@
 /**
  * `authenticate(...scopes)`: a middleware factory that checks `Authorization: Bearer <key>`
  * against D1 (by key id, digest compared in constant time) and admits only the given scopes.
- * Verified keys are remembered in this isolate for KEY_CACHE_MS, so revocation takes effect
- * within that time.
+ * Keys of suspended vendors are refused (403). Verified keys are remembered in this isolate
+ * for KEY_CACHE_MS, so revocation and suspension take effect within that time.
  */
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../http/api-error";
 import { findApiKey } from "../repositories/api-keys";
+import { findVendor } from "../repositories/vendors";
 import { TtlCache } from "../repositories/ttl-cache";
 import { apiKeyId, keyMatchesHash, sha256Hex, type Scope } from "./api-keys";
 import type { Principal } from "./principal";
@@ -20,7 +21,8 @@ const challenge = { "WWW-Authenticate": 'Bearer realm="edge-inventory"' };
 
 /** Resolves the caller's principal, or throws 401. */
 async function principalOf(env: Env, header: string | undefined): Promise<Principal> {
-  const match = /^Bearer ([^\s]+)$/.exec(header ?? "");
+  // The scheme name is case-insensitive (RFC 9110 §11.1).
+  const match = /^Bearer +([^\s]+)$/i.exec((header ?? "").trim());
   if (match === null) {
     throw new ApiError(401, "unauthorized", "send Authorization: Bearer <api key>", undefined, challenge);
   }
@@ -35,6 +37,9 @@ async function principalOf(env: Env, header: string | undefined): Promise<Princi
     throw new ApiError(401, "unauthorized", "the API key is not valid", undefined, challenge);
   }
   const principal: Principal = { keyId: row.id, scope: row.scope, vendorId: row.vendorId };
+  if (row.vendorId !== null && (await findVendor(env.DB, row.vendorId))?.status !== "active") {
+    throw new ApiError(403, "vendor_suspended", `vendor ${row.vendorId} is suspended; its keys are disabled`);
+  }
   verified.set(digest, principal);
   return principal;
 }
