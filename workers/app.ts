@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "./app-env";
 import { notFound, onError } from "./http/on-error";
+import { openApiDocument } from "./openapi";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { inventory } from "./routes/inventory";
 import { locations } from "./routes/locations";
@@ -16,6 +17,7 @@ export const app = new Hono<AppEnv>();
 
 app.use("*", requestId({ headerName: "X-Request-Id" }));
 app.get("/healthz", (c) => c.json({ ok: true }));
+app.get("/api/v2/openapi.json", (c) => c.json(openApiDocument()));
 app.route("/api/v2/inventory", inventory);
 app.route("/api/v2/reservations", reservations);
 app.route("/api/v2/skus", skus);

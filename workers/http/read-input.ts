@@ -9,11 +9,14 @@ import { ApiError, type FieldProblem } from "./api-error";
 
 /** Converts zod issues to field problems, prefixed with where the input came from. */
 export function problemsOf(error: z.ZodError, prefix: (string | number)[] = []): FieldProblem[] {
-  return error.issues.map((issue) => ({
-    path: [...prefix, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
-    message: issue.message,
-    code: issue.code,
-  }));
+  return error.issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))];
+    // One problem per unknown field, located at the field itself.
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({ path: [...path, key], message: `unknown field ${key}`, code: issue.code }));
+    }
+    return [{ path, message: issue.message, code: issue.code }];
+  });
 }
 
 /** Validates a value against a schema, throwing a 400 with field paths. */

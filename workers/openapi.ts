@@ -1,0 +1,109 @@
+/**
+ * The OpenAPI 3.1 document, generated from the same zod schemas the routes validate with,
+ * served at `GET /api/v2/openapi.json`.
+ */
+import { z } from "zod";
+import { BODY_LIMITS } from "./routes/limits";
+import { ReservationId, SkuId, LocationId, VendorId } from "./schemas/common";
+import { AdjustStockBody, PromoteBody, ReservationActionBody, ReserveBody } from "./schemas/inventory";
+import { CreateApiKeyBody, CreateVendorBody, LocationBody, SkuBatchBody, SkuBody } from "./schemas/master-data";
+
+type Scope = "checkout" | "vendor" | "operator";
+
+interface Operation {
+  method: "get" | "put" | "post" | "patch";
+  path: string;
+  summary: string;
+  scopes: Scope[];
+  body?: z.ZodType;
+  maxBytes?: number;
+  idempotencyKey?: "required" | "optional";
+  pathParams?: Record<string, z.ZodType>;
+  success: { status: number; description: string };
+  errors: number[];
+}
+
+const OPERATIONS: Operation[] = [
+  { method: "post", path: "/api/v2/inventory/reserve", summary: "Hold (soft) or reserve (hard) every line, or none", scopes: ["checkout", "operator"], body: ReserveBody, maxBytes: BODY_LIMITS.reserve, idempotencyKey: "required", success: { status: 201, description: "the reservation" }, errors: [400, 401, 403, 404, 409, 413, 415, 422, 503] },
+  { method: "post", path: "/api/v2/inventory/promote", summary: "Promote a soft hold to a hard reservation", scopes: ["checkout", "operator"], body: PromoteBody, maxBytes: BODY_LIMITS.action, idempotencyKey: "optional", success: { status: 200, description: "the reservation" }, errors: [400, 401, 403, 404, 409, 503] },
+  { method: "post", path: "/api/v2/inventory/commit", summary: "Commit (pick) a hard reservation", scopes: ["checkout", "operator"], body: ReservationActionBody, maxBytes: BODY_LIMITS.action, idempotencyKey: "optional", success: { status: 200, description: "the reservation" }, errors: [400, 401, 403, 404, 409, 503] },
+  { method: "post", path: "/api/v2/inventory/fulfil", summary: "Fulfil (ship) a reservation, committing it first if needed", scopes: ["checkout", "operator"], body: ReservationActionBody, maxBytes: BODY_LIMITS.action, idempotencyKey: "optional", success: { status: 200, description: "the reservation" }, errors: [400, 401, 403, 404, 409, 503] },
+  { method: "post", path: "/api/v2/inventory/release", summary: "Release (cancel) a reservation", scopes: ["checkout", "operator"], body: ReservationActionBody, maxBytes: BODY_LIMITS.action, idempotencyKey: "optional", success: { status: 200, description: "the reservation" }, errors: [400, 401, 403, 404, 409, 503] },
+  { method: "get", path: "/api/v2/reservations/{id}", summary: "A reservation as it stands", scopes: ["checkout", "operator"], pathParams: { id: ReservationId }, success: { status: 200, description: "the reservation" }, errors: [400, 401, 403, 404] },
+  { method: "get", path: "/api/v2/inventory/{sku}", summary: "Per-location quantities, totals and reservation counts", scopes: ["operator", "vendor"], pathParams: { sku: SkuId }, success: { status: 200, description: "the SKU's stock" }, errors: [400, 401, 403, 404] },
+  { method: "patch", path: "/api/v2/inventory/{sku}", summary: "Adjust on-hand by a delta, or set it (optionally compare-and-set)", scopes: ["operator", "vendor"], pathParams: { sku: SkuId }, body: AdjustStockBody, maxBytes: BODY_LIMITS.adjust, idempotencyKey: "optional", success: { status: 200, description: "the location's new level" }, errors: [400, 401, 403, 404, 409, 413, 415, 422] },
+  { method: "put", path: "/api/v2/skus/{sku}", summary: "Create or update a SKU (omitted fields keep their values)", scopes: ["operator", "vendor"], pathParams: { sku: SkuId }, body: SkuBody, maxBytes: BODY_LIMITS.masterData, success: { status: 200, description: "the SKU (201 when created)" }, errors: [400, 401, 403, 413, 415] },
+  { method: "get", path: "/api/v2/skus/{sku}", summary: "A SKU's master data", scopes: ["operator", "vendor"], pathParams: { sku: SkuId }, success: { status: 200, description: "the SKU" }, errors: [400, 401, 403, 404] },
+  { method: "post", path: "/api/v2/skus/batch", summary: "Create or update up to 10,000 SKUs, all or none", scopes: ["operator", "vendor"], body: SkuBatchBody, maxBytes: BODY_LIMITS.skuBatch, success: { status: 200, description: "counts of created and updated SKUs" }, errors: [400, 401, 403, 413, 415] },
+  { method: "get", path: "/api/v2/locations", summary: "Every location, best priority first", scopes: ["operator", "vendor", "checkout"], success: { status: 200, description: "the locations" }, errors: [401] },
+  { method: "put", path: "/api/v2/locations/{id}", summary: "Create or replace a location", scopes: ["operator"], pathParams: { id: LocationId }, body: LocationBody, maxBytes: BODY_LIMITS.masterData, success: { status: 200, description: "the location (201 when created)" }, errors: [400, 401, 403, 413, 415] },
+  { method: "post", path: "/api/v2/vendors", summary: "Create a vendor", scopes: ["operator"], body: CreateVendorBody, maxBytes: BODY_LIMITS.masterData, success: { status: 201, description: "the vendor" }, errors: [400, 401, 403, 409, 413, 415] },
+  { method: "get", path: "/api/v2/vendors/{id}", summary: "A vendor", scopes: ["operator"], pathParams: { id: VendorId }, success: { status: 200, description: "the vendor" }, errors: [400, 401, 403, 404] },
+  { method: "post", path: "/api/v2/api-keys", summary: "Issue an API key (returned once; only its hash is stored)", scopes: ["operator"], body: CreateApiKeyBody, maxBytes: BODY_LIMITS.masterData, success: { status: 201, description: "the key" }, errors: [400, 401, 403, 413, 415] },
+];
+
+const ERROR_SCHEMA = {
+  type: "object",
+  required: ["error"],
+  properties: {
+    error: {
+      type: "object",
+      required: ["code", "message", "details"],
+      properties: { code: { type: "string" }, message: { type: "string" }, details: {} },
+    },
+  },
+};
+
+function jsonSchema(schema: z.ZodType) {
+  return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
+}
+
+/** Builds the document (once per isolate). */
+export const openApiDocument = (() => {
+  let doc: unknown;
+  return () => (doc ??= build());
+})();
+
+function build() {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPERATIONS) {
+    const parameters: unknown[] = Object.entries(op.pathParams ?? {}).map(([name, schema]) => ({
+      name,
+      in: "path",
+      required: true,
+      schema: jsonSchema(schema),
+    }));
+    if (op.idempotencyKey !== undefined) {
+      parameters.push({
+        name: "Idempotency-Key",
+        in: "header",
+        required: op.idempotencyKey === "required",
+        description: "1–128 visible ASCII characters; a retry with the same key and body returns the first answer",
+        schema: { type: "string", maxLength: 128 },
+      });
+    }
+    const responses: Record<string, unknown> = {
+      [op.success.status]: { description: op.success.description, content: { "application/json": { schema: {} } } },
+    };
+    for (const status of op.errors) {
+      responses[status] = { description: "error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
+    }
+    (paths[op.path] ??= {})[op.method] = {
+      summary: op.summary,
+      description: `Scopes: ${op.scopes.join(", ")}.${op.maxBytes ? ` Body at most ${op.maxBytes} bytes.` : ""}`,
+      security: [{ apiKey: [] }],
+      parameters,
+      ...(op.body ? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(op.body) } } } } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: "3.1.0",
+    info: { title: "edge-inventory", version: "2" },
+    components: {
+      securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "eik_<id>_<secret>" } },
+      schemas: { Error: ERROR_SCHEMA },
+    },
+    paths,
+  };
+}
