@@ -12,6 +12,6 @@ describe("openapi", () => {
     expect(schema.required).toEqual(expect.arrayContaining(["type", "reference", "items"]));
     expect(schema.properties.items.maxItems).toBe(100);
     expect(schema.properties.items.items.properties.quantity).toMatchObject({ minimum: 1, maximum: 1_000_000 });
-    expect(Object.keys(res.body.paths)).toHaveLength(14);
+    expect(Object.keys(res.body.paths)).toHaveLength(16);
   });
 });

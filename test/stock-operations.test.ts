@@ -113,3 +113,25 @@ describe("adjust and set", () => {
     expect(other.body.error.code).toBe("idempotency_conflict");
   });
 });
+
+describe("ledger and audit endpoints", () => {
+  it("pages the ledger and audits the counts", async () => {
+    const page = await api("GET", "/api/v2/inventory/ST-4/ledger?limit=2", { key: keys.operator });
+    expect(page.status).toBe(200);
+    expect(page.body.items).toHaveLength(2);
+    expect(page.body.items[0]).toMatchObject({ op: "set", reason: "initial", locationId: "L1" });
+    const rest = await api("GET", `/api/v2/inventory/ST-4/ledger?after=${page.body.next}`, { key: keys.operator });
+    expect(rest.body.items[0].seq).toBe(page.body.next + 1);
+    expect(rest.body.next).toBeNull();
+    expect((await api("GET", "/api/v2/inventory/ST-4/ledger?limit=0", { key: keys.operator })).status).toBe(400);
+
+    const audit = await api("GET", "/api/v2/inventory/ST-4/audit", { key: keys.operator });
+    expect(audit.body).toMatchObject({ sku: "ST-4", ok: true, breaches: [], ledgerRows: page.body.items.length + rest.body.items.length });
+    const corrupted = await api("GET", "/api/v2/inventory/ST-5/audit", { key: keys.operator });
+    expect(corrupted.body.ok).toBe(false);
+    expect(corrupted.body.breaches.map((b: { invariant: string }) => b.invariant)).toEqual(
+      expect.arrayContaining(["ledger_replay", "reserved_matches_lines"]),
+    );
+    expect((await api("GET", "/api/v2/inventory/ST-4/audit", { key: keys.vendor })).status).toBe(403);
+  });
+});

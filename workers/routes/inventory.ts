@@ -6,9 +6,9 @@ import { Hono } from "hono";
 import type { TransitionOp } from "../../durable-objects/reservation-coordinator.types";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
-import { readJson, readParam } from "../http/read-input";
+import { readJson, readParam, readQuery } from "../http/read-input";
 import { SkuId } from "../schemas/common";
-import { AdjustStockBody, PromoteBody, ReservationActionBody, ReserveBody } from "../schemas/inventory";
+import { AdjustStockBody, LedgerQuery, PromoteBody, ReservationActionBody, ReserveBody } from "../schemas/inventory";
 import { reserve, transition } from "../services/reservations";
 import { skuForStockAccess } from "../services/sku-access";
 import { adjustStock } from "../services/stock";
@@ -59,6 +59,27 @@ inventory.get("/:sku", stockAccess, async (c) => {
     locations: snapshot.locations.map((l) => ({ ...l, updatedAt: new Date(l.updatedAt).toISOString() })),
     reservations: snapshot.reservations,
   });
+});
+
+inventory.get("/:sku/ledger", stockAccess, async (c) => {
+  const sku = readParam(c, "sku", SkuId);
+  const query = readQuery(c, LedgerQuery);
+  await skuForStockAccess(c.env, c.get("principal"), sku);
+  const entries = await c.env.SKU_INVENTORY.getByName(sku).ledger(query.after, query.limit);
+  c.header("Cache-Control", "private, no-store");
+  return c.json({
+    sku,
+    items: entries.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
+    next: entries.length === query.limit ? entries[entries.length - 1]!.seq : null,
+  });
+});
+
+inventory.get("/:sku/audit", authenticate("operator"), async (c) => {
+  const sku = readParam(c, "sku", SkuId);
+  await skuForStockAccess(c.env, c.get("principal"), sku);
+  const report = await c.env.SKU_INVENTORY.getByName(sku).verify();
+  c.header("Cache-Control", "private, no-store");
+  return c.json({ sku, ...report });
 });
 
 inventory.patch("/:sku", stockAccess, async (c) => {

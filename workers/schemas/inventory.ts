@@ -66,3 +66,9 @@ export const PromoteBody = z.strictObject({
 });
 
 export const IdempotencyKeyHeader = IdempotencyKey;
+
+/** `GET /api/v2/inventory/{sku}/ledger?after=&limit=`: ledger rows after a sequence number. */
+export const LedgerQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
