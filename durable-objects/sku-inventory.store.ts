@@ -20,6 +20,7 @@ import {
   type QuantityDelta,
 } from "../domain/quantities";
 import { TERMINAL_STATUSES, type ReservationStatus, type ReservationType } from "../domain/reservation-rules";
+import type { PublicLevel, PublicViewConfig } from "../domain/availability";
 import { migrateSchema } from "./sql-migrations";
 import { SKU_INVENTORY_MIGRATIONS } from "./sku-inventory.schema";
 import type {
@@ -561,6 +562,30 @@ export class SkuInventoryStore {
     };
   }
 
+  /** Per-location sellable figures for the public view, and when they last changed. */
+  publicLevels(): { levels: PublicLevel[]; updatedAt: number | null } {
+    const rows = this.#sql.exec<StockRow>("SELECT * FROM stock").toArray();
+    let updatedAt: number | null = null;
+    const levels = rows.map((row) => {
+      updatedAt = Math.max(updatedAt ?? 0, row.updated_at);
+      return { locationId: row.location_id, available: availableOf(quantitiesOf(row)), inTransit: row.in_transit };
+    });
+    return { levels, updatedAt };
+  }
+
+  /** The live feed's view settings, as the Worker last sent them. */
+  liveConfig(): PublicViewConfig | null {
+    const row = this.#sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'live_config'").toArray()[0];
+    return row === undefined ? null : (JSON.parse(row.value) as PublicViewConfig);
+  }
+
+  setLiveConfig(config: PublicViewConfig): void {
+    this.#sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('live_config', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      JSON.stringify(config),
+    );
+  }
+
   /** Ledger rows after `afterSeq`, oldest first. */
   ledger(afterSeq: number, limit: number): LedgerEntry[] {
     type Row = {
@@ -856,8 +881,18 @@ export class SkuInventoryStore {
     );
   }
 
+  /** Records which SKU this object holds (first write wins). */
+  rememberSku(sku: string): void {
+    this.#rememberSku(sku);
+  }
+
   #rememberSku(sku: string): void {
     this.#sql.exec("INSERT INTO meta (key, value) VALUES ('sku', ?) ON CONFLICT (key) DO NOTHING", sku);
+  }
+
+  /** The SKU this object holds, if it has been told. */
+  snapshotSku(): string | null {
+    return this.#sku();
   }
 
   #sku(): string | null {

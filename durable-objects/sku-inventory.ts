@@ -5,6 +5,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Failure } from "../domain/failures";
+import type { PublicLevel, PublicViewConfig } from "../domain/availability";
+import { LiveFeed } from "./live-feed";
 import { SkuInventoryStore } from "./sku-inventory.store";
 import type {
   AdjustStockInput,
@@ -20,13 +22,18 @@ import type {
   VerifyReport,
 } from "./sku-inventory.types";
 
+/** Header by which the Worker passes the live feed's view settings (validated there). */
+export const LIVE_CONFIG_HEADER = "X-Live-Config";
+
 export class SkuInventory extends DurableObject<Env> {
   #store!: SkuInventoryStore;
+  #live: LiveFeed;
   /** The alarm time last set, so a change sets the alarm only when it moves. */
   #alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.#live = new LiveFeed(ctx, () => this.#store);
     ctx.blockConcurrencyWhile(async () => {
       this.#store = new SkuInventoryStore(ctx.storage);
       this.#alarmAt = await ctx.storage.getAlarm();
@@ -73,6 +80,34 @@ export class SkuInventory extends DurableObject<Env> {
     return this.#mutate(() => this.#store.fulfil(input, Date.now()));
   }
 
+  /** Per-location sellable figures for the public availability view. */
+  async publicLevels(): Promise<{ levels: PublicLevel[]; updatedAt: number | null }> {
+    return this.#store.publicLevels();
+  }
+
+  /**
+   * The live feed's WebSocket upgrade — the only request this object takes over fetch.
+   * The Worker has checked the SKU and passes the view settings in LIVE_CONFIG_HEADER.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    const config = request.headers.get(LIVE_CONFIG_HEADER);
+    const sku = request.headers.get("X-Sku");
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket" || config === null || sku === null) {
+      return new Response("expected a WebSocket upgrade from the Worker", { status: 426 });
+    }
+    this.#store.rememberSku(sku);
+    return this.#live.connect(sku, JSON.parse(config) as PublicViewConfig);
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // The feed is one-way; "ping" is answered by the runtime's auto-response.
+    if (message !== "ping") ws.send(JSON.stringify({ type: "error", message: "this feed is read-only; send \"ping\" to keep it alive" }));
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.#live.closed(ws, code, reason);
+  }
+
   /** One reservation as this SKU holds it. */
   async getReservation(reservationId: string): Promise<ReservationResult | Failure> {
     return this.#mutate(() => this.#store.getReservation(reservationId, Date.now()));
@@ -97,10 +132,12 @@ export class SkuInventory extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.#alarmAt = null;
     await this.#rearm(this.#store.runDueWork(Date.now()));
+    this.#live.changed();
   }
 
   async #mutate<T>(fn: () => T): Promise<T> {
     const result = fn();
+    this.#live.changed();
     await this.#rearm(this.#store.nextDueAt());
     return result;
   }

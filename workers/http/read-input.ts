@@ -9,7 +9,7 @@ import { ApiError, type FieldProblem } from "./api-error";
 
 /** Converts zod issues to field problems, prefixed with where the input came from. */
 export function problemsOf(error: z.ZodError, prefix: (string | number)[] = []): FieldProblem[] {
-  return error.issues.flatMap((issue) => {
+  return error.issues.flatMap((issue): FieldProblem[] => {
     const path = [...prefix, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))];
     // One problem per unknown field, located at the field itself.
     if (issue.code === "unrecognized_keys") {

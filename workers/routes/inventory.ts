@@ -2,10 +2,11 @@
  * `/api/v2/inventory`: stock detail and changes (operators, vendors on their own SKUs) and
  * the reservation lifecycle (checkout, operators).
  */
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import type { TransitionOp } from "../../durable-objects/reservation-coordinator.types";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
+import { invalidateAvailability } from "../availability/availability-cache";
 import { readJson, readParam, readQuery } from "../http/read-input";
 import { SkuId } from "../schemas/common";
 import { AdjustStockBody, LedgerQuery, PromoteBody, ReservationActionBody, ReserveBody } from "../schemas/inventory";
@@ -20,11 +21,22 @@ export const inventory = new Hono<AppEnv>();
 const stockAccess = authenticate("operator", "vendor");
 const checkoutAccess = authenticate("checkout", "operator");
 
+/**
+ * Drops the public availability cache entries (this isolate and location) of SKUs whose
+ * public numbers a change may have moved, before the change is acknowledged, so a read
+ * that follows it here shows it. Soft holds, commits and shipments leave `available` as
+ * it was and purge nothing.
+ */
+async function purgePublic(c: Context<AppEnv>, skus: Iterable<string>): Promise<void> {
+  await invalidateAvailability(new URL(c.req.url).origin, skus);
+}
+
 inventory.post("/reserve", checkoutAccess, async (c) => {
   const key = idempotencyKeyOf(c, true);
   const body = await readJson(c, ReserveBody, BODY_LIMITS.reserve);
   const result = await reserve(c.env, c.get("principal"), body, key);
   if (result.replayed) c.header("Idempotent-Replayed", "true");
+  if (body.type === "hard" && !result.replayed) await purgePublic(c, body.items.map((i) => i.sku));
   return c.json(result.reservation, 201);
 });
 
@@ -32,6 +44,7 @@ inventory.post("/promote", checkoutAccess, async (c) => {
   idempotencyKeyOf(c, false);
   const body = await readJson(c, PromoteBody, BODY_LIMITS.action);
   const result = await transition(c.env, c.get("principal"), "promote", body.reservationId, body.ttlSeconds);
+  await purgePublic(c, result.reservation.lines.map((l) => l.sku));
   return c.json(result.reservation, 200);
 });
 
@@ -41,6 +54,7 @@ for (const op of ["release", "commit", "fulfil"] as const satisfies TransitionOp
     idempotencyKeyOf(c, false);
     const body = await readJson(c, ReservationActionBody, BODY_LIMITS.action);
     const result = await transition(c.env, c.get("principal"), op, body.reservationId);
+    if (op === "release" && result.reservation.type === "hard") await purgePublic(c, result.reservation.lines.map((l) => l.sku));
     return c.json(result.reservation, 200);
   });
 }
@@ -88,6 +102,7 @@ inventory.patch("/:sku", stockAccess, async (c) => {
   const body = await readJson(c, AdjustStockBody, BODY_LIMITS.adjust);
   const result = await adjustStock(c.env, c.get("principal"), sku, body, key);
   if (result.replayed) c.header("Idempotent-Replayed", "true");
+  else await purgePublic(c, [sku]);
   return c.json({
     sku: result.sku,
     level: { ...result.level, updatedAt: new Date(result.level.updatedAt).toISOString() },

@@ -1,0 +1,108 @@
+// Small helpers over the HTTP API shared by the benchmark and the crash drill.
+
+import { createHash, randomUUID } from "node:crypto";
+
+const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+
+/**
+ * The reservation id the Worker derives from (principal, Idempotency-Key)
+ * (workers/reservation-ids.ts): `rsv_` + 2 hex (coordinator shard) + 26 base32 (128 bits).
+ * Lets a client find out what became of a request that never got an answer.
+ */
+export function reservationIdFor(principal, idempotencyKey) {
+  const digest = createHash("sha256").update(`${principal}\n${idempotencyKey}`).digest();
+  const shard = digest[0].toString(16).padStart(2, "0");
+  let out = "";
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of digest.subarray(1, 17)) {
+    buffer = ((buffer << 8) | byte) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(buffer >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += BASE32[(buffer << (5 - bits)) & 31];
+  return `rsv_${shard}${out}`;
+}
+
+export const uniqueKey = (prefix) => `${prefix}-${randomUUID()}`;
+
+/**
+ * Calls the API and insists on one of the `ok` statuses; throws with the response otherwise.
+ * `client` is a load.mjs client.
+ */
+export async function call(client, key, method, path, { body, headers, ok = [200, 201], retries = 3 } = {}) {
+  let res;
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    res = await client.request(method, path, { key, body, headers });
+    if (ok.includes(res.status)) return res;
+    if (res.status !== 0 && res.status !== 429 && res.status < 500) break;
+    await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+  }
+  throw new Error(`${method} ${path} → ${res.status} ${res.error ?? ""} ${res.text.slice(0, 400)}`);
+}
+
+/** A vendor (409 = already there), locations, and SKUs (batches of ≤ 10,000). */
+export async function seedMasterData(client, operatorKey, { vendor, locations, skus }) {
+  await call(client, operatorKey, "POST", "/api/v2/vendors", { body: vendor, ok: [201, 409] });
+  for (const { id, ...loc } of locations) {
+    await call(client, operatorKey, "PUT", `/api/v2/locations/${encodeURIComponent(id)}`, { body: loc });
+  }
+  for (let i = 0; i < skus.length; i += 10_000) {
+    await call(client, operatorKey, "POST", "/api/v2/skus/batch", { body: { items: skus.slice(i, i + 10_000) } });
+  }
+}
+
+export function location(id, priority = 10) {
+  return {
+    id,
+    name: `Bench ${id}`,
+    type: "fulfillment_center",
+    countryCode: "FR",
+    city: "Paris",
+    latitude: 48.8566,
+    longitude: 2.3522,
+    canShip: true,
+    canPickup: false,
+    priority,
+    active: true,
+  };
+}
+
+export function skuItem(sku, vendorId) {
+  return { sku, vendorId, productId: `P-${sku}`, name: `Bench item ${sku}`, allowBackorder: false, softBufferPct: 10 };
+}
+
+/** Sets on-hand (operator key, reason `initial`, idempotent per sku+location). */
+export function setOnHand(client, operatorKey, sku, locationId, onHand) {
+  return call(client, operatorKey, "PATCH", `/api/v2/inventory/${encodeURIComponent(sku)}`, {
+    body: { locationId, onHand, reason: "initial" },
+    headers: { "idempotency-key": `seed-${sku}-${locationId}-${onHand}` },
+  });
+}
+
+/** GET /api/v2/inventory/{sku} and /audit. */
+export async function inspectSku(client, operatorKey, sku) {
+  const [inv, audit] = await Promise.all([
+    call(client, operatorKey, "GET", `/api/v2/inventory/${encodeURIComponent(sku)}`),
+    call(client, operatorKey, "GET", `/api/v2/inventory/${encodeURIComponent(sku)}/audit`),
+  ]);
+  return { inventory: inv.json(), audit: audit.json() };
+}
+
+/** Runs fn over items, `concurrency` at a time (bounded by the items). */
+export async function pool(items, concurrency, fn) {
+  let next = 0;
+  const results = new Array(items.length);
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i], i);
+      }
+    }),
+  );
+  return results;
+}

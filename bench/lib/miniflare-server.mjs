@@ -1,0 +1,64 @@
+// Child process: runs the Worker bundle in Miniflare (its own workerd), applies the D1
+// migrations, inserts the benchmark's API keys, prints one `READY {json}` line and serves
+// until SIGTERM/SIGINT or until its parent goes away (stdin closes). Started by
+// bench/lib/stack.mjs; its PID and its workerd child are the "server processes" whose CPU
+// time the benchmark measures.
+//
+// argv[2]: path of a JSON file {miniflarePath, options, statements: string[], keys: [...]}.
+
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+
+const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const { Miniflare, NoOpLog, convertV4MiniflareOptions } = await import(pathToFileURL(config.miniflarePath).href);
+
+let mf;
+let stopping = false;
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  const timer = setTimeout(() => process.exit(code || 1), 10_000);
+  timer.unref();
+  try {
+    await mf?.dispose();
+  } catch {}
+  process.exit(code);
+}
+process.on("SIGTERM", () => shutdown(0));
+process.on("SIGINT", () => shutdown(0));
+process.stdin.on("end", () => shutdown(0));
+process.stdin.on("error", () => shutdown(0));
+process.stdin.resume();
+
+try {
+  const options = convertV4MiniflareOptions({ ...config.options, log: new NoOpLog() });
+  mf = new Miniflare(options);
+  const url = await mf.ready;
+
+  const db = await mf.getD1Database("DB");
+  const started = Date.now();
+  await db.prepare(
+    "CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)",
+  ).run();
+  for (const migration of config.migrations) {
+    const done = await db.prepare("SELECT 1 FROM d1_migrations WHERE name = ?").bind(migration.name).first();
+    if (done) continue;
+    await db.batch([
+      ...migration.statements.map((s) => db.prepare(s)),
+      db.prepare("INSERT INTO d1_migrations (name) VALUES (?)").bind(migration.name),
+    ]);
+  }
+  for (const v of config.vendors ?? []) {
+    await db.prepare("INSERT OR IGNORE INTO vendors (id, name) VALUES (?, ?)").bind(v.id, v.name).run();
+  }
+  for (const k of config.keys) {
+    await db
+      .prepare("INSERT OR IGNORE INTO api_keys (id, name, scope, vendor_id, key_hash) VALUES (?, ?, ?, ?, ?)")
+      .bind(k.id, k.name, k.scope, k.vendorId ?? null, k.hash)
+      .run();
+  }
+  process.stdout.write(`READY ${JSON.stringify({ url: url.href.replace(/\/$/, ""), pid: process.pid, migrateMs: Date.now() - started })}\n`);
+} catch (err) {
+  process.stderr.write(`miniflare-server: ${err?.stack ?? err}\n`);
+  await shutdown(1);
+}

@@ -1,0 +1,114 @@
+// Process helpers for the benchmark and the crash drill: CPU time of a process tree from
+// /proc, finding a process's descendants, and stopping exactly the PIDs we started.
+// Linux only (reads /proc). Never signals anything by name, only by PID.
+
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+
+let clkTck = 100;
+try {
+  clkTck = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+} catch {}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Parses /proc/<pid>/stat; null when the process is gone. */
+export function procStat(pid) {
+  let text;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return null;
+  }
+  // comm (field 2) may contain spaces and parentheses: split after the last ')'.
+  const close = text.lastIndexOf(")");
+  const comm = text.slice(text.indexOf("(") + 1, close);
+  const rest = text.slice(close + 2).split(" ");
+  // rest[0] = state (field 3), rest[1] = ppid (4), rest[11] = utime (14), rest[12] = stime (15)
+  return {
+    pid,
+    comm,
+    state: rest[0],
+    ppid: Number(rest[1]),
+    utime: Number(rest[11]) / clkTck,
+    stime: Number(rest[12]) / clkTck,
+  };
+}
+
+/** All live processes' ppid map. */
+function ppidMap() {
+  const map = new Map();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const st = procStat(Number(name));
+    if (st) map.set(st.pid, st);
+  }
+  return map;
+}
+
+/** `pid` and every live descendant of it (breadth-first), with their stats. */
+export function processTree(pid) {
+  const all = ppidMap();
+  const out = [];
+  const root = all.get(pid);
+  if (!root) return out;
+  out.push(root);
+  for (let i = 0; i < out.length; i++) {
+    for (const st of all.values()) if (st.ppid === out[i].pid) out.push(st);
+  }
+  return out;
+}
+
+/**
+ * CPU seconds (user + system) of each process in the tree rooted at `pid`, keyed by PID,
+ * plus the total. Subtract two samples with `cpuDelta`.
+ */
+export function cpuSample(pid) {
+  const byPid = {};
+  for (const st of processTree(pid)) byPid[st.pid] = { comm: st.comm, user: st.utime, system: st.stime };
+  return { at: Date.now(), byPid };
+}
+
+/** CPU seconds the tree used between two samples (processes present in `after`). */
+export function cpuDelta(before, after) {
+  let user = 0;
+  let system = 0;
+  const byComm = {};
+  for (const [pid, a] of Object.entries(after.byPid)) {
+    const b = before.byPid[pid] ?? { user: 0, system: 0 };
+    const du = a.user - b.user;
+    const ds = a.system - b.system;
+    user += du;
+    system += ds;
+    byComm[a.comm] = (byComm[a.comm] ?? 0) + du + ds;
+  }
+  return { seconds: user + system, user, system, byComm, wallSeconds: (after.at - before.at) / 1000 };
+}
+
+export function alive(pid) {
+  const st = procStat(pid);
+  return st !== null && st.state !== "Z";
+}
+
+/**
+ * Stops exactly these PIDs: `signal` (default SIGTERM) to each, waits up to `graceMs` for
+ * all to exit, then SIGKILL to those left and waits a bounded time again.
+ */
+export async function stopPids(pids, { signal = "SIGTERM", graceMs = 10_000 } = {}) {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {}
+  }
+  const deadline = Date.now() + graceMs;
+  while (pids.some(alive) && Date.now() < deadline) await sleep(50);
+  const left = pids.filter(alive);
+  for (const pid of left) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {}
+  }
+  const hardDeadline = Date.now() + 5_000;
+  while (pids.some(alive) && Date.now() < hardDeadline) await sleep(50);
+  return { escalated: left, stillAlive: pids.filter(alive) };
+}

@@ -1,0 +1,108 @@
+// Types for scripts/local-stack.mjs (used by the TypeScript end-to-end tests and benchmarks).
+
+export declare const ROOT: string;
+export declare const QUIET_ENV: Readonly<Record<string, string>>;
+export declare const DEMO_VENDOR_ID: "V-ACME";
+export declare const DEMO_KEYS_FILE: "demo-keys.json";
+export declare const DEMO_SKU_COUNT: number;
+
+export interface DemoKeys {
+  checkout: string;
+  operator: string;
+  vendor: string;
+  vendorId: string;
+}
+
+/** The contents of `<stateDir>/demo-keys.json`. */
+export interface DemoState {
+  baseUrl: string;
+  keys: DemoKeys;
+  stockSeeded?: boolean;
+}
+
+export declare function generateApiKey(): { id: string; key: string; hash: string };
+export declare function demoKeysPath(stateDir: string): string;
+export declare function readDemoKeys(stateDir: string): Promise<DemoState | null>;
+export declare function updateDemoKeys(stateDir: string, patch: Partial<DemoState>): Promise<DemoState>;
+
+export declare function prepareState(
+  stateDir: string,
+  options?: { baseUrl?: string; log?: (msg: string) => void },
+): Promise<DemoState>;
+
+export declare function getFreePort(): Promise<number>;
+
+export interface WorkerHandle {
+  url: string;
+  port: number;
+  pid: number;
+  /** wrangler's captured output (the last 64 KiB). */
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGTERM, wait for exit (SIGKILL to the process group after 10 s). Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export declare function startWorker(options: {
+  stateDir: string;
+  port?: number;
+  inspectorPort?: number;
+  timeoutMs?: number;
+  onOutput?: (chunk: string) => void;
+  config?: string;
+}): Promise<WorkerHandle>;
+
+export interface DemoLocation {
+  id: string;
+  name: string;
+  type: "fulfillment_center";
+  countryCode: string;
+  city: string;
+  latitude: number;
+  longitude: number;
+  canShip: boolean;
+  canPickup: boolean;
+  priority: number;
+  capacityUnits: number;
+  active: boolean;
+}
+
+export interface DemoSku {
+  sku: string;
+  vendorId: string;
+  productId: string;
+  productName: string;
+  name: string;
+  reorderPoint: number;
+  safetyStock: number;
+  maxStock: number;
+  leadTimeDays: number;
+  allowBackorder: boolean;
+  softBufferPct: number;
+  perishable: boolean;
+  status: "active";
+}
+
+export declare const DEMO_VENDORS: ReadonlyArray<{ id: string; name: string; prefix: string; categories: string[] }>;
+export declare const DEMO_LOCATIONS: ReadonlyArray<DemoLocation>;
+
+export declare function demoCatalogue(count?: number): {
+  vendors: { id: string; name: string }[];
+  locations: DemoLocation[];
+  skus: DemoSku[];
+  stock: { sku: string; locationId: string; onHand: number }[];
+};
+
+export declare function api(
+  baseUrl: string,
+  key: string | null,
+  method: string,
+  path: string,
+  options?: { body?: unknown; headers?: Record<string, string>; ok?: number[]; retries?: number },
+): Promise<{ status: number; body: any }>;
+
+export declare function seedDemoData(
+  baseUrl: string,
+  keys: Pick<DemoKeys, "operator">,
+  options?: { stateDir?: string; concurrency?: number; log?: (msg: string) => void; progress?: boolean },
+): Promise<{ vendors: number; locations: number; skus: number; stockRows: number; stockSkipped: boolean }>;

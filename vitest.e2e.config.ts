@@ -1,0 +1,18 @@
+// End-to-end tests: plain Node, no Workers pool. Each test file starts its own `wrangler dev`
+// (scripts/local-stack.mjs) on a free 127.0.0.1 port with a fresh temp state folder and talks
+// to it over HTTP.
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/e2e/**/*.e2e.test.ts"],
+    environment: "node",
+    // wrangler dev takes a few seconds to start (more on a busy CI box); be generous.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    teardownTimeout: 30_000,
+    // One test file (one wrangler dev) at a time: each workerd runs every Worker and DO on
+    // one thread, and several at once on a small CI box only make timings flaky.
+    fileParallelism: false,
+  },
+});

@@ -1,0 +1,38 @@
+/**
+ * Reading a SKU's public availability from its Durable Object and the master data.
+ */
+import type { SkuRow } from "../../d1/schema";
+import { publicAvailability, type AvailabilityStatus, type PublicViewConfig } from "../../domain/availability";
+import { allLocations } from "../repositories/locations";
+
+/** The public record of one SKU, as cached and served (locations are stripped unless asked for). */
+export interface PublicRecord {
+  sku: string;
+  status: AvailabilityStatus;
+  available: number;
+  locations: { locationId: string; available: number }[];
+  updatedAt: string | null;
+}
+
+/** The view settings for a SKU: its thresholds and the active locations that sell. */
+export async function publicViewConfig(env: Env, row: SkuRow): Promise<PublicViewConfig> {
+  const { rows } = await allLocations(env.DB);
+  return {
+    reorderPoint: row.reorderPoint,
+    allowBackorder: row.allowBackorder,
+    sellableLocationIds: rows.filter((l) => l.active && (l.canShip || l.canPickup)).map((l) => l.id),
+  };
+}
+
+/** Asks the SKU's object for its levels and computes the public record. */
+export async function loadPublicRecord(env: Env, row: SkuRow): Promise<PublicRecord> {
+  const [config, { levels, updatedAt }] = await Promise.all([
+    publicViewConfig(env, row),
+    env.SKU_INVENTORY.getByName(row.sku).publicLevels(),
+  ]);
+  return {
+    sku: row.sku,
+    ...publicAvailability(levels, config),
+    updatedAt: updatedAt === null ? null : new Date(updatedAt).toISOString(),
+  };
+}

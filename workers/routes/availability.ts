@@ -1,0 +1,103 @@
+/**
+ * `/api/v2/availability`: public, key-less, CDN-cached availability for storefronts, and
+ * the live feed. Nothing operator-only appears here.
+ */
+import { Hono, type Context } from "hono";
+import { LIVE_CONFIG_HEADER } from "../../durable-objects/sku-inventory";
+import type { AppEnv } from "../app-env";
+import { sha256Hex } from "../auth/api-keys";
+import { CACHE_CONTROL, cachedRecord, storeRecord, type CacheTier } from "../availability/availability-cache";
+import { loadPublicRecord, publicViewConfig, type PublicRecord } from "../availability/public-view";
+import { ApiError } from "../http/api-error";
+import { readParam, readQuery } from "../http/read-input";
+import { findSkus } from "../repositories/skus";
+import { AvailabilityBatchQuery, AvailabilityQuery } from "../schemas/availability";
+import { SkuId } from "../schemas/common";
+
+export const availability = new Hono<AppEnv>();
+
+interface Lookup {
+  record: PublicRecord;
+  tier: CacheTier;
+  doMs: number;
+}
+
+/** One SKU's record from L1/L2, or from its object (then cached). Null if the SKU does not exist. */
+async function lookup(c: Context<AppEnv>, sku: string, known?: Awaited<ReturnType<typeof findSkus>>): Promise<Lookup | null> {
+  const origin = new URL(c.req.url).origin;
+  const cached = await cachedRecord(origin, sku);
+  if (cached !== null) return { ...cached, doMs: 0 };
+  const row = (known ?? (await findSkus(c.env.DB, [sku]))).get(sku);
+  if (row === undefined) return null;
+  const started = performance.now();
+  const record = await loadPublicRecord(c.env, row);
+  const doMs = performance.now() - started;
+  c.executionCtx.waitUntil(storeRecord(origin, record));
+  return { record, tier: "miss", doMs };
+}
+
+function shape(record: PublicRecord, withLocations: boolean) {
+  const { locations, ...rest } = record;
+  return withLocations ? { ...rest, locations } : rest;
+}
+
+/** Sends a public JSON body with validators: ETag, 304 on a matching If-None-Match, Server-Timing. */
+async function respond(c: Context<AppEnv>, body: unknown, timing: string): Promise<Response> {
+  const text = JSON.stringify(body);
+  const etag = `"${(await sha256Hex(text)).slice(0, 32)}"`;
+  const headers = {
+    "Cache-Control": CACHE_CONTROL,
+    ETag: etag,
+    "Server-Timing": timing,
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "ETag, Server-Timing",
+  };
+  const ifNoneMatch = c.req.header("if-none-match");
+  if (ifNoneMatch !== undefined && ifNoneMatch.split(",").some((t) => t.trim().replace(/^W\//, "") === etag || t.trim() === "*")) {
+    return new Response(null, { status: 304, headers });
+  }
+  return new Response(text, { status: 200, headers: { ...headers, "Content-Type": "application/json" } });
+}
+
+availability.get("/", async (c) => {
+  const query = readQuery(c, AvailabilityBatchQuery);
+  const skus = [...new Set(query.skus)];
+  const known = await findSkus(c.env.DB, skus);
+  const results = await Promise.all(skus.map((sku) => lookup(c, sku, known)));
+  const items: unknown[] = [];
+  const notFound: string[] = [];
+  const tiers = { "hit-l1": 0, "hit-l2": 0, miss: 0 };
+  let doMs = 0;
+  results.forEach((result, i) => {
+    if (result === null) notFound.push(skus[i]!);
+    else {
+      items.push(shape(result.record, query.locations));
+      tiers[result.tier] += 1;
+      doMs = Math.max(doMs, result.doMs);
+    }
+  });
+  const timing = `cache;desc="l1=${tiers["hit-l1"]} l2=${tiers["hit-l2"]} miss=${tiers.miss}", do;dur=${doMs.toFixed(2)}`;
+  return respond(c, { items, notFound }, timing);
+});
+
+availability.get("/:sku/live", async (c) => {
+  const sku = readParam(c, "sku", SkuId);
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+    throw new ApiError(426, "upgrade_required", "connect with a WebSocket (Upgrade: websocket)");
+  }
+  const row = (await findSkus(c.env.DB, [sku])).get(sku);
+  if (row === undefined) throw new ApiError(404, "sku_not_found", `no SKU ${sku}`, { sku });
+  const config = await publicViewConfig(c.env, row);
+  const headers = new Headers(c.req.raw.headers);
+  headers.set(LIVE_CONFIG_HEADER, JSON.stringify(config));
+  headers.set("X-Sku", sku);
+  return c.env.SKU_INVENTORY.getByName(sku).fetch(new Request(c.req.url, { headers }));
+});
+
+availability.get("/:sku", async (c) => {
+  const sku = readParam(c, "sku", SkuId);
+  const query = readQuery(c, AvailabilityQuery);
+  const result = await lookup(c, sku);
+  if (result === null) throw new ApiError(404, "sku_not_found", `no SKU ${sku}`, { sku });
+  return respond(c, shape(result.record, query.locations), `cache;desc="${result.tier}", do;dur=${result.doMs.toFixed(2)}`);
+});
