@@ -19,6 +19,7 @@ export default defineConfig(async () => {
           bindings: { TEST_MIGRATIONS: migrations },
           durableObjects: {
             CRASHING_COORDINATOR: { className: "CrashingCoordinator", useSQLite: true },
+            RECORDING_SKU: { className: "RecordingSkuInventory", useSQLite: true },
           },
         },
       }),

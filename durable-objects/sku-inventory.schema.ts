@@ -114,4 +114,20 @@ export const SKU_INVENTORY_MIGRATIONS: readonly SqlMigration[] = [
       `CREATE INDEX idempotency_age ON idempotency (created_at)`,
     ],
   },
+  {
+    version: 2,
+    name: "outbox",
+    statements: [
+      // Events written in the same transaction as the change they describe; the alarm sends
+      // them to the EVENTS queue and deletes them only once the send succeeded.
+      `CREATE TABLE outbox (
+        sequence INTEGER PRIMARY KEY,
+        event_json TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL
+      )`,
+      `CREATE INDEX outbox_due ON outbox (next_attempt_at)`,
+    ],
+  },
 ];

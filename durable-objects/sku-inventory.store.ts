@@ -21,6 +21,7 @@ import {
 } from "../domain/quantities";
 import { TERMINAL_STATUSES, type ReservationStatus, type ReservationType } from "../domain/reservation-rules";
 import type { PublicLevel, PublicViewConfig } from "../domain/availability";
+import { eventId, thresholdCrossing, type EventCounts, type InventoryEvent, type InventoryEventType } from "../domain/events";
 import { migrateSchema } from "./sql-migrations";
 import { SKU_INVENTORY_MIGRATIONS } from "./sku-inventory.schema";
 import type {
@@ -46,6 +47,12 @@ import type {
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** Finished reservations (and release tombstones) are kept this long (ms). */
 export const TERMINAL_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/** Most events one flush sends (the queue's sendBatch takes up to 100 messages). */
+export const OUTBOX_BATCH = 100;
+/** Retry delay after a failed flush: 1 s doubling up to 5 min. */
+export function outboxBackoffMs(attempts: number): number {
+  return Math.min(1000 * 2 ** Math.max(0, attempts - 1), 300_000);
+}
 /** Most reservations one alarm run expires before it re-arms (keeps each run short). */
 const EXPIRY_BATCH = 500;
 
@@ -119,6 +126,10 @@ function quantitiesOf(row: StockRow | undefined): Quantities {
   };
 }
 
+function countsOf(q: Quantities): EventCounts {
+  return { ...q, available: availableOf(q) };
+}
+
 function levelOf(locationId: string, q: Quantities, updatedAt: number): LocationLevel {
   return { locationId, ...q, available: availableOf(q), updatedAt };
 }
@@ -135,6 +146,10 @@ export class SkuInventoryStore {
   readonly #sql: SqlStorage;
   /** Locations changed by the running transaction; their invariants are checked at its end. */
   #touched = new Set<string>();
+  /** Events of the running transaction, written to the outbox when it ends. */
+  #events: Omit<InventoryEvent, "id" | "sequence" | "sku">[] = [];
+  /** The reservation rules last given with a request (kept in `meta` for alarm-time changes). */
+  #policy: SkuPolicy | null = null;
 
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage;
@@ -151,6 +166,7 @@ export class SkuInventoryStore {
 
     const outcome = this.#transaction(() => {
       this.#rememberSku(input.sku);
+      this.rememberPolicy(input.policy);
       const before = this.#quantities(input.locationId);
       if (input.expectedOnHand !== undefined && before.onHand !== input.expectedOnHand) {
         throw new Rollback(
@@ -211,6 +227,7 @@ export class SkuInventoryStore {
   applyReservation(input: ApplyReservationInput, now: number): ReservationResult | Failure {
     return this.#transaction(() => {
       this.#rememberSku(input.sku);
+      this.rememberPolicy(input.policy);
       const existing = this.#reservationRow(input.reservationId);
       if (existing !== undefined) {
         if (existing.attempt > input.attempt) {
@@ -285,6 +302,7 @@ export class SkuInventoryStore {
           line.backordered,
         );
       }
+      this.#reservationEvent("reservation.created", input.reservationId, now, input.actor, null);
       return { ok: true, reservation: this.#view(this.#reservationRow(input.reservationId)!) };
     });
   }
@@ -471,6 +489,7 @@ export class SkuInventoryStore {
         });
       }
       this.#setStatus(current.id, "fulfilled", now);
+      this.#reservationEvent("reservation.fulfilled", current.id, now, input.actor, null);
       return { ok: true, reservation: this.#view(this.#reservationRow(current.id)!) };
     });
   }
@@ -518,6 +537,7 @@ export class SkuInventoryStore {
            SELECT MIN(expires_at) AS t FROM reservations WHERE status = 'active'
            UNION ALL SELECT MIN(created_at) + ? FROM idempotency
            UNION ALL SELECT MIN(updated_at) + ? FROM reservations WHERE status IN ('fulfilled', 'released', 'expired')
+           UNION ALL SELECT MIN(next_attempt_at) FROM outbox
          )`,
         IDEMPOTENCY_RETENTION_MS,
         TERMINAL_RETENTION_MS,
@@ -668,6 +688,8 @@ export class SkuInventoryStore {
     try {
       return this.#storage.transactionSync(() => {
         this.#touched = new Set();
+        this.#events = [];
+        const totalsBefore = this.#totals();
         const result = fn();
         for (const locationId of this.#touched) {
           const breaches = checkInvariants(this.#quantities(locationId), this.#lineSums(locationId));
@@ -675,6 +697,8 @@ export class SkuInventoryStore {
             throw new Rollback(fail("invariant_violation", `invariant broken at ${locationId}; change rolled back`, breaches));
           }
         }
+        if (this.#touched.size > 0) this.#thresholdEvent(totalsBefore, this.#totals());
+        this.#writeOutbox();
         return result;
       });
     } catch (error) {
@@ -682,7 +706,137 @@ export class SkuInventoryStore {
       throw error;
     } finally {
       this.#touched = new Set();
+      this.#events = [];
     }
+  }
+
+  /** Totals across locations (for threshold events). */
+  #totals(): Quantities {
+    const row = this.#sql
+      .exec<StockRow>(
+        `SELECT '' AS location_id, SUM(on_hand) AS on_hand, SUM(reserved) AS reserved, SUM(soft_held) AS soft_held,
+           SUM(committed) AS committed, SUM(in_transit) AS in_transit, SUM(damaged) AS damaged, SUM(on_hold) AS on_hold,
+           0 AS updated_at FROM stock`,
+      )
+      .one();
+    const q = quantitiesOf(row);
+    for (const f of QUANTITY_FIELDS) q[f] ??= 0;
+    return q;
+  }
+
+  #thresholdEvent(before: Quantities, after: Quantities): void {
+    const type = thresholdCrossing(availableOf(before), availableOf(after), this.#currentPolicy()?.reorderPoint ?? 0);
+    if (type === null) return;
+    const last = this.#events.findLast((e) => e.cause.ledgerSeq !== null);
+    this.#events.push({
+      type,
+      locationId: null,
+      occurredAt: last?.occurredAt ?? new Date().toISOString(),
+      cause: last?.cause ?? { ledgerSeq: null, op: "unknown", reason: null, reference: null, reservationId: null, actor: "system" },
+      before: countsOf(before),
+      after: countsOf(after),
+      reservation: null,
+    });
+  }
+
+  /** Records a reservation-level event in the running transaction. */
+  #reservationEvent(type: InventoryEventType, id: string, now: number, actor: string, reason: string | null): void {
+    const row = this.#reservationRow(id)!;
+    this.#events.push({
+      type,
+      locationId: null,
+      occurredAt: new Date(now).toISOString(),
+      cause: { ledgerSeq: null, op: type.slice("reservation.".length), reason, reference: row.reference, reservationId: id, actor },
+      before: null,
+      after: null,
+      reservation: {
+        id,
+        type: row.type,
+        status: row.status,
+        lines: this.#lines(id).map((l) => ({ locationId: l.location_id, quantity: l.quantity })),
+      },
+    });
+  }
+
+  #writeOutbox(): void {
+    if (this.#events.length === 0) return;
+    const sku = this.#sku() ?? "";
+    let sequence = Number(this.#sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'event_seq'").toArray()[0]?.value ?? 0);
+    const now = Date.now();
+    for (const event of this.#events) {
+      sequence += 1;
+      const full: InventoryEvent = { id: eventId(sku, sequence), sku, sequence, ...event };
+      this.#sql.exec(
+        "INSERT INTO outbox (sequence, event_json, created_at, next_attempt_at) VALUES (?, ?, ?, ?)",
+        sequence,
+        JSON.stringify(full),
+        now,
+        now,
+      );
+    }
+    this.#sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('event_seq', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      String(sequence),
+    );
+  }
+
+  // ------------------------------------------------------------------ outbox
+
+  /** Events due for sending, oldest first. */
+  dueEvents(now: number, limit = OUTBOX_BATCH): { sequence: number; event: InventoryEvent }[] {
+    return this.#sql
+      .exec<{ sequence: number; event_json: string }>(
+        "SELECT sequence, event_json FROM outbox WHERE next_attempt_at <= ? ORDER BY sequence LIMIT ?",
+        now,
+        limit,
+      )
+      .toArray()
+      .map((r) => ({ sequence: r.sequence, event: JSON.parse(r.event_json) as InventoryEvent }));
+  }
+
+  /** The send of these events succeeded: drop them. */
+  eventsSent(sequences: readonly number[]): void {
+    if (sequences.length === 0) return;
+    this.#sql.exec(`DELETE FROM outbox WHERE sequence IN (${sequences.map(() => "?").join(", ")})`, ...sequences);
+  }
+
+  /** The send failed: try these again later, backing off. */
+  eventsFailed(sequences: readonly number[], now: number): void {
+    for (const sequence of sequences) {
+      const attempts = this.#sql.exec<{ attempts: number }>("SELECT attempts FROM outbox WHERE sequence = ?", sequence).toArray()[0]?.attempts ?? 0;
+      this.#sql.exec(
+        "UPDATE outbox SET attempts = ?, next_attempt_at = ? WHERE sequence = ?",
+        attempts + 1,
+        now + outboxBackoffMs(attempts + 1),
+        sequence,
+      );
+    }
+  }
+
+  /** Events not yet sent (for tests and operators). */
+  outboxSize(): number {
+    return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
+  }
+
+  // ------------------------------------------------------------------ policy
+
+  /** Remembers the reservation rules sent with a request (written only when they change). */
+  rememberPolicy(policy: SkuPolicy): void {
+    const current = this.#currentPolicy();
+    if (current !== null && JSON.stringify(current) === JSON.stringify(policy)) return;
+    this.#sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('policy', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      JSON.stringify(policy),
+    );
+    this.#policy = policy;
+  }
+
+  #currentPolicy(): SkuPolicy | null {
+    if (this.#policy === null) {
+      const row = this.#sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'policy'").toArray()[0];
+      if (row !== undefined) this.#policy = JSON.parse(row.value) as SkuPolicy;
+    }
+    return this.#policy;
   }
 
   /** Applies a delta to one location's buckets and writes its ledger row. Returns the row's seq. */
@@ -738,6 +892,22 @@ export class SkuInventoryStore {
       )
       .one();
     this.#touched.add(locationId);
+    this.#events.push({
+      type: "inventory.updated",
+      locationId,
+      occurredAt: new Date(now).toISOString(),
+      cause: {
+        ledgerSeq: row.seq,
+        op: note.op,
+        reason: note.reason ?? null,
+        reference: note.reference ?? null,
+        reservationId: note.reservationId ?? null,
+        actor: note.actor,
+      },
+      before: countsOf(before),
+      after: countsOf(after),
+      reservation: null,
+    });
     return row.seq;
   }
 
@@ -842,6 +1012,7 @@ export class SkuInventoryStore {
       }
     }
     this.#setStatus(row.id, status, now);
+    this.#reservationEvent(status === "expired" ? "reservation.expired" : "reservation.released", row.id, now, actor, reason);
   }
 
   #setStatus(id: string, status: ReservationStatus, now: number): void {

@@ -6,6 +6,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Failure } from "../domain/failures";
 import type { PublicLevel, PublicViewConfig } from "../domain/availability";
+import type { InventoryEvent } from "../domain/events";
 import { LiveFeed } from "./live-feed";
 import { SkuInventoryStore } from "./sku-inventory.store";
 import type {
@@ -25,14 +26,26 @@ import type {
 /** Header by which the Worker passes the live feed's view settings (validated there). */
 export const LIVE_CONFIG_HEADER = "X-Live-Config";
 
+/** Where a SKU object sends its events: the EVENTS queue, or a test double. */
+export interface EventSink {
+  sendBatch(messages: { body: InventoryEvent }[]): Promise<unknown>;
+}
+
 export class SkuInventory extends DurableObject<Env> {
+  /** The event sink. Static, so not part of the RPC surface; test subclasses replace it. */
+  protected static eventSink(env: Env): EventSink {
+    return env.EVENTS as unknown as EventSink;
+  }
+
   #store!: SkuInventoryStore;
+  #events: EventSink;
   #live: LiveFeed;
   /** The alarm time last set, so a change sets the alarm only when it moves. */
   #alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.#events = (this.constructor as typeof SkuInventory).eventSink(env);
     this.#live = new LiveFeed(ctx, () => this.#store);
     ctx.blockConcurrencyWhile(async () => {
       this.#store = new SkuInventoryStore(ctx.storage);
@@ -128,11 +141,37 @@ export class SkuInventory extends DurableObject<Env> {
     return this.#store.verify();
   }
 
-  /** The one alarm: expires due reservations and prunes old records, then re-arms. */
+  /** Events written but not yet sent to the queue. */
+  async outboxSize(): Promise<number> {
+    return this.#store.outboxSize();
+  }
+
+  /**
+   * The one alarm: sends the outbox to the EVENTS queue (rows are deleted only after the
+   * send succeeded; a failed send is retried with backoff), expires due reservations,
+   * prunes old records, then re-arms. Running it twice changes nothing the second time.
+   */
   override async alarm(): Promise<void> {
     this.#alarmAt = null;
+    await this.#flushOutbox();
     await this.#rearm(this.#store.runDueWork(Date.now()));
     this.#live.changed();
+  }
+
+  async #flushOutbox(): Promise<void> {
+    for (let batch = 0; batch < 10; batch++) {
+      const due = this.#store.dueEvents(Date.now());
+      if (due.length === 0) return;
+      const sequences = due.map((d) => d.sequence);
+      try {
+        await this.#events.sendBatch(due.map((d) => ({ body: d.event })));
+      } catch (error) {
+        console.error(JSON.stringify({ event: "outbox.send_failed", sku: due[0]!.event.sku, count: due.length, error: String(error) }));
+        this.#store.eventsFailed(sequences, Date.now());
+        return;
+      }
+      this.#store.eventsSent(sequences);
+    }
   }
 
   async #mutate<T>(fn: () => T): Promise<T> {

@@ -9,6 +9,8 @@ import type { AdjustmentReason, ReservationStatus, ReservationType } from "../do
 export interface SkuPolicy {
   allowBackorder: boolean;
   softBufferPct: number;
+  /** Total available at or below this is low stock (threshold events). */
+  reorderPoint: number;
 }
 
 interface Attributed {

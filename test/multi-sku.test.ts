@@ -114,7 +114,7 @@ describe("crash in the middle of a fan-out", () => {
     type: "hard",
     reference: id,
     ttlSeconds: 3600,
-    parts: skus.map((sku) => ({ sku, policy: { allowBackorder: false, softBufferPct: 10 }, lines: [{ locationId: "L1", quantity: 3 }] })),
+    parts: skus.map((sku) => ({ sku, policy: { allowBackorder: false, softBufferPct: 10, reorderPoint: 0 }, lines: [{ locationId: "L1", quantity: 3 }] })),
   });
 
   /** Starts a reservation that stalls after two SKU calls, waits for those, then kills every object. */

@@ -11,7 +11,7 @@ beforeAll(async () => {
   keys = await seedBasics();
 });
 
-const policy = { allowBackorder: false, softBufferPct: 10 };
+const policy = { allowBackorder: false, softBufferPct: 10, reorderPoint: 0 };
 
 describe("soft-hold buffer", () => {
   it("1-unit holds on 100 available stop at exactly 110", async () => {

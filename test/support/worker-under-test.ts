@@ -5,6 +5,8 @@
 import type { Failure } from "../../domain/failures";
 import { ReservationCoordinator } from "../../durable-objects/reservation-coordinator";
 import type { SkuGateway } from "../../durable-objects/reservation-coordinator.store";
+import type { InventoryEvent } from "../../domain/events";
+import { SkuInventory, type EventSink } from "../../durable-objects/sku-inventory";
 import type { ReservationResult } from "../../durable-objects/sku-inventory.types";
 
 export * from "../../workers/index";
@@ -37,5 +39,34 @@ export class CrashingCoordinator extends ReservationCoordinator {
   /** Arms the stall: SKU calls after the first `n` never return. Test-only RPC. */
   async stallAfter(n: number | null): Promise<void> {
     stallAfterCalls = n;
+  }
+}
+
+/** Events "sent" by RecordingSkuInventory objects, in order; and whether sends fail. */
+export const recordedEvents: InventoryEvent[] = [];
+let failSends = false;
+
+/**
+ * A SKU object whose events go to an in-memory recorder instead of the EVENTS queue, and
+ * whose sends can be made to fail, so tests can see exactly what was flushed and when.
+ */
+export class RecordingSkuInventory extends SkuInventory {
+  protected static override eventSink(_env: Env): EventSink {
+    return {
+      sendBatch: async (messages) => {
+        if (failSends) throw new Error("simulated queue outage");
+        for (const m of messages) recordedEvents.push(m.body);
+      },
+    };
+  }
+
+  /** Test-only RPC: what has been sent so far (and clears the record). */
+  async takeRecordedEvents(): Promise<InventoryEvent[]> {
+    return recordedEvents.splice(0, recordedEvents.length);
+  }
+
+  /** Test-only RPC: make sends fail (a queue outage) or succeed. */
+  async failEventSends(fail: boolean): Promise<void> {
+    failSends = fail;
   }
 }

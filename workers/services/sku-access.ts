@@ -20,5 +20,5 @@ export async function skuForStockAccess(env: Env, principal: Principal, sku: str
 
 /** The reservation rules a SKU's object applies, from its master data. */
 export function policyOf(row: SkuRow): SkuPolicy {
-  return { allowBackorder: row.allowBackorder, softBufferPct: row.softBufferPct };
+  return { allowBackorder: row.allowBackorder, softBufferPct: row.softBufferPct, reorderPoint: row.reorderPoint };
 }
