@@ -85,12 +85,24 @@ export class ReservationCoordinatorStore {
     migrateSchema(storage, COORDINATOR_MIGRATIONS);
   }
 
-  /** Sets the one alarm to the earliest due work (or deletes it). Call after every change. */
+  /** Sets the one alarm to exactly the earliest due work, or deletes it (from the alarm handler). */
   async schedule(): Promise<void> {
     const next = this.nextDueAt();
     if (next === this.#alarmAt) return;
     if (next === null) await this.#storage.deleteAlarm();
     else await this.#storage.setAlarm(next);
+    this.#alarmAt = next;
+  }
+
+  /**
+   * Makes sure the alarm fires no later than the earliest due work. On the hot path the
+   * alarm is only ever moved earlier: an alarm that fires early finds nothing to do and
+   * re-arms precisely, which is cheaper than a storage write per reservation.
+   */
+  async #armBy(): Promise<void> {
+    const next = this.nextDueAt();
+    if (next === null || (this.#alarmAt !== null && this.#alarmAt <= next)) return;
+    await this.#storage.setAlarm(next);
     this.#alarmAt = next;
   }
 
@@ -424,7 +436,7 @@ export class ReservationCoordinatorStore {
   ): Promise<SkuOutcome[]> {
     // The recovery alarm is armed before any SKU is called, so a crash from here on is
     // finished or undone by it.
-    await this.schedule();
+    await this.#armBy();
     const settled = await Promise.allSettled(skus.map((sku) => this.#skus.call(sku, method, { sku, ...inputFor(sku) })));
     return settled.map((s, i) => ({
       sku: skus[i]!,
@@ -439,14 +451,14 @@ export class ReservationCoordinatorStore {
     return { reservationId: row.id, attempt: row.attempt, actor: row.actor };
   }
 
-  /** Runs `fn` as the only operation on reservation `id`, then re-arms the alarm. */
+  /** Runs `fn` as the only operation on reservation `id`, then makes sure the alarm is armed. */
   #locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.#locks.get(id) ?? Promise.resolve();
     const body = async () => {
       try {
         return await fn();
       } finally {
-        await this.schedule();
+        await this.#armBy();
       }
     };
     const run = previous.then(body, body);
