@@ -47,6 +47,11 @@ import type {
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** Finished reservations (and release tombstones) are kept this long (ms). */
 export const TERMINAL_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/**
+ * New events wait this long (ms) before the alarm sends them, so that under load one send
+ * carries many events instead of one alarm and one send per change.
+ */
+export const OUTBOX_FLUSH_DELAY_MS = 100;
 /** Most events one flush sends (the queue's sendBatch takes up to 100 messages). */
 export const OUTBOX_BATCH = 100;
 /** Retry delay after a failed flush: 1 s doubling up to 5 min. */
@@ -771,7 +776,7 @@ export class SkuInventoryStore {
         sequence,
         JSON.stringify(full),
         now,
-        now,
+        now + OUTBOX_FLUSH_DELAY_MS,
       );
     }
     this.#sql.exec(
@@ -782,11 +787,14 @@ export class SkuInventoryStore {
 
   // ------------------------------------------------------------------ outbox
 
-  /** Events due for sending, oldest first. */
+  /**
+   * Events to send now, oldest first: every event never tried (the alarm is running anyway)
+   * and every failed one whose back-off has passed.
+   */
   dueEvents(now: number, limit = OUTBOX_BATCH): { sequence: number; event: InventoryEvent }[] {
     return this.#sql
       .exec<{ sequence: number; event_json: string }>(
-        "SELECT sequence, event_json FROM outbox WHERE next_attempt_at <= ? ORDER BY sequence LIMIT ?",
+        "SELECT sequence, event_json FROM outbox WHERE attempts = 0 OR next_attempt_at <= ? ORDER BY sequence LIMIT ?",
         now,
         limit,
       )
