@@ -4,7 +4,9 @@
  * are generated from this file with `npm run db:generate` (drizzle-kit 0.31, flat files).
  */
 import { sql } from "drizzle-orm";
-import { check, index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { ALERT_KINDS } from "../domain/alerts";
+import { LEVEL_STATUSES } from "../domain/inventory-levels";
 
 const createdAt = () =>
   integer("created_at", { mode: "number" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
@@ -106,7 +108,198 @@ export const apiKeys = sqliteTable(
   ],
 );
 
+/*
+ * Read models fed by the EVENTS queue consumer (`queues/events.consumer.ts`); see
+ * `d1/README.md`. Every event's effects and its `processed_events` row commit in one D1
+ * batch, so a redelivered event changes nothing.
+ */
+
+/** Events already applied (dedupe by event id). Pruned after PROCESSED_EVENTS_RETENTION_MS. */
+export const processedEvents = sqliteTable(
+  "processed_events",
+  {
+    eventId: text("event_id").primaryKey(),
+    type: text("type").notNull(),
+    sku: text("sku").notNull(),
+    sequence: integer("sequence").notNull(),
+    processedAt: integer("processed_at").notNull(),
+  },
+  (t) => [index("processed_events_age").on(t.processedAt)],
+);
+
+/**
+ * Projection of each SKU × location's counts (from `inventory.updated` events' `after`),
+ * for lists, dashboards and analytics. Never the source of truth: the SKU objects are.
+ * `last_sequence` is the SKU's event sequence applied last; older events are ignored.
+ */
+export const inventoryLevels = sqliteTable(
+  "inventory_levels",
+  {
+    sku: text("sku").notNull(),
+    locationId: text("location_id").notNull(),
+    onHand: integer("on_hand").notNull(),
+    reserved: integer("reserved").notNull(),
+    softHeld: integer("soft_held").notNull(),
+    committed: integer("committed").notNull(),
+    inTransit: integer("in_transit").notNull(),
+    damaged: integer("damaged").notNull(),
+    onHold: integer("on_hold").notNull(),
+    available: integer("available").notNull(),
+    status: text("status", { enum: LEVEL_STATUSES }).notNull(),
+    lastSequence: integer("last_sequence").notNull(),
+    lastEventId: text("last_event_id").notNull(),
+    /** When the change happened (the event's `occurredAt`), ms. */
+    updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+    /** When this row was last written by the consumer, ms. */
+    projectedAt: integer("projected_at", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.sku, t.locationId] }),
+    index("inventory_levels_location").on(t.locationId, t.sku),
+    index("inventory_levels_status").on(t.status, t.sku, t.locationId),
+    index("inventory_levels_updated").on(t.updatedAt),
+  ],
+);
+
+/** Units shipped per SKU × location × UTC day, from `reservation.fulfilled` events. */
+export const dailySales = sqliteTable(
+  "daily_sales",
+  {
+    sku: text("sku").notNull(),
+    locationId: text("location_id").notNull(),
+    /** `YYYY-MM-DD`, UTC, of the event's `occurredAt`. */
+    day: text("day").notNull(),
+    units: integer("units").notNull(),
+    /** Fulfilled reservations that shipped units here that day. */
+    fulfilments: integer("fulfilments").notNull(),
+    updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sku, t.locationId, t.day] }), index("daily_sales_day").on(t.day)],
+);
+
+/** Low-stock and out-of-stock alerts (rules in `domain/alerts.ts`); at most one open per SKU and kind. */
+export const alerts = sqliteTable(
+  "alerts",
+  {
+    id: text("id").primaryKey(),
+    sku: text("sku").notNull(),
+    /** Null: about the SKU as a whole (threshold events are SKU-level). */
+    locationId: text("location_id"),
+    kind: text("kind", { enum: ALERT_KINDS }).notNull(),
+    status: text("status", { enum: ["open", "resolved"] }).notNull(),
+    /** Total available when last opened or updated. */
+    available: integer("available").notNull(),
+    reorderPoint: integer("reorder_point").notNull(),
+    /** Threshold events folded into this alert while it was open. */
+    occurrences: integer("occurrences").notNull().default(1),
+    openedAt: integer("opened_at", { mode: "number" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+    resolvedAt: integer("resolved_at", { mode: "number" }),
+    resolution: text("resolution", { enum: ["back_in_stock", "above_reorder_point"] }),
+    openedEventId: text("opened_event_id").notNull(),
+    lastEventId: text("last_event_id").notNull(),
+    resolvedEventId: text("resolved_event_id"),
+    lastSequence: integer("last_sequence").notNull(),
+  },
+  (t) => [
+    uniqueIndex("alerts_one_open").on(t.sku, t.kind).where(sql`status = 'open'`),
+    index("alerts_status").on(t.status, t.openedAt),
+    index("alerts_sku").on(t.sku, t.openedAt),
+  ],
+);
+
+/** Per SKU, the sequence of the last alert-relevant event applied (alert decisions apply in order). */
+export const alertCursors = sqliteTable("alert_cursors", {
+  sku: text("sku").primaryKey(),
+  lastSequence: integer("last_sequence").notNull(),
+});
+
+/**
+ * Webhook subscriptions: a vendor's (events about its SKUs only) or operator-wide
+ * (`vendor_id` null, every event). The secret is an HMAC key and must be readable to sign,
+ * so it is stored as issued (not hashed) and only ever returned on create and rotation.
+ */
+export const webhookSubscriptions = sqliteTable(
+  "webhook_subscriptions",
+  {
+    id: text("id").primaryKey(),
+    vendorId: text("vendor_id").references(() => vendors.id),
+    url: text("url").notNull(),
+    description: text("description"),
+    /** JSON array of event types. */
+    eventTypes: text("event_types").notNull(),
+    secret: text("secret").notNull(),
+    secretRotatedAt: integer("secret_rotated_at", { mode: "number" }),
+    /** Deliveries in a row that failed after all their retries; reset by any success. */
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    disabledAt: integer("disabled_at", { mode: "number" }),
+    disabledReason: text("disabled_reason"),
+    deletedAt: integer("deleted_at", { mode: "number" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("webhook_subscriptions_vendor").on(t.vendorId, t.id)],
+);
+
+/** One row per (subscription, event): the delivery log. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    subscriptionId: text("subscription_id")
+      .notNull()
+      .references(() => webhookSubscriptions.id),
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    sku: text("sku"),
+    status: text("status", { enum: ["pending", "delivered", "failed"] }).notNull(),
+    /** HTTP attempts made so far. */
+    attempts: integer("attempts").notNull().default(0),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    /** When its WEBHOOKS message was sent; null until then (a redelivered event sends the rest). */
+    enqueuedAt: integer("enqueued_at", { mode: "number" }),
+    lastAttemptAt: integer("last_attempt_at", { mode: "number" }),
+    deliveredAt: integer("delivered_at", { mode: "number" }),
+    failedAt: integer("failed_at", { mode: "number" }),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_once").on(t.subscriptionId, t.eventId),
+    index("webhook_deliveries_log").on(t.subscriptionId, t.createdAt, t.id),
+    index("webhook_deliveries_event").on(t.eventId),
+  ],
+);
+
+/** Messages that ended in a dead-letter queue, for operators. */
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    /** The queue the message failed on (not the dead-letter queue). */
+    queue: text("queue").notNull(),
+    messageId: text("message_id").notNull(),
+    deadLetterQueue: text("dead_letter_queue").notNull(),
+    /** The message body as JSON text (truncated to 64 KiB). */
+    body: text("body").notNull(),
+    /** The last error, as recorded by the consumer on the final attempt (null if unknown). */
+    error: text("error"),
+    /** Attempts made on the original queue. */
+    attempts: integer("attempts"),
+    /** When the consumer gave up on its final attempt, ms. */
+    failedAt: integer("failed_at", { mode: "number" }),
+    /** When the dead-letter consumer received it, ms. */
+    receivedAt: integer("received_at", { mode: "number" }),
+  },
+  (t) => [primaryKey({ columns: [t.queue, t.messageId] }), index("dead_letters_received").on(t.receivedAt)],
+);
+
 export type VendorRow = typeof vendors.$inferSelect;
 export type LocationRow = typeof locations.$inferSelect;
 export type SkuRow = typeof skus.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type InventoryLevelRow = typeof inventoryLevels.$inferSelect;
+export type AlertRow = typeof alerts.$inferSelect;
+export type WebhookSubscriptionRow = typeof webhookSubscriptions.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
+export type DeadLetterRow = typeof deadLetters.$inferSelect;

@@ -1,12 +1,24 @@
 /**
- * The queue entry: routes a batch to its consumer by queue name. No queues are bound yet
- * (SYNC, EVENTS and REORDER arrive with their issues); a batch from an unknown queue is
- * retried, so it ends in that queue's dead-letter queue rather than being dropped.
+ * The queue entry: routes a batch to its consumer by queue name (names and limits in
+ * `queue-names.ts`, mirroring wrangler.toml). A batch from an unknown queue is retried, so
+ * it ends in that queue's dead-letter queue rather than being dropped.
  */
+import { consumeEventsDeadLetters } from "./events-dlq.consumer";
+import { consumeEvents } from "./events.consumer";
+import { QUEUES } from "./queue-names";
+import { consumeWebhooksDeadLetters } from "./webhooks-dlq.consumer";
+import { consumeWebhooks } from "./webhooks.consumer";
+
 type Consumer = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
 
-const consumers: Record<string, Consumer> = {};
+const consumers: Record<string, Consumer> = {
+  [QUEUES.events.name]: consumeEvents,
+  [QUEUES.events.deadLetter]: consumeEventsDeadLetters,
+  [QUEUES.webhooks.name]: consumeWebhooks,
+  [QUEUES.webhooks.deadLetter]: consumeWebhooksDeadLetters,
+};
 
+/** The Worker's `queue` handler: hands the batch to the consumer of its queue. */
 export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
   const consumer = consumers[batch.queue];
   if (consumer === undefined) {

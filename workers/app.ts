@@ -9,10 +9,12 @@ import { openApiDocument } from "./openapi";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { availability } from "./routes/availability";
 import { inventory } from "./routes/inventory";
+import { inventoryList } from "./routes/inventory-list";
 import { locations } from "./routes/locations";
 import { reservations } from "./routes/reservations";
 import { skus } from "./routes/skus";
 import { vendors } from "./routes/vendors";
+import { webhooks } from "./routes/webhooks";
 
 export const app = new Hono<AppEnv>();
 
@@ -20,11 +22,13 @@ app.use("*", requestId({ headerName: "X-Request-Id" }));
 app.get("/healthz", (c) => c.json({ ok: true }));
 app.get("/api/v2/openapi.json", (c) => c.json(openApiDocument()));
 app.route("/api/v2/availability", availability);
+app.route("/api/v2/inventory", inventoryList);
 app.route("/api/v2/inventory", inventory);
 app.route("/api/v2/reservations", reservations);
 app.route("/api/v2/skus", skus);
 app.route("/api/v2/locations", locations);
 app.route("/api/v2/vendors", vendors);
 app.route("/api/v2/api-keys", apiKeyRoutes);
+app.route("/api/v2/webhooks", webhooks);
 app.notFound(notFound);
 app.onError(onError);

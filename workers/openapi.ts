@@ -5,16 +5,23 @@
 import { z } from "zod";
 import { BODY_LIMITS } from "./routes/limits";
 import { ReservationId, SkuId, LocationId, VendorId } from "./schemas/common";
-import { AdjustStockBody, PromoteBody, ReservationActionBody, ReserveBody } from "./schemas/inventory";
+import { AdjustStockBody, LedgerQuery, PromoteBody, ReservationActionBody, ReserveBody } from "./schemas/inventory";
 import { CreateApiKeyBody, CreateVendorBody, LocationBody, SkuBatchBody, SkuBody } from "./schemas/master-data";
+import { AvailabilityBatchQuery, AvailabilityQuery } from "./schemas/availability";
+import { InventoryListQuery } from "./schemas/inventory-list";
+import { CreateWebhookBody, DeliveryListQuery, WebhookId, WebhookListQuery } from "./schemas/webhooks";
+import { WEBHOOK_BODY_LIMIT } from "./routes/webhooks";
 
 type Scope = "checkout" | "vendor" | "operator";
 
 interface Operation {
-  method: "get" | "put" | "post" | "patch";
+  method: "get" | "put" | "post" | "patch" | "delete";
   path: string;
   summary: string;
+  /** Empty for public endpoints. */
   scopes: Scope[];
+  /** A zod object whose fields are the query parameters. */
+  query?: z.ZodObject;
   body?: z.ZodType;
   maxBytes?: number;
   idempotencyKey?: "required" | "optional";
@@ -24,6 +31,18 @@ interface Operation {
 }
 
 const OPERATIONS: Operation[] = [
+  { method: "get", path: "/api/v2/availability/{sku}", summary: "Public availability of one SKU (CDN-cached, ETag/304)", scopes: [], pathParams: { sku: SkuId }, query: AvailabilityQuery, success: { status: 200, description: "{sku, status, available, locations?, updatedAt}" }, errors: [400, 404] },
+  { method: "get", path: "/api/v2/availability", summary: "Public availability of up to 100 SKUs", scopes: [], query: AvailabilityBatchQuery, success: { status: 200, description: "{items, notFound}" }, errors: [400] },
+  { method: "get", path: "/api/v2/availability/{sku}/live", summary: "WebSocket live feed of a SKU's public availability (Upgrade: websocket)", scopes: [], pathParams: { sku: SkuId }, success: { status: 101, description: "switching protocols" }, errors: [400, 404, 426, 503] },
+  { method: "get", path: "/api/v2/inventory", summary: "Stock list from the inventory_levels projection, cursor-paginated and filtered", scopes: ["operator", "vendor"], query: InventoryListQuery, success: { status: 200, description: "{items, nextCursor}" }, errors: [400, 401, 403] },
+  { method: "post", path: "/api/v2/webhooks", summary: "Create a webhook subscription (the signing secret is shown once)", scopes: ["operator", "vendor"], body: CreateWebhookBody, maxBytes: WEBHOOK_BODY_LIMIT, success: { status: 201, description: "the subscription and its secret" }, errors: [400, 401, 403, 409, 413, 415] },
+  { method: "get", path: "/api/v2/webhooks", summary: "List webhook subscriptions (no secrets)", scopes: ["operator", "vendor"], query: WebhookListQuery, success: { status: 200, description: "{items, nextCursor}" }, errors: [400, 401, 403] },
+  { method: "get", path: "/api/v2/webhooks/{id}", summary: "One webhook subscription", scopes: ["operator", "vendor"], pathParams: { id: WebhookId }, success: { status: 200, description: "the subscription" }, errors: [400, 401, 403, 404] },
+  { method: "delete", path: "/api/v2/webhooks/{id}", summary: "Delete a webhook subscription", scopes: ["operator", "vendor"], pathParams: { id: WebhookId }, success: { status: 204, description: "deleted" }, errors: [400, 401, 403, 404] },
+  { method: "post", path: "/api/v2/webhooks/{id}/rotate-secret", summary: "Rotate the signing secret (the new one is shown once)", scopes: ["operator", "vendor"], pathParams: { id: WebhookId }, success: { status: 200, description: "the new secret" }, errors: [400, 401, 403, 404] },
+  { method: "post", path: "/api/v2/webhooks/{id}/enable", summary: "Re-enable a subscription disabled after repeated failures", scopes: ["operator", "vendor"], pathParams: { id: WebhookId }, success: { status: 200, description: "the subscription" }, errors: [400, 401, 403, 404] },
+  { method: "get", path: "/api/v2/webhooks/{id}/deliveries", summary: "The subscription's delivery log", scopes: ["operator", "vendor"], pathParams: { id: WebhookId }, query: DeliveryListQuery, success: { status: 200, description: "{items, nextCursor}" }, errors: [400, 401, 403, 404] },
+  { method: "post", path: "/api/v2/webhooks/{id}/test", summary: "Send a signed webhook.test event through the delivery path", scopes: ["operator", "vendor"], pathParams: { id: WebhookId }, success: { status: 202, description: "the queued delivery" }, errors: [400, 401, 403, 404] },
   { method: "post", path: "/api/v2/inventory/reserve", summary: "Hold (soft) or reserve (hard) every line, or none", scopes: ["checkout", "operator"], body: ReserveBody, maxBytes: BODY_LIMITS.reserve, idempotencyKey: "required", success: { status: 201, description: "the reservation" }, errors: [400, 401, 403, 404, 409, 413, 415, 422, 503] },
   { method: "post", path: "/api/v2/inventory/promote", summary: "Promote a soft hold to a hard reservation", scopes: ["checkout", "operator"], body: PromoteBody, maxBytes: BODY_LIMITS.action, idempotencyKey: "optional", success: { status: 200, description: "the reservation" }, errors: [400, 401, 403, 404, 409, 503] },
   { method: "post", path: "/api/v2/inventory/commit", summary: "Commit (pick) a hard reservation", scopes: ["checkout", "operator"], body: ReservationActionBody, maxBytes: BODY_LIMITS.action, idempotencyKey: "optional", success: { status: 200, description: "the reservation" }, errors: [400, 401, 403, 404, 409, 503] },
@@ -31,7 +50,7 @@ const OPERATIONS: Operation[] = [
   { method: "post", path: "/api/v2/inventory/release", summary: "Release (cancel) a reservation", scopes: ["checkout", "operator"], body: ReservationActionBody, maxBytes: BODY_LIMITS.action, idempotencyKey: "optional", success: { status: 200, description: "the reservation" }, errors: [400, 401, 403, 404, 409, 503] },
   { method: "get", path: "/api/v2/reservations/{id}", summary: "A reservation as it stands", scopes: ["checkout", "operator"], pathParams: { id: ReservationId }, success: { status: 200, description: "the reservation" }, errors: [400, 401, 403, 404] },
   { method: "get", path: "/api/v2/inventory/{sku}", summary: "Per-location quantities, totals and reservation counts", scopes: ["operator", "vendor"], pathParams: { sku: SkuId }, success: { status: 200, description: "the SKU's stock" }, errors: [400, 401, 403, 404] },
-  { method: "get", path: "/api/v2/inventory/{sku}/ledger", summary: "Ledger rows after a sequence number (query: after, limit ≤ 1000)", scopes: ["operator", "vendor"], pathParams: { sku: SkuId }, success: { status: 200, description: "ledger rows, oldest first, and the cursor for the next page" }, errors: [400, 401, 403, 404] },
+  { method: "get", path: "/api/v2/inventory/{sku}/ledger", summary: "Ledger rows after a sequence number", scopes: ["operator", "vendor"], pathParams: { sku: SkuId }, query: LedgerQuery, success: { status: 200, description: "ledger rows, oldest first, and the cursor for the next page" }, errors: [400, 401, 403, 404] },
   { method: "get", path: "/api/v2/inventory/{sku}/audit", summary: "Check every invariant and replay the ledger against the counts", scopes: ["operator"], pathParams: { sku: SkuId }, success: { status: 200, description: "the audit report" }, errors: [400, 401, 403, 404] },
   { method: "patch", path: "/api/v2/inventory/{sku}", summary: "Adjust on-hand by a delta, or set it (optionally compare-and-set)", scopes: ["operator", "vendor"], pathParams: { sku: SkuId }, body: AdjustStockBody, maxBytes: BODY_LIMITS.adjust, idempotencyKey: "optional", success: { status: 200, description: "the location's new level" }, errors: [400, 401, 403, 404, 409, 413, 415, 422] },
   { method: "put", path: "/api/v2/skus/{sku}", summary: "Create or update a SKU (omitted fields keep their values)", scopes: ["operator", "vendor"], pathParams: { sku: SkuId }, body: SkuBody, maxBytes: BODY_LIMITS.masterData, success: { status: 200, description: "the SKU (201 when created)" }, errors: [400, 401, 403, 413, 415] },
@@ -75,6 +94,9 @@ function build() {
       required: true,
       schema: jsonSchema(schema),
     }));
+    for (const [name, schema] of Object.entries(op.query?.shape ?? {})) {
+      parameters.push({ name, in: "query", required: !(schema as z.ZodType).safeParse(undefined).success, schema: jsonSchema(schema as z.ZodType) });
+    }
     if (op.idempotencyKey !== undefined) {
       parameters.push({
         name: "Idempotency-Key",
@@ -92,8 +114,8 @@ function build() {
     }
     (paths[op.path] ??= {})[op.method] = {
       summary: op.summary,
-      description: `Scopes: ${op.scopes.join(", ")}.${op.maxBytes ? ` Body at most ${op.maxBytes} bytes.` : ""}`,
-      security: [{ apiKey: [] }],
+      description: `${op.scopes.length > 0 ? `Scopes: ${op.scopes.join(", ")}.` : "Public, no key."}${op.maxBytes ? ` Body at most ${op.maxBytes} bytes.` : ""}`,
+      security: op.scopes.length > 0 ? [{ apiKey: [] }] : [],
       parameters,
       ...(op.body ? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(op.body) } } } } : {}),
       responses,

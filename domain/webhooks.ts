@@ -1,0 +1,69 @@
+/**
+ * Webhook rules: which event types a subscription may ask for, which URLs it may deliver
+ * to, the queue message that carries one delivery, retry timing and when a failing
+ * subscription is switched off. Pure.
+ */
+import { z } from "zod";
+import { backoffSeconds } from "./backoff";
+import { INVENTORY_EVENT_TYPES } from "./events";
+
+/** What a subscription can ask for: every inventory event type. `webhook.test` is always sent on request. */
+export const SUBSCRIBABLE_EVENT_TYPES = INVENTORY_EVENT_TYPES;
+/** The type of the event sent by `POST /api/v2/webhooks/{id}/test`. */
+export const WEBHOOK_TEST_EVENT_TYPE = "webhook.test";
+
+/** A subscription with this many consecutive failed deliveries (each after all its retries) is disabled. */
+export const MAX_CONSECUTIVE_FAILURES = 10;
+/** Subscriptions one owner (a vendor, or the operators) may have. Bounds the fan-out per event. */
+export const MAX_SUBSCRIPTIONS_PER_OWNER = 20;
+/** How long one delivery attempt may take (connect, send, response headers). */
+export const DELIVERY_TIMEOUT_MS = 10_000;
+
+/** Delay before the next attempt after the `attempt`-th failed one: min(2^attempt × 5 s, 1 h). */
+export function webhookRetryDelaySeconds(attempt: number): number {
+  return backoffSeconds(attempt, 5, 3600);
+}
+
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * Why a URL may not receive webhooks, or null when it may. Deliveries go over `https://`;
+ * plain `http://` is allowed only to the local machine (localhost, 127.0.0.1, [::1]) so a
+ * local receiver can be used during development. No credentials in the URL, no fragment.
+ */
+export function webhookUrlProblem(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return "not an absolute URL";
+  }
+  if (url.username !== "" || url.password !== "") return "the URL must not carry credentials";
+  if (url.hash !== "") return "the URL must not have a fragment";
+  if (url.protocol === "https:") return url.hostname === "" ? "the URL has no host" : null;
+  if (url.protocol === "http:") return LOCAL_HOSTS.has(url.hostname) ? null : "use https:// (http:// is allowed only for localhost and 127.0.0.1)";
+  return "use an https:// URL";
+}
+
+/**
+ * One delivery on the WEBHOOKS queue: which delivery row it is, for which subscription, and
+ * the event to POST (as its JSON body). Bodies are validated on receipt like any other
+ * queue message.
+ */
+export const WebhookMessageSchema = z.object({
+  v: z.literal(1),
+  deliveryId: z.string().min(1),
+  subscriptionId: z.string().min(1),
+  eventId: z.string().min(1),
+  eventType: z.string().min(1),
+  payload: z.record(z.string(), z.unknown()),
+});
+export type WebhookMessage = z.infer<typeof WebhookMessageSchema>;
+
+/** What to do after an attempt that did not succeed. */
+export type FailedAttemptOutcome = { retry: true; delaySeconds: number } | { retry: false };
+
+/** Retry with backoff until the last allowed attempt, then give up (the delivery is failed). */
+export function afterFailedAttempt(attempt: number, maxAttempts: number): FailedAttemptOutcome {
+  return attempt < maxAttempts ? { retry: true, delaySeconds: webhookRetryDelaySeconds(attempt) } : { retry: false };
+}

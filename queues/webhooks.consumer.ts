@@ -1,0 +1,26 @@
+/**
+ * WEBHOOKS consumer: one message per (subscription, event) delivery. Sends the signed POST;
+ * a 2xx marks it delivered; anything else (status, network error, 10 s timeout) is recorded
+ * and retried after min(2^attempt × 5 s, 1 h), until the last attempt marks it failed.
+ * Messages are independent and sent concurrently. A body that is not a delivery message, or
+ * a handler that throws (e.g. D1 unavailable), is retried and ends in the dead-letter queue.
+ */
+import { WebhookMessageSchema, webhookRetryDelaySeconds } from "../domain/webhooks";
+import { deliverWebhook } from "../workers/services/webhook-delivery";
+import { handleEachMessage } from "./each-message";
+import { QUEUES } from "./queue-names";
+
+/** Attempts each delivery of the batch, concurrently. */
+export async function consumeWebhooks(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  await handleEachMessage(batch, env, {
+    queue: QUEUES.webhooks,
+    groupOf: (message) => message.id,
+    handle: async (message) => {
+      const parsed = WebhookMessageSchema.safeParse(message.body);
+      if (!parsed.success) throw new TypeError(`invalid webhook message: ${parsed.error.issues[0]?.message ?? "?"}`);
+      const result = await deliverWebhook(env, parsed.data, message.attempts, QUEUES.webhooks.maxAttempts);
+      return result.outcome === "retry" ? { retryDelaySeconds: result.delaySeconds } : undefined;
+    },
+    retryDelaySeconds: webhookRetryDelaySeconds,
+  });
+}

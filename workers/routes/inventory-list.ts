@@ -1,0 +1,62 @@
+/**
+ * `GET /api/v2/inventory`: the stock list, read from the `inventory_levels` projection
+ * (fed by the EVENTS consumer, so it trails the SKU objects by the queue's delay). Vendors
+ * see their own SKUs; operators see all, optionally one vendor's. Mounted before the
+ * `inventory` sub-app; its middleware is per route so it never runs for the other
+ * `/api/v2/inventory/*` endpoints.
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "../app-env";
+import { authenticate } from "../auth/authenticate";
+import { ApiError } from "../http/api-error";
+import { readQuery } from "../http/read-input";
+import { listLevels, type LevelListRow } from "../repositories/inventory-levels";
+import { encodeCursor } from "../schemas/cursor";
+import { INVENTORY_LIST_CURSOR, InventoryListQuery } from "../schemas/inventory-list";
+
+export const inventoryList = new Hono<AppEnv>();
+
+function levelJson(row: LevelListRow) {
+  return {
+    sku: row.sku,
+    vendorId: row.vendorId,
+    locationId: row.locationId,
+    onHand: row.onHand,
+    reserved: row.reserved,
+    softHeld: row.softHeld,
+    committed: row.committed,
+    inTransit: row.inTransit,
+    damaged: row.damaged,
+    onHold: row.onHold,
+    available: row.available,
+    status: row.status,
+    reorderPoint: row.reorderPoint,
+    sequence: row.lastSequence,
+    updatedAt: new Date(row.updatedAt).toISOString(),
+  };
+}
+
+inventoryList.get("/", authenticate("operator", "vendor"), async (c) => {
+  const query = readQuery(c, InventoryListQuery);
+  const principal = c.get("principal");
+  if (principal.scope === "vendor" && query.vendorId !== undefined && query.vendorId !== principal.vendorId) {
+    throw new ApiError(403, "forbidden", "vendor keys list their own SKUs only", [{ path: ["query", "vendorId"], message: "omit vendorId, or give your own" }]);
+  }
+  const rows = await listLevels(c.env.DB, {
+    vendorId: principal.scope === "vendor" ? principal.vendorId! : query.vendorId,
+    locationId: query.locationId,
+    status: query.status,
+    lowStock: query.lowStock,
+    updatedSince: query.updatedSince,
+    skuPrefix: query.skuPrefix,
+    after: query.cursor,
+    limit: query.limit + 1,
+  });
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  c.header("Cache-Control", "private, no-store");
+  return c.json({
+    items: page.map(levelJson),
+    nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(INVENTORY_LIST_CURSOR, [last.sku, last.locationId]) : null,
+  });
+});

@@ -1,0 +1,46 @@
+/** Input schemas of the webhook management endpoints. */
+import { z } from "zod";
+import { SUBSCRIBABLE_EVENT_TYPES, webhookUrlProblem } from "../../domain/webhooks";
+import { VendorId } from "./common";
+import { cursorParam } from "./cursor";
+
+export const WEBHOOK_LIST_CURSOR = "wl1";
+export const DELIVERY_LIST_CURSOR = "wd1";
+
+const WebhookUrl = z
+  .string()
+  .max(2048)
+  .superRefine((url, ctx) => {
+    const problem = webhookUrlProblem(url);
+    if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+/** `POST /api/v2/webhooks`. */
+export const CreateWebhookBody = z.strictObject({
+  url: WebhookUrl,
+  eventTypes: z
+    .array(z.enum(SUBSCRIBABLE_EVENT_TYPES))
+    .min(1)
+    .max(SUBSCRIBABLE_EVENT_TYPES.length)
+    .refine((types) => new Set(types).size === types.length, "eventTypes must not repeat a type"),
+  /** Operators only: the vendor whose SKUs' events this subscription receives (omit: every event). */
+  vendorId: VendorId.optional(),
+  description: z.string().trim().min(1).max(200).optional(),
+});
+export type CreateWebhookBody = z.infer<typeof CreateWebhookBody>;
+
+/** `wh_` + 24 lowercase hex. */
+export const WebhookId = z.string().regex(/^wh_[0-9a-f]{24}$/, "not a webhook subscription id");
+
+export const WebhookListQuery = z.strictObject({
+  cursor: cursorParam(WEBHOOK_LIST_CURSOR, z.tuple([WebhookId])).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  /** Operators: only this vendor's subscriptions. */
+  vendorId: VendorId.optional(),
+});
+
+export const DeliveryListQuery = z.strictObject({
+  cursor: cursorParam(DELIVERY_LIST_CURSOR, z.tuple([z.number().int().nonnegative(), z.string().regex(/^whd_[0-9a-f]{24}$/)])).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  status: z.enum(["pending", "delivered", "failed"]).optional(),
+});
