@@ -9,7 +9,8 @@
  */
 import { backoffSeconds } from "../domain/backoff";
 import { pruneProcessedEvents } from "../workers/repositories/event-projections";
-import { applyEvent, parseEvent } from "../workers/services/event-projection";
+import type { InventoryEvent } from "../domain/events";
+import { applyEvent, applyEvents, parseEvent } from "../workers/services/event-projection";
 import { failureText, handleEachMessage } from "./each-message";
 import { QUEUES } from "./queue-names";
 
@@ -28,19 +29,47 @@ function skuOf(body: unknown): string | undefined {
   return undefined;
 }
 
-/** Applies each event of the batch; prunes old dedupe records afterwards (in `waitUntil`). */
+/** Old dedupe records are pruned on about one batch in PRUNE_EVERY. */
+const PRUNE_EVERY = 50;
+
+/**
+ * Applies the batch's valid events together in one D1 batch (the common case: one round
+ * trip for up to 100 events). If that fails, or for messages that are not valid events,
+ * falls back to one message at a time, so a poison message is retried and dead-lettered on
+ * its own while the others are applied.
+ */
 export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
-  await handleEachMessage(batch, env, {
-    queue: QUEUES.events,
-    groupOf: (message) => `sku:${skuOf(message.body) ?? `?${message.id}`}`,
-    handle: async (message) => {
-      await applyEvent(env, parseEvent(message.body));
-    },
-    retryDelaySeconds: eventRetryDelaySeconds,
-  });
-  ctx.waitUntil(
-    pruneProcessedEvents(env.DB, Date.now() - PROCESSED_EVENTS_RETENTION_MS).catch((error: unknown) => {
-      console.error(JSON.stringify({ event: "events.prune_failed", error: failureText(error) }));
-    }),
-  );
+  const valid: { message: Message<unknown>; event: InventoryEvent }[] = [];
+  const rest: Message<unknown>[] = [];
+  for (const message of batch.messages) {
+    try {
+      valid.push({ message, event: parseEvent(message.body) });
+    } catch {
+      rest.push(message);
+    }
+  }
+  try {
+    await applyEvents(env, valid.map((v) => v.event));
+    for (const v of valid) v.message.ack();
+  } catch (error) {
+    console.warn(JSON.stringify({ event: "events.batch_fallback", messages: valid.length, error: failureText(error) }));
+    rest.push(...valid.map((v) => v.message));
+  }
+  if (rest.length > 0) {
+    await handleEachMessage({ ...batch, messages: rest }, env, {
+      queue: QUEUES.events,
+      groupOf: (message) => `sku:${skuOf(message.body) ?? `?${message.id}`}`,
+      handle: async (message) => {
+        await applyEvent(env, parseEvent(message.body));
+      },
+      retryDelaySeconds: eventRetryDelaySeconds,
+    });
+  }
+  if (Math.random() < 1 / PRUNE_EVERY) {
+    ctx.waitUntil(
+      pruneProcessedEvents(env.DB, Date.now() - PROCESSED_EVENTS_RETENTION_MS).catch((error: unknown) => {
+        console.error(JSON.stringify({ event: "events.prune_failed", error: failureText(error) }));
+      }),
+    );
+  }
 }

@@ -113,7 +113,8 @@ describe("fan-out", () => {
   it("a queue send that fails after the D1 batch committed is finished by the redelivery, once", async () => {
     const event = updatedEvent("WD-A", 3, "L2", { onHand: 9 });
     const capture = capturingQueue();
-    capture.failSends = 1;
+    // Both the batched attempt and the one-message fallback of this delivery fail to send.
+    capture.failSends = 2;
     const first = await runQueue(EVENTS_QUEUE, [event], { WEBHOOKS: capture.queue });
     expect(first.result.retryMessages).toEqual([{ msgId: first.ids[0], delaySeconds: 4 }]);
     // The projection and the delivery rows committed; the messages were not sent.

@@ -25,6 +25,16 @@ export async function skuFacts(db: D1Database, sku: string): Promise<SkuFacts | 
   return row === null ? null : { vendorId: row.vendor_id, reorderPoint: row.reorder_point, allowBackorder: row.allow_backorder === 1 };
 }
 
+/** Master data of several SKUs in one query (absent: unknown SKU). */
+export async function skuFactsMany(db: D1Database, skus: readonly string[]): Promise<Map<string, SkuFacts>> {
+  const unique = [...new Set(skus)];
+  const { results } = await db
+    .prepare("SELECT sku, vendor_id, reorder_point, allow_backorder FROM skus WHERE sku IN (SELECT value FROM json_each(?))")
+    .bind(JSON.stringify(unique))
+    .all<{ sku: string; vendor_id: string; reorder_point: number; allow_backorder: number }>();
+  return new Map(results.map((r) => [r.sku, { vendorId: r.vendor_id, reorderPoint: r.reorder_point, allowBackorder: r.allow_backorder === 1 }]));
+}
+
 /** `?1` is always the event id: the guard that makes a statement a no-op for an applied event. */
 const NOT_APPLIED = "NOT EXISTS (SELECT 1 FROM processed_events WHERE event_id = ?1)";
 /** `?2` is the SKU and `?3` the event's sequence: alert decisions apply only to newer events. */
@@ -169,6 +179,26 @@ export async function applyEventStatements(db: D1Database, built: { statements: 
   const marker = results[results.length - 1]!;
   const deliveries = (results[built.deliveriesAt]?.results ?? []).map((r) => ({ id: r.id, subscriptionId: r.subscription_id }));
   return { applied: marker.meta.changes > 0, deliveries };
+}
+
+/**
+ * Applies several events' statements, in order, in one batch (one transaction). Returns, per
+ * event, whether this call applied it and the webhook deliveries it created.
+ */
+export async function applyEventStatementsMany(
+  db: D1Database,
+  built: readonly { statements: D1PreparedStatement[]; deliveriesAt: number }[],
+): Promise<{ applied: boolean; deliveries: NewDelivery[] }[]> {
+  const results = await db.batch<{ id: string; subscription_id: string }>(built.flatMap((b) => b.statements));
+  let offset = 0;
+  return built.map((b) => {
+    const mine = results.slice(offset, offset + b.statements.length);
+    offset += b.statements.length;
+    return {
+      applied: mine[mine.length - 1]!.meta.changes > 0,
+      deliveries: (mine[b.deliveriesAt]?.results ?? []).map((r) => ({ id: r.id, subscriptionId: r.subscription_id })),
+    };
+  });
 }
 
 /** Deletes up to `limit` dedupe records older than `before` (ms); returns how many. */

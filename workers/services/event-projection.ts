@@ -6,7 +6,7 @@
 import { alertDecisions, isAlertRelevant } from "../../domain/alerts";
 import { InventoryEventSchema, type InventoryEvent } from "../../domain/events";
 import { levelStatus, unitsByLocation, utcDayOf } from "../../domain/inventory-levels";
-import { applyEventStatements, eventStatements, skuFacts, type EventWrites, type NewDelivery } from "../repositories/event-projections";
+import { applyEventStatementsMany, eventStatements, skuFactsMany, type EventWrites, type NewDelivery, type SkuFacts } from "../repositories/event-projections";
 import { markEnqueued, unsentDeliveries } from "../repositories/webhooks";
 import type { WebhookMessage } from "../../domain/webhooks";
 
@@ -40,9 +40,8 @@ export interface ApplyOutcome {
   webhooksSent: number;
 }
 
-/** Applies an event; sends its webhook deliveries, including any a failed earlier attempt left unsent. */
-export async function applyEvent(env: Env, event: InventoryEvent, now = Date.now()): Promise<ApplyOutcome> {
-  const facts = await skuFacts(env.DB, event.sku);
+/** The writes an event needs, given its SKU's master data. */
+function writesFor(event: InventoryEvent, facts: SkuFacts | null, now: number): EventWrites {
   const reorderPoint = facts?.reorderPoint ?? 0;
   const occurred = utcDayOf(event.occurredAt);
   const writes: EventWrites = {
@@ -64,12 +63,35 @@ export async function applyEvent(env: Env, event: InventoryEvent, now = Date.now
       status: levelStatus(event.after.available, { reorderPoint, allowBackorder: facts?.allowBackorder ?? false }),
     };
   }
-  const { applied, deliveries } = await applyEventStatements(env.DB, eventStatements(env.DB, event, writes));
-  // A redelivery may be the retry of an attempt whose D1 batch committed but whose queue
-  // send failed: send whatever is still unsent.
-  const toSend = applied ? deliveries : await unsentDeliveries(env.DB, event.id);
-  await sendDeliveries(env, toSend, { eventId: event.id, eventType: event.type, payload: event }, now);
-  return { applied, webhooksSent: toSend.length };
+  return writes;
+}
+
+/** Applies an event; sends its webhook deliveries, including any a failed earlier attempt left unsent. */
+export async function applyEvent(env: Env, event: InventoryEvent, now = Date.now()): Promise<ApplyOutcome> {
+  return (await applyEvents(env, [event], now))[0]!;
+}
+
+/**
+ * Applies events in order, all in ONE D1 batch (one transaction, one round trip) with one
+ * master-data read for their SKUs; each event's statements stay guarded by its own dedupe
+ * record, so the result is the same as applying them one by one. If the batch fails, nothing
+ * was written and the caller falls back to one event at a time to isolate the bad one.
+ */
+export async function applyEvents(env: Env, events: readonly InventoryEvent[], now = Date.now()): Promise<ApplyOutcome[]> {
+  if (events.length === 0) return [];
+  const facts = await skuFactsMany(env.DB, events.map((e) => e.sku));
+  const built = events.map((event) => eventStatements(env.DB, event, writesFor(event, facts.get(event.sku) ?? null, now)));
+  const results = await applyEventStatementsMany(env.DB, built);
+  const outcomes: ApplyOutcome[] = [];
+  for (const [i, event] of events.entries()) {
+    const { applied, deliveries } = results[i]!;
+    // A redelivery may be the retry of an attempt whose D1 batch committed but whose queue
+    // send failed: send whatever is still unsent.
+    const toSend = applied ? deliveries : await unsentDeliveries(env.DB, event.id);
+    await sendDeliveries(env, toSend, { eventId: event.id, eventType: event.type, payload: event }, now);
+    outcomes.push({ applied, webhooksSent: toSend.length });
+  }
+  return outcomes;
 }
 
 /** The WEBHOOKS queue accepts at most this many messages per sendBatch. */
