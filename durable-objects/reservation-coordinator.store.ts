@@ -258,26 +258,31 @@ export class ReservationCoordinatorStore {
       };
     });
     if (outcomes.every((o) => o.result.ok)) {
-      const lines = linesOf(outcomes);
-      this.#update(row.id, { status: "active", lines_json: JSON.stringify(lines), pending_op: null, pending_since: null });
-      const answer: Answer = { ok: true, reservation: this.#view(this.#row(row.id)!) };
-      this.#update(row.id, { answer_json: JSON.stringify(answer) });
+      const done: Row = { ...row, status: "active", lines_json: JSON.stringify(linesOf(outcomes)), pending_op: null, pending_since: null, updated_at: Date.now() };
+      const answer: Answer = { ok: true, reservation: this.#view(done) };
+      this.#update(row.id, { status: done.status, lines_json: done.lines_json, pending_op: null, pending_since: null, updated_at: done.updated_at, answer_json: JSON.stringify(answer) });
       return { ...answer, replayed: false };
     }
     const short = shortLines(outcomes);
     const final = short.length > 0 && outcomes.every((o) => o.result.ok || o.result.code === "insufficient_stock");
-    this.#update(row.id, { status: final ? "failed" : "aborted", pending_op: "undo" });
     const answer: Failure = final
       ? fail("insufficient_stock", "not enough stock for every line; nothing was held", short)
       : fail("retry_later", "a SKU could not be reached; nothing was held, retry with the same Idempotency-Key", unreachable(outcomes));
-    if (final) this.#update(row.id, { answer_json: JSON.stringify(answer) });
-    await this.#undo(this.#row(row.id)!);
+    // Only SKUs that took their lines, or whose answer never came, may hold anything; a SKU
+    // that answered with a refusal rolled its transaction back and needs no release.
+    const toRelease = outcomes.filter((o) => o.result.ok || o.result.code === "unreachable").map((o) => o.sku);
+    this.#update(row.id, {
+      status: final ? "failed" : "aborted",
+      ...(toRelease.length > 0 ? { pending_op: "undo" as const } : { pending_op: null, pending_since: null }),
+      ...(final ? { answer_json: JSON.stringify(answer) } : {}),
+    });
+    if (toRelease.length > 0) await this.#undo(this.#row(row.id)!, toRelease);
     return answer;
   }
 
   /** Releases every SKU's part of the current attempt. True when all confirmed. */
-  async #undo(row: Row): Promise<boolean> {
-    const outcomes = await this.#fanOut(this.#skuList(row), "release", () => ({
+  async #undo(row: Row, skus: string[] = this.#skuList(row)): Promise<boolean> {
+    const outcomes = await this.#fanOut(skus, "release", () => ({
       reservationId: row.id,
       attempt: row.attempt,
       reason: "compensation",
@@ -495,7 +500,7 @@ export class ReservationCoordinatorStore {
 
   #update(id: string, fields: Partial<Omit<Row, "id">>): void {
     const now = Date.now();
-    const set: Record<string, unknown> = { ...fields, updated_at: now };
+    const set: Record<string, unknown> = { updated_at: now, ...fields };
     if (fields.pending_op !== undefined && fields.pending_op !== null && fields.pending_since === undefined) {
       set.pending_since = now;
     }
