@@ -14,6 +14,7 @@ export const INVENTORY_EVENT_TYPES = [
   "reservation.released",
   "reservation.expired",
   "reservation.fulfilled",
+  "sync.conflict",
 ] as const;
 export type InventoryEventType = (typeof INVENTORY_EVENT_TYPES)[number];
 
@@ -61,6 +62,18 @@ export const InventoryEventSchema = z.object({
       lines: z.array(z.object({ locationId: z.string(), quantity: z.number().int() })),
     })
     .nullable(),
+  /** `sync.conflict` only: the feed value held for an operator's review. Absent on older events. */
+  syncReview: z
+    .object({
+      reviewId: z.string(),
+      jobId: z.string(),
+      vendorQuantity: z.number().int(),
+      onHand: z.number().int(),
+      proposed: z.number().int(),
+      reason: z.enum(["large_change", "below_committed"]),
+    })
+    .nullable()
+    .optional(),
 });
 export type InventoryEvent = z.infer<typeof InventoryEventSchema>;
 
