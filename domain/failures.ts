@@ -13,6 +13,8 @@ export const FAILURE_STATUS = {
   idempotency_conflict: 422,
   stale_expected_on_hand: 409,
   would_go_negative: 409,
+  review_not_found: 404,
+  review_closed: 409,
   retry_later: 503,
   invariant_violation: 500,
 } as const;

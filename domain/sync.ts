@@ -9,8 +9,9 @@
  * untouched (they are separate counts). The difference `proposed − onHand` is the vendor's
  * claimed movement since its last sync: small ones are applied, large ones (more than
  * SYNC_REVIEW_THRESHOLD) and ones that would leave fewer units than are reserved or
- * committed go to an operator's review instead. Delta feeds apply the delta as given, with
- * the same safety check.
+ * committed go to an operator's review instead (except an empty location's first value, which
+ * has nothing to disagree with). Delta feeds apply the delta as given, with the same safety
+ * check.
  */
 
 /** A change above both of these is held for review: more than 10 units and more than 25% of on-hand. */
@@ -25,6 +26,8 @@ export interface SyncPosition {
   floor: number;
   /** our on-hand − the vendor's last accepted value (0 before the first sync). */
   offset: number;
+  /** No feed value has been accepted for this location yet. */
+  firstSync: boolean;
 }
 
 export type SyncDecision =
@@ -42,7 +45,9 @@ export function decideSync(mode: SyncMode, value: number, position: SyncPosition
   const change = proposed - position.onHand;
   if (change === 0) return { action: "unchanged", proposed };
   if (proposed < position.floor) return { action: "review", proposed, reason: "below_committed" };
-  if (mode === "absolute" && isLargeChange(change, position.onHand)) return { action: "review", proposed, reason: "large_change" };
+  // An empty location's first feed value has nothing to disagree with.
+  const initialLoad = position.firstSync && position.onHand === 0;
+  if (mode === "absolute" && !initialLoad && isLargeChange(change, position.onHand)) return { action: "review", proposed, reason: "large_change" };
   return { action: "apply", proposed };
 }
 

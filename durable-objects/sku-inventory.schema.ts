@@ -130,4 +130,34 @@ export const SKU_INVENTORY_MIGRATIONS: readonly SqlMigration[] = [
       `CREATE INDEX outbox_due ON outbox (next_attempt_at)`,
     ],
   },
+  {
+    version: 3,
+    name: "vendor_sync",
+    statements: [
+      // Per location: the vendor's last accepted feed value and our on-hand's standing
+      // offset from it (local movements since then add to it). See domain/sync.ts.
+      `CREATE TABLE sync_state (
+        location_id TEXT PRIMARY KEY,
+        vendor_on_hand INTEGER NOT NULL,
+        local_offset INTEGER NOT NULL,
+        last_job_id TEXT NOT NULL,
+        last_synced_at INTEGER NOT NULL
+      )`,
+      `CREATE TABLE sync_reviews (
+        id TEXT PRIMARY KEY,
+        location_id TEXT NOT NULL,
+        job_id TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('absolute', 'delta')),
+        vendor_quantity INTEGER NOT NULL,
+        on_hand_at_review INTEGER NOT NULL,
+        proposed INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('open', 'accepted', 'rejected', 'superseded')),
+        created_at INTEGER NOT NULL,
+        resolved_at INTEGER,
+        resolved_by TEXT
+      )`,
+      `CREATE INDEX sync_reviews_open ON sync_reviews (location_id) WHERE status = 'open'`,
+    ],
+  },
 ];

@@ -22,7 +22,17 @@ import {
 import { TERMINAL_STATUSES, type ReservationStatus, type ReservationType } from "../domain/reservation-rules";
 import type { PublicLevel, PublicViewConfig } from "../domain/availability";
 import { eventId, thresholdCrossing, type EventCounts, type InventoryEvent, type InventoryEventType } from "../domain/events";
+import { decideSync, type SyncMode } from "../domain/sync";
 import { migrateSchema } from "./sql-migrations";
+import type {
+  ResolveSyncReviewInput,
+  ResolveSyncReviewResult,
+  SyncApplyInput,
+  SyncApplyResult,
+  SyncItemOutcome,
+  SyncReview,
+  SyncReviewStatus,
+} from "./sku-sync.types";
 import { SKU_INVENTORY_MIGRATIONS } from "./sku-inventory.schema";
 import type {
   AdjustStockInput,
@@ -85,6 +95,21 @@ type ReservationRow = {
 };
 
 type LineRow = { location_id: string; quantity: number; backordered: number };
+
+type ReviewRow = {
+  id: string;
+  location_id: string;
+  job_id: string;
+  mode: SyncMode;
+  vendor_quantity: number;
+  on_hand_at_review: number;
+  proposed: number;
+  reason: "large_change" | "below_committed";
+  status: SyncReviewStatus;
+  created_at: number;
+  resolved_at: number | null;
+  resolved_by: string | null;
+};
 
 /** Column names of the quantity buckets, in `QUANTITY_FIELDS` order. */
 const COLUMNS = {
@@ -221,6 +246,204 @@ export class SkuInventoryStore {
       return result;
     });
     return outcome;
+  }
+
+  // ------------------------------------------------------------ vendor sync
+
+  /**
+   * Applies one job chunk's feed values for this SKU (domain/sync.ts decides each), all in
+   * one transaction. Idempotent by `idempotencyKey`: a redelivered chunk gets the stored
+   * outcomes back and changes nothing.
+   */
+  applySync(input: SyncApplyInput, now: number): SyncApplyResult | Failure {
+    const stored = this.#idempotentReplay(input.idempotencyKey, input.requestHash);
+    if (stored !== null) return stored as SyncApplyResult | Failure;
+    return this.#transaction(() => {
+      this.#rememberSku(input.sku);
+      this.rememberPolicy(input.policy);
+      const outcomes: SyncItemOutcome[] = input.items.map((item) => this.#syncItem(input, item.itemIndex, item.locationId, item.quantity, now));
+      const result: SyncApplyResult = { ok: true, sku: input.sku, outcomes, replayed: false };
+      this.#recordIdempotency(input.idempotencyKey, input.requestHash, result, now);
+      return result;
+    });
+  }
+
+  #syncItem(input: SyncApplyInput, itemIndex: number, locationId: string, quantity: number, now: number): SyncItemOutcome {
+    const q = this.#quantities(locationId);
+    const state = this.#syncState(locationId);
+    const decision = decideSync(input.mode, quantity, {
+      onHand: q.onHand,
+      floor: this.#onHandFloor(locationId, q, input.policy),
+      offset: state?.local_offset ?? 0,
+      firstSync: state === undefined,
+    });
+    switch (decision.action) {
+      case "error":
+        return { itemIndex, locationId, outcome: "error", code: decision.code, message: `on-hand at ${locationId} is ${q.onHand}; a delta of ${quantity} would make it negative` };
+      case "review": {
+        const reviewId = this.#openReview(input, locationId, quantity, q.onHand, decision.proposed, decision.reason, now);
+        return { itemIndex, locationId, outcome: "conflict", reviewId, reason: decision.reason, onHand: q.onHand, vendorQuantity: quantity, proposed: decision.proposed };
+      }
+      case "unchanged":
+      case "apply": {
+        if (decision.action === "apply") {
+          this.#change(locationId, { onHand: decision.proposed - q.onHand }, now, {
+            op: "sync",
+            reason: input.mode === "absolute" ? "sync_absolute" : "sync_delta",
+            actor: input.actor,
+            reference: input.jobId,
+          });
+        }
+        // A newer feed value replaces any open review of this location.
+        this.#sql.exec(
+          "UPDATE sync_reviews SET status = 'superseded', resolved_at = ?, resolved_by = ? WHERE location_id = ? AND status = 'open'",
+          now,
+          input.actor,
+          locationId,
+        );
+        if (input.mode === "absolute") this.#setSyncState(locationId, quantity, decision.proposed - quantity, input.jobId, now);
+        return decision.action === "apply"
+          ? { itemIndex, locationId, outcome: "applied", before: q.onHand, after: decision.proposed }
+          : { itemIndex, locationId, outcome: "unchanged", onHand: q.onHand };
+      }
+    }
+  }
+
+  /** The least on-hand a location may have: what is reserved, committed or unsellable (less accepted backorders). */
+  #onHandFloor(locationId: string, q: Quantities, policy: SkuPolicy): number {
+    const allowance = policy.allowBackorder ? this.#lineSums(locationId).backordered : 0;
+    return q.onHand - availableOf(q) - allowance;
+  }
+
+  #openReview(input: SyncApplyInput, locationId: string, quantity: number, onHand: number, proposed: number, reason: "large_change" | "below_committed", now: number): string {
+    this.#sql.exec(
+      "UPDATE sync_reviews SET status = 'superseded', resolved_at = ?, resolved_by = ? WHERE location_id = ? AND status = 'open'",
+      now,
+      input.actor,
+      locationId,
+    );
+    const id = `srv_${[...crypto.getRandomValues(new Uint8Array(12))].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+    this.#sql.exec(
+      `INSERT INTO sync_reviews (id, location_id, job_id, mode, vendor_quantity, on_hand_at_review, proposed, reason, status, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)`,
+      id,
+      locationId,
+      input.jobId,
+      input.mode,
+      quantity,
+      onHand,
+      proposed,
+      reason,
+      now,
+    );
+    const counts = countsOf(this.#quantities(locationId));
+    this.#events.push({
+      type: "sync.conflict",
+      locationId,
+      occurredAt: new Date(now).toISOString(),
+      cause: { ledgerSeq: null, op: "sync", reason, reference: input.jobId, reservationId: null, actor: input.actor },
+      before: counts,
+      after: counts,
+      reservation: null,
+      syncReview: { reviewId: id, jobId: input.jobId, vendorQuantity: quantity, onHand, proposed, reason },
+    });
+    return id;
+  }
+
+  /** Accepts (applies the feed value, with today's local movements) or rejects (keeps our count) a held feed value. */
+  resolveSyncReview(input: ResolveSyncReviewInput, now: number): ResolveSyncReviewResult | Failure {
+    return this.#transaction(() => {
+      this.rememberPolicy(input.policy);
+      const review = this.#reviewRow(input.reviewId);
+      if (review === undefined) return fail("review_not_found", `no sync review ${input.reviewId} for ${input.sku}`);
+      if (review.status !== "open") return fail("review_closed", `sync review ${input.reviewId} is ${review.status}`);
+      const q = this.#quantities(review.location_id);
+      const state = this.#syncState(review.location_id);
+      if (input.decision === "accept") {
+        const proposed = review.mode === "absolute" ? review.vendor_quantity + (state?.local_offset ?? 0) : q.onHand + review.vendor_quantity;
+        const floor = this.#onHandFloor(review.location_id, q, input.policy);
+        if (proposed < 0 || proposed < floor) {
+          throw new Rollback(
+            fail("would_go_negative", `accepting would set on-hand at ${review.location_id} to ${proposed}, below the ${floor} units reserved, committed or unsellable`, {
+              locationId: review.location_id,
+              proposed,
+              floor,
+            }),
+          );
+        }
+        if (proposed !== q.onHand) {
+          this.#change(review.location_id, { onHand: proposed - q.onHand }, now, {
+            op: "sync",
+            reason: "sync_review_accepted",
+            actor: input.actor,
+            reference: review.id,
+          });
+        }
+        if (review.mode === "absolute") this.#setSyncState(review.location_id, review.vendor_quantity, proposed - review.vendor_quantity, review.job_id, now);
+      } else if (review.mode === "absolute") {
+        // Keep our count; remember the vendor's value so an identical next feed is no conflict.
+        this.#setSyncState(review.location_id, review.vendor_quantity, q.onHand - review.vendor_quantity, review.job_id, now);
+      }
+      this.#sql.exec(
+        "UPDATE sync_reviews SET status = ?, resolved_at = ?, resolved_by = ? WHERE id = ?",
+        input.decision === "accept" ? "accepted" : "rejected",
+        now,
+        input.actor,
+        review.id,
+      );
+      const level = this.#quantities(review.location_id);
+      return { ok: true as const, review: this.#reviewView(this.#reviewRow(review.id)!), level: levelOf(review.location_id, level, now) };
+    });
+  }
+
+  /** This SKU's sync reviews, newest first (optionally one status). */
+  syncReviews(status?: SyncReviewStatus): SyncReview[] {
+    const rows =
+      status === undefined
+        ? this.#sql.exec<ReviewRow>("SELECT * FROM sync_reviews ORDER BY created_at DESC LIMIT 1000").toArray()
+        : this.#sql.exec<ReviewRow>("SELECT * FROM sync_reviews WHERE status = ? ORDER BY created_at DESC LIMIT 1000", status).toArray();
+    return rows.map((r) => this.#reviewView(r));
+  }
+
+  #syncState(locationId: string): { vendor_on_hand: number; local_offset: number } | undefined {
+    return this.#sql
+      .exec<{ vendor_on_hand: number; local_offset: number }>("SELECT vendor_on_hand, local_offset FROM sync_state WHERE location_id = ?", locationId)
+      .toArray()[0];
+  }
+
+  #setSyncState(locationId: string, vendorOnHand: number, offset: number, jobId: string, now: number): void {
+    this.#sql.exec(
+      `INSERT INTO sync_state (location_id, vendor_on_hand, local_offset, last_job_id, last_synced_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (location_id) DO UPDATE SET vendor_on_hand = excluded.vendor_on_hand, local_offset = excluded.local_offset,
+         last_job_id = excluded.last_job_id, last_synced_at = excluded.last_synced_at`,
+      locationId,
+      vendorOnHand,
+      offset,
+      jobId,
+      now,
+    );
+  }
+
+  #reviewRow(id: string): ReviewRow | undefined {
+    return this.#sql.exec<ReviewRow>("SELECT * FROM sync_reviews WHERE id = ?", id).toArray()[0];
+  }
+
+  #reviewView(r: ReviewRow): SyncReview {
+    return {
+      id: r.id,
+      sku: this.#sku() ?? "",
+      locationId: r.location_id,
+      jobId: r.job_id,
+      mode: r.mode,
+      vendorQuantity: r.vendor_quantity,
+      onHandAtReview: r.on_hand_at_review,
+      proposed: r.proposed,
+      reason: r.reason,
+      status: r.status,
+      createdAt: r.created_at,
+      resolvedAt: r.resolved_at,
+      resolvedBy: r.resolved_by,
+    };
   }
 
   // ---------------------------------------------------------- reservations
@@ -900,6 +1123,10 @@ export class SkuInventoryStore {
       )
       .one();
     this.#touched.add(locationId);
+    if (full.onHand !== 0 && note.op !== "sync") {
+      // A movement made here: the vendor's next feed will not know about it (domain/sync.ts).
+      this.#sql.exec("UPDATE sync_state SET local_offset = local_offset + ? WHERE location_id = ?", full.onHand, locationId);
+    }
     this.#events.push({
       type: "inventory.updated",
       locationId,

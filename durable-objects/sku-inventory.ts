@@ -10,6 +10,14 @@ import type { InventoryEvent } from "../domain/events";
 import { LiveFeed } from "./live-feed";
 import { SkuInventoryStore } from "./sku-inventory.store";
 import type {
+  ResolveSyncReviewInput,
+  ResolveSyncReviewResult,
+  SyncApplyInput,
+  SyncApplyResult,
+  SyncReview,
+  SyncReviewStatus,
+} from "./sku-sync.types";
+import type {
   AdjustStockInput,
   AdjustStockResult,
   ApplyReservationInput,
@@ -56,6 +64,21 @@ export class SkuInventory extends DurableObject<Env> {
   /** Adjusts on-hand at a location by a delta, or sets it (optionally compare-and-set). */
   async adjustStock(input: AdjustStockInput): Promise<AdjustStockResult | Failure> {
     return this.#mutate(() => this.#store.adjustStock(input, Date.now()));
+  }
+
+  /** Applies a sync job chunk's feed values for this SKU (see domain/sync.ts), idempotently. */
+  async applySync(input: SyncApplyInput): Promise<SyncApplyResult | Failure> {
+    return this.#mutate(() => this.#store.applySync(input, Date.now()));
+  }
+
+  /** Accepts or rejects a feed value held for review. */
+  async resolveSyncReview(input: ResolveSyncReviewInput): Promise<ResolveSyncReviewResult | Failure> {
+    return this.#mutate(() => this.#store.resolveSyncReview(input, Date.now()));
+  }
+
+  /** This SKU's sync reviews, newest first. */
+  async syncReviews(status?: SyncReviewStatus): Promise<SyncReview[]> {
+    return this.#store.syncReviews(status);
   }
 
   /** Holds (soft) or reserves (hard) all lines of a reservation for this SKU, or none. */
