@@ -135,9 +135,10 @@ export async function runClosedLoop({ concurrency, durationMs = Infinity, maxOps
   const deadline = started + durationMs;
   let next = 0;
   let failures = 0;
+  let stopped = false;
   const firstFailures = [];
   const loops = Array.from({ length: concurrency }, async (_, w) => {
-    while (next < maxOps && performance.now() < deadline) {
+    while (!stopped && next < maxOps && performance.now() < deadline) {
       const i = next++;
       try {
         await step(w, i);
@@ -153,6 +154,7 @@ export async function runClosedLoop({ concurrency, durationMs = Infinity, maxOps
     new Promise((r) => (timer = setTimeout(() => r(true), hardTimeoutMs))),
   ]);
   clearTimeout(timer);
+  stopped = true; // after a hard timeout, loops start nothing new
   const elapsedMs = performance.now() - started;
   return { started: next, elapsedMs, timedOut, stepFailures: failures, firstFailures };
 }

@@ -32,6 +32,8 @@ export function procStat(pid) {
     ppid: Number(rest[1]),
     utime: Number(rest[11]) / clkTck,
     stime: Number(rest[12]) / clkTck,
+    // Field 22: start time in clock ticks since boot; with the PID it identifies a process.
+    start: Number(rest[19]),
   };
 }
 
@@ -90,25 +92,44 @@ export function alive(pid) {
   return st !== null && st.state !== "Z";
 }
 
+/** {pid, start} records for a tree, to signal later only if the PID still names that process. */
+export function identify(pid) {
+  return processTree(pid).map((p) => ({ pid: p.pid, start: p.start, comm: p.comm }));
+}
+
+/** The live PIDs among `records` that are still the same processes (no PID reuse). */
+export function stillRunning(records) {
+  return records
+    .filter((r) => {
+      const st = procStat(r.pid);
+      return st !== null && st.state !== "Z" && st.start === r.start;
+    })
+    .map((r) => r.pid);
+}
+
 /**
- * Stops exactly these PIDs: `signal` (default SIGTERM) to each, waits up to `graceMs` for
- * all to exit, then SIGKILL to those left and waits a bounded time again.
+ * Stops exactly these processes: `signal` (default SIGTERM) to each, waits up to `graceMs`
+ * for all to exit, then SIGKILL to those left and waits a bounded time again. Takes PIDs or
+ * {pid, start} records; a PID is signalled only while it still names the same process
+ * (start time unchanged), so a recycled PID is never hit.
  */
-export async function stopPids(pids, { signal = "SIGTERM", graceMs = 10_000 } = {}) {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, signal);
-    } catch {}
-  }
+export async function stopPids(targets, { signal = "SIGTERM", graceMs = 10_000 } = {}) {
+  const records = targets
+    .map((t) => (typeof t === "number" ? { pid: t, start: procStat(t)?.start } : t))
+    .filter((r) => r.start !== undefined);
+  const send = (sig) => {
+    for (const pid of stillRunning(records)) {
+      try {
+        process.kill(pid, sig);
+      } catch {}
+    }
+  };
+  send(signal);
   const deadline = Date.now() + graceMs;
-  while (pids.some(alive) && Date.now() < deadline) await sleep(50);
-  const left = pids.filter(alive);
-  for (const pid of left) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {}
-  }
+  while (stillRunning(records).length && Date.now() < deadline) await sleep(50);
+  const left = stillRunning(records);
+  if (left.length) send("SIGKILL");
   const hardDeadline = Date.now() + 5_000;
-  while (pids.some(alive) && Date.now() < hardDeadline) await sleep(50);
-  return { escalated: left, stillAlive: pids.filter(alive) };
+  while (stillRunning(records).length && Date.now() < hardDeadline) await sleep(50);
+  return { escalated: left, stillAlive: stillRunning(records) };
 }

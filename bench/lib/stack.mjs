@@ -7,13 +7,13 @@
 // load generator's.
 
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { generateApiKey, QUIET_ENV, ROOT } from "../../scripts/local-stack.mjs";
-import { alive, processTree, stopPids } from "./proc.mjs";
+import { identify, processTree, stillRunning, stopPids } from "./proc.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const WRANGLER_DIR = join(ROOT, "node_modules", "wrangler");
@@ -33,6 +33,20 @@ export function quietEnv(extra = {}) {
 
 // wrangler reads these at import time too.
 Object.assign(process.env, QUIET_ENV);
+
+/** Filesystem type and mount point holding `path` (from /proc/mounts), e.g. {type: "ext4", mount: "/"}. */
+export function filesystemOf(path) {
+  let best = { type: "unknown", mount: "", device: "" };
+  try {
+    for (const line of readFileSync("/proc/mounts", "utf8").split("\n")) {
+      const [device, mount, type] = line.split(" ");
+      if (!mount) continue;
+      const m = mount.replace(/\\040/g, " ");
+      if ((path === m || path.startsWith(m.endsWith("/") ? m : `${m}/`)) && m.length >= best.mount.length) best = { type, mount: m, device };
+    }
+  } catch {}
+  return best;
+}
 
 /** The Miniflare package wrangler uses (so its workerd matches), else the top-level one. */
 export function miniflareEntry() {
@@ -98,9 +112,12 @@ async function wrangler() {
 }
 
 /** Miniflare (v4-shaped) options for wrangler.toml's bindings, serving the bundle. */
-export async function miniflareOptions(bundle, stateDir) {
+export async function miniflareOptions(bundle, stateDir, { queueConsumers = true } = {}) {
   const { unstable_getMiniflareWorkerOptions } = await wrangler();
   const { workerOptions } = unstable_getMiniflareWorkerOptions(CONFIG);
+  // Diagnostic only (BENCH_QUEUE_CONSUMERS=off): producers stay, nothing consumes, so the
+  // event pipeline's share of the CPU can be told apart. Not the benchmark's mode.
+  if (!queueConsumers) workerOptions.queueConsumers = {};
   // The bundle is one ES module: no module rules; module paths are relative to its folder.
   delete workerOptions.modulesRules;
   return {
@@ -141,24 +158,28 @@ export async function d1Migrations() {
  * Builds the bundle and starts Miniflare on 127.0.0.1 with fresh state, migrations applied
  * and a checkout and an operator key. Returns {url, pid, keys, stop(), serverPids(), ...}.
  */
-export async function startMiniflareStack({ log = () => {}, readyTimeoutMs = 90_000 } = {}) {
+export async function startMiniflareStack({ log = () => {}, readyTimeoutMs = 90_000, queueConsumers = true } = {}) {
   const tmp = await mkdtemp(join(tmpdir(), "edge-inventory-bench-"));
   let child;
   let stderr = "";
+  let known = [];
   const stop = async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const pids = processTree(child.pid).map((p) => p.pid);
+    if (child) {
+      const records = [...known, ...identify(child.pid)];
       // SIGTERM to the Miniflare host: it disposes workerd. Then any straggler, by PID.
-      await stopPids([child.pid], { graceMs: 10_000 });
-      const left = pids.filter(alive);
-      if (left.length) await stopPids(left, { graceMs: 3_000 });
+      if (child.exitCode === null && child.signalCode === null) await stopPids([child.pid], { graceMs: 10_000 });
+      const left = records.filter((r) => stillRunning([r]).length > 0);
+      if (left.length) {
+        const { stillAlive } = await stopPids(left, { graceMs: 3_000 });
+        if (stillAlive.length) process.stderr.write(`[stack] could not stop PIDs ${stillAlive.join(", ")}\n`);
+      }
     }
     await rm(tmp, { recursive: true, force: true, maxRetries: 3 });
   };
   try {
     log("bundling (wrangler deploy --dry-run)…");
     const bundle = await buildBundle(join(tmp, "bundle"), tmp);
-    const options = await miniflareOptions(bundle, tmp);
+    const options = await miniflareOptions(bundle, tmp, { queueConsumers });
     const migrations = await d1Migrations();
     const keys = {
       checkout: { ...generateApiKey(), scope: "checkout", name: "bench checkout" },
@@ -195,7 +216,11 @@ export async function startMiniflareStack({ log = () => {}, readyTimeoutMs = 90_
       });
     });
     child.stdout.resume();
+    // Remember the server's processes now, so stop() can reach them even if the host dies first.
+    known = identify(child.pid);
     return {
+      stateFilesystem: filesystemOf(tmp),
+      tmpDir: tmp,
       url: ready.url,
       pid: child.pid,
       mode: "miniflare",
@@ -203,6 +228,13 @@ export async function startMiniflareStack({ log = () => {}, readyTimeoutMs = 90_
       bundleMs: bundle.ms,
       bundleBytes: (await readFile(bundle.script)).byteLength,
       keys: { checkout: keys.checkout.key, operator: keys.operator.key },
+      bindings: {
+        d1: Object.keys(options.d1Databases ?? {}),
+        durableObjects: Object.fromEntries(Object.entries(options.durableObjects ?? {}).map(([k, v]) => [k, v])),
+        queueProducers: Object.keys(options.queueProducers ?? {}),
+        queueConsumers: Object.keys(options.queueConsumers ?? {}),
+        ratelimits: Object.keys(options.ratelimits ?? {}),
+      },
       serverPids: () => processTree(child.pid).map((p) => ({ pid: p.pid, comm: p.comm })),
       stderr: () => stderr,
       stop,
