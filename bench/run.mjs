@@ -36,6 +36,7 @@ const CFG = {
   s0: { durationMs: QUICK ? 3_000 : 10_000 },
   s1: { units: 1_000, requests: 1_200, timeoutMs: 120_000 },
   s1x: { durationMs: QUICK ? 2_000 : 5_000 },
+  s3: { skus: 1_000, zipfExponent: 1.1, durationMs: QUICK ? 3_000 : 10_000 },
   s2: { skus: Number(process.env.BENCH_S2_SKUS) || (QUICK ? 1_000 : 10_000), unitsPerSku: 100, durationMs: QUICK ? 5_000 : 20_000, sample: 200, seedBudgetMs: 300_000 },
   s5: { rounds: 5, skus: 5, unitsPerSku: 10, orders: 32, linesPerOrder: 3, unitsPerLine: 2 },
   warmup: { pairs: 1_024 },
@@ -285,6 +286,80 @@ async function scenarioS1(client, keys, sku) {
       check: pass ? `pass (${ok201}×201, ${c409}×409, avail ${inventory.totals.available})` : `FAIL (${ok201}×201, ${c409}×409, avail ${inventory.totals.available}, reserved ${inventory.totals.reserved}, audit ${audit.ok})`,
     }),
     raw: { run: result, tally: tally.toJSON(), cpu, checks, totals: inventory.totals, audit },
+  };
+}
+
+/** Picks indexes 0..n-1 with Zipf(s) popularity (index 0 the most popular), deterministically seeded. */
+function zipfSampler(n, s, seed = 20261122) {
+  const weights = Array.from({ length: n }, (_, i) => 1 / (i + 1) ** s);
+  const total = weights.reduce((a, b) => a + b, 0);
+  const cumulative = [];
+  let acc = 0;
+  for (const w of weights) cumulative.push((acc += w / total));
+  let state = seed >>> 0;
+  const random = () => {
+    // xorshift32: repeatable across runs.
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32;
+  };
+  return () => {
+    const r = random();
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid] < r) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
+
+/**
+ * S3 cached reads: public GET /api/v2/availability/{sku} over 1,000 SKUs with Zipf
+ * popularity, after one unmeasured pass that fills the caches; reports the cache tiers seen
+ * (Server-Timing). Its "× S0" is the ratio to the no-op route of the same run.
+ */
+async function scenarioS3(client, skus) {
+  const { zipfExponent, durationMs } = CFG.s3;
+  log(`S3: cached public reads over ${skus.length} SKUs (Zipf s=${zipfExponent}) from ${CFG.connections} connections for ${durationMs / 1000} s`);
+  await pool(skus, 16, async (sku) => {
+    const res = await client.request("GET", `/api/v2/availability/${sku}`);
+    if (res.status !== 200) throw new Error(`S3 warm-up: ${sku} → ${res.status} ${res.text}`);
+  });
+  const pick = zipfSampler(skus.length, zipfExponent);
+  const tally = new Tally();
+  const tiers = {};
+  const { result, cpu } = await measured(() =>
+    runClosedLoop({
+      concurrency: CFG.connections,
+      durationMs,
+      maxOps: 2_000_000,
+      step: async () => {
+        const res = await client.request("GET", `/api/v2/availability/${skus[pick()]}`);
+        tally.record("read", res);
+        const tier = /cache;desc="([^"]+)"/.exec(String(res.headers?.["server-timing"] ?? ""))?.[1] ?? "none";
+        tiers[tier] = (tiers[tier] ?? 0) + 1;
+      },
+    }),
+  );
+  const t = tally.toJSON().read;
+  const ok = t.statuses[200] ?? 0;
+  const hits = (tiers["hit-l1"] ?? 0) + (tiers["hit-l2"] ?? 0);
+  const pass = ok === result.started;
+  return {
+    row: row(`S3 cached reads: ${skus.length} SKUs, Zipf ${zipfExponent}`, {
+      ops: result.started,
+      seconds: result.elapsedMs / 1000,
+      latency: t.latencyMs,
+      errors: result.started - ok,
+      cpu,
+      opsLabel: "reads",
+      check: `${pass ? "pass" : "FAIL"} (hits ${((100 * hits) / Math.max(1, result.started)).toFixed(1)}%: l1 ${tiers["hit-l1"] ?? 0}, l2 ${tiers["hit-l2"] ?? 0}, miss ${tiers.miss ?? 0})`,
+    }),
+    raw: { run: result, tally: tally.toJSON(), cpu, tiers },
   };
 }
 
@@ -645,7 +720,9 @@ async function main() {
     rows.push(...s2.rows);
     raw.S2 = s2.raw;
 
-    rows.push({ scenario: "S3 cached reads", unavailable: true });
+    const s3 = await scenarioS3(client, seed.seeded.slice(0, CFG.s3.skus));
+    rows.push(s3.row);
+    raw.S3 = s3.raw;
     rows.push({ scenario: "S4 sync of 10,000 SKUs", unavailable: true });
 
     const s5 = await scenarioS5(client, keys, scarce);
