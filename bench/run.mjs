@@ -25,6 +25,7 @@ import { call, inspectSku, location, pool, reservationIdFor, seedMasterData, set
 import { createClient, runClosedLoop, Samples, Tally } from "./lib/load.mjs";
 import { cpuDelta, cpuSample } from "./lib/proc.mjs";
 import { startMiniflareStack, versions } from "./lib/stack.mjs";
+import { scenarioS4, scenarioS4Cli } from "./lib/sync-scenarios.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -723,7 +724,12 @@ async function main() {
     const s3 = await scenarioS3(client, seed.seeded.slice(0, CFG.s3.skus));
     rows.push(s3.row);
     raw.S3 = s3.raw;
-    rows.push({ scenario: "S4 sync of 10,000 SKUs", unavailable: true });
+    const s4 = await scenarioS4({ client, keys, vendorId: VENDOR.id, locationId: LOC, skus: seed.seeded, measured, row, log });
+    rows.push(s4.row);
+    raw.S4 = s4.raw;
+    const s4c = await scenarioS4Cli({ client, keys, vendorId: VENDOR.id, skus: seed.seeded.slice(0, QUICK ? 1_000 : 10_000), measured, row, log });
+    rows.push(s4c.row);
+    raw.S4c = s4c.raw;
 
     const s5 = await scenarioS5(client, keys, scarce);
     rows.push(s5.row);

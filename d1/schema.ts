@@ -7,6 +7,7 @@ import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { ALERT_KINDS } from "../domain/alerts";
 import { LEVEL_STATUSES } from "../domain/inventory-levels";
+import { SYNC_JOB_STATUSES } from "../domain/sync-jobs";
 
 const createdAt = () =>
   integer("created_at", { mode: "number" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
@@ -294,6 +295,130 @@ export const deadLetters = sqliteTable(
   (t) => [primaryKey({ columns: [t.queue, t.messageId] }), index("dead_letters_received").on(t.receivedAt)],
 );
 
+/*
+ * Vendor sync jobs (`POST /api/v2/inventory/sync`, issue 5); see `d1/README.md`. The Worker
+ * records a job, its chunks and the items rejected up front in one batch; the SYNC consumer
+ * records each chunk's outcomes, once, in one batch with the job's recomputed counters.
+ */
+
+/** One sync request. Keyed by (principal, Idempotency-Key): the id is derived from both. */
+export const syncJobs = sqliteTable(
+  "sync_jobs",
+  {
+    id: text("id").primaryKey(),
+    vendorId: text("vendor_id").notNull().references(() => vendors.id),
+    /** Who sent it: `vendor:<id>` or `operator` (idempotency keys are scoped to it). */
+    principal: text("principal").notNull(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    /** SHA-256 of the request (vendor, mode, items): the same key with another body is refused. */
+    requestHash: text("request_hash").notNull(),
+    /** The ledger actor of the changes (`vendor:V1:key_…`). */
+    actor: text("actor").notNull(),
+    mode: text("mode", { enum: ["absolute", "delta"] }).notNull(),
+    source: text("source", { enum: ["json", "csv"] }).notNull(),
+    status: text("status", { enum: SYNC_JOB_STATUSES }).notNull(),
+    /** Items (rows) in the request; `accepted` were queued, `rejected` failed the up-front checks. */
+    received: integer("received").notNull(),
+    accepted: integer("accepted").notNull(),
+    rejected: integer("rejected").notNull(),
+    applied: integer("applied").notNull().default(0),
+    unchanged: integer("unchanged").notNull().default(0),
+    conflicts: integer("conflicts").notNull().default(0),
+    /** Item errors, the rejected ones included. */
+    errors: integer("errors").notNull().default(0),
+    chunksTotal: integer("chunks_total").notNull(),
+    chunksDone: integer("chunks_done").notNull().default(0),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+    /** When the first chunk started. */
+    startedAt: integer("started_at", { mode: "number" }),
+    /** When the last chunk was recorded. */
+    completedAt: integer("completed_at", { mode: "number" }),
+    updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("sync_jobs_idempotency").on(t.principal, t.idempotencyKey),
+    index("sync_jobs_vendor").on(t.vendorId, t.createdAt),
+    check("sync_jobs_counts", sql`${t.accepted} + ${t.rejected} = ${t.received} AND ${t.chunksDone} <= ${t.chunksTotal}`),
+  ],
+);
+
+/** One SYNC queue message of a job. `status` leaves `queued` exactly once. */
+export const syncJobChunks = sqliteTable(
+  "sync_job_chunks",
+  {
+    jobId: text("job_id")
+      .notNull()
+      .references(() => syncJobs.id),
+    chunkIndex: integer("chunk_index").notNull(),
+    itemCount: integer("item_count").notNull(),
+    status: text("status", { enum: ["queued", "done", "failed"] }).notNull(),
+    applied: integer("applied").notNull().default(0),
+    unchanged: integer("unchanged").notNull().default(0),
+    conflicts: integer("conflicts").notNull().default(0),
+    errors: integer("errors").notNull().default(0),
+    /** When its message was sent to SYNC (null: not yet; a retry of the request sends it). */
+    enqueuedAt: integer("enqueued_at", { mode: "number" }),
+    finishedAt: integer("finished_at", { mode: "number" }),
+    /** Why the chunk failed (dead-lettered), for operators. */
+    error: text("error"),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.chunkIndex] })],
+);
+
+/** One failed item of a job (rejected up front, or failed in the consumer). */
+export const syncJobErrors = sqliteTable(
+  "sync_job_errors",
+  {
+    jobId: text("job_id")
+      .notNull()
+      .references(() => syncJobs.id),
+    /** 0-based position of the item in the request (the data row for CSV). */
+    itemIndex: integer("item_index").notNull(),
+    /** CSV: the line the row starts on (1 = header). JSON: the client's `row`, if sent. */
+    row: integer("row"),
+    sku: text("sku"),
+    locationId: text("location_id"),
+    /** The quantity as sent, as text. */
+    quantity: text("quantity"),
+    code: text("code").notNull(),
+    message: text("message").notNull(),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.itemIndex] })],
+);
+
+/**
+ * Feed values held for an operator's review (a mirror of the SKU objects' `sync_reviews`,
+ * which decide; accept/reject go to the object and update this row).
+ */
+export const syncReviews = sqliteTable(
+  "sync_reviews",
+  {
+    /** The review id the SKU object gave (`srv_…`). */
+    id: text("id").primaryKey(),
+    jobId: text("job_id").notNull(),
+    itemIndex: integer("item_index").notNull(),
+    vendorId: text("vendor_id").notNull(),
+    sku: text("sku").notNull(),
+    locationId: text("location_id").notNull(),
+    mode: text("mode", { enum: ["absolute", "delta"] }).notNull(),
+    vendorQuantity: integer("vendor_quantity").notNull(),
+    onHandAtReview: integer("on_hand_at_review").notNull(),
+    proposed: integer("proposed").notNull(),
+    reason: text("reason", { enum: ["large_change", "below_committed"] }).notNull(),
+    status: text("status", { enum: ["open", "accepted", "rejected", "superseded"] }).notNull(),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+    resolvedAt: integer("resolved_at", { mode: "number" }),
+    resolvedBy: text("resolved_by"),
+  },
+  (t) => [
+    index("sync_reviews_status").on(t.status, t.createdAt, t.id),
+    index("sync_reviews_vendor").on(t.vendorId, t.status, t.createdAt, t.id),
+    index("sync_reviews_location").on(t.sku, t.locationId).where(sql`status = 'open'`),
+    index("sync_reviews_job").on(t.jobId),
+  ],
+);
+
 export type VendorRow = typeof vendors.$inferSelect;
 export type LocationRow = typeof locations.$inferSelect;
 export type SkuRow = typeof skus.$inferSelect;
@@ -303,3 +428,7 @@ export type AlertRow = typeof alerts.$inferSelect;
 export type WebhookSubscriptionRow = typeof webhookSubscriptions.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type DeadLetterRow = typeof deadLetters.$inferSelect;
+export type SyncJobRow = typeof syncJobs.$inferSelect;
+export type SyncJobChunkRow = typeof syncJobChunks.$inferSelect;
+export type SyncJobErrorRow = typeof syncJobErrors.$inferSelect;
+export type SyncReviewRow = typeof syncReviews.$inferSelect;

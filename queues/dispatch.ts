@@ -6,6 +6,8 @@
 import { consumeEventsDeadLetters } from "./events-dlq.consumer";
 import { consumeEvents } from "./events.consumer";
 import { QUEUES } from "./queue-names";
+import { consumeSyncDeadLetters } from "./sync-dlq.consumer";
+import { consumeSync } from "./sync.consumer";
 import { consumeWebhooksDeadLetters } from "./webhooks-dlq.consumer";
 import { consumeWebhooks } from "./webhooks.consumer";
 
@@ -16,6 +18,8 @@ const consumers: Record<string, Consumer> = {
   [QUEUES.events.deadLetter]: consumeEventsDeadLetters,
   [QUEUES.webhooks.name]: consumeWebhooks,
   [QUEUES.webhooks.deadLetter]: consumeWebhooksDeadLetters,
+  [QUEUES.sync.name]: consumeSync,
+  [QUEUES.sync.deadLetter]: consumeSyncDeadLetters,
 };
 
 /** The Worker's `queue` handler: hands the batch to the consumer of its queue. */

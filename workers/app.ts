@@ -13,6 +13,8 @@ import { inventoryList } from "./routes/inventory-list";
 import { locations } from "./routes/locations";
 import { reservations } from "./routes/reservations";
 import { skus } from "./routes/skus";
+import { sync } from "./routes/sync";
+import { syncIngest } from "./routes/sync-ingest";
 import { vendors } from "./routes/vendors";
 import { webhooks } from "./routes/webhooks";
 
@@ -23,6 +25,8 @@ app.get("/healthz", (c) => c.json({ ok: true }));
 app.get("/api/v2/openapi.json", (c) => c.json(openApiDocument()));
 app.route("/api/v2/availability", availability);
 app.route("/api/v2/inventory", inventoryList);
+// Before `inventory`, whose `/:sku` routes would otherwise take "sync" as a SKU.
+app.route("/api/v2/inventory/sync", syncIngest);
 app.route("/api/v2/inventory", inventory);
 app.route("/api/v2/reservations", reservations);
 app.route("/api/v2/skus", skus);
@@ -30,5 +34,6 @@ app.route("/api/v2/locations", locations);
 app.route("/api/v2/vendors", vendors);
 app.route("/api/v2/api-keys", apiKeyRoutes);
 app.route("/api/v2/webhooks", webhooks);
+app.route("/api/v2/sync", sync);
 app.notFound(notFound);
 app.onError(onError);

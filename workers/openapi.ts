@@ -11,6 +11,8 @@ import { AvailabilityBatchQuery, AvailabilityQuery } from "./schemas/availabilit
 import { InventoryListQuery } from "./schemas/inventory-list";
 import { CreateWebhookBody, DeliveryListQuery, WebhookId, WebhookListQuery } from "./schemas/webhooks";
 import { WEBHOOK_BODY_LIMIT } from "./routes/webhooks";
+import { SYNC_LIMITS } from "../domain/sync-items";
+import { SyncErrorsQuery, SyncIngestQuery, SyncJobId, SyncJsonBodyDoc, SyncReviewId, SyncReviewsQuery } from "./schemas/sync";
 
 type Scope = "checkout" | "vendor" | "operator";
 
@@ -23,6 +25,8 @@ interface Operation {
   /** A zod object whose fields are the query parameters. */
   query?: z.ZodObject;
   body?: z.ZodType;
+  /** The body may also be sent as `text/csv`; this describes the file. */
+  csvBody?: string;
   maxBytes?: number;
   idempotencyKey?: "required" | "optional";
   pathParams?: Record<string, z.ZodType>;
@@ -43,6 +47,12 @@ const OPERATIONS: Operation[] = [
   { method: "post", path: "/api/v2/webhooks/{id}/enable", summary: "Re-enable a subscription disabled after repeated failures", scopes: ["operator", "vendor"], pathParams: { id: WebhookId }, success: { status: 200, description: "the subscription" }, errors: [400, 401, 403, 404] },
   { method: "get", path: "/api/v2/webhooks/{id}/deliveries", summary: "The subscription's delivery log", scopes: ["operator", "vendor"], pathParams: { id: WebhookId }, query: DeliveryListQuery, success: { status: 200, description: "{items, nextCursor}" }, errors: [400, 401, 403, 404] },
   { method: "post", path: "/api/v2/webhooks/{id}/test", summary: "Send a signed webhook.test event through the delivery path", scopes: ["operator", "vendor"], pathParams: { id: WebhookId }, success: { status: 202, description: "the queued delivery" }, errors: [400, 401, 403, 404] },
+  { method: "post", path: "/api/v2/inventory/sync", summary: "Vendor stock feed (JSON or CSV, up to 10,000 items), applied asynchronously; bad items become item errors of the job", scopes: ["vendor", "operator"], query: SyncIngestQuery, body: SyncJsonBodyDoc, csvBody: "header row sku,location_id,quantity (any order), then one row per SKU and location; quoted fields, BOM, CRLF and blank lines are fine", maxBytes: SYNC_LIMITS.maxBodyBytes, idempotencyKey: "required", success: { status: 202, description: "{jobId, status, received, accepted, rejected, links}" }, errors: [400, 401, 403, 409, 413, 415, 422, 429, 503] },
+  { method: "get", path: "/api/v2/sync/{jobId}", summary: "A sync job: status, counts (received, applied, unchanged, conflicts, errors), timings", scopes: ["vendor", "operator"], pathParams: { jobId: SyncJobId }, success: { status: 200, description: "the job" }, errors: [400, 401, 403, 404] },
+  { method: "get", path: "/api/v2/sync/{jobId}/errors", summary: "A sync job's item errors, cursor-paginated (or the whole report as CSV: format=csv or Accept: text/csv)", scopes: ["vendor", "operator"], pathParams: { jobId: SyncJobId }, query: SyncErrorsQuery, success: { status: 200, description: "{jobId, status, items, nextCursor} or text/csv" }, errors: [400, 401, 403, 404] },
+  { method: "get", path: "/api/v2/sync/reviews", summary: "Feed values held for review by the conflict rule (vendors: their SKUs' only)", scopes: ["vendor", "operator"], query: SyncReviewsQuery, success: { status: 200, description: "{items, nextCursor}" }, errors: [400, 401, 403] },
+  { method: "post", path: "/api/v2/sync/reviews/{id}/accept", summary: "Accept a held feed value: it is applied, with the local movements since", scopes: ["operator"], pathParams: { id: SyncReviewId }, success: { status: 200, description: "{review, level}" }, errors: [400, 401, 403, 404, 409] },
+  { method: "post", path: "/api/v2/sync/reviews/{id}/reject", summary: "Reject a held feed value: our count stays", scopes: ["operator"], pathParams: { id: SyncReviewId }, success: { status: 200, description: "{review, level}" }, errors: [400, 401, 403, 404, 409] },
   { method: "post", path: "/api/v2/inventory/reserve", summary: "Hold (soft) or reserve (hard) every line, or none", scopes: ["checkout", "operator"], body: ReserveBody, maxBytes: BODY_LIMITS.reserve, idempotencyKey: "required", success: { status: 201, description: "the reservation" }, errors: [400, 401, 403, 404, 409, 413, 415, 422, 503] },
   { method: "post", path: "/api/v2/inventory/promote", summary: "Promote a soft hold to a hard reservation", scopes: ["checkout", "operator"], body: PromoteBody, maxBytes: BODY_LIMITS.action, idempotencyKey: "optional", success: { status: 200, description: "the reservation" }, errors: [400, 401, 403, 404, 409, 503] },
   { method: "post", path: "/api/v2/inventory/commit", summary: "Commit (pick) a hard reservation", scopes: ["checkout", "operator"], body: ReservationActionBody, maxBytes: BODY_LIMITS.action, idempotencyKey: "optional", success: { status: 200, description: "the reservation" }, errors: [400, 401, 403, 404, 409, 503] },
@@ -117,7 +127,17 @@ function build() {
       description: `${op.scopes.length > 0 ? `Scopes: ${op.scopes.join(", ")}.` : "Public, no key."}${op.maxBytes ? ` Body at most ${op.maxBytes} bytes.` : ""}`,
       security: op.scopes.length > 0 ? [{ apiKey: [] }] : [],
       parameters,
-      ...(op.body ? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(op.body) } } } } : {}),
+      ...(op.body
+        ? {
+            requestBody: {
+              required: true,
+              content: {
+                "application/json": { schema: jsonSchema(op.body) },
+                ...(op.csvBody ? { "text/csv": { schema: { type: "string", description: op.csvBody } } } : {}),
+              },
+            },
+          }
+        : {}),
       responses,
     };
   }

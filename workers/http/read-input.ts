@@ -51,7 +51,11 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBy
   return validate(schema, value, "request body", ["body"]);
 }
 
-async function readText(request: Request, maxBytes: number): Promise<string> {
+/**
+ * Reads a request body as UTF-8 text of at most `maxBytes` (413 past it, checked while
+ * reading; a leading BOM is dropped). Invalid UTF-8 is a 400 with `invalidCode`.
+ */
+export async function readText(request: Request, maxBytes: number, invalidCode = "malformed_json"): Promise<string> {
   if (request.body === null) return "";
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -75,11 +79,12 @@ async function readText(request: Request, maxBytes: number): Promise<string> {
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
-    throw new ApiError(400, "malformed_json", "the body is not valid UTF-8");
+    throw new ApiError(400, invalidCode, "the body is not valid UTF-8");
   }
 }
 
-function tooLarge(maxBytes: number): ApiError {
+/** The 413 for a body over `maxBytes`. */
+export function tooLarge(maxBytes: number): ApiError {
   return new ApiError(413, "payload_too_large", `the body may be at most ${maxBytes} bytes`, { maxBytes });
 }
 

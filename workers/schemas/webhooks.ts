@@ -1,10 +1,14 @@
 /** Input schemas of the webhook management endpoints. */
 import { z } from "zod";
+import { SYNC_COMPLETED_EVENT_TYPE } from "../../domain/sync-jobs";
 import { SUBSCRIBABLE_EVENT_TYPES, webhookUrlProblem } from "../../domain/webhooks";
 import { VendorId } from "./common";
 import { cursorParam } from "./cursor";
 
 export const WEBHOOK_LIST_CURSOR = "wl1";
+
+/** What a subscription may ask for: every inventory event, and `sync.completed` (vendor sync jobs). */
+export const WEBHOOK_EVENT_TYPES = [...SUBSCRIBABLE_EVENT_TYPES, SYNC_COMPLETED_EVENT_TYPE] as const;
 export const DELIVERY_LIST_CURSOR = "wd1";
 
 const WebhookUrl = z
@@ -19,9 +23,9 @@ const WebhookUrl = z
 export const CreateWebhookBody = z.strictObject({
   url: WebhookUrl,
   eventTypes: z
-    .array(z.enum(SUBSCRIBABLE_EVENT_TYPES))
+    .array(z.enum(WEBHOOK_EVENT_TYPES))
     .min(1)
-    .max(SUBSCRIBABLE_EVENT_TYPES.length)
+    .max(WEBHOOK_EVENT_TYPES.length)
     .refine((types) => new Set(types).size === types.length, "eventTypes must not repeat a type"),
   /** Operators only: the vendor whose SKUs' events this subscription receives (omit: every event). */
   vendorId: VendorId.optional(),

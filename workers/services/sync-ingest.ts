@@ -1,0 +1,137 @@
+/**
+ * Taking in a vendor's sync request: check every item up front (bad items become item
+ * errors of the job, never a 400 for the batch), record the job, its chunks and the
+ * rejected items in D1, and send the chunks to SYNC. Keyed by (principal,
+ * Idempotency-Key): a repeat of the same request returns the same job and queues only
+ * what an earlier attempt did not manage to queue; the same key with another body is a
+ * 422.
+ */
+import type { SyncJobRow } from "../../d1/schema";
+import type { SyncMode } from "../../domain/sync";
+import { planChunks, sendGroups, type ChunkPlan, type SyncChunkMessage } from "../../domain/sync-chunks";
+import { checkSyncItems, type RawSyncItem } from "../../domain/sync-items";
+import { sha256Hex } from "../auth/api-keys";
+import { actorOf, principalName, type Principal } from "../auth/principal";
+import { ApiError } from "../http/api-error";
+import { allLocations } from "../repositories/locations";
+import { createSyncJob, findSyncJob, markChunksEnqueued, unsentChunks } from "../repositories/sync-jobs";
+import { notifyIfFinished } from "./sync-jobs";
+
+/** A validated request: whose feed, how to read it, and its items as sent. */
+export interface SyncRequest {
+  vendorId: string;
+  mode: SyncMode;
+  source: "json" | "csv";
+  items: RawSyncItem[];
+  idempotencyKey: string;
+}
+
+/** `sync_` + 32 hex: SHA-256 of the caller's principal and Idempotency-Key, so a retry finds its job. */
+export async function syncJobIdFor(principal: string, idempotencyKey: string): Promise<string> {
+  return `sync_${(await sha256Hex(`sync\n${principal}\n${idempotencyKey}`)).slice(0, 32)}`;
+}
+
+/** What tells one request from another under the same key: vendor, mode, source and every item as sent. */
+async function requestHashOf(request: SyncRequest): Promise<string> {
+  return sha256Hex(JSON.stringify([request.vendorId, request.mode, request.source, request.items.map((i) => [i.row, i.value ?? null, i.fieldCountProblem ?? null])]));
+}
+
+/** Checks the items against the current locations and splits the accepted ones into chunks. */
+async function plan(env: Env, request: SyncRequest) {
+  const { byId } = await allLocations(env.DB);
+  const checked = checkSyncItems(request.items, request.mode, request.source, (id) => {
+    const location = byId.get(id);
+    return location === undefined ? null : { active: location.active };
+  });
+  return { ...checked, chunks: planChunks(checked.accepted) };
+}
+
+/** Sends the given chunks of a job to SYNC, in groups within the sendBatch limits, marking each group sent. */
+async function enqueue(env: Env, job: SyncJobRow, chunks: readonly ChunkPlan[]): Promise<void> {
+  const bodies = chunks.map(
+    (c): SyncChunkMessage => ({ v: 1, jobId: job.id, chunkIndex: c.chunkIndex, vendorId: job.vendorId, mode: job.mode, actor: job.actor, skus: c.skus }),
+  );
+  const sizes = bodies.map((b) => JSON.stringify(b).length);
+  for (const [start, end] of sendGroups(sizes)) {
+    const group = bodies.slice(start, end);
+    try {
+      await env.SYNC.sendBatch(group.map((body) => ({ body, contentType: "json" as const })));
+    } catch (error) {
+      console.error(JSON.stringify({ event: "sync.enqueue_failed", jobId: job.id, error: error instanceof Error ? error.message : "unknown" }));
+      throw new ApiError(503, "retry_later", "the job is recorded but could not be queued in full; repeat the request with the same Idempotency-Key", {
+        jobId: job.id,
+      });
+    }
+    await markChunksEnqueued(env.DB, job.id, group.map((b) => b.chunkIndex), Date.now());
+  }
+}
+
+/**
+ * Records and queues a sync request, or finds the job an earlier identical request
+ * created (`replayed`), queueing any chunk that earlier attempt left unsent.
+ */
+export async function ingestSync(env: Env, principal: Principal, request: SyncRequest): Promise<{ job: SyncJobRow; replayed: boolean }> {
+  const owner = principalName(principal);
+  const jobId = await syncJobIdFor(owner, request.idempotencyKey);
+  const requestHash = await requestHashOf(request);
+  const conflict = () =>
+    new ApiError(422, "idempotency_conflict", "this Idempotency-Key was used for a different sync request; use a new key for new data", { jobId });
+
+  const existing = await findSyncJob(env.DB, jobId);
+  if (existing !== undefined) {
+    if (existing.requestHash !== requestHash) throw conflict();
+    await resume(env, existing, request);
+    return { job: (await findSyncJob(env.DB, jobId)) ?? existing, replayed: true };
+  }
+
+  const now = Date.now();
+  const { accepted, rejected, chunks } = await plan(env, request);
+  const job = await createSyncJob(
+    env.DB,
+    {
+      id: jobId,
+      vendorId: request.vendorId,
+      principal: owner,
+      idempotencyKey: request.idempotencyKey,
+      requestHash,
+      actor: actorOf(principal),
+      mode: request.mode,
+      source: request.source,
+      received: request.items.length,
+      accepted: accepted.length,
+      rejected: rejected.length,
+      chunks: chunks.map((c) => ({ chunkIndex: c.chunkIndex, itemCount: c.itemCount })),
+      now,
+    },
+    rejected,
+  );
+  // Another request with the same key got there first.
+  if (job.requestHash !== requestHash) throw conflict();
+  if (job.createdAt !== now) {
+    await resume(env, job, request);
+    return { job: (await findSyncJob(env.DB, jobId)) ?? job, replayed: true };
+  }
+  await enqueue(env, job, chunks);
+  // A job with nothing to queue is finished already.
+  if (chunks.length === 0) await notifyIfFinished(env, job.id);
+  return { job: (await findSyncJob(env.DB, jobId)) ?? job, replayed: false };
+}
+
+/**
+ * Queues the chunks an earlier attempt recorded but did not send. The chunks are planned
+ * again from the same request; should the master data have changed the plan meanwhile (a
+ * location deactivated), the stored chunk sizes no longer match and the request is
+ * refused rather than queueing a different job.
+ */
+async function resume(env: Env, job: SyncJobRow, request: SyncRequest): Promise<void> {
+  const missing = await unsentChunks(env.DB, job.id);
+  if (missing.length === 0) return;
+  const { chunks } = await plan(env, request);
+  if (chunks.length !== job.chunksTotal) {
+    throw new ApiError(409, "job_changed", "master data changed since this job was recorded and part of it was never queued; send the items again with a new Idempotency-Key", {
+      jobId: job.id,
+    });
+  }
+  const wanted = new Set(missing);
+  await enqueue(env, job, chunks.filter((c) => wanted.has(c.chunkIndex)));
+}
