@@ -25,7 +25,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { prepareState, startWorker } from "../scripts/local-stack.mjs";
+import { prepareState, prng, startWorker } from "../scripts/local-stack.mjs";
 import { call, location, pool, reservationIdFor, seedMasterData, skuItem } from "./lib/api.mjs";
 import { createClient } from "./lib/load.mjs";
 import { identify, stillRunning, stopPids } from "./lib/proc.mjs";
@@ -47,18 +47,7 @@ const SKUS = Array.from({ length: SKU_COUNT }, (_, i) => `DRILL-${String(i).padS
 const log = (msg) => process.stderr.write(`[drill] ${msg}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// mulberry32, so a failing run can be repeated with DRILL_SEED.
-function prng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (min, max) => min + Math.floor(next() * (max - min + 1)), pick: (arr) => arr[Math.floor(next() * arr.length)] };
-}
+// Seeded (mulberry32), so a failing run can be repeated with DRILL_SEED.
 const rnd = prng(SEED);
 
 // ---------------------------------------------------------------------------------------------

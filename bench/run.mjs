@@ -25,6 +25,7 @@ import { call, inspectSku, location, pool, reservationIdFor, seedMasterData, set
 import { createClient, runClosedLoop, Samples, Tally } from "./lib/load.mjs";
 import { cpuDelta, cpuSample } from "./lib/proc.mjs";
 import { startMiniflareStack, versions } from "./lib/stack.mjs";
+import { prng } from "../scripts/local-stack.mjs";
 import { scenarioS4, scenarioS4Cli } from "./lib/sync-scenarios.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -297,14 +298,7 @@ function zipfSampler(n, s, seed = 20261122) {
   const cumulative = [];
   let acc = 0;
   for (const w of weights) cumulative.push((acc += w / total));
-  let state = seed >>> 0;
-  const random = () => {
-    // xorshift32: repeatable across runs.
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
+  const random = prng(seed).next;
   return () => {
     const r = random();
     let lo = 0;

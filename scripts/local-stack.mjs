@@ -380,8 +380,8 @@ export async function startWorker({ stateDir, port, inspectorPort, timeoutMs = 6
 // Demo data
 // ---------------------------------------------------------------------------------------------
 
-/** mulberry32: a small seeded PRNG, so the demo data is identical on every run. */
-function prng(seed) {
+/** mulberry32: a small seeded PRNG, so the demo data (and the drill's and benchmark's choices) repeat exactly. */
+export function prng(seed) {
   let a = seed >>> 0;
   const next = () => {
     a = (a + 0x6d2b79f5) >>> 0;
