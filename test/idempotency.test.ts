@@ -50,8 +50,10 @@ describe("idempotency", () => {
     expect(first.status).toBe(409);
     await api("PATCH", "/api/v2/inventory/ID-2", { key: keys.operator, body: { locationId: "L1", delta: 5, reason: "restock" } });
     const retry = await api("POST", "/api/v2/inventory/reserve", { key: keys.checkout, idempotencyKey: "idem-3", body: big });
+    expect(first.headers.get("idempotent-replayed")).toBeNull();
     expect(retry.status).toBe(409);
     expect(retry.body).toEqual(first.body);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
     expect((await skuObject("ID-2").snapshot()).totals.reserved).toBe(0);
   });
 

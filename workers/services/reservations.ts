@@ -114,6 +114,12 @@ export async function getReservation(env: Env, principal: Principal, reservation
 }
 
 function unwrap(outcome: ReservationOutcome): ReserveResult {
-  if (!outcome.ok) throw ApiError.fromFailure(outcome);
+  if (!outcome.ok) {
+    // A stored failure (e.g. a 409) replayed for a retry with the same Idempotency-Key is
+    // still a replay: the client learns it is the first answer, not a new decision.
+    const replayed = "replayed" in outcome && outcome.replayed === true;
+    const error = ApiError.fromFailure(outcome);
+    throw replayed ? new ApiError(error.status, error.code, error.message, error.details, { "Idempotent-Replayed": "true" }) : error;
+  }
   return { reservation: reservationJson(outcome.reservation), replayed: outcome.replayed };
 }
