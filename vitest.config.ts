@@ -27,7 +27,7 @@ export default defineConfig(async () => {
     test: {
       include: ["test/**/*.test.ts"],
       exclude: ["test/e2e/**"],
-      setupFiles: ["./test/support/apply-migrations.ts"],
+      setupFiles: ["./test/support/apply-migrations.ts", "./test/support/log-capture.ts"],
       testTimeout: 60_000,
     },
   };

@@ -10,6 +10,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createSku, seedBasics } from "./support/fixtures";
 import { EVENTS_DLQ, EVENTS_QUEUE, WEBHOOKS_DLQ, runQueue, tableRows, updatedEvent } from "./support/event-fixtures";
+import { expectLogged } from "./support/log-capture";
 
 beforeAll(async () => {
   await seedBasics();
@@ -41,6 +42,14 @@ describe("poison messages on EVENTS", () => {
     ]);
     // Not the last attempt: nothing recorded yet.
     expect(await tableRows("dead_letters", "queue, message_id")).toEqual([]);
+    // The batch failed on the bad timestamp and fell back to one message at a time; each failure is logged once.
+    expectLogged({ event: "events.batch_fallback", messages: 3, error: /RangeError: not a timestamp/ }, { exactly: true });
+    const failed = expectLogged({ event: "queue.message_failed", queue: "edge-inventory-events" }, { count: 3, exactly: true });
+    expect(failed.map((f) => [f.messageId, f.attempts, f.last])).toEqual([
+      [ids[1], 1, false],
+      [ids[2], 3, false],
+      [ids[4], 1, false],
+    ]);
   });
 
   it("on the last attempt the error is recorded; the dead-letter consumer marks it received and acks", async () => {
@@ -58,6 +67,7 @@ describe("poison messages on EVENTS", () => {
       received_at: null,
     });
     expect(recorded!.error).toMatch(/^InvalidEventError: invalid event body: .*type/);
+    expectLogged({ event: "queue.message_failed", messageId: "poison-1", attempts: 6, last: true }, { exactly: true });
 
     // The dead-letter queue delivers it (attempts restart at 1; the id is kept).
     const dlq = await runQueue(EVENTS_DLQ, [{ body, id: "poison-1" }]);
@@ -67,10 +77,12 @@ describe("poison messages on EVENTS", () => {
     // Received twice (at-least-once): still one row.
     await runQueue(EVENTS_DLQ, [{ body, id: "poison-1" }]);
     expect((await tableRows("dead_letters", "queue, message_id")).filter((r) => r.message_id === "poison-1")).toHaveLength(1);
+    expectLogged({ event: "queue.dead_letter", queue: "edge-inventory-events", messageId: "poison-1" }, { count: 2, exactly: true });
   });
 
   it("a dead letter with no recorded error (e.g. the consumer crashed) is still recorded, reason unknown", async () => {
     await runQueue(EVENTS_DLQ, [{ body: { anything: true }, id: "crashed-1" }]);
+    expectLogged({ event: "queue.dead_letter", messageId: "crashed-1" }, { exactly: true });
     expect(await deadLetter(EVENTS_QUEUE, "crashed-1")).toMatchObject({ error: null, attempts: null, received_at: expect.any(Number), body: '{"anything":true}' });
   });
 
@@ -84,6 +96,7 @@ describe("poison messages on EVENTS", () => {
     const body = { v: 1, deliveryId: "whd_dl", subscriptionId: "wh_dl", eventId: "evt:X:1", eventType: "inventory.updated", payload: {} };
     const { result } = await runQueue(WEBHOOKS_DLQ, [{ body, id: "wh-dead-1" }]);
     expect(result.explicitAcks).toEqual(["wh-dead-1"]);
+    expectLogged({ event: "queue.dead_letter", queue: "edge-inventory-webhooks", messageId: "wh-dead-1" }, { exactly: true });
     expect(await deadLetter("edge-inventory-webhooks", "wh-dead-1")).toMatchObject({ dead_letter_queue: WEBHOOKS_DLQ, received_at: expect.any(Number) });
     expect(await env.DB.prepare("SELECT status, last_error FROM webhook_deliveries WHERE id = 'whd_dl'").first()).toEqual({
       status: "failed",
@@ -96,5 +109,6 @@ describe("poison messages on EVENTS", () => {
   it("a batch from an unknown queue is retried whole", async () => {
     const { result } = await runQueue("some-other-queue", [{ x: 1 }]);
     expect(result.retryBatch.retry).toBe(true);
+    expectLogged({ event: "queue.unknown", queue: "some-other-queue", messages: 1 }, { exactly: true });
   });
 });

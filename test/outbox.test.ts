@@ -9,6 +9,7 @@ import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { InventoryEvent } from "../domain/events";
+import { expectLogged } from "./support/log-capture";
 
 const policy = { allowBackorder: false, softBufferPct: 10, reorderPoint: 5 };
 const object = (sku: string) => env.RECORDING_SKU.getByName(sku);
@@ -125,6 +126,7 @@ describe("outbox", () => {
     // The update and the SKU's first back-in-stock crossing (0 → 7), both still unsent.
     expect(await object("OB-5").outboxSize()).toBe(2);
     expect(await object("OB-5").takeRecordedEvents()).toEqual([]);
+    expectLogged({ event: "outbox.send_failed", sku: "OB-5", count: 2 });
 
     // The process dies with the event committed but unsent.
     await abortAllDurableObjects();

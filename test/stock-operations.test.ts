@@ -5,6 +5,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, createSku, expectConsistent, seedBasics, skuObject, type Keys } from "./support/fixtures";
+import { expectLogged } from "./support/log-capture";
 
 let keys: Keys;
 beforeAll(async () => {
@@ -95,6 +96,7 @@ describe("adjust and set", () => {
     const res = await patch("ST-5", { locationId: "L1", delta: 1, reason: "restock" });
     expect(res.status).toBe(500);
     expect(res.body.error.code).toBe("invariant_violation");
+    expectLogged({ code: "invariant_violation" });
     expect(res.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ invariant: "reserved_matches_lines" })]));
     const snap = await skuObject("ST-5").snapshot();
     expect(snap.totals.onHand).toBe(10);

@@ -16,6 +16,7 @@ import { app } from "../workers/app";
 import { capturingQueue, runAcked, runQueue, tableRows, withEnv } from "./support/event-fixtures";
 import { seedBasics, skuObject, type Keys } from "./support/fixtures";
 import { allErrors, createSkus, SYNC_DLQ, SYNC_QUEUE, waitForJob } from "./support/sync-fixtures";
+import { expectLogged } from "./support/log-capture";
 
 let keys: Keys;
 
@@ -86,6 +87,7 @@ describe("redelivery", () => {
     const { jobId, chunks } = await captureJob(skus.map((sku) => ({ sku, locationId: "L2", quantity: 9 })));
     const failed = await runQueue(SYNC_QUEUE, [chunks[0]], { DB: failingBatches() });
     expect(failed.result.retryMessages).toEqual([{ msgId: failed.ids[0], delaySeconds: 2 }]);
+    expectLogged({ event: "queue.message_failed", queue: "edge-inventory-sync", attempts: 1, last: false, error: "Error: D1 unavailable (test)" }, { exactly: true });
     expect(await versions(skus)).toEqual([1, 1]);
     expect(await jobRow(jobId)).toMatchObject({ status: "running", applied: 0, chunks_done: 0 });
 
@@ -121,6 +123,12 @@ describe("a poison chunk", () => {
       attempts: 3,
     });
     expect(await jobRow(jobId)).toMatchObject({ status: "running", chunks_done: 1 });
+    const failures = expectLogged({ event: "queue.message_failed", queue: "edge-inventory-sync", messageId: poison.id }, { count: 3, exactly: true });
+    expect(failures.map((f) => [f.attempts, f.last])).toEqual([
+      [1, false],
+      [2, false],
+      [3, true],
+    ]);
 
     const dlq = await runQueue(SYNC_DLQ, [poison]);
     expect(dlq.result.explicitAcks).toEqual([poison.id]);
@@ -136,6 +144,7 @@ describe("a poison chunk", () => {
     const before = await jobRow(jobId);
     await runQueue(SYNC_DLQ, [poison]);
     expect(await jobRow(jobId)).toEqual(before);
+    expectLogged({ event: "queue.dead_letter", queue: "edge-inventory-sync", messageId: poison.id }, { count: 2, exactly: true });
   });
 
   it("an unreadable body is retried; dead-lettered, it still fails its chunk if it names one", async () => {
@@ -147,7 +156,9 @@ describe("a poison chunk", () => {
       { msgId: ids[0], delaySeconds: 2 },
       { msgId: ids[1], delaySeconds: 2 },
     ]);
+    expectLogged({ event: "queue.message_failed", queue: "edge-inventory-sync", error: /^InvalidSyncMessageError: invalid sync chunk/ }, { count: 2, exactly: true });
     await runAcked(SYNC_DLQ, [mangled, "not even an object"]);
+    expectLogged({ event: "queue.dead_letter", queue: "edge-inventory-sync" }, { count: 2, exactly: true });
     // No item could be named: the chunk counts all its items as errors, with no rows.
     expect(await jobRow(jobId)).toMatchObject({ status: "failed", errors: 2, chunks_done: 1 });
     expect(await allErrors(keys.vendor, jobId)).toEqual([]);
@@ -156,6 +167,7 @@ describe("a poison chunk", () => {
   it("a chunk of a job that does not exist is acked and changes nothing", async () => {
     const body: SyncChunkMessage = { v: 1, jobId: `sync_${"f".repeat(32)}`, chunkIndex: 0, vendorId: "V1", mode: "absolute", actor: "x", skus: [{ sku: "RQ-1", items: [{ i: 0, l: "L1", q: 1 }] }] };
     await runAcked(SYNC_QUEUE, [body]);
+    expectLogged({ event: "sync.unknown_chunk", jobId: body.jobId, chunkIndex: 0 }, { exactly: true });
     expect((await skuObject("RQ-1").snapshot()).locations.find((l) => l.locationId === "L1")?.onHand).toBe(5);
   });
 });

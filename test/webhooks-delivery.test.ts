@@ -26,6 +26,7 @@ import {
   updatedEvent,
   type Received,
 } from "./support/event-fixtures";
+import { expectLogged } from "./support/log-capture";
 
 let keys: Keys;
 const subs: Record<string, { id: string; secret: string }> = {};
@@ -117,6 +118,8 @@ describe("fan-out", () => {
     capture.failSends = 2;
     const first = await runQueue(EVENTS_QUEUE, [event], { WEBHOOKS: capture.queue });
     expect(first.result.retryMessages).toEqual([{ msgId: first.ids[0], delaySeconds: 4 }]);
+    expectLogged({ event: "events.batch_fallback", messages: 1, error: "Error: queue unavailable (test)" }, { count: 1, exactly: true });
+    expectLogged({ event: "queue.message_failed", queue: "edge-inventory-events", attempts: 1, last: false }, { count: 1, exactly: true });
     // The projection and the delivery rows committed; the messages were not sent.
     expect(await env.DB.prepare("SELECT on_hand FROM inventory_levels WHERE sku = 'WD-A' AND location_id = 'L2'").first()).toEqual({ on_hand: 9 });
     const unsent = (await tableRows("webhook_deliveries", "id")).filter((r) => r.event_id === event.id);
@@ -249,5 +252,6 @@ describe("delivery", () => {
     const { result, ids } = await runQueue(WEBHOOKS_QUEUE, [{ nope: true }, ...sent]);
     expect(result.retryMessages).toEqual([{ msgId: ids[0], delaySeconds: 10 }]);
     expect(result.explicitAcks.sort()).toEqual(ids.slice(1).sort());
+    expectLogged({ event: "queue.message_failed", queue: "edge-inventory-webhooks", messageId: ids[0], error: /invalid webhook message/ }, { count: 1, exactly: true });
   });
 });

@@ -1,0 +1,74 @@
+/**
+ * Captures what the Worker and its objects log with `console.error` / `console.warn` during
+ * each test, so the error logs that failure tests provoke on purpose are asserted
+ * (`expectLogged`) instead of printed. The Worker, its Durable Objects and the tests share one
+ * isolate under @cloudflare/vitest-plugin, so one replacement of `console` sees them all.
+ *
+ * A log line no test claimed is printed after the test as before: an unexpected error log
+ * stays visible. Logs written outside a test (in `beforeAll`, or by an alarm that fires after
+ * the test ended) are not captured.
+ */
+import { afterEach, beforeEach, expect } from "vitest";
+
+interface Logged {
+  level: "error" | "warn";
+  text: string;
+  claimed: boolean;
+}
+
+const original = { error: console.error, warn: console.warn };
+let captured: Logged[] = [];
+
+function render(args: unknown[]): string {
+  return args.map((a) => (typeof a === "string" ? a : a instanceof Error ? `${a.name}: ${a.message}` : JSON.stringify(a))).join(" ");
+}
+
+beforeEach(() => {
+  captured = [];
+  console.error = (...args: unknown[]) => void captured.push({ level: "error", text: render(args), claimed: false });
+  console.warn = (...args: unknown[]) => void captured.push({ level: "warn", text: render(args), claimed: false });
+});
+
+afterEach(() => {
+  console.error = original.error;
+  console.warn = original.warn;
+  for (const line of captured) if (!line.claimed) original[line.level](line.text);
+  captured = [];
+});
+
+/** A structured log line as the Worker writes it (one JSON object per line). */
+export type LogRecord = Record<string, unknown>;
+
+function parse(text: string): LogRecord | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as LogRecord) : null;
+  } catch {
+    return null;
+  }
+}
+
+function matches(record: LogRecord, want: LogRecord): boolean {
+  return Object.entries(want).every(([k, v]) =>
+    v instanceof RegExp ? typeof record[k] === "string" && v.test(record[k] as string) : record[k] === v,
+  );
+}
+
+/**
+ * Asserts that the current test logged at least `count` (default 1) structured lines whose
+ * fields match `want` (a value for equality, a RegExp for string fields), marks them as
+ * expected so they are not printed, and returns them.
+ */
+export function expectLogged(want: LogRecord, { count = 1, exactly = false }: { count?: number; exactly?: boolean } = {}): LogRecord[] {
+  const hits: LogRecord[] = [];
+  for (const line of captured) {
+    const record = parse(line.text);
+    if (record !== null && matches(record, want)) {
+      line.claimed = true;
+      hits.push(record);
+    }
+  }
+  if (exactly) expect(hits.length, `log lines matching ${JSON.stringify(want)}`).toBe(count);
+  else expect(hits.length, `log lines matching ${JSON.stringify(want)}`).toBeGreaterThanOrEqual(count);
+  return hits;
+}
