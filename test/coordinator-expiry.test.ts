@@ -1,0 +1,105 @@
+/**
+ * The reservation coordinator's own alarm expires what is due (issue 18, gap 1).
+ *
+ * Nothing else may do it for the coordinator in this test: reading a reservation
+ * (`get()`) expires it on the way, and each SKU object's own alarm frees its stock, so a
+ * coordinator alarm that skipped expiries went unnoticed, left the row `active` and
+ * re-armed itself at the same past `expires_at` (a hot loop). Here the coordinator's row
+ * is moved into the past while the SKU objects still hold their lines for an hour, so only
+ * the coordinator's alarm can expire the reservation and free the stock, and the row is
+ * read straight from the coordinator's storage, never through `get()`.
+ */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { coordinatorFor, reservationIdFor } from "../workers/reservation-ids";
+import { api, createSku, expectConsistent, seedBasics, setOnHand, skuObject, type Keys } from "./support/fixtures";
+
+let keys: Keys;
+beforeAll(async () => {
+  keys = await seedBasics();
+  for (const sku of ["CE-1", "CE-2"]) {
+    await createSku(sku);
+    await setOnHand(keys, sku, "L1", 10);
+  }
+});
+
+type StoredRow = { id: string; status: string; pending_op: string | null; expires_at: number | null };
+
+/** Reserves 3 of each SKU for an hour through the API; returns the reservation id. */
+async function reserveBoth(idempotencyKey: string): Promise<string> {
+  const res = await api("POST", "/api/v2/inventory/reserve", {
+    key: keys.checkout,
+    idempotencyKey,
+    body: {
+      type: "hard",
+      reference: idempotencyKey,
+      ttlSeconds: 3600,
+      items: [
+        { sku: "CE-1", quantity: 3, locationId: "L1" },
+        { sku: "CE-2", quantity: 3, locationId: "L1" },
+      ],
+    },
+  });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+}
+
+/** An Idempotency-Key whose reservation lands on the same coordinator shard as `id`. */
+async function keyOnShardOf(id: string, prefix: string): Promise<string> {
+  for (let i = 0; i < 10_000; i++) {
+    const key = `${prefix}-${i}`;
+    if ((await reservationIdFor("checkout", key)).slice(4, 6) === id.slice(4, 6)) return key;
+  }
+  throw new Error(`no key found for shard ${id.slice(4, 6)}`);
+}
+
+/** The coordinator's stored rows and alarm, read from its storage (not through `get()`, which expires). */
+function storedState(stub: ReturnType<typeof coordinatorFor>) {
+  return runInDurableObject(stub, async (_instance, state) => ({
+    rows: state.storage.sql.exec<StoredRow>("SELECT id, status, pending_op, expires_at FROM reservations ORDER BY id").toArray(),
+    alarm: await state.storage.getAlarm(),
+  }));
+}
+
+describe("coordinator alarm", () => {
+  it("expires a due reservation on every SKU by itself, leaves the one not due, and re-arms in the future", async () => {
+    const due = await reserveBoth("ce-due");
+    // A second reservation on the same coordinator object, not due: the alarm must leave it.
+    const later = await reserveBoth(await keyOnShardOf(due, "ce-later"));
+    const stub = coordinatorFor(env, due);
+    expect(coordinatorFor(env, later).id.equals(stub.id)).toBe(true);
+    for (const sku of ["CE-1", "CE-2"]) expect((await skuObject(sku).snapshot()).totals).toMatchObject({ reserved: 6, available: 4 });
+
+    // Time passes for the first reservation only, and only in the coordinator: the SKU
+    // objects' copies still expire in an hour, so their own alarms cannot free the stock.
+    const past = Date.now() - 1_000;
+    await runInDurableObject(stub, (_instance, state) => {
+      state.storage.sql.exec("UPDATE reservations SET expires_at = ? WHERE id = ?", past, due);
+    });
+
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+
+    const { rows, alarm } = await storedState(stub);
+    expect(rows.find((r) => r.id === due)).toMatchObject({ status: "expired", pending_op: null });
+    expect(rows.find((r) => r.id === later)).toMatchObject({ status: "active", pending_op: null });
+    // The next alarm is for real future work (the other reservation's expiry, or pruning),
+    // not the past expiry again: re-arming there would fire the alarm over and over.
+    expect(alarm).not.toBeNull();
+    expect(alarm!).toBeGreaterThan(Date.now());
+
+    // Each SKU object released exactly the expired reservation's 3 units, as an expiry.
+    for (const sku of ["CE-1", "CE-2"]) {
+      expect((await skuObject(sku).snapshot()).totals).toMatchObject({ reserved: 3, available: 7 });
+      const expiries = (await skuObject(sku).ledger(0, 100)).filter((r) => r.op === "expire");
+      expect(expiries.map((r) => [r.reservationId, r.delta.reserved, r.actor])).toEqual([[due, -3, "system:expiry"]]);
+      await expectConsistent(sku);
+    }
+
+    // A second run changes nothing.
+    await runDurableObjectAlarm(stub);
+    for (const sku of ["CE-1", "CE-2"]) expect((await skuObject(sku).snapshot()).totals).toMatchObject({ reserved: 3 });
+    expect((await api("GET", `/api/v2/reservations/${due}`, { key: keys.checkout })).body).toMatchObject({ status: "expired" });
+    expect((await api("GET", `/api/v2/reservations/${later}`, { key: keys.checkout })).body).toMatchObject({ status: "active" });
+  });
+});
