@@ -1,23 +1,42 @@
 /**
- * `app.onError` and `app.notFound`: every failure leaves as the one error envelope. Only
- * unexpected errors (5xx) are logged, and their text is never sent to the client.
+ * `app.onError` and `app.notFound`: every failure leaves as the one error envelope. Errors of
+ * status 500 and above are logged in full (code, message, details, stack) under the request
+ * id, and the client gets a generic message that quotes that id and nothing else: no message,
+ * no details (an `invariant_violation`'s breaches, a D1 error's text). A 503's code and
+ * headers (`retry_later`, `Retry-After`) are kept, since they tell the client what to do.
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ApiError, errorBody } from "./api-error";
 
+/** The answer to a 5xx: a generic message quoting the request id (the log has the rest). */
+function serverError(c: Context, status: ContentfulStatusCode, code: string, headers?: Record<string, string>): Response {
+  const requestId = (c.get("requestId") as string | undefined) ?? null;
+  const quoted = requestId === null ? "" : `; quote request id ${requestId} when reporting it`;
+  const publicCode = status === 503 ? code : "internal_error";
+  const message = status === 503 ? `temporarily unavailable, retry later${quoted}` : `internal error${quoted}`;
+  return c.json(errorBody(publicCode, message, { requestId }), status, headers);
+}
+
 export function onError(err: Error, c: Context): Response {
+  const requestId = c.get("requestId") as string | undefined;
   if (err instanceof ApiError) {
-    if (err.status >= 500) console.error(JSON.stringify({ requestId: c.get("requestId"), code: err.code, message: err.message }));
-    return c.json(errorBody(err.code, err.message, err.details), err.status, err.headers);
+    if (err.status < 500) return c.json(errorBody(err.code, err.message, err.details), err.status, err.headers);
+    console.error(JSON.stringify({ requestId, status: err.status, code: err.code, message: err.message, details: err.details ?? null }));
+    return serverError(c, err.status, err.code, err.headers);
   }
   if (err instanceof HTTPException) {
     const status = err.status;
-    const code = status === 413 ? "payload_too_large" : status === 401 ? "unauthorized" : status >= 500 ? "internal_error" : "bad_request";
-    return c.json(errorBody(code, status >= 500 ? "internal error" : err.message || "bad request"), status);
+    if (status < 500) {
+      const code = status === 413 ? "payload_too_large" : status === 401 ? "unauthorized" : "bad_request";
+      return c.json(errorBody(code, err.message || "bad request"), status);
+    }
+    console.error(JSON.stringify({ requestId, status, error: "HTTPException", message: err.message }));
+    return serverError(c, status, "internal_error");
   }
-  console.error(JSON.stringify({ requestId: c.get("requestId"), error: err.name, message: err.message, stack: err.stack }));
-  return c.json(errorBody("internal_error", "internal error; quote the X-Request-Id header when reporting it"), 500);
+  console.error(JSON.stringify({ requestId, error: err.name, message: err.message, stack: err.stack }));
+  return serverError(c, 500, "internal_error");
 }
 
 export function notFound(c: Context): Response {
