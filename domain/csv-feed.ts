@@ -13,6 +13,11 @@ import { SYNC_LIMITS, type RawSyncItem } from "./sync-items";
 
 /** The header columns, as written in the file, and the item field each one fills. */
 export const CSV_COLUMNS = { sku: "sku", location_id: "locationId", quantity: "quantity" } as const;
+/**
+ * The same as a Map: header names come from the file, so they are looked up as own entries
+ * only (`constructor` or `__proto__` must not match what every object inherits).
+ */
+const COLUMN_FIELDS: ReadonlyMap<string, string> = new Map(Object.entries(CSV_COLUMNS));
 
 export type CsvFeedResult =
   | { ok: true; items: RawSyncItem[] }
@@ -62,8 +67,8 @@ export function parseCsvFeed(text: string, maxItems: number = SYNC_LIMITS.maxIte
   if (header === undefined) return { ok: false, code: "empty_feed", message: "the CSV has no header row and no data", details: { expectedHeader: "sku,location_id,quantity" } };
 
   const names = header.record.map((n) => n.trim().toLowerCase());
-  const unknown = names.filter((n) => !(n in CSV_COLUMNS));
-  const missing = Object.keys(CSV_COLUMNS).filter((n) => !names.includes(n));
+  const unknown = names.filter((n) => !COLUMN_FIELDS.has(n));
+  const missing = [...COLUMN_FIELDS.keys()].filter((n) => !names.includes(n));
   const repeated = names.filter((n, i) => names.indexOf(n) !== i);
   if (unknown.length > 0 || missing.length > 0 || repeated.length > 0) {
     return {
@@ -78,7 +83,7 @@ export function parseCsvFeed(text: string, maxItems: number = SYNC_LIMITS.maxIte
     return { ok: false, code: "too_many_items", message: `at most ${maxItems} data rows per request; split the file`, details: { maxItems, received: rows.length } };
   }
 
-  const fields = names.map((n) => CSV_COLUMNS[n as keyof typeof CSV_COLUMNS]);
+  const fields = names.map((n) => COLUMN_FIELDS.get(n)!);
   const items = rows.map((r, itemIndex): RawSyncItem => {
     const value: Record<string, string> = {};
     fields.forEach((field, k) => {

@@ -193,7 +193,7 @@ export function checkSyncItems(
 
 /** The client's `row` of a JSON item, when it is a usable positive integer. */
 export function clientRowOf(value: unknown): number | null {
-  if (typeof value !== "object" || value === null || !("row" in value)) return null;
+  if (typeof value !== "object" || value === null || !Object.hasOwn(value, "row")) return null;
   const row = (value as { row: unknown }).row;
   return typeof row === "number" && Number.isSafeInteger(row) && row >= 1 ? row : null;
 }

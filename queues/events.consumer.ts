@@ -25,8 +25,8 @@ export const eventRetryDelaySeconds = (attempt: number) => backoffSeconds(attemp
 export const PROCESSED_EVENTS_RETENTION_MS = 15 * 24 * 60 * 60 * 1000;
 
 function skuOf(body: unknown): string | undefined {
-  if (typeof body === "object" && body !== null && "sku" in body && typeof body.sku === "string") return body.sku;
-  return undefined;
+  const sku = typeof body === "object" && body !== null && Object.hasOwn(body, "sku") ? (body as { sku: unknown }).sku : undefined;
+  return typeof sku === "string" ? sku : undefined;
 }
 
 /** Old dedupe records are pruned on about one batch in PRUNE_EVERY. */

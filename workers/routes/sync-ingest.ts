@@ -79,9 +79,8 @@ async function readSyncBody(c: Context<AppEnv>): Promise<ReadBody> {
     throw new ApiError(400, "malformed_json", "the body is not valid JSON", { reason: error instanceof SyntaxError ? error.message : "unparseable" });
   }
   // Counted before any other check: more items than allowed is a 413, however they look.
-  if (typeof value === "object" && value !== null && "items" in value && Array.isArray(value.items) && value.items.length > SYNC_LIMITS.maxItems) {
-    throw tooMany(value.items.length);
-  }
+  const items = typeof value === "object" && value !== null && Object.hasOwn(value, "items") ? (value as { items: unknown }).items : undefined;
+  if (Array.isArray(items) && items.length > SYNC_LIMITS.maxItems) throw tooMany(items.length);
   const body = validate(SyncJsonBody, value, "request body", ["body"]);
   return {
     source,

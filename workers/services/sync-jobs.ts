@@ -5,6 +5,7 @@
  */
 import type { SyncJobErrorRow, SyncJobRow, SyncReviewRow } from "../../d1/schema";
 import { FINAL_SYNC_JOB_STATUSES, SYNC_COMPLETED_EVENT_TYPE, syncCompletedEventId, type SyncJobStatus } from "../../domain/sync-jobs";
+import { csvLine } from "../../domain/csv-output";
 import type { ResolveSyncReviewResult, SyncReviewStatus } from "../../durable-objects/sku-sync.types";
 import { actorOf, type Principal } from "../auth/principal";
 import { ApiError } from "../http/api-error";
@@ -76,20 +77,13 @@ export async function syncErrorsPage(env: Env, jobId: string, after: number | un
 /** The columns of the CSV error report. */
 export const SYNC_ERRORS_CSV_HEADER = ["item", "row", "sku", "location_id", "quantity", "code", "message"] as const;
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. */
-function csvField(value: string | number | null): string {
-  if (value === null) return "";
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** Every item error of a job as one CSV document (CRLF line ends, header first). */
+/** Every item error of a job as one CSV document (CRLF line ends, header first; cells neutralised by `csvCell`). */
 export async function syncErrorsCsv(env: Env, jobId: string): Promise<string> {
-  const lines = [SYNC_ERRORS_CSV_HEADER.join(",")];
+  const lines = [csvLine(SYNC_ERRORS_CSV_HEADER)];
   let after: number | undefined;
   for (;;) {
     const rows = await listSyncErrors(env.DB, jobId, after, 1000);
-    for (const r of rows) lines.push([r.itemIndex, r.row, r.sku, r.locationId, r.quantity, r.code, r.message].map(csvField).join(","));
+    for (const r of rows) lines.push(csvLine([r.itemIndex, r.row, r.sku, r.locationId, r.quantity, r.code, r.message]));
     if (rows.length < 1000) break;
     after = rows[rows.length - 1]!.itemIndex;
   }
