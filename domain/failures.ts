@@ -2,6 +2,8 @@
  * The business failures that Durable Objects and services return as plain values (error
  * classes do not survive RPC), and the HTTP status each maps to. Pure.
  */
+import { ON_HAND_MAX_INVARIANT } from "./quantities";
+import { LIMITS } from "./reservation-rules";
 
 export const FAILURE_STATUS = {
   insufficient_stock: 409,
@@ -15,6 +17,7 @@ export const FAILURE_STATUS = {
   would_go_negative: 409,
   review_not_found: 404,
   review_closed: 409,
+  on_hand_limit: 409,
   retry_later: 503,
   invariant_violation: 500,
 } as const;
@@ -39,6 +42,23 @@ export function isFailure(value: { ok: boolean }): value is Failure {
 /** Builds a failure value. */
 export function fail(code: FailureCode, message: string, details?: unknown): Failure {
   return details === undefined ? { ok: false, code, message } : { ok: false, code, message, details };
+}
+
+/** The message of `on_hand_limit`, wherever on-hand would pass `LIMITS.onHandMax`. */
+export function onHandLimitMessage(locationId?: string): string {
+  return `on-hand${locationId === undefined ? "" : ` at ${locationId}`} may be at most ${LIMITS.onHandMax.toLocaleString("en-US")} units; this change would pass it`;
+}
+
+/**
+ * The public failure for a failure as a SKU object returned it. The object checks the domain
+ * invariants before it commits (`checkInvariants`); a change refused only because on-hand
+ * would pass the cap is the client's limit, not a broken invariant, so it becomes a 409
+ * `on_hand_limit` instead of a 500. Every other failure is returned as it is.
+ */
+export function publicFailure(failure: Failure): Failure {
+  if (failure.code !== "invariant_violation" || !Array.isArray(failure.details) || failure.details.length === 0) return failure;
+  const limitOnly = failure.details.every((b: unknown) => typeof b === "object" && b !== null && (b as { invariant?: unknown }).invariant === ON_HAND_MAX_INVARIANT);
+  return limitOnly ? fail("on_hand_limit", onHandLimitMessage(), { limit: LIMITS.onHandMax }) : failure;
 }
 
 /** One SKU line that could not be served, as reported in a 409 `insufficient_stock`. */

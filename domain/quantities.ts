@@ -2,6 +2,7 @@
  * Quantity arithmetic and invariants for one SKU at one location (DESIGN.md "Quantities").
  * Pure: no bindings, no I/O.
  */
+import { LIMITS } from "./reservation-rules";
 
 /** The counted buckets kept per SKU per location. */
 export interface Quantities {
@@ -95,15 +96,23 @@ export interface InvariantBreach {
   detail: string;
 }
 
+/** The breach name of on-hand above `LIMITS.onHandMax`: a limit, answered as 409 `on_hand_limit` (see `domain/failures.ts`). */
+export const ON_HAND_MAX_INVARIANT = "on_hand_max";
+
 /**
- * Checks DESIGN.md's invariants for one location: no negative bucket; `available ≥ 0` except
- * for units accepted as backorders; `reserved`, `softHeld` and `committed` equal the sums of
- * their reservation lines. Returns every breach (empty when all hold).
+ * Checks DESIGN.md's invariants for one location: no negative bucket; on-hand at most
+ * `LIMITS.onHandMax` (the documented cap, checked here so that every path that moves on-hand
+ * — adjust, set, vendor feeds, accepted reviews — is refused before it commits); `available ≥
+ * 0` except for units accepted as backorders; `reserved`, `softHeld` and `committed` equal the
+ * sums of their reservation lines. Returns every breach (empty when all hold).
  */
 export function checkInvariants(q: Quantities, lines: LineSums): InvariantBreach[] {
   const breaches: InvariantBreach[] = [];
   for (const field of negativeFields(q)) {
     breaches.push({ invariant: "non_negative", detail: `${field} is ${q[field]}` });
+  }
+  if (q.onHand > LIMITS.onHandMax) {
+    breaches.push({ invariant: ON_HAND_MAX_INVARIANT, detail: `onHand ${q.onHand} is above the limit of ${LIMITS.onHandMax}` });
   }
   const available = availableOf(q);
   if (available + lines.backordered < 0) {

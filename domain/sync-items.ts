@@ -29,8 +29,9 @@ export const SYNC_ITEM_ERROR_CODES = [
   // In the SYNC consumer:
   "unknown_sku",
   "forbidden_sku",
-  // From the SKU's object (delta below zero), or when its call failed for good:
+  // From the SKU's object (delta below zero, on-hand past LIMITS.onHandMax), or when its call failed for good:
   "would_go_negative",
+  "on_hand_limit",
   "sku_failed",
   // From the dead-letter consumer: the chunk failed on every attempt.
   "chunk_failed",

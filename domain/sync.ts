@@ -14,6 +14,8 @@
  * check.
  */
 
+import { LIMITS } from "./reservation-rules";
+
 /** A change above both of these is held for review: more than 10 units and more than 25% of on-hand. */
 export const SYNC_REVIEW_THRESHOLD = { units: 10, ratio: 0.25 } as const;
 
@@ -34,14 +36,19 @@ export type SyncDecision =
   | { action: "unchanged"; proposed: number }
   | { action: "apply"; proposed: number }
   | { action: "review"; proposed: number; reason: "large_change" | "below_committed" }
-  | { action: "error"; code: "would_go_negative"; proposed: number };
+  | { action: "error"; code: "would_go_negative" | "on_hand_limit"; proposed: number };
 
-/** Decides what a feed value does to a location. */
+/**
+ * Decides what a feed value does to a location. A value that would take on-hand past
+ * `LIMITS.onHandMax` (a delta, or an absolute value plus the local offset) is an item error,
+ * `on_hand_limit`: holding it for review could never be accepted.
+ */
 export function decideSync(mode: SyncMode, value: number, position: SyncPosition): SyncDecision {
   const proposed = mode === "absolute" ? value + position.offset : position.onHand + value;
   if (proposed < 0) {
     return mode === "delta" ? { action: "error", code: "would_go_negative", proposed } : { action: "review", proposed, reason: "below_committed" };
   }
+  if (proposed > LIMITS.onHandMax) return { action: "error", code: "on_hand_limit", proposed };
   const change = proposed - position.onHand;
   if (change === 0) return { action: "unchanged", proposed };
   if (proposed < position.floor) return { action: "review", proposed, reason: "below_committed" };

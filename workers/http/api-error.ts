@@ -3,7 +3,7 @@
  * middleware throw ApiError; `app.onError` writes it. Internal errors never leak.
  */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { FAILURE_STATUS, type Failure } from "../../domain/failures";
+import { FAILURE_STATUS, publicFailure, type Failure } from "../../domain/failures";
 
 /** One problem with the input, located by its path (e.g. `["items", 2, "quantity"]`). */
 export interface FieldProblem {
@@ -28,8 +28,9 @@ export class ApiError extends Error {
     return new ApiError(400, "invalid_request", message, details);
   }
 
-  /** Maps a business failure returned by a Durable Object or service to its HTTP status. */
-  static fromFailure(failure: Failure): ApiError {
+  /** Maps a business failure returned by a Durable Object or service to its HTTP status (limits first: `publicFailure`). */
+  static fromFailure(returned: Failure): ApiError {
+    const failure = publicFailure(returned);
     return new ApiError(FAILURE_STATUS[failure.code] as ContentfulStatusCode, failure.code, failure.message, failure.details);
   }
 }

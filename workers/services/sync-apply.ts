@@ -9,6 +9,7 @@
  */
 import type { SkuRow } from "../../d1/schema";
 import { SyncChunkMessageSchema, SyncChunkRefSchema, type SyncChunkItem, type SyncChunkMessage } from "../../domain/sync-chunks";
+import { onHandLimitMessage } from "../../domain/failures";
 import { inRange, SYNC_ITEM_ERROR_CODES, type SyncItemError, type SyncItemErrorCode } from "../../domain/sync-items";
 import type { SyncApplyResult, SyncItemOutcome } from "../../durable-objects/sku-sync.types";
 import { allLocations } from "../repositories/locations";
@@ -165,7 +166,8 @@ export async function applySyncChunk(env: Env, chunk: SyncChunkMessage, now: () 
           locationId: item.l,
           quantity: String(item.q),
           code: KNOWN_CODES.has(outcome.code) ? (outcome.code as SyncItemErrorCode) : "sku_failed",
-          message: KNOWN_CODES.has(outcome.code) ? outcome.message : `${outcome.code}: ${outcome.message}`,
+          // The object words every decision error as going negative; the cap's message is the domain's.
+          message: outcome.code === "on_hand_limit" ? onHandLimitMessage(item.l) : KNOWN_CODES.has(outcome.code) ? outcome.message : `${outcome.code}: ${outcome.message}`,
         });
         continue;
       }
