@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/e2e/**/*.e2e.test.ts"],
+    include: ["test/e2e/**/*.e2e.test.ts", "test/node/**/*.test.ts"],
     environment: "node",
     // wrangler dev takes a few seconds to start (more on a busy CI box); be generous.
     testTimeout: 120_000,

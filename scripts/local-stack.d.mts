@@ -18,6 +18,8 @@ export interface DemoState {
   baseUrl: string;
   keys: DemoKeys;
   stockSeeded?: boolean;
+  /** Set by `npm start` once the whole demo (master data and stock) is in: later starts seed nothing. */
+  demoSeeded?: boolean;
 }
 
 export declare function generateApiKey(): { id: string; key: string; hash: string };
@@ -104,5 +106,5 @@ export declare function api(
 export declare function seedDemoData(
   baseUrl: string,
   keys: Pick<DemoKeys, "operator">,
-  options?: { stateDir?: string; concurrency?: number; log?: (msg: string) => void; progress?: boolean },
+  options?: { stateDir?: string; concurrency?: number; log?: (msg: string) => void; progress?: boolean; skuCount?: number },
 ): Promise<{ vendors: number; locations: number; skus: number; stockRows: number; stockSkipped: boolean }>;

@@ -581,12 +581,13 @@ async function pool(items, concurrency, fn) {
  *
  * @param {string} baseUrl
  * @param {{operator: string}} keys
- * @param {{stateDir?: string, concurrency?: number, log?: (msg: string) => void, progress?: boolean}} [options]
+ * @param {{stateDir?: string, concurrency?: number, log?: (msg: string) => void, progress?: boolean, skuCount?: number}} [options]
+ *   skuCount: the catalogue's size (default 3,000); a smaller one keeps the first SKUs of each vendor the same
  */
-export async function seedDemoData(baseUrl, keys, { stateDir, concurrency = 32, log = console.log, progress } = {}) {
+export async function seedDemoData(baseUrl, keys, { stateDir, concurrency = 32, log = console.log, progress, skuCount = DEMO_SKU_COUNT } = {}) {
   const key = keys.operator;
   if (!key) throw new Error("seedDemoData: keys.operator is required");
-  const data = demoCatalogue();
+  const data = demoCatalogue(skuCount);
   const started = Date.now();
 
   for (const v of data.vendors) {

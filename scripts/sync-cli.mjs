@@ -3,7 +3,10 @@
 // POST /api/v2/inventory/sync in batches of up to 10,000 items, then polls every job and
 // prints the summary and where to find the errors.
 //
-//   npm run sync -- stock.csv --vendor-key eik_… [--url http://127.0.0.1:8787] [--mode absolute|delta]
+//   EDGE_INVENTORY_KEY=eik_… npm run sync -- stock.csv [--url http://127.0.0.1:8787] [--mode absolute|delta]
+//
+// The key comes from EDGE_INVENTORY_KEY and is never printed. (--vendor-key still works but
+// puts the key on the command line, where npm echoes it and the shell's history keeps it.)
 //
 // Resumable: each batch's Idempotency-Key is derived from its content, position and mode,
 // so running the same command again (after a crash, Ctrl-C or a network failure) gets the
@@ -16,9 +19,10 @@ import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse";
 
-const USAGE = `usage: npm run sync -- <file.csv|file.jsonl|file.json> --vendor-key <key> [options]
+const USAGE = `usage: EDGE_INVENTORY_KEY=<key> npm run sync -- <file.csv|file.jsonl|file.json> [options]
 
-  --vendor-key KEY     API key (vendor, or operator with --vendor-id); or EDGE_INVENTORY_KEY
+  EDGE_INVENTORY_KEY   the API key (vendor, or operator with --vendor-id); never printed
+  --vendor-key KEY     the key on the command line instead (avoid: npm echoes the command line)
   --url URL            service base URL (default EDGE_INVENTORY_URL or http://127.0.0.1:8787)
   --mode MODE          absolute (on-hand, default) or delta (units to add/remove)
   --vendor-id ID       the vendor whose feed this is (operator keys only)
@@ -66,7 +70,10 @@ function options() {
   const file = positionals[0];
   const key = values["vendor-key"] ?? process.env.EDGE_INVENTORY_KEY;
   if (positionals.length !== 1 || !file) throw new Fatal("give exactly one feed file");
-  if (!key) throw new Fatal("give --vendor-key (or set EDGE_INVENTORY_KEY)");
+  if (!key) throw new Fatal("set EDGE_INVENTORY_KEY to your API key (e.g. EDGE_INVENTORY_KEY=eik_… npm run sync -- stock.csv)");
+  if (values["vendor-key"] !== undefined) {
+    console.error("sync: warning: --vendor-key puts the key where npm's command echo and your shell history show it; use EDGE_INVENTORY_KEY instead");
+  }
   if (values.mode !== "absolute" && values.mode !== "delta") throw new Fatal("--mode is absolute or delta");
   const batchSize = Number(values["batch-size"]);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH) throw new Fatal(`--batch-size is an integer from 1 to ${MAX_BATCH}`);
@@ -303,7 +310,8 @@ async function main() {
   const started = Date.now();
   out.line(`edge-inventory sync: ${opts.file} (${n(size)} bytes, ${opts.format}, ${opts.mode}) → ${opts.url}`);
   for await (const batch of batches(source, opts.batchSize)) {
-    const body = JSON.stringify({ items: batch, mode: opts.mode });
+    // A CSV file's job says so (`source`), though its rows travel as JSON items with their line numbers.
+    const body = JSON.stringify({ items: batch, mode: opts.mode, ...(opts.format === "csv" ? { source: "csv" } : {}) });
     // Deterministic: the same batch of the same file in the same mode always has this key.
     const key = `cli1-${createHash("sha256").update(`${opts.mode}\n${opts.vendorId ?? ""}\n${index}\n`).update(body).digest("hex").slice(0, 48)}`;
     const response = await request(`${opts.url}/api/v2/inventory/sync${query}`, { method: "POST", headers: { ...headers, "idempotency-key": key }, body }, {

@@ -36,9 +36,14 @@ async function call(key: string, method: string, path: string, body?: unknown): 
 }
 
 /** Runs the CLI with the Node that runs this test; resolves with its exit code and output. */
-function cli(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs the CLI with the key in EDGE_INVENTORY_KEY (the documented form). */
+function cli(args: string[], key: string, timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "scripts/sync-cli.mjs"), ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(ROOT, "scripts/sync-cli.mjs"), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, EDGE_INVENTORY_KEY: key },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -101,7 +106,7 @@ describe("npm run sync against wrangler dev", () => {
     lines.splice(100, 0, "CLI-0001,FC-CLI-A,lots");
     await writeFile(csvPath(), `${lines.join("\r\n")}\r\n`);
 
-    const run = await cli([csvPath(), "--vendor-key", keys.vendor, "--url", worker!.url, "--batch-size", "120", "--errors-out", errorsPath()]);
+    const run = await cli([csvPath(), "--url", worker!.url, "--batch-size", "120", "--errors-out", errorsPath()], keys.vendor);
     expect(run.code, run.stdout + run.stderr).toBe(3);
     expect(run.stdout).toMatch(/301 items · 300 applied · 0 unchanged · 0 held for review · 1 errors/);
     firstJobs = [...run.stdout.matchAll(/^ {2}(sync_[0-9a-f]{32}) /gm)].map((m) => m[1]!);
@@ -111,6 +116,12 @@ describe("npm run sync against wrangler dev", () => {
     // Not a terminal: plain progress lines, no bar.
     expect(run.stderr).toMatch(/batch 3: 61 items → job sync_/);
     expect(run.stderr).not.toContain("\r");
+    // The key never shows, and a CSV file's jobs say csv.
+    expect(run.stdout + run.stderr).not.toContain(keys.vendor);
+    for (const jobId of firstJobs) {
+      const job = await fetch(`${worker!.url}/api/v2/sync/${jobId}`, { headers: { authorization: `Bearer ${keys.vendor}` } });
+      expect((await job.json()).source).toBe("csv");
+    }
 
     const errors = (await readFile(errorsPath(), "utf8")).trim().split("\r\n");
     expect(errors).toEqual(["job,item,row,sku,location_id,quantity,code,message", `${firstJobs[0]},99,101,CLI-0001,FC-CLI-A,lots,invalid_quantity,quantity must be an integer`]);
@@ -120,7 +131,7 @@ describe("npm run sync against wrangler dev", () => {
 
   test("the same command again resumes: the same jobs, nothing applied twice", async () => {
     const before = await onHand("CLI-0100", "FC-CLI-B");
-    const run = await cli([csvPath(), "--vendor-key", keys.vendor, "--url", worker!.url, "--batch-size", "120"]);
+    const run = await cli([csvPath(), "--url", worker!.url, "--batch-size", "120"], keys.vendor);
     expect(run.code, run.stdout + run.stderr).toBe(3);
     expect(run.stderr.match(/already sent: resumed/g)).toHaveLength(3);
     expect([...run.stdout.matchAll(/^ {2}(sync_[0-9a-f]{32}) /gm)].map((m) => m[1])).toEqual(firstJobs);
@@ -130,7 +141,7 @@ describe("npm run sync against wrangler dev", () => {
   test("a JSON-lines delta feed", async () => {
     const path = join(workDir, "delta.jsonl");
     await writeFile(path, `${SKUS.slice(0, 10).map((sku) => JSON.stringify({ sku, locationId: "FC-CLI-A", quantity: -4 })).join("\n")}\n`);
-    const run = await cli([path, "--vendor-key", keys.vendor, "--url", worker!.url, "--mode", "delta"]);
+    const run = await cli([path, "--url", worker!.url, "--mode", "delta"], keys.vendor);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/10 items · 10 applied/);
     expect((await onHand("CLI-0009", "FC-CLI-A")).onHand).toBe(6);
@@ -138,10 +149,11 @@ describe("npm run sync against wrangler dev", () => {
   });
 
   test("bad arguments and a bad key stop it with exit status 2", async () => {
-    expect((await cli([csvPath()])).code).toBe(2);
-    const wrongKey = await cli([csvPath(), "--vendor-key", "eik_aaaaaaaaaaaa_" + "A".repeat(32), "--url", worker!.url]);
+    expect((await cli([csvPath()], "")).code).toBe(2);
+    const wrongKey = await cli([csvPath(), "--url", worker!.url], "eik_aaaaaaaaaaaa_" + "A".repeat(32));
     expect(wrongKey.code).toBe(2);
     expect(wrongKey.stderr).toContain("HTTP 401 unauthorized");
+    expect(wrongKey.stdout + wrongKey.stderr).not.toContain("A".repeat(32));
   });
 });
 
@@ -168,7 +180,7 @@ describe("retries, against a stand-in server", () => {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const path = join(workDir, "one.jsonl");
       await writeFile(path, '{"sku":"X-1","locationId":"L1","quantity":1}\n');
-      const run = await cli([path, "--vendor-key", "eik_x", "--url", url]);
+      const run = await cli([path, "--url", url], "eik_x");
       expect(run.code, run.stdout + run.stderr).toBe(0);
       expect(posts).toHaveLength(3);
       expect(new Set(posts.map((p) => p.key)).size).toBe(1);

@@ -83,7 +83,7 @@ async function readSyncBody(c: Context<AppEnv>): Promise<ReadBody> {
   if (Array.isArray(items) && items.length > SYNC_LIMITS.maxItems) throw tooMany(items.length);
   const body = validate(SyncJsonBody, value, "request body", ["body"]);
   return {
-    source,
+    source: body.source ?? source,
     mode: body.mode,
     vendorId: body.vendorId,
     items: body.items.map((item, itemIndex) => ({ itemIndex, row: clientRowOf(item), value: item })),

@@ -19,10 +19,14 @@ export const SyncIngestQuery = z.strictObject({
 });
 
 /** `POST /api/v2/inventory/sync` JSON body, at the request level. */
+/** The format of the vendor's own file the items came from, recorded on the job (the CLI sends `csv` for CSV files). */
+export const SyncSource = z.enum(["json", "csv"]);
+
 export const SyncJsonBody = z.strictObject({
   items: z.array(z.unknown()).min(1, "send at least one item"),
   mode: SyncMode.optional(),
   vendorId: VendorId.optional(),
+  source: SyncSource.optional(),
 });
 
 /** The same body item by item, for the OpenAPI document (items are validated one by one). */
@@ -40,6 +44,7 @@ export const SyncJsonBodyDoc = z.strictObject({
     .max(SYNC_LIMITS.maxItems),
   mode: SyncMode.optional(),
   vendorId: VendorId.optional(),
+  source: SyncSource.optional().describe("the format of the file the items came from (default json; the vendor CLI sends csv for CSV files)"),
 });
 
 /** `sync_` + 32 lowercase hex. */
