@@ -1,4 +1,7 @@
-/** `/api/v2/skus`: SKU master data (operators; vendors for their own SKUs). */
+/**
+ * `/api/v2/skus`: SKU master data (operators; vendors for their own SKUs). A SKU changes
+ * vendor only through `POST /:sku/transfer` (operators).
+ */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
@@ -6,13 +9,19 @@ import { ApiError } from "../http/api-error";
 import { readJson, readParam } from "../http/read-input";
 import { findSkus } from "../repositories/skus";
 import { SkuId } from "../schemas/common";
-import { SkuBatchBody, SkuBody } from "../schemas/master-data";
-import { skuJson, upsertSkuItems } from "../services/master-data";
+import { SkuBatchBody, SkuBody, TransferSkuBody } from "../schemas/master-data";
+import { skuJson, transferSkuTo, upsertSkuItems } from "../services/master-data";
 import { canManageVendor } from "../auth/principal";
 import { BODY_LIMITS } from "./limits";
 
 export const skus = new Hono<AppEnv>();
 skus.use("*", authenticate("operator", "vendor"));
+
+skus.post("/:sku/transfer", authenticate("operator"), async (c) => {
+  const sku = readParam(c, "sku", SkuId);
+  const body = await readJson(c, TransferSkuBody, BODY_LIMITS.masterData);
+  return c.json(await transferSkuTo(c.env, c.get("principal"), sku, body));
+});
 
 skus.post("/batch", async (c) => {
   const body = await readJson(c, SkuBatchBody, BODY_LIMITS.skuBatch);

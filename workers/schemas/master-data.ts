@@ -56,6 +56,15 @@ export const SkuBatchBody = z.strictObject({
 });
 export type SkuBatchItem = z.infer<typeof SkuBatchBody>["items"][number];
 
+/** `POST /api/v2/skus/{sku}/transfer` (operators): the SKU's new vendor and the product it moves to. */
+export const TransferSkuBody = z.strictObject({
+  vendorId: VendorId,
+  /** A product of the new vendor, or a new product id (created for the new vendor). */
+  productId: ProductId,
+  /** The new product's name (default: the SKU's name). */
+  productName: Name.optional(),
+});
+
 export const CreateApiKeyBody = z
   .strictObject({
     name: Name,

@@ -5,10 +5,10 @@
 import type { SkuRow } from "../../d1/schema";
 import { DEFAULT_SOFT_BUFFER_PCT } from "../../domain/reservation-rules";
 import { generateApiKey, sha256Hex, type Scope } from "../auth/api-keys";
-import { canManageVendor, type Principal } from "../auth/principal";
+import { actorOf, canManageVendor, type Principal } from "../auth/principal";
 import { ApiError, type FieldProblem } from "../http/api-error";
 import { insertApiKey } from "../repositories/api-keys";
-import { findSkus, productOwners, upsertSkus, type SkuWrite } from "../repositories/skus";
+import { findSkus, freshSku, productOwners, transferSku, upsertSkus, type SkuWrite } from "../repositories/skus";
 import { findVendor, insertVendor } from "../repositories/vendors";
 import type { SkuBatchItem } from "../schemas/master-data";
 
@@ -17,18 +17,58 @@ export interface UpsertSummary {
   updated: string[];
 }
 
+/** The path of a batch item's field. */
+type PathOf = (i: number) => (string | number)[];
+
 /**
- * Creates or updates SKUs, all or none. Omitted fields keep their current values on
- * update and take defaults on create. Every problem is reported with its item's path.
+ * The refusal for SKUs that belong to another vendor than the write gives them: a vendor key
+ * is told the SKU belongs to another vendor (403, never which one); an operator, who may
+ * name any vendor, is told to use the explicit transfer (409).
  */
-export async function upsertSkuItems(env: Env, principal: Principal, items: SkuBatchItem[], pathPrefix: (i: number) => (string | number)[]): Promise<UpsertSummary> {
+function ownershipError(principal: Principal, conflicts: { i: number; sku: string }[], pathPrefix: PathOf): ApiError {
+  if (principal.scope === "vendor") {
+    return new ApiError(
+      403,
+      "forbidden",
+      "some SKUs are not yours to change",
+      conflicts.map(({ i, sku }) => ({ path: [...pathPrefix(i), "sku"], message: `SKU ${sku} belongs to another vendor` })),
+    );
+  }
+  return new ApiError(
+    409,
+    "vendor_change_requires_transfer",
+    "a SKU changes vendor only through POST /api/v2/skus/{sku}/transfer",
+    conflicts.map(({ i, sku }) => ({
+      path: [...pathPrefix(i), "vendorId"],
+      message: `SKU ${sku} belongs to another vendor; transfer it with POST /api/v2/skus/${sku}/transfer`,
+    })),
+  );
+}
+
+/** The refusal for items naming a product of another vendor (never which one). */
+function productError(problems: { i: number; productId: string }[], pathPrefix: PathOf): ApiError {
+  return ApiError.invalid(
+    "some SKUs are invalid",
+    problems.map(({ i, productId }) => ({ path: [...pathPrefix(i), "productId"], message: `product ${productId} belongs to another vendor`, code: "product_vendor_mismatch" })),
+  );
+}
+
+/**
+ * Creates or updates SKUs, all or none. Omitted fields keep their current values on update
+ * and take defaults on create. Every problem is reported with its item's path. A SKU keeps
+ * its vendor: ownership is checked up front for a quick answer and again inside the write
+ * itself (`upsertSkus`), so two vendors creating the same new SKU at once cannot both have
+ * it; a change of vendor is `transferSku` (operators).
+ */
+export async function upsertSkuItems(env: Env, principal: Principal, items: SkuBatchItem[], pathPrefix: PathOf): Promise<UpsertSummary> {
   const existing = await findSkus(env.DB, items.map((i) => i.sku));
+  const foreign: { i: number; sku: string }[] = [];
   const forbidden: FieldProblem[] = [];
   const invalid: FieldProblem[] = [];
   const vendorOf = (item: SkuBatchItem, i: number): string | undefined => {
     const current = existing.get(item.sku);
     if (current !== undefined && !canManageVendor(principal, current.vendorId)) {
-      forbidden.push({ path: [...pathPrefix(i), "sku"], message: `SKU ${item.sku} belongs to another vendor` });
+      foreign.push({ i, sku: item.sku });
       return undefined;
     }
     const vendorId = item.vendorId ?? (principal.scope === "vendor" ? principal.vendorId! : current?.vendorId);
@@ -40,10 +80,15 @@ export async function upsertSkuItems(env: Env, principal: Principal, items: SkuB
       forbidden.push({ path: [...pathPrefix(i), "vendorId"], message: "vendor keys may only write their own SKUs" });
       return undefined;
     }
+    if (current !== undefined && current.vendorId !== vendorId) {
+      foreign.push({ i, sku: item.sku });
+      return undefined;
+    }
     return vendorId;
   };
   const vendorIds = items.map(vendorOf);
   if (forbidden.length > 0) throw new ApiError(403, "forbidden", "some SKUs are not yours to change", forbidden);
+  if (foreign.length > 0) throw ownershipError(principal, foreign, pathPrefix);
 
   const distinctVendors = [...new Set(vendorIds.filter((v): v is string => v !== undefined))];
   const known = await Promise.all(distinctVendors.map(async (v) => [v, (await findVendor(env.DB, v)) !== undefined] as const));
@@ -51,6 +96,7 @@ export async function upsertSkuItems(env: Env, principal: Principal, items: SkuB
   const owners = await productOwners(env.DB, items.map((i) => i.productId));
   const newProducts = new Map<string, { vendorId: string; name: string }>();
   const rows: SkuWrite[] = [];
+  const mismatched: { i: number; productId: string }[] = [];
   items.forEach((item, i) => {
     const vendorId = vendorIds[i];
     if (vendorId === undefined) return;
@@ -60,19 +106,55 @@ export async function upsertSkuItems(env: Env, principal: Principal, items: SkuB
     }
     const productOwner = owners.get(item.productId) ?? newProducts.get(item.productId)?.vendorId;
     if (productOwner !== undefined && productOwner !== vendorId) {
-      invalid.push({ path: [...pathPrefix(i), "productId"], message: `product ${item.productId} belongs to vendor ${productOwner}`, code: "product_vendor_mismatch" });
+      mismatched.push({ i, productId: item.productId });
       return;
     }
     if (productOwner === undefined) newProducts.set(item.productId, { vendorId, name: item.productName ?? item.name });
     rows.push(merge(item, vendorId, existing.get(item.sku)));
   });
   if (invalid.length > 0) throw ApiError.invalid("some SKUs are invalid", invalid);
+  if (mismatched.length > 0) throw productError(mismatched, pathPrefix);
 
-  await upsertSkus(env.DB, rows, newProducts);
+  const outcome = await upsertSkus(env.DB, rows, newProducts);
+  if (outcome.refused) {
+    // Someone else got there between our read and the write: answer as the read would have.
+    const index = new Map(rows.map((r, i) => [r.sku, i]));
+    if (outcome.skuConflicts.length > 0) throw ownershipError(principal, outcome.skuConflicts.map((sku) => ({ i: index.get(sku)!, sku })), pathPrefix);
+    const taken = new Set(outcome.productConflicts);
+    throw productError(rows.flatMap((r, i) => (taken.has(r.productId) ? [{ i, productId: r.productId }] : [])), pathPrefix);
+  }
   return {
-    created: rows.filter((r) => !existing.has(r.sku)).map((r) => r.sku),
-    updated: rows.filter((r) => existing.has(r.sku)).map((r) => r.sku),
+    created: rows.filter((r) => !outcome.owners.has(r.sku)).map((r) => r.sku),
+    updated: rows.filter((r) => outcome.owners.has(r.sku)).map((r) => r.sku),
   };
+}
+
+/**
+ * The operators' explicit transfer of a SKU to another vendor (`POST
+ * /api/v2/skus/{sku}/transfer`): the only way a SKU changes vendor. The SKU moves to a
+ * product of the new vendor (created, named `productName` or after the SKU, if it does not
+ * exist). Its stock, reservations and history stay with the SKU; from then on the new vendor's
+ * keys manage it and its events go to the new vendor's webhooks. Logged as `sku.transferred`.
+ */
+export async function transferSkuTo(env: Env, principal: Principal, sku: string, body: { vendorId: string; productId: string; productName?: string | undefined }) {
+  const current = await freshSku(env.DB, sku);
+  if (current === undefined) throw new ApiError(404, "sku_not_found", `no SKU ${sku}`, { sku });
+  if (current.vendorId === body.vendorId) throw new ApiError(409, "already_owned", `SKU ${sku} already belongs to vendor ${body.vendorId}`, { sku, vendorId: body.vendorId });
+  if ((await findVendor(env.DB, body.vendorId)) === undefined) {
+    throw ApiError.invalid("unknown vendor", [{ path: ["body", "vendorId"], message: `no vendor ${body.vendorId}`, code: "unknown_vendor" }]);
+  }
+  const productOwner = (await productOwners(env.DB, [body.productId])).get(body.productId);
+  if (productOwner !== undefined && productOwner !== body.vendorId) throw productError([{ i: 0, productId: body.productId }], () => ["body"]);
+  const moved = await transferSku(env.DB, {
+    sku,
+    fromVendorId: current.vendorId,
+    toVendorId: body.vendorId,
+    productId: body.productId,
+    productName: body.productName ?? current.name,
+  });
+  if (moved === undefined) throw new ApiError(409, "sku_changed", `SKU ${sku} or product ${body.productId} changed during the transfer; read it again and retry`, { sku });
+  console.log(JSON.stringify({ event: "sku.transferred", sku, from: current.vendorId, to: moved.vendorId, productId: moved.productId, actor: actorOf(principal) }));
+  return { ...skuJson(moved), previousVendorId: current.vendorId };
 }
 
 function merge(item: SkuBatchItem, vendorId: string, current: SkuRow | undefined): SkuWrite {
