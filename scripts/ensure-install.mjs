@@ -85,7 +85,7 @@ function cleanInstall() {
     console.error(ci.output);
     throw new Error("npm ci failed (output above)");
   }
-  say(`npm ci: the lockfile lacks ${missing.length} package(s) (${missing.join(", ")}); checking whether they are only other platforms' optional builds…`);
+  say(`npm ci: the lockfile lacks ${missing.length} package(s) (${[...new Set(missing)].join(", ")}); checking whether they are only other platforms' optional builds…`);
   const committedText = readFileSync(LOCK, "utf8");
   const install = npm(["install", "--no-audit", "--no-fund"], { capture: true });
   const installedText = readFileSync(LOCK, "utf8");
