@@ -99,6 +99,13 @@ export const apiKeys = sqliteTable(
     name: text("name").notNull(),
     scope: text("scope", { enum: ["checkout", "vendor", "operator"] }).notNull(),
     vendorId: text("vendor_id").references(() => vendors.id),
+    /**
+     * Checkout keys only, optional: the storefront (sales channel) the key belongs to. A
+     * channel's reservations and idempotency keys are its own (principal `checkout:<channel>`);
+     * keys without one share the principal `checkout`. Only set for checkout keys (the API
+     * refuses it for other scopes; a plain column keeps the migration an ADD COLUMN).
+     */
+    channel: text("channel"),
     keyHash: text("key_hash").notNull(),
     createdAt: createdAt(),
     revokedAt: integer("revoked_at", { mode: "number" }),
@@ -258,6 +265,11 @@ export const webhookDeliveries = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     lastStatusCode: integer("last_status_code"),
     lastError: text("last_error"),
+    /**
+     * The class of the last failure (`http_4xx`, `timeout`, `network_error`, `url_refused`, …,
+     * `domain/webhook-targets.ts`): all a vendor is shown; the status and error are for operators.
+     */
+    lastFailure: text("last_failure"),
     /** When its WEBHOOKS message was sent; null until then (a redelivered event sends the rest). */
     enqueuedAt: integer("enqueued_at", { mode: "number" }),
     lastAttemptAt: integer("last_attempt_at", { mode: "number" }),

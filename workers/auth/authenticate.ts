@@ -36,7 +36,7 @@ async function principalOf(env: Env, header: string | undefined): Promise<Princi
   if (row === undefined || row.revokedAt !== null || !(await keyMatchesHash(key, row.keyHash))) {
     throw new ApiError(401, "unauthorized", "the API key is not valid", undefined, challenge);
   }
-  const principal: Principal = { keyId: row.id, scope: row.scope, vendorId: row.vendorId };
+  const principal: Principal = { keyId: row.id, scope: row.scope, vendorId: row.vendorId, channel: row.scope === "checkout" ? row.channel : null };
   if (row.vendorId !== null && (await findVendor(env.DB, row.vendorId))?.status !== "active") {
     throw new ApiError(403, "vendor_suspended", `vendor ${row.vendorId} is suspended; its keys are disabled`);
   }

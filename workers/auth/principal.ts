@@ -1,6 +1,12 @@
 /**
  * Who is calling, once their key is checked. Idempotency keys and reservations are scoped
- * to the principal: `checkout`, `operator`, or `vendor:<id>`.
+ * to the principal: `operator`, `vendor:<id>`, `checkout:<channel>` for a checkout key
+ * issued to a storefront (sales channel), or `checkout` for checkout keys without one.
+ *
+ * The principal name feeds the reservation id (`workers/reservation-ids.ts`) and the
+ * coordinator's owner check, so a storefront's reservations are its own: another channel's
+ * key (or an unchannelled one) cannot see, replay, commit, fulfil or release them. Only
+ * operators act on every principal's reservations.
  */
 import type { Scope } from "./api-keys";
 
@@ -9,11 +15,15 @@ export interface Principal {
   scope: Scope;
   /** Set for vendor keys only. */
   vendorId: string | null;
+  /** Checkout keys only, optional: the storefront the key was issued to. */
+  channel: string | null;
 }
 
 /** The owner name idempotency keys and reservations are scoped to. */
 export function principalName(p: Principal): string {
-  return p.scope === "vendor" ? `vendor:${p.vendorId}` : p.scope;
+  if (p.scope === "vendor") return `vendor:${p.vendorId}`;
+  if (p.scope === "checkout" && p.channel !== null) return `checkout:${p.channel}`;
+  return p.scope;
 }
 
 /** The ledger's `actor` for changes this principal makes. */

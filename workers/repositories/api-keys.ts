@@ -10,7 +10,7 @@ export async function findApiKey(db: D1Database, id: string): Promise<ApiKeyRow 
 
 export async function insertApiKey(
   db: D1Database,
-  row: { id: string; name: string; scope: Scope; vendorId: string | null; keyHash: string },
+  row: { id: string; name: string; scope: Scope; vendorId: string | null; channel: string | null; keyHash: string },
 ): Promise<ApiKeyRow> {
   return drizzle(db).insert(apiKeys).values(row).returning().get();
 }

@@ -14,6 +14,8 @@ export const SkuId = id("sku");
 export const LocationId = id("locationId");
 export const VendorId = id("vendorId");
 export const ProductId = id("productId");
+/** A storefront (sales channel) of checkout keys; no `:`, so `checkout:<channel>` is unambiguous. */
+export const ChannelId = id("channel");
 
 /** Units on one reservation line: an integer in 1..1,000,000. */
 export const LineQuantity = z.int().min(LIMITS.quantityMin).max(LIMITS.quantityMax);

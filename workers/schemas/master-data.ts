@@ -1,7 +1,7 @@
 /** Input schemas of the master-data endpoints (vendors, locations, SKUs, API keys). */
 import { z } from "zod";
 import { LIMITS } from "../../domain/reservation-rules";
-import { ProductId, SkuId, VendorId } from "./common";
+import { ChannelId, ProductId, SkuId, VendorId } from "./common";
 
 const Name = z.string().trim().min(1).max(200);
 
@@ -70,9 +70,14 @@ export const CreateApiKeyBody = z
     name: Name,
     scope: z.enum(["checkout", "vendor", "operator"]),
     vendorId: VendorId.optional(),
+    /** Checkout keys only: the storefront (sales channel) the key is for; its reservations are its own. */
+    channel: ChannelId.optional(),
   })
   .superRefine((body, ctx) => {
     if ((body.scope === "vendor") !== (body.vendorId !== undefined)) {
       ctx.addIssue({ code: "custom", path: ["vendorId"], message: "vendorId is required for vendor keys and not allowed otherwise" });
+    }
+    if (body.channel !== undefined && body.scope !== "checkout") {
+      ctx.addIssue({ code: "custom", path: ["channel"], message: "channel is only for checkout keys" });
     }
   });

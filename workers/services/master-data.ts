@@ -191,12 +191,15 @@ export async function createVendor(env: Env, body: { id?: string | undefined; na
   return row;
 }
 
-/** Issues an API key; the key itself is returned once and only its hash is stored. */
-export async function createApiKey(env: Env, body: { name: string; scope: Scope; vendorId?: string | undefined }) {
+/**
+ * Issues an API key; the key itself is returned once and only its hash is stored. A checkout
+ * key may name the storefront (`channel`) it is for: its reservations are then its own.
+ */
+export async function createApiKey(env: Env, body: { name: string; scope: Scope; vendorId?: string | undefined; channel?: string | undefined }) {
   if (body.vendorId !== undefined && (await findVendor(env.DB, body.vendorId)) === undefined) {
     throw ApiError.invalid("unknown vendor", [{ path: ["body", "vendorId"], message: `no vendor ${body.vendorId}`, code: "unknown_vendor" }]);
   }
   const { id, key } = generateApiKey();
-  const row = await insertApiKey(env.DB, { id, name: body.name, scope: body.scope, vendorId: body.vendorId ?? null, keyHash: await sha256Hex(key) });
-  return { id: row.id, key, name: row.name, scope: row.scope, vendorId: row.vendorId, createdAt: new Date(row.createdAt).toISOString() };
+  const row = await insertApiKey(env.DB, { id, name: body.name, scope: body.scope, vendorId: body.vendorId ?? null, channel: body.channel ?? null, keyHash: await sha256Hex(key) });
+  return { id: row.id, key, name: row.name, scope: row.scope, vendorId: row.vendorId, channel: row.channel, createdAt: new Date(row.createdAt).toISOString() };
 }
