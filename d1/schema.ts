@@ -368,13 +368,24 @@ export const syncJobChunks = sqliteTable(
     unchanged: integer("unchanged").notNull().default(0),
     conflicts: integer("conflicts").notNull().default(0),
     errors: integer("errors").notNull().default(0),
-    /** When its message was sent to SYNC (null: not yet; a retry of the request sends it). */
+    /** When its message was last sent to SYNC (null: not yet; a retry of the request or the sweeper sends it). */
     enqueuedAt: integer("enqueued_at", { mode: "number" }),
     finishedAt: integer("finished_at", { mode: "number" }),
-    /** Why the chunk failed (dead-lettered), for operators. */
+    /** Why the chunk failed (dead-lettered, or lost on every send), for operators. */
     error: text("error"),
+    /**
+     * The chunk's SYNC message (JSON) while it is `queued`, so the sweeper can send it again
+     * when the queue lost it; cleared once the chunk is recorded or failed.
+     */
+    payload: text("payload"),
+    /** How many times its message was sent (the first send and the sweeper's re-drives). */
+    sends: integer("sends").notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.jobId, t.chunkIndex] })],
+  (t) => [
+    primaryKey({ columns: [t.jobId, t.chunkIndex] }),
+    // The sweeper's scan: queued chunks by when they were last sent.
+    index("sync_job_chunks_queued_sent").on(t.enqueuedAt).where(sql`${t.status} = 'queued'`),
+  ],
 );
 
 /** One failed item of a job (rejected up front, or failed in the consumer). */
