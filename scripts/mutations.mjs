@@ -125,7 +125,7 @@ export const MUTATIONS = [
     find: "return size > SYNC_REVIEW_THRESHOLD.units && size > SYNC_REVIEW_THRESHOLD.ratio * onHand;",
     replace: "return size > SYNC_REVIEW_THRESHOLD.units || size > SYNC_REVIEW_THRESHOLD.ratio * onHand;",
     description: "a change is large when it passes either threshold, not both",
-    tests: ["test/sync-object.test.ts"],
+    tests: ["test/sync-object.test.ts", "test/sync-rules.test.ts"],
   },
   {
     id: "sync-review-threshold-units",
@@ -134,7 +134,16 @@ export const MUTATIONS = [
     find: "return size > SYNC_REVIEW_THRESHOLD.units && size > SYNC_REVIEW_THRESHOLD.ratio * onHand;",
     replace: "return size >= SYNC_REVIEW_THRESHOLD.units && size > SYNC_REVIEW_THRESHOLD.ratio * onHand;",
     description: "a change of exactly 10 units can be large",
-    tests: ["test/sync-object.test.ts"],
+    tests: ["test/sync-object.test.ts", "test/sync-rules.test.ts"],
+  },
+  {
+    id: "sync-review-threshold-ratio",
+    kind: "sync review rule",
+    file: "domain/sync.ts",
+    find: "return size > SYNC_REVIEW_THRESHOLD.units && size > SYNC_REVIEW_THRESHOLD.ratio * onHand;",
+    replace: "return size > SYNC_REVIEW_THRESHOLD.units && size >= SYNC_REVIEW_THRESHOLD.ratio * onHand;",
+    description: "a change of exactly 25% of on-hand can be large",
+    tests: ["test/sync-object.test.ts", "test/sync-rules.test.ts"],
   },
   {
     id: "sync-review-below-committed",
@@ -152,7 +161,7 @@ export const MUTATIONS = [
     find: "const initialLoad = position.firstSync && position.onHand === 0;",
     replace: "const initialLoad = position.onHand === 0;",
     description: "any empty location takes a feed value of any size, not only before its first sync",
-    tests: ["test/sync-object.test.ts"],
+    tests: ["test/sync-object.test.ts", "test/sync-rules.test.ts"],
   },
   {
     id: "allocation-tie",
