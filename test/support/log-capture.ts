@@ -1,5 +1,5 @@
 /**
- * Captures what the Worker and its objects log with `console.error` / `console.warn` during
+ * Captures what the Worker and its objects log with `console.error` / `console.warn` / `console.log` during
  * each test, so the error logs that failure tests provoke on purpose are asserted
  * (`expectLogged`) instead of printed. The Worker, its Durable Objects and the tests share one
  * isolate under @cloudflare/vitest-plugin, so one replacement of `console` sees them all.
@@ -11,12 +11,12 @@
 import { afterEach, beforeEach, expect } from "vitest";
 
 interface Logged {
-  level: "error" | "warn";
+  level: "error" | "warn" | "log";
   text: string;
   claimed: boolean;
 }
 
-const original = { error: console.error, warn: console.warn };
+const original = { error: console.error, warn: console.warn, log: console.log };
 let captured: Logged[] = [];
 
 function render(args: unknown[]): string {
@@ -27,11 +27,13 @@ beforeEach(() => {
   captured = [];
   console.error = (...args: unknown[]) => void captured.push({ level: "error", text: render(args), claimed: false });
   console.warn = (...args: unknown[]) => void captured.push({ level: "warn", text: render(args), claimed: false });
+  console.log = (...args: unknown[]) => void captured.push({ level: "log", text: render(args), claimed: false });
 });
 
 afterEach(() => {
   console.error = original.error;
   console.warn = original.warn;
+  console.log = original.log;
   for (const line of captured) if (!line.claimed) original[line.level](line.text);
   captured = [];
 });

@@ -2,8 +2,10 @@
  * `app.onError` and `app.notFound`: every failure leaves as the one error envelope. Errors of
  * status 500 and above are logged in full (code, message, details, stack) under the request
  * id, and the client gets a generic message that quotes that id and nothing else: no message,
- * no details (an `invariant_violation`'s breaches, a D1 error's text). A 503's code and
- * headers (`retry_later`, `Retry-After`) are kept, since they tell the client what to do.
+ * no details (an `invariant_violation`'s breaches, a D1 error's text). A 503 `retry_later`
+ * that the code raised on purpose (an ApiError) is an answer, not an accident: its message,
+ * details (e.g. the sync job to retry) and headers (`Retry-After`) were written for the client
+ * and are kept. Any other 503 keeps its code and headers only.
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -24,6 +26,7 @@ export function onError(err: Error, c: Context): Response {
   if (err instanceof ApiError) {
     if (err.status < 500) return c.json(errorBody(err.code, err.message, err.details), err.status, err.headers);
     console.error(JSON.stringify({ requestId, status: err.status, code: err.code, message: err.message, details: err.details ?? null }));
+    if (err.status === 503 && err.code === "retry_later") return c.json(errorBody(err.code, err.message, err.details), 503, err.headers);
     return serverError(c, err.status, err.code, err.headers);
   }
   if (err instanceof HTTPException) {

@@ -26,8 +26,31 @@ export interface NewSyncJob {
   received: number;
   accepted: number;
   rejected: number;
-  chunks: { chunkIndex: number; itemCount: number }[];
+  /** Each chunk with its SYNC message (JSON), kept until the chunk is recorded so a lost message can be sent again. */
+  chunks: { chunkIndex: number; itemCount: number; payload: string }[];
   now: number;
+}
+
+/** D1 takes at most 2 MB per bound value: chunk rows go to the database in groups well under it. */
+const MAX_JSON_BYTES_PER_STATEMENT = 1_500_000;
+
+/** Splits rows into groups whose JSON stays under MAX_JSON_BYTES_PER_STATEMENT (and ROWS_PER_STATEMENT rows). */
+function groupsBySize<T>(rows: readonly T[], sizeOf: (row: T) => number): T[][] {
+  const groups: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = sizeOf(row) + 64;
+    if (current.length > 0 && (bytes + size > MAX_JSON_BYTES_PER_STATEMENT || current.length >= ROWS_PER_STATEMENT)) {
+      groups.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(row);
+    bytes += size;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
 }
 
 /**
@@ -105,15 +128,15 @@ export async function createSyncJob(db: D1Database, job: NewSyncJob, rejected: r
   ];
   // Written only when the job row is this request's (not a racing request's with another body).
   const mine = `EXISTS (SELECT 1 FROM sync_jobs WHERE id = ?1 AND request_hash = ?3 AND created_at = ?4)`;
-  for (let i = 0; i < job.chunks.length; i += ROWS_PER_STATEMENT) {
+  for (const group of groupsBySize(job.chunks, (c) => c.payload.length)) {
     statements.push(
       db
         .prepare(
-          `INSERT INTO sync_job_chunks (job_id, chunk_index, item_count, status)
-           SELECT ?1, value ->> 'chunkIndex', value ->> 'itemCount', 'queued' FROM json_each(?2) WHERE ${mine}
+          `INSERT INTO sync_job_chunks (job_id, chunk_index, item_count, status, payload)
+           SELECT ?1, value ->> 'chunkIndex', value ->> 'itemCount', 'queued', value ->> 'payload' FROM json_each(?2) WHERE ${mine}
            ON CONFLICT (job_id, chunk_index) DO NOTHING`,
         )
-        .bind(job.id, JSON.stringify(job.chunks.slice(i, i + ROWS_PER_STATEMENT)), job.requestHash, job.now),
+        .bind(job.id, JSON.stringify(group), job.requestHash, job.now),
     );
   }
   for (let i = 0; i < rejected.length; i += ROWS_PER_STATEMENT) {
@@ -140,23 +163,62 @@ export async function findSyncJob(db: D1Database, id: string): Promise<SyncJobRo
   return drizzle(db).select().from(syncJobs).where(eq(syncJobs.id, id)).get();
 }
 
-/** Chunks of a job whose message has not been sent yet, in order. */
-export async function unsentChunks(db: D1Database, jobId: string): Promise<number[]> {
-  const rows = await drizzle(db)
-    .select({ chunkIndex: syncJobChunks.chunkIndex })
+/** Chunks of a job whose message has not been sent yet, in order, with their stored message (null for rows from before payloads were kept). */
+export async function unsentChunks(db: D1Database, jobId: string): Promise<{ chunkIndex: number; payload: string | null }[]> {
+  return drizzle(db)
+    .select({ chunkIndex: syncJobChunks.chunkIndex, payload: syncJobChunks.payload })
     .from(syncJobChunks)
     .where(and(eq(syncJobChunks.jobId, jobId), isNull(syncJobChunks.enqueuedAt)))
     .orderBy(asc(syncJobChunks.chunkIndex))
     .all();
-  return rows.map((r) => r.chunkIndex);
 }
 
-/** Marks chunks as sent to SYNC. */
+/** Marks chunks as sent to SYNC for the first time. */
 export async function markChunksEnqueued(db: D1Database, jobId: string, chunkIndexes: readonly number[], now: number): Promise<void> {
   if (chunkIndexes.length === 0) return;
   await db
-    .prepare("UPDATE sync_job_chunks SET enqueued_at = ?3 WHERE job_id = ?1 AND chunk_index IN (SELECT value FROM json_each(?2)) AND enqueued_at IS NULL")
+    .prepare(
+      `UPDATE sync_job_chunks SET enqueued_at = ?3, sends = sends + 1
+       WHERE job_id = ?1 AND chunk_index IN (SELECT value FROM json_each(?2)) AND enqueued_at IS NULL`,
+    )
     .bind(jobId, JSON.stringify(chunkIndexes), now)
+    .run();
+}
+
+/** A queued chunk whose message may have been lost (see `stalledChunks`). */
+export interface StalledChunk {
+  jobId: string;
+  chunkIndex: number;
+  itemCount: number;
+  payload: string | null;
+  sends: number;
+}
+
+/**
+ * Queued chunks with no outcome although their message was last sent before `sentBefore`
+ * (or never sent, by a request that died, and their job is older than that), oldest first.
+ */
+export async function stalledChunks(db: D1Database, sentBefore: number, limit: number): Promise<StalledChunk[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT c.job_id, c.chunk_index, c.item_count, c.payload, c.sends FROM sync_job_chunks c JOIN sync_jobs j ON j.id = c.job_id
+       WHERE c.status = 'queued' AND coalesce(c.enqueued_at, j.created_at) < ?1
+       ORDER BY coalesce(c.enqueued_at, j.created_at), c.job_id, c.chunk_index LIMIT ?2`,
+    )
+    .bind(sentBefore, limit)
+    .all<{ job_id: string; chunk_index: number; item_count: number; payload: string | null; sends: number }>();
+  return results.map((r) => ({ jobId: r.job_id, chunkIndex: r.chunk_index, itemCount: r.item_count, payload: r.payload, sends: r.sends }));
+}
+
+/** Marks chunks as sent again (a re-drive), if they are still queued. */
+export async function markChunksResent(db: D1Database, chunks: readonly { jobId: string; chunkIndex: number }[], now: number): Promise<void> {
+  if (chunks.length === 0) return;
+  await db
+    .prepare(
+      `UPDATE sync_job_chunks SET enqueued_at = ?2, sends = sends + 1
+       WHERE status = 'queued' AND (job_id, chunk_index) IN (SELECT value ->> 'jobId', value ->> 'chunkIndex' FROM json_each(?1))`,
+    )
+    .bind(JSON.stringify(chunks.map((c) => ({ jobId: c.jobId, chunkIndex: c.chunkIndex }))), now)
     .run();
 }
 
@@ -202,7 +264,7 @@ export async function recordChunk(db: D1Database, record: ChunkRecord, now: numb
     ...record.extra,
     db
       .prepare(
-        `UPDATE sync_job_chunks SET status = 'done', applied = ?3, unchanged = ?4, conflicts = ?5, errors = ?6, finished_at = ?7
+        `UPDATE sync_job_chunks SET status = 'done', applied = ?3, unchanged = ?4, conflicts = ?5, errors = ?6, finished_at = ?7, payload = NULL
          WHERE job_id = ?1 AND chunk_index = ?2 AND status = 'queued'`,
       )
       .bind(record.jobId, record.chunkIndex, applied, unchanged, conflicts, errors, now),
@@ -211,7 +273,7 @@ export async function recordChunk(db: D1Database, record: ChunkRecord, now: numb
 }
 
 /**
- * Fails a chunk that was dead-lettered: its items (when known) become `chunk_failed`
+ * Fails a chunk that was dead-lettered or lost on every send: its items (when known) become `chunk_failed`
  * errors and the chunk counts all of them as errors, so its job can finish.
  */
 export async function failChunk(db: D1Database, jobId: string, chunkIndex: number, errors: readonly SyncItemError[], reason: string, now: number): Promise<void> {
@@ -221,7 +283,7 @@ export async function failChunk(db: D1Database, jobId: string, chunkIndex: numbe
     db
       .prepare(
         `UPDATE sync_job_chunks SET status = 'failed', applied = 0, unchanged = 0, conflicts = 0, errors = item_count,
-           finished_at = ?3, error = ?4
+           finished_at = ?3, error = ?4, payload = NULL
          WHERE job_id = ?1 AND chunk_index = ?2 AND status = 'queued'`,
       )
       .bind(jobId, chunkIndex, now, reason.slice(0, 2000)),

@@ -208,7 +208,13 @@ export async function applySyncChunk(env: Env, chunk: SyncChunkMessage, now: () 
  * been applied before the failure), so the vendor is told to send them again. A body too
  * broken to name its job changes nothing here (it is in `dead_letters`).
  */
-export async function failSyncChunk(env: Env, body: unknown, reason: string, now = Date.now()): Promise<boolean> {
+export async function failSyncChunk(
+  env: Env,
+  body: unknown,
+  reason: string,
+  now = Date.now(),
+  itemMessage = "this item's chunk failed on every attempt, so its outcome is unknown; send it again",
+): Promise<boolean> {
   const full = SyncChunkMessageSchema.safeParse(body);
   const ref = full.success ? full.data : SyncChunkRefSchema.safeParse(body).data;
   if (ref === undefined) return false;
@@ -221,7 +227,7 @@ export async function failSyncChunk(env: Env, body: unknown, reason: string, now
           locationId: item.l,
           quantity: String(item.q),
           code: "chunk_failed" as const,
-          message: "this item's chunk failed on every attempt, so its outcome is unknown; send it again",
+          message: itemMessage,
         })),
       )
     : [];

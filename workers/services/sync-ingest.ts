@@ -8,7 +8,7 @@
  */
 import type { SyncJobRow } from "../../d1/schema";
 import type { SyncMode } from "../../domain/sync";
-import { planChunks, sendGroups, type ChunkPlan, type SyncChunkMessage } from "../../domain/sync-chunks";
+import { planChunks, type ChunkPlan, type SyncChunkMessage } from "../../domain/sync-chunks";
 import { checkSyncItems, type RawSyncItem } from "../../domain/sync-items";
 import { sha256Hex } from "../auth/api-keys";
 import { actorOf, principalName, type Principal } from "../auth/principal";
@@ -16,6 +16,8 @@ import { ApiError } from "../http/api-error";
 import { allLocations } from "../repositories/locations";
 import { createSyncJob, findSyncJob, markChunksEnqueued, unsentChunks } from "../repositories/sync-jobs";
 import { notifyIfFinished } from "./sync-jobs";
+import { parseSyncChunk } from "./sync-apply";
+import { sendChunkMessages } from "./sync-send";
 
 /** A validated request: whose feed, how to read it, and its items as sent. */
 export interface SyncRequest {
@@ -46,23 +48,20 @@ async function plan(env: Env, request: SyncRequest) {
   return { ...checked, chunks: planChunks(checked.accepted) };
 }
 
-/** Sends the given chunks of a job to SYNC, in groups within the sendBatch limits, marking each group sent. */
-async function enqueue(env: Env, job: SyncJobRow, chunks: readonly ChunkPlan[]): Promise<void> {
-  const bodies = chunks.map(
-    (c): SyncChunkMessage => ({ v: 1, jobId: job.id, chunkIndex: c.chunkIndex, vendorId: job.vendorId, mode: job.mode, actor: job.actor, skus: c.skus }),
-  );
-  const sizes = bodies.map((b) => JSON.stringify(b).length);
-  for (const [start, end] of sendGroups(sizes)) {
-    const group = bodies.slice(start, end);
-    try {
-      await env.SYNC.sendBatch(group.map((body) => ({ body, contentType: "json" as const })));
-    } catch (error) {
-      console.error(JSON.stringify({ event: "sync.enqueue_failed", jobId: job.id, error: error instanceof Error ? error.message : "unknown" }));
-      throw new ApiError(503, "retry_later", "the job is recorded but could not be queued in full; repeat the request with the same Idempotency-Key", {
-        jobId: job.id,
-      });
-    }
-    await markChunksEnqueued(env.DB, job.id, group.map((b) => b.chunkIndex), Date.now());
+/** The SYNC message of each planned chunk of a job. */
+function chunkMessages(job: Pick<SyncJobRow, "id" | "vendorId" | "mode" | "actor">, chunks: readonly ChunkPlan[]): SyncChunkMessage[] {
+  return chunks.map((c) => ({ v: 1, jobId: job.id, chunkIndex: c.chunkIndex, vendorId: job.vendorId, mode: job.mode, actor: job.actor, skus: c.skus }));
+}
+
+/** Sends chunk messages of a job to SYNC, in groups within the sendBatch limits, marking each group sent. */
+async function enqueue(env: Env, jobId: string, messages: readonly SyncChunkMessage[]): Promise<void> {
+  try {
+    await sendChunkMessages(env, messages, (group) => markChunksEnqueued(env.DB, jobId, group.map((m) => m.chunkIndex), Date.now()));
+  } catch (error) {
+    console.error(JSON.stringify({ event: "sync.enqueue_failed", jobId, error: error instanceof Error ? error.message : "unknown" }));
+    throw new ApiError(503, "retry_later", "the job is recorded but could not be queued in full; repeat the request with the same Idempotency-Key", {
+      jobId,
+    });
   }
 }
 
@@ -86,6 +85,8 @@ export async function ingestSync(env: Env, principal: Principal, request: SyncRe
 
   const now = Date.now();
   const { accepted, rejected, chunks } = await plan(env, request);
+  const actor = actorOf(principal);
+  const messages = chunkMessages({ id: jobId, vendorId: request.vendorId, mode: request.mode, actor }, chunks);
   const job = await createSyncJob(
     env.DB,
     {
@@ -94,13 +95,13 @@ export async function ingestSync(env: Env, principal: Principal, request: SyncRe
       principal: owner,
       idempotencyKey: request.idempotencyKey,
       requestHash,
-      actor: actorOf(principal),
+      actor,
       mode: request.mode,
       source: request.source,
       received: request.items.length,
       accepted: accepted.length,
       rejected: rejected.length,
-      chunks: chunks.map((c) => ({ chunkIndex: c.chunkIndex, itemCount: c.itemCount })),
+      chunks: chunks.map((c, i) => ({ chunkIndex: c.chunkIndex, itemCount: c.itemCount, payload: JSON.stringify(messages[i]) })),
       now,
     },
     rejected,
@@ -111,21 +112,25 @@ export async function ingestSync(env: Env, principal: Principal, request: SyncRe
     await resume(env, job, request);
     return { job: (await findSyncJob(env.DB, jobId)) ?? job, replayed: true };
   }
-  await enqueue(env, job, chunks);
+  await enqueue(env, job.id, messages);
   // A job with nothing to queue is finished already.
   if (chunks.length === 0) await notifyIfFinished(env, job.id);
   return { job: (await findSyncJob(env.DB, jobId)) ?? job, replayed: false };
 }
 
 /**
- * Queues the chunks an earlier attempt recorded but did not send. The chunks are planned
- * again from the same request; should the master data have changed the plan meanwhile (a
- * location deactivated), the stored chunk sizes no longer match and the request is
- * refused rather than queueing a different job.
+ * Queues the chunks an earlier attempt recorded but did not send: their stored messages.
+ * A job recorded before messages were stored has its chunks planned again from the same
+ * request; should the master data have changed the plan meanwhile (a location
+ * deactivated), the stored chunk sizes no longer match and the request is refused rather
+ * than queueing a different job.
  */
 async function resume(env: Env, job: SyncJobRow, request: SyncRequest): Promise<void> {
-  const missing = await unsentChunks(env.DB, job.id);
-  if (missing.length === 0) return;
+  const unsent = await unsentChunks(env.DB, job.id);
+  if (unsent.length === 0) return;
+  const stored = unsent.flatMap((c) => (c.payload === null ? [] : [parseSyncChunk(JSON.parse(c.payload))]));
+  if (stored.length === unsent.length) return enqueue(env, job.id, stored);
+  const missing = unsent.map((c) => c.chunkIndex);
   const { chunks } = await plan(env, request);
   if (chunks.length !== job.chunksTotal) {
     throw new ApiError(409, "job_changed", "master data changed since this job was recorded and part of it was never queued; send the items again with a new Idempotency-Key", {
@@ -133,5 +138,5 @@ async function resume(env: Env, job: SyncJobRow, request: SyncRequest): Promise<
     });
   }
   const wanted = new Set(missing);
-  await enqueue(env, job, chunks.filter((c) => wanted.has(c.chunkIndex)));
+  await enqueue(env, job.id, chunkMessages(job, chunks.filter((c) => wanted.has(c.chunkIndex))));
 }
