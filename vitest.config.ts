@@ -16,7 +16,8 @@ export default defineConfig(async () => {
         wrangler: { configPath: "./wrangler.toml" },
         remoteBindings: false,
         miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations },
+          // ENVIRONMENT: the local rules (loopback webhook receivers); wrangler.toml's default is production.
+          bindings: { TEST_MIGRATIONS: migrations, ENVIRONMENT: "development" },
           durableObjects: {
             CRASHING_COORDINATOR: { className: "CrashingCoordinator", useSQLite: true },
             RECORDING_SKU: { className: "RecordingSkuInventory", useSQLite: true },

@@ -1,6 +1,6 @@
 /**
- * Webhook rules: which event types a subscription may ask for, which URLs it may deliver
- * to, the queue message that carries one delivery, retry timing and when a failing
+ * Webhook rules: which event types a subscription may ask for (the URLs it may deliver to
+ * are `webhook-targets.ts`), the queue message that carries one delivery, retry timing and when a failing
  * subscription is switched off. Pure.
  */
 import { z } from "zod";
@@ -24,26 +24,8 @@ export function webhookRetryDelaySeconds(attempt: number): number {
   return backoffSeconds(attempt, 5, 3600);
 }
 
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
-/**
- * Why a URL may not receive webhooks, or null when it may. Deliveries go over `https://`;
- * plain `http://` is allowed only to the local machine (localhost, 127.0.0.1, [::1]) so a
- * local receiver can be used during development. No credentials in the URL, no fragment.
- */
-export function webhookUrlProblem(text: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return "not an absolute URL";
-  }
-  if (url.username !== "" || url.password !== "") return "the URL must not carry credentials";
-  if (url.hash !== "") return "the URL must not have a fragment";
-  if (url.protocol === "https:") return url.hostname === "" ? "the URL has no host" : null;
-  if (url.protocol === "http:") return LOCAL_HOSTS.has(url.hostname) ? null : "use https:// (http:// is allowed only for localhost and 127.0.0.1)";
-  return "use an https:// URL";
-}
+/** Which URLs may receive webhooks: `domain/webhook-targets.ts`. */
+export { webhookUrlProblem } from "./webhook-targets";
 
 /**
  * One delivery on the WEBHOOKS queue: which delivery row it is, for which subscription, and

@@ -5,6 +5,7 @@
 import { and, asc, desc, eq, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { webhookDeliveries, webhookSubscriptions, type WebhookDeliveryRow, type WebhookSubscriptionRow } from "../../d1/schema";
+import type { DeliveryFailureClass } from "../../domain/webhook-targets";
 import { MAX_CONSECUTIVE_FAILURES } from "../../domain/webhooks";
 
 /** A live (not deleted) subscription by id. */
@@ -160,6 +161,8 @@ export interface AttemptRecord {
   subscriptionId: string;
   statusCode: number | null;
   error: string | null;
+  /** The failure's class (`domain/webhook-targets.ts`); null on success. */
+  failure: DeliveryFailureClass | null;
   at: number;
 }
 
@@ -175,7 +178,7 @@ export async function recordDelivered(db: D1Database, a: AttemptRecord): Promise
     db
       .prepare(
         `UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, last_status_code = ?2, last_error = NULL,
-           last_attempt_at = ?3, delivered_at = ?3, updated_at = ?3
+           last_failure = NULL, last_attempt_at = ?3, delivered_at = ?3, updated_at = ?3
          WHERE id = ?1 AND status = 'pending'`,
       )
       .bind(a.deliveryId, a.statusCode, a.at),
@@ -186,10 +189,10 @@ export async function recordDelivered(db: D1Database, a: AttemptRecord): Promise
 export async function recordRetry(db: D1Database, a: AttemptRecord): Promise<void> {
   await db
     .prepare(
-      `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status_code = ?2, last_error = ?3, last_attempt_at = ?4, updated_at = ?4
+      `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status_code = ?2, last_error = ?3, last_failure = ?5, last_attempt_at = ?4, updated_at = ?4
        WHERE id = ?1 AND status = 'pending'`,
     )
-    .bind(a.deliveryId, a.statusCode, a.error, a.at)
+    .bind(a.deliveryId, a.statusCode, a.error, a.at, a.failure)
     .run();
 }
 
@@ -213,17 +216,17 @@ export async function recordFailed(db: D1Database, a: AttemptRecord, countsAsAtt
     db
       .prepare(
         `UPDATE webhook_deliveries SET status = 'failed', attempts = attempts + ?5, last_status_code = COALESCE(?2, last_status_code),
-           last_error = ?3, last_attempt_at = CASE WHEN ?5 = 1 THEN ?4 ELSE last_attempt_at END, failed_at = ?4, updated_at = ?4
+           last_error = ?3, last_failure = ?6, last_attempt_at = CASE WHEN ?5 = 1 THEN ?4 ELSE last_attempt_at END, failed_at = ?4, updated_at = ?4
          WHERE id = ?1 AND status = 'pending'`,
       )
-      .bind(a.deliveryId, a.statusCode, a.error, a.at, countsAsAttempt ? 1 : 0),
+      .bind(a.deliveryId, a.statusCode, a.error, a.at, countsAsAttempt ? 1 : 0, a.failure),
   ]);
 }
 
 /** Gives up a pending delivery without counting it against the subscription (it was disabled or deleted). */
 export async function cancelDelivery(db: D1Database, deliveryId: string, reason: string, now: number): Promise<void> {
   await db
-    .prepare("UPDATE webhook_deliveries SET status = 'failed', last_error = ?2, failed_at = ?3, updated_at = ?3 WHERE id = ?1 AND status = 'pending'")
+    .prepare("UPDATE webhook_deliveries SET status = 'failed', last_error = ?2, last_failure = 'cancelled', failed_at = ?3, updated_at = ?3 WHERE id = ?1 AND status = 'pending'")
     .bind(deliveryId, reason, now)
     .run();
 }

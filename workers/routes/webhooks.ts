@@ -5,9 +5,10 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
+import { webhookTargetPolicy } from "../environment";
 import { readJson, readParam, readQuery } from "../http/read-input";
 import { encodeCursor } from "../schemas/cursor";
-import { CreateWebhookBody, DELIVERY_LIST_CURSOR, DeliveryListQuery, WEBHOOK_LIST_CURSOR, WebhookId, WebhookListQuery } from "../schemas/webhooks";
+import { CREATE_WEBHOOK_BODY, DELIVERY_LIST_CURSOR, DeliveryListQuery, WEBHOOK_LIST_CURSOR, WebhookId, WebhookListQuery } from "../schemas/webhooks";
 import {
   createWebhook,
   reenableWebhook,
@@ -31,7 +32,8 @@ webhooks.use("*", async (c, next) => {
 });
 
 webhooks.post("/", async (c) => {
-  const body = await readJson(c, CreateWebhookBody, WEBHOOK_BODY_LIMIT);
+  // The URL rules depend on the deployment (production: https:// to public hosts only).
+  const body = await readJson(c, CREATE_WEBHOOK_BODY[webhookTargetPolicy(c.env)], WEBHOOK_BODY_LIMIT);
   return c.json(await createWebhook(c.env, c.get("principal"), body), 201);
 });
 

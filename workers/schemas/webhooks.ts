@@ -1,7 +1,8 @@
 /** Input schemas of the webhook management endpoints. */
 import { z } from "zod";
 import { SYNC_COMPLETED_EVENT_TYPE } from "../../domain/sync-jobs";
-import { SUBSCRIBABLE_EVENT_TYPES, webhookUrlProblem } from "../../domain/webhooks";
+import { webhookUrlProblem, type WebhookTargetPolicy } from "../../domain/webhook-targets";
+import { SUBSCRIBABLE_EVENT_TYPES } from "../../domain/webhooks";
 import { VendorId } from "./common";
 import { cursorParam } from "./cursor";
 
@@ -11,26 +12,32 @@ export const WEBHOOK_LIST_CURSOR = "wl1";
 export const WEBHOOK_EVENT_TYPES = [...SUBSCRIBABLE_EVENT_TYPES, SYNC_COMPLETED_EVENT_TYPE] as const;
 export const DELIVERY_LIST_CURSOR = "wd1";
 
-const WebhookUrl = z
-  .string()
-  .max(2048)
-  .superRefine((url, ctx) => {
-    const problem = webhookUrlProblem(url);
-    if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+/** A webhook target URL under a deployment's rules (`domain/webhook-targets.ts`). */
+const webhookUrl = (policy: WebhookTargetPolicy) =>
+  z
+    .string()
+    .max(2048)
+    .superRefine((url, ctx) => {
+      const problem = webhookUrlProblem(url, policy);
+      if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+    });
+
+const createWebhookBody = (policy: WebhookTargetPolicy) =>
+  z.strictObject({
+    url: webhookUrl(policy),
+    eventTypes: z
+      .array(z.enum(WEBHOOK_EVENT_TYPES))
+      .min(1)
+      .max(WEBHOOK_EVENT_TYPES.length)
+      .refine((types) => new Set(types).size === types.length, "eventTypes must not repeat a type"),
+    /** Operators only: the vendor whose SKUs' events this subscription receives (omit: every event). */
+    vendorId: VendorId.optional(),
+    description: z.string().trim().min(1).max(200).optional(),
   });
 
-/** `POST /api/v2/webhooks`. */
-export const CreateWebhookBody = z.strictObject({
-  url: WebhookUrl,
-  eventTypes: z
-    .array(z.enum(WEBHOOK_EVENT_TYPES))
-    .min(1)
-    .max(WEBHOOK_EVENT_TYPES.length)
-    .refine((types) => new Set(types).size === types.length, "eventTypes must not repeat a type"),
-  /** Operators only: the vendor whose SKUs' events this subscription receives (omit: every event). */
-  vendorId: VendorId.optional(),
-  description: z.string().trim().min(1).max(200).optional(),
-});
+/** `POST /api/v2/webhooks` under each deployment's rules; `CreateWebhookBody` (production's) is the documented one. */
+export const CREATE_WEBHOOK_BODY = { production: createWebhookBody("production"), development: createWebhookBody("development") } as const;
+export const CreateWebhookBody = CREATE_WEBHOOK_BODY.production;
 export type CreateWebhookBody = z.infer<typeof CreateWebhookBody>;
 
 /** `wh_` + 24 lowercase hex. */

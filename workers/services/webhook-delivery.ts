@@ -3,7 +3,9 @@
  * the delivery log kept in D1. Decides whether the queue should try again later.
  */
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from "../../domain/webhook-signature";
-import { DELIVERY_TIMEOUT_MS, afterFailedAttempt, webhookUrlProblem, type WebhookMessage } from "../../domain/webhooks";
+import { httpFailureClass, webhookUrlProblem, type DeliveryFailureClass } from "../../domain/webhook-targets";
+import { DELIVERY_TIMEOUT_MS, afterFailedAttempt, type WebhookMessage } from "../../domain/webhooks";
+import { webhookTargetPolicy } from "../environment";
 import { cancelDelivery, findDeliveryTarget, recordDelivered, recordFailed, recordRetry } from "../repositories/webhooks";
 
 /** What the queue should do with the message. */
@@ -48,29 +50,35 @@ export async function deliverWebhook(env: Env, message: WebhookMessage, attempt:
     return { outcome: "skipped" };
   }
   const base = { deliveryId: message.deliveryId, subscriptionId: subscription.id };
-  const urlProblem = webhookUrlProblem(subscription.url);
+  // Checked again at delivery: the rules may be stricter where this runs than where the
+  // subscription was created (or the row predates them). Nothing is fetched.
+  const urlProblem = webhookUrlProblem(subscription.url, webhookTargetPolicy(env));
   if (urlProblem !== null) {
-    await recordFailed(env.DB, { ...base, statusCode: null, error: `URL refused: ${urlProblem}`, at: now() }, false);
+    await recordFailed(env.DB, { ...base, statusCode: null, error: `URL refused: ${urlProblem}`, failure: "url_refused", at: now() }, false);
     return { outcome: "failed" };
   }
 
   const request = await buildDeliveryRequest(subscription.url, subscription.secret, message, Math.floor(now() / 1000));
   let statusCode: number | null = null;
   let error: string | null = null;
+  let failure: DeliveryFailureClass;
   try {
     const response = await fetch(request, { signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS) });
     statusCode = response.status;
     await response.body?.cancel();
     if (response.status >= 200 && response.status < 300) {
-      await recordDelivered(env.DB, { ...base, statusCode, error: null, at: now() });
+      await recordDelivered(env.DB, { ...base, statusCode, error: null, failure: null, at: now() });
       return { outcome: "delivered" };
     }
     error = `HTTP ${response.status}`;
+    failure = httpFailureClass(response.status);
   } catch (e) {
-    error = e instanceof Error && e.name === "TimeoutError" ? `timeout after ${DELIVERY_TIMEOUT_MS / 1000} s` : `network error: ${e instanceof Error ? e.message : "unknown"}`.slice(0, 500);
+    const timedOut = e instanceof Error && e.name === "TimeoutError";
+    error = timedOut ? `timeout after ${DELIVERY_TIMEOUT_MS / 1000} s` : `network error: ${e instanceof Error ? e.message : "unknown"}`.slice(0, 500);
+    failure = timedOut ? "timeout" : "network_error";
   }
   const next = afterFailedAttempt(attempt, maxAttempts);
-  const record = { ...base, statusCode, error, at: now() };
+  const record = { ...base, statusCode, error, failure, at: now() };
   if (next.retry) {
     await recordRetry(env.DB, record);
     return { outcome: "retry", delaySeconds: next.delaySeconds };

@@ -5,6 +5,7 @@
  * its own, which only ever receive events about its SKUs.
  */
 import type { WebhookDeliveryRow, WebhookSubscriptionRow } from "../../d1/schema";
+import { httpFailureClass } from "../../domain/webhook-targets";
 import { MAX_SUBSCRIPTIONS_PER_OWNER, WEBHOOK_TEST_EVENT_TYPE } from "../../domain/webhooks";
 import type { Principal } from "../auth/principal";
 import { ApiError } from "../http/api-error";
@@ -52,9 +53,16 @@ export function subscriptionJson(row: WebhookSubscriptionRow) {
   };
 }
 
-/** A delivery log entry as the API shows it. */
-export function deliveryJson(row: WebhookDeliveryRow) {
+/**
+ * A delivery log entry as the API shows it. What answered a delivery (its status code, a
+ * network error's text) is for operators only: a subscriber sees the class of the last failure
+ * (`lastFailure`, also in `lastError`) and `lastStatusCode: null`, so the log cannot be used to
+ * probe what a URL reaches.
+ */
+export function deliveryJson(row: WebhookDeliveryRow, principal: Principal) {
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  const lastFailure = row.lastFailure ?? (row.lastError === null ? null : row.lastStatusCode !== null ? httpFailureClass(row.lastStatusCode) : "network_error");
+  const operator = principal.scope === "operator";
   return {
     id: row.id,
     eventId: row.eventId,
@@ -62,8 +70,9 @@ export function deliveryJson(row: WebhookDeliveryRow) {
     sku: row.sku,
     status: row.status,
     attempts: row.attempts,
-    lastStatusCode: row.lastStatusCode,
-    lastError: row.lastError,
+    lastStatusCode: operator ? row.lastStatusCode : null,
+    lastError: operator ? row.lastError : lastFailure,
+    lastFailure,
     createdAt: iso(row.createdAt),
     lastAttemptAt: iso(row.lastAttemptAt),
     deliveredAt: iso(row.deliveredAt),
@@ -164,7 +173,7 @@ export async function webhookDeliveries(
   const rows = await listDeliveries(env.DB, { subscriptionId: id, before, status: query.status, limit: query.limit + 1 });
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
-  return { items: page.map(deliveryJson), next: rows.length > query.limit && last !== undefined ? ([last.createdAt, last.id] as const) : null };
+  return { items: page.map((row) => deliveryJson(row, principal)), next: rows.length > query.limit && last !== undefined ? ([last.createdAt, last.id] as const) : null };
 }
 
 /** Sends a `webhook.test` event to the subscription through the normal delivery path. */
