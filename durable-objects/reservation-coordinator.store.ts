@@ -10,6 +10,7 @@
  * Every SKU call is idempotent, so re-running a fan-out is always safe.
  */
 import { fail, type Failure, type ShortLine } from "../domain/failures";
+import { decideStep, refusalFailure, type ReservationStep } from "../domain/reservation-lifecycle";
 import type { ReservationType } from "../domain/reservation-rules";
 import { migrateSchema } from "./sql-migrations";
 import { COORDINATOR_MIGRATIONS } from "./reservation-coordinator.schema";
@@ -295,8 +296,8 @@ export class ReservationCoordinatorStore {
   }
 
   async #release(row: Row, reason: "release" | "expire" = "release"): Promise<ReservationOutcome> {
-    if (row.status === "released" || row.status === "expired") return this.#answer(row);
-    if (row.status === "fulfilled") return fail("invalid_state", `reservation ${row.id} was fulfilled; it cannot be released`);
+    const refused = this.#notApplicable(row, "release");
+    if (refused !== null) return refused;
     this.#update(row.id, { pending_op: reason });
     const outcomes = await this.#fanOut(this.#skuList(row), "release", () => ({
       reservationId: row.id,
@@ -313,8 +314,8 @@ export class ReservationCoordinatorStore {
   }
 
   async #promote(row: Row, ttlSeconds: number): Promise<ReservationOutcome> {
-    if (row.status !== "active") return notActive(row);
-    if (row.type === "hard") return this.#answer(row);
+    const refused = this.#notApplicable(row, "promote");
+    if (refused !== null) return refused;
     const expiresAt = Date.now() + ttlSeconds * 1000;
     this.#update(row.id, { pending_op: "promote" });
     const outcomes = await this.#fanOut(this.#skuList(row), "promote", (sku) => ({
@@ -352,11 +353,8 @@ export class ReservationCoordinatorStore {
   }
 
   async #commit(row: Row): Promise<ReservationOutcome> {
-    if (row.status === "committed" || row.status === "fulfilled") return this.#answer(row);
-    if (row.status !== "active") return notActive(row);
-    if (row.type !== "hard") {
-      return fail("invalid_state", `reservation ${row.id} is a soft hold; promote it to hard before committing`);
-    }
+    const refused = this.#notApplicable(row, "commit");
+    if (refused !== null) return refused;
     this.#update(row.id, { pending_op: "commit" });
     const outcomes = await this.#fanOut(this.#skuList(row), "commit", () => this.#ref(row));
     if (outcomes.every((o) => o.result.ok)) {
@@ -375,13 +373,14 @@ export class ReservationCoordinatorStore {
   }
 
   async #fulfil(row: Row): Promise<ReservationOutcome> {
-    if (row.status === "fulfilled") return this.#answer(row);
+    // Fulfilling an active reservation commits it first.
     if (row.status === "active") {
       const committed = await this.#commit(row);
       if (!committed.ok) return committed;
       row = this.#row(row.id)!;
     }
-    if (row.status !== "committed") return notActive(row);
+    const refused = this.#notApplicable(row, "fulfil");
+    if (refused !== null) return refused;
     this.#update(row.id, { pending_op: "fulfil" });
     const outcomes = await this.#fanOut(this.#skuList(row), "fulfil", () => this.#ref(row));
     if (!outcomes.every((o) => o.result.ok)) {
@@ -398,7 +397,7 @@ export class ReservationCoordinatorStore {
   }
 
   async #expireIfDue(row: Row): Promise<Row> {
-    if (row.status !== "active" || row.expires_at === null || row.expires_at > Date.now()) return row;
+    if (row.expires_at === null || row.expires_at > Date.now() || decideStep("expire", row).kind !== "apply") return row;
     await this.#release(row, "expire");
     return this.#row(row.id)!;
   }
@@ -433,6 +432,17 @@ export class ReservationCoordinatorStore {
   }
 
   // --------------------------------------------------------------- helpers
+
+  /**
+   * What the shared state machine (domain/reservation-lifecycle.ts) says about `step`: null
+   * when it is to be applied, else the answer (the reservation as it stands if the step was
+   * already taken, or the refusal).
+   */
+  #notApplicable(row: Row, step: ReservationStep): ReservationOutcome | null {
+    const decision = decideStep(step, row);
+    if (decision.kind === "apply") return null;
+    return decision.kind === "already" ? this.#answer(row) : refusalFailure(row.id, row, decision.refusal);
+  }
 
   async #fanOut(
     skus: string[],
@@ -529,13 +539,6 @@ export class ReservationCoordinatorStore {
       lines: JSON.parse(row.lines_json) as ReservationLineView[],
     };
   }
-}
-
-/** Why a reservation that is not active cannot take a step forward. */
-function notActive(row: Row): Failure {
-  if (row.status === "expired") return fail("reservation_expired", `reservation ${row.id} has expired`);
-  if (row.status === "released") return fail("reservation_released", `reservation ${row.id} was released`);
-  return fail("invalid_state", `reservation ${row.id} is ${row.status}`);
 }
 
 function linesOf(outcomes: SkuOutcome[]): ReservationLineView[] {

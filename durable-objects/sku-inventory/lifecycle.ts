@@ -1,0 +1,102 @@
+/**
+ * A reservation as this SKU holds it: its rows, its view, and the moves that end it
+ * (release, expiry), following the shared state machine of domain/reservation-lifecycle.ts.
+ */
+import type { InventoryEventType } from "../../domain/events";
+import { fail, type Failure } from "../../domain/failures";
+import { decideStep, heldIn, refusalFailure, type StepRefusal } from "../../domain/reservation-lifecycle";
+import type { ReservationStatus } from "../../domain/reservation-rules";
+import type { ReservationRefInput, SkuReservation } from "../sku-inventory.types";
+import type { LineRow, ReservationRow } from "./rows";
+import { change } from "./stock";
+import { Rollback, type Tx } from "./tx";
+
+export function reservationRow(sql: SqlStorage, id: string): ReservationRow | undefined {
+  return sql.exec<ReservationRow>("SELECT * FROM reservations WHERE id = ?", id).toArray()[0];
+}
+
+export function lines(sql: SqlStorage, id: string): LineRow[] {
+  return sql
+    .exec<LineRow>("SELECT location_id, quantity, backordered FROM reservation_lines WHERE reservation_id = ? ORDER BY location_id", id)
+    .toArray();
+}
+
+/** The reservation as an RPC value. */
+export function view(sql: SqlStorage, row: ReservationRow): SkuReservation {
+  return {
+    id: row.id,
+    attempt: row.attempt,
+    type: row.type,
+    status: row.status,
+    expiresAt: row.expires_at,
+    lines: lines(sql, row.id).map((l) => ({ locationId: l.location_id, quantity: l.quantity, backordered: l.backordered })),
+  };
+}
+
+/** The failure a refused step answers with; an expiry names when it happened. */
+export function refusal(row: ReservationRow, why: StepRefusal): Failure {
+  return refusalFailure(row.id, row, why, row.expires_at);
+}
+
+export function setStatus(tx: Tx, id: string, status: ReservationStatus): void {
+  tx.sql.exec("UPDATE reservations SET status = ?, updated_at = ? WHERE id = ?", status, tx.now, id);
+}
+
+/** Records a reservation-level event in the running transaction. */
+export function reservationEvent(tx: Tx, type: InventoryEventType, id: string, actor: string, reason: string | null): void {
+  const row = reservationRow(tx.sql, id)!;
+  tx.emit({
+    type,
+    locationId: null,
+    occurredAt: new Date(tx.now).toISOString(),
+    cause: { ledgerSeq: null, op: type.slice("reservation.".length), reason, reference: row.reference, reservationId: id, actor },
+    before: null,
+    after: null,
+    reservation: {
+      id,
+      type: row.type,
+      status: row.status,
+      lines: lines(tx.sql, id).map((l) => ({ locationId: l.location_id, quantity: l.quantity })),
+    },
+  });
+}
+
+/** Gives back a live reservation's units and sets its final status. */
+export function endReservation(tx: Tx, row: ReservationRow, status: "released" | "expired", actor: string, reason: string): void {
+  const bucket = heldIn(row.type, row.status);
+  if (bucket !== null) {
+    for (const line of lines(tx.sql, row.id)) {
+      change(tx, line.location_id, { [bucket]: -line.quantity }, {
+        op: status === "expired" ? "expire" : "release",
+        reason,
+        actor,
+        reference: row.reference,
+        reservationId: row.id,
+      });
+    }
+  }
+  setStatus(tx, row.id, status);
+  reservationEvent(tx, status === "expired" ? "reservation.expired" : "reservation.released", row.id, actor, reason);
+}
+
+/** Expires an active reservation whose time has come (in the running transaction). */
+export function expireIfDue(tx: Tx, row: ReservationRow, actor: string): ReservationRow {
+  if (row.expires_at > tx.now || decideStep("expire", row).kind !== "apply") return row;
+  endReservation(tx, row, "expired", actor.startsWith("system:") ? actor : "system:expiry", "expire");
+  return reservationRow(tx.sql, row.id)!;
+}
+
+/** Loads a reservation for a state change, expiring it if due; rolls back with a failure if it is gone. */
+export function liveReservation(tx: Tx, input: ReservationRefInput): ReservationRow {
+  const existing = reservationRow(tx.sql, input.reservationId);
+  if (existing === undefined || existing.attempt !== input.attempt) {
+    throw new Rollback(fail("reservation_not_found", `no reservation ${input.reservationId} for ${input.sku}`));
+  }
+  // An expired reservation is returned, not thrown: the caller answers with a failure
+  // value so the expiry itself still commits (a Rollback would undo it).
+  const current = expireIfDue(tx, existing, input.actor);
+  if (current.status === "released") {
+    throw new Rollback(fail("reservation_released", `reservation ${current.id} was released`));
+  }
+  return current;
+}

@@ -1,0 +1,95 @@
+/**
+ * The object's `meta` and `idempotency` tables: which SKU it holds, the reservation rules
+ * last sent with a request (for changes no request brings, such as expiry), the live
+ * feed's view settings, and the first answers replayed for repeated idempotency keys.
+ */
+import type { PublicViewConfig } from "../../domain/availability";
+import { fail, type Failure } from "../../domain/failures";
+import type { SkuPolicy } from "../sku-inventory.types";
+import type { Tx } from "./tx";
+
+/** Idempotency records are kept this long (ms); a retry later than this is a new request. */
+export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The stored policy, read once. Written only inside a transaction; the transaction runner
+ * forgets it when the transaction rolls back, so it never holds a value storage does not.
+ */
+export class PolicyCache {
+  #value: SkuPolicy | null = null;
+
+  /** The reservation rules last stored, or null if no request has brought any yet. */
+  get(sql: SqlStorage): SkuPolicy | null {
+    if (this.#value === null) {
+      const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'policy'").toArray()[0];
+      if (row !== undefined) this.#value = JSON.parse(row.value) as SkuPolicy;
+    }
+    return this.#value;
+  }
+
+  /** Called by the transaction runner on rollback. */
+  forget(): void {
+    this.#value = null;
+  }
+
+  /** Remembers the reservation rules sent with a request (written only when they change). */
+  remember(tx: Tx, policy: SkuPolicy): void {
+    const current = this.get(tx.sql);
+    if (current !== null && JSON.stringify(current) === JSON.stringify(policy)) return;
+    tx.sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('policy', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      JSON.stringify(policy),
+    );
+    this.#value = policy;
+  }
+}
+
+/** Records which SKU this object holds (first write wins). */
+export function rememberSku(sql: SqlStorage, sku: string): void {
+  sql.exec("INSERT INTO meta (key, value) VALUES ('sku', ?) ON CONFLICT (key) DO NOTHING", sku);
+}
+
+/** The SKU this object holds, if it has been told. */
+export function skuOf(sql: SqlStorage): string | null {
+  return sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'sku'").toArray()[0]?.value ?? null;
+}
+
+/** The live feed's view settings, as the Worker last sent them. */
+export function liveConfig(sql: SqlStorage): PublicViewConfig | null {
+  const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'live_config'").toArray()[0];
+  return row === undefined ? null : (JSON.parse(row.value) as PublicViewConfig);
+}
+
+export function setLiveConfig(sql: SqlStorage, config: PublicViewConfig): void {
+  sql.exec(
+    "INSERT INTO meta (key, value) VALUES ('live_config', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    JSON.stringify(config),
+  );
+}
+
+/**
+ * The stored first answer to `key` (marked `replayed`), a conflict if the key came with
+ * another request, or null for a new key.
+ */
+export function idempotentReplay<T extends { replayed: boolean }>(sql: SqlStorage, key: string, requestHash: string): T | Failure | null {
+  const row = sql
+    .exec<{ request_hash: string; response_json: string }>("SELECT request_hash, response_json FROM idempotency WHERE key = ?", key)
+    .toArray()[0];
+  if (row === undefined) return null;
+  if (row.request_hash !== requestHash) {
+    return fail("idempotency_conflict", "this Idempotency-Key was already used with a different request");
+  }
+  const stored = JSON.parse(row.response_json) as T;
+  return { ...stored, replayed: true };
+}
+
+/** Stores the first answer to `key`, in the transaction that made it. */
+export function recordIdempotency(tx: Tx, key: string, requestHash: string, response: unknown): void {
+  tx.sql.exec(
+    "INSERT INTO idempotency (key, request_hash, response_json, created_at) VALUES (?, ?, ?, ?)",
+    key,
+    requestHash,
+    JSON.stringify(response),
+    tx.now,
+  );
+}

@@ -1,0 +1,294 @@
+/**
+ * Reservations on this SKU: hold / reserve every line or none, and the steps after
+ * (promote, demote, commit, uncommit, fulfil, release), each one transaction that moves
+ * the counts through `change()`. Which step may happen is decided by the shared state
+ * machine (domain/reservation-lifecycle.ts); a step already taken answers the reservation
+ * as it stands, so the coordinator may repeat any of them.
+ */
+import { fail, type Failure, type ShortLine } from "../../domain/failures";
+import { availableOf } from "../../domain/quantities";
+import { decideStep } from "../../domain/reservation-lifecycle";
+import { TERMINAL_STATUSES } from "../../domain/reservation-rules";
+import type {
+  ApplyReservationInput,
+  DemoteInput,
+  HeldLine,
+  PromoteInput,
+  ReleaseInput,
+  ReservationRefInput,
+  ReservationResult,
+} from "../sku-inventory.types";
+import { chooseLocation, quantities, room } from "./counts";
+import { endReservation, expireIfDue, liveReservation, lines, refusal, reservationEvent, reservationRow, setStatus, view } from "./lifecycle";
+import { rememberSku } from "./meta";
+import type { ReservationRow, SkuDb } from "./rows";
+import { change } from "./stock";
+import { Rollback, Tx } from "./tx";
+
+function answer(tx: Tx, id: string): ReservationResult {
+  return { ok: true, reservation: view(tx.sql, reservationRow(tx.sql, id)!) };
+}
+
+/**
+ * Holds (soft) or reserves (hard) every line, or nothing. Idempotent by reservation id
+ * and attempt: a repeat returns the reservation as it stands.
+ */
+export function applyReservation(db: SkuDb, input: ApplyReservationInput, now: number): ReservationResult | Failure {
+  return Tx.run(db, now, (tx) => {
+    const sql = tx.sql;
+    rememberSku(sql, input.sku);
+    db.policy.remember(tx, input.policy);
+    const existing = reservationRow(sql, input.reservationId);
+    if (existing !== undefined) {
+      if (existing.attempt > input.attempt) {
+        return fail("reservation_released", `reservation ${input.reservationId} was superseded by a later attempt`);
+      }
+      if (existing.attempt === input.attempt) {
+        const current = expireIfDue(tx, existing, input.actor);
+        if (current.status === "released") return fail("reservation_released", `reservation ${input.reservationId} was released`);
+        if (current.status === "expired") return fail("reservation_expired", `reservation ${input.reservationId} has expired`);
+        return { ok: true, reservation: view(sql, current) };
+      }
+      if (!TERMINAL_STATUSES.has(existing.status)) {
+        return fail("invalid_state", `reservation ${input.reservationId} from attempt ${existing.attempt} still holds stock`);
+      }
+      sql.exec("DELETE FROM reservation_lines WHERE reservation_id = ?", input.reservationId);
+      sql.exec("DELETE FROM reservations WHERE id = ?", input.reservationId);
+    }
+
+    const bucket = input.type === "hard" ? "reserved" : "softHeld";
+    const held = new Map<string, HeldLine>();
+    const short: ShortLine[] = [];
+    for (const line of input.lines) {
+      const locationId = line.locationId ?? chooseLocation(sql, line.candidates ?? [], input.type, input.policy);
+      if (locationId === undefined) {
+        short.push({ sku: input.sku, locationId: null, requested: line.quantity, available: 0 });
+        continue;
+      }
+      const space = room(quantities(sql, locationId), input.type, input.policy);
+      let backordered = 0;
+      if (space < line.quantity) {
+        if (input.type === "hard" && input.policy.allowBackorder) {
+          backordered = line.quantity - Math.max(space, 0);
+        } else {
+          short.push({ sku: input.sku, locationId, requested: line.quantity, available: Math.max(space, 0) });
+          continue;
+        }
+      }
+      change(tx, locationId, { [bucket]: line.quantity }, {
+        op: input.type === "hard" ? "reserve" : "hold",
+        actor: input.actor,
+        reference: input.reference,
+        reservationId: input.reservationId,
+      });
+      const previous = held.get(locationId);
+      held.set(locationId, {
+        locationId,
+        quantity: (previous?.quantity ?? 0) + line.quantity,
+        backordered: (previous?.backordered ?? 0) + backordered,
+      });
+    }
+    if (short.length > 0) {
+      throw new Rollback(fail("insufficient_stock", `not enough stock for ${input.sku}`, short));
+    }
+    sql.exec(
+      `INSERT INTO reservations (id, attempt, type, status, reference, expires_at, created_at, updated_at)
+       VALUES (?, ?, ?, 'active', ?, ?, ?, ?)`,
+      input.reservationId,
+      input.attempt,
+      input.type,
+      input.reference,
+      input.expiresAt,
+      now,
+      now,
+    );
+    for (const line of held.values()) {
+      sql.exec(
+        "INSERT INTO reservation_lines (reservation_id, location_id, quantity, backordered) VALUES (?, ?, ?, ?)",
+        input.reservationId,
+        line.locationId,
+        line.quantity,
+        line.backordered,
+      );
+    }
+    reservationEvent(tx, "reservation.created", input.reservationId, input.actor, null);
+    return answer(tx, input.reservationId);
+  });
+}
+
+/**
+ * Releases a live reservation (or marks it expired). Releasing one this SKU never saw
+ * leaves a tombstone, so a late-arriving apply of the same attempt cannot hold stock. A
+ * SKU never refuses a release: one that already ended (even fulfilled) answers as it stands.
+ */
+export function release(db: SkuDb, input: ReleaseInput, now: number): ReservationResult | Failure {
+  return Tx.run(db, now, (tx) => {
+    const sql = tx.sql;
+    rememberSku(sql, input.sku);
+    const existing = reservationRow(sql, input.reservationId);
+    if (existing === undefined) {
+      sql.exec(
+        `INSERT INTO reservations (id, attempt, type, status, reference, expires_at, created_at, updated_at)
+         VALUES (?, ?, ?, 'released', NULL, ?, ?, ?)`,
+        input.reservationId,
+        input.attempt,
+        input.type,
+        now,
+        now,
+        now,
+      );
+      return answer(tx, input.reservationId);
+    }
+    if (existing.attempt > input.attempt) return { ok: true, reservation: view(sql, existing) };
+    const current = expireIfDue(tx, existing, input.actor);
+    if (decideStep("release", current).kind !== "apply") {
+      if (current.attempt < input.attempt) {
+        sql.exec("UPDATE reservations SET attempt = ?, updated_at = ? WHERE id = ?", input.attempt, now, input.reservationId);
+      }
+      return answer(tx, input.reservationId);
+    }
+    endReservation(tx, current, input.reason === "expire" ? "expired" : "released", input.actor, input.reason);
+    sql.exec("UPDATE reservations SET attempt = MAX(attempt, ?) WHERE id = ?", input.attempt, input.reservationId);
+    return answer(tx, input.reservationId);
+  });
+}
+
+/** Turns an active soft hold into a hard reservation, all lines or none. */
+export function promote(db: SkuDb, input: PromoteInput, now: number): ReservationResult | Failure {
+  return Tx.run(db, now, (tx) => {
+    const current = liveReservation(tx, input);
+    const step = decideStep("promote", current);
+    if (step.kind === "refuse") return refusal(current, step.refusal);
+    if (step.kind === "already") return { ok: true, reservation: view(tx.sql, current) };
+    const short: ShortLine[] = [];
+    for (const line of lines(tx.sql, current.id)) {
+      const space = availableOf(quantities(tx.sql, line.location_id));
+      let backordered = 0;
+      if (space < line.quantity) {
+        if (!input.policy.allowBackorder) {
+          short.push({ sku: input.sku, locationId: line.location_id, requested: line.quantity, available: Math.max(space, 0) });
+          continue;
+        }
+        backordered = line.quantity - Math.max(space, 0);
+      }
+      change(tx, line.location_id, { softHeld: -line.quantity, reserved: line.quantity }, {
+        op: "promote",
+        actor: input.actor,
+        reference: current.reference,
+        reservationId: current.id,
+      });
+      tx.sql.exec(
+        "UPDATE reservation_lines SET backordered = ? WHERE reservation_id = ? AND location_id = ?",
+        backordered,
+        current.id,
+        line.location_id,
+      );
+    }
+    if (short.length > 0) throw new Rollback(fail("insufficient_stock", `not enough stock for ${input.sku}`, short));
+    tx.sql.exec("UPDATE reservations SET type = 'hard', expires_at = ?, updated_at = ? WHERE id = ?", input.expiresAt, now, current.id);
+    return answer(tx, current.id);
+  });
+}
+
+/** Undoes a promotion (compensation when another SKU of the order could not promote). */
+export function demote(db: SkuDb, input: DemoteInput, now: number): ReservationResult | Failure {
+  return Tx.run(db, now, (tx) => {
+    const current = liveReservation(tx, input);
+    const step = decideStep("demote", current);
+    if (step.kind === "refuse") return refusal(current, step.refusal);
+    if (step.kind === "already") return { ok: true, reservation: view(tx.sql, current) };
+    for (const line of lines(tx.sql, current.id)) {
+      change(tx, line.location_id, { reserved: -line.quantity, softHeld: line.quantity }, {
+        op: "demote",
+        reason: "compensation",
+        actor: input.actor,
+        reference: current.reference,
+        reservationId: current.id,
+      });
+    }
+    tx.sql.exec("UPDATE reservation_lines SET backordered = 0 WHERE reservation_id = ?", current.id);
+    tx.sql.exec("UPDATE reservations SET type = 'soft', expires_at = ?, updated_at = ? WHERE id = ?", input.expiresAt, now, current.id);
+    return answer(tx, current.id);
+  });
+}
+
+/** Moves a hard reservation's units to `committed` (picked). Needs the units on hand. */
+export function commit(db: SkuDb, input: ReservationRefInput, now: number): ReservationResult | Failure {
+  return Tx.run(db, now, (tx) => {
+    const current = liveReservation(tx, input);
+    const step = decideStep("commit", current);
+    if (step.kind === "refuse") return refusal(current, step.refusal);
+    if (step.kind === "already") return { ok: true, reservation: view(tx.sql, current) };
+    const short: ShortLine[] = [];
+    for (const line of lines(tx.sql, current.id)) {
+      const q = quantities(tx.sql, line.location_id);
+      const pickable = q.onHand - q.committed - q.damaged - q.onHold;
+      if (pickable < line.quantity) {
+        short.push({ sku: input.sku, locationId: line.location_id, requested: line.quantity, available: Math.max(pickable, 0) });
+        continue;
+      }
+      change(tx, line.location_id, { reserved: -line.quantity, committed: line.quantity }, {
+        op: "commit",
+        actor: input.actor,
+        reference: current.reference,
+        reservationId: current.id,
+      });
+    }
+    if (short.length > 0) {
+      throw new Rollback(fail("insufficient_stock", `backordered units of ${input.sku} are not on hand yet`, short));
+    }
+    tx.sql.exec("UPDATE reservation_lines SET backordered = 0 WHERE reservation_id = ?", current.id);
+    setStatus(tx, current.id, step.to.status);
+    return answer(tx, current.id);
+  });
+}
+
+/** Undoes a commit (compensation when another SKU of the order could not commit). */
+export function uncommit(db: SkuDb, input: ReservationRefInput, now: number): ReservationResult | Failure {
+  return Tx.run(db, now, (tx) => {
+    const current = liveReservation(tx, input);
+    const step = decideStep("uncommit", current);
+    if (step.kind === "refuse") return refusal(current, step.refusal);
+    if (step.kind === "already") return { ok: true, reservation: view(tx.sql, current) };
+    for (const line of lines(tx.sql, current.id)) {
+      change(tx, line.location_id, { committed: -line.quantity, reserved: line.quantity }, {
+        op: "uncommit",
+        reason: "compensation",
+        actor: input.actor,
+        reference: current.reference,
+        reservationId: current.id,
+      });
+    }
+    setStatus(tx, current.id, step.to.status);
+    return answer(tx, current.id);
+  });
+}
+
+/** Ships a committed reservation: `committed −= q`, `onHand −= q`. */
+export function fulfil(db: SkuDb, input: ReservationRefInput, now: number): ReservationResult | Failure {
+  return Tx.run(db, now, (tx) => {
+    const current = liveReservation(tx, input);
+    const step = decideStep("fulfil", current);
+    if (step.kind === "refuse") return refusal(current, step.refusal);
+    if (step.kind === "already") return { ok: true, reservation: view(tx.sql, current) };
+    for (const line of lines(tx.sql, current.id)) {
+      change(tx, line.location_id, { committed: -line.quantity, onHand: -line.quantity }, {
+        op: "fulfil",
+        actor: input.actor,
+        reference: current.reference,
+        reservationId: current.id,
+      });
+    }
+    setStatus(tx, current.id, step.to.status);
+    reservationEvent(tx, "reservation.fulfilled", current.id, input.actor, null);
+    return answer(tx, current.id);
+  });
+}
+
+/** The reservation as this SKU holds it, expiring it first if it is due. */
+export function getReservation(db: SkuDb, reservationId: string, now: number): ReservationResult | Failure {
+  const row: ReservationRow | undefined = reservationRow(db.sql, reservationId);
+  if (row === undefined) return fail("reservation_not_found", `no reservation ${reservationId} for this SKU`);
+  if (row.status !== "active" || row.expires_at > now) return { ok: true, reservation: view(db.sql, row) };
+  return Tx.run(db, now, (tx) => ({ ok: true as const, reservation: view(tx.sql, expireIfDue(tx, row, "system:expiry")) }));
+}

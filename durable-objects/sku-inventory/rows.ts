@@ -1,0 +1,91 @@
+/**
+ * The SKU object's storage as its modules see it: the handle they share (`SkuDb`), the row
+ * shapes of its tables (STORAGE-SCHEMA.md) and their conversion to RPC values.
+ */
+import type { EventCounts } from "../../domain/events";
+import { availableOf, ZERO_QUANTITIES, type Quantities } from "../../domain/quantities";
+import type { ReservationStatus, ReservationType } from "../../domain/reservation-rules";
+import type { SyncMode } from "../../domain/sync";
+import type { LocationLevel } from "../sku-inventory.types";
+import type { SyncReviewStatus } from "../sku-sync.types";
+import type { PolicyCache } from "./meta";
+
+/** The object's storage, shared by every module. Holds no transaction state (that is `Tx`). */
+export interface SkuDb {
+  readonly storage: DurableObjectStorage;
+  readonly sql: SqlStorage;
+  /** The reservation rules last stored (a read cache; forgotten when a transaction rolls back). */
+  readonly policy: PolicyCache;
+}
+
+export type StockRow = {
+  location_id: string;
+  on_hand: number;
+  reserved: number;
+  soft_held: number;
+  committed: number;
+  in_transit: number;
+  damaged: number;
+  on_hold: number;
+  updated_at: number;
+};
+
+export type ReservationRow = {
+  id: string;
+  attempt: number;
+  type: ReservationType;
+  status: ReservationStatus;
+  reference: string | null;
+  expires_at: number;
+  created_at: number;
+  updated_at: number;
+};
+
+export type LineRow = { location_id: string; quantity: number; backordered: number };
+
+export type ReviewRow = {
+  id: string;
+  location_id: string;
+  job_id: string;
+  mode: SyncMode;
+  vendor_quantity: number;
+  on_hand_at_review: number;
+  proposed: number;
+  reason: "large_change" | "below_committed";
+  status: SyncReviewStatus;
+  created_at: number;
+  resolved_at: number | null;
+  resolved_by: string | null;
+};
+
+/** Column names of the quantity buckets, in `QUANTITY_FIELDS` order. */
+export const COLUMNS = {
+  onHand: "on_hand",
+  reserved: "reserved",
+  softHeld: "soft_held",
+  committed: "committed",
+  inTransit: "in_transit",
+  damaged: "damaged",
+  onHold: "on_hold",
+} as const satisfies Record<keyof Quantities, string>;
+
+export function quantitiesOf(row: StockRow | undefined): Quantities {
+  if (row === undefined) return { ...ZERO_QUANTITIES };
+  return {
+    onHand: row.on_hand,
+    reserved: row.reserved,
+    softHeld: row.soft_held,
+    committed: row.committed,
+    inTransit: row.in_transit,
+    damaged: row.damaged,
+    onHold: row.on_hold,
+  };
+}
+
+export function countsOf(q: Quantities): EventCounts {
+  return { ...q, available: availableOf(q) };
+}
+
+export function levelOf(locationId: string, q: Quantities, updatedAt: number): LocationLevel {
+  return { locationId, ...q, available: availableOf(q), updatedAt };
+}

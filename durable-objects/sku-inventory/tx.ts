@@ -1,0 +1,107 @@
+/**
+ * The explicit transaction context of the SKU object. A `Tx` is created only by
+ * `Tx.run`, inside `ctx.storage.transactionSync`, and is passed to every function that
+ * changes counts or writes ledger, outbox or reservation rows; it carries what the running
+ * transaction has touched and the events it will write. No module keeps transaction state
+ * of its own, so a count cannot change outside a transaction: without a `Tx` there is no
+ * way to call `change()`, and a `Tx` kept past its transaction refuses to be used.
+ *
+ * At the end of the transaction the runner checks the invariants of every location the
+ * transaction touched (against `line_totals`), adds a threshold event when total available
+ * crossed the reorder point or zero, and writes the events to the outbox; a breach, or a
+ * `Rollback` thrown by the work, rolls everything back and becomes the failure answered.
+ */
+import type { InventoryEvent } from "../../domain/events";
+import { fail, type Failure } from "../../domain/failures";
+import { checkInvariants } from "../../domain/quantities";
+import { lineSums, quantities, totals } from "./counts";
+import { thresholdEvent, writeOutbox } from "./outbox";
+import type { SkuDb } from "./rows";
+
+/** An event of the running transaction before it gets its SKU-wide sequence (outbox.ts). */
+export type PendingEvent = Omit<InventoryEvent, "id" | "sequence" | "sku">;
+
+/** Thrown inside a transaction to roll it back and answer with a failure value. */
+export class Rollback extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.message);
+  }
+}
+
+export class Tx {
+  readonly db: SkuDb;
+  /** The time of the change (ms), from the object's clock. */
+  readonly now: number;
+  readonly #touched = new Set<string>();
+  readonly #events: PendingEvent[] = [];
+  #open = true;
+
+  private constructor(db: SkuDb, now: number) {
+    this.db = db;
+    this.now = now;
+  }
+
+  /** The storage to write to, while the transaction runs. */
+  get sql(): SqlStorage {
+    this.#check();
+    return this.db.sql;
+  }
+
+  /**
+   * Runs `fn` in one synchronous transaction with a fresh `Tx`. Returns its result, or the
+   * failure of a `Rollback` (or of an invariant breach), with nothing written.
+   */
+  static run<T>(db: SkuDb, now: number, fn: (tx: Tx) => T): T | Failure {
+    let tx: Tx | null = null;
+    try {
+      return db.storage.transactionSync(() => {
+        const current = new Tx(db, now);
+        tx = current;
+        const totalsBefore = totals(db.sql);
+        const result = fn(current);
+        for (const locationId of current.#touched) {
+          const breaches = checkInvariants(quantities(db.sql, locationId), lineSums(db.sql, locationId));
+          if (breaches.length > 0) {
+            throw new Rollback(fail("invariant_violation", `invariant broken at ${locationId}; change rolled back`, breaches));
+          }
+        }
+        if (current.#touched.size > 0) thresholdEvent(current, totalsBefore, totals(db.sql));
+        writeOutbox(current);
+        return result;
+      });
+    } catch (error) {
+      // The rolled-back transaction may have remembered a policy that storage no longer has.
+      db.policy.forget();
+      if (error instanceof Rollback) return error.failure;
+      throw error;
+    } finally {
+      const ended = tx as Tx | null;
+      if (ended !== null) ended.#close();
+    }
+  }
+
+  /** Marks a location changed: its invariants are checked before the transaction commits. */
+  touch(locationId: string): void {
+    this.#check();
+    this.#touched.add(locationId);
+  }
+
+  /** Adds an event to those the transaction writes to the outbox. */
+  emit(event: PendingEvent): void {
+    this.#check();
+    this.#events.push(event);
+  }
+
+  /** The events of the transaction so far, in order. */
+  get events(): readonly PendingEvent[] {
+    return this.#events;
+  }
+
+  #check(): void {
+    if (!this.#open) throw new Error("this transaction has ended; changes need a running transaction");
+  }
+
+  #close(): void {
+    this.#open = false;
+  }
+}
