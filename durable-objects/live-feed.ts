@@ -15,6 +15,8 @@ import type { SkuInventoryStore } from "./sku-inventory.store";
 
 /** Most live connections one SKU object accepts. */
 export const MAX_LIVE_CONNECTIONS = 1000;
+/** Most live connections one client address may hold to one SKU's feed (issue 12). */
+export const MAX_LIVE_CONNECTIONS_PER_CLIENT = 20;
 /** Changes within this window (ms) are sent as one message. */
 export const LIVE_DEBOUNCE_MS = 50;
 
@@ -34,17 +36,28 @@ export class LiveFeed {
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
-  /** Accepts a connection (the Worker has validated the SKU and sends the view settings). */
-  connect(sku: string, config: PublicViewConfig): Response {
+  /**
+   * Accepts a connection (the Worker has validated the SKU and sends the view settings, and
+   * `clientKey`, a digest of the caller's address). Each socket is tagged with its client, so
+   * the per-address count survives hibernation.
+   */
+  connect(sku: string, config: PublicViewConfig, clientKey: string | null = null): Response {
     if (this.#ctx.getWebSockets().length >= MAX_LIVE_CONNECTIONS) {
       return Response.json(
         { error: { code: "too_many_connections", message: `at most ${MAX_LIVE_CONNECTIONS} live connections per SKU`, details: null } },
         { status: 503, headers: { "Retry-After": "30" } },
       );
     }
+    const tag = clientKey === null ? null : `client:${clientKey}`;
+    if (tag !== null && this.#ctx.getWebSockets(tag).length >= MAX_LIVE_CONNECTIONS_PER_CLIENT) {
+      return Response.json(
+        { error: { code: "too_many_connections", message: `at most ${MAX_LIVE_CONNECTIONS_PER_CLIENT} live connections per SKU from one address`, details: null } },
+        { status: 429, headers: { "Retry-After": "30" } },
+      );
+    }
     this.#store().setLiveConfig(config);
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
-    this.#ctx.acceptWebSocket(server);
+    this.#ctx.acceptWebSocket(server, tag === null ? [] : [tag]);
     const view = this.#view(config);
     server.serializeAttachment({ last: view.availability } satisfies Attachment);
     server.send(JSON.stringify({ type: "snapshot", sku, ...view.availability, updatedAt: view.updatedAt }));

@@ -33,6 +33,8 @@ import type {
 
 /** Header by which the Worker passes the live feed's view settings (validated there). */
 export const LIVE_CONFIG_HEADER = "X-Live-Config";
+/** The Worker's digest of the caller's address, for the live feed's per-address limit. */
+export const LIVE_CLIENT_HEADER = "X-Live-Client";
 
 /** Where a SKU object sends its events: the EVENTS queue, or a test double. */
 export interface EventSink {
@@ -132,7 +134,7 @@ export class SkuInventory extends DurableObject<Env> {
       return new Response("expected a WebSocket upgrade from the Worker", { status: 426 });
     }
     this.#store.rememberSku(sku);
-    return this.#live.connect(sku, JSON.parse(config) as PublicViewConfig);
+    return this.#live.connect(sku, JSON.parse(config) as PublicViewConfig, request.headers.get(LIVE_CLIENT_HEADER));
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {

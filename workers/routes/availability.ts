@@ -3,7 +3,7 @@
  * the live feed. Nothing operator-only appears here.
  */
 import { Hono, type Context } from "hono";
-import { LIVE_CONFIG_HEADER } from "../../durable-objects/sku-inventory";
+import { LIVE_CLIENT_HEADER, LIVE_CONFIG_HEADER } from "../../durable-objects/sku-inventory";
 import type { AppEnv } from "../app-env";
 import { sha256Hex } from "../auth/api-keys";
 import { CACHE_CONTROL, cachedRecord, storeRecord, type CacheTier } from "../availability/availability-cache";
@@ -80,16 +80,38 @@ availability.get("/", async (c) => {
   return respond(c, { items, notFound }, timing);
 });
 
+/** New live connections one client address may open per LIVE_FEED_LIMIT.periodSeconds (wrangler.toml LIVE_FEED_RATE_LIMITER). */
+const LIVE_FEED_LIMIT = { limit: 60, periodSeconds: 60 } as const;
+
+/**
+ * The live feed. Limits per client address (`CF-Connecting-IP`, set by Cloudflare; absent
+ * only in local runs), besides the SKU object's cap on all connections: new connections per
+ * minute across SKUs (the rate-limiting binding, checked before any lookup), and open
+ * connections per SKU (the object counts the sockets it tagged with a digest of the address).
+ */
 availability.get("/:sku/live", async (c) => {
   const sku = readParam(c, "sku", SkuId);
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     throw new ApiError(426, "upgrade_required", "connect with a WebSocket (Upgrade: websocket)");
+  }
+  // A digest, so neither the rate limiter's keys nor the object's socket tags hold addresses.
+  const clientKey = (await sha256Hex(`live\n${c.req.header("cf-connecting-ip") ?? "unknown"}`)).slice(0, 32);
+  const { success } = await c.env.LIVE_FEED_RATE_LIMITER.limit({ key: clientKey });
+  if (!success) {
+    throw new ApiError(
+      429,
+      "rate_limited",
+      `at most ${LIVE_FEED_LIMIT.limit} new live connections per ${LIVE_FEED_LIMIT.periodSeconds} s from one address; retry later`,
+      LIVE_FEED_LIMIT,
+      { "Retry-After": String(LIVE_FEED_LIMIT.periodSeconds) },
+    );
   }
   const row = (await findSkus(c.env.DB, [sku])).get(sku);
   if (row === undefined) throw new ApiError(404, "sku_not_found", `no SKU ${sku}`, { sku });
   const config = await publicViewConfig(c.env, row);
   const headers = new Headers(c.req.raw.headers);
   headers.set(LIVE_CONFIG_HEADER, JSON.stringify(config));
+  headers.set(LIVE_CLIENT_HEADER, clientKey);
   headers.set("X-Sku", sku);
   return c.env.SKU_INVENTORY.getByName(sku).fetch(new Request(c.req.url, { headers }));
 });
