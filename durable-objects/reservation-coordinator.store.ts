@@ -25,7 +25,8 @@ import type {
   TransitionInput,
   TransitionOp,
 } from "./reservation-coordinator.types";
-import type { ReservationResult } from "./sku-inventory.types";
+import type { SkuInventory } from "./sku-inventory";
+import type { ReservationRefInput, ReservationResult } from "./sku-inventory.types";
 
 /** How long a pending operation may run before the alarm takes it over (ms). */
 export const RECOVERY_DELAY_MS = 15_000;
@@ -61,11 +62,17 @@ type Answer = { ok: true; reservation: ReservationView } | Failure;
 /** What one SKU said to a fan-out call. */
 type SkuOutcome = { sku: string; result: ReservationResult | Failure | { ok: false; code: "unreachable"; message: string } };
 
+/** The SKU object's RPC methods the saga calls. */
+export type SkuMethod = "applyReservation" | "release" | "promote" | "demote" | "commit" | "uncommit" | "fulfil";
+/** Each method's input, taken from the SKU object's own RPC signature (a field added there must be sent here). */
+export type SkuInputs = { [M in SkuMethod]: Parameters<SkuInventory[M]>[0] };
+/** Each method's answer, likewise. */
+export type SkuAnswers = { [M in SkuMethod]: Awaited<ReturnType<SkuInventory[M]>> };
+
 /** The SKU objects, as the coordinator calls them (the live binding, or a test double). */
 export interface SkuGateway {
-  call(sku: string, method: SkuMethod, input: Record<string, unknown>): Promise<ReservationResult | Failure>;
+  call<M extends SkuMethod>(sku: string, method: M, input: SkuInputs[M]): Promise<SkuAnswers[M]>;
 }
-export type SkuMethod = "applyReservation" | "release" | "promote" | "demote" | "commit" | "uncommit" | "fulfil";
 
 export class ReservationCoordinatorStore {
   readonly #storage: DurableObjectStorage;
@@ -248,11 +255,12 @@ export class ReservationCoordinatorStore {
     const outcomes = await this.#fanOut(parts.map((p) => p.sku), "applyReservation", (sku) => {
       const part = parts.find((p) => p.sku === sku)!;
       return {
+        sku,
         reservationId: row.id,
         attempt: row.attempt,
         type: row.type,
         lines: part.lines,
-        expiresAt: row.expires_at,
+        expiresAt: expiryOf(row),
         reference: row.reference,
         policy: part.policy,
         actor: row.actor,
@@ -283,7 +291,8 @@ export class ReservationCoordinatorStore {
 
   /** Releases every SKU's part of the current attempt. True when all confirmed. */
   async #undo(row: Row, skus: string[] = this.#skuList(row)): Promise<boolean> {
-    const outcomes = await this.#fanOut(skus, "release", () => ({
+    const outcomes = await this.#fanOut(skus, "release", (sku) => ({
+      sku,
       reservationId: row.id,
       attempt: row.attempt,
       reason: "compensation",
@@ -299,7 +308,8 @@ export class ReservationCoordinatorStore {
     const refused = this.#notApplicable(row, "release");
     if (refused !== null) return refused;
     this.#update(row.id, { pending_op: reason });
-    const outcomes = await this.#fanOut(this.#skuList(row), "release", () => ({
+    const outcomes = await this.#fanOut(this.#skuList(row), "release", (sku) => ({
+      sku,
       reservationId: row.id,
       attempt: row.attempt,
       reason,
@@ -319,6 +329,7 @@ export class ReservationCoordinatorStore {
     const expiresAt = Date.now() + ttlSeconds * 1000;
     this.#update(row.id, { pending_op: "promote" });
     const outcomes = await this.#fanOut(this.#skuList(row), "promote", (sku) => ({
+      sku,
       reservationId: row.id,
       attempt: row.attempt,
       expiresAt,
@@ -339,10 +350,11 @@ export class ReservationCoordinatorStore {
     if (outcomes.some((o) => !o.result.ok && o.result.code === "reservation_expired")) {
       return this.#expireAll(row);
     }
-    const demoted = await this.#fanOut(this.#skuList(row), "demote", () => ({
+    const demoted = await this.#fanOut(this.#skuList(row), "demote", (sku) => ({
+      sku,
       reservationId: row.id,
       attempt: row.attempt,
-      expiresAt: row.expires_at,
+      expiresAt: expiryOf(row),
       actor: row.actor,
     }));
     if (demoted.every((o) => o.result.ok)) this.#update(row.id, { pending_op: null, pending_since: null });
@@ -356,7 +368,7 @@ export class ReservationCoordinatorStore {
     const refused = this.#notApplicable(row, "commit");
     if (refused !== null) return refused;
     this.#update(row.id, { pending_op: "commit" });
-    const outcomes = await this.#fanOut(this.#skuList(row), "commit", () => this.#ref(row));
+    const outcomes = await this.#fanOut(this.#skuList(row), "commit", (sku) => this.#ref(row, sku));
     if (outcomes.every((o) => o.result.ok)) {
       this.#update(row.id, { status: "committed", lines_json: JSON.stringify(linesOf(outcomes)), pending_op: null, pending_since: null });
       return this.#answer(this.#row(row.id)!);
@@ -364,7 +376,7 @@ export class ReservationCoordinatorStore {
     if (outcomes.some((o) => !o.result.ok && o.result.code === "reservation_expired")) {
       return this.#expireAll(row);
     }
-    const undone = await this.#fanOut(this.#skuList(row), "uncommit", () => this.#ref(row));
+    const undone = await this.#fanOut(this.#skuList(row), "uncommit", (sku) => this.#ref(row, sku));
     if (undone.every((o) => o.result.ok)) this.#update(row.id, { pending_op: null, pending_since: null });
     const short = shortLines(outcomes);
     return short.length > 0
@@ -382,7 +394,7 @@ export class ReservationCoordinatorStore {
     const refused = this.#notApplicable(row, "fulfil");
     if (refused !== null) return refused;
     this.#update(row.id, { pending_op: "fulfil" });
-    const outcomes = await this.#fanOut(this.#skuList(row), "fulfil", () => this.#ref(row));
+    const outcomes = await this.#fanOut(this.#skuList(row), "fulfil", (sku) => this.#ref(row, sku));
     if (!outcomes.every((o) => o.result.ok)) {
       return fail("retry_later", "the shipment is recorded and will finish shortly", unreachable(outcomes));
     }
@@ -444,15 +456,11 @@ export class ReservationCoordinatorStore {
     return decision.kind === "already" ? this.#answer(row) : refusalFailure(row.id, row, decision.refusal);
   }
 
-  async #fanOut(
-    skus: string[],
-    method: SkuMethod,
-    inputFor: (sku: string) => Record<string, unknown>,
-  ): Promise<SkuOutcome[]> {
+  async #fanOut<M extends SkuMethod>(skus: string[], method: M, inputFor: (sku: string) => SkuInputs[M]): Promise<SkuOutcome[]> {
     // The recovery alarm is armed before any SKU is called, so a crash from here on is
     // finished or undone by it.
     await this.#armBy();
-    const settled = await Promise.allSettled(skus.map((sku) => this.#skus.call(sku, method, { sku, ...inputFor(sku) })));
+    const settled = await Promise.allSettled(skus.map((sku) => this.#skus.call(sku, method, inputFor(sku))));
     return settled.map((s, i) => ({
       sku: skus[i]!,
       result:
@@ -462,8 +470,8 @@ export class ReservationCoordinatorStore {
     }));
   }
 
-  #ref(row: Row): Record<string, unknown> {
-    return { reservationId: row.id, attempt: row.attempt, actor: row.actor };
+  #ref(row: Row, sku: string): ReservationRefInput {
+    return { sku, reservationId: row.id, attempt: row.attempt, actor: row.actor };
   }
 
   /** Runs `fn` as the only operation on reservation `id`, then makes sure the alarm is armed. */
@@ -539,6 +547,11 @@ export class ReservationCoordinatorStore {
       lines: JSON.parse(row.lines_json) as ReservationLineView[],
     };
   }
+}
+
+/** When the reservation expires: every reserve records it; the TTL from creation is the fallback the column type asks for. */
+function expiryOf(row: Row): number {
+  return row.expires_at ?? row.created_at + row.ttl_seconds * 1000;
 }
 
 function linesOf(outcomes: SkuOutcome[]): ReservationLineView[] {

@@ -7,9 +7,15 @@
  * locally). The saga itself lives in `ReservationCoordinatorStore`.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Failure } from "../domain/failures";
-import type { ReservationResult } from "./sku-inventory.types";
-import { ReservationCoordinatorStore, RECOVERY_DELAY_MS, type SkuGateway } from "./reservation-coordinator.store";
+import type { SkuInventory } from "./sku-inventory";
+import {
+  ReservationCoordinatorStore,
+  RECOVERY_DELAY_MS,
+  type SkuAnswers,
+  type SkuGateway,
+  type SkuInputs,
+  type SkuMethod,
+} from "./reservation-coordinator.store";
 import type {
   CoordinatorReserveInput,
   LookupInput,
@@ -17,6 +23,20 @@ import type {
   TransitionInput,
   TransitionOp,
 } from "./reservation-coordinator.types";
+
+/**
+ * Each saga hop as a call of the SKU object's own RPC method: the input type is that
+ * method's parameter, so the hop compiles only with exactly what the SKU object takes.
+ */
+const SKU_CALLS: { [M in SkuMethod]: (stub: DurableObjectStub<SkuInventory>, input: SkuInputs[M]) => Promise<SkuAnswers[M]> } = {
+  applyReservation: (stub, input) => stub.applyReservation(input),
+  release: (stub, input) => stub.release(input),
+  promote: (stub, input) => stub.promote(input),
+  demote: (stub, input) => stub.demote(input),
+  commit: (stub, input) => stub.commit(input),
+  uncommit: (stub, input) => stub.uncommit(input),
+  fulfil: (stub, input) => stub.fulfil(input),
+};
 
 export class ReservationCoordinator extends DurableObject<Env> {
   /**
@@ -26,9 +46,8 @@ export class ReservationCoordinator extends DurableObject<Env> {
   protected static skuGateway(env: Env, _ctx: DurableObjectState): SkuGateway {
     return {
       call: (sku, method, input) => {
-        const stub = env.SKU_INVENTORY.getByName(sku);
-        // The input was built by the coordinator for exactly this method.
-        return (stub[method] as unknown as (arg: unknown) => Promise<ReservationResult | Failure>)(input);
+        const call: (typeof SKU_CALLS)[typeof method] = SKU_CALLS[method];
+        return call(env.SKU_INVENTORY.getByName(sku), input);
       },
     };
   }
