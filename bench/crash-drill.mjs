@@ -28,7 +28,7 @@ import { performance } from "node:perf_hooks";
 import { prepareState, prng, startWorker } from "../scripts/local-stack.mjs";
 import { call, location, pool, reservationIdFor, seedMasterData, skuItem } from "./lib/api.mjs";
 import { createClient } from "./lib/load.mjs";
-import { identify, stillRunning, stopPids } from "./lib/proc.mjs";
+import { stopRuntime } from "./lib/proc.mjs";
 
 const CYCLES = Math.min(10, Math.max(1, Number(process.env.DRILL_CYCLES ?? 4) || 4));
 const SEED = Number(process.env.DRILL_SEED ?? Date.now() % 1_000_000);
@@ -77,31 +77,6 @@ const deadline = setTimeout(async () => {
   process.exit(2);
 }, DRILL_DEADLINE_MS);
 deadline.unref();
-
-/**
- * Stops the runtime: wrangler and every process below it (workerd, esbuild), each by PID.
- * SIGKILL for the crash; SIGTERM (then SIGKILL after a bounded wait) for the final stop.
- */
-async function stopRuntime(handle, signal) {
-  const records = identify(handle.pid);
-  if (signal === "SIGKILL") {
-    for (const pid of stillRunning(records)) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {}
-    }
-    const until = Date.now() + 10_000;
-    while (stillRunning(records).length && Date.now() < until) await sleep(25);
-  } else {
-    await handle.stop();
-    const left = records.filter((r) => stillRunning([r]).length);
-    if (left.length) await stopPids(left, { graceMs: 3_000 });
-  }
-  await Promise.race([handle.exited, sleep(5_000)]);
-  const survivors = stillRunning(records);
-  if (survivors.length) throw new Error(`runtime processes survived ${signal}: ${survivors.join(", ")}`);
-  return records;
-}
 
 // ---------------------------------------------------------------------------------------------
 // What the client knows about each reservation.

@@ -4,7 +4,8 @@
 //   2. workers  the workerd suite (vitest.config.ts): real D1, Durable Objects, queues, Cache API
 //   3. node     the Node-side suite (vitest.e2e.config.ts): scripts' own tests, end-to-end tests
 //               against a real local stack, `npm start` itself (README examples, signals)
-//   4. drill    the crash drill (bench/crash-drill.mjs, 3 cycles of SIGKILL under load)
+//   4. drill    the crash drills: reservations (bench/crash-drill.mjs, 3 cycles of SIGKILL under
+//               load) and a vendor sync job (bench/sync-crash-drill.mjs, SIGKILL mid-job)
 //
 // Every stage runs even if an earlier one failed; the exit status is non-zero if any failed.
 // The last line is `N passed, N failed` (tests of the two vitest suites plus one per
@@ -116,7 +117,11 @@ const stages = [
   }],
   ["workers", (dir) => vitest("vitest.config.ts", dir)],
   ["node", (dir) => vitest("vitest.e2e.config.ts", dir)],
-  ["drill", () => step(run("node", ["bench/crash-drill.mjs"], { DRILL_CYCLES: "3" }))],
+  ["drill", async () => {
+    const reservations = await step(run("node", ["bench/crash-drill.mjs"], { DRILL_CYCLES: "3" }));
+    const sync = await step(run("node", ["bench/sync-crash-drill.mjs"], { SYNC_DRILL_CYCLES: "1" }));
+    return { passed: reservations.passed + sync.passed, failed: reservations.failed + sync.failed, skipped: 0 };
+  }],
 ];
 
 const only = process.argv.slice(2);

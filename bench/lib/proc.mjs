@@ -133,3 +133,28 @@ export async function stopPids(targets, { signal = "SIGTERM", graceMs = 10_000 }
   while (stillRunning(records).length && Date.now() < hardDeadline) await sleep(50);
   return { escalated: left, stillAlive: stillRunning(records) };
 }
+
+/**
+ * Stops the runtime: wrangler and every process below it (workerd, esbuild), each by PID.
+ * SIGKILL for the crash; SIGTERM (then SIGKILL after a bounded wait) for the final stop.
+ */
+export async function stopRuntime(handle, signal) {
+  const records = identify(handle.pid);
+  if (signal === "SIGKILL") {
+    for (const pid of stillRunning(records)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {}
+    }
+    const until = Date.now() + 10_000;
+    while (stillRunning(records).length && Date.now() < until) await sleep(25);
+  } else {
+    await handle.stop();
+    const left = records.filter((r) => stillRunning([r]).length);
+    if (left.length) await stopPids(left, { graceMs: 3_000 });
+  }
+  await Promise.race([handle.exited, sleep(5_000)]);
+  const survivors = stillRunning(records);
+  if (survivors.length) throw new Error(`runtime processes survived ${signal}: ${survivors.join(", ")}`);
+  return records;
+}

@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+// `npm run drill:sync`: a vendor sync job survives a crash of the runtime.
+//
+// Local queues live in memory, so SIGKILL of the runtime loses every chunk message still
+// queued: before the sweeper a job killed mid-run stayed `running` forever. This drill starts
+// the real local runtime (`wrangler dev`) on a persisted state folder and, per cycle:
+//
+//   1. posts a 2,000-item feed (1,000 SKUs × 2 locations → 10 chunks of 200 items);
+//   2. SIGKILLs the runtime (wrangler and every child, by PID) once some chunks — not all —
+//      are recorded;
+//   3. restarts on the same state, checks the job is still unfinished (the lost chunks wait),
+//      then fires the every-minute cron as the platform would ten minutes later
+//      (`/cdn-cgi/local/scheduled?cron=…&time=now+11 min`): the sweeper re-sends the chunks
+//      whose message was lost;
+//   4. waits for the job to complete and checks every item is accounted for (applied +
+//      unchanged + errors = received, nothing pending), `sync.completed` recorded, and every
+//      SKU's object holds the feed's value exactly once (each item one ledger change at most:
+//      a chunk applied before the kill and re-sent replays its outcome, it does not apply twice).
+//
+// Exit code 1 on any breach. Env: SYNC_DRILL_CYCLES (default 2, 1–5).
+
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { prepareState, startWorker } from "../scripts/local-stack.mjs";
+import { call, location, pool, seedMasterData, skuItem } from "./lib/api.mjs";
+import { createClient } from "./lib/load.mjs";
+import { stopRuntime } from "./lib/proc.mjs";
+
+const CYCLES = Math.min(5, Math.max(1, Number(process.env.SYNC_DRILL_CYCLES ?? 2) || 2));
+const SKU_COUNT = 1_000;
+const LOCATIONS = ["L-SYNC-A", "L-SYNC-B"];
+const VENDOR = { id: "V-SDRILL", name: "Sync Drill Vendor" };
+const STALLED_AFTER_MS = 10 * 60_000; // workers/services/sync-sweeper.ts SYNC_SWEEP.stalledAfterMs
+const DEADLINE_MS = 12 * 60_000;
+
+const log = (msg) => process.stderr.write(`[sync-drill] ${msg}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let worker = null;
+let stateDir = null;
+async function cleanup() {
+  if (worker) await stopRuntime(worker, "SIGTERM").catch(() => {});
+  worker = null;
+  if (stateDir) await rm(stateDir, { recursive: true, force: true, maxRetries: 3 });
+}
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.once(sig, async () => {
+    log(`${sig}: stopping`);
+    await cleanup();
+    process.exit(130);
+  });
+}
+const deadline = setTimeout(async () => {
+  log(`drill exceeded ${DEADLINE_MS / 60_000} min: stopping`);
+  await cleanup();
+  process.exit(2);
+}, DEADLINE_MS);
+deadline.unref();
+
+const skuName = (cycle, i) => `SD${cycle}-${String(i).padStart(4, "0")}`;
+
+async function job(client, key, jobId) {
+  return (await call(client, key, "GET", `/api/v2/sync/${jobId}`)).json();
+}
+
+/** Fires the cron as the platform would at `time` (ms). */
+async function fireCron(client, time) {
+  const res = await client.request("GET", `/cdn-cgi/local/scheduled?cron=${encodeURIComponent("* * * * *")}&time=${time}`);
+  if (res.status !== 200) throw new Error(`cron trigger → ${res.status} ${res.text.slice(0, 200)}`);
+}
+
+async function main() {
+  stateDir = await mkdtemp(join(tmpdir(), "edge-inventory-sync-drill-"));
+  log(`state: ${stateDir}; ${CYCLES} cycles of a ${SKU_COUNT * LOCATIONS.length}-item feed`);
+  const { keys } = await prepareState(stateDir);
+  worker = await startWorker({ stateDir, timeoutMs: 90_000 });
+  let client = createClient(worker.url, { connections: 16, timeoutMs: 60_000 });
+  await seedMasterData(client, keys.operator, { vendor: VENDOR, locations: LOCATIONS.map((l, i) => location(l, 10 + i * 10)), skus: [] });
+
+  const results = [];
+  for (let cycle = 1; cycle <= CYCLES; cycle++) {
+    const skus = Array.from({ length: SKU_COUNT }, (_, i) => skuName(cycle, i));
+    await call(client, keys.operator, "POST", "/api/v2/skus/batch", { body: { items: skus.map((s) => skuItem(s, VENDOR.id)) } });
+    const items = skus.flatMap((sku, i) => LOCATIONS.map((locationId, k) => ({ sku, locationId, quantity: 10 + ((i + k) % 50) })));
+    const posted = await call(client, keys.operator, "POST", `/api/v2/inventory/sync?vendorId=${VENDOR.id}`, {
+      body: { items },
+      headers: { "idempotency-key": `sync-drill-${cycle}` },
+      ok: [202],
+    });
+    const { jobId } = posted.json();
+    // Kill once at least 2 of the 10 chunks are recorded, and before all are.
+    let seen;
+    for (;;) {
+      seen = await job(client, keys.operator, jobId);
+      if (seen.chunks.done >= 2 || seen.chunks.done === seen.chunks.total) break;
+      await sleep(50);
+    }
+    if (seen.chunks.done === seen.chunks.total) throw new Error(`cycle ${cycle}: the job finished before the kill; nothing was tested`);
+    await stopRuntime(worker, "SIGKILL");
+    client.close();
+    log(`cycle ${cycle}: SIGKILL at ${seen.chunks.done}/${seen.chunks.total} chunks (${seen.counts.pending} items pending)`);
+
+    worker = await startWorker({ stateDir, timeoutMs: 90_000 });
+    client = createClient(worker.url, { connections: 16, timeoutMs: 60_000 });
+    await sleep(3_000);
+    const stuck = await job(client, keys.operator, jobId);
+    log(`cycle ${cycle}: restarted; 3 s later the job is ${stuck.status} at ${stuck.chunks.done}/${stuck.chunks.total} (${stuck.counts.pending} pending)`);
+
+    const firedAt = Date.now() + STALLED_AFTER_MS + 60_000;
+    await fireCron(client, firedAt);
+    let final;
+    const until = Date.now() + 180_000;
+    for (;;) {
+      final = await job(client, keys.operator, jobId);
+      if (final.completedAt || Date.now() > until) break;
+      await sleep(250);
+    }
+
+    const problems = [];
+    const c = final.counts;
+    if (!final.completedAt) problems.push(`job not finished 180 s after the cron: ${final.status}, ${final.chunks.done}/${final.chunks.total}`);
+    if (c.pending !== 0) problems.push(`${c.pending} items still pending`);
+    if (c.applied + c.unchanged + c.conflicts + c.errors !== c.received) problems.push(`counts do not add up: ${JSON.stringify(c)}`);
+    if (final.status !== "completed") problems.push(`status ${final.status} (expected completed: every chunk's message was re-sent)`);
+    // Every SKU holds the feed's value, changed once per item.
+    let checked = 0;
+    await pool(skus, 16, async (sku, i) => {
+      const inv = (await call(client, keys.operator, "GET", `/api/v2/inventory/${sku}`)).json();
+      for (const [k, loc] of LOCATIONS.entries()) {
+        const want = 10 + ((i + k) % 50);
+        const got = inv.locations.find((l) => l.locationId === loc)?.onHand;
+        if (got !== want) problems.push(`${sku} @ ${loc}: onHand ${got}, feed said ${want}`);
+      }
+      const ledger = (await call(client, keys.operator, "GET", `/api/v2/inventory/${sku}/ledger?limit=50`)).json();
+      if (ledger.items.length !== LOCATIONS.length) problems.push(`${sku}: ${ledger.items.length} ledger rows, expected ${LOCATIONS.length} (one per item)`);
+      checked++;
+    });
+    const ok = problems.length === 0;
+    results.push({ cycle, killedAt: `${seen.chunks.done}/${seen.chunks.total}`, stuck: `${stuck.status} ${stuck.chunks.done}/${stuck.chunks.total}`, final: final.status, counts: c, checked, ok, problems: problems.slice(0, 10) });
+    log(`cycle ${cycle}: ${ok ? "PASS" : "FAIL"} — ${final.status}, ${JSON.stringify(c)}, ${checked} SKUs checked`);
+    for (const p of problems.slice(0, 10)) log(`  ${p}`);
+  }
+  client.close();
+  await cleanup();
+
+  console.log("\nsync crash drill — wrangler dev (local)\n");
+  console.log("| cycle | killed at (chunks) | after restart | after the cron | applied / unchanged / errors / pending | SKUs checked | result |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- |");
+  for (const r of results) {
+    console.log(`| ${r.cycle} | ${r.killedAt} | ${r.stuck} | ${r.final} | ${r.counts.applied} / ${r.counts.unchanged} / ${r.counts.errors} / ${r.counts.pending} | ${r.checked} | ${r.ok ? "pass" : "FAIL"} |`);
+  }
+  const breach = results.some((r) => !r.ok);
+  console.log(`\n${breach ? "FAIL: a sync job did not finish exactly" : "PASS: every job finished with every item accounted for, nothing applied twice"}`);
+  return breach ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    clearTimeout(deadline);
+    process.exitCode = code;
+  },
+  async (err) => {
+    console.error(`[sync-drill] failed: ${err?.stack ?? err}`);
+    if (worker) console.error(`[sync-drill] wrangler output (tail):\n${worker.output().slice(-3000)}`);
+    await cleanup();
+    process.exit(1);
+  },
+);
