@@ -255,6 +255,10 @@ function recoverJournal() {
     rmSync(JOURNAL, { force: true });
     return true;
   }
+  if (entry.root !== undefined && entry.root !== ROOT) {
+    console.error(`mutate: the journal ${rel(JOURNAL)} belongs to a run in ${entry.root} (node_modules shared?); restore it from there`);
+    return false;
+  }
   if (entry.pid !== process.pid && isAlive(entry.pid)) {
     console.error(`mutate: another run (pid ${entry.pid}) has ${entry.file} mutated right now; wait for it to finish`);
     return false;
@@ -396,7 +400,7 @@ async function runOne(m, options) {
   const errors = syntaxErrors(m.file, mutated);
   if (errors !== null && errors.length > 0) return { status: "error", detail: `the mutant does not parse: ${errors.slice(0, 3).join("; ")}` };
 
-  active = { pid: process.pid, id: m.id, file: m.file, find: m.find, replace: m.replace, original: where.text, mutated };
+  active = { root: ROOT, pid: process.pid, id: m.id, file: m.file, find: m.find, replace: m.replace, original: where.text, mutated };
   writeJournal(active);
   let run;
   try {

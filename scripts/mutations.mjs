@@ -363,7 +363,7 @@ export const MUTATIONS = [
     find: 'const undone = await this.#fanOut(this.#skuList(row), "uncommit", () => this.#ref(row));',
     replace: 'const undone = await this.#fanOut([], "uncommit", () => this.#ref(row));',
     description: "a commit that fails on one SKU leaves the others committed",
-    tests: ["test/multi-sku.test.ts"],
+    tests: ["test/saga-commit.test.ts"],
   },
   {
     id: "saga-recover-reserve",
