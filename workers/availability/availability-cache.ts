@@ -2,7 +2,9 @@
  * The cache tiers of public availability, the edge way:
  * - L1: this isolate's memory, about a second (bounded size);
  * - L2: the Cache API of this Cloudflare location, for `s-maxage`;
- * - L3: the CDN and browsers, by the response headers (`CACHE_CONTROL`).
+ * - L3: browsers and shared caches in front of us (a storefront's CDN), by the response
+ *   headers (`CACHE_CONTROL`). Cloudflare's CDN caches a Worker's own responses only with
+ *   Workers Cache enabled, which this project does not do yet (see README, caching).
  *
  * Each SKU has one entry (with per-location detail), so a listing page warms the product
  * pages and the other way round. A change that alters public availability deletes the
@@ -19,7 +21,7 @@ const l1 = new TtlCache<string, PublicRecord>(L1_TTL_MS, 10_000);
 
 /** Seconds a shared cache (L2, CDN) may serve an entry; the staleness bound across locations. */
 export const SHARED_MAX_AGE_SECONDS = 2;
-/** Headers of public availability responses (L3). */
+/** Headers of public availability responses (for L3: browsers and downstream shared caches). */
 export const CACHE_CONTROL = `public, max-age=5, s-maxage=${SHARED_MAX_AGE_SECONDS}, stale-while-revalidate=30, stale-if-error=300`;
 
 export type CacheTier = "hit-l1" | "hit-l2" | "miss";
