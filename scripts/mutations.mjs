@@ -19,8 +19,8 @@
  * changes `file`.
  */
 
-/** The SKU object's store. Being split into several modules: update `file` of its entries as they move. */
-const SKU_STORE = "durable-objects/sku-inventory.store.ts";
+/** The SKU object's store: one module per concern under this folder. */
+const SKU = (module) => `durable-objects/sku-inventory/${module}.ts`;
 const COORDINATOR_STORE = "durable-objects/reservation-coordinator.store.ts";
 
 /** @type {readonly import("./mutate.mjs").Mutation[]} */
@@ -172,12 +172,38 @@ export const MUTATIONS = [
     description: "a tie goes to the worse-priority location",
     tests: ["test/domain.test.ts"],
   },
-
+  {
+    id: "lifecycle-commit-soft",
+    kind: "reservation lifecycle",
+    file: "domain/reservation-lifecycle.ts",
+    find: 'return r.type === "hard" ? apply("hard", "committed") : refuse("soft_hold");',
+    replace: 'return apply(r.type, "committed");',
+    description: "a soft hold can be committed (picked) without being promoted",
+    tests: ["test/reservation-lifecycle.test.ts"],
+  },
+  {
+    id: "lifecycle-release-fulfilled",
+    kind: "reservation lifecycle",
+    file: "domain/reservation-lifecycle.ts",
+    find: 'return r.status === "fulfilled" ? refuse("fulfilled") : apply(r.type, "released");',
+    replace: 'return apply(r.type, "released");',
+    description: "a shipped (fulfilled) reservation can be released",
+    tests: ["test/reservation-lifecycle.test.ts"],
+  },
+  {
+    id: "lifecycle-held-in-committed",
+    kind: "reservation lifecycle",
+    file: "domain/reservation-lifecycle.ts",
+    find: 'if (status === "committed") return "committed";',
+    replace: 'if (status === "committed") return "reserved";',
+    description: "releasing a committed reservation gives its units back from reserved instead of committed",
+    tests: ["test/reservation-lifecycle.test.ts"],
+  },
   // ------------------------------------------------------------ SKU object store
   {
     id: "hard-availability-check",
     kind: "availability check",
-    file: SKU_STORE,
+    file: SKU("counts"),
     find: 'return type === "hard" ? available : softHoldLimit(available, policy.softBufferPct) - q.softHeld;',
     replace: 'return type === "hard" ? available + 1 : softHoldLimit(available, policy.softBufferPct) - q.softHeld;',
     description: "a hard reservation may take one unit more than is available (oversell)",
@@ -186,7 +212,7 @@ export const MUTATIONS = [
   {
     id: "backorder-only-if-allowed",
     kind: "availability check",
-    file: SKU_STORE,
+    file: SKU("reservations"),
     find: 'if (input.type === "hard" && input.policy.allowBackorder) {',
     replace: 'if (input.type === "hard") {',
     description: "every SKU takes hard reservations beyond stock, not only those that allow backorders",
@@ -195,16 +221,16 @@ export const MUTATIONS = [
   {
     id: "promote-availability-check",
     kind: "availability check",
-    file: SKU_STORE,
-    find: "const room = availableOf(q);",
-    replace: "const room = availableOf(q) + line.quantity;",
+    file: SKU("reservations"),
+    find: "const space = availableOf(quantities(tx.sql, line.location_id));",
+    replace: "const space = availableOf(quantities(tx.sql, line.location_id)) + line.quantity;",
     description: "promoting a hold to hard ignores what other orders reserved meanwhile",
     tests: ["test/multi-sku.test.ts"],
   },
   {
     id: "commit-needs-on-hand",
     kind: "availability check",
-    file: SKU_STORE,
+    file: SKU("reservations"),
     find: "if (pickable < line.quantity) {",
     replace: "if (false) {",
     description: "backordered units can be committed (picked) before they are on hand",
@@ -213,7 +239,7 @@ export const MUTATIONS = [
   {
     id: "idempotency-sku-object",
     kind: "idempotency hash (SKU object)",
-    file: SKU_STORE,
+    file: SKU("meta"),
     find: "if (row.request_hash !== requestHash) {",
     replace: "if (false) {",
     description: "the SKU object replays the first answer to a different request under the same key",
@@ -222,8 +248,8 @@ export const MUTATIONS = [
   {
     id: "expiry-sku-object",
     kind: "expiry",
-    file: SKU_STORE,
-    find: 'if (row.status !== "active" || row.expires_at > now) return row;',
+    file: SKU("lifecycle"),
+    find: 'if (row.expires_at > tx.now || decideStep("expire", row).kind !== "apply") return row;',
     replace: "return row;",
     description: "the SKU object never expires a reservation",
     tests: ["test/soft-holds-expiry.test.ts"],
@@ -231,8 +257,8 @@ export const MUTATIONS = [
   {
     id: "expiry-sku-alarm",
     kind: "expiry",
-    file: SKU_STORE,
-    find: 'this.#transaction(() => this.#expireIfDue(row, now, "system:expiry"));',
+    file: SKU("due-work"),
+    find: 'Tx.run(db, now, (tx) => expireIfDue(tx, row, "system:expiry"));',
     replace: "void row;",
     description: "the SKU object's alarm skips the due reservations",
     tests: ["test/soft-holds-expiry.test.ts"],
@@ -240,7 +266,7 @@ export const MUTATIONS = [
   {
     id: "ledger-op-set",
     kind: "ledger rows per operation",
-    file: SKU_STORE,
+    file: SKU("stock"),
     find: 'op: input.onHand !== undefined ? "set" : "adjust",',
     replace: 'op: "adjust",',
     description: "setting on-hand is recorded in the ledger as an adjustment",
@@ -249,7 +275,7 @@ export const MUTATIONS = [
   {
     id: "ledger-op-expire",
     kind: "ledger rows per operation",
-    file: SKU_STORE,
+    file: SKU("lifecycle"),
     find: 'op: status === "expired" ? "expire" : "release",',
     replace: 'op: "release",',
     description: "an expiry is recorded in the ledger as a release",
@@ -258,7 +284,7 @@ export const MUTATIONS = [
   {
     id: "ledger-before-after",
     kind: "ledger rows per operation",
-    file: SKU_STORE,
+    file: SKU("stock"),
     find: "JSON.stringify(before),",
     replace: "JSON.stringify(after),",
     description: "the ledger row's `before` shows the counts after the change",
@@ -267,7 +293,7 @@ export const MUTATIONS = [
   {
     id: "ledger-committed-delta",
     kind: "ledger rows per operation",
-    file: SKU_STORE,
+    file: SKU("stock"),
     find: "full.committed,",
     replace: "0,",
     description: "the ledger does not record changes to committed, so replaying it no longer gives the counts",
@@ -276,8 +302,8 @@ export const MUTATIONS = [
   {
     id: "invariant-check-before-commit",
     kind: "pre-commit invariant check",
-    file: SKU_STORE,
-    find: "const breaches = checkInvariants(this.#quantities(locationId), this.#lineSums(locationId));",
+    file: SKU("tx"),
+    find: "const breaches = checkInvariants(quantities(db.sql, locationId), lineSums(db.sql, locationId));",
     replace: "const breaches: unknown[] = [];",
     description: "the SKU object commits a change without checking the invariants of the locations it touched",
     tests: ["test/stock-operations.test.ts"],
@@ -285,7 +311,7 @@ export const MUTATIONS = [
   {
     id: "outbox-sequence",
     kind: "outbox events",
-    file: SKU_STORE,
+    file: SKU("outbox"),
     find: "sequence += 1;",
     replace: "sequence += 2;",
     description: "event sequences have gaps",
@@ -294,8 +320,8 @@ export const MUTATIONS = [
   {
     id: "outbox-fulfilled-event",
     kind: "outbox events",
-    file: SKU_STORE,
-    find: 'this.#reservationEvent("reservation.fulfilled", current.id, now, input.actor, null);',
+    file: SKU("reservations"),
+    find: 'reservationEvent(tx, "reservation.fulfilled", current.id, input.actor, null);',
     replace: "void current;",
     description: "a shipment writes no reservation.fulfilled event (daily sales never see it)",
     tests: ["test/outbox.test.ts"],
@@ -303,25 +329,34 @@ export const MUTATIONS = [
   {
     id: "outbox-sync-updated-event",
     kind: "outbox events",
-    file: SKU_STORE,
+    file: SKU("stock"),
     find: 'if (full.onHand !== 0 && note.op !== "sync") {',
-    replace: 'if (note.op === "sync") return row.seq;\n    if (full.onHand !== 0 && note.op !== "sync") {',
+    replace: 'if (note.op === "sync") return row.seq;\n  if (full.onHand !== 0 && note.op !== "sync") {',
     description: "values a vendor sync applies (and accepted reviews) write no inventory.updated event (issue 18, gap 2)",
     tests: ["test/sync-events.test.ts"],
   },
   {
     id: "sync-local-offset",
     kind: "sync review rule",
-    file: SKU_STORE,
-    find: 'this.#sql.exec("UPDATE sync_state SET local_offset = local_offset + ? WHERE location_id = ?", full.onHand, locationId);',
+    file: SKU("stock"),
+    find: 'sql.exec("UPDATE sync_state SET local_offset = local_offset + ? WHERE location_id = ?", full.onHand, locationId);',
     replace: "void locationId;",
     description: "movements made here are forgotten, so the next absolute feed wipes them out",
     tests: ["test/sync-object.test.ts"],
   },
   {
+    id: "sync-first-sync-state",
+    kind: "sync review rule",
+    file: SKU("sync"),
+    find: "firstSync: state === undefined,",
+    replace: "firstSync: true,",
+    description: "the SKU object treats every feed value as a location's first, so an emptied location takes any value unreviewed",
+    tests: ["test/sync-object.test.ts", "test/sync-rules.test.ts"],
+  },
+  {
     id: "sync-accept-floor",
     kind: "sync review rule",
-    file: SKU_STORE,
+    file: SKU("sync"),
     find: "if (proposed < 0 || proposed < floor) {",
     replace: "if (proposed < 0) {",
     description: "accepting a review may take on-hand below what is reserved or committed",
@@ -360,8 +395,8 @@ export const MUTATIONS = [
     id: "saga-compensate-commit",
     kind: "saga compensation",
     file: COORDINATOR_STORE,
-    find: 'const undone = await this.#fanOut(this.#skuList(row), "uncommit", () => this.#ref(row));',
-    replace: 'const undone = await this.#fanOut([], "uncommit", () => this.#ref(row));',
+    find: 'const undone = await this.#fanOut(this.#skuList(row), "uncommit", (sku) => this.#ref(row, sku));',
+    replace: 'const undone = await this.#fanOut([], "uncommit", (sku) => this.#ref(row, sku));',
     description: "a commit that fails on one SKU leaves the others committed",
     tests: ["test/saga-commit.test.ts"],
   },
@@ -387,7 +422,7 @@ export const MUTATIONS = [
     id: "expiry-coordinator",
     kind: "expiry",
     file: COORDINATOR_STORE,
-    find: 'if (row.status !== "active" || row.expires_at === null || row.expires_at > Date.now()) return row;',
+    find: 'if (row.expires_at === null || row.expires_at > this.#now() || decideStep("expire", row).kind !== "apply") return row;',
     replace: "return row;",
     description: "the coordinator never expires a reservation (neither on read nor by alarm)",
     tests: ["test/coordinator-expiry.test.ts"],
