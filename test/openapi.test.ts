@@ -12,7 +12,7 @@ describe("openapi", () => {
     expect(schema.required).toEqual(expect.arrayContaining(["type", "reference", "items"]));
     expect(schema.properties.items.maxItems).toBe(100);
     expect(schema.properties.items.items.properties.quantity).toMatchObject({ minimum: 1, maximum: 1_000_000 });
-    expect(Object.keys(res.body.paths)).toHaveLength(33);
+    expect(Object.keys(res.body.paths)).toHaveLength(34);
     const list = res.body.paths["/api/v2/inventory"].get;
     expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(["cursor", "limit", "status", "skuPrefix"]));
     expect(res.body.paths["/api/v2/availability/{sku}"].get.security).toEqual([]);

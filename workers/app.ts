@@ -4,6 +4,7 @@
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "./app-env";
+import { dashboardCors } from "./http/cors";
 import { notFound, onError } from "./http/on-error";
 import { openApiDocument } from "./openapi";
 import { apiKeyRoutes } from "./routes/api-keys";
@@ -11,6 +12,7 @@ import { availability } from "./routes/availability";
 import { inventory } from "./routes/inventory";
 import { inventoryList } from "./routes/inventory-list";
 import { locations } from "./routes/locations";
+import { me } from "./routes/me";
 import { reservations } from "./routes/reservations";
 import { skus } from "./routes/skus";
 import { sync } from "./routes/sync";
@@ -23,6 +25,14 @@ export const app = new Hono<AppEnv>();
 app.use("*", requestId({ headerName: "X-Request-Id" }));
 app.get("/healthz", (c) => c.json({ ok: true }));
 app.get("/api/v2/openapi.json", (c) => c.json(openApiDocument()));
+// The dashboard's origins (DASHBOARD_ORIGINS) may call the authenticated routes; before the
+// sub-apps, so preflights are answered before any `authenticate`. Availability stays public (`*`).
+const cors = dashboardCors();
+for (const prefix of ["me", "inventory", "reservations", "skus", "locations", "vendors", "api-keys", "webhooks", "sync"]) {
+  // `/x/*` matches `/x` itself too.
+  app.use(`/api/v2/${prefix}/*`, cors);
+}
+app.route("/api/v2/me", me);
 app.route("/api/v2/availability", availability);
 app.route("/api/v2/inventory", inventoryList);
 // Before `inventory`, whose `/:sku` routes would otherwise take "sync" as a SKU.

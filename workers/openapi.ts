@@ -35,6 +35,7 @@ interface Operation {
 }
 
 const OPERATIONS: Operation[] = [
+  { method: "get", path: "/api/v2/me", summary: "Who the key is: its scope, its vendor (vendor keys) and its storefront channel (checkout keys)", scopes: ["operator", "vendor", "checkout"], success: { status: 200, description: "{scope, vendorId, channel?}" }, errors: [401, 403] },
   { method: "get", path: "/api/v2/availability/{sku}", summary: "Public availability of one SKU (CDN-cached, ETag/304)", scopes: [], pathParams: { sku: SkuId }, query: AvailabilityQuery, success: { status: 200, description: "{sku, status, available, locations?, updatedAt}" }, errors: [400, 404] },
   { method: "get", path: "/api/v2/availability", summary: "Public availability of up to 100 SKUs", scopes: [], query: AvailabilityBatchQuery, success: { status: 200, description: "{items, notFound}" }, errors: [400] },
   { method: "get", path: "/api/v2/availability/{sku}/live", summary: "WebSocket live feed of a SKU's public availability (Upgrade: websocket)", scopes: [], pathParams: { sku: SkuId }, success: { status: 101, description: "switching protocols" }, errors: [400, 404, 426, 429, 503] },
