@@ -272,6 +272,13 @@ export const webhookDeliveries = sqliteTable(
     lastFailure: text("last_failure"),
     /** When its WEBHOOKS message was sent; null until then (a redelivered event sends the rest). */
     enqueuedAt: integer("enqueued_at", { mode: "number" }),
+    /**
+     * While pending: the event part of its WEBHOOKS message (`{eventId, eventType, payload}`,
+     * JSON), so the sweeper can send it again if the queue lost it; cleared when it ends.
+     */
+    payload: text("payload"),
+    /** How many times its WEBHOOKS message was sent (the first send and the sweeper's re-drives). */
+    sends: integer("sends").notNull().default(0),
     lastAttemptAt: integer("last_attempt_at", { mode: "number" }),
     deliveredAt: integer("delivered_at", { mode: "number" }),
     failedAt: integer("failed_at", { mode: "number" }),
@@ -282,6 +289,8 @@ export const webhookDeliveries = sqliteTable(
     uniqueIndex("webhook_deliveries_once").on(t.subscriptionId, t.eventId),
     index("webhook_deliveries_log").on(t.subscriptionId, t.createdAt, t.id),
     index("webhook_deliveries_event").on(t.eventId),
+    // The sweeper's scan: pending deliveries by their last activity.
+    index("webhook_deliveries_pending").on(t.updatedAt).where(sql`${t.status} = 'pending'`),
   ],
 );
 
