@@ -87,11 +87,22 @@ describe("dashboard CORS", () => {
     expect(foreignPreflight.headers.get("access-control-allow-origin")).toBeNull();
   });
 
+  it("covers routes not built yet, so the dashboard can read their 404 in words", async () => {
+    const pre = await api("OPTIONS", "/api/v2/alerts", { headers: { origin: DASHBOARD, "access-control-request-method": "GET", "access-control-request-headers": "authorization" } });
+    expect([pre.status, pre.headers.get("access-control-allow-origin")]).toEqual([204, DASHBOARD]);
+    const missing = await api("GET", "/api/v2/alerts", { key: keys.operator, headers: { origin: DASHBOARD } });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe("route_not_found");
+    expect(missing.headers.get("access-control-allow-origin")).toBe(DASHBOARD);
+  });
+
   it("leaves the public availability API as it was (any origin, `*`)", async () => {
     const res = await api("GET", "/api/v2/availability/NO-SUCH-SKU-1", { headers: { origin: DASHBOARD } });
     expect(res.status).toBe(404);
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
     const hit = await api("GET", "/api/v2/availability?skus=NO-SUCH-SKU-1", { headers: { origin: DASHBOARD } });
     expect(hit.headers.get("access-control-allow-origin")).toBe("*");
+    expect(hit.headers.get("access-control-expose-headers")).toBe("ETag, Server-Timing");
   });
 
   it("reads DASHBOARD_ORIGINS as exact origins: trimmed, no trailing slash, never `*` or junk", () => {

@@ -25,15 +25,14 @@ export const app = new Hono<AppEnv>();
 app.use("*", requestId({ headerName: "X-Request-Id" }));
 app.get("/healthz", (c) => c.json({ ok: true }));
 app.get("/api/v2/openapi.json", (c) => c.json(openApiDocument()));
-// The dashboard's origins (DASHBOARD_ORIGINS) may call the authenticated routes; before the
-// sub-apps, so preflights are answered before any `authenticate`. Availability stays public (`*`).
-const cors = dashboardCors();
-for (const prefix of ["me", "inventory", "reservations", "skus", "locations", "vendors", "api-keys", "webhooks", "sync"]) {
-  // `/x/*` matches `/x` itself too.
-  app.use(`/api/v2/${prefix}/*`, cors);
-}
-app.route("/api/v2/me", me);
+// Public, key-less, `Access-Control-Allow-Origin: *`: mounted before the dashboard's CORS, so
+// its handlers answer first and that middleware never touches them.
 app.route("/api/v2/availability", availability);
+// Every other /api/v2 route (those still to come included) may be called from the dashboard's
+// origins (DASHBOARD_ORIGINS); before the sub-apps, so a preflight is answered before any
+// `authenticate`.
+app.use("/api/v2/*", dashboardCors());
+app.route("/api/v2/me", me);
 app.route("/api/v2/inventory", inventoryList);
 // Before `inventory`, whose `/:sku` routes would otherwise take "sync" as a SKU.
 app.route("/api/v2/inventory/sync", syncIngest);

@@ -6,7 +6,8 @@
  * `Authorization: Bearer`, not cookies, so credentials are never allowed (no
  * `Access-Control-Allow-Credentials`); a page of another origin cannot borrow a session.
  *
- * Mounted per authenticated prefix (workers/app.ts), before the sub-apps, so a preflight
+ * Mounted on /api/v2/* after the public availability routes (workers/app.ts), before the
+ * other sub-apps, so a preflight
  * (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) is answered 204 here and
  * never reaches a sub-app's `authenticate`. The public availability routes keep their own
  * `Access-Control-Allow-Origin: *`.
