@@ -173,7 +173,7 @@ export function webhookUrlProblem(text: string, policy: WebhookTargetPolicy): st
 }
 
 /** What a failed delivery attempt is shown as to its subscriber (operators also see the status and error). */
-export const DELIVERY_FAILURE_CLASSES = ["http_3xx", "http_4xx", "http_5xx", "http_other", "timeout", "network_error", "url_refused", "cancelled"] as const;
+export const DELIVERY_FAILURE_CLASSES = ["http_3xx", "http_4xx", "http_5xx", "http_other", "timeout", "network_error", "url_refused", "cancelled", "lost"] as const;
 export type DeliveryFailureClass = (typeof DELIVERY_FAILURE_CLASSES)[number];
 
 /** The class of a non-2xx answer. */

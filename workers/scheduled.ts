@@ -2,13 +2,15 @@
  * The cron entry, dispatched by the cron expression (wrangler.toml `[triggers] crons`).
  *
  * - `* * * * *` (every minute): the sweepers — nothing queue-driven waits forever on a lost
- *   message (see workers/services/sync-sweeper.ts).
+ *   message: sync chunks (workers/services/sync-sweeper.ts) and webhook deliveries
+ *   (workers/services/webhook-sweeper.ts).
  *
  * The run's `scheduledTime` is the clock: locally a test or drill triggers a run "later"
  * through `/cdn-cgi/handler/scheduled?cron=…&time=…` instead of waiting. An invocation for an
  * unknown schedule is logged and does nothing.
  */
 import { sweepSyncChunks } from "./services/sync-sweeper";
+import { sweepWebhookDeliveries } from "./services/webhook-sweeper";
 
 /** The cron expressions this Worker answers; wrangler.toml's `[triggers] crons` lists the same. */
 export const CRONS = {
@@ -18,7 +20,11 @@ export const CRONS = {
 export async function handleScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
   switch (controller.cron) {
     case CRONS.sweep:
-      await sweepSyncChunks(env, controller.scheduledTime);
+      {
+        // Independent: one failing does not keep the other from running; the run still fails.
+        const results = await Promise.allSettled([sweepSyncChunks(env, controller.scheduledTime), sweepWebhookDeliveries(env, controller.scheduledTime)]);
+        for (const r of results) if (r.status === "rejected") throw r.reason;
+      }
       return;
     default:
       console.warn(JSON.stringify({ event: "scheduled.unhandled", cron: controller.cron }));

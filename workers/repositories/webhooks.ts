@@ -124,11 +124,46 @@ export async function unsentDeliveries(db: D1Database, eventId: string): Promise
     .all();
 }
 
-/** Marks deliveries as sent to the WEBHOOKS queue. */
-export async function markEnqueued(db: D1Database, ids: readonly string[], now: number): Promise<void> {
+/**
+ * Marks deliveries as sent to the WEBHOOKS queue, keeping the event part of their message
+ * (`payload`: JSON of `{eventId, eventType, payload}`) so that the sweeper can send it again.
+ */
+export async function markEnqueued(db: D1Database, ids: readonly string[], now: number, payload: string): Promise<void> {
   if (ids.length === 0) return;
   await db
-    .prepare("UPDATE webhook_deliveries SET enqueued_at = ?1, updated_at = ?1 WHERE id IN (SELECT value FROM json_each(?2)) AND enqueued_at IS NULL")
+    .prepare(
+      `UPDATE webhook_deliveries SET enqueued_at = ?1, updated_at = ?1, payload = ?3, sends = sends + 1
+       WHERE id IN (SELECT value FROM json_each(?2)) AND enqueued_at IS NULL`,
+    )
+    .bind(now, JSON.stringify(ids), payload)
+    .run();
+}
+
+/** A pending delivery with no activity for a while: its queue message may have been lost. */
+export interface StalledDelivery {
+  id: string;
+  subscriptionId: string;
+  payload: string | null;
+  sends: number;
+}
+
+/** Pending, sent deliveries whose last activity (send or attempt) was before `before`, oldest first. */
+export async function stalledDeliveries(db: D1Database, before: number, limit: number): Promise<StalledDelivery[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, subscription_id, payload, sends FROM webhook_deliveries
+       WHERE status = 'pending' AND updated_at < ?1 AND enqueued_at IS NOT NULL ORDER BY updated_at, id LIMIT ?2`,
+    )
+    .bind(before, limit)
+    .all<{ id: string; subscription_id: string; payload: string | null; sends: number }>();
+  return results.map((r) => ({ id: r.id, subscriptionId: r.subscription_id, payload: r.payload, sends: r.sends }));
+}
+
+/** Marks deliveries as sent again (a re-drive), if still pending. */
+export async function markResent(db: D1Database, ids: readonly string[], now: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .prepare("UPDATE webhook_deliveries SET updated_at = ?1, sends = sends + 1 WHERE id IN (SELECT value FROM json_each(?2)) AND status = 'pending'")
     .bind(now, JSON.stringify(ids))
     .run();
 }
@@ -178,7 +213,7 @@ export async function recordDelivered(db: D1Database, a: AttemptRecord): Promise
     db
       .prepare(
         `UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, last_status_code = ?2, last_error = NULL,
-           last_failure = NULL, last_attempt_at = ?3, delivered_at = ?3, updated_at = ?3
+           last_failure = NULL, last_attempt_at = ?3, delivered_at = ?3, updated_at = ?3, payload = NULL
          WHERE id = ?1 AND status = 'pending'`,
       )
       .bind(a.deliveryId, a.statusCode, a.at),
@@ -216,17 +251,23 @@ export async function recordFailed(db: D1Database, a: AttemptRecord, countsAsAtt
     db
       .prepare(
         `UPDATE webhook_deliveries SET status = 'failed', attempts = attempts + ?5, last_status_code = COALESCE(?2, last_status_code),
-           last_error = ?3, last_failure = ?6, last_attempt_at = CASE WHEN ?5 = 1 THEN ?4 ELSE last_attempt_at END, failed_at = ?4, updated_at = ?4
+           last_error = ?3, last_failure = ?6, last_attempt_at = CASE WHEN ?5 = 1 THEN ?4 ELSE last_attempt_at END, failed_at = ?4, updated_at = ?4,
+           payload = NULL
          WHERE id = ?1 AND status = 'pending'`,
       )
       .bind(a.deliveryId, a.statusCode, a.error, a.at, countsAsAttempt ? 1 : 0, a.failure),
   ]);
 }
 
-/** Gives up a pending delivery without counting it against the subscription (it was disabled or deleted). */
-export async function cancelDelivery(db: D1Database, deliveryId: string, reason: string, now: number): Promise<void> {
+/**
+ * Gives up a pending delivery without counting it against the subscription: it was disabled or
+ * deleted (`cancelled`), or its queue message was lost on every send (`lost`).
+ */
+export async function cancelDelivery(db: D1Database, deliveryId: string, reason: string, now: number, failure: "cancelled" | "lost" = "cancelled"): Promise<void> {
   await db
-    .prepare("UPDATE webhook_deliveries SET status = 'failed', last_error = ?2, last_failure = 'cancelled', failed_at = ?3, updated_at = ?3 WHERE id = ?1 AND status = 'pending'")
-    .bind(deliveryId, reason, now)
+    .prepare(
+      "UPDATE webhook_deliveries SET status = 'failed', last_error = ?2, last_failure = ?4, failed_at = ?3, updated_at = ?3, payload = NULL WHERE id = ?1 AND status = 'pending'",
+    )
+    .bind(deliveryId, reason, now, failure)
     .run();
 }

@@ -112,6 +112,6 @@ export async function sendDeliveries(
         contentType: "json" as const,
       })),
     );
-    await markEnqueued(env.DB, chunk.map((d) => d.id), now);
+    await markEnqueued(env.DB, chunk.map((d) => d.id), now, JSON.stringify(event));
   }
 }

@@ -77,7 +77,9 @@ export async function deliverWebhook(env: Env, message: WebhookMessage, attempt:
     error = timedOut ? `timeout after ${DELIVERY_TIMEOUT_MS / 1000} s` : `network error: ${e instanceof Error ? e.message : "unknown"}`.slice(0, 500);
     failure = timedOut ? "timeout" : "network_error";
   }
-  const next = afterFailedAttempt(attempt, maxAttempts);
+  // The delivery's own count bounds it too: a message the sweeper sent again starts its queue
+  // attempts at 1, but the delivery keeps the attempts it already had.
+  const next = afterFailedAttempt(Math.max(attempt, target.delivery.attempts + 1), maxAttempts);
   const record = { ...base, statusCode, error, failure, at: now() };
   if (next.retry) {
     await recordRetry(env.DB, record);

@@ -1,0 +1,130 @@
+/**
+ * The webhook sweeper (the every-minute cron, `workers/scheduled.ts` → `webhook-sweeper.ts`):
+ * no delivery stays `pending` because its WEBHOOKS message was lost. Events go through the
+ * EVENTS consumer with a capturing WEBHOOKS producer, so their delivery messages are "lost"
+ * until the test hands them over; outbound `fetch` is a recording receiver (this file only).
+ * The cron runs through the Worker's `scheduled` handler with a chosen `scheduledTime`.
+ *
+ * Proves: an idle pending delivery is not re-sent before the bound (negative next to the
+ * positive); past it, the same message goes out again and, delivered, the delivery is
+ * `delivered` with one POST; a delivery whose message is lost on every send fails as `lost`
+ * after the fourth send without counting against the subscriber; the delivery's own attempt
+ * count keeps bounding HTTP attempts across re-sends.
+ */
+import { createExecutionContext, createScheduledController } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import type { WebhookMessage } from "../domain/webhooks";
+import { CRONS, handleScheduled } from "../workers/scheduled";
+import { WEBHOOK_SWEEP } from "../workers/services/webhook-sweeper";
+import { EVENTS_QUEUE, WEBHOOKS_QUEUE, capturingQueue, mockOutboundFetch, runAcked, runQueue, updatedEvent, withEnv, type Received } from "./support/event-fixtures";
+import { api, createSku, seedBasics, type Keys } from "./support/fixtures";
+import { expectLogged } from "./support/log-capture";
+
+let keys: Keys;
+let subscriptionId: string;
+let receiver: { received: Received[] };
+const statuses: number[] = [];
+
+beforeAll(async () => {
+  keys = await seedBasics();
+  await createSku("WS-A", { vendorId: "V1" });
+  const res = await api("POST", "/api/v2/webhooks", { key: keys.vendor, body: { url: "http://127.0.0.1:9/ws", eventTypes: ["inventory.updated"] } });
+  expect(res.status).toBe(201);
+  subscriptionId = res.body.id;
+  receiver = mockOutboundFetch(async () => statuses.shift() ?? 200);
+});
+afterAll(() => {
+  vi.restoreAllMocks();
+});
+beforeEach(() => {
+  receiver.received.length = 0;
+  statuses.length = 0;
+});
+
+/** One event through the EVENTS consumer; its delivery message is captured ("lost"). */
+async function lostDelivery(sequence: number): Promise<WebhookMessage> {
+  const capture = capturingQueue();
+  await runAcked(EVENTS_QUEUE, [updatedEvent("WS-A", sequence, "L1", { onHand: sequence })], { WEBHOOKS: capture.queue });
+  expect(capture.sent).toHaveLength(1);
+  return capture.sent[0] as WebhookMessage;
+}
+
+async function cron(at: number, webhooks: Queue): Promise<void> {
+  await handleScheduled(createScheduledController({ cron: CRONS.sweep, scheduledTime: at }), withEnv({ WEBHOOKS: webhooks }), createExecutionContext());
+}
+
+const row = (id: string) =>
+  env.DB.prepare("SELECT status, attempts, sends, updated_at, payload IS NOT NULL AS has_payload, last_failure FROM webhook_deliveries WHERE id = ?")
+    .bind(id)
+    .first<{ status: string; attempts: number; sends: number; updated_at: number; has_payload: number; last_failure: string | null }>();
+
+const bound = WEBHOOK_SWEEP.stalledAfterMs;
+
+describe("the webhook sweeper", () => {
+  it("re-sends an idle pending delivery only past the bound; delivered, it is done with one POST", async () => {
+    const lost = await lostDelivery(1);
+    const sentAt = (await row(lost.deliveryId))!.updated_at;
+    expect(await row(lost.deliveryId)).toMatchObject({ status: "pending", attempts: 0, sends: 1, has_payload: 1 });
+
+    const early = capturingQueue();
+    await cron(sentAt + bound - 60_000, early.queue);
+    expect(early.sent).toEqual([]);
+
+    const later = capturingQueue();
+    await cron(sentAt + bound + 1, later.queue);
+    expect(later.sent).toEqual([lost]);
+    expectLogged({ event: "webhooks.sweep", resent: 1, failed: 0 }, { exactly: true });
+    expect(await row(lost.deliveryId)).toMatchObject({ status: "pending", sends: 2 });
+
+    await runAcked(WEBHOOKS_QUEUE, later.sent);
+    expect(receiver.received).toHaveLength(1);
+    expect(await row(lost.deliveryId)).toMatchObject({ status: "delivered", attempts: 1, has_payload: 0 });
+    // Done: neither the original message turning up nor a later run sends it again.
+    await runAcked(WEBHOOKS_QUEUE, [lost]);
+    const after = capturingQueue();
+    await cron(sentAt + bound * 5, after.queue);
+    expect(receiver.received).toHaveLength(1);
+    expect(after.sent).toEqual([]);
+  });
+
+  it("a delivery whose message is lost on every send fails as lost after the fourth send, not counted against the subscriber", async () => {
+    const lost = await lostDelivery(2);
+    let at = (await row(lost.deliveryId))!.updated_at;
+    const resent = capturingQueue();
+    for (let send = 2; send <= WEBHOOK_SWEEP.maxSends; send++) {
+      at += bound + 1;
+      await cron(at, resent.queue);
+      expect(await row(lost.deliveryId)).toMatchObject({ status: "pending", sends: send });
+    }
+    expect(resent.sent).toHaveLength(WEBHOOK_SWEEP.maxSends - 1);
+    expectLogged({ event: "webhooks.sweep", resent: 1 }, { count: WEBHOOK_SWEEP.maxSends - 1, exactly: true });
+    at += bound + 1;
+    await cron(at, resent.queue);
+    expect(resent.sent).toHaveLength(WEBHOOK_SWEEP.maxSends - 1);
+    expectLogged({ event: "webhooks.sweep", resent: 0, failed: 1 }, { exactly: true });
+    expect(await row(lost.deliveryId)).toMatchObject({ status: "failed", last_failure: "lost", has_payload: 0 });
+    expect(await env.DB.prepare("SELECT consecutive_failures FROM webhook_subscriptions WHERE id = ?").bind(subscriptionId).first()).toEqual({
+      consecutive_failures: 0,
+    });
+  });
+
+  it("a re-sent message keeps counting the delivery's attempts: the 9th HTTP attempt is its last", async () => {
+    const lost = await lostDelivery(3);
+    // Eight failed attempts on the first message (queue attempts 1..8), then the message is lost.
+    statuses.push(...Array.from({ length: 8 }, () => 500));
+    for (let attempt = 1; attempt <= 8; attempt++) {
+      const { result } = await runQueue(WEBHOOKS_QUEUE, [{ body: lost, attempts: attempt }]);
+      expect(result.retryMessages).toHaveLength(1);
+    }
+    expect(await row(lost.deliveryId)).toMatchObject({ status: "pending", attempts: 8 });
+    const resent = capturingQueue();
+    await cron((await row(lost.deliveryId))!.updated_at + bound + 1, resent.queue);
+    expectLogged({ event: "webhooks.sweep", resent: 1 }, { exactly: true });
+    // The re-sent message arrives as attempt 1 of its own; the delivery's 9th attempt fails it for good.
+    statuses.push(500);
+    const { result } = await runQueue(WEBHOOKS_QUEUE, [{ body: resent.sent[0], attempts: 1 }]);
+    expect(result.retryMessages).toEqual([]);
+    expect(await row(lost.deliveryId)).toMatchObject({ status: "failed", attempts: 9, last_failure: "http_5xx" });
+  });
+});
