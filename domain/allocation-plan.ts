@@ -29,7 +29,7 @@ import {
   type UnallocatedLine,
 } from "./allocation-plan.types";
 import { measureLocation, rankLocations, type RankingCandidate } from "./allocation-ranking";
-import { isoDate, parseIsoDate } from "./allocation-shipping";
+import { isoDate, parseIsoDate, shipmentCost } from "./allocation-shipping";
 import { chooseSources, type SourceObjective } from "./allocation-sources";
 
 /** An order line with its id settled. */
@@ -290,7 +290,12 @@ export function planAllocation(request: AllocationRequest, now: number): Allocat
     pinnedUnits,
     maxShipments: options.maxShipments,
     objective,
-    shipmentCost: (id, u) => measureLocation(locations.get(id)!, shipTo, mode, u, now, now).estimatedCost,
+    costModel: (id) => {
+      // The same arithmetic as shipmentCost(): base + round(perKm × km) is fixed per location.
+      const l = locations.get(id)!;
+      if (mode === "pickup") return { fixed: 0, perUnit: 0 };
+      return { fixed: shipmentCost(l.shippingCost, metricsNow(l).distanceKm, 0), perUnit: l.shippingCost.perUnit };
+    },
     extraShipmentCost,
   });
   const unpinnedReason: ShipmentReason =

@@ -20,6 +20,12 @@ export const EXACT_SEARCH_MAX_CANDIDATES = 12;
  */
 export type SourceObjective = "ranked" | "fewest_shipments" | "lowest_total_cost";
 
+/** A shipment's cost as `fixed + perUnit × units`, in cents. */
+export interface SourceCostModel {
+  fixed: number;
+  perUnit: number;
+}
+
 export interface SourceProblem {
   /** Candidate location ids, best-ranked first. */
   ranked: readonly string[];
@@ -34,8 +40,8 @@ export interface SourceProblem {
   /** Shipments allowed in all, pinned ones included; undefined = no limit. */
   maxShipments: number | undefined;
   objective: SourceObjective;
-  /** Cents for one shipment of `units` from a location. */
-  shipmentCost: (locationId: string, units: number) => number;
+  /** The cost model of a shipment from a location (used by `lowest_total_cost`). */
+  costModel: (locationId: string) => SourceCostModel;
   /** Cents for each shipment after the first. */
   extraShipmentCost: number;
 }
@@ -56,19 +62,13 @@ export interface SourceChoice {
   searched: boolean;
 }
 
+/** How a set of candidates fares; `used` marks the candidates that give units. */
 interface Evaluation {
-  members: boolean[];
-  takes: Map<string, SourceTake[]>;
+  members: Uint8Array;
+  used: Uint8Array;
   served: number;
   shipments: number;
   cost: number;
-  /** Rank positions of the locations that give units, ascending. */
-  rankKey: number[];
-}
-
-function lexicographic(a: readonly number[], b: readonly number[]): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
 }
 
 /**
@@ -78,84 +78,121 @@ function lexicographic(a: readonly number[], b: readonly number[]): number {
 export function chooseSources(problem: SourceProblem): SourceChoice {
   const n = problem.ranked.length;
   const skus = [...problem.demand.keys()].sort();
-  const remainingBySku = new Map(skus.map((sku) => [sku, problem.ranked.map((id) => Math.max(0, problem.remaining.get(sku)?.get(id) ?? 0))]));
-  const pinned = new Set(problem.pinnedUnits.keys());
-  const cap = problem.maxShipments === undefined ? Infinity : Math.max(problem.maxShipments, pinned.size);
+  const demand = skus.map((sku) => problem.demand.get(sku)!);
+  // available[s * n + k]: units of SKU s at candidate k, flat for a tight inner loop.
+  const available = new Float64Array(skus.length * n);
+  skus.forEach((sku, s) => problem.ranked.forEach((id, k) => (available[s * n + k] = Math.max(0, problem.remaining.get(sku)?.get(id) ?? 0))));
+  const isPinned = Uint8Array.from(problem.ranked, (id) => (problem.pinnedUnits.has(id) ? 1 : 0));
+  const pinnedCount = problem.pinnedUnits.size;
+  const cap = problem.maxShipments === undefined ? Infinity : Math.max(problem.maxShipments, pinnedCount);
+  const costs = problem.ranked.map((id) => problem.costModel(id));
+  // Pinned shipments cost the same in every set except for the units added to them.
+  let pinnedCost = 0;
+  for (const [id, units] of problem.pinnedUnits) {
+    const m = problem.costModel(id);
+    pinnedCost += m.fixed + m.perUnit * units;
+  }
+  const units = new Float64Array(n);
   let setsEvaluated = 0;
 
-  const evaluate = (members: boolean[]): Evaluation => {
+  const evaluate = (members: Uint8Array): Evaluation => {
     setsEvaluated++;
-    const units = new Array<number>(n).fill(0);
-    const takes = new Map<string, SourceTake[]>();
+    units.fill(0);
     let served = 0;
-    for (const sku of skus) {
-      let left = problem.demand.get(sku)!;
-      const available = remainingBySku.get(sku)!;
-      const list: SourceTake[] = [];
-      for (const idx of problem.fillOrder) {
+    for (let s = 0; s < skus.length; s++) {
+      let left = demand[s]!;
+      for (const k of problem.fillOrder) {
         if (left === 0) break;
-        if (!members[idx] || available[idx]! <= 0) continue;
-        const quantity = Math.min(left, available[idx]!);
-        list.push({ locationId: problem.ranked[idx]!, quantity });
-        units[idx]! += quantity;
-        left -= quantity;
+        const a = available[s * n + k]!;
+        if (members[k] === 0 || a <= 0) continue;
+        const q = Math.min(left, a);
+        units[k]! += q;
+        left -= q;
       }
-      served += problem.demand.get(sku)! - left;
-      takes.set(sku, list);
+      served += demand[s]! - left;
     }
-    const rankKey: number[] = [];
-    const shipping = new Map(problem.pinnedUnits);
-    units.forEach((u, idx) => {
-      if (u === 0) return;
-      rankKey.push(idx);
-      const id = problem.ranked[idx]!;
-      shipping.set(id, (shipping.get(id) ?? 0) + u);
-    });
-    let cost = 0;
-    if (problem.objective === "lowest_total_cost") {
-      for (const [id, u] of shipping) cost += problem.shipmentCost(id, u);
-      cost += problem.extraShipmentCost * Math.max(0, shipping.size - 1);
+    const used = new Uint8Array(n);
+    let shipments = pinnedCount;
+    let cost = pinnedCost;
+    for (let k = 0; k < n; k++) {
+      if (units[k] === 0) continue;
+      used[k] = 1;
+      if (isPinned[k] === 0) {
+        shipments++;
+        cost += costs[k]!.fixed;
+      }
+      cost += costs[k]!.perUnit * units[k]!;
     }
-    return { members, takes, served, shipments: shipping.size, cost, rankKey };
+    cost += problem.extraShipmentCost * Math.max(0, shipments - 1);
+    return { members, used, served, shipments, cost };
+  };
+
+  /** Sorted rank positions compared lexicographically; a prefix comes first. */
+  const rankOrder = (a: Uint8Array, b: Uint8Array): number => {
+    let i = 0;
+    let j = 0;
+    for (;;) {
+      while (i < n && a[i] === 0) i++;
+      while (j < n && b[j] === 0) j++;
+      if (i === n || j === n) return (i === n ? 0 : 1) - (j === n ? 0 : 1);
+      if (i !== j) return i - j;
+      i++;
+      j++;
+    }
   };
 
   const better = (a: Evaluation, b: Evaluation): boolean => {
     if (a.served !== b.served) return a.served > b.served;
     if (problem.objective === "fewest_shipments" && a.shipments !== b.shipments) return a.shipments < b.shipments;
     if (problem.objective === "lowest_total_cost" && a.cost !== b.cost) return a.cost < b.cost;
-    return lexicographic(a.rankKey, b.rankKey) < 0;
+    return rankOrder(a.used, b.used) < 0;
   };
 
   const done = (e: Evaluation, method: SourceChoice["method"], searched: boolean): SourceChoice => ({
-    takes: e.takes,
+    takes: fill(problem, skus, e.members),
     served: e.served,
     method,
     setsEvaluated,
     searched,
   });
 
-  const all = evaluate(new Array<boolean>(n).fill(true));
+  const all = evaluate(new Uint8Array(n).fill(1));
   if (problem.objective === "ranked" && all.shipments <= cap) return done(all, "greedy", false);
 
   if (n <= EXACT_SEARCH_MAX_CANDIDATES) {
-    let best: Evaluation | undefined;
-    for (let mask = 0; mask < 1 << n; mask++) {
-      const e = evaluate(problem.ranked.map((_, idx) => (mask & (1 << idx)) !== 0));
-      if (e.shipments <= cap && (best === undefined || better(e, best))) best = e;
+    // The empty set is always within the cap (pinned shipments only), so `best` starts valid.
+    let best = evaluate(new Uint8Array(n));
+    const members = new Uint8Array(n);
+    for (let mask = 1; mask < 1 << n; mask++) {
+      let added = 0;
+      for (let k = 0; k < n; k++) {
+        members[k] = (mask >> k) & 1;
+        if (members[k] === 1 && isPinned[k] === 0) added++;
+      }
+      // A set with more new locations than the limit allows, or than the best fewest-shipments
+      // answer so far, cannot win: the subset of its locations that give units is compared anyway.
+      if (pinnedCount + added > cap) continue;
+      if (problem.objective === "fewest_shipments" && best.served === all.served && pinnedCount + added > best.shipments) continue;
+      const e = evaluate(members.slice());
+      if (e.shipments <= cap && better(e, best)) best = e;
     }
-    // The empty set is always within the cap (pinned shipments only), so `best` exists.
-    return done(best!, "exact", true);
+    return done(best, "exact", true);
   }
 
   // Too many candidates to compare every subset: grow a set one location at a time.
-  let current = evaluate(new Array<boolean>(n).fill(false));
+  let current = evaluate(new Uint8Array(n));
+  const withOne = (k: number) => {
+    const members = current.members.slice();
+    members[k] = 1;
+    return evaluate(members);
+  };
   if (problem.objective === "fewest_shipments") {
     // Greedy set cover: each step adds the location that serves the most more units.
     for (;;) {
       let next: Evaluation | undefined;
-      for (let idx = 0; idx < n; idx++) {
-        if (current.members[idx]) continue;
-        const e = evaluate(current.members.map((m, j) => m || j === idx));
+      for (let k = 0; k < n; k++) {
+        if (current.members[k] === 1) continue;
+        const e = withOne(k);
         if (e.shipments <= cap && e.served > current.served && (next === undefined || e.served > next.served)) next = e;
       }
       if (next === undefined) break;
@@ -163,10 +200,30 @@ export function chooseSources(problem: SourceProblem): SourceChoice {
     }
   } else {
     // In ranking order, keep each location that serves more units within the limit.
-    for (let idx = 0; idx < n; idx++) {
-      const e = evaluate(current.members.map((m, j) => m || j === idx));
+    for (let k = 0; k < n; k++) {
+      const e = withOne(k);
       if (e.shipments <= cap && e.served > current.served) current = e;
     }
   }
   return done(current, "greedy_fallback", true);
+}
+
+/** The takes of each SKU when the member locations give units in fill order. */
+function fill(problem: SourceProblem, skus: readonly string[], members: Uint8Array): Map<string, SourceTake[]> {
+  const takes = new Map<string, SourceTake[]>();
+  for (const sku of skus) {
+    let left = problem.demand.get(sku)!;
+    const list: SourceTake[] = [];
+    for (const k of problem.fillOrder) {
+      if (left === 0) break;
+      const id = problem.ranked[k]!;
+      const a = Math.max(0, problem.remaining.get(sku)?.get(id) ?? 0);
+      if (members[k] === 0 || a <= 0) continue;
+      const quantity = Math.min(left, a);
+      list.push({ locationId: id, quantity });
+      left -= quantity;
+    }
+    takes.set(sku, list);
+  }
+  return takes;
 }

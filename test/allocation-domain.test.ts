@@ -26,7 +26,7 @@ import {
 import { measureLocation, rankLocations } from "../domain/allocation-ranking";
 import { applyRefusal, replanAfterRefusal, reservationLinesOf } from "../domain/allocation-replan";
 import { addDays, daysBetween, parseIsoDate, shipmentCost, shippingTimes, transitDaysFor } from "../domain/allocation-shipping";
-import { EXACT_SEARCH_MAX_CANDIDATES } from "../domain/allocation-sources";
+import { chooseSources, EXACT_SEARCH_MAX_CANDIDATES, type SourceObjective, type SourceProblem } from "../domain/allocation-sources";
 
 /** Monday 2 March 2026, 09:00 UTC (10:00 in Paris, 09:00 in London). */
 const NOW = Date.parse("2026-03-02T09:00:00Z");
@@ -661,8 +661,13 @@ describe("searching sets of locations", () => {
   it(`compares every subset up to ${EXACT_SEARCH_MAX_CANDIDATES} candidates`, () => {
     const { locations, stock } = row(EXACT_SEARCH_MAX_CANDIDATES);
     const plan = planAllocation(request([{ lineId: "a", sku: "A", quantity: 5 }], stock, { strategy: "single_shipment" }, { locations }), NOW);
-    expect(plan.selection).toEqual({ method: "exact", candidates: 12, setsEvaluated: 1 + 4096 });
+    // All candidates, the empty set, then every set of at most 5 locations (12 + 66 + 220 +
+    // 495 + 792): once 5 locations serve everything, larger sets cannot have fewer shipments.
+    expect(plan.selection).toEqual({ method: "exact", candidates: 12, setsEvaluated: 2 + 1585 });
     expect(plan.shipments.map((s) => s.locationId)).toEqual(["L00", "L01", "L02", "L03", "L04"]);
+    const cheapest = planAllocation(request([{ lineId: "a", sku: "A", quantity: 5 }], stock, { strategy: "lowest_cost" }, { locations }), NOW);
+    expect(cheapest.selection).toEqual({ method: "exact", candidates: 12, setsEvaluated: 1 + 4096 });
+    expect(cheapest.shipments.map((s) => s.locationId)).toEqual(["L00", "L01", "L02", "L03", "L04"]);
   });
 
   it("beyond that grows the set greedily, still within maxShipments and never over stock", () => {
@@ -788,6 +793,10 @@ describe("validation", () => {
 const SKUS = ["A", "B", "C"] as const;
 const DATES = ["2026-03-02", "2026-03-04", "2026-03-09", "2026-03-20"] as const;
 
+/** `arb`'s value `yes` times in `yes + no`, otherwise undefined. */
+const sometimes = <T,>(arb: fc.Arbitrary<T>, yes: number, no: number): fc.Arbitrary<T | undefined> =>
+  fc.oneof({ arbitrary: arb, weight: yes }, { arbitrary: fc.constant(undefined), weight: no });
+
 const arbLocations = fc
   .subarray([...DEMO_ROUTING_LOCATIONS], { minLength: 1, maxLength: 6 })
   .chain((chosen) =>
@@ -810,20 +819,21 @@ const arbLocations = fc
 const arbRequest: fc.Arbitrary<AllocationRequest> = arbLocations.chain((locations) => {
   const ids = locations.map((l) => l.id);
   const level = (sku: string, locationId: string) =>
-    fc.option(
+    sometimes(
       fc.record({
         sku: fc.constant(sku),
         locationId: fc.constant(locationId),
-        available: fc.integer({ min: -5, max: 30 }),
+        available: fc.integer({ min: -5, max: 40 }),
         inbound: fc.array(fc.record({ quantity: fc.integer({ min: 1, max: 20 }), expectedDate: fc.constantFrom(...DATES) }), { maxLength: 2 }),
       }),
-      { nil: undefined, freq: 2 },
+      2,
+      1,
     );
   return fc.record({
     locations: fc.constant(locations),
     stock: fc.tuple(...SKUS.flatMap((sku) => ids.map((id) => level(sku, id)))).map((levels) => levels.filter((l) => l !== undefined)),
     lines: fc.array(
-      fc.record({ sku: fc.constantFrom(...SKUS), quantity: fc.integer({ min: 1, max: 40 }), locationId: fc.option(fc.constantFrom(...ids), { nil: undefined, freq: 3 }) }).map((l) => {
+      fc.record({ sku: fc.constantFrom(...SKUS), quantity: fc.integer({ min: 1, max: 15 }), locationId: sometimes(fc.constantFrom(...ids), 1, 2) }).map((l) => {
         const line: OrderLine = { sku: l.sku, quantity: l.quantity };
         if (l.locationId !== undefined) line.locationId = l.locationId;
         return line;
@@ -838,10 +848,10 @@ const arbRequest: fc.Arbitrary<AllocationRequest> = arbLocations.chain((location
           fc.record({ countryCode: fc.constantFrom("BE", "FR", "DE", "PL", "GB", "ES", "SE", "it") }),
           fc.record({ latitude: fc.double({ min: 36, max: 60, noNaN: true }), longitude: fc.double({ min: -9, max: 25, noNaN: true }) }),
         ),
-        maxShipments: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
-        requiredBy: fc.option(fc.constantFrom("2026-03-03", "2026-03-04", "2026-03-06"), { nil: undefined, freq: 3 }),
-        pickupLocationId: fc.option(fc.constantFrom(...ids), { nil: undefined, freq: 5 }),
-        weights: fc.option(fc.record({ delivery: fc.integer({ min: 0, max: 5 }), cost: fc.integer({ min: 0, max: 5 }), performance: fc.integer({ min: 1, max: 5 }) }), { nil: undefined }),
+        maxShipments: sometimes(fc.integer({ min: 1, max: 3 }), 1, 2),
+        requiredBy: sometimes(fc.constantFrom("2026-03-03", "2026-03-04", "2026-03-06"), 1, 3),
+        pickupLocationId: sometimes(fc.constantFrom(...ids), 1, 5),
+        weights: sometimes(fc.record({ delivery: fc.integer({ min: 0, max: 5 }), cost: fc.integer({ min: 0, max: 5 }), performance: fc.integer({ min: 1, max: 5 }) }), 1, 1),
       })
       .map((o) => {
         const options: AllocationOptions = { strategy: o.strategy, shipTo: o.shipTo };
@@ -911,6 +921,103 @@ describe("properties (fast-check, fixed seed)", () => {
           expect(shuffled).toEqual(original);
         },
       ),
+      PROPERTY_RUNS,
+    );
+  });
+
+  it("pinned lines get the same whether or not lines without a location are in the order", () => {
+    fc.assert(
+      fc.property(arbRequest, arbNow, (req, now) => {
+        const pinnedOnly = req.lines.filter((l) => l.locationId !== undefined);
+        fc.pre(pinnedOnly.length > 0);
+        const full = planAllocation(req, now);
+        const alone = planAllocation({ ...req, lines: pinnedOnly }, now);
+        expect(full.lines.filter((l) => l.locationId !== null)).toEqual(alone.lines);
+        expect(full.backorders.filter((b) => b.pinned)).toEqual(alone.backorders);
+        expect(full.unallocated.filter((u) => u.locationId !== null)).toEqual(alone.unallocated);
+      }),
+      PROPERTY_RUNS,
+    );
+  });
+
+  it("the exact set search, pruned, finds what comparing every subset naively finds", () => {
+    const arbProblem = fc
+      .record({
+        n: fc.integer({ min: 1, max: 7 }),
+        skus: fc.integer({ min: 1, max: 3 }),
+        objective: fc.constantFrom<SourceObjective>("ranked", "fewest_shipments", "lowest_total_cost"),
+        maxShipments: sometimes(fc.integer({ min: 1, max: 4 }), 1, 1),
+        extraShipmentCost: fc.integer({ min: 0, max: 500 }),
+      })
+      .chain((shape) =>
+        fc.record({
+          shape: fc.constant(shape),
+          remaining: fc.array(fc.integer({ min: 0, max: 6 }), { minLength: shape.n * shape.skus, maxLength: shape.n * shape.skus }),
+          demand: fc.array(fc.integer({ min: 1, max: 12 }), { minLength: shape.skus, maxLength: shape.skus }),
+          pinned: fc.array(fc.integer({ min: 0, max: 5 }), { minLength: shape.n + 1, maxLength: shape.n + 1 }),
+          costs: fc.array(fc.record({ fixed: fc.integer({ min: 0, max: 900 }), perUnit: fc.integer({ min: 0, max: 90 }) }), { minLength: shape.n + 1, maxLength: shape.n + 1 }),
+          fillOrder: fc.shuffledSubarray([...Array(shape.n).keys()], { minLength: shape.n, maxLength: shape.n }),
+        }),
+      );
+    fc.assert(
+      fc.property(arbProblem, ({ shape, remaining, demand, pinned, costs, fillOrder }) => {
+        const ids = [...Array(shape.n + 1).keys()].map((k) => `L${k}`); // the last one is pinned only, not a candidate
+        const skus = [...Array(shape.skus).keys()].map((s) => `S${s}`);
+        const problem: SourceProblem = {
+          ranked: ids.slice(0, shape.n),
+          fillOrder,
+          demand: new Map(skus.map((sku, s) => [sku, demand[s]!])),
+          remaining: new Map(skus.map((sku, s) => [sku, new Map(ids.slice(0, shape.n).map((id, k) => [id, remaining[s * shape.n + k]!]))])),
+          pinnedUnits: new Map(ids.flatMap((id, k) => (pinned[k]! > 0 ? [[id, pinned[k]!] as const] : []))),
+          maxShipments: shape.maxShipments,
+          objective: shape.objective,
+          costModel: (id) => costs[ids.indexOf(id)]!,
+          extraShipmentCost: shape.extraShipmentCost,
+        };
+        // Naive reference: every subset, its fill, its shipments, cost and sorted rank positions.
+        const cap = problem.maxShipments === undefined ? Infinity : Math.max(problem.maxShipments, problem.pinnedUnits.size);
+        let best: { served: number; shipments: number; cost: number; key: number[]; takes: string } | undefined;
+        for (let mask = 0; mask < 1 << shape.n; mask++) {
+          const units = new Map<string, number>(problem.pinnedUnits);
+          const used = new Set<number>();
+          let served = 0;
+          const takes: string[] = [];
+          skus.forEach((sku) => {
+            let left = problem.demand.get(sku)!;
+            for (const k of fillOrder) {
+              const a = problem.remaining.get(sku)!.get(ids[k]!)!;
+              if ((mask & (1 << k)) === 0 || a === 0 || left === 0) continue;
+              const q = Math.min(a, left);
+              left -= q;
+              served += q;
+              used.add(k);
+              units.set(ids[k]!, (units.get(ids[k]!) ?? 0) + q);
+              takes.push(`${sku}@${ids[k]}:${q}`);
+            }
+          });
+          if (units.size > cap) continue;
+          const cost = [...units].reduce((c, [id, u]) => c + problem.costModel(id).fixed + problem.costModel(id).perUnit * u, 0) + problem.extraShipmentCost * Math.max(0, units.size - 1);
+          const candidate = { served, shipments: units.size, cost, key: [...used].sort((x, y) => x - y), takes: takes.sort().join(" ") };
+          const lexLess = (a: number[], b: number[]) => {
+            for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
+            return a.length < b.length;
+          };
+          const wins =
+            best === undefined ||
+            (candidate.served !== best.served
+              ? candidate.served > best.served
+              : shape.objective === "fewest_shipments" && candidate.shipments !== best.shipments
+                ? candidate.shipments < best.shipments
+                : shape.objective === "lowest_total_cost" && candidate.cost !== best.cost
+                  ? candidate.cost < best.cost
+                  : lexLess(candidate.key, best.key));
+          if (wins) best = candidate;
+        }
+        const choice = chooseSources(problem);
+        const got = [...choice.takes].flatMap(([sku, list]) => list.map((t) => `${sku}@${t.locationId}:${t.quantity}`)).sort().join(" ");
+        expect(choice.served).toBe(best!.served);
+        if (choice.searched || shape.objective !== "ranked") expect(got).toBe(best!.takes);
+      }),
       PROPERTY_RUNS,
     );
   });
