@@ -261,6 +261,25 @@ describe("ranking and ties", () => {
 });
 
 describe("the worked example (docs/allocation.md), one plan per strategy", () => {
+  it("measures the five candidates as the table in the docs says", () => {
+    const plan = example({ strategy: "hybrid" });
+    const table = Object.fromEntries(
+      plan.ranking.map((r) => [
+        r.locationId,
+        [r.metrics.distanceKm, new Date(r.metrics.shipAt).toISOString().slice(11, 16), r.metrics.deliveryDate, r.metrics.estimatedCost, r.metrics.loadRatio, r.metrics.performance, r.score],
+      ]),
+    );
+    expect(table).toEqual({
+      "FC-AMS": [173, "18:00", "2026-03-03", 7722, 0.6624, 0.983, 0.7268],
+      "FC-PAR": [264, "16:00", "2026-03-03", 8035, 0.7603, 0.9775, 0.5722],
+      "FC-FRA": [317.2, "17:00", "2026-03-03", 7030, 0.5113, 0.989, 1],
+      "FC-LYS": [566.7, "15:00", "2026-03-04", 7503, 0.4155, 0.966, 0.2033],
+      "FC-MIL": [697.9, "15:00", "2026-03-04", 7207, 0.5155, 0.962, 0.2472],
+    });
+    // Berlin and the others hold none of the order's SKUs, so they are not candidates.
+    expect(plan.ranking).toHaveLength(5);
+  });
+
   it("nearest: Amsterdam, Paris, then Frankfurt; the tent line is split three ways", () => {
     const plan = example({ strategy: "nearest" });
     expect(brief(plan)).toEqual([
@@ -344,6 +363,7 @@ describe("the worked example (docs/allocation.md), one plan per strategy", () =>
     const plan = example({ strategy: "hybrid", weights: { delivery: 0, cost: 100, performance: 0 } });
     expect(plan.ranking.map((r) => r.locationId)).toEqual(["FC-FRA", "FC-MIL", "FC-LYS", "FC-AMS", "FC-PAR"]);
     expect(brief(plan)).toEqual(["FC-FRA 3:STOVE×2 1:TENT-2P×120 6926c ranked", "FC-LYS 3:STOVE×2 793c ranked", "FC-PAR 2:STOVE×3 775c pinned"]);
+    expect(plan.totals.totalCost).toBe(8994);
     const deliveryOnly = example({ strategy: "hybrid", weights: { delivery: 1, cost: 0, performance: 0 } });
     expect(deliveryOnly.ranking.map((r) => r.locationId)).toEqual(example({ strategy: "fastest" }).ranking.map((r) => r.locationId));
   });
@@ -604,7 +624,7 @@ describe("backorders", () => {
     expect(plan.backorders.map((b) => `${b.lineId}:${b.locationId}:${b.quantity}:${b.expectedDate}:${b.basis}`)).toEqual([
       "a:FC-MIL:15:2026-03-09:inbound",
       // 5 left in Milan's arrival is not enough; both centres get more on 12 March (10 days' lead
-      // time), and Berlin (654 km) is nearer to Brussels than Milan (698 km).
+      // time), and Berlin (650.6 km) is nearer to Brussels than Milan (697.9 km).
       "b:FC-BER:10:2026-03-12:lead_time",
     ]);
   });
