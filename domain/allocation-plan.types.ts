@@ -56,7 +56,11 @@ export interface InboundArrival {
 export interface SkuStockLevel {
   sku: string;
   locationId: string;
-  /** Units available to a new hard reservation; negative when backorders were accepted. */
+  /**
+   * Units a new line of the reservation's type may take here: for a hard reservation the
+   * location's `available` (negative when backorders were accepted), for a soft hold the hold
+   * headroom (`room()` in the SKU object). Negative counts as none.
+   */
   available: number;
   inbound?: InboundArrival[];
 }
