@@ -5,7 +5,8 @@
 //   3. node     the Node-side suite (vitest.e2e.config.ts): scripts' own tests, end-to-end tests
 //               against a real local stack, `npm start` itself (README examples, signals)
 //   4. drill    the crash drills: reservations (bench/crash-drill.mjs, 3 cycles of SIGKILL under
-//               load) and a vendor sync job (bench/sync-crash-drill.mjs, SIGKILL mid-job)
+//               load) and queue-driven work (bench/queue-crash-drill.mjs: a sync job and an
+//               event burst, SIGKILL mid-way)
 //
 // Every stage runs even if an earlier one failed; the exit status is non-zero if any failed.
 // The last line is `N passed, N failed` (tests of the two vitest suites plus one per
@@ -119,7 +120,7 @@ const stages = [
   ["node", (dir) => vitest("vitest.e2e.config.ts", dir)],
   ["drill", async () => {
     const reservations = await step(run("node", ["bench/crash-drill.mjs"], { DRILL_CYCLES: "3" }));
-    const sync = await step(run("node", ["bench/sync-crash-drill.mjs"], { SYNC_DRILL_CYCLES: "1" }));
+    const sync = await step(run("node", ["bench/queue-crash-drill.mjs"], { SYNC_DRILL_CYCLES: "1" }));
     return { passed: reservations.passed + sync.passed, failed: reservations.failed + sync.failed, skipped: 0 };
   }],
 ];

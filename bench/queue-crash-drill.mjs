@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// `npm run drill:sync`: a vendor sync job survives a crash of the runtime.
+// `npm run drill:queues`: queue-driven work survives a crash of the runtime. Local queues live
+// in memory, so SIGKILL of the runtime loses every message still queued. Two phases against
+// the real local runtime (`wrangler dev`) on a persisted state folder:
 //
-// Local queues live in memory, so SIGKILL of the runtime loses every chunk message still
-// queued: before the sweeper a job killed mid-run stayed `running` forever. This drill starts
-// the real local runtime (`wrangler dev`) on a persisted state folder and, per cycle:
+// SYNC (per cycle) — before the sweeper a job killed mid-run stayed `running` forever:
 //
 //   1. posts a 2,000-item feed (1,000 SKUs × 2 locations → 10 chunks of 200 items);
 //   2. SIGKILLs the runtime (wrangler and every child, by PID) once some chunks — not all —
@@ -17,7 +17,16 @@
 //      SKU's object holds the feed's value exactly once (each item one ledger change at most:
 //      a chunk applied before the kill and re-sent replays its outcome, it does not apply twice).
 //
-// Exit code 1 on any breach. Env: SYNC_DRILL_CYCLES (default 2, 1–5).
+// EVENTS — before the outbox kept sent events until the projection had them, the read model
+// stayed stale for good on events lost with the queue:
+//   1. a burst of stock changes (16 clients, PATCH deltas and sets) over 200 SKUs × 2 locations;
+//   2. SIGKILL mid-burst, restart on the same state;
+//   3. poll until the `inventory_levels` projection (GET /api/v2/inventory) equals every SKU's
+//      object (GET /api/v2/inventory/{sku}) at every location, counts and sequence, and report
+//      how long that took; a breach if it does not within EVENTS_CONVERGE_MS.
+//
+// Exit code 1 on any breach. Env: SYNC_DRILL_CYCLES (default 2, 1–5), DRILL_PHASES
+// (default "sync,events").
 
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -32,9 +41,13 @@ const SKU_COUNT = 1_000;
 const LOCATIONS = ["L-SYNC-A", "L-SYNC-B"];
 const VENDOR = { id: "V-SDRILL", name: "Sync Drill Vendor" };
 const STALLED_AFTER_MS = 10 * 60_000; // workers/services/sync-sweeper.ts SYNC_SWEEP.stalledAfterMs
-const DEADLINE_MS = 12 * 60_000;
+const DEADLINE_MS = 15 * 60_000;
+const PHASES = (process.env.DRILL_PHASES ?? "sync,events").split(",").map((p) => p.trim());
+const EVENT_SKUS = Array.from({ length: 200 }, (_, i) => `ED-${String(i).padStart(4, "0")}`);
+/** The bound the README states for the projection to catch up after a lost message (durable-objects outbox confirmation). */
+const EVENTS_CONVERGE_MS = 3 * 60_000;
 
-const log = (msg) => process.stderr.write(`[sync-drill] ${msg}\n`);
+const log = (msg) => process.stderr.write(`[queue-drill] ${msg}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let worker = null;
@@ -71,7 +84,7 @@ async function fireCron(client, time) {
 }
 
 async function main() {
-  stateDir = await mkdtemp(join(tmpdir(), "edge-inventory-sync-drill-"));
+  stateDir = await mkdtemp(join(tmpdir(), "edge-inventory-queue-drill-"));
   log(`state: ${stateDir}; ${CYCLES} cycles of a ${SKU_COUNT * LOCATIONS.length}-item feed`);
   const { keys } = await prepareState(stateDir);
   worker = await startWorker({ stateDir, timeoutMs: 90_000 });
@@ -79,7 +92,7 @@ async function main() {
   await seedMasterData(client, keys.operator, { vendor: VENDOR, locations: LOCATIONS.map((l, i) => location(l, 10 + i * 10)), skus: [] });
 
   const results = [];
-  for (let cycle = 1; cycle <= CYCLES; cycle++) {
+  for (let cycle = 1; cycle <= (PHASES.includes("sync") ? CYCLES : 0); cycle++) {
     const skus = Array.from({ length: SKU_COUNT }, (_, i) => skuName(cycle, i));
     await call(client, keys.operator, "POST", "/api/v2/skus/batch", { body: { items: skus.map((s) => skuItem(s, VENDOR.id)) } });
     const items = skus.flatMap((sku, i) => LOCATIONS.map((locationId, k) => ({ sku, locationId, quantity: 10 + ((i + k) % 50) })));
@@ -141,18 +154,98 @@ async function main() {
     log(`cycle ${cycle}: ${ok ? "PASS" : "FAIL"} — ${final.status}, ${JSON.stringify(c)}, ${checked} SKUs checked`);
     for (const p of problems.slice(0, 10)) log(`  ${p}`);
   }
+  let events = null;
+  if (PHASES.includes("events")) ({ events, client } = await eventsPhase(client, keys));
   client.close();
   await cleanup();
 
+  if (events) {
+    console.log("\nevents crash drill — wrangler dev (local)\n");
+    console.log(`burst: ${events.requests} stock changes (${events.answered} answered) over ${EVENT_SKUS.length} SKUs × ${LOCATIONS.length} locations, SIGKILL after ${events.loadMs} ms`);
+    console.log(`projection equal to the objects ${events.converged ? `${(events.convergedAfterMs / 1000).toFixed(1)} s after the restart` : `NOT within ${EVENTS_CONVERGE_MS / 1000} s`} (${events.checks} checks; at the first check ${events.firstMismatches} rows differed)`);
+    for (const p of events.problems.slice(0, 10)) console.log(`  ${p}`);
+  }
   console.log("\nsync crash drill — wrangler dev (local)\n");
   console.log("| cycle | killed at (chunks) | after restart | after the cron | applied / unchanged / errors / pending | SKUs checked | result |");
   console.log("| --- | --- | --- | --- | --- | --- | --- |");
   for (const r of results) {
     console.log(`| ${r.cycle} | ${r.killedAt} | ${r.stuck} | ${r.final} | ${r.counts.applied} / ${r.counts.unchanged} / ${r.counts.errors} / ${r.counts.pending} | ${r.checked} | ${r.ok ? "pass" : "FAIL"} |`);
   }
-  const breach = results.some((r) => !r.ok);
-  console.log(`\n${breach ? "FAIL: a sync job did not finish exactly" : "PASS: every job finished with every item accounted for, nothing applied twice"}`);
-  return breach ? 1 : 0;
+  const syncBreach = results.some((r) => !r.ok);
+  const eventsBreach = events !== null && !events.converged;
+  console.log(`\n${syncBreach ? "FAIL: a sync job did not finish exactly" : "PASS: every job finished with every item accounted for, nothing applied twice"}`);
+  if (events) console.log(eventsBreach ? "FAIL: the projection did not converge on the objects" : "PASS: the projection converged on the objects");
+  return syncBreach || eventsBreach ? 1 : 0;
+}
+
+/** Every (sku, location) row of the projection and of the objects, as comparable strings; the differences. */
+async function projectionDiff(client, keys) {
+  const projected = new Map();
+  let cursor = null;
+  do {
+    const page = (await call(client, keys.operator, "GET", `/api/v2/inventory?skuPrefix=ED-&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)).json();
+    for (const r of page.items) projected.set(`${r.sku}|${r.locationId}`, `${r.onHand}/${r.reserved}/${r.committed}/${r.available}`);
+    cursor = page.nextCursor;
+  } while (cursor);
+  const problems = [];
+  await pool(EVENT_SKUS, 16, async (sku) => {
+    const inv = (await call(client, keys.operator, "GET", `/api/v2/inventory/${sku}`)).json();
+    for (const l of inv.locations) {
+      const want = `${l.onHand}/${l.reserved}/${l.committed}/${l.available}`;
+      const got = projected.get(`${sku}|${l.locationId}`);
+      if (got !== want) problems.push(`${sku} @ ${l.locationId}: projection ${got ?? "missing"}, object ${want}`);
+    }
+  });
+  return problems;
+}
+
+async function eventsPhase(client, keys) {
+  await call(client, keys.operator, "POST", "/api/v2/skus/batch", { body: { items: EVENT_SKUS.map((s) => skuItem(s, VENDOR.id)) } });
+  await pool(
+    EVENT_SKUS.flatMap((sku) => LOCATIONS.map((loc) => ({ sku, loc }))),
+    16,
+    ({ sku, loc }) => call(client, keys.operator, "PATCH", `/api/v2/inventory/${sku}`, { body: { locationId: loc, onHand: 500, reason: "initial" } }),
+  );
+  // The burst: many small changes, killed in the middle.
+  let stop = false;
+  let requests = 0;
+  let answered = 0;
+  let n = 0;
+  const loops = Array.from({ length: 16 }, async () => {
+    while (!stop) {
+      const i = n++;
+      const sku = EVENT_SKUS[(i * 7919) % EVENT_SKUS.length];
+      const loc = LOCATIONS[i % LOCATIONS.length];
+      const body = i % 5 === 0 ? { locationId: loc, onHand: 400 + (i % 200), reason: "cycle_count" } : { locationId: loc, delta: (i % 3) - 1 || 2, reason: "adjustment" };
+      requests++;
+      const res = await client.request("PATCH", `/api/v2/inventory/${sku}`, { key: keys.operator, body });
+      if (res.status === 200) answered++;
+    }
+  });
+  const loadMs = 2_500;
+  await sleep(loadMs);
+  stop = true;
+  await stopRuntime(worker, "SIGKILL");
+  await Promise.race([Promise.all(loops), sleep(35_000)]);
+  client.close();
+  log(`events: SIGKILL after ${loadMs} ms of a burst (${requests} changes sent, ${answered} answered)`);
+
+  worker = await startWorker({ stateDir, timeoutMs: 90_000 });
+  client = createClient(worker.url, { connections: 16, timeoutMs: 60_000 });
+  const restartedAt = Date.now();
+  let problems = await projectionDiff(client, keys);
+  const firstMismatches = problems.length;
+  log(`events: restarted; ${firstMismatches} projection rows differ from the objects`);
+  let checks = 1;
+  while (problems.length > 0 && Date.now() - restartedAt < EVENTS_CONVERGE_MS) {
+    await sleep(5_000);
+    problems = await projectionDiff(client, keys);
+    checks++;
+  }
+  const converged = problems.length === 0;
+  const convergedAfterMs = Date.now() - restartedAt;
+  log(`events: ${converged ? `converged ${(convergedAfterMs / 1000).toFixed(1)} s after the restart` : `${problems.length} rows still differ after ${EVENTS_CONVERGE_MS / 1000} s`}`);
+  return { events: { requests, answered, loadMs, firstMismatches, converged, convergedAfterMs, checks, problems }, client };
 }
 
 main().then(
@@ -161,8 +254,8 @@ main().then(
     process.exitCode = code;
   },
   async (err) => {
-    console.error(`[sync-drill] failed: ${err?.stack ?? err}`);
-    if (worker) console.error(`[sync-drill] wrangler output (tail):\n${worker.output().slice(-3000)}`);
+    console.error(`[queue-drill] failed: ${err?.stack ?? err}`);
+    if (worker) console.error(`[queue-drill] wrangler output (tail):\n${worker.output().slice(-3000)}`);
     await cleanup();
     process.exit(1);
   },
