@@ -255,14 +255,16 @@ function groupAlive(pid) {
  * `GET /healthz` answers 200.
  *
  * @param {{stateDir: string, port?: number, inspectorPort?: number, timeoutMs?: number,
- *          onOutput?: (chunk: string) => void, config?: string}} options
+ *          onOutput?: (chunk: string) => void, config?: string, vars?: Record<string, string>}} options
  *   port defaults to a free port; inspectorPort too (so two runs never clash);
  *   onOutput receives wrangler's output as it arrives (it is captured either way);
- *   config overrides the wrangler config file (default: the repo's wrangler.toml).
+ *   config overrides the wrangler config file (default: the repo's wrangler.toml);
+ *   vars are extra `[vars]` for this run (`--var NAME:value`, e.g. the local dashboard's origin
+ *   as DASHBOARD_ORIGINS).
  * @returns {Promise<{url: string, port: number, pid: number, output: () => string,
  *          exited: Promise<{code: number|null, signal: string|null}>, stop: () => Promise<void>}>}
  */
-export async function startWorker({ stateDir, port, inspectorPort, timeoutMs = 60_000, onOutput, config } = {}) {
+export async function startWorker({ stateDir, port, inspectorPort, timeoutMs = 60_000, onOutput, config, vars = {} } = {}) {
   if (!stateDir) throw new Error("startWorker: stateDir is required");
   stateDir = resolve(stateDir);
   port ??= await getFreePort();
@@ -282,6 +284,8 @@ export async function startWorker({ stateDir, port, inspectorPort, timeoutMs = 6
     "--log-level", "warn",
     "--show-interactive-dev-session=false",
     ...(config ? ["--config", resolve(config)] : []),
+    // wrangler splits NAME:value at the first colon only, so URLs pass as they are.
+    ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
   ];
   // detached: wrangler leads its own process group, so a terminal's Ctrl-C reaches only our
   // parent process (which then stops wrangler cleanly), and a stuck stop can take down

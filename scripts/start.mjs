@@ -3,7 +3,10 @@
 //   .state/ (repo root)  ← D1, Durable Objects, cache and demo-keys.json, all in one folder
 //   1. apply D1 migrations and create demo API keys (once; kept in .state/demo-keys.json)
 //   2. wrangler dev on http://127.0.0.1:8787 (PORT=… to change)
-//   3. seed demo vendors, 12 fulfilment centres, 3,000 SKUs and their stock — the first time
+//   3. the dashboard (dashboard/dist, built when its sources are newer) on http://127.0.0.1:8788
+//      (PORT+1, or DASHBOARD_PORT), a static server of its own beside the API; the API lets
+//      that origin in (DASHBOARD_ORIGINS passed to wrangler dev)
+//   4. seed demo vendors, 12 fulfilment centres, 3,000 SKUs and their stock — the first time
 //      only: later starts keep whatever operators changed
 //
 //   npm start -- --reset    delete .state/ first and start afresh (new keys, new demo data)
@@ -13,7 +16,8 @@
 // and when its parent process dies (e.g. npm killed by a process manager).
 //
 // Environment: PORT (default 8787); EDGE_INVENTORY_STATE (the state folder, default .state/);
-// EDGE_INVENTORY_DEMO_SKUS (catalogue size, default 3000; the tests use fewer).
+// EDGE_INVENTORY_DEMO_SKUS (catalogue size, default 3000; the tests use fewer); DASHBOARD_PORT
+// (default PORT+1, or any free port when that one is taken).
 
 import { existsSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
@@ -32,6 +36,8 @@ if (major < 22 || (major === 22 && minor < 12)) {
 const { DEMO_SKU_COUNT, QUIET_ENV, ROOT, demoKeysPath, prepareState, readDemoKeys, seedDemoData, startWorker, updateDemoKeys } =
   await import("./local-stack.mjs");
 const { bannerExamples } = await import("./demo-examples.mjs");
+const { buildDashboard } = await import("./dashboard-build.mjs");
+const { startDashboardServer } = await import("./dashboard-server.mjs");
 
 Object.assign(process.env, QUIET_ENV);
 
@@ -44,12 +50,16 @@ const reset = process.argv.includes("--reset") || process.env.npm_config_reset =
 const log = (msg) => console.log(`[start] ${msg}`);
 
 let worker = null;
+let dashboard = null;
+/** Why the dashboard is not served, when it is not. */
+let dashboardProblem = "";
 let shuttingDown = false;
 
 async function shutdown(code, why) {
   if (shuttingDown) return;
   shuttingDown = true;
   if (why) log(why);
+  await dashboard?.close();
   if (worker) {
     log("stopping wrangler…");
     await worker.stop();
@@ -83,10 +93,13 @@ try {
   const demo = await prepareState(stateDir, { baseUrl, log });
   await updateDemoKeys(stateDir, { baseUrl });
 
+  dashboard = await startDashboard();
   log("starting wrangler dev…");
   worker = await startWorker({
     stateDir,
     port,
+    // The local dashboard's origin may call the API from the browser (workers/http/cors.ts).
+    vars: dashboard ? { DASHBOARD_ORIGINS: dashboard.origins.join(",") } : {},
     // wrangler runs at --log-level warn: pass on what it says (errors, uncaught exceptions).
     onOutput: (chunk) => process.stderr.write(chunk),
   });
@@ -108,6 +121,7 @@ try {
   const keysFile = relative(process.cwd(), demoKeysPath(stateDir)) || demoKeysPath(stateDir);
   console.log(`
 edge-inventory is running at ${worker.url}
+${dashboard ? `dashboard at ${dashboard.url}  (sign in with the operator or vendor key below)` : `dashboard: not available (${dashboardProblem})`}
 
   operator key  ${operator}
   checkout key  ${checkout}
@@ -123,4 +137,31 @@ More examples: README.md ("Examples"). Ctrl-C stops it; data stays in ${relative
 } catch (err) {
   console.error(`[start] ${err instanceof Error ? err.message : err}`);
   await shutdown(1);
+}
+
+/**
+ * Builds the dashboard if its sources changed and serves it on DASHBOARD_PORT (default PORT+1;
+ * a free port when that one is taken and DASHBOARD_PORT was not given). A dashboard that
+ * cannot be built or served leaves the API running and says why.
+ */
+async function startDashboard() {
+  const explicit = process.env.DASHBOARD_PORT;
+  const wanted = Number(explicit ?? port + 1);
+  if (!Number.isInteger(wanted) || wanted < 1 || wanted > 65535) throw new Error(`DASHBOARD_PORT must be a TCP port number, not ${explicit}`);
+  try {
+    await buildDashboard({ log });
+  } catch (err) {
+    dashboardProblem = `its build failed: ${err instanceof Error ? err.message : err}; npm run dashboard:build shows more`;
+    console.error(`[start] dashboard: ${dashboardProblem}`);
+    return null;
+  }
+  let server;
+  try {
+    server = await startDashboardServer({ port: wanted, apiBase: baseUrl });
+  } catch (err) {
+    if (explicit !== undefined) throw err;
+    log(`dashboard: port ${wanted} is taken; using a free one (DASHBOARD_PORT chooses)`);
+    server = await startDashboardServer({ port: 0, apiBase: baseUrl });
+  }
+  return { ...server, origins: [server.url, `http://localhost:${server.port}`] };
 }

@@ -1,0 +1,226 @@
+/**
+ * The shell: sign-in, then a nav entry per view (what the key's scope may see) and the view
+ * the hash names. Views whose API is still being built have entries too (views/planned.tsx).
+ */
+import type { ComponentChildren } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { apiBase, onUnauthorized } from "./api";
+import { href, useRoute, type Route } from "./router";
+import { loadSession, signIn, signOut, type Session } from "./session";
+import { ApiKeysPage } from "./views/api-keys";
+import { LocationsPage } from "./views/locations";
+import { OverviewPage } from "./views/overview";
+import { PLANNED_VIEWS, PlannedPage } from "./views/planned";
+import { ReviewsPage } from "./views/reviews";
+import { SkuPage } from "./views/sku";
+import { StockPage } from "./views/stock";
+import { JobPage, SyncJobsPage } from "./views/sync-jobs";
+import { UploadPage } from "./views/upload";
+import { WebhookPage, WebhooksPage } from "./views/webhooks";
+
+interface NavEntry {
+  id: string;
+  label: string;
+  scopes: ("operator" | "vendor")[];
+}
+
+/** Views built on APIs that exist now. */
+const NAV: NavEntry[] = [
+  { id: "overview", label: "Overview", scopes: ["operator", "vendor"] },
+  { id: "stock", label: "Stock", scopes: ["operator", "vendor"] },
+  { id: "upload", label: "Upload stock", scopes: ["vendor"] },
+  { id: "sync", label: "Sync jobs", scopes: ["operator", "vendor"] },
+  { id: "reviews", label: "Sync reviews", scopes: ["operator", "vendor"] },
+  { id: "locations", label: "Locations", scopes: ["operator"] },
+  { id: "webhooks", label: "Webhooks", scopes: ["operator", "vendor"] },
+  { id: "keys", label: "API keys", scopes: ["operator"] },
+];
+
+export function App() {
+  const [session, setSession] = useState<Session | null>(loadSession);
+  const [notice, setNotice] = useState<string | null>(null);
+  useEffect(
+    () =>
+      onUnauthorized(() => {
+        signOut();
+        setSession(null);
+        setNotice("The API no longer accepts this key (revoked, or its vendor suspended). Sign in again.");
+      }),
+    [],
+  );
+  if (!session) {
+    return (
+      <SignIn
+        notice={notice}
+        onSignedIn={(s) => {
+          setNotice(null);
+          setSession(s);
+        }}
+      />
+    );
+  }
+  return (
+    <Shell
+      session={session}
+      onSignOut={() => {
+        signOut();
+        setSession(null);
+        setNotice("Signed out. The key was removed from this tab.");
+      }}
+    />
+  );
+}
+
+function SignIn({ onSignedIn, notice }: { onSignedIn: (s: Session) => void; notice: string | null }) {
+  const [key, setKey] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      onSignedIn(await signIn(key));
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <main id="main" class="signin">
+      <form onSubmit={submit} class="card" aria-labelledby="signin-title">
+        <h1 id="signin-title">edge-inventory</h1>
+        <p class="muted">Sign in with an operator or vendor API key.</p>
+        {notice ? (
+          <p class="state info" role="status">
+            {notice}
+          </p>
+        ) : null}
+        <label for="api-key">API key</label>
+        <input
+          id="api-key"
+          name="api-key"
+          type="password"
+          autocomplete="off"
+          spellcheck={false}
+          required
+          placeholder="eik_…"
+          value={key}
+          onInput={(e) => setKey((e.target as HTMLInputElement).value)}
+          aria-describedby="api-key-help"
+        />
+        <p id="api-key-help" class="muted small">
+          Kept in this tab only (sessionStorage) and sent as <code>Authorization: Bearer</code>; never in a URL. Locally, the demo keys are in{" "}
+          <code>.state/demo-keys.json</code>.
+        </p>
+        {error ? (
+          <p class="state error" role="alert">
+            {error}
+          </p>
+        ) : null}
+        <button type="submit" disabled={busy || key.trim() === ""}>
+          {busy ? "Checking the key…" : "Sign in"}
+        </button>
+        <p class="muted small">
+          API: <code>{apiBase()}</code>
+        </p>
+      </form>
+    </main>
+  );
+}
+
+function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
+  const route = useRoute();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const current = route.path[0] ?? "overview";
+  useEffect(() => setMenuOpen(false), [route]);
+  const scope = session.scope as "operator" | "vendor";
+  const built = NAV.filter((n) => n.scopes.includes(scope));
+  const planned = PLANNED_VIEWS.filter((v) => v.scopes.includes(scope));
+  const active = (id: string) => current === id || (id === "stock" && current === "sku");
+  return (
+    <div class="shell">
+      <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById("main")?.focus(); }}>
+        Skip to content
+      </a>
+      <header class="topbar">
+        <a class="brand" href={href(["overview"])}>
+          edge-inventory
+        </a>
+        <span class="who" aria-label="Signed in as">
+          {scope === "operator" ? "Operator" : <>Vendor <strong>{session.vendorId}</strong></>}
+        </span>
+        <button type="button" class="secondary menu-button" aria-expanded={menuOpen} aria-controls="nav" onClick={() => setMenuOpen(!menuOpen)}>
+          Menu
+        </button>
+        <button type="button" class="secondary" onClick={onSignOut}>
+          Sign out
+        </button>
+      </header>
+      <nav id="nav" class={menuOpen ? "open" : ""} aria-label="Views">
+        <ul>
+          {built.map((n) => (
+            <li key={n.id}>
+              <a href={href([n.id])} aria-current={active(n.id) ? "page" : undefined}>
+                {n.label}
+              </a>
+            </li>
+          ))}
+        </ul>
+        <p class="nav-group" id="coming">
+          Coming with their APIs
+        </p>
+        <ul aria-labelledby="coming">
+          {planned.map((v) => (
+            <li key={v.id}>
+              <a href={href([v.id])} aria-current={active(v.id) ? "page" : undefined} class="planned-link">
+                {v.label}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main" tabIndex={-1}>
+        <View route={route} session={session} />
+      </main>
+    </div>
+  );
+}
+
+function View({ route, session }: { route: Route; session: Session }): ComponentChildren {
+  const [name = "overview", arg] = route.path;
+  const scope = session.scope as "operator" | "vendor";
+  const planned = PLANNED_VIEWS.find((v) => v.id === name && v.scopes.includes(scope));
+  if (planned) return <PlannedPage key={name} view={planned} />;
+  const allowed = NAV.find((n) => n.id === name)?.scopes ?? ["operator", "vendor"];
+  if (!allowed.includes(scope)) {
+    return <p class="state error" role="alert">This view is for {allowed.join(" and ")} keys.</p>;
+  }
+  switch (name) {
+    case "overview":
+      return <OverviewPage key="overview" session={session} />;
+    case "stock":
+      return <StockPage key="stock" session={session} query={route.query} />;
+    case "sku":
+      return arg ? <SkuPage key={`sku-${arg}`} session={session} sku={arg} /> : <StockPage session={session} query={route.query} />;
+    case "upload":
+      return <UploadPage key="upload" session={session} />;
+    case "sync":
+      return arg ? <JobPage key={`job-${arg}`} session={session} jobId={arg} /> : <SyncJobsPage key="sync" session={session} />;
+    case "reviews":
+      return <ReviewsPage key="reviews" session={session} query={route.query} />;
+    case "locations":
+      return <LocationsPage key="locations" />;
+    case "webhooks":
+      return arg ? <WebhookPage key={`wh-${arg}`} session={session} id={arg} /> : <WebhooksPage key="webhooks" session={session} />;
+    case "keys":
+      return <ApiKeysPage key="keys" />;
+    default:
+      return (
+        <p class="state error" role="alert">
+          There is no view “{name}”. <a href={href(["overview"])}>Go to the overview</a>.
+        </p>
+      );
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * Overview: stock health computed from what the API gives today, the stock list (one row per
+ * SKU and location, from the inventory_levels projection): SKUs, in-stock rate, stockouts,
+ * low stock, units, a breakdown per location and the latest changes. Figures that need sales
+ * history or cost (turnover, days of inventory, value, health score) arrive with the planning
+ * API and say so.
+ */
+import { useState } from "preact/hooks";
+import { call } from "../api";
+import { ErrorNote, Kpi, Loading, PageTitle, PlannedKpi, Progress, TableWrap, useLoad, Badge } from "../components/ui";
+import { loadLocations, readLevels, OVERVIEW_ROW_CAP } from "../data";
+import { ago, num, pct } from "../format";
+import { href } from "../router";
+import type { Session } from "../session";
+import type { LevelRow, Location, Page, SyncReview } from "../types";
+
+interface Summary {
+  rows: number;
+  complete: boolean;
+  skus: number;
+  skusInStock: number;
+  skusOut: number;
+  skusLow: number;
+  rowsLow: number;
+  rowsOut: number;
+  onHand: number;
+  available: number;
+  reserved: number;
+  perLocation: { id: string; name: string; skus: number; onHand: number; available: number; low: number; out: number }[];
+  latest: LevelRow[];
+  openReviews: number;
+  moreReviews: boolean;
+}
+
+function summarise(rows: LevelRow[], complete: boolean, locations: Location[], reviews: Page<SyncReview>): Summary {
+  const bySku = new Map<string, { available: number; low: boolean; out: boolean }>();
+  const byLocation = new Map<string, Summary["perLocation"][number]>();
+  const names = new Map(locations.map((l) => [l.id, l.name]));
+  let onHand = 0;
+  let available = 0;
+  let reserved = 0;
+  let rowsLow = 0;
+  let rowsOut = 0;
+  for (const r of rows) {
+    const sku = bySku.get(r.sku) ?? { available: 0, low: false, out: true };
+    sku.available += r.available;
+    if (r.status === "low_stock") sku.low = true;
+    if (r.status !== "out_of_stock") sku.out = false;
+    bySku.set(r.sku, sku);
+    const loc = byLocation.get(r.locationId) ?? { id: r.locationId, name: names.get(r.locationId) ?? r.locationId, skus: 0, onHand: 0, available: 0, low: 0, out: 0 };
+    loc.skus++;
+    loc.onHand += r.onHand;
+    loc.available += r.available;
+    if (r.status === "low_stock") loc.low++;
+    if (r.status === "out_of_stock") loc.out++;
+    byLocation.set(r.locationId, loc);
+    onHand += r.onHand;
+    available += r.available;
+    reserved += r.reserved;
+    if (r.status === "low_stock") rowsLow++;
+    if (r.status === "out_of_stock") rowsOut++;
+  }
+  const skus = [...bySku.values()];
+  return {
+    rows: rows.length,
+    complete,
+    skus: skus.length,
+    skusInStock: skus.filter((s) => s.available > 0).length,
+    skusOut: skus.filter((s) => s.available <= 0).length,
+    skusLow: skus.filter((s) => s.low && s.available > 0).length,
+    rowsLow,
+    rowsOut,
+    onHand,
+    available,
+    reserved,
+    perLocation: [...byLocation.values()].sort((a, b) => b.onHand - a.onHand),
+    latest: [...rows].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, 8),
+    openReviews: reviews.items.length,
+    moreReviews: reviews.nextCursor !== null,
+  };
+}
+
+export function OverviewPage({ session }: { session: Session }) {
+  const [progress, setProgress] = useState(0);
+  const summary = useLoad<Summary>(
+    async (signal) => {
+      setProgress(0);
+      const [levels, locations, reviews] = await Promise.all([
+        readLevels({}, { signal, onProgress: setProgress }),
+        loadLocations(),
+        call<Page<SyncReview>>("GET", "/api/v2/sync/reviews?status=open&limit=500", { signal }),
+      ]);
+      return summarise(levels.rows, levels.complete, locations, reviews);
+    },
+    [session.key],
+  );
+  const s = summary.data;
+  const title = session.scope === "vendor" ? `Overview — ${session.vendorId}` : "Overview";
+  return (
+    <section>
+      <PageTitle sub="Computed from the stock list (one row per SKU and location; it follows changes within about a second).">{title}</PageTitle>
+      {summary.loading && !s ? (
+        <>
+          <Loading label="Reading the stock list…" />
+          <Progress value={progress} max={Math.max(progress + 500, 500)} label={`Stock rows read: ${num(progress)}`} />
+        </>
+      ) : null}
+      {summary.error ? <ErrorNote error={summary.error} onRetry={summary.reload} /> : null}
+      {s ? (
+        <>
+          <div class="toolbar">
+            <button type="button" class="secondary" onClick={summary.reload} disabled={summary.loading}>
+              {summary.loading ? "Refreshing…" : "Refresh"}
+            </button>
+            {!s.complete ? (
+              <p class="state info" role="note">
+                Partial: the first {num(OVERVIEW_ROW_CAP)} stock rows only. Totals for the whole catalogue arrive with the analytics API.
+              </p>
+            ) : null}
+          </div>
+          {s.rows === 0 ? (
+            <p class="state empty">No stock yet: the list is empty{session.scope === "vendor" ? " for your SKUs" : ""}.</p>
+          ) : null}
+          <h2>Stock health</h2>
+          <dl class="kpis">
+            <Kpi label="SKUs with stock rows" value={num(s.skus)} note={`${num(s.rows)} SKU × location rows`} />
+            <Kpi label="In-stock rate" value={pct(s.skusInStock, s.skus)} note={`${num(s.skusInStock)} SKUs available somewhere`} tone={s.skus && s.skusInStock / s.skus >= 0.95 ? "good" : "warn"} />
+            <Kpi label="Stockouts" value={num(s.skusOut)} note={`SKUs with nothing available (${pct(s.skusOut, s.skus)})`} tone={s.skusOut > 0 ? "bad" : "good"} />
+            <Kpi label="Low stock" value={num(s.skusLow)} note={`SKUs low somewhere; ${num(s.rowsLow)} location rows at or below the reorder point`} tone={s.skusLow > 0 ? "warn" : "good"} />
+            <Kpi label="Units on hand" value={num(s.onHand)} note={`${num(s.available)} available, ${num(s.reserved)} reserved`} />
+            <Kpi
+              label="Open sync reviews"
+              value={
+                <a href={href(["reviews"])}>
+                  {num(s.openReviews)}
+                  {s.moreReviews ? "+" : ""}
+                </a>
+              }
+              note="feed values waiting for a decision"
+              tone={s.openReviews > 0 ? "warn" : "good"}
+            />
+          </dl>
+          <h2>Planning figures</h2>
+          <dl class="kpis">
+            <PlannedKpi label="Inventory turnover" arrives="the planning API" />
+            <PlannedKpi label="Days of inventory" arrives="the planning API" />
+            <PlannedKpi label="Stock health score" arrives="the planning API" />
+            <PlannedKpi label="Overstock" arrives="the planning API" />
+            <PlannedKpi label="Inventory value" arrives="the planning API (costs)" />
+            <PlannedKpi label="Forecast accuracy" arrives="the planning API" />
+          </dl>
+          <h2>By location</h2>
+          <TableWrap label="Stock by location">
+            <table>
+              <caption class="sr-only">Units and stock status per location</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Location</th>
+                  <th scope="col" class="num">SKUs</th>
+                  <th scope="col" class="num">On hand</th>
+                  <th scope="col" class="num">Available</th>
+                  <th scope="col" class="num">Low</th>
+                  <th scope="col" class="num">Out</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.perLocation.map((l) => (
+                  <tr key={l.id}>
+                    <th scope="row">
+                      <a href={href(["stock"], { locationId: l.id })}>{l.name}</a>
+                    </th>
+                    <td class="num">{num(l.skus)}</td>
+                    <td class="num">{num(l.onHand)}</td>
+                    <td class="num">{num(l.available)}</td>
+                    <td class="num">{num(l.low)}</td>
+                    <td class="num">{num(l.out)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+          <h2>Latest changes</h2>
+          <TableWrap label="Latest stock changes">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">SKU</th>
+                  <th scope="col">Location</th>
+                  <th scope="col" class="num">On hand</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Changed</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.latest.map((r) => (
+                  <tr key={`${r.sku}@${r.locationId}`}>
+                    <th scope="row">
+                      <a href={href(["sku", r.sku])}>{r.sku}</a>
+                    </th>
+                    <td>{r.locationId}</td>
+                    <td class="num">{num(r.onHand)}</td>
+                    <td>
+                      <Badge status={r.status} />
+                    </td>
+                    <td>
+                      <time dateTime={r.updatedAt}>{ago(r.updatedAt)}</time>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+        </>
+      ) : null}
+    </section>
+  );
+}
