@@ -1,6 +1,7 @@
 /**
  * SQLite schema of the ReservationCoordinator Durable Object (see STORAGE-SCHEMA.md).
  */
+import { FAILURE_COUNTS_TABLE } from "./failure-counts";
 import type { SqlMigration } from "./sql-migrations";
 
 export const COORDINATOR_MIGRATIONS: readonly SqlMigration[] = [
@@ -31,6 +32,22 @@ export const COORDINATOR_MIGRATIONS: readonly SqlMigration[] = [
       `CREATE INDEX reservations_expiry ON reservations (expires_at) WHERE status = 'active'`,
       `CREATE INDEX reservations_finished ON reservations (updated_at)
          WHERE status IN ('fulfilled', 'released', 'expired', 'failed', 'aborted')`,
+    ],
+  },
+  {
+    version: 2,
+    name: "alarm_backoff",
+    statements: [
+      // Alarm work on a reservation that failed (a recovery or an expiry the SKU objects did
+      // not all confirm) is retried with backoff (failure-counts.ts): how often it failed and
+      // when it is tried next. Cleared whenever the pending operation finishes.
+      `ALTER TABLE reservations ADD COLUMN alarm_attempts INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE reservations ADD COLUMN alarm_retry_at INTEGER`,
+      `CREATE INDEX reservations_alarm_retry ON reservations (alarm_retry_at) WHERE alarm_retry_at IS NOT NULL`,
+      `CREATE INDEX reservations_pending_fresh ON reservations (pending_since) WHERE pending_op IS NOT NULL AND alarm_retry_at IS NULL`,
+      `CREATE INDEX reservations_expiry_idle ON reservations (expires_at)
+         WHERE status = 'active' AND pending_op IS NULL AND alarm_retry_at IS NULL`,
+      FAILURE_COUNTS_TABLE,
     ],
   },
 ];

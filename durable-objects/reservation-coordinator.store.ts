@@ -1,7 +1,10 @@
 /**
  * The saga behind every reservation: record the lines, fan out to the SKU objects, and
  * compensate when any SKU says no, so an order holds every line or none. Kept apart from
- * the Durable Object class so none of it is callable over RPC.
+ * the Durable Object class so none of it is callable over RPC. This class holds what is
+ * per object (one lock per reservation, the alarm) and the entry points; the rest is in
+ * `reservation-coordinator/`: `steps.ts` (the saga's steps and recovery), `gateway.ts` (the
+ * typed hop to a SKU object), `rows.ts` (the table), `due-work.ts` (the alarm's storage side).
  *
  * Crash safety: the intent (`pending_op`) is written before any SKU is called, and the
  * output gate holds those calls until the write is durable. If the object dies mid-way,
@@ -9,93 +12,61 @@
  * reservation is undone (its client never got an answer), any other operation is finished.
  * Every SKU call is idempotent, so re-running a fan-out is always safe.
  */
-import { fail, type Failure, type ShortLine } from "../domain/failures";
-import { decideStep, refusalFailure, type ReservationStep } from "../domain/reservation-lifecycle";
-import type { ReservationType } from "../domain/reservation-rules";
+import { fail, type Failure } from "../domain/failures";
+import { alarmRetryDelayMs, causeOf } from "./failure-counts";
 import { migrateSchema } from "./sql-migrations";
 import { COORDINATOR_MIGRATIONS } from "./reservation-coordinator.schema";
 import type {
+  CoordinatorHealth,
   CoordinatorReserveInput,
   LookupInput,
-  PublicStatus,
-  ReservationLineView,
   ReservationOutcome,
-  ReservationView,
-  SkuPart,
   TransitionInput,
   TransitionOp,
 } from "./reservation-coordinator.types";
-import type { SkuInventory } from "./sku-inventory";
-import type { ReservationRefInput, ReservationResult } from "./sku-inventory.types";
+import { alarmTaskFailed, coordinatorHealth, dueTasks, nextDueAt, pruneFinished, type AlarmTask } from "./reservation-coordinator/due-work";
+import type { SkuGateway } from "./reservation-coordinator/gateway";
+import { expiryDue, readRow, viewOf, visibleRow, type Answer, type Row } from "./reservation-coordinator/rows";
+import { SagaSteps } from "./reservation-coordinator/steps";
+
+export { FINISHED_RETENTION_MS } from "./reservation-coordinator/due-work";
+export type { SkuAnswers, SkuGateway, SkuInputs, SkuMethod } from "./reservation-coordinator/gateway";
 
 /** How long a pending operation may run before the alarm takes it over (ms). */
 export const RECOVERY_DELAY_MS = 15_000;
-/** Finished reservations (and their idempotent answers) are kept this long (ms). */
-export const FINISHED_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
-
-type Status = PublicStatus | "failed" | "aborted";
-type Op = "reserve" | "undo" | "promote" | "commit" | "fulfil" | "release" | "expire";
-
-type Row = {
-  id: string;
-  request_hash: string;
-  principal: string;
-  actor: string;
-  attempt: number;
-  type: ReservationType;
-  status: Status;
-  reference: string;
-  ttl_seconds: number;
-  expires_at: number | null;
-  parts_json: string;
-  lines_json: string;
-  answer_json: string | null;
-  pending_op: Op | null;
-  pending_since: number | null;
-  created_at: number;
-  updated_at: number;
-};
-
-/** A stored answer to a reserve request, replayed for retries with the same key. */
-type Answer = { ok: true; reservation: ReservationView } | Failure;
-
-/** What one SKU said to a fan-out call. */
-type SkuOutcome = { sku: string; result: ReservationResult | Failure | { ok: false; code: "unreachable"; message: string } };
-
-/** The SKU object's RPC methods the saga calls. */
-export type SkuMethod = "applyReservation" | "release" | "promote" | "demote" | "commit" | "uncommit" | "fulfil";
-/** Each method's input, taken from the SKU object's own RPC signature (a field added there must be sent here). */
-export type SkuInputs = { [M in SkuMethod]: Parameters<SkuInventory[M]>[0] };
-/** Each method's answer, likewise. */
-export type SkuAnswers = { [M in SkuMethod]: Awaited<ReturnType<SkuInventory[M]>> };
-
-/** The SKU objects, as the coordinator calls them (the live binding, or a test double). */
-export interface SkuGateway {
-  call<M extends SkuMethod>(sku: string, method: M, input: SkuInputs[M]): Promise<SkuAnswers[M]>;
-}
 
 export class ReservationCoordinatorStore {
   readonly #storage: DurableObjectStorage;
   readonly #sql: SqlStorage;
-  readonly #skus: SkuGateway;
+  readonly #steps: SagaSteps;
   /** One operation at a time per reservation; other reservations proceed in parallel. */
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #recoveryDelayMs: number;
+  /** The object's clock (ms). */
+  readonly #now: () => number;
   /** The alarm time last set, so it is written only when it moves. */
   #alarmAt: number | null;
+  /** Alarm runs in a row that found work in flight in this instance (in memory: a crash ends that work). */
+  #deferrals = 0;
 
-  constructor(storage: DurableObjectStorage, skus: SkuGateway, alarmAt: number | null, recoveryDelayMs = RECOVERY_DELAY_MS) {
+  constructor(
+    storage: DurableObjectStorage,
+    skus: SkuGateway,
+    alarmAt: number | null,
+    recoveryDelayMs = RECOVERY_DELAY_MS,
+    now: () => number = Date.now,
+  ) {
     this.#storage = storage;
     this.#sql = storage.sql;
-    this.#skus = skus;
+    this.#steps = new SagaSteps(storage.sql, skus, now, () => this.#armBy());
     this.#alarmAt = alarmAt;
     this.#recoveryDelayMs = recoveryDelayMs;
+    this.#now = now;
     migrateSchema(storage, COORDINATOR_MIGRATIONS);
   }
 
-  /** Sets the one alarm to exactly the earliest due work, or deletes it (from the alarm handler). */
-  async schedule(): Promise<void> {
-    const next = this.nextDueAt();
+  /** Sets the one alarm to exactly `next` (from `runDueWork`), or deletes it (from the alarm handler). */
+  async schedule(next: number | null): Promise<void> {
     if (next === this.#alarmAt) return;
     if (next === null) await this.#storage.deleteAlarm();
     else await this.#storage.setAlarm(next);
@@ -122,7 +93,7 @@ export class ReservationCoordinatorStore {
   /** Creates the reservation, or replays the first answer to the same key. */
   reserve(input: CoordinatorReserveInput): Promise<ReservationOutcome> {
     return this.#locked(input.id, async () => {
-      const now = Date.now();
+      const now = this.#now();
       let row = this.#row(input.id);
       if (row !== undefined && row.request_hash !== input.requestHash) {
         return fail("idempotency_conflict", "this Idempotency-Key was already used with a different request");
@@ -151,7 +122,7 @@ export class ReservationCoordinatorStore {
       } else if (row.status === "aborted") {
         // An earlier attempt never answered (crash or transient fault): finish undoing it,
         // then try again under a new attempt number.
-        if (row.pending_op === "undo" && !(await this.#undo(row))) {
+        if (row.pending_op === "undo" && (await this.#steps.undo(row)) !== null) {
           return fail("retry_later", "an earlier attempt is still being undone; retry shortly");
         }
         this.#sql.exec(
@@ -164,26 +135,29 @@ export class ReservationCoordinatorStore {
         );
       }
       row = this.#row(input.id)!;
-      return this.#runReserve(row);
+      return this.#steps.runReserve(row);
     });
   }
 
   /** Promotes, commits, fulfils or releases every line, or none. */
   transition(op: TransitionOp, input: TransitionInput): Promise<ReservationOutcome> {
     return this.#locked(input.id, async () => {
-      let row = this.#visibleRow(input);
+      let row = visibleRow(this.#sql, input);
       if (row === undefined) return fail("reservation_not_found", `no reservation ${input.id}`);
-      if (row.pending_op !== null) row = await this.#recover(row);
-      row = await this.#expireIfDue(row);
+      if (row.pending_op !== null) {
+        await this.#steps.recover(row);
+        row = this.#row(input.id)!;
+      }
+      row = await this.#steps.expireIfDue(row);
       switch (op) {
         case "release":
-          return this.#release(row);
+          return this.#steps.release(row);
         case "promote":
-          return this.#promote(row, input.ttlSeconds ?? row.ttl_seconds);
+          return this.#steps.promote(row, input.ttlSeconds ?? row.ttl_seconds);
         case "commit":
-          return this.#commit(row);
+          return this.#steps.commit(row);
         case "fulfil":
-          return this.#fulfil(row);
+          return this.#steps.fulfil(row);
       }
     });
   }
@@ -191,287 +165,80 @@ export class ReservationCoordinatorStore {
   /** The reservation as it stands (expired if its time has come). */
   get(input: LookupInput): Promise<ReservationOutcome> {
     return this.#locked(input.id, async () => {
-      let row = this.#visibleRow(input);
+      let row = visibleRow(this.#sql, input);
       if (row === undefined) return fail("reservation_not_found", `no reservation ${input.id}`);
-      row = await this.#expireIfDue(row);
-      return { ok: true, reservation: this.#view(row), replayed: false };
+      row = await this.#steps.expireIfDue(row);
+      return { ok: true, reservation: viewOf(row), replayed: false };
     });
   }
 
   /**
    * Alarm work: take over operations stuck longer than RECOVERY_DELAY_MS, expire what is
-   * due, prune old rows. Returns the next time there is work, or null.
+   * due, prune old rows. Returns when the alarm should next fire, or null.
+   *
+   * Nothing is skipped silently: a task that leaves its reservation unfinished (or throws)
+   * is logged, counted and backed off on its row, so the reservation is due again at its
+   * retry, not at a past time; a reservation whose operation is still in flight in this
+   * instance is left to it (logged), and the alarm then waits with backoff instead of
+   * firing again at once. An expiry is never run over a pending operation: that operation
+   * is recovered first.
    */
-  async runDueWork(now: number): Promise<number | null> {
-    const stuck = this.#sql
-      .exec<Row>("SELECT * FROM reservations WHERE pending_op IS NOT NULL AND pending_since <= ? LIMIT 100", now - this.#recoveryDelayMs)
-      .toArray();
-    const due = this.#sql
-      .exec<Row>("SELECT * FROM reservations WHERE status = 'active' AND expires_at <= ? LIMIT 100", now)
-      .toArray();
-    const tasks = new Map<string, "recover" | "expire">();
-    for (const row of due) tasks.set(row.id, "expire");
-    for (const row of stuck) tasks.set(row.id, "recover");
-    await Promise.allSettled(
-      [...tasks].map(([id, kind]) =>
-        // A reservation with an operation in flight in this instance is left to it.
-        this.#locks.has(id)
-          ? undefined
-          : this.#locked(id, async () => {
-              const row = this.#row(id);
-              if (row === undefined) return;
-              if (kind === "recover" && row.pending_op !== null) await this.#recover(row);
-              else await this.#expireIfDue(row);
-            }),
-      ),
-    );
-    this.#sql.exec(
-      `DELETE FROM reservations WHERE status IN ('fulfilled', 'released', 'expired', 'failed', 'aborted')
-         AND pending_op IS NULL AND updated_at <= ?`,
-      now - FINISHED_RETENTION_MS,
-    );
-    return this.nextDueAt();
+  async runDueWork(): Promise<number | null> {
+    const now = this.#now();
+    const running: [string, AlarmTask, Promise<void>][] = [];
+    let deferred = 0;
+    for (const [id, task] of dueTasks(this.#sql, now, this.#recoveryDelayMs)) {
+      if (this.#locks.has(id)) {
+        // An operation on it is in flight in this instance: it is left to that operation.
+        deferred += 1;
+        console.warn(JSON.stringify({ event: "coordinator.alarm_task_deferred", reservationId: id, task, reason: "an operation on it is in flight" }));
+        continue;
+      }
+      running.push([id, task, this.#locked(id, () => this.#runAlarmTask(id, task, now))]);
+    }
+    const settled = await Promise.allSettled(running.map(([, , run]) => run));
+    settled.forEach((s, i) => {
+      if (s.status === "fulfilled") return;
+      const [id, task] = running[i]!;
+      alarmTaskFailed(this.#sql, this.#now(), id, task, "exception", causeOf(s.reason));
+    });
+    pruneFinished(this.#sql, now);
+    const next = this.nextDueAt();
+    this.#deferrals = deferred > 0 ? this.#deferrals + 1 : 0;
+    // What was left to an operation in flight is due again at once by its row; wait with
+    // backoff instead (that operation re-arms the alarm when it finishes).
+    const later = this.#now();
+    return deferred > 0 && next !== null && next <= later ? later + alarmRetryDelayMs(this.#deferrals) : next;
   }
 
-  /** When the alarm should next fire, or null. */
+  /** One reservation's alarm work; a reservation still unfinished after it counts as a failure. */
+  async #runAlarmTask(id: string, task: AlarmTask, now: number): Promise<void> {
+    let row = this.#row(id);
+    if (row === undefined) return;
+    let failure: Failure | null = null;
+    if (task === "recover" && row.pending_op !== null) {
+      failure = await this.#steps.recover(row);
+      row = this.#row(id)!;
+    }
+    if (expiryDue(row, now)) {
+      const released = await this.#steps.release(row, "expire");
+      failure = released.ok ? null : released;
+      row = this.#row(id)!;
+    }
+    if (row.pending_op !== null || expiryDue(row, now)) {
+      const error = failure === null ? `${row.pending_op ?? "expiry"} is unfinished` : causeOf(failure);
+      alarmTaskFailed(this.#sql, this.#now(), id, task, failure?.code ?? "unfinished", error, failure?.details);
+    }
+  }
+
+  /** When the alarm should next fire, or null. A reservation whose alarm work failed is due at its retry. */
   nextDueAt(): number | null {
-    return this.#sql
-      .exec<{ next: number | null }>(
-        `SELECT MIN(t) AS next FROM (
-           SELECT MIN(pending_since) + ? AS t FROM reservations WHERE pending_op IS NOT NULL
-           UNION ALL SELECT MIN(expires_at) FROM reservations WHERE status = 'active'
-           UNION ALL SELECT MIN(updated_at) + ? FROM reservations
-             WHERE status IN ('fulfilled', 'released', 'expired', 'failed', 'aborted'))`,
-        this.#recoveryDelayMs,
-        FINISHED_RETENTION_MS,
-      )
-      .one().next;
+    return nextDueAt(this.#sql, this.#recoveryDelayMs);
   }
 
-  // ------------------------------------------------------------ operations
-
-  async #runReserve(row: Row): Promise<ReservationOutcome> {
-    const parts = this.#parts(row);
-    const outcomes = await this.#fanOut(parts.map((p) => p.sku), "applyReservation", (sku) => {
-      const part = parts.find((p) => p.sku === sku)!;
-      return {
-        sku,
-        reservationId: row.id,
-        attempt: row.attempt,
-        type: row.type,
-        lines: part.lines,
-        expiresAt: expiryOf(row),
-        reference: row.reference,
-        policy: part.policy,
-        actor: row.actor,
-      };
-    });
-    if (outcomes.every((o) => o.result.ok)) {
-      const done: Row = { ...row, status: "active", lines_json: JSON.stringify(linesOf(outcomes)), pending_op: null, pending_since: null, updated_at: Date.now() };
-      const answer: Answer = { ok: true, reservation: this.#view(done) };
-      this.#update(row.id, { status: done.status, lines_json: done.lines_json, pending_op: null, pending_since: null, updated_at: done.updated_at, answer_json: JSON.stringify(answer) });
-      return { ...answer, replayed: false };
-    }
-    const short = shortLines(outcomes);
-    const final = short.length > 0 && outcomes.every((o) => o.result.ok || o.result.code === "insufficient_stock");
-    const answer: Failure = final
-      ? fail("insufficient_stock", "not enough stock for every line; nothing was held", short)
-      : fail("retry_later", "a SKU could not be reached; nothing was held, retry with the same Idempotency-Key", unreachable(outcomes));
-    // Only SKUs that took their lines, or whose answer never came, may hold anything; a SKU
-    // that answered with a refusal rolled its transaction back and needs no release.
-    const toRelease = outcomes.filter((o) => o.result.ok || o.result.code === "unreachable").map((o) => o.sku);
-    this.#update(row.id, {
-      status: final ? "failed" : "aborted",
-      ...(toRelease.length > 0 ? { pending_op: "undo" as const } : { pending_op: null, pending_since: null }),
-      ...(final ? { answer_json: JSON.stringify(answer) } : {}),
-    });
-    if (toRelease.length > 0) await this.#undo(this.#row(row.id)!, toRelease);
-    return answer;
-  }
-
-  /** Releases every SKU's part of the current attempt. True when all confirmed. */
-  async #undo(row: Row, skus: string[] = this.#skuList(row)): Promise<boolean> {
-    const outcomes = await this.#fanOut(skus, "release", (sku) => ({
-      sku,
-      reservationId: row.id,
-      attempt: row.attempt,
-      reason: "compensation",
-      type: row.type,
-      actor: row.actor,
-    }));
-    const done = outcomes.every((o) => o.result.ok);
-    if (done) this.#update(row.id, { pending_op: null, pending_since: null });
-    return done;
-  }
-
-  async #release(row: Row, reason: "release" | "expire" = "release"): Promise<ReservationOutcome> {
-    const refused = this.#notApplicable(row, "release");
-    if (refused !== null) return refused;
-    this.#update(row.id, { pending_op: reason });
-    const outcomes = await this.#fanOut(this.#skuList(row), "release", (sku) => ({
-      sku,
-      reservationId: row.id,
-      attempt: row.attempt,
-      reason,
-      type: row.type,
-      actor: reason === "expire" ? "system:expiry" : row.actor,
-    }));
-    if (!outcomes.every((o) => o.result.ok)) {
-      return fail("retry_later", "the release is recorded and will finish shortly", unreachable(outcomes));
-    }
-    this.#update(row.id, { status: reason === "expire" ? "expired" : "released", pending_op: null, pending_since: null });
-    return this.#answer(this.#row(row.id)!);
-  }
-
-  async #promote(row: Row, ttlSeconds: number): Promise<ReservationOutcome> {
-    const refused = this.#notApplicable(row, "promote");
-    if (refused !== null) return refused;
-    const expiresAt = Date.now() + ttlSeconds * 1000;
-    this.#update(row.id, { pending_op: "promote" });
-    const outcomes = await this.#fanOut(this.#skuList(row), "promote", (sku) => ({
-      sku,
-      reservationId: row.id,
-      attempt: row.attempt,
-      expiresAt,
-      policy: this.#parts(row).find((p) => p.sku === sku)!.policy,
-      actor: row.actor,
-    }));
-    if (outcomes.every((o) => o.result.ok)) {
-      this.#update(row.id, {
-        type: "hard",
-        expires_at: expiresAt,
-        ttl_seconds: ttlSeconds,
-        lines_json: JSON.stringify(linesOf(outcomes)),
-        pending_op: null,
-        pending_since: null,
-      });
-      return this.#answer(this.#row(row.id)!);
-    }
-    if (outcomes.some((o) => !o.result.ok && o.result.code === "reservation_expired")) {
-      return this.#expireAll(row);
-    }
-    const demoted = await this.#fanOut(this.#skuList(row), "demote", (sku) => ({
-      sku,
-      reservationId: row.id,
-      attempt: row.attempt,
-      expiresAt: expiryOf(row),
-      actor: row.actor,
-    }));
-    if (demoted.every((o) => o.result.ok)) this.#update(row.id, { pending_op: null, pending_since: null });
-    const short = shortLines(outcomes);
-    return short.length > 0
-      ? fail("insufficient_stock", "not enough stock to promote every line; the hold is unchanged", short)
-      : fail("retry_later", "a SKU could not be reached; the hold is unchanged", unreachable(outcomes));
-  }
-
-  async #commit(row: Row): Promise<ReservationOutcome> {
-    const refused = this.#notApplicable(row, "commit");
-    if (refused !== null) return refused;
-    this.#update(row.id, { pending_op: "commit" });
-    const outcomes = await this.#fanOut(this.#skuList(row), "commit", (sku) => this.#ref(row, sku));
-    if (outcomes.every((o) => o.result.ok)) {
-      this.#update(row.id, { status: "committed", lines_json: JSON.stringify(linesOf(outcomes)), pending_op: null, pending_since: null });
-      return this.#answer(this.#row(row.id)!);
-    }
-    if (outcomes.some((o) => !o.result.ok && o.result.code === "reservation_expired")) {
-      return this.#expireAll(row);
-    }
-    const undone = await this.#fanOut(this.#skuList(row), "uncommit", (sku) => this.#ref(row, sku));
-    if (undone.every((o) => o.result.ok)) this.#update(row.id, { pending_op: null, pending_since: null });
-    const short = shortLines(outcomes);
-    return short.length > 0
-      ? fail("insufficient_stock", "some backordered units are not on hand yet; nothing was committed", short)
-      : fail("retry_later", "a SKU could not be reached; nothing was committed", unreachable(outcomes));
-  }
-
-  async #fulfil(row: Row): Promise<ReservationOutcome> {
-    // Fulfilling an active reservation commits it first.
-    if (row.status === "active") {
-      const committed = await this.#commit(row);
-      if (!committed.ok) return committed;
-      row = this.#row(row.id)!;
-    }
-    const refused = this.#notApplicable(row, "fulfil");
-    if (refused !== null) return refused;
-    this.#update(row.id, { pending_op: "fulfil" });
-    const outcomes = await this.#fanOut(this.#skuList(row), "fulfil", (sku) => this.#ref(row, sku));
-    if (!outcomes.every((o) => o.result.ok)) {
-      return fail("retry_later", "the shipment is recorded and will finish shortly", unreachable(outcomes));
-    }
-    this.#update(row.id, { status: "fulfilled", pending_op: null, pending_since: null });
-    return this.#answer(this.#row(row.id)!);
-  }
-
-  /** One SKU found the reservation expired: expire it everywhere so no line stays held. */
-  async #expireAll(row: Row): Promise<ReservationOutcome> {
-    const released = await this.#release({ ...row, status: "active" }, "expire");
-    return released.ok ? fail("reservation_expired", `reservation ${row.id} has expired`) : released;
-  }
-
-  async #expireIfDue(row: Row): Promise<Row> {
-    if (row.expires_at === null || row.expires_at > Date.now() || decideStep("expire", row).kind !== "apply") return row;
-    await this.#release(row, "expire");
-    return this.#row(row.id)!;
-  }
-
-  /** Re-runs an operation a crash or a fault left unfinished. */
-  async #recover(row: Row): Promise<Row> {
-    switch (row.pending_op) {
-      case "reserve":
-        this.#update(row.id, { status: "aborted", pending_op: "undo" });
-        await this.#undo(this.#row(row.id)!);
-        break;
-      case "undo":
-        await this.#undo(row);
-        break;
-      case "release":
-      case "expire":
-        await this.#release(row, row.pending_op);
-        break;
-      case "promote":
-        await this.#promote(row, row.ttl_seconds);
-        break;
-      case "commit":
-        await this.#commit(row);
-        break;
-      case "fulfil":
-        await this.#fulfil(row);
-        break;
-      case null:
-        break;
-    }
-    return this.#row(row.id)!;
-  }
-
-  // --------------------------------------------------------------- helpers
-
-  /**
-   * What the shared state machine (domain/reservation-lifecycle.ts) says about `step`: null
-   * when it is to be applied, else the answer (the reservation as it stands if the step was
-   * already taken, or the refusal).
-   */
-  #notApplicable(row: Row, step: ReservationStep): ReservationOutcome | null {
-    const decision = decideStep(step, row);
-    if (decision.kind === "apply") return null;
-    return decision.kind === "already" ? this.#answer(row) : refusalFailure(row.id, row, decision.refusal);
-  }
-
-  async #fanOut<M extends SkuMethod>(skus: string[], method: M, inputFor: (sku: string) => SkuInputs[M]): Promise<SkuOutcome[]> {
-    // The recovery alarm is armed before any SKU is called, so a crash from here on is
-    // finished or undone by it.
-    await this.#armBy();
-    const settled = await Promise.allSettled(skus.map((sku) => this.#skus.call(sku, method, inputFor(sku))));
-    return settled.map((s, i) => ({
-      sku: skus[i]!,
-      result:
-        s.status === "fulfilled"
-          ? s.value
-          : { ok: false as const, code: "unreachable" as const, message: s.reason instanceof Error ? s.reason.message : "SKU call failed" },
-    }));
-  }
-
-  #ref(row: Row, sku: string): ReservationRefInput {
-    return { sku, reservationId: row.id, attempt: row.attempt, actor: row.actor };
+  /** Failures of the coordinator's background work (counted, never reset) and what waits for a retry. */
+  health(): CoordinatorHealth {
+    return coordinatorHealth(this.#sql, this.#recoveryDelayMs);
   }
 
   /** Runs `fn` as the only operation on reservation `id`, then makes sure the alarm is armed. */
@@ -497,77 +264,6 @@ export class ReservationCoordinatorStore {
   }
 
   #row(id: string): Row | undefined {
-    return this.#sql.exec<Row>("SELECT * FROM reservations WHERE id = ?", id).toArray()[0];
+    return readRow(this.#sql, id);
   }
-
-  /** The row if it exists for this caller and ever became a reservation the client saw. */
-  #visibleRow(input: LookupInput): Row | undefined {
-    const row = this.#row(input.id);
-    if (row === undefined || row.status === "failed" || row.status === "aborted") return undefined;
-    if (!input.anyPrincipal && row.principal !== input.principal) return undefined;
-    return row;
-  }
-
-  #parts(row: Row): SkuPart[] {
-    return JSON.parse(row.parts_json) as SkuPart[];
-  }
-
-  #skuList(row: Row): string[] {
-    return this.#parts(row).map((p) => p.sku);
-  }
-
-  #update(id: string, fields: Partial<Omit<Row, "id">>): void {
-    const now = Date.now();
-    const set: Record<string, unknown> = { updated_at: now, ...fields };
-    if (fields.pending_op !== undefined && fields.pending_op !== null && fields.pending_since === undefined) {
-      set.pending_since = now;
-    }
-    const columns = Object.keys(set);
-    this.#sql.exec(
-      `UPDATE reservations SET ${columns.map((c) => `${c} = ?`).join(", ")} WHERE id = ?`,
-      ...columns.map((c) => set[c] as SqlStorageValue),
-      id,
-    );
-  }
-
-  #answer(row: Row): ReservationOutcome {
-    return { ok: true, reservation: this.#view(row), replayed: false };
-  }
-
-  #view(row: Row): ReservationView {
-    const status: PublicStatus = row.status === "failed" || row.status === "aborted" ? "released" : row.status;
-    return {
-      id: row.id,
-      type: row.type,
-      status,
-      reference: row.reference,
-      expiresAt: status === "active" || status === "pending" ? row.expires_at : null,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      lines: JSON.parse(row.lines_json) as ReservationLineView[],
-    };
-  }
-}
-
-/** When the reservation expires: every reserve records it; the TTL from creation is the fallback the column type asks for. */
-function expiryOf(row: Row): number {
-  return row.expires_at ?? row.created_at + row.ttl_seconds * 1000;
-}
-
-function linesOf(outcomes: SkuOutcome[]): ReservationLineView[] {
-  return outcomes.flatMap((o) =>
-    o.result.ok && "reservation" in o.result
-      ? o.result.reservation.lines.map((l) => ({ sku: o.sku, locationId: l.locationId, quantity: l.quantity, backordered: l.backordered }))
-      : [],
-  );
-}
-
-function shortLines(outcomes: SkuOutcome[]): ShortLine[] {
-  return outcomes.flatMap((o) =>
-    !o.result.ok && o.result.code === "insufficient_stock" && "details" in o.result ? (o.result.details as ShortLine[]) : [],
-  );
-}
-
-function unreachable(outcomes: SkuOutcome[]): { sku: string; code: string }[] {
-  return outcomes.filter((o) => !o.result.ok).map((o) => ({ sku: o.sku, code: (o.result as { code: string }).code }));
 }

@@ -7,16 +7,10 @@
  * locally). The saga itself lives in `ReservationCoordinatorStore`.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { SkuInventory } from "./sku-inventory";
-import {
-  ReservationCoordinatorStore,
-  RECOVERY_DELAY_MS,
-  type SkuAnswers,
-  type SkuGateway,
-  type SkuInputs,
-  type SkuMethod,
-} from "./reservation-coordinator.store";
+import { ReservationCoordinatorStore, RECOVERY_DELAY_MS } from "./reservation-coordinator.store";
+import { liveSkuGateway, type SkuGateway } from "./reservation-coordinator/gateway";
 import type {
+  CoordinatorHealth,
   CoordinatorReserveInput,
   LookupInput,
   ReservationOutcome,
@@ -24,36 +18,22 @@ import type {
   TransitionOp,
 } from "./reservation-coordinator.types";
 
-/**
- * Each saga hop as a call of the SKU object's own RPC method: the input type is that
- * method's parameter, so the hop compiles only with exactly what the SKU object takes.
- */
-const SKU_CALLS: { [M in SkuMethod]: (stub: DurableObjectStub<SkuInventory>, input: SkuInputs[M]) => Promise<SkuAnswers[M]> } = {
-  applyReservation: (stub, input) => stub.applyReservation(input),
-  release: (stub, input) => stub.release(input),
-  promote: (stub, input) => stub.promote(input),
-  demote: (stub, input) => stub.demote(input),
-  commit: (stub, input) => stub.commit(input),
-  uncommit: (stub, input) => stub.uncommit(input),
-  fulfil: (stub, input) => stub.fulfil(input),
-};
-
 export class ReservationCoordinator extends DurableObject<Env> {
   /**
    * How the coordinator reaches the SKU objects. Static, so it is not part of the RPC
    * surface; test subclasses replace it to inject faults.
    */
   protected static skuGateway(env: Env, _ctx: DurableObjectState): SkuGateway {
-    return {
-      call: (sku, method, input) => {
-        const call: (typeof SKU_CALLS)[typeof method] = SKU_CALLS[method];
-        return call(env.SKU_INVENTORY.getByName(sku), input);
-      },
-    };
+    return liveSkuGateway(env);
   }
 
   /** Delay before the alarm takes over a stuck operation; test subclasses shorten it. */
   protected static recoveryDelayMs = RECOVERY_DELAY_MS;
+
+  /** The object's one clock (ms). Static, so not part of the RPC surface; test subclasses move it. */
+  protected static clock(): number {
+    return Date.now();
+  }
 
   #store!: ReservationCoordinatorStore;
 
@@ -62,7 +42,7 @@ export class ReservationCoordinator extends DurableObject<Env> {
     const type = this.constructor as typeof ReservationCoordinator;
     ctx.blockConcurrencyWhile(async () => {
       const alarmAt = await ctx.storage.getAlarm();
-      this.#store = new ReservationCoordinatorStore(ctx.storage, type.skuGateway(env, ctx), alarmAt, type.recoveryDelayMs);
+      this.#store = new ReservationCoordinatorStore(ctx.storage, type.skuGateway(env, ctx), alarmAt, type.recoveryDelayMs, () => type.clock());
     });
   }
 
@@ -76,6 +56,14 @@ export class ReservationCoordinator extends DurableObject<Env> {
     return this.#store.transition(op, input);
   }
 
+  /**
+   * Failures of the coordinator's background work (SKU calls that rejected, alarm work left
+   * unfinished: counted since the object was created, each also logged) and what waits.
+   */
+  async health(): Promise<CoordinatorHealth> {
+    return this.#store.health();
+  }
+
   /** The reservation as it stands. */
   async get(input: LookupInput): Promise<ReservationOutcome> {
     return this.#store.get(input);
@@ -84,7 +72,6 @@ export class ReservationCoordinator extends DurableObject<Env> {
   /** Recovers stuck operations, expires due reservations, prunes old ones. */
   override async alarm(): Promise<void> {
     this.#store.alarmFired();
-    await this.#store.runDueWork(Date.now());
-    await this.#store.schedule();
+    await this.#store.schedule(await this.#store.runDueWork());
   }
 }

@@ -2,6 +2,7 @@
  * Values crossing the ReservationCoordinator RPC boundary. Validated by the Worker first.
  */
 import type { Failure } from "../domain/failures";
+import type { FailureCount } from "./failure-counts";
 import type { ReservationType } from "../domain/reservation-rules";
 import type { LineRequest, SkuPolicy } from "./sku-inventory.types";
 
@@ -65,3 +66,15 @@ export interface ReservationView {
 }
 
 export type ReservationOutcome = { ok: true; reservation: ReservationView; replayed: boolean } | Failure;
+
+/** What an operator needs to see of a coordinator's background work (`health()`). */
+export interface CoordinatorHealth {
+  /** Failures since the object was created, per kind (`sku_call`, `alarm_task`); each is also logged. */
+  failures: FailureCount[];
+  /** Reservations with an operation under way or left unfinished. */
+  pending: number;
+  /** Reservations whose alarm work failed and waits for its retry. */
+  retrying: number;
+  /** When the alarm should next fire (ms), or null. */
+  nextDueAt: number | null;
+}

@@ -2,6 +2,7 @@
  * SQLite schema of the SkuInventory Durable Object, newest last. Documented table by table
  * in `durable-objects/STORAGE-SCHEMA.md`; change both together.
  */
+import { FAILURE_COUNTS_TABLE } from "./failure-counts";
 import type { SqlMigration } from "./sql-migrations";
 
 export const SKU_INVENTORY_MIGRATIONS: readonly SqlMigration[] = [
@@ -158,6 +159,19 @@ export const SKU_INVENTORY_MIGRATIONS: readonly SqlMigration[] = [
         resolved_by TEXT
       )`,
       `CREATE INDEX sync_reviews_open ON sync_reviews (location_id) WHERE status = 'open'`,
+    ],
+  },
+  {
+    version: 4,
+    name: "expiry_backoff",
+    statements: [
+      // An expiry that failed is retried with backoff (failure-counts.ts): how often it
+      // failed and when it is tried next. A reservation is due at MAX(expires_at, retry).
+      `ALTER TABLE reservations ADD COLUMN expiry_attempts INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE reservations ADD COLUMN expiry_retry_at INTEGER`,
+      `CREATE INDEX reservations_due_fresh ON reservations (expires_at) WHERE status = 'active' AND expiry_retry_at IS NULL`,
+      `CREATE INDEX reservations_expiry_retry ON reservations (expiry_retry_at) WHERE status = 'active' AND expiry_retry_at IS NOT NULL`,
+      FAILURE_COUNTS_TABLE,
     ],
   },
 ];

@@ -13,7 +13,7 @@
  * | `outbox.ts` | events written with each change, and their sending |
  * | `reads.ts` | snapshot, public figures, ledger, verify |
  * | `meta.ts` | the SKU, the policy, the live feed's settings, idempotency records |
- * | `due-work.ts` | the alarm's expiries and pruning, and when it next fires |
+ * | `due-work.ts` | the alarm's expiries (failures logged, counted, backed off) and pruning, when it next fires, health |
  *
  * Every mutation is one `transactionSync` (`Tx.run`): counts, reservation rows, ledger and
  * outbox rows commit together, and the invariants are checked before the transaction ends.
@@ -33,11 +33,12 @@ import type {
   ReleaseInput,
   ReservationRefInput,
   ReservationResult,
+  SkuHealth,
   SkuSnapshot,
   VerifyReport,
 } from "./sku-inventory.types";
 import type { ResolveSyncReviewInput, ResolveSyncReviewResult, SyncApplyInput, SyncApplyResult, SyncReview, SyncReviewStatus } from "./sku-sync.types";
-import { nextDueAt, runDueWork } from "./sku-inventory/due-work";
+import { health, nextDueAt, runDueWork } from "./sku-inventory/due-work";
 import * as meta from "./sku-inventory/meta";
 import * as outbox from "./sku-inventory/outbox";
 import * as reads from "./sku-inventory/reads";
@@ -137,9 +138,9 @@ export class SkuInventoryStore {
     outbox.eventsSent(this.#db.sql, sequences);
   }
 
-  /** The send failed: try these again later, backing off. */
-  eventsFailed(sequences: readonly number[], now: number): void {
-    outbox.eventsFailed(this.#db.sql, sequences, now);
+  /** The send failed (`error`): try these again later, backing off, and count it. */
+  eventsFailed(sequences: readonly number[], now: number, error: string): void {
+    outbox.eventsFailed(this.#db.sql, sequences, now, error);
   }
 
   // ------------------------------------------------------------------ reads
@@ -164,9 +165,14 @@ export class SkuInventoryStore {
     return reads.ledger(this.#db.sql, afterSeq, limit);
   }
 
-  /** Checks every location's invariants and replays the ledger against the counts. */
+  /** Checks every location's invariants and replays the ledger against the counts; adds the object's health. */
   verify(): VerifyReport {
-    return reads.verify(this.#db.sql);
+    return { ...reads.verify(this.#db.sql), health: health(this.#db.sql) };
+  }
+
+  /** Failures of background work (counted, never reset) and what waits for a retry. */
+  health(): SkuHealth {
+    return health(this.#db.sql);
   }
 
   /** Events not yet sent. */

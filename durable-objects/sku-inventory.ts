@@ -27,6 +27,7 @@ import type {
   ReleaseInput,
   ReservationRefInput,
   ReservationResult,
+  SkuHealth,
   SkuSnapshot,
   VerifyReport,
 } from "./sku-inventory.types";
@@ -47,15 +48,23 @@ export class SkuInventory extends DurableObject<Env> {
     return env.EVENTS as unknown as EventSink;
   }
 
+  /** The object's one clock (ms). Static, so not part of the RPC surface; test subclasses move it. */
+  protected static clock(): number {
+    return Date.now();
+  }
+
   #store!: SkuInventoryStore;
   #events: EventSink;
   #live: LiveFeed;
+  readonly #now: () => number;
   /** The alarm time last set, so a change sets the alarm only when it moves. */
   #alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#events = (this.constructor as typeof SkuInventory).eventSink(env);
+    const type = this.constructor as typeof SkuInventory;
+    this.#events = type.eventSink(env);
+    this.#now = () => type.clock();
     this.#live = new LiveFeed(ctx, () => this.#store);
     ctx.blockConcurrencyWhile(async () => {
       this.#store = new SkuInventoryStore(ctx.storage);
@@ -65,17 +74,17 @@ export class SkuInventory extends DurableObject<Env> {
 
   /** Adjusts on-hand at a location by a delta, or sets it (optionally compare-and-set). */
   async adjustStock(input: AdjustStockInput): Promise<AdjustStockResult | Failure> {
-    return this.#mutate(() => this.#store.adjustStock(input, Date.now()));
+    return this.#mutate(() => this.#store.adjustStock(input, this.#now()));
   }
 
   /** Applies a sync job chunk's feed values for this SKU (see domain/sync.ts), idempotently. */
   async applySync(input: SyncApplyInput): Promise<SyncApplyResult | Failure> {
-    return this.#mutate(() => this.#store.applySync(input, Date.now()));
+    return this.#mutate(() => this.#store.applySync(input, this.#now()));
   }
 
   /** Accepts or rejects a feed value held for review. */
   async resolveSyncReview(input: ResolveSyncReviewInput): Promise<ResolveSyncReviewResult | Failure> {
-    return this.#mutate(() => this.#store.resolveSyncReview(input, Date.now()));
+    return this.#mutate(() => this.#store.resolveSyncReview(input, this.#now()));
   }
 
   /** This SKU's sync reviews, newest first. */
@@ -85,37 +94,37 @@ export class SkuInventory extends DurableObject<Env> {
 
   /** Holds (soft) or reserves (hard) all lines of a reservation for this SKU, or none. */
   async applyReservation(input: ApplyReservationInput): Promise<ReservationResult | Failure> {
-    return this.#mutate(() => this.#store.applyReservation(input, Date.now()));
+    return this.#mutate(() => this.#store.applyReservation(input, this.#now()));
   }
 
   /** Releases a reservation (idempotent; leaves a tombstone if this SKU never held it). */
   async release(input: ReleaseInput): Promise<ReservationResult | Failure> {
-    return this.#mutate(() => this.#store.release(input, Date.now()));
+    return this.#mutate(() => this.#store.release(input, this.#now()));
   }
 
   /** Promotes a soft hold to a hard reservation. */
   async promote(input: PromoteInput): Promise<ReservationResult | Failure> {
-    return this.#mutate(() => this.#store.promote(input, Date.now()));
+    return this.#mutate(() => this.#store.promote(input, this.#now()));
   }
 
   /** Turns a hard reservation back into the soft hold it was (compensation only). */
   async demote(input: DemoteInput): Promise<ReservationResult | Failure> {
-    return this.#mutate(() => this.#store.demote(input, Date.now()));
+    return this.#mutate(() => this.#store.demote(input, this.#now()));
   }
 
   /** Commits (picks) a hard reservation. */
   async commit(input: ReservationRefInput): Promise<ReservationResult | Failure> {
-    return this.#mutate(() => this.#store.commit(input, Date.now()));
+    return this.#mutate(() => this.#store.commit(input, this.#now()));
   }
 
   /** Turns a committed reservation back into an active hard one (compensation only). */
   async uncommit(input: ReservationRefInput): Promise<ReservationResult | Failure> {
-    return this.#mutate(() => this.#store.uncommit(input, Date.now()));
+    return this.#mutate(() => this.#store.uncommit(input, this.#now()));
   }
 
   /** Fulfils (ships) a committed reservation. */
   async fulfil(input: ReservationRefInput): Promise<ReservationResult | Failure> {
-    return this.#mutate(() => this.#store.fulfil(input, Date.now()));
+    return this.#mutate(() => this.#store.fulfil(input, this.#now()));
   }
 
   /** Per-location sellable figures for the public availability view. */
@@ -148,7 +157,7 @@ export class SkuInventory extends DurableObject<Env> {
 
   /** One reservation as this SKU holds it. */
   async getReservation(reservationId: string): Promise<ReservationResult | Failure> {
-    return this.#mutate(() => this.#store.getReservation(reservationId, Date.now()));
+    return this.#mutate(() => this.#store.getReservation(reservationId, this.#now()));
   }
 
   /** Per-location quantities, totals and active reservation counts. */
@@ -166,6 +175,14 @@ export class SkuInventory extends DurableObject<Env> {
     return this.#store.verify();
   }
 
+  /**
+   * Failures of the object's background work (expiries, event sends: counted since the
+   * object was created, each also logged) and what waits for a retry. Also in `verify()`.
+   */
+  async health(): Promise<SkuHealth> {
+    return this.#store.health();
+  }
+
   /** Events written but not yet sent to the queue. */
   async outboxSize(): Promise<number> {
     return this.#store.outboxSize();
@@ -173,26 +190,28 @@ export class SkuInventory extends DurableObject<Env> {
 
   /**
    * The one alarm: sends the outbox to the EVENTS queue (rows are deleted only after the
-   * send succeeded; a failed send is retried with backoff), expires due reservations,
-   * prunes old records, then re-arms. Running it twice changes nothing the second time.
+   * send succeeded; a failed send is logged, counted and retried with backoff), expires due
+   * reservations (an expiry that fails is logged, counted and retried with backoff, never
+   * re-armed in the past), prunes old records, then re-arms. Running it twice changes
+   * nothing the second time.
    */
   override async alarm(): Promise<void> {
     this.#alarmAt = null;
     await this.#flushOutbox();
-    await this.#rearm(this.#store.runDueWork(Date.now()));
+    await this.#rearm(this.#store.runDueWork(this.#now()));
     this.#live.changed();
   }
 
   async #flushOutbox(): Promise<void> {
     for (let batch = 0; batch < 10; batch++) {
-      const due = this.#store.dueEvents(Date.now());
+      const due = this.#store.dueEvents(this.#now());
       if (due.length === 0) return;
       const sequences = due.map((d) => d.sequence);
       try {
         await this.#events.sendBatch(due.map((d) => ({ body: d.event })));
       } catch (error) {
         console.error(JSON.stringify({ event: "outbox.send_failed", sku: due[0]!.event.sku, count: due.length, error: String(error) }));
-        this.#store.eventsFailed(sequences, Date.now());
+        this.#store.eventsFailed(sequences, this.#now(), String(error));
         return;
       }
       this.#store.eventsSent(sequences);

@@ -4,6 +4,7 @@
  */
 import type { Quantities } from "../domain/quantities";
 import type { AdjustmentReason, ReservationStatus, ReservationType } from "../domain/reservation-rules";
+import type { FailureCount } from "./failure-counts";
 
 /** Reservation rules taken from the SKU's master data (D1) with each request. */
 export interface SkuPolicy {
@@ -140,10 +141,24 @@ export interface LedgerEntry {
   after: Quantities;
 }
 
-/** The outcome of `verify()`: invariants and the ledger replay, per location. */
+/** The outcome of `verify()`: invariants and the ledger replay, per location, and the object's health. */
 export interface VerifyReport {
+  /** True when no invariant is broken (health does not count). */
   ok: boolean;
   locations: number;
   ledgerRows: number;
   breaches: { locationId: string; invariant: string; detail: string }[];
+  health: SkuHealth;
+}
+
+/** What an operator needs to see of the object's background work (`health()`). */
+export interface SkuHealth {
+  /** Failures since the object was created, per kind (`expiry`, `outbox_send`); each is also logged. */
+  failures: FailureCount[];
+  /** Active reservations whose expiry failed and waits for its retry. */
+  expiriesRetrying: number;
+  /** Events whose send failed and waits for its retry. */
+  eventsRetrying: number;
+  /** When the alarm should next fire (ms), or null. */
+  nextDueAt: number | null;
 }

@@ -1,9 +1,18 @@
 /**
  * The alarm's work besides the outbox: expiring due reservations (each in its own
- * transaction) and pruning old records, and when the alarm should next fire.
+ * transaction) and pruning old records, when the alarm should next fire, and the object's
+ * health as operators see it.
+ *
+ * An expiry that fails (its transaction rolls back, or storage throws) is logged with its
+ * cause, counted, and backed off on its row (`expiry_attempts`, `expiry_retry_at`), so the
+ * reservation is due again at its retry, never at its past `expires_at`: the alarm is
+ * never re-armed in the past for it, and the other expiries of the run go ahead.
  */
+import type { Failure } from "../../domain/failures";
+import { alarmRetryDelayMs, causeOf, countFailure, failureCounts, logFailure } from "../failure-counts";
+import type { SkuHealth } from "../sku-inventory.types";
 import { expireIfDue } from "./lifecycle";
-import { IDEMPOTENCY_RETENTION_MS } from "./meta";
+import { IDEMPOTENCY_RETENTION_MS, skuOf } from "./meta";
 import type { ReservationRow, SkuDb } from "./rows";
 import { Tx } from "./tx";
 
@@ -18,10 +27,26 @@ const EXPIRY_BATCH = 500;
  */
 export function runDueWork(db: SkuDb, now: number): number | null {
   const due = db.sql
-    .exec<ReservationRow>("SELECT * FROM reservations WHERE status = 'active' AND expires_at <= ? ORDER BY expires_at LIMIT ?", now, EXPIRY_BATCH)
+    .exec<ReservationRow>(
+      `SELECT * FROM reservations WHERE status = 'active' AND expires_at <= ? AND (expiry_retry_at IS NULL OR expiry_retry_at <= ?)
+       ORDER BY expires_at LIMIT ?`,
+      now,
+      now,
+      EXPIRY_BATCH,
+    )
     .toArray();
   for (const row of due) {
-    Tx.run(db, now, (tx) => expireIfDue(tx, row, "system:expiry"));
+    let outcome: true | Failure;
+    try {
+      outcome = Tx.run(db, now, (tx) => {
+        expireIfDue(tx, row, "system:expiry");
+        return true as const;
+      });
+    } catch (error) {
+      expiryFailed(db, row, now, "exception", causeOf(error));
+      continue;
+    }
+    if (outcome !== true) expiryFailed(db, row, now, outcome.code, causeOf(outcome));
   }
   db.storage.transactionSync(() => {
     db.sql.exec("DELETE FROM idempotency WHERE created_at <= ?", now - IDEMPOTENCY_RETENTION_MS);
@@ -33,12 +58,37 @@ export function runDueWork(db: SkuDb, now: number): number | null {
   return nextDueAt(db.sql);
 }
 
-/** When the next piece of due work falls (expiry, outbox or pruning), or null if none. */
+/** Logs, counts and backs off one failed expiry (the failed transaction wrote nothing). */
+function expiryFailed(db: SkuDb, row: ReservationRow, now: number, code: string, error: string): void {
+  const attempt = row.expiry_attempts + 1;
+  const nextAttemptAt = now + alarmRetryDelayMs(attempt);
+  db.storage.transactionSync(() => {
+    db.sql.exec(
+      "UPDATE reservations SET expiry_attempts = ?, expiry_retry_at = ? WHERE id = ? AND status = 'active'",
+      attempt,
+      nextAttemptAt,
+      row.id,
+    );
+    countFailure(db.sql, "expiry", now, error, row.id);
+  });
+  logFailure({
+    event: "reservation.expiry_failed",
+    sku: skuOf(db.sql),
+    reservationId: row.id,
+    attempt,
+    nextAttemptAt,
+    code,
+    error,
+  });
+}
+
+/** When the next piece of due work falls (expiry or its retry, outbox, pruning), or null if none. */
 export function nextDueAt(sql: SqlStorage): number | null {
   const row = sql
     .exec<{ next: number | null }>(
       `SELECT MIN(t) AS next FROM (
-         SELECT MIN(expires_at) AS t FROM reservations WHERE status = 'active'
+         SELECT MIN(expires_at) AS t FROM reservations WHERE status = 'active' AND expiry_retry_at IS NULL
+         UNION ALL SELECT MIN(MAX(expires_at, expiry_retry_at)) FROM reservations WHERE status = 'active' AND expiry_retry_at IS NOT NULL
          UNION ALL SELECT MIN(created_at) + ? FROM idempotency
          UNION ALL SELECT MIN(updated_at) + ? FROM reservations WHERE status IN ('fulfilled', 'released', 'expired')
          UNION ALL SELECT MIN(next_attempt_at) FROM outbox
@@ -48,4 +98,15 @@ export function nextDueAt(sql: SqlStorage): number | null {
     )
     .one();
   return row.next;
+}
+
+/** The object's background work as an operator sees it. */
+export function health(sql: SqlStorage): SkuHealth {
+  const count = (query: string): number => sql.exec<{ n: number }>(query).one().n;
+  return {
+    failures: failureCounts(sql),
+    expiriesRetrying: count("SELECT COUNT(*) AS n FROM reservations WHERE status = 'active' AND expiry_retry_at IS NOT NULL"),
+    eventsRetrying: count("SELECT COUNT(*) AS n FROM outbox WHERE attempts > 0"),
+    nextDueAt: nextDueAt(sql),
+  };
 }

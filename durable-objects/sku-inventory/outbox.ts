@@ -4,6 +4,7 @@
  */
 import { eventId, thresholdCrossing, type InventoryEvent } from "../../domain/events";
 import { availableOf, type Quantities } from "../../domain/quantities";
+import { countFailure } from "../failure-counts";
 import { skuOf } from "./meta";
 import { countsOf } from "./rows";
 import type { Tx } from "./tx";
@@ -77,8 +78,9 @@ export function eventsSent(sql: SqlStorage, sequences: readonly number[]): void 
   sql.exec(`DELETE FROM outbox WHERE sequence IN (${sequences.map(() => "?").join(", ")})`, ...sequences);
 }
 
-/** The send failed: try these again later, backing off. */
-export function eventsFailed(sql: SqlStorage, sequences: readonly number[], now: number): void {
+/** The send failed: try these again later, backing off, and count the failure. */
+export function eventsFailed(sql: SqlStorage, sequences: readonly number[], now: number, error: string): void {
+  if (sequences.length > 0) countFailure(sql, "outbox_send", now, error, `events ${Math.min(...sequences)}–${Math.max(...sequences)}`);
   for (const sequence of sequences) {
     const attempts = sql.exec<{ attempts: number }>("SELECT attempts FROM outbox WHERE sequence = ?", sequence).toArray()[0]?.attempts ?? 0;
     sql.exec("UPDATE outbox SET attempts = ?, next_attempt_at = ? WHERE sequence = ?", attempts + 1, now + outboxBackoffMs(attempts + 1), sequence);

@@ -39,6 +39,9 @@ export type ReservationRow = {
   expires_at: number;
   created_at: number;
   updated_at: number;
+  /** Failed expiries of this reservation, and when the next is tried (null: never failed). */
+  expiry_attempts: number;
+  expiry_retry_at: number | null;
 };
 
 export type LineRow = { location_id: string; quantity: number; backordered: number };

@@ -1,34 +1,46 @@
 /**
- * The Worker as deployed, plus test-only Durable Object subclasses that inject faults.
- * Fault injection lives here, never in production classes.
+ * The Worker as deployed, plus test-only Durable Object subclasses that inject faults and
+ * move the objects' clock. Fault injection lives here, never in production classes.
  */
-import type { Failure } from "../../domain/failures";
 import { ReservationCoordinator } from "../../durable-objects/reservation-coordinator";
 import type { SkuGateway } from "../../durable-objects/reservation-coordinator.store";
 import type { InventoryEvent } from "../../domain/events";
 import { SkuInventory, type EventSink } from "../../durable-objects/sku-inventory";
-import type { ReservationResult } from "../../durable-objects/sku-inventory.types";
 
 export * from "../../workers/index";
 export { default } from "../../workers/index";
 
+/**
+ * How far the test subclasses' clock runs ahead of real time (ms). Moving it lets a test
+ * make backed-off work due without sleeping; every alarm the objects set is then as far in
+ * the real future, so only `runDurableObjectAlarm` runs them. Reset it at the end of a test.
+ */
+let clockOffsetMs = 0;
+
 /** How many SKU calls the crashing coordinator lets through before it stalls; set per test. */
 let stallAfterCalls: number | null = null;
+/** Whether the crashing coordinator's SKU calls reject, as calls to an unreachable object do. */
+let rejectSkuCalls = false;
 
 /**
  * A coordinator whose fan-out stalls for good after a set number of SKU calls, so a test
  * can kill it there (`abortAllDurableObjects`: in-memory state lost, storage kept) as a
- * process crash mid-fan-out would. Its recovery delay is 0 so a test can run the alarm at
- * once.
+ * process crash mid-fan-out would, or whose SKU calls all reject. Its recovery delay is 0
+ * so a test can run the alarm at once.
  */
 export class CrashingCoordinator extends ReservationCoordinator {
   protected static override recoveryDelayMs = 0;
+
+  protected static override clock(): number {
+    return Date.now() + clockOffsetMs;
+  }
 
   protected static override skuGateway(env: Env, ctx: DurableObjectState): SkuGateway {
     const real = super.skuGateway(env, ctx);
     let delivered = 0;
     return {
-      call: (sku, method, input): Promise<ReservationResult | Failure> => {
+      call: (sku, method, input) => {
+        if (rejectSkuCalls) return Promise.reject(new Error(`injected fault: SKU object ${sku} is unreachable`));
         if (stallAfterCalls !== null && delivered >= stallAfterCalls) return new Promise(() => {});
         delivered += 1;
         return real.call(sku, method, input);
@@ -40,15 +52,53 @@ export class CrashingCoordinator extends ReservationCoordinator {
   async stallAfter(n: number | null): Promise<void> {
     stallAfterCalls = n;
   }
+
+  /** Makes every SKU call reject (or stops it). Test-only RPC. */
+  async rejectSkuCalls(reject: boolean): Promise<void> {
+    rejectSkuCalls = reject;
+  }
+
+  /** Moves the clock of the test subclasses `ms` ahead of real time. Test-only RPC. */
+  async setClockOffset(ms: number): Promise<void> {
+    clockOffsetMs = ms;
+  }
+
+  /** The object's clock now. Test-only RPC. */
+  async clockNow(): Promise<number> {
+    return CrashingCoordinator.clock();
+  }
 }
 
 /** Events "sent" by RecordingSkuInventory objects, in order; and whether sends fail. */
 export const recordedEvents: InventoryEvent[] = [];
 let failSends = false;
 
+/** The ways an injected fault makes a reservation's expiry fail. */
+export type ExpiryFault = "rollback" | "throw";
+
 /**
- * A SKU object whose events go to an in-memory recorder instead of the EVENTS queue, and
- * whose sends can be made to fail, so tests can see exactly what was flushed and when.
+ * SQL that makes expiries fail (every one, or one reservation's), as a trigger on the status change:
+ * `rollback` skews the trigger-kept line totals so the transaction's invariant check fails
+ * (the store answers a failure value and rolls back), `throw` aborts the statement (the
+ * store throws). Dropping the trigger removes the fault; nothing else is touched, because
+ * the failing transaction rolls back whatever the trigger did.
+ */
+export function expiryFaultSql(fault: ExpiryFault, reservationId?: string): string {
+  const when = `NEW.status = 'expired'${reservationId === undefined ? "" : ` AND NEW.id = '${reservationId.replaceAll("'", "''")}'`}`;
+  return fault === "rollback"
+    ? `CREATE TRIGGER test_expiry_fault AFTER UPDATE OF status ON reservations WHEN ${when} BEGIN
+         UPDATE line_totals SET active_soft = active_soft + 1, active_hard = active_hard + 1
+         WHERE location_id IN (SELECT location_id FROM reservation_lines WHERE reservation_id = NEW.id);
+       END`
+    : `CREATE TRIGGER test_expiry_fault BEFORE UPDATE OF status ON reservations WHEN ${when} BEGIN
+         SELECT RAISE(ABORT, 'injected fault: expiry refused by storage');
+       END`;
+}
+
+/**
+ * A SKU object whose events go to an in-memory recorder instead of the EVENTS queue, whose
+ * sends can be made to fail, whose expiries can be made to fail, and whose clock can be
+ * moved, so tests can see exactly what was flushed and when and what a failing alarm does.
  */
 export class RecordingSkuInventory extends SkuInventory {
   protected static override eventSink(_env: Env): EventSink {
@@ -60,6 +110,10 @@ export class RecordingSkuInventory extends SkuInventory {
     };
   }
 
+  protected static override clock(): number {
+    return Date.now() + clockOffsetMs;
+  }
+
   /** Test-only RPC: what has been sent so far (and clears the record). */
   async takeRecordedEvents(): Promise<InventoryEvent[]> {
     return recordedEvents.splice(0, recordedEvents.length);
@@ -68,5 +122,21 @@ export class RecordingSkuInventory extends SkuInventory {
   /** Test-only RPC: make sends fail (a queue outage) or succeed. */
   async failEventSends(fail: boolean): Promise<void> {
     failSends = fail;
+  }
+
+  /** Test-only RPC: make this object's expiries (or one reservation's) fail (see `expiryFaultSql`), or remove the fault (null). */
+  async injectExpiryFault(fault: ExpiryFault | null, reservationId?: string): Promise<void> {
+    this.ctx.storage.sql.exec("DROP TRIGGER IF EXISTS test_expiry_fault");
+    if (fault !== null) this.ctx.storage.sql.exec(expiryFaultSql(fault, reservationId));
+  }
+
+  /** Test-only RPC: moves the clock of the test subclasses `ms` ahead of real time. */
+  async setClockOffset(ms: number): Promise<void> {
+    clockOffsetMs = ms;
+  }
+
+  /** Test-only RPC: the object's clock now. */
+  async clockNow(): Promise<number> {
+    return RecordingSkuInventory.clock();
   }
 }
