@@ -78,7 +78,16 @@ export async function buildDashboard({ force = false, log = console.log, apiBase
   if (force || dashboardStale()) {
     const started = Date.now();
     const { build } = await import("vite");
-    await build({ configFile: join(DASHBOARD_DIR, "vite.config.ts"), logLevel: "warn" });
+    // A production build whatever NODE_ENV the caller has (vitest sets "test", which would make
+    // Vite pick Preact's development build).
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = "production";
+    try {
+      await build({ configFile: join(DASHBOARD_DIR, "vite.config.ts"), mode: "production", logLevel: "warn" });
+    } finally {
+      if (nodeEnv === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = nodeEnv;
+    }
     writeFileSync(join(DASHBOARD_DIST, STAMP), `${new Date().toISOString()}\n`);
     built = true;
     log(`dashboard built in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -6,6 +6,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { apiBase, onUnauthorized } from "./api";
 import { href, useRoute, type Route } from "./router";
+import { forgetCachedData } from "./data";
 import { loadSession, signIn, signOut, type Session } from "./session";
 import { ApiKeysPage } from "./views/api-keys";
 import { LocationsPage } from "./views/locations";
@@ -64,6 +65,7 @@ export function App() {
       session={session}
       onSignOut={() => {
         signOut();
+        forgetCachedData();
         setSession(null);
         setNotice("Signed out. The key was removed from this tab.");
       }}

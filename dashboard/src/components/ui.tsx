@@ -44,8 +44,18 @@ export function ErrorNote({ error, onRetry }: { error: unknown; onRetry?: () => 
   );
 }
 
-/** A labelled progress bar (the native element: announced with its value). */
-export function Progress({ value, max, label }: { value: number; max: number; label: string }) {
+/** A labelled progress bar (the native element, announced with its value); no `max`: how much is left is unknown. */
+export function Progress({ value, max, label }: { value: number; max?: number; label: string }) {
+  if (max === undefined) {
+    return (
+      <div class="progress">
+        <label>
+          <span>{label}</span>
+          <progress />
+        </label>
+      </div>
+    );
+  }
   const safeMax = Math.max(max, 1);
   return (
     <div class="progress">

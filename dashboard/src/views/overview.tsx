@@ -102,7 +102,7 @@ export function OverviewPage({ session }: { session: Session }) {
       {summary.loading && !s ? (
         <>
           <Loading label="Reading the stock list…" />
-          <Progress value={progress} max={Math.max(progress + 500, 500)} label={`Stock rows read: ${num(progress)}`} />
+          <Progress value={progress} label={`Stock rows read so far: ${num(progress)} (500 per page)`} />
         </>
       ) : null}
       {summary.error ? <ErrorNote error={summary.error} onRetry={summary.reload} /> : null}

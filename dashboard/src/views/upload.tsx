@@ -139,7 +139,7 @@ export function UploadPage({ session }: { session: Session }) {
               <button type="button" onClick={send} disabled={sending || !file}>
                 {sending ? "Sending…" : `Send ${num(check.rows)} rows`}
               </button>
-              {sending ? <Progress value={0} max={1} label="Sending the file" /> : null}
+              {sending ? <Progress value={0} label={`Sending ${file ? num(Math.round(file.size / 1024)) : 0} KB`} /> : null}
             </>
           )}
         </div>
