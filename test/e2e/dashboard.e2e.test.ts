@@ -19,7 +19,7 @@
  * - The first load stays under 200 KB of gzipped JavaScript; the dashboard's own types check.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -131,6 +131,7 @@ async function openView(page: Page, link: string, heading: string | RegExp): Pro
 }
 
 beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
   mkdirSync(SHOTS, { recursive: true });
   work = await mkdtemp(join(tmpdir(), "edge-inventory-dashboard-"));
   const port = await getFreePort();
@@ -430,9 +431,14 @@ describe("dashboard", { timeout: 180_000 }, () => {
     await page.getByLabel("URL", { exact: true }).fill("https://erp.acme-outdoor.com/hooks/inventory");
     await page.getByLabel("Description (optional)").fill("Acme ERP");
     await page.getByLabel("Vendor id (empty: every vendor's events)").fill("V-ACME");
+    // Only an event nothing here causes any more, so no delivery ever leaves for this (public) URL.
+    await page.getByRole("checkbox", { name: "inventory.low_stock" }).uncheck();
+    await page.getByRole("checkbox", { name: "inventory.out_of_stock" }).uncheck();
+    await page.getByRole("checkbox", { name: "sync.completed" }).check();
     await page.getByRole("button", { name: "Create subscription" }).click();
     await page.getByText("Subscription created").waitFor();
     expect(await page.getByLabel("Signing secret").inputValue()).toMatch(/.{20,}/);
+    expect((await call("GET", "/api/v2/webhooks", keys.operator)).body.items).toMatchObject([{ vendorId: "V-ACME", eventTypes: ["sync.completed"], description: "Acme ERP" }]);
     await shot(page, "operator-webhooks");
     await expectAccessible(page, "webhooks");
     await page.getByRole("link", { name: "Acme ERP" }).click();
