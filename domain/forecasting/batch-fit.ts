@@ -5,8 +5,9 @@
  * Calibration is out of sample: for each lag in `calibrationLags` (default 90 days), the whole
  * fit is repeated on the histories cut `lag` days short, and its 7/30/90-day totals are compared
  * with what then sold. The excess of the squared error over what the model itself expects
- * (daily noise and parameter uncertainty), Σ excess / Σ predicted², is the residual level
- * error — level drift, seasonal and trend misfit the model cannot see in its own fit. One
+ * (daily noise and parameter uncertainty), precision-weighted across SKUs
+ * (`LevelErrorEvidence`), is the residual level error — level drift, seasonal and trend misfit
+ * the model cannot see in its own fit. One
  * SKU's few origins cannot pin down a 95 % interval, but a pool's SKUs together can; each
  * model takes its narrowest pool's value (pools with fewer than `minSkus` SKUs of a family
  * inherit their parent's). Without enough history for any lag, each SKU's in-sample
@@ -123,8 +124,11 @@ function holdoutEvidence(
         noise += dayDistribution(model, means[j]!, factors[j]!).variance;
       }
       const parameter = levelErrorAt(model.fit.parameterError, H);
-      excess.push((actual - predicted) ** 2 - noise - predicted * predicted * parameter);
-      scale.push(predicted * predicted);
+      // Precision weights 1/V, V the variance the model expects: see `LevelErrorEvidence`.
+      const expected = noise + predicted * predicted * parameter;
+      const weight = expected > 0 ? 1 / expected : 0;
+      excess.push(((actual - predicted) ** 2 - expected) * weight);
+      scale.push(predicted * predicted * weight);
     }
     return { history: kept[i]!, family: familyOf(model), evidence: { horizons: usable, excess, scale, origins: usable.map(() => 1) } };
   });

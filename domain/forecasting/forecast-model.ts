@@ -69,10 +69,12 @@ export interface LevelError {
 }
 
 /**
- * In-sample rolling-origin sums behind the residual part of the level error (weekly origins
- * over the last year): for each horizon, Σ [(actual − predicted)² − expected daily noise −
- * predicted² × the level estimate's own variance] and Σ predicted², so pools can add up their
- * SKUs' evidence.
+ * Rolling-origin sums behind the residual part of the level error: for each horizon,
+ * Σ wₒ[(actual − predicted)² − V] and Σ wₒ·predicted², where V is the variance the model already
+ * expects (daily noise + predicted² × parameter part) and wₒ = 1/V. Pools add up their SKUs'
+ * sums; the ratio is then the precision-weighted estimate of the residual relative variance,
+ * in which a slow mover's noisy total counts for less than a steady seller's but big sellers
+ * do not drown everyone else (as an unweighted Σ excess / Σ predicted² would).
  */
 export interface LevelErrorEvidence {
   horizons: number[];

@@ -55,7 +55,7 @@ export function parameterLevelError(
   return { horizons: [...LEVEL_ERROR_HORIZONS], relativeVariance };
 }
 
-/** The residual part from rolling-origin evidence: Σ excess / Σ predicted², at least 0, per horizon. */
+/** The residual part from rolling-origin evidence: Σ weighted excess / Σ weighted predicted², at least 0, per horizon. */
 export function residualLevelError(evidence: Pick<LevelErrorEvidence, "horizons" | "excess" | "scale">): LevelError {
   return {
     horizons: [...evidence.horizons],

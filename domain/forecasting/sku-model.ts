@@ -99,6 +99,9 @@ export function fitForecastModel(
   options: Partial<ModelOptions> = {},
 ): ForecastModel {
   const opts = { ...DEFAULT_MODEL_OPTIONS, ...options };
+  if (!history.units.every((u) => u >= 0 && Number.isFinite(u))) {
+    throw new RangeError(`units of ${history.sku} must be finite and ≥ 0 (returns are not demand)`);
+  }
   const pool = poolFor(history, pools);
   const demand = classifyDemand(history.units);
   const n = history.units.length;
@@ -529,8 +532,10 @@ function levelEvidence(
         actual += y[o + j]!;
         noise += dayDistribution(model, mean, factors[o + j]!).variance;
       }
-      excess[i]! += (actual - predicted) ** 2 - noise - predicted * predicted * levelVarianceAt(o);
-      scale[i]! += predicted * predicted;
+      const expected = noise + predicted * predicted * levelVarianceAt(o);
+      const weight = expected > 0 ? 1 / expected : 0;
+      excess[i]! += ((actual - predicted) ** 2 - expected) * weight;
+      scale[i]! += predicted * predicted * weight;
       origins[i]!++;
     }
   });
