@@ -30,7 +30,7 @@ export const FAILURE_COUNTS_TABLE = `CREATE TABLE failure_counts (
 
 /** How often one kind of background work has failed in this object (never reset), and the latest failure. */
 export interface FailureCount {
-  /** `expiry`, `outbox_send` (SKU object); `sku_call`, `alarm_task` (coordinator). */
+  /** `expiry`, `outbox_send`, `event_lost`, `event_confirm` (SKU object); `sku_call`, `alarm_task` (coordinator). */
   kind: string;
   count: number;
   lastAt: number;

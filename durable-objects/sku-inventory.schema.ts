@@ -174,4 +174,15 @@ export const SKU_INVENTORY_MIGRATIONS: readonly SqlMigration[] = [
       FAILURE_COUNTS_TABLE,
     ],
   },
+  {
+    version: 5,
+    name: "outbox_confirmation",
+    statements: [
+      // A sent event stays until the EVENTS consumer has applied it (D1 processed_events):
+      // sent_at is when it was last sent, resends how often it had to be sent again because
+      // the queue lost it. next_attempt_at is then when to check (outbox.ts).
+      `ALTER TABLE outbox ADD COLUMN sent_at INTEGER`,
+      `ALTER TABLE outbox ADD COLUMN resends INTEGER NOT NULL DEFAULT 0`,
+    ],
+  },
 ];

@@ -133,9 +133,29 @@ export class SkuInventoryStore {
     return outbox.dueEvents(this.#db.sql, now, limit);
   }
 
-  /** The send of these events succeeded: drop them. */
-  eventsSent(sequences: readonly number[]): void {
-    outbox.eventsSent(this.#db.sql, sequences);
+  /** The send of these events succeeded: keep them until the consumer confirms, checking at `now` + CONFIRM_AFTER_MS. */
+  eventsSent(sequences: readonly number[], now: number): void {
+    outbox.eventsSent(this.#db.sql, sequences, now);
+  }
+
+  /** Sent events whose delivery check is due. */
+  dueConfirmations(now: number): { sequence: number; event: InventoryEvent }[] {
+    return outbox.dueConfirmations(this.#db.sql, now);
+  }
+
+  /** The consumer applied these events: drop them. */
+  eventsConfirmed(sequences: readonly number[]): void {
+    outbox.eventsConfirmed(this.#db.sql, sequences);
+  }
+
+  /** These events were lost and sent again: count it, check again later. */
+  eventsResent(sequences: readonly number[], now: number): void {
+    outbox.eventsResent(this.#db.sql, sequences, now);
+  }
+
+  /** The delivery check could not be made now (`error`): count it, try later. */
+  confirmationDeferred(sequences: readonly number[], now: number, error: string): void {
+    outbox.confirmationDeferred(this.#db.sql, sequences, now, error);
   }
 
   /** The send failed (`error`): try these again later, backing off, and count it. */

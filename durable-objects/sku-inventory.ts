@@ -48,6 +48,17 @@ export class SkuInventory extends DurableObject<Env> {
     return env.EVENTS as unknown as EventSink;
   }
 
+  /**
+   * Which of these event ids the EVENTS consumer has applied (D1 `processed_events`). Static,
+   * so not part of the RPC surface; test subclasses may replace it.
+   */
+  protected static async appliedEvents(env: Env, eventIds: readonly string[]): Promise<Set<string>> {
+    const { results } = await env.DB.prepare("SELECT event_id FROM processed_events WHERE event_id IN (SELECT value FROM json_each(?1))")
+      .bind(JSON.stringify(eventIds))
+      .all<{ event_id: string }>();
+    return new Set(results.map((r) => r.event_id));
+  }
+
   /** The object's one clock (ms). Static, so not part of the RPC surface; test subclasses move it. */
   protected static clock(): number {
     return Date.now();
@@ -189,8 +200,9 @@ export class SkuInventory extends DurableObject<Env> {
   }
 
   /**
-   * The one alarm: sends the outbox to the EVENTS queue (rows are deleted only after the
-   * send succeeded; a failed send is logged, counted and retried with backoff), expires due
+   * The one alarm: sends the outbox to the EVENTS queue (a failed send is logged, counted and
+   * retried with backoff), checks a minute after each send that the consumer applied the
+   * events and sends the lost ones again (rows are deleted only once applied), expires due
    * reservations (an expiry that fails is logged, counted and retried with backoff, never
    * re-armed in the past), prunes old records, then re-arms. Running it twice changes
    * nothing the second time.
@@ -198,6 +210,7 @@ export class SkuInventory extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.#alarmAt = null;
     await this.#flushOutbox();
+    await this.#confirmDelivered();
     await this.#rearm(this.#store.runDueWork(this.#now()));
     this.#live.changed();
   }
@@ -214,7 +227,42 @@ export class SkuInventory extends DurableObject<Env> {
         this.#store.eventsFailed(sequences, this.#now(), String(error));
         return;
       }
-      this.#store.eventsSent(sequences);
+      this.#store.eventsSent(sequences, this.#now());
+    }
+  }
+
+  /**
+   * Sent events whose check is due: those the consumer applied are done; the others were
+   * lost with the queue and go out again (logged and counted as `event_lost`). When D1 or the
+   * queue cannot be reached the check waits for the next interval (counted as `event_confirm`).
+   */
+  async #confirmDelivered(): Promise<void> {
+    const type = this.constructor as typeof SkuInventory;
+    for (let batch = 0; batch < 10; batch++) {
+      const due = this.#store.dueConfirmations(this.#now());
+      if (due.length === 0) return;
+      const sequences = due.map((d) => d.sequence);
+      let applied: Set<string>;
+      try {
+        applied = await type.appliedEvents(this.env, due.map((d) => d.event.id));
+      } catch (error) {
+        console.error(JSON.stringify({ event: "outbox.confirm_failed", sku: due[0]!.event.sku, count: due.length, error: String(error) }));
+        this.#store.confirmationDeferred(sequences, this.#now(), String(error));
+        return;
+      }
+      const lost = due.filter((d) => !applied.has(d.event.id));
+      this.#store.eventsConfirmed(due.filter((d) => applied.has(d.event.id)).map((d) => d.sequence));
+      if (lost.length === 0) continue;
+      const lostSequences = lost.map((d) => d.sequence);
+      try {
+        await this.#events.sendBatch(lost.map((d) => ({ body: d.event })));
+      } catch (error) {
+        console.error(JSON.stringify({ event: "outbox.resend_failed", sku: lost[0]!.event.sku, count: lost.length, error: String(error) }));
+        this.#store.confirmationDeferred(lostSequences, this.#now(), String(error));
+        return;
+      }
+      console.warn(JSON.stringify({ event: "outbox.resent", sku: lost[0]!.event.sku, count: lost.length, sequences: lostSequences.slice(0, 20) }));
+      this.#store.eventsResent(lostSequences, this.#now());
     }
   }
 

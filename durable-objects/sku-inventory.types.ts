@@ -159,6 +159,8 @@ export interface SkuHealth {
   expiriesRetrying: number;
   /** Events whose send failed and waits for its retry. */
   eventsRetrying: number;
+  /** Events sent and not yet known to be applied by the EVENTS consumer (checked a minute after each send). */
+  eventsAwaitingConfirmation: number;
   /** When the alarm should next fire (ms), or null. */
   nextDueAt: number | null;
 }

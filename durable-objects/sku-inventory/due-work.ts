@@ -106,7 +106,8 @@ export function health(sql: SqlStorage): SkuHealth {
   return {
     failures: failureCounts(sql),
     expiriesRetrying: count("SELECT COUNT(*) AS n FROM reservations WHERE status = 'active' AND expiry_retry_at IS NOT NULL"),
-    eventsRetrying: count("SELECT COUNT(*) AS n FROM outbox WHERE attempts > 0"),
+    eventsRetrying: count("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL AND attempts > 0"),
+    eventsAwaitingConfirmation: count("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NOT NULL"),
     nextDueAt: nextDueAt(sql),
   };
 }

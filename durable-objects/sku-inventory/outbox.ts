@@ -1,6 +1,10 @@
 /**
  * The outbox: events written in the same transaction as the change they describe, and sent
- * to the EVENTS queue by the alarm (deleted only once the send succeeded).
+ * to the EVENTS queue by the alarm. A sent event stays until the EVENTS consumer has applied
+ * it: `CONFIRM_AFTER_MS` after a send the alarm asks D1 which of its sent events are in
+ * `processed_events`, deletes those and sends the others again (the queue lost them; local
+ * queues live in memory and a crash loses every queued message). So the read models converge
+ * on the object's events within about CONFIRM_AFTER_MS of a loss, and nothing is lost.
  */
 import { eventId, thresholdCrossing, type InventoryEvent } from "../../domain/events";
 import { availableOf, type Quantities } from "../../domain/quantities";
@@ -16,6 +20,20 @@ import type { Tx } from "./tx";
 export const OUTBOX_FLUSH_DELAY_MS = 100;
 /** Most events one flush sends (the queue's sendBatch takes up to 100 messages). */
 export const OUTBOX_BATCH = 100;
+/**
+ * How long after a send the alarm checks that the consumer applied the events (ms). The queue
+ * delivers within about a second and the consumer retries a failed event after 4–64 s; a
+ * minute leaves room for both before an event counts as lost.
+ */
+export const CONFIRM_AFTER_MS = 60_000;
+/** Longest wait between checks of an event that keeps getting lost (ms). */
+export const CONFIRM_CAP_MS = 60 * 60_000;
+
+/** When to check again after the `resends`-th resend of an event: 1 min doubling to 1 h. */
+export function confirmDelayMs(resends: number): number {
+  return Math.min(CONFIRM_AFTER_MS * 2 ** Math.min(resends, 30), CONFIRM_CAP_MS);
+}
+
 /** Retry delay after a failed flush: 1 s doubling up to 5 min. */
 export function outboxBackoffMs(attempts: number): number {
   return Math.min(1000 * 2 ** Math.max(0, attempts - 1), 300_000);
@@ -58,13 +76,13 @@ export function writeOutbox(tx: Tx): void {
 }
 
 /**
- * Events to send now, oldest first: every event never tried (the alarm is running anyway)
- * and every failed one whose back-off has passed.
+ * Events to send now, oldest first: every unsent event never tried (the alarm is running
+ * anyway) and every failed one whose back-off has passed.
  */
 export function dueEvents(sql: SqlStorage, now: number, limit = OUTBOX_BATCH): { sequence: number; event: InventoryEvent }[] {
   return sql
     .exec<{ sequence: number; event_json: string }>(
-      "SELECT sequence, event_json FROM outbox WHERE attempts = 0 OR next_attempt_at <= ? ORDER BY sequence LIMIT ?",
+      "SELECT sequence, event_json FROM outbox WHERE sent_at IS NULL AND (attempts = 0 OR next_attempt_at <= ?) ORDER BY sequence LIMIT ?",
       now,
       limit,
     )
@@ -72,10 +90,57 @@ export function dueEvents(sql: SqlStorage, now: number, limit = OUTBOX_BATCH): {
     .map((r) => ({ sequence: r.sequence, event: JSON.parse(r.event_json) as InventoryEvent }));
 }
 
-/** The send of these events succeeded: drop them. */
-export function eventsSent(sql: SqlStorage, sequences: readonly number[]): void {
+const placeholders = (n: number) => Array.from({ length: n }, () => "?").join(", ");
+
+/** The send of these events succeeded: keep them until the consumer has applied them, and check then. */
+export function eventsSent(sql: SqlStorage, sequences: readonly number[], now: number): void {
   if (sequences.length === 0) return;
-  sql.exec(`DELETE FROM outbox WHERE sequence IN (${sequences.map(() => "?").join(", ")})`, ...sequences);
+  sql.exec(
+    `UPDATE outbox SET sent_at = ?, next_attempt_at = ? WHERE sequence IN (${placeholders(sequences.length)})`,
+    now,
+    now + CONFIRM_AFTER_MS,
+    ...sequences,
+  );
+}
+
+/**
+ * Sent events whose check is due, oldest first; when one is due, those due within the next
+ * half interval come along, so one D1 read checks many.
+ */
+export function dueConfirmations(sql: SqlStorage, now: number, limit = OUTBOX_BATCH): { sequence: number; event: InventoryEvent }[] {
+  const due = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NOT NULL AND next_attempt_at <= ?", now).one().n;
+  if (due === 0) return [];
+  return sql
+    .exec<{ sequence: number; event_json: string }>(
+      "SELECT sequence, event_json FROM outbox WHERE sent_at IS NOT NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, sequence LIMIT ?",
+      now + CONFIRM_AFTER_MS / 2,
+      limit,
+    )
+    .toArray()
+    .map((r) => ({ sequence: r.sequence, event: JSON.parse(r.event_json) as InventoryEvent }));
+}
+
+/** The consumer applied these events: they are done. */
+export function eventsConfirmed(sql: SqlStorage, sequences: readonly number[]): void {
+  if (sequences.length === 0) return;
+  sql.exec(`DELETE FROM outbox WHERE sequence IN (${placeholders(sequences.length)})`, ...sequences);
+}
+
+/** These sent events were lost and have been sent again: count it, and check again later (backing off). */
+export function eventsResent(sql: SqlStorage, sequences: readonly number[], now: number): void {
+  if (sequences.length === 0) return;
+  countFailure(sql, "event_lost", now, "sent but not applied by the consumer in time: sent again", `events ${Math.min(...sequences)}–${Math.max(...sequences)}`);
+  for (const sequence of sequences) {
+    const resends = (sql.exec<{ resends: number }>("SELECT resends FROM outbox WHERE sequence = ?", sequence).toArray()[0]?.resends ?? 0) + 1;
+    sql.exec("UPDATE outbox SET sent_at = ?, resends = ?, next_attempt_at = ? WHERE sequence = ?", now, resends, now + confirmDelayMs(resends), sequence);
+  }
+}
+
+/** The check or the resend could not be done now (D1 or the queue unavailable): try again later. */
+export function confirmationDeferred(sql: SqlStorage, sequences: readonly number[], now: number, error: string): void {
+  if (sequences.length === 0) return;
+  countFailure(sql, "event_confirm", now, error, `events ${Math.min(...sequences)}–${Math.max(...sequences)}`);
+  sql.exec(`UPDATE outbox SET next_attempt_at = ? WHERE sequence IN (${placeholders(sequences.length)})`, now + CONFIRM_AFTER_MS, ...sequences);
 }
 
 /** The send failed: try these again later, backing off, and count the failure. */
@@ -89,5 +154,10 @@ export function eventsFailed(sql: SqlStorage, sequences: readonly number[], now:
 
 /** Events not yet sent (for tests and operators). */
 export function outboxSize(sql: SqlStorage): number {
-  return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
+  return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL").one().n;
+}
+
+/** Events sent and not yet known to be applied by the consumer. */
+export function awaitingConfirmation(sql: SqlStorage): number {
+  return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NOT NULL").one().n;
 }

@@ -1,0 +1,123 @@
+/**
+ * The read models converge on the objects even when the queue loses events: a SKU object keeps
+ * every sent event until the EVENTS consumer has applied it (D1 `processed_events`), checks a
+ * minute after the send, and sends the lost ones again. The objects are RecordingSkuInventory
+ * (test-only subclass): their events go to an in-memory recorder — i.e. they are "lost" unless
+ * the test hands them to the EVENTS consumer — and their clock can be moved, so the minute
+ * passes without sleeping.
+ *
+ * Proves: a sent event is kept, not re-sent before the check is due (negative, next to the
+ * positive a second after); past it, an event the consumer never applied is sent again
+ * (logged `outbox.resent`, counted `event_lost` in the object's health) and, once applied, is
+ * dropped at the next check and never sent again; an event the consumer applied in time is
+ * dropped without a resend; when D1 cannot answer, nothing is dropped or re-sent and the check
+ * waits (counted `event_confirm`).
+ */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it } from "vitest";
+import type { InventoryEvent } from "../domain/events";
+import { CONFIRM_AFTER_MS } from "../durable-objects/sku-inventory/outbox";
+import { EVENTS_QUEUE, runAcked } from "./support/event-fixtures";
+import { expectLogged } from "./support/log-capture";
+
+const policy = { allowBackorder: false, softBufferPct: 10, reorderPoint: 5 };
+const object = (sku: string) => env.RECORDING_SKU.getByName(sku);
+let n = 0;
+
+async function adjust(sku: string, delta: number) {
+  const res = await object(sku).adjustStock({
+    sku,
+    actor: "operator:test",
+    locationId: "L1",
+    delta,
+    reason: "restock",
+    idempotencyKey: `oc-${++n}`,
+    requestHash: `h-${n}`,
+    policy,
+  });
+  expect(res.ok).toBe(true);
+}
+
+/** Runs the object's alarm with its clock `ms` ahead of real time; returns what it sent. */
+async function alarmAt(sku: string, ms: number): Promise<InventoryEvent[]> {
+  await object(sku).setClockOffset(ms);
+  await runDurableObjectAlarm(object(sku));
+  return object(sku).takeRecordedEvents();
+}
+
+const health = (sku: string) => object(sku).health();
+
+afterEach(async () => {
+  await object("OC-CLOCK").setClockOffset(0);
+});
+
+describe("outbox confirmation", () => {
+  it("an event the consumer never applied is sent again after a minute, and dropped once applied", async () => {
+    await adjust("OC-1", 7);
+    const first = await alarmAt("OC-1", 0);
+    expect(first.map((e) => [e.id, e.type])).toEqual([
+      ["evt:OC-1:1", "inventory.updated"],
+      ["evt:OC-1:2", "inventory.back_in_stock"],
+    ]);
+    expect(await object("OC-1").outboxSize()).toBe(0);
+    expect((await health("OC-1")).eventsAwaitingConfirmation).toBe(2);
+
+    // Not yet: just before the check is due nothing goes out again.
+    expect(await alarmAt("OC-1", CONFIRM_AFTER_MS - 1_000)).toEqual([]);
+    // Due: the consumer never saw them (the recorder "lost" them), so both go out again.
+    const resent = await alarmAt("OC-1", CONFIRM_AFTER_MS + 1_000);
+    expect(resent).toEqual(first);
+    expectLogged({ event: "outbox.resent", sku: "OC-1", count: 2 }, { exactly: true });
+    expect((await health("OC-1")).failures).toEqual([expect.objectContaining({ kind: "event_lost", count: 1, lastRef: "events 1–2" })]);
+
+    // This time the consumer applies them; the next check (backed off: two minutes) drops them.
+    await runAcked(EVENTS_QUEUE, resent);
+    expect(await alarmAt("OC-1", CONFIRM_AFTER_MS + 1_000 + CONFIRM_AFTER_MS)).toEqual([]);
+    expect((await health("OC-1")).eventsAwaitingConfirmation).toBe(2);
+    expect(await alarmAt("OC-1", CONFIRM_AFTER_MS + 1_000 + 2 * CONFIRM_AFTER_MS + 1_000)).toEqual([]);
+    expect((await health("OC-1")).eventsAwaitingConfirmation).toBe(0);
+    // Gone for good: much later nothing is sent.
+    expect(await alarmAt("OC-1", 100 * CONFIRM_AFTER_MS)).toEqual([]);
+    await object("OC-1").setClockOffset(0);
+  });
+
+  it("an event the consumer applied in time is dropped at the check without a resend", async () => {
+    await adjust("OC-2", 3);
+    const sent = await alarmAt("OC-2", 0);
+    expect(sent).toHaveLength(2);
+    await runAcked(EVENTS_QUEUE, sent);
+    expect(await alarmAt("OC-2", CONFIRM_AFTER_MS + 1_000)).toEqual([]);
+    expect(await health("OC-2")).toMatchObject({ eventsAwaitingConfirmation: 0, failures: [] });
+    await object("OC-2").setClockOffset(0);
+  });
+
+  it("when D1 cannot answer, nothing is dropped or re-sent; the check waits and is counted", async () => {
+    await adjust("OC-3", 4);
+    const sent = await alarmAt("OC-3", 0);
+    expect(sent).toHaveLength(2);
+    // processed_events unreadable for this object: rename the table away for a moment.
+    await env.DB.exec("ALTER TABLE processed_events RENAME TO processed_events_away");
+    try {
+      expect(await alarmAt("OC-3", CONFIRM_AFTER_MS + 1_000)).toEqual([]);
+      expectLogged({ event: "outbox.confirm_failed", sku: "OC-3", count: 2 }, { exactly: true });
+    } finally {
+      await env.DB.exec("ALTER TABLE processed_events_away RENAME TO processed_events");
+    }
+    expect(await health("OC-3")).toMatchObject({ eventsAwaitingConfirmation: 2, failures: [expect.objectContaining({ kind: "event_confirm", count: 1 })] });
+    // The next check (a minute later) works again: the events were lost, so they go out.
+    expect(await alarmAt("OC-3", 2 * CONFIRM_AFTER_MS + 2_000)).toEqual(sent);
+    expectLogged({ event: "outbox.resent", sku: "OC-3", count: 2 }, { exactly: true });
+    await object("OC-3").setClockOffset(0);
+  });
+
+  it("the rows and their columns are as STORAGE-SCHEMA.md says", async () => {
+    await adjust("OC-CLOCK", 1);
+    await alarmAt("OC-CLOCK", 0);
+    const rows = await runInDurableObject(object("OC-CLOCK"), (_i, state) =>
+      state.storage.sql.exec<{ sent_at: number | null; resends: number }>("SELECT sent_at, resends FROM outbox ORDER BY sequence").toArray(),
+    );
+    expect(rows.length).toBe(2);
+    for (const r of rows) expect(r).toMatchObject({ sent_at: expect.any(Number), resends: 0 });
+  });
+});
