@@ -552,7 +552,7 @@ function printSuite(suite, skuCount) {
       }
     }
   }
-  console.log(`Run time: ${Object.entries(results).map(([k, v]) => `${k} ${v.seconds.toFixed(1)} s`).join(", ")}.`);
+  console.log(`\nRun time: ${Object.entries(results).map(([k, v]) => `${k} ${v.seconds.toFixed(1)} s`).join(", ")}.`);
 }
 
 async function main() {
