@@ -26,7 +26,7 @@ import { classifyDemand, CLASSIFICATION_DAYS } from "./demand-classification";
 import { dayNumber, yearAngle, weekdayOf } from "./calendar";
 import { makeProfile, profileFactors, type CalendarProfile } from "./calendar-profile";
 import { dayDistribution } from "./daily-distribution";
-import type { DemandClassification, ForecastMethod, ForecastModel, LevelError, LevelErrorEvidence, PoolProfile, SalesHistory } from "./forecast-model";
+import type { DemandClassification, ForecastMethod, ForecastModel, LevelErrorEvidence, PoolProfile, SalesHistory } from "./forecast-model";
 import { ratioLevels, sbaRates, tsbRates } from "./level-estimators";
 import { combineLevelError, NO_LEVEL_ERROR, parameterLevelError, residualLevelError } from "./level-error";
 import { poolChain } from "./pool-profiles";
