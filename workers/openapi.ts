@@ -35,6 +35,8 @@ interface Operation {
 }
 
 const OPERATIONS: Operation[] = [
+  { method: "get", path: "/healthz", summary: "Liveness: the Worker answers", scopes: [], success: { status: 200, description: "{ok: true}" }, errors: [] },
+  { method: "get", path: "/api/v2/openapi.json", summary: "This OpenAPI 3.1 document", scopes: [], success: { status: 200, description: "the document" }, errors: [] },
   { method: "get", path: "/api/v2/me", summary: "Who the key is: its scope, its vendor (vendor keys) and its storefront channel (checkout keys)", scopes: ["operator", "vendor", "checkout"], success: { status: 200, description: "{scope, vendorId, channel?}" }, errors: [401, 403] },
   { method: "get", path: "/api/v2/availability/{sku}", summary: "Public availability of one SKU (CDN-cached, ETag/304)", scopes: [], pathParams: { sku: SkuId }, query: AvailabilityQuery, success: { status: 200, description: "{sku, status, available, locations?, updatedAt}" }, errors: [400, 404] },
   { method: "get", path: "/api/v2/availability", summary: "Public availability of up to 100 SKUs", scopes: [], query: AvailabilityBatchQuery, success: { status: 200, description: "{items, notFound}" }, errors: [400] },
