@@ -22,6 +22,8 @@
 /** The SKU object's store: one module per concern under this folder. */
 const SKU = (module) => `durable-objects/sku-inventory/${module}.ts`;
 const COORDINATOR_STORE = "durable-objects/reservation-coordinator.store.ts";
+/** The coordinator's saga steps and alarm work, one module per concern under this folder. */
+const COORDINATOR = (module) => `durable-objects/reservation-coordinator/${module}.ts`;
 
 /** @type {readonly import("./mutate.mjs").Mutation[]} */
 export const MUTATIONS = [
@@ -258,7 +260,7 @@ export const MUTATIONS = [
     id: "expiry-sku-alarm",
     kind: "expiry",
     file: SKU("due-work"),
-    find: 'Tx.run(db, now, (tx) => expireIfDue(tx, row, "system:expiry"));',
+    find: 'expireIfDue(tx, row, "system:expiry");',
     replace: "void row;",
     description: "the SKU object's alarm skips the due reservations",
     tests: ["test/soft-holds-expiry.test.ts"],
@@ -376,8 +378,8 @@ export const MUTATIONS = [
   {
     id: "saga-compensate-reserve",
     kind: "saga compensation",
-    file: COORDINATOR_STORE,
-    find: "if (toRelease.length > 0) await this.#undo(this.#row(row.id)!, toRelease);",
+    file: COORDINATOR("steps"),
+    find: 'if (toRelease.length > 0) await this.undo(this.#row(row.id)!, toRelease);',
     replace: "void toRelease;",
     description: "an order with a short line keeps the lines the other SKUs took",
     tests: ["test/multi-sku.test.ts"],
@@ -385,8 +387,8 @@ export const MUTATIONS = [
   {
     id: "saga-compensate-promote",
     kind: "saga compensation",
-    file: COORDINATOR_STORE,
-    find: 'const demoted = await this.#fanOut(this.#skuList(row), "demote",',
+    file: COORDINATOR("steps"),
+    find: 'const demoted = await this.#fanOut(skuListOf(row), "demote",',
     replace: 'const demoted = await this.#fanOut([], "demote",',
     description: "a promotion that fails on one SKU leaves the others hard",
     tests: ["test/multi-sku.test.ts"],
@@ -394,8 +396,8 @@ export const MUTATIONS = [
   {
     id: "saga-compensate-commit",
     kind: "saga compensation",
-    file: COORDINATOR_STORE,
-    find: 'const undone = await this.#fanOut(this.#skuList(row), "uncommit", (sku) => this.#ref(row, sku));',
+    file: COORDINATOR("steps"),
+    find: 'const undone = await this.#fanOut(skuListOf(row), "uncommit", (sku) => this.#ref(row, sku));',
     replace: 'const undone = await this.#fanOut([], "uncommit", (sku) => this.#ref(row, sku));',
     description: "a commit that fails on one SKU leaves the others committed",
     tests: ["test/saga-commit.test.ts"],
@@ -403,16 +405,16 @@ export const MUTATIONS = [
   {
     id: "saga-recover-reserve",
     kind: "saga compensation",
-    file: COORDINATOR_STORE,
-    find: "await this.#undo(this.#row(row.id)!);",
-    replace: "void row;",
-    description: "the alarm marks a reservation interrupted by a crash aborted but does not release its lines",
+    file: COORDINATOR("steps"),
+    find: 'return this.undo(this.#row(row.id)!);',
+    replace: 'this.#update(row.id, { pending_op: null });\n        return null;',
+    description: "after a crash mid-reservation the alarm marks it aborted and forgets it, without releasing the lines it held",
     tests: ["test/multi-sku.test.ts"],
   },
   {
     id: "expiry-coordinator-alarm",
     kind: "expiry",
-    file: COORDINATOR_STORE,
+    file: COORDINATOR("due-work"),
     find: 'for (const row of due) tasks.set(row.id, "expire");',
     replace: "void due;",
     description: "the coordinator's alarm skips due expiries (and re-arms at the same past time) (issue 18, gap 1)",
@@ -421,7 +423,7 @@ export const MUTATIONS = [
   {
     id: "expiry-coordinator",
     kind: "expiry",
-    file: COORDINATOR_STORE,
+    file: COORDINATOR("steps"),
     find: 'if (row.expires_at === null || row.expires_at > this.#now() || decideStep("expire", row).kind !== "apply") return row;',
     replace: "return row;",
     description: "the coordinator never expires a reservation (neither on read nor by alarm)",
