@@ -98,8 +98,10 @@ try {
   worker = await startWorker({
     stateDir,
     port,
-    // The local dashboard's origin may call the API from the browser (workers/http/cors.ts).
-    vars: dashboard ? { DASHBOARD_ORIGINS: dashboard.origins.join(",") } : {},
+    // The local dashboard's origin may call the API from the browser (workers/http/cors.ts);
+    // a local run is a development configuration, so webhooks may go to a receiver on this
+    // machine (http://127.0.0.1:…; domain/webhook-targets.ts). Deployments keep "production".
+    vars: { ENVIRONMENT: "development", ...(dashboard ? { DASHBOARD_ORIGINS: dashboard.origins.join(",") } : {}) },
     // wrangler runs at --log-level warn: pass on what it says (errors, uncaught exceptions).
     onOutput: (chunk) => process.stderr.write(chunk),
   });
