@@ -41,9 +41,32 @@ export const locations = sqliteTable(
     /** Storage capacity in units; informational until allocation strategies land. */
     capacityUnits: integer("capacity_units").notNull().default(0),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
+    // Order routing (domain/allocation-locations.ts RoutingLocation; docs/allocation.md).
+    /** Euro cents per shipment (picking, packing, label). */
+    shippingBase: integer("shipping_base").notNull().default(450),
+    /** Euro cents per km of great-circle distance (fractions allowed). */
+    shippingPerKm: real("shipping_per_km").notNull().default(0.5),
+    /** Euro cents per unit shipped. */
+    shippingPerUnit: integer("shipping_per_unit").notNull().default(50),
+    /** Hours from an order's release until it is packed. */
+    handlingHours: real("handling_hours").notNull().default(4),
+    /** The carrier's daily collection, local hour in (0, 24] (16.5 = 16:30). */
+    cutoffHour: real("cutoff_hour").notNull().default(17),
+    /** Fixed offset of local time from UTC, minutes (no daylight saving). */
+    utcOffsetMinutes: integer("utc_offset_minutes").notNull().default(0),
+    /** Units the location can ship per day. */
+    dailyCapacity: integer("daily_capacity").notNull().default(10000),
+    /** Units already due to ship today (set by operations; routing's load ratio). */
+    currentLoad: integer("current_load").notNull().default(0),
+    /** Share of shipments delivered on time, 0..1. */
+    onTimeRate: real("on_time_rate").notNull().default(0.95),
+    /** Share of shipments picked without error, 0..1. */
+    accuracyRate: real("accuracy_rate").notNull().default(0.99),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
+  // The routing columns' ranges are checked by the API (LocationBody), not by CHECK
+  // constraints: adding a constraint makes drizzle-kit rebuild the table.
   (t) => [check("locations_lat", sql`${t.latitude} BETWEEN -90 AND 90`), check("locations_lng", sql`${t.longitude} BETWEEN -180 AND 180`)],
 );
 
