@@ -231,6 +231,11 @@ export const alerts = sqliteTable(
     lastEventId: text("last_event_id").notNull(),
     resolvedEventId: text("resolved_event_id"),
     lastSequence: integer("last_sequence").notNull(),
+    /** An operator saw it (`POST /api/v2/alerts/{id}/acknowledge`); the alert stays open until the stock recovers. */
+    acknowledgedAt: integer("acknowledged_at", { mode: "number" }),
+    acknowledgedBy: text("acknowledged_by"),
+    /** Hidden from the open list until then (`POST /api/v2/alerts/{id}/snooze`), ms. */
+    snoozedUntil: integer("snoozed_until", { mode: "number" }),
   },
   (t) => [
     uniqueIndex("alerts_one_open").on(t.sku, t.kind).where(sql`status = 'open'`),
@@ -474,6 +479,123 @@ export const syncReviews = sqliteTable(
   ],
 );
 
+/*
+ * Planning (issue 15): forecasts, replenishment settings and reorder suggestions, written by
+ * the REORDER consumer (`queues/reorder.consumer.ts`); see `d1/README.md`.
+ */
+
+/**
+ * Per-SKU planning settings: the category (forecast pools), unit cost and price (EOQ, ABC,
+ * turnover) and overrides of the replenishment policy. No row, or a null column: the
+ * default (`domain/planning-defaults.ts`; lead time and max stock fall back to `skus`). No
+ * foreign key, so settings may be loaded before the SKU exists (demo seeding).
+ */
+export const skuPlanning = sqliteTable(
+  "sku_planning",
+  {
+    sku: text("sku").primaryKey(),
+    category: text("category"),
+    unitCost: real("unit_cost"),
+    unitPrice: real("unit_price"),
+    serviceLevel: real("service_level"),
+    leadTimeDays: real("lead_time_days"),
+    leadTimeSdDays: real("lead_time_sd_days"),
+    minimumOrderQuantity: integer("minimum_order_quantity"),
+    packSize: integer("pack_size"),
+    maxStock: integer("max_stock"),
+    orderingCost: real("ordering_cost"),
+    holdingRate: real("holding_rate"),
+    updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    check("sku_planning_service_level", sql`${t.serviceLevel} IS NULL OR (${t.serviceLevel} > 0 AND ${t.serviceLevel} < 1)`),
+    check("sku_planning_positive", sql`coalesce(${t.unitCost}, 0) >= 0 AND coalesce(${t.unitPrice}, 0) >= 0 AND coalesce(${t.packSize}, 1) >= 1`),
+  ],
+);
+
+/**
+ * One row per SKU: its fitted forecast model (a few dozen numbers as JSON, not 90 rows), what
+ * the API shows without refitting (horizon totals with intervals, stockout day) and the last
+ * replenishment plan. Refit when `origin` is older than the job's origin (yesterday).
+ */
+export const forecasts = sqliteTable(
+  "forecasts",
+  {
+    sku: text("sku").primaryKey(),
+    vendorId: text("vendor_id").notNull(),
+    /** The last day of sales the model saw (`YYYY-MM-DD`); forecasts start the day after. */
+    origin: text("origin").notNull(),
+    method: text("method").notNull(),
+    reason: text("reason").notNull(),
+    demandClass: text("demand_class").notNull(),
+    /** The `ForecastModel`, JSON. */
+    model: text("model").notNull(),
+    /** 7/30/90-day totals with 80 %/95 % intervals, JSON (`HorizonForecast[]`). */
+    horizons: text("horizons").notNull(),
+    fittedAt: integer("fitted_at", { mode: "number" }).notNull(),
+    /** Units the previous model expected over the days since its origin, and what sold (forecast accuracy). */
+    accuracyForecast: real("accuracy_forecast"),
+    accuracyActual: real("accuracy_actual"),
+    /** From the last plan: the stock position, expected stockout day and the plan (JSON `ReplenishmentPlan`). */
+    stockPosition: integer("stock_position"),
+    stockoutDay: text("stockout_day"),
+    daysUntilStockout: integer("days_until_stockout"),
+    plan: text("plan"),
+    plannedAt: integer("planned_at", { mode: "number" }),
+  },
+  (t) => [index("forecasts_vendor").on(t.vendorId, t.sku), index("forecasts_origin").on(t.origin)],
+);
+
+/**
+ * Reorder suggestions (drafts until purchase orders exist): at most one open per SKU, so a
+ * redelivered job or a second run refreshes it instead of adding another. `location_id` is
+ * where the order should go (the SKU's main location); lists group by vendor and location.
+ */
+export const reorderSuggestions = sqliteTable(
+  "reorder_suggestions",
+  {
+    id: text("id").primaryKey(),
+    sku: text("sku").notNull(),
+    vendorId: text("vendor_id").notNull(),
+    locationId: text("location_id"),
+    status: text("status", { enum: ["open", "accepted", "dismissed", "resolved"] }).notNull(),
+    urgency: text("urgency", { enum: ["critical", "high", "medium", "low", "none"] }).notNull(),
+    quantity: integer("quantity").notNull(),
+    stockPosition: integer("stock_position").notNull(),
+    reorderPoint: real("reorder_point").notNull(),
+    safetyStock: real("safety_stock").notNull(),
+    economicOrderQuantity: real("economic_order_quantity").notNull(),
+    stockoutDay: text("stockout_day"),
+    daysUntilStockout: integer("days_until_stockout"),
+    /** The forecast origin it was computed from. */
+    origin: text("origin").notNull(),
+    unitCost: real("unit_cost"),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+    closedAt: integer("closed_at", { mode: "number" }),
+    closedBy: text("closed_by"),
+  },
+  (t) => [
+    uniqueIndex("reorder_suggestions_one_open").on(t.sku).where(sql`status = 'open'`),
+    index("reorder_suggestions_list").on(t.status, t.vendorId, t.locationId, t.id),
+    index("reorder_suggestions_sku").on(t.sku, t.createdAt),
+  ],
+);
+
+/**
+ * Nightly REORDER runs, one per origin day: the keyset cursor over `skus` (the last SKU
+ * enqueued), advanced by each cron tick until every SKU is enqueued.
+ */
+export const reorderRuns = sqliteTable("reorder_runs", {
+  origin: text("origin").primaryKey(),
+  cursor: text("cursor").notNull().default(""),
+  status: text("status", { enum: ["running", "done"] }).notNull(),
+  chunks: integer("chunks").notNull().default(0),
+  skus: integer("skus").notNull().default(0),
+  startedAt: integer("started_at", { mode: "number" }).notNull(),
+  finishedAt: integer("finished_at", { mode: "number" }),
+});
+
 export type VendorRow = typeof vendors.$inferSelect;
 export type LocationRow = typeof locations.$inferSelect;
 export type SkuRow = typeof skus.$inferSelect;
@@ -487,3 +609,6 @@ export type SyncJobRow = typeof syncJobs.$inferSelect;
 export type SyncJobChunkRow = typeof syncJobChunks.$inferSelect;
 export type SyncJobErrorRow = typeof syncJobErrors.$inferSelect;
 export type SyncReviewRow = typeof syncReviews.$inferSelect;
+export type SkuPlanningRow = typeof skuPlanning.$inferSelect;
+export type ForecastRow = typeof forecasts.$inferSelect;
+export type ReorderSuggestionRow = typeof reorderSuggestions.$inferSelect;
