@@ -6,6 +6,7 @@
 import { consumeEventsDeadLetters } from "./events-dlq.consumer";
 import { consumeEvents } from "./events.consumer";
 import { QUEUES } from "./queue-names";
+import { consumeReorder, consumeReorderDeadLetters } from "./reorder.consumer";
 import { consumeSyncDeadLetters } from "./sync-dlq.consumer";
 import { consumeSync } from "./sync.consumer";
 import { consumeWebhooksDeadLetters } from "./webhooks-dlq.consumer";
@@ -20,6 +21,8 @@ const consumers: Record<string, Consumer> = {
   [QUEUES.webhooks.deadLetter]: consumeWebhooksDeadLetters,
   [QUEUES.sync.name]: consumeSync,
   [QUEUES.sync.deadLetter]: consumeSyncDeadLetters,
+  [QUEUES.reorder.name]: consumeReorder,
+  [QUEUES.reorder.deadLetter]: consumeReorderDeadLetters,
 };
 
 /** The Worker's `queue` handler: hands the batch to the consumer of its queue. */

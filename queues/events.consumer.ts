@@ -11,6 +11,7 @@ import { backoffSeconds } from "../domain/backoff";
 import { pruneProcessedEvents } from "../workers/repositories/event-projections";
 import type { InventoryEvent } from "../domain/events";
 import { applyEvent, applyEvents, parseEvent } from "../workers/services/event-projection";
+import { enqueueSku } from "../workers/services/reorder-runs";
 import { failureText, handleEachMessage } from "./each-message";
 import { QUEUES } from "./queue-names";
 
@@ -27,6 +28,22 @@ export const PROCESSED_EVENTS_RETENTION_MS = 15 * 24 * 60 * 60 * 1000;
 function skuOf(body: unknown): string | undefined {
   const sku = typeof body === "object" && body !== null && Object.hasOwn(body, "sku") ? (body as { sku: unknown }).sku : undefined;
   return typeof sku === "string" ? sku : undefined;
+}
+
+/**
+ * A SKU that reaches its reorder point is planned at once (REORDER `sku` message) rather than
+ * at the next nightly run. Best effort: a failed send is logged and the nightly run covers the
+ * SKU; a redelivered event enqueues it again, which the REORDER consumer makes a no-op.
+ */
+async function planLowStock(env: Env, events: readonly InventoryEvent[]): Promise<void> {
+  const skus = new Set(events.filter((e) => e.type === "inventory.low_stock").map((e) => e.sku));
+  for (const sku of skus) {
+    try {
+      await enqueueSku(env, sku, "low_stock", Date.now());
+    } catch (error) {
+      console.warn(JSON.stringify({ event: "reorder.enqueue_failed", sku, error: failureText(error) }));
+    }
+  }
 }
 
 /** Old dedupe records are pruned on about one batch in PRUNE_EVERY. */
@@ -51,6 +68,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, ctx:
   try {
     await applyEvents(env, valid.map((v) => v.event));
     for (const v of valid) v.message.ack();
+    await planLowStock(env, valid.map((v) => v.event));
   } catch (error) {
     console.warn(JSON.stringify({ event: "events.batch_fallback", messages: valid.length, error: failureText(error) }));
     rest.push(...valid.map((v) => v.message));
@@ -60,7 +78,9 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, ctx:
       queue: QUEUES.events,
       groupOf: (message) => `sku:${skuOf(message.body) ?? `?${message.id}`}`,
       handle: async (message) => {
-        await applyEvent(env, parseEvent(message.body));
+        const event = parseEvent(message.body);
+        await applyEvent(env, event);
+        await planLowStock(env, [event]);
       },
       retryDelaySeconds: eventRetryDelaySeconds,
     });

@@ -7,6 +7,7 @@ export const QUEUES = {
   events: { name: "edge-inventory-events", deadLetter: "edge-inventory-events-dlq", maxAttempts: 6 },
   webhooks: { name: "edge-inventory-webhooks", deadLetter: "edge-inventory-webhooks-dlq", maxAttempts: 9 },
   sync: { name: "edge-inventory-sync", deadLetter: "edge-inventory-sync-dlq", maxAttempts: 3 },
+  reorder: { name: "edge-inventory-reorder", deadLetter: "edge-inventory-reorder-dlq", maxAttempts: 4 },
 } as const;
 
 export type QueueConfig = (typeof QUEUES)[keyof typeof QUEUES];

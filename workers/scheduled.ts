@@ -3,7 +3,9 @@
  *
  * - `* * * * *` (every minute): the sweepers — nothing queue-driven waits forever on a lost
  *   message: sync chunks (workers/services/sync-sweeper.ts) and webhook deliveries
- *   (workers/services/webhook-sweeper.ts).
+ *   (workers/services/webhook-sweeper.ts); and the next SKUs of an unfinished nightly
+ *   REORDER run (workers/services/reorder-runs.ts).
+ * - `0 2 * * *` (02:00 UTC): starts the nightly REORDER run for yesterday's sales.
  *
  * The run's `scheduledTime` is the clock: locally a test or drill triggers a run "later"
  * through `/cdn-cgi/handler/scheduled?cron=…&time=…` instead of waiting. An invocation for an
@@ -11,10 +13,12 @@
  */
 import { sweepSyncChunks } from "./services/sync-sweeper";
 import { sweepWebhookDeliveries } from "./services/webhook-sweeper";
+import { continueRun, startNightlyRun } from "./services/reorder-runs";
 
 /** The cron expressions this Worker answers; wrangler.toml's `[triggers] crons` lists the same. */
 export const CRONS = {
   sweep: "* * * * *",
+  reorder: "0 2 * * *",
 } as const;
 
 export async function handleScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
@@ -22,9 +26,16 @@ export async function handleScheduled(controller: ScheduledController, env: Env,
     case CRONS.sweep:
       {
         // Independent: one failing does not keep the other from running; the run still fails.
-        const results = await Promise.allSettled([sweepSyncChunks(env, controller.scheduledTime), sweepWebhookDeliveries(env, controller.scheduledTime)]);
+        const results = await Promise.allSettled([
+          sweepSyncChunks(env, controller.scheduledTime),
+          sweepWebhookDeliveries(env, controller.scheduledTime),
+          continueRun(env, controller.scheduledTime),
+        ]);
         for (const r of results) if (r.status === "rejected") throw r.reason;
       }
+      return;
+    case CRONS.reorder:
+      await startNightlyRun(env, controller.scheduledTime);
       return;
     default:
       console.warn(JSON.stringify({ event: "scheduled.unhandled", cron: controller.cron }));
