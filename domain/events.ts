@@ -14,6 +14,7 @@ export const INVENTORY_EVENT_TYPES = [
   "reservation.released",
   "reservation.expired",
   "reservation.fulfilled",
+  "reservation.backorder_covered",
   "sync.conflict",
 ] as const;
 export type InventoryEventType = (typeof INVENTORY_EVENT_TYPES)[number];
@@ -72,6 +73,14 @@ export const InventoryEventSchema = z.object({
       proposed: z.number().int(),
       reason: z.enum(["large_change", "below_committed"]),
     })
+    .nullable()
+    .optional(),
+  /**
+   * `reservation.backorder_covered` only: units that arrived at `locationId` covered this many
+   * backordered units of the reservation's line there; `remaining` still wait. Absent on older events.
+   */
+  backorder: z
+    .object({ locationId: z.string(), covered: z.number().int().positive(), remaining: z.number().int().nonnegative() })
     .nullable()
     .optional(),
 });

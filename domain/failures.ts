@@ -18,6 +18,7 @@ export const FAILURE_STATUS = {
   review_not_found: 404,
   review_closed: 409,
   on_hand_limit: 409,
+  transfer_not_found: 404,
   retry_later: 503,
   invariant_violation: 500,
 } as const;

@@ -185,4 +185,39 @@ export const SKU_INVENTORY_MIGRATIONS: readonly SqlMigration[] = [
       `ALTER TABLE outbox ADD COLUMN resends INTEGER NOT NULL DEFAULT 0`,
     ],
   },
+  {
+    version: 6,
+    name: "transfers",
+    statements: [
+      // One row per transfer line of this SKU (sku-inventory/transfers.ts). A row with
+      // status 'cancelled' and quantity 0 is a tombstone: a cancel reached this SKU before
+      // (or instead of) the create, so a late create moves nothing.
+      `CREATE TABLE transfers (
+        id TEXT PRIMARY KEY,
+        from_location TEXT NOT NULL,
+        to_location TEXT NOT NULL,
+        quantity INTEGER NOT NULL CHECK (quantity >= 0),
+        received INTEGER NOT NULL DEFAULT 0,
+        damaged INTEGER NOT NULL DEFAULT 0,
+        short INTEGER NOT NULL DEFAULT 0,
+        returned INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL CHECK (status IN ('in_transit', 'partially_received', 'received', 'cancelled')),
+        expected_at INTEGER,
+        reference TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      )`,
+      `CREATE INDEX transfers_open ON transfers (to_location) WHERE status IN ('in_transit', 'partially_received')`,
+      // Each receipt applied to a transfer line, with its answer: a retried receipt replays it.
+      `CREATE TABLE transfer_receipts (
+        transfer_id TEXT NOT NULL,
+        receipt_id TEXT NOT NULL,
+        received INTEGER NOT NULL,
+        damaged INTEGER NOT NULL,
+        short INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (transfer_id, receipt_id)
+      )`,
+    ],
+  },
 ];

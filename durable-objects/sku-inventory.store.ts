@@ -13,6 +13,9 @@
  * | `outbox.ts` | events written with each change, and their sending |
  * | `reads.ts` | snapshot, public figures, ledger, verify |
  * | `meta.ts` | the SKU, the policy, the live feed's settings, idempotency records |
+ * | `stock-states.ts` | moves between sellable, damaged and on-hold, and write-offs |
+ * | `transfers.ts` | transfer lines between locations of this SKU (create, receive, cancel) |
+ * | `backorders.ts` | backorders covered first-come-first-served when units arrive (run by `Tx.run`) |
  * | `due-work.ts` | the alarm's expiries (failures logged, counted, backed off) and pruning, when it next fires, health |
  *
  * Every mutation is one `transactionSync` (`Tx.run`): counts, reservation rows, ledger and
@@ -46,6 +49,17 @@ import * as reservations from "./sku-inventory/reservations";
 import type { SkuDb } from "./sku-inventory/rows";
 import { adjustStock } from "./sku-inventory/stock";
 import * as sync from "./sku-inventory/sync";
+import { moveStockState } from "./sku-inventory/stock-states";
+import * as transfers from "./sku-inventory/transfers";
+import type {
+  CancelTransferInput,
+  CreateTransferInput,
+  MoveStockStateInput,
+  MoveStockStateResult,
+  ReceiveTransferInput,
+  TransferLine,
+  TransferResult,
+} from "./sku-inbound.types";
 
 export { IDEMPOTENCY_RETENTION_MS } from "./sku-inventory/meta";
 export { OUTBOX_BATCH, OUTBOX_FLUSH_DELAY_MS, outboxBackoffMs } from "./sku-inventory/outbox";
@@ -64,6 +78,31 @@ export class SkuInventoryStore {
   /** Adjusts on-hand by a delta or sets it, with compare-and-set and idempotency. */
   adjustStock(input: AdjustStockInput, now: number): AdjustStockResult | Failure {
     return adjustStock(this.#db, input, now);
+  }
+
+  /** Moves units between sellable, damaged and on-hold, or writes them off (stock-states.ts). */
+  moveStockState(input: MoveStockStateInput, now: number): MoveStockStateResult | Failure {
+    return moveStockState(this.#db, input, now);
+  }
+
+  /** Creates a transfer line between two locations of this SKU (transfers.ts). */
+  createTransfer(input: CreateTransferInput, now: number): TransferResult | Failure {
+    return transfers.createTransfer(this.#db, input, now);
+  }
+
+  /** Receives part or all of a transfer line, once per receipt id. */
+  receiveTransfer(input: ReceiveTransferInput, now: number): TransferResult | Failure {
+    return transfers.receiveTransfer(this.#db, input, now);
+  }
+
+  /** Cancels what is outstanding of a transfer line (a tombstone if never created). */
+  cancelTransfer(input: CancelTransferInput, now: number): TransferResult | Failure {
+    return transfers.cancelTransfer(this.#db, input, now);
+  }
+
+  /** A transfer line as this SKU holds it. */
+  getTransfer(transferId: string): TransferLine | null {
+    return transfers.getTransfer(this.#db.sql, transferId);
   }
 
   /** Applies one job chunk's feed values for this SKU, idempotently. */

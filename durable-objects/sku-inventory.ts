@@ -10,6 +10,15 @@ import type { InventoryEvent } from "../domain/events";
 import { LiveFeed } from "./live-feed";
 import { SkuInventoryStore } from "./sku-inventory.store";
 import type {
+  CancelTransferInput,
+  CreateTransferInput,
+  MoveStockStateInput,
+  MoveStockStateResult,
+  ReceiveTransferInput,
+  TransferLine,
+  TransferResult,
+} from "./sku-inbound.types";
+import type {
   ResolveSyncReviewInput,
   ResolveSyncReviewResult,
   SyncApplyInput,
@@ -86,6 +95,31 @@ export class SkuInventory extends DurableObject<Env> {
   /** Adjusts on-hand at a location by a delta, or sets it (optionally compare-and-set). */
   async adjustStock(input: AdjustStockInput): Promise<AdjustStockResult | Failure> {
     return this.#mutate(() => this.#store.adjustStock(input, this.#now()));
+  }
+
+  /** Moves units between sellable, damaged and on-hold, or writes them off; idempotent by key. */
+  async moveStockState(input: MoveStockStateInput): Promise<MoveStockStateResult | Failure> {
+    return this.#mutate(() => this.#store.moveStockState(input, this.#now()));
+  }
+
+  /** Creates a transfer line (origin on-hand → destination in transit); idempotent by transfer id. */
+  async createTransfer(input: CreateTransferInput): Promise<TransferResult | Failure> {
+    return this.#mutate(() => this.#store.createTransfer(input, this.#now()));
+  }
+
+  /** Receives part or all of a transfer line; idempotent by receipt id. */
+  async receiveTransfer(input: ReceiveTransferInput): Promise<TransferResult | Failure> {
+    return this.#mutate(() => this.#store.receiveTransfer(input, this.#now()));
+  }
+
+  /** Cancels a transfer line's outstanding units back to the origin; idempotent, a tombstone if unknown. */
+  async cancelTransfer(input: CancelTransferInput): Promise<TransferResult | Failure> {
+    return this.#mutate(() => this.#store.cancelTransfer(input, this.#now()));
+  }
+
+  /** A transfer line as this SKU holds it, or null. */
+  async getTransfer(transferId: string): Promise<TransferLine | null> {
+    return this.#store.getTransfer(transferId);
   }
 
   /** Applies a sync job chunk's feed values for this SKU (see domain/sync.ts), idempotently. */

@@ -15,6 +15,7 @@ import { locations } from "./routes/locations";
 import { me } from "./routes/me";
 import { reservations } from "./routes/reservations";
 import { skus } from "./routes/skus";
+import { stockStates } from "./routes/stock-states";
 import { sync } from "./routes/sync";
 import { syncIngest } from "./routes/sync-ingest";
 import { vendors } from "./routes/vendors";
@@ -37,6 +38,7 @@ app.route("/api/v2/inventory", inventoryList);
 // Before `inventory`, whose `/:sku` routes would otherwise take "sync" as a SKU.
 app.route("/api/v2/inventory/sync", syncIngest);
 app.route("/api/v2/inventory", inventory);
+app.route("/api/v2/inventory", stockStates);
 app.route("/api/v2/reservations", reservations);
 app.route("/api/v2/skus", skus);
 app.route("/api/v2/locations", locations);

@@ -12,6 +12,7 @@ import { InventoryListQuery } from "./schemas/inventory-list";
 import { CreateWebhookBody, DeliveryListQuery, WebhookId, WebhookListQuery } from "./schemas/webhooks";
 import { WEBHOOK_BODY_LIMIT } from "./routes/webhooks";
 import { SYNC_LIMITS } from "../domain/sync-items";
+import { StockStateBody } from "./schemas/inbound";
 import { SyncErrorsQuery, SyncIngestQuery, SyncJobId, SyncJsonBodyDoc, SyncReviewId, SyncReviewsQuery } from "./schemas/sync";
 
 type Scope = "checkout" | "vendor" | "operator";
@@ -66,6 +67,7 @@ const OPERATIONS: Operation[] = [
   { method: "get", path: "/api/v2/inventory/{sku}/ledger", summary: "Ledger rows after a sequence number", scopes: ["operator", "vendor"], pathParams: { sku: SkuId }, query: LedgerQuery, success: { status: 200, description: "ledger rows, oldest first, and the cursor for the next page" }, errors: [400, 401, 403, 404] },
   { method: "get", path: "/api/v2/inventory/{sku}/audit", summary: "Check every invariant and replay the ledger against the counts", scopes: ["operator"], pathParams: { sku: SkuId }, success: { status: 200, description: "the audit report" }, errors: [400, 401, 403, 404] },
   { method: "patch", path: "/api/v2/inventory/{sku}", summary: "Adjust on-hand by a delta, or set it (optionally compare-and-set)", scopes: ["operator", "vendor"], pathParams: { sku: SkuId }, body: AdjustStockBody, maxBytes: BODY_LIMITS.adjust, idempotencyKey: "optional", success: { status: 200, description: "the location's new level" }, errors: [400, 401, 403, 404, 409, 413, 415, 422] },
+  { method: "post", path: "/api/v2/inventory/{sku}/states", summary: "Move units between sellable, damaged and on_hold, or write them off (disposal), with a reason; units back to sellable cover backorders first", scopes: ["operator", "vendor"], pathParams: { sku: SkuId }, body: StockStateBody, maxBytes: BODY_LIMITS.adjust, idempotencyKey: "required", success: { status: 200, description: "{sku, level, ledgerSeq, backordersCovered, replayed}" }, errors: [400, 401, 403, 404, 409, 413, 415, 422] },
   { method: "put", path: "/api/v2/skus/{sku}", summary: "Create or update a SKU (omitted fields keep their values)", scopes: ["operator", "vendor"], pathParams: { sku: SkuId }, body: SkuBody, maxBytes: BODY_LIMITS.masterData, success: { status: 200, description: "the SKU (201 when created)" }, errors: [400, 401, 403, 409, 413, 415] },
   { method: "get", path: "/api/v2/skus/{sku}", summary: "A SKU's master data", scopes: ["operator", "vendor"], pathParams: { sku: SkuId }, success: { status: 200, description: "the SKU" }, errors: [400, 401, 403, 404] },
   { method: "post", path: "/api/v2/skus/{sku}/transfer", summary: "Transfer a SKU to another vendor (the only way a SKU changes vendor)", scopes: ["operator"], pathParams: { sku: SkuId }, body: TransferSkuBody, maxBytes: BODY_LIMITS.masterData, success: { status: 200, description: "the SKU, with previousVendorId" }, errors: [400, 401, 403, 404, 409, 413, 415] },

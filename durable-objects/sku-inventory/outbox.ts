@@ -90,16 +90,17 @@ export function dueEvents(sql: SqlStorage, now: number, limit = OUTBOX_BATCH): {
     .map((r) => ({ sequence: r.sequence, event: JSON.parse(r.event_json) as InventoryEvent }));
 }
 
-const placeholders = (n: number) => Array.from({ length: n }, () => "?").join(", ");
+/** `sequence IN (…)` for any number of sequences: one bound JSON array, since a statement takes at most 100 bound values. */
+const IN_SEQUENCES = "sequence IN (SELECT value FROM json_each(?))";
 
 /** The send of these events succeeded: keep them until the consumer has applied them, and check then. */
 export function eventsSent(sql: SqlStorage, sequences: readonly number[], now: number): void {
   if (sequences.length === 0) return;
   sql.exec(
-    `UPDATE outbox SET sent_at = ?, next_attempt_at = ? WHERE sequence IN (${placeholders(sequences.length)})`,
+    `UPDATE outbox SET sent_at = ?, next_attempt_at = ? WHERE ${IN_SEQUENCES}`,
     now,
     now + CONFIRM_AFTER_MS,
-    ...sequences,
+    JSON.stringify(sequences),
   );
 }
 
@@ -123,7 +124,7 @@ export function dueConfirmations(sql: SqlStorage, now: number, limit = OUTBOX_BA
 /** The consumer applied these events: they are done. */
 export function eventsConfirmed(sql: SqlStorage, sequences: readonly number[]): void {
   if (sequences.length === 0) return;
-  sql.exec(`DELETE FROM outbox WHERE sequence IN (${placeholders(sequences.length)})`, ...sequences);
+  sql.exec(`DELETE FROM outbox WHERE ${IN_SEQUENCES}`, JSON.stringify(sequences));
 }
 
 /** These sent events were lost and have been sent again: count it, and check again later (backing off). */
@@ -140,7 +141,7 @@ export function eventsResent(sql: SqlStorage, sequences: readonly number[], now:
 export function confirmationDeferred(sql: SqlStorage, sequences: readonly number[], now: number, error: string): void {
   if (sequences.length === 0) return;
   countFailure(sql, "event_confirm", now, error, `events ${Math.min(...sequences)}–${Math.max(...sequences)}`);
-  sql.exec(`UPDATE outbox SET next_attempt_at = ? WHERE sequence IN (${placeholders(sequences.length)})`, now + CONFIRM_AFTER_MS, ...sequences);
+  sql.exec(`UPDATE outbox SET next_attempt_at = ? WHERE ${IN_SEQUENCES}`, now + CONFIRM_AFTER_MS, JSON.stringify(sequences));
 }
 
 /** The send failed: try these again later, backing off, and count the failure. */

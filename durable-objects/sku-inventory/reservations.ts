@@ -223,7 +223,8 @@ export function commit(db: SkuDb, input: ReservationRefInput, now: number): Rese
     for (const line of lines(tx.sql, current.id)) {
       const q = quantities(tx.sql, line.location_id);
       const pickable = q.onHand - q.committed - q.damaged - q.onHold;
-      if (pickable < line.quantity) {
+      // A line still backordered waits for its units (backorders.ts covers the oldest first).
+      if (line.backordered > 0 || pickable < line.quantity) {
         short.push({ sku: input.sku, locationId: line.location_id, requested: line.quantity, available: Math.max(pickable, 0) });
         continue;
       }

@@ -14,6 +14,7 @@
 import type { InventoryEvent } from "../../domain/events";
 import { fail, type Failure } from "../../domain/failures";
 import { checkInvariants } from "../../domain/quantities";
+import { serveBackorders } from "./backorders";
 import { lineSums, quantities, totals } from "./counts";
 import { thresholdEvent, writeOutbox } from "./outbox";
 import type { SkuDb } from "./rows";
@@ -59,6 +60,8 @@ export class Tx {
         tx = current;
         const totalsBefore = totals(db.sql);
         const result = fn(current);
+        // Units that arrived anywhere this transaction touched cover waiting backorders first (backorders.ts).
+        for (const locationId of current.#touched) serveBackorders(current, locationId);
         for (const locationId of current.#touched) {
           const breaches = checkInvariants(quantities(db.sql, locationId), lineSums(db.sql, locationId));
           if (breaches.length > 0) {

@@ -1,0 +1,110 @@
+/**
+ * RPC values of the SKU object's inbound and stock-state operations (issue 14): moves
+ * between sellable, damaged and on-hold stock and write-offs, and the per-SKU transfer
+ * lines. JSON-safe; the Worker validated everything before the call.
+ */
+import type { SkuPolicy, LocationLevel } from "./sku-inventory.types";
+
+/** Where units are: sellable (on hand and available), `damaged` or `onHold`. */
+export const STOCK_STATES = ["sellable", "damaged", "on_hold"] as const;
+export type StockState = (typeof STOCK_STATES)[number];
+/** Where units may go: a state, or out of the building (disposal). */
+export const STOCK_TARGETS = [...STOCK_STATES, "written_off"] as const;
+export type StockTarget = (typeof STOCK_TARGETS)[number];
+
+interface Attributed {
+  sku: string;
+  actor: string;
+}
+
+/** Moves `quantity` units at a location from one state to another (or writes them off). */
+export interface MoveStockStateInput extends Attributed {
+  locationId: string;
+  from: StockState;
+  to: StockTarget;
+  quantity: number;
+  reason: string;
+  reference?: string;
+  idempotencyKey: string;
+  requestHash: string;
+  policy: SkuPolicy;
+}
+
+export interface MoveStockStateResult {
+  ok: true;
+  sku: string;
+  level: LocationLevel;
+  ledgerSeq: number;
+  /** Backorders at the location covered by units that came back to sellable. */
+  backordersCovered: CoveredBackorder[];
+  replayed: boolean;
+}
+
+/** A backordered reservation line (partly) covered by arriving units. */
+export interface CoveredBackorder {
+  reservationId: string;
+  locationId: string;
+  /** Units covered by this arrival. */
+  covered: number;
+  /** Units of the line still waiting. */
+  remaining: number;
+}
+
+export type TransferLineStatus = "in_transit" | "partially_received" | "received" | "cancelled";
+
+/** One SKU's line of a transfer, as the SKU object holds it. */
+export interface TransferLine {
+  transferId: string;
+  fromLocationId: string;
+  toLocationId: string;
+  quantity: number;
+  received: number;
+  damaged: number;
+  short: number;
+  /** Units still on the way: quantity − received − damaged − short (0 once cancelled). */
+  outstanding: number;
+  /** Units sent back to the origin by a cancel. */
+  returned: number;
+  status: TransferLineStatus;
+  expectedAt: number | null;
+  reference: string | null;
+}
+
+/** Creates a transfer line: `from.onHand −= q` (picked and sent), `to.inTransit += q`. Idempotent by `transferId`. */
+export interface CreateTransferInput extends Attributed {
+  transferId: string;
+  fromLocationId: string;
+  toLocationId: string;
+  quantity: number;
+  expectedAt: number | null;
+  reference: string | null;
+  policy: SkuPolicy;
+}
+
+/** Receives part or all of a transfer line; idempotent by `receiptId`. */
+export interface ReceiveTransferInput extends Attributed {
+  transferId: string;
+  receiptId: string;
+  /** Good units: `to.inTransit −= q`, `to.onHand += q`. */
+  received: number;
+  /** Arrived damaged: `to.inTransit −= q`, `to.onHand += q`, `to.damaged += q`. */
+  damaged: number;
+  /** Never arrived: `to.inTransit −= q`. */
+  short: number;
+  policy: SkuPolicy;
+}
+
+/** Cancels what is still outstanding: back to the origin's on-hand. Idempotent; a tombstone if never created. */
+export interface CancelTransferInput extends Attributed {
+  transferId: string;
+  reason: string;
+}
+
+export interface TransferResult {
+  ok: true;
+  line: TransferLine;
+  /** Backorders covered at the destination by this step. */
+  backordersCovered: CoveredBackorder[];
+  /** True when this step had already been applied (a retry). */
+  replayed: boolean;
+}
