@@ -596,6 +596,59 @@ export const reorderRuns = sqliteTable("reorder_runs", {
   finishedAt: integer("finished_at", { mode: "number" }),
 });
 
+/**
+ * Transfer documents between two locations (issue 14): one row per document, its SKU lines in
+ * `transfer_lines`. The counts move in the SKU objects (a transfer line per SKU, keyed
+ * `<id>:<line_no>`); this is the document, its status and the figures the objects answered.
+ * `creating`: the per-SKU creates are under way (a document left so by a crash is undone by
+ * the sweeper after a minute); `cancelled` with `failure_json`: a create failed and the
+ * lines already created were cancelled (the stored answer to a retry).
+ */
+export const transfers = sqliteTable(
+  "transfers",
+  {
+    id: text("id").primaryKey(),
+    status: text("status", { enum: ["creating", "in_transit", "partially_received", "received", "cancelled"] }).notNull(),
+    fromLocationId: text("from_location_id").notNull(),
+    toLocationId: text("to_location_id").notNull(),
+    /** When the units are expected at the destination (ms), if known. */
+    expectedAt: integer("expected_at", { mode: "number" }),
+    reference: text("reference"),
+    /** Who created it (the API key's principal) and with which Idempotency-Key: a retry finds the document. */
+    principal: text("principal").notNull(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    createdBy: text("created_by").notNull(),
+    /** Why the create failed (the error envelope's code, message, details), if it did. */
+    failureJson: text("failure_json"),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("transfers_idempotency").on(t.principal, t.idempotencyKey),
+    index("transfers_status").on(t.status, t.id),
+    index("transfers_creating").on(t.updatedAt).where(sql`${t.status} = 'creating'`),
+  ],
+);
+
+/** The SKU lines of a transfer, with the figures the SKU object last answered. */
+export const transferLines = sqliteTable(
+  "transfer_lines",
+  {
+    transferId: text("transfer_id").notNull().references(() => transfers.id, { onDelete: "cascade" }),
+    lineNo: integer("line_no").notNull(),
+    sku: text("sku").notNull(),
+    quantity: integer("quantity").notNull(),
+    received: integer("received").notNull().default(0),
+    damaged: integer("damaged").notNull().default(0),
+    short: integer("short").notNull().default(0),
+    returned: integer("returned").notNull().default(0),
+    /** `pending` until the SKU object created it; then the object's line status. */
+    status: text("status", { enum: ["pending", "in_transit", "partially_received", "received", "cancelled"] }).notNull().default("pending"),
+  },
+  (t) => [primaryKey({ columns: [t.transferId, t.lineNo] }), index("transfer_lines_sku").on(t.sku)],
+);
+
 export type VendorRow = typeof vendors.$inferSelect;
 export type LocationRow = typeof locations.$inferSelect;
 export type SkuRow = typeof skus.$inferSelect;
@@ -612,3 +665,5 @@ export type SyncReviewRow = typeof syncReviews.$inferSelect;
 export type SkuPlanningRow = typeof skuPlanning.$inferSelect;
 export type ForecastRow = typeof forecasts.$inferSelect;
 export type ReorderSuggestionRow = typeof reorderSuggestions.$inferSelect;
+export type TransferRow = typeof transfers.$inferSelect;
+export type TransferLineRow = typeof transferLines.$inferSelect;
