@@ -9,6 +9,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, createSku, seedBasics, type ApiResponse, type Keys } from "./support/fixtures";
+import { expectLogged } from "./support/log-capture";
 
 let keys: Keys;
 beforeAll(async () => {
@@ -107,6 +108,7 @@ describe("vendor changes only by transfer", () => {
     const moved = await api("POST", "/api/v2/skus/OWN-2/transfer", { key: keys.operator, body });
     expect(moved.status).toBe(200);
     expect(moved.body).toMatchObject({ sku: "OWN-2", vendorId: "V2", productId: "P-V2-OWN-2", previousVendorId: "V1" });
+    expectLogged({ event: "sku.transferred", sku: "OWN-2", from: "V1", to: "V2" }, { exactly: true });
     expect(await ownerOf("OWN-2")).toBe("V2");
     expect(await productOwner("P-V2-OWN-2")).toBe("V2");
     // The new owner manages it now; the old one is refused.
