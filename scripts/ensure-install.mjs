@@ -26,15 +26,13 @@ import { lockfileDrift, missingFromLockfile } from "./lockfile-drift.mjs";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const LOCK = join(ROOT, "package-lock.json");
 const MODULES = join(ROOT, "node_modules");
-// Written after a successful install: the hash of package.json + package-lock.json it installed.
+// Written after a successful install: the hash of the package-lock.json it installed (the
+// lockfile lists every dependency of package.json; a change to scripts needs no install).
 const STAMP = join(MODULES, ".edge-inventory-install");
 const say = (msg) => console.error(`[install] ${msg}`);
 
 function fingerprint() {
-  const h = createHash("sha256");
-  h.update(readFileSync(join(ROOT, "package.json")));
-  h.update(readFileSync(LOCK));
-  return h.digest("hex");
+  return createHash("sha256").update(readFileSync(LOCK)).digest("hex");
 }
 
 /** Why node_modules needs an install, or null when it matches the lockfile. */
