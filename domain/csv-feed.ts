@@ -1,15 +1,17 @@
 /**
- * Reading a vendor's CSV stock feed with csv-parse (RFC 4180: quoted fields, doubled quotes,
- * line breaks inside quotes; plus a UTF-8 BOM, CRLF or LF line ends, and blank lines, which
- * are skipped). The header row names the columns `sku`, `location_id`, `quantity` in any
- * order (case and surrounding spaces ignored); no other column is allowed. Each data row
- * becomes a raw item that carries the file line it starts on, so every later error can
- * name it. A file that cannot be read as CSV at all (an unclosed or stray quote) or has a
- * bad header is refused whole; a row with the wrong number of fields is an item error.
- * Pure.
+ * Reading a vendor's CSV stock feed (RFC 4180: quoted fields, doubled quotes, line breaks
+ * inside quotes; plus a UTF-8 BOM, CRLF or LF line ends, and blank lines, which are skipped),
+ * through the project's own reader (`domain/vendor-formats/csv-table.ts`), which names the
+ * line each record starts on exactly — csv-parse's line count was off by one after a blank
+ * line in LF files and after a quoted CRLF. The header row names the columns `sku`,
+ * `location_id`, `quantity` in any order (case and surrounding spaces ignored); no other
+ * column is allowed. Each data row becomes a raw item that carries the file line it starts
+ * on, so every later error can name it. A file that cannot be read as CSV at all (an
+ * unclosed or stray quote) or has a bad header is refused whole; a row with the wrong number
+ * of fields is an item error. Pure.
  */
-import { CsvError, parse } from "csv-parse/sync";
 import { SYNC_LIMITS, type RawSyncItem } from "./sync-items";
+import { readCsvTable } from "./vendor-formats/csv-table";
 
 /** The header columns, as written in the file, and the item field each one fills. */
 export const CSV_COLUMNS = { sku: "sku", location_id: "locationId", quantity: "quantity" } as const;
@@ -23,46 +25,16 @@ export type CsvFeedResult =
   | { ok: true; items: RawSyncItem[] }
   | { ok: false; code: "malformed_csv" | "invalid_csv_header" | "too_many_items" | "empty_feed"; message: string; details: Record<string, unknown> };
 
-interface ParsedRecord {
-  record: string[];
-  info: { lines: number };
-  raw: string;
-}
-
-/** The line a record starts on: csv-parse reports the line it ends on. */
-function startLine(r: ParsedRecord): number {
-  const body = r.raw.replace(/[\r\n]+$/, "");
-  let breaks = 0;
-  for (const ch of body) if (ch === "\n") breaks += 1;
-  return r.info.lines - breaks;
-}
-
 /** Parses a CSV feed (already decoded; a leading BOM is dropped) into raw items. */
 export function parseCsvFeed(text: string, maxItems: number = SYNC_LIMITS.maxItems): CsvFeedResult {
-  let records: ParsedRecord[];
-  try {
-    records = parse(text, {
-      bom: true,
-      skip_empty_lines: true,
-      // A line of only delimiters or spaces (",,") counts as blank too.
-      skip_records_with_empty_values: true,
-      relax_column_count: true,
-      info: true,
-      raw: true,
-    }) as unknown as ParsedRecord[];
-  } catch (error) {
-    if (error instanceof CsvError) {
-      const lines: unknown = (error as unknown as { lines?: unknown }).lines;
-      const line = typeof lines === "number" ? lines : null;
-      return {
-        ok: false,
-        code: "malformed_csv",
-        message: `the body is not readable as CSV${line === null ? "" : ` (near line ${line})`}: ${error.message}`,
-        details: { line, reason: error.code },
-      };
+  const table = readCsvTable(text);
+  if (!table.ok) {
+    if (table.code === "empty_feed") {
+      return { ok: false, code: "empty_feed", message: "the CSV has no header row and no data", details: { expectedHeader: "sku,location_id,quantity" } };
     }
-    throw error;
+    return { ok: false, code: "malformed_csv", message: table.message.replace("the file is", "the body is"), details: table.details };
   }
+  const records = [table.header, ...table.rows].map((r) => ({ record: r.cells, line: r.line }));
   const [header, ...rows] = records;
   if (header === undefined) return { ok: false, code: "empty_feed", message: "the CSV has no header row and no data", details: { expectedHeader: "sku,location_id,quantity" } };
 
@@ -78,7 +50,7 @@ export function parseCsvFeed(text: string, maxItems: number = SYNC_LIMITS.maxIte
       details: { header: header.record, missing, unknown, repeated, expectedHeader: "sku,location_id,quantity" },
     };
   }
-  if (rows.length === 0) return { ok: false, code: "empty_feed", message: "the CSV has a header but no data rows", details: { line: startLine(header) } };
+  if (rows.length === 0) return { ok: false, code: "empty_feed", message: "the CSV has a header but no data rows", details: { line: header.line } };
   if (rows.length > maxItems) {
     return { ok: false, code: "too_many_items", message: `at most ${maxItems} data rows per request; split the file`, details: { maxItems, received: rows.length } };
   }
@@ -90,7 +62,7 @@ export function parseCsvFeed(text: string, maxItems: number = SYNC_LIMITS.maxIte
       const cell = r.record[k];
       if (cell !== undefined && cell.trim() !== "") value[field] = cell.trim();
     });
-    const item: RawSyncItem = { itemIndex, row: startLine(r), value };
+    const item: RawSyncItem = { itemIndex, row: r.line, value };
     if (r.record.length !== fields.length) item.fieldCountProblem = `expected ${fields.length} fields, got ${r.record.length}`;
     return item;
   });

@@ -150,6 +150,21 @@ describe("parseCsvFeed", () => {
     expect(result).toEqual({ ok: true, items: [{ itemIndex: 0, row: 2, value: { sku: "CSV-9", locationId: "L2", quantity: "4" } }] });
   });
 
+  it("names the line each row starts on after blank lines (LF and CRLF) and quoted line breaks", () => {
+    const lf = parseCsvFeed("sku,location_id,quantity\nA,L1,1\n\nB,L1,2\n\n\nC,L1,3\n");
+    expect(lf.ok && lf.items.map((i) => [i.value.sku, i.row])).toEqual([
+      ["A", 2],
+      ["B", 4],
+      ["C", 7],
+    ]);
+    const crlf = parseCsvFeed('sku,location_id,quantity\r\nA,L1,1\r\n\r\n,,\r\nB,"L\r\n1",2\r\nC,L1,3\r\n');
+    expect(crlf.ok && crlf.items.map((i) => [i.value.sku, i.row, i.value.locationId])).toEqual([
+      ["A", 2, "L1"],
+      ["B", 5, "L\r\n1"],
+      ["C", 7, "L1"],
+    ]);
+  });
+
   it("refuses a bad header, an empty feed, broken quoting and too many rows", () => {
     expect(parseCsvFeed("sku,location,quantity\nA,L1,1\n")).toMatchObject({ ok: false, code: "invalid_csv_header", details: { missing: ["location_id"], unknown: ["location"] } });
     expect(parseCsvFeed("")).toMatchObject({ ok: false, code: "empty_feed" });
