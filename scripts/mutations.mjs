@@ -426,7 +426,7 @@ export const MUTATIONS = [
     file: COORDINATOR("steps"),
     find: 'if (row.expires_at === null || row.expires_at > this.#now() || decideStep("expire", row).kind !== "apply") return row;',
     replace: "return row;",
-    description: "the coordinator never expires a reservation (neither on read nor by alarm)",
+    description: "the coordinator does not expire a due reservation when it is read, released or changed (only its alarm does)",
     tests: ["test/coordinator-expiry.test.ts"],
   },
 

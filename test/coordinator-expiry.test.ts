@@ -7,7 +7,9 @@
  * re-armed itself at the same past `expires_at` (a hot loop). Here the coordinator's row
  * is moved into the past while the SKU objects still hold their lines for an hour, so only
  * the coordinator's alarm can expire the reservation and free the stock, and the row is
- * read straight from the coordinator's storage, never through `get()`.
+ * read straight from the coordinator's storage, never through `get()`. The second test is
+ * the other half: before any alarm runs, reading or releasing a due reservation expires it
+ * on the spot.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -18,7 +20,7 @@ import { api, createSku, expectConsistent, seedBasics, setOnHand, skuObject, typ
 let keys: Keys;
 beforeAll(async () => {
   keys = await seedBasics();
-  for (const sku of ["CE-1", "CE-2"]) {
+  for (const sku of ["CE-1", "CE-2", "CE-3", "CE-4"]) {
     await createSku(sku);
     await setOnHand(keys, sku, "L1", 10);
   }
@@ -27,7 +29,7 @@ beforeAll(async () => {
 type StoredRow = { id: string; status: string; pending_op: string | null; expires_at: number | null };
 
 /** Reserves 3 of each SKU for an hour through the API; returns the reservation id. */
-async function reserveBoth(idempotencyKey: string): Promise<string> {
+async function reserveBoth(idempotencyKey: string, skus: [string, string] = ["CE-1", "CE-2"]): Promise<string> {
   const res = await api("POST", "/api/v2/inventory/reserve", {
     key: keys.checkout,
     idempotencyKey,
@@ -36,8 +38,8 @@ async function reserveBoth(idempotencyKey: string): Promise<string> {
       reference: idempotencyKey,
       ttlSeconds: 3600,
       items: [
-        { sku: "CE-1", quantity: 3, locationId: "L1" },
-        { sku: "CE-2", quantity: 3, locationId: "L1" },
+        { sku: skus[0], quantity: 3, locationId: "L1" },
+        { sku: skus[1], quantity: 3, locationId: "L1" },
       ],
     },
   });
@@ -52,6 +54,13 @@ async function keyOnShardOf(id: string, prefix: string): Promise<string> {
     if ((await reservationIdFor("checkout", key)).slice(4, 6) === id.slice(4, 6)) return key;
   }
   throw new Error(`no key found for shard ${id.slice(4, 6)}`);
+}
+
+/** Moves a reservation's expiry into the past in its coordinator only (the SKU objects keep theirs, an hour away). */
+function backdate(id: string) {
+  return runInDurableObject(coordinatorFor(env, id), (_instance, state) => {
+    state.storage.sql.exec("UPDATE reservations SET expires_at = ? WHERE id = ?", Date.now() - 1_000, id);
+  });
 }
 
 /** The coordinator's stored rows and alarm, read from its storage (not through `get()`, which expires). */
@@ -101,5 +110,31 @@ describe("coordinator alarm", () => {
     for (const sku of ["CE-1", "CE-2"]) expect((await skuObject(sku).snapshot()).totals).toMatchObject({ reserved: 3 });
     expect((await api("GET", `/api/v2/reservations/${due}`, { key: keys.checkout })).body).toMatchObject({ status: "expired" });
     expect((await api("GET", `/api/v2/reservations/${later}`, { key: keys.checkout })).body).toMatchObject({ status: "active" });
+  });
+
+  it("a due reservation read or released before the alarm runs is expired on the spot, on every SKU", async () => {
+    const read = await reserveBoth("ce-read", ["CE-3", "CE-4"]);
+    const released = await reserveBoth("ce-release", ["CE-3", "CE-4"]);
+    for (const sku of ["CE-3", "CE-4"]) expect((await skuObject(sku).snapshot()).totals).toMatchObject({ reserved: 6, available: 4 });
+    await backdate(read);
+    await backdate(released);
+
+    // No alarm has run: reading the reservation expires it.
+    expect((await api("GET", `/api/v2/reservations/${read}`, { key: keys.checkout })).body).toMatchObject({ status: "expired", expiresAt: null });
+    for (const sku of ["CE-3", "CE-4"]) expect((await skuObject(sku).snapshot()).totals).toMatchObject({ reserved: 3, available: 7 });
+
+    // Releasing a due reservation expires it (the answer says so) rather than releasing it.
+    const answer = await api("POST", "/api/v2/inventory/release", { key: keys.checkout, body: { reservationId: released } });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ id: released, status: "expired" });
+    for (const sku of ["CE-3", "CE-4"]) {
+      expect((await skuObject(sku).snapshot()).totals).toMatchObject({ reserved: 0, available: 10 });
+      const ends = (await skuObject(sku).ledger(0, 100)).filter((r) => r.op === "expire" || r.op === "release");
+      expect(ends.map((r) => [r.reservationId, r.op])).toEqual([
+        [read, "expire"],
+        [released, "expire"],
+      ]);
+      await expectConsistent(sku);
+    }
   });
 });
