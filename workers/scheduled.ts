@@ -4,7 +4,8 @@
  * - `* * * * *` (every minute): the sweepers — nothing queue-driven waits forever on a lost
  *   message: sync chunks (workers/services/sync-sweeper.ts) and webhook deliveries
  *   (workers/services/webhook-sweeper.ts); and the next SKUs of an unfinished nightly
- *   REORDER run (workers/services/reorder-runs.ts).
+ *   REORDER run (workers/services/reorder-runs.ts); transfer documents a crash left
+ *   `creating` are undone (workers/services/transfers.ts).
  * - `0 2 * * *` (02:00 UTC): starts the nightly REORDER run for yesterday's sales.
  *
  * The run's `scheduledTime` is the clock: locally a test or drill triggers a run "later"
@@ -14,6 +15,7 @@
 import { sweepSyncChunks } from "./services/sync-sweeper";
 import { sweepWebhookDeliveries } from "./services/webhook-sweeper";
 import { continueRun, startNightlyRun } from "./services/reorder-runs";
+import { sweepTransfers } from "./services/transfers";
 
 /** The cron expressions this Worker answers; wrangler.toml's `[triggers] crons` lists the same. */
 export const CRONS = {
@@ -30,6 +32,7 @@ export async function handleScheduled(controller: ScheduledController, env: Env,
           sweepSyncChunks(env, controller.scheduledTime),
           sweepWebhookDeliveries(env, controller.scheduledTime),
           continueRun(env, controller.scheduledTime),
+          sweepTransfers(env, controller.scheduledTime),
         ]);
         for (const r of results) if (r.status === "rejected") throw r.reason;
       }
