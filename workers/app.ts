@@ -21,6 +21,13 @@ import { sync } from "./routes/sync";
 import { syncIngest } from "./routes/sync-ingest";
 import { vendors } from "./routes/vendors";
 import { webhooks } from "./routes/webhooks";
+import { alerts } from "./routes/alerts";
+import { analytics } from "./routes/analytics";
+import { dailySales } from "./routes/daily-sales";
+import { deadLetters } from "./routes/dead-letters";
+import { forecasts } from "./routes/forecasts";
+import { planningSettings } from "./routes/planning-settings";
+import { reorderSuggestions } from "./routes/reorder-suggestions";
 
 export const app = new Hono<AppEnv>();
 
@@ -48,5 +55,13 @@ app.route("/api/v2/vendors", vendors);
 app.route("/api/v2/api-keys", apiKeyRoutes);
 app.route("/api/v2/webhooks", webhooks);
 app.route("/api/v2/sync", sync);
+// Planning (issue 15).
+app.route("/api/v2/forecasts", forecasts);
+app.route("/api/v2/reorder-suggestions", reorderSuggestions);
+app.route("/api/v2/planning-settings", planningSettings);
+app.route("/api/v2/analytics", analytics);
+app.route("/api/v2/alerts", alerts);
+app.route("/api/v2/daily-sales", dailySales);
+app.route("/api/v2/dead-letters", deadLetters);
 app.notFound(notFound);
 app.onError(onError);

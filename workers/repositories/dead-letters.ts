@@ -46,3 +46,28 @@ export async function recordDeadLetter(
     .bind(d.queue, d.messageId, d.deadLetterQueue, bodyText(d.body), d.at)
     .run();
 }
+
+/** A dead letter as listed to operators. */
+export interface DeadLetterListRow {
+  queue: string;
+  messageId: string;
+  deadLetterQueue: string;
+  body: string;
+  error: string | null;
+  attempts: number | null;
+  failedAt: number | null;
+  receivedAt: number | null;
+}
+
+/** Dead letters in (queue, message id) order after `after`, optionally of one queue. */
+export async function listDeadLetters(db: D1Database, f: { queue?: string | undefined; after?: readonly [string, string] | undefined; limit: number }): Promise<DeadLetterListRow[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT queue, message_id AS messageId, dead_letter_queue AS deadLetterQueue, body, error, attempts, failed_at AS failedAt, received_at AS receivedAt
+       FROM dead_letters WHERE (?1 IS NULL OR queue = ?1) AND (?2 IS NULL OR (queue, message_id) > (?2, ?3))
+       ORDER BY queue, message_id LIMIT ?4`,
+    )
+    .bind(f.queue ?? null, f.after?.[0] ?? null, f.after?.[1] ?? null, f.limit)
+    .all<DeadLetterListRow>();
+  return results;
+}

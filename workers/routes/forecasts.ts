@@ -1,0 +1,47 @@
+/**
+ * `GET /api/v2/forecasts/{sku}`: a SKU's demand forecast from its stored model (fitted by the
+ * REORDER job): daily values with 80 %/95 % intervals, 7/30/90-day totals, the expected
+ * stockout day, the method and why, and the last replenishment plan (safety stock, reorder
+ * point, EOQ, order quantity). Operators; vendors for their own SKUs.
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "../app-env";
+import { authenticate } from "../auth/authenticate";
+import { forecastDemand, type ForecastModel } from "../../domain/forecasting";
+import { ApiError } from "../http/api-error";
+import { readParam, readQuery } from "../http/read-input";
+import { findForecasts, planningSkus } from "../repositories/planning";
+import { SkuId } from "../schemas/common";
+import { ForecastQuery } from "../schemas/planning";
+import { assertOwns } from "./planning-access";
+
+export const forecasts = new Hono<AppEnv>();
+forecasts.use("*", authenticate("operator", "vendor"));
+
+forecasts.get("/:sku", async (c) => {
+  const sku = readParam(c, "sku", SkuId);
+  const query = readQuery(c, ForecastQuery);
+  const master = (await planningSkus(c.env.DB, [sku])).get(sku);
+  if (master === undefined) throw new ApiError(404, "sku_not_found", `no SKU ${sku}`, { sku });
+  assertOwns(c.get("principal"), master.vendorId, sku);
+  const stored = (await findForecasts(c.env.DB, [sku])).get(sku);
+  if (stored === undefined) throw new ApiError(404, "forecast_not_found", `no forecast for ${sku} yet: the nightly REORDER run (or a low-stock event) makes one`, { sku });
+  const model = JSON.parse(stored.model) as ForecastModel;
+  const forecast = forecastDemand(model, query.days);
+  c.header("Cache-Control", "private, no-store");
+  return c.json({
+    sku,
+    vendorId: stored.vendorId,
+    origin: stored.origin,
+    fittedAt: new Date(stored.fittedAt).toISOString(),
+    method: stored.method,
+    reason: stored.reason,
+    demandClass: stored.demandClass,
+    pool: model.pool,
+    horizons: JSON.parse(stored.horizons) as unknown,
+    days: forecast.days,
+    stockout: { day: stored.stockoutDay, daysUntil: stored.daysUntilStockout, stockPosition: stored.stockPosition },
+    plan: stored.plan === null ? null : (JSON.parse(stored.plan) as unknown),
+    plannedAt: stored.plannedAt === null ? null : new Date(stored.plannedAt).toISOString(),
+  });
+});
