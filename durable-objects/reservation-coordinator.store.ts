@@ -125,17 +125,36 @@ export class ReservationCoordinatorStore {
         if (row.pending_op === "undo" && (await this.#steps.undo(row)) !== null) {
           return fail("retry_later", "an earlier attempt is still being undone; retry shortly");
         }
+        // The next attempt takes this request's parts: a re-planned order's lines may differ.
         this.#sql.exec(
           `UPDATE reservations SET attempt = attempt + 1, status = 'pending', expires_at = ?, pending_op = 'reserve',
-             pending_since = ?, updated_at = ? WHERE id = ?`,
+             pending_since = ?, updated_at = ?, parts_json = ? WHERE id = ?`,
           now + row.ttl_seconds * 1000,
           now,
           now,
+          JSON.stringify(input.parts),
           row.id,
         );
+      } else if (input.refusal !== undefined && (await this.#steps.undo(row)) !== null) {
+        // A fan-out a crash interrupted may hold stock: it is undone before the refusal is stored.
+        return fail("retry_later", "an earlier attempt is still being undone; retry shortly");
       }
       row = this.#row(input.id)!;
-      return this.#steps.runReserve(row);
+      if (input.refusal !== undefined) {
+        this.#sql.exec(
+          "UPDATE reservations SET status = 'failed', pending_op = NULL, pending_since = NULL, answer_json = ?, updated_at = ? WHERE id = ?",
+          JSON.stringify(input.refusal),
+          now,
+          row.id,
+        );
+        return input.refusal;
+      }
+      const outcome = await this.#steps.runReserve(row);
+      if (input.replannable === true && !outcome.ok && outcome.code === "insufficient_stock") {
+        // Not the final answer: the caller plans again and sends the next attempt's parts.
+        this.#sql.exec("UPDATE reservations SET status = 'aborted', answer_json = NULL WHERE id = ? AND status = 'failed'", row.id);
+      }
+      return outcome;
     });
   }
 

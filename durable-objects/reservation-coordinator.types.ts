@@ -24,6 +24,17 @@ export interface CoordinatorReserveInput {
   reference: string;
   ttlSeconds: number;
   parts: SkuPart[];
+  /**
+   * The parts come from an allocation plan the caller may redo (workers/services/allocation.ts):
+   * an `insufficient_stock` refusal is then not stored as the answer, and the reservation is
+   * left to a next attempt under the same id, with the parts of the next plan.
+   */
+  replannable?: boolean;
+  /**
+   * The caller's final refusal (its plan cannot serve the order): stored as the answer, so a
+   * retry with the same key replays it, without calling any SKU object.
+   */
+  refusal?: Failure;
 }
 
 export type TransitionOp = "promote" | "commit" | "fulfil" | "release";

@@ -88,6 +88,21 @@ export interface DemoSku {
 export declare const DEMO_VENDORS: ReadonlyArray<{ id: string; name: string; prefix: string; categories: string[] }>;
 export declare const DEMO_LOCATIONS: ReadonlyArray<DemoLocation>;
 
+/** A demo centre with its order-routing data, as `PUT /api/v2/locations/{id}` takes it. */
+export interface DemoLocationBody extends DemoLocation {
+  shippingCost: { base: number; perKm: number; perUnit: number };
+  handlingHours: number;
+  cutoffHour: number;
+  utcOffsetMinutes: number;
+  dailyCapacity: number;
+  currentLoad: number;
+  onTimeRate: number;
+  accuracyRate: number;
+}
+
+/** DEMO_LOCATIONS with their routing data from domain/allocation-demo-locations.ts (checked to agree). */
+export declare function demoLocationBodies(): Promise<DemoLocationBody[]>;
+
 export declare function demoCatalogue(count?: number): {
   vendors: { id: string; name: string }[];
   locations: DemoLocation[];

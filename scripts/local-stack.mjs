@@ -457,6 +457,26 @@ export const DEMO_LOCATIONS = [
   active: true,
 }));
 
+/**
+ * The demo centres as the locations API takes them: DEMO_LOCATIONS plus their order-routing
+ * data (shipping cost model, handling time, cut-off, capacity, load, rates) from
+ * domain/allocation-demo-locations.ts, the one source of those values. Imported on first
+ * use: Node 22 strips the file's types, and this module stays loadable by an older Node
+ * that never seeds. Throws if the two lists disagree on a centre's place or priority.
+ */
+export async function demoLocationBodies() {
+  const { DEMO_ROUTING_LOCATIONS } = await import("../domain/allocation-demo-locations.ts");
+  const routing = new Map(DEMO_ROUTING_LOCATIONS.map((r) => [r.id, r]));
+  if (routing.size !== DEMO_LOCATIONS.length) throw new Error("demo locations: DEMO_LOCATIONS and DEMO_ROUTING_LOCATIONS list different centres");
+  return DEMO_LOCATIONS.map((loc) => {
+    const r = routing.get(loc.id);
+    const same = r && ["name", "city", "countryCode", "latitude", "longitude", "priority", "canShip", "canPickup", "active"].every((k) => r[k] === loc[k]);
+    if (!same) throw new Error(`demo locations: ${loc.id} differs between DEMO_LOCATIONS and DEMO_ROUTING_LOCATIONS`);
+    const { shippingCost, handlingHours, cutoffHour, utcOffsetMinutes, dailyCapacity, currentLoad, onTimeRate, accuracyRate } = r;
+    return { ...loc, shippingCost: { ...shippingCost }, handlingHours, cutoffHour, utcOffsetMinutes, dailyCapacity, currentLoad, onTimeRate, accuracyRate };
+  });
+}
+
 export const DEMO_SKU_COUNT = 3_000;
 
 /**
@@ -597,7 +617,7 @@ export async function seedDemoData(baseUrl, keys, { stateDir, concurrency = 32, 
   for (const v of data.vendors) {
     await api(baseUrl, key, "POST", "/api/v2/vendors", { body: v, ok: [201, 409] });
   }
-  for (const { id, ...loc } of data.locations) {
+  for (const { id, ...loc } of await demoLocationBodies()) {
     await api(baseUrl, key, "PUT", `/api/v2/locations/${encodeURIComponent(id)}`, { body: loc });
   }
   const CHUNK = 1_000;

@@ -118,16 +118,19 @@ describe("lifecycle", () => {
     await expectConsistent("LC-6");
   });
 
-  it("without a location, the active location that can ship with the most available is chosen", async () => {
+  // Lines without a location are routed by an allocation plan (issue 13; default: fewest
+  // shipments, then nearest the best-priority centre) instead of "most available": L1 and L2
+  // each cover the line in one shipment, so L1 (priority 10) serves it.
+  it("without a location, an active location that can ship is chosen by the default routing (one shipment, best priority)", async () => {
     await createSku("LC-7");
     await setOnHand(keys, "LC-7", "L1", 4);
     await setOnHand(keys, "LC-7", "L2", 9);
     await setOnHand(keys, "LC-7", "L3", 50); // inactive
     await setOnHand(keys, "LC-7", "L4", 60); // cannot ship
     const res = await reserve({ type: "hard", reference: "o-7", items: [{ sku: "LC-7", quantity: 2 }] });
-    expect(res.body.lines).toEqual([{ sku: "LC-7", locationId: "L2", quantity: 2, backordered: 0 }]);
+    expect(res.body.lines).toEqual([{ sku: "LC-7", locationId: "L1", quantity: 2, backordered: 0 }]);
     const snap = await skuObject("LC-7").snapshot();
-    expect(snap.locations.find((l) => l.locationId === "L2")).toMatchObject({ reserved: 2, available: 7 });
+    expect(snap.locations.find((l) => l.locationId === "L1")).toMatchObject({ reserved: 2, available: 2 });
     expect(snap.locations.find((l) => l.locationId === "L3")).toMatchObject({ reserved: 0 });
     await expectConsistent("LC-7");
   });

@@ -5,7 +5,46 @@
 import { asc, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { locations, type LocationRow } from "../../d1/schema";
+import type { RoutingLocation } from "../../domain/allocation-locations";
 import type { LocationBody } from "../schemas/master-data";
+
+/**
+ * Routing values of a location whose PUT leaves them out: the same as the D1 column defaults
+ * (migration 0006), so a row written before the columns existed routes like a new one
+ * (test/allocation-api.test.ts compares them).
+ */
+export const LOCATION_ROUTING_DEFAULTS = Object.freeze({
+  shippingCost: Object.freeze({ base: 450, perKm: 0.5, perUnit: 50 }),
+  handlingHours: 4,
+  cutoffHour: 17,
+  utcOffsetMinutes: 0,
+  dailyCapacity: 10_000,
+  currentLoad: 0,
+  onTimeRate: 0.95,
+  accuracyRate: 0.99,
+});
+
+/** A location row as order routing sees it (domain/allocation-locations.ts). */
+export function routingLocationOf(row: LocationRow): RoutingLocation {
+  return {
+    id: row.id,
+    countryCode: row.countryCode,
+    latitude: row.latitude,
+    longitude: row.longitude,
+    priority: row.priority,
+    active: row.active,
+    canShip: row.canShip,
+    canPickup: row.canPickup,
+    shippingCost: { base: row.shippingBase, perKm: row.shippingPerKm, perUnit: row.shippingPerUnit },
+    handlingHours: row.handlingHours,
+    cutoffHour: row.cutoffHour,
+    utcOffsetMinutes: row.utcOffsetMinutes,
+    dailyCapacity: row.dailyCapacity,
+    currentLoad: row.currentLoad,
+    onTimeRate: row.onTimeRate,
+    accuracyRate: row.accuracyRate,
+  };
+}
 
 const LOCATION_CACHE_MS = 5_000;
 let cached: { rows: LocationRow[]; byId: Map<string, LocationRow>; expiresAt: number } | null = null;
@@ -36,6 +75,16 @@ export async function upsertLocation(db: D1Database, id: string, body: LocationB
     priority: body.priority ?? 100,
     capacityUnits: body.capacityUnits ?? 0,
     active: body.active ?? true,
+    shippingBase: (body.shippingCost ?? LOCATION_ROUTING_DEFAULTS.shippingCost).base,
+    shippingPerKm: (body.shippingCost ?? LOCATION_ROUTING_DEFAULTS.shippingCost).perKm,
+    shippingPerUnit: (body.shippingCost ?? LOCATION_ROUTING_DEFAULTS.shippingCost).perUnit,
+    handlingHours: body.handlingHours ?? LOCATION_ROUTING_DEFAULTS.handlingHours,
+    cutoffHour: body.cutoffHour ?? LOCATION_ROUTING_DEFAULTS.cutoffHour,
+    utcOffsetMinutes: body.utcOffsetMinutes ?? LOCATION_ROUTING_DEFAULTS.utcOffsetMinutes,
+    dailyCapacity: body.dailyCapacity ?? LOCATION_ROUTING_DEFAULTS.dailyCapacity,
+    currentLoad: body.currentLoad ?? LOCATION_ROUTING_DEFAULTS.currentLoad,
+    onTimeRate: body.onTimeRate ?? LOCATION_ROUTING_DEFAULTS.onTimeRate,
+    accuracyRate: body.accuracyRate ?? LOCATION_ROUTING_DEFAULTS.accuracyRate,
   };
   const row = await d
     .insert(locations)

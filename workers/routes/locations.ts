@@ -11,8 +11,15 @@ import { BODY_LIMITS } from "./limits";
 
 export const locations = new Hono<AppEnv>();
 
+/** A location as the API shows it: the row, with the shipping cost model as one object (as PUT takes it). */
 function locationJson(row: LocationRow) {
-  return { ...row, createdAt: new Date(row.createdAt).toISOString(), updatedAt: new Date(row.updatedAt).toISOString() };
+  const { shippingBase, shippingPerKm, shippingPerUnit, ...rest } = row;
+  return {
+    ...rest,
+    shippingCost: { base: shippingBase, perKm: shippingPerKm, perUnit: shippingPerUnit },
+    createdAt: new Date(row.createdAt).toISOString(),
+    updatedAt: new Date(row.updatedAt).toISOString(),
+  };
 }
 
 locations.get("/", authenticate("operator", "vendor", "checkout"), async (c) => {

@@ -1,6 +1,7 @@
 /** Input schemas of the stock and reservation endpoints. */
 import { z } from "zod";
 import { ADJUSTMENT_REASONS, LIMITS, RESERVATION_TYPES, TTL_SECONDS } from "../../domain/reservation-rules";
+import { AllocationOptionsBody } from "./allocation";
 import { IdempotencyKey, LineQuantity, LocationId, Reference, ReservationId, SkuId } from "./common";
 
 /** `PATCH /api/v2/inventory/{sku}`: adjust by `delta` or set `onHand`, with a reason. */
@@ -33,6 +34,8 @@ export const ReserveBody = z
     reference: Reference,
     items: z.array(ReservationItem).min(1).max(LIMITS.linesPerReservation),
     ttlSeconds: z.int().positive().optional(),
+    /** Order routing for the lines without a location (docs/allocation.md); a default when omitted. */
+    allocation: AllocationOptionsBody.optional(),
   })
   .superRefine((body, ctx) => {
     if (body.ttlSeconds !== undefined) {

@@ -23,6 +23,24 @@ export const LocationBody = z.strictObject({
   priority: z.int().min(0).max(1_000_000).optional(),
   capacityUnits: z.int().min(0).max(1_000_000_000).optional(),
   active: z.boolean().optional(),
+  // Order routing (docs/allocation.md, "Location master data"); each has a default.
+  /** Euro cents: per shipment, per km (fractions allowed), per unit. */
+  shippingCost: z
+    .strictObject({
+      base: z.int().min(0).max(1_000_000),
+      perKm: z.number().min(0).max(10_000),
+      perUnit: z.int().min(0).max(1_000_000),
+    })
+    .optional(),
+  handlingHours: z.number().min(0).max(720).optional(),
+  /** Local hour of the carrier's daily collection, in (0, 24]; 16.5 = 16:30. */
+  cutoffHour: z.number().gt(0, "cutoffHour must be greater than 0").max(24).optional(),
+  /** Fixed offset of local time from UTC (no daylight saving), minutes. */
+  utcOffsetMinutes: z.int().min(-840).max(840).optional(),
+  dailyCapacity: z.int().min(0).max(1_000_000_000).optional(),
+  currentLoad: z.int().min(0).max(1_000_000_000).optional(),
+  onTimeRate: z.number().min(0).max(1).optional(),
+  accuracyRate: z.number().min(0).max(1).optional(),
 });
 export type LocationBody = z.infer<typeof LocationBody>;
 

@@ -1,15 +1,16 @@
 /**
  * Reservations: check every line against master data (SKUs, locations) so bad input never
- * reaches a Durable Object, then hand the order to its coordinator.
+ * reaches a Durable Object, route the lines without a location (allocation.ts), then hand
+ * the order to its coordinator.
  */
 import { ttlFor } from "../../domain/reservation-rules";
 import type { ReservationOutcome, ReservationView, SkuPart, TransitionOp } from "../../durable-objects/reservation-coordinator.types";
 import { actorOf, principalName, type Principal } from "../auth/principal";
-import { ApiError, type FieldProblem } from "../http/api-error";
-import { allLocations } from "../repositories/locations";
-import { findSkus } from "../repositories/skus";
+import { ApiError } from "../http/api-error";
 import { coordinatorFor, requestHash, reservationIdFor } from "../reservation-ids";
 import type { ReserveBody } from "../schemas/inventory";
+import { needsPlan, reservePlanned } from "./allocation";
+import { checkOrderLines } from "./order-lines";
 import { policyOf } from "./sku-access";
 
 /** The reservation as the API shows it (times as ISO strings). */
@@ -31,42 +32,19 @@ export interface ReserveResult {
   replayed: boolean;
 }
 
-/** Creates a reservation (or replays the first answer to the same Idempotency-Key). */
+/**
+ * Creates a reservation (or replays the first answer to the same Idempotency-Key). An order
+ * whose lines all name a location and that asks for no routing goes to the SKU objects as
+ * it is; any other is routed by an allocation plan (services/allocation.ts).
+ */
 export async function reserve(env: Env, principal: Principal, body: ReserveBody, idempotencyKey: string): Promise<ReserveResult> {
-  const [skuRows, { byId: locationsById, rows: locationRows }] = await Promise.all([
-    findSkus(env.DB, body.items.map((i) => i.sku)),
-    allLocations(env.DB),
-  ]);
+  const checked = await checkOrderLines(env, body.items);
+  if (needsPlan(body)) return unwrap(await reservePlanned(env, principal, body, idempotencyKey, checked));
 
-  const unknownSkus: FieldProblem[] = [];
-  const unavailable: FieldProblem[] = [];
-  const badLocations: FieldProblem[] = [];
-  body.items.forEach((item, i) => {
-    const row = skuRows.get(item.sku);
-    if (row === undefined) unknownSkus.push({ path: ["body", "items", i, "sku"], message: `no SKU ${item.sku}`, code: "sku_not_found" });
-    else if (row.status !== "active") {
-      unavailable.push({ path: ["body", "items", i, "sku"], message: `SKU ${item.sku} is ${row.status}`, code: "sku_unavailable" });
-    }
-    if (item.locationId !== undefined) {
-      const location = locationsById.get(item.locationId);
-      if (location === undefined) {
-        badLocations.push({ path: ["body", "items", i, "locationId"], message: `no location ${item.locationId}`, code: "unknown_location" });
-      } else if (!location.active) {
-        badLocations.push({ path: ["body", "items", i, "locationId"], message: `location ${item.locationId} is inactive`, code: "location_inactive" });
-      }
-    }
-  });
-  if (unknownSkus.length > 0) throw new ApiError(404, "sku_not_found", "some SKUs do not exist", unknownSkus);
-  if (badLocations.length > 0) throw ApiError.invalid("some locations cannot take reservations", badLocations);
-  if (unavailable.length > 0) throw new ApiError(409, "sku_unavailable", "some SKUs cannot be reserved", unavailable);
-
-  const candidates = locationRows.filter((l) => l.active && l.canShip).map((l) => l.id);
   const parts = new Map<string, SkuPart>();
   for (const item of body.items) {
-    const part = parts.get(item.sku) ?? { sku: item.sku, policy: policyOf(skuRows.get(item.sku)!), lines: [] };
-    part.lines.push(
-      item.locationId !== undefined ? { locationId: item.locationId, quantity: item.quantity } : { candidates, quantity: item.quantity },
-    );
+    const part = parts.get(item.sku) ?? { sku: item.sku, policy: policyOf(checked.skuRows.get(item.sku)!), lines: [] };
+    part.lines.push({ locationId: item.locationId!, quantity: item.quantity });
     parts.set(item.sku, part);
   }
 
