@@ -649,6 +649,56 @@ export const transferLines = sqliteTable(
   (t) => [primaryKey({ columns: [t.transferId, t.lineNo] }), index("transfer_lines_sku").on(t.sku)],
 );
 
+/**
+ * Purchase orders to a vendor for one receiving location (issue 14): draft → submitted →
+ * confirmed (by the vendor) → shipped (each line in transit at the location, in its SKU's
+ * object) → partially_received → received, or closed short / cancelled. `shipping`: the
+ * per-SKU in-transit steps are under way (the sweeper finishes one a crash left so).
+ */
+export const purchaseOrders = sqliteTable(
+  "purchase_orders",
+  {
+    id: text("id").primaryKey(),
+    vendorId: text("vendor_id").notNull(),
+    locationId: text("location_id").notNull(),
+    status: text("status", {
+      enum: ["draft", "submitted", "confirmed", "shipping", "shipped", "partially_received", "received", "closed", "cancelled"],
+    }).notNull(),
+    /** When the goods are expected at the location (ms), if known. */
+    expectedAt: integer("expected_at", { mode: "number" }),
+    reference: text("reference"),
+    principal: text("principal").notNull(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("purchase_orders_idempotency").on(t.principal, t.idempotencyKey),
+    index("purchase_orders_vendor").on(t.vendorId, t.id),
+    index("purchase_orders_status").on(t.status, t.id),
+    index("purchase_orders_shipping").on(t.updatedAt).where(sql`${t.status} = 'shipping'`),
+  ],
+);
+
+/** The SKU lines of a purchase order, with the figures the SKU object last answered. */
+export const purchaseOrderLines = sqliteTable(
+  "purchase_order_lines",
+  {
+    purchaseOrderId: text("purchase_order_id").notNull().references(() => purchaseOrders.id, { onDelete: "cascade" }),
+    lineNo: integer("line_no").notNull(),
+    sku: text("sku").notNull(),
+    quantity: integer("quantity").notNull(),
+    received: integer("received").notNull().default(0),
+    damaged: integer("damaged").notNull().default(0),
+    short: integer("short").notNull().default(0),
+    /** `open` until shipped; then the SKU object's line status. */
+    status: text("status", { enum: ["open", "in_transit", "partially_received", "received", "cancelled"] }).notNull().default("open"),
+  },
+  (t) => [primaryKey({ columns: [t.purchaseOrderId, t.lineNo] }), index("purchase_order_lines_sku").on(t.sku)],
+);
+
 export type VendorRow = typeof vendors.$inferSelect;
 export type LocationRow = typeof locations.$inferSelect;
 export type SkuRow = typeof skus.$inferSelect;
@@ -667,3 +717,5 @@ export type ForecastRow = typeof forecasts.$inferSelect;
 export type ReorderSuggestionRow = typeof reorderSuggestions.$inferSelect;
 export type TransferRow = typeof transfers.$inferSelect;
 export type TransferLineRow = typeof transferLines.$inferSelect;
+export type PurchaseOrderRow = typeof purchaseOrders.$inferSelect;
+export type PurchaseOrderLineRow = typeof purchaseOrderLines.$inferSelect;
