@@ -21,6 +21,9 @@ export default defineConfig(async () => {
           durableObjects: {
             CRASHING_COORDINATOR: { className: "CrashingCoordinator", useSQLite: true },
             RECORDING_SKU: { className: "RecordingSkuInventory", useSQLite: true },
+            // The production bindings, with the test clock (support/test-clock.ts); identical at offset 0.
+            SKU_INVENTORY: { className: "ClockedSkuInventory", useSQLite: true },
+            RESERVATION_COORDINATOR: { className: "ClockedCoordinator", useSQLite: true },
           },
         },
       }),

@@ -1,15 +1,23 @@
 /**
  * Soft (cart) holds: the oversell buffer stops them at exactly ⌊available × 1.10⌋, and the
  * SKU object's one alarm expires due holds, releasing exactly what they held, once.
+ *
+ * Expiry tests move the objects' clock (support/test-clock.ts) instead of sleeping: it is set a
+ * day ahead before the SKU's first change, so every alarm the object sets lies in the real
+ * future and runs only when the test runs it (`runDurableObjectAlarm`).
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { api, createSku, expectConsistent, seedBasics, setOnHand, skuObject, type Keys } from "./support/fixtures";
+import { clockNow, resetClock, setClockOffset } from "./support/test-clock";
+
+const DAY = 24 * 60 * 60 * 1000;
 
 let keys: Keys;
 beforeAll(async () => {
   keys = await seedBasics();
 });
+afterEach(resetClock);
 
 const policy = { allowBackorder: false, softBufferPct: 10, reorderPoint: 0 };
 
@@ -78,16 +86,17 @@ describe("soft-hold buffer", () => {
 
 describe("expiry by alarm", () => {
   it("releases exactly what the expired holds held; a second alarm run changes nothing", async () => {
+    await setClockOffset(DAY);
     await createSku("EX-1");
     await setOnHand(keys, "EX-1", "L1", 50);
     const stub = skuObject("EX-1");
-    const now = Date.now();
-    // Two holds due almost at once and one that is not due for an hour, placed on the
+    const now = await clockNow();
+    // Two holds due almost at once and one that is not due for 30 s, placed on the
     // object directly so their expiry times can be chosen.
     for (const [id, quantity, expiresAt, type] of [
       ["exp-a", 3, now + 50, "soft"],
       ["exp-b", 4, now + 50, "hard"],
-      ["exp-c", 5, now + 3_600_000, "soft"],
+      ["exp-c", 5, now + 30_000, "soft"],
     ] as const) {
       const res = await stub.applyReservation({
         sku: "EX-1",
@@ -103,14 +112,10 @@ describe("expiry by alarm", () => {
       expect(res.ok).toBe(true);
     }
     expect((await stub.snapshot()).totals).toMatchObject({ softHeld: 8, reserved: 4, available: 46 });
-    await new Promise((resolve) => setTimeout(resolve, 80));
 
-    // Run the alarm (the runtime may also fire it by itself now that the holds are due:
-    // either way exactly one expiry per hold must happen).
-    await runDurableObjectAlarm(stub);
-    for (let i = 0; i < 100 && (await stub.snapshot()).totals.reserved !== 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    // The first two holds fall due (not the third); the test runs the alarm once.
+    await setClockOffset(DAY + 1_000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
     const after = await stub.snapshot();
     expect(after.totals).toMatchObject({ softHeld: 5, reserved: 0, available: 50, onHand: 50 });
     const ledger = await stub.ledger(0, 100);
@@ -125,10 +130,18 @@ describe("expiry by alarm", () => {
     await runDurableObjectAlarm(stub);
     expect(await stub.snapshot()).toEqual(after);
     expect(await stub.ledger(0, 100)).toHaveLength(ledger.length);
+    // Positive control: once the third hold is due, the same alarm run expires it, and only it.
+    // (Not a minute on: the sent events' delivery check would fall due and resend them.)
+    await setClockOffset(DAY + 31_000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await stub.snapshot()).totals).toMatchObject({ softHeld: 0, reserved: 0, available: 50, onHand: 50 });
+    const later = (await stub.ledger(0, 100)).slice(ledger.length);
+    expect(later.map((r) => [r.op, r.reservationId, r.delta.softHeld])).toEqual([["expire", "exp-c", -5]]);
     await expectConsistent("EX-1");
   });
 
   it("an expired reservation cannot be committed or promoted, and its coordinator reports it expired", async () => {
+    await setClockOffset(DAY);
     await createSku("EX-2");
     await setOnHand(keys, "EX-2", "L1", 10);
     const stub = skuObject("EX-2");
@@ -139,12 +152,13 @@ describe("expiry by alarm", () => {
       attempt: 1,
       type: "soft",
       lines: [{ locationId: "L1", quantity: 2 }],
-      expiresAt: Date.now() + 20,
+      expiresAt: (await clockNow()) + 20,
       reference: "exp-d",
       policy,
     });
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    const promoted = await stub.promote({ sku: "EX-2", actor: "test", reservationId: "exp-d", attempt: 1, expiresAt: Date.now() + 60_000, policy });
+    // The hold falls due; no alarm has run, so the promote itself finds it expired.
+    await setClockOffset(DAY + 1_000);
+    const promoted = await stub.promote({ sku: "EX-2", actor: "test", reservationId: "exp-d", attempt: 1, expiresAt: (await clockNow()) + 60_000, policy });
     expect(promoted).toMatchObject({ ok: false, code: "reservation_expired" });
     expect((await stub.snapshot()).totals).toMatchObject({ softHeld: 0, reserved: 0 });
     await expectConsistent("EX-2");

@@ -140,3 +140,22 @@ export class RecordingSkuInventory extends SkuInventory {
     return RecordingSkuInventory.clock();
   }
 }
+
+/**
+ * The production classes with the test clock and nothing else: vitest.config.ts binds
+ * SKU_INVENTORY and RESERVATION_COORDINATOR to these, so tests that go through the Worker's
+ * HTTP app can move time for its objects too (`support/test-clock.ts`). With the offset at
+ * 0 (every test leaves it there) they behave exactly as the production classes.
+ */
+export class ClockedSkuInventory extends SkuInventory {
+  protected static override clock(): number {
+    return Date.now() + clockOffsetMs;
+  }
+}
+
+/** See `ClockedSkuInventory`. */
+export class ClockedCoordinator extends ReservationCoordinator {
+  protected static override clock(): number {
+    return Date.now() + clockOffsetMs;
+  }
+}
