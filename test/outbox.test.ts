@@ -3,13 +3,20 @@
  * transaction; the alarm sends them and deletes them only after the send succeeded; a
  * crash or a queue outage between commit and send loses nothing and sends nothing twice.
  * The objects here are RecordingSkuInventory (test-only subclass): their events go to an
- * in-memory recorder instead of the EVENTS queue, and sends can be made to fail.
+ * in-memory recorder instead of the EVENTS queue, and sends can be made to fail. Tests that
+ * need time to pass (an expiry, a send's backoff) move the objects' clock
+ * (support/test-clock.ts), set a day ahead before the object's first change so that only the
+ * test runs its alarm.
  */
 import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { InventoryEvent } from "../domain/events";
 import { expectLogged } from "./support/log-capture";
+import { clockNow, resetClock, setClockOffset } from "./support/test-clock";
+
+const DAY = 24 * 60 * 60 * 1000;
+afterEach(resetClock);
 
 const policy = { allowBackorder: false, softBufferPct: 10, reorderPoint: 5 };
 const object = (sku: string) => env.RECORDING_SKU.getByName(sku);
@@ -30,7 +37,8 @@ async function adjust(sku: string, locationId: string, fields: { delta?: number;
   return res;
 }
 
-async function reserve(sku: string, id: string, quantity: number, type: "soft" | "hard" = "hard", expiresAt = Date.now() + 3_600_000) {
+async function reserve(sku: string, id: string, quantity: number, type: "soft" | "hard" = "hard", expiresAt?: number) {
+  expiresAt ??= (await clockNow()) + 3_600_000;
   const res = await object(sku).applyReservation({
     sku,
     actor: "checkout:test",
@@ -45,10 +53,10 @@ async function reserve(sku: string, id: string, quantity: number, type: "soft" |
   expect(res.ok).toBe(true);
 }
 
-/** Runs the alarm until the outbox is empty, then returns what was sent. */
+/** Runs the alarm until the outbox is empty, then returns what this SKU sent (the recorder is shared). */
 async function flushed(sku: string): Promise<InventoryEvent[]> {
   for (let i = 0; i < 5 && (await object(sku).outboxSize()) > 0; i++) await runDurableObjectAlarm(object(sku));
-  return object(sku).takeRecordedEvents();
+  return (await object(sku).takeRecordedEvents()).filter((e) => e.sku === sku);
 }
 
 describe("outbox", () => {
@@ -102,12 +110,14 @@ describe("outbox", () => {
   });
 
   it("reservation events: created, fulfilled, expired", async () => {
+    await setClockOffset(DAY);
     await adjust("OB-4", "L1", { onHand: 50 });
     await reserve("OB-4", "r-ship", 2);
     await object("OB-4").commit({ sku: "OB-4", actor: "checkout:test", reservationId: "r-ship", attempt: 1 });
     await object("OB-4").fulfil({ sku: "OB-4", actor: "checkout:test", reservationId: "r-ship", attempt: 1 });
-    await reserve("OB-4", "r-exp", 1, "soft", Date.now() + 20);
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    await reserve("OB-4", "r-exp", 1, "soft", (await clockNow()) + 20);
+    // The hold falls due (the sent events' delivery check, a minute after, does not).
+    await setClockOffset(DAY + 1_000);
     const events = await flushed("OB-4");
     const reservations = events.filter((e) => e.type.startsWith("reservation."));
     expect(reservations.map((e) => [e.type, e.reservation?.id])).toEqual([
@@ -120,6 +130,7 @@ describe("outbox", () => {
   });
 
   it("a failed send keeps the events; a crash between commit and send loses nothing; nothing is sent twice", async () => {
+    await setClockOffset(DAY);
     await object("OB-5").failEventSends(true);
     await adjust("OB-5", "L1", { delta: 7 });
     await runDurableObjectAlarm(object("OB-5"));
@@ -131,18 +142,21 @@ describe("outbox", () => {
     // The process dies with the event committed but unsent.
     await abortAllDurableObjects();
     await object("OB-5").failEventSends(false);
-    // The retry is backed off; run the alarm until the outbox drains (bounded).
-    let sent: InventoryEvent[] = [];
-    for (let i = 0; i < 40 && (await object("OB-5").outboxSize()) > 0; i++) {
-      await runDurableObjectAlarm(object("OB-5"));
-      sent = sent.concat(await object("OB-5").takeRecordedEvents());
-      if ((await object("OB-5").outboxSize()) > 0) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    // The runtime may also have fired the backed-off alarm by itself meanwhile.
-    sent = sent.concat(await object("OB-5").takeRecordedEvents());
+    // The retry is backed off (1 s): an alarm run before then sends nothing...
+    await runDurableObjectAlarm(object("OB-5"));
+    expect(await object("OB-5").outboxSize()).toBe(2);
+    // ...and once it is due (the delivery check, a minute after a send, is not), the alarm sends both.
+    await setClockOffset(DAY + 2_000);
+    expect(await runDurableObjectAlarm(object("OB-5"))).toBe(true);
+    const sent = await object("OB-5").takeRecordedEvents();
     expect(sent.map((e) => [e.id, e.type])).toEqual([["evt:OB-5:1", "inventory.updated"], ["evt:OB-5:2", "inventory.back_in_stock"]]);
+    expect(await object("OB-5").outboxSize()).toBe(0);
     await runDurableObjectAlarm(object("OB-5"));
     expect(await object("OB-5").takeRecordedEvents()).toEqual([]);
+    // Positive control: a new change, and the same alarm run sends exactly its one event.
+    await adjust("OB-5", "L1", { delta: 1 });
+    expect(await runDurableObjectAlarm(object("OB-5"))).toBe(true);
+    expect((await object("OB-5").takeRecordedEvents()).map((e) => [e.id, e.type])).toEqual([["evt:OB-5:3", "inventory.updated"]]);
   });
 
   it("a rolled-back change writes no event", async () => {
@@ -161,5 +175,8 @@ describe("outbox", () => {
     });
     expect(res).toMatchObject({ ok: false, code: "would_go_negative" });
     expect(await object("OB-6").outboxSize()).toBe(0);
+    // Positive control: a change within stock writes its events (the update and the out-of-stock crossing).
+    await adjust("OB-6", "L1", { delta: -1 });
+    expect(await object("OB-6").outboxSize()).toBe(2);
   });
 });
