@@ -17,6 +17,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { CoordinatorReserveInput } from "../durable-objects/reservation-coordinator.types";
 import { api, createSku, expectConsistent, seedBasics, setOnHand, type Keys } from "./support/fixtures";
 import { expectLogged } from "./support/log-capture";
+import { clockNow, setClockOffset, waitUntil } from "./support/test-clock";
 import { expiryFaultSql } from "./support/worker-under-test";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -171,19 +172,19 @@ describe("SKU object: a failing expiry", () => {
   });
 
   it("shows in the operator's audit endpoint", async () => {
+    // The production binding's objects read the same test clock (ClockedSkuInventory).
+    await setClockOffset(DAY);
     await createSku("AF-3");
     await setOnHand(keys, "AF-3", "L1", 10);
     const stub = env.SKU_INVENTORY.getByName("AF-3");
     const clean = await api("GET", "/api/v2/inventory/AF-3/audit", { key: keys.operator });
     expect(clean.body).toMatchObject({ sku: "AF-3", ok: true, health: { failures: [], expiriesRetrying: 0 } });
 
-    // This object runs on real time: a hold due in 50 ms, its expiry made to fail.
+    // A hold due in a second, its expiry made to fail; the hold falls due and the test runs the alarm.
     await runInDurableObject(stub, (_instance, state) => void state.storage.sql.exec(expiryFaultSql("rollback")));
-    await hold(stub, "AF-3", "af-3", 2, Date.now() + 50);
-    await new Promise((resolve) => setTimeout(resolve, 80));
-    // The runtime may fire the alarm by itself now; either way the expiry fails at least once.
-    await runDurableObjectAlarm(stub);
-    for (let i = 0; i < 100 && (await stub.health()).failures.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await hold(stub, "AF-3", "af-3", 2, (await clockNow()) + 1_000);
+    await setClockOffset(DAY + 5_000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
     expectLogged({ event: "reservation.expiry_failed", sku: "AF-3", reservationId: "af-3" });
 
     const audit = await api("GET", "/api/v2/inventory/AF-3/audit", { key: keys.operator });
@@ -293,11 +294,11 @@ describe("coordinator: failing fan-out calls and alarm work", () => {
       () => "answered",
       () => "died",
     );
-    for (let i = 0; i < 200; i++) {
-      const rows = await runInDurableObject(coordinator, (_instance, state) => state.storage.sql.exec("SELECT id FROM reservations").toArray());
-      if (rows.length === 1) break;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    // The stalled reserve is asynchronous work in flight: wait (bounded) for its row.
+    await waitUntil(
+      async () => (await runInDurableObject(coordinator, (_instance, state) => state.storage.sql.exec("SELECT id FROM reservations").toArray())).length === 1,
+      "the stalled reservation's row",
+    );
 
     expect(await runDurableObjectAlarm(coordinator)).toBe(true);
     expectLogged({ event: "coordinator.alarm_task_deferred", reservationId: "rsv_af_3" });
