@@ -1,13 +1,18 @@
 /**
  * Multi-SKU reservations are all-or-nothing, and crash-safe: a coordinator that dies in
  * the middle of its fan-out is undone by its alarm, or finished by the client's retry.
+ * The crashing coordinator's clock is set a day ahead (support/test-clock.ts), so its
+ * recovery alarm lies in the real future and runs only when the test runs it.
  */
 import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { CoordinatorReserveInput } from "../durable-objects/reservation-coordinator.types";
 import { api, createSku, expectConsistent, seedBasics, setOnHand, skuObject, type Keys } from "./support/fixtures";
 import { allowLogged } from "./support/log-capture";
+import { resetClock, setClockOffset, waitUntil } from "./support/test-clock";
+
+const DAY = 24 * 60 * 60 * 1000;
 
 let keys: Keys;
 beforeAll(async () => {
@@ -107,6 +112,8 @@ describe("all or nothing", () => {
 });
 
 describe("crash in the middle of a fan-out", () => {
+  afterEach(resetClock);
+
   const input = (id: string, skus: string[]): CoordinatorReserveInput => ({
     id,
     requestHash: `hash-${id}`,
@@ -121,17 +128,15 @@ describe("crash in the middle of a fan-out", () => {
   /** Starts a reservation that stalls after two SKU calls, waits for those, then kills every object. */
   async function crashMidFanOut(name: string, id: string, skus: string[]) {
     const coordinator = env.CRASHING_COORDINATOR.getByName(name);
+    await setClockOffset(DAY);
     await coordinator.stallAfter(2);
     const pending = coordinator.reserve(input(id, skus));
     const outcome = pending.then(
       () => "answered",
       () => "died",
     );
-    for (let i = 0; i < 200; i++) {
-      const held = (await Promise.all(skus.map(reserved))).filter((t) => t.reserved > 0).length;
-      if (held === 2) break;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    // The fan-out is asynchronous work in flight: wait (bounded) until two SKUs hold their lines.
+    await waitUntil(async () => (await Promise.all(skus.map(reserved))).filter((t) => t.reserved > 0).length === 2, "two SKUs holding their lines");
     await coordinator.stallAfter(null);
     await abortAllDurableObjects();
     expect(await outcome).toBe("died");
@@ -154,10 +159,10 @@ describe("crash in the middle of a fan-out", () => {
       ok: false,
       code: "reservation_not_found",
     });
-    // Running the alarm again changes nothing.
+    // Running the alarm again changes nothing (the run above, which undid the lines, is its positive control).
     await runDurableObjectAlarm(revived);
     for (const sku of skus) expect(await reserved(sku)).toMatchObject({ reserved: 0 });
-    // The runtime may have fired the alarm itself while the stalled fan-out was still in flight.
+    // Kept in case the runtime fires the alarm itself while the fan-out is in flight (its clock, a day ahead, should prevent it).
     allowLogged({ event: "coordinator.alarm_task_deferred", reservationId: "rsv_crash_undo" });
   });
 
@@ -175,5 +180,9 @@ describe("crash in the middle of a fan-out", () => {
     expect((await Promise.all(skus.map(reserved))).map((t) => t.reserved)).toEqual([3, 3, 3, 3]);
     allowLogged({ event: "coordinator.alarm_task_deferred", reservationId: "rsv_crash_retry" });
     for (const sku of skus) await expectConsistent(sku);
+    // Positive control: the same alarm run does act on this reservation once its hour is up (it expires on every SKU).
+    await setClockOffset(DAY + 3_600_000 + 60_000);
+    expect(await runDurableObjectAlarm(env.CRASHING_COORDINATOR.getByName("crash-retry"))).toBe(true);
+    expect((await Promise.all(skus.map(reserved))).map((t) => t.reserved)).toEqual([0, 0, 0, 0]);
   });
 });
