@@ -29,7 +29,7 @@ export declare function updateDemoKeys(stateDir: string, patch: Partial<DemoStat
 
 export declare function prepareState(
   stateDir: string,
-  options?: { baseUrl?: string; log?: (msg: string) => void },
+  options?: { baseUrl?: string; log?: (msg: string) => void; demoSales?: boolean; skuCount?: number },
 ): Promise<DemoState>;
 
 export declare function getFreePort(): Promise<number>;
@@ -123,3 +123,9 @@ export declare function seedDemoData(
   keys: Pick<DemoKeys, "operator">,
   options?: { stateDir?: string; concurrency?: number; log?: (msg: string) => void; progress?: boolean; skuCount?: number },
 ): Promise<{ vendors: number; locations: number; skus: number; stockRows: number; stockSkipped: boolean }>;
+
+/** Days of the demo sales history the first start loads into daily_sales. */
+export declare const DEMO_PLANNING_DAYS: number;
+
+/** SQL loading the planning demo (recent daily sales ending yesterday, per-SKU category, price and cost). */
+export declare function demoPlanningSql(options?: { days?: number; now?: number; skuCount?: number }): Promise<string>;

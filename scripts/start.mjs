@@ -90,7 +90,7 @@ try {
     await rm(stateDir, { recursive: true, force: true });
   }
   log(`state folder: ${relative(process.cwd(), stateDir) || "."}`);
-  const demo = await prepareState(stateDir, { baseUrl, log });
+  const demo = await prepareState(stateDir, { baseUrl, log, demoSales: true, skuCount });
   await updateDemoKeys(stateDir, { baseUrl });
 
   dashboard = await startDashboard();

@@ -21,7 +21,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { getFreePort, ROOT } from "../../scripts/local-stack.mjs";
+import { demoCatalogue, getFreePort, ROOT } from "../../scripts/local-stack.mjs";
 
 const DEMO_SKUS = "300";
 let work: string;
@@ -211,6 +211,39 @@ describe("npm start", { timeout: 600_000 }, () => {
     fromReadme.statuses.forEach((got, i) => expect(matchesStatus(got, want[i]!), `README curl #${i + 1}: got ${got}, README says ${want[i]}`).toBe(true));
     // The replayed reserve says so.
     expect(fromReadme.stdout).toMatch(/Idempotent-Replayed: true/i);
+
+    // Planning demo (issue 15): the first start loaded recent sales; the nightly REORDER cron,
+    // triggered by hand, forecasts every SKU and drafts a suggestion exactly for those at or
+    // below their reorder point.
+    const keys = JSON.parse(await readFile(join(stateDir, "demo-keys.json"), "utf8")).keys;
+    const auth = { authorization: `Bearer ${keys.operator}` };
+    const sales = await (await fetch(`${base}/api/v2/daily-sales?sku=ACME-TENT-0001`, { headers: auth })).json();
+    expect(sales.totalUnits).toBeGreaterThan(0);
+    const cron = await fetch(`${base}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("0 2 * * *")}`);
+    expect(cron.status).toBe(200);
+    const skus = demoCatalogue(300).skus.map((s) => s.sku);
+    const plans = new Map<string, boolean>();
+    const deadline = Date.now() + 180_000;
+    while (plans.size < skus.length && Date.now() < deadline) {
+      for (const sku of skus.filter((s) => !plans.has(s))) {
+        const f = await fetch(`${base}/api/v2/forecasts/${sku}`, { headers: auth });
+        const body = await f.json();
+        // A reorder is drafted when the position is at or below the reorder point and there is room to order (max stock).
+        if (f.status === 200 && body.plan !== null) plans.set(sku, body.plan.shouldReorder && body.plan.orderQuantity > 0);
+      }
+      if (plans.size < skus.length) await sleep(1000);
+    }
+    expect(plans.size).toBe(skus.length);
+    const suggested = new Set<string>();
+    for (let page: string | null = ""; page !== null; ) {
+      const list = await (await fetch(`${base}/api/v2/reorder-suggestions?limit=500${page ? `&cursor=${page}` : ""}`, { headers: auth })).json();
+      for (const s of list.items) suggested.add(s.sku);
+      page = list.nextCursor;
+    }
+    const below = [...plans].filter(([, reorder]) => reorder).map(([sku]) => sku);
+    expect(below.length).toBeGreaterThan(0);
+    expect(below.length).toBeLessThan(skus.length);
+    expect([...suggested].sort()).toEqual(below.sort());
 
     await expectStopsCompletely(run, () => process.kill(run.npm.pid!, "SIGTERM"));
   });
