@@ -6,7 +6,9 @@
 import { evictDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { LIVE_DEBOUNCE_MS } from "../durable-objects/live-feed";
 import { api, createSku, seedBasics, setOnHand, skuObject, type Keys } from "./support/fixtures";
+import { waitUntil } from "./support/test-clock";
 
 let keys: Keys;
 beforeAll(async () => {
@@ -16,13 +18,8 @@ beforeAll(async () => {
 const publicGet = (path: string, headers: Record<string, string> = {}) => api("GET", path, { headers });
 const tier = (res: { headers: Headers }) => /cache;desc="([^"]+)"/.exec(res.headers.get("server-timing") ?? "")?.[1];
 
-async function waitFor(predicate: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (predicate()) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Bounded poll for WebSocket messages (they arrive asynchronously, after the feed's debounce). */
+const waitFor = (predicate: () => boolean, what: string) => waitUntil(predicate, what);
 
 describe("statuses", () => {
   it("in stock, low stock at the threshold, out of stock, backorder", async () => {
@@ -178,7 +175,7 @@ describe("live feed", () => {
     return { ws, messages };
   }
 
-  it("sends the snapshot, one message after a reservation, none after a change nobody can see", async () => {
+  it("sends the snapshot, one message after a reservation, none after a change nobody can see (with a positive control)", async () => {
     await createSku("AV-L1");
     await setOnHand(keys, "AV-L1", "L1", 10);
     const { ws, messages } = await connect("AV-L1");
@@ -193,18 +190,31 @@ describe("live feed", () => {
     await waitFor(() => messages.length === 2, "the update");
     expect(messages[1]).toMatchObject({ type: "update", sku: "AV-L1", available: 7, locations: [{ locationId: "L1", available: 7 }] });
 
-    // A soft hold changes no public number: no message (the debounce window is 50 ms).
+    // A soft hold changes no public number: no message.
     await api("POST", "/api/v2/inventory/reserve", {
       key: keys.checkout,
       idempotencyKey: "av-l1-soft",
       body: { type: "soft", reference: "c", items: [{ sku: "AV-L1", quantity: 2, locationId: "L1" }] },
     });
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    expect(messages).toHaveLength(2);
+    // The feed's debounce is a real timer in the object, which no test clock moves. Its timer
+    // was set before the hold was answered; this isolate (objects and test share it) fires
+    // timers in deadline order, so after this one the hold's window has closed: a message it
+    // (wrongly) caused would already be on the socket, ahead of the control's below.
+    await new Promise((resolve) => setTimeout(resolve, 2 * LIVE_DEBOUNCE_MS));
+    // Positive control: a hard reservation right after produces exactly one update, the next message.
+    await api("POST", "/api/v2/inventory/reserve", {
+      key: keys.checkout,
+      idempotencyKey: "av-l1-hard-2",
+      body: { type: "hard", reference: "o2", items: [{ sku: "AV-L1", quantity: 1, locationId: "L1" }] },
+    });
+    await waitFor(() => messages.length >= 3, "the control's update");
+    expect(messages[2]).toMatchObject({ type: "update", sku: "AV-L1", available: 6 });
 
+    // The pong follows everything sent before it on the socket: still no other message.
     ws.send("ping");
-    await waitFor(() => messages.length === 3, "the pong");
-    expect(messages[2]).toBe("pong");
+    await waitFor(() => messages.length >= 4, "the pong");
+    expect(messages[3]).toBe("pong");
+    expect(messages).toHaveLength(4);
     ws.close(1000, "done");
   });
 
