@@ -4,7 +4,9 @@
  * the job summary as payload; other vendors' subscriptions and subscriptions to other
  * event types get nothing. Also for a job whose every item was rejected up front (it
  * finishes at once, without the SYNC queue). Outbound calls go to a recording receiver
- * (`mockOutboundFetch`), never off the machine.
+ * (`mockOutboundFetch`), never off the machine. "Nothing more arrives" is checked after a
+ * positive control: another vendor's job, sent later through the same queues, is seen arriving
+ * through the same receiver first.
  */
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -20,6 +22,7 @@ beforeAll(async () => {
   keys = await seedBasics();
   receiver = mockOutboundFetch(() => 204);
   await createSkus(keys.operator, ["WH-1"], "V1");
+  await createSkus(keys.operator, ["WH-2"], "V2");
   const subscribe = async (key: string, path: string, eventTypes: string[], vendorId?: string) => {
     const res = await api("POST", "/api/v2/webhooks", { key, body: { url: `http://127.0.0.1:9/${path}`, eventTypes, ...(vendorId ? { vendorId } : {}) } });
     expect(res.status).toBe(201);
@@ -54,10 +57,16 @@ describe("sync.completed", () => {
         job,
       });
     }
-    // Nothing more arrives: one delivery per subscription.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Positive control: the other vendor's job, posted now through the same SYNC and WEBHOOKS
+    // queues, reaches its own and the operator-wide subscription through the same receiver.
+    const control = await postFeed(keys.otherVendor, [{ sku: "WH-2", locationId: "L1", quantity: 5 }]);
+    const controlJob = await waitForJob(keys.otherVendor, control.body.jobId);
+    const controlHooks = await eventually(async () => (hooksFor(controlJob.jobId).length >= 2 ? hooksFor(controlJob.jobId) : undefined), "the control job's deliveries");
+    expect(controlHooks.map((h) => new URL(h.url).pathname).sort()).toEqual(["/ops-sync", "/v2-sync"]);
+    // Nothing more arrived for the first job (its deliveries were queued before the control's):
+    // one delivery per subscription, and none to the other vendor's.
     expect(hooksFor(job.jobId)).toHaveLength(2);
-    expect(receiver.received.filter((r) => r.url.endsWith("/v2-sync"))).toEqual([]);
+    expect(receiver.received.filter((r) => r.url.endsWith("/v2-sync")).map((r) => JSON.parse(r.body).job.jobId)).toEqual([controlJob.jobId]);
   });
 
   it("a job whose every item was rejected up front finishes at once and is announced too", async () => {
