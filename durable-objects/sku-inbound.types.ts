@@ -55,7 +55,8 @@ export type TransferLineStatus = "in_transit" | "partially_received" | "received
 /** One SKU's line of a transfer, as the SKU object holds it. */
 export interface TransferLine {
   transferId: string;
-  fromLocationId: string;
+  /** Null for a purchase order's line (from a vendor). */
+  fromLocationId: string | null;
   toLocationId: string;
   quantity: number;
   received: number;
@@ -70,10 +71,14 @@ export interface TransferLine {
   reference: string | null;
 }
 
-/** Creates a transfer line: `from.onHand −= q` (picked and sent), `to.inTransit += q`. Idempotent by `transferId`. */
+/**
+ * Creates a transfer line: `from.onHand −= q` (picked and sent), `to.inTransit += q`.
+ * Idempotent by `transferId`. With no `fromLocationId` it is a purchase order's line
+ * shipped by the vendor: only `to.inTransit += q`.
+ */
 export interface CreateTransferInput extends Attributed {
   transferId: string;
-  fromLocationId: string;
+  fromLocationId: string | null;
   toLocationId: string;
   quantity: number;
   expectedAt: number | null;

@@ -5,7 +5,8 @@
  *   message: sync chunks (workers/services/sync-sweeper.ts) and webhook deliveries
  *   (workers/services/webhook-sweeper.ts); and the next SKUs of an unfinished nightly
  *   REORDER run (workers/services/reorder-runs.ts); transfer documents a crash left
- *   `creating` are undone (workers/services/transfers.ts).
+ *   `creating` are undone (workers/services/transfers.ts) and purchase orders left `shipping`
+ *   are shipped (workers/services/purchase-orders.ts).
  * - `0 2 * * *` (02:00 UTC): starts the nightly REORDER run for yesterday's sales.
  *
  * The run's `scheduledTime` is the clock: locally a test or drill triggers a run "later"
@@ -16,6 +17,7 @@ import { sweepSyncChunks } from "./services/sync-sweeper";
 import { sweepWebhookDeliveries } from "./services/webhook-sweeper";
 import { continueRun, startNightlyRun } from "./services/reorder-runs";
 import { sweepTransfers } from "./services/transfers";
+import { sweepPurchaseOrders } from "./services/purchase-orders";
 
 /** The cron expressions this Worker answers; wrangler.toml's `[triggers] crons` lists the same. */
 export const CRONS = {
@@ -33,6 +35,7 @@ export async function handleScheduled(controller: ScheduledController, env: Env,
           sweepWebhookDeliveries(env, controller.scheduledTime),
           continueRun(env, controller.scheduledTime),
           sweepTransfers(env, controller.scheduledTime),
+          sweepPurchaseOrders(env, controller.scheduledTime),
         ]);
         for (const r of results) if (r.status === "rejected") throw r.reason;
       }

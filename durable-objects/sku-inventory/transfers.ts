@@ -11,6 +11,11 @@
  * - cancel (idempotent): what is still outstanding goes back, `to.inTransit −= r`,
  *   `from.onHand += r`. A cancel of a line this SKU never saw leaves a tombstone, so a late
  *   create (a crashed fan-out being compensated) moves nothing.
+ *
+ * A purchase order's line is the same row with no origin (`from_location` ''): create only
+ * puts the units in transit at the destination, a cancel (or a close short) only takes
+ * them out of transit; its ledger ops are `po_in_transit`, `po_receive`, `po_short` and
+ * `po_cancel`.
  */
 import { fail, type Failure } from "../../domain/failures";
 import { availableOf } from "../../domain/quantities";
@@ -52,10 +57,15 @@ function outstanding(r: TransferRow): number {
   return r.status === "cancelled" ? 0 : r.quantity - r.received - r.damaged - r.short;
 }
 
+/** The ledger op of a step: `transfer_*` between locations, `po_*` for a purchase order's line. */
+function opOf(r: Pick<TransferRow, "from_location">, step: "receive" | "short" | "cancel"): string {
+  return `${r.from_location === "" ? "po" : "transfer"}_${step}`;
+}
+
 function lineOf(r: TransferRow): TransferLine {
   return {
     transferId: r.id,
-    fromLocationId: r.from_location,
+    fromLocationId: r.from_location === "" ? null : r.from_location,
     toLocationId: r.to_location,
     quantity: r.quantity,
     received: r.received,
@@ -82,15 +92,15 @@ export function createTransfer(db: SkuDb, input: CreateTransferInput, now: numbe
       if (existing.status === "cancelled" && existing.quantity === 0) {
         return fail("invalid_state", `transfer ${input.transferId} was cancelled before it reached ${input.sku}`);
       }
-      if (existing.from_location !== input.fromLocationId || existing.to_location !== input.toLocationId || existing.quantity !== input.quantity) {
+      if (existing.from_location !== (input.fromLocationId ?? "") || existing.to_location !== input.toLocationId || existing.quantity !== input.quantity) {
         return fail("idempotency_conflict", `transfer ${input.transferId} exists with other figures`);
       }
       return answer(sql, input.transferId, [], true);
     }
     rememberSku(sql, input.sku);
     db.policy.remember(tx, input.policy);
-    const available = availableOf(quantities(sql, input.fromLocationId));
-    if (available < input.quantity) {
+    const available = input.fromLocationId === null ? Infinity : availableOf(quantities(sql, input.fromLocationId));
+    if (input.fromLocationId !== null && available < input.quantity) {
       throw new Rollback(
         fail("insufficient_stock", `${Math.max(available, 0)} units of ${input.sku} are available at ${input.fromLocationId}`, [
           { sku: input.sku, locationId: input.fromLocationId, requested: input.quantity, available: Math.max(available, 0) },
@@ -98,13 +108,17 @@ export function createTransfer(db: SkuDb, input: CreateTransferInput, now: numbe
       );
     }
     const note = { reason: "transfer", actor: input.actor, reference: input.transferId };
-    change(tx, input.fromLocationId, { onHand: -input.quantity }, { ...note, op: "transfer_out" });
-    change(tx, input.toLocationId, { inTransit: input.quantity }, { ...note, op: "transfer_in_transit" });
+    if (input.fromLocationId !== null) change(tx, input.fromLocationId, { onHand: -input.quantity }, { ...note, op: "transfer_out" });
+    change(tx, input.toLocationId, { inTransit: input.quantity }, {
+      ...note,
+      reason: input.fromLocationId === null ? "purchase_order" : "transfer",
+      op: input.fromLocationId === null ? "po_in_transit" : "transfer_in_transit",
+    });
     sql.exec(
       `INSERT INTO transfers (id, from_location, to_location, quantity, status, expected_at, reference, created_at, updated_at)
        VALUES (?, ?, ?, ?, 'in_transit', ?, ?, ?, ?)`,
       input.transferId,
-      input.fromLocationId,
+      input.fromLocationId ?? "",
       input.toLocationId,
       input.quantity,
       input.expectedAt,
@@ -152,12 +166,12 @@ export function receiveTransfer(db: SkuDb, input: ReceiveTransferInput, now: num
     const to = current.to_location;
     const note = { actor: input.actor, reference: input.transferId, idempotencyKey: input.receiptId };
     if (input.received > 0) {
-      change(tx, to, { inTransit: -input.received, onHand: input.received }, { ...note, op: "transfer_receive", reason: "received" });
+      change(tx, to, { inTransit: -input.received, onHand: input.received }, { ...note, op: opOf(current, "receive"), reason: "received" });
     }
     if (input.damaged > 0) {
-      change(tx, to, { inTransit: -input.damaged, onHand: input.damaged, damaged: input.damaged }, { ...note, op: "transfer_receive", reason: "damaged" });
+      change(tx, to, { inTransit: -input.damaged, onHand: input.damaged, damaged: input.damaged }, { ...note, op: opOf(current, "receive"), reason: "damaged" });
     }
-    if (input.short > 0) change(tx, to, { inTransit: -input.short }, { ...note, op: "transfer_short", reason: "short" });
+    if (input.short > 0) change(tx, to, { inTransit: -input.short }, { ...note, op: opOf(current, "short"), reason: "short" });
     const status: TransferLineStatus = total === left ? "received" : "partially_received";
     sql.exec(
       "UPDATE transfers SET received = received + ?, damaged = damaged + ?, short = short + ?, status = ?, updated_at = ? WHERE id = ?",
@@ -202,11 +216,11 @@ export function cancelTransfer(db: SkuDb, input: CancelTransferInput, now: numbe
     const left = outstanding(current);
     const note = { reason: input.reason, actor: input.actor, reference: input.transferId };
     if (left > 0) {
-      change(tx, current.to_location, { inTransit: -left }, { ...note, op: "transfer_cancel" });
-      change(tx, current.from_location, { onHand: left }, { ...note, op: "transfer_return" });
+      change(tx, current.to_location, { inTransit: -left }, { ...note, op: opOf(current, "cancel") });
+      if (current.from_location !== "") change(tx, current.from_location, { onHand: left }, { ...note, op: "transfer_return" });
     }
     sql.exec("UPDATE transfers SET status = 'cancelled', returned = ?, updated_at = ? WHERE id = ?", left, now, input.transferId);
-    return answer(sql, input.transferId, left > 0 ? serveBackorders(tx, current.from_location) : [], false);
+    return answer(sql, input.transferId, left > 0 && current.from_location !== "" ? serveBackorders(tx, current.from_location) : [], false);
   });
 }
 
