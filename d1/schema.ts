@@ -600,6 +600,7 @@ export const reorderRuns = sqliteTable("reorder_runs", {
  * Transfer documents between two locations (issue 14): one row per document, its SKU lines in
  * `transfer_lines`. The counts move in the SKU objects (a transfer line per SKU, keyed
  * `<id>:<line_no>`); this is the document, its status and the figures the objects answered.
+ * `draft`: written, nothing moved yet (shipped later by `POST /transfers/{id}/ship`).
  * `creating`: the per-SKU creates are under way (a document left so by a crash is undone by
  * the sweeper after a minute); `cancelled` with `failure_json`: a create failed and the
  * lines already created were cancelled (the stored answer to a retry).
@@ -608,7 +609,7 @@ export const transfers = sqliteTable(
   "transfers",
   {
     id: text("id").primaryKey(),
-    status: text("status", { enum: ["creating", "in_transit", "partially_received", "received", "cancelled"] }).notNull(),
+    status: text("status", { enum: ["draft", "creating", "in_transit", "partially_received", "received", "cancelled"] }).notNull(),
     fromLocationId: text("from_location_id").notNull(),
     toLocationId: text("to_location_id").notNull(),
     /** When the units are expected at the destination (ms), if known. */

@@ -17,7 +17,7 @@ import { api, createSku, expectConsistent, seedBasics, setOnHand, skuObject, typ
 let keys: Keys;
 beforeAll(async () => {
   keys = await seedBasics();
-  for (const sku of ["TR-1", "TR-2", "TR-3", "TR-4", "TR-5", "TR-6", "TR-7", "TR-8"]) await createSku(sku);
+  for (const sku of ["TR-1", "TR-2", "TR-3", "TR-4", "TR-5", "TR-6", "TR-7", "TR-8", "TR-D1"]) await createSku(sku);
   await createSku("TR-BO", { allowBackorder: true });
 });
 
@@ -127,6 +127,33 @@ describe("create, receive, cancel", () => {
     expect("reservation" in line && line.reservation.lines[0]!.backordered).toBe(0);
     expect(await at("TR-BO", "L2")).toMatchObject({ onHand: 5, available: 2 });
     await expectConsistent("TR-BO");
+  });
+});
+
+describe("drafts", () => {
+  it("a draft moves nothing until shipped; shipping twice moves once; a draft cancelled outright moves nothing; a short draft ships as a 409 and is undone", async () => {
+    await setOnHand(keys, "TR-D1", "L1", 10);
+    const draft = await create({ fromLocationId: "L1", toLocationId: "L2", draft: true, lines: [{ sku: "TR-D1", quantity: 4 }] }, "tr-draft");
+    expect(draft.status).toBe(201);
+    expect(draft.body).toMatchObject({ status: "draft", lines: [{ status: "pending", outstanding: 0 }] });
+    expect(await ops("TR-D1")).toEqual([]);
+    const ship = await api("POST", `/api/v2/transfers/${draft.body.id}/ship`, { key: keys.operator });
+    expect(ship.status).toBe(200);
+    expect(ship.body).toMatchObject({ status: "in_transit", lines: [{ status: "in_transit", outstanding: 4 }] });
+    expect((await api("POST", `/api/v2/transfers/${draft.body.id}/ship`, { key: keys.operator })).body.status).toBe("in_transit");
+    expect(await ops("TR-D1")).toEqual(["transfer_out@L1:-4/0/0", "transfer_in_transit@L2:0/4/0"]);
+
+    const other = await create({ fromLocationId: "L1", toLocationId: "L2", draft: true, lines: [{ sku: "TR-D1", quantity: 1 }] }, "tr-draft-2");
+    expect((await api("POST", `/api/v2/transfers/${other.body.id}/cancel`, { key: keys.operator, body: {} })).body.status).toBe("cancelled");
+    expect((await api("POST", `/api/v2/transfers/${other.body.id}/ship`, { key: keys.operator })).status).toBe(200);
+    expect(await ops("TR-D1")).toHaveLength(2);
+
+    const short = await create({ fromLocationId: "L1", toLocationId: "L2", draft: true, lines: [{ sku: "TR-D1", quantity: 99 }] }, "tr-draft-3");
+    const refused = await api("POST", `/api/v2/transfers/${short.body.id}/ship`, { key: keys.operator });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe("insufficient_stock");
+    expect(await at("TR-D1", "L1")).toEqual({ onHand: 6, inTransit: 0, damaged: 0, available: 6 });
+    await expectConsistent("TR-D1");
   });
 });
 

@@ -108,17 +108,19 @@ export interface NewTransfer {
   createdBy: string;
   lines: { sku: string; quantity: number }[];
   now: number;
+  /** `draft`: nothing moves until it is shipped; else `creating` (the default). */
+  status?: "draft" | "creating";
 }
 
-/** Inserts a document in `creating` with its lines `pending` (nothing if the id exists). */
+/** Inserts a document in `creating` (or `draft`) with its lines `pending` (nothing if the id exists). */
 export async function insertTransfer(db: D1Database, t: NewTransfer): Promise<void> {
   await db.batch([
     db
       .prepare(
         `INSERT OR IGNORE INTO transfers (id, status, from_location_id, to_location_id, expected_at, reference, principal, idempotency_key,
-           request_hash, created_by, created_at, updated_at) VALUES (?, 'creating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           request_hash, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .bind(t.id, t.fromLocationId, t.toLocationId, t.expectedAt, t.reference, t.principal, t.idempotencyKey, t.requestHash, t.createdBy, t.now, t.now),
+      .bind(t.id, t.status ?? "creating", t.fromLocationId, t.toLocationId, t.expectedAt, t.reference, t.principal, t.idempotencyKey, t.requestHash, t.createdBy, t.now, t.now),
     ...t.lines.map((l, i) =>
       db.prepare("INSERT OR IGNORE INTO transfer_lines (transfer_id, line_no, sku, quantity) VALUES (?, ?, ?, ?)").bind(t.id, i, l.sku, l.quantity),
     ),

@@ -1,5 +1,6 @@
 /**
- * `/api/v2/transfers`: transfer documents between two locations (operators). Create,
+ * `/api/v2/transfers`: transfer documents between two locations (operators). Create (or
+ * draft, then ship),
  * receive (in full or in part; damaged and short reported), cancel, list and detail. The
  * counts move in the SKU objects (workers/services/transfers.ts).
  */
@@ -11,7 +12,7 @@ import { ApiError } from "../http/api-error";
 import { readJson, readParam, readQuery } from "../http/read-input";
 import { CancelTransferBody, CreateTransferBody, ReceiveTransferBody, TransferId, TransferListQuery } from "../schemas/inbound";
 import { listTransfers, findTransfer } from "../repositories/transfers";
-import { cancelTransfer, createTransfer, receiveTransfer, transferView } from "../services/transfers";
+import { cancelTransfer, createTransfer, receiveTransfer, shipTransfer, transferView } from "../services/transfers";
 import { idempotencyKeyOf } from "./idempotency";
 import { BODY_LIMITS } from "./limits";
 
@@ -40,6 +41,14 @@ transfers.get("/:id", async (c) => {
   const doc = await findTransfer(c.env.DB, id);
   if (doc === null) throw new ApiError(404, "transfer_not_found", `no transfer ${id}`);
   c.header("Cache-Control", "private, no-store");
+  return c.json(transferView(doc));
+});
+
+transfers.post("/:id/ship", async (c) => {
+  const id = readParam(c, "id", TransferId);
+  idempotencyKeyOf(c, false);
+  const doc = await shipTransfer(c.env, c.get("principal"), id);
+  await invalidateAvailability(new URL(c.req.url).origin, doc.lines.map((l) => l.sku));
   return c.json(transferView(doc));
 });
 

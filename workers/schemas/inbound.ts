@@ -35,6 +35,8 @@ export const CreateTransferBody = z
     expectedAt: z.iso.datetime({ offset: true }).optional(),
     reference: Reference.optional(),
     lines: z.array(z.strictObject({ sku: SkuId, quantity: LineQuantity })).min(1).max(TRANSFER_LINES_MAX),
+    /** Keep it as a draft: nothing moves until `POST /api/v2/transfers/{id}/ship`. */
+    draft: z.boolean().optional(),
   })
   .superRefine((body, ctx) => {
     if (body.fromLocationId === body.toLocationId) ctx.addIssue({ code: "custom", path: ["toLocationId"], message: "toLocationId must differ from fromLocationId" });
@@ -76,7 +78,7 @@ export type ReceiveTransferBody = z.infer<typeof ReceiveTransferBody>;
 /** `POST /api/v2/transfers/{id}/cancel`. */
 export const CancelTransferBody = z.strictObject({ reason: StateReason.default("cancelled") });
 
-export const TRANSFER_STATUSES = ["creating", "in_transit", "partially_received", "received", "cancelled"] as const;
+export const TRANSFER_STATUSES = ["draft", "creating", "in_transit", "partially_received", "received", "cancelled"] as const;
 
 /** `GET /api/v2/transfers?status=&limit=&cursor=`. */
 export const TransferListQuery = z.strictObject({

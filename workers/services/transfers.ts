@@ -3,6 +3,9 @@
  * in D1; each SKU's line moves that SKU's counts in its object (sku-inventory/transfers.ts),
  * keyed `<transfer id>:<line no>`, so every step is exact and safe to repeat.
  *
+ * A document created with `draft: true` moves nothing until it is shipped
+ * (`shipTransfer`), which then runs the same fan-out; a draft may be cancelled outright.
+ *
  * Create is a sequential fan-out with compensation, like the reservation coordinator's but
  * simpler: the document is written `creating` first, then each SKU's line is created in
  * turn; if one fails, the lines already created are cancelled (units back to the origin)
@@ -17,6 +20,7 @@ import type { TransferLine, TransferResult } from "../../durable-objects/sku-inb
 import { actorOf, principalName, type Principal } from "../auth/principal";
 import { ApiError, errorBody } from "../http/api-error";
 import { allLocations } from "../repositories/locations";
+import type { SkuRow } from "../../d1/schema";
 import { findSkus } from "../repositories/skus";
 import {
   findTransfer,
@@ -83,12 +87,34 @@ export async function createTransfer(env: Env, principal: Principal, body: Creat
       createdBy: actorOf(principal),
       lines: body.lines,
       now: Date.now(),
+      status: body.draft === true ? "draft" : "creating",
     });
   }
   const doc = (await findTransfer(env.DB, id))!;
+  if (doc.status === "draft") return { doc, replayed: existing !== null };
   if (doc.status !== "creating") return answerCreate(doc, true);
+  return answerCreate(await drive(env, actorOf(principal), doc, skus), false);
+}
+
+/** Ships a draft: it becomes `creating` and is driven like a create (all lines or none). Repeating it answers the document. */
+export async function shipTransfer(env: Env, principal: Principal, id: string): Promise<TransferDoc> {
+  const doc = await findTransfer(env.DB, id);
+  if (doc === null) throw new ApiError(404, "transfer_not_found", `no transfer ${id}`);
+  if (doc.status === "draft") {
+    await statusUpdate(env.DB, id, "creating", Date.now(), { from: ["draft"] }).run();
+  } else if (doc.status !== "creating") {
+    return answerCreate(doc, true).doc;
+  }
+  const current = (await findTransfer(env.DB, id))!;
+  if (current.status !== "creating") return answerCreate(current, true).doc;
+  const skus = await findSkus(env.DB, current.lines.map((l) => l.sku));
+  return answerCreate(await drive(env, actorOf(principal), current, skus), false).doc;
+}
+
+/** Creates each line in its SKU's object in turn; undoes them all if one fails. Returns the document as it ends. */
+async function drive(env: Env, actor: string, doc: TransferDoc, skus: Map<string, SkuRow>): Promise<TransferDoc> {
+  const id = doc.id;
   await touchTransfer(env.DB, id, Date.now());
-  const actor = actorOf(principal);
   const created: { lineNo: number; line: TransferLine }[] = [];
   for (const line of doc.lines) {
     const row = skus.get(line.sku)!;
@@ -107,7 +133,7 @@ export async function createTransfer(env: Env, principal: Principal, body: Creat
     );
     if (isFailure(result)) {
       await undoCreate(env, doc, actor, `line ${line.lineNo} (${line.sku}): ${result.code}`, { code: result.code, message: result.message, details: result.details ?? null });
-      return answerCreate((await findTransfer(env.DB, id))!, false);
+      return (await findTransfer(env.DB, id))!;
     }
     created.push({ lineNo: line.lineNo, line: result.line });
   }
@@ -115,7 +141,7 @@ export async function createTransfer(env: Env, principal: Principal, body: Creat
     ...created.map((c) => lineUpdate(env.DB, id, c.lineNo, c.line)),
     statusUpdate(env.DB, id, "in_transit", Date.now(), { from: ["creating"] }),
   ]);
-  return answerCreate((await findTransfer(env.DB, id))!, false);
+  return (await findTransfer(env.DB, id))!;
 }
 
 /** A document's create answer: the document, or the stored failure of a create that was undone. */
@@ -195,6 +221,12 @@ export async function cancelTransfer(env: Env, principal: Principal, id: string,
   const doc = await findTransfer(env.DB, id);
   if (doc === null) throw new ApiError(404, "transfer_not_found", `no transfer ${id}`);
   if (doc.status === "cancelled") return doc;
+  if (doc.status === "draft") {
+    await statusUpdate(env.DB, id, "cancelled", Date.now(), { from: ["draft"], failure: { code: "cancelled", message: reason, details: null } }).run();
+    const now = (await findTransfer(env.DB, id))!;
+    if (now.status !== "cancelled") throw new ApiError(409, "invalid_state", `transfer ${id} is ${now.status}`, { status: now.status });
+    return now;
+  }
   if (doc.status !== "in_transit" && doc.status !== "partially_received") {
     throw new ApiError(409, "invalid_state", `transfer ${id} is ${doc.status}`, { status: doc.status });
   }
