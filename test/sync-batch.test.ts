@@ -3,7 +3,9 @@
  * batch API, a 10,000-item feed posted once, applied by the real local SYNC queue and
  * consumer; the job completes with every item applied and every SKU's object holds each
  * location's value, one ledger row per applied item. The same request again (same
- * Idempotency-Key) returns the same job, queues nothing and changes no object. (1,000
+ * Idempotency-Key) returns the same job, queues nothing and changes no object: checked after
+ * a positive control, a new one-item feed posted after it and so queued behind anything it
+ * (wrongly) queued, whose one change is seen through the same reads. (1,000
  * objects rather than 10,000: every item still goes through the same path, and a cold object
  * costs ~10 ms of the one local thread, which would make this one test take minutes.)
  */
@@ -82,9 +84,16 @@ describe("a 10,000-item feed", () => {
     expect(again.status).toBe(202);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(again.body).toMatchObject({ jobId: res.body.jobId, status: "completed", accepted: N });
-    // Give a (wrongly) requeued chunk time to arrive, then look again: the job is as it was,
-    // and so are the objects (every 10th, spread over all chunks).
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // Positive control, instead of a sleep: a new feed of one small change (SKU 1 at L1, not in
+    // the sample below) goes through the same SYNC queue behind anything the replay (wrongly)
+    // queued, and its change is seen through the same reads once its job completes.
+    const changed = { ...itemAt(LOCATIONS.length), quantity: itemAt(LOCATIONS.length).quantity + 1 };
+    const control = await postFeed(keys.vendor, [changed], { idempotencyKey: "bulk-control" });
+    expect(control.status).toBe(202);
+    expect(await waitForJob(keys.vendor, control.body.jobId)).toMatchObject({ status: "completed", counts: { applied: 1 } });
+    const [controlState] = await objectStates([1]);
+    expect(controlState).toEqual({ levels: { ...states[1]!.levels, [changed.locationId]: changed.quantity }, version: states[1]!.version + 1 });
+    // Then look again: the job is as it was, and so are the objects (every 10th, spread over all chunks).
     expect(await waitForJob(keys.vendor, res.body.jobId)).toEqual(job);
     const sample = all.filter((i) => i % 10 === 0);
     expect(await objectStates(sample)).toEqual(sample.map((i) => states[i]));
