@@ -11,6 +11,12 @@ import { listDurableObjectIds } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEMO_ROUTING_LOCATIONS } from "../domain/allocation-demo-locations";
+import type { Failure } from "../domain/failures";
+import type { CoordinatorReserveInput } from "../durable-objects/reservation-coordinator.types";
+import type { Principal } from "../workers/auth/principal";
+import type { ReserveBody } from "../workers/schemas/inventory";
+import { MAX_REPLANS, reservePlanned } from "../workers/services/allocation";
+import { checkOrderLines } from "../workers/services/order-lines";
 import { api, createSku, expectConsistent, seedBasics, setOnHand, skuObject, type Keys } from "./support/fixtures";
 
 let keys: Keys;
@@ -206,5 +212,150 @@ describe("reserve: bad routing input is a 400 with paths, before any object is r
     expect(res.status).toBe(400);
     expect(res.body.error.details.map((d: any) => d.path)).toContainEqual(path);
     expect(await ids()).toEqual(before);
+  });
+});
+
+describe("re-planning after a refusal (the loop, with a scripted coordinator and stale snapshots)", () => {
+  const principal: Principal = { keyId: "k", scope: "checkout", vendorId: null, channel: null };
+  const refuse = (available: number, replayed = false, locationId = "FC-PAR"): Failure & { replayed?: boolean } => ({
+    ok: false,
+    code: "insufficient_stock",
+    message: "short",
+    details: [{ sku: "LOOP-1", locationId, requested: 8, available }],
+    ...(replayed ? { replayed: true } : {}),
+  });
+  const granted = { ok: true, replayed: false, reservation: { id: "rsv_x", lines: [] } };
+
+  /** An env whose SKU object always reports Paris 10 / Lyon 10 and whose coordinator answers from a script. */
+  function scripted(answers: unknown[]) {
+    const calls: CoordinatorReserveInput[] = [];
+    const fake = {
+      ...env,
+      SKU_INVENTORY: {
+        getByName: () => ({
+          snapshot: async () => ({
+            locations: [
+              { locationId: "FC-PAR", available: 10, softHeld: 0 },
+              { locationId: "FC-LYS", available: 10, softHeld: 0 },
+            ],
+          }),
+        }),
+      },
+      RESERVATION_COORDINATOR: {
+        getByName: () => ({
+          reserve: async (input: CoordinatorReserveInput) => {
+            calls.push(input);
+            return answers[calls.length - 1] ?? refuse(0);
+          },
+        }),
+      },
+    } as unknown as Env;
+    return { fake, calls };
+  }
+  const body = (): ReserveBody => ({
+    type: "hard",
+    reference: "loop",
+    items: [{ sku: "LOOP-1", quantity: 8 }],
+    allocation: { strategy: "nearest", shipTo: PARIS },
+  });
+  const linesOf = (input: CoordinatorReserveInput) => input.parts.flatMap((p) => p.lines.map((l) => `${l.locationId}:${l.quantity}`));
+  const run = async (answers: unknown[]) => {
+    const { fake, calls } = scripted(answers);
+    const outcome = await reservePlanned(fake, principal, body(), `loop-${++n}`, await checkOrderLines(fake, body().items));
+    return { outcome, calls };
+  };
+
+  beforeAll(async () => {
+    await createSku("LOOP-1");
+  });
+
+  it("a refusal's availability goes into the next plan, as a new attempt of the same reservation", async () => {
+    const { outcome, calls } = await run([refuse(3), granted]);
+    expect(outcome.ok).toBe(true);
+    expect(calls.map(linesOf)).toEqual([["FC-PAR:8"], ["FC-LYS:5", "FC-PAR:3"]]);
+    expect(calls.map((c) => c.replannable)).toEqual([true, true]);
+    expect(new Set(calls.map((c) => c.id)).size).toBe(1);
+    expect(new Set(calls.map((c) => c.requestHash)).size).toBe(1);
+  });
+
+  it(`at most ${MAX_REPLANS} re-plans: the last attempt's refusal is final (stored by the coordinator)`, async () => {
+    const { outcome, calls } = await run([refuse(7), refuse(6), refuse(5), refuse(4), granted]);
+    expect(outcome).toMatchObject({ ok: false, code: "insufficient_stock" });
+    expect(calls.length).toBe(1 + MAX_REPLANS);
+    expect(calls.map((c) => c.replannable)).toEqual([true, true, true, false]);
+    expect(calls.every((c) => c.refusal === undefined)).toBe(true);
+  });
+
+  it("a refusal that changes nothing is not retried: it is stored as the answer without another fan-out", async () => {
+    const { outcome, calls } = await run([refuse(10)]);
+    expect(outcome).toMatchObject({ ok: false, code: "insufficient_stock" });
+    expect(calls.length).toBe(2);
+    expect(calls[1]).toMatchObject({ parts: [], refusal: { code: "insufficient_stock", details: [{ locationId: "FC-PAR", available: 10 }] } });
+  });
+
+  it("a plan that cannot serve the order stores its shortfall; a replayed refusal is returned as it is", async () => {
+    // Paris 0 after the first refusal: 8 from Lyon; Lyon 2 after the second: 6 short.
+    const short = await run([refuse(0), refuse(2, false, "FC-LYS")]);
+    expect(short.calls.map(linesOf)).toEqual([["FC-PAR:8"], ["FC-LYS:8"], []]);
+    expect(short.calls[2]!.refusal).toEqual({
+      ok: false,
+      code: "insufficient_stock",
+      message: "not enough stock for every line; nothing was held",
+      details: [{ item: 0, sku: "LOOP-1", locationId: null, requested: 8, available: 2, short: 6, reason: "insufficient_stock" }],
+    });
+    const replay = await run([refuse(3, true)]);
+    expect(replay.calls.length).toBe(1);
+    expect(replay.outcome).toMatchObject({ replayed: true });
+  });
+});
+
+describe("the coordinator's re-plannable attempts and stored refusals", () => {
+  const policy = { allowBackorder: false, softBufferPct: 10, reorderPoint: 0 };
+  const coordinator = () => env.RESERVATION_COORDINATOR.getByName("shard-test-replan");
+  const input = (id: string, lines: { locationId: string; quantity: number }[], extra: Partial<CoordinatorReserveInput> = {}): CoordinatorReserveInput => ({
+    id,
+    requestHash: `hash-${id}`,
+    principal: "checkout",
+    actor: "test",
+    type: "hard",
+    reference: id,
+    ttlSeconds: 600,
+    parts: [{ sku: "COORD-1", policy, lines }],
+    ...extra,
+  });
+
+  beforeAll(async () => {
+    await createSku("COORD-1");
+    await setOnHand(keys, "COORD-1", "L1", 5);
+    await setOnHand(keys, "COORD-1", "L2", 5);
+  });
+
+  it("a re-plannable refusal is not the answer: the next attempt takes new parts under the same id", async () => {
+    const first = await coordinator().reserve(input("rsv_replan_1", [{ locationId: "L1", quantity: 8 }], { replannable: true }));
+    expect(first).toMatchObject({ ok: false, code: "insufficient_stock" });
+    expect(first).not.toHaveProperty("replayed");
+    const second = await coordinator().reserve(input("rsv_replan_1", [{ locationId: "L1", quantity: 5 }, { locationId: "L2", quantity: 3 }], { replannable: true }));
+    expect(second.ok).toBe(true);
+    if (second.ok) expect(byLocation(second.reservation.lines)).toEqual([
+      { sku: "COORD-1", locationId: "L1", quantity: 5, backordered: 0 },
+      { sku: "COORD-1", locationId: "L2", quantity: 3, backordered: 0 },
+    ]);
+    const retry = await coordinator().reserve(input("rsv_replan_1", [{ locationId: "L1", quantity: 1 }]));
+    expect(retry).toMatchObject({ ok: true, replayed: true });
+    expect((await skuObject("COORD-1").snapshot()).totals).toMatchObject({ reserved: 8, available: 2 });
+    await expectConsistent("COORD-1");
+  });
+
+  it("without re-planning, a refusal is stored and replayed; a caller's refusal is stored without calling any SKU", async () => {
+    const refused = await coordinator().reserve(input("rsv_replan_2", [{ locationId: "L1", quantity: 1 }]));
+    expect(refused).toMatchObject({ ok: false, code: "insufficient_stock" });
+    expect(await coordinator().reserve(input("rsv_replan_2", [{ locationId: "L2", quantity: 1 }]))).toMatchObject({ code: "insufficient_stock", replayed: true });
+
+    const before = await skuObject("COORD-1").ledger(0, 1000);
+    const mine: Failure = { ok: false, code: "insufficient_stock", message: "planned short", details: [{ item: 0, short: 3 }] };
+    expect(await coordinator().reserve(input("rsv_replan_3", [], { refusal: mine }))).toEqual(mine);
+    expect(await coordinator().reserve(input("rsv_replan_3", [{ locationId: "L2", quantity: 1 }]))).toMatchObject({ ...mine, replayed: true });
+    expect(await skuObject("COORD-1").ledger(0, 1000)).toEqual(before);
+    await expectConsistent("COORD-1");
   });
 });
