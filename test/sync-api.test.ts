@@ -23,6 +23,14 @@ const jobCount = async () => ((await env.DB.prepare("SELECT count(*) AS n FROM s
 const onHand = async (sku: string, locationId: string) => (await skuObject(sku).snapshot()).locations.find((l) => l.locationId === locationId)?.onHand;
 
 describe("a feed through the API and the queue", () => {
+  it("a JSON body may say its items came from a CSV file: the job records csv, the items are still read as JSON", async () => {
+    const res = await postFeed(keys.vendor, [{ sku: "SA-1", locationId: "L2", quantity: 6, row: 2 }], { extra: { source: "csv" } });
+    expect(res.status).toBe(202);
+    const job = await waitForJob(keys.vendor, res.body.jobId);
+    expect(job).toMatchObject({ source: "csv", status: "completed", counts: { applied: 1, errors: 0 } });
+    expect(await onHand("SA-1", "L2")).toBe(6);
+  });
+
   it("202 with the counts; the chunks are applied; the job shows counts and timings", async () => {
     const res = await postFeed(keys.vendor, [
       { sku: "SA-1", locationId: "L1", quantity: 10 },

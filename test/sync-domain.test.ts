@@ -152,13 +152,14 @@ describe("parseCsvFeed", () => {
 
   it("names the line each row starts on after blank lines (LF and CRLF) and quoted line breaks", () => {
     const lf = parseCsvFeed("sku,location_id,quantity\nA,L1,1\n\nB,L1,2\n\n\nC,L1,3\n");
-    expect(lf.ok && lf.items.map((i) => [i.value.sku, i.row])).toEqual([
+    const cells = (i: { value?: unknown }) => i.value as Record<string, string>;
+    expect(lf.ok && lf.items.map((i) => [cells(i).sku, i.row])).toEqual([
       ["A", 2],
       ["B", 4],
       ["C", 7],
     ]);
     const crlf = parseCsvFeed('sku,location_id,quantity\r\nA,L1,1\r\n\r\n,,\r\nB,"L\r\n1",2\r\nC,L1,3\r\n');
-    expect(crlf.ok && crlf.items.map((i) => [i.value.sku, i.row, i.value.locationId])).toEqual([
+    expect(crlf.ok && crlf.items.map((i) => [cells(i).sku, i.row, cells(i).locationId])).toEqual([
       ["A", 2, "L1"],
       ["B", 5, "L\r\n1"],
       ["C", 7, "L1"],

@@ -44,6 +44,9 @@ async function enforceRateLimit(env: Env, vendorId: string): Promise<void> {
 
 /** The body, read and checked at the request level, as raw items. */
 interface ReadBody {
+  /** How the items were sent (JSON values or CSV text), which decides how they are read. */
+  format: "json" | "csv";
+  /** The format of the vendor's own file, recorded on the job (a CSV file sent as JSON by the CLI says csv). */
   source: "json" | "csv";
   items: RawSyncItem[];
   mode?: SyncMode | undefined;
@@ -70,7 +73,7 @@ async function readSyncBody(c: Context<AppEnv>): Promise<ReadBody> {
       if (parsed.code === "too_many_items") throw tooMany(parsed.details.received as number);
       throw new ApiError(400, parsed.code, parsed.message, parsed.details);
     }
-    return { source, items: parsed.items };
+    return { format: source, source, items: parsed.items };
   }
   let value: unknown;
   try {
@@ -83,6 +86,7 @@ async function readSyncBody(c: Context<AppEnv>): Promise<ReadBody> {
   if (Array.isArray(items) && items.length > SYNC_LIMITS.maxItems) throw tooMany(items.length);
   const body = validate(SyncJsonBody, value, "request body", ["body"]);
   return {
+    format: source,
     source: body.source ?? source,
     mode: body.mode,
     vendorId: body.vendorId,
@@ -132,6 +136,7 @@ syncIngest.post("/", authenticate("operator", "vendor"), async (c) => {
   const { job, replayed } = await ingestSync(c.env, principal, {
     vendorId,
     mode: body.mode ?? query.mode ?? "absolute",
+    format: body.format,
     source: body.source,
     items: body.items,
     idempotencyKey,

@@ -23,6 +23,9 @@ import { sendChunkMessages } from "./sync-send";
 export interface SyncRequest {
   vendorId: string;
   mode: SyncMode;
+  /** How the items were sent: JSON values or CSV text (decides how a quantity is read). */
+  format: "json" | "csv";
+  /** The vendor's file format, recorded on the job. */
   source: "json" | "csv";
   items: RawSyncItem[];
   idempotencyKey: string;
@@ -35,13 +38,13 @@ export async function syncJobIdFor(principal: string, idempotencyKey: string): P
 
 /** What tells one request from another under the same key: vendor, mode, source and every item as sent. */
 async function requestHashOf(request: SyncRequest): Promise<string> {
-  return sha256Hex(JSON.stringify([request.vendorId, request.mode, request.source, request.items.map((i) => [i.row, i.value ?? null, i.fieldCountProblem ?? null])]));
+  return sha256Hex(JSON.stringify([request.vendorId, request.mode, request.format, request.source, request.items.map((i) => [i.row, i.value ?? null, i.fieldCountProblem ?? null])]));
 }
 
 /** Checks the items against the current locations and splits the accepted ones into chunks. */
 async function plan(env: Env, request: SyncRequest) {
   const { byId } = await allLocations(env.DB);
-  const checked = checkSyncItems(request.items, request.mode, request.source, (id) => {
+  const checked = checkSyncItems(request.items, request.mode, request.format, (id) => {
     const location = byId.get(id);
     return location === undefined ? null : { active: location.active };
   });
