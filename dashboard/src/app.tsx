@@ -8,6 +8,7 @@ import { apiBase, onUnauthorized } from "./api";
 import { href, useRoute, type Route } from "./router";
 import { forgetCachedData } from "./data";
 import { loadSession, signIn, signOut, type Session } from "./session";
+import { AlertsPage } from "./views/alerts";
 import { ApiKeysPage } from "./views/api-keys";
 import { LocationsPage } from "./views/locations";
 import { OverviewPage } from "./views/overview";
@@ -29,6 +30,7 @@ interface NavEntry {
 const NAV: NavEntry[] = [
   { id: "overview", label: "Overview", scopes: ["operator", "vendor"] },
   { id: "stock", label: "Stock", scopes: ["operator", "vendor"] },
+  { id: "alerts", label: "Alerts", scopes: ["operator", "vendor"] },
   { id: "upload", label: "Upload stock", scopes: ["vendor"] },
   { id: "sync", label: "Sync jobs", scopes: ["operator", "vendor"] },
   { id: "reviews", label: "Sync reviews", scopes: ["operator", "vendor"] },
@@ -206,6 +208,8 @@ function View({ route, session }: { route: Route; session: Session }): Component
       return <StockPage key="stock" session={session} query={route.query} />;
     case "sku":
       return arg ? <SkuPage key={`sku-${arg}`} session={session} sku={arg} /> : <StockPage session={session} query={route.query} />;
+    case "alerts":
+      return <AlertsPage key="alerts" session={session} query={route.query} />;
     case "upload":
       return <UploadPage key="upload" session={session} />;
     case "sync":

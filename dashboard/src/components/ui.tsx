@@ -112,6 +112,19 @@ const STATUS_TONE: Record<string, string> = {
   pending: "none",
   active: "good",
   disabled: "bad",
+  acknowledged: "none",
+  snoozed: "none",
+  resolved: "good",
+  in_transit: "warn",
+  partially_received: "warn",
+  received: "good",
+  cancelled: "none",
+  draft: "none",
+  dismissed: "none",
+  critical: "bad",
+  high: "bad",
+  medium: "warn",
+  low: "none",
 };
 
 /** A status in words with a colour that is never the only signal. */

@@ -20,7 +20,6 @@ export interface PlannedView {
 }
 
 export const PLANNED_VIEWS: PlannedView[] = [
-  { id: "alerts", label: "Alerts", probe: "/api/v2/alerts", shows: "open low-stock, out-of-stock, overstock and expiry alerts with their history, to acknowledge or snooze", arrivesWith: "the alerts API", scopes: ["operator", "vendor"] },
   { id: "forecasts", label: "Forecasts", probe: "/api/v2/forecasts", shows: "each SKU's demand forecast with its confidence band (on the same uPlot charts as the ledger) and the expected stockout date", arrivesWith: "the planning API (forecasts)", scopes: ["operator", "vendor"] },
   { id: "reorder", label: "Reorder suggestions", probe: "/api/v2/reorder-suggestions", shows: "SKUs at or below their reorder point with the suggested quantity (EOQ, safety stock, lead time)", arrivesWith: "the planning API (reorder points)", scopes: ["operator"] },
   { id: "purchase-orders", label: "Purchase orders", probe: "/api/v2/purchase-orders", shows: "purchase orders to approve, their lines and receipts", arrivesWith: "the purchase-order API", scopes: ["operator"] },

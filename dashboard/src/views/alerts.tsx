@@ -1,0 +1,225 @@
+/**
+ * Alerts: low-stock and out-of-stock alerts (opened and resolved by the API's events
+ * consumer), filtered by kind and status, newest first, in pages; acknowledge, or snooze until
+ * a time. Vendors see and handle only their own SKUs' (the API's rule).
+ */
+import { useState } from "preact/hooks";
+import { call, qs } from "../api";
+import { Badge, Empty, ErrorNote, Loading, PageTitle, TableWrap, useLoad } from "../components/ui";
+import { ago, num, when, words } from "../format";
+import { href, navigate } from "../router";
+import type { Session } from "../session";
+import type { Page } from "../types";
+
+export interface Alert {
+  id: string;
+  sku: string;
+  vendorId: string;
+  locationId: string | null;
+  kind: "low_stock" | "out_of_stock";
+  status: "open" | "acknowledged" | "snoozed" | "resolved";
+  available: number;
+  reorderPoint: number | null;
+  occurrences: number;
+  openedAt: string;
+  updatedAt: string;
+  resolvedAt: string | null;
+  resolution: string | null;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+  snoozedUntil: string | null;
+}
+
+const KINDS = ["low_stock", "out_of_stock"] as const;
+const STATUSES = ["open", "acknowledged", "snoozed", "resolved"] as const;
+const SNOOZES: [string, number][] = [
+  ["1 hour", 3_600_000],
+  ["4 hours", 4 * 3_600_000],
+  ["1 day", 86_400_000],
+  ["3 days", 3 * 86_400_000],
+  ["7 days", 7 * 86_400_000],
+  ["30 days", 30 * 86_400_000],
+];
+
+export function AlertsPage({ session, query }: { session: Session; query: URLSearchParams }) {
+  const kind = query.get("kind") ?? "";
+  const status = query.has("status") ? (query.get("status") ?? "") : "open";
+  const statusParam = status === "any" ? "" : status;
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = cursors[cursors.length - 1];
+  const [changed, setChanged] = useState<Map<string, Alert>>(new Map());
+  const [message, setMessage] = useState<{ ok: boolean; text: string; error?: unknown } | null>(null);
+  const list = useLoad<Page<Alert>>(
+    (signal) => call("GET", `/api/v2/alerts${qs({ kind, status: statusParam, cursor, limit: 50 })}`, { signal }),
+    [kind, status, cursor, session.key],
+  );
+  const setFilter = (name: "kind" | "status", value: string) => {
+    setCursors([]);
+    setChanged(new Map());
+    navigate(href(["alerts"], { kind: name === "kind" ? value : kind, status: name === "status" ? value || "any" : status || "any" }));
+  };
+  const act = async (alert: Alert, action: "acknowledge" | "snooze", untilMs?: number) => {
+    setMessage(null);
+    try {
+      const body = action === "snooze" ? { until: new Date(Date.now() + (untilMs ?? 0)).toISOString() } : undefined;
+      const answer = await call<Alert>("POST", `/api/v2/alerts/${encodeURIComponent(alert.id)}/${action}`, body ? { body } : {});
+      setChanged((m) => new Map(m).set(answer.id, answer));
+      setMessage({
+        ok: true,
+        text: action === "acknowledge" ? `Acknowledged: ${answer.sku} (${words(answer.kind)}). It stays until the stock recovers.` : `Snoozed: ${answer.sku} until ${when(answer.snoozedUntil)}.`,
+      });
+    } catch (err) {
+      setMessage({ ok: false, text: "", error: err });
+    }
+  };
+  const items = (list.data?.items ?? []).map((a) => changed.get(a.id) ?? a);
+  return (
+    <section>
+      <PageTitle sub={session.scope === "vendor" ? "Your SKUs' low-stock and out-of-stock alerts, newest first." : "Low-stock and out-of-stock alerts, newest first. They open when available stock falls to the reorder point and resolve when it recovers."}>
+        Alerts
+      </PageTitle>
+      <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Alert filters">
+        <div class="field">
+          <label for="alert-kind">Kind</label>
+          <select id="alert-kind" value={kind} onChange={(e) => setFilter("kind", (e.target as HTMLSelectElement).value)}>
+            <option value="">Any kind</option>
+            {KINDS.map((k) => (
+              <option key={k} value={k}>
+                {words(k)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="alert-status">Status</label>
+          <select id="alert-status" value={status === "any" ? "" : status} onChange={(e) => setFilter("status", (e.target as HTMLSelectElement).value)}>
+            <option value="">Any status</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {words(s)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="button" class="secondary" onClick={list.reload} disabled={list.loading}>
+          {list.loading ? "Loading…" : "Refresh"}
+        </button>
+      </form>
+      {message ? (
+        message.ok ? (
+          <p class="state success" role="status">
+            {message.text}
+          </p>
+        ) : (
+          <ErrorNote error={message.error} />
+        )
+      ) : null}
+      {list.loading && !list.data ? <Loading label="Loading alerts…" /> : null}
+      {list.error ? <ErrorNote error={list.error} onRetry={list.reload} /> : null}
+      {list.data && items.length === 0 ? (
+        <Empty>
+          No {statusParam ? `${words(statusParam)} ` : ""}
+          {kind ? `${words(kind)} ` : ""}alerts{session.scope === "vendor" ? " for your SKUs" : ""}.
+        </Empty>
+      ) : null}
+      {items.length > 0 ? (
+        <TableWrap label="Alerts">
+          <table class="alerts-table" aria-busy={list.loading ? "true" : "false"}>
+            <thead>
+              <tr>
+                <th scope="col">SKU</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Status</th>
+                <th scope="col" class="num">Available</th>
+                <th scope="col" class="num">Reorder point</th>
+                <th scope="col">Opened</th>
+                <th scope="col">Vendor</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((a) => (
+                <AlertRow key={a.id} alert={a} onAct={act} />
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      ) : null}
+      <div class="pager">
+        {cursors.length > 0 ? (
+          <button type="button" class="secondary" onClick={() => setCursors(cursors.slice(0, -1))}>
+            Previous page
+          </button>
+        ) : null}
+        {list.data?.nextCursor ? (
+          <button type="button" class="secondary" onClick={() => setCursors([...cursors, list.data!.nextCursor!])}>
+            Next page
+          </button>
+        ) : null}
+      </div>
+    </section>
+  );
+}
+
+function AlertRow({ alert: a, onAct }: { alert: Alert; onAct: (a: Alert, action: "acknowledge" | "snooze", ms?: number) => Promise<void> }) {
+  const [snooze, setSnooze] = useState(String(SNOOZES[2]![1]));
+  const [busy, setBusy] = useState(false);
+  const run = async (action: "acknowledge" | "snooze") => {
+    setBusy(true);
+    await onAct(a, action, Number(snooze));
+    setBusy(false);
+  };
+  const selectId = `snooze-${a.id}`;
+  return (
+    <tr data-alert={a.id} data-vendor={a.vendorId} data-status={a.status} data-kind={a.kind}>
+      <th scope="row">
+        <a href={href(["sku", a.sku])}>{a.sku}</a>
+        {a.locationId ? <span class="muted small"> @ {a.locationId}</span> : null}
+      </th>
+      <td>
+        <Badge status={a.kind} />
+      </td>
+      <td>
+        <Badge status={a.status} />
+        {a.status === "snoozed" ? <span class="muted small"> until {when(a.snoozedUntil)}</span> : null}
+        {a.status === "acknowledged" ? <span class="muted small"> by {a.acknowledgedBy}</span> : null}
+        {a.status === "resolved" && a.resolution ? <span class="muted small"> ({words(a.resolution)})</span> : null}
+      </td>
+      <td class="num">{num(a.available)}</td>
+      <td class="num">{num(a.reorderPoint)}</td>
+      <td>
+        <time dateTime={a.openedAt} title={when(a.openedAt)}>
+          {ago(a.openedAt)}
+        </time>
+        {a.occurrences > 1 ? <span class="muted small"> · {num(a.occurrences)} times</span> : null}
+      </td>
+      <td>{a.vendorId}</td>
+      <td>
+        {a.status === "resolved" ? (
+          <span class="muted small">nothing to do</span>
+        ) : (
+          <div class="button-row">
+            {a.status === "open" ? (
+              <button type="button" class="secondary" disabled={busy} onClick={() => void run("acknowledge")} aria-label={`Acknowledge the ${words(a.kind)} alert for ${a.sku}`}>
+                Acknowledge
+              </button>
+            ) : null}
+            <label class="sr-only" for={selectId}>
+              Snooze time for {a.sku}
+            </label>
+            <select id={selectId} value={snooze} onChange={(e) => setSnooze((e.target as HTMLSelectElement).value)}>
+              {SNOOZES.map(([label, ms]) => (
+                <option key={ms} value={String(ms)}>
+                  {label}
+                </option>
+              ))}
+            </select>
+            <button type="button" class="secondary" disabled={busy} onClick={() => void run("snooze")} aria-label={`Snooze the alert for ${a.sku}`}>
+              Snooze
+            </button>
+          </div>
+        )}
+      </td>
+    </tr>
+  );
+}
