@@ -178,8 +178,18 @@ export class SkuInventoryStore {
   }
 
   /** Sent events whose delivery check is due. */
-  dueConfirmations(now: number): { sequence: number; event: InventoryEvent }[] {
+  dueConfirmations(now: number): { sequence: number; createdAt: number; event: InventoryEvent }[] {
     return outbox.dueConfirmations(this.#db.sql, now);
+  }
+
+  /** The newest sent events still kept. */
+  newestSentEventIds(): { sequence: number; id: string }[] {
+    return outbox.newestSentEventIds(this.#db.sql);
+  }
+
+  /** Not applied yet, not known lost: check again later. */
+  confirmationPostponed(sequences: readonly number[], now: number): void {
+    outbox.confirmationPostponed(this.#db.sql, sequences, now);
   }
 
   /** The consumer applied these events: drop them. */

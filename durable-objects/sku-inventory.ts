@@ -9,6 +9,7 @@ import type { PublicLevel, PublicViewConfig } from "../domain/availability";
 import type { InventoryEvent } from "../domain/events";
 import { LiveFeed } from "./live-feed";
 import { SkuInventoryStore } from "./sku-inventory.store";
+import { LOST_AFTER_MS } from "./sku-inventory/outbox";
 import type {
   CancelTransferInput,
   CreateTransferInput,
@@ -266,9 +267,11 @@ export class SkuInventory extends DurableObject<Env> {
   }
 
   /**
-   * Sent events whose check is due: those the consumer applied are done; the others were
-   * lost with the queue and go out again (logged and counted as `event_lost`). When D1 or the
-   * queue cannot be reached the check waits for the next interval (counted as `event_confirm`).
+   * Sent events whose check is due: those the consumer applied are done; a missing one is lost
+   * with the queue — when a newer event of this SKU was applied, or it is LOST_AFTER_MS old —
+   * and goes out again (logged and counted as `event_lost`); otherwise the consumer is only
+   * behind and the check waits. When D1 or the queue cannot be reached the check waits for the
+   * next interval (counted as `event_confirm`).
    */
   async #confirmDelivered(): Promise<void> {
     const type = this.constructor as typeof SkuInventory;
@@ -276,16 +279,21 @@ export class SkuInventory extends DurableObject<Env> {
       const due = this.#store.dueConfirmations(this.#now());
       if (due.length === 0) return;
       const sequences = due.map((d) => d.sequence);
+      const newest = this.#store.newestSentEventIds();
       let applied: Set<string>;
       try {
-        applied = await type.appliedEvents(this.env, due.map((d) => d.event.id));
+        applied = await type.appliedEvents(this.env, [...new Set([...due.map((d) => d.event.id), ...newest.map((n) => n.id)])]);
       } catch (error) {
         console.error(JSON.stringify({ event: "outbox.confirm_failed", sku: due[0]!.event.sku, count: due.length, error: String(error) }));
         this.#store.confirmationDeferred(sequences, this.#now(), String(error));
         return;
       }
-      const lost = due.filter((d) => !applied.has(d.event.id));
+      const now = this.#now();
+      const newestApplied = Math.max(0, ...[...due, ...newest].filter((e) => applied.has("event" in e ? e.event.id : e.id)).map((e) => e.sequence));
+      const missing = due.filter((d) => !applied.has(d.event.id));
+      const lost = missing.filter((d) => d.sequence < newestApplied || now - d.createdAt >= LOST_AFTER_MS);
       this.#store.eventsConfirmed(due.filter((d) => applied.has(d.event.id)).map((d) => d.sequence));
+      this.#store.confirmationPostponed(missing.filter((d) => !lost.includes(d)).map((d) => d.sequence), now);
       if (lost.length === 0) continue;
       const lostSequences = lost.map((d) => d.sequence);
       try {

@@ -6,18 +6,19 @@
  * the test hands them to the EVENTS consumer — and their clock can be moved, so the minute
  * passes without sleeping.
  *
- * Proves: a sent event is kept, not re-sent before the check is due (negative, next to the
- * positive a second after); past it, an event the consumer never applied is sent again
- * (logged `outbox.resent`, counted `event_lost` in the object's health) and, once applied, is
- * dropped at the next check and never sent again; an event the consumer applied in time is
- * dropped without a resend; when D1 cannot answer, nothing is dropped or re-sent and the check
- * waits (counted `event_confirm`).
+ * Proves: a sent event is kept; a missing event is taken as lost — and sent again (logged
+ * `outbox.resent`, counted `event_lost` in the object's health) — at the first check after a
+ * NEWER event of the SKU was applied, not a second before the check is due; while nothing
+ * newer was applied the consumer is only behind and the check waits (no resend) until the
+ * event is LOST_AFTER_MS old, then it goes out again; once applied it is dropped at the next
+ * check and never sent again; an event applied in time is dropped without a resend; when D1
+ * cannot answer, nothing is dropped or re-sent and the check waits (counted `event_confirm`).
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import type { InventoryEvent } from "../domain/events";
-import { CONFIRM_AFTER_MS } from "../durable-objects/sku-inventory/outbox";
+import { CONFIRM_AFTER_MS, LOST_AFTER_MS } from "../durable-objects/sku-inventory/outbox";
 import { EVENTS_QUEUE, runAcked } from "./support/event-fixtures";
 import { expectLogged } from "./support/log-capture";
 
@@ -53,7 +54,7 @@ afterEach(async () => {
 });
 
 describe("outbox confirmation", () => {
-  it("an event the consumer never applied is sent again after a minute, and dropped once applied", async () => {
+  it("a missing event older than one the consumer applied is lost: sent again at the first check, dropped once applied", async () => {
     await adjust("OC-1", 7);
     const first = await alarmAt("OC-1", 0);
     expect(first.map((e) => [e.id, e.type])).toEqual([
@@ -62,14 +63,20 @@ describe("outbox confirmation", () => {
     ]);
     expect(await object("OC-1").outboxSize()).toBe(0);
     expect((await health("OC-1")).eventsAwaitingConfirmation).toBe(2);
+    // A later change's event reaches the consumer; the first two never do (the recorder "lost" them).
+    await adjust("OC-1", 1);
+    const later = await alarmAt("OC-1", 0);
+    expect(later.map((e) => e.id)).toEqual(["evt:OC-1:3"]);
+    await runAcked(EVENTS_QUEUE, later);
 
     // Not yet: just before the check is due nothing goes out again.
     expect(await alarmAt("OC-1", CONFIRM_AFTER_MS - 1_000)).toEqual([]);
-    // Due: the consumer never saw them (the recorder "lost" them), so both go out again.
+    // Due: evt 3 was applied and 1, 2 were not, so they were lost; both go out again, 3 is dropped.
     const resent = await alarmAt("OC-1", CONFIRM_AFTER_MS + 1_000);
     expect(resent).toEqual(first);
     expectLogged({ event: "outbox.resent", sku: "OC-1", count: 2 }, { exactly: true });
     expect((await health("OC-1")).failures).toEqual([expect.objectContaining({ kind: "event_lost", count: 1, lastRef: "events 1–2" })]);
+    expect((await health("OC-1")).eventsAwaitingConfirmation).toBe(2);
 
     // This time the consumer applies them; the next check (backed off: two minutes) drops them.
     await runAcked(EVENTS_QUEUE, resent);
@@ -80,6 +87,21 @@ describe("outbox confirmation", () => {
     // Gone for good: much later nothing is sent.
     expect(await alarmAt("OC-1", 100 * CONFIRM_AFTER_MS)).toEqual([]);
     await object("OC-1").setClockOffset(0);
+  });
+
+  it("while nothing newer was applied the consumer is only behind: no resend until the event is LOST_AFTER_MS old", async () => {
+    await adjust("OC-4", 5);
+    const sent = await alarmAt("OC-4", 0);
+    expect(sent).toHaveLength(2);
+    // Checks come and go; nothing says the events were lost, so nothing is re-sent or counted.
+    for (let at = CONFIRM_AFTER_MS + 1_000; at < LOST_AFTER_MS; at += CONFIRM_AFTER_MS + 1_000) {
+      expect(await alarmAt("OC-4", at)).toEqual([]);
+    }
+    expect(await health("OC-4")).toMatchObject({ eventsAwaitingConfirmation: 2, failures: [] });
+    // Positive control: once they are LOST_AFTER_MS old they go out again.
+    expect(await alarmAt("OC-4", LOST_AFTER_MS + CONFIRM_AFTER_MS + 1_000)).toEqual(sent);
+    expectLogged({ event: "outbox.resent", sku: "OC-4", count: 2 }, { exactly: true });
+    await object("OC-4").setClockOffset(0);
   });
 
   it("an event the consumer applied in time is dropped at the check without a resend", async () => {
@@ -105,8 +127,8 @@ describe("outbox confirmation", () => {
       await env.DB.exec("ALTER TABLE processed_events_away RENAME TO processed_events");
     }
     expect(await health("OC-3")).toMatchObject({ eventsAwaitingConfirmation: 2, failures: [expect.objectContaining({ kind: "event_confirm", count: 1 })] });
-    // The next check (a minute later) works again: the events were lost, so they go out.
-    expect(await alarmAt("OC-3", 2 * CONFIRM_AFTER_MS + 2_000)).toEqual(sent);
+    // Once D1 answers again and the events are LOST_AFTER_MS old, they go out again.
+    expect(await alarmAt("OC-3", LOST_AFTER_MS + CONFIRM_AFTER_MS + 2_000)).toEqual(sent);
     expectLogged({ event: "outbox.resent", sku: "OC-3", count: 2 }, { exactly: true });
     await object("OC-3").setClockOffset(0);
   });

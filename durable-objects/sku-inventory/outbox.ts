@@ -1,10 +1,14 @@
 /**
  * The outbox: events written in the same transaction as the change they describe, and sent
  * to the EVENTS queue by the alarm. A sent event stays until the EVENTS consumer has applied
- * it: `CONFIRM_AFTER_MS` after a send the alarm asks D1 which of its sent events are in
- * `processed_events`, deletes those and sends the others again (the queue lost them; local
- * queues live in memory and a crash loses every queued message). So the read models converge
- * on the object's events within about CONFIRM_AFTER_MS of a loss, and nothing is lost.
+ * it: `CONFIRM_AFTER_MS` after a send the alarm asks D1 which of its sent events (and of its
+ * newest ones) are in `processed_events` and deletes the applied ones. One still missing is
+ * taken as lost — the queue lost it; local queues live in memory and a crash loses every
+ * queued message — and sent again when a NEWER event of this SKU has been applied (the
+ * consumer got past it) or when it is `LOST_AFTER_MS` old. Otherwise the consumer is only
+ * behind, and re-sending would double the load of a queue that is already backed up, so the
+ * check waits. Read models therefore converge within about a minute of a loss when the SKU
+ * keeps changing, and within about LOST_AFTER_MS when it does not; nothing is lost.
  */
 import { eventId, thresholdCrossing, type InventoryEvent } from "../../domain/events";
 import { availableOf, type Quantities } from "../../domain/quantities";
@@ -26,6 +30,8 @@ export const OUTBOX_BATCH = 100;
  * minute leaves room for both before an event counts as lost.
  */
 export const CONFIRM_AFTER_MS = 60_000;
+/** An event still not applied this long after it was written is re-sent even if nothing newer was applied (ms). */
+export const LOST_AFTER_MS = 10 * 60_000;
 /** Longest wait between checks of an event that keeps getting lost (ms). */
 export const CONFIRM_CAP_MS = 60 * 60_000;
 
@@ -108,17 +114,31 @@ export function eventsSent(sql: SqlStorage, sequences: readonly number[], now: n
  * Sent events whose check is due, oldest first; when one is due, those due within the next
  * half interval come along, so one D1 read checks many.
  */
-export function dueConfirmations(sql: SqlStorage, now: number, limit = OUTBOX_BATCH): { sequence: number; event: InventoryEvent }[] {
+export function dueConfirmations(sql: SqlStorage, now: number, limit = OUTBOX_BATCH): { sequence: number; createdAt: number; event: InventoryEvent }[] {
   const due = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NOT NULL AND next_attempt_at <= ?", now).one().n;
   if (due === 0) return [];
   return sql
-    .exec<{ sequence: number; event_json: string }>(
-      "SELECT sequence, event_json FROM outbox WHERE sent_at IS NOT NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, sequence LIMIT ?",
+    .exec<{ sequence: number; created_at: number; event_json: string }>(
+      "SELECT sequence, created_at, event_json FROM outbox WHERE sent_at IS NOT NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, sequence LIMIT ?",
       now + CONFIRM_AFTER_MS / 2,
       limit,
     )
     .toArray()
-    .map((r) => ({ sequence: r.sequence, event: JSON.parse(r.event_json) as InventoryEvent }));
+    .map((r) => ({ sequence: r.sequence, createdAt: r.created_at, event: JSON.parse(r.event_json) as InventoryEvent }));
+}
+
+/** The ids of the newest sent events still kept (to learn whether the consumer got past older ones). */
+export function newestSentEventIds(sql: SqlStorage, limit = 10): { sequence: number; id: string }[] {
+  return sql
+    .exec<{ sequence: number; event_json: string }>("SELECT sequence, event_json FROM outbox WHERE sent_at IS NOT NULL ORDER BY sequence DESC LIMIT ?", limit)
+    .toArray()
+    .map((r) => ({ sequence: r.sequence, id: (JSON.parse(r.event_json) as InventoryEvent).id }));
+}
+
+/** Not applied yet, but nothing says lost: the consumer is behind. Check again later; nothing is counted. */
+export function confirmationPostponed(sql: SqlStorage, sequences: readonly number[], now: number): void {
+  if (sequences.length === 0) return;
+  sql.exec(`UPDATE outbox SET next_attempt_at = ? WHERE ${IN_SEQUENCES}`, now + CONFIRM_AFTER_MS, JSON.stringify(sequences));
 }
 
 /** The consumer applied these events: they are done. */
