@@ -1,6 +1,6 @@
 /**
  * The shell: sign-in, then a nav entry per view (what the key's scope may see) and the view
- * the hash names. Views whose API is still being built have entries too (views/planned.tsx).
+ * the hash names.
  */
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
@@ -12,7 +12,12 @@ import { AlertsPage } from "./views/alerts";
 import { ApiKeysPage } from "./views/api-keys";
 import { LocationsPage } from "./views/locations";
 import { OverviewPage } from "./views/overview";
-import { PLANNED_VIEWS, PlannedPage } from "./views/planned";
+import { AnalyticsPage } from "./views/analytics";
+import { DeadLettersPage } from "./views/dead-letters";
+import { ForecastsPage } from "./views/forecast";
+import { PurchaseOrderPage, PurchaseOrdersPage } from "./views/purchase-orders";
+import { ReorderPage } from "./views/reorder";
+import { TransferPage, TransfersPage } from "./views/transfers";
 import { ReviewsPage } from "./views/reviews";
 import { SkuPage } from "./views/sku";
 import { StockPage } from "./views/stock";
@@ -31,12 +36,18 @@ const NAV: NavEntry[] = [
   { id: "overview", label: "Overview", scopes: ["operator", "vendor"] },
   { id: "stock", label: "Stock", scopes: ["operator", "vendor"] },
   { id: "alerts", label: "Alerts", scopes: ["operator", "vendor"] },
+  { id: "forecasts", label: "Forecasts", scopes: ["operator", "vendor"] },
+  { id: "reorder", label: "Reorder suggestions", scopes: ["operator", "vendor"] },
+  { id: "purchase-orders", label: "Purchase orders", scopes: ["operator", "vendor"] },
+  { id: "transfers", label: "Transfers", scopes: ["operator"] },
+  { id: "analytics", label: "Analytics", scopes: ["operator", "vendor"] },
   { id: "upload", label: "Upload stock", scopes: ["vendor"] },
   { id: "sync", label: "Sync jobs", scopes: ["operator", "vendor"] },
   { id: "reviews", label: "Sync reviews", scopes: ["operator", "vendor"] },
   { id: "locations", label: "Locations", scopes: ["operator"] },
   { id: "webhooks", label: "Webhooks", scopes: ["operator", "vendor"] },
   { id: "keys", label: "API keys", scopes: ["operator"] },
+  { id: "dead-letters", label: "Dead letters", scopes: ["operator"] },
 ];
 
 export function App() {
@@ -141,7 +152,6 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
   useEffect(() => setMenuOpen(false), [route]);
   const scope = session.scope as "operator" | "vendor";
   const built = NAV.filter((n) => n.scopes.includes(scope));
-  const planned = PLANNED_VIEWS.filter((v) => v.scopes.includes(scope));
   const active = (id: string) => current === id || (id === "stock" && current === "sku");
   return (
     <div class="shell">
@@ -172,18 +182,6 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
             </li>
           ))}
         </ul>
-        <p class="nav-group" id="coming">
-          Coming with their APIs
-        </p>
-        <ul aria-labelledby="coming">
-          {planned.map((v) => (
-            <li key={v.id}>
-              <a href={href([v.id])} aria-current={active(v.id) ? "page" : undefined} class="planned-link">
-                {v.label}
-              </a>
-            </li>
-          ))}
-        </ul>
       </nav>
       <main id="main" tabIndex={-1}>
         <View route={route} session={session} />
@@ -195,8 +193,6 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
 function View({ route, session }: { route: Route; session: Session }): ComponentChildren {
   const [name = "overview", arg] = route.path;
   const scope = session.scope as "operator" | "vendor";
-  const planned = PLANNED_VIEWS.find((v) => v.id === name && v.scopes.includes(scope));
-  if (planned) return <PlannedPage key={name} view={planned} />;
   const allowed = NAV.find((n) => n.id === name)?.scopes ?? ["operator", "vendor"];
   if (!allowed.includes(scope)) {
     return <p class="state error" role="alert">This view is for {allowed.join(" and ")} keys.</p>;
@@ -210,6 +206,18 @@ function View({ route, session }: { route: Route; session: Session }): Component
       return arg ? <SkuPage key={`sku-${arg}`} session={session} sku={arg} /> : <StockPage session={session} query={route.query} />;
     case "alerts":
       return <AlertsPage key="alerts" session={session} query={route.query} />;
+    case "forecasts":
+      return <ForecastsPage key={`fc-${route.query.get("sku") ?? ""}`} session={session} query={route.query} />;
+    case "reorder":
+      return <ReorderPage key="reorder" session={session} query={route.query} />;
+    case "purchase-orders":
+      return arg ? <PurchaseOrderPage key={`po-${arg}`} session={session} id={arg} /> : <PurchaseOrdersPage key="pos" session={session} query={route.query} />;
+    case "transfers":
+      return arg ? <TransferPage key={`trf-${arg}`} id={arg} /> : <TransfersPage key="transfers" query={route.query} />;
+    case "analytics":
+      return <AnalyticsPage key="analytics" session={session} />;
+    case "dead-letters":
+      return <DeadLettersPage key="dead-letters" query={route.query} />;
     case "upload":
       return <UploadPage key="upload" session={session} />;
     case "sync":

@@ -34,3 +34,19 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
 
 /** Words for API codes: "low_stock" → "low stock". */
 export const words = (code: string): string => code.replaceAll("_", " ");
+
+const decimal1 = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+const decimal2 = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone: "UTC" });
+
+/** 8.7 (one decimal at most). */
+export const dec = (n: number | null | undefined): string => (n === null || n === undefined || !Number.isFinite(n) ? "—" : decimal1.format(n));
+
+/** 1,234.50: an amount in the catalogue's cost unit (the API stores no currency). */
+export const amount = (n: number | null | undefined): string => (n === null || n === undefined ? "—" : decimal2.format(n));
+
+/** 95 % from a ratio already divided. */
+export const ratio = (n: number | null | undefined): string => (n === null || n === undefined ? "—" : new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 1 }).format(n));
+
+/** A calendar day (YYYY-MM-DD, UTC) for the reader's locale. */
+export const day = (iso: string | null | undefined): string => (iso ? dayFormat.format(new Date(`${iso}T00:00:00Z`)) : "—");

@@ -16,6 +16,11 @@
  * - Alerts: an operator filters by kind and status, acknowledges and snoozes an alert; a vendor
  *   sees only its own SKUs' alerts. (Every view's API exists now, so no view says "not available
  *   yet" any more.)
+ * - Planning: the overview's figures from the analytics API; the SKU page's forecast (uPlot with
+ *   80/95 % bands), reorder policy and stock-state moves; reorder suggestions (an operator
+ *   dismisses, a vendor reads its own); analytics; forecasts; transfers received; a purchase
+ *   order submitted, confirmed and shipped by its vendor (who sees only its own) and received;
+ *   dead letters.
  * - Every view passes axe-core with no serious or critical
  *   violation, at 1280×800 and the main ones at 390×844; each view's screenshot is saved under
  *   test-results/dashboard/.
@@ -125,6 +130,11 @@ async function signedIn(key: string, viewport = { width: 1280, height: 800 }): P
   return page;
 }
 
+/** A key figure's value by its exact label (optionally inside `scope`). */
+function kpiValue(page: Page, label: string, scope = "") {
+  return page.locator(`${scope} .kpi`.trim()).filter({ has: page.locator("dt").getByText(label, { exact: true }) }).locator(".kpi-value");
+}
+
 /** Opens a view by its nav link and waits for its heading. */
 async function openView(page: Page, link: string, heading: string | RegExp): Promise<void> {
   const nav = page.getByRole("navigation", { name: "Views", exact: true });
@@ -208,8 +218,14 @@ describe("dashboard", { timeout: 180_000 }, () => {
     await page.getByText("In-stock rate").waitFor();
     // The figures come from the stock list: 40 SKUs, formatted for the locale.
     await expect.poll(() => page.locator(".kpi", { hasText: "SKUs with stock rows" }).locator(".kpi-value").textContent()).toBe("40");
-    await page.getByText("Inventory turnover").waitFor();
-    expect(await page.locator(".kpi.planned").first().textContent()).toContain("arrives with the planning API");
+    // The planning figures come from the analytics API: the health score with its five components, turnover, ABC counts.
+    const abc = (await call("GET", "/api/v2/analytics/abc", keys.operator)).body.summary;
+    const health = (await call("GET", "/api/v2/analytics/health", keys.operator)).body;
+    await expect.poll(() => page.getByTestId("abc-counts").textContent()).toBe(`${abc.A.skus} / ${abc.B.skus} / ${abc.C.skus}`);
+    expect(await kpiValue(page, "Stock health score").textContent()).toBe(health.score === null ? "—" : `${health.score.toLocaleString("en-GB", { maximumFractionDigits: 1 })} / 100`);
+    expect(await page.locator("tr[data-component]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-component")))).toEqual(["in_stock", "stockout", "overstock", "turnover", "forecast_accuracy"]);
+    await kpiValue(page, "Inventory turnover").filter({ hasText: /×$/ }).waitFor();
+    await kpiValue(page, "Days of inventory").waitFor();
     await shot(page, "operator-overview");
     await expectAccessible(page, "overview");
     // Positive control: the same check finds a nameless button and low-contrast text.
@@ -520,6 +536,222 @@ describe("dashboard", { timeout: 180_000 }, () => {
     await vendor.close();
   });
 
+  it("planning: the SKU page's forecast (80/95 % bands) and reorder policy, stock-state moves with a reason, reorder suggestions (dismiss), analytics and forecasts; a vendor sees only its own", async () => {
+    // The nightly planning run (as npm start's e2e does): forecasts every SKU, drafts suggestions.
+    expect((await fetch(`${api}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("0 2 * * *")}`)).status).toBe(200);
+    const sku = "ACME-TENT-0002";
+    let forecast: any = null;
+    await expect
+      .poll(
+        async () => {
+          const f = await call("GET", `/api/v2/forecasts/${sku}`, keys.operator);
+          forecast = f.status === 200 ? f.body : null;
+          return forecast?.plan != null;
+        },
+        { timeout: 120_000, intervals: [1000] },
+      )
+      .toBe(true);
+    const settings = (await call("GET", `/api/v2/planning-settings/${sku}`, keys.operator)).body;
+    const gb = (n: number) => n.toLocaleString("en-GB", { maximumFractionDigits: 0 });
+
+    const page = await signedIn(keys.operator);
+    await page.goto(`${dashboard}/#/sku/${sku}`);
+    await page.getByRole("heading", { level: 2, name: "Demand forecast" }).waitFor();
+    await page.locator(".forecast-chart canvas").first().waitFor();
+    // uPlot's legend names the mean and both intervals' bounds.
+    for (const label of ["Sold", "Forecast (mean)", "80 % high", "80 % low", "95 % high", "95 % low"]) await page.locator(".forecast-chart .u-legend", { hasText: label }).waitFor();
+    const h30 = forecast.horizons.find((h: { days: number }) => h.days === 30);
+    expect(await kpiValue(page, "Next 30 days").textContent()).toBe(gb(h30.mean));
+    expect(await kpiValue(page, "Reorder point", ".policy").textContent()).toBe(gb(forecast.plan.reorderPoint));
+    expect(await kpiValue(page, "Safety stock", ".policy").textContent()).toBe(gb(forecast.plan.safetyStock));
+    expect(await kpiValue(page, "Economic order quantity", ".policy").textContent()).toBe(gb(forecast.plan.economicOrderQuantity));
+    expect(await page.locator(".policy-inputs tr", { hasText: "Service level" }).locator("td").first().textContent()).toBe(settings.policy.serviceLevel.toLocaleString("en-GB", { style: "percent", maximumFractionDigits: 1 }));
+    await page.getByRole("button", { name: /Show the daily forecast/ }).click();
+    expect(await page.locator("#forecast-days tbody tr").count()).toBe(forecast.days.length);
+    await shot(page, "operator-sku-forecast");
+    await expectAccessible(page, "SKU forecast");
+
+    // Stock states: 2 units to damaged, 1 of them written off, 1 back to sellable.
+    const before = (await call("GET", `/api/v2/inventory/${sku}`, keys.operator)).body.locations.find((l: { available: number }) => l.available >= 2);
+    const loc: string = before.locationId;
+    const damagedCell = page.locator(`tr[data-location="${loc}"] [data-field="damaged"]`);
+    const move = async (from: string, to: string, qty: number, reason: string) => {
+      await page.locator("#st-location").selectOption(loc);
+      await page.locator("#st-from").selectOption(from);
+      await page.locator("#st-to").selectOption(to);
+      await page.getByLabel("Units", { exact: true }).fill(String(qty));
+      await page.getByLabel("Why", { exact: true }).fill(reason);
+      await page.getByRole("button", { name: "Move units" }).click();
+      await page.getByRole("status").filter({ hasText: `Moved ${qty} units from ${from.replace("_", " ")} to ${to.replace("_", " ")}` }).waitFor();
+    };
+    await move("sellable", "damaged", 2, "water_damage");
+    await expect.poll(() => damagedCell.textContent(), { timeout: 15_000 }).toBe(gb(before.damaged + 2));
+    await shot(page, "operator-sku-states");
+    await move("damaged", "written_off", 1, "disposed");
+    await move("damaged", "sellable", 1, "repaired");
+    await expect.poll(() => damagedCell.textContent(), { timeout: 15_000 }).toBe(gb(before.damaged));
+    const after = (await call("GET", `/api/v2/inventory/${sku}`, keys.operator)).body.locations.find((l: { locationId: string }) => l.locationId === loc);
+    expect([after.onHand, after.damaged]).toEqual([before.onHand - 1, before.damaged]);
+    // A state move without a reason is not sent (the field is required).
+    await page.locator("#st-from").selectOption("sellable");
+    await page.getByLabel("Units", { exact: true }).fill("1");
+    await page.getByLabel("Why", { exact: true }).fill("");
+    expect(await page.getByLabel("Why", { exact: true }).evaluate((el) => (el as HTMLInputElement).validity.valueMissing)).toBe(true);
+
+    // Reorder suggestions: the open ones; an operator dismisses one.
+    await expect.poll(async () => (await call("GET", "/api/v2/reorder-suggestions?limit=500", keys.operator)).body.items.length, { timeout: 60_000, intervals: [1000] }).toBeGreaterThan(0);
+    await openView(page, "Reorder suggestions", "Reorder suggestions");
+    await page.locator('.reorder-table[aria-busy="false"]').waitFor();
+    const first = page.locator("tr[data-suggestion]").first();
+    const suggestion = (await first.getAttribute("data-suggestion"))!;
+    await shot(page, "operator-reorder-suggestions");
+    await expectAccessible(page, "reorder suggestions");
+    await first.getByRole("button", { name: /^Dismiss the suggestion/ }).click();
+    await page.getByText(/^Dismissed: /).waitFor();
+    expect((await call("GET", "/api/v2/reorder-suggestions?status=dismissed&limit=500", keys.operator)).body.items.map((x: { id: string }) => x.id)).toContain(suggestion);
+
+    // Analytics: the ABC list is the API's.
+    await openView(page, "Analytics", "Analytics");
+    const abcItems = (await call("GET", "/api/v2/analytics/abc?limit=100", keys.operator)).body.items.map((i: { sku: string }) => i.sku);
+    await expect.poll(() => page.locator(".abc-table tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-sku")))).toEqual(abcItems);
+    await shot(page, "operator-analytics");
+    await expectAccessible(page, "analytics");
+
+    // Forecasts: pick a SKU.
+    await openView(page, "Forecasts", "Forecasts");
+    await page.getByLabel("SKU", { exact: true }).fill(sku);
+    await page.getByRole("button", { name: "Show forecast" }).click();
+    await page.locator(".forecast-chart canvas").first().waitFor();
+    await shot(page, "operator-forecasts");
+    await expectAccessible(page, "forecasts");
+    await page.close();
+
+    // A vendor: its own suggestions only, read-only; its own ABC list.
+    const vendor = await signedIn(keys.vendor);
+    const own = (await call("GET", "/api/v2/reorder-suggestions?limit=50", keys.vendor)).body.items as { id: string; vendorId: string }[];
+    expect(own.every((x) => x.vendorId === keys.vendorId)).toBe(true);
+    await openView(vendor, "Reorder suggestions", "Reorder suggestions");
+    if (own.length > 0) {
+      await vendor.locator('.reorder-table[aria-busy="false"]').waitFor();
+      expect(new Set(await vendor.locator("tr[data-suggestion]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-vendor"))))).toEqual(new Set([keys.vendorId]));
+      expect(await vendor.getByRole("button", { name: /^Dismiss/ }).count()).toBe(0);
+    } else {
+      await vendor.getByText("No open reorder suggestions").waitFor();
+    }
+    await shot(vendor, "vendor-reorder-suggestions");
+    await expectAccessible(vendor, "vendor reorder suggestions");
+    await openView(vendor, "Analytics", "Analytics");
+    const vendorAbc = (await call("GET", "/api/v2/analytics/abc?limit=100", keys.vendor)).body.items.map((i: { sku: string }) => i.sku);
+    expect(vendorAbc.length).toBeGreaterThan(0);
+    await expect.poll(() => vendor.locator(".abc-table tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-sku")))).toEqual(vendorAbc);
+    expect(vendorAbc.every((s: string) => s.startsWith("ACME-"))).toBe(true);
+    await shot(vendor, "vendor-analytics");
+    await vendor.close();
+  });
+
+  it("transfers, purchase orders and dead letters: an operator receives a transfer; a purchase order goes submit → confirm and ship (the vendor, who sees only its own) → receive; dead letters list", async () => {
+    const sku = "ACME-LAMP-0001";
+    const locations = (await call("GET", "/api/v2/locations", keys.operator)).body.items as { id: string }[];
+    const stock = (await call("GET", `/api/v2/inventory/${sku}`, keys.operator)).body.locations as { locationId: string; available: number }[];
+    const origin = stock.find((l) => l.available >= 3) ?? null;
+    expect(origin).not.toBeNull();
+    const destination = locations.find((l) => l.id !== origin!.locationId)!.id;
+    const created = await fetch(`${api}/api/v2/transfers`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${keys.operator}`, "content-type": "application/json", "idempotency-key": `dashboard-e2e-${Date.now()}` },
+      body: JSON.stringify({ fromLocationId: origin!.locationId, toLocationId: destination, reference: "dashboard e2e transfer", lines: [{ sku, quantity: 3 }] }),
+    });
+    const transfer = await created.json();
+    expect(created.status, JSON.stringify(transfer)).toBe(201);
+
+    const page = await signedIn(keys.operator);
+    await openView(page, "Transfers", "Transfers");
+    await page.locator(`tr[data-transfer="${transfer.id}"]`).waitFor();
+    await shot(page, "operator-transfers");
+    await expectAccessible(page, "transfers");
+    await page.getByRole("link", { name: "dashboard e2e transfer" }).click();
+    await page.getByRole("heading", { level: 1, name: "Transfer dashboard e2e transfer" }).waitFor();
+    await page.getByLabel(`Good units of ${sku}`).fill("2");
+    await page.getByLabel(`Short units of ${sku}`).fill("1");
+    await shot(page, "operator-transfer");
+    await expectAccessible(page, "transfer");
+    await page.getByRole("button", { name: "Receive", exact: true }).click();
+    await page.getByText(/^Received: /).waitFor();
+    await expect.poll(async () => (await call("GET", `/api/v2/transfers/${transfer.id}`, keys.operator)).body.status).toBe("received");
+    const line = (await call("GET", `/api/v2/transfers/${transfer.id}`, keys.operator)).body.lines[0];
+    expect([line.received, line.short]).toEqual([2, 1]);
+    await page.locator(`tr[data-line="${sku}"]`).getByText("received").waitFor();
+
+    // Purchase orders: one to the demo vendor, one to another vendor.
+    const po = async (vendorId: string, poSku: string, reference: string) => {
+      const res = await fetch(`${api}/api/v2/purchase-orders`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${keys.operator}`, "content-type": "application/json", "idempotency-key": `dashboard-e2e-${reference.replaceAll(" ", "-")}-${Date.now()}` },
+        body: JSON.stringify({ vendorId, locationId: destination, reference, lines: [{ sku: poSku, quantity: 5 }] }),
+      });
+      const body = await res.json();
+      expect(res.status, JSON.stringify(body)).toBe(201);
+      return body as { id: string };
+    };
+    const mine = await po(keys.vendorId, sku, "dashboard e2e PO");
+    const theirs = await po("V-NORD", "NORD-SKI-0001", "dashboard e2e NORD PO");
+    await openView(page, "Purchase orders", "Purchase orders");
+    await page.locator(`tr[data-po="${theirs.id}"]`).waitFor();
+    await page.locator(`tr[data-po="${mine.id}"]`).waitFor();
+    await shot(page, "operator-purchase-orders");
+    await expectAccessible(page, "purchase orders");
+    await page.getByRole("link", { name: "dashboard e2e PO", exact: true }).click();
+    await page.getByRole("heading", { level: 1, name: "Purchase order dashboard e2e PO" }).waitFor();
+    await page.getByRole("button", { name: "Submit to the vendor" }).click();
+    await page.getByText("Done: the order is submitted.").waitFor();
+
+    // The vendor sees only its own orders, confirms with a date and ships.
+    const vendor = await signedIn(keys.vendor);
+    await openView(vendor, "Purchase orders", "Purchase orders");
+    await vendor.locator(`tr[data-po="${mine.id}"]`).waitFor();
+    expect(new Set(await vendor.locator("tr[data-po]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-vendor"))))).toEqual(new Set([keys.vendorId]));
+    expect(await vendor.locator(`tr[data-po="${theirs.id}"]`).count()).toBe(0);
+    await shot(vendor, "vendor-purchase-orders");
+    await expectAccessible(vendor, "vendor purchase orders");
+    await vendor.getByRole("link", { name: "dashboard e2e PO", exact: true }).click();
+    await vendor.getByRole("heading", { level: 1, name: "Purchase order dashboard e2e PO" }).waitFor();
+    const arrival = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+    await vendor.getByLabel("Expected arrival (optional)").fill(arrival);
+    await shot(vendor, "vendor-purchase-order");
+    await expectAccessible(vendor, "vendor purchase order");
+    await vendor.getByRole("button", { name: "Confirm", exact: true }).click();
+    await vendor.getByText("Done: the order is confirmed.").waitFor();
+    expect((await call("GET", `/api/v2/purchase-orders/${mine.id}`, keys.operator)).body.expectedAt.slice(0, 10)).toBe(arrival);
+    await vendor.getByRole("button", { name: "Ship", exact: true }).click();
+    await vendor.getByText(/^Done: the order is (shipping|shipped)\./).waitFor();
+    // Another vendor's order is refused in words.
+    await vendor.goto(`${dashboard}/#/purchase-orders/${theirs.id}`);
+    await vendor.getByRole("alert").filter({ hasText: /Error 40[34]/ }).waitFor();
+    await vendor.close();
+
+    // Shipping finishes (a retry or the sweeper); the operator receives 4 good and 1 damaged.
+    await expect.poll(async () => (await call("GET", `/api/v2/purchase-orders/${mine.id}`, keys.operator)).body.status, { timeout: 120_000, intervals: [1000] }).toBe("shipped");
+    await page.reload();
+    await page.getByLabel(`Good units of ${sku}`).fill("4");
+    await page.getByLabel(`Damaged units of ${sku}`).fill("1");
+    await page.getByRole("button", { name: "Receive", exact: true }).click();
+    await page.getByText(/^Received: /).waitFor();
+    const received = (await call("GET", `/api/v2/purchase-orders/${mine.id}`, keys.operator)).body;
+    expect(received.status).toBe("received");
+    expect([received.lines[0].received, received.lines[0].damaged]).toEqual([4, 1]);
+    await shot(page, "operator-purchase-order-received");
+    await expectAccessible(page, "purchase order received");
+
+    // Dead letters: the list the API gives (empty on a fresh stack, said in words).
+    const dead = (await call("GET", "/api/v2/dead-letters", keys.operator)).body.items;
+    await openView(page, "Dead letters", "Dead letters");
+    if (dead.length === 0) await page.getByText("No dead letters").waitFor();
+    else await page.locator("tr[data-message]").first().waitFor();
+    await shot(page, "operator-dead-letters");
+    await expectAccessible(page, "dead letters");
+    await page.close();
+  });
+
   it("is usable on a phone (390×844): the menu opens, nothing overflows the page, and the views stay accessible", async () => {
     const phone = await signedIn(keys.operator, { width: 390, height: 844 });
     await phone.getByText("In-stock rate").waitFor();
@@ -536,6 +768,8 @@ describe("dashboard", { timeout: 180_000 }, () => {
     await phone.locator("tbody tr[data-sku] a").first().click();
     await phone.getByText("Live: updates as it changes").waitFor();
     expect(await overflow()).toBeLessThanOrEqual(0);
+    await phone.locator(".forecast-chart canvas, .forecast .state.empty, .forecast .state.error").first().waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
     await shot(phone, "phone-sku");
     await expectAccessible(phone, "phone SKU page");
     // Keyboard: each view focuses its heading; the page's first stop is the skip link, which
@@ -546,6 +780,14 @@ describe("dashboard", { timeout: 180_000 }, () => {
     expect(await phone.evaluate(() => getComputedStyle(document.activeElement!).left)).not.toBe("-999px");
     await phone.keyboard.press("Enter");
     expect(await phone.evaluate(() => document.activeElement?.id)).toBe("main");
+    // The new views fit too (their tables scroll sideways inside their own region).
+    for (const [link, heading] of [["Alerts", "Alerts"], ["Reorder suggestions", "Reorder suggestions"], ["Purchase orders", "Purchase orders"]] as const) {
+      await openView(phone, link, heading);
+      await phone.waitForLoadState("networkidle");
+      expect(await overflow()).toBeLessThanOrEqual(0);
+      await shot(phone, `phone-${link.toLowerCase().replaceAll(" ", "-")}`);
+      await expectAccessible(phone, `phone ${heading}`);
+    }
     await phone.close();
   });
 });

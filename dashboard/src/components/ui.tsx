@@ -83,19 +83,6 @@ export function Kpi({ label, value, note, tone }: { label: string; value: Compon
   );
 }
 
-/** A figure that needs an API not built yet: said plainly, no number. */
-export function PlannedKpi({ label, arrives }: { label: string; arrives: string }) {
-  return (
-    <div class="kpi planned">
-      <dt>{label}</dt>
-      <dd>
-        <span class="kpi-value muted">not yet</span>
-        <span class="kpi-note">arrives with {arrives}</span>
-      </dd>
-    </div>
-  );
-}
-
 const STATUS_TONE: Record<string, string> = {
   in_stock: "good",
   low_stock: "warn",

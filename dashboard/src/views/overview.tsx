@@ -1,13 +1,14 @@
 /**
  * Overview: stock health computed from what the API gives today, the stock list (one row per
  * SKU and location, from the inventory_levels projection): SKUs, in-stock rate, stockouts,
- * low stock, units, a breakdown per location and the latest changes. Figures that need sales
- * history or cost (turnover, days of inventory, value, health score) arrive with the planning
- * API and say so.
+ * low stock, units, a breakdown per location and the latest changes; and the planning figures
+ * from the analytics API (views/planning-kpis.tsx): health score and its components, turnover,
+ * days of inventory, value, ABC counts, overstock.
  */
 import { useState } from "preact/hooks";
 import { call } from "../api";
-import { ErrorNote, Kpi, Loading, PageTitle, PlannedKpi, Progress, TableWrap, useLoad, Badge } from "../components/ui";
+import { ErrorNote, Kpi, Loading, PageTitle, Progress, TableWrap, useLoad, Badge } from "../components/ui";
+import { PlanningKpis } from "./planning-kpis";
 import { loadLocations, readLevels, OVERVIEW_ROW_CAP } from "../data";
 import { ago, num, pct } from "../format";
 import { href } from "../router";
@@ -114,7 +115,7 @@ export function OverviewPage({ session }: { session: Session }) {
             </button>
             {!s.complete ? (
               <p class="state info" role="note">
-                Partial: the first {num(OVERVIEW_ROW_CAP)} stock rows only. Totals for the whole catalogue arrive with the analytics API.
+                Partial: the first {num(OVERVIEW_ROW_CAP)} stock rows only. The planning figures below cover the whole catalogue.
               </p>
             ) : null}
           </div>
@@ -140,15 +141,7 @@ export function OverviewPage({ session }: { session: Session }) {
               tone={s.openReviews > 0 ? "warn" : "good"}
             />
           </dl>
-          <h2>Planning figures</h2>
-          <dl class="kpis">
-            <PlannedKpi label="Inventory turnover" arrives="the planning API" />
-            <PlannedKpi label="Days of inventory" arrives="the planning API" />
-            <PlannedKpi label="Stock health score" arrives="the planning API" />
-            <PlannedKpi label="Overstock" arrives="the planning API" />
-            <PlannedKpi label="Inventory value" arrives="the planning API (costs)" />
-            <PlannedKpi label="Forecast accuracy" arrives="the planning API" />
-          </dl>
+          <PlanningKpis session={session} />
           <h2>By location</h2>
           <TableWrap label="Stock by location">
             <table>

@@ -10,6 +10,8 @@ import { ApiFailure, call, liveUrl, qs } from "../api";
 import { TimelineChart, type Series } from "../components/timeline-chart";
 import { Empty, ErrorNote, Kpi, Loading, PageTitle, TableWrap, useLoad } from "../components/ui";
 import { ADJUSTMENT_REASONS, loadLocations } from "../data";
+import { ForecastSection } from "./forecast";
+import { StatesForm } from "./states-form";
 import { clock, num, signed, when, words } from "../format";
 import { href } from "../router";
 import type { Session } from "../session";
@@ -167,8 +169,8 @@ export function SkuPage({ session, sku }: { session: Session; sku: string }) {
                       <td class="num">{num(l.reserved)}</td>
                       <td class="num">{num(l.softHeld)}</td>
                       <td class="num">{num(l.committed)}</td>
-                      <td class="num">{num(l.damaged)}</td>
-                      <td class="num">{num(l.onHold)}</td>
+                      <td class="num" data-field="damaged">{num(l.damaged)}</td>
+                      <td class="num" data-field="onHold">{num(l.onHold)}</td>
                       <td class="num">{num(l.inTransit)}</td>
                     </tr>
                   ))}
@@ -178,8 +180,10 @@ export function SkuPage({ session, sku }: { session: Session; sku: string }) {
           )}
           <Reservations stock={s} />
           <AdjustForm sku={sku} stock={s} loadedAt={loadedAt} locations={locations.data ?? []} onDone={refresh} />
+          <StatesForm sku={sku} stock={s} locations={locations.data ?? []} onDone={refresh} />
         </>
       ) : null}
+      {master.data ? <ForecastSection sku={sku} session={session} /> : null}
       {session.scope === "operator" ? <Audit sku={sku} /> : null}
       <LedgerSection ledger={ledger} names={names} />
     </section>
