@@ -104,6 +104,33 @@ describe("reorder suggestions", () => {
   });
 });
 
+describe("drafting purchase orders", () => {
+  it("drafts one PO from a vendor × location's open suggestions, marks them accepted, and the next job counts it as on order", async () => {
+    const open = await api("GET", "/api/v2/reorder-suggestions?vendorId=V2", { key: keys.operator });
+    expect(open.body.items.map((s: { sku: string; locationId: string }) => [s.sku, s.locationId])).toEqual([["PB-A", "L2"]]);
+    const quantity = open.body.items[0].quantity;
+    expect((await api("POST", "/api/v2/reorder-suggestions/draft-purchase-order", { key: keys.otherVendor, body: { vendorId: "V2", locationId: "L2" } })).status).toBe(403);
+    expect((await api("POST", "/api/v2/reorder-suggestions/draft-purchase-order", { key: keys.operator, body: { vendorId: "V2" } })).status).toBe(400);
+    const drafted = await api("POST", "/api/v2/reorder-suggestions/draft-purchase-order", { key: keys.operator, body: { vendorId: "V2", locationId: "L2" } });
+    expect(drafted.status).toBe(201);
+    expect(drafted.body.purchaseOrder).toMatchObject({ vendorId: "V2", locationId: "L2", status: "draft" });
+    expect(drafted.body.purchaseOrder.lines).toEqual([expect.objectContaining({ sku: "PB-A", quantity })]);
+    expect(drafted.body.accepted).toEqual([open.body.items[0].id]);
+    const po = await api("GET", `/api/v2/purchase-orders/${drafted.body.purchaseOrder.id}`, { key: keys.operator });
+    expect(po.body.status).toBe("draft");
+    const again = await api("POST", "/api/v2/reorder-suggestions/draft-purchase-order", { key: keys.operator, body: { vendorId: "V2", locationId: "L2" } });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe("nothing_to_order");
+    expect((await api("GET", "/api/v2/reorder-suggestions?vendorId=V2&status=accepted", { key: keys.operator })).body.items).toHaveLength(1);
+
+    // The job again: the drafted units are on order, so the position covers the need and no new suggestion opens.
+    await runAcked(REORDER, [{ v: 1, kind: "sku", origin: yesterday(), sku: "PB-A", reason: "manual" }]);
+    expect((await api("GET", "/api/v2/reorder-suggestions?vendorId=V2", { key: keys.operator })).body.items).toEqual([]);
+    const f = await api("GET", "/api/v2/forecasts/PB-A", { key: keys.operator });
+    expect(f.body.stockout.stockPosition).toBe(1 + quantity);
+  });
+});
+
 describe("planning settings", () => {
   it("sets overrides, shows the policy in effect, validates", async () => {
     const put = await api("PUT", "/api/v2/planning-settings/PA-B", { key: keys.vendor, body: { serviceLevel: 0.99, packSize: 12, unitCost: null } });

@@ -341,3 +341,31 @@ export async function advanceRun(db: D1Database, origin: string, from: string, t
     .run();
   return r.meta.changes > 0;
 }
+
+/**
+ * Marks suggestions `accepted` into a purchase order (only those still open); the PO's id is
+ * kept in `closed_by` (`po:<id>`).
+ */
+export async function acceptSuggestions(db: D1Database, ids: readonly string[], purchaseOrderId: string, now: number): Promise<void> {
+  await db
+    .prepare(
+      "UPDATE reorder_suggestions SET status = 'accepted', closed_at = ?2, closed_by = ?3, updated_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'open'",
+    )
+    .bind(JSON.stringify(ids), now, `po:${purchaseOrderId}`)
+    .run();
+}
+
+/**
+ * Units on order per SKU: lines of purchase orders not yet shipped (draft, submitted,
+ * confirmed). Once shipped, a line is in transit on the SKU's object instead.
+ */
+export async function onOrderBySku(db: D1Database, skus: readonly string[]): Promise<Map<string, number>> {
+  const { results } = await db
+    .prepare(
+      `SELECT l.sku AS sku, SUM(l.quantity) AS units FROM purchase_order_lines l JOIN purchase_orders p ON p.id = l.purchase_order_id
+       WHERE p.status IN ('draft', 'submitted', 'confirmed') AND l.sku IN (SELECT value FROM json_each(?)) GROUP BY l.sku`,
+    )
+    .bind(JSON.stringify([...new Set(skus)]))
+    .all<{ sku: string; units: number }>();
+  return new Map(results.map((r) => [r.sku, r.units]));
+}

@@ -1,7 +1,8 @@
 /**
- * `/api/v2/reorder-suggestions`: what the REORDER job suggests ordering (drafts until
- * purchase orders exist), listed by vendor and location, and their dismissal. Operators;
- * vendors list their own SKUs' suggestions.
+ * `/api/v2/reorder-suggestions`: what the REORDER job suggests ordering, listed by vendor and
+ * location, their dismissal, and a vendor × location group's open suggestions drafted into one
+ * purchase order (issue 14's `draft`; an operator submits it). Operators; vendors list their
+ * own SKUs' suggestions.
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
@@ -9,9 +10,13 @@ import { authenticate } from "../auth/authenticate";
 import { actorOf } from "../auth/principal";
 import { ApiError } from "../http/api-error";
 import { readParam, readQuery } from "../http/read-input";
-import { dismissSuggestion, findSuggestion, listSuggestions, type SuggestionRow } from "../repositories/planning";
+import { acceptSuggestions, dismissSuggestion, findSuggestion, listSuggestions, type SuggestionRow } from "../repositories/planning";
+import { PO_LINES_MAX } from "../schemas/purchase-orders";
+import { createPurchaseOrder, purchaseOrderView } from "../services/purchase-orders";
 import { encodeCursor } from "../schemas/cursor";
-import { SUGGESTIONS_CURSOR, SuggestionId, SuggestionListQuery } from "../schemas/planning";
+import { DraftPurchaseOrderBody, SUGGESTIONS_CURSOR, SuggestionId, SuggestionListQuery } from "../schemas/planning";
+import { readJson } from "../http/read-input";
+import { BODY_LIMITS } from "./limits";
 import { listVendor } from "./planning-access";
 
 export const reorderSuggestions = new Hono<AppEnv>();
@@ -77,4 +82,34 @@ reorderSuggestions.post("/:id/dismiss", authenticate("operator"), async (c) => {
   // Dismissing a dismissed suggestion again is a no-op that answers the same.
   if (found.status === "open") await dismissSuggestion(c.env.DB, id, actorOf(c.get("principal")), Date.now());
   return c.json(suggestionJson((await findSuggestion(c.env.DB, id))!));
+});
+
+/**
+ * Drafts one purchase order from the open suggestions of a vendor and receiving location
+ * (up to PO_LINES_MAX, most urgent first) and marks them accepted. Idempotent: the PO's
+ * Idempotency-Key is derived from the suggestions it takes, so a retry after a failure between
+ * the two writes replays the same draft and finishes the marking; with nothing open, 409.
+ */
+reorderSuggestions.post("/draft-purchase-order", authenticate("operator"), async (c) => {
+  const body = await readJson(c, DraftPurchaseOrderBody, BODY_LIMITS.action);
+  const open = await listSuggestions(c.env.DB, { status: "open", vendorId: body.vendorId, locationId: body.locationId, limit: 10_000 });
+  const rank = { critical: 0, high: 1, medium: 2, low: 3, none: 4 } as Record<string, number>;
+  const take = open.sort((a, b) => (rank[a.urgency] ?? 9) - (rank[b.urgency] ?? 9) || (a.sku < b.sku ? -1 : 1)).slice(0, PO_LINES_MAX);
+  if (take.length === 0) {
+    throw new ApiError(409, "nothing_to_order", `no open reorder suggestions for vendor ${body.vendorId} at ${body.locationId}`, body);
+  }
+  const key = `reorder:${take
+    .map((s) => s.id)
+    .sort()
+    .join(",")}`;
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
+  const idempotencyKey = `reorder-${[...digest].map((b) => b.toString(16).padStart(2, "0")).join("").slice(0, 40)}`;
+  const { po } = await createPurchaseOrder(
+    c.env,
+    c.get("principal"),
+    { vendorId: body.vendorId, locationId: body.locationId, reference: "reorder suggestions", lines: take.map((s) => ({ sku: s.sku, quantity: s.quantity })) },
+    idempotencyKey,
+  );
+  await acceptSuggestions(c.env.DB, take.map((s) => s.id), po.id, Date.now());
+  return c.json({ purchaseOrder: purchaseOrderView(po), accepted: take.map((s) => s.id), left: open.length - take.length }, 201);
 });

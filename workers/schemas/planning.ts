@@ -76,3 +76,6 @@ export const DeadLetterQuery = z.strictObject({
   cursor: cursorParam(DEAD_LETTERS_CURSOR, z.tuple([z.string(), z.string()])).optional(),
   limit: limit(500, 100),
 });
+
+/** `POST /api/v2/reorder-suggestions/draft-purchase-order`: one vendor × location group of open suggestions. */
+export const DraftPurchaseOrderBody = z.strictObject({ vendorId: VendorId, locationId: LocationId });

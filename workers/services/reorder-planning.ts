@@ -20,6 +20,7 @@ import { planReplenishment, type ReplenishmentPlan, type StockPositionInput } fr
 import type { SkuSnapshot } from "../../durable-objects/sku-inventory.types";
 import {
   findForecasts,
+  onOrderBySku,
   planningSkus,
   resolveSuggestionStatement,
   salesByDay,
@@ -88,14 +89,17 @@ function accuracyOf(previous: StoredForecast | undefined, history: SalesHistory)
   return { forecast, actual };
 }
 
-/** The stock position's parts from the SKU object's totals (backordered units are part of `reserved`). */
-export function stockOf(snapshot: SkuSnapshot): StockPositionInput {
+/**
+ * The stock position's parts from the SKU object's totals (backordered units are part of
+ * `reserved`; shipped purchase orders are `inTransit` on the object) and the units of
+ * purchase orders not yet shipped (`onOrder`, from D1).
+ */
+export function stockOf(snapshot: SkuSnapshot, onOrder = 0): StockPositionInput {
   const t = snapshot.totals;
   return {
     onHand: t.onHand,
     inTransit: t.inTransit,
-    // Purchase orders are not modelled yet: inbound units show as inTransit on the object.
-    onOrder: 0,
+    onOrder,
     reserved: t.reserved,
     committed: t.committed,
     backorders: 0,
@@ -114,9 +118,9 @@ function receivingLocation(snapshot: SkuSnapshot): string | null {
 }
 
 /** The plan of one SKU from its model and its object's snapshot. Pure. */
-export function planSku(sku: PlanningSku, model: ForecastModel, snapshot: SkuSnapshot): SkuPlan {
+export function planSku(sku: PlanningSku, model: ForecastModel, snapshot: SkuSnapshot, onOrder = 0): SkuPlan {
   const policy = resolvePolicy(sku, sku.settings);
-  const stock = stockOf(snapshot);
+  const stock = stockOf(snapshot, onOrder);
   const position = stock.onHand + stock.inTransit + stock.onOrder - stock.reserved - stock.committed - stock.backorders - (stock.unsellable ?? 0);
   const lt = leadTimeDemand(model, policy.leadTimeDays);
   const L = Math.max(policy.leadTimeDays, 1e-9);
@@ -190,10 +194,11 @@ export async function planSkus(env: Env, skuIds: readonly string[], origin: stri
   const writes: D1PreparedStatement[] = [];
   const resolving = new Set<number>();
   const snapshots = await Promise.all(active.map((s) => snapshotOf(env, s.sku)));
+  const onOrder = await onOrderBySku(env.DB, active.map((s) => s.sku));
   for (const [i, s] of active.entries()) {
     const model = models.get(s.sku);
     if (model === undefined) continue;
-    const p = planSku(s, model, snapshots[i]!);
+    const p = planSku(s, model, snapshots[i]!, onOrder.get(s.sku) ?? 0);
     outcome.planned++;
     writes.push(
       savePlanStatement(env.DB, {
