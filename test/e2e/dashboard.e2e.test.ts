@@ -783,7 +783,7 @@ describe("dashboard", { timeout: 180_000 }, () => {
     // The new views fit too (their tables scroll sideways inside their own region).
     for (const [link, heading] of [["Alerts", "Alerts"], ["Reorder suggestions", "Reorder suggestions"], ["Purchase orders", "Purchase orders"]] as const) {
       await openView(phone, link, heading);
-      await phone.waitForLoadState("networkidle");
+      await expect.poll(() => phone.locator(".state.loading").count(), { timeout: 30_000 }).toBe(0);
       expect(await overflow()).toBeLessThanOrEqual(0);
       await shot(phone, `phone-${link.toLowerCase().replaceAll(" ", "-")}`);
       await expectAccessible(phone, `phone ${heading}`);

@@ -159,7 +159,7 @@ function Policy({ forecast: f, settings: s }: { forecast: Forecast | null; setti
           <Kpi label="Safety stock" value={num(plan.safetyStock)} note={`z ${dec(plan.z)} × lead-time demand σ ${dec(plan.leadTimeDemandSd)}`} />
           <Kpi label="Reorder point" value={num(plan.reorderPoint)} note={`lead-time demand ${num(plan.leadTimeDemand)} over ${num(plan.leadTimeDays)} days + safety stock`} />
           <Kpi label="Economic order quantity" value={num(plan.economicOrderQuantity)} note="√(2 × annual demand × ordering cost ÷ holding cost)" />
-          <Kpi label="Stock position" value={num(plan.stockPosition)} note="on hand + in transit − reserved − backordered" tone={plan.shouldReorder ? "warn" : "good"} />
+          <Kpi label="Stock position" value={num(plan.stockPosition)} note="on hand + in transit + on order − reserved − committed − damaged − on hold" tone={plan.shouldReorder ? "warn" : "good"} />
           <Kpi
             label="Order now"
             value={plan.shouldReorder ? num(plan.orderQuantity) : "no"}
