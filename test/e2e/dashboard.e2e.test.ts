@@ -18,12 +18,11 @@
  *   yet" any more.)
  * - Planning: the overview's figures from the analytics API; the SKU page's forecast (uPlot with
  *   80/95 % bands), reorder policy and stock-state moves; reorder suggestions (an operator
- *   dismisses, a vendor reads its own); analytics; forecasts; transfers received; a purchase
- *   order submitted, confirmed and shipped by its vendor (who sees only its own) and received;
- *   dead letters.
- * - Every view passes axe-core with no serious or critical
- *   violation, at 1280×800 and the main ones at 390×844; each view's screenshot is saved under
- *   test-results/dashboard/.
+ *   dismisses one and drafts a purchase order from others, a vendor reads its own); analytics;
+ *   forecasts; a transfer received; a purchase order submitted, confirmed and shipped by its
+ *   vendor (who sees only its own) and received; dead letters.
+ * - Every view passes axe-core with no serious or critical violation, at 1280×800 and the main
+ *   ones at 390×844; each view's screenshot is saved under test-results/dashboard/.
  * - The first load stays under 200 KB of gzipped JavaScript; the dashboard's own types check.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -512,7 +511,8 @@ describe("dashboard", { timeout: 180_000 }, () => {
     await page.waitForURL(/status=any/);
     await page.getByLabel("Kind", { exact: true }).selectOption("low_stock");
     await page.waitForURL(/kind=low_stock/);
-    await table.waitFor();
+    // The list read with these filters (not the one before), and finished loading.
+    await page.locator('.alerts-table[aria-busy="false"][data-filters="?kind=low_stock"]').waitFor({ timeout: 30_000 });
     await expect.poll(() => page.locator("tr[data-alert]").evaluateAll((rows) => rows.length > 0 && rows.every((r) => r.getAttribute("data-kind") === "low_stock"))).toBe(true);
     await expectAccessible(page, "alerts filtered");
     await page.close();
@@ -536,7 +536,7 @@ describe("dashboard", { timeout: 180_000 }, () => {
     await vendor.close();
   });
 
-  it("planning: the SKU page's forecast (80/95 % bands) and reorder policy, stock-state moves with a reason, reorder suggestions (dismiss), analytics and forecasts; a vendor sees only its own", async () => {
+  it("planning: the SKU page's forecast (80/95 % bands) and reorder policy, stock-state moves with a reason, reorder suggestions (dismiss, draft a purchase order), analytics and forecasts; a vendor sees only its own", async () => {
     // The nightly planning run (as npm start's e2e does): forecasts every SKU, drafts suggestions.
     expect((await fetch(`${api}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("0 2 * * *")}`)).status).toBe(200);
     const sku = "ACME-TENT-0002";
@@ -609,6 +609,17 @@ describe("dashboard", { timeout: 180_000 }, () => {
     await first.getByRole("button", { name: /^Dismiss the suggestion/ }).click();
     await page.getByText(/^Dismissed: /).waitFor();
     expect((await call("GET", "/api/v2/reorder-suggestions?status=dismissed&limit=500", keys.operator)).body.items.map((x: { id: string }) => x.id)).toContain(suggestion);
+    // Another vendor × location's open suggestions become one draft purchase order.
+    await page.locator('.reorder-table[aria-busy="false"]').waitFor();
+    const next = page.locator('tr[data-suggestion][data-status="open"]').first();
+    const nextId = (await next.getAttribute("data-suggestion"))!;
+    await next.getByRole("button", { name: /^Draft PO to / }).click();
+    await page.getByText(/^Drafted a purchase order to /).waitFor();
+    expect((await call("GET", "/api/v2/reorder-suggestions?status=accepted&limit=500", keys.operator)).body.items.map((x: { id: string }) => x.id)).toContain(nextId);
+    await page.getByRole("link", { name: "Open the draft" }).click();
+    await page.getByRole("heading", { level: 1, name: "Purchase order reorder suggestions" }).waitFor();
+    await page.locator(".badge", { hasText: "draft" }).first().waitFor();
+    await shot(page, "operator-purchase-order-from-suggestions");
 
     // Analytics: the ABC list is the API's.
     await openView(page, "Analytics", "Analytics");

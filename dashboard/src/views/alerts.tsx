@@ -49,8 +49,13 @@ export function AlertsPage({ session, query }: { session: Session; query: URLSea
   const cursor = cursors[cursors.length - 1];
   const [changed, setChanged] = useState<Map<string, Alert>>(new Map());
   const [message, setMessage] = useState<{ ok: boolean; text: string; error?: unknown } | null>(null);
-  const list = useLoad<Page<Alert>>(
-    (signal) => call("GET", `/api/v2/alerts${qs({ kind, status: statusParam, cursor, limit: 50 })}`, { signal }),
+  // The answer remembers the filters it was read with (the table says them, so a test or a
+  // reader can tell a fresh list from the one before a filter changed).
+  const list = useLoad<Page<Alert> & { filters: string }>(
+    (signal) => {
+      const filters = qs({ kind, status: statusParam });
+      return call<Page<Alert>>("GET", `/api/v2/alerts${qs({ kind, status: statusParam, cursor, limit: 50 })}`, { signal }).then((page) => ({ ...page, filters }));
+    },
     [kind, status, cursor, session.key],
   );
   const setFilter = (name: "kind" | "status", value: string) => {
@@ -124,7 +129,7 @@ export function AlertsPage({ session, query }: { session: Session; query: URLSea
       ) : null}
       {items.length > 0 ? (
         <TableWrap label="Alerts">
-          <table class="alerts-table" aria-busy={list.loading ? "true" : "false"}>
+          <table class="alerts-table" aria-busy={list.loading ? "true" : "false"} data-filters={list.data?.filters ?? ""}>
             <thead>
               <tr>
                 <th scope="col">SKU</th>

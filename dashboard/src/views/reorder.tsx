@@ -1,7 +1,9 @@
 /**
  * Reorder suggestions (`GET /api/v2/reorder-suggestions`): drafts the nightly planning run makes
  * for SKUs at or below their reorder point, by vendor and location, with the suggested
- * quantity and why; operators dismiss one (`POST …/{id}/dismiss`: no new one for 7 days).
+ * quantity and why; operators dismiss one (`POST …/{id}/dismiss`: no new one for 7 days) or draft
+ * one purchase order from a vendor × location's open suggestions
+ * (`POST …/draft-purchase-order`, which marks them accepted).
  * Vendors see their own, read-only.
  */
 import { useState } from "preact/hooks";
@@ -11,7 +13,7 @@ import { amount, day, num, words } from "../format";
 import { href, navigate } from "../router";
 import type { Session } from "../session";
 import type { Page } from "../types";
-import type { ReorderSuggestion } from "../planning-types";
+import type { PurchaseOrder, ReorderSuggestion } from "../planning-types";
 
 const STATUSES = ["open", "accepted", "dismissed", "resolved"] as const;
 const URGENCIES = ["critical", "high", "medium", "low", "none"] as const;
@@ -22,7 +24,7 @@ export function ReorderPage({ session, query }: { session: Session; query: URLSe
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors[cursors.length - 1];
   const [changed, setChanged] = useState<Map<string, ReorderSuggestion>>(new Map());
-  const [message, setMessage] = useState<{ ok: boolean; text: string; error?: unknown } | null>(null);
+  const [message, setMessage] = useState<{ ok: boolean; text: string; error?: unknown; po?: PurchaseOrder } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const list = useLoad<Page<ReorderSuggestion>>((signal) => call("GET", `/api/v2/reorder-suggestions${qs({ status, urgency, cursor, limit: 50 })}`, { signal }), [status, urgency, cursor, session.key]);
   const setFilter = (next: { status?: string; urgency?: string }) => {
@@ -37,6 +39,26 @@ export function ReorderPage({ session, query }: { session: Session; query: URLSe
       const answer = await call<ReorderSuggestion>("POST", `/api/v2/reorder-suggestions/${encodeURIComponent(s.id)}/dismiss`);
       setChanged((m) => new Map(m).set(answer.id, answer));
       setMessage({ ok: true, text: `Dismissed: ${answer.sku} at ${answer.locationId ?? "every location"}. No new suggestion for it for 7 days.` });
+    } catch (err) {
+      setMessage({ ok: false, text: "", error: err });
+    } finally {
+      setBusy(null);
+    }
+  };
+  const draft = async (s: ReorderSuggestion) => {
+    if (!s.locationId) return;
+    setBusy(s.id);
+    setMessage(null);
+    try {
+      const answer = await call<{ purchaseOrder: PurchaseOrder; accepted: string[]; left: number }>("POST", "/api/v2/reorder-suggestions/draft-purchase-order", { body: { vendorId: s.vendorId, locationId: s.locationId } });
+      const po = answer.purchaseOrder;
+      setMessage({
+        ok: true,
+        po,
+        text: `Drafted a purchase order to ${po.vendorId} for ${po.locationId}: ${num(po.lines.length)} lines, ${num(po.lines.reduce((n, l) => n + l.quantity, 0))} units; ${num(answer.accepted.length)} suggestions accepted${answer.left > 0 ? `, ${num(answer.left)} left open (over the line limit)` : ""}.`,
+      });
+      setChanged(new Map());
+      list.reload();
     } catch (err) {
       setMessage({ ok: false, text: "", error: err });
     } finally {
@@ -74,7 +96,21 @@ export function ReorderPage({ session, query }: { session: Session; query: URLSe
           {list.loading ? "Loading…" : "Refresh"}
         </button>
       </form>
-      {message ? message.ok ? <p class="state success" role="status">{message.text}</p> : <ErrorNote error={message.error} /> : null}
+      {message ? (
+        message.ok ? (
+          <p class="state success" role="status">
+            {message.text}
+            {message.po ? (
+              <>
+                {" "}
+                <a href={href(["purchase-orders", message.po.id])}>Open the draft</a> to submit it to the vendor.
+              </>
+            ) : null}
+          </p>
+        ) : (
+          <ErrorNote error={message.error} />
+        )
+      ) : null}
       {list.loading && !list.data ? <Loading label="Loading reorder suggestions…" /> : null}
       {list.error ? <ErrorNote error={list.error} onRetry={list.reload} /> : null}
       {list.data && items.length === 0 ? <Empty>No {words(status)} reorder suggestions{urgency ? ` of ${words(urgency)} urgency` : ""}. The nightly planning run drafts them.</Empty> : null}
@@ -95,7 +131,7 @@ export function ReorderPage({ session, query }: { session: Session; query: URLSe
                 <th scope="col">Stockout</th>
                 <th scope="col" class="num">Cost</th>
                 <th scope="col">Status</th>
-                {operator ? <th scope="col">Action</th> : null}
+                {operator ? <th scope="col">Actions</th> : null}
               </tr>
             </thead>
             <tbody>
@@ -122,9 +158,16 @@ export function ReorderPage({ session, query }: { session: Session; query: URLSe
                   {operator ? (
                     <td>
                       {s.status === "open" ? (
-                        <button type="button" class="secondary" disabled={busy === s.id} onClick={() => void dismiss(s)} aria-label={`Dismiss the suggestion for ${s.sku} at ${s.locationId ?? "every location"}`}>
-                          {busy === s.id ? "Dismissing…" : "Dismiss"}
-                        </button>
+                        <div class="button-row">
+                          {s.locationId ? (
+                            <button type="button" disabled={busy !== null} onClick={() => void draft(s)} aria-label={`Draft PO to ${s.vendorId} for ${s.locationId} from its open suggestions`}>
+                              Draft PO
+                            </button>
+                          ) : null}
+                          <button type="button" class="secondary" disabled={busy !== null} onClick={() => void dismiss(s)} aria-label={`Dismiss the suggestion for ${s.sku} at ${s.locationId ?? "every location"}`}>
+                            {busy === s.id ? "Working…" : "Dismiss"}
+                          </button>
+                        </div>
                       ) : (
                         <span class="muted small">—</span>
                       )}
