@@ -97,6 +97,8 @@ describe("SKU object: a failing expiry", () => {
 
     // The hold falls due; the alarm's expiry of it rolls back.
     await stub.setClockOffset(DAY + 5_000);
+    // The clock when the alarm ran: its next alarm must be later (never re-armed in the past), however long the assertions take.
+    const ranAt1 = await stub.clockNow();
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const [first] = expectLogged({ event: "reservation.expiry_failed", sku: "AF-1", reservationId: "af-1", attempt: 1, code: "invariant_violation" }, { exactly: true });
     expect(first!.error).toMatch(/invariant/);
@@ -110,7 +112,7 @@ describe("SKU object: a failing expiry", () => {
     expect(stored.row.expiry_retry_at! - health.failures[0]!.lastAt).toBe(1_000);
     expect(stored.alarm).toBe(stored.row.expiry_retry_at);
     expect(health.nextDueAt).toBe(stored.row.expiry_retry_at);
-    expect(stored.alarm!).toBeGreaterThan(await stub.clockNow());
+    expect(stored.alarm!).toBeGreaterThan(ranAt1);
 
     // Before the retry is due, an alarm run tries nothing (positive control below).
     expect(await runDurableObjectAlarm(stub)).toBe(true);
@@ -149,6 +151,8 @@ describe("SKU object: a failing expiry", () => {
     await stub.injectExpiryFault("throw", "af-2-bad");
 
     await stub.setClockOffset(DAY + 5_000);
+    // The clock when the alarm ran: its next alarm must be later (never re-armed in the past), however long the assertions take.
+    const ranAt2 = await stub.clockNow();
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const [log] = expectLogged({ event: "reservation.expiry_failed", reservationId: "af-2-bad", attempt: 1, code: "exception" }, { exactly: true });
     expect(log!.error).toMatch(/injected fault: expiry refused by storage/);
@@ -156,7 +160,7 @@ describe("SKU object: a failing expiry", () => {
     expect((await stub.snapshot()).totals).toMatchObject({ softHeld: 2 });
     let stored = await storedSku(stub, "af-2-bad");
     expect(stored.row).toMatchObject({ status: "active", expiry_attempts: 1 });
-    expect(stored.alarm!).toBeGreaterThan(await stub.clockNow());
+    expect(stored.alarm!).toBeGreaterThan(ranAt2);
     // The other expiry's events wait to be sent (100 ms); once sent, the alarm is for the retry.
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     stored = await storedSku(stub, "af-2-bad");
@@ -228,6 +232,8 @@ describe("coordinator: failing fan-out calls and alarm work", () => {
     expect((await coordinator.health()).failures).toMatchObject([{ kind: "sku_call", count: 4, lastError: expect.stringMatching(/unreachable/) }]);
 
     // The alarm takes over the unfinished undo; the SKU objects are still unreachable.
+    // The clock when the alarm ran: its next alarm must be later (never re-armed in the past), however long the assertions take.
+    const ranAt3 = await coordinator.clockNow();
     expect(await runDurableObjectAlarm(coordinator)).toBe(true);
     // Two more releases failed (expectLogged counts the whole test's lines).
     expectLogged({ event: "coordinator.sku_call_failed", reservationId: "rsv_af_1", method: "release" }, { count: 4, exactly: true });
@@ -242,7 +248,7 @@ describe("coordinator: failing fan-out calls and alarm work", () => {
     expect(stored.row).toMatchObject({ status: "aborted", pending_op: "undo", alarm_attempts: 1 });
     expect(stored.row.alarm_retry_at! - taskCount.lastAt).toBe(1_000);
     expect(stored.alarm).toBe(stored.row.alarm_retry_at);
-    expect(stored.alarm!).toBeGreaterThan(await coordinator.clockNow());
+    expect(stored.alarm!).toBeGreaterThan(ranAt3);
 
     // The SKU objects answer again; when the retry is due the undo finishes.
     await coordinator.rejectSkuCalls(false);
@@ -265,13 +271,15 @@ describe("coordinator: failing fan-out calls and alarm work", () => {
     // The reservation falls due while the SKU objects cannot be reached.
     await coordinator.rejectSkuCalls(true);
     await coordinator.setClockOffset(DAY + 120_000);
+    // The clock when the alarm ran: its next alarm must be later (never re-armed in the past), however long the assertions take.
+    const ranAt4 = await coordinator.clockNow();
     expect(await runDurableObjectAlarm(coordinator)).toBe(true);
     expectLogged({ event: "coordinator.sku_call_failed", reservationId: "rsv_af_2", method: "release" }, { count: 2, exactly: true });
     expectLogged({ event: "coordinator.alarm_task_failed", reservationId: "rsv_af_2", task: "expire", attempt: 1 }, { exactly: true });
     const stored = await storedSaga(coordinator, "rsv_af_2");
     expect(stored.row).toMatchObject({ status: "active", pending_op: "expire", alarm_attempts: 1 });
     expect(stored.alarm).toBe(stored.row.alarm_retry_at);
-    expect(stored.alarm!).toBeGreaterThan(await coordinator.clockNow());
+    expect(stored.alarm!).toBeGreaterThan(ranAt4);
 
     // Reachable again: the retry expires the reservation on every SKU.
     await coordinator.rejectSkuCalls(false);
@@ -300,11 +308,13 @@ describe("coordinator: failing fan-out calls and alarm work", () => {
       "the stalled reservation's row",
     );
 
+    // The clock when the alarm ran: its next alarm must be later (never re-armed in the past), however long the assertions take.
+    const ranAt5 = await coordinator.clockNow();
     expect(await runDurableObjectAlarm(coordinator)).toBe(true);
     expectLogged({ event: "coordinator.alarm_task_deferred", reservationId: "rsv_af_3" });
     const stored = await storedSaga(coordinator, "rsv_af_3");
     expect(stored.row).toMatchObject({ status: "pending", pending_op: "reserve" });
-    expect(stored.alarm!).toBeGreaterThan(await coordinator.clockNow());
+    expect(stored.alarm!).toBeGreaterThan(ranAt5);
 
     await coordinator.stallAfter(null);
     await coordinator.setClockOffset(0);
