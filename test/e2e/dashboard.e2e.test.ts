@@ -102,7 +102,13 @@ async function seriousViolations(page: Page): Promise<{ id: string; impact: stri
   // Evaluated over the DevTools protocol, so the page's CSP (script-src 'self') does not apply.
   if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE_SOURCE);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: {
+          run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[] }>;
+        };
+      }
+    ).axe;
     const result = await axe.run(document, { resultTypes: ["violations"] });
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 5).map((n) => n.target.join(" ")) }));
   });
@@ -131,7 +137,10 @@ async function signedIn(key: string, viewport = { width: 1280, height: 800 }): P
 
 /** A key figure's value by its exact label (optionally inside `scope`). */
 function kpiValue(page: Page, label: string, scope = "") {
-  return page.locator(`${scope} .kpi`.trim()).filter({ has: page.locator("dt").getByText(label, { exact: true }) }).locator(".kpi-value");
+  return page
+    .locator(`${scope} .kpi`.trim())
+    .filter({ has: page.locator("dt").getByText(label, { exact: true }) })
+    .locator(".kpi-value");
 }
 
 /** Opens a view by its nav link and waits for its heading. */
@@ -175,7 +184,16 @@ beforeAll(async () => {
   context = await chromium.launchPersistentContext(await mkdtemp(join(work, "chromium-")), {
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
     viewport: { width: 1280, height: 800 },
     locale: "en-GB",
     acceptDownloads: true,
@@ -202,10 +220,14 @@ afterAll(async () => {
 describe("dashboard", { timeout: 180_000 }, () => {
   it("builds within the first-load budget (gzipped JavaScript) and its types check", () => {
     const size = measureDashboard();
-    console.log(`dashboard first load: ${(size.firstLoad / 1024).toFixed(1)} KB gzipped JS (${size.firstLoadFiles.join(", ")}); all JS ${(size.allJs / 1024).toFixed(1)} KB`);
+    console.log(
+      `dashboard first load: ${(size.firstLoad / 1024).toFixed(1)} KB gzipped JS (${size.firstLoadFiles.join(", ")}); all JS ${(size.allJs / 1024).toFixed(1)} KB`,
+    );
     expect(size.firstLoad).toBeGreaterThan(5_000);
     expect(size.firstLoad).toBeLessThanOrEqual(FIRST_LOAD_BUDGET_BYTES);
-    const tsc = spawnSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "dashboard", "tsconfig.json")], { encoding: "utf8" });
+    const tsc = spawnSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "dashboard", "tsconfig.json")], {
+      encoding: "utf8",
+    });
     expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
   });
 
@@ -221,8 +243,16 @@ describe("dashboard", { timeout: 180_000 }, () => {
     const abc = (await call("GET", "/api/v2/analytics/abc", keys.operator)).body.summary;
     const health = (await call("GET", "/api/v2/analytics/health", keys.operator)).body;
     await expect.poll(() => page.getByTestId("abc-counts").textContent()).toBe(`${abc.A.skus} / ${abc.B.skus} / ${abc.C.skus}`);
-    expect(await kpiValue(page, "Stock health score").textContent()).toBe(health.score === null ? "—" : `${health.score.toLocaleString("en-GB", { maximumFractionDigits: 1 })} / 100`);
-    expect(await page.locator("tr[data-component]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-component")))).toEqual(["in_stock", "stockout", "overstock", "turnover", "forecast_accuracy"]);
+    expect(await kpiValue(page, "Stock health score").textContent()).toBe(
+      health.score === null ? "—" : `${health.score.toLocaleString("en-GB", { maximumFractionDigits: 1 })} / 100`,
+    );
+    expect(await page.locator("tr[data-component]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-component")))).toEqual([
+      "in_stock",
+      "stockout",
+      "overstock",
+      "turnover",
+      "forecast_accuracy",
+    ]);
     await kpiValue(page, "Inventory turnover").filter({ hasText: /×$/ }).waitFor();
     await kpiValue(page, "Days of inventory").waitFor();
     await shot(page, "operator-overview");
@@ -347,8 +377,13 @@ describe("dashboard", { timeout: 180_000 }, () => {
     await conflict.waitFor();
     expect(await conflict.textContent()).toContain(`is ${(after - 2).toLocaleString("en-GB")}, not the ${shown}`);
     // Nothing was overwritten, and the page now shows the real count.
-    expect((await call("GET", `/api/v2/inventory/${sku}`, keys.operator)).body.locations.find((l: { locationId: string }) => l.locationId === loc).onHand).toBe(after - 2);
-    await stale.locator(`tr[data-location="${loc}"] [data-field="onHand"]`).filter({ hasText: (after - 2).toLocaleString("en-GB") }).waitFor();
+    expect((await call("GET", `/api/v2/inventory/${sku}`, keys.operator)).body.locations.find((l: { locationId: string }) => l.locationId === loc).onHand).toBe(
+      after - 2,
+    );
+    await stale
+      .locator(`tr[data-location="${loc}"] [data-field="onHand"]`)
+      .filter({ hasText: (after - 2).toLocaleString("en-GB") })
+      .waitFor();
     await shot(stale, "operator-sku-conflict");
     await Promise.all([watcher.close(), stale.close(), page.close()]);
   });
@@ -359,7 +394,12 @@ describe("dashboard", { timeout: 180_000 }, () => {
     const small = own.find((r) => r.onHand > 0 && r.sku !== "ACME-TENT-0001" && r.sku !== big?.sku);
     expect(big && small).toBeTruthy();
     const bigValue = big!.onHand + 500;
-    const csv = ["sku,location_id,quantity", `${big!.sku},${big!.locationId},${bigValue}`, `${small!.sku},${small!.locationId},${small!.onHand + 1}`, `${small!.sku},FC-NOWHERE,5`].join("\r\n");
+    const csv = [
+      "sku,location_id,quantity",
+      `${big!.sku},${big!.locationId},${bigValue}`,
+      `${small!.sku},${small!.locationId},${small!.onHand + 1}`,
+      `${small!.sku},FC-NOWHERE,5`,
+    ].join("\r\n");
 
     const vendor = await signedIn(keys.vendor);
     await vendor.getByText(`Vendor ${keys.vendorId}`).waitFor();
@@ -405,7 +445,9 @@ describe("dashboard", { timeout: 180_000 }, () => {
     await expectAccessible(operator, "operator reviews");
     await row.getByRole("button", { name: "Accept" }).click();
     await operator.getByText(`Accepted: ${big!.sku} at ${big!.locationId}`).waitFor();
-    const level = (await call("GET", `/api/v2/inventory/${big!.sku}`, keys.operator)).body.locations.find((l: { locationId: string }) => l.locationId === big!.locationId);
+    const level = (await call("GET", `/api/v2/inventory/${big!.sku}`, keys.operator)).body.locations.find(
+      (l: { locationId: string }) => l.locationId === big!.locationId,
+    );
     expect(level.onHand).toBe(bigValue);
     // The open list no longer has it.
     await expect.poll(() => operator.locator("tr[data-review]", { hasText: big!.sku }).count()).toBe(0);
@@ -450,7 +492,9 @@ describe("dashboard", { timeout: 180_000 }, () => {
     await page.getByRole("button", { name: "Create subscription" }).click();
     await page.getByText("Subscription created").waitFor();
     expect(await page.getByLabel("Signing secret").inputValue()).toMatch(/.{20,}/);
-    expect((await call("GET", "/api/v2/webhooks", keys.operator)).body.items).toMatchObject([{ vendorId: "V-ACME", eventTypes: ["sync.completed"], description: "Acme ERP" }]);
+    expect((await call("GET", "/api/v2/webhooks", keys.operator)).body.items).toMatchObject([
+      { vendorId: "V-ACME", eventTypes: ["sync.completed"], description: "Acme ERP" },
+    ]);
     await shot(page, "operator-webhooks");
     await expectAccessible(page, "webhooks");
     await page.getByRole("link", { name: "Acme ERP" }).click();
@@ -470,11 +514,14 @@ describe("dashboard", { timeout: 180_000 }, () => {
   it("alerts: an operator filters, acknowledges and snoozes an alert; a vendor sees only its own SKUs' alerts", async () => {
     // The demo's stock leaves some SKUs at or below their reorder point, so open alerts exist;
     // if none is open, one is made: a SKU's every location counted to 0 (an out_of_stock alert).
-    const openAlerts = async () => (await call("GET", "/api/v2/alerts?status=open&limit=500", keys.operator)).body.items as { id: string; sku: string; kind: string; vendorId: string }[];
+    const openAlerts = async () =>
+      (await call("GET", "/api/v2/alerts?status=open&limit=500", keys.operator)).body.items as { id: string; sku: string; kind: string; vendorId: string }[];
     if ((await openAlerts()).length === 0) {
       const sku = "CASA-MUG-0001";
       for (const l of (await call("GET", `/api/v2/inventory/${sku}`, keys.operator)).body.locations as { locationId: string; onHand: number }[]) {
-        expect((await call("PATCH", `/api/v2/inventory/${sku}`, keys.operator, { locationId: l.locationId, onHand: 0, reason: "correction" })).status).toBe(200);
+        expect((await call("PATCH", `/api/v2/inventory/${sku}`, keys.operator, { locationId: l.locationId, onHand: 0, reason: "correction" })).status).toBe(
+          200,
+        );
       }
       await expect.poll(async () => (await openAlerts()).length, { timeout: 60_000, intervals: [500] }).toBeGreaterThan(0);
     }
@@ -505,6 +552,19 @@ describe("dashboard", { timeout: 180_000 }, () => {
     expect(Date.parse(snoozed.snoozedUntil) - Date.now()).toBeGreaterThan(23 * 3_600_000);
     expect(Date.parse(snoozed.snoozedUntil) - Date.now()).toBeLessThanOrEqual(24 * 3_600_000);
     await shot(page, "operator-alerts-snoozed");
+    // …or until a chosen date and time (the browser's local time): three days ahead, to the minute.
+    const at = new Date(Date.now() + 3 * 86_400_000);
+    at.setSeconds(0, 0);
+    const local = `${at.getFullYear()}-${String(at.getMonth() + 1).padStart(2, "0")}-${String(at.getDate()).padStart(2, "0")}T${String(at.getHours()).padStart(2, "0")}:${String(at.getMinutes()).padStart(2, "0")}`;
+    await mine.getByLabel(/^Snooze time for/).selectOption("custom");
+    await mine.getByLabel(/ until$/).fill(local);
+    await mine.getByRole("button", { name: /^Snooze the alert for/ }).click();
+    await expect
+      .poll(
+        async () =>
+          (await call("GET", "/api/v2/alerts?status=snoozed&limit=500", keys.operator)).body.items.find((a: { id: string }) => a.id === id)?.snoozedUntil,
+      )
+      .toBe(at.toISOString());
 
     // Filters: kind and status go in the URL and the list follows.
     await page.getByLabel("Status", { exact: true }).selectOption("");
@@ -513,7 +573,9 @@ describe("dashboard", { timeout: 180_000 }, () => {
     await page.waitForURL(/kind=low_stock/);
     // The list read with these filters (not the one before), and finished loading.
     await page.locator('.alerts-table[aria-busy="false"][data-filters="?kind=low_stock"]').waitFor({ timeout: 30_000 });
-    await expect.poll(() => page.locator("tr[data-alert]").evaluateAll((rows) => rows.length > 0 && rows.every((r) => r.getAttribute("data-kind") === "low_stock"))).toBe(true);
+    await expect
+      .poll(() => page.locator("tr[data-alert]").evaluateAll((rows) => rows.length > 0 && rows.every((r) => r.getAttribute("data-kind") === "low_stock")))
+      .toBe(true);
     await expectAccessible(page, "alerts filtered");
     await page.close();
 
@@ -559,13 +621,16 @@ describe("dashboard", { timeout: 180_000 }, () => {
     await page.getByRole("heading", { level: 2, name: "Demand forecast" }).waitFor();
     await page.locator(".forecast-chart canvas").first().waitFor();
     // uPlot's legend names the mean and both intervals' bounds.
-    for (const label of ["Sold", "Forecast (mean)", "80 % high", "80 % low", "95 % high", "95 % low"]) await page.locator(".forecast-chart .u-legend", { hasText: label }).waitFor();
+    for (const label of ["Sold", "Forecast (mean)", "80 % high", "80 % low", "95 % high", "95 % low"])
+      await page.locator(".forecast-chart .u-legend", { hasText: label }).waitFor();
     const h30 = forecast.horizons.find((h: { days: number }) => h.days === 30);
     expect(await kpiValue(page, "Next 30 days").textContent()).toBe(gb(h30.mean));
     expect(await kpiValue(page, "Reorder point", ".policy").textContent()).toBe(gb(forecast.plan.reorderPoint));
     expect(await kpiValue(page, "Safety stock", ".policy").textContent()).toBe(gb(forecast.plan.safetyStock));
     expect(await kpiValue(page, "Economic order quantity", ".policy").textContent()).toBe(gb(forecast.plan.economicOrderQuantity));
-    expect(await page.locator(".policy-inputs tr", { hasText: "Service level" }).locator("td").first().textContent()).toBe(settings.policy.serviceLevel.toLocaleString("en-GB", { style: "percent", maximumFractionDigits: 1 }));
+    expect(await page.locator(".policy-inputs tr", { hasText: "Service level" }).locator("td").first().textContent()).toBe(
+      settings.policy.serviceLevel.toLocaleString("en-GB", { style: "percent", maximumFractionDigits: 1 }),
+    );
     await page.getByRole("button", { name: /Show the daily forecast/ }).click();
     expect(await page.locator("#forecast-days tbody tr").count()).toBe(forecast.days.length);
     await shot(page, "operator-sku-forecast");
@@ -582,7 +647,10 @@ describe("dashboard", { timeout: 180_000 }, () => {
       await page.getByLabel("Units", { exact: true }).fill(String(qty));
       await page.getByLabel("Why", { exact: true }).fill(reason);
       await page.getByRole("button", { name: "Move units" }).click();
-      await page.getByRole("status").filter({ hasText: `Moved ${qty} units from ${from.replace("_", " ")} to ${to.replace("_", " ")}` }).waitFor();
+      await page
+        .getByRole("status")
+        .filter({ hasText: `Moved ${qty} units from ${from.replace("_", " ")} to ${to.replace("_", " ")}` })
+        .waitFor();
     };
     await move("sellable", "damaged", 2, "water_damage");
     await expect.poll(() => damagedCell.textContent(), { timeout: 15_000 }).toBe(gb(before.damaged + 2));
@@ -599,7 +667,9 @@ describe("dashboard", { timeout: 180_000 }, () => {
     expect(await page.getByLabel("Why", { exact: true }).evaluate((el) => (el as HTMLInputElement).validity.valueMissing)).toBe(true);
 
     // Reorder suggestions: the open ones; an operator dismisses one.
-    await expect.poll(async () => (await call("GET", "/api/v2/reorder-suggestions?limit=500", keys.operator)).body.items.length, { timeout: 60_000, intervals: [1000] }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => (await call("GET", "/api/v2/reorder-suggestions?limit=500", keys.operator)).body.items.length, { timeout: 60_000, intervals: [1000] })
+      .toBeGreaterThan(0);
     await openView(page, "Reorder suggestions", "Reorder suggestions");
     await page.locator('.reorder-table[aria-busy="false"]').waitFor();
     const first = page.locator("tr[data-suggestion]").first();
@@ -608,14 +678,18 @@ describe("dashboard", { timeout: 180_000 }, () => {
     await expectAccessible(page, "reorder suggestions");
     await first.getByRole("button", { name: /^Dismiss the suggestion/ }).click();
     await page.getByText(/^Dismissed: /).waitFor();
-    expect((await call("GET", "/api/v2/reorder-suggestions?status=dismissed&limit=500", keys.operator)).body.items.map((x: { id: string }) => x.id)).toContain(suggestion);
+    expect((await call("GET", "/api/v2/reorder-suggestions?status=dismissed&limit=500", keys.operator)).body.items.map((x: { id: string }) => x.id)).toContain(
+      suggestion,
+    );
     // Another vendor × location's open suggestions become one draft purchase order.
     await page.locator('.reorder-table[aria-busy="false"]').waitFor();
     const next = page.locator('tr[data-suggestion][data-status="open"]').first();
     const nextId = (await next.getAttribute("data-suggestion"))!;
     await next.getByRole("button", { name: /^Draft PO to / }).click();
     await page.getByText(/^Drafted a purchase order to /).waitFor();
-    expect((await call("GET", "/api/v2/reorder-suggestions?status=accepted&limit=500", keys.operator)).body.items.map((x: { id: string }) => x.id)).toContain(nextId);
+    expect((await call("GET", "/api/v2/reorder-suggestions?status=accepted&limit=500", keys.operator)).body.items.map((x: { id: string }) => x.id)).toContain(
+      nextId,
+    );
     await page.getByRole("link", { name: "Open the draft" }).click();
     await page.getByRole("heading", { level: 1, name: "Purchase order reorder suggestions" }).waitFor();
     await page.locator(".badge", { hasText: "draft" }).first().waitFor();
@@ -644,7 +718,9 @@ describe("dashboard", { timeout: 180_000 }, () => {
     await openView(vendor, "Reorder suggestions", "Reorder suggestions");
     if (own.length > 0) {
       await vendor.locator('.reorder-table[aria-busy="false"]').waitFor();
-      expect(new Set(await vendor.locator("tr[data-suggestion]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-vendor"))))).toEqual(new Set([keys.vendorId]));
+      expect(new Set(await vendor.locator("tr[data-suggestion]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-vendor"))))).toEqual(
+        new Set([keys.vendorId]),
+      );
       expect(await vendor.getByRole("button", { name: /^Dismiss/ }).count()).toBe(0);
     } else {
       await vendor.getByText("No open reorder suggestions").waitFor();
@@ -670,7 +746,12 @@ describe("dashboard", { timeout: 180_000 }, () => {
     const created = await fetch(`${api}/api/v2/transfers`, {
       method: "POST",
       headers: { authorization: `Bearer ${keys.operator}`, "content-type": "application/json", "idempotency-key": `dashboard-e2e-${Date.now()}` },
-      body: JSON.stringify({ fromLocationId: origin!.locationId, toLocationId: destination, reference: "dashboard e2e transfer", lines: [{ sku, quantity: 3 }] }),
+      body: JSON.stringify({
+        fromLocationId: origin!.locationId,
+        toLocationId: destination,
+        reference: "dashboard e2e transfer",
+        lines: [{ sku, quantity: 3 }],
+      }),
     });
     const transfer = await created.json();
     expect(created.status, JSON.stringify(transfer)).toBe(201);
@@ -697,7 +778,11 @@ describe("dashboard", { timeout: 180_000 }, () => {
     const po = async (vendorId: string, poSku: string, reference: string) => {
       const res = await fetch(`${api}/api/v2/purchase-orders`, {
         method: "POST",
-        headers: { authorization: `Bearer ${keys.operator}`, "content-type": "application/json", "idempotency-key": `dashboard-e2e-${reference.replaceAll(" ", "-")}-${Date.now()}` },
+        headers: {
+          authorization: `Bearer ${keys.operator}`,
+          "content-type": "application/json",
+          "idempotency-key": `dashboard-e2e-${reference.replaceAll(" ", "-")}-${Date.now()}`,
+        },
         body: JSON.stringify({ vendorId, locationId: destination, reference, lines: [{ sku: poSku, quantity: 5 }] }),
       });
       const body = await res.json();
@@ -720,7 +805,9 @@ describe("dashboard", { timeout: 180_000 }, () => {
     const vendor = await signedIn(keys.vendor);
     await openView(vendor, "Purchase orders", "Purchase orders");
     await vendor.locator(`tr[data-po="${mine.id}"]`).waitFor();
-    expect(new Set(await vendor.locator("tr[data-po]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-vendor"))))).toEqual(new Set([keys.vendorId]));
+    expect(new Set(await vendor.locator("tr[data-po]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-vendor"))))).toEqual(
+      new Set([keys.vendorId]),
+    );
     expect(await vendor.locator(`tr[data-po="${theirs.id}"]`).count()).toBe(0);
     await shot(vendor, "vendor-purchase-orders");
     await expectAccessible(vendor, "vendor purchase orders");
@@ -737,11 +824,16 @@ describe("dashboard", { timeout: 180_000 }, () => {
     await vendor.getByText(/^Done: the order is (shipping|shipped)\./).waitFor();
     // Another vendor's order is refused in words.
     await vendor.goto(`${dashboard}/#/purchase-orders/${theirs.id}`);
-    await vendor.getByRole("alert").filter({ hasText: /Error 40[34]/ }).waitFor();
+    await vendor
+      .getByRole("alert")
+      .filter({ hasText: /Error 40[34]/ })
+      .waitFor();
     await vendor.close();
 
     // Shipping finishes (a retry or the sweeper); the operator receives 4 good and 1 damaged.
-    await expect.poll(async () => (await call("GET", `/api/v2/purchase-orders/${mine.id}`, keys.operator)).body.status, { timeout: 120_000, intervals: [1000] }).toBe("shipped");
+    await expect
+      .poll(async () => (await call("GET", `/api/v2/purchase-orders/${mine.id}`, keys.operator)).body.status, { timeout: 120_000, intervals: [1000] })
+      .toBe("shipped");
     await page.reload();
     await page.getByLabel(`Good units of ${sku}`).fill("4");
     await page.getByLabel(`Damaged units of ${sku}`).fill("1");
@@ -786,13 +878,19 @@ describe("dashboard", { timeout: 180_000 }, () => {
     // Keyboard: each view focuses its heading; the page's first stop is the skip link, which
     // moves focus to the content.
     expect(await phone.evaluate(() => document.activeElement?.tagName)).toBe("H1");
-    expect(await phone.evaluate(() => document.querySelector<HTMLElement>("a[href], button, input, select, [tabindex='0']")?.textContent)).toBe("Skip to content");
+    expect(await phone.evaluate(() => document.querySelector<HTMLElement>("a[href], button, input, select, [tabindex='0']")?.textContent)).toBe(
+      "Skip to content",
+    );
     await phone.getByRole("link", { name: "Skip to content" }).focus();
     expect(await phone.evaluate(() => getComputedStyle(document.activeElement!).left)).not.toBe("-999px");
     await phone.keyboard.press("Enter");
     expect(await phone.evaluate(() => document.activeElement?.id)).toBe("main");
     // The new views fit too (their tables scroll sideways inside their own region).
-    for (const [link, heading] of [["Alerts", "Alerts"], ["Reorder suggestions", "Reorder suggestions"], ["Purchase orders", "Purchase orders"]] as const) {
+    for (const [link, heading] of [
+      ["Alerts", "Alerts"],
+      ["Reorder suggestions", "Reorder suggestions"],
+      ["Purchase orders", "Purchase orders"],
+    ] as const) {
       await openView(phone, link, heading);
       await expect.poll(() => phone.locator(".state.loading").count(), { timeout: 30_000 }).toBe(0);
       expect(await overflow()).toBeLessThanOrEqual(0);

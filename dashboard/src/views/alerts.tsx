@@ -54,7 +54,10 @@ export function AlertsPage({ session, query }: { session: Session; query: URLSea
   const list = useLoad<Page<Alert> & { filters: string }>(
     (signal) => {
       const filters = qs({ kind, status: statusParam });
-      return call<Page<Alert>>("GET", `/api/v2/alerts${qs({ kind, status: statusParam, cursor, limit: 50 })}`, { signal }).then((page) => ({ ...page, filters }));
+      return call<Page<Alert>>("GET", `/api/v2/alerts${qs({ kind, status: statusParam, cursor, limit: 50 })}`, { signal }).then((page) => ({
+        ...page,
+        filters,
+      }));
     },
     [kind, status, cursor, session.key],
   );
@@ -63,15 +66,19 @@ export function AlertsPage({ session, query }: { session: Session; query: URLSea
     setChanged(new Map());
     navigate(href(["alerts"], { kind: name === "kind" ? value : kind, status: name === "status" ? value || "any" : status || "any" }));
   };
-  const act = async (alert: Alert, action: "acknowledge" | "snooze", untilMs?: number) => {
+  /** `until`: when a snooze ends (epoch ms). */
+  const act = async (alert: Alert, action: "acknowledge" | "snooze", until?: number) => {
     setMessage(null);
     try {
-      const body = action === "snooze" ? { until: new Date(Date.now() + (untilMs ?? 0)).toISOString() } : undefined;
+      const body = action === "snooze" ? { until: new Date(until ?? Date.now()).toISOString() } : undefined;
       const answer = await call<Alert>("POST", `/api/v2/alerts/${encodeURIComponent(alert.id)}/${action}`, body ? { body } : {});
       setChanged((m) => new Map(m).set(answer.id, answer));
       setMessage({
         ok: true,
-        text: action === "acknowledge" ? `Acknowledged: ${answer.sku} (${words(answer.kind)}). It stays until the stock recovers.` : `Snoozed: ${answer.sku} until ${when(answer.snoozedUntil)}.`,
+        text:
+          action === "acknowledge"
+            ? `Acknowledged: ${answer.sku} (${words(answer.kind)}). It stays until the stock recovers.`
+            : `Snoozed: ${answer.sku} until ${when(answer.snoozedUntil)}.`,
       });
     } catch (err) {
       setMessage({ ok: false, text: "", error: err });
@@ -80,7 +87,13 @@ export function AlertsPage({ session, query }: { session: Session; query: URLSea
   const items = (list.data?.items ?? []).map((a) => changed.get(a.id) ?? a);
   return (
     <section>
-      <PageTitle sub={session.scope === "vendor" ? "Your SKUs' low-stock and out-of-stock alerts, newest first." : "Low-stock and out-of-stock alerts, newest first. They open when available stock falls to the reorder point and resolve when it recovers."}>
+      <PageTitle
+        sub={
+          session.scope === "vendor"
+            ? "Your SKUs' low-stock and out-of-stock alerts, newest first."
+            : "Low-stock and out-of-stock alerts, newest first. They open when available stock falls to the reorder point and resolve when it recovers."
+        }
+      >
         Alerts
       </PageTitle>
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Alert filters">
@@ -135,8 +148,12 @@ export function AlertsPage({ session, query }: { session: Session; query: URLSea
                 <th scope="col">SKU</th>
                 <th scope="col">Kind</th>
                 <th scope="col">Status</th>
-                <th scope="col" class="num">Available</th>
-                <th scope="col" class="num">Reorder point</th>
+                <th scope="col" class="num">
+                  Available
+                </th>
+                <th scope="col" class="num">
+                  Reorder point
+                </th>
                 <th scope="col">Opened</th>
                 <th scope="col">Vendor</th>
                 <th scope="col">Actions</th>
@@ -166,12 +183,24 @@ export function AlertsPage({ session, query }: { session: Session; query: URLSea
   );
 }
 
-function AlertRow({ alert: a, onAct }: { alert: Alert; onAct: (a: Alert, action: "acknowledge" | "snooze", ms?: number) => Promise<void> }) {
+function AlertRow({ alert: a, onAct }: { alert: Alert; onAct: (a: Alert, action: "acknowledge" | "snooze", until?: number) => Promise<void> }) {
   const [snooze, setSnooze] = useState(String(SNOOZES[2]![1]));
+  const [customUntil, setCustomUntil] = useState("");
   const [busy, setBusy] = useState(false);
+  const [invalid, setInvalid] = useState<string | null>(null);
   const run = async (action: "acknowledge" | "snooze") => {
+    let until: number | undefined;
+    if (action === "snooze") {
+      // A chosen date and time is the browser's local time (datetime-local).
+      until = snooze === "custom" ? new Date(customUntil).getTime() : Date.now() + Number(snooze);
+      if (!Number.isFinite(until) || until <= Date.now() || until > Date.now() + 90 * 86_400_000) {
+        setInvalid("Choose a time in the future, at most 90 days ahead.");
+        return;
+      }
+    }
+    setInvalid(null);
     setBusy(true);
-    await onAct(a, action, Number(snooze));
+    await onAct(a, action, until);
     setBusy(false);
   };
   const selectId = `snooze-${a.id}`;
@@ -205,7 +234,13 @@ function AlertRow({ alert: a, onAct }: { alert: Alert; onAct: (a: Alert, action:
         ) : (
           <div class="button-row">
             {a.status === "open" ? (
-              <button type="button" class="secondary" disabled={busy} onClick={() => void run("acknowledge")} aria-label={`Acknowledge the ${words(a.kind)} alert for ${a.sku}`}>
+              <button
+                type="button"
+                class="secondary"
+                disabled={busy}
+                onClick={() => void run("acknowledge")}
+                aria-label={`Acknowledge the ${words(a.kind)} alert for ${a.sku}`}
+              >
                 Acknowledge
               </button>
             ) : null}
@@ -218,10 +253,31 @@ function AlertRow({ alert: a, onAct }: { alert: Alert; onAct: (a: Alert, action:
                   {label}
                 </option>
               ))}
+              <option value="custom">until a date and time…</option>
             </select>
+            {snooze === "custom" ? (
+              <>
+                <label class="sr-only" for={`${selectId}-until`}>
+                  Snooze {a.sku} until
+                </label>
+                <input
+                  id={`${selectId}-until`}
+                  type="datetime-local"
+                  value={customUntil}
+                  onInput={(e) => setCustomUntil((e.target as HTMLInputElement).value)}
+                  aria-invalid={invalid ? "true" : undefined}
+                  aria-describedby={invalid ? `${selectId}-error` : undefined}
+                />
+              </>
+            ) : null}
             <button type="button" class="secondary" disabled={busy} onClick={() => void run("snooze")} aria-label={`Snooze the alert for ${a.sku}`}>
               Snooze
             </button>
+            {invalid ? (
+              <p class="field-error" id={`${selectId}-error`} role="alert">
+                {invalid}
+              </p>
+            ) : null}
           </div>
         )}
       </td>
