@@ -232,10 +232,7 @@ async function verifyOnce(client, keys) {
     // Answers the client got must still hold.
     if (e.idMismatch) problems.push({ id: e.id, problem: `201 carried id ${e.idMismatch}, expected ${e.id}` });
     if (!e.unanswered && e.expect !== null) {
-      const ok =
-        v.status === e.expect ||
-        (e.expect === "active" && v.status === "expired") ||
-        (e.expect === "released" && v.status === "released");
+      const ok = v.status === e.expect || (e.expect === "active" && v.status === "expired") || (e.expect === "released" && v.status === "released");
       if (!ok) problems.push({ id: e.id, problem: `client was told ${e.expect}, coordinator says ${v.status}`, answers: e.answers });
     }
     if (e.answers.some((a) => a.op === "reserve" && a.status === 201) && v.status === "absent") {

@@ -150,7 +150,16 @@ async function main() {
       checked++;
     });
     const ok = problems.length === 0;
-    results.push({ cycle, killedAt: `${seen.chunks.done}/${seen.chunks.total}`, stuck: `${stuck.status} ${stuck.chunks.done}/${stuck.chunks.total}`, final: final.status, counts: c, checked, ok, problems: problems.slice(0, 10) });
+    results.push({
+      cycle,
+      killedAt: `${seen.chunks.done}/${seen.chunks.total}`,
+      stuck: `${stuck.status} ${stuck.chunks.done}/${stuck.chunks.total}`,
+      final: final.status,
+      counts: c,
+      checked,
+      ok,
+      problems: problems.slice(0, 10),
+    });
     log(`cycle ${cycle}: ${ok ? "PASS" : "FAIL"} — ${final.status}, ${JSON.stringify(c)}, ${checked} SKUs checked`);
     for (const p of problems.slice(0, 10)) log(`  ${p}`);
   }
@@ -161,16 +170,22 @@ async function main() {
 
   if (events) {
     console.log("\nevents crash drill — wrangler dev (local)\n");
-    console.log(`burst: ${events.requests} stock changes (${events.answered} answered) over ${EVENT_SKUS.length} SKUs × ${LOCATIONS.length} locations, SIGKILL after ${events.loadMs} ms`);
+    console.log(
+      `burst: ${events.requests} stock changes (${events.answered} answered) over ${EVENT_SKUS.length} SKUs × ${LOCATIONS.length} locations, SIGKILL after ${events.loadMs} ms`,
+    );
     console.log(`objects that re-sent events the queue lost: ${events.resent} re-send batches`);
-    console.log(`projection equal to the objects ${events.converged ? `${(events.convergedAfterMs / 1000).toFixed(1)} s after the restart` : `NOT within ${EVENTS_CONVERGE_MS / 1000} s`} (${events.checks} checks; at the first check ${events.firstMismatches} rows differed)`);
+    console.log(
+      `projection equal to the objects ${events.converged ? `${(events.convergedAfterMs / 1000).toFixed(1)} s after the restart` : `NOT within ${EVENTS_CONVERGE_MS / 1000} s`} (${events.checks} checks; at the first check ${events.firstMismatches} rows differed)`,
+    );
     for (const p of events.problems.slice(0, 10)) console.log(`  ${p}`);
   }
   console.log("\nsync crash drill — wrangler dev (local)\n");
   console.log("| cycle | killed at (chunks) | after restart | after the cron | applied / unchanged / errors / pending | SKUs checked | result |");
   console.log("| --- | --- | --- | --- | --- | --- | --- |");
   for (const r of results) {
-    console.log(`| ${r.cycle} | ${r.killedAt} | ${r.stuck} | ${r.final} | ${r.counts.applied} / ${r.counts.unchanged} / ${r.counts.errors} / ${r.counts.pending} | ${r.checked} | ${r.ok ? "pass" : "FAIL"} |`);
+    console.log(
+      `| ${r.cycle} | ${r.killedAt} | ${r.stuck} | ${r.final} | ${r.counts.applied} / ${r.counts.unchanged} / ${r.counts.errors} / ${r.counts.pending} | ${r.checked} | ${r.ok ? "pass" : "FAIL"} |`,
+    );
   }
   const syncBreach = results.some((r) => !r.ok);
   const eventsBreach = events !== null && !events.converged;
@@ -184,7 +199,9 @@ async function projectionDiff(client, keys) {
   const projected = new Map();
   let cursor = null;
   do {
-    const page = (await call(client, keys.operator, "GET", `/api/v2/inventory?skuPrefix=ED-&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)).json();
+    const page = (
+      await call(client, keys.operator, "GET", `/api/v2/inventory?skuPrefix=ED-&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)
+    ).json();
     for (const r of page.items) projected.set(`${r.sku}|${r.locationId}`, `${r.onHand}/${r.reserved}/${r.committed}/${r.available}`);
     cursor = page.nextCursor;
   } while (cursor);
@@ -217,7 +234,8 @@ async function eventsPhase(client, keys) {
       const i = n++;
       const sku = EVENT_SKUS[(i * 7919) % EVENT_SKUS.length];
       const loc = LOCATIONS[i % LOCATIONS.length];
-      const body = i % 5 === 0 ? { locationId: loc, onHand: 400 + (i % 200), reason: "cycle_count" } : { locationId: loc, delta: (i % 3) - 1 || 2, reason: "adjustment" };
+      const body =
+        i % 5 === 0 ? { locationId: loc, onHand: 400 + (i % 200), reason: "cycle_count" } : { locationId: loc, delta: (i % 3) - 1 || 2, reason: "adjustment" };
       requests++;
       const res = await client.request("PATCH", `/api/v2/inventory/${sku}`, { key: keys.operator, body });
       if (res.status === 200) answered++;
@@ -256,7 +274,9 @@ async function eventsPhase(client, keys) {
     resent += (audit.health?.failures ?? []).filter((f) => f.kind === "event_lost").reduce((n, f) => n + f.count, 0);
   });
   log(`events: ${resent} re-send batches of lost events across the SKUs`);
-  log(`events: ${converged ? `converged ${(convergedAfterMs / 1000).toFixed(1)} s after the restart` : `${problems.length} rows still differ after ${EVENTS_CONVERGE_MS / 1000} s`}`);
+  log(
+    `events: ${converged ? `converged ${(convergedAfterMs / 1000).toFixed(1)} s after the restart` : `${problems.length} rows still differ after ${EVENTS_CONVERGE_MS / 1000} s`}`,
+  );
   return { events: { requests, answered, loadMs, firstMismatches, converged, convergedAfterMs, checks, problems, resent }, client };
 }
 

@@ -9,16 +9,16 @@ import { ALERT_KINDS } from "../domain/alerts";
 import { LEVEL_STATUSES } from "../domain/inventory-levels";
 import { SYNC_JOB_STATUSES } from "../domain/sync-jobs";
 
-const createdAt = () =>
-  integer("created_at", { mode: "number" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
-const updatedAt = () =>
-  integer("updated_at", { mode: "number" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
+const createdAt = () => integer("created_at", { mode: "number" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
+const updatedAt = () => integer("updated_at", { mode: "number" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
 
 /** Sellers whose SKUs we hold. `status = suspended` blocks their keys' writes. */
 export const vendors = sqliteTable("vendors", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
-  status: text("status", { enum: ["active", "suspended"] }).notNull().default("active"),
+  status: text("status", { enum: ["active", "suspended"] })
+    .notNull()
+    .default("active"),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -75,7 +75,9 @@ export const products = sqliteTable(
   "products",
   {
     id: text("id").primaryKey(),
-    vendorId: text("vendor_id").notNull().references(() => vendors.id),
+    vendorId: text("vendor_id")
+      .notNull()
+      .references(() => vendors.id),
     name: text("name").notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -88,10 +90,16 @@ export const skus = sqliteTable(
   "skus",
   {
     sku: text("sku").primaryKey(),
-    productId: text("product_id").notNull().references(() => products.id),
-    vendorId: text("vendor_id").notNull().references(() => vendors.id),
+    productId: text("product_id")
+      .notNull()
+      .references(() => products.id),
+    vendorId: text("vendor_id")
+      .notNull()
+      .references(() => vendors.id),
     name: text("name").notNull(),
-    status: text("status", { enum: ["active", "discontinued"] }).notNull().default("active"),
+    status: text("status", { enum: ["active", "discontinued"] })
+      .notNull()
+      .default("active"),
     reorderPoint: integer("reorder_point").notNull().default(0),
     safetyStock: integer("safety_stock").notNull().default(0),
     maxStock: integer("max_stock"),
@@ -133,10 +141,7 @@ export const apiKeys = sqliteTable(
     createdAt: createdAt(),
     revokedAt: integer("revoked_at", { mode: "number" }),
   },
-  (t) => [
-    uniqueIndex("api_keys_hash").on(t.keyHash),
-    check("api_keys_vendor_scope", sql`(${t.scope} = 'vendor') = (${t.vendorId} IS NOT NULL)`),
-  ],
+  (t) => [uniqueIndex("api_keys_hash").on(t.keyHash), check("api_keys_vendor_scope", sql`(${t.scope} = 'vendor') = (${t.vendorId} IS NOT NULL)`)],
 );
 
 /*
@@ -355,7 +360,9 @@ export const syncJobs = sqliteTable(
   "sync_jobs",
   {
     id: text("id").primaryKey(),
-    vendorId: text("vendor_id").notNull().references(() => vendors.id),
+    vendorId: text("vendor_id")
+      .notNull()
+      .references(() => vendors.id),
     /** Who sent it: `vendor:<id>` or `operator` (idempotency keys are scoped to it). */
     principal: text("principal").notNull(),
     idempotencyKey: text("idempotency_key").notNull(),
@@ -636,7 +643,9 @@ export const transfers = sqliteTable(
 export const transferLines = sqliteTable(
   "transfer_lines",
   {
-    transferId: text("transfer_id").notNull().references(() => transfers.id, { onDelete: "cascade" }),
+    transferId: text("transfer_id")
+      .notNull()
+      .references(() => transfers.id, { onDelete: "cascade" }),
     lineNo: integer("line_no").notNull(),
     sku: text("sku").notNull(),
     quantity: integer("quantity").notNull(),
@@ -645,7 +654,9 @@ export const transferLines = sqliteTable(
     short: integer("short").notNull().default(0),
     returned: integer("returned").notNull().default(0),
     /** `pending` until the SKU object created it; then the object's line status. */
-    status: text("status", { enum: ["pending", "in_transit", "partially_received", "received", "cancelled"] }).notNull().default("pending"),
+    status: text("status", { enum: ["pending", "in_transit", "partially_received", "received", "cancelled"] })
+      .notNull()
+      .default("pending"),
   },
   (t) => [primaryKey({ columns: [t.transferId, t.lineNo] }), index("transfer_lines_sku").on(t.sku)],
 );
@@ -687,7 +698,9 @@ export const purchaseOrders = sqliteTable(
 export const purchaseOrderLines = sqliteTable(
   "purchase_order_lines",
   {
-    purchaseOrderId: text("purchase_order_id").notNull().references(() => purchaseOrders.id, { onDelete: "cascade" }),
+    purchaseOrderId: text("purchase_order_id")
+      .notNull()
+      .references(() => purchaseOrders.id, { onDelete: "cascade" }),
     lineNo: integer("line_no").notNull(),
     sku: text("sku").notNull(),
     quantity: integer("quantity").notNull(),
@@ -695,7 +708,9 @@ export const purchaseOrderLines = sqliteTable(
     damaged: integer("damaged").notNull().default(0),
     short: integer("short").notNull().default(0),
     /** `open` until shipped; then the SKU object's line status. */
-    status: text("status", { enum: ["open", "in_transit", "partially_received", "received", "cancelled"] }).notNull().default("open"),
+    status: text("status", { enum: ["open", "in_transit", "partially_received", "received", "cancelled"] })
+      .notNull()
+      .default("open"),
   },
   (t) => [primaryKey({ columns: [t.purchaseOrderId, t.lineNo] }), index("purchase_order_lines_sku").on(t.sku)],
 );

@@ -22,9 +22,7 @@ const RADIANS_PER_DEGREE = Math.PI / 180;
 export function greatCircleKm(a: GeoPoint, b: GeoPoint): number {
   const dLat = (b.latitude - a.latitude) * RADIANS_PER_DEGREE;
   const dLng = (b.longitude - a.longitude) * RADIANS_PER_DEGREE;
-  const h =
-    Math.sin(dLat / 2) ** 2 +
-    Math.cos(a.latitude * RADIANS_PER_DEGREE) * Math.cos(b.latitude * RADIANS_PER_DEGREE) * Math.sin(dLng / 2) ** 2;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.latitude * RADIANS_PER_DEGREE) * Math.cos(b.latitude * RADIANS_PER_DEGREE) * Math.sin(dLng / 2) ** 2;
   return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
@@ -99,12 +97,5 @@ export function countryCentroid(countryCode: string): GeoPoint | undefined {
 
 /** True when a point's coordinates are finite and within the latitude/longitude ranges. */
 export function isValidPoint(p: GeoPoint): boolean {
-  return (
-    Number.isFinite(p.latitude) &&
-    Number.isFinite(p.longitude) &&
-    p.latitude >= -90 &&
-    p.latitude <= 90 &&
-    p.longitude >= -180 &&
-    p.longitude <= 180
-  );
+  return Number.isFinite(p.latitude) && Number.isFinite(p.longitude) && p.latitude >= -90 && p.latitude <= 90 && p.longitude >= -180 && p.longitude <= 180;
 }

@@ -116,7 +116,8 @@ export function validateAllocationRequest(request: AllocationRequest, now: numbe
   });
 
   const o = request.options;
-  if (!ALLOCATION_STRATEGIES.includes(o.strategy)) add(["options", "strategy"], "unknown_strategy", `strategy must be one of ${ALLOCATION_STRATEGIES.join(", ")}`);
+  if (!ALLOCATION_STRATEGIES.includes(o.strategy))
+    add(["options", "strategy"], "unknown_strategy", `strategy must be one of ${ALLOCATION_STRATEGIES.join(", ")}`);
   if (o.pickupLocationId !== undefined) {
     if (!locationIds.has(o.pickupLocationId)) add(["options", "pickupLocationId"], "unknown_location", `no location ${String(o.pickupLocationId)}`);
   } else if (o.shipTo === undefined) {
@@ -125,9 +126,11 @@ export function validateAllocationRequest(request: AllocationRequest, now: numbe
   if (o.shipTo !== undefined && resolveShipTo(o.shipTo) === undefined) {
     add(["options", "shipTo"], "invalid_ship_to", "shipTo needs valid coordinates or a known country code");
   }
-  if (o.maxShipments !== undefined && !isPositiveInteger(o.maxShipments)) add(["options", "maxShipments"], "invalid_max_shipments", "maxShipments must be a positive integer");
+  if (o.maxShipments !== undefined && !isPositiveInteger(o.maxShipments))
+    add(["options", "maxShipments"], "invalid_max_shipments", "maxShipments must be a positive integer");
   if (o.requiredBy !== undefined && parseIsoDate(o.requiredBy) === undefined) add(["options", "requiredBy"], "invalid_date", "requiredBy must be YYYY-MM-DD");
-  if (o.extraShipmentCost !== undefined && !isNonNegative(o.extraShipmentCost)) add(["options", "extraShipmentCost"], "invalid_cost", "extraShipmentCost must be ≥ 0");
+  if (o.extraShipmentCost !== undefined && !isNonNegative(o.extraShipmentCost))
+    add(["options", "extraShipmentCost"], "invalid_cost", "extraShipmentCost must be ≥ 0");
   if (o.weights !== undefined) {
     const w = o.weights;
     if (![w.delivery, w.cost, w.performance].every(isNonNegative) || w.delivery + w.cost + w.performance <= 0) {
@@ -279,7 +282,8 @@ export function planAllocation(request: AllocationRequest, now: number): Allocat
   const objective: SourceObjective = strategy === "single_shipment" ? "fewest_shipments" : strategy === "lowest_cost" ? "lowest_total_cost" : "ranked";
   // lowest_cost fills a chosen set by unit cost: the set's fixed costs are paid either way.
   const fillOrder = ranked.map((_, i) => i);
-  if (objective === "lowest_total_cost") fillOrder.sort((a, b) => locations.get(ranked[a]!)!.shippingCost.perUnit - locations.get(ranked[b]!)!.shippingCost.perUnit || a - b);
+  if (objective === "lowest_total_cost")
+    fillOrder.sort((a, b) => locations.get(ranked[a]!)!.shippingCost.perUnit - locations.get(ranked[b]!)!.shippingCost.perUnit || a - b);
   const pinnedUnits = new Map<string, number>();
   for (const a of allocations) pinnedUnits.set(a.locationId, (pinnedUnits.get(a.locationId) ?? 0) + a.quantity);
   const choice = chooseSources({
@@ -298,8 +302,7 @@ export function planAllocation(request: AllocationRequest, now: number): Allocat
     },
     extraShipmentCost,
   });
-  const unpinnedReason: ShipmentReason =
-    mode === "pickup" ? "pickup" : objective === "ranked" ? (choice.searched ? "max_shipments" : "ranked") : objective;
+  const unpinnedReason: ShipmentReason = mode === "pickup" ? "pickup" : objective === "ranked" ? (choice.searched ? "max_shipments" : "ranked") : objective;
 
   for (const sku of [...demand.keys()].sort()) {
     const takes = (choice.takes.get(sku) ?? []).map((t) => ({ ...t }));
@@ -320,10 +323,7 @@ export function planAllocation(request: AllocationRequest, now: number): Allocat
       else {
         // Backorders go where the SKU is stocked or expected, never to a location that has
         // never seen it (a pickup order's backorder waits at the pickup location).
-        const sites =
-          mode === "pickup"
-            ? usableLocations
-            : usableLocations.filter((l) => levels.get(sku)?.has(l.id) === true);
+        const sites = mode === "pickup" ? usableLocations : usableLocations.filter((l) => levels.get(sku)?.has(l.id) === true);
         backorderOrShort(line, left, sites, false);
       }
     }

@@ -64,11 +64,10 @@ export function abcClassify(items: readonly { sku: string; revenue: number }[], 
  * of `periodDays`; days of inventory = average inventory value / COGS × periodDays (= 365 /
  * turnover). Null where undefined: turnover with no inventory, days of inventory with no sales.
  */
-export function inventoryTurnover(input: {
-  costOfGoodsSold: number;
-  averageInventoryValue: number;
-  periodDays: number;
-}): { turnover: number | null; daysOfInventory: number | null } {
+export function inventoryTurnover(input: { costOfGoodsSold: number; averageInventoryValue: number; periodDays: number }): {
+  turnover: number | null;
+  daysOfInventory: number | null;
+} {
   const { costOfGoodsSold: cogs, averageInventoryValue: inv, periodDays } = input;
   return {
     turnover: inv > 0 ? (cogs / inv) * (365 / periodDays) : null,
@@ -255,7 +254,10 @@ export interface TransferSuggestion {
  * and within `maxCostPerUnit`; then the next cheapest donor, until covered or no donor is left.
  * Donors never drop below their own buffered target, so a transfer cannot create a shortage.
  */
-export function suggestTransfers(locations: readonly LocationPosition[], options: Partial<RebalanceOptions> & Pick<RebalanceOptions, "transferCost">): TransferSuggestion[] {
+export function suggestTransfers(
+  locations: readonly LocationPosition[],
+  options: Partial<RebalanceOptions> & Pick<RebalanceOptions, "transferCost">,
+): TransferSuggestion[] {
   const opts = { maxCostPerUnit: Infinity, excessBuffer: 0.2, minTransfer: 1, ...options };
   const target = (l: LocationPosition) => l.forecastDemand + (l.safetyStock ?? 0);
   const shortage = new Map<string, number>();

@@ -36,7 +36,8 @@ export function parseCsvFeed(text: string, maxItems: number = SYNC_LIMITS.maxIte
   }
   const records = [table.header, ...table.rows].map((r) => ({ record: r.cells, line: r.line }));
   const [header, ...rows] = records;
-  if (header === undefined) return { ok: false, code: "empty_feed", message: "the CSV has no header row and no data", details: { expectedHeader: "sku,location_id,quantity" } };
+  if (header === undefined)
+    return { ok: false, code: "empty_feed", message: "the CSV has no header row and no data", details: { expectedHeader: "sku,location_id,quantity" } };
 
   const names = header.record.map((n) => n.trim().toLowerCase());
   const unknown = names.filter((n) => !COLUMN_FIELDS.has(n));
@@ -52,7 +53,12 @@ export function parseCsvFeed(text: string, maxItems: number = SYNC_LIMITS.maxIte
   }
   if (rows.length === 0) return { ok: false, code: "empty_feed", message: "the CSV has a header but no data rows", details: { line: header.line } };
   if (rows.length > maxItems) {
-    return { ok: false, code: "too_many_items", message: `at most ${maxItems} data rows per request; split the file`, details: { maxItems, received: rows.length } };
+    return {
+      ok: false,
+      code: "too_many_items",
+      message: `at most ${maxItems} data rows per request; split the file`,
+      details: { maxItems, received: rows.length },
+    };
   }
 
   const fields = names.map((n) => COLUMN_FIELDS.get(n)!);

@@ -79,10 +79,7 @@ export const InventoryEventSchema = z.object({
    * `reservation.backorder_covered` only: units that arrived at `locationId` covered this many
    * backordered units of the reservation's line there; `remaining` still wait. Absent on older events.
    */
-  backorder: z
-    .object({ locationId: z.string(), covered: z.number().int().positive(), remaining: z.number().int().nonnegative() })
-    .nullable()
-    .optional(),
+  backorder: z.object({ locationId: z.string(), covered: z.number().int().positive(), remaining: z.number().int().nonnegative() }).nullable().optional(),
 });
 export type InventoryEvent = z.infer<typeof InventoryEventSchema>;
 

@@ -58,7 +58,9 @@ export function onHandLimitMessage(locationId?: string): string {
  */
 export function publicFailure(failure: Failure): Failure {
   if (failure.code !== "invariant_violation" || !Array.isArray(failure.details) || failure.details.length === 0) return failure;
-  const limitOnly = failure.details.every((b: unknown) => typeof b === "object" && b !== null && (b as { invariant?: unknown }).invariant === ON_HAND_MAX_INVARIANT);
+  const limitOnly = failure.details.every(
+    (b: unknown) => typeof b === "object" && b !== null && (b as { invariant?: unknown }).invariant === ON_HAND_MAX_INVARIANT,
+  );
   return limitOnly ? fail("on_hand_limit", onHandLimitMessage(), { limit: LIMITS.onHandMax }) : failure;
 }
 

@@ -133,7 +133,8 @@ export function merchantFeed(products: readonly MerchantProduct[], stores: Merch
       const store = storeOf.get(level.locationId);
       if (store === undefined || badStores.has(level.locationId)) continue;
       const quantity = Math.max(0, Math.trunc(level.available));
-      const availability: LocalAvailability = quantity >= limitedBelow ? "in_stock" : quantity > 0 ? "limited_availability" : store.onDisplay === true ? "on_display_to_order" : "out_of_stock";
+      const availability: LocalAvailability =
+        quantity >= limitedBelow ? "in_stock" : quantity > 0 ? "limited_availability" : store.onDisplay === true ? "on_display_to_order" : "out_of_stock";
       const row: LocalInventoryRow = { store_code: store.storeCode, id: product.offerId, quantity, availability };
       if (store.pickupMethod !== undefined) row.pickup_method = store.pickupMethod;
       if (store.pickupSla !== undefined) row.pickup_sla = store.pickupSla;
@@ -143,7 +144,12 @@ export function merchantFeed(products: readonly MerchantProduct[], stores: Merch
     if (availability === "backorder" || availability === "preorder") {
       const date = product.availableFrom == null ? null : availabilityDate(product.availableFrom);
       if (date === null) {
-        problem(product.offerId, null, "availability_date", `a ${availability} product needs an availability date (ISO 8601)${product.availableFrom == null ? "" : `; "${product.availableFrom}" is not one`}`);
+        problem(
+          product.offerId,
+          null,
+          "availability_date",
+          `a ${availability} product needs an availability date (ISO 8601)${product.availableFrom == null ? "" : `; "${product.availableFrom}" is not one`}`,
+        );
         continue;
       }
       out.products.push({ id: product.offerId, availability, availability_date: date });

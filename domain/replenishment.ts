@@ -54,12 +54,7 @@ export function serviceLevelZ(serviceLevel: number): number {
  * deviation σL, mean daily demand d and daily standard deviation σd. With a known lead time
  * (σL = 0) it is σd·√L.
  */
-export function leadTimeDemandSd(input: {
-  leadTimeDays: number;
-  meanDailyDemand: number;
-  dailyDemandSd: number;
-  leadTimeSdDays?: number;
-}): number {
+export function leadTimeDemandSd(input: { leadTimeDays: number; meanDailyDemand: number; dailyDemandSd: number; leadTimeSdDays?: number }): number {
   const sl = input.leadTimeSdDays ?? 0;
   return Math.sqrt(input.leadTimeDays * input.dailyDemandSd ** 2 + input.meanDailyDemand ** 2 * sl ** 2);
 }
@@ -79,12 +74,7 @@ export function reorderPoint(leadTimeDemand: number, safetyStockUnits: number): 
  * Unrounded. 0 without demand; a RangeError if demand is positive but holding costs nothing
  * (the formula has no finite answer).
  */
-export function economicOrderQuantity(input: {
-  annualDemand: number;
-  orderingCost: number;
-  unitCost: number;
-  holdingRate: number;
-}): number {
+export function economicOrderQuantity(input: { annualDemand: number; orderingCost: number; unitCost: number; holdingRate: number }): number {
   if (input.annualDemand <= 0 || input.orderingCost <= 0) return 0;
   const holding = input.unitCost * input.holdingRate;
   if (!(holding > 0)) throw new RangeError("economicOrderQuantity needs a positive holding cost (unitCost × holdingRate)");
@@ -107,11 +97,7 @@ export type OrderAdjustment = "raised_to_moq" | "rounded_to_pack" | "capped_by_m
  * then cut to whole packs that keep `position + order ≤ maxStock`. If the cap leaves room for
  * less than the MOQ, nothing can be ordered (`blocked_by_max_stock`, quantity 0).
  */
-export function roundOrderQuantity(
-  wanted: number,
-  position: number,
-  rules: OrderRounding,
-): { quantity: number; adjustments: OrderAdjustment[] } {
+export function roundOrderQuantity(wanted: number, position: number, rules: OrderRounding): { quantity: number; adjustments: OrderAdjustment[] } {
   const adjustments: OrderAdjustment[] = [];
   if (!(wanted > 0)) return { quantity: 0, adjustments };
   const pack = Math.max(1, Math.floor(rules.packSize));

@@ -43,9 +43,7 @@ export const SyncChunkMessageSchema = z.object({
   mode: z.enum(["absolute", "delta"]),
   /** Who asked, for the SKU objects' ledgers. */
   actor: z.string().min(1).max(200),
-  skus: z
-    .array(z.object({ sku: z.string().min(1).max(64), items: z.array(ChunkItem).min(1) }))
-    .min(1),
+  skus: z.array(z.object({ sku: z.string().min(1).max(64), items: z.array(ChunkItem).min(1) })).min(1),
 });
 export type SyncChunkMessage = z.infer<typeof SyncChunkMessageSchema>;
 export type SyncChunkItem = z.infer<typeof ChunkItem>;
@@ -63,7 +61,8 @@ export interface ChunkPlan {
 /** Room kept in each message for the fields around `skus` (ids, mode, actor). */
 const ENVELOPE_BYTES = 512;
 
-const itemOf = (item: SyncFeedItem): SyncChunkItem => (item.row === null ? { i: item.itemIndex, l: item.locationId, q: item.quantity } : { i: item.itemIndex, r: item.row, l: item.locationId, q: item.quantity });
+const itemOf = (item: SyncFeedItem): SyncChunkItem =>
+  item.row === null ? { i: item.itemIndex, l: item.locationId, q: item.quantity } : { i: item.itemIndex, r: item.row, l: item.locationId, q: item.quantity };
 
 /**
  * Packs items into chunks: SKUs in order of first appearance, each SKU's items together,

@@ -66,7 +66,18 @@ export interface SyncHealthStatus {
 
 /** The state of a vendor and method before any attempt. */
 export function initialSyncHealth(vendorId: string, method: SyncMethod, monitoredSince: number): SyncHealthState {
-  return { vendorId, method, monitoredSince, lastAttemptAt: null, lastSuccessAt: null, lastFailureAt: null, consecutiveFailures: 0, failingSince: null, lastError: null, alerted: false };
+  return {
+    vendorId,
+    method,
+    monitoredSince,
+    lastAttemptAt: null,
+    lastSuccessAt: null,
+    lastFailureAt: null,
+    consecutiveFailures: 0,
+    failingSince: null,
+    lastError: null,
+    alerted: false,
+  };
 }
 
 /**
@@ -74,12 +85,23 @@ export function initialSyncHealth(vendorId: string, method: SyncMethod, monitore
  * this attempt made the streak reach the threshold, and `recovered` when a success ended a
  * streak that had raised one.
  */
-export function recordSyncAttempt(state: SyncHealthState, attempt: SyncAttempt, policy: SyncHealthPolicy): { state: SyncHealthState; alert: SyncFailedAlert | null; recovered: boolean } {
+export function recordSyncAttempt(
+  state: SyncHealthState,
+  attempt: SyncAttempt,
+  policy: SyncHealthPolicy,
+): { state: SyncHealthState; alert: SyncFailedAlert | null; recovered: boolean } {
   if (attempt.vendorId !== state.vendorId || attempt.method !== state.method || (state.lastAttemptAt !== null && attempt.at < state.lastAttemptAt)) {
     return { state, alert: null, recovered: false };
   }
   if (attempt.ok) {
-    const next: SyncHealthState = { ...state, lastAttemptAt: attempt.at, lastSuccessAt: attempt.at, consecutiveFailures: 0, failingSince: null, alerted: false };
+    const next: SyncHealthState = {
+      ...state,
+      lastAttemptAt: attempt.at,
+      lastSuccessAt: attempt.at,
+      consecutiveFailures: 0,
+      failingSince: null,
+      alerted: false,
+    };
     return { state: next, alert: null, recovered: state.alerted };
   }
   const next: SyncHealthState = {
@@ -93,7 +115,14 @@ export function recordSyncAttempt(state: SyncHealthState, attempt: SyncAttempt, 
   let alert: SyncFailedAlert | null = null;
   if (!state.alerted && next.consecutiveFailures >= policy.failureAlertAfter) {
     next.alerted = true;
-    alert = { type: "sync.failed", vendorId: state.vendorId, method: state.method, consecutiveFailures: next.consecutiveFailures, failingSince: next.failingSince!, lastError: next.lastError };
+    alert = {
+      type: "sync.failed",
+      vendorId: state.vendorId,
+      method: state.method,
+      consecutiveFailures: next.consecutiveFailures,
+      failingSince: next.failingSince!,
+      lastError: next.lastError,
+    };
   }
   return { state: next, alert, recovered: false };
 }

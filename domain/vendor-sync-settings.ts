@@ -55,7 +55,12 @@ export const VendorSyncSettingsSchema = z
     health: z
       .object({
         /** Silence before a vendor is stale; default three intervals. */
-        staleAfterMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
+        staleAfterMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 24 * 60)
+          .optional(),
         failureAlertAfter: z.number().int().min(1).max(100).default(DEFAULT_FAILURE_ALERT_AFTER),
       })
       .strict()

@@ -44,7 +44,7 @@ const DOCUMENTATION_SUFFIXES = ["test", "example", "invalid"];
 
 /** IPv4 ranges that are not public unicast: [first octets as a number, prefix length, what]. */
 const IPV4_SPECIAL: [string, number, string][] = [
-  ["0.0.0.0", 8, "a \"this network\" address"],
+  ["0.0.0.0", 8, 'a "this network" address'],
   ["10.0.0.0", 8, "a private address"],
   ["100.64.0.0", 10, "a shared (CGNAT) address"],
   ["127.0.0.0", 8, "a loopback address"],
@@ -75,7 +75,7 @@ export function ipv4Problem(address: string): string | null {
   if (n === null) return "not an IPv4 address";
   for (const [base, bits, what] of IPV4_SPECIAL) {
     const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-    if (((n & mask) >>> 0) === ((ipv4Number(base)! & mask) >>> 0)) return `${address} is ${what}`;
+    if ((n & mask) >>> 0 === (ipv4Number(base)! & mask) >>> 0) return `${address} is ${what}`;
   }
   return null;
 }
@@ -173,7 +173,17 @@ export function webhookUrlProblem(text: string, policy: WebhookTargetPolicy): st
 }
 
 /** What a failed delivery attempt is shown as to its subscriber (operators also see the status and error). */
-export const DELIVERY_FAILURE_CLASSES = ["http_3xx", "http_4xx", "http_5xx", "http_other", "timeout", "network_error", "url_refused", "cancelled", "lost"] as const;
+export const DELIVERY_FAILURE_CLASSES = [
+  "http_3xx",
+  "http_4xx",
+  "http_5xx",
+  "http_other",
+  "timeout",
+  "network_error",
+  "url_refused",
+  "cancelled",
+  "lost",
+] as const;
 export type DeliveryFailureClass = (typeof DELIVERY_FAILURE_CLASSES)[number];
 
 /** The class of a non-2xx answer. */

@@ -51,7 +51,13 @@ export class LiveFeed {
     const tag = clientKey === null ? null : `client:${clientKey}`;
     if (tag !== null && this.#ctx.getWebSockets(tag).length >= MAX_LIVE_CONNECTIONS_PER_CLIENT) {
       return Response.json(
-        { error: { code: "too_many_connections", message: `at most ${MAX_LIVE_CONNECTIONS_PER_CLIENT} live connections per SKU from one address`, details: null } },
+        {
+          error: {
+            code: "too_many_connections",
+            message: `at most ${MAX_LIVE_CONNECTIONS_PER_CLIENT} live connections per SKU from one address`,
+            details: null,
+          },
+        },
         { status: 429, headers: { "Retry-After": "30" } },
       );
     }

@@ -49,13 +49,7 @@ export class ReservationCoordinatorStore {
   /** Alarm runs in a row that found work in flight in this instance (in memory: a crash ends that work). */
   #deferrals = 0;
 
-  constructor(
-    storage: DurableObjectStorage,
-    skus: SkuGateway,
-    alarmAt: number | null,
-    recoveryDelayMs = RECOVERY_DELAY_MS,
-    now: () => number = Date.now,
-  ) {
+  constructor(storage: DurableObjectStorage, skus: SkuGateway, alarmAt: number | null, recoveryDelayMs = RECOVERY_DELAY_MS, now: () => number = Date.now) {
     this.#storage = storage;
     this.#sql = storage.sql;
     this.#steps = new SagaSteps(storage.sql, skus, now, () => this.#armBy());

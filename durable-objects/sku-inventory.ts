@@ -19,14 +19,7 @@ import type {
   TransferLine,
   TransferResult,
 } from "./sku-inbound.types";
-import type {
-  ResolveSyncReviewInput,
-  ResolveSyncReviewResult,
-  SyncApplyInput,
-  SyncApplyResult,
-  SyncReview,
-  SyncReviewStatus,
-} from "./sku-sync.types";
+import type { ResolveSyncReviewInput, ResolveSyncReviewResult, SyncApplyInput, SyncApplyResult, SyncReview, SyncReviewStatus } from "./sku-sync.types";
 import type {
   AdjustStockInput,
   AdjustStockResult,
@@ -194,7 +187,7 @@ export class SkuInventory extends DurableObject<Env> {
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     // The feed is one-way; "ping" is answered by the runtime's auto-response.
-    if (message !== "ping") ws.send(JSON.stringify({ type: "error", message: "this feed is read-only; send \"ping\" to keep it alive" }));
+    if (message !== "ping") ws.send(JSON.stringify({ type: "error", message: 'this feed is read-only; send "ping" to keep it alive' }));
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -293,7 +286,10 @@ export class SkuInventory extends DurableObject<Env> {
       const missing = due.filter((d) => !applied.has(d.event.id));
       const lost = missing.filter((d) => d.sequence < newestApplied || now - d.createdAt >= LOST_AFTER_MS);
       this.#store.eventsConfirmed(due.filter((d) => applied.has(d.event.id)).map((d) => d.sequence));
-      this.#store.confirmationPostponed(missing.filter((d) => !lost.includes(d)).map((d) => d.sequence), now);
+      this.#store.confirmationPostponed(
+        missing.filter((d) => !lost.includes(d)).map((d) => d.sequence),
+        now,
+      );
       if (lost.length === 0) continue;
       const lostSequences = lost.map((d) => d.sequence);
       try {

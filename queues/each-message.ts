@@ -48,7 +48,9 @@ async function handleOne(message: Message<unknown>, env: Env, options: EachMessa
   } catch (error) {
     const text = failureText(error);
     const last = message.attempts >= options.queue.maxAttempts;
-    console.error(JSON.stringify({ event: "queue.message_failed", queue: options.queue.name, messageId: message.id, attempts: message.attempts, last, error: text }));
+    console.error(
+      JSON.stringify({ event: "queue.message_failed", queue: options.queue.name, messageId: message.id, attempts: message.attempts, last, error: text }),
+    );
     if (last) {
       try {
         await recordFinalFailure(env.DB, {
@@ -61,7 +63,9 @@ async function handleOne(message: Message<unknown>, env: Env, options: EachMessa
           at: Date.now(),
         });
       } catch (recordError) {
-        console.error(JSON.stringify({ event: "queue.record_failure_failed", queue: options.queue.name, messageId: message.id, error: failureText(recordError) }));
+        console.error(
+          JSON.stringify({ event: "queue.record_failure_failed", queue: options.queue.name, messageId: message.id, error: failureText(recordError) }),
+        );
       }
     }
     message.retry({ delaySeconds: options.retryDelaySeconds(message.attempts) });

@@ -66,9 +66,15 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, ctx:
     }
   }
   try {
-    await applyEvents(env, valid.map((v) => v.event));
+    await applyEvents(
+      env,
+      valid.map((v) => v.event),
+    );
     for (const v of valid) v.message.ack();
-    await planLowStock(env, valid.map((v) => v.event));
+    await planLowStock(
+      env,
+      valid.map((v) => v.event),
+    );
   } catch (error) {
     console.warn(JSON.stringify({ event: "events.batch_fallback", messages: valid.length, error: failureText(error) }));
     rest.push(...valid.map((v) => v.message));

@@ -152,7 +152,10 @@ export function demoSalesHistory({ catalogue = demoCatalogue(), endDay = DEMO_SA
   const vendorSale = new Map();
   for (const v of DEMO_VENDORS) {
     const r = prng(hash(`week:${v.id}`));
-    vendorWeek.set(v.id, WEEK.map((w) => w * Math.exp(0.05 * normal(r))));
+    vendorWeek.set(
+      v.id,
+      WEEK.map((w) => w * Math.exp(0.05 * normal(r))),
+    );
     vendorSale.set(v.id, 60 + r.int(0, 60)); // day of year the 4-day sale starts
   }
   const blackFridays = new Set();

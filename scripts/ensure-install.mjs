@@ -83,7 +83,9 @@ function cleanInstall() {
     console.error(ci.output);
     throw new Error("npm ci failed (output above)");
   }
-  say(`npm ci: the lockfile lacks ${missing.length} package(s) (${[...new Set(missing)].join(", ")}); checking whether they are only other platforms' optional builds…`);
+  say(
+    `npm ci: the lockfile lacks ${missing.length} package(s) (${[...new Set(missing)].join(", ")}); checking whether they are only other platforms' optional builds…`,
+  );
   const committedText = readFileSync(LOCK, "utf8");
   const install = npm(["install", "--no-audit", "--no-fund"], { capture: true });
   const installedText = readFileSync(LOCK, "utf8");

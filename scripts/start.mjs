@@ -33,8 +33,9 @@ if (major < 22 || (major === 22 && minor < 12)) {
   process.exit(1);
 }
 
-const { DEMO_SKU_COUNT, QUIET_ENV, ROOT, demoKeysPath, prepareState, readDemoKeys, seedDemoData, startWorker, updateDemoKeys } =
-  await import("./local-stack.mjs");
+const { DEMO_SKU_COUNT, QUIET_ENV, ROOT, demoKeysPath, prepareState, readDemoKeys, seedDemoData, startWorker, updateDemoKeys } = await import(
+  "./local-stack.mjs"
+);
 const { bannerExamples } = await import("./demo-examples.mjs");
 const { buildDashboard } = await import("./dashboard-build.mjs");
 const { startDashboardServer } = await import("./dashboard-server.mjs");

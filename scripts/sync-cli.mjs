@@ -82,7 +82,19 @@ function options() {
   const pollTimeout = Number(values["poll-timeout"]);
   if (!(pollTimeout > 0)) throw new Fatal("--poll-timeout is a number of seconds");
   const url = (values.url ?? process.env.EDGE_INVENTORY_URL ?? "http://127.0.0.1:8787").replace(/\/+$/, "");
-  return { file, key, url, mode: values.mode, vendorId: values["vendor-id"], format, batchSize, errorsOut: values["errors-out"], wait: !values["no-wait"], pollTimeoutMs: pollTimeout * 1000, quiet: values.quiet };
+  return {
+    file,
+    key,
+    url,
+    mode: values.mode,
+    vendorId: values["vendor-id"],
+    format,
+    batchSize,
+    errorsOut: values["errors-out"],
+    wait: !values["no-wait"],
+    pollTimeoutMs: pollTimeout * 1000,
+    quiet: values.quiet,
+  };
 }
 
 // ---------------------------------------------------------------------------- reading
@@ -106,7 +118,9 @@ async function* csvItems(path, progress) {
         const missing = ["sku", "location_id", "quantity"].filter((n) => !names.includes(n));
         const unknown = names.filter((n) => !["sku", "location_id", "quantity"].includes(n));
         if (missing.length > 0 || unknown.length > 0) {
-          throw new Fatal(`line ${record.line}: the header must name sku, location_id and quantity (missing: ${missing.join(", ") || "none"}; unknown: ${unknown.join(", ") || "none"})`);
+          throw new Fatal(
+            `line ${record.line}: the header must name sku, location_id and quantity (missing: ${missing.join(", ") || "none"}; unknown: ${unknown.join(", ") || "none"})`,
+          );
         }
         columns = names;
         continue;
@@ -233,7 +247,12 @@ async function jsonOf(response) {
 function describeError(status, body) {
   const e = body?.error;
   if (!e) return `HTTP ${status}`;
-  const detail = Array.isArray(e.details) ? e.details.slice(0, 3).map((d) => `${(d.path ?? []).join(".")}: ${d.message}`).join("; ") : "";
+  const detail = Array.isArray(e.details)
+    ? e.details
+        .slice(0, 3)
+        .map((d) => `${(d.path ?? []).join(".")}: ${d.message}`)
+        .join("; ")
+    : "";
   return `HTTP ${status} ${e.code}: ${e.message}${detail ? ` (${detail})` : ""}`;
 }
 
@@ -302,7 +321,11 @@ async function main() {
     bytesRead = bytes;
   };
   const source =
-    opts.format === "csv" ? csvItems(opts.file, progress) : opts.format === "jsonl" ? jsonlItems(opts.file, progress, unreadable) : jsonItems(opts.file, progress);
+    opts.format === "csv"
+      ? csvItems(opts.file, progress)
+      : opts.format === "jsonl"
+        ? jsonlItems(opts.file, progress, unreadable)
+        : jsonItems(opts.file, progress);
 
   const jobs = [];
   let rows = 0;
@@ -313,17 +336,28 @@ async function main() {
     // A CSV file's job says so (`source`), though its rows travel as JSON items with their line numbers.
     const body = JSON.stringify({ items: batch, mode: opts.mode, ...(opts.format === "csv" ? { source: "csv" } : {}) });
     // Deterministic: the same batch of the same file in the same mode always has this key.
-    const key = `cli1-${createHash("sha256").update(`${opts.mode}\n${opts.vendorId ?? ""}\n${index}\n`).update(body).digest("hex").slice(0, 48)}`;
-    const response = await request(`${opts.url}/api/v2/inventory/sync${query}`, { method: "POST", headers: { ...headers, "idempotency-key": key }, body }, {
-      onWait: (text) => out.line(`batch ${index + 1}: ${text}`),
-    });
+    const key = `cli1-${createHash("sha256")
+      .update(`${opts.mode}\n${opts.vendorId ?? ""}\n${index}\n`)
+      .update(body)
+      .digest("hex")
+      .slice(0, 48)}`;
+    const response = await request(
+      `${opts.url}/api/v2/inventory/sync${query}`,
+      { method: "POST", headers: { ...headers, "idempotency-key": key }, body },
+      {
+        onWait: (text) => out.line(`batch ${index + 1}: ${text}`),
+      },
+    );
     const answer = await jsonOf(response);
-    if (response.status !== 202) throw new Fatal(`batch ${index + 1} (rows ${n(rows + 1)}–${n(rows + batch.length)}) was refused: ${describeError(response.status, answer)}`);
+    if (response.status !== 202)
+      throw new Fatal(`batch ${index + 1} (rows ${n(rows + 1)}–${n(rows + batch.length)}) was refused: ${describeError(response.status, answer)}`);
     const replayed = response.headers.get("idempotent-replayed") === "true";
     jobs.push({ index, jobId: answer.jobId, items: batch.length, firstRow: batch[0]?.row ?? null, status: answer.status, job: null });
     rows += batch.length;
     index += 1;
-    out.line(`batch ${index}: ${n(batch.length)} items → job ${answer.jobId}${replayed ? " (already sent: resumed)" : ""} · accepted ${n(answer.accepted)}, rejected ${n(answer.rejected)}`);
+    out.line(
+      `batch ${index}: ${n(batch.length)} items → job ${answer.jobId}${replayed ? " (already sent: resumed)" : ""} · accepted ${n(answer.accepted)}, rejected ${n(answer.rejected)}`,
+    );
     out.bar(size > 0 ? bytesRead / size : 1, `${n(rows)} items sent in ${index} batches`);
   }
   out.done();
@@ -354,7 +388,9 @@ async function main() {
     if (done.length === jobs.length) break;
     if (Date.now() > deadline) {
       out.done();
-      out.line(`gave up waiting after ${opts.pollTimeoutMs / 1000} s; ${jobs.length - done.length} jobs still running. Run the same command again to resume and wait.`);
+      out.line(
+        `gave up waiting after ${opts.pollTimeoutMs / 1000} s; ${jobs.length - done.length} jobs still running. Run the same command again to resume and wait.`,
+      );
       return 2;
     }
     await sleep(1000);
@@ -381,7 +417,10 @@ async function main() {
     // The first few, so the usual mistakes show at once.
     const first = await request(`${opts.url}/api/v2/sync/${withErrors[0].jobId}/errors?limit=5`, { headers });
     const page = await jsonOf(first);
-    for (const e of page.items ?? []) console.log(`  ${e.row !== null ? `line ${e.row}` : `item ${e.item}`}: ${e.code}: ${e.message}${e.sku ? ` (${e.sku}${e.locationId ? ` @ ${e.locationId}` : ""})` : ""}`);
+    for (const e of page.items ?? [])
+      console.log(
+        `  ${e.row !== null ? `line ${e.row}` : `item ${e.item}`}: ${e.code}: ${e.message}${e.sku ? ` (${e.sku}${e.locationId ? ` @ ${e.locationId}` : ""})` : ""}`,
+      );
     if (opts.errorsOut) {
       const file = createWriteStream(opts.errorsOut);
       file.write("job,item,row,sku,location_id,quantity,code,message\r\n");

@@ -51,9 +51,7 @@ type StoredSaga = { status: string; pending_op: string | null; alarm_attempts: n
 /** A coordinator's reservation row and alarm, read from its storage. */
 function storedSaga(stub: DurableObjectStub, id: string) {
   return runInDurableObject(stub, async (_instance, state) => ({
-    row: state.storage.sql
-      .exec<StoredSaga>("SELECT status, pending_op, alarm_attempts, alarm_retry_at FROM reservations WHERE id = ?", id)
-      .one(),
+    row: state.storage.sql.exec<StoredSaga>("SELECT status, pending_op, alarm_attempts, alarm_retry_at FROM reservations WHERE id = ?", id).one(),
     alarm: await state.storage.getAlarm(),
   }));
 }
@@ -72,7 +70,13 @@ async function stockUp(stub: ReturnType<typeof recording> | ReturnType<typeof en
   expect(res.ok).toBe(true);
 }
 
-async function hold(stub: ReturnType<typeof recording> | ReturnType<typeof env.SKU_INVENTORY.getByName>, sku: string, id: string, quantity: number, expiresAt: number) {
+async function hold(
+  stub: ReturnType<typeof recording> | ReturnType<typeof env.SKU_INVENTORY.getByName>,
+  sku: string,
+  id: string,
+  quantity: number,
+  expiresAt: number,
+) {
   const res = await stub.applyReservation({
     sku,
     actor: "checkout:test",
@@ -100,11 +104,16 @@ describe("SKU object: a failing expiry", () => {
     // The clock when the alarm ran: its next alarm must be later (never re-armed in the past), however long the assertions take.
     const ranAt1 = await stub.clockNow();
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    const [first] = expectLogged({ event: "reservation.expiry_failed", sku: "AF-1", reservationId: "af-1", attempt: 1, code: "invariant_violation" }, { exactly: true });
+    const [first] = expectLogged(
+      { event: "reservation.expiry_failed", sku: "AF-1", reservationId: "af-1", attempt: 1, code: "invariant_violation" },
+      { exactly: true },
+    );
     expect(first!.error).toMatch(/invariant/);
     expect((await stub.snapshot()).totals).toMatchObject({ softHeld: 3 });
     let health = await stub.health();
-    expect(health.failures).toEqual([{ kind: "expiry", count: 1, lastAt: expect.any(Number), lastError: expect.stringMatching(/^invariant_violation/), lastRef: "af-1" }]);
+    expect(health.failures).toEqual([
+      { kind: "expiry", count: 1, lastAt: expect.any(Number), lastError: expect.stringMatching(/^invariant_violation/), lastRef: "af-1" },
+    ]);
     expect(health.expiriesRetrying).toBe(1);
     let stored = await storedSku(stub, "af-1");
     expect(stored.row).toMatchObject({ status: "active", expiry_attempts: 1 });
@@ -237,7 +246,10 @@ describe("coordinator: failing fan-out calls and alarm work", () => {
     expect(await runDurableObjectAlarm(coordinator)).toBe(true);
     // Two more releases failed (expectLogged counts the whole test's lines).
     expectLogged({ event: "coordinator.sku_call_failed", reservationId: "rsv_af_1", method: "release" }, { count: 4, exactly: true });
-    const [task] = expectLogged({ event: "coordinator.alarm_task_failed", reservationId: "rsv_af_1", task: "recover", pendingOp: "undo", attempt: 1 }, { exactly: true });
+    const [task] = expectLogged(
+      { event: "coordinator.alarm_task_failed", reservationId: "rsv_af_1", task: "recover", pendingOp: "undo", attempt: 1 },
+      { exactly: true },
+    );
     expect(task!.error).toMatch(/retry_later/);
     let health = await coordinator.health();
     const taskCount = health.failures.find((f) => f.kind === "alarm_task")!;

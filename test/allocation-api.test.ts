@@ -33,8 +33,20 @@ beforeAll(async () => {
   // docs/allocation.md, "Worked example".
   await createSku("TENT-2P");
   await createSku("STOVE");
-  for (const [loc, n] of [["FC-PAR", 100], ["FC-AMS", 10], ["FC-FRA", 150], ["FC-MIL", 200]] as const) await setOnHand(keys, "TENT-2P", loc, n);
-  for (const [loc, n] of [["FC-PAR", 5], ["FC-AMS", 3], ["FC-LYS", 20], ["FC-FRA", 2]] as const) await setOnHand(keys, "STOVE", loc, n);
+  for (const [loc, n] of [
+    ["FC-PAR", 100],
+    ["FC-AMS", 10],
+    ["FC-FRA", 150],
+    ["FC-MIL", 200],
+  ] as const)
+    await setOnHand(keys, "TENT-2P", loc, n);
+  for (const [loc, n] of [
+    ["FC-PAR", 5],
+    ["FC-AMS", 3],
+    ["FC-LYS", 20],
+    ["FC-FRA", 2],
+  ] as const)
+    await setOnHand(keys, "STOVE", loc, n);
 });
 
 const EXAMPLE_ITEMS = [
@@ -79,7 +91,9 @@ describe("locations: routing master data", () => {
     await api("PUT", "/api/v2/locations/DEF-3", { key: keys.operator, body });
     const items = (await api("GET", "/api/v2/locations", { key: keys.operator })).body.items;
     const routing = (id: string) => {
-      const { shippingCost, handlingHours, cutoffHour, utcOffsetMinutes, dailyCapacity, currentLoad, onTimeRate, accuracyRate } = items.find((l: any) => l.id === id);
+      const { shippingCost, handlingHours, cutoffHour, utcOffsetMinutes, dailyCapacity, currentLoad, onTimeRate, accuracyRate } = items.find(
+        (l: any) => l.id === id,
+      );
       return { shippingCost, handlingHours, cutoffHour, utcOffsetMinutes, dailyCapacity, currentLoad, onTimeRate, accuracyRate };
     };
     expect(routing("DEF-1")).toEqual({
@@ -154,7 +168,7 @@ describe("POST /api/v2/allocations/plan", () => {
       expect(locations.length).toBe(rows.length);
       const request: AllocationRequest = {
         lines: EXAMPLE_ITEMS,
-        locations: (await allRoutingLocations()),
+        locations: await allRoutingLocations(),
         stock: await stockOf(["STOVE", "TENT-2P"]),
         policies: [
           { sku: "STOVE", allowBackorder: false, leadTimeDays: 7 },
@@ -190,7 +204,12 @@ describe("plan: bad input is a 400 with paths, before any object is reached", ()
     ["no shipTo and no pickup", { strategy: "nearest" }, "body.allocation.shipTo", "missing_ship_to"],
     ["unknown country", { strategy: "nearest", shipTo: { countryCode: "XX" } }, "body.allocation.shipTo", "invalid_ship_to"],
     ["unknown pickup location", { strategy: "nearest", pickupLocationId: "NOPE" }, "body.allocation.pickupLocationId", "unknown_location"],
-    ["weights all zero", { strategy: "hybrid", shipTo: BRUSSELS, weights: { delivery: 0, cost: 0, performance: 0 } }, "body.allocation.weights", "invalid_weights"],
+    [
+      "weights all zero",
+      { strategy: "hybrid", shipTo: BRUSSELS, weights: { delivery: 0, cost: 0, performance: 0 } },
+      "body.allocation.weights",
+      "invalid_weights",
+    ],
   ])("%s", async (_name, allocation, path, code) => {
     const ids = async () => (await listDurableObjectIds(env.SKU_INVENTORY)).length;
     const before = await ids();

@@ -42,7 +42,13 @@ function request(
   options: Partial<AllocationOptions> = {},
   extra: Partial<Omit<AllocationRequest, "lines" | "stock" | "options">> = {},
 ): AllocationRequest {
-  return { lines, stock, locations: extra.locations ?? demoLocations(), policies: extra.policies, options: { strategy: "nearest", shipTo: BRUSSELS, ...options } };
+  return {
+    lines,
+    stock,
+    locations: extra.locations ?? demoLocations(),
+    policies: extra.policies,
+    options: { strategy: "nearest", shipTo: BRUSSELS, ...options },
+  };
 }
 
 /** One string per shipment: location, lines (`lineId:sku×quantity`), cost in cents, reason. */
@@ -83,7 +89,35 @@ describe("geography", () => {
 
   it("knows a centroid for every EU and EEA country, GB, CH, NO, US and CA", () => {
     const required = [
-      ...["AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"],
+      ...[
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+      ],
       ...["IS", "LI", "NO"],
       ...["GB", "CH", "US", "CA"],
     ];
@@ -148,11 +182,23 @@ describe("shipping time and cost model", () => {
     const paris = demo("FC-PAR"); // 4 h handling, cut-off 17:00, UTC+1
     const at = (iso: string) => shippingTimes(paris, 264, "ship", Date.parse(iso), Date.parse(iso));
     // Ready 13:00 UTC = 14:00 Paris, before the 17:00 cut-off: leaves 16:00 UTC the same day.
-    expect(at("2026-03-02T09:00:00Z")).toEqual({ shipAt: Date.parse("2026-03-02T16:00:00Z"), shipDate: "2026-03-02", transitDays: 1, deliveryDate: "2026-03-03", deliveryDays: 1 });
+    expect(at("2026-03-02T09:00:00Z")).toEqual({
+      shipAt: Date.parse("2026-03-02T16:00:00Z"),
+      shipDate: "2026-03-02",
+      transitDays: 1,
+      deliveryDate: "2026-03-03",
+      deliveryDays: 1,
+    });
     // Ready exactly at the cut-off still makes it.
     expect(at("2026-03-02T12:00:00Z").shipAt).toBe(Date.parse("2026-03-02T16:00:00Z"));
     // One minute later misses it: next day's cut-off, one more day to delivery.
-    expect(at("2026-03-02T12:01:00Z")).toEqual({ shipAt: Date.parse("2026-03-03T16:00:00Z"), shipDate: "2026-03-03", transitDays: 1, deliveryDate: "2026-03-04", deliveryDays: 2 });
+    expect(at("2026-03-02T12:01:00Z")).toEqual({
+      shipAt: Date.parse("2026-03-03T16:00:00Z"),
+      shipDate: "2026-03-03",
+      transitDays: 1,
+      deliveryDate: "2026-03-04",
+      deliveryDays: 2,
+    });
   });
 
   it("reads the cut-off in the location's own UTC offset", () => {
@@ -191,19 +237,28 @@ describe("shipping time and cost model", () => {
 
   it("the demo centres' data is valid and matches the seed script's ids, order and priorities", () => {
     expect(DEMO_ROUTING_LOCATIONS.map((l) => `${l.id}:${l.priority}`)).toEqual([
-      "FC-PAR:10", "FC-LYS:20", "FC-BER:30", "FC-FRA:40", "FC-LON:50", "FC-MAN:60",
-      "FC-MAD:70", "FC-BCN:80", "FC-MIL:90", "FC-AMS:100", "FC-WAW:110", "FC-STO:120",
+      "FC-PAR:10",
+      "FC-LYS:20",
+      "FC-BER:30",
+      "FC-FRA:40",
+      "FC-LON:50",
+      "FC-MAN:60",
+      "FC-MAD:70",
+      "FC-BCN:80",
+      "FC-MIL:90",
+      "FC-AMS:100",
+      "FC-WAW:110",
+      "FC-STO:120",
     ]);
     for (const l of DEMO_ROUTING_LOCATIONS) {
       expect(locationDataProblems(l), l.id).toEqual([]);
       expect(canShipFrom(l), l.id).toBe(true);
     }
-    expect(locationDataProblems({ ...demo("FC-PAR"), onTimeRate: 1.2, cutoffHour: 0, utcOffsetMinutes: 30.5, shippingCost: { base: -1, perKm: 0, perUnit: 0 } }).map((p) => p.field)).toEqual([
-      "shippingCost.base",
-      "cutoffHour",
-      "utcOffsetMinutes",
-      "onTimeRate",
-    ]);
+    expect(
+      locationDataProblems({ ...demo("FC-PAR"), onTimeRate: 1.2, cutoffHour: 0, utcOffsetMinutes: 30.5, shippingCost: { base: -1, perKm: 0, perUnit: 0 } }).map(
+        (p) => p.field,
+      ),
+    ).toEqual(["shippingCost.base", "cutoffHour", "utcOffsetMinutes", "onTimeRate"]);
   });
 });
 
@@ -219,7 +274,12 @@ describe("ranking and ties", () => {
       ["FC-PAR-2", 3, 264, "id"],
     ]);
     const preferred = { ...twin, priority: 5 };
-    expect(rankLocations([measured(demo("FC-PAR")), measured(preferred)], "nearest", { delivery: 1, cost: 1, performance: 1 }).map((r) => [r.locationId, r.tieBreak])).toEqual([
+    expect(
+      rankLocations([measured(demo("FC-PAR")), measured(preferred)], "nearest", { delivery: 1, cost: 1, performance: 1 }).map((r) => [
+        r.locationId,
+        r.tieBreak,
+      ]),
+    ).toEqual([
       ["FC-PAR-2", "priority"],
       ["FC-PAR", "priority"],
     ]);
@@ -231,7 +291,10 @@ describe("ranking and ties", () => {
       { sku: "X", locationId: "FC-AAA", available: 5 },
       { sku: "X", locationId: "FC-PAR", available: 5 },
     ];
-    for (const locations of [[demo("FC-PAR"), twin], [twin, demo("FC-PAR")]]) {
+    for (const locations of [
+      [demo("FC-PAR"), twin],
+      [twin, demo("FC-PAR")],
+    ]) {
       const plan = planAllocation(request([{ sku: "X", quantity: 3 }], stock, {}, { locations }), NOW);
       expect(brief(plan)).toEqual(["FC-PAR X|*|3:X×3 775c ranked"]);
     }
@@ -239,7 +302,8 @@ describe("ranking and ties", () => {
 
   it("each strategy ranks by its own metric", () => {
     const candidates = ["FC-PAR", "FC-AMS", "FC-FRA", "FC-LYS", "FC-MIL"].map((id) => measured(demo(id)));
-    const order = (strategy: (typeof ALLOCATION_STRATEGIES)[number]) => rankLocations(candidates, strategy, { delivery: 40, cost: 30, performance: 30 }).map((r) => `${r.locationId}=${r.score}`);
+    const order = (strategy: (typeof ALLOCATION_STRATEGIES)[number]) =>
+      rankLocations(candidates, strategy, { delivery: 40, cost: 30, performance: 30 }).map((r) => `${r.locationId}=${r.score}`);
     expect(order("nearest")).toEqual(["FC-AMS=173", "FC-PAR=264", "FC-FRA=317.2", "FC-LYS=566.7", "FC-MIL=697.9"]);
     expect(order("single_shipment")).toEqual(order("nearest"));
     expect(order("lowest_cost")).toEqual(["FC-FRA=1102", "FC-AMS=1110", "FC-PAR=1195", "FC-LYS=1233", "FC-MIL=1279"]);
@@ -250,7 +314,9 @@ describe("ranking and ties", () => {
 
   it("hybrid scores are the weighted mean of min-max normalised delivery, cost and performance", () => {
     const candidates = ["FC-FRA", "FC-AMS", "FC-MIL"].map((id) => measured(demo(id)));
-    const [fra, ams, mil] = ["FC-FRA", "FC-AMS", "FC-MIL"].map((id) => rankLocations(candidates, "hybrid", { delivery: 40, cost: 30, performance: 30 }).find((r) => r.locationId === id)!);
+    const [fra, ams, mil] = ["FC-FRA", "FC-AMS", "FC-MIL"].map(
+      (id) => rankLocations(candidates, "hybrid", { delivery: 40, cost: 30, performance: 30 }).find((r) => r.locationId === id)!,
+    );
     // Costs 1102 / 1110 / 1279, delivery days 1 / 1 / 2, performance 0.989 / 0.983 / 0.962.
     expect(fra!.components).toEqual({ delivery: 1, cost: 1, performance: 1 });
     expect(ams!.components).toEqual({ delivery: 1, cost: 0.9548, performance: 0.7778 });
@@ -266,7 +332,15 @@ describe("the worked example (docs/allocation.md), one plan per strategy", () =>
     const table = Object.fromEntries(
       plan.ranking.map((r) => [
         r.locationId,
-        [r.metrics.distanceKm, new Date(r.metrics.shipAt).toISOString().slice(11, 16), r.metrics.deliveryDate, r.metrics.estimatedCost, r.metrics.loadRatio, r.metrics.performance, r.score],
+        [
+          r.metrics.distanceKm,
+          new Date(r.metrics.shipAt).toISOString().slice(11, 16),
+          r.metrics.deliveryDate,
+          r.metrics.estimatedCost,
+          r.metrics.loadRatio,
+          r.metrics.performance,
+          r.score,
+        ],
       ]),
     );
     expect(table).toEqual({
@@ -306,7 +380,16 @@ describe("the worked example (docs/allocation.md), one plan per strategy", () =>
       score: 173,
     });
     expect(plan.shipments[1]!.lines).toContainEqual({ lineId: "2", sku: "STOVE", quantity: 3, pinned: true });
-    expect(plan.totals).toEqual({ requested: 127, allocated: 127, backordered: 0, unallocated: 0, shipments: 3, shippingCost: 9221, extraShipmentsCost: 500, totalCost: 9721 });
+    expect(plan.totals).toEqual({
+      requested: 127,
+      allocated: 127,
+      backordered: 0,
+      unallocated: 0,
+      shipments: 3,
+      shippingCost: 9221,
+      extraShipmentsCost: 500,
+      totalCost: 9721,
+    });
     expect(plan.status).toBe("complete");
     expect(plan.estimatedShipDate).toBe("2026-03-02");
     expect(plan.estimatedDeliveryDate).toBe("2026-03-03");
@@ -327,7 +410,13 @@ describe("the worked example (docs/allocation.md), one plan per strategy", () =>
 
   it("fastest: Paris, Frankfurt and Amsterdam all deliver tomorrow, so priority decides", () => {
     const plan = example({ strategy: "fastest" });
-    expect(plan.ranking.map((r) => `${r.locationId}:${r.score}:${r.tieBreak}`)).toEqual(["FC-PAR:1:priority", "FC-FRA:1:priority", "FC-AMS:1:priority", "FC-LYS:2:priority", "FC-MIL:2:priority"]);
+    expect(plan.ranking.map((r) => `${r.locationId}:${r.score}:${r.tieBreak}`)).toEqual([
+      "FC-PAR:1:priority",
+      "FC-FRA:1:priority",
+      "FC-AMS:1:priority",
+      "FC-LYS:2:priority",
+      "FC-MIL:2:priority",
+    ]);
     expect(brief(plan)).toEqual(["FC-PAR 2:STOVE×3 3:STOVE×2 1:TENT-2P×100 6895c ranked", "FC-FRA 3:STOVE×2 1:TENT-2P×20 1726c ranked"]);
     expect(plan.totals.totalCost).toBe(8871);
   });
@@ -340,7 +429,13 @@ describe("the worked example (docs/allocation.md), one plan per strategy", () =>
 
   it("balanced: the least loaded centres first (Lyon 41.6%, Frankfurt 51.1%)", () => {
     const plan = example({ strategy: "balanced" });
-    expect(plan.ranking.map((r) => `${r.locationId}:${r.score}`)).toEqual(["FC-LYS:0.4155", "FC-FRA:0.5113", "FC-MIL:0.5155", "FC-AMS:0.6624", "FC-PAR:0.7603"]);
+    expect(plan.ranking.map((r) => `${r.locationId}:${r.score}`)).toEqual([
+      "FC-LYS:0.4155",
+      "FC-FRA:0.5113",
+      "FC-MIL:0.5155",
+      "FC-AMS:0.6624",
+      "FC-PAR:0.7603",
+    ]);
     expect(brief(plan)).toEqual(["FC-LYS 3:STOVE×4 903c ranked", "FC-FRA 1:TENT-2P×120 6822c ranked", "FC-PAR 2:STOVE×3 775c pinned"]);
     expect(plan.shipments[2]).toMatchObject({ rank: null, score: null });
     expect(plan.totals.totalCost).toBe(9000);
@@ -372,10 +467,13 @@ describe("the worked example (docs/allocation.md), one plan per strategy", () =>
 describe("splits and pinned lines", () => {
   it("a 120-unit line against 100 + 50 in two centres succeeds as a split", () => {
     const plan = planAllocation(
-      request([{ lineId: "tents", sku: "TENT-2P", quantity: 120 }], [
-        { sku: "TENT-2P", locationId: "FC-PAR", available: 100 },
-        { sku: "TENT-2P", locationId: "FC-AMS", available: 50 },
-      ]),
+      request(
+        [{ lineId: "tents", sku: "TENT-2P", quantity: 120 }],
+        [
+          { sku: "TENT-2P", locationId: "FC-PAR", available: 100 },
+          { sku: "TENT-2P", locationId: "FC-AMS", available: 50 },
+        ],
+      ),
       NOW,
     );
     expect(plan.status).toBe("complete");
@@ -388,8 +486,28 @@ describe("splits and pinned lines", () => {
       { sku: "A", locationId: "FC-PAR", available: 4 },
       { sku: "A", locationId: "FC-LYS", available: 3 },
     ];
-    const unpinnedFirst = planAllocation(request([{ sku: "A", quantity: 3 }, { sku: "A", quantity: 3, locationId: "FC-PAR" }], stock, { shipTo: { countryCode: "FR" } }), NOW);
-    const pinnedFirst = planAllocation(request([{ sku: "A", quantity: 3, locationId: "FC-PAR" }, { sku: "A", quantity: 3 }], stock, { shipTo: { countryCode: "FR" } }), NOW);
+    const unpinnedFirst = planAllocation(
+      request(
+        [
+          { sku: "A", quantity: 3 },
+          { sku: "A", quantity: 3, locationId: "FC-PAR" },
+        ],
+        stock,
+        { shipTo: { countryCode: "FR" } },
+      ),
+      NOW,
+    );
+    const pinnedFirst = planAllocation(
+      request(
+        [
+          { sku: "A", quantity: 3, locationId: "FC-PAR" },
+          { sku: "A", quantity: 3 },
+        ],
+        stock,
+        { shipTo: { countryCode: "FR" } },
+      ),
+      NOW,
+    );
     expect(unpinnedFirst).toEqual(pinnedFirst);
     expect(unpinnedFirst.status).toBe("complete");
     // The pinned line keeps Paris; the other takes Lyon's 3 (nearest to the French centroid).
@@ -402,18 +520,44 @@ describe("splits and pinned lines", () => {
       { sku: "A", locationId: "FC-LYS", available: 3 },
     ];
     for (const strategy of ALLOCATION_STRATEGIES) {
-      const a = planAllocation(request([{ sku: "A", quantity: 3 }, { sku: "A", quantity: 3, locationId: "FC-PAR" }], stock, { strategy }), NOW);
-      const b = planAllocation(request([{ sku: "A", quantity: 3, locationId: "FC-PAR" }, { sku: "A", quantity: 3 }], stock, { strategy }), NOW);
+      const a = planAllocation(
+        request(
+          [
+            { sku: "A", quantity: 3 },
+            { sku: "A", quantity: 3, locationId: "FC-PAR" },
+          ],
+          stock,
+          { strategy },
+        ),
+        NOW,
+      );
+      const b = planAllocation(
+        request(
+          [
+            { sku: "A", quantity: 3, locationId: "FC-PAR" },
+            { sku: "A", quantity: 3 },
+          ],
+          stock,
+          { strategy },
+        ),
+        NOW,
+      );
       expect(a, strategy).toEqual(b);
       expect(a.status, strategy).toBe("complete");
     }
   });
 
   it("a pinned line takes only its own location; the shortfall is reported, not moved elsewhere", () => {
-    const plan = planAllocation(request([{ lineId: "p", sku: "A", quantity: 5, locationId: "FC-PAR" }], [
-      { sku: "A", locationId: "FC-PAR", available: 2 },
-      { sku: "A", locationId: "FC-AMS", available: 50 },
-    ]), NOW);
+    const plan = planAllocation(
+      request(
+        [{ lineId: "p", sku: "A", quantity: 5, locationId: "FC-PAR" }],
+        [
+          { sku: "A", locationId: "FC-PAR", available: 2 },
+          { sku: "A", locationId: "FC-AMS", available: 50 },
+        ],
+      ),
+      NOW,
+    );
     expect(brief(plan)).toEqual(["FC-PAR p:A×2 715c pinned"]);
     expect(plan.unallocated).toEqual([{ lineId: "p", sku: "A", locationId: "FC-PAR", quantity: 3, reason: "insufficient_stock" }]);
     expect(plan.status).toBe("short");
@@ -426,18 +570,32 @@ describe("splits and pinned lines", () => {
       { sku: "A", locationId: "FC-PAR", available: 10 },
       { sku: "A", locationId: "FC-FRA", available: 10 },
     ];
-    const plan = planAllocation(request([{ lineId: "x", sku: "A", quantity: 1, locationId: "FC-AMS" }, { lineId: "y", sku: "A", quantity: 1, locationId: "FC-PAR" }, { lineId: "z", sku: "A", quantity: 10 }], stock, {}, { locations }), NOW);
+    const plan = planAllocation(
+      request(
+        [
+          { lineId: "x", sku: "A", quantity: 1, locationId: "FC-AMS" },
+          { lineId: "y", sku: "A", quantity: 1, locationId: "FC-PAR" },
+          { lineId: "z", sku: "A", quantity: 10 },
+        ],
+        stock,
+        {},
+        { locations },
+      ),
+      NOW,
+    );
     expect(plan.unallocated.map((u) => `${u.lineId}:${u.reason}`)).toEqual(["x:location_unavailable", "y:location_unavailable"]);
     expect(brief(plan)).toEqual(["FC-FRA z:A×10 1102c ranked"]);
   });
 
   it("lines get content-derived ids when the caller gives none; identical lines are numbered", () => {
-    expect(identifyLines([{ sku: "A", quantity: 2 }, { sku: "A", quantity: 2 }, { sku: "A", quantity: 2, locationId: "L" }, { lineId: "mine", sku: "B", quantity: 1 }]).map((l) => l.lineId)).toEqual([
-      "A|*|2",
-      "A|*|2|2",
-      "A|L|2",
-      "mine",
-    ]);
+    expect(
+      identifyLines([
+        { sku: "A", quantity: 2 },
+        { sku: "A", quantity: 2 },
+        { sku: "A", quantity: 2, locationId: "L" },
+        { lineId: "mine", sku: "B", quantity: 1 },
+      ]).map((l) => l.lineId),
+    ).toEqual(["A|*|2", "A|*|2|2", "A|L|2", "mine"]);
   });
 });
 
@@ -476,8 +634,14 @@ describe("maxShipments", () => {
       { sku: "TENT-2P", locationId: "FC-PAR", available: 200 },
       { sku: "STOVE", locationId: "FC-PAR", available: 10 },
     ];
-    const lines = [{ lineId: "t", sku: "TENT-2P", quantity: 120 }, { lineId: "s", sku: "STOVE", quantity: 4 }];
-    expect(brief(planAllocation(request(lines, stock, { strategy: "nearest" }), NOW))).toEqual(["FC-AMS s:STOVE×4 t:TENT-2P×60 4242c ranked", "FC-PAR t:TENT-2P×60 4195c ranked"]);
+    const lines = [
+      { lineId: "t", sku: "TENT-2P", quantity: 120 },
+      { lineId: "s", sku: "STOVE", quantity: 4 },
+    ];
+    expect(brief(planAllocation(request(lines, stock, { strategy: "nearest" }), NOW))).toEqual([
+      "FC-AMS s:STOVE×4 t:TENT-2P×60 4242c ranked",
+      "FC-PAR t:TENT-2P×60 4195c ranked",
+    ]);
     const single = planAllocation(request(lines, stock, { strategy: "single_shipment" }), NOW);
     expect(brief(single)).toEqual(["FC-PAR s:STOVE×4 t:TENT-2P×120 8035c fewest_shipments"]);
     expect(single.shipments[0]).toMatchObject({ rank: 2, score: 264 });
@@ -491,7 +655,10 @@ describe("lowest_cost and the cost of extra shipments", () => {
     { sku: "A", locationId: "FC-PAR", available: 100 },
     { sku: "B", locationId: "FC-PAR", available: 100 },
   ];
-  const lines = [{ lineId: "a", sku: "A", quantity: 100 }, { lineId: "b", sku: "B", quantity: 100 }];
+  const lines = [
+    { lineId: "a", sku: "A", quantity: 100 },
+    { lineId: "b", sku: "B", quantity: 100 },
+  ];
 
   it("splits when two cheaper parcels plus the extra-shipment cost beat one dearer parcel", () => {
     // Frankfurt 5,782 + Amsterdam 6,330 + 250 = 12,362 < Paris 12,595.
@@ -548,7 +715,10 @@ describe("pickup", () => {
       { sku: "A", locationId: "ST-PAR-OPERA", available: 5 },
       { sku: "A", locationId: "FC-PAR", available: 50 },
     ];
-    const plan = planAllocation(request([{ lineId: "a", sku: "A", quantity: 3 }], stock, { pickupLocationId: "ST-PAR-OPERA", shipTo: undefined }, { locations }), NOW);
+    const plan = planAllocation(
+      request([{ lineId: "a", sku: "A", quantity: 3 }], stock, { pickupLocationId: "ST-PAR-OPERA", shipTo: undefined }, { locations }),
+      NOW,
+    );
     expect(plan.mode).toBe("pickup");
     expect(plan.shipTo).toBeNull();
     expect(plan.shipments).toEqual([
@@ -576,7 +746,15 @@ describe("pickup", () => {
       { sku: "A", locationId: "FC-PAR", available: 50 },
     ];
     const plan = planAllocation(
-      request([{ lineId: "a", sku: "A", quantity: 3 }, { lineId: "b", sku: "A", quantity: 1, locationId: "FC-PAR" }], stock, { pickupLocationId: "ST-PAR-OPERA" }, { locations }),
+      request(
+        [
+          { lineId: "a", sku: "A", quantity: 3 },
+          { lineId: "b", sku: "A", quantity: 1, locationId: "FC-PAR" },
+        ],
+        stock,
+        { pickupLocationId: "ST-PAR-OPERA" },
+        { locations },
+      ),
       NOW,
     );
     expect(brief(plan)).toEqual(["ST-PAR-OPERA a:A×2 0c pickup"]);
@@ -585,18 +763,42 @@ describe("pickup", () => {
 
   it("a backorder for a pickup order waits at the pickup location", () => {
     const plan = planAllocation(
-      request([{ lineId: "a", sku: "A", quantity: 3 }], [{ sku: "A", locationId: "FC-PAR", available: 50 }], { pickupLocationId: "ST-PAR-OPERA" }, { locations, policies: [{ sku: "A", allowBackorder: true, leadTimeDays: 4 }] }),
+      request(
+        [{ lineId: "a", sku: "A", quantity: 3 }],
+        [{ sku: "A", locationId: "FC-PAR", available: 50 }],
+        { pickupLocationId: "ST-PAR-OPERA" },
+        { locations, policies: [{ sku: "A", allowBackorder: true, leadTimeDays: 4 }] },
+      ),
       NOW,
     );
     expect(plan.shipments).toEqual([]);
     expect(plan.backorders).toEqual([
-      { lineId: "a", sku: "A", locationId: "ST-PAR-OPERA", quantity: 3, pinned: false, expectedDate: "2026-03-06", basis: "lead_time", estimatedDeliveryDate: "2026-03-06" },
+      {
+        lineId: "a",
+        sku: "A",
+        locationId: "ST-PAR-OPERA",
+        quantity: 3,
+        pinned: false,
+        expectedDate: "2026-03-06",
+        basis: "lead_time",
+        estimatedDeliveryDate: "2026-03-06",
+      },
     ]);
     expect(plan.status).toBe("with_backorders");
   });
 
   it("a location that does not offer pickup serves nothing", () => {
-    const plan = planAllocation(request([{ lineId: "a", sku: "A", quantity: 1 }, { lineId: "b", sku: "A", quantity: 1, locationId: "FC-PAR" }], [{ sku: "A", locationId: "FC-PAR", available: 5 }], { pickupLocationId: "FC-PAR" }), NOW);
+    const plan = planAllocation(
+      request(
+        [
+          { lineId: "a", sku: "A", quantity: 1 },
+          { lineId: "b", sku: "A", quantity: 1, locationId: "FC-PAR" },
+        ],
+        [{ sku: "A", locationId: "FC-PAR", available: 5 }],
+        { pickupLocationId: "FC-PAR" },
+      ),
+      NOW,
+    );
     expect(plan.shipments).toEqual([]);
     expect(plan.unallocated.map((u) => `${u.lineId}:${u.reason}`)).toEqual(["a:insufficient_stock", "b:location_unavailable"]);
   });
@@ -614,13 +816,33 @@ describe("backorders", () => {
     const plan = planAllocation(request([{ lineId: "k", sku: "KAYAK", quantity: 5 }], kayakStock, {}, { policies: kayak() }), NOW);
     expect(plan.shipments).toEqual([]);
     expect(plan.backorders).toEqual([
-      { lineId: "k", sku: "KAYAK", locationId: "FC-MIL", quantity: 5, pinned: false, expectedDate: "2026-03-09", basis: "inbound", estimatedDeliveryDate: "2026-03-11" },
+      {
+        lineId: "k",
+        sku: "KAYAK",
+        locationId: "FC-MIL",
+        quantity: 5,
+        pinned: false,
+        expectedDate: "2026-03-09",
+        basis: "inbound",
+        estimatedDeliveryDate: "2026-03-11",
+      },
     ]);
     expect(plan.lines[0]).toMatchObject({ allocated: 0, backordered: 5, unallocated: 0 });
   });
 
   it("inbound units are claimed line by line; beyond them the SKU's lead time applies and the strategy picks among equal dates", () => {
-    const plan = planAllocation(request([{ lineId: "a", sku: "KAYAK", quantity: 15 }, { lineId: "b", sku: "KAYAK", quantity: 10 }], kayakStock, {}, { policies: kayak() }), NOW);
+    const plan = planAllocation(
+      request(
+        [
+          { lineId: "a", sku: "KAYAK", quantity: 15 },
+          { lineId: "b", sku: "KAYAK", quantity: 10 },
+        ],
+        kayakStock,
+        {},
+        { policies: kayak() },
+      ),
+      NOW,
+    );
     expect(plan.backorders.map((b) => `${b.lineId}:${b.locationId}:${b.quantity}:${b.expectedDate}:${b.basis}`)).toEqual([
       "a:FC-MIL:15:2026-03-09:inbound",
       // 5 left in Milan's arrival is not enough; both centres get more on 12 March (10 days' lead
@@ -630,12 +852,29 @@ describe("backorders", () => {
   });
 
   it("backorders the location already accepted claim its arrivals first", () => {
-    const stock = [{ sku: "KAYAK", locationId: "FC-MIL", available: -18, inbound: [{ quantity: 20, expectedDate: "2026-03-09" }, { quantity: 20, expectedDate: "2026-03-20" }] }];
+    const stock = [
+      {
+        sku: "KAYAK",
+        locationId: "FC-MIL",
+        available: -18,
+        inbound: [
+          { quantity: 20, expectedDate: "2026-03-09" },
+          { quantity: 20, expectedDate: "2026-03-20" },
+        ],
+      },
+    ];
     const plan = planAllocation(request([{ lineId: "k", sku: "KAYAK", quantity: 5 }], stock, {}, { policies: kayak() }), NOW);
     expect(plan.backorders.map((b) => `${b.locationId}:${b.expectedDate}:${b.basis}`)).toEqual(["FC-MIL:2026-03-20:inbound"]);
-    expect(openInbound(stock[0])).toEqual([{ expectedDate: "2026-03-09", quantity: 2 }, { expectedDate: "2026-03-20", quantity: 20 }]);
+    expect(openInbound(stock[0])).toEqual([
+      { expectedDate: "2026-03-09", quantity: 2 },
+      { expectedDate: "2026-03-20", quantity: 20 },
+    ]);
     expect(claimInbound(openInbound(stock[0]), 30, "2026-03-02", 10)).toEqual({ expectedDate: "2026-03-20", basis: "lead_time", rest: [] });
-    expect(claimInbound([{ expectedDate: "2026-02-20", quantity: 5 }], 3, "2026-03-02", 10)).toEqual({ expectedDate: "2026-03-02", basis: "inbound", rest: [{ expectedDate: "2026-02-20", quantity: 2 }] });
+    expect(claimInbound([{ expectedDate: "2026-02-20", quantity: 5 }], 3, "2026-03-02", 10)).toEqual({
+      expectedDate: "2026-03-02",
+      basis: "inbound",
+      rest: [{ expectedDate: "2026-02-20", quantity: 2 }],
+    });
   });
 
   it("part from stock, the rest backordered where it arrives first", () => {
@@ -650,7 +889,16 @@ describe("backorders", () => {
   it("a pinned line's backorder stays at its location, stocked there or not", () => {
     const plan = planAllocation(request([{ lineId: "k", sku: "KAYAK", quantity: 2, locationId: "FC-AMS" }], kayakStock, {}, { policies: kayak() }), NOW);
     expect(plan.backorders).toEqual([
-      { lineId: "k", sku: "KAYAK", locationId: "FC-AMS", quantity: 2, pinned: true, expectedDate: "2026-03-12", basis: "lead_time", estimatedDeliveryDate: "2026-03-13" },
+      {
+        lineId: "k",
+        sku: "KAYAK",
+        locationId: "FC-AMS",
+        quantity: 2,
+        pinned: true,
+        expectedDate: "2026-03-12",
+        basis: "lead_time",
+        estimatedDeliveryDate: "2026-03-13",
+      },
     ]);
   });
 
@@ -673,7 +921,13 @@ describe("backorders", () => {
 describe("searching sets of locations", () => {
   /** n locations in a row east of Brussels, 1 unit each. */
   const row = (n: number) => {
-    const locations = Array.from({ length: n }, (_, i) => ({ ...demo("FC-AMS"), id: `L${String(i).padStart(2, "0")}`, latitude: 50.85, longitude: 4.5 + i * 0.5, priority: 10 }));
+    const locations = Array.from({ length: n }, (_, i) => ({
+      ...demo("FC-AMS"),
+      id: `L${String(i).padStart(2, "0")}`,
+      latitude: 50.85,
+      longitude: 4.5 + i * 0.5,
+      priority: 10,
+    }));
     const stock = locations.map((l) => ({ sku: "A", locationId: l.id, available: 1 }));
     return { locations, stock };
   };
@@ -745,7 +999,15 @@ describe("re-planning after a refusal", () => {
 
   it("reservation lines merge a plan's takes and backorders per SKU and location", () => {
     const plan = planAllocation(
-      request([{ lineId: "a", sku: "K", quantity: 5, locationId: "FC-PAR" }, { lineId: "b", sku: "K", quantity: 2, locationId: "FC-PAR" }], [{ sku: "K", locationId: "FC-PAR", available: 4 }], {}, { policies: [{ sku: "K", allowBackorder: true, leadTimeDays: 3 }] }),
+      request(
+        [
+          { lineId: "a", sku: "K", quantity: 5, locationId: "FC-PAR" },
+          { lineId: "b", sku: "K", quantity: 2, locationId: "FC-PAR" },
+        ],
+        [{ sku: "K", locationId: "FC-PAR", available: 4 }],
+        {},
+        { policies: [{ sku: "K", allowBackorder: true, leadTimeDays: 3 }] },
+      ),
       NOW,
     );
     expect(reservationLinesOf(plan)).toEqual([{ sku: "K", locationId: "FC-PAR", quantity: 7, backordered: 3 }]);
@@ -814,27 +1076,25 @@ const SKUS = ["A", "B", "C"] as const;
 const DATES = ["2026-03-02", "2026-03-04", "2026-03-09", "2026-03-20"] as const;
 
 /** `arb`'s value `yes` times in `yes + no`, otherwise undefined. */
-const sometimes = <T,>(arb: fc.Arbitrary<T>, yes: number, no: number): fc.Arbitrary<T | undefined> =>
+const sometimes = <T>(arb: fc.Arbitrary<T>, yes: number, no: number): fc.Arbitrary<T | undefined> =>
   fc.oneof({ arbitrary: arb, weight: yes }, { arbitrary: fc.constant(undefined), weight: no });
 
-const arbLocations = fc
-  .subarray([...DEMO_ROUTING_LOCATIONS], { minLength: 1, maxLength: 6 })
-  .chain((chosen) =>
-    fc.tuple(
-      ...chosen.map((base) =>
-        fc
-          .record({
-            active: fc.integer({ min: 0, max: 9 }).map((x) => x > 0),
-            canShip: fc.integer({ min: 0, max: 9 }).map((x) => x > 0),
-            canPickup: fc.boolean(),
-            // Few priorities, so ties on priority happen and the id has to decide.
-            priority: fc.constantFrom(10, 20, 30),
-            currentLoad: fc.integer({ min: 0, max: 12_000 }),
-          })
-          .map((over): RoutingLocation => ({ ...base, shippingCost: { ...base.shippingCost }, ...over })),
-      ),
+const arbLocations = fc.subarray([...DEMO_ROUTING_LOCATIONS], { minLength: 1, maxLength: 6 }).chain((chosen) =>
+  fc.tuple(
+    ...chosen.map((base) =>
+      fc
+        .record({
+          active: fc.integer({ min: 0, max: 9 }).map((x) => x > 0),
+          canShip: fc.integer({ min: 0, max: 9 }).map((x) => x > 0),
+          canPickup: fc.boolean(),
+          // Few priorities, so ties on priority happen and the id has to decide.
+          priority: fc.constantFrom(10, 20, 30),
+          currentLoad: fc.integer({ min: 0, max: 12_000 }),
+        })
+        .map((over): RoutingLocation => ({ ...base, shippingCost: { ...base.shippingCost }, ...over })),
     ),
-  );
+  ),
+);
 
 const arbRequest: fc.Arbitrary<AllocationRequest> = arbLocations.chain((locations) => {
   const ids = locations.map((l) => l.id);
@@ -871,7 +1131,11 @@ const arbRequest: fc.Arbitrary<AllocationRequest> = arbLocations.chain((location
         maxShipments: sometimes(fc.integer({ min: 1, max: 3 }), 1, 2),
         requiredBy: sometimes(fc.constantFrom("2026-03-03", "2026-03-04", "2026-03-06"), 1, 3),
         pickupLocationId: sometimes(fc.constantFrom(...ids), 1, 5),
-        weights: sometimes(fc.record({ delivery: fc.integer({ min: 0, max: 5 }), cost: fc.integer({ min: 0, max: 5 }), performance: fc.integer({ min: 1, max: 5 }) }), 1, 1),
+        weights: sometimes(
+          fc.record({ delivery: fc.integer({ min: 0, max: 5 }), cost: fc.integer({ min: 0, max: 5 }), performance: fc.integer({ min: 1, max: 5 }) }),
+          1,
+          1,
+        ),
       })
       .map((o) => {
         const options: AllocationOptions = { strategy: o.strategy, shipTo: o.shipTo };
@@ -885,7 +1149,7 @@ const arbRequest: fc.Arbitrary<AllocationRequest> = arbLocations.chain((location
 });
 
 const arbNow = fc.constantFrom("2026-03-02T06:00:00Z", "2026-03-02T09:00:00Z", "2026-03-02T15:30:00Z", "2026-03-02T22:45:00Z").map(Date.parse);
-const permutation = <T,>(xs: readonly T[]) => fc.shuffledSubarray([...xs], { minLength: xs.length, maxLength: xs.length });
+const permutation = <T>(xs: readonly T[]) => fc.shuffledSubarray([...xs], { minLength: xs.length, maxLength: xs.length });
 const PROPERTY_RUNS = { seed: 20_260_302, numRuns: 400 } as const;
 
 describe("properties (fast-check, fixed seed)", () => {
@@ -895,7 +1159,8 @@ describe("properties (fast-check, fixed seed)", () => {
         const plan = planAllocation(req, now);
         const available = new Map(req.stock.map((s) => [`${s.sku}@${s.locationId}`, Math.max(0, s.available)]));
         const taken = new Map<string, number>();
-        for (const s of plan.shipments) for (const l of s.lines) taken.set(`${l.sku}@${s.locationId}`, (taken.get(`${l.sku}@${s.locationId}`) ?? 0) + l.quantity);
+        for (const s of plan.shipments)
+          for (const l of s.lines) taken.set(`${l.sku}@${s.locationId}`, (taken.get(`${l.sku}@${s.locationId}`) ?? 0) + l.quantity);
         for (const [key, units] of taken) expect(units, key).toBeLessThanOrEqual(available.get(key) ?? 0);
 
         const locations = new Map(req.locations.map((l) => [l.id, l]));
@@ -917,7 +1182,11 @@ describe("properties (fast-check, fixed seed)", () => {
         }
 
         // Pinned lines stay at their location; maxShipments holds beyond the pinned shipments.
-        const pinnedAt = new Map(identifyLines(req.lines).filter((l) => l.locationId !== undefined).map((l) => [l.lineId, l.locationId!]));
+        const pinnedAt = new Map(
+          identifyLines(req.lines)
+            .filter((l) => l.locationId !== undefined)
+            .map((l) => [l.lineId, l.locationId!]),
+        );
         for (const s of plan.shipments) for (const l of s.lines) if (l.pinned) expect(pinnedAt.get(l.lineId)).toBe(s.locationId);
         const pinnedShipments = plan.shipments.filter((s) => s.lines.some((l) => l.pinned)).length;
         if (req.options.maxShipments !== undefined) expect(plan.shipments.length).toBeLessThanOrEqual(Math.max(req.options.maxShipments, pinnedShipments));
@@ -975,7 +1244,10 @@ describe("properties (fast-check, fixed seed)", () => {
           remaining: fc.array(fc.integer({ min: 0, max: 6 }), { minLength: shape.n * shape.skus, maxLength: shape.n * shape.skus }),
           demand: fc.array(fc.integer({ min: 1, max: 12 }), { minLength: shape.skus, maxLength: shape.skus }),
           pinned: fc.array(fc.integer({ min: 0, max: 5 }), { minLength: shape.n + 1, maxLength: shape.n + 1 }),
-          costs: fc.array(fc.record({ fixed: fc.integer({ min: 0, max: 900 }), perUnit: fc.integer({ min: 0, max: 90 }) }), { minLength: shape.n + 1, maxLength: shape.n + 1 }),
+          costs: fc.array(fc.record({ fixed: fc.integer({ min: 0, max: 900 }), perUnit: fc.integer({ min: 0, max: 90 }) }), {
+            minLength: shape.n + 1,
+            maxLength: shape.n + 1,
+          }),
           fillOrder: fc.shuffledSubarray([...Array(shape.n).keys()], { minLength: shape.n, maxLength: shape.n }),
         }),
       );
@@ -1016,7 +1288,9 @@ describe("properties (fast-check, fixed seed)", () => {
             }
           });
           if (units.size > cap) continue;
-          const cost = [...units].reduce((c, [id, u]) => c + problem.costModel(id).fixed + problem.costModel(id).perUnit * u, 0) + problem.extraShipmentCost * Math.max(0, units.size - 1);
+          const cost =
+            [...units].reduce((c, [id, u]) => c + problem.costModel(id).fixed + problem.costModel(id).perUnit * u, 0) +
+            problem.extraShipmentCost * Math.max(0, units.size - 1);
           const candidate = { served, shipments: units.size, cost, key: [...used].sort((x, y) => x - y), takes: takes.sort().join(" ") };
           const lexLess = (a: number[], b: number[]) => {
             for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
@@ -1034,7 +1308,10 @@ describe("properties (fast-check, fixed seed)", () => {
           if (wins) best = candidate;
         }
         const choice = chooseSources(problem);
-        const got = [...choice.takes].flatMap(([sku, list]) => list.map((t) => `${sku}@${t.locationId}:${t.quantity}`)).sort().join(" ");
+        const got = [...choice.takes]
+          .flatMap(([sku, list]) => list.map((t) => `${sku}@${t.locationId}:${t.quantity}`))
+          .sort()
+          .join(" ");
         expect(choice.served).toBe(best!.served);
         if (choice.searched || shape.objective !== "ranked") expect(got).toBe(best!.takes);
       }),

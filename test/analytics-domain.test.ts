@@ -29,7 +29,12 @@ describe("ABC by revenue", () => {
     // A below 50 %, B below 90 %: D has exactly 90 % ranked above it, so it is C.
     const rows = abcClassify(catalogue, { aShare: 0.5, bShare: 0.4 });
     expect(rows.map((r) => r.class).join("")).toBe("ABBCCCC");
-    expect(abcClassify([{ sku: "y", revenue: 5 }, { sku: "x", revenue: 5 }]).map((r) => r.sku)).toEqual(["x", "y"]);
+    expect(
+      abcClassify([
+        { sku: "y", revenue: 5 },
+        { sku: "x", revenue: 5 },
+      ]).map((r) => r.sku),
+    ).toEqual(["x", "y"]);
     expect(abcClassify([{ sku: "x", revenue: 0 }])[0]!.class).toBe("C");
   });
 });
@@ -110,9 +115,7 @@ describe("overstock and slow-moving stock", () => {
   it("a SKU that never sold counts from when it was first stocked; N is configurable", () => {
     expect(classifyStockMovement({ onHand: 5, lastSaleDay: null, oldestStockDay: null, firstStockedDay: "2026-09-01" }, asOf).class).toBe("slow_moving");
     expect(classifyStockMovement({ onHand: 5, lastSaleDay: null, oldestStockDay: null }, asOf).class).toBe("moving");
-    expect(
-      classifyStockMovement({ onHand: 5, lastSaleDay: "2026-11-19", oldestStockDay: "2026-06-01" }, asOf, { overstockAgeDays: 180 }).class,
-    ).toBe("moving");
+    expect(classifyStockMovement({ onHand: 5, lastSaleDay: "2026-11-19", oldestStockDay: "2026-06-01" }, asOf, { overstockAgeDays: 180 }).class).toBe("moving");
   });
 });
 
@@ -151,7 +154,23 @@ describe("rebalancing", () => {
   });
 
   it("nothing moves when no location is short, or no donor has excess beyond its buffer", () => {
-    expect(suggestTransfers([{ locationId: "FC-PAR", available: 50, forecastDemand: 40 }, { locationId: "FC-BER", available: 500, forecastDemand: 10 }], { transferCost })).toEqual([]);
-    expect(suggestTransfers([{ locationId: "FC-PAR", available: 0, forecastDemand: 40 }, { locationId: "FC-BER", available: 60, forecastDemand: 50 }], { transferCost })).toEqual([]);
+    expect(
+      suggestTransfers(
+        [
+          { locationId: "FC-PAR", available: 50, forecastDemand: 40 },
+          { locationId: "FC-BER", available: 500, forecastDemand: 10 },
+        ],
+        { transferCost },
+      ),
+    ).toEqual([]);
+    expect(
+      suggestTransfers(
+        [
+          { locationId: "FC-PAR", available: 0, forecastDemand: 40 },
+          { locationId: "FC-BER", available: 60, forecastDemand: 50 },
+        ],
+        { transferCost },
+      ),
+    ).toEqual([]);
   });
 });

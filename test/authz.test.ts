@@ -414,7 +414,9 @@ describe("authorization: key lifecycle", () => {
 
   it("a key revoked before its first use is refused; an identical fresh key works", async () => {
     const revoked = await insertKey("checkout", null);
-    await env.DB.prepare("UPDATE api_keys SET revoked_at = ? WHERE key_hash = ?").bind(Date.now(), await sha256Hex(revoked)).run();
+    await env.DB.prepare("UPDATE api_keys SET revoked_at = ? WHERE key_hash = ?")
+      .bind(Date.now(), await sha256Hex(revoked))
+      .run();
     const live = await insertKey("checkout", null);
     const body = { type: "hard", reference: "revoked-order", items: [{ sku: "AZ-1", quantity: 1 }] };
     const before = await observe();

@@ -124,7 +124,7 @@ describe("listing endpoint", () => {
       ],
       notFound: ["NOPE-2"],
     });
-    expect(res.headers.get("server-timing")).toContain('l1=0 l2=0 miss=2');
+    expect(res.headers.get("server-timing")).toContain("l1=0 l2=0 miss=2");
     const single = await publicGet("/api/v2/availability/AV-B2");
     expect(["hit-l1", "hit-l2"]).toContain(tier(single));
     const again = await publicGet("/api/v2/availability?skus=AV-B2,AV-B1&locations=1");

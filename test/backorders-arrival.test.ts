@@ -22,7 +22,8 @@ const reserve = (sku: string, key: string, quantity: number) =>
     idempotencyKey: key,
     body: { type: "hard", reference: `o-${key}`, items: [{ sku, quantity, locationId: "L1" }] },
   });
-const patch = (sku: string, delta: number) => api("PATCH", `/api/v2/inventory/${sku}`, { key: keys.operator, body: { locationId: "L1", delta, reason: "received" } });
+const patch = (sku: string, delta: number) =>
+  api("PATCH", `/api/v2/inventory/${sku}`, { key: keys.operator, body: { locationId: "L1", delta, reason: "received" } });
 const backorderedOf = async (sku: string, id: string) => {
   const r = await skuObject(sku).getReservation(id);
   if (!("reservation" in r)) throw new Error(`no reservation ${id}`);
@@ -103,12 +104,31 @@ describe("events", () => {
   const object = (sku: string) => env.RECORDING_SKU.getByName(sku);
   const policy = { allowBackorder: true, softBufferPct: 10, reorderPoint: 0 };
   const hard = (sku: string, id: string, quantity: number) =>
-    object(sku).applyReservation({ sku, actor: "checkout:t", reservationId: id, attempt: 1, type: "hard", lines: [{ locationId: "L1", quantity }], expiresAt: Date.now() + 3_600_000, reference: `ref-${id}`, policy });
+    object(sku).applyReservation({
+      sku,
+      actor: "checkout:t",
+      reservationId: id,
+      attempt: 1,
+      type: "hard",
+      lines: [{ locationId: "L1", quantity }],
+      expiresAt: Date.now() + 3_600_000,
+      reference: `ref-${id}`,
+      policy,
+    });
 
   it("each covered line emits reservation.backorder_covered with what was covered and what still waits", async () => {
     expect((await hard("BE-1", "r1", 2)).ok).toBe(true);
     expect((await hard("BE-1", "r2", 3)).ok).toBe(true);
-    const res = await object("BE-1").adjustStock({ sku: "BE-1", actor: "operator:t", locationId: "L1", delta: 4, reason: "received", idempotencyKey: "k", requestHash: "k", policy });
+    const res = await object("BE-1").adjustStock({
+      sku: "BE-1",
+      actor: "operator:t",
+      locationId: "L1",
+      delta: 4,
+      reason: "received",
+      idempotencyKey: "k",
+      requestHash: "k",
+      policy,
+    });
     expect(res.ok).toBe(true);
     for (let i = 0; i < 5 && (await object("BE-1").outboxSize()) > 0; i++) await runDurableObjectAlarm(object("BE-1"));
     const covered = (await object("BE-1").takeRecordedEvents()).filter((e) => e.sku === "BE-1" && e.type === "reservation.backorder_covered");

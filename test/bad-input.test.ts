@@ -87,7 +87,9 @@ const patchCase = (name: string, body: unknown, paths: Path[], extra: Partial<Ba
 const CASES: BadCase[] = [
   // --- POST /api/v2/inventory/reserve: headers ---
   reserveCase("missing Idempotency-Key", reserveBody(), [["headers", "idempotency-key"]], { idempotencyKey: null, detailCode: "required" }),
-  reserveCase("Idempotency-Key of 129 characters", reserveBody(), [["headers", "idempotency-key"]], { idempotencyKey: "k".repeat(LIMITS.idempotencyKeyMaxLength + 1) }),
+  reserveCase("Idempotency-Key of 129 characters", reserveBody(), [["headers", "idempotency-key"]], {
+    idempotencyKey: "k".repeat(LIMITS.idempotencyKeyMaxLength + 1),
+  }),
   reserveCase("Idempotency-Key with spaces", reserveBody(), [["headers", "idempotency-key"]], { idempotencyKey: "has spaces in it" }),
   // --- reserve: body shape ---
   reserveCase("missing type", without(reserveBody(), "type"), [["body", "type"]]),
@@ -97,20 +99,20 @@ const CASES: BadCase[] = [
   reserveCase("reference over 128 characters", reserveBody({ reference: "r".repeat(LIMITS.referenceMaxLength + 1) }), [["body", "reference"]]),
   reserveCase("missing items", without(reserveBody(), "items"), [["body", "items"]]),
   reserveCase("extra top-level field", reserveBody({ backorder: true }), [["body", "backorder"]], { detailCode: "unrecognized_keys" }),
-  reserveCase("extra item field", reserveBody({ items: [line("BAD-1", 1, { price: 10 })] }), [["body", "items", 0, "price"]], { detailCode: "unrecognized_keys" }),
+  reserveCase("extra item field", reserveBody({ items: [line("BAD-1", 1, { price: 10 })] }), [["body", "items", 0, "price"]], {
+    detailCode: "unrecognized_keys",
+  }),
   reserveCase("empty items", reserveBody({ items: [] }), [["body", "items"]]),
-  reserveCase(
-    "101 items",
-    reserveBody({ items: Array.from({ length: LIMITS.linesPerReservation + 1 }, (_, i) => line(`BAD-${i + 1}`)) }),
-    [["body", "items"]],
-  ),
+  reserveCase("101 items", reserveBody({ items: Array.from({ length: LIMITS.linesPerReservation + 1 }, (_, i) => line(`BAD-${i + 1}`)) }), [["body", "items"]]),
   reserveCase("quantity 0", reserveBody({ items: [line("BAD-1", 0)] }), [["body", "items", 0, "quantity"]]),
   reserveCase("quantity -1", reserveBody({ items: [line("BAD-1", -1)] }), [["body", "items", 0, "quantity"]]),
   reserveCase("quantity 1.5", reserveBody({ items: [line("BAD-1", 1.5)] }), [["body", "items", 0, "quantity"]]),
   reserveCase("quantity 1,000,001", reserveBody({ items: [line("BAD-1", LIMITS.quantityMax + 1)] }), [["body", "items", 0, "quantity"]]),
-  reserveCase("quantity as the string \"3\"", reserveBody({ items: [line("BAD-1", "3")] }), [["body", "items", 0, "quantity"]]),
+  reserveCase('quantity as the string "3"', reserveBody({ items: [line("BAD-1", "3")] }), [["body", "items", 0, "quantity"]]),
   reserveCase("quantity null", reserveBody({ items: [line("BAD-1", null)] }), [["body", "items", 0, "quantity"]]),
-  reserveCase("missing quantity on the second line", reserveBody({ items: [line("BAD-1", 1, { locationId: "L1" }), { sku: "BAD-1" }] }), [["body", "items", 1, "quantity"]]),
+  reserveCase("missing quantity on the second line", reserveBody({ items: [line("BAD-1", 1, { locationId: "L1" }), { sku: "BAD-1" }] }), [
+    ["body", "items", 1, "quantity"],
+  ]),
   reserveCase("unknown SKU (second line)", reserveBody({ items: [line("BAD-1"), line("NO-SUCH-SKU")] }), [["body", "items", 1, "sku"]], {
     status: 404,
     code: "sku_not_found",
@@ -120,15 +122,22 @@ const CASES: BadCase[] = [
   reserveCase("unknown locationId", reserveBody({ items: [line("BAD-1", 1, { locationId: "L9" })] }), [["body", "items", 0, "locationId"]], {
     detailCode: "unknown_location",
   }),
-  reserveCase("inactive location L3", reserveBody({ items: [line("BAD-1", 1, { locationId: "L1" }), line("BAD-1", 1, { locationId: "L3" })] }), [["body", "items", 1, "locationId"]], {
-    detailCode: "location_inactive",
-  }),
+  reserveCase(
+    "inactive location L3",
+    reserveBody({ items: [line("BAD-1", 1, { locationId: "L1" }), line("BAD-1", 1, { locationId: "L3" })] }),
+    [["body", "items", 1, "locationId"]],
+    {
+      detailCode: "location_inactive",
+    },
+  ),
   reserveCase("discontinued SKU", reserveBody({ items: [line("BAD-DISC")] }), [["body", "items", 0, "sku"]], {
     status: 409,
     code: "sku_unavailable",
     detailCode: "sku_unavailable",
   }),
-  reserveCase("duplicate (sku, location) lines", reserveBody({ items: [line("BAD-1", 1, { locationId: "L1" }), line("BAD-1", 2, { locationId: "L1" })] }), [["body", "items", 1]]),
+  reserveCase("duplicate (sku, location) lines", reserveBody({ items: [line("BAD-1", 1, { locationId: "L1" }), line("BAD-1", 2, { locationId: "L1" })] }), [
+    ["body", "items", 1],
+  ]),
   reserveCase("duplicate lines without location", reserveBody({ items: [line("BAD-1", 1), line("BAD-1", 2)] }), [["body", "items", 1]]),
   reserveCase("soft ttlSeconds below minimum", reserveBody({ type: "soft", ttlSeconds: TTL_SECONDS.soft.min - 1 }), [["body", "ttlSeconds"]]),
   reserveCase("soft ttlSeconds above maximum", reserveBody({ type: "soft", ttlSeconds: TTL_SECONDS.soft.max + 1 }), [["body", "ttlSeconds"]]),
@@ -164,11 +173,13 @@ const CASES: BadCase[] = [
   }),
   reserveCase("JSON array instead of object", [reserveBody()], [["body"]]),
   reserveCase("JSON null", null, undefined, { rawBody: "null", headers: { "content-type": "application/json" }, paths: [["body"]] }),
-  reserveCase(
-    "deeply wrong types",
-    { type: 5, reference: { id: 1 }, items: [{ sku: 7, quantity: [1], locationId: false }] },
-    [["body", "type"], ["body", "reference"], ["body", "items", 0, "sku"], ["body", "items", 0, "quantity"], ["body", "items", 0, "locationId"]],
-  ),
+  reserveCase("deeply wrong types", { type: 5, reference: { id: 1 }, items: [{ sku: 7, quantity: [1], locationId: false }] }, [
+    ["body", "type"],
+    ["body", "reference"],
+    ["body", "items", 0, "sku"],
+    ["body", "items", 0, "quantity"],
+    ["body", "items", 0, "locationId"],
+  ]),
   reserveCase("items as an object", reserveBody({ items: { 0: line() } }), [["body", "items"]]),
   reserveCase("quantity 1e400 (parses to Infinity)", undefined, [["body", "items", 0, "quantity"]], {
     rawBody: '{"type":"hard","reference":"o","items":[{"sku":"BAD-1","quantity":1e400}]}',
@@ -267,7 +278,10 @@ const CASES: BadCase[] = [
     body: { reservationId: 42, force: true },
     status: 400,
     code: "invalid_request",
-    paths: [["body", "reservationId"], ["body", "force"]],
+    paths: [
+      ["body", "reservationId"],
+      ["body", "force"],
+    ],
   },
   {
     name: "promote: hard ttlSeconds above maximum",
@@ -412,7 +426,12 @@ const CASES: BadCase[] = [
     method: "POST",
     path: "/api/v2/skus/batch",
     key: "operator",
-    body: { items: [{ ...batchItem(1), productId: "P-SHARED" }, { ...batchItem(2), productId: "P-SHARED", vendorId: "V2" }] },
+    body: {
+      items: [
+        { ...batchItem(1), productId: "P-SHARED" },
+        { ...batchItem(2), productId: "P-SHARED", vendorId: "V2" },
+      ],
+    },
     status: 400,
     code: "invalid_request",
     paths: [["body", "items", 1, "productId"]],
@@ -452,7 +471,7 @@ const CASES: BadCase[] = [
     paths: [["body", "latitude"]],
   },
   {
-    name: "PUT location: countryCode \"fra\"",
+    name: 'PUT location: countryCode "fra"',
     method: "PUT",
     path: "/api/v2/locations/L-LYON",
     key: "operator",
@@ -605,7 +624,10 @@ function expectEnvelope(c: BadCase, res: ApiResponse): void {
     expect(typeof d.message, shown).toBe("string");
   }
   for (const p of c.paths) {
-    expect(details.map((d) => d.path), `${shown}\nexpected a detail at ${JSON.stringify(p)}`).toContainEqual(p);
+    expect(
+      details.map((d) => d.path),
+      `${shown}\nexpected a detail at ${JSON.stringify(p)}`,
+    ).toContainEqual(p);
   }
   if (c.detailCode !== undefined) {
     expect(details.find((d) => JSON.stringify(d.path) === JSON.stringify(c.paths![0]))?.code, shown).toBe(c.detailCode);

@@ -42,12 +42,7 @@ describe("invariants", () => {
 
   it("name every breach", () => {
     const breaches = checkInvariants(q({ onHand: 1, reserved: 3, softHeld: -1 }), lines({ activeHard: 2 }));
-    expect(breaches.map((b) => b.invariant).sort()).toEqual([
-      "available_non_negative",
-      "non_negative",
-      "reserved_matches_lines",
-      "soft_held_matches_lines",
-    ]);
+    expect(breaches.map((b) => b.invariant).sort()).toEqual(["available_non_negative", "non_negative", "reserved_matches_lines", "soft_held_matches_lines"]);
   });
 
   it("allow negative available only up to the units accepted as backorders", () => {
@@ -58,8 +53,18 @@ describe("invariants", () => {
 
 describe("allocation", () => {
   it("picks the most available; the first (best priority) wins a tie", () => {
-    expect(pickMostAvailable([{ locationId: "A", available: 3 }, { locationId: "B", available: 9 }])?.locationId).toBe("B");
-    expect(pickMostAvailable([{ locationId: "A", available: 5 }, { locationId: "B", available: 5 }])?.locationId).toBe("A");
+    expect(
+      pickMostAvailable([
+        { locationId: "A", available: 3 },
+        { locationId: "B", available: 9 },
+      ])?.locationId,
+    ).toBe("B");
+    expect(
+      pickMostAvailable([
+        { locationId: "A", available: 5 },
+        { locationId: "B", available: 5 },
+      ])?.locationId,
+    ).toBe("A");
     expect(pickMostAvailable([])).toBeUndefined();
   });
 });

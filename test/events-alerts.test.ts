@@ -19,18 +19,32 @@ beforeAll(async () => {
 const alertsOf = async (sku: string) => (await tableRows("alerts", "opened_at, kind")).filter((r) => r.sku === sku);
 /** Runs a batch through the consumer; fails unless every message was acked. */
 const expectAcked = (items: unknown[]) => runAcked(EVENTS_QUEUE, items);
-const open = async (sku: string) => (await alertsOf(sku)).filter((a) => a.status === "open").map((a) => a.kind).sort();
+const open = async (sku: string) =>
+  (await alertsOf(sku))
+    .filter((a) => a.status === "open")
+    .map((a) => a.kind)
+    .sort();
 
 describe("alerts", () => {
   it("low stock opens once; a repeat updates it; out of stock opens its own; back in stock resolves both", async () => {
     await expectAcked([updatedEvent("AL-1", 1, "L1", { onHand: 4 }, { onHand: 8 }), thresholdEvent("inventory.low_stock", "AL-1", 2, 8, 4)]);
     expect(await alertsOf("AL-1")).toEqual([
-      expect.objectContaining({ kind: "low_stock", status: "open", location_id: null, available: 4, reorder_point: 5, occurrences: 1, opened_event_id: "evt:AL-1:2" }),
+      expect.objectContaining({
+        kind: "low_stock",
+        status: "open",
+        location_id: null,
+        available: 4,
+        reorder_point: 5,
+        occurrences: 1,
+        opened_event_id: "evt:AL-1:2",
+      }),
     ]);
 
     // Another crossing while it is open (stock went up to 6 and down again): same alert, updated.
     await expectAcked([thresholdEvent("inventory.low_stock", "AL-1", 3, 6, 2)]);
-    expect(await alertsOf("AL-1")).toEqual([expect.objectContaining({ kind: "low_stock", status: "open", available: 2, occurrences: 2, last_event_id: "evt:AL-1:3" })]);
+    expect(await alertsOf("AL-1")).toEqual([
+      expect.objectContaining({ kind: "low_stock", status: "open", available: 2, occurrences: 2, last_event_id: "evt:AL-1:3" }),
+    ]);
 
     await expectAcked([updatedEvent("AL-1", 4, "L1", { onHand: 0 }), thresholdEvent("inventory.out_of_stock", "AL-1", 5, 2, 0)]);
     expect(await open("AL-1")).toEqual(["low_stock", "out_of_stock"]);
@@ -74,7 +88,9 @@ describe("alerts", () => {
     expect(await open("AL-3")).toEqual(["low_stock"]);
     // L2 gets 4: total 7 > 5.
     await expectAcked([updatedEvent("AL-3", 4, "L2", { onHand: 4 })]);
-    expect(await alertsOf("AL-3")).toEqual([expect.objectContaining({ kind: "low_stock", status: "resolved", resolution: "above_reorder_point", resolved_event_id: "evt:AL-3:4" })]);
+    expect(await alertsOf("AL-3")).toEqual([
+      expect.objectContaining({ kind: "low_stock", status: "resolved", resolution: "above_reorder_point", resolved_event_id: "evt:AL-3:4" }),
+    ]);
   });
 
   it("a redelivered threshold event does not count twice; a late, older one cannot reopen a resolved alert", async () => {
@@ -92,7 +108,8 @@ describe("alerts", () => {
 
   it("many threshold events for one SKU in one batch leave at most one open alert per kind", async () => {
     const events = [];
-    for (let seq = 1; seq <= 20; seq++) events.push(thresholdEvent(seq % 2 ? "inventory.low_stock" : "inventory.out_of_stock", "AL-5", seq, 3, seq % 2 ? 3 : 0));
+    for (let seq = 1; seq <= 20; seq++)
+      events.push(thresholdEvent(seq % 2 ? "inventory.low_stock" : "inventory.out_of_stock", "AL-5", seq, 3, seq % 2 ? 3 : 0));
     await expectAcked(events);
     const alerts = await alertsOf("AL-5");
     expect(alerts.map((a) => [a.kind, a.status, a.occurrences])).toEqual([

@@ -83,7 +83,12 @@ describe("poison messages on EVENTS", () => {
   it("a dead letter with no recorded error (e.g. the consumer crashed) is still recorded, reason unknown", async () => {
     await runQueue(EVENTS_DLQ, [{ body: { anything: true }, id: "crashed-1" }]);
     expectLogged({ event: "queue.dead_letter", messageId: "crashed-1" }, { exactly: true });
-    expect(await deadLetter(EVENTS_QUEUE, "crashed-1")).toMatchObject({ error: null, attempts: null, received_at: expect.any(Number), body: '{"anything":true}' });
+    expect(await deadLetter(EVENTS_QUEUE, "crashed-1")).toMatchObject({
+      error: null,
+      attempts: null,
+      received_at: expect.any(Number),
+      body: '{"anything":true}',
+    });
   });
 
   it("webhook dead letters are recorded too, and their delivery is marked failed", async () => {

@@ -27,7 +27,8 @@ afterAll(() => {
 const level = (sku: string, locationId: string) =>
   env.DB.prepare("SELECT * FROM inventory_levels WHERE sku = ? AND location_id = ?").bind(sku, locationId).first<Record<string, unknown>>();
 const processed = async (sku: string) =>
-  (await env.DB.prepare("SELECT event_id, type FROM processed_events WHERE sku = ? ORDER BY sequence").bind(sku).all<{ event_id: string; type: string }>()).results;
+  (await env.DB.prepare("SELECT event_id, type FROM processed_events WHERE sku = ? ORDER BY sequence").bind(sku).all<{ event_id: string; type: string }>())
+    .results;
 const alerts = async (sku: string) =>
   (await env.DB.prepare("SELECT kind, status, resolution FROM alerts WHERE sku = ? ORDER BY opened_at, kind").bind(sku).all()).results;
 
@@ -63,7 +64,10 @@ describe("HTTP change → outbox → EVENTS queue → read models", () => {
   it("crossing the reorder point and zero opens one alert each; restocking resolves them; the vendor's webhook is signed and delivered", async () => {
     await createSku("E2E-2", { vendorId: "V1" });
     await env.DB.prepare("UPDATE skus SET reorder_point = 5 WHERE sku = 'E2E-2'").run();
-    const sub = await api("POST", "/api/v2/webhooks", { key: keys.vendor, body: { url: "http://127.0.0.1:9/e2e", eventTypes: ["inventory.low_stock", "inventory.out_of_stock"] } });
+    const sub = await api("POST", "/api/v2/webhooks", {
+      key: keys.vendor,
+      body: { url: "http://127.0.0.1:9/e2e", eventTypes: ["inventory.low_stock", "inventory.out_of_stock"] },
+    });
     expect(sub.status).toBe(201);
 
     await setOnHand(keys, "E2E-2", "L1", 8);

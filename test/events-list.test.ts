@@ -155,7 +155,10 @@ describe("filters", () => {
     ["vendorId=V1&locationId=L1&status=in_stock", (i) => i.vendorId === "V1" && i.locationId === "L1" && i.status === "in_stock"],
     ["skuPrefix=LS-A-0", (i) => i.sku.startsWith("LS-A-0")],
     [`updatedSince=${midpoint}`, (i) => i.updatedAt >= midpoint],
-    [`vendorId=V1&lowStock=true&skuPrefix=LS-A&updatedSince=${midpoint}&locationId=L2`, (i) => i.vendorId === "V1" && i.available <= 5 && i.sku.startsWith("LS-A") && i.updatedAt >= midpoint && i.locationId === "L2"],
+    [
+      `vendorId=V1&lowStock=true&skuPrefix=LS-A&updatedSince=${midpoint}&locationId=L2`,
+      (i) => i.vendorId === "V1" && i.available <= 5 && i.sku.startsWith("LS-A") && i.updatedAt >= midpoint && i.locationId === "L2",
+    ],
     ["locationId=L4&status=low_stock&skuPrefix=LS-B", (i) => i.locationId === "L4" && i.status === "low_stock" && i.sku.startsWith("LS-B")],
   ];
 

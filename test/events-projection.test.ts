@@ -113,10 +113,16 @@ describe("inventory_levels projection", () => {
 describe("daily sales", () => {
   it("units of reservation.fulfilled events summed per location and UTC day; other reservation events count nothing", async () => {
     await runAcked(EVENTS_QUEUE, [
-      reservationEvent("reservation.fulfilled", "EP-S", 1, [
-        { locationId: "L1", quantity: 2 },
-        { locationId: "L2", quantity: 1 },
-      ], "2026-11-20T23:59:59.000Z"),
+      reservationEvent(
+        "reservation.fulfilled",
+        "EP-S",
+        1,
+        [
+          { locationId: "L1", quantity: 2 },
+          { locationId: "L2", quantity: 1 },
+        ],
+        "2026-11-20T23:59:59.000Z",
+      ),
       reservationEvent("reservation.fulfilled", "EP-S", 2, [{ locationId: "L1", quantity: 3 }], "2026-11-20T08:00:00.000Z"),
       reservationEvent("reservation.fulfilled", "EP-S", 3, [{ locationId: "L1", quantity: 4 }], "2026-11-21T00:00:00.000Z"),
       reservationEvent("reservation.created", "EP-S", 4, [{ locationId: "L1", quantity: 50 }], "2026-11-21T00:00:00.000Z"),

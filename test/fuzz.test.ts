@@ -35,7 +35,12 @@ interface Endpoint {
 }
 
 const ENDPOINTS: Endpoint[] = [
-  { method: "POST", path: () => "/api/v2/inventory/reserve", key: "checkout", valid: () => ({ type: "hard", reference: "o", items: [{ sku: "FZ-1", quantity: 1, locationId: "L1" }] }) },
+  {
+    method: "POST",
+    path: () => "/api/v2/inventory/reserve",
+    key: "checkout",
+    valid: () => ({ type: "hard", reference: "o", items: [{ sku: "FZ-1", quantity: 1, locationId: "L1" }] }),
+  },
   { method: "POST", path: () => "/api/v2/inventory/release", key: "checkout", valid: () => ({ reservationId }) },
   { method: "POST", path: () => "/api/v2/inventory/commit", key: "checkout", valid: () => ({ reservationId }) },
   { method: "POST", path: () => "/api/v2/inventory/fulfil", key: "checkout", valid: () => ({ reservationId }) },
@@ -45,8 +50,18 @@ const ENDPOINTS: Endpoint[] = [
   { method: "GET", path: (s) => `/api/v2/inventory/${s}/ledger`, key: "operator" },
   { method: "GET", path: (s) => `/api/v2/reservations/${s}`, key: "checkout" },
   { method: "PUT", path: (s) => `/api/v2/skus/${s}`, key: "operator", valid: () => ({ productId: "P-FZ", name: "fz" }) },
-  { method: "POST", path: () => "/api/v2/skus/batch", key: "operator", valid: () => ({ items: [{ sku: "FZ-NEW", vendorId: "V1", productId: "P-FZ", name: "fz" }] }) },
-  { method: "PUT", path: (s) => `/api/v2/locations/${s}`, key: "operator", valid: () => ({ name: "x", type: "store", countryCode: "FR", city: "x", latitude: 1, longitude: 1 }) },
+  {
+    method: "POST",
+    path: () => "/api/v2/skus/batch",
+    key: "operator",
+    valid: () => ({ items: [{ sku: "FZ-NEW", vendorId: "V1", productId: "P-FZ", name: "fz" }] }),
+  },
+  {
+    method: "PUT",
+    path: (s) => `/api/v2/locations/${s}`,
+    key: "operator",
+    valid: () => ({ name: "x", type: "store", countryCode: "FR", city: "x", latitude: 1, longitude: 1 }),
+  },
   { method: "POST", path: () => "/api/v2/vendors", key: "operator", valid: () => ({ name: "v" }) },
   { method: "POST", path: () => "/api/v2/api-keys", key: "operator", valid: () => ({ name: "k", scope: "checkout" }) },
   { method: "GET", path: (s) => `/api/v2/availability/${s}`, key: null },
@@ -58,7 +73,9 @@ const mutatedBody = (valid: Record<string, unknown>) =>
   fc.oneof(
     fc.record({ field: fc.constantFrom(...Object.keys(valid)), value: fc.anything() }).map(({ field, value }) => JSON.stringify({ ...valid, [field]: value })),
     fc.constantFrom(...Object.keys(valid)).map((field) => JSON.stringify({ ...valid, [field]: undefined })),
-    fc.record({ extra: fc.string({ minLength: 1, maxLength: 12 }), value: fc.jsonValue() }).map(({ extra, value }) => JSON.stringify({ ...valid, [`x_${extra}`]: value })),
+    fc
+      .record({ extra: fc.string({ minLength: 1, maxLength: 12 }), value: fc.jsonValue() })
+      .map(({ extra, value }) => JSON.stringify({ ...valid, [`x_${extra}`]: value })),
     fc.jsonValue().map((v) => JSON.stringify(v)),
     fc.string({ maxLength: 200 }),
     fc.constant(JSON.stringify(valid).slice(0, -1)),
@@ -69,7 +86,14 @@ const segment = fc.oneof(
   fc.constantFrom("FZ-1", "rsv_00aaaaaaaaaaaaaaaaaaaaaaaaaa", "..", "%2F", "%", "a".repeat(65), "L1"),
 );
 const headerValue = fc.string({ minLength: 0, maxLength: 140, unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)) });
-const contentType = fc.constantFrom("application/json", "application/json; charset=utf-8", "text/plain", "", "application/x-www-form-urlencoded", "APPLICATION/JSON");
+const contentType = fc.constantFrom(
+  "application/json",
+  "application/json; charset=utf-8",
+  "text/plain",
+  "",
+  "application/x-www-form-urlencoded",
+  "APPLICATION/JSON",
+);
 const query = fc.dictionary(fc.string({ minLength: 1, maxLength: 10 }), fc.string({ maxLength: 30 }), { maxKeys: 3 });
 const authHeader = fc.oneof(
   fc.constant<string | null>(null),
@@ -85,7 +109,12 @@ async function stateNow() {
     skuObject("FZ-1").snapshot(),
     skuObject("FZ-1").ledger(0, 1000),
   ]);
-  return JSON.stringify({ skus: skus.map((i) => i.toString()).sort(), coordinators: coordinators.map((i) => i.toString()).sort(), snapshot, ledger: ledger.length });
+  return JSON.stringify({
+    skus: skus.map((i) => i.toString()).sort(),
+    coordinators: coordinators.map((i) => i.toString()).sort(),
+    snapshot,
+    ledger: ledger.length,
+  });
 }
 
 const INPUT_ERRORS = new Set([400, 401, 403, 413, 415]);

@@ -86,7 +86,9 @@ describe("idempotency", () => {
 
   it("every checkout key shares the checkout principal, so a rotated key can retry", async () => {
     const { id, key } = generateApiKey();
-    await env.DB.prepare("INSERT INTO api_keys (id, name, scope, key_hash) VALUES (?, 'rotated', 'checkout', ?)").bind(id, await sha256Hex(key)).run();
+    await env.DB.prepare("INSERT INTO api_keys (id, name, scope, key_hash) VALUES (?, 'rotated', 'checkout', ?)")
+      .bind(id, await sha256Hex(key))
+      .run();
     const first = await api("POST", "/api/v2/inventory/reserve", { key: keys.checkout, idempotencyKey: "idem-9", body });
     const retry = await api("POST", "/api/v2/inventory/reserve", { key, idempotencyKey: "idem-9", body });
     expect(retry.body).toEqual(first.body);

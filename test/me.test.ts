@@ -52,16 +52,32 @@ describe("GET /api/v2/me", () => {
 describe("dashboard CORS", () => {
   it("answers a preflight from a dashboard origin without authentication, naming the headers the dashboard sends", async () => {
     const res = await api("OPTIONS", "/api/v2/inventory/ACME-1", {
-      headers: { origin: DASHBOARD, "access-control-request-method": "PATCH", "access-control-request-headers": "authorization, content-type, idempotency-key" },
+      headers: {
+        origin: DASHBOARD,
+        "access-control-request-method": "PATCH",
+        "access-control-request-headers": "authorization, content-type, idempotency-key",
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe(DASHBOARD);
     expect(res.headers.get("access-control-allow-methods")).toContain("PATCH");
-    expect(res.headers.get("access-control-allow-headers")?.toLowerCase().split(",")).toEqual(expect.arrayContaining(["authorization", "content-type", "idempotency-key"]));
+    expect(res.headers.get("access-control-allow-headers")?.toLowerCase().split(",")).toEqual(
+      expect.arrayContaining(["authorization", "content-type", "idempotency-key"]),
+    );
     expect(res.headers.get("access-control-allow-credentials")).toBeNull();
     expect(res.headers.get("vary")).toContain("Origin");
     // Every authenticated prefix, the list at its bare path included.
-    for (const path of ["/api/v2/me", "/api/v2/inventory", "/api/v2/sync/reviews", "/api/v2/webhooks", "/api/v2/locations", "/api/v2/skus/X", "/api/v2/api-keys", "/api/v2/vendors/V1", "/api/v2/reservations/r"]) {
+    for (const path of [
+      "/api/v2/me",
+      "/api/v2/inventory",
+      "/api/v2/sync/reviews",
+      "/api/v2/webhooks",
+      "/api/v2/locations",
+      "/api/v2/skus/X",
+      "/api/v2/api-keys",
+      "/api/v2/vendors/V1",
+      "/api/v2/reservations/r",
+    ]) {
       const pre = await api("OPTIONS", path, { headers: { origin: DASHBOARD, "access-control-request-method": "GET" } });
       expect([path, pre.status, pre.headers.get("access-control-allow-origin")]).toEqual([path, 204, DASHBOARD]);
     }
@@ -89,7 +105,9 @@ describe("dashboard CORS", () => {
 
   it("covers routes not built yet, so the dashboard can read their 404 in words", async () => {
     // A path no issue builds (it was /api/v2/alerts until issue 15 built that).
-    const pre = await api("OPTIONS", "/api/v2/not-built-yet", { headers: { origin: DASHBOARD, "access-control-request-method": "GET", "access-control-request-headers": "authorization" } });
+    const pre = await api("OPTIONS", "/api/v2/not-built-yet", {
+      headers: { origin: DASHBOARD, "access-control-request-method": "GET", "access-control-request-headers": "authorization" },
+    });
     expect([pre.status, pre.headers.get("access-control-allow-origin")]).toEqual([204, DASHBOARD]);
     const missing = await api("GET", "/api/v2/not-built-yet", { key: keys.operator, headers: { origin: DASHBOARD } });
     expect(missing.status).toBe(404);

@@ -90,7 +90,14 @@ describe("all or nothing", () => {
     const hold = await api("POST", "/api/v2/inventory/reserve", {
       key: keys.checkout,
       idempotencyKey: "ms-promote",
-      body: { type: "soft", reference: "cart", items: [{ sku: "MS-1", quantity: 6, locationId: "L1" }, { sku: "MS-2", quantity: 6, locationId: "L1" }] },
+      body: {
+        type: "soft",
+        reference: "cart",
+        items: [
+          { sku: "MS-1", quantity: 6, locationId: "L1" },
+          { sku: "MS-2", quantity: 6, locationId: "L1" },
+        ],
+      },
     });
     expect(hold.status).toBe(201);
     const hard = await api("POST", "/api/v2/inventory/reserve", {

@@ -149,7 +149,10 @@ describe("outbox", () => {
     await setClockOffset(DAY + 2_000);
     expect(await runDurableObjectAlarm(object("OB-5"))).toBe(true);
     const sent = await object("OB-5").takeRecordedEvents();
-    expect(sent.map((e) => [e.id, e.type])).toEqual([["evt:OB-5:1", "inventory.updated"], ["evt:OB-5:2", "inventory.back_in_stock"]]);
+    expect(sent.map((e) => [e.id, e.type])).toEqual([
+      ["evt:OB-5:1", "inventory.updated"],
+      ["evt:OB-5:2", "inventory.back_in_stock"],
+    ]);
     expect(await object("OB-5").outboxSize()).toBe(0);
     await runDurableObjectAlarm(object("OB-5"));
     expect(await object("OB-5").takeRecordedEvents()).toEqual([]);

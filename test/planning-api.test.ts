@@ -109,7 +109,9 @@ describe("drafting purchase orders", () => {
     const open = await api("GET", "/api/v2/reorder-suggestions?vendorId=V2", { key: keys.operator });
     expect(open.body.items.map((s: { sku: string; locationId: string }) => [s.sku, s.locationId])).toEqual([["PB-A", "L2"]]);
     const quantity = open.body.items[0].quantity;
-    expect((await api("POST", "/api/v2/reorder-suggestions/draft-purchase-order", { key: keys.otherVendor, body: { vendorId: "V2", locationId: "L2" } })).status).toBe(403);
+    expect(
+      (await api("POST", "/api/v2/reorder-suggestions/draft-purchase-order", { key: keys.otherVendor, body: { vendorId: "V2", locationId: "L2" } })).status,
+    ).toBe(403);
     expect((await api("POST", "/api/v2/reorder-suggestions/draft-purchase-order", { key: keys.operator, body: { vendorId: "V2" } })).status).toBe(400);
     const drafted = await api("POST", "/api/v2/reorder-suggestions/draft-purchase-order", { key: keys.operator, body: { vendorId: "V2", locationId: "L2" } });
     expect(drafted.status).toBe(201);
@@ -229,7 +231,9 @@ describe("alerts", () => {
     expect(past.status).toBe(400);
     expect(past.body.error.details[0].path).toEqual(["body", "until"]);
     expect((await api("POST", `/api/v2/alerts/${b}/snooze`, { key: keys.operator, body: { until: "tomorrow" } })).status).toBe(400);
-    expect((await api("POST", `/api/v2/alerts/${b}/snooze`, { key: keys.operator, rawBody: "{", headers: { "content-type": "application/json" } })).status).toBe(400);
+    expect(
+      (await api("POST", `/api/v2/alerts/${b}/snooze`, { key: keys.operator, rawBody: "{", headers: { "content-type": "application/json" } })).status,
+    ).toBe(400);
     expect((await api("POST", "/api/v2/alerts/alr_nope/acknowledge", { key: keys.operator })).status).toBe(404);
     expect((await api("GET", "/api/v2/alerts?status=closed", { key: keys.operator })).status).toBe(400);
   });
@@ -250,7 +254,9 @@ describe("daily sales and dead letters", () => {
   });
 
   it("dead letters are listed to operators only", async () => {
-    await env.DB.prepare("INSERT INTO dead_letters (queue, message_id, dead_letter_queue, body, error, attempts) VALUES ('edge-inventory-reorder', 'm1', 'edge-inventory-reorder-dlq', '{}', 'TypeError: x', 4)").run();
+    await env.DB.prepare(
+      "INSERT INTO dead_letters (queue, message_id, dead_letter_queue, body, error, attempts) VALUES ('edge-inventory-reorder', 'm1', 'edge-inventory-reorder-dlq', '{}', 'TypeError: x', 4)",
+    ).run();
     const res = await api("GET", "/api/v2/dead-letters?queue=edge-inventory-reorder", { key: keys.operator });
     expect(res.status).toBe(200);
     expect(res.body.items).toEqual([expect.objectContaining({ queue: "edge-inventory-reorder", messageId: "m1", error: "TypeError: x", attempts: 4 })]);

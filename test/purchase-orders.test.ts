@@ -40,10 +40,28 @@ async function shipped(lines: { sku: string; quantity: number }[], key: string) 
 
 describe("lifecycle", () => {
   it("draft → submitted → confirmed → shipped (in transit) → partially received → received, exact counts and ledger", async () => {
-    const po = await createPo([{ sku: "PO-1", quantity: 10 }, { sku: "PO-2", quantity: 4 }], "po-a", { reference: "PO-2026-001" });
+    const po = await createPo(
+      [
+        { sku: "PO-1", quantity: 10 },
+        { sku: "PO-2", quantity: 4 },
+      ],
+      "po-a",
+      { reference: "PO-2026-001" },
+    );
     expect(po.body).toMatchObject({ status: "draft", vendorId: "V1", locationId: "L2", reference: "PO-2026-001" });
     expect(po.body.id).toMatch(/^po_[0-9a-z]{26}$/);
-    expect((await createPo([{ sku: "PO-1", quantity: 10 }, { sku: "PO-2", quantity: 4 }], "po-a", { reference: "PO-2026-001" })).status).toBe(200);
+    expect(
+      (
+        await createPo(
+          [
+            { sku: "PO-1", quantity: 10 },
+            { sku: "PO-2", quantity: 4 },
+          ],
+          "po-a",
+          { reference: "PO-2026-001" },
+        )
+      ).status,
+    ).toBe(200);
     expect((await post(`/${po.body.id}/ship`, keys.vendor)).status).toBe(409); // not confirmed yet
     expect(await at("PO-1")).toBeNull();
 
@@ -65,17 +83,22 @@ describe("lifecycle", () => {
     expect(await at("PO-1")).toEqual({ onHand: 7, inTransit: 3, damaged: 1, available: 6 });
     expect((await post(`/${po.body.id}/receive`, keys.operator, { lines: [{ sku: "PO-1", received: 4 }] }, "po-a-over")).status).toBe(409);
 
-    const rest = await post(`/${po.body.id}/receive`, keys.operator, { lines: [{ sku: "PO-1", received: 3 }, { sku: "PO-2", received: 4 }] }, "po-a-r2");
+    const rest = await post(
+      `/${po.body.id}/receive`,
+      keys.operator,
+      {
+        lines: [
+          { sku: "PO-1", received: 3 },
+          { sku: "PO-2", received: 4 },
+        ],
+      },
+      "po-a-r2",
+    );
     expect(rest.body.status).toBe("received");
     expect(await at("PO-1")).toEqual({ onHand: 10, inTransit: 0, damaged: 1, available: 9 });
     expect(await at("PO-2")).toEqual({ onHand: 4, inTransit: 0, damaged: 0, available: 4 });
     const ledger = (await skuObject("PO-1").ledger(0, 100)).map((e) => `${e.op}:${e.reason}:${e.delta.onHand}/${e.delta.inTransit}/${e.delta.damaged}`);
-    expect(ledger).toEqual([
-      "po_in_transit:purchase_order:0/10/0",
-      "po_receive:received:6/-6/0",
-      "po_receive:damaged:1/-1/1",
-      "po_receive:received:3/-3/0",
-    ]);
+    expect(ledger).toEqual(["po_in_transit:purchase_order:0/10/0", "po_receive:received:6/-6/0", "po_receive:damaged:1/-1/1", "po_receive:received:3/-3/0"]);
     expect((await post(`/${po.body.id}/close`, keys.operator)).body.status).toBe("closed");
     await expectConsistent("PO-1");
     await expectConsistent("PO-2");
@@ -150,7 +173,14 @@ describe("access and bad input", () => {
       { vendorId: "V1", locationId: "L2", lines: [{ sku: "NO-SUCH", quantity: 1 }] },
       { vendorId: "V1", locationId: "L2", lines: [] },
       { vendorId: "V1", locationId: "L2", lines: [{ sku: "PO-1", quantity: -1 }] },
-      { vendorId: "V1", locationId: "L2", lines: [{ sku: "PO-1", quantity: 1 }, { sku: "PO-1", quantity: 1 }] },
+      {
+        vendorId: "V1",
+        locationId: "L2",
+        lines: [
+          { sku: "PO-1", quantity: 1 },
+          { sku: "PO-1", quantity: 1 },
+        ],
+      },
     ];
     for (const [i, body] of bad.entries()) expect((await post("", keys.operator, body, `bad-${i}`)).status, JSON.stringify(body)).toBe(400);
     expect((await api("GET", "/api/v2/purchase-orders/nope", { key: keys.operator })).status).toBe(400);

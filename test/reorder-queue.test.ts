@@ -52,7 +52,11 @@ async function nightlyCron(at = Date.now()): Promise<ReorderMessage[]> {
   return reorder.sent as ReorderMessage[];
 }
 
-const suggestions = (sku: string) => env.DB.prepare("SELECT * FROM reorder_suggestions WHERE sku = ? ORDER BY created_at").bind(sku).all<Record<string, any>>().then((r) => r.results);
+const suggestions = (sku: string) =>
+  env.DB.prepare("SELECT * FROM reorder_suggestions WHERE sku = ? ORDER BY created_at")
+    .bind(sku)
+    .all<Record<string, any>>()
+    .then((r) => r.results);
 
 describe("REORDER job", () => {
   it("drafts one suggestion for the SKU below its reorder point, none for the one above, with the domain's exact numbers", async () => {
@@ -65,9 +69,7 @@ describe("REORDER job", () => {
     expect(low).toMatchObject({ status: "open", vendor_id: "V1", location_id: "L1", stock_position: 40 });
 
     // The same fit the job made (the chunk's SKUs together, pools from category and vendor), planned by hand.
-    const { models } = fitForecastModels(
-      ["RQ-HIGH", "RQ-LOW"].map((sku) => ({ sku, pools: poolsOf("V1", "TENT"), origin: yesterday(), units: lowSeries })),
-    );
+    const { models } = fitForecastModels(["RQ-HIGH", "RQ-LOW"].map((sku) => ({ sku, pools: poolsOf("V1", "TENT"), origin: yesterday(), units: lowSeries })));
     const model = models[1]!;
     const lt = leadTimeDemand(model, 7);
     const annual = dailyMeans(model, 365).reduce((a, b) => a + b, 0);
@@ -76,7 +78,17 @@ describe("REORDER job", () => {
     const expected = planReplenishment({
       stock: { onHand: 40, inTransit: 0, onOrder: 0, reserved: 0, committed: 0, backorders: 0, unsellable: 0 },
       demand: { meanDailyDemand: lt.mean / 7, dailyDemandSd: lt.sd / Math.sqrt(7), leadTimeDemand: lt, annualDemand: annual, daysUntilStockout: null },
-      policy: { serviceLevel: 0.95, leadTimeDays: 7, leadTimeSdDays: 0, orderingCost: 50, unitCost: 8, holdingRate: 0.25, packSize: 1, minimumOrderQuantity: 1, maxStock: null },
+      policy: {
+        serviceLevel: 0.95,
+        leadTimeDays: 7,
+        leadTimeSdDays: 0,
+        orderingCost: 50,
+        unitCost: 8,
+        holdingRate: 0.25,
+        packSize: 1,
+        minimumOrderQuantity: 1,
+        maxStock: null,
+      },
     });
     expect(low!.safety_stock).toBe(expected.safetyStock);
     expect(low!.reorder_point).toBe(expected.reorderPoint);
@@ -94,7 +106,12 @@ describe("REORDER job", () => {
     // The forecast API shows the same plan.
     const res = await api("GET", "/api/v2/forecasts/RQ-LOW", { key: keys.operator });
     expect(res.status).toBe(200);
-    expect(res.body.plan).toMatchObject({ safetyStock: expected.safetyStock, reorderPoint: expected.reorderPoint, economicOrderQuantity: expected.economicOrderQuantity, shouldReorder: true });
+    expect(res.body.plan).toMatchObject({
+      safetyStock: expected.safetyStock,
+      reorderPoint: expected.reorderPoint,
+      economicOrderQuantity: expected.economicOrderQuantity,
+      shouldReorder: true,
+    });
     expect(res.body.days).toHaveLength(90);
     expect(res.body.horizons.map((h: { days: number }) => h.days)).toEqual([7, 30, 90]);
     expect(res.body.horizons[0].p95.lower).toBeLessThanOrEqual(res.body.horizons[0].p80.lower);
@@ -148,7 +165,11 @@ describe("REORDER job", () => {
     const active = (await env.DB.prepare("SELECT sku FROM skus WHERE status = 'active' ORDER BY sku").all<{ sku: string }>()).results.map((r) => r.sku);
     expect(all).toEqual(active);
     expect(chunks.every((m) => m.kind === "chunk" && m.origin === origin && m.skus.length <= REORDER_CHUNK_SKUS)).toBe(true);
-    expect(await env.DB.prepare("SELECT chunks, skus, status FROM reorder_runs WHERE origin = ?").bind(origin).first()).toEqual({ chunks: chunks.length, skus: active.length, status: "done" });
+    expect(await env.DB.prepare("SELECT chunks, skus, status FROM reorder_runs WHERE origin = ?").bind(origin).first()).toEqual({
+      chunks: chunks.length,
+      skus: active.length,
+      status: "done",
+    });
     expectLogged({ event: "reorder.run_tick" }, { count: tick + 1 });
   });
 

@@ -11,8 +11,7 @@ beforeAll(async () => {
   keys = await seedBasics();
 });
 
-const reserve = (body: unknown, key = keys.checkout) =>
-  api("POST", "/api/v2/inventory/reserve", { key, idempotencyKey: `life-${++n}`, body });
+const reserve = (body: unknown, key = keys.checkout) => api("POST", "/api/v2/inventory/reserve", { key, idempotencyKey: `life-${++n}`, body });
 const act = (op: string, reservationId: string, extra: object = {}) =>
   api("POST", `/api/v2/inventory/${op}`, { key: keys.checkout, body: { reservationId, ...extra } });
 const totals = async (sku: string) => (await skuObject(sku)).snapshot().then((s) => s.totals);
@@ -23,7 +22,12 @@ describe("lifecycle", () => {
     await setOnHand(keys, "LC-1", "L1", 10);
     const res = await reserve({ type: "soft", reference: "cart-1", items: [{ sku: "LC-1", quantity: 4, locationId: "L1" }] });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ type: "soft", status: "active", reference: "cart-1", lines: [{ sku: "LC-1", locationId: "L1", quantity: 4, backordered: 0 }] });
+    expect(res.body).toMatchObject({
+      type: "soft",
+      status: "active",
+      reference: "cart-1",
+      lines: [{ sku: "LC-1", locationId: "L1", quantity: 4, backordered: 0 }],
+    });
     expect(res.body.id).toMatch(/^rsv_[0-9a-f]{2}[a-z2-7]{26}$/);
     const ttl = Date.parse(res.body.expiresAt) - Date.parse(res.body.createdAt);
     expect(ttl).toBe(30 * 60 * 1000);

@@ -25,14 +25,78 @@ describe("reservation state machine", () => {
       }
     }
     expect(table).toEqual({
-      "soft/active": { promote: "→hard/active", demote: "already", commit: "refuse:soft_hold", uncommit: "already", fulfil: "refuse:not_committed", release: "→soft/released", expire: "→soft/expired" },
-      "soft/released": { promote: "refuse:released", demote: "refuse:released", commit: "refuse:released", uncommit: "refuse:not_active", fulfil: "refuse:released", release: "already", expire: "already" },
-      "soft/expired": { promote: "refuse:expired", demote: "refuse:expired", commit: "refuse:expired", uncommit: "refuse:not_active", fulfil: "refuse:expired", release: "already", expire: "already" },
-      "hard/active": { promote: "already", demote: "→soft/active", commit: "→hard/committed", uncommit: "already", fulfil: "refuse:not_committed", release: "→hard/released", expire: "→hard/expired" },
-      "hard/committed": { promote: "refuse:not_active", demote: "refuse:not_active", commit: "already", uncommit: "→hard/active", fulfil: "→hard/fulfilled", release: "→hard/released", expire: "already" },
-      "hard/fulfilled": { promote: "refuse:not_active", demote: "refuse:not_active", commit: "already", uncommit: "refuse:not_active", fulfil: "already", release: "refuse:fulfilled", expire: "already" },
-      "hard/released": { promote: "refuse:released", demote: "refuse:released", commit: "refuse:released", uncommit: "refuse:not_active", fulfil: "refuse:released", release: "already", expire: "already" },
-      "hard/expired": { promote: "refuse:expired", demote: "refuse:expired", commit: "refuse:expired", uncommit: "refuse:not_active", fulfil: "refuse:expired", release: "already", expire: "already" },
+      "soft/active": {
+        promote: "→hard/active",
+        demote: "already",
+        commit: "refuse:soft_hold",
+        uncommit: "already",
+        fulfil: "refuse:not_committed",
+        release: "→soft/released",
+        expire: "→soft/expired",
+      },
+      "soft/released": {
+        promote: "refuse:released",
+        demote: "refuse:released",
+        commit: "refuse:released",
+        uncommit: "refuse:not_active",
+        fulfil: "refuse:released",
+        release: "already",
+        expire: "already",
+      },
+      "soft/expired": {
+        promote: "refuse:expired",
+        demote: "refuse:expired",
+        commit: "refuse:expired",
+        uncommit: "refuse:not_active",
+        fulfil: "refuse:expired",
+        release: "already",
+        expire: "already",
+      },
+      "hard/active": {
+        promote: "already",
+        demote: "→soft/active",
+        commit: "→hard/committed",
+        uncommit: "already",
+        fulfil: "refuse:not_committed",
+        release: "→hard/released",
+        expire: "→hard/expired",
+      },
+      "hard/committed": {
+        promote: "refuse:not_active",
+        demote: "refuse:not_active",
+        commit: "already",
+        uncommit: "→hard/active",
+        fulfil: "→hard/fulfilled",
+        release: "→hard/released",
+        expire: "already",
+      },
+      "hard/fulfilled": {
+        promote: "refuse:not_active",
+        demote: "refuse:not_active",
+        commit: "already",
+        uncommit: "refuse:not_active",
+        fulfil: "already",
+        release: "refuse:fulfilled",
+        expire: "already",
+      },
+      "hard/released": {
+        promote: "refuse:released",
+        demote: "refuse:released",
+        commit: "refuse:released",
+        uncommit: "refuse:not_active",
+        fulfil: "refuse:released",
+        release: "already",
+        expire: "already",
+      },
+      "hard/expired": {
+        promote: "refuse:expired",
+        demote: "refuse:expired",
+        commit: "refuse:expired",
+        uncommit: "refuse:not_active",
+        fulfil: "refuse:expired",
+        release: "already",
+        expire: "already",
+      },
     });
   });
 
@@ -50,7 +114,10 @@ describe("reservation state machine", () => {
       code: "invalid_state",
       message: "reservation r1 is a soft hold; promote it to hard before committing",
     });
-    expect(refusalFailure("r1", { type: "hard", status: "expired" }, "expired")).toMatchObject({ code: "reservation_expired", message: "reservation r1 has expired" });
+    expect(refusalFailure("r1", { type: "hard", status: "expired" }, "expired")).toMatchObject({
+      code: "reservation_expired",
+      message: "reservation r1 has expired",
+    });
     expect(refusalFailure("r1", { type: "hard", status: "expired" }, "expired", Date.UTC(2026, 0, 1))).toMatchObject({
       message: "reservation r1 expired at 2026-01-01T00:00:00.000Z",
     });

@@ -67,7 +67,10 @@ describe("reserve with a plan", () => {
         await createSku(sku);
         await setOnHand(keys, sku, "FC-PAR", 4);
         await setOnHand(keys, sku, "FC-LYS", 3);
-        const lines = [{ sku, quantity: 3 }, { sku, quantity: 3, locationId: "FC-PAR" }];
+        const lines = [
+          { sku, quantity: 3 },
+          { sku, quantity: 3, locationId: "FC-PAR" },
+        ];
         const res = await reserve({ items: reversed ? lines.reverse() : lines, ...(allocation ? { allocation } : {}) });
         expect(res.status).toBe(201);
         answers.push(byLocation(res.body.lines).map((l: any) => ({ ...l, sku: "A" })));
@@ -114,7 +117,12 @@ describe("reserve with a plan", () => {
     await setOnHand(keys, "SHORT-1", "FC-PAR", 2);
     await createSku("SHORT-2");
     await setOnHand(keys, "SHORT-2", "FC-LYS", 9);
-    const body = { items: [{ sku: "SHORT-2", quantity: 4 }, { sku: "SHORT-1", quantity: 5 }] };
+    const body = {
+      items: [
+        { sku: "SHORT-2", quantity: 4 },
+        { sku: "SHORT-1", quantity: 5 },
+      ],
+    };
     const first = await reserve(body, "short-key");
     expect(first.status).toBe(409);
     expect(first.body.error).toMatchObject({
@@ -334,12 +342,22 @@ describe("the coordinator's re-plannable attempts and stored refusals", () => {
     const first = await coordinator().reserve(input("rsv_replan_1", [{ locationId: "L1", quantity: 8 }], { replannable: true }));
     expect(first).toMatchObject({ ok: false, code: "insufficient_stock" });
     expect(first).not.toHaveProperty("replayed");
-    const second = await coordinator().reserve(input("rsv_replan_1", [{ locationId: "L1", quantity: 5 }, { locationId: "L2", quantity: 3 }], { replannable: true }));
+    const second = await coordinator().reserve(
+      input(
+        "rsv_replan_1",
+        [
+          { locationId: "L1", quantity: 5 },
+          { locationId: "L2", quantity: 3 },
+        ],
+        { replannable: true },
+      ),
+    );
     expect(second.ok).toBe(true);
-    if (second.ok) expect(byLocation(second.reservation.lines)).toEqual([
-      { sku: "COORD-1", locationId: "L1", quantity: 5, backordered: 0 },
-      { sku: "COORD-1", locationId: "L2", quantity: 3, backordered: 0 },
-    ]);
+    if (second.ok)
+      expect(byLocation(second.reservation.lines)).toEqual([
+        { sku: "COORD-1", locationId: "L1", quantity: 5, backordered: 0 },
+        { sku: "COORD-1", locationId: "L2", quantity: 3, backordered: 0 },
+      ]);
     const retry = await coordinator().reserve(input("rsv_replan_1", [{ locationId: "L1", quantity: 1 }]));
     expect(retry).toMatchObject({ ok: true, replayed: true });
     expect((await skuObject("COORD-1").snapshot()).totals).toMatchObject({ reserved: 8, available: 2 });
@@ -349,7 +367,10 @@ describe("the coordinator's re-plannable attempts and stored refusals", () => {
   it("without re-planning, a refusal is stored and replayed; a caller's refusal is stored without calling any SKU", async () => {
     const refused = await coordinator().reserve(input("rsv_replan_2", [{ locationId: "L1", quantity: 1 }]));
     expect(refused).toMatchObject({ ok: false, code: "insufficient_stock" });
-    expect(await coordinator().reserve(input("rsv_replan_2", [{ locationId: "L2", quantity: 1 }]))).toMatchObject({ code: "insufficient_stock", replayed: true });
+    expect(await coordinator().reserve(input("rsv_replan_2", [{ locationId: "L2", quantity: 1 }]))).toMatchObject({
+      code: "insufficient_stock",
+      replayed: true,
+    });
 
     const before = await skuObject("COORD-1").ledger(0, 1000);
     const mine: Failure = { ok: false, code: "insufficient_stock", message: "planned short", details: [{ item: 0, short: 3 }] };

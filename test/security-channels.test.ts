@@ -19,7 +19,11 @@ beforeAll(async () => {
   keys = await seedBasics();
   await createSku("CH-1");
   await setOnHand(keys, "CH-1", "L1", 100);
-  for (const [name, ch] of [["web", "web-eu"], ["web2", "web-eu"], ["app", "app"]] as const) {
+  for (const [name, ch] of [
+    ["web", "web-eu"],
+    ["web2", "web-eu"],
+    ["app", "app"],
+  ] as const) {
     const res = await issue({ channel: ch });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ scope: "checkout", channel: ch });
@@ -32,8 +36,13 @@ beforeAll(async () => {
 });
 
 const reserve = (key: string, idempotencyKey: string, quantity = 2) =>
-  api("POST", "/api/v2/inventory/reserve", { key, idempotencyKey, body: { type: "hard", reference: idempotencyKey, items: [{ sku: "CH-1", quantity, locationId: "L1" }] } });
-const act = (key: string, op: "commit" | "release" | "fulfil" | "promote", reservationId: string) => api("POST", `/api/v2/inventory/${op}`, { key, body: { reservationId } });
+  api("POST", "/api/v2/inventory/reserve", {
+    key,
+    idempotencyKey,
+    body: { type: "hard", reference: idempotencyKey, items: [{ sku: "CH-1", quantity, locationId: "L1" }] },
+  });
+const act = (key: string, op: "commit" | "release" | "fulfil" | "promote", reservationId: string) =>
+  api("POST", `/api/v2/inventory/${op}`, { key, body: { reservationId } });
 const reserved = async () => (await skuObject("CH-1").snapshot()).totals.reserved;
 
 describe("issuing channel keys", () => {

@@ -26,7 +26,10 @@ describe("CSV feed header", () => {
   });
 
   it("positive control: the three real columns in any order are accepted", () => {
-    expect(parseCsvFeed("Quantity , SKU,location_id\n3,A-1,L1\n")).toEqual({ ok: true, items: [{ itemIndex: 0, row: 2, value: { quantity: "3", sku: "A-1", locationId: "L1" } }] });
+    expect(parseCsvFeed("Quantity , SKU,location_id\n3,A-1,L1\n")).toEqual({
+      ok: true,
+      items: [{ itemIndex: 0, row: 2, value: { quantity: "3", sku: "A-1", locationId: "L1" } }],
+    });
   });
 });
 

@@ -24,7 +24,9 @@ afterAll(() => {
 });
 
 async function connect(sku: string, address: string) {
-  const res = await exports.default.fetch(new Request(`http://inventory.test/api/v2/availability/${sku}/live`, { headers: { Upgrade: "websocket", "CF-Connecting-IP": address } }));
+  const res = await exports.default.fetch(
+    new Request(`http://inventory.test/api/v2/availability/${sku}/live`, { headers: { Upgrade: "websocket", "CF-Connecting-IP": address } }),
+  );
   if (res.status === 101) {
     res.webSocket!.accept();
     open.push(res.webSocket!);

@@ -20,7 +20,8 @@ beforeAll(async () => {
   await createSkus(keys.operator, ["CAP-1", "CAP-2", "CAP-3", "CAP-4", "CAP-5"], "V1");
 });
 
-const patch = (sku: string, body: Record<string, unknown>) => api("PATCH", `/api/v2/inventory/${sku}`, { key: keys.operator, body: { locationId: "L1", ...body } });
+const patch = (sku: string, body: Record<string, unknown>) =>
+  api("PATCH", `/api/v2/inventory/${sku}`, { key: keys.operator, body: { locationId: "L1", ...body } });
 const onHand = async (sku: string) => (await skuObject(sku).snapshot()).locations.find((l) => l.locationId === "L1")?.onHand ?? 0;
 const ledgerLength = async (sku: string) => (await skuObject(sku).ledger(0, 1000)).length;
 

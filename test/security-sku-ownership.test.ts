@@ -16,8 +16,10 @@ beforeAll(async () => {
   keys = await seedBasics();
 });
 
-const ownerOf = async (sku: string) => (await env.DB.prepare("SELECT vendor_id FROM skus WHERE sku = ?").bind(sku).first<{ vendor_id: string }>())?.vendor_id ?? null;
-const productOwner = async (id: string) => (await env.DB.prepare("SELECT vendor_id FROM products WHERE id = ?").bind(id).first<{ vendor_id: string }>())?.vendor_id ?? null;
+const ownerOf = async (sku: string) =>
+  (await env.DB.prepare("SELECT vendor_id FROM skus WHERE sku = ?").bind(sku).first<{ vendor_id: string }>())?.vendor_id ?? null;
+const productOwner = async (id: string) =>
+  (await env.DB.prepare("SELECT vendor_id FROM products WHERE id = ?").bind(id).first<{ vendor_id: string }>())?.vendor_id ?? null;
 const put = (key: string, sku: string, body: Record<string, unknown>) => api("PUT", `/api/v2/skus/${sku}`, { key, body: { name: `SKU ${sku}`, ...body } });
 
 /** Neither the winner's vendor id nor its name appears anywhere in the loser's answer. */
@@ -31,10 +33,7 @@ describe("concurrent creation", () => {
   it("two vendors PUT the same new SKU at once, 30 times: exactly one 201 and one 403 each time, the 201's vendor owns it", async () => {
     for (let round = 0; round < 30; round++) {
       const sku = `RACE-${round}`;
-      const [a, b] = await Promise.all([
-        put(keys.vendor, sku, { productId: `PA-${round}` }),
-        put(keys.otherVendor, sku, { productId: `PB-${round}` }),
-      ]);
+      const [a, b] = await Promise.all([put(keys.vendor, sku, { productId: `PA-${round}` }), put(keys.otherVendor, sku, { productId: `PB-${round}` })]);
       const statuses = [a.status, b.status].sort();
       expect(statuses, `round ${round}: ${JSON.stringify([a.body, b.body])}`).toEqual([201, 403]);
       const [winner, loser, winnerVendor] = a.status === 201 ? [a, b, "V1"] : [b, a, "V2"];
@@ -88,7 +87,10 @@ describe("vendor changes only by transfer", () => {
     expect(op.status).toBe(409);
     expect(op.body.error).toMatchObject({ code: "vendor_change_requires_transfer", details: [{ path: ["body", "vendorId"] }] });
     expect(op.body.error.details[0].message).toContain("/api/v2/skus/OWN-1/transfer");
-    const batch = await api("POST", "/api/v2/skus/batch", { key: keys.operator, body: { items: [{ sku: "OWN-1", productId: "P-OWN-1", name: "x", vendorId: "V2" }] } });
+    const batch = await api("POST", "/api/v2/skus/batch", {
+      key: keys.operator,
+      body: { items: [{ sku: "OWN-1", productId: "P-OWN-1", name: "x", vendorId: "V2" }] },
+    });
     expect(batch.status).toBe(409);
     expect((await put(keys.otherVendor, "OWN-1", { productId: "P-OWN-1" })).status).toBe(403);
     expect(await ownerOf("OWN-1")).toBe("V1");
@@ -116,7 +118,9 @@ describe("vendor changes only by transfer", () => {
     expect((await api("GET", "/api/v2/skus/OWN-2", { key: keys.vendor })).status).toBe(403);
 
     // A product of another vendor, an unknown vendor or SKU, or a transfer to the owner itself are refused.
-    expect((await api("POST", "/api/v2/skus/OWN-2/transfer", { key: keys.operator, body: { vendorId: "V1", productId: "P-V2-OWN-2" } })).body.error.details[0].code).toBe("product_vendor_mismatch");
+    expect(
+      (await api("POST", "/api/v2/skus/OWN-2/transfer", { key: keys.operator, body: { vendorId: "V1", productId: "P-V2-OWN-2" } })).body.error.details[0].code,
+    ).toBe("product_vendor_mismatch");
     expect((await api("POST", "/api/v2/skus/OWN-2/transfer", { key: keys.operator, body: { vendorId: "NOPE", productId: "P-X" } })).status).toBe(400);
     expect((await api("POST", "/api/v2/skus/NOPE-9/transfer", { key: keys.operator, body })).status).toBe(404);
     expect((await api("POST", "/api/v2/skus/OWN-2/transfer", { key: keys.operator, body })).status).toBe(409);
@@ -128,7 +132,9 @@ describe("errors never name another vendor", () => {
     await createSku("OWN-3", { vendorId: "V1" });
     const res = await put(keys.otherVendor, "OWN-3-B", { productId: "P-OWN-3" });
     expect(res.status).toBe(400);
-    expect(res.body.error.details).toEqual([{ path: ["body", "productId"], message: "product P-OWN-3 belongs to another vendor", code: "product_vendor_mismatch" }]);
+    expect(res.body.error.details).toEqual([
+      { path: ["body", "productId"], message: "product P-OWN-3 belongs to another vendor", code: "product_vendor_mismatch" },
+    ]);
     expectNoVendorNamed(res, "V1");
   });
 });

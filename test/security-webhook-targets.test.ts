@@ -66,7 +66,14 @@ const INTERNAL = [
   "http://[::1]:9/hook",
   "http://hooks.partner.com/hook",
 ];
-const PUBLIC = ["https://hooks.partner.com/inventory", "https://hooks.partner.com:8443/x?y=1", "https://xn--bcher-kva.de/hook", "https://8.8.8.8/hook", "https://[2606:4700:4700::1111]/hook", "https://hooks.partner.com./hook"];
+const PUBLIC = [
+  "https://hooks.partner.com/inventory",
+  "https://hooks.partner.com:8443/x?y=1",
+  "https://xn--bcher-kva.de/hook",
+  "https://8.8.8.8/hook",
+  "https://[2606:4700:4700::1111]/hook",
+  "https://hooks.partner.com./hook",
+];
 
 describe("the rules (domain/webhook-targets.ts)", () => {
   it.each(INTERNAL)("production refuses %s", (url) => {
@@ -76,10 +83,24 @@ describe("the rules (domain/webhook-targets.ts)", () => {
     expect(webhookUrlProblem(url, "production")).toBeNull();
   });
   it("development also accepts loopback receivers (http or https, any port) and documentation names, nothing else internal", () => {
-    for (const url of ["http://127.0.0.1:9/hook", "http://localhost:8080/hook", "http://[::1]:9/hook", "https://localhost/hook", "https://hooks.partner.test/hook"]) {
+    for (const url of [
+      "http://127.0.0.1:9/hook",
+      "http://localhost:8080/hook",
+      "http://[::1]:9/hook",
+      "https://localhost/hook",
+      "https://hooks.partner.test/hook",
+    ]) {
       expect(webhookUrlProblem(url, "development"), url).toBeNull();
     }
-    for (const url of ["https://169.254.169.254/", "https://10.0.0.5/", "https://[fd00::1]/", "https://0x7f000002/", "https://metadata.google.internal/", "http://127.0.0.2/hook", "http://hooks.partner.com/"]) {
+    for (const url of [
+      "https://169.254.169.254/",
+      "https://10.0.0.5/",
+      "https://[fd00::1]/",
+      "https://0x7f000002/",
+      "https://metadata.google.internal/",
+      "http://127.0.0.2/hook",
+      "http://hooks.partner.com/",
+    ]) {
       expect(webhookUrlProblem(url, "development"), url).not.toBeNull();
     }
   });
@@ -104,13 +125,22 @@ async function inEnvironment(environment: string, method: string, path: string, 
 describe("creating a subscription", () => {
   it("production (the wrangler.toml default, and any value but development) refuses internal targets with a 400 at body.url", async () => {
     for (const environment of ["production", "staging", ""]) {
-      for (const url of ["http://127.0.0.1:9/hook", "https://169.254.169.254/latest/meta-data/", "https://0x7f000001/", "https://[fd00::1]/x", "https://metadata.google.internal/"]) {
+      for (const url of [
+        "http://127.0.0.1:9/hook",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://0x7f000001/",
+        "https://[fd00::1]/x",
+        "https://metadata.google.internal/",
+      ]) {
         const res = await inEnvironment(environment, "POST", "/api/v2/webhooks", keys.vendor, { url, eventTypes: ["inventory.updated"] });
         expect(res.status, `${environment} ${url}`).toBe(400);
         expect(res.body.error.details).toEqual([expect.objectContaining({ path: ["body", "url"] })]);
       }
     }
-    const ok = await inEnvironment("production", "POST", "/api/v2/webhooks", keys.vendor, { url: "https://hooks.partner.com/inv", eventTypes: ["inventory.updated"] });
+    const ok = await inEnvironment("production", "POST", "/api/v2/webhooks", keys.vendor, {
+      url: "https://hooks.partner.com/inv",
+      eventTypes: ["inventory.updated"],
+    });
     expect(ok.status).toBe(201);
   });
 
@@ -126,7 +156,9 @@ describe("creating a subscription", () => {
 async function pendingDelivery(subscriptionId: string): Promise<WebhookMessage> {
   const deliveryId = `whd_${crypto.randomUUID().replace(/-/g, "").slice(0, 24)}`;
   const eventId = `evt_sec_${crypto.randomUUID()}`;
-  await env.DB.prepare("INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, status, attempts, created_at, updated_at) VALUES (?, ?, ?, 'inventory.updated', 'pending', 0, ?, ?)")
+  await env.DB.prepare(
+    "INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, status, attempts, created_at, updated_at) VALUES (?, ?, ?, 'inventory.updated', 'pending', 0, ?, ?)",
+  )
     .bind(deliveryId, subscriptionId, eventId, Date.now(), Date.now())
     .run();
   return { v: 1, deliveryId, subscriptionId, eventId, eventType: "inventory.updated", payload: { id: eventId, type: "inventory.updated" } };
@@ -136,10 +168,15 @@ const logAs = async (key: string, id: string) => (await api("GET", `/api/v2/webh
 
 describe("delivering", () => {
   it("a subscription whose target is not allowed where it is delivered fails with url_refused and nothing is fetched", async () => {
-    const created = await api("POST", "/api/v2/webhooks", { key: keys.vendor, body: { url: "http://127.0.0.1:9/later-refused", eventTypes: ["inventory.updated"] } });
+    const created = await api("POST", "/api/v2/webhooks", {
+      key: keys.vendor,
+      body: { url: "http://127.0.0.1:9/later-refused", eventTypes: ["inventory.updated"] },
+    });
     expect(created.status).toBe(201);
     // A subscription created before these rules, pointing at a metadata service.
-    await env.DB.prepare("INSERT INTO webhook_subscriptions (id, vendor_id, url, event_types, secret) VALUES ('wh_000000000000000000000042', 'V1', 'https://169.254.169.254/latest/meta-data/iam', '[\"inventory.updated\"]', 's')").run();
+    await env.DB.prepare(
+      "INSERT INTO webhook_subscriptions (id, vendor_id, url, event_types, secret) VALUES ('wh_000000000000000000000042', 'V1', 'https://169.254.169.254/latest/meta-data/iam', '[\"inventory.updated\"]', 's')",
+    ).run();
     const receiver = mockOutboundFetch(() => 200);
     for (const [subscription, environment] of [
       [created.body.id as string, "production"],
@@ -147,7 +184,9 @@ describe("delivering", () => {
     ] as const) {
       const message = await pendingDelivery(subscription);
       await runQueue(WEBHOOKS_QUEUE, [message], runsAs(environment));
-      const row = await env.DB.prepare("SELECT status, last_failure, last_error FROM webhook_deliveries WHERE id = ?").bind(message.deliveryId).first<Record<string, unknown>>();
+      const row = await env.DB.prepare("SELECT status, last_failure, last_error FROM webhook_deliveries WHERE id = ?")
+        .bind(message.deliveryId)
+        .first<Record<string, unknown>>();
       expect(row).toMatchObject({ status: "failed", last_failure: "url_refused" });
     }
     expect(receiver.received).toEqual([]);
@@ -167,9 +206,18 @@ describe("delivering", () => {
       return new Response("internal admin panel v2.3", { status: next });
     });
     for (const [vendorSees, operatorSees] of [
-      [{ lastStatusCode: null, lastError: "http_5xx", lastFailure: "http_5xx" }, { lastStatusCode: 503, lastError: "HTTP 503", lastFailure: "http_5xx" }],
-      [{ lastStatusCode: null, lastError: "network_error", lastFailure: "network_error" }, { lastError: expect.stringContaining("ECONNREFUSED 10.0.0.5"), lastFailure: "network_error" }],
-      [{ lastStatusCode: null, lastError: "http_4xx", lastFailure: "http_4xx" }, { lastStatusCode: 418, lastFailure: "http_4xx" }],
+      [
+        { lastStatusCode: null, lastError: "http_5xx", lastFailure: "http_5xx" },
+        { lastStatusCode: 503, lastError: "HTTP 503", lastFailure: "http_5xx" },
+      ],
+      [
+        { lastStatusCode: null, lastError: "network_error", lastFailure: "network_error" },
+        { lastError: expect.stringContaining("ECONNREFUSED 10.0.0.5"), lastFailure: "network_error" },
+      ],
+      [
+        { lastStatusCode: null, lastError: "http_4xx", lastFailure: "http_4xx" },
+        { lastStatusCode: 418, lastFailure: "http_4xx" },
+      ],
     ] as const) {
       await runQueue(WEBHOOKS_QUEUE, [await pendingDelivery(id)]);
       const vendor = await logAs(keys.vendor, id);

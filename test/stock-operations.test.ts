@@ -132,9 +132,7 @@ describe("ledger and audit endpoints", () => {
     expect(audit.body).toMatchObject({ sku: "ST-4", ok: true, breaches: [], ledgerRows: page.body.items.length + rest.body.items.length });
     const corrupted = await api("GET", "/api/v2/inventory/ST-5/audit", { key: keys.operator });
     expect(corrupted.body.ok).toBe(false);
-    expect(corrupted.body.breaches.map((b: { invariant: string }) => b.invariant)).toEqual(
-      expect.arrayContaining(["ledger_replay", "reserved_matches_lines"]),
-    );
+    expect(corrupted.body.breaches.map((b: { invariant: string }) => b.invariant)).toEqual(expect.arrayContaining(["ledger_replay", "reserved_matches_lines"]));
     expect((await api("GET", "/api/v2/inventory/ST-4/audit", { key: keys.vendor })).status).toBe(403);
   });
 });

@@ -30,12 +30,33 @@ describe("moves between states", () => {
     expect(damaged.status).toBe(200);
     expect(damaged.body.level).toMatchObject({ onHand: 20, damaged: 2, onHold: 0, available: 18 });
 
-    expect((await move("SS-1", { locationId: "L1", from: "damaged", to: "on_hold", quantity: 1, reason: "qa_review" })).body.level).toMatchObject({ damaged: 1, onHold: 1, available: 18 });
-    expect((await move("SS-1", { locationId: "L1", from: "sellable", to: "on_hold", quantity: 5, reason: "quarantine" })).body.level).toMatchObject({ onHold: 6, available: 13 });
-    expect((await move("SS-1", { locationId: "L1", from: "on_hold", to: "sellable", quantity: 4, reason: "qa_passed" })).body.level).toMatchObject({ onHold: 2, available: 17 });
-    expect((await move("SS-1", { locationId: "L1", from: "damaged", to: "written_off", quantity: 1, reason: "disposal" })).body.level).toMatchObject({ onHand: 19, damaged: 0, available: 17 });
-    expect((await move("SS-1", { locationId: "L1", from: "on_hold", to: "written_off", quantity: 2, reason: "expired" })).body.level).toMatchObject({ onHand: 17, onHold: 0, available: 17 });
-    expect((await move("SS-1", { locationId: "L1", from: "sellable", to: "written_off", quantity: 7, reason: "recall" })).body.level).toMatchObject({ onHand: 10, available: 10 });
+    expect((await move("SS-1", { locationId: "L1", from: "damaged", to: "on_hold", quantity: 1, reason: "qa_review" })).body.level).toMatchObject({
+      damaged: 1,
+      onHold: 1,
+      available: 18,
+    });
+    expect((await move("SS-1", { locationId: "L1", from: "sellable", to: "on_hold", quantity: 5, reason: "quarantine" })).body.level).toMatchObject({
+      onHold: 6,
+      available: 13,
+    });
+    expect((await move("SS-1", { locationId: "L1", from: "on_hold", to: "sellable", quantity: 4, reason: "qa_passed" })).body.level).toMatchObject({
+      onHold: 2,
+      available: 17,
+    });
+    expect((await move("SS-1", { locationId: "L1", from: "damaged", to: "written_off", quantity: 1, reason: "disposal" })).body.level).toMatchObject({
+      onHand: 19,
+      damaged: 0,
+      available: 17,
+    });
+    expect((await move("SS-1", { locationId: "L1", from: "on_hold", to: "written_off", quantity: 2, reason: "expired" })).body.level).toMatchObject({
+      onHand: 17,
+      onHold: 0,
+      available: 17,
+    });
+    expect((await move("SS-1", { locationId: "L1", from: "sellable", to: "written_off", quantity: 7, reason: "recall" })).body.level).toMatchObject({
+      onHand: 10,
+      available: 10,
+    });
 
     const ledger = await skuObject("SS-1").ledger(0, 100);
     expect(ledger.map((e) => `${e.op}:${e.reason}:${JSON.stringify(Object.fromEntries(Object.entries(e.delta).filter(([, v]) => v !== 0)))}`)).toEqual([
@@ -99,10 +120,22 @@ describe("moves between states", () => {
       expect(res.status, JSON.stringify(body)).toBe(status);
       expect(res.body.error.code).toBeTypeOf("string");
     }
-    const noKey = await api("POST", "/api/v2/inventory/SS-4/states", { key: keys.operator, body: { locationId: "L1", from: "sellable", to: "damaged", quantity: 1, reason: "x" } });
+    const noKey = await api("POST", "/api/v2/inventory/SS-4/states", {
+      key: keys.operator,
+      body: { locationId: "L1", from: "sellable", to: "damaged", quantity: 1, reason: "x" },
+    });
     expect(noKey.status).toBe(400);
     expect((await move("NO-SUCH-SKU", { locationId: "L1", from: "sellable", to: "damaged", quantity: 1, reason: "x" })).status).toBe(404);
-    expect((await api("POST", "/api/v2/inventory/SS-4/states", { key: keys.operator, rawBody: "{", headers: { "content-type": "application/json" }, idempotencyKey: "raw" })).status).toBe(400);
+    expect(
+      (
+        await api("POST", "/api/v2/inventory/SS-4/states", {
+          key: keys.operator,
+          rawBody: "{",
+          headers: { "content-type": "application/json" },
+          idempotencyKey: "raw",
+        })
+      ).status,
+    ).toBe(400);
     expect(await skuObject("SS-4").ledger(0, 10)).toEqual([]);
   });
 
@@ -122,10 +155,44 @@ describe("events", () => {
   const policy = { allowBackorder: false, softBufferPct: 10, reorderPoint: 0 };
 
   it("each move emits inventory.updated whose cause names the move, its reason and reference; a write-off to zero is out_of_stock", async () => {
-    await object("SE-1").adjustStock({ sku: "SE-1", actor: "operator:t", locationId: "L1", onHand: 3, reason: "initial", idempotencyKey: "a", requestHash: "a", policy });
+    await object("SE-1").adjustStock({
+      sku: "SE-1",
+      actor: "operator:t",
+      locationId: "L1",
+      onHand: 3,
+      reason: "initial",
+      idempotencyKey: "a",
+      requestHash: "a",
+      policy,
+    });
     const base = { sku: "SE-1", actor: "operator:t", locationId: "L1", policy };
-    expect((await object("SE-1").moveStockState({ ...base, from: "sellable", to: "damaged", quantity: 1, reason: "dent", reference: "R-1", idempotencyKey: "m1", requestHash: "m1" })).ok).toBe(true);
-    expect((await object("SE-1").moveStockState({ ...base, from: "sellable", to: "written_off", quantity: 2, reason: "recall", idempotencyKey: "m2", requestHash: "m2" })).ok).toBe(true);
+    expect(
+      (
+        await object("SE-1").moveStockState({
+          ...base,
+          from: "sellable",
+          to: "damaged",
+          quantity: 1,
+          reason: "dent",
+          reference: "R-1",
+          idempotencyKey: "m1",
+          requestHash: "m1",
+        })
+      ).ok,
+    ).toBe(true);
+    expect(
+      (
+        await object("SE-1").moveStockState({
+          ...base,
+          from: "sellable",
+          to: "written_off",
+          quantity: 2,
+          reason: "recall",
+          idempotencyKey: "m2",
+          requestHash: "m2",
+        })
+      ).ok,
+    ).toBe(true);
     for (let i = 0; i < 5 && (await object("SE-1").outboxSize()) > 0; i++) await runDurableObjectAlarm(object("SE-1"));
     const events: InventoryEvent[] = (await object("SE-1").takeRecordedEvents()).filter((e) => e.sku === "SE-1");
     expect(events.map((e) => `${e.type}:${e.cause.op}:${e.cause.reason ?? ""}`)).toEqual([
@@ -135,7 +202,12 @@ describe("events", () => {
       "inventory.updated:write_off:recall",
       "inventory.out_of_stock:write_off:recall",
     ]);
-    expect(events[2]).toMatchObject({ locationId: "L1", cause: { reference: "R-1" }, before: { damaged: 0, available: 3 }, after: { damaged: 1, available: 2 } });
+    expect(events[2]).toMatchObject({
+      locationId: "L1",
+      cause: { reference: "R-1" },
+      before: { damaged: 0, available: 3 },
+      after: { damaged: 1, available: 2 },
+    });
     expect(events[3]).toMatchObject({ after: { onHand: 1, damaged: 1, available: 0 } });
     expect((await object("SE-1").verify()).ok).toBe(true);
   });

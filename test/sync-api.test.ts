@@ -19,7 +19,7 @@ beforeAll(async () => {
   await createSkus(keys.operator, ["SB-1"], "V2");
 });
 
-const jobCount = async () => ((await env.DB.prepare("SELECT count(*) AS n FROM sync_jobs").first<{ n: number }>())!.n);
+const jobCount = async () => (await env.DB.prepare("SELECT count(*) AS n FROM sync_jobs").first<{ n: number }>())!.n;
 const onHand = async (sku: string, locationId: string) => (await skuObject(sku).snapshot()).locations.find((l) => l.locationId === locationId)?.onHand;
 
 describe("a feed through the API and the queue", () => {
@@ -56,12 +56,27 @@ describe("a feed through the API and the queue", () => {
     expect(await onHand("SA-1", "L1")).toBe(10);
     expect(await onHand("SA-2", "L1")).toBe(20);
     expect(await allErrors(keys.vendor, job.jobId)).toEqual([
-      { item: 3, row: null, sku: "SA-3", locationId: "L1", quantity: "-4", code: "out_of_range", message: "quantity must be between 0 and 1000000 for absolute feeds" },
+      {
+        item: 3,
+        row: null,
+        sku: "SA-3",
+        locationId: "L1",
+        quantity: "-4",
+        code: "out_of_range",
+        message: "quantity must be between 0 and 1000000 for absolute feeds",
+      },
     ]);
   });
 
   it("operators name the vendor (query or body); a SKU of another vendor is an item error", async () => {
-    const res = await postFeed(keys.operator, [{ sku: "SA-4", locationId: "L2", quantity: 3 }, { sku: "SB-1", locationId: "L2", quantity: 3 }], { extra: { vendorId: "V1" } });
+    const res = await postFeed(
+      keys.operator,
+      [
+        { sku: "SA-4", locationId: "L2", quantity: 3 },
+        { sku: "SB-1", locationId: "L2", quantity: 3 },
+      ],
+      { extra: { vendorId: "V1" } },
+    );
     expect(res.status).toBe(202);
     const job = await waitForJob(keys.operator, res.body.jobId);
     expect(job).toMatchObject({ vendorId: "V1", status: "completed_with_errors", counts: { applied: 1, errors: 1 } });
@@ -101,13 +116,36 @@ describe("request-level faults refuse the whole request and record nothing", () 
       [postFeed(keys.vendor, []), 400, "invalid_request", ["body", "items"]],
       [api("POST", "/api/v2/inventory/sync", { key: keys.vendor, idempotencyKey: "k1", body: { items: "all" } }), 400, "invalid_request", ["body", "items"]],
       [api("POST", "/api/v2/inventory/sync", { key: keys.vendor, body: { items: [item] } }), 400, "invalid_request", ["headers", "idempotency-key"]],
-      [api("POST", "/api/v2/inventory/sync", { key: keys.vendor, idempotencyKey: "k2", rawBody: '{"items": [', headers: { "content-type": "application/json" } }), 400, "malformed_json"],
-      [api("POST", "/api/v2/inventory/sync", { key: keys.vendor, idempotencyKey: "k3", rawBody: "sku,location_id,quantity", headers: { "content-type": "text/plain" } }), 415, "unsupported_media_type"],
+      [
+        api("POST", "/api/v2/inventory/sync", {
+          key: keys.vendor,
+          idempotencyKey: "k2",
+          rawBody: '{"items": [',
+          headers: { "content-type": "application/json" },
+        }),
+        400,
+        "malformed_json",
+      ],
+      [
+        api("POST", "/api/v2/inventory/sync", {
+          key: keys.vendor,
+          idempotencyKey: "k3",
+          rawBody: "sku,location_id,quantity",
+          headers: { "content-type": "text/plain" },
+        }),
+        415,
+        "unsupported_media_type",
+      ],
       [postCsv(keys.vendor, "sku,location,quantity\nSA-1,L1,1\n"), 400, "invalid_csv_header"],
       [postCsv(keys.vendor, 'sku,location_id,quantity\nSA-1,L1,1\n"SA-2,L1,2\n'), 400, "malformed_csv"],
       [postCsv(keys.vendor, "sku,location_id,quantity\n"), 400, "empty_feed"],
       [
-        api("POST", "/api/v2/inventory/sync", { key: keys.vendor, idempotencyKey: "k4", rawBody: `{"items":[],"pad":"${"x".repeat(4 * 1024 * 1024)}"}`, headers: { "content-type": "application/json" } }),
+        api("POST", "/api/v2/inventory/sync", {
+          key: keys.vendor,
+          idempotencyKey: "k4",
+          rawBody: `{"items":[],"pad":"${"x".repeat(4 * 1024 * 1024)}"}`,
+          headers: { "content-type": "application/json" },
+        }),
         413,
         "payload_too_large",
       ],
@@ -129,7 +167,9 @@ describe("request-level faults refuse the whole request and record nothing", () 
     const page = await api("GET", `/api/v2/sync/${res.body.jobId}/errors?limit=1000`, { key: keys.vendor });
     expect(page.body.items).toHaveLength(1000);
     expect(page.body.items[999]).toMatchObject({ item: 999, code: "invalid_sku", sku: expect.stringMatching(/…$/) });
-    const csv = await exports.default.fetch(new Request(`http://inventory.test/api/v2/sync/${res.body.jobId}/errors?format=csv`, { headers: { authorization: `Bearer ${keys.vendor}` } }));
+    const csv = await exports.default.fetch(
+      new Request(`http://inventory.test/api/v2/sync/${res.body.jobId}/errors?format=csv`, { headers: { authorization: `Bearer ${keys.vendor}` } }),
+    );
     expect((await csv.text()).trim().split("\r\n")).toHaveLength(10_001);
   });
 

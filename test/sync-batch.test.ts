@@ -66,7 +66,10 @@ describe("a 10,000-item feed", () => {
     // Every value is the first one for its empty location, so nothing is held for review;
     // the values that are 0 leave on-hand as it was.
     const zeros = items.filter((i) => i.quantity === 0).length;
-    expect(job).toMatchObject({ status: "completed", counts: { received: N, accepted: N, rejected: 0, applied: N - zeros, unchanged: zeros, conflicts: 0, errors: 0, pending: 0 } });
+    expect(job).toMatchObject({
+      status: "completed",
+      counts: { received: N, accepted: N, rejected: 0, applied: N - zeros, unchanged: zeros, conflicts: 0, errors: 0, pending: 0 },
+    });
     expect(job.chunks.done).toBe(job.chunks.total);
 
     const all = skus.map((_, i) => i);

@@ -65,7 +65,19 @@ describe("absolute feeds keep local movements", () => {
 
     const open = await reviews(keys.operator, `?status=open&jobId=${job.jobId}`);
     expect(open).toEqual([
-      expect.objectContaining({ jobId: job.jobId, item: 0, vendorId: "V1", sku: "CF-1", locationId: "L1", mode: "absolute", vendorQuantity: 40, onHandAtReview: 95, proposed: 37, reason: "large_change", status: "open" }),
+      expect.objectContaining({
+        jobId: job.jobId,
+        item: 0,
+        vendorId: "V1",
+        sku: "CF-1",
+        locationId: "L1",
+        mode: "absolute",
+        vendorQuantity: 40,
+        onHandAtReview: 95,
+        proposed: 37,
+        reason: "large_change",
+        status: "open",
+      }),
     ]);
     const reviewId = open[0].id as string;
     // The vendor reads its own SKUs' reviews, cannot resolve them; another vendor sees none.
@@ -81,7 +93,10 @@ describe("absolute feeds keep local movements", () => {
 
     const accepted = await api("POST", `/api/v2/sync/reviews/${reviewId}/accept`, { key: keys.operator });
     expect(accepted.status).toBe(200);
-    expect(accepted.body).toMatchObject({ review: { id: reviewId, status: "accepted", resolvedBy: expect.stringMatching(/^operator:/) }, level: { onHand: 37, reserved: 5, available: 32 } });
+    expect(accepted.body).toMatchObject({
+      review: { id: reviewId, status: "accepted", resolvedBy: expect.stringMatching(/^operator:/) },
+      level: { onHand: 37, reserved: 5, available: 32 },
+    });
     expect(await level("CF-1")).toMatchObject({ onHand: 37, reserved: 5 });
     expect((await reviews(keys.operator, `?jobId=${job.jobId}`))[0].status).toBe("accepted");
     const again = await api("POST", `/api/v2/sync/reviews/${reviewId}/accept`, { key: keys.operator });

@@ -59,7 +59,12 @@ describe("checkSyncItems", () => {
     expect(rejected[0]!.message).toMatch(/object/);
     expect(rejected[1]!.message).toBe("missing quantity");
     expect(rejected[2]!.message).toBe("unknown field colour");
-    expect(rejected[8]).toMatchObject({ sku: "A-5", locationId: "L1", quantity: "1000001", message: "quantity must be between 0 and 1000000 for absolute feeds" });
+    expect(rejected[8]).toMatchObject({
+      sku: "A-5",
+      locationId: "L1",
+      quantity: "1000001",
+      message: "quantity must be between 0 and 1000000 for absolute feeds",
+    });
     expect(rejected[10]!.message).toMatch(/already given by item 0/);
   });
 
@@ -118,7 +123,18 @@ describe("planChunks and sendGroups", () => {
     const id = (p: string, n: number) => `${p}${String(n).padStart(63, "0")}`;
     const items = Array.from({ length: 10_000 }, (_, i) => ({ ...item(i, id("S", i), id("L", i % 12)), row: i + 2, quantity: 1_000_000 }));
     const chunks = planChunks(items);
-    const sizes = chunks.map((c) => JSON.stringify({ v: 1, jobId: "sync_" + "0".repeat(32), chunkIndex: c.chunkIndex, vendorId: id("V", 1), mode: "absolute", actor: "x".repeat(100), skus: c.skus }).length);
+    const sizes = chunks.map(
+      (c) =>
+        JSON.stringify({
+          v: 1,
+          jobId: "sync_" + "0".repeat(32),
+          chunkIndex: c.chunkIndex,
+          vendorId: id("V", 1),
+          mode: "absolute",
+          actor: "x".repeat(100),
+          skus: c.skus,
+        }).length,
+    );
     expect(Math.max(...sizes)).toBeLessThanOrEqual(SYNC_CHUNK_LIMITS.maxBytes);
     const groups = sendGroups(sizes);
     expect(groups[0]![0]).toBe(0);
@@ -167,7 +183,11 @@ describe("parseCsvFeed", () => {
   });
 
   it("refuses a bad header, an empty feed, broken quoting and too many rows", () => {
-    expect(parseCsvFeed("sku,location,quantity\nA,L1,1\n")).toMatchObject({ ok: false, code: "invalid_csv_header", details: { missing: ["location_id"], unknown: ["location"] } });
+    expect(parseCsvFeed("sku,location,quantity\nA,L1,1\n")).toMatchObject({
+      ok: false,
+      code: "invalid_csv_header",
+      details: { missing: ["location_id"], unknown: ["location"] },
+    });
     expect(parseCsvFeed("")).toMatchObject({ ok: false, code: "empty_feed" });
     expect(parseCsvFeed("sku,location_id,quantity\r\n\r\n")).toMatchObject({ ok: false, code: "empty_feed" });
     expect(parseCsvFeed('sku,location_id,quantity\nA,L1,1\n"B,L1,2\nC,L1,3\n')).toMatchObject({ ok: false, code: "malformed_csv" });

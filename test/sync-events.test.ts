@@ -46,7 +46,10 @@ async function syncLedger(sku: string) {
 describe("sync emits inventory.updated", () => {
   it("an absolute feed: one event per applied location with before/after and the job as cause; none for unchanged or held values", async () => {
     await object("SE-1").takeRecordedEvents();
-    const first = feed("SE-1", [["L1", 100], ["L2", 7]]);
+    const first = feed("SE-1", [
+      ["L1", 100],
+      ["L2", 7],
+    ]);
     expect(await object("SE-1").applySync(first)).toMatchObject({ ok: true, outcomes: [{ outcome: "applied" }, { outcome: "applied" }] });
     const events = await updates("SE-1");
     expect(events.map((e) => [e.locationId, e.before?.onHand, e.after?.onHand, e.after?.available])).toEqual([
@@ -64,7 +67,12 @@ describe("sync emits inventory.updated", () => {
     // (held for review) change nothing, so they send no update.
     await object("SE-1").applySync(feed("SE-1", [["L1", 104]]));
     expect((await updates("SE-1")).map((e) => [e.before?.onHand, e.after?.onHand, e.cause.reason])).toEqual([[100, 104, "sync_absolute"]]);
-    const quiet = await object("SE-1").applySync(feed("SE-1", [["L1", 104], ["L2", 500]]));
+    const quiet = await object("SE-1").applySync(
+      feed("SE-1", [
+        ["L1", 104],
+        ["L2", 500],
+      ]),
+    );
     expect(quiet).toMatchObject({ ok: true, outcomes: [{ outcome: "unchanged" }, { outcome: "conflict" }] });
     expect(await updates("SE-1")).toEqual([]);
   });
@@ -85,8 +93,18 @@ describe("sync emits inventory.updated", () => {
   });
 
   it("accepting a held value: one event for the change it applies, none for rejecting", async () => {
-    await object("SE-3").applySync(feed("SE-3", [["L1", 40], ["L2", 40]]));
-    const held = await object("SE-3").applySync(feed("SE-3", [["L1", 200], ["L2", 200]]));
+    await object("SE-3").applySync(
+      feed("SE-3", [
+        ["L1", 40],
+        ["L2", 40],
+      ]),
+    );
+    const held = await object("SE-3").applySync(
+      feed("SE-3", [
+        ["L1", 200],
+        ["L2", 200],
+      ]),
+    );
     const [toAccept, toReject] = (held as { outcomes: { reviewId: string }[] }).outcomes.map((o) => o.reviewId);
     await updates("SE-3");
 

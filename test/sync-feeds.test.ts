@@ -12,7 +12,11 @@ let keys: Keys;
 
 beforeAll(async () => {
   keys = await seedBasics();
-  await createSkus(keys.operator, Array.from({ length: 20 }, (_, i) => `PS-${i}`), "V1");
+  await createSkus(
+    keys.operator,
+    Array.from({ length: 20 }, (_, i) => `PS-${i}`),
+    "V1",
+  );
   await createSkus(keys.operator, ["PS-OTHER-1", "PS-OTHER-2"], "V2");
   await createSkus(keys.operator, ["CSV-1", "CSV-3", "CSV-4", "DL-1"], "V1");
 });
@@ -99,7 +103,14 @@ describe("delta feeds", () => {
   it("add or remove units as given; a delta below zero is an item error and changes nothing", async () => {
     const first = await postFeed(keys.vendor, [{ sku: "DL-1", locationId: "L1", quantity: 10 }]);
     await waitForJob(keys.vendor, first.body.jobId);
-    const res = await postFeed(keys.vendor, [{ sku: "DL-1", locationId: "L1", quantity: -3 }, { sku: "DL-1", locationId: "L2", quantity: -1 }], { mode: "delta" });
+    const res = await postFeed(
+      keys.vendor,
+      [
+        { sku: "DL-1", locationId: "L1", quantity: -3 },
+        { sku: "DL-1", locationId: "L2", quantity: -1 },
+      ],
+      { mode: "delta" },
+    );
     const job = await waitForJob(keys.vendor, res.body.jobId);
     expect(job).toMatchObject({ status: "completed_with_errors", counts: { applied: 1, errors: 1 } });
     expect((await allErrors(keys.vendor, job.jobId)).map((e) => [e.item, e.code])).toEqual([[1, "would_go_negative"]]);

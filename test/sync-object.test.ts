@@ -49,8 +49,36 @@ describe("applySync", () => {
 
     // After the vendor's sync: a hard reservation of 30 here, 10 of it shipped.
     const now = Date.now();
-    expect((await object("SY-1").applyReservation({ sku: "SY-1", actor: "checkout:t", reservationId: "sy1-r", attempt: 1, type: "hard", lines: [{ locationId: "L1", quantity: 30 }], expiresAt: now + 3_600_000, reference: "o", policy })).ok).toBe(true);
-    expect((await object("SY-1").applyReservation({ sku: "SY-1", actor: "checkout:t", reservationId: "sy1-s", attempt: 1, type: "hard", lines: [{ locationId: "L1", quantity: 10 }], expiresAt: now + 3_600_000, reference: "o2", policy })).ok).toBe(true);
+    expect(
+      (
+        await object("SY-1").applyReservation({
+          sku: "SY-1",
+          actor: "checkout:t",
+          reservationId: "sy1-r",
+          attempt: 1,
+          type: "hard",
+          lines: [{ locationId: "L1", quantity: 30 }],
+          expiresAt: now + 3_600_000,
+          reference: "o",
+          policy,
+        })
+      ).ok,
+    ).toBe(true);
+    expect(
+      (
+        await object("SY-1").applyReservation({
+          sku: "SY-1",
+          actor: "checkout:t",
+          reservationId: "sy1-s",
+          attempt: 1,
+          type: "hard",
+          lines: [{ locationId: "L1", quantity: 10 }],
+          expiresAt: now + 3_600_000,
+          reference: "o2",
+          policy,
+        })
+      ).ok,
+    ).toBe(true);
     await object("SY-1").commit({ sku: "SY-1", actor: "checkout:t", reservationId: "sy1-s", attempt: 1 });
     await object("SY-1").fulfil({ sku: "SY-1", actor: "checkout:t", reservationId: "sy1-s", attempt: 1 });
     expect(await level("SY-1")).toMatchObject({ onHand: 90, reserved: 30 });
@@ -71,7 +99,16 @@ describe("applySync", () => {
     expect(await object("SY-2").syncReviews("open")).toEqual([expect.objectContaining({ id: reviewId, status: "open", vendorQuantity: 200 })]);
 
     // Before the operator looks, 2 units are written off here.
-    await object("SY-2").adjustStock({ sku: "SY-2", actor: "operator:t", locationId: "L1", delta: -2, reason: "damage", idempotencyKey: "sy2-dmg", requestHash: "d", policy });
+    await object("SY-2").adjustStock({
+      sku: "SY-2",
+      actor: "operator:t",
+      locationId: "L1",
+      delta: -2,
+      reason: "damage",
+      idempotencyKey: "sy2-dmg",
+      requestHash: "d",
+      policy,
+    });
     const accepted = await object("SY-2").resolveSyncReview({ sku: "SY-2", reviewId, decision: "accept", actor: "operator:t", policy });
     expect(accepted).toMatchObject({ ok: true, review: { status: "accepted" }, level: { onHand: 198 } });
     const again = await object("SY-2").resolveSyncReview({ sku: "SY-2", reviewId, decision: "accept", actor: "operator:t", policy });
@@ -83,24 +120,48 @@ describe("applySync", () => {
     await object("SY-3").applySync(feed("SY-3", [["L1", 50]]));
     const held = await object("SY-3").applySync(feed("SY-3", [["L1", 5]]));
     const reviewId = (held as { outcomes: { reviewId: string }[] }).outcomes[0]!.reviewId;
-    expect(await object("SY-3").resolveSyncReview({ sku: "SY-3", reviewId, decision: "reject", actor: "operator:t", policy })).toMatchObject({ ok: true, level: { onHand: 50 } });
+    expect(await object("SY-3").resolveSyncReview({ sku: "SY-3", reviewId, decision: "reject", actor: "operator:t", policy })).toMatchObject({
+      ok: true,
+      level: { onHand: 50 },
+    });
     expect(await object("SY-3").applySync(feed("SY-3", [["L1", 5]]))).toMatchObject({ outcomes: [{ outcome: "unchanged", onHand: 50 }] });
     expect(await object("SY-3").applySync(feed("SY-3", [["L1", 7]]))).toMatchObject({ outcomes: [{ outcome: "applied", before: 50, after: 52 }] });
   });
 
   it("never lets a feed take on-hand below what is reserved", async () => {
     await object("SY-4").applySync(feed("SY-4", [["L1", 20]]));
-    await object("SY-4").applyReservation({ sku: "SY-4", actor: "checkout:t", reservationId: "sy4-r", attempt: 1, type: "hard", lines: [{ locationId: "L1", quantity: 15 }], expiresAt: Date.now() + 3_600_000, reference: "o", policy });
+    await object("SY-4").applyReservation({
+      sku: "SY-4",
+      actor: "checkout:t",
+      reservationId: "sy4-r",
+      attempt: 1,
+      type: "hard",
+      lines: [{ locationId: "L1", quantity: 15 }],
+      expiresAt: Date.now() + 3_600_000,
+      reference: "o",
+      policy,
+    });
     const res = await object("SY-4").applySync(feed("SY-4", [["L1", 12]]));
     expect(res).toMatchObject({ outcomes: [{ outcome: "conflict", reason: "below_committed", proposed: 12 }] });
     const reviewId = (res as { outcomes: { reviewId: string }[] }).outcomes[0]!.reviewId;
-    expect(await object("SY-4").resolveSyncReview({ sku: "SY-4", reviewId, decision: "accept", actor: "operator:t", policy })).toMatchObject({ ok: false, code: "would_go_negative" });
+    expect(await object("SY-4").resolveSyncReview({ sku: "SY-4", reviewId, decision: "accept", actor: "operator:t", policy })).toMatchObject({
+      ok: false,
+      code: "would_go_negative",
+    });
     expect(await level("SY-4")).toMatchObject({ onHand: 20, reserved: 15 });
   });
 
   it("delta feeds apply as given; a delta below zero is an item error; a redelivered chunk replays", async () => {
     await object("SY-5").applySync(feed("SY-5", [["L1", 10]]));
-    const input = feed("SY-5", [["L1", 4], ["L2", -1]], "delta", "job-delta");
+    const input = feed(
+      "SY-5",
+      [
+        ["L1", 4],
+        ["L2", -1],
+      ],
+      "delta",
+      "job-delta",
+    );
     const first = await object("SY-5").applySync(input);
     expect(first).toMatchObject({
       replayed: false,

@@ -42,7 +42,8 @@ async function captureJob(items: { sku: string; locationId: string; quantity: nu
 }
 
 const jobRow = (id: string) => env.DB.prepare("SELECT * FROM sync_jobs WHERE id = ?").bind(id).first<Record<string, unknown>>();
-const chunkRow = (id: string, index: number) => env.DB.prepare("SELECT * FROM sync_job_chunks WHERE job_id = ? AND chunk_index = ?").bind(id, index).first<Record<string, unknown>>();
+const chunkRow = (id: string, index: number) =>
+  env.DB.prepare("SELECT * FROM sync_job_chunks WHERE job_id = ? AND chunk_index = ?").bind(id, index).first<Record<string, unknown>>();
 const versions = async (skus: string[]) => Promise.all(skus.map(async (sku) => (await skuObject(sku).snapshot()).version));
 
 /** A D1 binding whose batches fail, as in a D1 outage after the objects were called. */
@@ -69,7 +70,10 @@ describe("redelivery", () => {
   it("a chunk delivered twice is applied and recorded once", async () => {
     const skus = ["RQ-1", "RQ-2", "RQ-3"];
     await createSkus(keys.operator, skus, "V1");
-    const { jobId, chunks } = await captureJob([...skus.map((sku, i) => ({ sku, locationId: "L1", quantity: 5 + i })), { sku: "RQ-NOPE", locationId: "L1", quantity: 1 }]);
+    const { jobId, chunks } = await captureJob([
+      ...skus.map((sku, i) => ({ sku, locationId: "L1", quantity: 5 + i })),
+      { sku: "RQ-NOPE", locationId: "L1", quantity: 1 },
+    ]);
     expect(chunks).toHaveLength(1);
     await runAcked(SYNC_QUEUE, [chunks[0]]);
     const job = await jobRow(jobId);
@@ -87,7 +91,10 @@ describe("redelivery", () => {
     const { jobId, chunks } = await captureJob(skus.map((sku) => ({ sku, locationId: "L2", quantity: 9 })));
     const failed = await runQueue(SYNC_QUEUE, [chunks[0]], { DB: failingBatches() });
     expect(failed.result.retryMessages).toEqual([{ msgId: failed.ids[0], delaySeconds: 2 }]);
-    expectLogged({ event: "queue.message_failed", queue: "edge-inventory-sync", attempts: 1, last: false, error: "Error: D1 unavailable (test)" }, { exactly: true });
+    expectLogged(
+      { event: "queue.message_failed", queue: "edge-inventory-sync", attempts: 1, last: false, error: "Error: D1 unavailable (test)" },
+      { exactly: true },
+    );
     expect(await versions(skus)).toEqual([1, 1]);
     expect(await jobRow(jobId)).toMatchObject({ status: "running", applied: 0, chunks_done: 0 });
 
@@ -156,7 +163,10 @@ describe("a poison chunk", () => {
       { msgId: ids[0], delaySeconds: 2 },
       { msgId: ids[1], delaySeconds: 2 },
     ]);
-    expectLogged({ event: "queue.message_failed", queue: "edge-inventory-sync", error: /^InvalidSyncMessageError: invalid sync chunk/ }, { count: 2, exactly: true });
+    expectLogged(
+      { event: "queue.message_failed", queue: "edge-inventory-sync", error: /^InvalidSyncMessageError: invalid sync chunk/ },
+      { count: 2, exactly: true },
+    );
     await runAcked(SYNC_DLQ, [mangled, "not even an object"]);
     expectLogged({ event: "queue.dead_letter", queue: "edge-inventory-sync" }, { count: 2, exactly: true });
     // No item could be named: the chunk counts all its items as errors, with no rows.
@@ -165,7 +175,15 @@ describe("a poison chunk", () => {
   });
 
   it("a chunk of a job that does not exist is acked and changes nothing", async () => {
-    const body: SyncChunkMessage = { v: 1, jobId: `sync_${"f".repeat(32)}`, chunkIndex: 0, vendorId: "V1", mode: "absolute", actor: "x", skus: [{ sku: "RQ-1", items: [{ i: 0, l: "L1", q: 1 }] }] };
+    const body: SyncChunkMessage = {
+      v: 1,
+      jobId: `sync_${"f".repeat(32)}`,
+      chunkIndex: 0,
+      vendorId: "V1",
+      mode: "absolute",
+      actor: "x",
+      skus: [{ sku: "RQ-1", items: [{ i: 0, l: "L1", q: 1 }] }],
+    };
     await runAcked(SYNC_QUEUE, [body]);
     expectLogged({ event: "sync.unknown_chunk", jobId: body.jobId, chunkIndex: 0 }, { exactly: true });
     expect((await skuObject("RQ-1").snapshot()).locations.find((l) => l.locationId === "L1")?.onHand).toBe(5);

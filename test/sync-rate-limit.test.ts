@@ -36,7 +36,11 @@ describe("100 sync requests per minute per vendor", () => {
     expect(over.status).toBe(429);
     expect(over.headers.get("retry-after")).toBe("60");
     expect(over.body).toEqual({
-      error: { code: "rate_limited", message: expect.stringContaining("100 sync requests per 60 s"), details: { limit: 100, periodSeconds: 60, vendorId: "V-RATE" } },
+      error: {
+        code: "rate_limited",
+        message: expect.stringContaining("100 sync requests per 60 s"),
+        details: { limit: 100, periodSeconds: 60, vendorId: "V-RATE" },
+      },
     });
     // Also for an operator posting for the same vendor, and also for a retry of an earlier request.
     expect((await postFeed(keys.operator, [item], { query: "vendorId=V-RATE" })).status).toBe(429);

@@ -60,7 +60,16 @@ describe("only an empty location's first feed value skips the rule", () => {
     // The first value on an empty location is applied, however large (positive control).
     expect(await object.applySync(feed("sr-1", 40))).toMatchObject({ ok: true, outcomes: [{ outcome: "applied", before: 0, after: 40 }] });
     // Everything is written off here; the vendor's next, much larger value is held.
-    const written = await object.adjustStock({ sku: "SR-1", actor: "operator:t", locationId: "L1", onHand: 0, reason: "cycle_count", idempotencyKey: "sr-1-count", requestHash: "c", policy });
+    const written = await object.adjustStock({
+      sku: "SR-1",
+      actor: "operator:t",
+      locationId: "L1",
+      onHand: 0,
+      reason: "cycle_count",
+      idempotencyKey: "sr-1-count",
+      requestHash: "c",
+      policy,
+    });
     expect(written.ok).toBe(true);
     const held = await object.applySync(feed("sr-2", 5000));
     // 5000 − the 40 written off here since the vendor's last value (the offset rule) = 4960.

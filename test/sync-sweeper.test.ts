@@ -52,7 +52,9 @@ async function cron(at: number, sync?: Queue): Promise<void> {
 }
 
 const chunks = (jobId: string) =>
-  env.DB.prepare("SELECT chunk_index, status, sends, enqueued_at, payload IS NOT NULL AS has_payload, error FROM sync_job_chunks WHERE job_id = ? ORDER BY chunk_index")
+  env.DB.prepare(
+    "SELECT chunk_index, status, sends, enqueued_at, payload IS NOT NULL AS has_payload, error FROM sync_job_chunks WHERE job_id = ? ORDER BY chunk_index",
+  )
     .bind(jobId)
     .all<{ chunk_index: number; status: string; sends: number; enqueued_at: number | null; has_payload: number; error: string | null }>()
     .then((r) => r.results);

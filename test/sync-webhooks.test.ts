@@ -37,11 +37,15 @@ afterAll(() => {
   vi.restoreAllMocks();
 });
 
-const hooksFor = (jobId: string) => receiver.received.filter((r) => r.headers.get("x-edgeinventory-event") === "sync.completed" && JSON.parse(r.body).job.jobId === jobId);
+const hooksFor = (jobId: string) =>
+  receiver.received.filter((r) => r.headers.get("x-edgeinventory-event") === "sync.completed" && JSON.parse(r.body).job.jobId === jobId);
 
 describe("sync.completed", () => {
   it("the vendor's and operator-wide subscriptions get one signed delivery with the job summary", async () => {
-    const res = await postFeed(keys.vendor, [{ sku: "WH-1", locationId: "L1", quantity: 3 }, { sku: "WH-NOPE", locationId: "L1", quantity: 3 }]);
+    const res = await postFeed(keys.vendor, [
+      { sku: "WH-1", locationId: "L1", quantity: 3 },
+      { sku: "WH-NOPE", locationId: "L1", quantity: 3 },
+    ]);
     const job = await waitForJob(keys.vendor, res.body.jobId);
     const hooks = await eventually(async () => (hooksFor(job.jobId).length >= 2 ? hooksFor(job.jobId) : undefined), "the sync.completed deliveries");
     expect(hooks.map((h) => new URL(h.url).pathname).sort()).toEqual(["/ops-sync", "/v1-sync"]);
@@ -61,7 +65,10 @@ describe("sync.completed", () => {
     // queues, reaches its own and the operator-wide subscription through the same receiver.
     const control = await postFeed(keys.otherVendor, [{ sku: "WH-2", locationId: "L1", quantity: 5 }]);
     const controlJob = await waitForJob(keys.otherVendor, control.body.jobId);
-    const controlHooks = await eventually(async () => (hooksFor(controlJob.jobId).length >= 2 ? hooksFor(controlJob.jobId) : undefined), "the control job's deliveries");
+    const controlHooks = await eventually(
+      async () => (hooksFor(controlJob.jobId).length >= 2 ? hooksFor(controlJob.jobId) : undefined),
+      "the control job's deliveries",
+    );
     expect(controlHooks.map((h) => new URL(h.url).pathname).sort()).toEqual(["/ops-sync", "/v2-sync"]);
     // Nothing more arrived for the first job (its deliveries were queued before the control's):
     // one delivery per subscription, and none to the other vendor's.

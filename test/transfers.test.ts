@@ -22,21 +22,41 @@ beforeAll(async () => {
 });
 
 const create = (body: unknown, idempotencyKey: string, key = keys.operator) => api("POST", "/api/v2/transfers", { key, body, idempotencyKey });
-const receive = (id: string, lines: unknown[], idempotencyKey: string) => api("POST", `/api/v2/transfers/${id}/receive`, { key: keys.operator, body: { lines }, idempotencyKey });
+const receive = (id: string, lines: unknown[], idempotencyKey: string) =>
+  api("POST", `/api/v2/transfers/${id}/receive`, { key: keys.operator, body: { lines }, idempotencyKey });
 const at = async (sku: string, locationId: string) => {
   const l = (await skuObject(sku).snapshot()).locations.find((x) => x.locationId === locationId);
   return l === undefined ? null : { onHand: l.onHand, inTransit: l.inTransit, damaged: l.damaged, available: l.available };
 };
-const ops = async (sku: string) => (await skuObject(sku).ledger(0, 100)).filter((e) => e.op !== "set").map((e) => `${e.op}@${e.locationId}:${e.delta.onHand}/${e.delta.inTransit}/${e.delta.damaged}`);
+const ops = async (sku: string) =>
+  (await skuObject(sku).ledger(0, 100))
+    .filter((e) => e.op !== "set")
+    .map((e) => `${e.op}@${e.locationId}:${e.delta.onHand}/${e.delta.inTransit}/${e.delta.damaged}`);
 
 describe("create, receive, cancel", () => {
   it("a two-SKU transfer: units leave L1's sellable stock and are in transit to L2; a retry replays; another body under the key is 422", async () => {
     await setOnHand(keys, "TR-1", "L1", 10);
     await setOnHand(keys, "TR-2", "L1", 4);
-    const body = { fromLocationId: "L1", toLocationId: "L2", expectedAt: "2026-12-03T10:00:00Z", reference: "TO-1", lines: [{ sku: "TR-1", quantity: 6 }, { sku: "TR-2", quantity: 4 }] };
+    const body = {
+      fromLocationId: "L1",
+      toLocationId: "L2",
+      expectedAt: "2026-12-03T10:00:00Z",
+      reference: "TO-1",
+      lines: [
+        { sku: "TR-1", quantity: 6 },
+        { sku: "TR-2", quantity: 4 },
+      ],
+    };
     const res = await create(body, "tr-a");
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ status: "in_transit", fromLocationId: "L1", toLocationId: "L2", expectedAt: "2026-12-03T10:00:00.000Z", reference: "TO-1", failure: null });
+    expect(res.body).toMatchObject({
+      status: "in_transit",
+      fromLocationId: "L1",
+      toLocationId: "L2",
+      expectedAt: "2026-12-03T10:00:00.000Z",
+      reference: "TO-1",
+      failure: null,
+    });
     expect(res.body.id).toMatch(/^trf_[0-9a-z]{26}$/);
     expect(res.body.lines).toEqual([
       { lineNo: 0, sku: "TR-1", quantity: 6, received: 0, damaged: 0, short: 0, returned: 0, status: "in_transit", outstanding: 6 },
@@ -161,7 +181,14 @@ describe("all or nothing", () => {
   it("one short SKU: 409 naming it, the lines already created are sent back, the document is cancelled; a retry gets the same 409", async () => {
     await setOnHand(keys, "TR-5", "L1", 10);
     await setOnHand(keys, "TR-6", "L1", 2);
-    const body = { fromLocationId: "L1", toLocationId: "L2", lines: [{ sku: "TR-5", quantity: 6 }, { sku: "TR-6", quantity: 3 }] };
+    const body = {
+      fromLocationId: "L1",
+      toLocationId: "L2",
+      lines: [
+        { sku: "TR-5", quantity: 6 },
+        { sku: "TR-6", quantity: 3 },
+      ],
+    };
     const res = await create(body, "tr-short");
     expect(res.status).toBe(409);
     expect(res.body.error).toMatchObject({ code: "insufficient_stock", details: { cause: [{ sku: "TR-6", locationId: "L1", requested: 3, available: 2 }] } });
@@ -170,7 +197,10 @@ describe("all or nothing", () => {
     expect(await ops("TR-5")).toEqual(["transfer_out@L1:-6/0/0", "transfer_in_transit@L2:0/6/0", "transfer_cancel@L2:0/-6/0", "transfer_return@L1:6/0/0"]);
     expect(await ops("TR-6")).toEqual([]);
     const id = res.body.error.details.transferId;
-    expect((await api("GET", `/api/v2/transfers/${id}`, { key: keys.operator })).body).toMatchObject({ status: "cancelled", failure: { code: "insufficient_stock" } });
+    expect((await api("GET", `/api/v2/transfers/${id}`, { key: keys.operator })).body).toMatchObject({
+      status: "cancelled",
+      failure: { code: "insufficient_stock" },
+    });
     const retry = await create(body, "tr-short");
     expect(retry.status).toBe(409);
     expect(await ops("TR-5")).toHaveLength(4);
@@ -193,11 +223,24 @@ describe("all or nothing", () => {
       idempotencyKey: "tr-crash",
       requestHash: "h",
       createdBy: "operator:test",
-      lines: [{ sku: "TR-7", quantity: 4 }, { sku: "TR-8", quantity: 5 }],
+      lines: [
+        { sku: "TR-7", quantity: 4 },
+        { sku: "TR-8", quantity: 5 },
+      ],
       now,
     });
     const policy = { allowBackorder: false, softBufferPct: 10, reorderPoint: 0 };
-    const line = (sku: string, n: number, quantity: number) => ({ sku, actor: "operator:test", transferId: `${id}:${n}`, fromLocationId: "L1", toLocationId: "L2", quantity, expectedAt: null, reference: null, policy });
+    const line = (sku: string, n: number, quantity: number) => ({
+      sku,
+      actor: "operator:test",
+      transferId: `${id}:${n}`,
+      fromLocationId: "L1",
+      toLocationId: "L2",
+      quantity,
+      expectedAt: null,
+      reference: null,
+      policy,
+    });
     expect((await skuObject("TR-7").createTransfer(line("TR-7", 0, 4))).ok).toBe(true);
     // The Worker died here. Within the lease the sweeper leaves it alone (positive control below).
     await handleScheduled(createScheduledController({ cron: CRONS.sweep, scheduledTime: now + 30_000 }), env, createExecutionContext());
@@ -224,7 +267,13 @@ describe("bad input and access", () => {
       { ...good, toLocationId: "L1" },
       { ...good, toLocationId: "NOPE" },
       { ...good, lines: [{ sku: "NO-SUCH", quantity: 1 }] },
-      { ...good, lines: [{ sku: "TR-1", quantity: 1 }, { sku: "TR-1", quantity: 2 }] },
+      {
+        ...good,
+        lines: [
+          { sku: "TR-1", quantity: 1 },
+          { sku: "TR-1", quantity: 2 },
+        ],
+      },
       { ...good, lines: [] },
       { ...good, lines: [{ sku: "TR-1", quantity: 0 }] },
       { ...good, expectedAt: "tomorrow" },

@@ -20,7 +20,15 @@ import { checkLocationNameTable, locationNameKey, locationResolver } from "../do
 import { detectShopifyGeneration } from "../domain/vendor-formats/shopify-inventory";
 import { onHandFromAvailable, toRawSyncItems, toSyncItemErrors, type FeedIssue, type VendorFeedItem } from "../domain/vendor-formats/vendor-feed-items";
 import { initialSyncHealth, recordSyncAttempt, syncHealthStatus, type SyncHealthState } from "../domain/vendor-sync-health";
-import { csvImportOptionsOf, isPullDue, parseVendorSyncSettings, syncHealthPolicy, syncIntervalMinutes, x12OptionsOf, type VendorSyncSettings } from "../domain/vendor-sync-settings";
+import {
+  csvImportOptionsOf,
+  isPullDue,
+  parseVendorSyncSettings,
+  syncHealthPolicy,
+  syncIntervalMinutes,
+  x12OptionsOf,
+  type VendorSyncSettings,
+} from "../domain/vendor-sync-settings";
 import { formatX12Decimal, parseX12Date, parseX12Decimal, parseX12Time } from "../domain/x12/x12-data-types";
 import { generate850, type PurchaseOrder } from "../domain/x12/x12-850";
 import { generate997, groupAckOf } from "../domain/x12/x12-997";
@@ -63,7 +71,8 @@ const item = (itemIndex: number, row: number, sku: string, locationId: string, q
   quantity,
 });
 type IssueShape = Pick<FeedIssue, "itemIndex" | "row" | "column" | "code" | "syncCode">;
-const shapes = (issues: readonly FeedIssue[]): IssueShape[] => issues.map(({ itemIndex, row, column, code, syncCode }) => ({ itemIndex, row, column, code, syncCode }));
+const shapes = (issues: readonly FeedIssue[]): IssueShape[] =>
+  issues.map(({ itemIndex, row, column, code, syncCode }) => ({ itemIndex, row, column, code, syncCode }));
 const imported = (text: string, options: CsvImportOptions = {}) => {
   const result = importInventoryCsv(text, { locationNames: names, ...options });
   if (!result.ok) throw new Error(`expected an import, got ${result.code}: ${result.message}`);
@@ -88,7 +97,11 @@ describe("readCsvTable: RFC 4180 with exact line numbers", () => {
   });
 
   it("reads a BOM, doubled quotes, quoted delimiters and other delimiters", () => {
-    expect(readCsvTable('\uFEFFa;b\n"x;y";"say ""hi"""\n', ";")).toEqual({ ok: true, header: { line: 1, cells: ["a", "b"] }, rows: [{ line: 2, cells: ["x;y", 'say "hi"'] }] });
+    expect(readCsvTable('\uFEFFa;b\n"x;y";"say ""hi"""\n', ";")).toEqual({
+      ok: true,
+      header: { line: 1, cells: ["a", "b"] },
+      rows: [{ line: 2, cells: ["x;y", 'say "hi"'] }],
+    });
     expect(readCsvTable("a\tb\n1\t2", "\t")).toEqual({ ok: true, header: { line: 1, cells: ["a", "b"] }, rows: [{ line: 2, cells: ["1", "2"] }] });
   });
 
@@ -114,14 +127,20 @@ describe("format detection", () => {
 
   it("a header of no known format is refused with what was expected; so is a generic file without its map", () => {
     const result = importInventoryCsv(SHOPIFY_PRODUCTS_EXPORT, { locationNames: names, mapping: GENERIC_MAPPING });
-    expect(result).toMatchObject({ ok: false, code: "unknown_format", details: { header: ["Handle", "Title", "Body (HTML)", "Vendor", "Variant SKU", "Variant Inventory Qty"] } });
+    expect(result).toMatchObject({
+      ok: false,
+      code: "unknown_format",
+      details: { header: ["Handle", "Title", "Body (HTML)", "Vendor", "Variant SKU", "Variant Inventory Qty"] },
+    });
     expect(importInventoryCsv(GENERIC_SEMICOLON, { locationNames: names })).toMatchObject({ ok: false, code: "unknown_format" });
   });
 
   it("a configured format wins over detection: shopify refuses a non-Shopify header, generic needs a valid map", () => {
     expect(importInventoryCsv(OURS_CSV, { format: "shopify" })).toMatchObject({ ok: false, code: "unknown_format" });
     expect(importInventoryCsv(GENERIC_SEMICOLON, { format: "generic" })).toMatchObject({ ok: false, code: "invalid_mapping" });
-    expect(importInventoryCsv(GENERIC_SEMICOLON, { format: "generic", mapping: { sku: "Artikelnummer", quantity: "Bestand", quantityKind: "available" } })).toMatchObject({
+    expect(
+      importInventoryCsv(GENERIC_SEMICOLON, { format: "generic", mapping: { sku: "Artikelnummer", quantity: "Bestand", quantityKind: "available" } }),
+    ).toMatchObject({
       ok: false,
       code: "invalid_mapping",
       details: { issues: [{ path: ["location"], message: "give exactly one of location (a column) and fixedLocationId" }] },
@@ -142,10 +161,24 @@ describe("Shopify current export", () => {
   it("reads On hand (new): BOM, CRLF, quoted commas and quotes; a blank cell leaves the row unchanged; negatives are kept with a warning", () => {
     const result = imported(SHOPIFY_CURRENT);
     expect(result.quantityKind).toBe("on_hand");
-    expect(result.items).toEqual([item(0, 2, "ACME-TENT-0001", "FC-PAR", 42), item(1, 4, "ACME-TENT-0002", "FC-PAR", -2), item(2, 5, "ACME-STOVE-01", "FC-BER", 15)]);
+    expect(result.items).toEqual([
+      item(0, 2, "ACME-TENT-0001", "FC-PAR", 42),
+      item(1, 4, "ACME-TENT-0002", "FC-PAR", -2),
+      item(2, 5, "ACME-STOVE-01", "FC-BER", 15),
+    ]);
     expect(result.errors).toEqual([]);
     expect(result.warnings).toEqual([
-      { itemIndex: 1, row: 4, column: null, code: "negative_quantity", syncCode: null, message: "a negative quantity is kept as sent", sku: "ACME-TENT-0002", location: "Paris Warehouse", quantity: "-2" },
+      {
+        itemIndex: 1,
+        row: 4,
+        column: null,
+        code: "negative_quantity",
+        syncCode: null,
+        message: "a negative quantity is kept as sent",
+        sku: "ACME-TENT-0002",
+        location: "Paris Warehouse",
+        quantity: "-2",
+      },
     ]);
     expect(result.counts).toEqual({ rows: 4, items: 3, errors: 0, unchanged: 1, notStocked: 0 });
   });
@@ -204,9 +237,17 @@ describe("Shopify current export", () => {
 
   it("a header without the chosen column, or with a column twice, is refused", () => {
     const noNew = SHOPIFY_CURRENT.replace(",On hand (new)", "").replace(/,(42|-2|15)?\r\n/g, "\r\n");
-    expect(importInventoryCsv(noNew, { locationNames: names })).toMatchObject({ ok: false, code: "invalid_csv_header", details: { missing: ["on hand (new)"] } });
+    expect(importInventoryCsv(noNew, { locationNames: names })).toMatchObject({
+      ok: false,
+      code: "invalid_csv_header",
+      details: { missing: ["on hand (new)"] },
+    });
     expect(imported(noNew, { shopifyColumn: "on_hand_current" }).items).toHaveLength(4);
-    expect(importInventoryCsv("Handle,SKU,SKU,Location,On hand\n", { locationNames: names })).toMatchObject({ ok: false, code: "invalid_csv_header", details: { repeated: ["sku"] } });
+    expect(importInventoryCsv("Handle,SKU,SKU,Location,On hand\n", { locationNames: names })).toMatchObject({
+      ok: false,
+      code: "invalid_csv_header",
+      details: { repeated: ["sku"] },
+    });
   });
 });
 
@@ -267,7 +308,11 @@ describe("generic column map", () => {
     const result = imported("Item,Stock\nACME-TENT-0001,5\nACME-TENT-0002,not stocked\n", { format: "generic", mapping: map });
     expect(result.items).toEqual([item(0, 2, "ACME-TENT-0001", "FC-MAN", 5)]);
     expect(result.counts.notStocked).toBe(1);
-    expect(importInventoryCsv("Item,Qty\nA,1\n", { format: "generic", mapping: map })).toMatchObject({ ok: false, code: "invalid_csv_header", details: { missing: ["Stock"] } });
+    expect(importInventoryCsv("Item,Qty\nA,1\n", { format: "generic", mapping: map })).toMatchObject({
+      ok: false,
+      code: "invalid_csv_header",
+      details: { missing: ["Stock"] },
+    });
   });
 
   it("the map schema refuses the same column twice and unknown keys", () => {
@@ -344,9 +389,15 @@ const X12_OPTIONS: InboundX12Options = { locationNames: names, inventory: { unit
 const ISA_900 = "ISA*00*          *00*          *ZZ*ACMEOUTDOOR    *ZZ*EDGEINVENTORY  *261122*0930*U*00401*000000900*0*P*>~";
 /** One set in a sound envelope; its body starts on line 4 (position 2 in the set). */
 function oneSet(functionalId: string, setId: string, body: string[]): string {
-  return [ISA_900, `GS*${functionalId}*ACMEOUTDOOR*EDGEINVENTORY*20261122*0930*900*X*004010~`, `ST*${setId}*0001~`, ...body.map((s) => `${s}~`), `SE*${body.length + 2}*0001~`, "GE*1*900~", "IEA*1*000000900~"].join(
-    "\n",
-  );
+  return [
+    ISA_900,
+    `GS*${functionalId}*ACMEOUTDOOR*EDGEINVENTORY*20261122*0930*900*X*004010~`,
+    `ST*${setId}*0001~`,
+    ...body.map((s) => `${s}~`),
+    `SE*${body.length + 2}*0001~`,
+    "GE*1*900~",
+    "IEA*1*000000900~",
+  ].join("\n");
 }
 function inbound(text: string, options: InboundX12Options = X12_OPTIONS) {
   const result = readInboundX12(text, options);
@@ -359,7 +410,9 @@ function interchange(text: string): X12Interchange {
   return result.interchange;
 }
 type X12IssueShape = { code: string; segmentIndex: number | null; line: number | null; positionInSet: number | null; setControlNumber: string | null };
-const x12Shapes = (issues: readonly { code: string; segmentIndex: number | null; line: number | null; positionInSet: number | null; setControlNumber: string | null }[]): X12IssueShape[] =>
+const x12Shapes = (
+  issues: readonly { code: string; segmentIndex: number | null; line: number | null; positionInSet: number | null; setControlNumber: string | null }[],
+): X12IssueShape[] =>
   issues.map(({ code, segmentIndex, line, positionInSet, setControlNumber }) => ({ code, segmentIndex, line, positionInSet, setControlNumber }));
 const inventoryOf = (set: InboundSet) => (set.content?.type === "846" ? set.content.inventory : null);
 
@@ -394,7 +447,10 @@ describe("X12 envelopes: separators from the ISA, tolerated layouts", () => {
     const [set] = inbound(X12_846_SEPARATORS).sets;
     expect(set!.ok).toBe(true);
     // QTY03 is a composite in 5010 (EA:1): its first component is the unit.
-    expect(inventoryOf(set!)).toMatchObject({ quantityKind: "available", items: [{ sku: "ACME-MAT-01", locationId: "FC-BER", quantity: 9, row: 1, unit: "EA", segmentIndex: 6 }] });
+    expect(inventoryOf(set!)).toMatchObject({
+      quantityKind: "available",
+      items: [{ sku: "ACME-MAT-01", locationId: "FC-BER", quantity: 9, row: 1, unit: "EA", segmentIndex: 6 }],
+    });
   });
 
   it("a line break as the terminator (newline-only file), blank lines skipped", () => {
@@ -409,7 +465,9 @@ describe("X12 envelopes: separators from the ISA, tolerated layouts", () => {
     const result = inbound(X12_846_BOM_INDENTED);
     expect(result.interchange.ok).toBe(true);
     expect(result.interchange.warnings).toEqual([]);
-    expect(inventoryOf(result.sets[0]!)!.items).toMatchObject([{ sku: "ACME-STOVE-01", locationId: "FC-BER", quantity: 6, row: 7, segmentIndex: 6, positionInSet: 5 }]);
+    expect(inventoryOf(result.sets[0]!)!.items).toMatchObject([
+      { sku: "ACME-STOVE-01", locationId: "FC-BER", quantity: 6, row: 7, segmentIndex: 6, positionInSet: 5 },
+    ]);
   });
 
   it("a segment whose terminator is missing ends at its line break, with a warning at that segment", () => {
@@ -486,7 +544,14 @@ describe("X12 envelopes: every control check, each set whole", () => {
     const count = inbound(mutate("GE*2*106~", "GE*3*106~"));
     expect(count.sets.map((s) => s.ok)).toEqual([false, false]);
     expect(count.interchange.groups[0]!.errors.map((e) => [e.code, e.ack.groupCode, e.line])).toEqual([["ge_set_count", "5", 17]]);
-    expect(count.acknowledgments[0]).toMatchObject({ includedSets: 3, errorCodes: ["5"], sets: [{ accepted: false, errorCodes: [] }, { accepted: false, errorCodes: [] }] });
+    expect(count.acknowledgments[0]).toMatchObject({
+      includedSets: 3,
+      errorCodes: ["5"],
+      sets: [
+        { accepted: false, errorCodes: [] },
+        { accepted: false, errorCodes: [] },
+      ],
+    });
     const control = inbound(mutate("GE*2*106~", "GE*2*166~"));
     expect(control.interchange.groups[0]!.errors.map((e) => [e.code, e.ack.groupCode, e.badValue])).toEqual([["ge_control_mismatch", "4", "166"]]);
     const missing = inbound(mutate("GE*2*106~\n", ""));
@@ -507,7 +572,9 @@ describe("X12 envelopes: every control check, each set whole", () => {
 
   it("a segment between sets fails its group; one outside any group fails the interchange", () => {
     const between = inbound(mutate("SE*6*0001~\n", "SE*6*0001~\nREF*ZZ*X~\n"));
-    expect(x12Shapes(between.interchange.groups[0]!.errors)).toEqual([{ code: "segment_outside_set", segmentIndex: 8, line: 9, positionInSet: null, setControlNumber: null }]);
+    expect(x12Shapes(between.interchange.groups[0]!.errors)).toEqual([
+      { code: "segment_outside_set", segmentIndex: 8, line: 9, positionInSet: null, setControlNumber: null },
+    ]);
     expect(between.sets.map((s) => s.ok)).toEqual([false, false]);
     const outside = interchange(mutate("GE*2*106~\n", "GE*2*106~\nREF*ZZ*X~\n"));
     expect(outside.errors.map((e) => [e.code, e.line])).toEqual([["segment_outside_group", 18]]);
@@ -527,7 +594,12 @@ describe("X12 envelopes: every control check, each set whole", () => {
     expect(parseX12("\n\nGS*IB*A*B~")).toMatchObject({ ok: false, code: "not_x12", line: 3 });
     expect(parseX12("ISA*00*  ~")).toMatchObject({ ok: false, code: "invalid_isa", line: 1, elementPosition: null });
     const isa = X12_846.slice(0, 106);
-    expect(parseX12(isa.replace("ACMEOUTDOOR    ", "ACMEOUTDOOR   ") + "*")).toMatchObject({ ok: false, code: "invalid_isa", elementPosition: 6, message: "ISA06 must be 15 characters (the ISA is fixed width)" });
+    expect(parseX12(isa.replace("ACMEOUTDOOR    ", "ACMEOUTDOOR   ") + "*")).toMatchObject({
+      ok: false,
+      code: "invalid_isa",
+      elementPosition: 6,
+      message: "ISA06 must be 15 characters (the ISA is fixed width)",
+    });
     expect(parseX12(isa.replace("000000101", "00000010X"))).toMatchObject({ ok: false, code: "invalid_isa", elementPosition: 13 });
     expect(parseX12(isa.replace("261122", "261131"))).toMatchObject({ ok: false, code: "invalid_isa", elementPosition: 9 });
     expect(parseX12(isa.replace("*>~", "**~"))).toMatchObject({ ok: false, code: "invalid_isa", elementPosition: 16 });
@@ -546,7 +618,10 @@ describe("X12 envelopes: every control check, each set whole", () => {
       { code: "unknown_location_name", segmentIndex: 16, line: 17, positionInSet: 3, setControlNumber: "0003" },
       { code: "invalid_element", segmentIndex: 18, line: 19, positionInSet: 5, setControlNumber: "0003" },
     ]);
-    expect(result.sets[2]!.errors.map((e) => e.message)).toEqual(['the location "WH-MAD" / "Madrid Warehouse" is not in the vendor\'s location table', 'QTY02 "seven" is not a number']);
+    expect(result.sets[2]!.errors.map((e) => e.message)).toEqual([
+      'the location "WH-MAD" / "Madrid Warehouse" is not in the vendor\'s location table',
+      'QTY02 "seven" is not a number',
+    ]);
     expect(result.sets.map((s) => s.content === null)).toEqual([false, true, true]);
   });
 });
@@ -555,7 +630,15 @@ describe("846 inventory advice", () => {
   it("reads items per LIN and location: heading and in-loop N1s, our own id (N103 92), cases, other quantities, dates", () => {
     const [set] = inbound(X12_846).sets;
     const inventory = inventoryOf(set!)!;
-    expect(inventory).toMatchObject({ setControlNumber: "0001", purpose: "00", reportType: "DD", reference: "INV-20261122-01", date: "2026-11-22", time: "09:30", quantityKind: "on_hand" });
+    expect(inventory).toMatchObject({
+      setControlNumber: "0001",
+      purpose: "00",
+      reportType: "DD",
+      reference: "INV-20261122-01",
+      date: "2026-11-22",
+      time: "09:30",
+      quantityKind: "on_hand",
+    });
     expect(inventory.dates).toEqual([{ qualifier: "097", date: "2026-11-22" }]);
     expect(inventory.items).toEqual([
       {
@@ -624,7 +707,9 @@ describe("846 inventory advice", () => {
 
   it("a unit without units-per-pack in the settings fails the set (AK4 7), wherever it is", () => {
     const [set] = inbound(X12_846, { locationNames: names }).sets;
-    expect(set!.errors.map((e) => [e.code, e.line, e.elementPosition, e.badValue, e.ack])).toEqual([["unsupported_unit", 13, 3, "CA", { setCode: "5", segmentCode: "8", elementCode: "7" }]]);
+    expect(set!.errors.map((e) => [e.code, e.line, e.elementPosition, e.badValue, e.ack])).toEqual([
+      ["unsupported_unit", 13, 3, "CA", { setCode: "5", segmentCode: "8", elementCode: "7" }],
+    ]);
   });
 
   it("the SKU comes from the preferred qualifier; a LIN without one fails", () => {
@@ -634,13 +719,29 @@ describe("846 inventory advice", () => {
 
   it.each([
     ["no location anywhere", ["BIA*00*DD*R*20261122", "LIN**BP*A-1", "QTY*17*5*EA"], [["missing_location", 6, null]]],
-    ["two heading locations", ["BIA*00*DD*R*20261122", "N1*WH*A*92*FC-PAR", "N1*WH*B*92*FC-BER", "LIN**BP*A-1", "QTY*17*5*EA"], [["ambiguous_location", 6, null]]],
-    ["SDQ is refused, not dropped", ["BIA*00*DD*R*20261122", "N1*WH*A*92*FC-PAR", "LIN**BP*A-1", "SDQ*EA*92*FC-BER*5", "QTY*17*5*EA"], [["unsupported_segment", 7, null]]],
+    [
+      "two heading locations",
+      ["BIA*00*DD*R*20261122", "N1*WH*A*92*FC-PAR", "N1*WH*B*92*FC-BER", "LIN**BP*A-1", "QTY*17*5*EA"],
+      [["ambiguous_location", 6, null]],
+    ],
+    [
+      "SDQ is refused, not dropped",
+      ["BIA*00*DD*R*20261122", "N1*WH*A*92*FC-PAR", "LIN**BP*A-1", "SDQ*EA*92*FC-BER*5", "QTY*17*5*EA"],
+      [["unsupported_segment", 7, null]],
+    ],
     ["CTT01 must count the LINs", ["BIA*00*DD*R*20261122", "N1*WH*A*92*FC-PAR", "LIN**BP*A-1", "QTY*17*5*EA", "CTT*2"], [["count_mismatch", 8, 1]]],
-    ["a segment after CTT", ["BIA*00*DD*R*20261122", "N1*WH*A*92*FC-PAR", "LIN**BP*A-1", "QTY*17*5*EA", "CTT*1", "REF*ZZ*1"], [["unexpected_segment", 9, null]]],
+    [
+      "a segment after CTT",
+      ["BIA*00*DD*R*20261122", "N1*WH*A*92*FC-PAR", "LIN**BP*A-1", "QTY*17*5*EA", "CTT*1", "REF*ZZ*1"],
+      [["unexpected_segment", 9, null]],
+    ],
     ["BIA missing", ["N1*WH*A*92*FC-PAR", "LIN**BP*A-1", "QTY*17*5*EA"], [["missing_segment", 4, null]]],
     ["QTY before any LIN", ["BIA*00*DD*R*20261122", "N1*WH*A*92*FC-PAR", "QTY*17*5*EA", "LIN**BP*A-1", "QTY*17*5*EA"], [["unexpected_segment", 6, null]]],
-    ["the same qualifier twice at one location", ["BIA*00*DD*R*20261122", "N1*WH*A*92*FC-PAR", "LIN**BP*A-1", "QTY*17*5*EA", "QTY*17*6*EA"], [["duplicate_quantity", 8, null]]],
+    [
+      "the same qualifier twice at one location",
+      ["BIA*00*DD*R*20261122", "N1*WH*A*92*FC-PAR", "LIN**BP*A-1", "QTY*17*5*EA", "QTY*17*6*EA"],
+      [["duplicate_quantity", 8, null]],
+    ],
     ["a LIN without QTY", ["BIA*00*DD*R*20261122", "N1*WH*A*92*FC-PAR", "LIN**BP*A-1", "LIN**BP*A-2", "QTY*17*5*EA"], [["missing_quantity", 6, null]]],
     ["our own code (92) that is no location id", ["BIA*00*DD*R*20261122", "N1*WH*A*92*bad id!", "LIN**BP*A-1", "QTY*17*5*EA"], [["invalid_element", 5, 4]]],
     ["a qualifier without its id", ["BIA*00*DD*R*20261122", "N1*WH*A*92*FC-PAR", "LIN**BP*A-1*VN", "QTY*17*5*EA"], [["missing_element", 6, 5]]],
@@ -672,8 +773,26 @@ describe("855 PO acknowledgment", () => {
     const [set] = inbound(X12_855).sets;
     expect(set!.ok).toBe(true);
     const ack = set!.content?.type === "855" ? set!.content.acknowledgment : null;
-    expect(ack).toMatchObject({ setControlNumber: "0001", purpose: "00", acknowledgmentType: "AC", poNumber: "PO-1001", poDate: "2026-11-22", sellerOrderNumber: "SO-778", acknowledgedOn: "2026-11-23" });
-    expect(ack!.lines.map((l) => [l.lineNumber, l.sku, l.quantity, l.unitPrice, l.outcome, l.acceptedQuantity, l.statuses.map((s) => [s.code, s.decision, s.quantity, s.date?.date ?? null])])).toEqual([
+    expect(ack).toMatchObject({
+      setControlNumber: "0001",
+      purpose: "00",
+      acknowledgmentType: "AC",
+      poNumber: "PO-1001",
+      poDate: "2026-11-22",
+      sellerOrderNumber: "SO-778",
+      acknowledgedOn: "2026-11-23",
+    });
+    expect(
+      ack!.lines.map((l) => [
+        l.lineNumber,
+        l.sku,
+        l.quantity,
+        l.unitPrice,
+        l.outcome,
+        l.acceptedQuantity,
+        l.statuses.map((s) => [s.code, s.decision, s.quantity, s.date?.date ?? null]),
+      ]),
+    ).toEqual([
       ["1", "ACME-TENT-0001", 10, 12.5, "accepted", 10, [["IA", "accepted", 10, "2026-11-28"]]],
       [
         "2",
@@ -690,7 +809,15 @@ describe("855 PO acknowledgment", () => {
       ["3", "ACME-MAT-01", 5, 20, "rejected", 0, [["IR", "rejected", 5, null]]],
       ["4", "ACME-MAT-02", 2, 8, "accepted", 2, []],
     ]);
-    expect(ack!.lines[1]!.statuses[1]).toEqual({ code: "IB", decision: "backordered", quantity: 2, unit: "EA", date: { qualifier: "068", date: "2026-12-15" }, segmentIndex: 8, line: 9 });
+    expect(ack!.lines[1]!.statuses[1]).toEqual({
+      code: "IB",
+      decision: "backordered",
+      quantity: 2,
+      unit: "EA",
+      date: { qualifier: "068", date: "2026-12-15" },
+      segmentIndex: 8,
+      line: 9,
+    });
   });
 
   it("a rejection without detail (RJ) rejects every line; an accepted quantity below the order is a change", () => {
@@ -733,7 +860,21 @@ describe("856 advance ship notice", () => {
       references: [{ qualifier: "BM", value: "BOL-99812" }],
       shipTo: { name: "Edge Inventory Paris", idQualifier: "92", id: "FC-PAR", locationId: "FC-PAR" },
     });
-    expect(notice!.lines.map((l) => [l.hlId, l.parentHlId, l.poNumber, l.poDate, l.sku, l.quantity, l.unit, l.packId, l.shippedDate, l.expectedDeliveryDate, l.line])).toEqual([
+    expect(
+      notice!.lines.map((l) => [
+        l.hlId,
+        l.parentHlId,
+        l.poNumber,
+        l.poDate,
+        l.sku,
+        l.quantity,
+        l.unit,
+        l.packId,
+        l.shippedDate,
+        l.expectedDeliveryDate,
+        l.line,
+      ]),
+    ).toEqual([
       ["4", "3", "PO-1001", "2026-11-22", "ACME-TENT-0001", 10, "EA", "00012345600000000017", "2026-11-24", "2026-11-27", 17],
       ["5", "3", "PO-1001", "2026-11-22", "ACME-STOVE-01", 4, "EA", "00012345600000000017", "2026-11-24", "2026-11-29", 20],
       ["7", "6", "PO-1002", null, "ACME-MAT-01", 12, "CA", null, "2026-11-24", "2026-11-27", 26],
@@ -746,7 +887,11 @@ describe("856 advance ship notice", () => {
     ["a first level that is not the shipment", ["BSN*00*S1*20261124*0800", "HL*1**O", "PRF*PO-1"], [["invalid_hierarchy", 5, null]]],
     ["an item without SN1", ["BSN*00*S1*20261124*0800", "HL*1**S", "HL*2*1*O", "PRF*PO-1", "HL*3*2*I", "LIN**BP*A-1"], [["missing_segment", 8, null]]],
     ["SN1 outside an item level", ["BSN*00*S1*20261124*0800", "HL*1**S", "SN1**1*EA"], [["unexpected_segment", 6, null]]],
-    ["CTT01 that is neither the HL nor the item count", ["BSN*00*S1*20261124*0800", "HL*1**S", "HL*2*1*O", "PRF*PO-1", "HL*3*2*I", "LIN**BP*A-1", "SN1**1*EA", "CTT*2"], [["count_mismatch", 11, 1]]],
+    [
+      "CTT01 that is neither the HL nor the item count",
+      ["BSN*00*S1*20261124*0800", "HL*1**S", "HL*2*1*O", "PRF*PO-1", "HL*3*2*I", "LIN**BP*A-1", "SN1**1*EA", "CTT*2"],
+      [["count_mismatch", 11, 1]],
+    ],
     ["an unknown level code", ["BSN*00*S1*20261124*0800", "HL*1**S", "HL*2*1*X"], [["invalid_code", 6, 3]]],
     ["a bad shipment time", ["BSN*00*S1*20261124*2500", "HL*1**S"], [["invalid_element", 4, 4]]],
   ])("%s fails the set", (_name, body, expected) => {
@@ -776,7 +921,11 @@ const PO: PurchaseOrder = {
   orderDate: "2026-11-22",
   currency: "EUR",
   requestedDeliveryDate: "2026-12-03",
-  shipTo: { name: "Edge Inventory Paris", locationId: "FC-PAR", address: { lines: ["12 Rue de la Logistique"], city: "Paris", postalCode: "75019", countryCode: "FR" } },
+  shipTo: {
+    name: "Edge Inventory Paris",
+    locationId: "FC-PAR",
+    address: { lines: ["12 Rue de la Logistique"], city: "Paris", postalCode: "75019", countryCode: "FR" },
+  },
   lines: [
     { sku: "ACME-TENT-0001", vendorItemNumber: "AT-2P-FOR", gtin: "012345678905", quantity: 10, unitPriceMinor: 1250, description: "Trail Tent 2P Forest" },
     { sku: "ACME-STOVE-01", quantity: 6, unitPriceMinor: 499 },
@@ -801,7 +950,14 @@ describe("850 purchase order out", () => {
   it("writes 5010 envelopes with a repetition separator and other separators", () => {
     const result = generate850(
       { ...PO, lines: [PO.lines[1]!], currency: undefined, requestedDeliveryDate: undefined, shipTo: { name: "FC", locationId: "FC-PAR" } },
-      { ...OUT_ENVELOPE, createdAt: "2026-11-22T09:30:00Z", setControlNumber: 42, version: "005010", separators: { element: "|", segment: "'" }, lineBreak: "" },
+      {
+        ...OUT_ENVELOPE,
+        createdAt: "2026-11-22T09:30:00Z",
+        setControlNumber: 42,
+        version: "005010",
+        separators: { element: "|", segment: "'" },
+        lineBreak: "",
+      },
     );
     expect(result).toEqual({
       ok: true,
@@ -883,7 +1039,14 @@ describe("997 functional acknowledgment out", () => {
       .replace("ST*846*0001~", "ST*846*0001*005010X~");
     const acks = inbound(text).acknowledgments;
     const result = generate997(acks, { ...ackEnvelope, version: "005010", separators: { component: ">" } });
-    expect(result.ok && result.text.split("\n").slice(3, -4)).toEqual(["AK1*IB*900*005010~", "AK2*846*0001*005010X~", "AK3*QTY*5**8~", "AK4*2**6~", "AK5*R*5~", "AK9*R*1*1*0~"]);
+    expect(result.ok && result.text.split("\n").slice(3, -4)).toEqual([
+      "AK1*IB*900*005010~",
+      "AK2*846*0001*005010X~",
+      "AK3*QTY*5**8~",
+      "AK4*2**6~",
+      "AK5*R*5~",
+      "AK9*R*1*1*0~",
+    ]);
   });
 
   it("groupAckOf counts from the parse alone when no content was read", () => {
@@ -905,10 +1068,37 @@ describe("997 functional acknowledgment out", () => {
 
 describe("X12 data element types", () => {
   it("reads DT, TM and R strictly and writes R from minor units without float rounding", () => {
-    expect([parseX12Date("20261122"), parseX12Date("261122"), parseX12Date("20260229"), parseX12Date("20240229"), parseX12Date("2026112")]).toEqual(["2026-11-22", "2026-11-22", null, "2024-02-29", null]);
-    expect([parseX12Time("0930"), parseX12Time("093015"), parseX12Time("09301501"), parseX12Time("2400"), parseX12Time("930")]).toEqual(["09:30", "09:30:15", "09:30:15", null, null]);
-    expect([parseX12Decimal("12.5"), parseX12Decimal("-3"), parseX12Decimal(".5"), parseX12Decimal("5."), parseX12Decimal("+5"), parseX12Decimal("1e3"), parseX12Decimal("1,5")]).toEqual([12.5, -3, 0.5, 5, null, null, null]);
-    expect([formatX12Decimal(1250, 2), formatX12Decimal(1200, 2), formatX12Decimal(5, 2), formatX12Decimal(-105, 2), formatX12Decimal(7, 0), formatX12Decimal(1, 3)]).toEqual(["12.5", "12", "0.05", "-1.05", "7", "0.001"]);
+    expect([parseX12Date("20261122"), parseX12Date("261122"), parseX12Date("20260229"), parseX12Date("20240229"), parseX12Date("2026112")]).toEqual([
+      "2026-11-22",
+      "2026-11-22",
+      null,
+      "2024-02-29",
+      null,
+    ]);
+    expect([parseX12Time("0930"), parseX12Time("093015"), parseX12Time("09301501"), parseX12Time("2400"), parseX12Time("930")]).toEqual([
+      "09:30",
+      "09:30:15",
+      "09:30:15",
+      null,
+      null,
+    ]);
+    expect([
+      parseX12Decimal("12.5"),
+      parseX12Decimal("-3"),
+      parseX12Decimal(".5"),
+      parseX12Decimal("5."),
+      parseX12Decimal("+5"),
+      parseX12Decimal("1e3"),
+      parseX12Decimal("1,5"),
+    ]).toEqual([12.5, -3, 0.5, 5, null, null, null]);
+    expect([
+      formatX12Decimal(1250, 2),
+      formatX12Decimal(1200, 2),
+      formatX12Decimal(5, 2),
+      formatX12Decimal(-105, 2),
+      formatX12Decimal(7, 0),
+      formatX12Decimal(1, 3),
+    ]).toEqual(["12.5", "12", "0.05", "-1.05", "7", "0.001"]);
   });
 });
 
@@ -965,20 +1155,39 @@ describe("Google Merchant Center local inventory feed", () => {
   });
 
   it("writes TSV and CSV with formula cells neutralised", () => {
-    const lyon = merchantFeed([{ offerId: "ACME-TENT-0001", status: "in_stock", locations: [{ locationId: "FC-LYS", available: 0 }] }], { "FC-LYS": { storeCode: "=lyon" } });
-    expect(lyon).toEqual({ localInventory: [{ store_code: "=lyon", id: "ACME-TENT-0001", quantity: 0, availability: "out_of_stock" }], products: [{ id: "ACME-TENT-0001", availability: "in_stock" }], problems: [] });
+    const lyon = merchantFeed([{ offerId: "ACME-TENT-0001", status: "in_stock", locations: [{ locationId: "FC-LYS", available: 0 }] }], {
+      "FC-LYS": { storeCode: "=lyon" },
+    });
+    expect(lyon).toEqual({
+      localInventory: [{ store_code: "=lyon", id: "ACME-TENT-0001", quantity: 0, availability: "out_of_stock" }],
+      products: [{ id: "ACME-TENT-0001", availability: "in_stock" }],
+      problems: [],
+    });
     const feed = merchantFeed(products, stores);
     expect(localInventoryText(feed.localInventory.slice(0, 2), "tsv")).toBe(
       "store_code\tid\tquantity\tavailability\tpickup_method\tpickup_sla\nstore-paris\tACME-TENT-0001\t40\tin_stock\tbuy\tsame_day\nstore-berlin\tACME-TENT-0001\t2\tlimited_availability\tnot_supported\t\n",
     );
-    expect(productAvailabilityText(feed.products.slice(2, 4), "tsv")).toBe("id\tavailability\tavailability_date\nACME-MAT-01\tbackorder\t2026-12-01T00:00Z\n'@MAT-02\tpreorder\t2026-12-10T09:00+01:00\n");
-    expect(productAvailabilityText([{ id: "A,\"B\"", availability: "in_stock" }], "csv")).toBe('id,availability,availability_date\n"A,""B""",in_stock,\n');
-    expect(localInventoryText([{ store_code: "=lyon", id: "x\ty", quantity: 0, availability: "out_of_stock" }], "tsv").split("\n")[1]).toBe("'=lyon\tx y\t0\tout_of_stock\t\t");
-    expect(localInventoryText([{ store_code: "=lyon", id: "x", quantity: 0, availability: "out_of_stock" }], "csv").split("\n")[1]).toBe("'=lyon,x,0,out_of_stock,,");
+    expect(productAvailabilityText(feed.products.slice(2, 4), "tsv")).toBe(
+      "id\tavailability\tavailability_date\nACME-MAT-01\tbackorder\t2026-12-01T00:00Z\n'@MAT-02\tpreorder\t2026-12-10T09:00+01:00\n",
+    );
+    expect(productAvailabilityText([{ id: 'A,"B"', availability: "in_stock" }], "csv")).toBe('id,availability,availability_date\n"A,""B""",in_stock,\n');
+    expect(localInventoryText([{ store_code: "=lyon", id: "x\ty", quantity: 0, availability: "out_of_stock" }], "tsv").split("\n")[1]).toBe(
+      "'=lyon\tx y\t0\tout_of_stock\t\t",
+    );
+    expect(localInventoryText([{ store_code: "=lyon", id: "x", quantity: 0, availability: "out_of_stock" }], "csv").split("\n")[1]).toBe(
+      "'=lyon,x,0,out_of_stock,,",
+    );
   });
 
   it("limitedBelow moves the in_stock threshold; offer ids over 50 characters are left out", () => {
-    const feed = merchantFeed([{ offerId: "A", status: "in_stock", locations: [{ locationId: "FC-PAR", available: 4 }] }, { offerId: "x".repeat(51), status: "in_stock", locations: [] }], stores, { limitedBelow: 5 });
+    const feed = merchantFeed(
+      [
+        { offerId: "A", status: "in_stock", locations: [{ locationId: "FC-PAR", available: 4 }] },
+        { offerId: "x".repeat(51), status: "in_stock", locations: [] },
+      ],
+      stores,
+      { limitedBelow: 5 },
+    );
     expect(feed.localInventory.map((r) => r.availability)).toEqual(["limited_availability"]);
     expect(feed.problems.map((p) => p.field)).toEqual(["pickup_sla", "id"]);
   });
@@ -994,7 +1203,15 @@ describe("vendor sync settings", () => {
 
   it("fills defaults: standard tier (30 min), auto format, no table, 3 failures, stale after 3 intervals", () => {
     const s = settings(valid());
-    expect(s).toEqual({ enabled: true, method: "push_csv", tier: "standard", format: "auto", locationNames: {}, shopifyColumn: "on_hand_new", health: { failureAlertAfter: 3 } });
+    expect(s).toEqual({
+      enabled: true,
+      method: "push_csv",
+      tier: "standard",
+      format: "auto",
+      locationNames: {},
+      shopifyColumn: "on_hand_new",
+      health: { failureAlertAfter: 3 },
+    });
     expect(syncIntervalMinutes(s)).toBe(30);
     expect(syncHealthPolicy(s)).toEqual({ staleAfterMs: 90 * 60_000, failureAlertAfter: 3 });
     expect(syncIntervalMinutes(settings(valid({ tier: "critical" })))).toBe(5);
@@ -1008,12 +1225,20 @@ describe("vendor sync settings", () => {
     ["interval under 5 minutes", valid({ tier: "custom", intervalMinutes: 4 }), [["intervalMinutes"], null]],
     ["pull_url without URL", { enabled: true, method: "pull_url" }, [["pullUrl"], "give pullUrl exactly when method is pull_url"]],
     ["an http URL", { enabled: true, method: "pull_url", pullUrl: "http://acme.example/stock.csv" }, [["pullUrl"], "an https URL without credentials in it"]],
-    ["credentials in the URL", { enabled: true, method: "pull_url", pullUrl: "https://u:p@acme.example/s.csv" }, [["pullUrl"], "an https URL without credentials in it"]],
+    [
+      "credentials in the URL",
+      { enabled: true, method: "pull_url", pullUrl: "https://u:p@acme.example/s.csv" },
+      [["pullUrl"], "an https URL without credentials in it"],
+    ],
     ["generic without map", valid({ format: "generic" }), [["mapping"], "a generic format needs the column map"]],
     ["a map with another format", valid({ format: "shopify", mapping: GENERIC_MAPPING }), [["mapping"], "a column map is for the generic (or auto) format"]],
     ["EDI with a CSV format", { enabled: true, method: "edi", format: "shopify" }, [["format"], "method edi takes format auto, x12"]],
     ["x12 pushed as CSV", valid({ format: "x12" }), [["format"], "method push_csv takes format auto, ours, shopify, generic"]],
-    ["a table mapping to no location id", valid({ locationNames: { Paris: "bad id!" } }), [["locationNames", "Paris"], '"bad id!" is not a location id (1–64 of A–Z a–z 0–9 . _ -)']],
+    [
+      "a table mapping to no location id",
+      valid({ locationNames: { Paris: "bad id!" } }),
+      [["locationNames", "Paris"], '"bad id!" is not a location id (1–64 of A–Z a–z 0–9 . _ -)'],
+    ],
     ["an unknown key", valid({ colour: "red" }), [[], null]],
   ])("refuses %s, with the path", (_name, input, [path, message]) => {
     const parsed = parseVendorSyncSettings(input);
@@ -1027,7 +1252,13 @@ describe("vendor sync settings", () => {
     const s = settings(valid({ format: "generic", mapping: GENERIC_MAPPING, locationNames: names }));
     expect(csvImportOptionsOf(s)).toEqual({ format: "generic", locationNames: names, shopifyColumn: "on_hand_new", mapping: { ...GENERIC_MAPPING } });
     expect(importInventoryCsv(GENERIC_SEMICOLON, csvImportOptionsOf(s))).toMatchObject({ ok: true, format: "generic", counts: { items: 2 } });
-    const edi = settings({ enabled: true, method: "edi", format: "x12", locationNames: names, x12: { quantity: "on_hand", unitsPerPack: { CA: 4 }, itemIdQualifiers: ["BP"] } });
+    const edi = settings({
+      enabled: true,
+      method: "edi",
+      format: "x12",
+      locationNames: names,
+      x12: { quantity: "on_hand", unitsPerPack: { CA: 4 }, itemIdQualifiers: ["BP"] },
+    });
     expect(x12OptionsOf(edi)).toEqual({
       locationNames: names,
       inventory: { quantity: "on_hand", unitsPerPack: { CA: 4 }, itemIdQualifiers: ["BP"] },
@@ -1036,13 +1267,13 @@ describe("vendor sync settings", () => {
     });
     expect(inbound(X12_846, x12OptionsOf(edi)).sets[0]!.ok).toBe(true);
     const pull = settings({ enabled: true, method: "pull_url", pullUrl: "https://acme.example/stock.csv", tier: "critical" });
-    expect([isPullDue(pull, null, 0), isPullDue(pull, 0, 299_999), isPullDue(pull, 0, 300_000), isPullDue({ ...pull, enabled: false }, null, 0), isPullDue(s, null, 0)]).toEqual([
-      true,
-      false,
-      true,
-      false,
-      false,
-    ]);
+    expect([
+      isPullDue(pull, null, 0),
+      isPullDue(pull, 0, 299_999),
+      isPullDue(pull, 0, 300_000),
+      isPullDue({ ...pull, enabled: false }, null, 0),
+      isPullDue(s, null, 0),
+    ]).toEqual([true, false, true, false, false]);
   });
 });
 
@@ -1064,7 +1295,14 @@ describe("sync health", () => {
 
   it("raises sync.failed once when failures in a row reach the threshold; a success ends the streak and says so", () => {
     const start = initialSyncHealth("V1", "pull_url", 0);
-    const { state, alerts, recovered } = fold(start, attempt(1 * min, true), attempt(2 * min, false, "HTTP 500"), attempt(3 * min, false, "timeout"), attempt(4 * min, false, "HTTP 503"), attempt(5 * min, false, "HTTP 503"));
+    const { state, alerts, recovered } = fold(
+      start,
+      attempt(1 * min, true),
+      attempt(2 * min, false, "HTTP 500"),
+      attempt(3 * min, false, "timeout"),
+      attempt(4 * min, false, "HTTP 503"),
+      attempt(5 * min, false, "HTTP 503"),
+    );
     expect(alerts).toEqual([{ type: "sync.failed", vendorId: "V1", method: "pull_url", consecutiveFailures: 3, failingSince: 2 * min, lastError: "HTTP 503" }]);
     expect(state).toMatchObject({ consecutiveFailures: 4, lastSuccessAt: 1 * min, alerted: true });
     const after = fold(state, attempt(6 * min, true), attempt(7 * min, false), attempt(8 * min, false));
@@ -1087,7 +1325,15 @@ describe("sync health", () => {
     const never = initialSyncHealth("V1", "pull_url", 0);
     expect([syncHealthStatus(never, 90 * min, policy).stale, syncHealthStatus(never, 90 * min + 1, policy).stale]).toEqual([false, true]);
     const { state } = fold(never, attempt(100 * min, true), attempt(120 * min, false), attempt(130 * min, false), attempt(140 * min, false));
-    expect(syncHealthStatus(state, 150 * min, policy)).toEqual({ vendorId: "V1", method: "pull_url", lastSuccessAt: 100 * min, silentForMs: 50 * min, stale: false, consecutiveFailures: 3, failing: true });
+    expect(syncHealthStatus(state, 150 * min, policy)).toEqual({
+      vendorId: "V1",
+      method: "pull_url",
+      lastSuccessAt: 100 * min,
+      silentForMs: 50 * min,
+      stale: false,
+      consecutiveFailures: 3,
+      failing: true,
+    });
     expect(syncHealthStatus(state, 191 * min, policy).stale).toBe(true);
   });
 });

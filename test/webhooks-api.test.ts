@@ -76,7 +76,9 @@ describe("create, list, get", () => {
       expect(res.body.error.details[0].path.slice(0, 2)).toEqual(["body", "eventTypes"]);
     }
     expect((await create(keys.operator, { url, eventTypes: ALL_TYPES, secret: "mine" })).body.error.details[0].path).toEqual(["body", "secret"]);
-    expect((await api("POST", "/api/v2/webhooks", { key: keys.operator, rawBody: "{", headers: { "content-type": "application/json" } })).body.error.code).toBe("malformed_json");
+    expect((await api("POST", "/api/v2/webhooks", { key: keys.operator, rawBody: "{", headers: { "content-type": "application/json" } })).body.error.code).toBe(
+      "malformed_json",
+    );
   });
 
   it("who may create what: operators for any vendor (or operator-wide), vendors only for themselves, checkout never", async () => {
@@ -119,7 +121,11 @@ describe("create, list, get", () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await api("GET", `/api/v2/webhooks?limit=2${cursor ? `&cursor=${cursor}` : ""}`, { key: keys.operator });
+      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await api(
+        "GET",
+        `/api/v2/webhooks?limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+        { key: keys.operator },
+      );
       seen.push(...page.body.items.map((s) => s.id));
       cursor = page.body.nextCursor;
     } while (cursor !== null);
@@ -153,7 +159,10 @@ describe("delete, rotate, test, deliveries", () => {
     const sentTest = await api("POST", `/api/v2/webhooks/${id}/test`, { key: keys.vendor });
     expect(sentTest.status).toBe(202);
     expect(sentTest.body).toMatchObject({ deliveryId: expect.stringMatching(/^whd_[0-9a-f]{24}$/), eventType: "webhook.test" });
-    const request = await eventually(async () => receiver.received.find((r) => r.headers.get("x-edgeinventory-delivery") === sentTest.body.deliveryId), "the test delivery");
+    const request = await eventually(
+      async () => receiver.received.find((r) => r.headers.get("x-edgeinventory-delivery") === sentTest.body.deliveryId),
+      "the test delivery",
+    );
     expect(request.url).toBe("http://127.0.0.1:9/test-hook");
     expect(request.headers.get("x-edgeinventory-event")).toBe("webhook.test");
     expect(JSON.parse(request.body)).toMatchObject({ id: sentTest.body.eventId, type: "webhook.test", subscriptionId: id, vendorId: "V1" });
@@ -166,7 +175,14 @@ describe("delete, rotate, test, deliveries", () => {
       return res.body.items[0]?.status === "delivered" ? res.body : undefined;
     }, "the delivery log");
     // A vendor's log has no status codes (operators' has): security-webhook-targets.test.ts.
-    expect(log.items[0]).toMatchObject({ id: sentTest.body.deliveryId, eventType: "webhook.test", status: "delivered", attempts: 1, lastStatusCode: null, lastFailure: null });
+    expect(log.items[0]).toMatchObject({
+      id: sentTest.body.deliveryId,
+      eventType: "webhook.test",
+      status: "delivered",
+      attempts: 1,
+      lastStatusCode: null,
+      lastFailure: null,
+    });
 
     const rotated = await api("POST", `/api/v2/webhooks/${id}/rotate-secret`, { key: keys.vendor });
     expect(rotated.status).toBe(200);
@@ -174,9 +190,14 @@ describe("delete, rotate, test, deliveries", () => {
     expect(rotated.body.secret).not.toBe(secret);
     expect(rotated.body.secretRotatedAt).not.toBeNull();
     const second = await api("POST", `/api/v2/webhooks/${id}/test`, { key: keys.vendor });
-    const signedNew = await eventually(async () => receiver.received.find((r) => r.headers.get("x-edgeinventory-delivery") === second.body.deliveryId), "the second test delivery");
+    const signedNew = await eventually(
+      async () => receiver.received.find((r) => r.headers.get("x-edgeinventory-delivery") === second.body.deliveryId),
+      "the second test delivery",
+    );
     const ts2 = signedNew.headers.get("x-edgeinventory-timestamp")!;
-    expect(signedNew.headers.get("x-edgeinventory-signature")).toBe(`v1=${createHmac("sha256", rotated.body.secret).update(`${ts2}.${signedNew.body}`).digest("hex")}`);
+    expect(signedNew.headers.get("x-edgeinventory-signature")).toBe(
+      `v1=${createHmac("sha256", rotated.body.secret).update(`${ts2}.${signedNew.body}`).digest("hex")}`,
+    );
   });
 
   it("POST /test on a disabled subscription → 409", async () => {
@@ -206,7 +227,11 @@ describe("delete, rotate, test, deliveries", () => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const res: { body: { items: { id: string }[]; nextCursor: string | null } } = await api("GET", `/api/v2/webhooks/${id}/deliveries?limit=3${query}${cursor ? `&cursor=${cursor}` : ""}`, { key: keys.operator });
+        const res: { body: { items: { id: string }[]; nextCursor: string | null } } = await api(
+          "GET",
+          `/api/v2/webhooks/${id}/deliveries?limit=3${query}${cursor ? `&cursor=${cursor}` : ""}`,
+          { key: keys.operator },
+        );
         seen.push(...res.body.items.map((d) => d.id));
         cursor = res.body.nextCursor;
       } while (cursor !== null);

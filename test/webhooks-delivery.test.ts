@@ -81,7 +81,8 @@ async function fanOut(events: InventoryEvent[]): Promise<WebhookMessage[]> {
 const nameOf = (subscriptionId: string) => Object.entries(subs).find(([, s]) => s.id === subscriptionId)?.[0];
 const pairs = (messages: WebhookMessage[]) => messages.map((m) => `${nameOf(m.subscriptionId)} ${m.eventId}`).sort();
 const delivery = (id: string) => env.DB.prepare("SELECT * FROM webhook_deliveries WHERE id = ?").bind(id).first<Record<string, unknown>>();
-const subscriptionRow = (name: string) => env.DB.prepare("SELECT * FROM webhook_subscriptions WHERE id = ?").bind(subs[name]!.id).first<Record<string, unknown>>();
+const subscriptionRow = (name: string) =>
+  env.DB.prepare("SELECT * FROM webhook_subscriptions WHERE id = ?").bind(subs[name]!.id).first<Record<string, unknown>>();
 
 describe("fan-out", () => {
   it("one message per matching (subscription, event); vendor subscriptions get only their SKUs' events; redelivery adds none", async () => {
@@ -92,19 +93,15 @@ describe("fan-out", () => {
       reservationEvent("reservation.created", "WD-A", 2, [{ locationId: "L1", quantity: 1 }]),
     ];
     const sent = await fanOut(events);
-    expect(pairs(sent)).toEqual(
-      [
-        "v1 evt:WD-A:1",
-        "ops evt:WD-A:1",
-        "v2 evt:WD-B:1",
-        "ops evt:WD-B:1",
-        "ops evt:WD-NOT-IN-D1:1",
-        "ops evt:WD-A:2",
-      ].sort(),
-    );
+    expect(pairs(sent)).toEqual(["v1 evt:WD-A:1", "ops evt:WD-A:1", "v2 evt:WD-B:1", "ops evt:WD-B:1", "ops evt:WD-NOT-IN-D1:1", "ops evt:WD-A:2"].sort());
     for (const m of sent) {
       expect(m.payload).toEqual(events.find((e) => e.id === m.eventId));
-      expect(await delivery(m.deliveryId)).toMatchObject({ subscription_id: m.subscriptionId, event_id: m.eventId, status: "pending", enqueued_at: expect.any(Number) });
+      expect(await delivery(m.deliveryId)).toMatchObject({
+        subscription_id: m.subscriptionId,
+        event_id: m.eventId,
+        status: "pending",
+        enqueued_at: expect.any(Number),
+      });
     }
     const rowsBefore = await tableRows("webhook_deliveries", "id");
     expect(await fanOut(events.map((e) => e))).toEqual([]);
@@ -164,7 +161,8 @@ describe("delivery", () => {
     expect(skusAt("/v2").sort()).toEqual(["WD-B", "WD-B"]);
     expect(skusAt("/all")).toHaveLength(4);
     expect(skusAt("/v1-low")).toEqual([]);
-    for (const m of sent) expect(await delivery(m.deliveryId)).toMatchObject({ status: "delivered", attempts: 1, last_status_code: 200, delivered_at: expect.any(Number) });
+    for (const m of sent)
+      expect(await delivery(m.deliveryId)).toMatchObject({ status: "delivered", attempts: 1, last_status_code: 200, delivered_at: expect.any(Number) });
   });
 
   it("a 500 is recorded and retried after a backoff delay; the retry's 200 delivers; a duplicate after that sends nothing", async () => {
@@ -173,7 +171,10 @@ describe("delivery", () => {
     const toOps = sent.find((m) => nameOf(m.subscriptionId) === "ops")!;
     script.set("/v1", [500]);
 
-    const first = await runQueue(WEBHOOKS_QUEUE, [{ body: toV1, id: "v1-20" }, { body: toOps, id: "ops-20" }]);
+    const first = await runQueue(WEBHOOKS_QUEUE, [
+      { body: toV1, id: "v1-20" },
+      { body: toOps, id: "ops-20" },
+    ]);
     expect(first.result.retryMessages).toEqual([{ msgId: "v1-20", delaySeconds: 10 }]);
     expect(first.result.explicitAcks).toEqual(["ops-20"]);
     expect(await delivery(toV1.deliveryId)).toMatchObject({ status: "pending", attempts: 1, last_status_code: 500, last_error: "HTTP 500" });
@@ -213,7 +214,11 @@ describe("delivery", () => {
     expect(await delivery(toFlaky[0]!.deliveryId)).toMatchObject({ status: "failed", attempts: 1, last_status_code: 503, failed_at: expect.any(Number) });
 
     await runAcked(WEBHOOKS_QUEUE, [{ body: toFlaky[9], attempts: 9 }]);
-    expect(await subscriptionRow("flaky")).toMatchObject({ consecutive_failures: 10, disabled_at: expect.any(Number), disabled_reason: "10 consecutive failed deliveries" });
+    expect(await subscriptionRow("flaky")).toMatchObject({
+      consecutive_failures: 10,
+      disabled_at: expect.any(Number),
+      disabled_reason: "10 consecutive failed deliveries",
+    });
     const shown = await api("GET", `/api/v2/webhooks/${subs.flaky!.id}`, { key: keys.operator });
     expect(shown.body).toMatchObject({ status: "disabled", disabledReason: "10 consecutive failed deliveries" });
 
@@ -252,6 +257,9 @@ describe("delivery", () => {
     const { result, ids } = await runQueue(WEBHOOKS_QUEUE, [{ nope: true }, ...sent]);
     expect(result.retryMessages).toEqual([{ msgId: ids[0], delaySeconds: 10 }]);
     expect(result.explicitAcks.sort()).toEqual(ids.slice(1).sort());
-    expectLogged({ event: "queue.message_failed", queue: "edge-inventory-webhooks", messageId: ids[0], error: /invalid webhook message/ }, { count: 1, exactly: true });
+    expectLogged(
+      { event: "queue.message_failed", queue: "edge-inventory-webhooks", messageId: ids[0], error: /invalid webhook message/ },
+      { count: 1, exactly: true },
+    );
   });
 });

@@ -17,7 +17,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import type { WebhookMessage } from "../domain/webhooks";
 import { CRONS, handleScheduled } from "../workers/scheduled";
 import { WEBHOOK_SWEEP } from "../workers/services/webhook-sweeper";
-import { EVENTS_QUEUE, WEBHOOKS_QUEUE, capturingQueue, mockOutboundFetch, runAcked, runQueue, updatedEvent, withEnv, type Received } from "./support/event-fixtures";
+import {
+  EVENTS_QUEUE,
+  WEBHOOKS_QUEUE,
+  capturingQueue,
+  mockOutboundFetch,
+  runAcked,
+  runQueue,
+  updatedEvent,
+  withEnv,
+  type Received,
+} from "./support/event-fixtures";
 import { api, createSku, seedBasics, type Keys } from "./support/fixtures";
 import { expectLogged } from "./support/log-capture";
 

@@ -45,19 +45,16 @@ export function createClient(baseUrl, { connections = 64, timeoutMs = 30_000 } =
           },
         });
       };
-      const req = http.request(
-        { host: url.hostname, port: url.port, method, path, headers: h, agent, timeout: timeoutMs },
-        (res) => {
-          const chunks = [];
-          res.on("data", (c) => chunks.push(c));
-          res.on("end", () => done({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }));
-          res.on("error", (err) => done({ status: 0, error: err.code ?? err.message }));
-        },
-      );
+      const req = http.request({ host: url.hostname, port: url.port, method, path, headers: h, agent, timeout: timeoutMs }, (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => done({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", (err) => done({ status: 0, error: err.code ?? err.message }));
+      });
       req.on("timeout", () => {
         req.destroy(new Error("timeout"));
       });
-      req.on("error", (err) => done({ status: 0, error: err.message === "timeout" ? "timeout" : err.code ?? err.message }));
+      req.on("error", (err) => done({ status: 0, error: err.message === "timeout" ? "timeout" : (err.code ?? err.message) }));
       if (payload !== undefined) req.write(payload);
       req.end();
     });
@@ -149,10 +146,7 @@ export async function runClosedLoop({ concurrency, durationMs = Infinity, maxOps
     }
   });
   let timer;
-  const timedOut = await Promise.race([
-    Promise.all(loops).then(() => false),
-    new Promise((r) => (timer = setTimeout(() => r(true), hardTimeoutMs))),
-  ]);
+  const timedOut = await Promise.race([Promise.all(loops).then(() => false), new Promise((r) => (timer = setTimeout(() => r(true), hardTimeoutMs)))]);
   clearTimeout(timer);
   stopped = true; // after a hard timeout, loops start nothing new
   const elapsedMs = performance.now() - started;

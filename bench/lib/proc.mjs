@@ -114,9 +114,7 @@ export function stillRunning(records) {
  * (start time unchanged), so a recycled PID is never hit.
  */
 export async function stopPids(targets, { signal = "SIGTERM", graceMs = 10_000 } = {}) {
-  const records = targets
-    .map((t) => (typeof t === "number" ? { pid: t, start: procStat(t)?.start } : t))
-    .filter((r) => r.start !== undefined);
+  const records = targets.map((t) => (typeof t === "number" ? { pid: t, start: procStat(t)?.start } : t)).filter((r) => r.start !== undefined);
   const send = (sig) => {
     for (const pid of stillRunning(records)) {
       try {

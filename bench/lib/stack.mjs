@@ -149,7 +149,12 @@ export async function d1Migrations() {
   const out = [];
   for (const name of files) {
     const sql = await readFile(join(dir, name), "utf8");
-    out.push({ name, statements: unstable_splitSqlQuery(sql).map((s) => s.trim()).filter(Boolean) });
+    out.push({
+      name,
+      statements: unstable_splitSqlQuery(sql)
+        .map((s) => s.trim())
+        .filter(Boolean),
+    });
   }
   return out;
 }
@@ -186,11 +191,7 @@ export async function startMiniflareStack({ log = () => {}, readyTimeoutMs = 90_
       operator: { ...generateApiKey(), scope: "operator", name: "bench operator" },
     };
     const configFile = join(tmp, "server.json");
-    await writeFile(
-      configFile,
-      JSON.stringify({ miniflarePath: miniflareEntry().entry, options, migrations, keys: Object.values(keys) }),
-      { mode: 0o600 },
-    );
+    await writeFile(configFile, JSON.stringify({ miniflarePath: miniflareEntry().entry, options, migrations, keys: Object.values(keys) }), { mode: 0o600 });
     log("starting Miniflare…");
     const started = Date.now();
     child = spawn(process.execPath, [join(HERE, "miniflare-server.mjs"), configFile], {

@@ -68,7 +68,9 @@ export async function scenarioS4({ client, keys, vendorId, locationId, skus, mea
       errors: c.errors,
       cpu,
       opsLabel: "items",
-      check: pass ? `pass (${c.applied} applied, ${c.unchanged} unchanged, ${sample.length} sampled)` : `FAIL (${job.status}, ${JSON.stringify(c)}, ${wrong.slice(0, 3).join("; ")})`,
+      check: pass
+        ? `pass (${c.applied} applied, ${c.unchanged} unchanged, ${sample.length} sampled)`
+        : `FAIL (${job.status}, ${JSON.stringify(c)}, ${wrong.slice(0, 3).join("; ")})`,
       notes: `time to 202 ${Math.round(result.to202)} ms; until completed ${seconds.toFixed(1)} s`,
     }),
     raw: { to202Ms: result.to202, totalMs: result.total, job, sampled: sample.length, wrong, cpu },
@@ -97,7 +99,18 @@ export async function scenarioS4Cli({ client, keys, vendorId, skus, locations = 
           const t0 = performance.now();
           const child = spawn(
             process.execPath,
-            [join(ROOT, "scripts/sync-cli.mjs"), file, "--vendor-key", keys.operator, "--vendor-id", vendorId, "--url", client.baseUrl, "--poll-timeout", String(timeoutMs / 1000)],
+            [
+              join(ROOT, "scripts/sync-cli.mjs"),
+              file,
+              "--vendor-key",
+              keys.operator,
+              "--vendor-id",
+              vendorId,
+              "--url",
+              client.baseUrl,
+              "--poll-timeout",
+              String(timeoutMs / 1000),
+            ],
             { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
           );
           let stdout = "";
@@ -112,7 +125,10 @@ export async function scenarioS4Cli({ client, keys, vendorId, skus, locations = 
           });
         }),
     );
-    const summary = /done in [\d.]+ s \([\d,]+ items\/s\): ([\d,]+) items · ([\d,]+) applied · ([\d,]+) unchanged · ([\d,]+) held for review · ([\d,]+) errors/.exec(result.stdout);
+    const summary =
+      /done in [\d.]+ s \([\d,]+ items\/s\): ([\d,]+) items · ([\d,]+) applied · ([\d,]+) unchanged · ([\d,]+) held for review · ([\d,]+) errors/.exec(
+        result.stdout,
+      );
     const num = (s) => Number(String(s).replace(/,/g, ""));
     const applied = summary ? num(summary[2]) : null;
     const errors = summary ? num(summary[5]) : null;

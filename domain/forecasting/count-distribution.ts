@@ -13,8 +13,8 @@
  */
 
 const LANCZOS = [
-  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012,
+  9.9843695780195716e-6, 1.5056327351493116e-7,
 ];
 
 /** ln Γ(x) for x > 0 (Lanczos approximation, g = 7, n = 9; relative error about 1e-15). */
@@ -44,9 +44,7 @@ export function countQuantiles(mean: number, variance: number, probs: readonly n
   const logMean = Math.log(mean);
   // Mass more than 12 standard deviations below the mean is negligible for these unimodal laws.
   let k = Math.max(0, Math.floor(mean - 12 * sd));
-  let logP = poisson
-    ? -mean + k * logMean - logGamma(k + 1)
-    : logGamma(k + r) - logGamma(r) - logGamma(k + 1) + r * logPi + k * log1mPi;
+  let logP = poisson ? -mean + k * logMean - logGamma(k + 1) : logGamma(k + r) - logGamma(r) - logGamma(k + 1) + r * logPi + k * log1mPi;
   let cdf = 0;
   let i = 0;
   const limit = mean + 60 * sd + 100;

@@ -20,11 +20,7 @@ export interface DayDistribution {
 const MAX_DAILY_PROBABILITY = 0.95;
 
 /** One day's distribution for a model, given its expected units and calendar factor. */
-export function dayDistribution(
-  model: Pick<ForecastModel, "dispersion" | "occurrence">,
-  mean: number,
-  calendarFactor: number,
-): DayDistribution {
+export function dayDistribution(model: Pick<ForecastModel, "dispersion" | "occurrence">, mean: number, calendarFactor: number): DayDistribution {
   if (model.occurrence === null || mean <= 0) {
     return { mean, variance: mean + model.dispersion * mean * mean, hurdle: null };
   }

@@ -94,11 +94,7 @@ export function leadTimeDemand(model: ForecastModel, leadTimeDays: number): { me
  * from the origin (1 = tomorrow; 0 when the position is already ≤ 0), `day` its date; both
  * null when the stock lasts beyond `maxDays` (or nothing is expected to sell).
  */
-export function expectedStockout(
-  model: ForecastModel,
-  stockPosition: number,
-  maxDays = 365,
-): { day: string | null; daysUntil: number | null } {
+export function expectedStockout(model: ForecastModel, stockPosition: number, maxDays = 365): { day: string | null; daysUntil: number | null } {
   const origin = dayNumber(model.origin);
   if (stockPosition <= 0) return { day: model.origin, daysUntil: 0 };
   const means = dailyMeans(model, maxDays);

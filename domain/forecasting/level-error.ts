@@ -41,12 +41,7 @@ export function levelErrorAt(error: LevelError, days: number): number {
  * reads the h entry, which slightly understates its growth part — daily intervals are
  * dominated by daily noise anyway.
  */
-export function parameterLevelError(
-  levelVariance: number,
-  growthVariance: number,
-  age: number,
-  dampedDays: (days: number) => number,
-): LevelError {
+export function parameterLevelError(levelVariance: number, growthVariance: number, age: number, dampedDays: (days: number) => number): LevelError {
   const relativeVariance = LEVEL_ERROR_HORIZONS.map((h) => {
     let lead = 0;
     for (let j = 1; j <= h; j++) lead += dampedDays(j);

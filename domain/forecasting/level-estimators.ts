@@ -15,12 +15,7 @@
  * single sale in a quiet week swing the level. `prior` acts as `weight` days of demand at
  * `level`, discounted like the data.
  */
-export function ratioLevels(
-  units: ArrayLike<number>,
-  exposure: ArrayLike<number>,
-  alpha: number,
-  prior: { level: number; weight: number },
-): Float64Array {
+export function ratioLevels(units: ArrayLike<number>, exposure: ArrayLike<number>, alpha: number, prior: { level: number; weight: number }): Float64Array {
   const n = units.length;
   const out = new Float64Array(n);
   const m0 = n > 0 ? exposure[0]! : 1;

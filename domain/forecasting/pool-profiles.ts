@@ -89,7 +89,12 @@ export function fitPoolProfiles(histories: readonly SalesHistory[], options: Par
       }
     }
     const profile = fitPoolFactors(totals, selling, firstDay, parentProfile, node.parent === null, opts);
-    const { skuLevel, skuLevelCv2 } = coldStartLevel(node.members.map((i) => histories[i]!), origins, node.members, profile);
+    const { skuLevel, skuLevelCv2 } = coldStartLevel(
+      node.members.map((i) => histories[i]!),
+      origins,
+      node.members,
+      profile,
+    );
     let units = 0;
     let days = 0;
     for (let d = 0; d < span; d++) {

@@ -93,11 +93,7 @@ export function poolFor(history: Pick<SalesHistory, "pools">, pools: ReadonlyMap
  * SKU's pools (from `fitPoolProfiles` over the same or a larger set of histories); a pool's
  * calibrated residual level error, when set, is used instead of the SKU's own evidence.
  */
-export function fitForecastModel(
-  history: SalesHistory,
-  pools: ReadonlyMap<string, PoolProfile>,
-  options: Partial<ModelOptions> = {},
-): ForecastModel {
+export function fitForecastModel(history: SalesHistory, pools: ReadonlyMap<string, PoolProfile>, options: Partial<ModelOptions> = {}): ForecastModel {
   const opts = { ...DEFAULT_MODEL_OPTIONS, ...options };
   if (!history.units.every((u) => u >= 0 && Number.isFinite(u))) {
     throw new RangeError(`units of ${history.sku} must be finite and ≥ 0 (returns are not demand)`);
@@ -183,9 +179,7 @@ function fitDecomposition(
       alpha: best.alpha,
       beta: null,
       candidates: [{ method: "decomposition", mse: best.mse }],
-      parameterError: parameterLevelError(uncertainty.relativeVariance[w - 1]!, trend.variance, uncertainty.age[w - 1]!, (d) =>
-        dampedDays(opts.damping, d),
-      ),
+      parameterError: parameterLevelError(uncertainty.relativeVariance[w - 1]!, trend.variance, uncertainty.age[w - 1]!, (d) => dampedDays(opts.damping, d)),
       evidence: null,
     },
   };
@@ -241,8 +235,7 @@ function fitCroston(
   for (let t = evalFrom; t < w; t++) meanFactor += factors[t]!;
   meanFactor /= Math.max(1, w - evalFrom);
   const pDay = Math.min(0.95, probability * meanFactor);
-  const frequencyVariance =
-    chosen.method === "tsb" ? (1 - pDay) / Math.max(1e-9, pDay * memory(chosen.beta!)) : (1 - pDay) / memory(chosen.alpha);
+  const frequencyVariance = chosen.method === "tsb" ? (1 - pDay) / Math.max(1e-9, pDay * memory(chosen.beta!)) : (1 - pDay) / memory(chosen.alpha);
   const rateVariance = pDay > 0 ? frequencyVariance + demand.cv2 / memory(chosen.alpha) : 0;
   const model: ForecastModel = {
     sku: history.sku,
@@ -543,12 +536,7 @@ function levelEvidence(
 }
 
 /** The model's level error: its parameter part plus its pool's calibrated residual part (or, before calibration, its own). */
-function withLevelError(
-  model: ForecastModel,
-  evidence: LevelErrorEvidence | null,
-  pool: PoolProfile,
-  family: "continuous" | "intermittent",
-): ForecastModel {
+function withLevelError(model: ForecastModel, evidence: LevelErrorEvidence | null, pool: PoolProfile, family: "continuous" | "intermittent"): ForecastModel {
   const residual = pool.levelError?.[family] ?? (evidence === null ? NO_LEVEL_ERROR : residualLevelError(evidence));
   return { ...model, levelError: combineLevelError(model.fit.parameterError, residual), fit: { ...model.fit, evidence } };
 }

@@ -72,7 +72,8 @@ function read(input: string, delimiter: CsvDelimiter, maxRecords: number): CsvTa
           i++;
         }
         const next = text[i];
-        if (next !== undefined && next !== delimiter && next !== "\r" && next !== "\n") return malformed(line, "invalid_closing_quote", "a closing quote must end its field");
+        if (next !== undefined && next !== delimiter && next !== "\r" && next !== "\n")
+          return malformed(line, "invalid_closing_quote", "a closing quote must end its field");
       } else {
         while (i < text.length && text[i] !== delimiter && text[i] !== "\r" && text[i] !== "\n") {
           if (text[i] === '"') return malformed(line, "invalid_quote", "a quote inside an unquoted field (quote the whole field and double the quote)");
@@ -95,7 +96,8 @@ function read(input: string, delimiter: CsvDelimiter, maxRecords: number): CsvTa
     if (cells.some((c) => c.trim() !== "")) records.push({ line: start, cells });
   }
   const [header, ...rows] = records;
-  if (header === undefined) return { ok: false, code: "empty_feed", message: "the file has no header row and no data", details: { line: null, reason: "empty" } };
+  if (header === undefined)
+    return { ok: false, code: "empty_feed", message: "the file has no header row and no data", details: { line: null, reason: "empty" } };
   return { ok: true, header, rows };
 }
 

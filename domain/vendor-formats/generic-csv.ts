@@ -31,7 +31,8 @@ export const GenericColumnMapSchema = z
       ctx.addIssue({ code: "custom", path: ["location"], message: "give exactly one of location (a column) and fixedLocationId" });
     }
     const columns = [map.sku, map.quantity, ...(map.location === undefined ? [] : [map.location])].map(headerKey);
-    if (new Set(columns).size !== columns.length) ctx.addIssue({ code: "custom", path: ["quantity"], message: "sku, quantity and location must be different columns" });
+    if (new Set(columns).size !== columns.length)
+      ctx.addIssue({ code: "custom", path: ["quantity"], message: "sku, quantity and location must be different columns" });
   });
 export type GenericColumnMap = z.output<typeof GenericColumnMapSchema>;
 
@@ -42,16 +43,31 @@ export function headerFitsMapping(header: readonly string[], map: GenericColumnM
 }
 
 /** Reads the rows of a file through a (validated) column map. */
-export function importGenericRows(header: CsvTableRow, rows: readonly CsvTableRow[], map: GenericColumnMap, locationNames: LocationNameTable): FeedImport<"generic"> | FeedFailure {
+export function importGenericRows(
+  header: CsvTableRow,
+  rows: readonly CsvTableRow[],
+  map: GenericColumnMap,
+  locationNames: LocationNameTable,
+): FeedImport<"generic"> | FeedFailure {
   const keys = header.cells.map(headerKey);
   const wanted = [map.sku, map.quantity, ...(map.location === undefined ? [] : [map.location])];
   const missing = wanted.filter((c) => !keys.includes(headerKey(c)));
   if (missing.length > 0) {
-    return { ok: false, code: "invalid_csv_header", message: `the header lacks the mapped column(s) ${missing.join(", ")}`, details: { format: "generic", header: header.cells, missing } };
+    return {
+      ok: false,
+      code: "invalid_csv_header",
+      message: `the header lacks the mapped column(s) ${missing.join(", ")}`,
+      details: { format: "generic", header: header.cells, missing },
+    };
   }
   const repeated = wanted.filter((c) => keys.filter((k) => k === headerKey(c)).length > 1);
   if (repeated.length > 0) {
-    return { ok: false, code: "invalid_csv_header", message: `a mapped column appears twice: ${repeated.join(", ")}`, details: { format: "generic", header: header.cells, repeated } };
+    return {
+      ok: false,
+      code: "invalid_csv_header",
+      message: `a mapped column appears twice: ${repeated.join(", ")}`,
+      details: { format: "generic", header: header.cells, repeated },
+    };
   }
   const skuAt = keys.indexOf(headerKey(map.sku));
   const quantityAt = keys.indexOf(headerKey(map.quantity));
@@ -59,14 +75,17 @@ export function importGenericRows(header: CsvTableRow, rows: readonly CsvTableRo
   const resolve = locationResolver(locationNames);
   const out = new FeedCollector();
   keys.forEach((k, i) => {
-    if (i !== skuAt && i !== quantityAt && i !== locationAt) out.warning(null, header.line, header.cells[i]!.trim(), "ignored_column", "not a mapped column; ignored");
+    if (i !== skuAt && i !== quantityAt && i !== locationAt)
+      out.warning(null, header.line, header.cells[i]!.trim(), "ignored_column", "not a mapped column; ignored");
   });
 
   for (const row of rows) {
     out.counts.rows += 1;
     const cell = (i: number) => (i < 0 ? "" : (row.cells[i] ?? "")).trim();
     if (row.cells.length !== header.cells.length) {
-      out.itemError(row.line, null, "field_count", "invalid_item", `expected ${header.cells.length} fields, got ${row.cells.length}`, { sku: cell(skuAt) || null });
+      out.itemError(row.line, null, "field_count", "invalid_item", `expected ${header.cells.length} fields, got ${row.cells.length}`, {
+        sku: cell(skuAt) || null,
+      });
       continue;
     }
     const sku = cell(skuAt);

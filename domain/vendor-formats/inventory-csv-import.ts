@@ -88,7 +88,12 @@ function importOurs(text: string, maxItems: number): FeedImport<"ours"> | FeedFa
 
 function tooMany<F extends string>(result: FeedImport<F> | FeedFailure, maxItems: number): FeedImport<F> | FeedFailure {
   if (result.ok && result.items.length > maxItems) {
-    return { ok: false, code: "too_many_items", message: `at most ${maxItems} items per file; this one gives ${result.items.length}`, details: { maxItems, received: result.items.length } };
+    return {
+      ok: false,
+      code: "too_many_items",
+      message: `at most ${maxItems} items per file; this one gives ${result.items.length}`,
+      details: { maxItems, received: result.items.length },
+    };
   }
   return result;
 }
@@ -116,7 +121,12 @@ export function importInventoryCsv(text: string, options: CsvImportOptions = {})
   }
   if (setting === "ours") return importOurs(text, maxItems);
   if (setting === "generic" && mapping === undefined) {
-    return { ok: false, code: "invalid_mapping", message: "a generic file needs the vendor's column map", details: { issues: [{ path: [], message: "required" }] } };
+    return {
+      ok: false,
+      code: "invalid_mapping",
+      message: "a generic file needs the vendor's column map",
+      details: { issues: [{ path: [], message: "required" }] },
+    };
   }
 
   // The header alone tells the format; the file is then read whole with that format's delimiter.

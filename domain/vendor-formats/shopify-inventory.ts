@@ -42,9 +42,29 @@ export interface ShopifyImportOptions {
 }
 
 /** The columns every generation may carry besides locations and quantities. */
-const PRODUCT_COLUMNS = ["handle", "title", "option1 name", "option1 value", "option2 name", "option2 value", "option3 name", "option3 value", "sku", "hs code", "coo"];
+const PRODUCT_COLUMNS = [
+  "handle",
+  "title",
+  "option1 name",
+  "option1 value",
+  "option2 name",
+  "option2 value",
+  "option3 name",
+  "option3 value",
+  "sku",
+  "hs code",
+  "coo",
+];
 /** Columns only the current export has (`(not editable)` is Shopify's own marker). */
-const CURRENT_ONLY = ["bin name", "incoming (not editable)", "unavailable (not editable)", "committed (not editable)", "available (not editable)", "on hand (current)", "on hand (new)"];
+const CURRENT_ONLY = [
+  "bin name",
+  "incoming (not editable)",
+  "unavailable (not editable)",
+  "committed (not editable)",
+  "available (not editable)",
+  "on hand (current)",
+  "on hand (new)",
+];
 const LONG_LEGACY_ONLY = ["incoming", "unavailable", "committed", "available", "on hand"];
 
 const KNOWN_COLUMNS: Record<ShopifyGeneration, ReadonlySet<string>> = {
@@ -90,7 +110,12 @@ export function importShopifyRows(
   const keys = header.cells.map(headerKey);
   const repeated = keys.filter((k, i) => k !== "" && keys.indexOf(k) !== i);
   if (repeated.length > 0) {
-    return { ok: false, code: "invalid_csv_header", message: `a column appears twice: ${repeated.join(", ")}`, details: { format: generation, header: header.cells, repeated } };
+    return {
+      ok: false,
+      code: "invalid_csv_header",
+      message: `a column appears twice: ${repeated.join(", ")}`,
+      details: { format: generation, header: header.cells, repeated },
+    };
   }
   const at = (key: string) => keys.indexOf(key);
   const resolve = locationResolver(options.locationNames);
@@ -103,10 +128,17 @@ export function importShopifyRows(
   let wideColumns: { at: number; name: string; id: string | null }[] = [];
   if (generation === "shopify_wide_legacy") {
     quantityKind = "available";
-    wideColumns = keys.flatMap((k, i) => (KNOWN_COLUMNS.shopify_wide_legacy.has(k) ? [] : [{ at: i, name: header.cells[i]!.trim(), id: resolve(header.cells[i]!) }]));
+    wideColumns = keys.flatMap((k, i) =>
+      KNOWN_COLUMNS.shopify_wide_legacy.has(k) ? [] : [{ at: i, name: header.cells[i]!.trim(), id: resolve(header.cells[i]!) }],
+    );
     for (const column of wideColumns) {
       if (column.id === null) {
-        out.fileError(header.line, column.name, "unmapped_location_column", `the column "${column.name}" is neither a Shopify column nor a location in the vendor's table; its cells are skipped`);
+        out.fileError(
+          header.line,
+          column.name,
+          "unmapped_location_column",
+          `the column "${column.name}" is neither a Shopify column nor a location in the vendor's table; its cells are skipped`,
+        );
       }
     }
   } else {
@@ -124,7 +156,8 @@ export function importShopifyRows(
       };
     }
     keys.forEach((k, i) => {
-      if (!KNOWN_COLUMNS[generation].has(k)) out.warning(null, header.line, header.cells[i]!.trim(), "ignored_column", "not a column of this Shopify export; ignored");
+      if (!KNOWN_COLUMNS[generation].has(k))
+        out.warning(null, header.line, header.cells[i]!.trim(), "ignored_column", "not a column of this Shopify export; ignored");
     });
   }
 
@@ -132,7 +165,9 @@ export function importShopifyRows(
     out.counts.rows += 1;
     const cell = (i: number) => row.cells[i] ?? "";
     if (row.cells.length !== header.cells.length) {
-      out.itemError(row.line, null, "field_count", "invalid_item", `expected ${header.cells.length} fields, got ${row.cells.length}`, { sku: cell(skuAt).trim() || null });
+      out.itemError(row.line, null, "field_count", "invalid_item", `expected ${header.cells.length} fields, got ${row.cells.length}`, {
+        sku: cell(skuAt).trim() || null,
+      });
       continue;
     }
     const sku = cell(skuAt).trim();
@@ -150,7 +185,11 @@ export function importShopifyRows(
     const location = cell(locationAt).trim();
     const quantity = cell(quantityAt);
     if (missingSku(sku)) {
-      out.itemError(row.line, "SKU", "missing_sku", "invalid_item", "the row has no SKU (blank or -); its quantity cannot be synced", { sku, location, quantity: quantity.trim() });
+      out.itemError(row.line, "SKU", "missing_sku", "invalid_item", "the row has no SKU (blank or -); its quantity cannot be synced", {
+        sku,
+        location,
+        quantity: quantity.trim(),
+      });
       continue;
     }
     if (location === "" && quantity.trim() !== "") {

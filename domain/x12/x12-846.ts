@@ -31,7 +31,20 @@ import { locationResolver, type LocationNameTable } from "../vendor-formats/loca
 import type { QuantityKind, VendorFeedItem } from "../vendor-formats/vendor-feed-items";
 import { parseX12Time } from "./x12-data-types";
 import type { X12Segment, X12Separators, X12TransactionSet } from "./x12-interchange";
-import { bodyOf, dateElement, element, itemIds, partyLocationId, preferredId, SetProblems, unitQuantity, type UnitsPerPack, type X12Date, type X12ItemId, type X12SetRead } from "./x12-set-reading";
+import {
+  bodyOf,
+  dateElement,
+  element,
+  itemIds,
+  partyLocationId,
+  preferredId,
+  SetProblems,
+  unitQuantity,
+  type UnitsPerPack,
+  type X12Date,
+  type X12ItemId,
+  type X12SetRead,
+} from "./x12-set-reading";
 
 export interface Inventory846Options {
   locationNames: LocationNameTable;
@@ -135,7 +148,10 @@ export function read846(set: X12TransactionSet, separators: X12Separators, optio
     if (found.id === null) {
       if (found.ours) problems.elementError(n1, 4, "invalid_element", `N104 "${element(n1, 4)}" (qualified 92, our code) is not a location id`, "6");
       else {
-        const shown = [element(n1, 4), element(n1, 2)].filter((v) => v !== "").map((v) => `"${v}"`).join(" / ");
+        const shown = [element(n1, 4), element(n1, 2)]
+          .filter((v) => v !== "")
+          .map((v) => `"${v}"`)
+          .join(" / ");
         problems.segmentError(n1, "unknown_location_name", `the location ${shown || "(unnamed)"} is not in the vendor's location table`, "8");
       }
       return undefined;
@@ -163,7 +179,13 @@ export function read846(set: X12TransactionSet, separators: X12Separators, optio
       case "LIN": {
         const ids = itemIds(seg, 2, problems);
         const sku = preferredId(ids, preference);
-        if (sku === null) problems.segmentError(seg, "missing_item_id", `LIN has no id qualified ${preference.join(", ")} (it has ${ids.map((i) => i.qualifier).join(", ") || "none"})`, "8");
+        if (sku === null)
+          problems.segmentError(
+            seg,
+            "missing_item_id",
+            `LIN has no id qualified ${preference.join(", ")} (it has ${ids.map((i) => i.qualifier).join(", ") || "none"})`,
+            "8",
+          );
         line = { lin: seg, sku: sku?.id ?? null, ids, dates: [], byLocation: new Map(), quantitiesSeen: 0 };
         lines.push(line);
         lineLocation = null;
@@ -174,7 +196,12 @@ export function read846(set: X12TransactionSet, separators: X12Separators, optio
         if (line === null) {
           if (location === null) break;
           if (headingLocationSeg !== null) {
-            problems.segmentError(seg, "ambiguous_location", `a second heading location (the first is at segment ${problems.position(headingLocationSeg)}); give locations per LIN instead`, "5");
+            problems.segmentError(
+              seg,
+              "ambiguous_location",
+              `a second heading location (the first is at segment ${problems.position(headingLocationSeg)}); give locations per LIN instead`,
+              "5",
+            );
             break;
           }
           headingLocation = location;
@@ -229,7 +256,8 @@ export function read846(set: X12TransactionSet, separators: X12Separators, optio
   if (ctt !== null) {
     const declared = element(ctt, 1);
     if (!/^\d+$/.test(declared)) problems.elementError(ctt, 1, "invalid_element", `CTT01 "${declared}" is not a count`, "6");
-    else if (Number(declared) !== lines.length) problems.elementError(ctt, 1, "count_mismatch", `CTT01 says ${declared} line items; the set has ${lines.length} LIN`, "6");
+    else if (Number(declared) !== lines.length)
+      problems.elementError(ctt, 1, "count_mismatch", `CTT01 says ${declared} line items; the set has ${lines.length} LIN`, "6");
   }
 
   let kind: QuantityKind;
@@ -249,7 +277,12 @@ export function read846(set: X12TransactionSet, separators: X12Separators, optio
     for (const [locationId, quantities] of l.byLocation) {
       const chosen = quantities.filter((q) => kindOf(q.qualifier) === kind);
       if (chosen.length === 0) {
-        problems.segmentError(l.lin, "missing_quantity", `no QTY ${wanted.join("/")} (${kind}) for ${l.sku ?? "this item"} at ${locationId}; this set's quantities are ${kind}`, "3");
+        problems.segmentError(
+          l.lin,
+          "missing_quantity",
+          `no QTY ${wanted.join("/")} (${kind}) for ${l.sku ?? "this item"} at ${locationId}; this set's quantities are ${kind}`,
+          "3",
+        );
         continue;
       }
       if (chosen.length > 1) {
@@ -275,5 +308,15 @@ export function read846(set: X12TransactionSet, separators: X12Separators, optio
       });
     }
   }
-  return problems.result(() => ({ setControlNumber: set.controlNumber, purpose, reportType, reference, date, time, quantityKind: kind, items, dates: headingDates }));
+  return problems.result(() => ({
+    setControlNumber: set.controlNumber,
+    purpose,
+    reportType,
+    reference,
+    date,
+    time,
+    quantityKind: kind,
+    items,
+    dates: headingDates,
+  }));
 }

@@ -106,7 +106,8 @@ export function generate850(po: PurchaseOrder, envelope: X12EnvelopeOptions & { 
   segments.push(["N1", "ST", text(["shipTo", "name"], po.shipTo?.name, 1, 60), "92", text(["shipTo", "locationId"], po.shipTo?.locationId, 2, 80)]);
   const address = po.shipTo?.address;
   if (address !== undefined) {
-    if (!Array.isArray(address.lines) || address.lines.length < 1 || address.lines.length > 2) errors.push({ path: ["shipTo", "address", "lines"], message: "1 or 2 street lines" });
+    if (!Array.isArray(address.lines) || address.lines.length < 1 || address.lines.length > 2)
+      errors.push({ path: ["shipTo", "address", "lines"], message: "1 or 2 street lines" });
     else segments.push(["N3", ...address.lines.map((l, i) => text(["shipTo", "address", "lines", i], l, 1, 55))]);
     if (!/^[A-Z]{2}$/.test(address.countryCode)) errors.push({ path: ["shipTo", "address", "countryCode"], message: "an ISO 3166 alpha-2 code" });
     segments.push([
@@ -130,7 +131,8 @@ export function generate850(po: PurchaseOrder, envelope: X12EnvelopeOptions & { 
     else total += line.quantity;
     const unit = line.unit ?? "EA";
     if (!/^[A-Z0-9]{2}$/.test(unit)) errors.push({ path: path("unit"), message: "a 2-character unit of measure code (EA, CA, …)" });
-    if (!Number.isSafeInteger(line.unitPriceMinor) || line.unitPriceMinor < 0) errors.push({ path: path("unitPriceMinor"), message: "an integer ≥ 0 (minor units)" });
+    if (!Number.isSafeInteger(line.unitPriceMinor) || line.unitPriceMinor < 0)
+      errors.push({ path: path("unitPriceMinor"), message: "an integer ≥ 0 (minor units)" });
     const ids = ["BP", text(path("sku"), line.sku, 1, 48)];
     if (line.vendorItemNumber !== undefined) ids.push("VN", text(path("vendorItemNumber"), line.vendorItemNumber, 1, 48));
     if (line.gtin !== undefined) {

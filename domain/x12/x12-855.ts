@@ -19,11 +19,32 @@
  * RD/RJ. Pure.
  */
 import type { X12Segment, X12Separators, X12TransactionSet } from "./x12-interchange";
-import { bodyOf, dateElement, element, itemIds, preferredId, SetProblems, unitQuantity, type UnitsPerPack, type X12Date, type X12ItemId, type X12SetRead } from "./x12-set-reading";
+import {
+  bodyOf,
+  dateElement,
+  element,
+  itemIds,
+  preferredId,
+  SetProblems,
+  unitQuantity,
+  type UnitsPerPack,
+  type X12Date,
+  type X12ItemId,
+  type X12SetRead,
+} from "./x12-set-reading";
 import { parseX12Decimal } from "./x12-data-types";
 
 /** What a line status means for us. */
-export type AckDecision = "accepted" | "rejected" | "quantity_changed" | "date_changed" | "price_changed" | "changed" | "substituted" | "backordered" | "on_hold";
+export type AckDecision =
+  | "accepted"
+  | "rejected"
+  | "quantity_changed"
+  | "date_changed"
+  | "price_changed"
+  | "changed"
+  | "substituted"
+  | "backordered"
+  | "on_hold";
 
 /** ACK01 (668 line item status code) → decision. */
 export const ACK_STATUS_DECISIONS: Readonly<Record<string, AckDecision>> = {
@@ -50,7 +71,15 @@ export const ACK_STATUS_DECISIONS: Readonly<Record<string, AckDecision>> = {
 };
 
 /** BAK02 (587) → what a line without ACK means. */
-const ACK_TYPES: Readonly<Record<string, "accepted" | "rejected">> = { AC: "accepted", AD: "accepted", AE: "accepted", AK: "accepted", AP: "accepted", RD: "rejected", RJ: "rejected" };
+const ACK_TYPES: Readonly<Record<string, "accepted" | "rejected">> = {
+  AC: "accepted",
+  AD: "accepted",
+  AE: "accepted",
+  AK: "accepted",
+  AP: "accepted",
+  RD: "rejected",
+  RJ: "rejected",
+};
 
 export interface PoAckStatus {
   /** ACK01 as sent. */
@@ -149,7 +178,8 @@ export function read855(set: X12TransactionSet, separators: X12Separators, optio
     ackType = element(bak, 2);
     poNumber = element(bak, 3);
     if (!/^\d{2}$/.test(purpose)) problems.elementError(bak, 1, "invalid_code", `BAK01 "${purpose}" is not a transaction set purpose code`, "7");
-    if (!Object.hasOwn(ACK_TYPES, ackType)) problems.elementError(bak, 2, "invalid_code", `BAK02 "${ackType}" is not an acknowledgment type we read (${Object.keys(ACK_TYPES).join(", ")})`, "7");
+    if (!Object.hasOwn(ACK_TYPES, ackType))
+      problems.elementError(bak, 2, "invalid_code", `BAK02 "${ackType}" is not an acknowledgment type we read (${Object.keys(ACK_TYPES).join(", ")})`, "7");
     else headerAnswer = ACK_TYPES[ackType]!;
     if (poNumber === "") problems.elementError(bak, 3, "missing_element", "BAK03 (the PO number) is missing", "1");
     poDate = dateElement(bak, 4, problems, true);
@@ -177,7 +207,17 @@ export function read855(set: X12TransactionSet, separators: X12Separators, optio
         const unitPrice = priceText === "" ? null : parseX12Decimal(priceText);
         if (priceText !== "" && unitPrice === null) problems.elementError(seg, 4, "invalid_element", `PO104 "${priceText}" is not a price`, "6");
         const ids = itemIds(seg, 6, problems);
-        current = { po1: seg, lineNumber, sku: preferredId(ids, preference)?.id ?? null, ids, quantity: q?.quantity ?? null, unit: q?.unit ?? null, unitPrice, statuses: [], dates: [] };
+        current = {
+          po1: seg,
+          lineNumber,
+          sku: preferredId(ids, preference)?.id ?? null,
+          ids,
+          quantity: q?.quantity ?? null,
+          unit: q?.unit ?? null,
+          unitPrice,
+          statuses: [],
+          dates: [],
+        };
         lines.push(current);
         break;
       }
@@ -220,7 +260,8 @@ export function read855(set: X12TransactionSet, separators: X12Separators, optio
   }
   if (ctt !== null) {
     const declared = element(ctt, 1);
-    if (!/^\d+$/.test(declared) || Number(declared) !== lines.length) problems.elementError(ctt, 1, "count_mismatch", `CTT01 says ${declared} lines; the set has ${lines.length} PO1`, "6");
+    if (!/^\d+$/.test(declared) || Number(declared) !== lines.length)
+      problems.elementError(ctt, 1, "count_mismatch", `CTT01 says ${declared} lines; the set has ${lines.length} PO1`, "6");
   }
   return problems.result(() => ({
     setControlNumber: set.controlNumber,

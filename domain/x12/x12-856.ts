@@ -23,7 +23,20 @@
 import { locationResolver, type LocationNameTable } from "../vendor-formats/location-names";
 import { parseX12Time } from "./x12-data-types";
 import type { X12Segment, X12Separators, X12TransactionSet } from "./x12-interchange";
-import { bodyOf, dateElement, element, itemIds, partyLocationId, preferredId, SetProblems, unitQuantity, type UnitsPerPack, type X12Date, type X12ItemId, type X12SetRead } from "./x12-set-reading";
+import {
+  bodyOf,
+  dateElement,
+  element,
+  itemIds,
+  partyLocationId,
+  preferredId,
+  SetProblems,
+  unitQuantity,
+  type UnitsPerPack,
+  type X12Date,
+  type X12ItemId,
+  type X12SetRead,
+} from "./x12-set-reading";
 
 export interface ShipNotice856Options {
   /** For the ship-to location (N1*ST); without it, `shipTo.locationId` is null. */
@@ -200,7 +213,12 @@ export function read856(set: X12TransactionSet, separators: X12Separators, optio
         break;
       case "N1":
         if (level === shipment && element(seg, 1) === "ST") {
-          shipTo = { name: element(seg, 2) || null, idQualifier: element(seg, 3) || null, id: element(seg, 4) || null, locationId: partyLocationId(seg, resolve).id };
+          shipTo = {
+            name: element(seg, 2) || null,
+            idQualifier: element(seg, 3) || null,
+            id: element(seg, 4) || null,
+            locationId: partyLocationId(seg, resolve).id,
+          };
         }
         break;
       case "CTT":

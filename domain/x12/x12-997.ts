@@ -76,7 +76,8 @@ export function groupAckOf(group: X12Group, contentErrors: ReadonlyMap<X12Transa
     for (const issue of issues) {
       if (issue.positionInSet === null || issue.segmentId === null || issue.ack.segmentCode === undefined) continue;
       let seg = bySegment.get(issue.positionInSet);
-      if (seg === undefined) bySegment.set(issue.positionInSet, (seg = { segmentId: issue.segmentId, position: issue.positionInSet, code: issue.ack.segmentCode, elements: [] }));
+      if (seg === undefined)
+        bySegment.set(issue.positionInSet, (seg = { segmentId: issue.segmentId, position: issue.positionInSet, code: issue.ack.segmentCode, elements: [] }));
       if (issue.elementPosition !== null && issue.ack.elementCode !== undefined) {
         seg.elements.push({ position: issue.elementPosition, code: issue.ack.elementCode, badValue: issue.badValue });
       }

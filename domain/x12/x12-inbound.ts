@@ -21,7 +21,10 @@ export interface InboundX12Options {
   shipNotice?: Omit<ShipNotice856Options, "locationNames">;
 }
 
-export type InboundContent = { type: "846"; inventory: InventoryAdvice } | { type: "855"; acknowledgment: PoAcknowledgment } | { type: "856"; shipNotice: ShipNotice };
+export type InboundContent =
+  | { type: "846"; inventory: InventoryAdvice }
+  | { type: "855"; acknowledgment: PoAcknowledgment }
+  | { type: "856"; shipNotice: ShipNotice };
 
 export interface InboundSet {
   /** ST01, ST02, GS06. */

@@ -244,7 +244,8 @@ function isaFailure(message: string, line: number, elementPosition: number | nul
 /** Reads the fixed-width ISA at `start`: its elements and the separators it declares. */
 function readIsa(text: string, start: number, line: number): { elements: string[]; separators: X12Separators } | X12Failure {
   const isa = text.slice(start, start + ISA_LENGTH);
-  if (isa.length < ISA_LENGTH) return isaFailure(`the ISA segment is fixed width (${ISA_LENGTH} characters with its terminator); only ${isa.length} are there`, line, null);
+  if (isa.length < ISA_LENGTH)
+    return isaFailure(`the ISA segment is fixed width (${ISA_LENGTH} characters with its terminator); only ${isa.length} are there`, line, null);
   const element = isa[3]!;
   const elements = ["ISA"];
   let at = 3;
@@ -259,11 +260,13 @@ function readIsa(text: string, start: number, line: number): { elements: string[
   if (fixed.test(element) || WHITESPACE.has(element)) return isaFailure(`"${element}" cannot be the element separator`, line, null);
   if (fixed.test(component) || WHITESPACE.has(component)) return isaFailure(`ISA16 "${component}" cannot be the component separator`, line, 16);
   if (fixed.test(segment) || segment === " " || segment === "\t") return isaFailure(`"${segment}" (after ISA16) cannot be the segment terminator`, line, 16);
-  if (new Set([element, component, segment]).size !== 3) return isaFailure("the element separator, component separator (ISA16) and segment terminator must differ", line, 16);
+  if (new Set([element, component, segment]).size !== 3)
+    return isaFailure("the element separator, component separator (ISA16) and segment terminator must differ", line, 16);
   const version = elements[12]!;
   const isa11 = elements[11]!;
   const repetition = /^\d{5}$/.test(version) && version >= "00402" && !fixed.test(isa11) ? isa11 : null;
-  if (repetition !== null && [element, component, segment].includes(repetition)) return isaFailure("the repetition separator (ISA11) must differ from the other separators", line, 11);
+  if (repetition !== null && [element, component, segment].includes(repetition))
+    return isaFailure("the repetition separator (ISA11) must differ from the other separators", line, 11);
   const checks: [number, RegExp, string][] = [
     [1, /^\d{2}$/, "an authorization qualifier (2 digits)"],
     [3, /^\d{2}$/, "a security qualifier (2 digits)"],
@@ -403,7 +406,8 @@ export function parseX12(input: string): X12ParseResult {
     const seg = { id: elements[0]!, elements, index: i + 1, line: lineOf(r.offset) };
     if (r.missingTerminator !== null) {
       const shown = JSON.stringify(separators.segment);
-      const message = r.missingTerminator === "end" ? `the last segment has no terminator ${shown}` : `this segment has no terminator ${shown}; the line break ends it`;
+      const message =
+        r.missingTerminator === "end" ? `the last segment has no terminator ${shown}` : `this segment has no terminator ${shown}; the line break ends it`;
       warnings.push(issue("missing_segment_terminator", message, seg));
     }
     return seg;
@@ -418,11 +422,16 @@ export function parseX12(input: string): X12ParseResult {
     if (set === null) return;
     const s = set.set;
     s.errors.push(
-      issue("missing_se", `transaction set ${s.controlNumber} has no SE trailer${reason === null ? " before the end of the data" : ` before ${reason.id}`}`, reason ?? set.st, {
-        group: s.groupControlNumber,
-        set: s.controlNumber,
-        ack: { setCode: "2" },
-      }),
+      issue(
+        "missing_se",
+        `transaction set ${s.controlNumber} has no SE trailer${reason === null ? " before the end of the data" : ` before ${reason.id}`}`,
+        reason ?? set.st,
+        {
+          group: s.groupControlNumber,
+          set: s.controlNumber,
+          ack: { setCode: "2" },
+        },
+      ),
     );
     set = null;
   };
@@ -431,17 +440,23 @@ export function parseX12(input: string): X12ParseResult {
     closeSet(reason);
     const g = group.group;
     g.errors.push(
-      issue("missing_ge", `functional group ${g.controlNumber} has no GE trailer${reason === null ? " before the end of the data" : ` before ${reason.id}`}`, reason ?? group.gs, {
-        group: g.controlNumber,
-        ack: { groupCode: "3" },
-      }),
+      issue(
+        "missing_ge",
+        `functional group ${g.controlNumber} has no GE trailer${reason === null ? " before the end of the data" : ` before ${reason.id}`}`,
+        reason ?? group.gs,
+        {
+          group: g.controlNumber,
+          ack: { groupCode: "3" },
+        },
+      ),
     );
     group = null;
   };
 
   for (const seg of segments) {
     if (iea !== null) {
-      if (!errors.some((x) => x.code === "data_after_iea")) errors.push(issue("data_after_iea", "data follows the IEA trailer (one interchange per file)", seg));
+      if (!errors.some((x) => x.code === "data_after_iea"))
+        errors.push(issue("data_after_iea", "data follows the IEA trailer (one interchange per file)", seg));
       continue;
     }
     if (set !== null && seg.id !== "SE" && seg.id !== "ST" && seg.id !== "GE" && seg.id !== "GS" && seg.id !== "IEA" && seg.id !== "ISA") {
@@ -481,8 +496,18 @@ export function parseX12(input: string): X12ParseResult {
           line: seg.line,
         };
         const bad = (n: number, what: string) =>
-          g.errors.push(issue("invalid_gs", `GS${String(n).padStart(2, "0")} "${el(seg, n)}" is not ${what}`, seg, { group: g.controlNumber, element: n, bad: el(seg, n), ack: { groupCode: n === 6 ? "6" : "1" } }));
-        if (seg.elements.length !== 9) g.errors.push(issue("invalid_gs", `GS has 8 elements, this one ${seg.elements.length - 1}`, seg, { group: g.controlNumber, ack: { groupCode: "1" } }));
+          g.errors.push(
+            issue("invalid_gs", `GS${String(n).padStart(2, "0")} "${el(seg, n)}" is not ${what}`, seg, {
+              group: g.controlNumber,
+              element: n,
+              bad: el(seg, n),
+              ack: { groupCode: n === 6 ? "6" : "1" },
+            }),
+          );
+        if (seg.elements.length !== 9)
+          g.errors.push(
+            issue("invalid_gs", `GS has 8 elements, this one ${seg.elements.length - 1}`, seg, { group: g.controlNumber, ack: { groupCode: "1" } }),
+          );
         if (!/^[A-Z]{2}$/.test(g.functionalId)) bad(1, "a functional identifier code");
         if (g.date === null) bad(4, "a date (CCYYMMDD)");
         if (g.time === null) bad(5, "a time (HHMM)");
@@ -529,11 +554,33 @@ export function parseX12(input: string): X12ParseResult {
           segments: [seg],
         };
         const where = { group: g.controlNumber, set: s.controlNumber, position: 1 };
-        if (!/^\d{3}$/.test(s.id)) s.errors.push(issue("invalid_st", `ST01 "${s.id}" is not a transaction set identifier (3 digits)`, seg, { ...where, element: 1, bad: s.id, ack: { setCode: "6" } }));
+        if (!/^\d{3}$/.test(s.id))
+          s.errors.push(
+            issue("invalid_st", `ST01 "${s.id}" is not a transaction set identifier (3 digits)`, seg, {
+              ...where,
+              element: 1,
+              bad: s.id,
+              ack: { setCode: "6" },
+            }),
+          );
         if (!/^[A-Za-z0-9]{4,9}$/.test(s.controlNumber)) {
-          s.errors.push(issue("invalid_st", `ST02 "${s.controlNumber}" is not a transaction set control number (4–9 characters)`, seg, { ...where, element: 2, bad: s.controlNumber, ack: { setCode: "7" } }));
+          s.errors.push(
+            issue("invalid_st", `ST02 "${s.controlNumber}" is not a transaction set control number (4–9 characters)`, seg, {
+              ...where,
+              element: 2,
+              bad: s.controlNumber,
+              ack: { setCode: "7" },
+            }),
+          );
         } else if (group.controlNumbers.has(s.controlNumber)) {
-          s.errors.push(issue("duplicate_set_control_number", `ST02 ${s.controlNumber} is used twice in group ${g.controlNumber}`, seg, { ...where, element: 2, bad: s.controlNumber, ack: { setCode: "23" } }));
+          s.errors.push(
+            issue("duplicate_set_control_number", `ST02 ${s.controlNumber} is used twice in group ${g.controlNumber}`, seg, {
+              ...where,
+              element: 2,
+              bad: s.controlNumber,
+              ack: { setCode: "23" },
+            }),
+          );
         }
         group.controlNumbers.add(s.controlNumber);
         g.sets.push(s);
@@ -543,21 +590,40 @@ export function parseX12(input: string): X12ParseResult {
       case "SE": {
         if (set === null) {
           const target = group?.group.errors ?? errors;
-          target.push(issue("segment_outside_set", "an SE trailer without its ST header", seg, { group: group?.group.controlNumber ?? null, ack: { groupCode: "1" } }));
+          target.push(
+            issue("segment_outside_set", "an SE trailer without its ST header", seg, { group: group?.group.controlNumber ?? null, ack: { groupCode: "1" } }),
+          );
           break;
         }
         const s: X12TransactionSet = set.set;
         s.segments.push(seg);
         const where = { group: s.groupControlNumber, set: s.controlNumber, position: s.segments.length };
-        if (seg.elements.length !== 3) s.errors.push(issue("invalid_se", `SE has 2 elements, this one ${seg.elements.length - 1}`, seg, { ...where, ack: { setCode: "5", segmentCode: "8" } }));
+        if (seg.elements.length !== 3)
+          s.errors.push(
+            issue("invalid_se", `SE has 2 elements, this one ${seg.elements.length - 1}`, seg, { ...where, ack: { setCode: "5", segmentCode: "8" } }),
+          );
         const count = el(seg, 1);
         if (!/^\d{1,10}$/.test(count)) {
           s.errors.push(issue("invalid_se", `SE01 "${count}" is not a segment count`, seg, { ...where, element: 1, bad: count, ack: { setCode: "4" } }));
         } else if (Number(count) !== s.segments.length) {
-          s.errors.push(issue("se_segment_count", `SE01 says ${Number(count)} segments; the set has ${s.segments.length} (ST to SE inclusive)`, seg, { ...where, element: 1, bad: count, ack: { setCode: "4" } }));
+          s.errors.push(
+            issue("se_segment_count", `SE01 says ${Number(count)} segments; the set has ${s.segments.length} (ST to SE inclusive)`, seg, {
+              ...where,
+              element: 1,
+              bad: count,
+              ack: { setCode: "4" },
+            }),
+          );
         }
         if (el(seg, 2) !== s.controlNumber) {
-          s.errors.push(issue("se_control_mismatch", `SE02 "${el(seg, 2)}" does not match ST02 "${s.controlNumber}"`, seg, { ...where, element: 2, bad: el(seg, 2), ack: { setCode: "3" } }));
+          s.errors.push(
+            issue("se_control_mismatch", `SE02 "${el(seg, 2)}" does not match ST02 "${s.controlNumber}"`, seg, {
+              ...where,
+              element: 2,
+              bad: el(seg, 2),
+              ack: { setCode: "3" },
+            }),
+          );
         }
         set = null;
         break;
@@ -570,18 +636,35 @@ export function parseX12(input: string): X12ParseResult {
         closeSet(seg);
         const g: X12Group = group.group;
         const where = { group: g.controlNumber };
-        if (seg.elements.length !== 3) g.errors.push(issue("invalid_ge", `GE has 2 elements, this one ${seg.elements.length - 1}`, seg, { ...where, ack: { groupCode: "1" } }));
+        if (seg.elements.length !== 3)
+          g.errors.push(issue("invalid_ge", `GE has 2 elements, this one ${seg.elements.length - 1}`, seg, { ...where, ack: { groupCode: "1" } }));
         const count = el(seg, 1);
         if (!/^\d{1,6}$/.test(count)) {
-          g.errors.push(issue("invalid_ge", `GE01 "${count}" is not a count of transaction sets`, seg, { ...where, element: 1, bad: count, ack: { groupCode: "5" } }));
+          g.errors.push(
+            issue("invalid_ge", `GE01 "${count}" is not a count of transaction sets`, seg, { ...where, element: 1, bad: count, ack: { groupCode: "5" } }),
+          );
         } else {
           g.declaredSetCount = Number(count);
           if (Number(count) !== g.sets.length) {
-            g.errors.push(issue("ge_set_count", `GE01 says ${Number(count)} transaction sets; the group has ${g.sets.length}`, seg, { ...where, element: 1, bad: count, ack: { groupCode: "5" } }));
+            g.errors.push(
+              issue("ge_set_count", `GE01 says ${Number(count)} transaction sets; the group has ${g.sets.length}`, seg, {
+                ...where,
+                element: 1,
+                bad: count,
+                ack: { groupCode: "5" },
+              }),
+            );
           }
         }
         if (el(seg, 2) !== g.controlNumber) {
-          g.errors.push(issue("ge_control_mismatch", `GE02 "${el(seg, 2)}" does not match GS06 "${g.controlNumber}"`, seg, { ...where, element: 2, bad: el(seg, 2), ack: { groupCode: "4" } }));
+          g.errors.push(
+            issue("ge_control_mismatch", `GE02 "${el(seg, 2)}" does not match GS06 "${g.controlNumber}"`, seg, {
+              ...where,
+              element: 2,
+              bad: el(seg, 2),
+              ack: { groupCode: "4" },
+            }),
+          );
         }
         group = null;
         break;
@@ -592,17 +675,26 @@ export function parseX12(input: string): X12ParseResult {
         if (seg.elements.length !== 3) errors.push(issue("invalid_iea", `IEA has 2 elements, this one ${seg.elements.length - 1}`, seg));
         const count = el(seg, 1);
         if (!/^\d{1,5}$/.test(count) || Number(count) !== groups.length) {
-          errors.push(issue("iea_group_count", `IEA01 "${count}" does not match the ${groups.length} functional group(s) sent`, seg, { element: 1, bad: count }));
+          errors.push(
+            issue("iea_group_count", `IEA01 "${count}" does not match the ${groups.length} functional group(s) sent`, seg, { element: 1, bad: count }),
+          );
         }
         if (el(seg, 2) !== header.controlNumber) {
-          errors.push(issue("iea_control_mismatch", `IEA02 "${el(seg, 2)}" does not match ISA13 "${header.controlNumber}"`, seg, { element: 2, bad: el(seg, 2) }));
+          errors.push(
+            issue("iea_control_mismatch", `IEA02 "${el(seg, 2)}" does not match ISA13 "${header.controlNumber}"`, seg, { element: 2, bad: el(seg, 2) }),
+          );
         }
         break;
       }
       default: {
         if (group !== null) {
           const g: X12Group = group.group;
-          g.errors.push(issue("segment_outside_set", `${seg.id.slice(0, 20)} between transaction sets (no ST before it)`, seg, { group: g.controlNumber, ack: { groupCode: "1" } }));
+          g.errors.push(
+            issue("segment_outside_set", `${seg.id.slice(0, 20)} between transaction sets (no ST before it)`, seg, {
+              group: g.controlNumber,
+              ack: { groupCode: "1" },
+            }),
+          );
         } else {
           errors.push(issue("segment_outside_group", `${seg.id.slice(0, 20)} outside any functional group`, seg));
         }

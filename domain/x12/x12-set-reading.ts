@@ -100,7 +100,8 @@ export function itemIds(seg: X12Segment, from: number, problems: SetProblems): X
     if (qualifier === "" && id === "") continue;
     // Paired elements (X12 syntax note P): one without the other is an error.
     if (qualifier === "") problems.elementError(seg, n, "missing_element", `${seg.id}${String(n).padStart(2, "0")} (qualifier of "${id}") is missing`, "2");
-    else if (id === "") problems.elementError(seg, n + 1, "missing_element", `${seg.id}${String(n + 1).padStart(2, "0")} (the ${qualifier} id) is missing`, "2");
+    else if (id === "")
+      problems.elementError(seg, n + 1, "missing_element", `${seg.id}${String(n + 1).padStart(2, "0")} (the ${qualifier} id) is missing`, "2");
     else ids.push({ qualifier, id });
   }
   return ids;

@@ -75,11 +75,13 @@ function checkEnvelope(options: X12EnvelopeOptions, seps: X12Separators): X12Wri
   if (all.some((s) => s.length !== 1 || /[A-Za-z0-9 ]/.test(s)) || new Set(all).size !== all.length) {
     p("separators", "separators are single characters, not letters, digits or space, all different");
   }
-  for (const field of ["senderQualifier", "receiverQualifier"] as const) if (!/^[A-Z0-9]{2}$/.test(options[field])) p(field, "a 2-character interchange id qualifier");
+  for (const field of ["senderQualifier", "receiverQualifier"] as const)
+    if (!/^[A-Z0-9]{2}$/.test(options[field])) p(field, "a 2-character interchange id qualifier");
   for (const field of ["senderId", "receiverId"] as const) {
     if (!/^[\x21-\x7E][\x20-\x7E]{0,14}$/.test(options[field])) p(field, "1–15 printable characters");
   }
-  if (formatX12Date(options.createdAt) === null || formatX12Time(options.createdAt) === null) p("createdAt", "an ISO 8601 date-time such as 2026-11-22T09:30:00Z");
+  if (formatX12Date(options.createdAt) === null || formatX12Time(options.createdAt) === null)
+    p("createdAt", "an ISO 8601 date-time such as 2026-11-22T09:30:00Z");
   for (const field of ["interchangeControlNumber", "groupControlNumber"] as const) {
     const n = options[field];
     if (!Number.isInteger(n) || n < 1 || n > MAX_CONTROL) p(field, `an integer from 1 to ${MAX_CONTROL}`);
@@ -159,7 +161,17 @@ export function writeX12Interchange(options: X12EnvelopeOptions, functionalId: s
     seps.segment +
     (options.lineBreak ?? "");
   let out = isa;
-  out += line(["GS", functionalId, options.applicationSenderCode ?? options.senderId, options.applicationReceiverCode ?? options.receiverId, date8, time, gcn, "X", version]);
+  out += line([
+    "GS",
+    functionalId,
+    options.applicationSenderCode ?? options.senderId,
+    options.applicationReceiverCode ?? options.receiverId,
+    date8,
+    time,
+    gcn,
+    "X",
+    version,
+  ]);
   for (const set of sets) {
     const st = String(set.controlNumber).padStart(4, "0");
     out += line(["ST", set.id, st]);

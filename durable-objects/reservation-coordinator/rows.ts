@@ -62,11 +62,7 @@ export function updateRow(sql: SqlStorage, now: number, id: string, fields: Part
   }
   if (fields.pending_op === null) Object.assign(set, { alarm_attempts: 0, alarm_retry_at: null });
   const columns = Object.keys(set);
-  sql.exec(
-    `UPDATE reservations SET ${columns.map((c) => `${c} = ?`).join(", ")} WHERE id = ?`,
-    ...columns.map((c) => set[c] as SqlStorageValue),
-    id,
-  );
+  sql.exec(`UPDATE reservations SET ${columns.map((c) => `${c} = ?`).join(", ")} WHERE id = ?`, ...columns.map((c) => set[c] as SqlStorageValue), id);
 }
 
 export function partsOf(row: Row): SkuPart[] {
@@ -113,9 +109,7 @@ export function linesOf(outcomes: SkuOutcome[]): ReservationLineView[] {
 
 /** The lines the SKUs could not serve. */
 export function shortLines(outcomes: SkuOutcome[]): ShortLine[] {
-  return outcomes.flatMap((o) =>
-    !o.result.ok && o.result.code === "insufficient_stock" && "details" in o.result ? (o.result.details as ShortLine[]) : [],
-  );
+  return outcomes.flatMap((o) => (!o.result.ok && o.result.code === "insufficient_stock" && "details" in o.result ? (o.result.details as ShortLine[]) : []));
 }
 
 /** Which SKUs did not confirm, and why. */

@@ -11,20 +11,7 @@ import { causeOf, countFailure, logFailure } from "../failure-counts";
 import type { ReservationOutcome } from "../reservation-coordinator.types";
 import type { ReservationRefInput } from "../sku-inventory.types";
 import type { SkuGateway, SkuInputs, SkuMethod } from "./gateway";
-import {
-  expiryOf,
-  linesOf,
-  partsOf,
-  readRow,
-  shortLines,
-  skuListOf,
-  unreachable,
-  updateRow,
-  viewOf,
-  type Answer,
-  type Row,
-  type SkuOutcome,
-} from "./rows";
+import { expiryOf, linesOf, partsOf, readRow, shortLines, skuListOf, unreachable, updateRow, viewOf, type Answer, type Row, type SkuOutcome } from "./rows";
 
 export class SagaSteps {
   readonly #sql: SqlStorage;
@@ -43,24 +30,42 @@ export class SagaSteps {
   /** Fans a new attempt's lines out to its SKUs; if any SKU refuses or cannot be reached, undoes what was held. */
   async runReserve(row: Row): Promise<ReservationOutcome> {
     const parts = partsOf(row);
-    const outcomes = await this.#fanOut(parts.map((p) => p.sku), "applyReservation", (sku) => {
-      const part = parts.find((p) => p.sku === sku)!;
-      return {
-        sku,
-        reservationId: row.id,
-        attempt: row.attempt,
-        type: row.type,
-        lines: part.lines,
-        expiresAt: expiryOf(row),
-        reference: row.reference,
-        policy: part.policy,
-        actor: row.actor,
-      };
-    });
+    const outcomes = await this.#fanOut(
+      parts.map((p) => p.sku),
+      "applyReservation",
+      (sku) => {
+        const part = parts.find((p) => p.sku === sku)!;
+        return {
+          sku,
+          reservationId: row.id,
+          attempt: row.attempt,
+          type: row.type,
+          lines: part.lines,
+          expiresAt: expiryOf(row),
+          reference: row.reference,
+          policy: part.policy,
+          actor: row.actor,
+        };
+      },
+    );
     if (outcomes.every((o) => o.result.ok)) {
-      const done: Row = { ...row, status: "active", lines_json: JSON.stringify(linesOf(outcomes)), pending_op: null, pending_since: null, updated_at: this.#now() };
+      const done: Row = {
+        ...row,
+        status: "active",
+        lines_json: JSON.stringify(linesOf(outcomes)),
+        pending_op: null,
+        pending_since: null,
+        updated_at: this.#now(),
+      };
       const answer: Answer = { ok: true, reservation: viewOf(done) };
-      this.#update(row.id, { status: done.status, lines_json: done.lines_json, pending_op: null, pending_since: null, updated_at: done.updated_at, answer_json: JSON.stringify(answer) });
+      this.#update(row.id, {
+        status: done.status,
+        lines_json: done.lines_json,
+        pending_op: null,
+        pending_since: null,
+        updated_at: done.updated_at,
+        answer_json: JSON.stringify(answer),
+      });
       return { ...answer, replayed: false };
     }
     const short = shortLines(outcomes);

@@ -45,12 +45,7 @@ export function serveBackorders(tx: Tx, locationId: string): CoveredBackorder[] 
     const take = Math.min(line.backordered, toCover);
     toCover -= take;
     const remaining = line.backordered - take;
-    tx.sql.exec(
-      "UPDATE reservation_lines SET backordered = ? WHERE reservation_id = ? AND location_id = ?",
-      remaining,
-      line.reservation_id,
-      locationId,
-    );
+    tx.sql.exec("UPDATE reservation_lines SET backordered = ? WHERE reservation_id = ? AND location_id = ?", remaining, line.reservation_id, locationId);
     covered.push({ reservationId: line.reservation_id, locationId, covered: take, remaining });
     emitCovered(tx, line.reservation_id, locationId, take, remaining);
   }

@@ -73,8 +73,7 @@ export function room(q: Quantities, type: ReservationType, policy: SkuPolicy): n
 
 /** The candidate with the most room for a line of this type (domain/allocation.ts). */
 export function chooseLocation(sql: SqlStorage, candidates: readonly string[], type: ReservationType, policy: SkuPolicy): string | undefined {
-  return pickMostAvailable(candidates.map((locationId) => ({ locationId, available: room(quantities(sql, locationId), type, policy) })))
-    ?.locationId;
+  return pickMostAvailable(candidates.map((locationId) => ({ locationId, available: room(quantities(sql, locationId), type, policy) })))?.locationId;
 }
 
 /** The least on-hand a location may have: what is reserved, committed or unsellable (less accepted backorders). */

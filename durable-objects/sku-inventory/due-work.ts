@@ -63,12 +63,7 @@ function expiryFailed(db: SkuDb, row: ReservationRow, now: number, code: string,
   const attempt = row.expiry_attempts + 1;
   const nextAttemptAt = now + alarmRetryDelayMs(attempt);
   db.storage.transactionSync(() => {
-    db.sql.exec(
-      "UPDATE reservations SET expiry_attempts = ?, expiry_retry_at = ? WHERE id = ? AND status = 'active'",
-      attempt,
-      nextAttemptAt,
-      row.id,
-    );
+    db.sql.exec("UPDATE reservations SET expiry_attempts = ?, expiry_retry_at = ? WHERE id = ? AND status = 'active'", attempt, nextAttemptAt, row.id);
     countFailure(db.sql, "expiry", now, error, row.id);
   });
   logFailure({

@@ -16,9 +16,7 @@ export function reservationRow(sql: SqlStorage, id: string): ReservationRow | un
 }
 
 export function lines(sql: SqlStorage, id: string): LineRow[] {
-  return sql
-    .exec<LineRow>("SELECT location_id, quantity, backordered FROM reservation_lines WHERE reservation_id = ? ORDER BY location_id", id)
-    .toArray();
+  return sql.exec<LineRow>("SELECT location_id, quantity, backordered FROM reservation_lines WHERE reservation_id = ? ORDER BY location_id", id).toArray();
 }
 
 /** The reservation as an RPC value. */
@@ -66,13 +64,18 @@ export function endReservation(tx: Tx, row: ReservationRow, status: "released" |
   const bucket = heldIn(row.type, row.status);
   if (bucket !== null) {
     for (const line of lines(tx.sql, row.id)) {
-      change(tx, line.location_id, { [bucket]: -line.quantity }, {
-        op: status === "expired" ? "expire" : "release",
-        reason,
-        actor,
-        reference: row.reference,
-        reservationId: row.id,
-      });
+      change(
+        tx,
+        line.location_id,
+        { [bucket]: -line.quantity },
+        {
+          op: status === "expired" ? "expire" : "release",
+          reason,
+          actor,
+          reference: row.reference,
+          reservationId: row.id,
+        },
+      );
     }
   }
   setStatus(tx, row.id, status);

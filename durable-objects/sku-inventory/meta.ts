@@ -36,10 +36,7 @@ export class PolicyCache {
   remember(tx: Tx, policy: SkuPolicy): void {
     const current = this.get(tx.sql);
     if (current !== null && JSON.stringify(current) === JSON.stringify(policy)) return;
-    tx.sql.exec(
-      "INSERT INTO meta (key, value) VALUES ('policy', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      JSON.stringify(policy),
-    );
+    tx.sql.exec("INSERT INTO meta (key, value) VALUES ('policy', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", JSON.stringify(policy));
     this.#value = policy;
   }
 }
@@ -61,10 +58,7 @@ export function liveConfig(sql: SqlStorage): PublicViewConfig | null {
 }
 
 export function setLiveConfig(sql: SqlStorage, config: PublicViewConfig): void {
-  sql.exec(
-    "INSERT INTO meta (key, value) VALUES ('live_config', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    JSON.stringify(config),
-  );
+  sql.exec("INSERT INTO meta (key, value) VALUES ('live_config', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", JSON.stringify(config));
 }
 
 /**
@@ -72,9 +66,7 @@ export function setLiveConfig(sql: SqlStorage, config: PublicViewConfig): void {
  * another request, or null for a new key.
  */
 export function idempotentReplay<T extends { replayed: boolean }>(sql: SqlStorage, key: string, requestHash: string): T | Failure | null {
-  const row = sql
-    .exec<{ request_hash: string; response_json: string }>("SELECT request_hash, response_json FROM idempotency WHERE key = ?", key)
-    .toArray()[0];
+  const row = sql.exec<{ request_hash: string; response_json: string }>("SELECT request_hash, response_json FROM idempotency WHERE key = ?", key).toArray()[0];
   if (row === undefined) return null;
   if (row.request_hash !== requestHash) {
     return fail("idempotency_conflict", "this Idempotency-Key was already used with a different request");
@@ -85,11 +77,5 @@ export function idempotentReplay<T extends { replayed: boolean }>(sql: SqlStorag
 
 /** Stores the first answer to `key`, in the transaction that made it. */
 export function recordIdempotency(tx: Tx, key: string, requestHash: string, response: unknown): void {
-  tx.sql.exec(
-    "INSERT INTO idempotency (key, request_hash, response_json, created_at) VALUES (?, ?, ?, ?)",
-    key,
-    requestHash,
-    JSON.stringify(response),
-    tx.now,
-  );
+  tx.sql.exec("INSERT INTO idempotency (key, request_hash, response_json, created_at) VALUES (?, ?, ?, ?)", key, requestHash, JSON.stringify(response), tx.now);
 }

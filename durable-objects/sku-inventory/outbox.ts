@@ -102,12 +102,7 @@ const IN_SEQUENCES = "sequence IN (SELECT value FROM json_each(?))";
 /** The send of these events succeeded: keep them until the consumer has applied them, and check then. */
 export function eventsSent(sql: SqlStorage, sequences: readonly number[], now: number): void {
   if (sequences.length === 0) return;
-  sql.exec(
-    `UPDATE outbox SET sent_at = ?, next_attempt_at = ? WHERE ${IN_SEQUENCES}`,
-    now,
-    now + CONFIRM_AFTER_MS,
-    JSON.stringify(sequences),
-  );
+  sql.exec(`UPDATE outbox SET sent_at = ?, next_attempt_at = ? WHERE ${IN_SEQUENCES}`, now, now + CONFIRM_AFTER_MS, JSON.stringify(sequences));
 }
 
 /**
@@ -150,7 +145,13 @@ export function eventsConfirmed(sql: SqlStorage, sequences: readonly number[]): 
 /** These sent events were lost and have been sent again: count it, and check again later (backing off). */
 export function eventsResent(sql: SqlStorage, sequences: readonly number[], now: number): void {
   if (sequences.length === 0) return;
-  countFailure(sql, "event_lost", now, "sent but not applied by the consumer in time: sent again", `events ${Math.min(...sequences)}–${Math.max(...sequences)}`);
+  countFailure(
+    sql,
+    "event_lost",
+    now,
+    "sent but not applied by the consumer in time: sent again",
+    `events ${Math.min(...sequences)}–${Math.max(...sequences)}`,
+  );
   for (const sequence of sequences) {
     const resends = (sql.exec<{ resends: number }>("SELECT resends FROM outbox WHERE sequence = ?", sequence).toArray()[0]?.resends ?? 0) + 1;
     sql.exec("UPDATE outbox SET sent_at = ?, resends = ?, next_attempt_at = ? WHERE sequence = ?", now, resends, now + confirmDelayMs(resends), sequence);

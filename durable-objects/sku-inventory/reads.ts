@@ -95,7 +95,12 @@ export function ledger(sql: SqlStorage, afterSeq: number, limit: number): Ledger
 /** Checks every location's invariants and that replaying the ledger from zero gives its counts. */
 export function verify(sql: SqlStorage): Omit<VerifyReport, "health"> {
   const breaches: VerifyReport["breaches"] = [];
-  const stock = new Map(sql.exec<StockRow>("SELECT * FROM stock").toArray().map((row) => [row.location_id, quantitiesOf(row)]));
+  const stock = new Map(
+    sql
+      .exec<StockRow>("SELECT * FROM stock")
+      .toArray()
+      .map((row) => [row.location_id, quantitiesOf(row)]),
+  );
   const sums = QUANTITY_FIELDS.map((f) => `SUM(d_${COLUMNS[f]}) AS ${COLUMNS[f]}`).join(", ");
   const replayed = sql.exec<StockRow>(`SELECT location_id, ${sums}, 0 AS updated_at FROM ledger GROUP BY location_id`).toArray();
   for (const row of replayed) {

@@ -9,15 +9,7 @@ import { fail, type Failure, type ShortLine } from "../../domain/failures";
 import { availableOf } from "../../domain/quantities";
 import { decideStep } from "../../domain/reservation-lifecycle";
 import { TERMINAL_STATUSES } from "../../domain/reservation-rules";
-import type {
-  ApplyReservationInput,
-  DemoteInput,
-  HeldLine,
-  PromoteInput,
-  ReleaseInput,
-  ReservationRefInput,
-  ReservationResult,
-} from "../sku-inventory.types";
+import type { ApplyReservationInput, DemoteInput, HeldLine, PromoteInput, ReleaseInput, ReservationRefInput, ReservationResult } from "../sku-inventory.types";
 import { chooseLocation, quantities, room } from "./counts";
 import { endReservation, expireIfDue, liveReservation, lines, refusal, reservationEvent, reservationRow, setStatus, view } from "./lifecycle";
 import { rememberSku } from "./meta";
@@ -75,12 +67,17 @@ export function applyReservation(db: SkuDb, input: ApplyReservationInput, now: n
           continue;
         }
       }
-      change(tx, locationId, { [bucket]: line.quantity }, {
-        op: input.type === "hard" ? "reserve" : "hold",
-        actor: input.actor,
-        reference: input.reference,
-        reservationId: input.reservationId,
-      });
+      change(
+        tx,
+        locationId,
+        { [bucket]: line.quantity },
+        {
+          op: input.type === "hard" ? "reserve" : "hold",
+          actor: input.actor,
+          reference: input.reference,
+          reservationId: input.reservationId,
+        },
+      );
       const previous = held.get(locationId);
       held.set(locationId, {
         locationId,
@@ -171,18 +168,18 @@ export function promote(db: SkuDb, input: PromoteInput, now: number): Reservatio
         }
         backordered = line.quantity - Math.max(space, 0);
       }
-      change(tx, line.location_id, { softHeld: -line.quantity, reserved: line.quantity }, {
-        op: "promote",
-        actor: input.actor,
-        reference: current.reference,
-        reservationId: current.id,
-      });
-      tx.sql.exec(
-        "UPDATE reservation_lines SET backordered = ? WHERE reservation_id = ? AND location_id = ?",
-        backordered,
-        current.id,
+      change(
+        tx,
         line.location_id,
+        { softHeld: -line.quantity, reserved: line.quantity },
+        {
+          op: "promote",
+          actor: input.actor,
+          reference: current.reference,
+          reservationId: current.id,
+        },
       );
+      tx.sql.exec("UPDATE reservation_lines SET backordered = ? WHERE reservation_id = ? AND location_id = ?", backordered, current.id, line.location_id);
     }
     if (short.length > 0) throw new Rollback(fail("insufficient_stock", `not enough stock for ${input.sku}`, short));
     tx.sql.exec("UPDATE reservations SET type = 'hard', expires_at = ?, updated_at = ? WHERE id = ?", input.expiresAt, now, current.id);
@@ -198,13 +195,18 @@ export function demote(db: SkuDb, input: DemoteInput, now: number): ReservationR
     if (step.kind === "refuse") return refusal(current, step.refusal);
     if (step.kind === "already") return { ok: true, reservation: view(tx.sql, current) };
     for (const line of lines(tx.sql, current.id)) {
-      change(tx, line.location_id, { reserved: -line.quantity, softHeld: line.quantity }, {
-        op: "demote",
-        reason: "compensation",
-        actor: input.actor,
-        reference: current.reference,
-        reservationId: current.id,
-      });
+      change(
+        tx,
+        line.location_id,
+        { reserved: -line.quantity, softHeld: line.quantity },
+        {
+          op: "demote",
+          reason: "compensation",
+          actor: input.actor,
+          reference: current.reference,
+          reservationId: current.id,
+        },
+      );
     }
     tx.sql.exec("UPDATE reservation_lines SET backordered = 0 WHERE reservation_id = ?", current.id);
     tx.sql.exec("UPDATE reservations SET type = 'soft', expires_at = ?, updated_at = ? WHERE id = ?", input.expiresAt, now, current.id);
@@ -228,12 +230,17 @@ export function commit(db: SkuDb, input: ReservationRefInput, now: number): Rese
         short.push({ sku: input.sku, locationId: line.location_id, requested: line.quantity, available: Math.max(pickable, 0) });
         continue;
       }
-      change(tx, line.location_id, { reserved: -line.quantity, committed: line.quantity }, {
-        op: "commit",
-        actor: input.actor,
-        reference: current.reference,
-        reservationId: current.id,
-      });
+      change(
+        tx,
+        line.location_id,
+        { reserved: -line.quantity, committed: line.quantity },
+        {
+          op: "commit",
+          actor: input.actor,
+          reference: current.reference,
+          reservationId: current.id,
+        },
+      );
     }
     if (short.length > 0) {
       throw new Rollback(fail("insufficient_stock", `backordered units of ${input.sku} are not on hand yet`, short));
@@ -252,13 +259,18 @@ export function uncommit(db: SkuDb, input: ReservationRefInput, now: number): Re
     if (step.kind === "refuse") return refusal(current, step.refusal);
     if (step.kind === "already") return { ok: true, reservation: view(tx.sql, current) };
     for (const line of lines(tx.sql, current.id)) {
-      change(tx, line.location_id, { committed: -line.quantity, reserved: line.quantity }, {
-        op: "uncommit",
-        reason: "compensation",
-        actor: input.actor,
-        reference: current.reference,
-        reservationId: current.id,
-      });
+      change(
+        tx,
+        line.location_id,
+        { committed: -line.quantity, reserved: line.quantity },
+        {
+          op: "uncommit",
+          reason: "compensation",
+          actor: input.actor,
+          reference: current.reference,
+          reservationId: current.id,
+        },
+      );
     }
     setStatus(tx, current.id, step.to.status);
     return answer(tx, current.id);
@@ -273,12 +285,17 @@ export function fulfil(db: SkuDb, input: ReservationRefInput, now: number): Rese
     if (step.kind === "refuse") return refusal(current, step.refusal);
     if (step.kind === "already") return { ok: true, reservation: view(tx.sql, current) };
     for (const line of lines(tx.sql, current.id)) {
-      change(tx, line.location_id, { committed: -line.quantity, onHand: -line.quantity }, {
-        op: "fulfil",
-        actor: input.actor,
-        reference: current.reference,
-        reservationId: current.id,
-      });
+      change(
+        tx,
+        line.location_id,
+        { committed: -line.quantity, onHand: -line.quantity },
+        {
+          op: "fulfil",
+          actor: input.actor,
+          reference: current.reference,
+          reservationId: current.id,
+        },
+      );
     }
     setStatus(tx, current.id, step.to.status);
     reservationEvent(tx, "reservation.fulfilled", current.id, input.actor, null);

@@ -138,13 +138,18 @@ export function adjustStock(db: SkuDb, input: AdjustStockInput, now: number): Ad
         ),
       );
     }
-    const seq = change(tx, input.locationId, { onHand: delta }, {
-      op: input.onHand !== undefined ? "set" : "adjust",
-      reason: input.reason,
-      actor: input.actor,
-      reference: input.reference ?? null,
-      idempotencyKey: input.idempotencyKey,
-    });
+    const seq = change(
+      tx,
+      input.locationId,
+      { onHand: delta },
+      {
+        op: input.onHand !== undefined ? "set" : "adjust",
+        reason: input.reason,
+        actor: input.actor,
+        reference: input.reference ?? null,
+        idempotencyKey: input.idempotencyKey,
+      },
+    );
     const result: AdjustStockResult = {
       ok: true,
       sku: input.sku,

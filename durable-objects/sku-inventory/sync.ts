@@ -47,20 +47,40 @@ function syncItem(tx: Tx, input: SyncApplyInput, itemIndex: number, locationId: 
   });
   switch (decision.action) {
     case "error":
-      return { itemIndex, locationId, outcome: "error", code: decision.code, message: `on-hand at ${locationId} is ${q.onHand}; a delta of ${quantity} would make it negative` };
+      return {
+        itemIndex,
+        locationId,
+        outcome: "error",
+        code: decision.code,
+        message: `on-hand at ${locationId} is ${q.onHand}; a delta of ${quantity} would make it negative`,
+      };
     case "review": {
       const reviewId = openReview(tx, input, locationId, quantity, q.onHand, decision.proposed, decision.reason);
-      return { itemIndex, locationId, outcome: "conflict", reviewId, reason: decision.reason, onHand: q.onHand, vendorQuantity: quantity, proposed: decision.proposed };
+      return {
+        itemIndex,
+        locationId,
+        outcome: "conflict",
+        reviewId,
+        reason: decision.reason,
+        onHand: q.onHand,
+        vendorQuantity: quantity,
+        proposed: decision.proposed,
+      };
     }
     case "unchanged":
     case "apply": {
       if (decision.action === "apply") {
-        change(tx, locationId, { onHand: decision.proposed - q.onHand }, {
-          op: "sync",
-          reason: input.mode === "absolute" ? "sync_absolute" : "sync_delta",
-          actor: input.actor,
-          reference: input.jobId,
-        });
+        change(
+          tx,
+          locationId,
+          { onHand: decision.proposed - q.onHand },
+          {
+            op: "sync",
+            reason: input.mode === "absolute" ? "sync_absolute" : "sync_delta",
+            actor: input.actor,
+            reference: input.jobId,
+          },
+        );
       }
       // A newer feed value replaces any open review of this location.
       supersedeOpenReview(tx, locationId, input.actor);
@@ -134,20 +154,29 @@ export function resolveSyncReview(db: SkuDb, input: ResolveSyncReviewInput, now:
       const floor = onHandFloor(sql, review.location_id, q, input.policy);
       if (proposed < 0 || proposed < floor) {
         throw new Rollback(
-          fail("would_go_negative", `accepting would set on-hand at ${review.location_id} to ${proposed}, below the ${floor} units reserved, committed or unsellable`, {
-            locationId: review.location_id,
-            proposed,
-            floor,
-          }),
+          fail(
+            "would_go_negative",
+            `accepting would set on-hand at ${review.location_id} to ${proposed}, below the ${floor} units reserved, committed or unsellable`,
+            {
+              locationId: review.location_id,
+              proposed,
+              floor,
+            },
+          ),
         );
       }
       if (proposed !== q.onHand) {
-        change(tx, review.location_id, { onHand: proposed - q.onHand }, {
-          op: "sync",
-          reason: "sync_review_accepted",
-          actor: input.actor,
-          reference: review.id,
-        });
+        change(
+          tx,
+          review.location_id,
+          { onHand: proposed - q.onHand },
+          {
+            op: "sync",
+            reason: "sync_review_accepted",
+            actor: input.actor,
+            reference: review.id,
+          },
+        );
       }
       if (review.mode === "absolute") setSyncState(tx, review.location_id, review.vendor_quantity, proposed - review.vendor_quantity, review.job_id);
     } else if (review.mode === "absolute") {

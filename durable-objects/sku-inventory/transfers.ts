@@ -109,11 +109,16 @@ export function createTransfer(db: SkuDb, input: CreateTransferInput, now: numbe
     }
     const note = { reason: "transfer", actor: input.actor, reference: input.transferId };
     if (input.fromLocationId !== null) change(tx, input.fromLocationId, { onHand: -input.quantity }, { ...note, op: "transfer_out" });
-    change(tx, input.toLocationId, { inTransit: input.quantity }, {
-      ...note,
-      reason: input.fromLocationId === null ? "purchase_order" : "transfer",
-      op: input.fromLocationId === null ? "po_in_transit" : "transfer_in_transit",
-    });
+    change(
+      tx,
+      input.toLocationId,
+      { inTransit: input.quantity },
+      {
+        ...note,
+        reason: input.fromLocationId === null ? "purchase_order" : "transfer",
+        op: input.fromLocationId === null ? "po_in_transit" : "transfer_in_transit",
+      },
+    );
     sql.exec(
       `INSERT INTO transfers (id, from_location, to_location, quantity, status, expected_at, reference, created_at, updated_at)
        VALUES (?, ?, ?, ?, 'in_transit', ?, ?, ?, ?)`,
@@ -169,7 +174,12 @@ export function receiveTransfer(db: SkuDb, input: ReceiveTransferInput, now: num
       change(tx, to, { inTransit: -input.received, onHand: input.received }, { ...note, op: opOf(current, "receive"), reason: "received" });
     }
     if (input.damaged > 0) {
-      change(tx, to, { inTransit: -input.damaged, onHand: input.damaged, damaged: input.damaged }, { ...note, op: opOf(current, "receive"), reason: "damaged" });
+      change(
+        tx,
+        to,
+        { inTransit: -input.damaged, onHand: input.damaged, damaged: input.damaged },
+        { ...note, op: opOf(current, "receive"), reason: "damaged" },
+      );
     }
     if (input.short > 0) change(tx, to, { inTransit: -input.short }, { ...note, op: opOf(current, "short"), reason: "short" });
     const status: TransferLineStatus = total === left ? "received" : "partially_received";

@@ -138,13 +138,14 @@ async function expectStopsCompletely(run: Running, send: () => void): Promise<vo
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline && (tree.some(alive) || !(await portFree(port)))) await sleep(100);
   expect(
-    tree.filter(alive).map((pid) => `${pid} ${existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").slice(0, 120) : ""}`),
+    tree
+      .filter(alive)
+      .map((pid) => `${pid} ${existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").slice(0, 120) : ""}`),
   ).toEqual([]);
   expect(await portFree(port)).toBe(true);
 }
 
-const startScriptPid = (run: Running) =>
-  run.tree().find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("scripts/start.mjs"))!;
+const startScriptPid = (run: Running) => run.tree().find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("scripts/start.mjs"))!;
 
 /** Runs shell lines in bash with `curl` wrapped to log each answer's status; returns the statuses and the output. */
 async function runShell(script: string, cwd: string): Promise<{ statuses: string[]; stdout: string; stderr: string; code: number | null }> {

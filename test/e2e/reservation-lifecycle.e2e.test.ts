@@ -24,13 +24,7 @@ interface Reply {
   headers: Headers;
 }
 
-async function call(
-  key: string | null,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<Reply> {
+async function call(key: string | null, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
   if (worker === null) throw new Error("worker is not running");
   const res = await fetch(`${worker.url}${path}`, {
     method,

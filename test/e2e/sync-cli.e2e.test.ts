@@ -71,10 +71,19 @@ beforeAll(async () => {
   ({ keys } = await prepareState(stateDir));
   worker = await startWorker({ stateDir });
   for (const [i, id] of LOCATIONS.entries()) {
-    const res = await call(keys.operator, "PUT", `/api/v2/locations/${id}`, { name: id, type: "warehouse", countryCode: "FR", city: "Lyon", latitude: 45.76, longitude: 4.84 + i });
+    const res = await call(keys.operator, "PUT", `/api/v2/locations/${id}`, {
+      name: id,
+      type: "warehouse",
+      countryCode: "FR",
+      city: "Lyon",
+      latitude: 45.76,
+      longitude: 4.84 + i,
+    });
     expect(res.status).toBe(201);
   }
-  const batch = await call(keys.operator, "POST", "/api/v2/skus/batch", { items: SKUS.map((sku) => ({ sku, vendorId: keys.vendorId, productId: "P-CLI", name: sku })) });
+  const batch = await call(keys.operator, "POST", "/api/v2/skus/batch", {
+    items: SKUS.map((sku) => ({ sku, vendorId: keys.vendorId, productId: "P-CLI", name: sku })),
+  });
   expect(batch.status).toBe(200);
 });
 
@@ -124,7 +133,10 @@ describe("npm run sync against wrangler dev", () => {
     }
 
     const errors = (await readFile(errorsPath(), "utf8")).trim().split("\r\n");
-    expect(errors).toEqual(["job,item,row,sku,location_id,quantity,code,message", `${firstJobs[0]},99,101,CLI-0001,FC-CLI-A,lots,invalid_quantity,quantity must be an integer`]);
+    expect(errors).toEqual([
+      "job,item,row,sku,location_id,quantity,code,message",
+      `${firstJobs[0]},99,101,CLI-0001,FC-CLI-A,lots,invalid_quantity,quantity must be an integer`,
+    ]);
     expect(await onHand("CLI-0000", "FC-CLI-A")).toEqual({ onHand: 10, version: 2 });
     expect((await onHand("CLI-0149", "FC-CLI-B")).onHand).toBe(11);
   });
@@ -140,7 +152,12 @@ describe("npm run sync against wrangler dev", () => {
 
   test("a JSON-lines delta feed", async () => {
     const path = join(workDir, "delta.jsonl");
-    await writeFile(path, `${SKUS.slice(0, 10).map((sku) => JSON.stringify({ sku, locationId: "FC-CLI-A", quantity: -4 })).join("\n")}\n`);
+    await writeFile(
+      path,
+      `${SKUS.slice(0, 10)
+        .map((sku) => JSON.stringify({ sku, locationId: "FC-CLI-A", quantity: -4 }))
+        .join("\n")}\n`,
+    );
     const run = await cli([path, "--url", worker!.url, "--mode", "delta"], keys.vendor);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/10 items · 10 applied/);
@@ -161,11 +178,22 @@ describe("retries, against a stand-in server", () => {
   test("429 waits for Retry-After, 5xx backs off; every attempt carries the same Idempotency-Key", async () => {
     const posts: { key: string | undefined; at: number }[] = [];
     const answers = [
-      (res: ServerResponse) => res.writeHead(429, { "retry-after": "1", "content-type": "application/json" }).end('{"error":{"code":"rate_limited","message":"slow down","details":null}}'),
-      (res: ServerResponse) => res.writeHead(503, { "content-type": "application/json" }).end('{"error":{"code":"retry_later","message":"busy","details":null}}'),
-      (res: ServerResponse) => res.writeHead(202, { "content-type": "application/json" }).end(JSON.stringify({ jobId: "sync_" + "a".repeat(32), status: "queued", received: 1, accepted: 1, rejected: 0 })),
+      (res: ServerResponse) =>
+        res
+          .writeHead(429, { "retry-after": "1", "content-type": "application/json" })
+          .end('{"error":{"code":"rate_limited","message":"slow down","details":null}}'),
+      (res: ServerResponse) =>
+        res.writeHead(503, { "content-type": "application/json" }).end('{"error":{"code":"retry_later","message":"busy","details":null}}'),
+      (res: ServerResponse) =>
+        res
+          .writeHead(202, { "content-type": "application/json" })
+          .end(JSON.stringify({ jobId: "sync_" + "a".repeat(32), status: "queued", received: 1, accepted: 1, rejected: 0 })),
     ];
-    const job = { jobId: "sync_" + "a".repeat(32), status: "completed", counts: { received: 1, accepted: 1, rejected: 0, applied: 1, unchanged: 0, conflicts: 0, errors: 0, pending: 0 } };
+    const job = {
+      jobId: "sync_" + "a".repeat(32),
+      status: "completed",
+      counts: { received: 1, accepted: 1, rejected: 0, applied: 1, unchanged: 0, conflicts: 0, errors: 0, pending: 0 },
+    };
     const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       req.resume();
       req.on("end", () => {

@@ -42,7 +42,13 @@ function base(type: InventoryEventType, sku: string, sequence: number, locationI
 }
 
 /** `inventory.updated` at a location: counts from `before` to `after`. */
-export function updatedEvent(sku: string, sequence: number, locationId: string, after: Partial<EventCounts>, before: Partial<EventCounts> = {}): InventoryEvent {
+export function updatedEvent(
+  sku: string,
+  sequence: number,
+  locationId: string,
+  after: Partial<EventCounts>,
+  before: Partial<EventCounts> = {},
+): InventoryEvent {
   return { ...base("inventory.updated", sku, sequence, locationId), before: counts(before), after: counts(after) };
 }
 

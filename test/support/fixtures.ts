@@ -52,9 +52,15 @@ export async function createSku(sku: string, options: SkuOptions = {}): Promise<
   const vendorId = options.vendorId ?? "V1";
   await env.DB.batch([
     env.DB.prepare("INSERT OR IGNORE INTO products (id, vendor_id, name) VALUES (?, ?, ?)").bind(`P-${sku}`, vendorId, `Product ${sku}`),
-    env.DB.prepare(
-      "INSERT INTO skus (sku, product_id, vendor_id, name, allow_backorder, soft_buffer_pct, status) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    ).bind(sku, `P-${sku}`, vendorId, `SKU ${sku}`, options.allowBackorder ? 1 : 0, options.softBufferPct ?? 10, options.status ?? "active"),
+    env.DB.prepare("INSERT INTO skus (sku, product_id, vendor_id, name, allow_backorder, soft_buffer_pct, status) VALUES (?, ?, ?, ?, ?, ?, ?)").bind(
+      sku,
+      `P-${sku}`,
+      vendorId,
+      `SKU ${sku}`,
+      options.allowBackorder ? 1 : 0,
+      options.softBufferPct ?? 10,
+      options.status ?? "active",
+    ),
   ]);
 }
 
@@ -84,9 +90,7 @@ export async function api<T = any>(method: string, path: string, options: CallOp
     body = JSON.stringify(options.body);
     headers["content-type"] ??= "application/json";
   }
-  const response = await exports.default.fetch(
-    new Request(`http://inventory.test${path}`, { method, headers, ...(body !== undefined ? { body } : {}) }),
-  );
+  const response = await exports.default.fetch(new Request(`http://inventory.test${path}`, { method, headers, ...(body !== undefined ? { body } : {}) }));
   const text = await response.text();
   return { status: response.status, body: (text ? JSON.parse(text) : null) as T, headers: response.headers };
 }

@@ -51,9 +51,7 @@ function parse(text: string): LogRecord | null {
 }
 
 function matches(record: LogRecord, want: LogRecord): boolean {
-  return Object.entries(want).every(([k, v]) =>
-    v instanceof RegExp ? typeof record[k] === "string" && v.test(record[k] as string) : record[k] === v,
-  );
+  return Object.entries(want).every(([k, v]) => (v instanceof RegExp ? typeof record[k] === "string" && v.test(record[k] as string) : record[k] === v));
 }
 
 /**

@@ -22,7 +22,12 @@ export async function writeSales(sku: string, locationId: string, days: number, 
     series.push(u);
     if (u > 0) {
       statements.push(
-        env.DB.prepare("INSERT INTO daily_sales (sku, location_id, day, units, fulfilments, updated_at) VALUES (?, ?, ?, ?, 1, 0)").bind(sku, locationId, isoDay(end - days + 1 + i), u),
+        env.DB.prepare("INSERT INTO daily_sales (sku, location_id, day, units, fulfilments, updated_at) VALUES (?, ?, ?, ?, 1, 0)").bind(
+          sku,
+          locationId,
+          isoDay(end - days + 1 + i),
+          u,
+        ),
       );
     }
   }
@@ -31,12 +36,34 @@ export async function writeSales(sku: string, locationId: string, days: number, 
 }
 
 /** Sets planning settings straight in D1. */
-export async function writeSettings(sku: string, s: { category?: string; unitCost?: number; unitPrice?: number; orderingCost?: number; holdingRate?: number; serviceLevel?: number; packSize?: number; minimumOrderQuantity?: number }): Promise<void> {
+export async function writeSettings(
+  sku: string,
+  s: {
+    category?: string;
+    unitCost?: number;
+    unitPrice?: number;
+    orderingCost?: number;
+    holdingRate?: number;
+    serviceLevel?: number;
+    packSize?: number;
+    minimumOrderQuantity?: number;
+  },
+): Promise<void> {
   await env.DB.prepare(
     `INSERT INTO sku_planning (sku, category, unit_cost, unit_price, ordering_cost, holding_rate, service_level, pack_size, minimum_order_quantity, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
   )
-    .bind(sku, s.category ?? null, s.unitCost ?? null, s.unitPrice ?? null, s.orderingCost ?? null, s.holdingRate ?? null, s.serviceLevel ?? null, s.packSize ?? null, s.minimumOrderQuantity ?? null)
+    .bind(
+      sku,
+      s.category ?? null,
+      s.unitCost ?? null,
+      s.unitPrice ?? null,
+      s.orderingCost ?? null,
+      s.holdingRate ?? null,
+      s.serviceLevel ?? null,
+      s.packSize ?? null,
+      s.minimumOrderQuantity ?? null,
+    )
     .run();
 }
 

@@ -18,7 +18,11 @@ export interface FeedItem {
 }
 
 /** Posts a JSON feed. */
-export function postFeed(key: string, items: unknown[], options: { idempotencyKey?: string; mode?: "absolute" | "delta"; query?: string; extra?: Record<string, unknown> } = {}): Promise<ApiResponse> {
+export function postFeed(
+  key: string,
+  items: unknown[],
+  options: { idempotencyKey?: string; mode?: "absolute" | "delta"; query?: string; extra?: Record<string, unknown> } = {},
+): Promise<ApiResponse> {
   return api("POST", `/api/v2/inventory/sync${options.query ? `?${options.query}` : ""}`, {
     key,
     idempotencyKey: options.idempotencyKey ?? crypto.randomUUID(),

@@ -55,7 +55,7 @@ function poisson(next: () => number, lambda: number): number {
 /** A count with the given mean and variance mean + dispersion × mean² (gamma–Poisson). */
 export function sampleCount(next: () => number, mean: number, dispersion: number): number {
   if (dispersion <= 0) return poisson(next, mean);
-  return poisson(next, (mean * gamma(next, 1 / dispersion)) * dispersion);
+  return poisson(next, mean * gamma(next, 1 / dispersion) * dispersion);
 }
 
 export interface TruthSpec {

@@ -26,10 +26,7 @@ export async function publicViewConfig(env: Env, row: SkuRow): Promise<PublicVie
 
 /** Asks the SKU's object for its levels and computes the public record. */
 export async function loadPublicRecord(env: Env, row: SkuRow): Promise<PublicRecord> {
-  const [config, { levels, updatedAt }] = await Promise.all([
-    publicViewConfig(env, row),
-    env.SKU_INVENTORY.getByName(row.sku).publicLevels(),
-  ]);
+  const [config, { levels, updatedAt }] = await Promise.all([publicViewConfig(env, row), env.SKU_INVENTORY.getByName(row.sku).publicLevels()]);
   return {
     sku: row.sku,
     ...publicAvailability(levels, config),

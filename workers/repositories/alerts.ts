@@ -59,7 +59,12 @@ export async function listAlerts(db: D1Database, f: AlertFilter): Promise<AlertL
   if (f.after !== undefined) where.push(`(a.opened_at < ${arg(f.after[0])} OR (a.opened_at = ?${args.length} AND a.id < ${arg(f.after[1])}))`);
   const sql = `SELECT ${COLUMNS} FROM alerts a LEFT JOIN skus s ON s.sku = a.sku ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
     ORDER BY a.opened_at DESC, a.id DESC LIMIT ${arg(f.limit)}`;
-  return (await db.prepare(sql).bind(...args).all<AlertListRow>()).results;
+  return (
+    await db
+      .prepare(sql)
+      .bind(...args)
+      .all<AlertListRow>()
+  ).results;
 }
 
 /** One alert with its SKU's vendor. */

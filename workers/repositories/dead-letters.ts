@@ -60,7 +60,10 @@ export interface DeadLetterListRow {
 }
 
 /** Dead letters in (queue, message id) order after `after`, optionally of one queue. */
-export async function listDeadLetters(db: D1Database, f: { queue?: string | undefined; after?: readonly [string, string] | undefined; limit: number }): Promise<DeadLetterListRow[]> {
+export async function listDeadLetters(
+  db: D1Database,
+  f: { queue?: string | undefined; after?: readonly [string, string] | undefined; limit: number },
+): Promise<DeadLetterListRow[]> {
   const { results } = await db
     .prepare(
       `SELECT queue, message_id AS messageId, dead_letter_queue AS deadLetterQueue, body, error, attempts, failed_at AS failedAt, received_at AS receivedAt

@@ -81,7 +81,21 @@ export function eventStatements(db: D1Database, event: InventoryEvent, w: EventW
              updated_at = excluded.updated_at, projected_at = excluded.projected_at
            WHERE excluded.last_sequence > inventory_levels.last_sequence`,
         )
-        .bind(...base, w.level.locationId, c.onHand, c.reserved, c.softHeld, c.committed, c.inTransit, c.damaged, c.onHold, c.available, w.level.status, w.occurredAtMs, w.now),
+        .bind(
+          ...base,
+          w.level.locationId,
+          c.onHand,
+          c.reserved,
+          c.softHeld,
+          c.committed,
+          c.inTransit,
+          c.damaged,
+          c.onHold,
+          c.available,
+          w.level.status,
+          w.occurredAtMs,
+          w.now,
+        ),
     );
   }
 
@@ -101,10 +115,7 @@ export function eventStatements(db: D1Database, event: InventoryEvent, w: EventW
           .bind(...base, event.locationId, decision.kind, decision.available, w.reorderPoint, w.occurredAtMs),
       );
     } else {
-      const projected =
-        decision.whenProjectedTotalAbove === null
-          ? ""
-          : "AND (SELECT COALESCE(SUM(available), 0) FROM inventory_levels WHERE sku = ?2) > ?7";
+      const projected = decision.whenProjectedTotalAbove === null ? "" : "AND (SELECT COALESCE(SUM(available), 0) FROM inventory_levels WHERE sku = ?2) > ?7";
       statements.push(
         db
           .prepare(
@@ -114,7 +125,13 @@ export function eventStatements(db: D1Database, event: InventoryEvent, w: EventW
                AND ${NOT_APPLIED} AND ${NEWER_FOR_ALERTS} ${projected}`,
           )
           // D1 refuses more bound values than the statement's highest parameter number.
-          .bind(...base, decision.resolution, w.occurredAtMs, JSON.stringify(decision.kinds), ...(decision.whenProjectedTotalAbove === null ? [] : [decision.whenProjectedTotalAbove])),
+          .bind(
+            ...base,
+            decision.resolution,
+            w.occurredAtMs,
+            JSON.stringify(decision.kinds),
+            ...(decision.whenProjectedTotalAbove === null ? [] : [decision.whenProjectedTotalAbove]),
+          ),
       );
     }
   }
@@ -174,7 +191,10 @@ export function eventStatements(db: D1Database, event: InventoryEvent, w: EventW
  * Applies an event's statements in one batch. Returns whether this call applied it (false:
  * it had been applied before) and the webhook deliveries it created.
  */
-export async function applyEventStatements(db: D1Database, built: { statements: D1PreparedStatement[]; deliveriesAt: number }): Promise<{ applied: boolean; deliveries: NewDelivery[] }> {
+export async function applyEventStatements(
+  db: D1Database,
+  built: { statements: D1PreparedStatement[]; deliveriesAt: number },
+): Promise<{ applied: boolean; deliveries: NewDelivery[] }> {
   const results = await db.batch<{ id: string; subscription_id: string }>(built.statements);
   const marker = results[results.length - 1]!;
   const deliveries = (results[built.deliveriesAt]?.results ?? []).map((r) => ({ id: r.id, subscriptionId: r.subscription_id }));

@@ -65,11 +65,14 @@ export async function forecastErrors(db: D1Database, vendorId: string | undefine
 }
 
 /** Daily sales rows of one SKU in [from, to], per location. */
-export async function dailySalesOf(db: D1Database, sku: string, from: string, to: string): Promise<{ day: string; locationId: string; units: number; fulfilments: number }[]> {
+export async function dailySalesOf(
+  db: D1Database,
+  sku: string,
+  from: string,
+  to: string,
+): Promise<{ day: string; locationId: string; units: number; fulfilments: number }[]> {
   const { results } = await db
-    .prepare(
-      "SELECT day, location_id AS locationId, units, fulfilments FROM daily_sales WHERE sku = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY day, location_id",
-    )
+    .prepare("SELECT day, location_id AS locationId, units, fulfilments FROM daily_sales WHERE sku = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY day, location_id")
     .bind(sku, from, to)
     .all<{ day: string; locationId: string; units: number; fulfilments: number }>();
   return results;
@@ -103,7 +106,12 @@ const SETTING_COLUMNS = {
 } as const;
 
 /** Sets the given settings (null clears one; omitted ones keep their value). */
-export async function upsertPlanningSettings(db: D1Database, sku: string, values: Partial<Record<keyof typeof SETTING_COLUMNS, string | number | null>>, now: number): Promise<void> {
+export async function upsertPlanningSettings(
+  db: D1Database,
+  sku: string,
+  values: Partial<Record<keyof typeof SETTING_COLUMNS, string | number | null>>,
+  now: number,
+): Promise<void> {
   const keys = (Object.keys(values) as (keyof typeof SETTING_COLUMNS)[]).filter((k) => values[k] !== undefined);
   const cols = keys.map((k) => SETTING_COLUMNS[k]);
   const placeholders = keys.map((_, i) => `?${i + 3}`);

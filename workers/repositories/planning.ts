@@ -130,7 +130,10 @@ export async function findForecasts(db: D1Database, skus: readonly string[]): Pr
  */
 export function saveForecastStatement(
   db: D1Database,
-  f: Pick<StoredForecast, "sku" | "vendorId" | "origin" | "method" | "reason" | "demandClass" | "model" | "horizons" | "fittedAt" | "accuracyForecast" | "accuracyActual">,
+  f: Pick<
+    StoredForecast,
+    "sku" | "vendorId" | "origin" | "method" | "reason" | "demandClass" | "model" | "horizons" | "fittedAt" | "accuracyForecast" | "accuracyActual"
+  >,
 ): D1PreparedStatement {
   return db
     .prepare(
@@ -222,7 +225,9 @@ export function upsertSuggestionStatement(db: D1Database, id: string, v: Suggest
 /** Closes the SKU's open suggestion as `resolved` (its position is above the reorder point again). */
 export function resolveSuggestionStatement(db: D1Database, sku: string, now: number): D1PreparedStatement {
   return db
-    .prepare("UPDATE reorder_suggestions SET status = 'resolved', closed_at = ?2, closed_by = 'reorder-job', updated_at = ?2 WHERE sku = ?1 AND status = 'open'")
+    .prepare(
+      "UPDATE reorder_suggestions SET status = 'resolved', closed_at = ?2, closed_by = 'reorder-job', updated_at = ?2 WHERE sku = ?1 AND status = 'open'",
+    )
     .bind(sku, now);
 }
 
@@ -271,7 +276,10 @@ export async function listSuggestions(db: D1Database, f: SuggestionFilter): Prom
   }
   const sql = `SELECT ${SUGGESTION_COLUMNS} FROM reorder_suggestions ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
     ORDER BY vendor_id, coalesce(location_id, ''), id LIMIT ${arg(f.limit)}`;
-  const { results } = await db.prepare(sql).bind(...args).all<SuggestionRow>();
+  const { results } = await db
+    .prepare(sql)
+    .bind(...args)
+    .all<SuggestionRow>();
   return results;
 }
 
@@ -330,7 +338,16 @@ export async function findRun(db: D1Database, origin: string): Promise<ReorderRu
  * Moves a run's cursor from `from` to `to` (compare-and-set: a concurrent tick that moved it
  * first wins, and this one's messages were duplicates the consumer ignores); `done` finishes it.
  */
-export async function advanceRun(db: D1Database, origin: string, from: string, to: string, chunks: number, skus: number, done: boolean, now: number): Promise<boolean> {
+export async function advanceRun(
+  db: D1Database,
+  origin: string,
+  from: string,
+  to: string,
+  chunks: number,
+  skus: number,
+  done: boolean,
+  now: number,
+): Promise<boolean> {
   const r = await db
     .prepare(
       `UPDATE reorder_runs SET cursor = ?3, chunks = chunks + ?4, skus = skus + ?5, status = CASE WHEN ?6 THEN 'done' ELSE status END,

@@ -67,7 +67,15 @@ function docOf(row: DocRow, lines: LineRow[]): PurchaseOrder {
     createdBy: row.created_by,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-    lines: lines.map((l) => ({ lineNo: l.line_no, sku: l.sku, quantity: l.quantity, received: l.received, damaged: l.damaged, short: l.short, status: l.status })),
+    lines: lines.map((l) => ({
+      lineNo: l.line_no,
+      sku: l.sku,
+      quantity: l.quantity,
+      received: l.received,
+      damaged: l.damaged,
+      short: l.short,
+      status: l.status,
+    })),
   };
 }
 
@@ -105,7 +113,9 @@ export async function insertPurchaseOrder(db: D1Database, po: NewPurchaseOrder):
       )
       .bind(po.id, po.vendorId, po.locationId, po.expectedAt, po.reference, po.principal, po.idempotencyKey, po.requestHash, po.createdBy, po.now, po.now),
     ...po.lines.map((l, i) =>
-      db.prepare("INSERT OR IGNORE INTO purchase_order_lines (purchase_order_id, line_no, sku, quantity) VALUES (?, ?, ?, ?)").bind(po.id, i, l.sku, l.quantity),
+      db
+        .prepare("INSERT OR IGNORE INTO purchase_order_lines (purchase_order_id, line_no, sku, quantity) VALUES (?, ?, ?, ?)")
+        .bind(po.id, i, l.sku, l.quantity),
     ),
   ]);
 }
@@ -121,7 +131,14 @@ export function poLineUpdate(db: D1Database, id: string, lineNo: number, line: T
  * Moves the order to `status` only from one of `from` (a compare-and-set: two racing steps
  * cannot both win); optionally sets the expected arrival. Returns the statement.
  */
-export function poStatusUpdate(db: D1Database, id: string, status: PurchaseOrderRow["status"], from: PurchaseOrderRow["status"][], now: number, expectedAt?: number): D1PreparedStatement {
+export function poStatusUpdate(
+  db: D1Database,
+  id: string,
+  status: PurchaseOrderRow["status"],
+  from: PurchaseOrderRow["status"][],
+  now: number,
+  expectedAt?: number,
+): D1PreparedStatement {
   return db
     .prepare(
       `UPDATE purchase_orders SET status = ?, updated_at = ?, expected_at = COALESCE(?, expected_at)
@@ -138,9 +155,9 @@ export async function listPurchaseOrders(
 ): Promise<PurchaseOrder[]> {
   const where: string[] = [];
   const binds: unknown[] = [];
-  if (filter.status !== undefined) (where.push("status = ?"), binds.push(filter.status));
-  if (filter.vendorId !== undefined) (where.push("vendor_id = ?"), binds.push(filter.vendorId));
-  if (filter.after !== undefined) (where.push("id > ?"), binds.push(filter.after));
+  if (filter.status !== undefined) where.push("status = ?"), binds.push(filter.status);
+  if (filter.vendorId !== undefined) where.push("vendor_id = ?"), binds.push(filter.vendorId);
+  if (filter.after !== undefined) where.push("id > ?"), binds.push(filter.after);
   const { results } = await db
     .prepare(`SELECT * FROM purchase_orders ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ?`)
     .bind(...binds, limit)
@@ -150,7 +167,12 @@ export async function listPurchaseOrders(
     .prepare("SELECT * FROM purchase_order_lines WHERE purchase_order_id IN (SELECT value FROM json_each(?)) ORDER BY purchase_order_id, line_no")
     .bind(JSON.stringify(results.map((r) => r.id)))
     .all<LineRow>();
-  return results.map((r) => docOf(r, lines.results.filter((l) => l.purchase_order_id === r.id)));
+  return results.map((r) =>
+    docOf(
+      r,
+      lines.results.filter((l) => l.purchase_order_id === r.id),
+    ),
+  );
 }
 
 /** Ids of orders left `shipping` since before `staleBefore` (a crashed ship step). */

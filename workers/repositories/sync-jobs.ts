@@ -124,7 +124,21 @@ export async function createSyncJob(db: D1Database, job: NewSyncJob, rejected: r
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?10, ?11, ?12, ?13, ?13)
          ON CONFLICT DO NOTHING`,
       )
-      .bind(job.id, job.vendorId, job.principal, job.idempotencyKey, job.requestHash, job.actor, job.mode, job.source, job.received, job.accepted, job.rejected, job.chunks.length, job.now),
+      .bind(
+        job.id,
+        job.vendorId,
+        job.principal,
+        job.idempotencyKey,
+        job.requestHash,
+        job.actor,
+        job.mode,
+        job.source,
+        job.received,
+        job.accepted,
+        job.rejected,
+        job.chunks.length,
+        job.now,
+      ),
   ];
   // Written only when the job row is this request's (not a racing request's with another body).
   const mine = `EXISTS (SELECT 1 FROM sync_jobs WHERE id = ?1 AND request_hash = ?3 AND created_at = ?4)`;
@@ -223,7 +237,11 @@ export async function markChunksResent(db: D1Database, chunks: readonly { jobId:
 }
 
 /** A chunk's status and its job's vendor, or null when either is unknown. */
-export async function chunkState(db: D1Database, jobId: string, chunkIndex: number): Promise<{ status: "queued" | "done" | "failed"; vendorId: string; jobStatus: string } | null> {
+export async function chunkState(
+  db: D1Database,
+  jobId: string,
+  chunkIndex: number,
+): Promise<{ status: "queued" | "done" | "failed"; vendorId: string; jobStatus: string } | null> {
   const row = await db
     .prepare(
       `SELECT c.status, j.vendor_id, j.status AS job_status FROM sync_job_chunks c JOIN sync_jobs j ON j.id = c.job_id
@@ -276,7 +294,14 @@ export async function recordChunk(db: D1Database, record: ChunkRecord, now: numb
  * Fails a chunk that was dead-lettered or lost on every send: its items (when known) become `chunk_failed`
  * errors and the chunk counts all of them as errors, so its job can finish.
  */
-export async function failChunk(db: D1Database, jobId: string, chunkIndex: number, errors: readonly SyncItemError[], reason: string, now: number): Promise<void> {
+export async function failChunk(
+  db: D1Database,
+  jobId: string,
+  chunkIndex: number,
+  errors: readonly SyncItemError[],
+  reason: string,
+  now: number,
+): Promise<void> {
   await db.batch([
     // Only for a chunk that is still queued: a chunk recorded after all is left as it is.
     ...errorStatements(db, jobId, chunkIndex, errors, now),

@@ -62,7 +62,14 @@ export async function findSyncReview(db: D1Database, id: string): Promise<SyncRe
 /** One page of reviews in (createdAt, id) order after the cursor, optionally one status / vendor / SKU. */
 export async function listSyncReviews(
   db: D1Database,
-  filter: { status?: SyncReviewStatus | undefined; vendorId?: string | undefined; sku?: string | undefined; jobId?: string | undefined; after?: [number, string] | undefined; limit: number },
+  filter: {
+    status?: SyncReviewStatus | undefined;
+    vendorId?: string | undefined;
+    sku?: string | undefined;
+    jobId?: string | undefined;
+    after?: [number, string] | undefined;
+    limit: number;
+  },
 ): Promise<SyncReviewRow[]> {
   const r = syncReviews;
   const conditions: (SQL | undefined)[] = [];

@@ -120,7 +120,20 @@ export async function insertTransfer(db: D1Database, t: NewTransfer): Promise<vo
         `INSERT OR IGNORE INTO transfers (id, status, from_location_id, to_location_id, expected_at, reference, principal, idempotency_key,
            request_hash, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .bind(t.id, t.status ?? "creating", t.fromLocationId, t.toLocationId, t.expectedAt, t.reference, t.principal, t.idempotencyKey, t.requestHash, t.createdBy, t.now, t.now),
+      .bind(
+        t.id,
+        t.status ?? "creating",
+        t.fromLocationId,
+        t.toLocationId,
+        t.expectedAt,
+        t.reference,
+        t.principal,
+        t.idempotencyKey,
+        t.requestHash,
+        t.createdBy,
+        t.now,
+        t.now,
+      ),
     ...t.lines.map((l, i) =>
       db.prepare("INSERT OR IGNORE INTO transfer_lines (transfer_id, line_no, sku, quantity) VALUES (?, ?, ?, ?)").bind(t.id, i, l.sku, l.quantity),
     ),
@@ -154,7 +167,12 @@ export async function touchTransfer(db: D1Database, id: string, now: number): Pr
 }
 
 /** Documents by id, optionally of one status, after a cursor. */
-export async function listTransfers(db: D1Database, status: TransferRow["status"] | undefined, after: string | undefined, limit: number): Promise<TransferDoc[]> {
+export async function listTransfers(
+  db: D1Database,
+  status: TransferRow["status"] | undefined,
+  after: string | undefined,
+  limit: number,
+): Promise<TransferDoc[]> {
   const where: string[] = [];
   const binds: unknown[] = [];
   if (status !== undefined) {
@@ -174,7 +192,12 @@ export async function listTransfers(db: D1Database, status: TransferRow["status"
     .prepare("SELECT * FROM transfer_lines WHERE transfer_id IN (SELECT value FROM json_each(?)) ORDER BY transfer_id, line_no")
     .bind(JSON.stringify(results.map((r) => r.id)))
     .all<LineRow>();
-  return results.map((r) => docOf(r, lines.results.filter((l) => l.transfer_id === r.id)));
+  return results.map((r) =>
+    docOf(
+      r,
+      lines.results.filter((l) => l.transfer_id === r.id),
+    ),
+  );
 }
 
 /** Ids of documents left `creating` since before `staleBefore` (a crashed create). */

@@ -8,9 +8,6 @@ export async function findVendor(db: D1Database, id: string): Promise<VendorRow 
 }
 
 /** Inserts a vendor; returns undefined when the id is taken. */
-export async function insertVendor(
-  db: D1Database,
-  row: { id: string; name: string; status: "active" | "suspended" },
-): Promise<VendorRow | undefined> {
+export async function insertVendor(db: D1Database, row: { id: string; name: string; status: "active" | "suspended" }): Promise<VendorRow | undefined> {
   return drizzle(db).insert(vendors).values(row).onConflictDoNothing().returning().get();
 }

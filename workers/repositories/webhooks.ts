@@ -44,7 +44,10 @@ export async function insertSubscription(
  * One page of live subscriptions in id order, after `afterId`; `vendorId` restricts to
  * one vendor's (undefined: all).
  */
-export async function listSubscriptions(db: D1Database, filter: { vendorId?: string | undefined; afterId?: string | undefined; limit: number }): Promise<WebhookSubscriptionRow[]> {
+export async function listSubscriptions(
+  db: D1Database,
+  filter: { vendorId?: string | undefined; afterId?: string | undefined; limit: number },
+): Promise<WebhookSubscriptionRow[]> {
   const conditions: SQL[] = [isNull(webhookSubscriptions.deletedAt)];
   if (filter.vendorId !== undefined) conditions.push(eq(webhookSubscriptions.vendorId, filter.vendorId));
   if (filter.afterId !== undefined) conditions.push(sql`${webhookSubscriptions.id} > ${filter.afterId}`);
@@ -108,10 +111,21 @@ export async function listDeliveries(
 }
 
 /** Records a delivery that is not about an inventory event (the test event). */
-export async function insertDelivery(db: D1Database, row: { id: string; subscriptionId: string; eventId: string; eventType: string; now: number }): Promise<void> {
+export async function insertDelivery(
+  db: D1Database,
+  row: { id: string; subscriptionId: string; eventId: string; eventType: string; now: number },
+): Promise<void> {
   await drizzle(db)
     .insert(webhookDeliveries)
-    .values({ id: row.id, subscriptionId: row.subscriptionId, eventId: row.eventId, eventType: row.eventType, status: "pending", createdAt: row.now, updatedAt: row.now })
+    .values({
+      id: row.id,
+      subscriptionId: row.subscriptionId,
+      eventId: row.eventId,
+      eventType: row.eventType,
+      status: "pending",
+      createdAt: row.now,
+      updatedAt: row.now,
+    })
     .run();
 }
 
@@ -182,7 +196,16 @@ export async function findDeliveryTarget(db: D1Database, deliveryId: string): Pr
        FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id WHERE d.id = ?`,
     )
     .bind(deliveryId)
-    .first<{ id: string; status: WebhookDeliveryRow["status"]; attempts: number; subscription_id: string; url: string; secret: string; disabled_at: number | null; deleted_at: number | null }>();
+    .first<{
+      id: string;
+      status: WebhookDeliveryRow["status"];
+      attempts: number;
+      subscription_id: string;
+      url: string;
+      secret: string;
+      disabled_at: number | null;
+      deleted_at: number | null;
+    }>();
   if (row === null) return null;
   return {
     delivery: { id: row.id, status: row.status, attempts: row.attempts },
@@ -263,7 +286,13 @@ export async function recordFailed(db: D1Database, a: AttemptRecord, countsAsAtt
  * Gives up a pending delivery without counting it against the subscription: it was disabled or
  * deleted (`cancelled`), or its queue message was lost on every send (`lost`).
  */
-export async function cancelDelivery(db: D1Database, deliveryId: string, reason: string, now: number, failure: "cancelled" | "lost" = "cancelled"): Promise<void> {
+export async function cancelDelivery(
+  db: D1Database,
+  deliveryId: string,
+  reason: string,
+  now: number,
+  failure: "cancelled" | "lost" = "cancelled",
+): Promise<void> {
   await db
     .prepare(
       "UPDATE webhook_deliveries SET status = 'failed', last_error = ?2, last_failure = ?4, failed_at = ?3, updated_at = ?3, payload = NULL WHERE id = ?1 AND status = 'pending'",

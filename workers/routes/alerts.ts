@@ -89,7 +89,9 @@ alerts.post("/:id/snooze", async (c) => {
   const body = await readJson(c, SnoozeBody, BODY_LIMITS.action);
   const now = Date.now();
   if (body.until <= now || body.until > now + MAX_SNOOZE_MS) {
-    throw ApiError.invalid("invalid request body", [{ path: ["body", "until"], message: "until must be in the future and at most 90 days ahead", code: "out_of_range" }]);
+    throw ApiError.invalid("invalid request body", [
+      { path: ["body", "until"], message: "until must be in the future and at most 90 days ahead", code: "out_of_range" },
+    ]);
   }
   if (found.status === "resolved") throw new ApiError(409, "alert_resolved", "the alert is resolved; there is nothing to snooze", { id: found.id });
   await snoozeAlert(c.env.DB, found.id, body.until);

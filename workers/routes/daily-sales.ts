@@ -26,7 +26,9 @@ dailySales.get("/", async (c) => {
   const to = q.to ?? (q.from !== undefined ? isoDay(dayNumber(q.from) + 29) : originBefore(Date.now()));
   const from = q.from ?? isoDay(dayNumber(to) - 29);
   if (dayNumber(to) - dayNumber(from) + 1 > DAILY_SALES_MAX_DAYS) {
-    throw ApiError.invalid("invalid query string", [{ path: ["query", "to"], message: `at most ${DAILY_SALES_MAX_DAYS} days from from to to`, code: "too_big" }]);
+    throw ApiError.invalid("invalid query string", [
+      { path: ["query", "to"], message: `at most ${DAILY_SALES_MAX_DAYS} days from from to to`, code: "too_big" },
+    ]);
   }
   const master = (await planningSkus(c.env.DB, [q.sku])).get(q.sku);
   if (master === undefined) throw new ApiError(404, "sku_not_found", `no SKU ${q.sku}`, { sku: q.sku });

@@ -25,7 +25,8 @@ forecasts.get("/:sku", async (c) => {
   if (master === undefined) throw new ApiError(404, "sku_not_found", `no SKU ${sku}`, { sku });
   assertOwns(c.get("principal"), master.vendorId, sku);
   const stored = (await findForecasts(c.env.DB, [sku])).get(sku);
-  if (stored === undefined) throw new ApiError(404, "forecast_not_found", `no forecast for ${sku} yet: the nightly REORDER run (or a low-stock event) makes one`, { sku });
+  if (stored === undefined)
+    throw new ApiError(404, "forecast_not_found", `no forecast for ${sku} yet: the nightly REORDER run (or a low-stock event) makes one`, { sku });
   const model = JSON.parse(stored.model) as ForecastModel;
   const forecast = forecastDemand(model, query.days);
   c.header("Cache-Control", "private, no-store");

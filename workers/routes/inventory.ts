@@ -36,7 +36,11 @@ inventory.post("/reserve", checkoutAccess, async (c) => {
   const body = await readJson(c, ReserveBody, BODY_LIMITS.reserve);
   const result = await reserve(c.env, c.get("principal"), body, key);
   if (result.replayed) c.header("Idempotent-Replayed", "true");
-  if (body.type === "hard" && !result.replayed) await purgePublic(c, body.items.map((i) => i.sku));
+  if (body.type === "hard" && !result.replayed)
+    await purgePublic(
+      c,
+      body.items.map((i) => i.sku),
+    );
   return c.json(result.reservation, 201);
 });
 
@@ -44,7 +48,10 @@ inventory.post("/promote", checkoutAccess, async (c) => {
   idempotencyKeyOf(c, false);
   const body = await readJson(c, PromoteBody, BODY_LIMITS.action);
   const result = await transition(c.env, c.get("principal"), "promote", body.reservationId, body.ttlSeconds);
-  await purgePublic(c, result.reservation.lines.map((l) => l.sku));
+  await purgePublic(
+    c,
+    result.reservation.lines.map((l) => l.sku),
+  );
   return c.json(result.reservation, 200);
 });
 
@@ -54,7 +61,11 @@ for (const op of ["release", "commit", "fulfil"] as const satisfies TransitionOp
     idempotencyKeyOf(c, false);
     const body = await readJson(c, ReservationActionBody, BODY_LIMITS.action);
     const result = await transition(c.env, c.get("principal"), op, body.reservationId);
-    if (op === "release" && result.reservation.type === "hard") await purgePublic(c, result.reservation.lines.map((l) => l.sku));
+    if (op === "release" && result.reservation.type === "hard")
+      await purgePublic(
+        c,
+        result.reservation.lines.map((l) => l.sku),
+      );
     return c.json(result.reservation, 200);
   });
 }

@@ -11,7 +11,14 @@ import { authenticate } from "../auth/authenticate";
 import { invalidateAvailability } from "../availability/availability-cache";
 import { readJson, readParam, readQuery } from "../http/read-input";
 import { listPurchaseOrders } from "../repositories/purchase-orders";
-import { ConfirmPurchaseOrderBody, CreatePurchaseOrderBody, EmptyBody, PurchaseOrderId, PurchaseOrderListQuery, ReceivePurchaseOrderBody } from "../schemas/purchase-orders";
+import {
+  ConfirmPurchaseOrderBody,
+  CreatePurchaseOrderBody,
+  EmptyBody,
+  PurchaseOrderId,
+  PurchaseOrderListQuery,
+  ReceivePurchaseOrderBody,
+} from "../schemas/purchase-orders";
 import {
   cancelPurchaseOrder,
   closePurchaseOrder,
@@ -77,7 +84,10 @@ purchaseOrders.post("/:id/ship", operatorOrVendor, async (c) => {
   const po = await load(c);
   await stepBody(c, EmptyBody);
   const shipped = await shipPurchaseOrder(c.env, actorOf(c.get("principal")), po);
-  await invalidateAvailability(new URL(c.req.url).origin, shipped.lines.map((l) => l.sku));
+  await invalidateAvailability(
+    new URL(c.req.url).origin,
+    shipped.lines.map((l) => l.sku),
+  );
   return c.json(purchaseOrderView(shipped));
 });
 
@@ -86,7 +96,10 @@ purchaseOrders.post("/:id/receive", operator, async (c) => {
   const key = idempotencyKeyOf(c, true);
   const body = await readJson(c, ReceivePurchaseOrderBody, BODY_LIMITS.reserve);
   const received = await receivePurchaseOrder(c.env, c.get("principal"), po, body, key);
-  await invalidateAvailability(new URL(c.req.url).origin, body.lines.map((l) => l.sku));
+  await invalidateAvailability(
+    new URL(c.req.url).origin,
+    body.lines.map((l) => l.sku),
+  );
   return c.json(purchaseOrderView(received));
 });
 

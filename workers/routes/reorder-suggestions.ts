@@ -103,13 +103,21 @@ reorderSuggestions.post("/draft-purchase-order", authenticate("operator"), async
     .sort()
     .join(",")}`;
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
-  const idempotencyKey = `reorder-${[...digest].map((b) => b.toString(16).padStart(2, "0")).join("").slice(0, 40)}`;
+  const idempotencyKey = `reorder-${[...digest]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("")
+    .slice(0, 40)}`;
   const { po } = await createPurchaseOrder(
     c.env,
     c.get("principal"),
     { vendorId: body.vendorId, locationId: body.locationId, reference: "reorder suggestions", lines: take.map((s) => ({ sku: s.sku, quantity: s.quantity })) },
     idempotencyKey,
   );
-  await acceptSuggestions(c.env.DB, take.map((s) => s.id), po.id, Date.now());
+  await acceptSuggestions(
+    c.env.DB,
+    take.map((s) => s.id),
+    po.id,
+    Date.now(),
+  );
   return c.json({ purchaseOrder: purchaseOrderView(po), accepted: take.map((s) => s.id), left: open.length - take.length }, 201);
 });

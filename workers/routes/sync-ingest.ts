@@ -126,7 +126,9 @@ syncIngest.post("/", authenticate("operator", "vendor"), async (c) => {
   }
   if (early === undefined) {
     if ((await findVendor(c.env.DB, vendorId)) === undefined) {
-      throw ApiError.invalid("unknown vendor", [{ path: [query.vendorId !== undefined ? "query" : "body", "vendorId"], message: `no vendor ${vendorId}`, code: "unknown_vendor" }]);
+      throw ApiError.invalid("unknown vendor", [
+        { path: [query.vendorId !== undefined ? "query" : "body", "vendorId"], message: `no vendor ${vendorId}`, code: "unknown_vendor" },
+      ]);
     }
     await enforceRateLimit(c.env, vendorId);
   } else if (principal.scope === "operator" && (await findVendor(c.env.DB, vendorId)) === undefined) {

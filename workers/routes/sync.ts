@@ -53,5 +53,10 @@ sync.get("/:jobId/errors", async (c) => {
     });
   }
   const page = await syncErrorsPage(c.env, job.id, query.cursor?.[0], query.limit);
-  return c.json({ jobId: job.id, status: job.status, items: page.items, nextCursor: page.next === null ? null : encodeCursor(SYNC_ERRORS_CURSOR, [page.next]) });
+  return c.json({
+    jobId: job.id,
+    status: job.status,
+    items: page.items,
+    nextCursor: page.next === null ? null : encodeCursor(SYNC_ERRORS_CURSOR, [page.next]),
+  });
 });

@@ -25,7 +25,11 @@ transfers.post("/", async (c) => {
   const body = await readJson(c, CreateTransferBody, BODY_LIMITS.reserve);
   const { doc, replayed } = await createTransfer(c.env, c.get("principal"), body, key);
   if (replayed) c.header("Idempotent-Replayed", "true");
-  else await invalidateAvailability(new URL(c.req.url).origin, doc.lines.map((l) => l.sku));
+  else
+    await invalidateAvailability(
+      new URL(c.req.url).origin,
+      doc.lines.map((l) => l.sku),
+    );
   return c.json(transferView(doc), replayed ? 200 : 201);
 });
 
@@ -48,7 +52,10 @@ transfers.post("/:id/ship", async (c) => {
   const id = readParam(c, "id", TransferId);
   idempotencyKeyOf(c, false);
   const doc = await shipTransfer(c.env, c.get("principal"), id);
-  await invalidateAvailability(new URL(c.req.url).origin, doc.lines.map((l) => l.sku));
+  await invalidateAvailability(
+    new URL(c.req.url).origin,
+    doc.lines.map((l) => l.sku),
+  );
   return c.json(transferView(doc));
 });
 
@@ -57,7 +64,10 @@ transfers.post("/:id/receive", async (c) => {
   const key = idempotencyKeyOf(c, true);
   const body = await readJson(c, ReceiveTransferBody, BODY_LIMITS.reserve);
   const doc = await receiveTransfer(c.env, c.get("principal"), id, body, key);
-  await invalidateAvailability(new URL(c.req.url).origin, body.lines.map((l) => l.sku));
+  await invalidateAvailability(
+    new URL(c.req.url).origin,
+    body.lines.map((l) => l.sku),
+  );
   return c.json(transferView(doc));
 });
 
@@ -66,6 +76,9 @@ transfers.post("/:id/cancel", async (c) => {
   idempotencyKeyOf(c, false);
   const body = await readJson(c, CancelTransferBody, BODY_LIMITS.action);
   const doc = await cancelTransfer(c.env, c.get("principal"), id, body.reason);
-  await invalidateAvailability(new URL(c.req.url).origin, doc.lines.map((l) => l.sku));
+  await invalidateAvailability(
+    new URL(c.req.url).origin,
+    doc.lines.map((l) => l.sku),
+  );
   return c.json(transferView(doc));
 });

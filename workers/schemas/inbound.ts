@@ -34,12 +34,16 @@ export const CreateTransferBody = z
     /** When the units are expected at the destination (ISO 8601). */
     expectedAt: z.iso.datetime({ offset: true }).optional(),
     reference: Reference.optional(),
-    lines: z.array(z.strictObject({ sku: SkuId, quantity: LineQuantity })).min(1).max(TRANSFER_LINES_MAX),
+    lines: z
+      .array(z.strictObject({ sku: SkuId, quantity: LineQuantity }))
+      .min(1)
+      .max(TRANSFER_LINES_MAX),
     /** Keep it as a draft: nothing moves until `POST /api/v2/transfers/{id}/ship`. */
     draft: z.boolean().optional(),
   })
   .superRefine((body, ctx) => {
-    if (body.fromLocationId === body.toLocationId) ctx.addIssue({ code: "custom", path: ["toLocationId"], message: "toLocationId must differ from fromLocationId" });
+    if (body.fromLocationId === body.toLocationId)
+      ctx.addIssue({ code: "custom", path: ["toLocationId"], message: "toLocationId must differ from fromLocationId" });
     const seen = new Map<string, number>();
     body.lines.forEach((line, i) => {
       const first = seen.get(line.sku);
@@ -84,5 +88,8 @@ export const TRANSFER_STATUSES = ["draft", "creating", "in_transit", "partially_
 export const TransferListQuery = z.strictObject({
   status: z.enum(TRANSFER_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().regex(/^trf_[0-9a-z]{26}$/).optional(),
+  cursor: z
+    .string()
+    .regex(/^trf_[0-9a-z]{26}$/)
+    .optional(),
 });

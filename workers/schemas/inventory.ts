@@ -8,7 +8,12 @@ import { IdempotencyKey, LineQuantity, LocationId, Reference, ReservationId, Sku
 export const AdjustStockBody = z
   .strictObject({
     locationId: LocationId,
-    delta: z.int().min(-LIMITS.adjustDeltaMax).max(LIMITS.adjustDeltaMax).refine((d) => d !== 0, "delta must not be 0").optional(),
+    delta: z
+      .int()
+      .min(-LIMITS.adjustDeltaMax)
+      .max(LIMITS.adjustDeltaMax)
+      .refine((d) => d !== 0, "delta must not be 0")
+      .optional(),
     onHand: z.int().min(0).max(LIMITS.onHandMax).optional(),
     expectedOnHand: z.int().min(0).max(LIMITS.onHandMax).optional(),
     reason: z.enum(ADJUSTMENT_REASONS),

@@ -62,16 +62,21 @@ const SkuFields = {
 export const SkuBody = z.strictObject(SkuFields);
 export type SkuBody = z.infer<typeof SkuBody>;
 
-export const SkuBatchBody = z.strictObject({
-  items: z.array(z.strictObject({ sku: SkuId, ...SkuFields })).min(1).max(LIMITS.skuBatchMax),
-}).superRefine((body, ctx) => {
-  const seen = new Map<string, number>();
-  body.items.forEach((item, i) => {
-    const first = seen.get(item.sku);
-    if (first !== undefined) ctx.addIssue({ code: "custom", path: ["items", i, "sku"], message: `duplicates items[${first}]` });
-    else seen.set(item.sku, i);
+export const SkuBatchBody = z
+  .strictObject({
+    items: z
+      .array(z.strictObject({ sku: SkuId, ...SkuFields }))
+      .min(1)
+      .max(LIMITS.skuBatchMax),
+  })
+  .superRefine((body, ctx) => {
+    const seen = new Map<string, number>();
+    body.items.forEach((item, i) => {
+      const first = seen.get(item.sku);
+      if (first !== undefined) ctx.addIssue({ code: "custom", path: ["items", i, "sku"], message: `duplicates items[${first}]` });
+      else seen.set(item.sku, i);
+    });
   });
-});
 export type SkuBatchItem = z.infer<typeof SkuBatchBody>["items"][number];
 
 /** `POST /api/v2/skus/{sku}/transfer` (operators): the SKU's new vendor and the product it moves to. */

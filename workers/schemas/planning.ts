@@ -29,7 +29,11 @@ export const SuggestionListQuery = z.strictObject({
 
 /** `PUT /api/v2/planning-settings/{sku}`: every field optional; null clears it (back to the default). */
 export const PlanningSettingsBody = z.strictObject({
-  category: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "category: 1–64 of A–Z a–z 0–9 . _ -").nullable().optional(),
+  category: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "category: 1–64 of A–Z a–z 0–9 . _ -")
+    .nullable()
+    .optional(),
   unitCost: z.number().min(0).max(1e9).nullable().optional(),
   unitPrice: z.number().min(0).max(1e9).nullable().optional(),
   serviceLevel: z.number().gt(0.5).lt(1).nullable().optional(),
@@ -52,7 +56,11 @@ export const AnalyticsQuery = z.strictObject({
 });
 
 export const ALERTS_CURSOR = "al1";
-export const AlertId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, "not an alert id");
+export const AlertId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, "not an alert id");
 export const AlertListQuery = z.strictObject({
   kind: z.enum(ALERT_KINDS).optional(),
   /** open: unresolved, not acknowledged, not snoozed now; acknowledged; snoozed (until a later time); resolved. */
@@ -72,7 +80,10 @@ export const DailySalesQuery = z
 
 export const DEAD_LETTERS_CURSOR = "dl1";
 export const DeadLetterQuery = z.strictObject({
-  queue: z.string().regex(/^[a-z0-9-]{1,64}$/, "a queue name").optional(),
+  queue: z
+    .string()
+    .regex(/^[a-z0-9-]{1,64}$/, "a queue name")
+    .optional(),
   cursor: cursorParam(DEAD_LETTERS_CURSOR, z.tuple([z.string(), z.string()])).optional(),
   limit: limit(500, 100),
 });

@@ -16,7 +16,10 @@ export const CreatePurchaseOrderBody = z
     locationId: LocationId,
     expectedAt: z.iso.datetime({ offset: true }).optional(),
     reference: Reference.optional(),
-    lines: z.array(z.strictObject({ sku: SkuId, quantity: LineQuantity })).min(1).max(PO_LINES_MAX),
+    lines: z
+      .array(z.strictObject({ sku: SkuId, quantity: LineQuantity }))
+      .min(1)
+      .max(PO_LINES_MAX),
   })
   .superRefine((body, ctx) => {
     const seen = new Map<string, number>();
@@ -61,7 +64,10 @@ export const PurchaseOrderListQuery = z.strictObject({
   status: z.enum(PO_STATUSES).optional(),
   vendorId: VendorId.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().regex(/^po_[0-9a-z]{26}$/).optional(),
+  cursor: z
+    .string()
+    .regex(/^po_[0-9a-z]{26}$/)
+    .optional(),
 });
 
 /** Bodies of the steps that take nothing (submit, ship, close, cancel). */

@@ -78,7 +78,9 @@ async function routingRequest(
     const row = checked.skuRows.get(sku)!;
     return { sku, allowBackorder: type === "hard" && row.allowBackorder, leadTimeDays: row.leadTimeDays };
   });
-  const lines: OrderLine[] = items.map((i) => (i.locationId === undefined ? { sku: i.sku, quantity: i.quantity } : { sku: i.sku, quantity: i.quantity, locationId: i.locationId }));
+  const lines: OrderLine[] = items.map((i) =>
+    i.locationId === undefined ? { sku: i.sku, quantity: i.quantity } : { sku: i.sku, quantity: i.quantity, locationId: i.locationId },
+  );
   const request: AllocationRequest = { lines, locations: checked.locationRows.map(routingLocationOf), stock: [], policies, options };
   refuseProblems(validateAllocationRequest(request, now), "items");
 

@@ -79,7 +79,10 @@ export async function applyEvent(env: Env, event: InventoryEvent, now = Date.now
  */
 export async function applyEvents(env: Env, events: readonly InventoryEvent[], now = Date.now()): Promise<ApplyOutcome[]> {
   if (events.length === 0) return [];
-  const facts = await skuFactsMany(env.DB, events.map((e) => e.sku));
+  const facts = await skuFactsMany(
+    env.DB,
+    events.map((e) => e.sku),
+  );
   const built = events.map((event) => eventStatements(env.DB, event, writesFor(event, facts.get(event.sku) ?? null, now)));
   const results = await applyEventStatementsMany(env.DB, built);
   const outcomes: ApplyOutcome[] = [];
@@ -112,6 +115,11 @@ export async function sendDeliveries(
         contentType: "json" as const,
       })),
     );
-    await markEnqueued(env.DB, chunk.map((d) => d.id), now, JSON.stringify(event));
+    await markEnqueued(
+      env.DB,
+      chunk.map((d) => d.id),
+      now,
+      JSON.stringify(event),
+    );
   }
 }

@@ -49,7 +49,11 @@ function ownershipError(principal: Principal, conflicts: { i: number; sku: strin
 function productError(problems: { i: number; productId: string }[], pathPrefix: PathOf): ApiError {
   return ApiError.invalid(
     "some SKUs are invalid",
-    problems.map(({ i, productId }) => ({ path: [...pathPrefix(i), "productId"], message: `product ${productId} belongs to another vendor`, code: "product_vendor_mismatch" })),
+    problems.map(({ i, productId }) => ({
+      path: [...pathPrefix(i), "productId"],
+      message: `product ${productId} belongs to another vendor`,
+      code: "product_vendor_mismatch",
+    })),
   );
 }
 
@@ -61,7 +65,10 @@ function productError(problems: { i: number; productId: string }[], pathPrefix: 
  * it; a change of vendor is `transferSku` (operators).
  */
 export async function upsertSkuItems(env: Env, principal: Principal, items: SkuBatchItem[], pathPrefix: PathOf): Promise<UpsertSummary> {
-  const existing = await findSkus(env.DB, items.map((i) => i.sku));
+  const existing = await findSkus(
+    env.DB,
+    items.map((i) => i.sku),
+  );
   const foreign: { i: number; sku: string }[] = [];
   const forbidden: FieldProblem[] = [];
   const invalid: FieldProblem[] = [];
@@ -93,7 +100,10 @@ export async function upsertSkuItems(env: Env, principal: Principal, items: SkuB
   const distinctVendors = [...new Set(vendorIds.filter((v): v is string => v !== undefined))];
   const known = await Promise.all(distinctVendors.map(async (v) => [v, (await findVendor(env.DB, v)) !== undefined] as const));
   const unknownVendors = new Set(known.filter(([, ok]) => !ok).map(([v]) => v));
-  const owners = await productOwners(env.DB, items.map((i) => i.productId));
+  const owners = await productOwners(
+    env.DB,
+    items.map((i) => i.productId),
+  );
   const newProducts = new Map<string, { vendorId: string; name: string }>();
   const rows: SkuWrite[] = [];
   const mismatched: { i: number; productId: string }[] = [];
@@ -119,9 +129,17 @@ export async function upsertSkuItems(env: Env, principal: Principal, items: SkuB
   if (outcome.refused) {
     // Someone else got there between our read and the write: answer as the read would have.
     const index = new Map(rows.map((r, i) => [r.sku, i]));
-    if (outcome.skuConflicts.length > 0) throw ownershipError(principal, outcome.skuConflicts.map((sku) => ({ i: index.get(sku)!, sku })), pathPrefix);
+    if (outcome.skuConflicts.length > 0)
+      throw ownershipError(
+        principal,
+        outcome.skuConflicts.map((sku) => ({ i: index.get(sku)!, sku })),
+        pathPrefix,
+      );
     const taken = new Set(outcome.productConflicts);
-    throw productError(rows.flatMap((r, i) => (taken.has(r.productId) ? [{ i, productId: r.productId }] : [])), pathPrefix);
+    throw productError(
+      rows.flatMap((r, i) => (taken.has(r.productId) ? [{ i, productId: r.productId }] : [])),
+      pathPrefix,
+    );
   }
   return {
     created: rows.filter((r) => !outcome.owners.has(r.sku)).map((r) => r.sku),
@@ -136,10 +154,16 @@ export async function upsertSkuItems(env: Env, principal: Principal, items: SkuB
  * exist). Its stock, reservations and history stay with the SKU; from then on the new vendor's
  * keys manage it and its events go to the new vendor's webhooks. Logged as `sku.transferred`.
  */
-export async function transferSkuTo(env: Env, principal: Principal, sku: string, body: { vendorId: string; productId: string; productName?: string | undefined }) {
+export async function transferSkuTo(
+  env: Env,
+  principal: Principal,
+  sku: string,
+  body: { vendorId: string; productId: string; productName?: string | undefined },
+) {
   const current = await freshSku(env.DB, sku);
   if (current === undefined) throw new ApiError(404, "sku_not_found", `no SKU ${sku}`, { sku });
-  if (current.vendorId === body.vendorId) throw new ApiError(409, "already_owned", `SKU ${sku} already belongs to vendor ${body.vendorId}`, { sku, vendorId: body.vendorId });
+  if (current.vendorId === body.vendorId)
+    throw new ApiError(409, "already_owned", `SKU ${sku} already belongs to vendor ${body.vendorId}`, { sku, vendorId: body.vendorId });
   if ((await findVendor(env.DB, body.vendorId)) === undefined) {
     throw ApiError.invalid("unknown vendor", [{ path: ["body", "vendorId"], message: `no vendor ${body.vendorId}`, code: "unknown_vendor" }]);
   }
@@ -152,8 +176,11 @@ export async function transferSkuTo(env: Env, principal: Principal, sku: string,
     productId: body.productId,
     productName: body.productName ?? current.name,
   });
-  if (moved === undefined) throw new ApiError(409, "sku_changed", `SKU ${sku} or product ${body.productId} changed during the transfer; read it again and retry`, { sku });
-  console.log(JSON.stringify({ event: "sku.transferred", sku, from: current.vendorId, to: moved.vendorId, productId: moved.productId, actor: actorOf(principal) }));
+  if (moved === undefined)
+    throw new ApiError(409, "sku_changed", `SKU ${sku} or product ${body.productId} changed during the transfer; read it again and retry`, { sku });
+  console.log(
+    JSON.stringify({ event: "sku.transferred", sku, from: current.vendorId, to: moved.vendorId, productId: moved.productId, actor: actorOf(principal) }),
+  );
   return { ...skuJson(moved), previousVendorId: current.vendorId };
 }
 
@@ -200,6 +227,13 @@ export async function createApiKey(env: Env, body: { name: string; scope: Scope;
     throw ApiError.invalid("unknown vendor", [{ path: ["body", "vendorId"], message: `no vendor ${body.vendorId}`, code: "unknown_vendor" }]);
   }
   const { id, key } = generateApiKey();
-  const row = await insertApiKey(env.DB, { id, name: body.name, scope: body.scope, vendorId: body.vendorId ?? null, channel: body.channel ?? null, keyHash: await sha256Hex(key) });
+  const row = await insertApiKey(env.DB, {
+    id,
+    name: body.name,
+    scope: body.scope,
+    vendorId: body.vendorId ?? null,
+    channel: body.channel ?? null,
+    keyHash: await sha256Hex(key),
+  });
   return { id: row.id, key, name: row.name, scope: row.scope, vendorId: row.vendorId, channel: row.channel, createdAt: new Date(row.createdAt).toISOString() };
 }

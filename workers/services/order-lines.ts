@@ -26,7 +26,13 @@ export interface CheckedOrder {
  * or a SKU is not active (409 `sku_unavailable`), in that order.
  */
 export async function checkOrderLines(env: Env, items: readonly OrderItem[], field = "items"): Promise<CheckedOrder> {
-  const [skuRows, { byId: locationsById, rows: locationRows }] = await Promise.all([findSkus(env.DB, items.map((i) => i.sku)), allLocations(env.DB)]);
+  const [skuRows, { byId: locationsById, rows: locationRows }] = await Promise.all([
+    findSkus(
+      env.DB,
+      items.map((i) => i.sku),
+    ),
+    allLocations(env.DB),
+  ]);
 
   const unknownSkus: FieldProblem[] = [];
   const unavailable: FieldProblem[] = [];

@@ -36,7 +36,15 @@ export async function abcAnalysis(db: D1Database, p: Period, limit: number) {
     summary[r.class].skus++;
     summary[r.class].revenue += Math.max(0, r.revenue);
   }
-  return { from: w.from, to: w.to, vendorId: p.vendorId ?? null, skus: rows.length, pricedSkus: rows.filter((r) => r.unitPrice !== null).length, summary, items: classified.slice(0, limit) };
+  return {
+    from: w.from,
+    to: w.to,
+    vendorId: p.vendorId ?? null,
+    skus: rows.length,
+    pricedSkus: rows.filter((r) => r.unitPrice !== null).length,
+    summary,
+    items: classified.slice(0, limit),
+  };
 }
 
 const costOf = (r: SkuAggregate) => r.unitCost ?? DEFAULT_POLICY.unitCost;
@@ -59,7 +67,12 @@ export async function turnoverAnalysis(db: D1Database, p: Period, limit: number)
   const overall = await turnoverOf(rows, p.days);
   const perSku = rows
     .filter((r) => r.onHand > 0)
-    .map((r) => ({ sku: r.sku, unitsSold: r.units, onHand: r.onHand, ...inventoryTurnover({ costOfGoodsSold: r.units * costOf(r), averageInventoryValue: r.onHand * costOf(r), periodDays: p.days }) }))
+    .map((r) => ({
+      sku: r.sku,
+      unitsSold: r.units,
+      onHand: r.onHand,
+      ...inventoryTurnover({ costOfGoodsSold: r.units * costOf(r), averageInventoryValue: r.onHand * costOf(r), periodDays: p.days }),
+    }))
     .sort((a, b) => (a.turnover ?? 0) - (b.turnover ?? 0) || (a.sku < b.sku ? -1 : 1));
   return {
     from: w.from,
@@ -79,7 +92,10 @@ function movements(rows: SkuAggregate[], asOf: string) {
     vendorId: r.vendorId,
     onHand: r.onHand,
     lastSaleDay: r.lastSaleDay,
-    ...classifyStockMovement({ onHand: r.onHand, lastSaleDay: r.lastSaleDay, oldestStockDay: null, firstStockedDay: isoDay(Math.floor(r.createdAt / 86_400_000)) }, asOf),
+    ...classifyStockMovement(
+      { onHand: r.onHand, lastSaleDay: r.lastSaleDay, oldestStockDay: null, firstStockedDay: isoDay(Math.floor(r.createdAt / 86_400_000)) },
+      asOf,
+    ),
   }));
 }
 

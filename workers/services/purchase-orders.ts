@@ -23,14 +23,7 @@ import type { TransferResult } from "../../durable-objects/sku-inbound.types";
 import { actorOf, principalName, type Principal } from "../auth/principal";
 import { ApiError } from "../http/api-error";
 import { allLocations } from "../repositories/locations";
-import {
-  findPurchaseOrder,
-  insertPurchaseOrder,
-  poLineUpdate,
-  poStatusUpdate,
-  staleShipping,
-  type PurchaseOrder,
-} from "../repositories/purchase-orders";
+import { findPurchaseOrder, insertPurchaseOrder, poLineUpdate, poStatusUpdate, staleShipping, type PurchaseOrder } from "../repositories/purchase-orders";
 import { findSkus } from "../repositories/skus";
 import { requestHash } from "../reservation-ids";
 import type { CreatePurchaseOrderBody, ReceivePurchaseOrderBody } from "../schemas/purchase-orders";
@@ -75,20 +68,32 @@ async function moveStatus(env: Env, po: PurchaseOrder, to: Status, from: Status[
 /** The order's id for a principal's Idempotency-Key: a retry finds the same order. */
 export async function purchaseOrderIdFor(principal: string, idempotencyKey: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`po\n${principal}\n${idempotencyKey}`)));
-  return `po_${[...digest].map((b) => b.toString(16).padStart(2, "0")).join("").slice(0, 26)}`;
+  return `po_${[...digest]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("")
+    .slice(0, 26)}`;
 }
 
 /** Creates a draft. Every SKU must belong to the vendor; the location must exist. */
-export async function createPurchaseOrder(env: Env, principal: Principal, body: CreatePurchaseOrderBody, idempotencyKey: string): Promise<{ po: PurchaseOrder; replayed: boolean }> {
+export async function createPurchaseOrder(
+  env: Env,
+  principal: Principal,
+  body: CreatePurchaseOrderBody,
+  idempotencyKey: string,
+): Promise<{ po: PurchaseOrder; replayed: boolean }> {
   const { byId } = await allLocations(env.DB);
   if (!byId.has(body.locationId)) {
     throw ApiError.invalid("unknown location", [{ path: ["body", "locationId"], message: `no location ${body.locationId}`, code: "unknown_location" }]);
   }
-  const skus = await findSkus(env.DB, body.lines.map((l) => l.sku));
+  const skus = await findSkus(
+    env.DB,
+    body.lines.map((l) => l.sku),
+  );
   const problems = body.lines.flatMap((l, i) => {
     const row = skus.get(l.sku);
     if (row === undefined) return [{ path: ["body", "lines", i, "sku"], message: `no SKU ${l.sku}`, code: "unknown_sku" }];
-    if (row.vendorId !== body.vendorId) return [{ path: ["body", "lines", i, "sku"], message: `${l.sku} belongs to vendor ${row.vendorId}, not ${body.vendorId}`, code: "other_vendor" }];
+    if (row.vendorId !== body.vendorId)
+      return [{ path: ["body", "lines", i, "sku"], message: `${l.sku} belongs to vendor ${row.vendorId}, not ${body.vendorId}`, code: "other_vendor" }];
     return [];
   });
   if (problems.length > 0) throw ApiError.invalid("every SKU of a purchase order must be the vendor's", problems);
@@ -139,7 +144,10 @@ export async function shipPurchaseOrder(env: Env, actor: string, po: PurchaseOrd
     }
     po = await moveStatus(env, po, "shipping", ["confirmed"], "shipped");
   }
-  const skus = await findSkus(env.DB, po.lines.map((l) => l.sku));
+  const skus = await findSkus(
+    env.DB,
+    po.lines.map((l) => l.sku),
+  );
   const updates: D1PreparedStatement[] = [];
   for (const line of po.lines) {
     const row = skus.get(line.sku);
@@ -174,12 +182,23 @@ function receivedStatus(lines: PurchaseOrder["lines"]): Status {
 }
 
 /** Receives part or all of some lines; idempotent per Idempotency-Key. */
-export async function receivePurchaseOrder(env: Env, principal: Principal, po: PurchaseOrder, body: ReceivePurchaseOrderBody, idempotencyKey: string): Promise<PurchaseOrder> {
+export async function receivePurchaseOrder(
+  env: Env,
+  principal: Principal,
+  po: PurchaseOrder,
+  body: ReceivePurchaseOrderBody,
+  idempotencyKey: string,
+): Promise<PurchaseOrder> {
   const bySku = new Map(po.lines.map((l) => [l.sku, l]));
-  const problems = body.lines.flatMap((l, i) => (bySku.has(l.sku) ? [] : [{ path: ["body", "lines", i, "sku"], message: `${l.sku} is not on purchase order ${po.id}`, code: "not_on_order" }]));
+  const problems = body.lines.flatMap((l, i) =>
+    bySku.has(l.sku) ? [] : [{ path: ["body", "lines", i, "sku"], message: `${l.sku} is not on purchase order ${po.id}`, code: "not_on_order" }],
+  );
   if (problems.length > 0) throw ApiError.invalid("SKU not on this purchase order", problems);
   if (!["shipped", "partially_received", "received"].includes(po.status)) refuse(po, "received");
-  const skus = await findSkus(env.DB, body.lines.map((l) => l.sku));
+  const skus = await findSkus(
+    env.DB,
+    body.lines.map((l) => l.sku),
+  );
   const receiptId = `${principalName(principal)}\n${idempotencyKey}`;
   const updates: D1PreparedStatement[] = [];
   for (const l of body.lines) {
@@ -213,7 +232,9 @@ async function dropInTransit(env: Env, actor: string, po: PurchaseOrder, reason:
   const updates: D1PreparedStatement[] = [];
   for (const line of po.lines) {
     if (line.status === "received" || line.status === "cancelled" || line.status === "open") continue;
-    const result = await call(() => env.SKU_INVENTORY.getByName(line.sku).cancelTransfer({ sku: line.sku, actor, transferId: lineId(po.id, line.lineNo), reason }));
+    const result = await call(() =>
+      env.SKU_INVENTORY.getByName(line.sku).cancelTransfer({ sku: line.sku, actor, transferId: lineId(po.id, line.lineNo), reason }),
+    );
     if (isFailure(result)) {
       if (updates.length > 0) await env.DB.batch(updates);
       throw ApiError.fromFailure(result);

@@ -137,7 +137,13 @@ export function planSku(sku: PlanningSku, model: ForecastModel, snapshot: SkuSna
     },
     policy,
   });
-  return { plan, stockoutDay: stockout.day, daysUntilStockout: stockout.daysUntil, locationId: receivingLocation(snapshot), costKnown: sku.settings.unitCost !== null };
+  return {
+    plan,
+    stockoutDay: stockout.day,
+    daysUntilStockout: stockout.daysUntil,
+    locationId: receivingLocation(snapshot),
+    costKnown: sku.settings.unitCost !== null,
+  };
 }
 
 /** Reads one SKU object's snapshot over RPC (the object is the only source of counts). */
@@ -154,7 +160,10 @@ export async function planSkus(env: Env, skuIds: readonly string[], origin: stri
   const master = await planningSkus(env.DB, skuIds);
   const active = skuIds.map((s) => master.get(s)).filter((s): s is PlanningSku => s !== undefined && s.status === "active");
   outcome.skipped = skuIds.length - active.length;
-  const stored = await findForecasts(env.DB, active.map((s) => s.sku));
+  const stored = await findForecasts(
+    env.DB,
+    active.map((s) => s.sku),
+  );
 
   // Refit the SKUs whose model is older than the origin, together (pools are fitted over them).
   const stale = active.filter((s) => (stored.get(s.sku)?.origin ?? "") < origin);
@@ -165,7 +174,12 @@ export async function planSkus(env: Env, skuIds: readonly string[], origin: stri
   }
   if (stale.length > 0) {
     const from = isoDay(dayNumber(origin) - HISTORY_DAYS + 1);
-    const sales = await salesByDay(env.DB, stale.map((s) => s.sku), from, origin);
+    const sales = await salesByDay(
+      env.DB,
+      stale.map((s) => s.sku),
+      from,
+      origin,
+    );
     const hs = histories(stale, sales, origin);
     const fitted = fitForecastModels(hs).models;
     const statements = fitted.map((model, i) => {
@@ -194,7 +208,10 @@ export async function planSkus(env: Env, skuIds: readonly string[], origin: stri
   const writes: D1PreparedStatement[] = [];
   const resolving = new Set<number>();
   const snapshots = await Promise.all(active.map((s) => snapshotOf(env, s.sku)));
-  const onOrder = await onOrderBySku(env.DB, active.map((s) => s.sku));
+  const onOrder = await onOrderBySku(
+    env.DB,
+    active.map((s) => s.sku),
+  );
   for (const [i, s] of active.entries()) {
     const model = models.get(s.sku);
     if (model === undefined) continue;

@@ -25,7 +25,11 @@ export async function startNightlyRun(env: Env, scheduledTime: number, chunksPer
 }
 
 /** Enqueues the next pages of the oldest unfinished run, if any (see the module comment). */
-export async function continueRun(env: Env, now: number, chunksPerTick = REORDER_CHUNKS_PER_TICK): Promise<{ origin: string; chunks: number; skus: number; done: boolean } | null> {
+export async function continueRun(
+  env: Env,
+  now: number,
+  chunksPerTick = REORDER_CHUNKS_PER_TICK,
+): Promise<{ origin: string; chunks: number; skus: number; done: boolean } | null> {
   const run = await runningRun(env.DB);
   if (run === null) return null;
   const skus = await activeSkusAfter(env.DB, run.cursor, chunksPerTick * REORDER_CHUNK_SKUS);

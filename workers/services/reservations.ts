@@ -64,13 +64,7 @@ export async function reserve(env: Env, principal: Principal, body: ReserveBody,
 }
 
 /** Promotes, commits, fulfils or releases a reservation. */
-export async function transition(
-  env: Env,
-  principal: Principal,
-  op: TransitionOp,
-  reservationId: string,
-  ttlSeconds?: number,
-): Promise<ReserveResult> {
+export async function transition(env: Env, principal: Principal, op: TransitionOp, reservationId: string, ttlSeconds?: number): Promise<ReserveResult> {
   const outcome = await coordinatorFor(env, reservationId).transition(op, {
     id: reservationId,
     principal: principalName(principal),

@@ -79,7 +79,10 @@ async function applySku(
     return { outcomes: group.items.map((item) => ({ item, outcome: errorOf("unknown_sku", `no SKU ${group.sku}`) })), replayed: false };
   }
   if (row.vendorId !== vendorId) {
-    return { outcomes: group.items.map((item) => ({ item, outcome: errorOf("forbidden_sku", `SKU ${group.sku} belongs to another vendor`) })), replayed: false };
+    return {
+      outcomes: group.items.map((item) => ({ item, outcome: errorOf("forbidden_sku", `SKU ${group.sku} belongs to another vendor`) })),
+      replayed: false,
+    };
   }
   const local = new Map<number, ReturnType<typeof errorOf>>();
   for (const item of group.items) {
@@ -92,16 +95,16 @@ async function applySku(
   if (toApply.length > 0) {
     const result = asDeclared<SyncApplyResult>(
       await env.SKU_INVENTORY.getByName(group.sku).applySync({
-      sku: group.sku,
-      jobId: chunk.jobId,
-      chunkIndex: chunk.chunkIndex,
-      mode: chunk.mode,
-      items: toApply.map((item) => ({ itemIndex: item.i, locationId: item.l, quantity: item.q })),
-      actor: chunk.actor,
-      policy: policyOf(row),
-      idempotencyKey: `sync:${chunk.jobId}:${chunk.chunkIndex}:${group.sku}`,
-      // Over the SKU's items as queued, so a redelivery always matches the first delivery.
-      requestHash: await requestHash({ mode: chunk.mode, items: group.items }),
+        sku: group.sku,
+        jobId: chunk.jobId,
+        chunkIndex: chunk.chunkIndex,
+        mode: chunk.mode,
+        items: toApply.map((item) => ({ itemIndex: item.i, locationId: item.l, quantity: item.q })),
+        actor: chunk.actor,
+        policy: policyOf(row),
+        idempotencyKey: `sync:${chunk.jobId}:${chunk.chunkIndex}:${group.sku}`,
+        // Over the SKU's items as queued, so a redelivery always matches the first delivery.
+        requestHash: await requestHash({ mode: chunk.mode, items: group.items }),
       }),
     );
     if (!result.ok) {
@@ -143,7 +146,13 @@ export async function applySyncChunk(env: Env, chunk: SyncChunkMessage, now: () 
   }
   if (state.jobStatus === "queued") await markJobRunning(env.DB, chunk.jobId, now());
 
-  const [skuRows, { byId: locations }] = await Promise.all([findSkus(env.DB, chunk.skus.map((s) => s.sku)), allLocations(env.DB)]);
+  const [skuRows, { byId: locations }] = await Promise.all([
+    findSkus(
+      env.DB,
+      chunk.skus.map((s) => s.sku),
+    ),
+    allLocations(env.DB),
+  ]);
   const locationActive = (id: string) => locations.get(id)?.active === true;
   // D1 knows whose job this is; the message only repeats it.
   const vendorId = state.vendorId;
@@ -167,7 +176,12 @@ export async function applySyncChunk(env: Env, chunk: SyncChunkMessage, now: () 
           quantity: String(item.q),
           code: KNOWN_CODES.has(outcome.code) ? (outcome.code as SyncItemErrorCode) : "sku_failed",
           // The object words every decision error as going negative; the cap's message is the domain's.
-          message: outcome.code === "on_hand_limit" ? onHandLimitMessage(item.l) : KNOWN_CODES.has(outcome.code) ? outcome.message : `${outcome.code}: ${outcome.message}`,
+          message:
+            outcome.code === "on_hand_limit"
+              ? onHandLimitMessage(item.l)
+              : KNOWN_CODES.has(outcome.code)
+                ? outcome.message
+                : `${outcome.code}: ${outcome.message}`,
         });
         continue;
       }

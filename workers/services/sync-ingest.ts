@@ -38,7 +38,15 @@ export async function syncJobIdFor(principal: string, idempotencyKey: string): P
 
 /** What tells one request from another under the same key: vendor, mode, source and every item as sent. */
 async function requestHashOf(request: SyncRequest): Promise<string> {
-  return sha256Hex(JSON.stringify([request.vendorId, request.mode, request.format, request.source, request.items.map((i) => [i.row, i.value ?? null, i.fieldCountProblem ?? null])]));
+  return sha256Hex(
+    JSON.stringify([
+      request.vendorId,
+      request.mode,
+      request.format,
+      request.source,
+      request.items.map((i) => [i.row, i.value ?? null, i.fieldCountProblem ?? null]),
+    ]),
+  );
 }
 
 /** Checks the items against the current locations and splits the accepted ones into chunks. */
@@ -59,7 +67,14 @@ function chunkMessages(job: Pick<SyncJobRow, "id" | "vendorId" | "mode" | "actor
 /** Sends chunk messages of a job to SYNC, in groups within the sendBatch limits, marking each group sent. */
 async function enqueue(env: Env, jobId: string, messages: readonly SyncChunkMessage[]): Promise<void> {
   try {
-    await sendChunkMessages(env, messages, (group) => markChunksEnqueued(env.DB, jobId, group.map((m) => m.chunkIndex), Date.now()));
+    await sendChunkMessages(env, messages, (group) =>
+      markChunksEnqueued(
+        env.DB,
+        jobId,
+        group.map((m) => m.chunkIndex),
+        Date.now(),
+      ),
+    );
   } catch (error) {
     console.error(JSON.stringify({ event: "sync.enqueue_failed", jobId, error: error instanceof Error ? error.message : "unknown" }));
     throw new ApiError(503, "retry_later", "the job is recorded but could not be queued in full; repeat the request with the same Idempotency-Key", {
@@ -136,10 +151,22 @@ async function resume(env: Env, job: SyncJobRow, request: SyncRequest): Promise<
   const missing = unsent.map((c) => c.chunkIndex);
   const { chunks } = await plan(env, request);
   if (chunks.length !== job.chunksTotal) {
-    throw new ApiError(409, "job_changed", "master data changed since this job was recorded and part of it was never queued; send the items again with a new Idempotency-Key", {
-      jobId: job.id,
-    });
+    throw new ApiError(
+      409,
+      "job_changed",
+      "master data changed since this job was recorded and part of it was never queued; send the items again with a new Idempotency-Key",
+      {
+        jobId: job.id,
+      },
+    );
   }
   const wanted = new Set(missing);
-  await enqueue(env, job.id, chunkMessages(job, chunks.filter((c) => wanted.has(c.chunkIndex))));
+  await enqueue(
+    env,
+    job.id,
+    chunkMessages(
+      job,
+      chunks.filter((c) => wanted.has(c.chunkIndex)),
+    ),
+  );
 }

@@ -141,10 +141,19 @@ export function syncReviewJson(row: SyncReviewRow) {
 export async function listReviewsForCaller(
   env: Env,
   principal: Principal,
-  query: { status?: SyncReviewStatus | undefined; vendorId?: string | undefined; sku?: string | undefined; jobId?: string | undefined; cursor?: [number, string] | undefined; limit: number },
+  query: {
+    status?: SyncReviewStatus | undefined;
+    vendorId?: string | undefined;
+    sku?: string | undefined;
+    jobId?: string | undefined;
+    cursor?: [number, string] | undefined;
+    limit: number;
+  },
 ) {
   if (principal.scope === "vendor" && query.vendorId !== undefined && query.vendorId !== principal.vendorId) {
-    throw new ApiError(403, "forbidden", "vendor keys see the reviews of their own SKUs only", [{ path: ["query", "vendorId"], message: "omit vendorId, or give your own" }]);
+    throw new ApiError(403, "forbidden", "vendor keys see the reviews of their own SKUs only", [
+      { path: ["query", "vendorId"], message: "omit vendorId, or give your own" },
+    ]);
   }
   const rows = await listSyncReviews(env.DB, {
     status: query.status,
@@ -171,7 +180,9 @@ export async function resolveReview(env: Env, principal: Principal, reviewId: st
   const sku = (await findSkus(env.DB, [row.sku])).get(row.sku);
   if (sku === undefined) throw new ApiError(404, "sku_not_found", `no SKU ${row.sku}`, { sku: row.sku });
   const stub = env.SKU_INVENTORY.getByName(row.sku);
-  const result = asDeclared<ResolveSyncReviewResult>(await stub.resolveSyncReview({ sku: row.sku, reviewId, decision, actor: actorOf(principal), policy: policyOf(sku) }));
+  const result = asDeclared<ResolveSyncReviewResult>(
+    await stub.resolveSyncReview({ sku: row.sku, reviewId, decision, actor: actorOf(principal), policy: policyOf(sku) }),
+  );
   if (!result.ok) {
     if (result.code === "review_closed" || result.code === "review_not_found") {
       const current = (await stub.syncReviews()).find((r) => r.id === reviewId);

@@ -22,15 +22,7 @@ import { ApiError, errorBody } from "../http/api-error";
 import { allLocations } from "../repositories/locations";
 import type { SkuRow } from "../../d1/schema";
 import { findSkus } from "../repositories/skus";
-import {
-  findTransfer,
-  insertTransfer,
-  lineUpdate,
-  staleCreating,
-  statusUpdate,
-  touchTransfer,
-  type TransferDoc,
-} from "../repositories/transfers";
+import { findTransfer, insertTransfer, lineUpdate, staleCreating, statusUpdate, touchTransfer, type TransferDoc } from "../repositories/transfers";
 import { requestHash } from "../reservation-ids";
 import type { CreateTransferBody, ReceiveTransferBody } from "../schemas/inbound";
 import { policyOf } from "./sku-access";
@@ -43,7 +35,10 @@ const lineId = (transferId: string, lineNo: number) => `${transferId}:${lineNo}`
 /** The document id for a principal's Idempotency-Key: a retry finds the same document. */
 export async function transferIdFor(principal: string, idempotencyKey: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`transfer\n${principal}\n${idempotencyKey}`)));
-  return `trf_${[...digest].map((b) => b.toString(16).padStart(2, "0")).join("").slice(0, 26)}`;
+  return `trf_${[...digest]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("")
+    .slice(0, 26)}`;
 }
 
 async function call(fn: () => Promise<TransferResult | Failure>): Promise<TransferResult | Failure> {
@@ -56,15 +51,25 @@ async function call(fn: () => Promise<TransferResult | Failure>): Promise<Transf
 }
 
 /** Creates a transfer document and its lines, all or none. */
-export async function createTransfer(env: Env, principal: Principal, body: CreateTransferBody, idempotencyKey: string): Promise<{ doc: TransferDoc; replayed: boolean }> {
+export async function createTransfer(
+  env: Env,
+  principal: Principal,
+  body: CreateTransferBody,
+  idempotencyKey: string,
+): Promise<{ doc: TransferDoc; replayed: boolean }> {
   const { byId } = await allLocations(env.DB);
   for (const field of ["fromLocationId", "toLocationId"] as const) {
     if (!byId.has(body[field])) {
       throw ApiError.invalid("unknown location", [{ path: ["body", field], message: `no location ${body[field]}`, code: "unknown_location" }]);
     }
   }
-  const skus = await findSkus(env.DB, body.lines.map((l) => l.sku));
-  const unknown = body.lines.flatMap((l, i) => (skus.has(l.sku) ? [] : [{ path: ["body", "lines", i, "sku"], message: `no SKU ${l.sku}`, code: "unknown_sku" }]));
+  const skus = await findSkus(
+    env.DB,
+    body.lines.map((l) => l.sku),
+  );
+  const unknown = body.lines.flatMap((l, i) =>
+    skus.has(l.sku) ? [] : [{ path: ["body", "lines", i, "sku"], message: `no SKU ${l.sku}`, code: "unknown_sku" }],
+  );
   if (unknown.length > 0) throw ApiError.invalid("unknown SKU", unknown);
 
   const owner = principalName(principal);
@@ -107,7 +112,10 @@ export async function shipTransfer(env: Env, principal: Principal, id: string): 
   }
   const current = (await findTransfer(env.DB, id))!;
   if (current.status !== "creating") return answerCreate(current, true).doc;
-  const skus = await findSkus(env.DB, current.lines.map((l) => l.sku));
+  const skus = await findSkus(
+    env.DB,
+    current.lines.map((l) => l.sku),
+  );
   return answerCreate(await drive(env, actorOf(principal), current, skus), false).doc;
 }
 
@@ -132,7 +140,11 @@ async function drive(env: Env, actor: string, doc: TransferDoc, skus: Map<string
       }),
     );
     if (isFailure(result)) {
-      await undoCreate(env, doc, actor, `line ${line.lineNo} (${line.sku}): ${result.code}`, { code: result.code, message: result.message, details: result.details ?? null });
+      await undoCreate(env, doc, actor, `line ${line.lineNo} (${line.sku}): ${result.code}`, {
+        code: result.code,
+        message: result.message,
+        details: result.details ?? null,
+      });
       return (await findTransfer(env.DB, id))!;
     }
     created.push({ lineNo: line.lineNo, line: result.line });
@@ -158,7 +170,9 @@ function answerCreate(doc: TransferDoc, replayed: boolean): { doc: TransferDoc; 
 async function undoCreate(env: Env, doc: TransferDoc, actor: string, why: string, failure: { code: string; message: string; details: unknown }): Promise<void> {
   const updates: D1PreparedStatement[] = [];
   for (const line of doc.lines) {
-    const result = await call(() => env.SKU_INVENTORY.getByName(line.sku).cancelTransfer({ sku: line.sku, actor, transferId: lineId(doc.id, line.lineNo), reason: "compensation" }));
+    const result = await call(() =>
+      env.SKU_INVENTORY.getByName(line.sku).cancelTransfer({ sku: line.sku, actor, transferId: lineId(doc.id, line.lineNo), reason: "compensation" }),
+    );
     // A line that could not be cancelled now keeps the document `creating`: the sweeper tries again.
     if (isFailure(result)) {
       console.error(JSON.stringify({ event: "transfer.compensation_failed", transferId: doc.id, lineNo: line.lineNo, code: result.code }));
@@ -183,12 +197,17 @@ export async function receiveTransfer(env: Env, principal: Principal, id: string
   if (doc === null) throw new ApiError(404, "transfer_not_found", `no transfer ${id}`);
   const receiptId = `${principalName(principal)}\n${idempotencyKey}`;
   const bySku = new Map(doc.lines.map((l) => [l.sku, l]));
-  const problems = body.lines.flatMap((l, i) => (bySku.has(l.sku) ? [] : [{ path: ["body", "lines", i, "sku"], message: `${l.sku} is not on transfer ${id}`, code: "not_on_transfer" }]));
+  const problems = body.lines.flatMap((l, i) =>
+    bySku.has(l.sku) ? [] : [{ path: ["body", "lines", i, "sku"], message: `${l.sku} is not on transfer ${id}`, code: "not_on_transfer" }],
+  );
   if (problems.length > 0) throw ApiError.invalid("SKU not on this transfer", problems);
   if (doc.status !== "in_transit" && doc.status !== "partially_received" && doc.status !== "received") {
     throw new ApiError(409, "invalid_state", `transfer ${id} is ${doc.status}`, { status: doc.status });
   }
-  const skus = await findSkus(env.DB, body.lines.map((l) => l.sku));
+  const skus = await findSkus(
+    env.DB,
+    body.lines.map((l) => l.sku),
+  );
   const updates: D1PreparedStatement[] = [];
   for (const l of body.lines) {
     const line = bySku.get(l.sku)!;
@@ -233,14 +252,21 @@ export async function cancelTransfer(env: Env, principal: Principal, id: string,
   const updates: D1PreparedStatement[] = [];
   for (const line of doc.lines) {
     if (line.status === "received" || line.status === "cancelled") continue;
-    const result = await call(() => env.SKU_INVENTORY.getByName(line.sku).cancelTransfer({ sku: line.sku, actor: actorOf(principal), transferId: lineId(id, line.lineNo), reason }));
+    const result = await call(() =>
+      env.SKU_INVENTORY.getByName(line.sku).cancelTransfer({ sku: line.sku, actor: actorOf(principal), transferId: lineId(id, line.lineNo), reason }),
+    );
     if (isFailure(result)) {
       if (updates.length > 0) await env.DB.batch(updates);
       throw ApiError.fromFailure(result);
     }
     updates.push(lineUpdate(env.DB, id, line.lineNo, result.line));
   }
-  updates.push(statusUpdate(env.DB, id, "cancelled", Date.now(), { from: ["in_transit", "partially_received"], failure: { code: "cancelled", message: reason, details: null } }));
+  updates.push(
+    statusUpdate(env.DB, id, "cancelled", Date.now(), {
+      from: ["in_transit", "partially_received"],
+      failure: { code: "cancelled", message: reason, details: null },
+    }),
+  );
   await env.DB.batch(updates);
   return (await findTransfer(env.DB, id))!;
 }
@@ -278,6 +304,9 @@ export function transferView(doc: TransferDoc) {
     failure: doc.failure === null ? null : errorBody(doc.failure.code, doc.failure.message, doc.failure.details).error,
     createdAt: new Date(doc.createdAt).toISOString(),
     updatedAt: new Date(doc.updatedAt).toISOString(),
-    lines: doc.lines.map((l) => ({ ...l, outstanding: l.status === "cancelled" || l.status === "pending" ? 0 : l.quantity - l.received - l.damaged - l.short })),
+    lines: doc.lines.map((l) => ({
+      ...l,
+      outstanding: l.status === "cancelled" || l.status === "pending" ? 0 : l.quantity - l.received - l.damaged - l.short,
+    })),
   };
 }

@@ -9,9 +9,7 @@ import { webhookTargetPolicy } from "../environment";
 import { cancelDelivery, findDeliveryTarget, recordDelivered, recordFailed, recordRetry } from "../repositories/webhooks";
 
 /** What the queue should do with the message. */
-export type DeliveryOutcome =
-  | { outcome: "delivered" | "failed" | "skipped" }
-  | { outcome: "retry"; delaySeconds: number };
+export type DeliveryOutcome = { outcome: "delivered" | "failed" | "skipped" } | { outcome: "retry"; delaySeconds: number };
 
 /** The HTTP request for a delivery, signed at `timestamp` (unix seconds). */
 export async function buildDeliveryRequest(url: string, secret: string, message: WebhookMessage, timestamp: number): Promise<Request> {

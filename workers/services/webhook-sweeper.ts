@@ -53,7 +53,11 @@ export async function sweepWebhookDeliveries(env: Env, now: number): Promise<{ r
   for (let i = 0; i < resend.length; i += SEND_BATCH_MAX) {
     const group = resend.slice(i, i + SEND_BATCH_MAX);
     await env.WEBHOOKS.sendBatch(group.map((body) => ({ body, contentType: "json" as const })));
-    await markResent(env.DB, group.map((m) => m.deliveryId), now);
+    await markResent(
+      env.DB,
+      group.map((m) => m.deliveryId),
+      now,
+    );
   }
   if (resend.length > 0 || failed > 0) console.log(JSON.stringify({ event: "webhooks.sweep", resent: resend.length, failed }));
   return { resent: resend.length, failed };

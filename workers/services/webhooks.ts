@@ -31,7 +31,10 @@ function randomHex(bytes: number): string {
 /** A new signing secret: `whsec_` + 32 random bytes in base64url. */
 export function generateWebhookSecret(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return `whsec_${btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}`;
+  return `whsec_${btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "")}`;
 }
 
 /** A subscription as the API shows it (never its secret). */
@@ -129,7 +132,9 @@ export async function webhookForCaller(env: Env, principal: Principal, id: strin
 /** A page of the subscriptions the caller may see, and the key to continue after it. */
 export async function listWebhooks(env: Env, principal: Principal, query: { vendorId?: string | undefined; cursor?: [string] | undefined; limit: number }) {
   if (principal.scope === "vendor" && query.vendorId !== undefined && query.vendorId !== principal.vendorId) {
-    throw new ApiError(403, "forbidden", "vendor keys see their own subscriptions only", [{ path: ["query", "vendorId"], message: "omit vendorId, or give your own" }]);
+    throw new ApiError(403, "forbidden", "vendor keys see their own subscriptions only", [
+      { path: ["query", "vendorId"], message: "omit vendorId, or give your own" },
+    ]);
   }
   const vendorId = principal.scope === "vendor" ? principal.vendorId! : query.vendorId;
   const rows = await listSubscriptions(env.DB, { vendorId, afterId: query.cursor?.[0], limit: query.limit + 1 });
@@ -173,14 +178,20 @@ export async function webhookDeliveries(
   const rows = await listDeliveries(env.DB, { subscriptionId: id, before, status: query.status, limit: query.limit + 1 });
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
-  return { items: page.map((row) => deliveryJson(row, principal)), next: rows.length > query.limit && last !== undefined ? ([last.createdAt, last.id] as const) : null };
+  return {
+    items: page.map((row) => deliveryJson(row, principal)),
+    next: rows.length > query.limit && last !== undefined ? ([last.createdAt, last.id] as const) : null,
+  };
 }
 
 /** Sends a `webhook.test` event to the subscription through the normal delivery path. */
 export async function sendTestEvent(env: Env, principal: Principal, id: string) {
   const row = await webhookForCaller(env, principal, id);
   if (row.disabledAt !== null) {
-    throw new ApiError(409, "subscription_disabled", "the subscription is disabled; re-enable it first (POST …/enable)", { id, disabledReason: row.disabledReason });
+    throw new ApiError(409, "subscription_disabled", "the subscription is disabled; re-enable it first (POST …/enable)", {
+      id,
+      disabledReason: row.disabledReason,
+    });
   }
   const now = Date.now();
   const eventId = `evt_test_${crypto.randomUUID()}`;
