@@ -39,7 +39,13 @@ const CFG = {
   s1: { units: 1_000, requests: 1_200, timeoutMs: 120_000 },
   s1x: { durationMs: QUICK ? 2_000 : 5_000 },
   s3: { skus: 1_000, zipfExponent: 1.1, durationMs: QUICK ? 3_000 : 10_000 },
-  s2: { skus: Number(process.env.BENCH_S2_SKUS) || (QUICK ? 1_000 : 10_000), unitsPerSku: 100, durationMs: QUICK ? 5_000 : 20_000, sample: 200, seedBudgetMs: 300_000 },
+  s2: {
+    skus: Number(process.env.BENCH_S2_SKUS) || (QUICK ? 1_000 : 10_000),
+    unitsPerSku: 100,
+    durationMs: QUICK ? 5_000 : 20_000,
+    sample: 200,
+    seedBudgetMs: 300_000,
+  },
   s5: { rounds: 5, skus: 5, unitsPerSku: 10, orders: 32, linesPerOrder: 3, unitsPerLine: 2 },
   warmup: { pairs: 1_024 },
   deadlineMs: 25 * 60_000,
@@ -211,7 +217,18 @@ async function scenarioS0(client) {
   );
   const t = tally.toJSON().healthz;
   const errors = result.started - (t.statuses[200] ?? 0);
-  return { row: row("S0 ceiling: GET /healthz", { ops: result.started, seconds: result.elapsedMs / 1000, latency: t.latencyMs, errors, cpu, opsLabel: "requests", check: errors === 0 ? "pass" : "FAIL" }), raw: { run: result, tally: tally.toJSON(), cpu } };
+  return {
+    row: row("S0 ceiling: GET /healthz", {
+      ops: result.started,
+      seconds: result.elapsedMs / 1000,
+      latency: t.latencyMs,
+      errors,
+      cpu,
+      opsLabel: "requests",
+      check: errors === 0 ? "pass" : "FAIL",
+    }),
+    raw: { run: result, tally: tally.toJSON(), cpu },
+  };
 }
 
 function reserveBody(items, type = "hard", reference = "bench") {
@@ -285,7 +302,9 @@ async function scenarioS1(client, keys, sku) {
       errors: result.started - ok201 - c409,
       cpu,
       opsLabel: "reserves",
-      check: pass ? `pass (${ok201}×201, ${c409}×409, avail ${inventory.totals.available})` : `FAIL (${ok201}×201, ${c409}×409, avail ${inventory.totals.available}, reserved ${inventory.totals.reserved}, audit ${audit.ok})`,
+      check: pass
+        ? `pass (${ok201}×201, ${c409}×409, avail ${inventory.totals.available})`
+        : `FAIL (${ok201}×201, ${c409}×409, avail ${inventory.totals.available}, reserved ${inventory.totals.reserved}, audit ${audit.ok})`,
     }),
     raw: { run: result, tally: tally.toJSON(), cpu, checks, totals: inventory.totals, audit },
   };
@@ -504,14 +523,53 @@ async function scenarioS2(client, keys, skus) {
       check: pass ? `pass (${picks.size} SKUs audited)` : `FAIL (${bad.length}/${picks.size} SKUs)`,
       notes: `${reserves} reserves + ${releases} releases`,
     }),
-    { ...row("  └ reserve (hard, 1 unit)", { ops: reserves, seconds: result.elapsedMs / 1000, latency: t.reserve?.latencyMs, errors: reserves - (t.reserve?.statuses[201] ?? 0), opsLabel: "reserves" }), sub: true },
-    { ...row("  └ release", { ops: releases, seconds: result.elapsedMs / 1000, latency: t.release?.latencyMs, errors: releases - (t.release?.statuses[200] ?? 0), opsLabel: "releases" }), sub: true },
     {
-      ...row("  └ pairs (reserve then release)", { ops: pairs, seconds: result.elapsedMs / 1000, latency: pairLatency.summary(), errors: 0, cpu, opsLabel: "pairs" }),
+      ...row("  └ reserve (hard, 1 unit)", {
+        ops: reserves,
+        seconds: result.elapsedMs / 1000,
+        latency: t.reserve?.latencyMs,
+        errors: reserves - (t.reserve?.statuses[201] ?? 0),
+        opsLabel: "reserves",
+      }),
+      sub: true,
+    },
+    {
+      ...row("  └ release", {
+        ops: releases,
+        seconds: result.elapsedMs / 1000,
+        latency: t.release?.latencyMs,
+        errors: releases - (t.release?.statuses[200] ?? 0),
+        opsLabel: "releases",
+      }),
+      sub: true,
+    },
+    {
+      ...row("  └ pairs (reserve then release)", {
+        ops: pairs,
+        seconds: result.elapsedMs / 1000,
+        latency: pairLatency.summary(),
+        errors: 0,
+        cpu,
+        opsLabel: "pairs",
+      }),
       sub: true,
     },
   ];
-  return { rows, raw: { run: result, tally: t, pairs, pairLatencyMs: pairLatency.summary(), cpu, sampled: picks.size, touched: touched.size, unreleased: unreleased.slice(0, 50), unreleasedCount: unreleased.length, inconsistent: bad.slice(0, 50) } };
+  return {
+    rows,
+    raw: {
+      run: result,
+      tally: t,
+      pairs,
+      pairLatencyMs: pairLatency.summary(),
+      cpu,
+      sampled: picks.size,
+      touched: touched.size,
+      unreleased: unreleased.slice(0, 50),
+      unreleasedCount: unreleased.length,
+      inconsistent: bad.slice(0, 50),
+    },
+  };
 }
 
 function mergeLatency(tally, kinds) {
@@ -542,12 +600,16 @@ async function scenarioS5(client, keys, roundsSkus) {
           client.request("POST", "/api/v2/inventory/reserve", {
             key: keys.checkout,
             headers: { "idempotency-key": p.key },
-            body: reserveBody(p.skus.map((sku) => ({ sku, quantity: unitsPerLine, locationId: LOC })), "hard", `s5-${r}-${i}`),
+            body: reserveBody(
+              p.skus.map((sku) => ({ sku, quantity: unitsPerLine, locationId: LOC })),
+              "hard",
+              `s5-${r}-${i}`,
+            ),
           }),
         ),
       );
       wall += (performance.now() - t0) / 1000;
-      results.forEach((res) => tally.record("order", res));
+      for (const res of results) tally.record("order", res);
       rounds.push({ skus, plans, results });
     }
   });
@@ -588,7 +650,8 @@ async function scenarioS5(client, keys, roundsSkus) {
     for (const sku of skus) {
       const { inventory, audit } = await inspectSku(client, keys.operator, sku);
       const t = inventory.totals;
-      if (t.reserved !== expected[sku]) problems.push({ round: r, sku, problem: `reserved ${t.reserved} ≠ 2 × successful orders containing it (${expected[sku]})` });
+      if (t.reserved !== expected[sku])
+        problems.push({ round: r, sku, problem: `reserved ${t.reserved} ≠ 2 × successful orders containing it (${expected[sku]})` });
       if (t.reserved > t.onHand || t.available < 0) problems.push({ round: r, sku, problem: "oversold", totals: t });
       if ((inventory.reservations?.activeHard?.count ?? -1) !== expectedCount[sku]) {
         problems.push({ round: r, sku, problem: `activeHard.count ${inventory.reservations?.activeHard?.count} ≠ ${expectedCount[sku]}` });
@@ -663,7 +726,9 @@ async function main() {
     loadavgAtStart: loadavg().map((v) => round(v, 2)),
   };
   const v = await versions();
-  log(`node ${v.node}, wrangler ${v.wrangler}, miniflare ${v.miniflare}, workerd ${v.workerd}; ${machine.nproc} CPUs (${machine.cpuModel}); load ${machine.loadavgAtStart.join(" ")}`);
+  log(
+    `node ${v.node}, wrangler ${v.wrangler}, miniflare ${v.miniflare}, workerd ${v.workerd}; ${machine.nproc} CPUs (${machine.cpuModel}); load ${machine.loadavgAtStart.join(" ")}`,
+  );
   if (machine.loadavgAtStart[0] > 0.5) log("warning: the machine is busy (1-min load > 0.5); numbers will be lower and noisier");
 
   stack = await startMiniflareStack({ log, queueConsumers: CONSUMERS });

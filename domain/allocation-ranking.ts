@@ -124,7 +124,7 @@ export function rankLocations(candidates: readonly RankingCandidate[], strategy:
   const scored = candidates.map((c, i) => ({
     c,
     score: hybrid !== undefined ? hybrid[i]!.score : rawMetric(metric, c.metrics),
-    components: hybrid?.[i]!.components,
+    components: hybrid === undefined ? undefined : hybrid[i]!.components,
   }));
   scored.sort((a, b) => {
     if (a.score !== b.score) return better === "lower" ? a.score - b.score : b.score - a.score;

@@ -81,7 +81,11 @@ export function chooseSources(problem: SourceProblem): SourceChoice {
   const demand = skus.map((sku) => problem.demand.get(sku)!);
   // available[s * n + k]: units of SKU s at candidate k, flat for a tight inner loop.
   const available = new Float64Array(skus.length * n);
-  skus.forEach((sku, s) => problem.ranked.forEach((id, k) => (available[s * n + k] = Math.max(0, problem.remaining.get(sku)?.get(id) ?? 0))));
+  skus.forEach((sku, s) => {
+    problem.ranked.forEach((id, k) => {
+      available[s * n + k] = Math.max(0, problem.remaining.get(sku)?.get(id) ?? 0);
+    });
+  });
   const isPinned = Uint8Array.from(problem.ranked, (id) => (problem.pinnedUnits.has(id) ? 1 : 0));
   const pinnedCount = problem.pinnedUnits.size;
   const cap = problem.maxShipments === undefined ? Infinity : Math.max(problem.maxShipments, pinnedCount);

@@ -432,7 +432,11 @@ async function runSuite(name, series, endDay, forecasters, origins) {
   // The total-demand series, fitted directly as one more series.
   const firstDay = Math.min(...series.map((s) => s.firstDay));
   const total = new Int32Array(end - firstDay + 1);
-  for (const s of series) s.units.forEach((u, i) => (total[s.firstDay - firstDay + i] += u));
+  for (const s of series) {
+    s.units.forEach((u, i) => {
+      total[s.firstDay - firstDay + i] += u;
+    });
+  }
   const totalSeries = [{ sku: "TOTAL", pools: [], firstDay, units: total }];
   if (series[0]?.truth) {
     // The oracle of the total: Σ true means, Σ true variances (the series are independent).
@@ -552,7 +556,11 @@ function printSuite(suite, skuCount) {
       }
     }
   }
-  console.log(`\nRun time: ${Object.entries(results).map(([k, v]) => `${k} ${v.seconds.toFixed(1)} s`).join(", ")}.`);
+  console.log(
+    `\nRun time: ${Object.entries(results)
+      .map(([k, v]) => `${k} ${v.seconds.toFixed(1)} s`)
+      .join(", ")}.`,
+  );
 }
 
 async function main() {

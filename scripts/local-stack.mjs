@@ -65,10 +65,7 @@ function runWrangler(args, { env = {}, cwd = ROOT } = {}) {
     child.on("error", reject);
     child.on("close", (code, signal) => {
       if (code === 0) resolvePromise(out);
-      else
-        reject(
-          new Error(`wrangler ${args.slice(0, 3).join(" ")} failed (${signal ?? `exit ${code}`}):\n${out.replace(ANSI, "")}`),
-        );
+      else reject(new Error(`wrangler ${args.slice(0, 3).join(" ")} failed (${signal ?? `exit ${code}`}):\n${out.replace(ANSI, "")}`));
     });
   });
 }
@@ -240,7 +237,28 @@ export async function demoPlanningSql({ days = DEMO_PLANNING_DAYS, now = Date.no
     sales.push(`(${sqlString(r.sku)},${sqlString(r.locationId)},'${isoOf(day + shift)}',${r.units},${r.units},${now})`);
   }
   flush(sales, "INSERT OR IGNORE INTO daily_sales (sku, location_id, day, units, fulfilments, updated_at)");
-  const basePrice = { TENT: 180, PACK: 90, BAG: 70, STOVE: 60, LAMP: 35, SKI: 350, JACKET: 160, GLOVE: 30, HELMET: 80, BIKE: 900, LIGHT: 25, LOCK: 40, TYRE: 35, RUG: 120, MUG: 12, CHAIR: 150, BLOCKS: 30, PUZZLE: 20, DOLL: 25, BOOK: 15 };
+  const basePrice = {
+    TENT: 180,
+    PACK: 90,
+    BAG: 70,
+    STOVE: 60,
+    LAMP: 35,
+    SKI: 350,
+    JACKET: 160,
+    GLOVE: 30,
+    HELMET: 80,
+    BIKE: 900,
+    LIGHT: 25,
+    LOCK: 40,
+    TYRE: 35,
+    RUG: 120,
+    MUG: 12,
+    CHAIR: 150,
+    BLOCKS: 30,
+    PUZZLE: 20,
+    DOLL: 25,
+    BOOK: 15,
+  };
   const rnd = prng(20261129);
   const settings = catalogue.skus.map((s) => {
     const category = categoryOf(s.sku);
@@ -273,17 +291,13 @@ function assertPortFree(port) {
     const srv = createServer();
     srv.unref();
     srv.on("error", (err) =>
-      reject(
-        err.code === "EADDRINUSE"
-          ? new Error(`port ${port} on 127.0.0.1 is already in use (another \`npm start\` or wrangler dev?)`)
-          : err,
-      ),
+      reject(err.code === "EADDRINUSE" ? new Error(`port ${port} on 127.0.0.1 is already in use (another \`npm start\` or wrangler dev?)`) : err),
     );
     srv.listen(port, "127.0.0.1", () => srv.close(() => resolvePromise()));
   });
 }
 
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences start with ESC (0x1b).
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -333,12 +347,18 @@ export async function startWorker({ stateDir, port, inspectorPort, timeoutMs = 6
     WRANGLER,
     "dev",
     "--local",
-    "--ip", "127.0.0.1",
-    "--port", String(port),
-    "--inspector-ip", "127.0.0.1",
-    "--inspector-port", String(inspectorPort),
-    "--persist-to", stateDir,
-    "--log-level", "warn",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-ip",
+    "127.0.0.1",
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    stateDir,
+    "--log-level",
+    "warn",
     "--show-interactive-dev-session=false",
     ...(config ? ["--config", resolve(config)] : []),
     // wrangler splits NAME:value at the first colon only, so URLs pass as they are.
@@ -390,10 +410,7 @@ export async function startWorker({ stateDir, port, inspectorPort, timeoutMs = 6
           process.kill(pid, "SIGTERM");
         } catch {}
         let timer;
-        const gone = await Promise.race([
-          exited.then(() => true),
-          new Promise((r) => (timer = setTimeout(() => r(false), 10_000))),
-        ]);
+        const gone = await Promise.race([exited.then(() => true), new Promise((r) => (timer = setTimeout(() => r(false), 10_000)))]);
         clearTimeout(timer);
         if (!gone) {
           try {
@@ -418,9 +435,7 @@ export async function startWorker({ stateDir, port, inspectorPort, timeoutMs = 6
   for (;;) {
     if (exitInfo) {
       await stop();
-      throw new Error(
-        `wrangler dev exited before it was ready (${exitInfo.signal ?? `exit ${exitInfo.code}`}):\n${output}`,
-      );
+      throw new Error(`wrangler dev exited before it was ready (${exitInfo.signal ?? `exit ${exitInfo.code}`}):\n${output}`);
     }
     try {
       const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
@@ -476,11 +491,26 @@ export const DEMO_VENDORS = [
 ];
 
 const CATEGORY_NAMES = {
-  TENT: "Tent", PACK: "Backpack", BAG: "Sleeping Bag", LAMP: "Lamp", STOVE: "Camp Stove",
-  SKI: "Ski", JACKET: "Jacket", GLOVE: "Gloves", HELMET: "Helmet",
-  BIKE: "Bike", LIGHT: "Bike Light", LOCK: "Lock", TYRE: "Tyre",
-  RUG: "Rug", MUG: "Mug", CHAIR: "Chair",
-  BLOCKS: "Building Blocks", PUZZLE: "Puzzle", DOLL: "Doll", BOOK: "Picture Book",
+  TENT: "Tent",
+  PACK: "Backpack",
+  BAG: "Sleeping Bag",
+  LAMP: "Lamp",
+  STOVE: "Camp Stove",
+  SKI: "Ski",
+  JACKET: "Jacket",
+  GLOVE: "Gloves",
+  HELMET: "Helmet",
+  BIKE: "Bike",
+  LIGHT: "Bike Light",
+  LOCK: "Lock",
+  TYRE: "Tyre",
+  RUG: "Rug",
+  MUG: "Mug",
+  CHAIR: "Chair",
+  BLOCKS: "Building Blocks",
+  PUZZLE: "Puzzle",
+  DOLL: "Doll",
+  BOOK: "Picture Book",
 };
 const ADJECTIVES = ["Trail", "Summit", "Alpine", "Coastal", "Urban", "Classic", "Pro", "Lite", "Nordic", "Terra"];
 const VARIANTS = ["Black", "Green", "Blue", "Red", "Grey", "Sand"];
@@ -681,9 +711,7 @@ export async function seedDemoData(baseUrl, keys, { stateDir, concurrency = 32, 
   for (let i = 0; i < data.skus.length; i += CHUNK) {
     await api(baseUrl, key, "POST", "/api/v2/skus/batch", { body: { items: data.skus.slice(i, i + CHUNK) } });
   }
-  log(
-    `seeded ${data.vendors.length} vendors, ${data.locations.length} locations, ${data.skus.length} SKUs`,
-  );
+  log(`seeded ${data.vendors.length} vendors, ${data.locations.length} locations, ${data.skus.length} SKUs`);
 
   const state = stateDir ? await readDemoKeys(stateDir) : null;
   if (state?.stockSeeded) {

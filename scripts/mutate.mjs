@@ -156,7 +156,8 @@ function validate(mutations) {
     if (!Array.isArray(m?.tests) || m.tests.length === 0) problems.push(`${name}: \`tests\` must list at least one test file`);
     else for (const t of m.tests) if (!existsSync(abs(t))) problems.push(`${name}: test file ${t} does not exist`);
     if (m?.find === m?.replace) problems.push(`${name}: \`replace\` equals \`find\``);
-    if (m?.equivalent !== undefined && (typeof m.equivalent !== "string" || m.equivalent.length < 10)) problems.push(`${name}: \`equivalent\` must explain why`);
+    if (m?.equivalent !== undefined && (typeof m.equivalent !== "string" || m.equivalent.length < 10))
+      problems.push(`${name}: \`equivalent\` must explain why`);
     if (ids.has(m?.id)) problems.push(`${name}: duplicate id`);
     ids.add(m?.id);
   }
@@ -171,7 +172,11 @@ function syntaxErrors(fileName, text) {
   } catch {
     return null;
   }
-  const out = ts.transpileModule(text, { fileName, reportDiagnostics: true, compilerOptions: { target: ts.ScriptTarget.ESNext, module: ts.ModuleKind.ESNext } });
+  const out = ts.transpileModule(text, {
+    fileName,
+    reportDiagnostics: true,
+    compilerOptions: { target: ts.ScriptTarget.ESNext, module: ts.ModuleKind.ESNext },
+  });
   return (out.diagnostics ?? []).map((d) => {
     const where = d.file && d.start !== undefined ? `:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}` : "";
     return `${fileName}${where} ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`;
@@ -236,7 +241,9 @@ function restore(entry = active) {
       const saved = join(STATE_DIR, `${entry.id}.original`);
       mkdirSync(STATE_DIR, { recursive: true });
       writeFileSync(saved, entry.original);
-      console.error(`mutate: COULD NOT RESTORE ${entry.file}: it changed while mutated (${entry.id}). The original is in ${rel(saved)}; the mutation replaced\n  ${entry.find}\nwith\n  ${entry.replace}`);
+      console.error(
+        `mutate: COULD NOT RESTORE ${entry.file}: it changed while mutated (${entry.id}). The original is in ${rel(saved)}; the mutation replaced\n  ${entry.find}\nwith\n  ${entry.replace}`,
+      );
       ok = false;
     }
   }
@@ -407,13 +414,15 @@ async function runOne(m, options) {
     writeFileSync(abs(m.file), mutated);
     run = await runVitest(m.tests, { name: m.id, ...options });
   } finally {
+    // biome-ignore lint/correctness/noUnsafeFinally: a file left mutated outweighs whatever the run threw; stop with that.
     if (!restore()) throw new Error(`could not restore ${m.file}; stopping`);
   }
   const line = `${m.file}:${where.line}`;
   if (run.timedOut) return { status: "caught", how: `timeout after ${options.timeoutS} s`, ms: run.ms, line, log: run.log };
   if (run.code === 0) return { status: "survived", ms: run.ms, line, log: run.log };
   const failed = failedTests(run.report);
-  if (failed.length > 0) return { status: "caught", how: failed[0] + (failed.length > 1 ? ` (+${failed.length - 1} more)` : ""), ms: run.ms, line, log: run.log };
+  if (failed.length > 0)
+    return { status: "caught", how: failed[0] + (failed.length > 1 ? ` (+${failed.length - 1} more)` : ""), ms: run.ms, line, log: run.log };
   return { status: "error", detail: `vitest exited ${run.code} without a failed test; see ${run.log}`, ms: run.ms, line, log: run.log };
 }
 
@@ -450,7 +459,9 @@ async function main() {
         `${m.id.padEnd(30)} ${m.kind.padEnd(36)} ${where.ok ? `${m.file}:${where.line}` : `SITE MISSING: ${where.problem}`}${m.equivalent ? "  [equivalent]" : ""}\n${" ".repeat(31)}${m.description}\n${" ".repeat(31)}tests: ${m.tests.join(" ")}`,
       );
     }
-    console.log(`\n${selected.length} mutations, ${new Set(selected.map((m) => m.kind)).size} rule kinds; ${missing === 0 ? "every site found" : `${missing} site(s) missing`}`);
+    console.log(
+      `\n${selected.length} mutations, ${new Set(selected.map((m) => m.kind)).size} rule kinds; ${missing === 0 ? "every site found" : `${missing} site(s) missing`}`,
+    );
     return missing === 0 ? 0 : 1;
   }
 
@@ -472,7 +483,9 @@ async function main() {
     const base = await runVitest(tests, { name: "baseline", ...options });
     if (base.code !== 0 || base.timedOut) {
       console.log(`FAILED (${seconds(base.ms)})`);
-      console.error(`mutate: the tests fail without any mutation, so no result would mean anything; see ${base.log}\n  ${failedTests(base.report).join("\n  ")}`);
+      console.error(
+        `mutate: the tests fail without any mutation, so no result would mean anything; see ${base.log}\n  ${failedTests(base.report).join("\n  ")}`,
+      );
       return 2;
     }
     console.log(`pass (${seconds(base.ms)})`);
@@ -485,7 +498,8 @@ async function main() {
     const r = await runOne(m, options);
     results.push({ m, ...r });
     const label = r.status === "survived" && m.equivalent ? "survived (equivalent)" : r.status;
-    const extra = r.status === "caught" ? ` by ${r.how}` : r.status === "survived" ? (m.equivalent ? "" : ` — ${m.description}; log ${r.log}`) : ` — ${r.detail}`;
+    const extra =
+      r.status === "caught" ? ` by ${r.how}` : r.status === "survived" ? (m.equivalent ? "" : ` — ${m.description}; log ${r.log}`) : ` — ${r.detail}`;
     console.log(`${label}${r.ms !== undefined ? ` (${seconds(r.ms)})` : ""}${extra}`);
   }
 
@@ -500,8 +514,12 @@ async function main() {
   const pct = (n, d) => (d === 0 ? "n/a" : `${((100 * n) / d).toFixed(1)}%`);
 
   console.log(`\n── mutation testing: ${results.length} mutation(s) in ${seconds(Date.now() - started)}`);
-  console.log(`caught ${caught} · survived ${survivors.length + equivalent} (${equivalent} equivalent, explained) · site missing ${missing.length} · errors ${errors.length}`);
-  console.log(`score: ${caught}/${scored - equivalent} non-equivalent mutants caught = ${pct(caught, scored - equivalent)} (raw ${caught}/${scored} = ${pct(caught, scored)})`);
+  console.log(
+    `caught ${caught} · survived ${survivors.length + equivalent} (${equivalent} equivalent, explained) · site missing ${missing.length} · errors ${errors.length}`,
+  );
+  console.log(
+    `score: ${caught}/${scored - equivalent} non-equivalent mutants caught = ${pct(caught, scored - equivalent)} (raw ${caught}/${scored} = ${pct(caught, scored)})`,
+  );
   for (const r of survivors) console.log(`  SURVIVED ${r.m.id} (${r.line}): ${r.m.description}`);
   for (const r of results.filter((x) => x.status === "survived" && x.m.equivalent)) console.log(`  equivalent ${r.m.id}: ${r.m.equivalent}`);
   for (const r of missing) console.log(`  SITE MISSING ${r.m.id}: ${r.detail}`);
@@ -512,7 +530,15 @@ async function main() {
   writeFileSync(
     join(STATE_DIR, "last-run.json"),
     JSON.stringify(
-      { at: new Date().toISOString(), caught, equivalent, survived: survivors.map((r) => r.m.id), missing: missing.map((r) => r.m.id), errors: errors.map((r) => r.m.id), results: results.map((r) => ({ id: r.m.id, status: r.status, how: r.how ?? r.detail ?? null, ms: r.ms ?? null })) },
+      {
+        at: new Date().toISOString(),
+        caught,
+        equivalent,
+        survived: survivors.map((r) => r.m.id),
+        missing: missing.map((r) => r.m.id),
+        errors: errors.map((r) => r.m.id),
+        results: results.map((r) => ({ id: r.m.id, status: r.status, how: r.how ?? r.detail ?? null, ms: r.ms ?? null })),
+      },
       null,
       2,
     ),

@@ -34,7 +34,7 @@ const NOISE = [
   /^exception = workerd\/.*: (disconnected|failed): .*(broken|aborted|abortAllDurableObjects)/,
 ];
 const STACK = /^stack: (\S*workerd@[0-9a-f]+ ?)+$/;
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences start with ESC (0x1b).
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 
 let hidden = 0;
@@ -111,18 +111,24 @@ async function vitest(config, dir) {
 const step = async (code) => ((await code) === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 });
 
 const stages = [
-  ["types", async () => {
-    const a = await step(run("wrangler", ["types", "--check"]));
-    const b = await step(run("tsc", ["-p", "tsconfig.json"]));
-    return { passed: a.passed + b.passed, failed: a.failed + b.failed, skipped: 0 };
-  }],
+  [
+    "types",
+    async () => {
+      const a = await step(run("wrangler", ["types", "--check"]));
+      const b = await step(run("tsc", ["-p", "tsconfig.json"]));
+      return { passed: a.passed + b.passed, failed: a.failed + b.failed, skipped: 0 };
+    },
+  ],
   ["workers", (dir) => vitest("vitest.config.ts", dir)],
   ["node", (dir) => vitest("vitest.e2e.config.ts", dir)],
-  ["drill", async () => {
-    const reservations = await step(run("node", ["bench/crash-drill.mjs"], { DRILL_CYCLES: "3" }));
-    const sync = await step(run("node", ["bench/queue-crash-drill.mjs"], { SYNC_DRILL_CYCLES: "1" }));
-    return { passed: reservations.passed + sync.passed, failed: reservations.failed + sync.failed, skipped: 0 };
-  }],
+  [
+    "drill",
+    async () => {
+      const reservations = await step(run("node", ["bench/crash-drill.mjs"], { DRILL_CYCLES: "3" }));
+      const sync = await step(run("node", ["bench/queue-crash-drill.mjs"], { SYNC_DRILL_CYCLES: "1" }));
+      return { passed: reservations.passed + sync.passed, failed: reservations.failed + sync.failed, skipped: 0 };
+    },
+  ],
 ];
 
 const only = process.argv.slice(2);
@@ -142,10 +148,14 @@ try {
 
 console.log("\n━━ summary ━━");
 for (const r of results) {
-  console.log(`${r.failed > 0 ? "FAIL" : "ok  "}  ${r.name.padEnd(8)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ""}  (${r.seconds.toFixed(0)} s)`);
+  console.log(
+    `${r.failed > 0 ? "FAIL" : "ok  "}  ${r.name.padEnd(8)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ""}  (${r.seconds.toFixed(0)} s)`,
+  );
 }
 if (hidden > 0) {
-  console.log(`(${hidden} lines of workerd noise left out: tests that abort Durable Objects on purpose make workerd print each broken pipe; see test/README.md)`);
+  console.log(
+    `(${hidden} lines of workerd noise left out: tests that abort Durable Objects on purpose make workerd print each broken pipe; see test/README.md)`,
+  );
 }
 const passed = results.reduce((n, r) => n + r.passed, 0);
 const failed = results.reduce((n, r) => n + r.failed, 0);

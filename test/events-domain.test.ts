@@ -51,24 +51,24 @@ describe("projection status", () => {
 });
 
 describe("alert decisions", () => {
-  const after = (available: number) => counts({ onHand: Math.max(available, 0), available });
+  const countsAfter = (available: number) => counts({ onHand: Math.max(available, 0), available });
   it("threshold events open their kind", () => {
-    expect(alertDecisions({ type: "inventory.low_stock", after: after(3) }, 5)).toEqual([{ action: "open", kind: "low_stock", available: 3 }]);
-    expect(alertDecisions({ type: "inventory.out_of_stock", after: after(0) }, 5)).toEqual([{ action: "open", kind: "out_of_stock", available: 0 }]);
+    expect(alertDecisions({ type: "inventory.low_stock", after: countsAfter(3) }, 5)).toEqual([{ action: "open", kind: "low_stock", available: 3 }]);
+    expect(alertDecisions({ type: "inventory.out_of_stock", after: countsAfter(0) }, 5)).toEqual([{ action: "open", kind: "out_of_stock", available: 0 }]);
   });
 
   it("back in stock above the reorder point resolves both kinds; at or below it, it keeps low stock open", () => {
-    expect(alertDecisions({ type: "inventory.back_in_stock", after: after(9) }, 5)).toEqual([
+    expect(alertDecisions({ type: "inventory.back_in_stock", after: countsAfter(9) }, 5)).toEqual([
       { action: "resolve", kinds: ["out_of_stock", "low_stock"], resolution: "back_in_stock", whenProjectedTotalAbove: null },
     ]);
-    expect(alertDecisions({ type: "inventory.back_in_stock", after: after(5) }, 5)).toEqual([
+    expect(alertDecisions({ type: "inventory.back_in_stock", after: countsAfter(5) }, 5)).toEqual([
       { action: "resolve", kinds: ["out_of_stock"], resolution: "back_in_stock", whenProjectedTotalAbove: null },
       { action: "open", kind: "low_stock", available: 5 },
     ]);
   });
 
   it("an update resolves out of stock above zero and low stock above the reorder point (projected total); reservation events decide nothing", () => {
-    expect(alertDecisions({ type: "inventory.updated", after: after(1) }, 5)).toEqual([
+    expect(alertDecisions({ type: "inventory.updated", after: countsAfter(1) }, 5)).toEqual([
       { action: "resolve", kinds: ["out_of_stock"], resolution: "back_in_stock", whenProjectedTotalAbove: 0 },
       { action: "resolve", kinds: ["low_stock"], resolution: "above_reorder_point", whenProjectedTotalAbove: 5 },
     ]);

@@ -114,7 +114,9 @@ describe("recovering a known-truth series", () => {
     const { pools, models } = fitForecastModels(histories);
 
     const pool = pools.find((p) => p.key === "category:T")!;
-    normalise(WEEKDAY).forEach((w, d) => expect(Math.abs(pool.profile.weekday[d]! - w)).toBeLessThan(0.02));
+    normalise(WEEKDAY).forEach((w, d) => {
+      expect(Math.abs(pool.profile.weekday[d]! - w)).toBeLessThan(0.02);
+    });
 
     // Each SKU's 28-day expected demand (level × weekday × season × trend) against the true
     // means: the estimate's own noise (level, growth and seasonal deviations from two years of

@@ -39,10 +39,7 @@ const familyOf = (m: ForecastModel): Family => (m.method === "sba" || m.method =
  * calibrates the residual level error per pool. Returns the pools (with `levelError` set) and
  * one model per history, in order.
  */
-export function fitForecastModels(
-  histories: readonly SalesHistory[],
-  options: Partial<BatchOptions> = {},
-): { pools: PoolProfile[]; models: ForecastModel[] } {
+export function fitForecastModels(histories: readonly SalesHistory[], options: Partial<BatchOptions> = {}): { pools: PoolProfile[]; models: ForecastModel[] } {
   const minSkus = options.minSkus ?? 20;
   const lags = options.calibrationLags ?? [90];
   const horizons = options.models?.levelErrorHorizons ?? DEFAULT_MODEL_OPTIONS.levelErrorHorizons;
@@ -65,8 +62,12 @@ export function fitForecastModels(
         s = { excess: e.evidence.horizons.map(() => 0), scale: e.evidence.horizons.map(() => 0), skus: 0, horizons: e.evidence.horizons };
         sums.set(id, s);
       }
-      e.evidence.excess.forEach((x, j) => (s.excess[j]! += x));
-      e.evidence.scale.forEach((x, j) => (s.scale[j]! += x));
+      e.evidence.excess.forEach((x, j) => {
+        s.excess[j]! += x;
+      });
+      e.evidence.scale.forEach((x, j) => {
+        s.scale[j]! += x;
+      });
       s.skus++;
     }
   }
