@@ -25,13 +25,13 @@
  *   ones at 390×844; each view's screenshot is saved under test-results/dashboard/.
  * - The first load stays under 200 KB of gzipped JavaScript; the dashboard's own types check.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIRST_LOAD_BUDGET_BYTES, measureDashboard } from "../../scripts/dashboard-build.mjs";
 import { getFreePort, ROOT } from "../../scripts/local-stack.mjs";
@@ -83,6 +83,7 @@ function descendants(root: number): number[] {
 }
 
 /** The API as a script would call it (to set the scene or check the outcome). */
+// biome-ignore lint/suspicious/noExplicitAny: the JSON of whichever route is called, read by each test as it needs
 async function call(method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${api}${path}`, {
     method,
@@ -602,17 +603,24 @@ describe("dashboard", { timeout: 180_000 }, () => {
     // The nightly planning run (as npm start's e2e does): forecasts every SKU, drafts suggestions.
     expect((await fetch(`${api}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("0 2 * * *")}`)).status).toBe(200);
     const sku = "ACME-TENT-0002";
-    let forecast: any = null;
+    type Forecast = {
+      horizons: { days: number; mean: number }[];
+      days: unknown[];
+      plan: { reorderPoint: number; safetyStock: number; economicOrderQuantity: number } | null;
+    };
+    const got: { forecast: Forecast | null } = { forecast: null };
     await expect
       .poll(
         async () => {
           const f = await call("GET", `/api/v2/forecasts/${sku}`, keys.operator);
-          forecast = f.status === 200 ? f.body : null;
-          return forecast?.plan != null;
+          got.forecast = f.status === 200 ? f.body : null;
+          return got.forecast?.plan != null;
         },
         { timeout: 120_000, intervals: [1000] },
       )
       .toBe(true);
+    const forecast = got.forecast!;
+    const plan = forecast.plan!;
     const settings = (await call("GET", `/api/v2/planning-settings/${sku}`, keys.operator)).body;
     const gb = (n: number) => n.toLocaleString("en-GB", { maximumFractionDigits: 0 });
 
@@ -623,11 +631,11 @@ describe("dashboard", { timeout: 180_000 }, () => {
     // uPlot's legend names the mean and both intervals' bounds.
     for (const label of ["Sold", "Forecast (mean)", "80 % high", "80 % low", "95 % high", "95 % low"])
       await page.locator(".forecast-chart .u-legend", { hasText: label }).waitFor();
-    const h30 = forecast.horizons.find((h: { days: number }) => h.days === 30);
+    const h30 = forecast.horizons.find((h) => h.days === 30)!;
     expect(await kpiValue(page, "Next 30 days").textContent()).toBe(gb(h30.mean));
-    expect(await kpiValue(page, "Reorder point", ".policy").textContent()).toBe(gb(forecast.plan.reorderPoint));
-    expect(await kpiValue(page, "Safety stock", ".policy").textContent()).toBe(gb(forecast.plan.safetyStock));
-    expect(await kpiValue(page, "Economic order quantity", ".policy").textContent()).toBe(gb(forecast.plan.economicOrderQuantity));
+    expect(await kpiValue(page, "Reorder point", ".policy").textContent()).toBe(gb(plan.reorderPoint));
+    expect(await kpiValue(page, "Safety stock", ".policy").textContent()).toBe(gb(plan.safetyStock));
+    expect(await kpiValue(page, "Economic order quantity", ".policy").textContent()).toBe(gb(plan.economicOrderQuantity));
     expect(await page.locator(".policy-inputs tr", { hasText: "Service level" }).locator("td").first().textContent()).toBe(
       settings.policy.serviceLevel.toLocaleString("en-GB", { style: "percent", maximumFractionDigits: 1 }),
     );

@@ -5,10 +5,10 @@
  */
 import { call } from "../api";
 import { Badge, Empty, ErrorNote, Kpi, Loading, PageTitle, TableWrap, useLoad } from "../components/ui";
-import { amount, dec, day, num, ratio, words } from "../format";
+import { amount, day, dec, num, ratio, words } from "../format";
+import type { AbcAnalysis, StockMovement, TurnoverAnalysis } from "../planning-types";
 import { href } from "../router";
 import type { Session } from "../session";
-import type { AbcAnalysis, StockMovement, TurnoverAnalysis } from "../planning-types";
 import { PlanningKpis } from "./planning-kpis";
 
 interface Lists {
@@ -30,7 +30,11 @@ export function AnalyticsPage({ session }: { session: Session }) {
   const l = lists.data;
   return (
     <section>
-      <PageTitle sub={`Turnover, days of inventory, ABC classes and the stock health score from the daily sales${session.scope === "vendor" ? " of your SKUs" : ""}.`}>Analytics</PageTitle>
+      <PageTitle
+        sub={`Turnover, days of inventory, ABC classes and the stock health score from the daily sales${session.scope === "vendor" ? " of your SKUs" : ""}.`}
+      >
+        Analytics
+      </PageTitle>
       <PlanningKpis session={session} />
       {lists.loading && !l ? <Loading label="Loading the lists…" /> : null}
       {lists.error ? <ErrorNote error={lists.error} onRetry={lists.reload} /> : null}
@@ -53,9 +57,15 @@ export function AnalyticsPage({ session }: { session: Session }) {
                   <tr>
                     <th scope="col">SKU</th>
                     <th scope="col">Class</th>
-                    <th scope="col" class="num">Revenue</th>
-                    <th scope="col" class="num">Share</th>
-                    <th scope="col" class="num">Cumulative</th>
+                    <th scope="col" class="num">
+                      Revenue
+                    </th>
+                    <th scope="col" class="num">
+                      Share
+                    </th>
+                    <th scope="col" class="num">
+                      Cumulative
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
@@ -82,10 +92,18 @@ export function AnalyticsPage({ session }: { session: Session }) {
                 <thead>
                   <tr>
                     <th scope="col">SKU</th>
-                    <th scope="col" class="num">Sold in the period</th>
-                    <th scope="col" class="num">On hand</th>
-                    <th scope="col" class="num">Turnover</th>
-                    <th scope="col" class="num">Days of inventory</th>
+                    <th scope="col" class="num">
+                      Sold in the period
+                    </th>
+                    <th scope="col" class="num">
+                      On hand
+                    </th>
+                    <th scope="col" class="num">
+                      Turnover
+                    </th>
+                    <th scope="col" class="num">
+                      Days of inventory
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
@@ -118,7 +136,9 @@ export function AnalyticsPage({ session }: { session: Session }) {
                   <tr>
                     <th scope="col">SKU</th>
                     <th scope="col">Class</th>
-                    <th scope="col" class="num">On hand</th>
+                    <th scope="col" class="num">
+                      On hand
+                    </th>
                     <th scope="col">Last sale</th>
                   </tr>
                 </thead>

@@ -6,9 +6,9 @@ import { useState } from "preact/hooks";
 import { call, qs } from "../api";
 import { Empty, ErrorNote, Loading, PageTitle, TableWrap, useLoad } from "../components/ui";
 import { num, when } from "../format";
+import type { DeadLetter } from "../planning-types";
 import { href, navigate } from "../router";
 import type { Page } from "../types";
-import type { DeadLetter } from "../planning-types";
 
 export function DeadLettersPage({ query }: { query: URLSearchParams }) {
   const queue = query.get("queue") ?? "";
@@ -19,7 +19,9 @@ export function DeadLettersPage({ query }: { query: URLSearchParams }) {
   const items = list.data?.items ?? [];
   return (
     <section>
-      <PageTitle sub="Queue messages that failed every retry and ended in a dead-letter queue, with their last error. Listing only: the API has no replay yet.">Dead letters</PageTitle>
+      <PageTitle sub="Queue messages that failed every retry and ended in a dead-letter queue, with their last error. Listing only: the API has no replay yet.">
+        Dead letters
+      </PageTitle>
       <form
         class="filters"
         aria-label="Dead-letter filters"
@@ -31,7 +33,14 @@ export function DeadLettersPage({ query }: { query: URLSearchParams }) {
       >
         <div class="field">
           <label for="dl-queue">Queue (empty: all)</label>
-          <input id="dl-queue" value={input} spellcheck={false} pattern="[a-z0-9-]{1,64}" placeholder="edge-inventory-events" onInput={(e) => setInput((e.target as HTMLInputElement).value)} />
+          <input
+            id="dl-queue"
+            value={input}
+            spellcheck={false}
+            pattern="[a-z0-9-]{1,64}"
+            placeholder="edge-inventory-events"
+            onInput={(e) => setInput((e.target as HTMLInputElement).value)}
+          />
         </div>
         <button type="submit">Filter</button>
         <button type="button" class="secondary" onClick={list.reload} disabled={list.loading}>
@@ -49,7 +58,9 @@ export function DeadLettersPage({ query }: { query: URLSearchParams }) {
                 <th scope="col">Queue</th>
                 <th scope="col">Message</th>
                 <th scope="col">Last error</th>
-                <th scope="col" class="num">Attempts</th>
+                <th scope="col" class="num">
+                  Attempts
+                </th>
                 <th scope="col">Failed</th>
                 <th scope="col">Body</th>
               </tr>

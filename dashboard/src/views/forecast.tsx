@@ -8,10 +8,10 @@ import { useMemo, useState } from "preact/hooks";
 import { ApiFailure, call } from "../api";
 import { ForecastChart, type ForecastPoints } from "../components/forecast-chart";
 import { ErrorNote, Kpi, Loading, PageTitle, TableWrap, useLoad } from "../components/ui";
-import { amount, dec, day, num, ratio, words } from "../format";
+import { amount, day, dec, num, ratio, words } from "../format";
+import type { DailySales, Forecast, PlanningSettings } from "../planning-types";
 import { href, navigate } from "../router";
 import type { Session } from "../session";
-import type { DailySales, Forecast, PlanningSettings } from "../planning-types";
 
 /** Days of sales history drawn before the forecast. */
 const HISTORY_DAYS = 60;
@@ -37,7 +37,9 @@ async function loadForecast(sku: string, signal: AbortSignal): Promise<Loaded> {
         throw err;
       },
     ),
-    call<DailySales>("GET", `/api/v2/daily-sales?sku=${enc}&from=${isoDay(Date.now() - HISTORY_DAYS * DAY_MS)}&to=${isoDay(Date.now() - DAY_MS)}`, { signal }).catch(() => null),
+    call<DailySales>("GET", `/api/v2/daily-sales?sku=${enc}&from=${isoDay(Date.now() - HISTORY_DAYS * DAY_MS)}&to=${isoDay(Date.now() - DAY_MS)}`, {
+      signal,
+    }).catch(() => null),
     call<PlanningSettings>("GET", `/api/v2/planning-settings/${enc}`, { signal }).catch(() => null),
   ]);
   return { forecast: forecast.f, missing: forecast.missing, sales, settings };
@@ -92,12 +94,21 @@ export function ForecastSection({ sku, session }: { sku: string; session: Sessio
           </p>
           <dl class="kpis">
             {f.horizons.map((h) => (
-              <Kpi key={h.days} label={`Next ${num(h.days)} days`} value={num(h.mean)} note={`units; 80 %: ${num(h.p80.lower)}–${num(h.p80.upper)}, 95 %: ${num(h.p95.lower)}–${num(h.p95.upper)}`} />
+              <Kpi
+                key={h.days}
+                label={`Next ${num(h.days)} days`}
+                value={num(h.mean)}
+                note={`units; 80 %: ${num(h.p80.lower)}–${num(h.p80.upper)}, 95 %: ${num(h.p95.lower)}–${num(h.p95.upper)}`}
+              />
             ))}
             <Kpi
               label="Expected stockout"
               value={f.stockout.day ? day(f.stockout.day) : "none in sight"}
-              note={f.stockout.daysUntil !== null ? `in ${num(f.stockout.daysUntil)} days at the forecast's rate; stock position ${num(f.stockout.stockPosition)}` : `stock position ${num(f.stockout.stockPosition)}`}
+              note={
+                f.stockout.daysUntil !== null
+                  ? `in ${num(f.stockout.daysUntil)} days at the forecast's rate; stock position ${num(f.stockout.stockPosition)}`
+                  : `stock position ${num(f.stockout.stockPosition)}`
+              }
               tone={f.stockout.daysUntil !== null && f.stockout.daysUntil <= 14 ? "bad" : "good"}
             />
           </dl>
@@ -107,7 +118,8 @@ export function ForecastSection({ sku, session }: { sku: string; session: Sessio
               label={`Units sold per day over the last ${num(HISTORY_DAYS)} days (${num(d?.sales?.totalUnits ?? 0)} in all), then the forecast for ${num(f.days.length)} days: ${num(f.horizons.find((h) => h.days === 30)?.mean ?? 0)} units in the next 30 days`}
             />
             <figcaption class="muted small">
-              Sold per day (solid), then the forecast's mean (dashed) with its 80 % band (darker) and 95 % band (lighter). The daily figures are in the table below.
+              Sold per day (solid), then the forecast's mean (dashed) with its 80 % band (darker) and 95 % band (lighter). The daily figures are in the table
+              below.
             </figcaption>
           </figure>
           <button type="button" class="secondary" aria-expanded={showDays} aria-controls="forecast-days" onClick={() => setShowDays(!showDays)}>
@@ -119,9 +131,15 @@ export function ForecastSection({ sku, session }: { sku: string; session: Sessio
                 <thead>
                   <tr>
                     <th scope="col">Day</th>
-                    <th scope="col" class="num">Mean</th>
-                    <th scope="col" class="num">80 % interval</th>
-                    <th scope="col" class="num">95 % interval</th>
+                    <th scope="col" class="num">
+                      Mean
+                    </th>
+                    <th scope="col" class="num">
+                      80 % interval
+                    </th>
+                    <th scope="col" class="num">
+                      95 % interval
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
@@ -157,13 +175,26 @@ function Policy({ forecast: f, settings: s }: { forecast: Forecast | null; setti
       {plan ? (
         <dl class="kpis policy" aria-labelledby="policy-title">
           <Kpi label="Safety stock" value={num(plan.safetyStock)} note={`z ${dec(plan.z)} × lead-time demand σ ${dec(plan.leadTimeDemandSd)}`} />
-          <Kpi label="Reorder point" value={num(plan.reorderPoint)} note={`lead-time demand ${num(plan.leadTimeDemand)} over ${num(plan.leadTimeDays)} days + safety stock`} />
+          <Kpi
+            label="Reorder point"
+            value={num(plan.reorderPoint)}
+            note={`lead-time demand ${num(plan.leadTimeDemand)} over ${num(plan.leadTimeDays)} days + safety stock`}
+          />
           <Kpi label="Economic order quantity" value={num(plan.economicOrderQuantity)} note="√(2 × annual demand × ordering cost ÷ holding cost)" />
-          <Kpi label="Stock position" value={num(plan.stockPosition)} note="on hand + in transit + on order − reserved − committed − damaged − on hold" tone={plan.shouldReorder ? "warn" : "good"} />
+          <Kpi
+            label="Stock position"
+            value={num(plan.stockPosition)}
+            note="on hand + in transit + on order − reserved − committed − damaged − on hold"
+            tone={plan.shouldReorder ? "warn" : "good"}
+          />
           <Kpi
             label="Order now"
             value={plan.shouldReorder ? num(plan.orderQuantity) : "no"}
-            note={plan.shouldReorder ? `units, ${words(plan.urgency)} urgency${plan.adjustments.length ? ` (${plan.adjustments.map(words).join(", ")})` : ""}` : "above the reorder point"}
+            note={
+              plan.shouldReorder
+                ? `units, ${words(plan.urgency)} urgency${plan.adjustments.length ? ` (${plan.adjustments.map(words).join(", ")})` : ""}`
+                : "above the reorder point"
+            }
             tone={plan.shouldReorder ? "warn" : "good"}
           />
         </dl>
@@ -175,7 +206,9 @@ function Policy({ forecast: f, settings: s }: { forecast: Forecast | null; setti
             <thead>
               <tr>
                 <th scope="col">Input</th>
-                <th scope="col" class="num">In effect</th>
+                <th scope="col" class="num">
+                  In effect
+                </th>
                 <th scope="col">Source</th>
               </tr>
             </thead>
@@ -218,7 +251,9 @@ export function ForecastsPage({ session, query }: { session: Session; query: URL
   const [input, setInput] = useState(sku);
   return (
     <section>
-      <PageTitle sub="Each SKU's daily demand forecast with its 80 % and 95 % intervals, fitted nightly from its sales; the SKU page shows it too.">Forecasts</PageTitle>
+      <PageTitle sub="Each SKU's daily demand forecast with its 80 % and 95 % intervals, fitted nightly from its sales; the SKU page shows it too.">
+        Forecasts
+      </PageTitle>
       <form
         class="filters"
         onSubmit={(e) => {
@@ -228,7 +263,14 @@ export function ForecastsPage({ session, query }: { session: Session; query: URL
       >
         <div class="field">
           <label for="forecast-sku">SKU</label>
-          <input id="forecast-sku" value={input} required spellcheck={false} placeholder="ACME-TENT-0001" onInput={(e) => setInput((e.target as HTMLInputElement).value)} />
+          <input
+            id="forecast-sku"
+            value={input}
+            required
+            spellcheck={false}
+            placeholder="ACME-TENT-0001"
+            onInput={(e) => setInput((e.target as HTMLInputElement).value)}
+          />
         </div>
         <button type="submit">Show forecast</button>
       </form>
@@ -240,7 +282,9 @@ export function ForecastsPage({ session, query }: { session: Session; query: URL
           <ForecastSection key={sku} sku={sku} session={session} />
         </>
       ) : (
-        <p class="state empty">Enter a SKU to see its forecast{session.scope === "vendor" ? " (one of yours)" : ""}. Reorder suggestions list the SKUs that need one now.</p>
+        <p class="state empty">
+          Enter a SKU to see its forecast{session.scope === "vendor" ? " (one of yours)" : ""}. Reorder suggestions list the SKUs that need one now.
+        </p>
       )}
     </section>
   );

@@ -6,10 +6,10 @@
  */
 import { call } from "../api";
 import { ErrorNote, Kpi, Loading, TableWrap, useLoad } from "../components/ui";
-import { amount, dec, day, num, ratio, words } from "../format";
+import { amount, day, dec, num, ratio, words } from "../format";
+import type { AbcAnalysis, HealthAnalysis, StockMovement, TurnoverAnalysis } from "../planning-types";
 import { href } from "../router";
 import type { Session } from "../session";
-import type { AbcAnalysis, HealthAnalysis, StockMovement, TurnoverAnalysis } from "../planning-types";
 
 interface Planning {
   health: HealthAnalysis;
@@ -58,10 +58,23 @@ export function PlanningKpis({ session }: { session: Session }) {
             {session.scope === "vendor" ? ", yours" : ""}). <a href={href(["analytics"])}>All analytics</a>.
           </p>
           <dl class="kpis planning-kpis">
-            <Kpi label="Stock health score" value={p.health.score === null ? "—" : `${dec(p.health.score)} / 100`} note={p.health.grade ? words(p.health.grade) : "not enough data"} tone={gradeTone(p.health.score)} />
-            <Kpi label="Inventory turnover" value={p.turnover.turnover === null ? "—" : `${dec(p.turnover.turnover)}×`} note="cost of goods sold ÷ inventory value, per year" />
+            <Kpi
+              label="Stock health score"
+              value={p.health.score === null ? "—" : `${dec(p.health.score)} / 100`}
+              note={p.health.grade ? words(p.health.grade) : "not enough data"}
+              tone={gradeTone(p.health.score)}
+            />
+            <Kpi
+              label="Inventory turnover"
+              value={p.turnover.turnover === null ? "—" : `${dec(p.turnover.turnover)}×`}
+              note="cost of goods sold ÷ inventory value, per year"
+            />
             <Kpi label="Days of inventory" value={dec(p.turnover.daysOfInventory)} note="days the stock lasts at the period's rate" />
-            <Kpi label="Inventory value" value={amount(p.turnover.inventoryValue)} note={`at unit cost; ${num(p.turnover.costedSkus)} of ${num(p.turnover.skus)} SKUs have a cost`} />
+            <Kpi
+              label="Inventory value"
+              value={amount(p.turnover.inventoryValue)}
+              note={`at unit cost; ${num(p.turnover.costedSkus)} of ${num(p.turnover.skus)} SKUs have a cost`}
+            />
             <Kpi
               label="ABC classes"
               value={
@@ -71,7 +84,12 @@ export function PlanningKpis({ session }: { session: Session }) {
               }
               note="A / B / C SKUs by revenue (80 % / 15 % / 5 %)"
             />
-            <Kpi label="Overstock" value={num(p.movement.counts.overstock ?? 0)} note={`SKUs; ${num(p.movement.counts.slow_moving ?? 0)} slow-moving`} tone={(p.movement.counts.overstock ?? 0) > 0 ? "warn" : "good"} />
+            <Kpi
+              label="Overstock"
+              value={num(p.movement.counts.overstock ?? 0)}
+              note={`SKUs; ${num(p.movement.counts.slow_moving ?? 0)} slow-moving`}
+              tone={(p.movement.counts.overstock ?? 0) > 0 ? "warn" : "good"}
+            />
           </dl>
           <h3>Health score components</h3>
           <TableWrap label="Stock health score components">
@@ -80,10 +98,18 @@ export function PlanningKpis({ session }: { session: Session }) {
               <thead>
                 <tr>
                   <th scope="col">Component</th>
-                  <th scope="col" class="num">Measured</th>
-                  <th scope="col" class="num">Points (of 20)</th>
-                  <th scope="col" class="num">Full at</th>
-                  <th scope="col" class="num">None at</th>
+                  <th scope="col" class="num">
+                    Measured
+                  </th>
+                  <th scope="col" class="num">
+                    Points (of 20)
+                  </th>
+                  <th scope="col" class="num">
+                    Full at
+                  </th>
+                  <th scope="col" class="num">
+                    None at
+                  </th>
                 </tr>
               </thead>
               <tbody>

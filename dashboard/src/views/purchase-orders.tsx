@@ -8,10 +8,10 @@ import { useState } from "preact/hooks";
 import { call, qs } from "../api";
 import { Badge, Empty, ErrorNote, Loading, PageTitle, TableWrap, useLoad } from "../components/ui";
 import { ago, num, when, words } from "../format";
+import type { PurchaseOrder } from "../planning-types";
 import { href, navigate } from "../router";
 import type { Session } from "../session";
 import type { Page } from "../types";
-import type { PurchaseOrder } from "../planning-types";
 
 const STATUSES = ["draft", "submitted", "confirmed", "shipping", "shipped", "partially_received", "received", "closed", "cancelled"] as const;
 
@@ -21,11 +21,22 @@ export function PurchaseOrdersPage({ session, query }: { session: Session; query
   const status = query.get("status") ?? "";
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors[cursors.length - 1];
-  const list = useLoad<Page<PurchaseOrder>>((signal) => call("GET", `/api/v2/purchase-orders${qs({ status, cursor, limit: 50 })}`, { signal }), [status, cursor, session.key]);
+  const list = useLoad<Page<PurchaseOrder>>(
+    (signal) => call("GET", `/api/v2/purchase-orders${qs({ status, cursor, limit: 50 })}`, { signal }),
+    [status, cursor, session.key],
+  );
   const items = list.data?.items ?? [];
   return (
     <section>
-      <PageTitle sub={session.scope === "vendor" ? "Orders to you: confirm them with your arrival date, then ship." : "Orders to vendors: submit, then receive what arrives. New ones: POST /api/v2/purchase-orders."}>Purchase orders</PageTitle>
+      <PageTitle
+        sub={
+          session.scope === "vendor"
+            ? "Orders to you: confirm them with your arrival date, then ship."
+            : "Orders to vendors: submit, then receive what arrives. New ones: POST /api/v2/purchase-orders."
+        }
+      >
+        Purchase orders
+      </PageTitle>
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Purchase order filters">
         <div class="field">
           <label for="po-status">Status</label>
@@ -51,7 +62,11 @@ export function PurchaseOrdersPage({ session, query }: { session: Session; query
       </form>
       {list.loading && !list.data ? <Loading label="Loading purchase orders…" /> : null}
       {list.error ? <ErrorNote error={list.error} onRetry={list.reload} /> : null}
-      {list.data && items.length === 0 ? <Empty>No {status ? `${words(status)} ` : ""}purchase orders{session.scope === "vendor" ? " to you" : ""}.</Empty> : null}
+      {list.data && items.length === 0 ? (
+        <Empty>
+          No {status ? `${words(status)} ` : ""}purchase orders{session.scope === "vendor" ? " to you" : ""}.
+        </Empty>
+      ) : null}
       {items.length > 0 ? (
         <TableWrap label="Purchase orders">
           <table class="po-table">
@@ -61,9 +76,15 @@ export function PurchaseOrdersPage({ session, query }: { session: Session; query
                 <th scope="col">Vendor</th>
                 <th scope="col">Receiving at</th>
                 <th scope="col">Status</th>
-                <th scope="col" class="num">Lines</th>
-                <th scope="col" class="num">Units</th>
-                <th scope="col" class="num">Received</th>
+                <th scope="col" class="num">
+                  Lines
+                </th>
+                <th scope="col" class="num">
+                  Units
+                </th>
+                <th scope="col" class="num">
+                  Received
+                </th>
                 <th scope="col">Expected</th>
                 <th scope="col">Created</th>
               </tr>
@@ -150,19 +171,31 @@ export function PurchaseOrderPage({ session, id }: { session: Session; id: strin
       return;
     }
     void run(
-      () => call<PurchaseOrder>("POST", `/api/v2/purchase-orders/${encodeURIComponent(id)}/receive`, { body: { lines }, headers: { "idempotency-key": newKey() } }),
-      (a) => `Received: ${lines.map((l) => `${l.sku} ${num(l.received)} good${l.damaged ? `, ${num(l.damaged)} damaged` : ""}`).join("; ")}. The order is ${words(a.status)}.`,
+      () =>
+        call<PurchaseOrder>("POST", `/api/v2/purchase-orders/${encodeURIComponent(id)}/receive`, { body: { lines }, headers: { "idempotency-key": newKey() } }),
+      (a) =>
+        `Received: ${lines.map((l) => `${l.sku} ${num(l.received)} good${l.damaged ? `, ${num(l.damaged)} damaged` : ""}`).join("; ")}. The order is ${words(a.status)}.`,
     );
   };
   return (
     <section>
-      <PageTitle sub={p ? `Vendor ${p.vendorId} → ${p.locationId} · created ${when(p.createdAt)} by ${p.createdBy}` : "Loading…"}>Purchase order {p?.reference ?? id}</PageTitle>
+      <PageTitle sub={p ? `Vendor ${p.vendorId} → ${p.locationId} · created ${when(p.createdAt)} by ${p.createdBy}` : "Loading…"}>
+        Purchase order {p?.reference ?? id}
+      </PageTitle>
       <p>
         <a href={href(["purchase-orders"])}>All purchase orders</a>
       </p>
       {doc.loading && !p ? <Loading label="Loading the order…" /> : null}
       {doc.error ? <ErrorNote error={doc.error} onRetry={doc.reload} /> : null}
-      {message ? message.ok ? <p class="state success" role="status">{message.text}</p> : <ErrorNote error={message.error} /> : null}
+      {message ? (
+        message.ok ? (
+          <p class="state success" role="status">
+            {message.text}
+          </p>
+        ) : (
+          <ErrorNote error={message.error} />
+        )
+      ) : null}
       {p ? (
         <>
           <p>
@@ -176,11 +209,21 @@ export function PurchaseOrderPage({ session, id }: { session: Session; id: strin
                 <thead>
                   <tr>
                     <th scope="col">SKU</th>
-                    <th scope="col" class="num">Ordered</th>
-                    <th scope="col" class="num">In transit</th>
-                    <th scope="col" class="num">Received</th>
-                    <th scope="col" class="num">Damaged</th>
-                    <th scope="col" class="num">Short</th>
+                    <th scope="col" class="num">
+                      Ordered
+                    </th>
+                    <th scope="col" class="num">
+                      In transit
+                    </th>
+                    <th scope="col" class="num">
+                      Received
+                    </th>
+                    <th scope="col" class="num">
+                      Damaged
+                    </th>
+                    <th scope="col" class="num">
+                      Short
+                    </th>
                     <th scope="col">Status</th>
                     {receivable.length > 0 ? <th scope="col">Receive now</th> : null}
                   </tr>
@@ -214,7 +257,12 @@ export function PurchaseOrderPage({ session, id }: { session: Session; id: strin
                                     step={1}
                                     inputMode="numeric"
                                     value={counts[l.sku]?.[field] ?? ""}
-                                    onInput={(e) => setCounts((c) => ({ ...c, [l.sku]: { received: "", damaged: "", ...c[l.sku], [field]: (e.target as HTMLInputElement).value } }))}
+                                    onInput={(e) =>
+                                      setCounts((c) => ({
+                                        ...c,
+                                        [l.sku]: { received: "", damaged: "", ...c[l.sku], [field]: (e.target as HTMLInputElement).value },
+                                      }))
+                                    }
                                   />
                                 </label>
                               ))}
@@ -238,14 +286,19 @@ export function PurchaseOrderPage({ session, id }: { session: Session; id: strin
               </div>
             ) : null}
           </form>
-          <div class="toolbar" role="group" aria-label="Order actions">
+          <div class="toolbar">
             {operator && p.status === "draft" ? (
               <button type="button" disabled={busy} onClick={() => void step("submit")}>
                 Submit to the vendor
               </button>
             ) : null}
             {operator && (p.status === "shipped" || p.status === "partially_received") ? (
-              <button type="button" class="secondary" disabled={busy} onClick={() => window.confirm("Close the order? What never came is recorded as short.") && void step("close")}>
+              <button
+                type="button"
+                class="secondary"
+                disabled={busy}
+                onClick={() => window.confirm("Close the order? What never came is recorded as short.") && void step("close")}
+              >
                 Close short
               </button>
             ) : null}

@@ -10,10 +10,10 @@ import { useState } from "preact/hooks";
 import { call, qs } from "../api";
 import { Badge, Empty, ErrorNote, Loading, PageTitle, TableWrap, useLoad } from "../components/ui";
 import { amount, day, num, words } from "../format";
+import type { PurchaseOrder, ReorderSuggestion } from "../planning-types";
 import { href, navigate } from "../router";
 import type { Session } from "../session";
 import type { Page } from "../types";
-import type { PurchaseOrder, ReorderSuggestion } from "../planning-types";
 
 const STATUSES = ["open", "accepted", "dismissed", "resolved"] as const;
 const URGENCIES = ["critical", "high", "medium", "low", "none"] as const;
@@ -26,7 +26,10 @@ export function ReorderPage({ session, query }: { session: Session; query: URLSe
   const [changed, setChanged] = useState<Map<string, ReorderSuggestion>>(new Map());
   const [message, setMessage] = useState<{ ok: boolean; text: string; error?: unknown; po?: PurchaseOrder } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
-  const list = useLoad<Page<ReorderSuggestion>>((signal) => call("GET", `/api/v2/reorder-suggestions${qs({ status, urgency, cursor, limit: 50 })}`, { signal }), [status, urgency, cursor, session.key]);
+  const list = useLoad<Page<ReorderSuggestion>>(
+    (signal) => call("GET", `/api/v2/reorder-suggestions${qs({ status, urgency, cursor, limit: 50 })}`, { signal }),
+    [status, urgency, cursor, session.key],
+  );
   const setFilter = (next: { status?: string; urgency?: string }) => {
     setCursors([]);
     setChanged(new Map());
@@ -50,7 +53,11 @@ export function ReorderPage({ session, query }: { session: Session; query: URLSe
     setBusy(s.id);
     setMessage(null);
     try {
-      const answer = await call<{ purchaseOrder: PurchaseOrder; accepted: string[]; left: number }>("POST", "/api/v2/reorder-suggestions/draft-purchase-order", { body: { vendorId: s.vendorId, locationId: s.locationId } });
+      const answer = await call<{ purchaseOrder: PurchaseOrder; accepted: string[]; left: number }>(
+        "POST",
+        "/api/v2/reorder-suggestions/draft-purchase-order",
+        { body: { vendorId: s.vendorId, locationId: s.locationId } },
+      );
       const po = answer.purchaseOrder;
       setMessage({
         ok: true,
@@ -69,7 +76,9 @@ export function ReorderPage({ session, query }: { session: Session; query: URLSe
   const operator = session.scope === "operator";
   return (
     <section>
-      <PageTitle sub="SKUs at or below their reorder point, with the suggested order (reorder point, safety stock and EOQ from the nightly forecast).">Reorder suggestions</PageTitle>
+      <PageTitle sub="SKUs at or below their reorder point, with the suggested order (reorder point, safety stock and EOQ from the nightly forecast).">
+        Reorder suggestions
+      </PageTitle>
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Suggestion filters">
         <div class="field">
           <label for="rs-status">Status</label>
@@ -113,7 +122,11 @@ export function ReorderPage({ session, query }: { session: Session; query: URLSe
       ) : null}
       {list.loading && !list.data ? <Loading label="Loading reorder suggestions…" /> : null}
       {list.error ? <ErrorNote error={list.error} onRetry={list.reload} /> : null}
-      {list.data && items.length === 0 ? <Empty>No {words(status)} reorder suggestions{urgency ? ` of ${words(urgency)} urgency` : ""}. The nightly planning run drafts them.</Empty> : null}
+      {list.data && items.length === 0 ? (
+        <Empty>
+          No {words(status)} reorder suggestions{urgency ? ` of ${words(urgency)} urgency` : ""}. The nightly planning run drafts them.
+        </Empty>
+      ) : null}
       {items.length > 0 ? (
         <TableWrap label="Reorder suggestions">
           <table class="reorder-table" aria-busy={list.loading ? "true" : "false"}>
@@ -123,13 +136,25 @@ export function ReorderPage({ session, query }: { session: Session; query: URLSe
                 <th scope="col">Vendor</th>
                 <th scope="col">Location</th>
                 <th scope="col">Urgency</th>
-                <th scope="col" class="num">Order</th>
-                <th scope="col" class="num">Position</th>
-                <th scope="col" class="num">Reorder point</th>
-                <th scope="col" class="num">Safety stock</th>
-                <th scope="col" class="num">EOQ</th>
+                <th scope="col" class="num">
+                  Order
+                </th>
+                <th scope="col" class="num">
+                  Position
+                </th>
+                <th scope="col" class="num">
+                  Reorder point
+                </th>
+                <th scope="col" class="num">
+                  Safety stock
+                </th>
+                <th scope="col" class="num">
+                  EOQ
+                </th>
                 <th scope="col">Stockout</th>
-                <th scope="col" class="num">Cost</th>
+                <th scope="col" class="num">
+                  Cost
+                </th>
                 <th scope="col">Status</th>
                 {operator ? <th scope="col">Actions</th> : null}
               </tr>
@@ -160,11 +185,22 @@ export function ReorderPage({ session, query }: { session: Session; query: URLSe
                       {s.status === "open" ? (
                         <div class="button-row">
                           {s.locationId ? (
-                            <button type="button" disabled={busy !== null} onClick={() => void draft(s)} aria-label={`Draft PO to ${s.vendorId} for ${s.locationId} from its open suggestions`}>
+                            <button
+                              type="button"
+                              disabled={busy !== null}
+                              onClick={() => void draft(s)}
+                              aria-label={`Draft PO to ${s.vendorId} for ${s.locationId} from its open suggestions`}
+                            >
                               Draft PO
                             </button>
                           ) : null}
-                          <button type="button" class="secondary" disabled={busy !== null} onClick={() => void dismiss(s)} aria-label={`Dismiss the suggestion for ${s.sku} at ${s.locationId ?? "every location"}`}>
+                          <button
+                            type="button"
+                            class="secondary"
+                            disabled={busy !== null}
+                            onClick={() => void dismiss(s)}
+                            aria-label={`Dismiss the suggestion for ${s.sku} at ${s.locationId ?? "every location"}`}
+                          >
                             {busy === s.id ? "Working…" : "Dismiss"}
                           </button>
                         </div>

@@ -42,7 +42,11 @@ export function StatesForm({ sku, stock, locations, onDone }: { sku: string; sto
     setBusy(true);
     setResult(null);
     try {
-      const answer = await call<{ level: { onHand: number; available: number; damaged: number; onHold: number }; ledgerSeq: number; backordersCovered?: unknown[] }>("POST", `/api/v2/inventory/${encodeURIComponent(sku)}/states`, {
+      const answer = await call<{
+        level: { onHand: number; available: number; damaged: number; onHold: number };
+        ledgerSeq: number;
+        backordersCovered?: unknown[];
+      }>("POST", `/api/v2/inventory/${encodeURIComponent(sku)}/states`, {
         body: { locationId, from, to, quantity: value, reason: reason.trim(), ...(reference.trim() ? { reference: reference.trim() } : {}) },
         headers: { "idempotency-key": newKey() },
       });
@@ -75,7 +79,10 @@ export function StatesForm({ sku, stock, locations, onDone }: { sku: string; sto
         </div>
         <div class="field">
           <label for="st-from">From</label>
-          <select id="st-from" value={from} onChange={(e) => {
+          <select
+            id="st-from"
+            value={from}
+            onChange={(e) => {
               const v = (e.target as HTMLSelectElement).value;
               setFrom(v);
               if (v === to) setTo(v === "sellable" ? "damaged" : "sellable");
@@ -100,11 +107,28 @@ export function StatesForm({ sku, stock, locations, onDone }: { sku: string; sto
         </div>
         <div class="field">
           <label for="st-quantity">Units</label>
-          <input id="st-quantity" type="number" inputMode="numeric" min={1} step={1} required value={quantity} onInput={(e) => setQuantity((e.target as HTMLInputElement).value)} aria-describedby="st-have" />
+          <input
+            id="st-quantity"
+            type="number"
+            inputMode="numeric"
+            min={1}
+            step={1}
+            required
+            value={quantity}
+            onInput={(e) => setQuantity((e.target as HTMLInputElement).value)}
+            aria-describedby="st-have"
+          />
         </div>
         <div class="field">
           <label for="st-reason">Why</label>
-          <input id="st-reason" required maxLength={64} value={reason} placeholder="water_damage" onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+          <input
+            id="st-reason"
+            required
+            maxLength={64}
+            value={reason}
+            placeholder="water_damage"
+            onInput={(e) => setReason((e.target as HTMLInputElement).value)}
+          />
         </div>
         <div class="field">
           <label for="st-reference">Document or ticket (optional)</label>

@@ -7,9 +7,9 @@ import { useState } from "preact/hooks";
 import { call, qs } from "../api";
 import { Badge, Empty, ErrorNote, Loading, PageTitle, TableWrap, useLoad } from "../components/ui";
 import { ago, num, when, words } from "../format";
+import type { Transfer } from "../planning-types";
 import { href, navigate } from "../router";
 import type { Page } from "../types";
-import type { Transfer } from "../planning-types";
 
 const STATUSES = ["draft", "creating", "in_transit", "partially_received", "received", "cancelled"] as const;
 
@@ -23,7 +23,9 @@ export function TransfersPage({ query }: { query: URLSearchParams }) {
   const items = list.data?.items ?? [];
   return (
     <section>
-      <PageTitle sub="Stock moving between locations: units leave the origin's sellable stock and are in transit until received. New ones: POST /api/v2/transfers.">Transfers</PageTitle>
+      <PageTitle sub="Stock moving between locations: units leave the origin's sellable stock and are in transit until received. New ones: POST /api/v2/transfers.">
+        Transfers
+      </PageTitle>
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Transfer filters">
         <div class="field">
           <label for="trf-status">Status</label>
@@ -58,9 +60,15 @@ export function TransfersPage({ query }: { query: URLSearchParams }) {
                 <th scope="col">Transfer</th>
                 <th scope="col">From → to</th>
                 <th scope="col">Status</th>
-                <th scope="col" class="num">Lines</th>
-                <th scope="col" class="num">Units</th>
-                <th scope="col" class="num">Outstanding</th>
+                <th scope="col" class="num">
+                  Lines
+                </th>
+                <th scope="col" class="num">
+                  Units
+                </th>
+                <th scope="col" class="num">
+                  Outstanding
+                </th>
                 <th scope="col">Expected</th>
                 <th scope="col">Created</th>
               </tr>
@@ -149,18 +157,29 @@ export function TransferPage({ id }: { id: string }) {
     void run(
       "receive",
       () => call<Transfer>("POST", `/api/v2/transfers/${encodeURIComponent(id)}/receive`, { body: { lines }, headers: { "idempotency-key": newKey() } }),
-      (a) => `Received: ${lines.map((l) => `${l.sku} ${num(l.received)} good${l.damaged ? `, ${num(l.damaged)} damaged` : ""}${l.short ? `, ${num(l.short)} short` : ""}`).join("; ")}. The transfer is ${words(a.status)}.`,
+      (a) =>
+        `Received: ${lines.map((l) => `${l.sku} ${num(l.received)} good${l.damaged ? `, ${num(l.damaged)} damaged` : ""}${l.short ? `, ${num(l.short)} short` : ""}`).join("; ")}. The transfer is ${words(a.status)}.`,
     );
   };
   return (
     <section>
-      <PageTitle sub={t ? `${t.fromLocationId} → ${t.toLocationId} · created ${when(t.createdAt)} by ${t.createdBy}` : "Loading…"}>Transfer {t?.reference ?? id}</PageTitle>
+      <PageTitle sub={t ? `${t.fromLocationId} → ${t.toLocationId} · created ${when(t.createdAt)} by ${t.createdBy}` : "Loading…"}>
+        Transfer {t?.reference ?? id}
+      </PageTitle>
       <p>
         <a href={href(["transfers"])}>All transfers</a>
       </p>
       {doc.loading && !t ? <Loading label="Loading the transfer…" /> : null}
       {doc.error ? <ErrorNote error={doc.error} onRetry={doc.reload} /> : null}
-      {message ? message.ok ? <p class="state success" role="status">{message.text}</p> : <ErrorNote error={message.error} /> : null}
+      {message ? (
+        message.ok ? (
+          <p class="state success" role="status">
+            {message.text}
+          </p>
+        ) : (
+          <ErrorNote error={message.error} />
+        )
+      ) : null}
       {t ? (
         <>
           <p>
@@ -174,12 +193,24 @@ export function TransferPage({ id }: { id: string }) {
                 <thead>
                   <tr>
                     <th scope="col">SKU</th>
-                    <th scope="col" class="num">Sent</th>
-                    <th scope="col" class="num">Received</th>
-                    <th scope="col" class="num">Damaged</th>
-                    <th scope="col" class="num">Short</th>
-                    <th scope="col" class="num">Returned</th>
-                    <th scope="col" class="num">Outstanding</th>
+                    <th scope="col" class="num">
+                      Sent
+                    </th>
+                    <th scope="col" class="num">
+                      Received
+                    </th>
+                    <th scope="col" class="num">
+                      Damaged
+                    </th>
+                    <th scope="col" class="num">
+                      Short
+                    </th>
+                    <th scope="col" class="num">
+                      Returned
+                    </th>
+                    <th scope="col" class="num">
+                      Outstanding
+                    </th>
                     <th scope="col">Status</th>
                     {receivable.length > 0 ? <th scope="col">Receive now</th> : null}
                   </tr>
@@ -207,7 +238,15 @@ export function TransferPage({ id }: { id: string }) {
                                 <label key={field} class="small">
                                   {field === "received" ? "Good" : field === "damaged" ? "Damaged" : "Short"}
                                   <span class="sr-only"> units of {l.sku}</span>
-                                  <input type="number" min={0} max={l.outstanding} step={1} inputMode="numeric" value={counts[l.sku]?.[field] ?? ""} onInput={(e) => setCount(l.sku, field, (e.target as HTMLInputElement).value)} />
+                                  <input
+                                    type="number"
+                                    min={0}
+                                    max={l.outstanding}
+                                    step={1}
+                                    inputMode="numeric"
+                                    value={counts[l.sku]?.[field] ?? ""}
+                                    onInput={(e) => setCount(l.sku, field, (e.target as HTMLInputElement).value)}
+                                  />
                                 </label>
                               ))}
                             </div>
@@ -226,12 +265,24 @@ export function TransferPage({ id }: { id: string }) {
                 <button type="submit" disabled={busy}>
                   {busy ? "Saving…" : "Receive"}
                 </button>
-                <span class="muted small">Good units go on hand at {t.toLocationId} (backorders first); damaged ones are kept as damaged; short ones never came.</span>
+                <span class="muted small">
+                  Good units go on hand at {t.toLocationId} (backorders first); damaged ones are kept as damaged; short ones never came.
+                </span>
               </div>
             ) : null}
           </form>
           {t.status === "draft" ? (
-            <button type="button" disabled={busy} onClick={() => void run("ship", () => call<Transfer>("POST", `/api/v2/transfers/${encodeURIComponent(id)}/ship`, { headers: { "idempotency-key": newKey() } }), (a) => `Shipped: the transfer is ${words(a.status)}.`)}>
+            <button
+              type="button"
+              disabled={busy}
+              onClick={() =>
+                void run(
+                  "ship",
+                  () => call<Transfer>("POST", `/api/v2/transfers/${encodeURIComponent(id)}/ship`, { headers: { "idempotency-key": newKey() } }),
+                  (a) => `Shipped: the transfer is ${words(a.status)}.`,
+                )
+              }
+            >
               Ship
             </button>
           ) : null}
@@ -242,7 +293,15 @@ export function TransferPage({ id }: { id: string }) {
               onSubmit={(e) => {
                 e.preventDefault();
                 if (!window.confirm("Cancel what is outstanding? The units go back to the origin.")) return;
-                void run("cancel", () => call<Transfer>("POST", `/api/v2/transfers/${encodeURIComponent(id)}/cancel`, { body: { reason: cancelReason.trim() || "cancelled" }, headers: { "idempotency-key": newKey() } }), (a) => `Cancelled: the transfer is ${words(a.status)}; outstanding units went back to ${a.fromLocationId}.`);
+                void run(
+                  "cancel",
+                  () =>
+                    call<Transfer>("POST", `/api/v2/transfers/${encodeURIComponent(id)}/cancel`, {
+                      body: { reason: cancelReason.trim() || "cancelled" },
+                      headers: { "idempotency-key": newKey() },
+                    }),
+                  (a) => `Cancelled: the transfer is ${words(a.status)}; outstanding units went back to ${a.fromLocationId}.`,
+                );
               }}
             >
               <h2 id="trf-cancel-title" class="sr-only">
