@@ -1,6 +1,7 @@
 // `npm test`: every suite in order, with output a newcomer can read and one summary at the end.
 //
 //   1. types    `wrangler types --check` (the committed Env is current) and `tsc`
+//      lint     Biome: the tree is formatted and the linter finds no error (`npm run format` fixes the format)
 //   2. workers  the workerd suite (vitest.config.ts): real D1, Durable Objects, queues, Cache API
 //   3. node     the Node-side suite (vitest.e2e.config.ts): scripts' own tests, end-to-end tests
 //               against a real local stack, `npm start` itself (README examples, signals)
@@ -119,6 +120,7 @@ const stages = [
       return { passed: a.passed + b.passed, failed: a.failed + b.failed, skipped: 0 };
     },
   ],
+  ["lint", () => step(run("biome", ["ci", "."]))],
   ["workers", (dir) => vitest("vitest.config.ts", dir)],
   ["node", (dir) => vitest("vitest.e2e.config.ts", dir)],
   [

@@ -78,7 +78,11 @@ export async function call<T>(method: string, path: string, options: CallOptions
     res = await fetch(`${apiBase()}${path}`, { method, headers, body, signal: options.signal, credentials: "omit", cache: "no-store" });
   } catch (err) {
     if (err instanceof DOMException && err.name === "AbortError") throw err;
-    throw new ApiFailure(`The API at ${apiBase()} did not answer. Is it running, and does it allow this page's origin (DASHBOARD_ORIGINS)?`, 0, "network_error");
+    throw new ApiFailure(
+      `The API at ${apiBase()} did not answer. Is it running, and does it allow this page's origin (DASHBOARD_ORIGINS)?`,
+      0,
+      "network_error",
+    );
   }
   const text = await res.text();
   if (!res.ok) {

@@ -155,15 +155,23 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
   const active = (id: string) => current === id || (id === "stock" && current === "sku");
   return (
     <div class="shell">
-      <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById("main")?.focus(); }}>
+      {/* A button, not a link: the app routes by the URL's hash, so href="#main" would navigate. */}
+      <button type="button" class="skip" onClick={() => document.getElementById("main")?.focus()}>
         Skip to content
-      </a>
+      </button>
       <header class="topbar">
         <a class="brand" href={href(["overview"])}>
           edge-inventory
         </a>
-        <span class="who" aria-label="Signed in as">
-          {scope === "operator" ? "Operator" : <>Vendor <strong>{session.vendorId}</strong></>}
+        <span class="who">
+          <span class="sr-only">Signed in as </span>
+          {scope === "operator" ? (
+            "Operator"
+          ) : (
+            <>
+              Vendor <strong>{session.vendorId}</strong>
+            </>
+          )}
         </span>
         <button type="button" class="secondary menu-button" aria-expanded={menuOpen} aria-controls="nav" onClick={() => setMenuOpen(!menuOpen)}>
           Menu
@@ -195,7 +203,11 @@ function View({ route, session }: { route: Route; session: Session }): Component
   const scope = session.scope as "operator" | "vendor";
   const allowed = NAV.find((n) => n.id === name)?.scopes ?? ["operator", "vendor"];
   if (!allowed.includes(scope)) {
-    return <p class="state error" role="alert">This view is for {allowed.join(" and ")} keys.</p>;
+    return (
+      <p class="state error" role="alert">
+        This view is for {allowed.join(" and ")} keys.
+      </p>
+    );
   }
   switch (name) {
     case "overview":

@@ -61,12 +61,17 @@ export function checkCsv(raw: string, mode: "absolute" | "delta"): CsvCheck {
   if (!header) return { rows: 0, problems: [], fatal: "The file is empty." };
   const names = header.fields.map((f) => f.trim().toLowerCase());
   const missing = COLUMNS.filter((c) => !names.includes(c));
-  if (missing.length > 0) return { rows: 0, problems: [], fatal: `The first line must name the columns sku, location_id and quantity; missing: ${missing.join(", ")}.` };
+  if (missing.length > 0)
+    return { rows: 0, problems: [], fatal: `The first line must name the columns sku, location_id and quantity; missing: ${missing.join(", ")}.` };
   const at = Object.fromEntries(COLUMNS.map((c) => [c, names.indexOf(c)])) as Record<(typeof COLUMNS)[number], number>;
   const rows = all.slice(1);
   if (rows.length === 0) return { rows: 0, problems: [], fatal: "The file has a header but no rows." };
   if (rows.length > MAX_ROWS) {
-    return { rows: rows.length, problems: [], fatal: `${rows.length} rows: at most ${MAX_ROWS} per upload. Split the file, or send it with the CLI (npm run sync), which splits it for you.` };
+    return {
+      rows: rows.length,
+      problems: [],
+      fatal: `${rows.length} rows: at most ${MAX_ROWS} per upload. Split the file, or send it with the CLI (npm run sync), which splits it for you.`,
+    };
   }
   const problems: CsvCheck["problems"] = [];
   const seen = new Map<string, number>();

@@ -46,7 +46,8 @@ export const dec = (n: number | null | undefined): string => (n === null || n ==
 export const amount = (n: number | null | undefined): string => (n === null || n === undefined ? "—" : decimal2.format(n));
 
 /** 95 % from a ratio already divided. */
-export const ratio = (n: number | null | undefined): string => (n === null || n === undefined ? "—" : new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 1 }).format(n));
+export const ratio = (n: number | null | undefined): string =>
+  n === null || n === undefined ? "—" : new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 1 }).format(n);
 
 /** A calendar day (YYYY-MM-DD, UTC) for the reader's locale. */
 export const day = (iso: string | null | undefined): string => (iso ? dayFormat.format(new Date(`${iso}T00:00:00Z`)) : "—");

@@ -14,7 +14,10 @@ export function parseHash(hash = window.location.hash): Route {
   const raw = hash.replace(/^#\/?/, "");
   const [pathPart = "", queryPart = ""] = raw.split("?", 2);
   return {
-    path: pathPart.split("/").filter(Boolean).map((s) => decodeURIComponent(s)),
+    path: pathPart
+      .split("/")
+      .filter(Boolean)
+      .map((s) => decodeURIComponent(s)),
     query: new URLSearchParams(queryPart),
   };
 }

@@ -94,6 +94,7 @@ export function unwritableReason(value: string, seps: X12Separators): string | n
   for (const s of [seps.element, seps.component, seps.segment, ...(seps.repetition === null ? [] : [seps.repetition])]) {
     if (value.includes(s)) return `holds "${s}", a separator of this interchange (X12 has no escape)`;
   }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point (X12 cannot carry them).
   if (/[\x00-\x1F\x7F]/.test(value)) return "holds a control character or line break";
   return null;
 }
@@ -111,13 +112,13 @@ export function writeX12Interchange(options: X12EnvelopeOptions, functionalId: s
     if (!Number.isInteger(set.controlNumber) || set.controlNumber < 1 || set.controlNumber > MAX_CONTROL) {
       errors.push({ path: ["sets", i, "controlNumber"], message: `an integer from 1 to ${MAX_CONTROL}` });
     }
-    set.segments.forEach((segment, s) =>
+    set.segments.forEach((segment, s) => {
       segment.forEach((value, k) => {
         if (k === 0) return;
         const problem = unwritableReason(value, seps);
         if (problem !== null) errors.push({ path: ["sets", i, "segments", s, k], message: problem });
-      }),
-    );
+      });
+    });
   }
   for (const field of ["applicationSenderCode", "applicationReceiverCode"] as const) {
     const v = options[field];

@@ -197,7 +197,9 @@ describe("npm start", { timeout: 600_000 }, () => {
     const bannerWant = expectedStatuses(bannerScript);
     expect(bannerWant.length).toBeGreaterThanOrEqual(4);
     expect(fromBanner.statuses.length).toBe(bannerWant.length);
-    fromBanner.statuses.forEach((got, i) => expect(matchesStatus(got, bannerWant[i]!), `banner curl #${i + 1}: ${got} vs ${bannerWant[i]}`).toBe(true));
+    fromBanner.statuses.forEach((got, i) => {
+      expect(matchesStatus(got, bannerWant[i]!), `banner curl #${i + 1}: ${got} vs ${bannerWant[i]}`).toBe(true);
+    });
 
     // The README's example blocks, in one shell (later blocks use earlier variables).
     const blocks = readmeBlocks();
@@ -209,7 +211,9 @@ describe("npm start", { timeout: 600_000 }, () => {
     const want = expectedStatuses(script);
     expect(want).toContain("409");
     expect(fromReadme.statuses.length, fromReadme.stdout).toBe(want.length);
-    fromReadme.statuses.forEach((got, i) => expect(matchesStatus(got, want[i]!), `README curl #${i + 1}: got ${got}, README says ${want[i]}`).toBe(true));
+    fromReadme.statuses.forEach((got, i) => {
+      expect(matchesStatus(got, want[i]!), `README curl #${i + 1}: got ${got}, README says ${want[i]}`).toBe(true);
+    });
     // The replayed reserve says so.
     expect(fromReadme.stdout).toMatch(/Idempotent-Replayed: true/i);
 

@@ -31,7 +31,17 @@ export function TimelineChart({ times, series, label }: { times: number[]; serie
           {
             ...size(),
             // Stock stays at a level until the next change: stepped lines.
-            series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, dash: s.dash ? [6, 4] : undefined, paths: stepped, points: { show: times.length < 60 } }))],
+            series: [
+              {},
+              ...series.map((s) => ({
+                label: s.label,
+                stroke: s.color,
+                width: 2,
+                dash: s.dash ? [6, 4] : undefined,
+                paths: stepped,
+                points: { show: times.length < 60 },
+              })),
+            ],
             axes: [{ stroke: "#333" }, { stroke: "#333", size: 60 }],
             scales: { x: { time: true } },
             cursor: { focus: { prox: 16 } },

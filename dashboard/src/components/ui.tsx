@@ -31,8 +31,17 @@ export function ErrorNote({ error, onRetry }: { error: unknown; onRetry?: () => 
       </p>
       {failure && (failure.code !== "http_error" || failure.requestId) ? (
         <p class="muted small">
-          {failure.code !== "http_error" ? <>code <code>{failure.code}</code></> : null}
-          {failure.requestId ? <> · request id <code>{failure.requestId}</code></> : null}
+          {failure.code !== "http_error" ? (
+            <>
+              code <code>{failure.code}</code>
+            </>
+          ) : null}
+          {failure.requestId ? (
+            <>
+              {" "}
+              · request id <code>{failure.requestId}</code>
+            </>
+          ) : null}
         </p>
       ) : null}
       {onRetry ? (
@@ -71,7 +80,17 @@ export function Progress({ value, max, label }: { value: number; max?: number; l
 }
 
 /** One key figure. `note` says where it comes from, or why it is missing. */
-export function Kpi({ label, value, note, tone }: { label: string; value: ComponentChildren; note?: ComponentChildren; tone?: "good" | "warn" | "bad" | "none" }) {
+export function Kpi({
+  label,
+  value,
+  note,
+  tone,
+}: {
+  label: string;
+  value: ComponentChildren;
+  note?: ComponentChildren;
+  tone?: "good" | "warn" | "bad" | "none";
+}) {
   return (
     <div class={`kpi ${tone ?? ""}`}>
       <dt>{label}</dt>
@@ -122,9 +141,10 @@ export function Badge({ status }: { status: string }) {
 /** A table that scrolls sideways on small screens, reachable with the keyboard. */
 export function TableWrap({ label, children }: { label: string; children: ComponentChildren }) {
   return (
-    <div class="table-wrap" tabIndex={0} role="region" aria-label={label}>
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a region that scrolls sideways must take focus so keyboard users can scroll it (axe: scrollable-region-focusable).
+    <section class="table-wrap" tabIndex={0} aria-label={label}>
       {children}
-    </div>
+    </section>
   );
 }
 

@@ -45,7 +45,14 @@ export function ApiKeysPage() {
       <form class="card form-grid" onSubmit={submit} aria-label="Issue an API key">
         <div class="field">
           <label for="k-name">Name</label>
-          <input id="k-name" required maxLength={100} value={form.name} onInput={(e) => setForm({ ...form, name: (e.target as HTMLInputElement).value })} placeholder="Acme ERP" />
+          <input
+            id="k-name"
+            required
+            maxLength={100}
+            value={form.name}
+            onInput={(e) => setForm({ ...form, name: (e.target as HTMLInputElement).value })}
+            placeholder="Acme ERP"
+          />
         </div>
         <div class="field">
           <label for="k-scope">Scope</label>
@@ -58,13 +65,24 @@ export function ApiKeysPage() {
         {form.scope === "vendor" ? (
           <div class="field">
             <label for="k-vendor">Vendor id</label>
-            <input id="k-vendor" required value={form.vendorId} onInput={(e) => setForm({ ...form, vendorId: (e.target as HTMLInputElement).value })} placeholder="V-ACME" />
+            <input
+              id="k-vendor"
+              required
+              value={form.vendorId}
+              onInput={(e) => setForm({ ...form, vendorId: (e.target as HTMLInputElement).value })}
+              placeholder="V-ACME"
+            />
           </div>
         ) : null}
         {form.scope === "checkout" ? (
           <div class="field">
             <label for="k-channel">Storefront channel (optional)</label>
-            <input id="k-channel" value={form.channel} onInput={(e) => setForm({ ...form, channel: (e.target as HTMLInputElement).value })} placeholder="web-eu" />
+            <input
+              id="k-channel"
+              value={form.channel}
+              onInput={(e) => setForm({ ...form, channel: (e.target as HTMLInputElement).value })}
+              placeholder="web-eu"
+            />
           </div>
         ) : null}
         <div class="field actions">

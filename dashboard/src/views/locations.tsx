@@ -24,8 +24,12 @@ export function LocationsPage() {
                 <th scope="col">Place</th>
                 <th scope="col">Ships</th>
                 <th scope="col">Pickup</th>
-                <th scope="col" class="num">Priority</th>
-                <th scope="col" class="num">Capacity (units)</th>
+                <th scope="col" class="num">
+                  Priority
+                </th>
+                <th scope="col" class="num">
+                  Capacity (units)
+                </th>
                 <th scope="col">State</th>
               </tr>
             </thead>

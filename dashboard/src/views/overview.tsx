@@ -48,7 +48,15 @@ function summarise(rows: LevelRow[], complete: boolean, locations: Location[], r
     if (r.status === "low_stock") sku.low = true;
     if (r.status !== "out_of_stock") sku.out = false;
     bySku.set(r.sku, sku);
-    const loc = byLocation.get(r.locationId) ?? { id: r.locationId, name: names.get(r.locationId) ?? r.locationId, skus: 0, onHand: 0, available: 0, low: 0, out: 0 };
+    const loc = byLocation.get(r.locationId) ?? {
+      id: r.locationId,
+      name: names.get(r.locationId) ?? r.locationId,
+      skus: 0,
+      onHand: 0,
+      available: 0,
+      low: 0,
+      out: 0,
+    };
     loc.skus++;
     loc.onHand += r.onHand;
     loc.available += r.available;
@@ -119,15 +127,28 @@ export function OverviewPage({ session }: { session: Session }) {
               </p>
             ) : null}
           </div>
-          {s.rows === 0 ? (
-            <p class="state empty">No stock yet: the list is empty{session.scope === "vendor" ? " for your SKUs" : ""}.</p>
-          ) : null}
+          {s.rows === 0 ? <p class="state empty">No stock yet: the list is empty{session.scope === "vendor" ? " for your SKUs" : ""}.</p> : null}
           <h2>Stock health</h2>
           <dl class="kpis">
             <Kpi label="SKUs with stock rows" value={num(s.skus)} note={`${num(s.rows)} SKU × location rows`} />
-            <Kpi label="In-stock rate" value={pct(s.skusInStock, s.skus)} note={`${num(s.skusInStock)} SKUs available somewhere`} tone={s.skus && s.skusInStock / s.skus >= 0.95 ? "good" : "warn"} />
-            <Kpi label="Stockouts" value={num(s.skusOut)} note={`SKUs with nothing available (${pct(s.skusOut, s.skus)})`} tone={s.skusOut > 0 ? "bad" : "good"} />
-            <Kpi label="Low stock" value={num(s.skusLow)} note={`SKUs low somewhere; ${num(s.rowsLow)} location rows at or below the reorder point`} tone={s.skusLow > 0 ? "warn" : "good"} />
+            <Kpi
+              label="In-stock rate"
+              value={pct(s.skusInStock, s.skus)}
+              note={`${num(s.skusInStock)} SKUs available somewhere`}
+              tone={s.skus && s.skusInStock / s.skus >= 0.95 ? "good" : "warn"}
+            />
+            <Kpi
+              label="Stockouts"
+              value={num(s.skusOut)}
+              note={`SKUs with nothing available (${pct(s.skusOut, s.skus)})`}
+              tone={s.skusOut > 0 ? "bad" : "good"}
+            />
+            <Kpi
+              label="Low stock"
+              value={num(s.skusLow)}
+              note={`SKUs low somewhere; ${num(s.rowsLow)} location rows at or below the reorder point`}
+              tone={s.skusLow > 0 ? "warn" : "good"}
+            />
             <Kpi label="Units on hand" value={num(s.onHand)} note={`${num(s.available)} available, ${num(s.reserved)} reserved`} />
             <Kpi
               label="Open sync reviews"
@@ -149,11 +170,21 @@ export function OverviewPage({ session }: { session: Session }) {
               <thead>
                 <tr>
                   <th scope="col">Location</th>
-                  <th scope="col" class="num">SKUs</th>
-                  <th scope="col" class="num">On hand</th>
-                  <th scope="col" class="num">Available</th>
-                  <th scope="col" class="num">Low</th>
-                  <th scope="col" class="num">Out</th>
+                  <th scope="col" class="num">
+                    SKUs
+                  </th>
+                  <th scope="col" class="num">
+                    On hand
+                  </th>
+                  <th scope="col" class="num">
+                    Available
+                  </th>
+                  <th scope="col" class="num">
+                    Low
+                  </th>
+                  <th scope="col" class="num">
+                    Out
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -179,7 +210,9 @@ export function OverviewPage({ session }: { session: Session }) {
                 <tr>
                   <th scope="col">SKU</th>
                   <th scope="col">Location</th>
-                  <th scope="col" class="num">On hand</th>
+                  <th scope="col" class="num">
+                    On hand
+                  </th>
                   <th scope="col">Status</th>
                   <th scope="col">Changed</th>
                 </tr>

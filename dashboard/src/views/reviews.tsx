@@ -18,7 +18,10 @@ const REASONS: Record<string, string> = {
 
 export function ReviewTable({ session, filters }: { session: Session; filters: Record<string, string | undefined> }) {
   const [cursor, setCursor] = useState<string | null>(null);
-  const page = useLoad<Page<SyncReview>>((signal) => call("GET", `/api/v2/sync/reviews${qs({ ...filters, limit: 50, cursor })}`, { signal }), [JSON.stringify(filters), cursor]);
+  const page = useLoad<Page<SyncReview>>(
+    (signal) => call("GET", `/api/v2/sync/reviews${qs({ ...filters, limit: 50, cursor })}`, { signal }),
+    [JSON.stringify(filters), cursor],
+  );
   const [acting, setActing] = useState<string | null>(null);
   const [outcome, setOutcome] = useState<{ id: string; text: string; error?: unknown } | null>(null);
   const decide = async (review: SyncReview, decision: "accept" | "reject") => {
@@ -64,9 +67,15 @@ export function ReviewTable({ session, filters }: { session: Session; filters: R
                 <th scope="col">SKU</th>
                 <th scope="col">Location</th>
                 {operator ? <th scope="col">Vendor</th> : null}
-                <th scope="col" class="num">Vendor says</th>
-                <th scope="col" class="num">On hand then</th>
-                <th scope="col" class="num">Would become</th>
+                <th scope="col" class="num">
+                  Vendor says
+                </th>
+                <th scope="col" class="num">
+                  On hand then
+                </th>
+                <th scope="col" class="num">
+                  Would become
+                </th>
                 <th scope="col">Why held</th>
                 <th scope="col">Status</th>
                 <th scope="col">{operator ? "Decision" : "Job"}</th>
@@ -96,10 +105,21 @@ export function ReviewTable({ session, filters }: { session: Session; filters: R
                   <td>
                     {operator && r.status === "open" ? (
                       <span class="button-row">
-                        <button type="button" onClick={() => decide(r, "accept")} disabled={acting !== null} aria-label={`Accept ${num(r.proposed)} for ${r.sku} at ${r.locationId}`}>
+                        <button
+                          type="button"
+                          onClick={() => decide(r, "accept")}
+                          disabled={acting !== null}
+                          aria-label={`Accept ${num(r.proposed)} for ${r.sku} at ${r.locationId}`}
+                        >
                           Accept
                         </button>
-                        <button type="button" class="secondary" onClick={() => decide(r, "reject")} disabled={acting !== null} aria-label={`Reject the feed value for ${r.sku} at ${r.locationId}`}>
+                        <button
+                          type="button"
+                          class="secondary"
+                          onClick={() => decide(r, "reject")}
+                          disabled={acting !== null}
+                          aria-label={`Reject the feed value for ${r.sku} at ${r.locationId}`}
+                        >
                           Reject
                         </button>
                       </span>
@@ -169,7 +189,12 @@ export function ReviewsPage({ session, query }: { session: Session; query: URLSe
         {session.scope === "operator" ? (
           <div class="field">
             <label for="r-vendor">Vendor id</label>
-            <input id="r-vendor" value={draft.vendorId} onInput={(e) => setDraft({ ...draft, vendorId: (e.target as HTMLInputElement).value })} autocomplete="off" />
+            <input
+              id="r-vendor"
+              value={draft.vendorId}
+              onInput={(e) => setDraft({ ...draft, vendorId: (e.target as HTMLInputElement).value })}
+              autocomplete="off"
+            />
           </div>
         ) : null}
         <div class="field actions">

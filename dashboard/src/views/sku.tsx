@@ -77,7 +77,11 @@ async function readLedger(sku: string, signal: AbortSignal): Promise<{ rows: Led
   const rows: LedgerEntry[] = [];
   let after = 0;
   for (;;) {
-    const page = await call<{ items: LedgerEntry[]; next: number | null }>("GET", `/api/v2/inventory/${encodeURIComponent(sku)}/ledger${qs({ after, limit: 1000 })}`, { signal });
+    const page = await call<{ items: LedgerEntry[]; next: number | null }>(
+      "GET",
+      `/api/v2/inventory/${encodeURIComponent(sku)}/ledger${qs({ after, limit: 1000 })}`,
+      { signal },
+    );
     rows.push(...page.items);
     if (page.next === null || page.items.length === 0) return { rows, complete: true };
     if (rows.length >= LEDGER_CAP) return { rows, complete: false };
@@ -117,10 +121,16 @@ export function SkuPage({ session, sku }: { session: Session; sku: string }) {
   const s = stock.data;
   return (
     <section>
-      <PageTitle sub={master.data ? `${master.data.name} · vendor ${master.data.vendorId} · product ${master.data.productId}` : "Loading…"}>SKU {sku}</PageTitle>
+      <PageTitle sub={master.data ? `${master.data.name} · vendor ${master.data.vendorId} · product ${master.data.productId}` : "Loading…"}>
+        SKU {sku}
+      </PageTitle>
       <div class="toolbar">
         <span class={`live ${live.state}`} role="status" aria-live="polite">
-          {live.state === "live" ? "Live: updates as it changes" : live.state === "connecting" ? "Connecting to the live feed…" : "Live feed closed: reconnecting"}
+          {live.state === "live"
+            ? "Live: updates as it changes"
+            : live.state === "connecting"
+              ? "Connecting to the live feed…"
+              : "Live feed closed: reconnecting"}
           {live.last ? ` · last change ${clock(live.last)}` : ""}
         </span>
         <button type="button" class="secondary" onClick={refresh} disabled={stock.loading}>
@@ -134,10 +144,21 @@ export function SkuPage({ session, sku }: { session: Session; sku: string }) {
         <>
           <dl class="kpis">
             <Kpi label="On hand" value={<span data-testid="total-on-hand">{num(s.totals.onHand)}</span>} note="all locations" />
-            <Kpi label="Available" value={num(s.totals.available)} note="on hand − reserved − committed − damaged − on hold" tone={s.totals.available > 0 ? "good" : "bad"} />
+            <Kpi
+              label="Available"
+              value={num(s.totals.available)}
+              note="on hand − reserved − committed − damaged − on hold"
+              tone={s.totals.available > 0 ? "good" : "bad"}
+            />
             <Kpi label="Reserved" value={num(s.totals.reserved)} note={`${num(s.totals.softHeld)} more held in carts`} />
             <Kpi label="Committed" value={num(s.totals.committed)} note="picked, not shipped" />
-            {master.data ? <Kpi label="Reorder point" value={num(master.data.reorderPoint)} note={master.data.safetyStock !== undefined ? `safety stock ${num(master.data.safetyStock)}` : undefined} /> : null}
+            {master.data ? (
+              <Kpi
+                label="Reorder point"
+                value={num(master.data.reorderPoint)}
+                note={master.data.safetyStock !== undefined ? `safety stock ${num(master.data.safetyStock)}` : undefined}
+              />
+            ) : null}
           </dl>
           <h2>By location</h2>
           {s.locations.length === 0 ? (
@@ -148,14 +169,30 @@ export function SkuPage({ session, sku }: { session: Session; sku: string }) {
                 <thead>
                   <tr>
                     <th scope="col">Location</th>
-                    <th scope="col" class="num">On hand</th>
-                    <th scope="col" class="num">Available</th>
-                    <th scope="col" class="num">Reserved</th>
-                    <th scope="col" class="num">In carts</th>
-                    <th scope="col" class="num">Committed</th>
-                    <th scope="col" class="num">Damaged</th>
-                    <th scope="col" class="num">On hold</th>
-                    <th scope="col" class="num">In transit</th>
+                    <th scope="col" class="num">
+                      On hand
+                    </th>
+                    <th scope="col" class="num">
+                      Available
+                    </th>
+                    <th scope="col" class="num">
+                      Reserved
+                    </th>
+                    <th scope="col" class="num">
+                      In carts
+                    </th>
+                    <th scope="col" class="num">
+                      Committed
+                    </th>
+                    <th scope="col" class="num">
+                      Damaged
+                    </th>
+                    <th scope="col" class="num">
+                      On hold
+                    </th>
+                    <th scope="col" class="num">
+                      In transit
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
@@ -164,13 +201,19 @@ export function SkuPage({ session, sku }: { session: Session; sku: string }) {
                       <th scope="row">
                         {names.get(l.locationId) ?? l.locationId} <span class="muted small">{l.locationId}</span>
                       </th>
-                      <td class="num" data-field="onHand">{num(l.onHand)}</td>
+                      <td class="num" data-field="onHand">
+                        {num(l.onHand)}
+                      </td>
                       <td class="num">{num(l.available)}</td>
                       <td class="num">{num(l.reserved)}</td>
                       <td class="num">{num(l.softHeld)}</td>
                       <td class="num">{num(l.committed)}</td>
-                      <td class="num" data-field="damaged">{num(l.damaged)}</td>
-                      <td class="num" data-field="onHold">{num(l.onHold)}</td>
+                      <td class="num" data-field="damaged">
+                        {num(l.damaged)}
+                      </td>
+                      <td class="num" data-field="onHold">
+                        {num(l.onHold)}
+                      </td>
                       <td class="num">{num(l.inTransit)}</td>
                     </tr>
                   ))}
@@ -191,7 +234,10 @@ export function SkuPage({ session, sku }: { session: Session; sku: string }) {
 }
 
 function Reservations({ stock }: { stock: SkuStock }) {
-  const entries = Object.entries(stock.reservations ?? {}).filter(([, v]) => typeof v === "object" && v !== null && "count" in v) as [string, { count: number; units: number }][];
+  const entries = Object.entries(stock.reservations ?? {}).filter(([, v]) => typeof v === "object" && v !== null && "count" in v) as [
+    string,
+    { count: number; units: number },
+  ][];
   const label: Record<string, string> = { activeSoft: "Cart holds (soft)", activeHard: "Orders (hard)", committed: "Committed (picked)" };
   return (
     <>
@@ -209,7 +255,19 @@ function Reservations({ stock }: { stock: SkuStock }) {
   );
 }
 
-function AdjustForm({ sku, stock, loadedAt, locations, onDone }: { sku: string; stock: SkuStock; loadedAt: Date | null; locations: Location[]; onDone: () => void }) {
+function AdjustForm({
+  sku,
+  stock,
+  loadedAt,
+  locations,
+  onDone,
+}: {
+  sku: string;
+  stock: SkuStock;
+  loadedAt: Date | null;
+  locations: Location[];
+  onDone: () => void;
+}) {
   const stocked = stock.locations.map((l) => l.locationId);
   const options = [...stocked, ...locations.map((l) => l.id).filter((id) => !stocked.includes(id))];
   const [locationId, setLocationId] = useState(stocked[0] ?? locations[0]?.id ?? "");
@@ -228,16 +286,31 @@ function AdjustForm({ sku, stock, loadedAt, locations, onDone }: { sku: string; 
     e.preventDefault();
     const value = Number(amount);
     if (!Number.isInteger(value) || (mode === "set" && value < 0) || (mode === "delta" && value === 0)) {
-      setResult({ kind: "error", text: mode === "set" ? "Enter the new on-hand as a whole number, 0 or more." : "Enter a whole number of units to add (or, with a minus sign, to remove); not 0." });
+      setResult({
+        kind: "error",
+        text:
+          mode === "set"
+            ? "Enter the new on-hand as a whole number, 0 or more."
+            : "Enter a whole number of units to add (or, with a minus sign, to remove); not 0.",
+      });
       return;
     }
     setBusy(true);
     setResult(null);
     try {
       const answer = await call<{ level: { onHand: number; available: number }; ledgerSeq: number }>("PATCH", `/api/v2/inventory/${encodeURIComponent(sku)}`, {
-        body: { locationId, ...(mode === "set" ? { onHand: value } : { delta: value }), expectedOnHand: expected, reason, ...(reference.trim() ? { reference: reference.trim() } : {}) },
+        body: {
+          locationId,
+          ...(mode === "set" ? { onHand: value } : { delta: value }),
+          expectedOnHand: expected,
+          reason,
+          ...(reference.trim() ? { reference: reference.trim() } : {}),
+        },
       });
-      setResult({ kind: "ok", text: `Saved. On hand at ${names.get(locationId) ?? locationId} is now ${num(answer.level.onHand)} (${num(answer.level.available)} available); ledger row #${answer.ledgerSeq}.` });
+      setResult({
+        kind: "ok",
+        text: `Saved. On hand at ${names.get(locationId) ?? locationId} is now ${num(answer.level.onHand)} (${num(answer.level.available)} available); ledger row #${answer.ledgerSeq}.`,
+      });
       setAmount("");
       onDone();
     } catch (err) {
@@ -278,7 +351,16 @@ function AdjustForm({ sku, stock, loadedAt, locations, onDone }: { sku: string; 
         </fieldset>
         <div class="field">
           <label for="adj-amount">{mode === "set" ? "New on hand" : "Units (+ to add, − to remove)"}</label>
-          <input id="adj-amount" type="number" inputMode="numeric" step={1} min={mode === "set" ? 0 : undefined} required value={amount} onInput={(e) => setAmount((e.target as HTMLInputElement).value)} />
+          <input
+            id="adj-amount"
+            type="number"
+            inputMode="numeric"
+            step={1}
+            min={mode === "set" ? 0 : undefined}
+            required
+            value={amount}
+            onInput={(e) => setAmount((e.target as HTMLInputElement).value)}
+          />
         </div>
         <div class="field">
           <label for="adj-reason">Reason</label>
@@ -292,7 +374,13 @@ function AdjustForm({ sku, stock, loadedAt, locations, onDone }: { sku: string; 
         </div>
         <div class="field">
           <label for="adj-reference">Reference (optional)</label>
-          <input id="adj-reference" value={reference} onInput={(e) => setReference((e.target as HTMLInputElement).value)} placeholder="count sheet 42" maxLength={128} />
+          <input
+            id="adj-reference"
+            value={reference}
+            onInput={(e) => setReference((e.target as HTMLInputElement).value)}
+            placeholder="count sheet 42"
+            maxLength={128}
+          />
         </div>
         <p class="muted small field-wide" id="adj-cas">
           Applies only if on hand at this location is still <strong>{num(expected)}</strong>
@@ -314,7 +402,11 @@ function AdjustForm({ sku, stock, loadedAt, locations, onDone }: { sku: string; 
 }
 
 function Audit({ sku }: { sku: string }) {
-  const [state, setState] = useState<{ busy: boolean; report?: { ok: boolean; ledgerRows: number; breaches: { locationId: string; invariant: string; detail: string }[] }; error?: unknown }>({ busy: false });
+  const [state, setState] = useState<{
+    busy: boolean;
+    report?: { ok: boolean; ledgerRows: number; breaches: { locationId: string; invariant: string; detail: string }[] };
+    error?: unknown;
+  }>({ busy: false });
   const run = async () => {
     setState({ busy: true });
     try {
@@ -398,12 +490,18 @@ function LedgerSection({ ledger, names }: { ledger: ReturnType<typeof useLoad<{ 
             <table class="ledger">
               <thead>
                 <tr>
-                  <th scope="col" class="num">#</th>
+                  <th scope="col" class="num">
+                    #
+                  </th>
                   <th scope="col">When</th>
                   <th scope="col">Location</th>
                   <th scope="col">What</th>
-                  <th scope="col" class="num">On hand</th>
-                  <th scope="col" class="num">Change</th>
+                  <th scope="col" class="num">
+                    On hand
+                  </th>
+                  <th scope="col" class="num">
+                    Change
+                  </th>
                   <th scope="col">By</th>
                   <th scope="col">Reference</th>
                 </tr>

@@ -42,7 +42,11 @@ export function StockPage({ session, query }: { session: Session; query: URLSear
   const locations = useLoad<Location[]>(() => loadLocations(), []);
   const page = useLoad<Page<LevelRow>>(
     (signal) =>
-      call("GET", `/api/v2/inventory${qs({ ...applied, vendorId: session.scope === "operator" ? applied.vendorId : undefined, lowStock: applied.lowStock ? "true" : undefined, limit: PAGE_SIZE, cursor })}`, { signal }),
+      call(
+        "GET",
+        `/api/v2/inventory${qs({ ...applied, vendorId: session.scope === "operator" ? applied.vendorId : undefined, lowStock: applied.lowStock ? "true" : undefined, limit: PAGE_SIZE, cursor })}`,
+        { signal },
+      ),
     [key],
   );
   const [updated, setUpdated] = useState<Date | null>(null);
@@ -64,15 +68,30 @@ export function StockPage({ session, query }: { session: Session; query: URLSear
       <PageTitle sub="One row per SKU and location, from the stock list (it follows changes within about a second).">
         {session.scope === "vendor" ? "My stock" : "Stock"}
       </PageTitle>
-      <form class="filters" onSubmit={submit} role="search" aria-label="Filter the stock list">
+      <form class="filters" onSubmit={submit} aria-label="Filter the stock list">
         <div class="field">
           <label for="f-prefix">SKU starts with</label>
-          <input id="f-prefix" name="skuPrefix" value={draft.skuPrefix} onInput={(e) => set({ skuPrefix: (e.target as HTMLInputElement).value })} placeholder="ACME-TENT" autocomplete="off" />
+          <input
+            id="f-prefix"
+            name="skuPrefix"
+            value={draft.skuPrefix}
+            onInput={(e) => set({ skuPrefix: (e.target as HTMLInputElement).value })}
+            placeholder="ACME-TENT"
+            autocomplete="off"
+          />
         </div>
         {session.scope === "operator" ? (
           <div class="field">
             <label for="f-vendor">Vendor id</label>
-            <input id="f-vendor" name="vendorId" list="vendors-seen" value={draft.vendorId} onInput={(e) => set({ vendorId: (e.target as HTMLInputElement).value })} placeholder="V-ACME" autocomplete="off" />
+            <input
+              id="f-vendor"
+              name="vendorId"
+              list="vendors-seen"
+              value={draft.vendorId}
+              onInput={(e) => set({ vendorId: (e.target as HTMLInputElement).value })}
+              placeholder="V-ACME"
+              autocomplete="off"
+            />
             <datalist id="vendors-seen">
               {vendorsSeen.map((v) => (
                 <option key={v} value={v} />
@@ -118,7 +137,11 @@ export function StockPage({ session, query }: { session: Session; query: URLSear
         <button type="button" class="secondary" onClick={page.reload} disabled={page.loading}>
           {page.loading ? "Refreshing…" : "Refresh"}
         </button>
-        {updated ? <span class="muted small" aria-live="polite">Loaded {updated.toLocaleTimeString()}</span> : null}
+        {updated ? (
+          <span class="muted small" aria-live="polite">
+            Loaded {updated.toLocaleTimeString()}
+          </span>
+        ) : null}
       </div>
       {page.loading && !page.data ? <Loading label="Loading the stock list…" /> : null}
       {page.error ? <ErrorNote error={page.error} onRetry={page.reload} /> : null}
@@ -131,11 +154,19 @@ export function StockPage({ session, query }: { session: Session; query: URLSear
                 <th scope="col">SKU</th>
                 {session.scope === "operator" ? <th scope="col">Vendor</th> : null}
                 <th scope="col">Location</th>
-                <th scope="col" class="num">On hand</th>
-                <th scope="col" class="num">Reserved</th>
-                <th scope="col" class="num">Available</th>
+                <th scope="col" class="num">
+                  On hand
+                </th>
+                <th scope="col" class="num">
+                  Reserved
+                </th>
+                <th scope="col" class="num">
+                  Available
+                </th>
                 <th scope="col">Status</th>
-                <th scope="col" class="num">Reorder point</th>
+                <th scope="col" class="num">
+                  Reorder point
+                </th>
                 <th scope="col">Changed</th>
               </tr>
             </thead>
@@ -147,7 +178,9 @@ export function StockPage({ session, query }: { session: Session; query: URLSear
                   </th>
                   {session.scope === "operator" ? <td>{r.vendorId}</td> : null}
                   <td>{r.locationId}</td>
-                  <td class="num" data-field="onHand">{num(r.onHand)}</td>
+                  <td class="num" data-field="onHand">
+                    {num(r.onHand)}
+                  </td>
                   <td class="num">{num(r.reserved)}</td>
                   <td class="num">{num(r.available)}</td>
                   <td>

@@ -106,16 +106,43 @@ export function JobProgress({ jobId, onFinished }: { jobId: string; onFinished?:
   return (
     <div class="card job" data-job={j.jobId} data-status={j.status}>
       <p class="job-status" role="status" aria-live="polite">
-        <Badge status={j.status} /> {FINISHED.has(j.status) ? `finished ${when(j.completedAt)}${j.durationMs !== null ? ` in ${num(Math.round(j.durationMs / 100) / 10)} s` : ""}` : "in progress…"}
+        <Badge status={j.status} />{" "}
+        {FINISHED.has(j.status)
+          ? `finished ${when(j.completedAt)}${j.durationMs !== null ? ` in ${num(Math.round(j.durationMs / 100) / 10)} s` : ""}`
+          : "in progress…"}
       </p>
-      <Progress value={FINISHED.has(j.status) ? Math.max(c.accepted, 1) : recorded} max={Math.max(c.accepted, 1)} label={`Items recorded: ${num(recorded)} of ${num(c.accepted)} accepted`} />
+      <Progress
+        value={FINISHED.has(j.status) ? Math.max(c.accepted, 1) : recorded}
+        max={Math.max(c.accepted, 1)}
+        label={`Items recorded: ${num(recorded)} of ${num(c.accepted)} accepted`}
+      />
       <dl class="counts">
-        <div><dt>Received</dt><dd>{num(c.received)}</dd></div>
-        <div><dt>Applied</dt><dd>{num(c.applied)}</dd></div>
-        <div><dt>Unchanged</dt><dd>{num(c.unchanged)}</dd></div>
-        <div><dt>Held for review</dt><dd>{num(c.conflicts)}</dd></div>
-        <div><dt>Errors</dt><dd>{num(c.errors)}</dd></div>
-        <div><dt>Chunks</dt><dd>{num(j.chunks.done)} / {num(j.chunks.total)}</dd></div>
+        <div>
+          <dt>Received</dt>
+          <dd>{num(c.received)}</dd>
+        </div>
+        <div>
+          <dt>Applied</dt>
+          <dd>{num(c.applied)}</dd>
+        </div>
+        <div>
+          <dt>Unchanged</dt>
+          <dd>{num(c.unchanged)}</dd>
+        </div>
+        <div>
+          <dt>Held for review</dt>
+          <dd>{num(c.conflicts)}</dd>
+        </div>
+        <div>
+          <dt>Errors</dt>
+          <dd>{num(c.errors)}</dd>
+        </div>
+        <div>
+          <dt>Chunks</dt>
+          <dd>
+            {num(j.chunks.done)} / {num(j.chunks.total)}
+          </dd>
+        </div>
       </dl>
       {job.error ? <ErrorNote error={job.error} onRetry={job.reload} /> : null}
     </div>
@@ -126,7 +153,10 @@ export function JobProgress({ jobId, onFinished }: { jobId: string; onFinished?:
 export function JobErrors({ job }: { job: SyncJob }) {
   const [cursor, setCursor] = useState<string | null>(null);
   const [download, setDownload] = useState<{ busy: boolean; error?: unknown }>({ busy: false });
-  const page = useLoad<Page<SyncError>>((signal) => call("GET", `/api/v2/sync/${job.jobId}/errors${qs({ limit: 100, cursor })}`, { signal }), [job.jobId, cursor, job.counts.errors]);
+  const page = useLoad<Page<SyncError>>(
+    (signal) => call("GET", `/api/v2/sync/${job.jobId}/errors${qs({ limit: 100, cursor })}`, { signal }),
+    [job.jobId, cursor, job.counts.errors],
+  );
   const csv = async () => {
     setDownload({ busy: true });
     try {
@@ -151,11 +181,17 @@ export function JobErrors({ job }: { job: SyncJob }) {
           <table>
             <thead>
               <tr>
-                <th scope="col" class="num">Item</th>
-                <th scope="col" class="num">Line</th>
+                <th scope="col" class="num">
+                  Item
+                </th>
+                <th scope="col" class="num">
+                  Line
+                </th>
                 <th scope="col">SKU</th>
                 <th scope="col">Location</th>
-                <th scope="col" class="num">Quantity</th>
+                <th scope="col" class="num">
+                  Quantity
+                </th>
                 <th scope="col">Problem</th>
               </tr>
             </thead>
@@ -196,14 +232,23 @@ export function JobErrors({ job }: { job: SyncJob }) {
 
 export function JobPage({ session, jobId }: { session: Session; jobId: string }) {
   const [finished, setFinished] = useState<SyncJob | null>(null);
-  const known = useLoad<SyncJob>(async (signal) => {
-    const j = await call<SyncJob>("GET", `/api/v2/sync/${jobId}`, { signal });
-    rememberJob(jobId);
-    return j;
-  }, [jobId]);
+  const known = useLoad<SyncJob>(
+    async (signal) => {
+      const j = await call<SyncJob>("GET", `/api/v2/sync/${jobId}`, { signal });
+      rememberJob(jobId);
+      return j;
+    },
+    [jobId],
+  );
   return (
     <section>
-      <PageTitle sub={known.data ? `Vendor ${known.data.vendorId} · ${known.data.source.toUpperCase()} · ${words(known.data.mode)} · created ${when(known.data.createdAt)}` : undefined}>
+      <PageTitle
+        sub={
+          known.data
+            ? `Vendor ${known.data.vendorId} · ${known.data.source.toUpperCase()} · ${words(known.data.mode)} · created ${when(known.data.createdAt)}`
+            : undefined
+        }
+      >
         Sync job <code class="title-code">{jobId}</code>
       </PageTitle>
       {known.error ? <ErrorNote error={known.error} /> : null}

@@ -16,7 +16,10 @@ import { JobErrors, JobProgress } from "./sync-jobs";
 
 async function contentKey(mode: string, text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${mode}\n${text}`));
-  return `dashboard-${[...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("").slice(0, 48)}`;
+  return `dashboard-${[...new Uint8Array(digest)]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("")
+    .slice(0, 48)}`;
 }
 
 interface Picked {
@@ -43,7 +46,11 @@ export function UploadPage({ session }: { session: Session }) {
     setFinished(null);
     if (f.size > 8 * 1024 * 1024) {
       setFile(null);
-      setCheck({ rows: 0, problems: [], fatal: `${f.name} is ${num(Math.round(f.size / 1024))} KB; an upload may be at most 8 MB. Use the CLI (npm run sync) for large files.` });
+      setCheck({
+        rows: 0,
+        problems: [],
+        fatal: `${f.name} is ${num(Math.round(f.size / 1024))} KB; an upload may be at most 8 MB. Use the CLI (npm run sync) for large files.`,
+      });
       return;
     }
     setReading(true);
@@ -77,9 +84,12 @@ export function UploadPage({ session }: { session: Session }) {
   };
   return (
     <section>
-      <PageTitle sub={`A CSV with the columns sku, location_id and quantity (any order), up to ${num(MAX_ROWS)} rows. Absolute: the on-hand you count; delta: units to add or remove.`}>
+      <PageTitle
+        sub={`A CSV with the columns sku, location_id and quantity (any order), up to ${num(MAX_ROWS)} rows. Absolute: the on-hand you count; delta: units to add or remove.`}
+      >
         Upload stock
       </PageTitle>
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: a drop target for dragged files; keyboard users choose the file with the input inside it. */}
       <div
         class={`dropzone ${dragging ? "dragging" : ""}`}
         onDragOver={(e) => {
@@ -97,7 +107,13 @@ export function UploadPage({ session }: { session: Session }) {
         <label class="button secondary" for="csv-file">
           Choose a file
         </label>
-        <input id="csv-file" class="visually-hidden-file" type="file" accept=".csv,text/csv" onChange={(e) => void pick((e.target as HTMLInputElement).files?.[0])} />
+        <input
+          id="csv-file"
+          class="visually-hidden-file"
+          type="file"
+          accept=".csv,text/csv"
+          onChange={(e) => void pick((e.target as HTMLInputElement).files?.[0])}
+        />
         {file ? (
           <p class="small" role="status">
             {file.name} · {num(Math.round(file.size / 102.4) / 10)} KB
@@ -124,7 +140,9 @@ export function UploadPage({ session }: { session: Session }) {
             <>
               <p role="status">
                 <strong>{num(check.rows)} rows</strong> checked:{" "}
-                {check.problems.length === 0 ? "no problems found." : `${num(check.problems.length)}${check.problems.length >= 200 ? "+" : ""} problems; those rows will come back as item errors, the others are applied.`}
+                {check.problems.length === 0
+                  ? "no problems found."
+                  : `${num(check.problems.length)}${check.problems.length >= 200 ? "+" : ""} problems; those rows will come back as item errors, the others are applied.`}
               </p>
               {check.problems.length > 0 ? (
                 <ul class="problems">
@@ -158,7 +176,8 @@ export function UploadPage({ session }: { session: Session }) {
               <JobErrors job={finished} />
               {finished.counts.conflicts > 0 ? (
                 <p class="notice">
-                  {num(finished.counts.conflicts)} value(s) are held for an operator's review: see <a href={href(["reviews"], { status: "open" })}>Sync reviews</a>.
+                  {num(finished.counts.conflicts)} value(s) are held for an operator's review: see{" "}
+                  <a href={href(["reviews"], { status: "open" })}>Sync reviews</a>.
                 </p>
               ) : null}
             </>

@@ -111,11 +111,23 @@ export function WebhooksPage({ session }: { session: Session }) {
       <form class="card form-grid" onSubmit={submit} aria-labelledby="new-webhook">
         <div class="field field-wide">
           <label for="wh-url">URL</label>
-          <input id="wh-url" type="url" required value={form.url} onInput={(e) => setForm({ ...form, url: (e.target as HTMLInputElement).value })} placeholder="https://erp.example.com/hooks/inventory" />
+          <input
+            id="wh-url"
+            type="url"
+            required
+            value={form.url}
+            onInput={(e) => setForm({ ...form, url: (e.target as HTMLInputElement).value })}
+            placeholder="https://erp.example.com/hooks/inventory"
+          />
         </div>
         <div class="field">
           <label for="wh-desc">Description (optional)</label>
-          <input id="wh-desc" maxLength={200} value={form.description} onInput={(e) => setForm({ ...form, description: (e.target as HTMLInputElement).value })} />
+          <input
+            id="wh-desc"
+            maxLength={200}
+            value={form.description}
+            onInput={(e) => setForm({ ...form, description: (e.target as HTMLInputElement).value })}
+          />
         </div>
         {session.scope === "operator" ? (
           <div class="field">
@@ -148,7 +160,10 @@ export function WebhooksPage({ session }: { session: Session }) {
 export function WebhookPage({ session, id }: { session: Session; id: string }) {
   const sub = useLoad<Webhook>((signal) => call("GET", `/api/v2/webhooks/${id}`, { signal }), [id]);
   const [status, setStatus] = useState("");
-  const deliveries = useLoad<Page<Delivery>>((signal) => call("GET", `/api/v2/webhooks/${id}/deliveries${qs({ limit: 50, status })}`, { signal }), [id, status]);
+  const deliveries = useLoad<Page<Delivery>>(
+    (signal) => call("GET", `/api/v2/webhooks/${id}/deliveries${qs({ limit: 50, status })}`, { signal }),
+    [id, status],
+  );
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -185,7 +200,9 @@ export function WebhookPage({ session, id }: { session: Session; id: string }) {
   const w = sub.data;
   return (
     <section>
-      <PageTitle sub={w ? `${w.url} · ${w.vendorId ? `vendor ${w.vendorId}` : "all vendors"}` : undefined}>{w?.description ?? "Webhook subscription"}</PageTitle>
+      <PageTitle sub={w ? `${w.url} · ${w.vendorId ? `vendor ${w.vendorId}` : "all vendors"}` : undefined}>
+        {w?.description ?? "Webhook subscription"}
+      </PageTitle>
       {sub.error ? <ErrorNote error={sub.error} /> : null}
       {!w && sub.loading ? <Loading /> : null}
       {w ? (
@@ -240,7 +257,9 @@ export function WebhookPage({ session, id }: { session: Session; id: string }) {
                     <th scope="col">Event</th>
                     <th scope="col">SKU</th>
                     <th scope="col">State</th>
-                    <th scope="col" class="num">Attempts</th>
+                    <th scope="col" class="num">
+                      Attempts
+                    </th>
                     <th scope="col">Last problem</th>
                     <th scope="col">Created</th>
                   </tr>
