@@ -883,13 +883,13 @@ describe("dashboard", { timeout: 180_000 }, () => {
     expect(await overflow()).toBeLessThanOrEqual(0);
     await shot(phone, "phone-sku");
     await expectAccessible(phone, "phone SKU page");
-    // Keyboard: each view focuses its heading; the page's first stop is the skip link, which
-    // moves focus to the content.
+    // Keyboard: each view focuses its heading; the page's first stop is the skip button (a
+    // button: the app routes by the URL's hash), which moves focus to the content.
     expect(await phone.evaluate(() => document.activeElement?.tagName)).toBe("H1");
     expect(await phone.evaluate(() => document.querySelector<HTMLElement>("a[href], button, input, select, [tabindex='0']")?.textContent)).toBe(
       "Skip to content",
     );
-    await phone.getByRole("link", { name: "Skip to content" }).focus();
+    await phone.getByRole("button", { name: "Skip to content" }).focus();
     expect(await phone.evaluate(() => getComputedStyle(document.activeElement!).left)).not.toBe("-999px");
     await phone.keyboard.press("Enter");
     expect(await phone.evaluate(() => document.activeElement?.id)).toBe("main");
