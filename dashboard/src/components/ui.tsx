@@ -148,6 +148,35 @@ export function TableWrap({ label, children }: { label: string; children: Compon
   );
 }
 
+/**
+ * Previous/next buttons over a keyset-paged list: `cursors` is the stack of cursors that led
+ * to the page shown (empty on the first page), `nextCursor` the API's cursor for the next one.
+ */
+export function Pager({
+  cursors,
+  setCursors,
+  nextCursor,
+}: {
+  cursors: string[];
+  setCursors: (cursors: string[]) => void;
+  nextCursor: string | null | undefined;
+}) {
+  return (
+    <div class="pager">
+      {cursors.length > 0 ? (
+        <button type="button" class="secondary" onClick={() => setCursors(cursors.slice(0, -1))}>
+          Previous page
+        </button>
+      ) : null}
+      {nextCursor ? (
+        <button type="button" class="secondary" onClick={() => setCursors([...cursors, nextCursor])}>
+          Next page
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
 export interface Loaded<T> {
   data: T | undefined;
   error: unknown;

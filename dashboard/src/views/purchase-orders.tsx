@@ -6,7 +6,7 @@
  */
 import { useState } from "preact/hooks";
 import { call, qs } from "../api";
-import { Badge, Empty, ErrorNote, Loading, PageTitle, TableWrap, useLoad } from "../components/ui";
+import { Badge, Empty, ErrorNote, Loading, PageTitle, TableWrap, useLoad, Pager } from "../components/ui";
 import { ago, num, when, words } from "../format";
 import type { PurchaseOrder } from "../planning-types";
 import { href, navigate } from "../router";
@@ -115,18 +115,7 @@ export function PurchaseOrdersPage({ session, query }: { session: Session; query
           </table>
         </TableWrap>
       ) : null}
-      <div class="pager">
-        {cursors.length > 0 ? (
-          <button type="button" class="secondary" onClick={() => setCursors(cursors.slice(0, -1))}>
-            Previous page
-          </button>
-        ) : null}
-        {list.data?.nextCursor ? (
-          <button type="button" class="secondary" onClick={() => setCursors([...cursors, list.data!.nextCursor!])}>
-            Next page
-          </button>
-        ) : null}
-      </div>
+      <Pager cursors={cursors} setCursors={setCursors} nextCursor={list.data?.nextCursor} />
     </section>
   );
 }
