@@ -6,7 +6,7 @@
  * as it stands, so the coordinator may repeat any of them.
  */
 import { fail, type Failure, type ShortLine } from "../../domain/failures";
-import { availableOf } from "../../domain/quantities";
+import { availableOf, type QuantityDelta } from "../../domain/quantities";
 import { decideStep } from "../../domain/reservation-lifecycle";
 import { TERMINAL_STATUSES } from "../../domain/reservation-rules";
 import type { ApplyReservationInput, DemoteInput, HeldLine, PromoteInput, ReleaseInput, ReservationRefInput, ReservationResult } from "../sku-inventory.types";
@@ -194,20 +194,7 @@ export function demote(db: SkuDb, input: DemoteInput, now: number): ReservationR
     const step = decideStep("demote", current);
     if (step.kind === "refuse") return refusal(current, step.refusal);
     if (step.kind === "already") return { ok: true, reservation: view(tx.sql, current) };
-    for (const line of lines(tx.sql, current.id)) {
-      change(
-        tx,
-        line.location_id,
-        { reserved: -line.quantity, softHeld: line.quantity },
-        {
-          op: "demote",
-          reason: "compensation",
-          actor: input.actor,
-          reference: current.reference,
-          reservationId: current.id,
-        },
-      );
-    }
+    moveEveryLine(tx, current, input.actor, "demote", "compensation", (q) => ({ reserved: -q, softHeld: q }));
     tx.sql.exec("UPDATE reservation_lines SET backordered = 0 WHERE reservation_id = ?", current.id);
     tx.sql.exec("UPDATE reservations SET type = 'soft', expires_at = ?, updated_at = ? WHERE id = ?", input.expiresAt, now, current.id);
     return answer(tx, current.id);
@@ -258,20 +245,7 @@ export function uncommit(db: SkuDb, input: ReservationRefInput, now: number): Re
     const step = decideStep("uncommit", current);
     if (step.kind === "refuse") return refusal(current, step.refusal);
     if (step.kind === "already") return { ok: true, reservation: view(tx.sql, current) };
-    for (const line of lines(tx.sql, current.id)) {
-      change(
-        tx,
-        line.location_id,
-        { committed: -line.quantity, reserved: line.quantity },
-        {
-          op: "uncommit",
-          reason: "compensation",
-          actor: input.actor,
-          reference: current.reference,
-          reservationId: current.id,
-        },
-      );
-    }
+    moveEveryLine(tx, current, input.actor, "uncommit", "compensation", (q) => ({ committed: -q, reserved: q }));
     setStatus(tx, current.id, step.to.status);
     return answer(tx, current.id);
   });
@@ -284,23 +258,28 @@ export function fulfil(db: SkuDb, input: ReservationRefInput, now: number): Rese
     const step = decideStep("fulfil", current);
     if (step.kind === "refuse") return refusal(current, step.refusal);
     if (step.kind === "already") return { ok: true, reservation: view(tx.sql, current) };
-    for (const line of lines(tx.sql, current.id)) {
-      change(
-        tx,
-        line.location_id,
-        { committed: -line.quantity, onHand: -line.quantity },
-        {
-          op: "fulfil",
-          actor: input.actor,
-          reference: current.reference,
-          reservationId: current.id,
-        },
-      );
-    }
+    moveEveryLine(tx, current, input.actor, "fulfil", null, (q) => ({ committed: -q, onHand: -q }));
     setStatus(tx, current.id, step.to.status);
     reservationEvent(tx, "reservation.fulfilled", current.id, input.actor, null);
     return answer(tx, current.id);
   });
+}
+
+/**
+ * Moves each line's quantity between buckets (`delta` of the line's quantity), one ledger
+ * row per location with the op, reason and the reservation: the whole of a demote, uncommit
+ * or fulfil once its step is decided.
+ */
+function moveEveryLine(tx: Tx, current: ReservationRow, actor: string, op: string, reason: string | null, delta: (quantity: number) => QuantityDelta): void {
+  for (const line of lines(tx.sql, current.id)) {
+    change(tx, line.location_id, delta(line.quantity), {
+      op,
+      ...(reason === null ? {} : { reason }),
+      actor,
+      reference: current.reference,
+      reservationId: current.id,
+    });
+  }
 }
 
 /** The reservation as this SKU holds it, expiring it first if it is due. */
