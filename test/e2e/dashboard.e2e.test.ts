@@ -21,6 +21,11 @@
  *   dismisses one and drafts a purchase order from others, a vendor reads its own); analytics;
  *   forecasts; a transfer received; a purchase order submitted, confirmed and shipped by its
  *   vendor (who sees only its own) and received; dead letters.
+ * - Create and edit forms: an operator creates a transfer and a purchase order through the
+ *   dashboard's forms (problems caught before sending, the API's refusal shown in its words on
+ *   the field it names, focus moved to the first field to fix, keyboard reachable) and sees
+ *   them listed; a planning setting edited on the forecast's policy is persisted (and cleared
+ *   back to the default); the overview counts the open alerts.
  * - Every view passes axe-core with no serious or critical violation, at 1280×800 and the main
  *   ones at 390×844; each view's screenshot is saved under test-results/dashboard/.
  * - The first load stays under 200 KB of gzipped JavaScript; the dashboard's own types check.
@@ -861,6 +866,192 @@ describe("dashboard", { timeout: 180_000 }, () => {
     await shot(page, "operator-dead-letters");
     await expectAccessible(page, "dead letters");
     await page.close();
+  });
+
+  it("create and edit forms: an operator creates a transfer and a purchase order through the forms (checked before sending, the API's refusal shown in words on its field, keyboard reachable) and sees them listed; a planning setting edited in the browser is persisted; the overview counts open alerts", async () => {
+    // A SKU of the demo vendor with stock to move that the other tests do not use, and a destination.
+    const used = new Set(["ACME-TENT-0001", "ACME-TENT-0002", "ACME-LAMP-0001"]);
+    const rows = (await call("GET", `/api/v2/inventory?vendorId=${keys.vendorId}&limit=500`, keys.operator)).body.items as {
+      sku: string;
+      locationId: string;
+      available: number;
+    }[];
+    const row = rows.find((r) => r.available >= 5 && !used.has(r.sku));
+    expect(row).toBeTruthy();
+    const { sku, locationId: origin } = row!;
+    const locations = (await call("GET", "/api/v2/locations", keys.operator)).body.items as { id: string; active: boolean }[];
+    const destination = locations.find((l) => l.active && l.id !== origin)!.id;
+
+    const page = await signedIn(keys.operator);
+    await openView(page, "Transfers", "Transfers");
+    // Keyboard: the button opens the form, and the next Tab stop is its first field.
+    const newTransfer = page.getByRole("button", { name: "New transfer", exact: true });
+    expect(await newTransfer.getAttribute("aria-expanded")).toBe("false");
+    await newTransfer.focus();
+    await page.keyboard.press("Enter");
+    expect(await newTransfer.getAttribute("aria-expanded")).toBe("true");
+    await page.getByRole("heading", { level: 2, name: "New transfer" }).waitFor();
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("trf-from");
+    // Sent empty: nothing leaves the browser; each field says what is missing and focus goes to the first.
+    await page.getByRole("button", { name: "Create transfer" }).click();
+    await page.getByRole("alert").filter({ hasText: "Not sent: fix the 4 fields marked below." }).waitFor();
+    await page.getByText("Choose where the units leave from.").waitFor();
+    await page.getByText("Enter the SKU.").waitFor();
+    await page.getByText("Enter the number of units.").waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("trf-from");
+    expect(await page.getByLabel("From location").getAttribute("aria-invalid")).toBe("true");
+    expect(await page.getByLabel("From location").getAttribute("aria-describedby")).toBe("trf-from-error");
+    await shot(page, "operator-transfer-form-problems");
+    await expectAccessible(page, "new transfer form with problems");
+    // The same location twice, a duplicated SKU and a fraction of a unit are caught too.
+    await page.getByLabel("From location").selectOption(origin);
+    await page.getByLabel("To location").selectOption(origin);
+    await page.getByLabel("SKU of line 1", { exact: true }).fill(sku);
+    await page.getByLabel("Units of line 1", { exact: true }).fill("2");
+    await page.getByRole("button", { name: "Add a line" }).click();
+    await page.getByLabel("SKU of line 2", { exact: true }).fill(sku);
+    await page.getByLabel("Units of line 2", { exact: true }).fill("1.5");
+    await page.getByRole("button", { name: "Create transfer" }).click();
+    await page.getByRole("alert").filter({ hasText: "Not sent: fix the 3 fields marked below." }).waitFor();
+    await page.getByText("Choose a destination other than the origin.").waitFor();
+    await page.getByText("Line 1 has this SKU already; send one line per SKU.").waitFor();
+    await page.getByText("Units must be a whole number from 1 to").waitFor();
+    await page.getByRole("button", { name: "Remove line 2" }).click();
+    await page.getByLabel("To location").selectOption(destination);
+    await page.getByLabel("Reference (optional)").fill("dashboard e2e form transfer");
+    await shot(page, "operator-transfer-form");
+    await expectAccessible(page, "new transfer form");
+    await page.getByRole("button", { name: "Create transfer" }).click();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `Created transfer dashboard e2e form transfer (in transit): 2 units from ${origin} to ${destination}.` })
+      .waitFor();
+    const transfers = (await call("GET", "/api/v2/transfers?limit=100", keys.operator)).body.items as {
+      id: string;
+      reference: string | null;
+      status: string;
+      lines: { sku: string; quantity: number }[];
+    }[];
+    const transfer = transfers.find((t) => t.reference === "dashboard e2e form transfer")!;
+    expect(transfer).toMatchObject({ status: "in_transit", lines: [{ sku, quantity: 2 }] });
+    // Listed, and the link opens it.
+    await page.locator(`tr[data-transfer="${transfer.id}"][data-status="in_transit"]`).waitFor();
+    await shot(page, "operator-transfer-created");
+    await page.getByRole("link", { name: "Open it" }).click();
+    await page.getByRole("heading", { level: 1, name: "Transfer dashboard e2e form transfer" }).waitFor();
+
+    // A purchase order: the API's refusal (a SKU of another vendor) is shown in its words, on the line it names.
+    await openView(page, "Purchase orders", "Purchase orders");
+    await page.getByRole("button", { name: "New purchase order", exact: true }).click();
+    await page.getByLabel("Vendor id").fill(keys.vendorId);
+    await page.getByLabel("Receiving location").selectOption(destination);
+    await page.getByLabel("SKU of line 1", { exact: true }).fill("NORD-SKI-0001");
+    await page.getByLabel("Units of line 1", { exact: true }).fill("6");
+    await page.getByLabel("Reference (optional)").fill("dashboard e2e form PO");
+    await page.getByRole("button", { name: "Create purchase order" }).click();
+    const refusal = page.getByRole("alert").filter({ hasText: "Error 400" });
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toContain("every SKU of a purchase order must be the vendor's");
+    await page
+      .locator("#po-line-0-sku-error")
+      .filter({ hasText: `NORD-SKI-0001 belongs to vendor V-NORD, not ${keys.vendorId}` })
+      .waitFor();
+    expect(await page.getByLabel("SKU of line 1", { exact: true }).getAttribute("aria-invalid")).toBe("true");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("po-line-0-sku");
+    await shot(page, "operator-purchase-order-form-refused");
+    await expectAccessible(page, "new purchase order form refused");
+    const arrival = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel("SKU of line 1", { exact: true }).fill(sku);
+    await page.getByLabel("Expected arrival (optional)").fill(arrival);
+    await page.getByRole("button", { name: "Create purchase order" }).click();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `Created purchase order dashboard e2e form PO (draft) to ${keys.vendorId}: 6 units for ${destination}.` })
+      .waitFor();
+    const orders = (await call("GET", "/api/v2/purchase-orders?status=draft&limit=100", keys.operator)).body.items as {
+      id: string;
+      reference: string | null;
+      vendorId: string;
+      locationId: string;
+      expectedAt: string | null;
+      lines: { sku: string; quantity: number }[];
+    }[];
+    const order = orders.find((o) => o.reference === "dashboard e2e form PO")!;
+    expect(order).toMatchObject({ vendorId: keys.vendorId, locationId: destination, lines: [{ sku, quantity: 6 }] });
+    expect(order.expectedAt!.slice(0, 10)).toBe(arrival);
+    await page.locator(`tr[data-po="${order.id}"][data-status="draft"]`).waitFor();
+    await shot(page, "operator-purchase-order-created");
+    await expectAccessible(page, "purchase order created");
+
+    // Planning settings: out of range is caught here; a change is saved, shown as this SKU's own, and still there after a reload.
+    await page.goto(`${dashboard}/#/forecasts?sku=${sku}`);
+    await page.getByRole("heading", { level: 3, name: "Reorder policy" }).waitFor();
+    await page.getByRole("button", { name: "Edit the planning settings" }).click();
+    const serviceLevel = page.getByLabel("Service level (%)");
+    await serviceLevel.fill("150");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await page.getByText("Service level must be more than 50 and less than 100 %, or empty for the default.").waitFor();
+    await page.getByRole("alert").filter({ hasText: "Not sent: fix the field marked below." }).waitFor();
+    await expectAccessible(page, "planning settings form with a problem");
+    await serviceLevel.fill("97.5");
+    await page.getByLabel("Lead time (days)").fill("12");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `Saved for ${sku}: service level 97.5 %, lead time 12 days.` })
+      .waitFor();
+    const saved = (await call("GET", `/api/v2/planning-settings/${sku}`, keys.operator)).body;
+    expect([saved.settings.serviceLevel, saved.settings.leadTimeDays]).toEqual([0.975, 12]);
+    expect(saved.policy.serviceLevel).toBe(0.975);
+    const serviceRow = page.locator(".policy-inputs tr", { hasText: "Service level" });
+    await expect
+      .poll(() => serviceRow.locator("td").first().textContent())
+      .toBe((0.975).toLocaleString("en-GB", { style: "percent", maximumFractionDigits: 1 }));
+    expect(await serviceRow.locator("td").nth(1).textContent()).toBe("this SKU's setting");
+    await shot(page, "operator-planning-settings");
+    await expectAccessible(page, "planning settings saved");
+    await page.reload();
+    await page.getByRole("button", { name: "Edit the planning settings" }).click();
+    expect(await page.getByLabel("Service level (%)").inputValue()).toBe("97.5");
+    expect(await page.getByLabel("Lead time (days)").inputValue()).toBe("12");
+    // Emptied, a field goes back to the default (sent as null).
+    await page.getByLabel("Lead time (days)").fill("");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await page.getByRole("status").filter({ hasText: "lead time back to the default" }).waitFor();
+    expect((await call("GET", `/api/v2/planning-settings/${sku}`, keys.operator)).body.settings.leadTimeDays).toBeNull();
+
+    // The overview counts the open alerts (the alerts API's first page), linked to the view.
+    await openView(page, "Overview", /Overview/);
+    const openAlerts = kpiValue(page, "Open alerts");
+    await openAlerts.waitFor();
+    await expect
+      .poll(
+        async () => {
+          const api = (await call("GET", "/api/v2/alerts?status=open&limit=500", keys.operator)).body;
+          await page.getByRole("button", { name: "Refresh", exact: true }).click();
+          await page.getByRole("button", { name: "Refresh", exact: true }).waitFor();
+          return (await openAlerts.textContent()) === `${api.items.length.toLocaleString("en-GB")}${api.nextCursor ? "+" : ""}`;
+        },
+        { timeout: 20_000, intervals: [500] },
+      )
+      .toBe(true);
+    expect(await openAlerts.getByRole("link").getAttribute("href")).toBe("#/alerts");
+    await page.close();
+
+    // On a phone the transfer form fits; a vendor is offered no create form (the API allows operators only).
+    const phone = await signedIn(keys.operator, { width: 390, height: 844 });
+    await openView(phone, "Transfers", "Transfers");
+    await phone.getByRole("button", { name: "New transfer", exact: true }).click();
+    await phone.getByRole("heading", { level: 2, name: "New transfer" }).waitFor();
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await shot(phone, "phone-transfer-form");
+    await expectAccessible(phone, "phone new transfer form");
+    await phone.close();
+    const vendor = await signedIn(keys.vendor);
+    await openView(vendor, "Purchase orders", "Purchase orders");
+    expect(await vendor.getByRole("button", { name: "New purchase order" }).count()).toBe(0);
+    await vendor.close();
   });
 
   it("is usable on a phone (390×844): the menu opens, nothing overflows the page, and the views stay accessible", async () => {

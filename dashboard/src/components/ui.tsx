@@ -3,6 +3,7 @@ import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { ApiFailure } from "../api";
 import { num, words } from "../format";
+import { fieldProblems, pathWords } from "../input-rules";
 
 /** A loading line, announced politely to screen readers. */
 export function Loading({ label = "Loading…" }: { label?: string }) {
@@ -19,16 +20,26 @@ export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="state empty">{children}</p>;
 }
 
-/** An error in words: the API's message, its code and the request id to quote. */
+/** An error in words: the API's message, the fields it found wrong (if any), its code and the request id to quote. */
 export function ErrorNote({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const failure = error instanceof ApiFailure ? error : null;
   const message = error instanceof Error ? error.message : String(error);
+  const problems = fieldProblems(error);
   return (
     <div class="state error" role="alert">
       <p>
         <strong>{failure && failure.status > 0 ? `Error ${failure.status}: ` : "Error: "}</strong>
         {message}
       </p>
+      {problems.length > 0 ? (
+        <ul class="problems">
+          {problems.map((p) => (
+            <li key={`${p.path.join(".")}:${p.message}`}>
+              <code>{pathWords(p.path)}</code>: {p.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {failure && (failure.code !== "http_error" || failure.requestId) ? (
         <p class="muted small">
           {failure.code !== "http_error" ? (

@@ -12,6 +12,7 @@ import { amount, day, dec, num, ratio, words } from "../format";
 import type { DailySales, Forecast, PlanningSettings } from "../planning-types";
 import { href, navigate } from "../router";
 import type { Session } from "../session";
+import { PlanningSettingsForm } from "./planning-settings-form";
 
 /** Days of sales history drawn before the forecast. */
 const HISTORY_DAYS = 60;
@@ -161,13 +162,14 @@ export function ForecastSection({ sku, session }: { sku: string; session: Sessio
           ) : null}
         </>
       ) : null}
-      {d ? <Policy forecast={f} settings={d.settings} /> : null}
+      {d ? <Policy forecast={f} settings={d.settings} onSaved={data.reload} /> : null}
     </section>
   );
 }
 
-function Policy({ forecast: f, settings: s }: { forecast: Forecast | null; settings: PlanningSettings | null }) {
+function Policy({ forecast: f, settings: s, onSaved }: { forecast: Forecast | null; settings: PlanningSettings | null; onSaved: () => void }) {
   const plan = f?.plan ?? null;
+  const [editing, setEditing] = useState(false);
   return (
     <>
       <h3 id="policy-title">Reorder policy</h3>
@@ -237,9 +239,17 @@ function Policy({ forecast: f, settings: s }: { forecast: Forecast | null; setti
         </TableWrap>
       ) : null}
       {s ? (
-        <p class="muted small">
-          Category {s.settings.category ?? "—"}. Settings change with <code>PUT /api/v2/planning-settings/{s.sku}</code>; the next nightly run uses them.
-        </p>
+        <>
+          <p class="muted small">Category {s.settings.category ?? "—"}. The next nightly planning run uses changed settings.</p>
+          <button type="button" class="secondary" aria-expanded={editing} aria-controls="planning-settings" onClick={() => setEditing(!editing)}>
+            Edit the planning settings
+          </button>
+          {editing ? (
+            <div id="planning-settings">
+              <PlanningSettingsForm settings={s} onSaved={onSaved} />
+            </div>
+          ) : null}
+        </>
       ) : null}
     </>
   );

@@ -1,7 +1,8 @@
 /**
  * Overview: stock health computed from what the API gives today, the stock list (one row per
  * SKU and location, from the inventory_levels projection): SKUs, in-stock rate, stockouts,
- * low stock, units, a breakdown per location and the latest changes; and the planning figures
+ * low stock, units, a breakdown per location and the latest changes; open alerts and sync
+ * reviews (each up to one page of 500, "500+" past it); and the planning figures
  * from the analytics API (views/planning-kpis.tsx): health score and its components, turnover,
  * days of inventory, value, ABC counts, overstock.
  */
@@ -10,7 +11,7 @@ import { call } from "../api";
 import { ErrorNote, Kpi, Loading, PageTitle, Progress, TableWrap, useLoad, Badge } from "../components/ui";
 import { PlanningKpis } from "./planning-kpis";
 import { loadLocations, readLevels, OVERVIEW_ROW_CAP } from "../data";
-import { ago, num, pct } from "../format";
+import { ago, num, pct, words } from "../format";
 import { href } from "../router";
 import type { Session } from "../session";
 import type { LevelRow, Location, Page, SyncReview } from "../types";
@@ -31,9 +32,20 @@ interface Summary {
   latest: LevelRow[];
   openReviews: number;
   moreReviews: boolean;
+  /** Null: the alerts could not be read (the rest of the overview still shows). */
+  alerts: { open: number; more: boolean; byKind: [string, number][] } | null;
 }
 
-function summarise(rows: LevelRow[], complete: boolean, locations: Location[], reviews: Page<SyncReview>): Summary {
+type OpenAlerts = Page<{ kind: string }>;
+
+function alertCounts(page: OpenAlerts | null): Summary["alerts"] {
+  if (!page) return null;
+  const byKind = new Map<string, number>();
+  for (const a of page.items) byKind.set(a.kind, (byKind.get(a.kind) ?? 0) + 1);
+  return { open: page.items.length, more: page.nextCursor !== null, byKind: [...byKind].sort((a, b) => b[1] - a[1]) };
+}
+
+function summarise(rows: LevelRow[], complete: boolean, locations: Location[], reviews: Page<SyncReview>, alerts: OpenAlerts | null): Summary {
   const bySku = new Map<string, { available: number; low: boolean; out: boolean }>();
   const byLocation = new Map<string, Summary["perLocation"][number]>();
   const names = new Map(locations.map((l) => [l.id, l.name]));
@@ -86,6 +98,7 @@ function summarise(rows: LevelRow[], complete: boolean, locations: Location[], r
     latest: [...rows].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, 8),
     openReviews: reviews.items.length,
     moreReviews: reviews.nextCursor !== null,
+    alerts: alertCounts(alerts),
   };
 }
 
@@ -94,12 +107,13 @@ export function OverviewPage({ session }: { session: Session }) {
   const summary = useLoad<Summary>(
     async (signal) => {
       setProgress(0);
-      const [levels, locations, reviews] = await Promise.all([
+      const [levels, locations, reviews, alerts] = await Promise.all([
         readLevels({}, { signal, onProgress: setProgress }),
         loadLocations(),
         call<Page<SyncReview>>("GET", "/api/v2/sync/reviews?status=open&limit=500", { signal }),
+        call<OpenAlerts>("GET", "/api/v2/alerts?status=open&limit=500", { signal }).catch(() => null),
       ]);
-      return summarise(levels.rows, levels.complete, locations, reviews);
+      return summarise(levels.rows, levels.complete, locations, reviews, alerts);
     },
     [session.key],
   );
@@ -160,6 +174,27 @@ export function OverviewPage({ session }: { session: Session }) {
               }
               note="feed values waiting for a decision"
               tone={s.openReviews > 0 ? "warn" : "good"}
+            />
+            <Kpi
+              label="Open alerts"
+              value={
+                s.alerts ? (
+                  <a href={href(["alerts"])} data-testid="open-alerts">
+                    {num(s.alerts.open)}
+                    {s.alerts.more ? "+" : ""}
+                  </a>
+                ) : (
+                  "—"
+                )
+              }
+              note={
+                s.alerts
+                  ? s.alerts.byKind.length > 0
+                    ? s.alerts.byKind.map(([kind, n]) => `${num(n)} ${words(kind)}`).join(", ")
+                    : "none open"
+                  : "the alerts could not be read; see Alerts"
+              }
+              tone={s.alerts === null ? "none" : s.alerts.open > 0 ? "warn" : "good"}
             />
           </dl>
           <PlanningKpis session={session} />

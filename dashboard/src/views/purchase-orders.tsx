@@ -9,6 +9,7 @@ import { call, qs } from "../api";
 import { Badge, Empty, ErrorNote, Loading, PageTitle, TableWrap, useLoad, Pager } from "../components/ui";
 import { ago, num, when, words } from "../format";
 import type { PurchaseOrder } from "../planning-types";
+import { NewPurchaseOrderForm } from "./purchase-order-form";
 import { href, navigate } from "../router";
 import type { Session } from "../session";
 import type { Page } from "../types";
@@ -26,17 +27,37 @@ export function PurchaseOrdersPage({ session, query }: { session: Session; query
     [status, cursor, session.key],
   );
   const items = list.data?.items ?? [];
+  const [creating, setCreating] = useState(false);
   return (
     <section>
       <PageTitle
         sub={
           session.scope === "vendor"
             ? "Orders to you: confirm them with your arrival date, then ship."
-            : "Orders to vendors: submit, then receive what arrives. New ones: POST /api/v2/purchase-orders."
+            : "Orders to vendors: create a draft, submit it, then receive what arrives."
         }
       >
         Purchase orders
       </PageTitle>
+      {session.scope === "operator" ? (
+        <>
+          <div class="toolbar">
+            <button type="button" aria-expanded={creating} aria-controls="new-po" onClick={() => setCreating(!creating)}>
+              New purchase order
+            </button>
+          </div>
+          {creating ? (
+            <div id="new-po">
+              <NewPurchaseOrderForm
+                onCreated={() => {
+                  setCursors([]);
+                  list.reload();
+                }}
+              />
+            </div>
+          ) : null}
+        </>
+      ) : null}
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Purchase order filters">
         <div class="field">
           <label for="po-status">Status</label>

@@ -8,6 +8,7 @@ import { call, qs } from "../api";
 import { Badge, Empty, ErrorNote, Loading, PageTitle, TableWrap, useLoad, Pager } from "../components/ui";
 import { ago, num, when, words } from "../format";
 import type { Transfer } from "../planning-types";
+import { NewTransferForm } from "./transfer-form";
 import { href, navigate } from "../router";
 import type { Page } from "../types";
 
@@ -21,11 +22,25 @@ export function TransfersPage({ query }: { query: URLSearchParams }) {
   const cursor = cursors[cursors.length - 1];
   const list = useLoad<Page<Transfer>>((signal) => call("GET", `/api/v2/transfers${qs({ status, cursor, limit: 50 })}`, { signal }), [status, cursor]);
   const items = list.data?.items ?? [];
+  const [creating, setCreating] = useState(false);
   return (
     <section>
-      <PageTitle sub="Stock moving between locations: units leave the origin's sellable stock and are in transit until received. New ones: POST /api/v2/transfers.">
-        Transfers
-      </PageTitle>
+      <PageTitle sub="Stock moving between locations: units leave the origin's sellable stock and are in transit until received.">Transfers</PageTitle>
+      <div class="toolbar">
+        <button type="button" aria-expanded={creating} aria-controls="new-transfer" onClick={() => setCreating(!creating)}>
+          New transfer
+        </button>
+      </div>
+      {creating ? (
+        <div id="new-transfer">
+          <NewTransferForm
+            onCreated={() => {
+              setCursors([]);
+              list.reload();
+            }}
+          />
+        </div>
+      ) : null}
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Transfer filters">
         <div class="field">
           <label for="trf-status">Status</label>
