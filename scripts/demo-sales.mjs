@@ -1,5 +1,5 @@
 // The demo's sales history: a deterministic, plausible daily sales history for every SKU of
-// the demo catalogue (scripts/local-stack.mjs demoCatalogue), generated with the project's
+// the demo catalogue (scripts/local-stack/demo-catalogue.mjs demoCatalogue), generated with the project's
 // seeded PRNG. `npm run backtest` forecasts it; the seeding script can load the same history
 // into D1's daily_sales (dailySalesRows splits it per location).
 //
@@ -15,7 +15,8 @@
 // Every SKU has its own PRNG stream seeded from its id, so a subset of the catalogue gets the
 // same series as the full one. Plain ESM for Node, no dependencies.
 
-import { DEMO_VENDORS, demoCatalogue, prng } from "./local-stack.mjs";
+import { DEMO_VENDORS, demoCatalogue } from "./local-stack/demo-catalogue.mjs";
+import { prng } from "./local-stack/prng.mjs";
 
 /** The demo history's last day (the demo catalogue's own seed date is 2026-11-21). */
 export const DEMO_SALES_END_DAY = "2026-11-20";

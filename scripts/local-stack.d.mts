@@ -1,4 +1,5 @@
-// Types for scripts/local-stack.mjs (used by the TypeScript end-to-end tests and benchmarks).
+// Types for scripts/local-stack.mjs, the facade over scripts/local-stack/ (used by the TypeScript
+// end-to-end and Node tests).
 
 export declare const ROOT: string;
 export declare const QUIET_ENV: Readonly<Record<string, string>>;
@@ -52,6 +53,8 @@ export declare function startWorker(options: {
   timeoutMs?: number;
   onOutput?: (chunk: string) => void;
   config?: string;
+  /** Extra `[vars]` for this run (`--var NAME:value`). */
+  vars?: Record<string, string>;
 }): Promise<WorkerHandle>;
 
 export interface DemoLocation {

@@ -1,0 +1,101 @@
+// The state folder: the D1 migrations applied, the demo API keys created once and kept in
+// `<stateDir>/demo-keys.json`, and that file read and updated.
+
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { generateApiKey } from "./api-keys.mjs";
+import { applyMigrations, executeSql, sqlString } from "./d1-local.mjs";
+import { DEMO_SKU_COUNT } from "./demo-catalogue.mjs";
+import { DEMO_PLANNING_DAYS, demoPlanningSql } from "./demo-planning.mjs";
+
+export const DEMO_VENDOR_ID = "V-ACME";
+export const DEMO_KEYS_FILE = "demo-keys.json";
+
+async function readJson(file) {
+  return JSON.parse(await readFile(file, "utf8"));
+}
+
+async function writeJsonAtomic(file, value) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(value, null, 2) + "\n", { mode: 0o600 });
+  await rename(tmp, file);
+}
+
+/** Path of `<stateDir>/demo-keys.json`. */
+export const demoKeysPath = (stateDir) => join(resolve(stateDir), DEMO_KEYS_FILE);
+
+/** Read `<stateDir>/demo-keys.json`, or null when there is none. */
+export async function readDemoKeys(stateDir) {
+  const file = demoKeysPath(stateDir);
+  return existsSync(file) ? readJson(file) : null;
+}
+
+/** Merge fields into `<stateDir>/demo-keys.json` (e.g. `{stockSeeded: true}`, `{baseUrl}`). */
+export async function updateDemoKeys(stateDir, patch) {
+  const current = (await readDemoKeys(stateDir)) ?? {};
+  const next = { ...current, ...patch };
+  await writeJsonAtomic(demoKeysPath(stateDir), next);
+  return next;
+}
+
+/**
+ * Apply the D1 migrations to `stateDir` (the same folder `wrangler dev --persist-to` uses) and
+ * make sure there are demo API keys. Keys are generated once and kept in
+ * `<stateDir>/demo-keys.json`; a later call reuses them.
+ *
+ * @param {string} stateDir
+ * With `demoSales` (npm start), the first call also loads the planning demo data
+ * (`demoPlanningSql`) for the first `skuCount` SKUs of the demo catalogue.
+ *
+ * @param {{baseUrl?: string, log?: (msg: string) => void, demoSales?: boolean, skuCount?: number}} [options]
+ * @returns {Promise<{baseUrl: string, keys: {checkout: string, operator: string, vendor: string, vendorId: string}, stockSeeded?: boolean}>}
+ */
+export async function prepareState(stateDir, { baseUrl = "http://127.0.0.1:8787", log = () => {}, demoSales = false, skuCount = DEMO_SKU_COUNT } = {}) {
+  stateDir = resolve(stateDir);
+  await mkdir(stateDir, { recursive: true });
+
+  log("applying D1 migrations…");
+  await applyMigrations(stateDir);
+
+  const existing = await readDemoKeys(stateDir);
+  if (existing?.keys?.checkout && existing.keys.operator && existing.keys.vendor) return existing;
+
+  log("creating demo API keys…");
+  const now = Date.now();
+  const scopes = [
+    { scope: "checkout", name: "demo checkout", vendorId: null },
+    { scope: "operator", name: "demo operator", vendorId: null },
+    { scope: "vendor", name: "demo vendor (Acme Outdoor)", vendorId: DEMO_VENDOR_ID },
+  ];
+  const generated = scopes.map((s) => ({ ...s, ...generateApiKey() }));
+  const sql = [
+    // The vendor key's vendor_id references vendors(id): the vendor row goes first.
+    `INSERT OR IGNORE INTO vendors (id, name) VALUES (${sqlString(DEMO_VENDOR_ID)}, 'Acme Outdoor');`,
+    ...generated.map(
+      (k) =>
+        `INSERT OR IGNORE INTO api_keys (id, name, scope, vendor_id, key_hash, created_at) VALUES (` +
+        [k.id, k.name, k.scope, k.vendorId, k.hash].map(sqlString).join(", ") +
+        `, ${now});`,
+    ),
+  ].join("\n");
+  await executeSql(stateDir, sql + "\n");
+  if (demoSales) {
+    // First start only: the planning demo data (issue 15), loaded straight into D1.
+    log(`loading the demo's last ${DEMO_PLANNING_DAYS} days of sales…`);
+    await executeSql(stateDir, await demoPlanningSql({ skuCount }));
+  }
+
+  const byScope = Object.fromEntries(generated.map((k) => [k.scope, k.key]));
+  const demo = {
+    baseUrl,
+    keys: {
+      checkout: byScope.checkout,
+      operator: byScope.operator,
+      vendor: byScope.vendor,
+      vendorId: DEMO_VENDOR_ID,
+    },
+  };
+  await writeJsonAtomic(demoKeysPath(stateDir), demo);
+  return demo;
+}
