@@ -2,11 +2,14 @@
 
 import { createHash, randomUUID } from "node:crypto";
 
+// Bounded concurrency, the same helper the demo seed uses.
+export { pool } from "../../scripts/local-stack/pool.mjs";
+
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 
 /**
  * The reservation id the Worker derives from (principal, Idempotency-Key)
- * (workers/reservation-ids.ts): `rsv_` + 2 hex (coordinator shard) + 26 base32 (128 bits).
+ * (domain/reservation-ids.ts): `rsv_` + 2 hex (coordinator shard) + 26 base32 (128 bits).
  * Lets a client find out what became of a request that never got an answer.
  */
 export function reservationIdFor(principal, idempotencyKey) {
@@ -92,17 +95,7 @@ export async function inspectSku(client, operatorKey, sku) {
   return { inventory: inv.json(), audit: audit.json() };
 }
 
-/** Runs fn over items, `concurrency` at a time (bounded by the items). */
-export async function pool(items, concurrency, fn) {
-  let next = 0;
-  const results = new Array(items.length);
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await fn(items[i], i);
-      }
-    }),
-  );
-  return results;
+/** A POST /api/v2/inventory/reserve body. */
+export function reserveBody(items, type = "hard", reference = "bench") {
+  return { type, reference, items };
 }

@@ -10,26 +10,14 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { generateApiKey, QUIET_ENV, ROOT } from "../../scripts/local-stack.mjs";
+import { generateApiKey } from "../../scripts/local-stack/api-keys.mjs";
+import { childEnv, logDir, QUIET_ENV, ROOT, runWrangler, WRANGLER_DIR } from "../../scripts/local-stack/wrangler-cli.mjs";
 import { identify, processTree, stillRunning, stopPids } from "./proc.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const WRANGLER_DIR = join(ROOT, "node_modules", "wrangler");
-const WRANGLER_BIN = join(WRANGLER_DIR, "bin", "wrangler.js");
 const CONFIG = join(ROOT, "wrangler.toml");
-
-export function quietEnv(extra = {}) {
-  const bin = join(ROOT, "node_modules", ".bin");
-  const path = process.env.PATH ?? "";
-  return {
-    ...process.env,
-    PATH: path.split(delimiter)[0] === bin ? path : `${bin}${delimiter}${path}`,
-    ...QUIET_ENV,
-    ...extra,
-  };
-}
 
 // wrangler reads these at import time too.
 Object.assign(process.env, QUIET_ENV);
@@ -77,31 +65,10 @@ export async function versions() {
   };
 }
 
-function run(cmd, args, { env, timeoutMs = 120_000 } = {}) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolvePromise(out);
-      else reject(new Error(`${args.slice(0, 3).join(" ")} failed (${signal ?? code}):\n${out}`));
-    });
-  });
-}
-
 /** `wrangler deploy --dry-run --outdir <dir>`: the bundle production would get. */
 export async function buildBundle(outDir, stateDir) {
   const started = Date.now();
-  await run(process.execPath, [WRANGLER_BIN, "deploy", "--dry-run", "--outdir", outDir, "--config", CONFIG], {
-    env: quietEnv({ WRANGLER_LOG_PATH: join(stateDir, "logs") }),
-  });
+  await runWrangler(["deploy", "--dry-run", "--outdir", outDir, "--config", CONFIG], { env: { WRANGLER_LOG_PATH: logDir(stateDir) }, timeoutMs: 120_000 });
   return { dir: outDir, script: join(outDir, "index.js"), ms: Date.now() - started };
 }
 
@@ -196,7 +163,7 @@ export async function startMiniflareStack({ log = () => {}, readyTimeoutMs = 90_
     const started = Date.now();
     child = spawn(process.execPath, [join(HERE, "miniflare-server.mjs"), configFile], {
       cwd: tmp,
-      env: quietEnv(),
+      env: childEnv(),
       stdio: ["pipe", "pipe", "pipe"],
     });
     child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-32_768)));

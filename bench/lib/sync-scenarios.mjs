@@ -29,7 +29,7 @@ async function waitForJob(client, key, jobId, timeoutMs) {
 }
 
 /**
- * S4: one 10,000-item feed. `measured` and `row` are run.mjs's helpers (CPU accounting and
+ * S4: one 10,000-item feed. `measured` and `row` are measure.mjs's and report.mjs's (CPU accounting and
  * the table row); `skus` are warm SKUs with on-hand 100 at `locationId`.
  */
 export async function scenarioS4({ client, keys, vendorId, locationId, skus, measured, row, log, timeoutMs = 600_000 }) {

@@ -1,0 +1,28 @@
+// The benchmark's settings (bench/run.mjs and its scenarios): sizes, durations and budgets,
+// shortened by BENCH_QUICK=1; the vendor and location every scenario uses; the log line.
+
+export const QUICK = process.env.BENCH_QUICK === "1";
+// Diagnostic: BENCH_QUEUE_CONSUMERS=off runs without queue consumers (see stack.mjs).
+export const CONSUMERS = process.env.BENCH_QUEUE_CONSUMERS !== "off";
+
+export const CFG = {
+  connections: 64,
+  s0: { durationMs: QUICK ? 3_000 : 10_000 },
+  s1: { units: 1_000, requests: 1_200, timeoutMs: 120_000 },
+  s1x: { durationMs: QUICK ? 2_000 : 5_000 },
+  s3: { skus: 1_000, zipfExponent: 1.1, durationMs: QUICK ? 3_000 : 10_000 },
+  s2: {
+    skus: Number(process.env.BENCH_S2_SKUS) || (QUICK ? 1_000 : 10_000),
+    unitsPerSku: 100,
+    durationMs: QUICK ? 5_000 : 20_000,
+    sample: 200,
+    seedBudgetMs: 300_000,
+  },
+  s5: { rounds: 5, skus: 5, unitsPerSku: 10, orders: 32, linesPerOrder: 3, unitsPerLine: 2 },
+  warmup: { pairs: 1_024 },
+  deadlineMs: 25 * 60_000,
+};
+
+export const VENDOR = { id: "V-BENCH", name: "Bench Vendor" };
+export const LOC = "L-BENCH";
+export const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);

@@ -1,0 +1,152 @@
+// The hot-SKU scenarios of `npm run bench`: S0 (the no-op route, the ceiling every other row
+// is compared with), the unmeasured warm-up, S1 (1,200 racing reserves on 1,000 units of one
+// SKU: exactly 1,000 succeed) and S1x (one object's write path alone).
+// Each takes `{ client, keys, measured }`: the load client, the API keys and measure.mjs's
+// measuring function.
+
+import { inspectSku, reserveBody, uniqueKey } from "./api.mjs";
+import { CFG, LOC, log } from "./bench-config.mjs";
+import { runClosedLoop, Tally } from "./load.mjs";
+import { row } from "./report.mjs";
+
+/** S0 ceiling: GET /healthz (no storage, no object) from every connection. */
+export async function scenarioS0({ client, measured }) {
+  log(`S0: GET /healthz from ${CFG.connections} connections for ${CFG.s0.durationMs / 1000} s`);
+  const tally = new Tally();
+  const { result, cpu } = await measured(() =>
+    runClosedLoop({
+      concurrency: CFG.connections,
+      durationMs: CFG.s0.durationMs,
+      maxOps: 1_000_000,
+      step: async () => tally.record("healthz", await client.request("GET", "/healthz")),
+    }),
+  );
+  const t = tally.toJSON().healthz;
+  const errors = result.started - (t.statuses[200] ?? 0);
+  return {
+    row: row("S0 ceiling: GET /healthz", {
+      ops: result.started,
+      seconds: result.elapsedMs / 1000,
+      latency: t.latencyMs,
+      errors,
+      cpu,
+      opsLabel: "requests",
+      check: errors === 0 ? "pass" : "FAIL",
+    }),
+    raw: { run: result, tally: tally.toJSON(), cpu },
+  };
+}
+
+/** Warm every coordinator shard (256) and the code paths: reserve + release pairs, unmeasured. */
+export async function warmup({ client, keys }, sku) {
+  log(`warm-up: ${CFG.warmup.pairs} reserve+release pairs on ${sku}`);
+  const tally = new Tally();
+  const r = await runClosedLoop({
+    concurrency: CFG.connections,
+    maxOps: CFG.warmup.pairs,
+    hardTimeoutMs: 120_000,
+    step: async () => {
+      const res = await client.request("POST", "/api/v2/inventory/reserve", {
+        key: keys.checkout,
+        headers: { "idempotency-key": uniqueKey("warm") },
+        body: reserveBody([{ sku, quantity: 1, locationId: LOC }]),
+      });
+      tally.record("reserve", res);
+      if (res.status === 201) {
+        tally.record("release", await client.request("POST", "/api/v2/inventory/release", { key: keys.checkout, body: { reservationId: res.json().id } }));
+      }
+    },
+  });
+  return { run: r, tally: tally.toJSON() };
+}
+
+/** S1 hot SKU: 1,200 racing 1-unit hard reservations on 1,000 units; exactly 1,000 × 201, 200 × 409, nothing oversold. */
+export async function scenarioS1({ client, keys, measured }, sku) {
+  const { units, requests } = CFG.s1;
+  log(`S1: ${requests} racing 1-unit hard reservations on ${units} units of ${sku} from ${CFG.connections} connections`);
+  const tally = new Tally();
+  const created = [];
+  const { result, cpu } = await measured(() =>
+    runClosedLoop({
+      concurrency: CFG.connections,
+      maxOps: requests,
+      hardTimeoutMs: CFG.s1.timeoutMs,
+      step: async (_w, i) => {
+        const res = await client.request("POST", "/api/v2/inventory/reserve", {
+          key: keys.checkout,
+          headers: { "idempotency-key": uniqueKey(`s1-${i}`) },
+          body: reserveBody([{ sku, quantity: 1, locationId: LOC }], "hard", `s1-order-${i}`),
+        });
+        tally.record("reserve", res);
+        if (res.status === 201) created.push(res.json().id);
+      },
+    }),
+  );
+  const t = tally.toJSON().reserve;
+  const { inventory, audit } = await inspectSku(client, keys.operator, sku);
+  const ok201 = t.statuses[201] ?? 0;
+  const c409 = t.statuses[409] ?? 0;
+  const checks = {
+    exactly1000Created: ok201 === units,
+    exactly200Conflicts: c409 === requests - units,
+    noOtherStatuses: ok201 + c409 === requests,
+    availableZero: inventory.totals.available === 0,
+    reservedAll: inventory.totals.reserved === units,
+    activeHardCount: inventory.reservations?.activeHard?.count === units,
+    distinctIds: new Set(created).size === created.length,
+    auditOk: audit.ok === true,
+  };
+  const pass = Object.values(checks).every(Boolean);
+  return {
+    row: row("S1 hot SKU: 1,200 reserves on 1,000 units", {
+      ops: result.started,
+      seconds: result.elapsedMs / 1000,
+      latency: t.latencyMs,
+      errors: result.started - ok201 - c409,
+      cpu,
+      opsLabel: "reserves",
+      check: pass
+        ? `pass (${ok201}×201, ${c409}×409, avail ${inventory.totals.available})`
+        : `FAIL (${ok201}×201, ${c409}×409, avail ${inventory.totals.available}, reserved ${inventory.totals.reserved}, audit ${audit.ok})`,
+    }),
+    raw: { run: result, tally: tally.toJSON(), cpu, checks, totals: inventory.totals, audit },
+  };
+}
+
+/**
+ * S1x (calibration, not in the issue): the single-object write path alone: PATCH delta +1 on
+ * one SKU (Worker → that SKU's object, one transaction; no coordinator, no reservation).
+ * Its CPU per op minus S0's approximates what one object spends per write here.
+ */
+export async function scenarioS1x({ client, keys, measured }, sku) {
+  log(`S1x: PATCH delta +1 on ${sku} from ${CFG.connections} connections for ${CFG.s1x.durationMs / 1000} s`);
+  const tally = new Tally();
+  const { result, cpu } = await measured(() =>
+    runClosedLoop({
+      concurrency: CFG.connections,
+      durationMs: CFG.s1x.durationMs,
+      maxOps: 200_000,
+      step: async () =>
+        tally.record(
+          "patch",
+          await client.request("PATCH", `/api/v2/inventory/${sku}`, { key: keys.operator, body: { locationId: LOC, delta: 1, reason: "restock" } }),
+        ),
+    }),
+  );
+  const t = tally.toJSON().patch;
+  const ok = t.statuses[200] ?? 0;
+  const { inventory, audit } = await inspectSku(client, keys.operator, sku);
+  const pass = inventory.totals.onHand === ok && audit.ok === true;
+  return {
+    row: row("S1x hot SKU, one object only: PATCH +1", {
+      ops: result.started,
+      seconds: result.elapsedMs / 1000,
+      latency: t.latencyMs,
+      errors: result.started - ok,
+      cpu,
+      opsLabel: "PATCHes",
+      check: pass ? `pass (onHand ${inventory.totals.onHand} = ${ok} × 200)` : `FAIL (onHand ${inventory.totals.onHand}, ${ok} × 200, audit ${audit.ok})`,
+    }),
+    raw: { run: result, tally: tally.toJSON(), cpu, totals: inventory.totals, audit },
+  };
+}
