@@ -30,7 +30,7 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
-      exclude: ["test/e2e/**"],
+      exclude: ["test/e2e/**", "test/node/**"],
       setupFiles: ["./test/support/apply-migrations.ts", "./test/support/log-capture.ts"],
       testTimeout: 60_000,
     },

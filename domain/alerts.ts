@@ -1,6 +1,6 @@
 /**
  * Stock alerts from inventory events: which alerts an event opens (or updates) and which it
- * resolves. Pure; `workers/repositories/event-projections.ts` turns the decisions into
+ * resolves. Pure; `repositories/event-projections.ts` turns the decisions into
  * conditional D1 writes.
  *
  * Rules (SKU level, `locationId` null; at most one open alert per SKU and kind):

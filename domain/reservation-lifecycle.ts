@@ -17,6 +17,9 @@ import { fail, type Failure } from "./failures";
 import type { Quantities } from "./quantities";
 import type { ReservationStatus, ReservationType } from "./reservation-rules";
 
+/** How long a finished reservation stays readable (and its retry answerable), in both the SKU objects and the coordinators. */
+export const FINISHED_RESERVATION_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
 export type ReservationStep = "promote" | "demote" | "commit" | "uncommit" | "fulfil" | "release" | "expire";
 
 /** Statuses only the coordinator records: a fan-out under way, refused, or never answered. */

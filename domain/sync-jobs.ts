@@ -24,7 +24,7 @@ export interface SyncJobCounts {
  * The status of a job whose chunks are all recorded: `completed` without item errors
  * (conflicts held for review are not errors), `failed` when no item got through (every one
  * was an error), otherwise `completed_with_errors`. The repository's SQL applies the same
- * rule (`workers/repositories/sync-jobs.ts`, `RECOMPUTE_JOB`).
+ * rule (`repositories/sync-jobs.ts`, `RECOMPUTE_JOB`).
  */
 export function finishedStatus(counts: SyncJobCounts): SyncJobStatus {
   if (counts.errors === 0) return "completed";

@@ -2,7 +2,7 @@
  * ReservationCoordinator: makes a reservation's lines all-or-nothing across SKU objects.
  *
  * One object holds many reservations (a row each): it is addressed by the shard that
- * `workers/reservation-ids.ts` derives from the reservation id, so a busy checkout reuses
+ * `domain/reservation-ids.ts` derives from the reservation id, so a busy checkout reuses
  * warm objects instead of creating one per order (a new object id costs ~3–4 ms CPU
  * locally). The saga itself lives in `ReservationCoordinatorStore`.
  */

@@ -14,7 +14,7 @@ export interface SkuPart {
 }
 
 export interface CoordinatorReserveInput {
-  /** Derived from the caller's principal and Idempotency-Key (see `workers/reservation-ids.ts`). */
+  /** Derived from the caller's principal and Idempotency-Key (see `domain/reservation-ids.ts`). */
   id: string;
   requestHash: string;
   /** Who owns the reservation: only they (or an operator) may act on it. */
@@ -25,7 +25,7 @@ export interface CoordinatorReserveInput {
   ttlSeconds: number;
   parts: SkuPart[];
   /**
-   * The parts come from an allocation plan the caller may redo (workers/services/allocation.ts):
+   * The parts come from an allocation plan the caller may redo (services/allocation.ts):
    * an `insufficient_stock` refusal is then not stored as the answer, and the reservation is
    * left to a next attempt under the same id, with the parts of the next plan.
    */

@@ -5,12 +5,9 @@
  */
 import type { SkuPolicy, LocationLevel } from "./sku-inventory.types";
 
-/** Where units are: sellable (on hand and available), `damaged` or `onHold`. */
-export const STOCK_STATES = ["sellable", "damaged", "on_hold"] as const;
-export type StockState = (typeof STOCK_STATES)[number];
-/** Where units may go: a state, or out of the building (disposal). */
-export const STOCK_TARGETS = [...STOCK_STATES, "written_off"] as const;
-export type StockTarget = (typeof STOCK_TARGETS)[number];
+import type { StockState, StockTarget } from "../domain/stock-states";
+
+export { STOCK_STATES, STOCK_TARGETS, type StockState, type StockTarget } from "../domain/stock-states";
 
 interface Attributed {
   sku: string;

@@ -4,7 +4,7 @@
  * dead-letter queues have no dead-letter queue of their own).
  */
 import { backoffSeconds } from "../domain/backoff";
-import { recordDeadLetter } from "../workers/repositories/dead-letters";
+import { recordDeadLetter } from "../repositories/dead-letters";
 import { failureText } from "./each-message";
 import type { QueueConfig } from "./queue-names";
 

@@ -5,7 +5,7 @@
  * that share a group key (e.g. a SKU) run one after another in batch order; groups run
  * concurrently.
  */
-import { recordFinalFailure } from "../workers/repositories/dead-letters";
+import { recordFinalFailure } from "../repositories/dead-letters";
 import type { QueueConfig } from "./queue-names";
 
 export interface EachMessageOptions {

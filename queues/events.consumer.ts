@@ -5,13 +5,13 @@
  * throws, is retried with backoff and after `max_retries` lands in the dead-letter queue;
  * the rest of its batch is processed and acked. Events of one SKU run in batch order.
  * Redelivered events change nothing (dedupe by event id, see
- * `workers/repositories/event-projections.ts`).
+ * `repositories/event-projections.ts`).
  */
 import { backoffSeconds } from "../domain/backoff";
-import { pruneProcessedEvents } from "../workers/repositories/event-projections";
+import { pruneProcessedEvents } from "../repositories/event-projections";
 import type { InventoryEvent } from "../domain/events";
-import { applyEvent, applyEvents, parseEvent } from "../workers/services/event-projection";
-import { enqueueSku } from "../workers/services/reorder-runs";
+import { applyEvent, applyEvents, parseEvent } from "../services/event-projection";
+import { enqueueSku } from "../services/reorder-runs";
 import { failureText, handleEachMessage } from "./each-message";
 import { QUEUES } from "./queue-names";
 

@@ -1,5 +1,5 @@
 /**
- * REORDER consumer (issue 15): each message plans its SKUs (`workers/services/reorder-planning.ts`):
+ * REORDER consumer (issue 15): each message plans its SKUs (`services/reorder-planning.ts`):
  * refresh stale forecasts, compute the replenishment plan against the objects' stock, open or
  * refresh reorder suggestions. Idempotent, so a redelivery changes nothing twice. A message
  * that is not a valid REORDER body, or whose planning throws, is retried with backoff and
@@ -7,7 +7,7 @@
  */
 import { backoffSeconds } from "../domain/backoff";
 import { ReorderMessageSchema, skusOf } from "../domain/reorder-messages";
-import { planSkus } from "../workers/services/reorder-planning";
+import { planSkus } from "../services/reorder-planning";
 import { handleEachMessage } from "./each-message";
 import { QUEUES } from "./queue-names";
 import { recordDeadLetters } from "./dead-letter";

@@ -3,8 +3,8 @@
  * last error the SYNC consumer saw) and fails its items (`chunk_failed`), so that its job
  * finishes as `completed_with_errors` (or `failed`) instead of waiting for ever.
  */
-import { findDeadLetterError } from "../workers/repositories/sync-jobs";
-import { failSyncChunk } from "../workers/services/sync-apply";
+import { findDeadLetterError } from "../repositories/sync-jobs";
+import { failSyncChunk } from "../services/sync-apply";
 import { recordDeadLetters } from "./dead-letter";
 import { QUEUES } from "./queue-names";
 

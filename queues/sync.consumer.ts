@@ -1,6 +1,6 @@
 /**
  * SYNC consumer: one message per chunk of a vendor sync job (`domain/sync-chunks.ts`).
- * Each chunk on its own (`workers/services/sync-apply.ts`): its SKUs are applied through
+ * Each chunk on its own (`services/sync-apply.ts`): its SKUs are applied through
  * their objects and every item's outcome is recorded; item errors never fail a chunk. A
  * body that is not a valid chunk, or a chunk whose handling throws (an object or D1
  * unavailable), is retried after 2 and 4 s and then lands in the dead-letter queue, whose
@@ -10,7 +10,7 @@
  * together may apply in either order. A redelivered chunk changes nothing twice.
  */
 import { backoffSeconds } from "../domain/backoff";
-import { applySyncChunk, parseSyncChunk } from "../workers/services/sync-apply";
+import { applySyncChunk, parseSyncChunk } from "../services/sync-apply";
 import { handleEachMessage } from "./each-message";
 import { QUEUES } from "./queue-names";
 

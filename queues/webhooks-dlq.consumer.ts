@@ -3,7 +3,7 @@
  * failed (not counted against the subscription: the failure was ours, not the receiver's).
  */
 import { WebhookMessageSchema } from "../domain/webhooks";
-import { cancelDelivery } from "../workers/repositories/webhooks";
+import { cancelDelivery } from "../repositories/webhooks";
 import { recordDeadLetters } from "./dead-letter";
 import { QUEUES } from "./queue-names";
 

@@ -6,7 +6,7 @@
  * a handler that throws (e.g. D1 unavailable), is retried and ends in the dead-letter queue.
  */
 import { WebhookMessageSchema, webhookRetryDelaySeconds } from "../domain/webhooks";
-import { deliverWebhook } from "../workers/services/webhook-delivery";
+import { deliverWebhook } from "../services/webhook-delivery";
 import { handleEachMessage } from "./each-message";
 import { QUEUES } from "./queue-names";
 

@@ -443,7 +443,7 @@ export const MUTATIONS = [
   {
     id: "idempotency-stock-hash",
     kind: "idempotency hash (PATCH)",
-    file: "workers/services/stock.ts",
+    file: "services/stock.ts",
     find: "requestHash: await requestHash({ sku, ...body }),",
     replace: "requestHash: await requestHash({ sku }),",
     description: "a PATCH's request hash ignores the body, so another body under the same key replays",
@@ -452,7 +452,7 @@ export const MUTATIONS = [
   {
     id: "idempotency-reserve-hash",
     kind: "idempotency hash (reserve)",
-    file: "workers/services/reservations.ts",
+    file: "services/reservations.ts",
     find: "requestHash: await requestHash(body),",
     replace: "requestHash: await requestHash(body.type),",
     description: "a reservation's request hash covers only its type",
@@ -461,7 +461,7 @@ export const MUTATIONS = [
   {
     id: "idempotency-sync-job",
     kind: "idempotency hash (sync)",
-    file: "workers/services/sync-ingest.ts",
+    file: "services/sync-ingest.ts",
     find: "if (existing.requestHash !== requestHash) throw conflict();",
     replace: "void conflict;",
     description: "a sync request's Idempotency-Key with another body returns the first job instead of 422",
@@ -470,7 +470,7 @@ export const MUTATIONS = [
   {
     id: "ownership-stock",
     kind: "ownership check",
-    file: "workers/services/sku-access.ts",
+    file: "services/sku-access.ts",
     find: "if (!canManageVendor(principal, row.vendorId)) {",
     replace: "if (false) {",
     description: "a vendor may read and change another vendor's stock",
@@ -479,7 +479,7 @@ export const MUTATIONS = [
   {
     id: "ownership-sync-items",
     kind: "ownership check",
-    file: "workers/services/sync-apply.ts",
+    file: "services/sync-apply.ts",
     find: "if (row.vendorId !== vendorId) {",
     replace: "if (false) {",
     description: "a vendor's feed may set another vendor's SKUs",
@@ -488,7 +488,7 @@ export const MUTATIONS = [
   {
     id: "ownership-sync-jobs",
     kind: "ownership check",
-    file: "workers/services/sync-jobs.ts",
+    file: "services/sync-jobs.ts",
     find: 'if (row === undefined || (principal.scope === "vendor" && row.vendorId !== principal.vendorId)) {',
     replace: "if (row === undefined) {",
     description: "a vendor may read another vendor's sync jobs",
@@ -500,7 +500,7 @@ export const MUTATIONS = [
     id: "cache-purge-reserve",
     kind: "cache purge",
     file: "workers/routes/inventory.ts",
-    find: 'if (body.type === "hard" && !result.replayed) await purgePublic(c, body.items.map((i) => i.sku));',
+    find: 'if (body.type === "hard" && !result.replayed)\n    await purgePublic(\n      c,\n      body.items.map((i) => i.sku),\n    );',
     replace: "void purgePublic;",
     description: "a hard reservation leaves the public availability cache stale",
     tests: ["test/availability.test.ts"],
@@ -509,7 +509,7 @@ export const MUTATIONS = [
     id: "cache-purge-release",
     kind: "cache purge",
     file: "workers/routes/inventory.ts",
-    find: 'if (op === "release" && result.reservation.type === "hard") await purgePublic(c, result.reservation.lines.map((l) => l.sku));',
+    find: 'if (op === "release" && result.reservation.type === "hard")\n      await purgePublic(\n        c,\n        result.reservation.lines.map((l) => l.sku),\n      );',
     replace: "void purgePublic;",
     description: "releasing a hard reservation leaves the public availability cache stale",
     tests: ["test/availability.test.ts"],

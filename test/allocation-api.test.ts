@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { DEMO_ROUTING_LOCATIONS } from "../domain/allocation-demo-locations";
 import { planAllocation } from "../domain/allocation-plan";
 import type { AllocationRequest } from "../domain/allocation-plan.types";
-import { routingLocationOf } from "../workers/repositories/locations";
+import { routingLocationOf } from "../repositories/locations";
 import { api, createSku, seedBasics, setOnHand, skuObject, type Keys } from "./support/fixtures";
 
 let keys: Keys;

@@ -9,7 +9,8 @@
 import { listDurableObjectIds } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { generateApiKey, sha256Hex, type Scope } from "../workers/auth/api-keys";
+import { generateApiKey, type Scope } from "../domain/api-keys";
+import { sha256Hex } from "../domain/hashing";
 import { api, createSku, seedBasics, setOnHand, skuObject, type ApiResponse, type Keys } from "./support/fixtures";
 
 type KeyName = keyof Keys;

@@ -14,7 +14,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { coordinatorFor, reservationIdFor } from "../workers/reservation-ids";
+import { reservationIdFor } from "../domain/reservation-ids";
+import { coordinatorFor } from "../repositories/objects";
 import { api, createSku, expectConsistent, seedBasics, setOnHand, skuObject, type Keys } from "./support/fixtures";
 
 let keys: Keys;

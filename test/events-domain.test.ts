@@ -13,7 +13,7 @@ import { levelStatus, unitsByLocation, utcDayOf } from "../domain/inventory-leve
 import { signWebhook, verifyWebhookSignature } from "../domain/webhook-signature";
 import { afterFailedAttempt, webhookRetryDelaySeconds, webhookUrlProblem } from "../domain/webhooks";
 import { eventRetryDelaySeconds } from "../queues/events.consumer";
-import { cursorParam, encodeCursor } from "../workers/schemas/cursor";
+import { cursorParam, encodeCursor } from "../domain/schemas/cursor";
 import { counts } from "./support/event-fixtures";
 
 describe("projection status", () => {

@@ -4,7 +4,8 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { generateApiKey, sha256Hex } from "../workers/auth/api-keys";
+import { generateApiKey } from "../domain/api-keys";
+import { sha256Hex } from "../domain/hashing";
 import { api, createSku, expectConsistent, seedBasics, setOnHand, skuObject, type Keys } from "./support/fixtures";
 
 let keys: Keys;

@@ -23,7 +23,7 @@ import { poolsOf } from "../domain/planning-defaults";
 import { REORDER_CHUNK_SKUS, type ReorderMessage } from "../domain/reorder-messages";
 import { planReplenishment, serviceLevelZ } from "../domain/replenishment";
 import { CRONS, handleScheduled } from "../workers/scheduled";
-import { continueRun, startNightlyRun } from "../workers/services/reorder-runs";
+import { continueRun, startNightlyRun } from "../services/reorder-runs";
 import { capturingQueue, eventually, runAcked, runQueue, tableRows, withEnv } from "./support/event-fixtures";
 import { api, createSku, seedBasics, setOnHand, type Keys } from "./support/fixtures";
 import { expectLogged } from "./support/log-capture";

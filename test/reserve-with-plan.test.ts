@@ -13,10 +13,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { DEMO_ROUTING_LOCATIONS } from "../domain/allocation-demo-locations";
 import type { Failure } from "../domain/failures";
 import type { CoordinatorReserveInput } from "../durable-objects/reservation-coordinator.types";
-import type { Principal } from "../workers/auth/principal";
-import type { ReserveBody } from "../workers/schemas/inventory";
-import { MAX_REPLANS, reservePlanned } from "../workers/services/allocation";
-import { checkOrderLines } from "../workers/services/order-lines";
+import type { Principal } from "../services/principal";
+import type { ReserveBody } from "../domain/schemas/inventory";
+import { MAX_REPLANS, reservePlanned } from "../services/allocation";
+import { checkOrderLines } from "../services/order-lines";
 import { api, createSku, expectConsistent, seedBasics, setOnHand, skuObject, type Keys } from "./support/fixtures";
 
 let keys: Keys;

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "../workers/app-env";
-import { ApiError } from "../workers/http/api-error";
+import { ApiError } from "../services/api-error";
 import { onError } from "../workers/http/on-error";
 import { api, createSku, seedBasics, skuObject, type Keys } from "./support/fixtures";
 import { expectLogged } from "./support/log-capture";

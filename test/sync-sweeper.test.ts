@@ -19,7 +19,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { SyncChunkMessage } from "../domain/sync-chunks";
 import { app } from "../workers/app";
 import { CRONS, handleScheduled } from "../workers/scheduled";
-import { SYNC_SWEEP } from "../workers/services/sync-sweeper";
+import { SYNC_SWEEP } from "../services/sync-sweeper";
 import { capturingQueue, runAcked, withEnv } from "./support/event-fixtures";
 import { seedBasics, skuObject, type Keys } from "./support/fixtures";
 import { expectLogged } from "./support/log-capture";

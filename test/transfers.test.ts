@@ -9,9 +9,9 @@
 import { createExecutionContext, createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { insertTransfer } from "../workers/repositories/transfers";
+import { insertTransfer } from "../repositories/transfers";
 import { CRONS, handleScheduled } from "../workers/scheduled";
-import { transferIdFor } from "../workers/services/transfers";
+import { transferIdFor } from "../services/transfers";
 import { api, createSku, expectConsistent, seedBasics, setOnHand, skuObject, type Keys } from "./support/fixtures";
 
 let keys: Keys;

@@ -16,7 +16,7 @@ import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { WebhookMessage } from "../domain/webhooks";
 import { CRONS, handleScheduled } from "../workers/scheduled";
-import { WEBHOOK_SWEEP } from "../workers/services/webhook-sweeper";
+import { WEBHOOK_SWEEP } from "../services/webhook-sweeper";
 import {
   EVENTS_QUEUE,
   WEBHOOKS_QUEUE,

@@ -1,5 +1,5 @@
 /** Hono's environment for every route: the generated bindings and per-request variables. */
-import type { Principal } from "./auth/principal";
+import type { Principal } from "../services/principal";
 
 export interface AppEnv {
   Bindings: Env;

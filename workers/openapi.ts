@@ -4,13 +4,13 @@
  */
 import { z } from "zod";
 import { BODY_LIMITS } from "./routes/limits";
-import { ReservationId, SkuId, LocationId, VendorId } from "./schemas/common";
-import { PlanBody } from "./schemas/allocation";
-import { AdjustStockBody, LedgerQuery, PromoteBody, ReservationActionBody, ReserveBody } from "./schemas/inventory";
-import { CreateApiKeyBody, CreateVendorBody, LocationBody, SkuBatchBody, SkuBody, TransferSkuBody } from "./schemas/master-data";
-import { AvailabilityBatchQuery, AvailabilityQuery } from "./schemas/availability";
-import { InventoryListQuery } from "./schemas/inventory-list";
-import { CreateWebhookBody, DeliveryListQuery, WebhookId, WebhookListQuery } from "./schemas/webhooks";
+import { ReservationId, SkuId, LocationId, VendorId } from "../domain/schemas/common";
+import { PlanBody } from "../domain/schemas/allocation";
+import { AdjustStockBody, LedgerQuery, PromoteBody, ReservationActionBody, ReserveBody } from "../domain/schemas/inventory";
+import { CreateApiKeyBody, CreateVendorBody, LocationBody, SkuBatchBody, SkuBody, TransferSkuBody } from "../domain/schemas/master-data";
+import { AvailabilityBatchQuery, AvailabilityQuery } from "../domain/schemas/availability";
+import { InventoryListQuery } from "../domain/schemas/inventory-list";
+import { CreateWebhookBody, DeliveryListQuery, WebhookId, WebhookListQuery } from "../domain/schemas/webhooks";
 import { WEBHOOK_BODY_LIMIT } from "./routes/webhooks";
 import { SYNC_LIMITS } from "../domain/sync-items";
 import {
@@ -19,8 +19,8 @@ import {
   PurchaseOrderId,
   PurchaseOrderListQuery,
   ReceivePurchaseOrderBody,
-} from "./schemas/purchase-orders";
-import { CancelTransferBody, CreateTransferBody, ReceiveTransferBody, StockStateBody, TransferId, TransferListQuery } from "./schemas/inbound";
+} from "../domain/schemas/purchase-orders";
+import { CancelTransferBody, CreateTransferBody, ReceiveTransferBody, StockStateBody, TransferId, TransferListQuery } from "../domain/schemas/inbound";
 import {
   AlertId,
   AlertListQuery,
@@ -33,10 +33,10 @@ import {
   SnoozeBody,
   SuggestionId,
   SuggestionListQuery,
-} from "./schemas/planning";
-import { SyncErrorsQuery, SyncIngestQuery, SyncJobId, SyncJsonBodyDoc, SyncReviewId, SyncReviewsQuery } from "./schemas/sync";
+} from "../domain/schemas/planning";
+import { SyncErrorsQuery, SyncIngestQuery, SyncJobId, SyncJsonBodyDoc, SyncReviewId, SyncReviewsQuery } from "../domain/schemas/sync";
 
-type Scope = "checkout" | "vendor" | "operator";
+import type { Scope } from "../domain/api-keys";
 
 interface Operation {
   method: "get" | "put" | "post" | "patch" | "delete";

@@ -2,22 +2,22 @@
  * The cron entry, dispatched by the cron expression (wrangler.toml `[triggers] crons`).
  *
  * - `* * * * *` (every minute): the sweepers — nothing queue-driven waits forever on a lost
- *   message: sync chunks (workers/services/sync-sweeper.ts) and webhook deliveries
- *   (workers/services/webhook-sweeper.ts); and the next SKUs of an unfinished nightly
- *   REORDER run (workers/services/reorder-runs.ts); transfer documents a crash left
- *   `creating` are undone (workers/services/transfers.ts) and purchase orders left `shipping`
- *   are shipped (workers/services/purchase-orders.ts).
+ *   message: sync chunks (services/sync-sweeper.ts) and webhook deliveries
+ *   (services/webhook-sweeper.ts); and the next SKUs of an unfinished nightly
+ *   REORDER run (services/reorder-runs.ts); transfer documents a crash left
+ *   `creating` are undone (services/transfers.ts) and purchase orders left `shipping`
+ *   are shipped (services/purchase-orders.ts).
  * - `0 2 * * *` (02:00 UTC): starts the nightly REORDER run for yesterday's sales.
  *
  * The run's `scheduledTime` is the clock: locally a test or drill triggers a run "later"
  * through `/cdn-cgi/handler/scheduled?cron=…&time=…` instead of waiting. An invocation for an
  * unknown schedule is logged and does nothing.
  */
-import { sweepSyncChunks } from "./services/sync-sweeper";
-import { sweepWebhookDeliveries } from "./services/webhook-sweeper";
-import { continueRun, startNightlyRun } from "./services/reorder-runs";
-import { sweepTransfers } from "./services/transfers";
-import { sweepPurchaseOrders } from "./services/purchase-orders";
+import { sweepSyncChunks } from "../services/sync-sweeper";
+import { sweepWebhookDeliveries } from "../services/webhook-sweeper";
+import { continueRun, startNightlyRun } from "../services/reorder-runs";
+import { sweepTransfers } from "../services/transfers";
+import { sweepPurchaseOrders } from "../services/purchase-orders";
 
 /** The cron expressions this Worker answers; wrangler.toml's `[triggers] crons` lists the same. */
 export const CRONS = {

@@ -4,12 +4,12 @@
  * backed off on its row: a reservation is due at MAX(its due time, its retry), so the alarm
  * is never re-armed in the past for it).
  */
+import { FINISHED_RESERVATION_RETENTION_MS } from "../../domain/reservation-lifecycle";
 import { alarmRetryDelayMs, countFailure, failureCounts, logFailure } from "../failure-counts";
 import type { CoordinatorHealth } from "../reservation-coordinator.types";
 import { readRow, type Row } from "./rows";
 
-/** Finished reservations (and their idempotent answers) are kept this long (ms). */
-export const FINISHED_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+export const FINISHED_RETENTION_MS = FINISHED_RESERVATION_RETENTION_MS;
 /** Most reservations of each kind one alarm run takes on. */
 const ALARM_BATCH = 100;
 

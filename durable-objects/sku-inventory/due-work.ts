@@ -9,6 +9,7 @@
  * never re-armed in the past for it, and the other expiries of the run go ahead.
  */
 import type { Failure } from "../../domain/failures";
+import { FINISHED_RESERVATION_RETENTION_MS } from "../../domain/reservation-lifecycle";
 import { alarmRetryDelayMs, causeOf, countFailure, failureCounts, logFailure } from "../failure-counts";
 import type { SkuHealth } from "../sku-inventory.types";
 import { expireIfDue } from "./lifecycle";
@@ -16,8 +17,7 @@ import { IDEMPOTENCY_RETENTION_MS, skuOf } from "./meta";
 import type { ReservationRow, SkuDb } from "./rows";
 import { Tx } from "./tx";
 
-/** Finished reservations (and release tombstones) are kept this long (ms). */
-export const TERMINAL_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+export const TERMINAL_RETENTION_MS = FINISHED_RESERVATION_RETENTION_MS;
 /** Most reservations one alarm run expires before it re-arms (keeps each run short). */
 const EXPIRY_BATCH = 500;
 

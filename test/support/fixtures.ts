@@ -3,7 +3,8 @@
  * scope, and a small HTTP client that calls the Worker through `exports.default.fetch`.
  */
 import { env, exports } from "cloudflare:workers";
-import { generateApiKey, sha256Hex, type Scope } from "../../workers/auth/api-keys";
+import { generateApiKey, type Scope } from "../../domain/api-keys";
+import { sha256Hex } from "../../domain/hashing";
 
 export interface Keys {
   checkout: string;

@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { dayNumber, isoDay } from "../../domain/forecasting/calendar";
-import { originBefore } from "../../workers/services/reorder-planning";
+import { originBefore } from "../../services/reorder-planning";
 
 /** Yesterday (UTC): the origin of a job run now. */
 export const yesterday = () => originBefore(Date.now());

@@ -6,12 +6,13 @@
  */
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
-import { ApiError } from "../http/api-error";
-import { findApiKey } from "../repositories/api-keys";
-import { findVendor } from "../repositories/vendors";
-import { TtlCache } from "../repositories/ttl-cache";
-import { apiKeyId, keyMatchesHash, sha256Hex, type Scope } from "./api-keys";
-import type { Principal } from "./principal";
+import { ApiError } from "../../services/api-error";
+import { findApiKey } from "../../repositories/api-keys";
+import { findVendor } from "../../repositories/vendors";
+import { TtlCache } from "../../repositories/ttl-cache";
+import { apiKeyId, keyMatchesHash, type Scope } from "../../domain/api-keys";
+import { sha256Hex } from "../../domain/hashing";
+import type { Principal } from "../../services/principal";
 
 const KEY_CACHE_MS = 30_000;
 /** Key digest → principal, for keys verified in the last KEY_CACHE_MS. */

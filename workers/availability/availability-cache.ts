@@ -12,7 +12,7 @@
  * isolates age out within `s-maxage` and L1's second. Stale reads never oversell:
  * reservations always go to the SKU's Durable Object.
  */
-import { TtlCache } from "../repositories/ttl-cache";
+import { TtlCache } from "../../repositories/ttl-cache";
 import type { PublicRecord } from "./public-view";
 
 /** L1: one second, at most 10,000 SKUs per isolate. */

@@ -3,7 +3,7 @@
  */
 import type { SkuRow } from "../../d1/schema";
 import { publicAvailability, type AvailabilityStatus, type PublicViewConfig } from "../../domain/availability";
-import { allLocations } from "../repositories/locations";
+import { allLocations } from "../../repositories/locations";
 
 /** The public record of one SKU, as cached and served (locations are stripped unless asked for). */
 export interface PublicRecord {

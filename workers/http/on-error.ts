@@ -10,7 +10,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ApiError, errorBody } from "./api-error";
+import { ApiError, errorBody } from "../../services/api-error";
 
 /** The answer to a 5xx: a generic message quoting the request id (the log has the rest). */
 function serverError(c: Context, status: ContentfulStatusCode, code: string, headers?: Record<string, string>): Response {

@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import type { z } from "zod";
-import { ApiError, type FieldProblem } from "./api-error";
+import { ApiError, type FieldProblem } from "../../services/api-error";
 
 /** Converts zod issues to field problems, prefixed with where the input came from. */
 export function problemsOf(error: z.ZodError, prefix: (string | number)[] = []): FieldProblem[] {

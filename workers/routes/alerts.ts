@@ -5,12 +5,12 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
-import { actorOf } from "../auth/principal";
-import { ApiError } from "../http/api-error";
+import { actorOf } from "../../services/principal";
+import { ApiError } from "../../services/api-error";
 import { readJson, readParam, readQuery } from "../http/read-input";
-import { acknowledgeAlert, findAlert, listAlerts, snoozeAlert, type AlertListRow } from "../repositories/alerts";
-import { encodeCursor } from "../schemas/cursor";
-import { ALERTS_CURSOR, AlertId, AlertListQuery, SnoozeBody } from "../schemas/planning";
+import { acknowledgeAlert, findAlert, listAlerts, snoozeAlert, type AlertListRow } from "../../repositories/alerts";
+import { encodeCursor } from "../../domain/schemas/cursor";
+import { ALERTS_CURSOR, AlertId, AlertListQuery, SnoozeBody } from "../../domain/schemas/planning";
 import { BODY_LIMITS } from "./limits";
 import { assertOwns, listVendor } from "./planning-access";
 

@@ -3,8 +3,8 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
 import { readJson } from "../http/read-input";
-import { PlanBody } from "../schemas/allocation";
-import { planOrder } from "../services/allocation";
+import { PlanBody } from "../../domain/schemas/allocation";
+import { planOrder } from "../../services/allocation";
 import { BODY_LIMITS } from "./limits";
 
 export const allocations = new Hono<AppEnv>();

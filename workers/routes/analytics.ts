@@ -7,8 +7,8 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
 import { readQuery } from "../http/read-input";
-import { AnalyticsQuery } from "../schemas/planning";
-import { abcAnalysis, healthAnalysis, stockMovementAnalysis, turnoverAnalysis } from "../services/planning-analytics";
+import { AnalyticsQuery } from "../../domain/schemas/planning";
+import { abcAnalysis, healthAnalysis, stockMovementAnalysis, turnoverAnalysis } from "../../services/planning-analytics";
 import { listVendor } from "./planning-access";
 
 export const analytics = new Hono<AppEnv>();

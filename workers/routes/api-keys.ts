@@ -3,8 +3,8 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
 import { readJson } from "../http/read-input";
-import { CreateApiKeyBody } from "../schemas/master-data";
-import { createApiKey } from "../services/master-data";
+import { CreateApiKeyBody } from "../../domain/schemas/master-data";
+import { createApiKey } from "../../services/master-data";
 import { BODY_LIMITS } from "./limits";
 
 export const apiKeyRoutes = new Hono<AppEnv>();

@@ -5,14 +5,14 @@
 import { Hono, type Context } from "hono";
 import { LIVE_CLIENT_HEADER, LIVE_CONFIG_HEADER } from "../../durable-objects/sku-inventory";
 import type { AppEnv } from "../app-env";
-import { sha256Hex } from "../auth/api-keys";
+import { sha256Hex } from "../../domain/hashing";
 import { CACHE_CONTROL, cachedRecord, storeRecord, type CacheTier } from "../availability/availability-cache";
 import { loadPublicRecord, publicViewConfig, type PublicRecord } from "../availability/public-view";
-import { ApiError } from "../http/api-error";
+import { ApiError } from "../../services/api-error";
 import { readParam, readQuery } from "../http/read-input";
-import { findSkus } from "../repositories/skus";
-import { AvailabilityBatchQuery, AvailabilityQuery } from "../schemas/availability";
-import { SkuId } from "../schemas/common";
+import { findSkus } from "../../repositories/skus";
+import { AvailabilityBatchQuery, AvailabilityQuery } from "../../domain/schemas/availability";
+import { SkuId } from "../../domain/schemas/common";
 
 export const availability = new Hono<AppEnv>();
 

@@ -7,12 +7,12 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
 import { dayNumber, isoDay } from "../../domain/forecasting/calendar";
-import { ApiError } from "../http/api-error";
+import { ApiError } from "../../services/api-error";
 import { readQuery } from "../http/read-input";
-import { planningSkus } from "../repositories/planning";
-import { dailySalesOf } from "../repositories/planning-analytics";
-import { DailySalesQuery } from "../schemas/planning";
-import { originBefore } from "../services/reorder-planning";
+import { planningSkus } from "../../repositories/planning";
+import { dailySalesOf } from "../../repositories/planning-analytics";
+import { DailySalesQuery } from "../../domain/schemas/planning";
+import { originBefore } from "../../services/reorder-planning";
 import { assertOwns } from "./planning-access";
 
 /** Longest range one request may ask for, in days. */

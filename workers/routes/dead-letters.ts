@@ -6,9 +6,9 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
 import { readQuery } from "../http/read-input";
-import { listDeadLetters } from "../repositories/dead-letters";
-import { encodeCursor } from "../schemas/cursor";
-import { DEAD_LETTERS_CURSOR, DeadLetterQuery } from "../schemas/planning";
+import { listDeadLetters } from "../../repositories/dead-letters";
+import { encodeCursor } from "../../domain/schemas/cursor";
+import { DEAD_LETTERS_CURSOR, DeadLetterQuery } from "../../domain/schemas/planning";
 
 export const deadLetters = new Hono<AppEnv>();
 deadLetters.use("*", authenticate("operator"));

@@ -8,11 +8,11 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
 import { forecastDemand, type ForecastModel } from "../../domain/forecasting";
-import { ApiError } from "../http/api-error";
+import { ApiError } from "../../services/api-error";
 import { readParam, readQuery } from "../http/read-input";
-import { findForecasts, planningSkus } from "../repositories/planning";
-import { SkuId } from "../schemas/common";
-import { ForecastQuery } from "../schemas/planning";
+import { findForecasts, planningSkus } from "../../repositories/planning";
+import { SkuId } from "../../domain/schemas/common";
+import { ForecastQuery } from "../../domain/schemas/planning";
 import { assertOwns } from "./planning-access";
 
 export const forecasts = new Hono<AppEnv>();

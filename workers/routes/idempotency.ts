@@ -1,8 +1,8 @@
 /** Reading the `Idempotency-Key` header. */
 import type { Context } from "hono";
-import { ApiError } from "../http/api-error";
+import { ApiError } from "../../services/api-error";
 import { validate } from "../http/read-input";
-import { IdempotencyKey } from "../schemas/common";
+import { IdempotencyKey } from "../../domain/schemas/common";
 
 /** The header's value, validated; `required` makes its absence a 400. */
 export function idempotencyKeyOf(c: Context, required: true): string;

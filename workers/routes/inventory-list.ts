@@ -8,11 +8,11 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
-import { ApiError } from "../http/api-error";
+import { ApiError } from "../../services/api-error";
 import { readQuery } from "../http/read-input";
-import { listLevels, type LevelListRow } from "../repositories/inventory-levels";
-import { encodeCursor } from "../schemas/cursor";
-import { INVENTORY_LIST_CURSOR, InventoryListQuery } from "../schemas/inventory-list";
+import { listLevels, type LevelListRow } from "../../repositories/inventory-levels";
+import { encodeCursor } from "../../domain/schemas/cursor";
+import { INVENTORY_LIST_CURSOR, InventoryListQuery } from "../../domain/schemas/inventory-list";
 
 export const inventoryList = new Hono<AppEnv>();
 

@@ -8,11 +8,11 @@ import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
 import { invalidateAvailability } from "../availability/availability-cache";
 import { readJson, readParam, readQuery } from "../http/read-input";
-import { SkuId } from "../schemas/common";
-import { AdjustStockBody, LedgerQuery, PromoteBody, ReservationActionBody, ReserveBody } from "../schemas/inventory";
-import { reserve, transition } from "../services/reservations";
-import { skuForStockAccess } from "../services/sku-access";
-import { adjustStock } from "../services/stock";
+import { SkuId } from "../../domain/schemas/common";
+import { AdjustStockBody, LedgerQuery, PromoteBody, ReservationActionBody, ReserveBody } from "../../domain/schemas/inventory";
+import { reserve, transition } from "../../services/reservations";
+import { skuForStockAccess } from "../../services/sku-access";
+import { adjustStock } from "../../services/stock";
 import { idempotencyKeyOf } from "./idempotency";
 import { BODY_LIMITS } from "./limits";
 

@@ -4,9 +4,9 @@ import type { LocationRow } from "../../d1/schema";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
 import { readJson, readParam } from "../http/read-input";
-import { allLocations, upsertLocation } from "../repositories/locations";
-import { LocationId } from "../schemas/common";
-import { LocationBody } from "../schemas/master-data";
+import { allLocations, upsertLocation } from "../../repositories/locations";
+import { LocationId } from "../../domain/schemas/common";
+import { LocationBody } from "../../domain/schemas/master-data";
 import { BODY_LIMITS } from "./limits";
 
 export const locations = new Hono<AppEnv>();

@@ -2,8 +2,8 @@
  * Who may see which planning data: operators everything (optionally one vendor's), vendor
  * keys their own SKUs only. Shared by the planning routes.
  */
-import type { Principal } from "../auth/principal";
-import { ApiError } from "../http/api-error";
+import type { Principal } from "../../services/principal";
+import { ApiError } from "../../services/api-error";
 
 /** The vendor a list is limited to: a vendor key's own (a different `vendorId` is a 403), an operator's choice. */
 export function listVendor(principal: Principal, requested: string | undefined): string | undefined {

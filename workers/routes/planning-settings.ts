@@ -9,12 +9,12 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
 import { resolvePolicy } from "../../domain/planning-defaults";
-import { ApiError } from "../http/api-error";
+import { ApiError } from "../../services/api-error";
 import { readJson, readParam } from "../http/read-input";
-import { planningSkus, type PlanningSku } from "../repositories/planning";
-import { findPlanningSettings, upsertPlanningSettings } from "../repositories/planning-analytics";
-import { SkuId } from "../schemas/common";
-import { PlanningSettingsBody } from "../schemas/planning";
+import { planningSkus, type PlanningSku } from "../../repositories/planning";
+import { findPlanningSettings, upsertPlanningSettings } from "../../repositories/planning-analytics";
+import { SkuId } from "../../domain/schemas/common";
+import { PlanningSettingsBody } from "../../domain/schemas/planning";
 import { BODY_LIMITS } from "./limits";
 import { assertOwns } from "./planning-access";
 

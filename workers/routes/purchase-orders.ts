@@ -1,16 +1,16 @@
 /**
  * `/api/v2/purchase-orders`: purchase orders (issue 14). Operators create, submit, receive,
  * close and cancel; a vendor sees its own orders and confirms and ships them (operators may
- * too). The counts move in the SKU objects (workers/services/purchase-orders.ts).
+ * too). The counts move in the SKU objects (services/purchase-orders.ts).
  */
 import { Hono, type Context } from "hono";
 import type { z } from "zod";
 import type { AppEnv } from "../app-env";
-import { actorOf } from "../auth/principal";
+import { actorOf } from "../../services/principal";
 import { authenticate } from "../auth/authenticate";
 import { invalidateAvailability } from "../availability/availability-cache";
 import { readJson, readParam, readQuery } from "../http/read-input";
-import { listPurchaseOrders } from "../repositories/purchase-orders";
+import { listPurchaseOrders } from "../../repositories/purchase-orders";
 import {
   ConfirmPurchaseOrderBody,
   CreatePurchaseOrderBody,
@@ -18,7 +18,7 @@ import {
   PurchaseOrderId,
   PurchaseOrderListQuery,
   ReceivePurchaseOrderBody,
-} from "../schemas/purchase-orders";
+} from "../../domain/schemas/purchase-orders";
 import {
   cancelPurchaseOrder,
   closePurchaseOrder,
@@ -29,7 +29,7 @@ import {
   receivePurchaseOrder,
   shipPurchaseOrder,
   submitPurchaseOrder,
-} from "../services/purchase-orders";
+} from "../../services/purchase-orders";
 import { idempotencyKeyOf } from "./idempotency";
 import { BODY_LIMITS } from "./limits";
 

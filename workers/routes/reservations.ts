@@ -3,8 +3,8 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
 import { readParam } from "../http/read-input";
-import { ReservationId } from "../schemas/common";
-import { getReservation } from "../services/reservations";
+import { ReservationId } from "../../domain/schemas/common";
+import { getReservation } from "../../services/reservations";
 
 export const reservations = new Hono<AppEnv>();
 

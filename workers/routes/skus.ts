@@ -5,13 +5,13 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
-import { ApiError } from "../http/api-error";
+import { ApiError } from "../../services/api-error";
 import { readJson, readParam } from "../http/read-input";
-import { findSkus } from "../repositories/skus";
-import { SkuId } from "../schemas/common";
-import { SkuBatchBody, SkuBody, TransferSkuBody } from "../schemas/master-data";
-import { skuJson, transferSkuTo, upsertSkuItems } from "../services/master-data";
-import { canManageVendor } from "../auth/principal";
+import { findSkus } from "../../repositories/skus";
+import { SkuId } from "../../domain/schemas/common";
+import { SkuBatchBody, SkuBody, TransferSkuBody } from "../../domain/schemas/master-data";
+import { skuJson, transferSkuTo, upsertSkuItems } from "../../services/master-data";
+import { canManageVendor } from "../../services/principal";
 import { BODY_LIMITS } from "./limits";
 
 export const skus = new Hono<AppEnv>();

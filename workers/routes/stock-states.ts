@@ -7,9 +7,9 @@ import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
 import { invalidateAvailability } from "../availability/availability-cache";
 import { readJson, readParam } from "../http/read-input";
-import { SkuId } from "../schemas/common";
-import { StockStateBody } from "../schemas/inbound";
-import { moveStockState } from "../services/stock-states";
+import { SkuId } from "../../domain/schemas/common";
+import { StockStateBody } from "../../domain/schemas/inbound";
+import { moveStockState } from "../../services/stock-states";
 import { idempotencyKeyOf } from "./idempotency";
 import { BODY_LIMITS } from "./limits";
 

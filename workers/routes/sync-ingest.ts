@@ -13,13 +13,13 @@ import type { SyncMode } from "../../domain/sync";
 import { clientRowOf, SYNC_LIMITS, type RawSyncItem } from "../../domain/sync-items";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
-import type { Principal } from "../auth/principal";
-import { ApiError } from "../http/api-error";
+import type { Principal } from "../../services/principal";
+import { ApiError } from "../../services/api-error";
 import { readQuery, readText, tooLarge, validate } from "../http/read-input";
-import { findVendor } from "../repositories/vendors";
-import { SyncJsonBody, SyncIngestQuery } from "../schemas/sync";
-import { ingestSync } from "../services/sync-ingest";
-import { syncJobJson } from "../services/sync-jobs";
+import { findVendor } from "../../repositories/vendors";
+import { SyncJsonBody, SyncIngestQuery } from "../../domain/schemas/sync";
+import { ingestSync } from "../../services/sync-ingest";
+import { syncJobJson } from "../../services/sync-jobs";
 import { idempotencyKeyOf } from "./idempotency";
 
 /** The spec's limit: 100 sync requests per minute per vendor (the SYNC_RATE_LIMITER binding). */

@@ -8,9 +8,9 @@ import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
 import { invalidateAvailability } from "../availability/availability-cache";
 import { readParam, readQuery } from "../http/read-input";
-import { encodeCursor } from "../schemas/cursor";
-import { SYNC_ERRORS_CURSOR, SYNC_REVIEWS_CURSOR, SyncErrorsQuery, SyncJobId, SyncReviewId, SyncReviewsQuery } from "../schemas/sync";
-import { listReviewsForCaller, resolveReview, syncErrorsCsv, syncErrorsPage, syncJobForCaller, syncJobJson } from "../services/sync-jobs";
+import { encodeCursor } from "../../domain/schemas/cursor";
+import { SYNC_ERRORS_CURSOR, SYNC_REVIEWS_CURSOR, SyncErrorsQuery, SyncJobId, SyncReviewId, SyncReviewsQuery } from "../../domain/schemas/sync";
+import { listReviewsForCaller, resolveReview, syncErrorsCsv, syncErrorsPage, syncJobForCaller, syncJobJson } from "../../services/sync-jobs";
 
 export const sync = new Hono<AppEnv>();
 sync.use("*", authenticate("operator", "vendor"));

@@ -2,17 +2,17 @@
  * `/api/v2/transfers`: transfer documents between two locations (operators). Create (or
  * draft, then ship),
  * receive (in full or in part; damaged and short reported), cancel, list and detail. The
- * counts move in the SKU objects (workers/services/transfers.ts).
+ * counts move in the SKU objects (services/transfers.ts).
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
 import { invalidateAvailability } from "../availability/availability-cache";
-import { ApiError } from "../http/api-error";
+import { ApiError } from "../../services/api-error";
 import { readJson, readParam, readQuery } from "../http/read-input";
-import { CancelTransferBody, CreateTransferBody, ReceiveTransferBody, TransferId, TransferListQuery } from "../schemas/inbound";
-import { listTransfers, findTransfer } from "../repositories/transfers";
-import { cancelTransfer, createTransfer, receiveTransfer, shipTransfer, transferView } from "../services/transfers";
+import { CancelTransferBody, CreateTransferBody, ReceiveTransferBody, TransferId, TransferListQuery } from "../../domain/schemas/inbound";
+import { listTransfers, findTransfer } from "../../repositories/transfers";
+import { cancelTransfer, createTransfer, receiveTransfer, shipTransfer, transferView } from "../../services/transfers";
 import { idempotencyKeyOf } from "./idempotency";
 import { BODY_LIMITS } from "./limits";
 

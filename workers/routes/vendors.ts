@@ -2,12 +2,12 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
-import { ApiError } from "../http/api-error";
+import { ApiError } from "../../services/api-error";
 import { readJson, readParam } from "../http/read-input";
-import { findVendor } from "../repositories/vendors";
-import { VendorId } from "../schemas/common";
-import { CreateVendorBody } from "../schemas/master-data";
-import { createVendor } from "../services/master-data";
+import { findVendor } from "../../repositories/vendors";
+import { VendorId } from "../../domain/schemas/common";
+import { CreateVendorBody } from "../../domain/schemas/master-data";
+import { createVendor } from "../../services/master-data";
 import { BODY_LIMITS } from "./limits";
 
 export const vendors = new Hono<AppEnv>();

@@ -5,10 +5,10 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
-import { webhookTargetPolicy } from "../environment";
+import { webhookTargetPolicy } from "../../services/environment";
 import { readJson, readParam, readQuery } from "../http/read-input";
-import { encodeCursor } from "../schemas/cursor";
-import { CREATE_WEBHOOK_BODY, DELIVERY_LIST_CURSOR, DeliveryListQuery, WEBHOOK_LIST_CURSOR, WebhookId, WebhookListQuery } from "../schemas/webhooks";
+import { encodeCursor } from "../../domain/schemas/cursor";
+import { CREATE_WEBHOOK_BODY, DELIVERY_LIST_CURSOR, DeliveryListQuery, WEBHOOK_LIST_CURSOR, WebhookId, WebhookListQuery } from "../../domain/schemas/webhooks";
 import {
   createWebhook,
   reenableWebhook,
@@ -19,7 +19,7 @@ import {
   webhookDeliveries,
   webhookForCaller,
   listWebhooks,
-} from "../services/webhooks";
+} from "../../services/webhooks";
 
 /** Largest create body, bytes. */
 export const WEBHOOK_BODY_LIMIT = 8 * 1024;

@@ -1,0 +1,32 @@
+/**
+ * Reservation ids (their coordinator is `coordinatorFor` in `repositories/objects.ts`).
+ *
+ * The id is derived from the caller's principal and Idempotency-Key, so a retried request
+ * reaches the same coordinator row without any lookup: `rsv_` + 2 hex (the coordinator
+ * shard, 256 of them) + 26 base32 (128 bits of SHA-256).
+ */
+
+const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+
+function base32(bytes: Uint8Array): string {
+  let out = "";
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(buffer >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += BASE32[(buffer << (5 - bits)) & 31];
+  return out;
+}
+
+/** The reservation id for a principal's Idempotency-Key. */
+export async function reservationIdFor(principal: string, idempotencyKey: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${principal}\n${idempotencyKey}`)));
+  const shard = digest[0]!.toString(16).padStart(2, "0");
+  return `rsv_${shard}${base32(digest.slice(1, 17))}`;
+}

@@ -1,0 +1,125 @@
+/**
+ * Applying one inventory event to the read models (projection, daily sales, alerts) and
+ * fanning it out to webhook subscriptions. Idempotent by event id: see
+ * `repositories/event-projections.ts`.
+ */
+import { alertDecisions, isAlertRelevant } from "../domain/alerts";
+import { InventoryEventSchema, type InventoryEvent } from "../domain/events";
+import { levelStatus, unitsByLocation, utcDayOf } from "../domain/inventory-levels";
+import { applyEventStatementsMany, eventStatements, skuFactsMany, type EventWrites, type NewDelivery, type SkuFacts } from "../repositories/event-projections";
+import { markEnqueued, unsentDeliveries } from "../repositories/webhooks";
+import type { WebhookMessage } from "../domain/webhooks";
+
+/** A queue body that is not an event this consumer can apply. */
+export class InvalidEventError extends Error {
+  override name = "InvalidEventError";
+}
+
+/** Validates a queue body as an inventory event (shape, then what each type must carry). */
+export function parseEvent(body: unknown): InventoryEvent {
+  const parsed = InventoryEventSchema.safeParse(body);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`);
+    throw new InvalidEventError(`invalid event body: ${problems.join("; ")}`);
+  }
+  const event = parsed.data;
+  if (event.type === "inventory.updated" && (event.locationId === null || event.after === null)) {
+    throw new InvalidEventError("inventory.updated needs locationId and after");
+  }
+  if (event.type === "reservation.fulfilled" && event.reservation === null) {
+    throw new InvalidEventError("reservation.fulfilled needs reservation");
+  }
+  return event;
+}
+
+/** What applying an event did. */
+export interface ApplyOutcome {
+  /** False when the event had been applied before (a redelivery). */
+  applied: boolean;
+  /** Webhook messages sent by this call. */
+  webhooksSent: number;
+}
+
+/** The writes an event needs, given its SKU's master data. */
+function writesFor(event: InventoryEvent, facts: SkuFacts | null, now: number): EventWrites {
+  const reorderPoint = facts?.reorderPoint ?? 0;
+  const occurred = utcDayOf(event.occurredAt);
+  const writes: EventWrites = {
+    alerts: alertDecisions(event, reorderPoint),
+    alertRelevant: isAlertRelevant(event.type),
+    sales:
+      event.type === "reservation.fulfilled" && event.reservation !== null
+        ? unitsByLocation(event.reservation.lines).map((l) => ({ ...l, day: occurred.day }))
+        : [],
+    webhooks: { vendorId: facts?.vendorId ?? null },
+    reorderPoint,
+    occurredAtMs: occurred.ms,
+    now,
+  };
+  if (event.type === "inventory.updated" && event.locationId !== null && event.after !== null) {
+    writes.level = {
+      locationId: event.locationId,
+      counts: event.after,
+      status: levelStatus(event.after.available, { reorderPoint, allowBackorder: facts?.allowBackorder ?? false }),
+    };
+  }
+  return writes;
+}
+
+/** Applies an event; sends its webhook deliveries, including any a failed earlier attempt left unsent. */
+export async function applyEvent(env: Env, event: InventoryEvent, now = Date.now()): Promise<ApplyOutcome> {
+  return (await applyEvents(env, [event], now))[0]!;
+}
+
+/**
+ * Applies events in order, all in ONE D1 batch (one transaction, one round trip) with one
+ * master-data read for their SKUs; each event's statements stay guarded by its own dedupe
+ * record, so the result is the same as applying them one by one. If the batch fails, nothing
+ * was written and the caller falls back to one event at a time to isolate the bad one.
+ */
+export async function applyEvents(env: Env, events: readonly InventoryEvent[], now = Date.now()): Promise<ApplyOutcome[]> {
+  if (events.length === 0) return [];
+  const facts = await skuFactsMany(
+    env.DB,
+    events.map((e) => e.sku),
+  );
+  const built = events.map((event) => eventStatements(env.DB, event, writesFor(event, facts.get(event.sku) ?? null, now)));
+  const results = await applyEventStatementsMany(env.DB, built);
+  const outcomes: ApplyOutcome[] = [];
+  for (const [i, event] of events.entries()) {
+    const { applied, deliveries } = results[i]!;
+    // A redelivery may be the retry of an attempt whose D1 batch committed but whose queue
+    // send failed: send whatever is still unsent.
+    const toSend = applied ? deliveries : await unsentDeliveries(env.DB, event.id);
+    await sendDeliveries(env, toSend, { eventId: event.id, eventType: event.type, payload: event }, now);
+    outcomes.push({ applied, webhooksSent: toSend.length });
+  }
+  return outcomes;
+}
+
+/** The WEBHOOKS queue accepts at most this many messages per sendBatch. */
+const SEND_BATCH_MAX = 100;
+
+/** Sends one WEBHOOKS message per delivery, then marks them sent. */
+export async function sendDeliveries(
+  env: Env,
+  deliveries: readonly NewDelivery[],
+  event: { eventId: string; eventType: string; payload: Record<string, unknown> },
+  now: number,
+): Promise<void> {
+  for (let i = 0; i < deliveries.length; i += SEND_BATCH_MAX) {
+    const chunk = deliveries.slice(i, i + SEND_BATCH_MAX);
+    await env.WEBHOOKS.sendBatch(
+      chunk.map((d) => ({
+        body: { v: 1, deliveryId: d.id, subscriptionId: d.subscriptionId, ...event } satisfies WebhookMessage,
+        contentType: "json" as const,
+      })),
+    );
+    await markEnqueued(
+      env.DB,
+      chunk.map((d) => d.id),
+      now,
+      JSON.stringify(event),
+    );
+  }
+}

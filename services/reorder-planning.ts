@@ -1,0 +1,261 @@
+/**
+ * The REORDER job for a set of SKUs (issue 15): refresh stale forecasts from `daily_sales`,
+ * compute each SKU's replenishment plan against its object's stock, and open, refresh or
+ * resolve its reorder suggestion. Idempotent: a forecast is refitted only when older than
+ * the job's origin, every write is conditional on a value changing, and a SKU has at most one
+ * open suggestion, so running the same job twice changes nothing the second time.
+ */
+import { dayNumber, isoDay } from "../domain/forecasting/calendar";
+import { dailyMeans, expectedStockout, fitForecastModels, forecastDemand, leadTimeDemand, type ForecastModel, type SalesHistory } from "../domain/forecasting";
+import { poolsOf, resolvePolicy } from "../domain/planning-defaults";
+import { planReplenishment, type ReplenishmentPlan, type StockPositionInput } from "../domain/replenishment";
+import type { SkuSnapshot } from "../durable-objects/sku-inventory.types";
+import {
+  findForecasts,
+  onOrderBySku,
+  planningSkus,
+  resolveSuggestionStatement,
+  salesByDay,
+  saveForecastStatement,
+  savePlanStatement,
+  upsertSuggestionStatement,
+  type PlanningSku,
+  type StoredForecast,
+} from "../repositories/planning";
+
+/** Days of sales history a fit reads (a year and four weeks: a full season plus the calibration hold-out). */
+export const HISTORY_DAYS = 392;
+
+/** The last complete UTC day before `ms`: the origin of forecasts made at that time. */
+export function originBefore(ms: number): string {
+  return isoDay(Math.floor(ms / 86_400_000) - 1);
+}
+
+/** What the job did, for logs and tests. */
+export interface PlanningOutcome {
+  skus: number;
+  refitted: number;
+  planned: number;
+  suggested: number;
+  resolved: number;
+  skipped: number;
+}
+
+/** A SKU's plan with the numbers the API and suggestions show. */
+export interface SkuPlan {
+  plan: ReplenishmentPlan;
+  stockoutDay: string | null;
+  daysUntilStockout: number | null;
+  locationId: string | null;
+  costKnown: boolean;
+}
+
+/**
+ * Builds each SKU's history for the window ending on `origin`: from its first day with a
+ * sale (a SKU's records begin when it sells) to the origin, zeros on days without sales;
+ * empty without any sale in the window.
+ */
+function histories(skus: readonly PlanningSku[], sales: Map<string, Map<string, number>>, origin: string): SalesHistory[] {
+  const end = dayNumber(origin);
+  return skus.map((s) => {
+    const days = sales.get(s.sku);
+    const pools = poolsOf(s.vendorId, s.category);
+    if (days === undefined || days.size === 0) return { sku: s.sku, pools, origin, units: [] };
+    const first = Math.min(...[...days.keys()].map(dayNumber));
+    const units = Array.from({ length: end - first + 1 }, (_, i) => days.get(isoDay(first + i)) ?? 0);
+    return { sku: s.sku, pools, origin, units };
+  });
+}
+
+/**
+ * The previous model's accuracy over the days between its origin and the new one: what it
+ * expected and what sold (null without a previous model or without elapsed days).
+ */
+function accuracyOf(previous: StoredForecast | undefined, history: SalesHistory): { forecast: number; actual: number } | null {
+  if (previous === undefined) return null;
+  const gap = dayNumber(history.origin) - dayNumber(previous.origin);
+  if (gap <= 0 || gap > 28) return null;
+  const model = JSON.parse(previous.model) as ForecastModel;
+  const forecast = dailyMeans(model, gap).reduce((a, b) => a + b, 0);
+  const actual = history.units.slice(-gap).reduce((a, b) => a + b, 0);
+  return { forecast, actual };
+}
+
+/**
+ * The stock position's parts from the SKU object's totals (backordered units are part of
+ * `reserved`; shipped purchase orders are `inTransit` on the object) and the units of
+ * purchase orders not yet shipped (`onOrder`, from D1).
+ */
+export function stockOf(snapshot: SkuSnapshot, onOrder = 0): StockPositionInput {
+  const t = snapshot.totals;
+  return {
+    onHand: t.onHand,
+    inTransit: t.inTransit,
+    onOrder,
+    reserved: t.reserved,
+    committed: t.committed,
+    backorders: 0,
+    unsellable: t.damaged + t.onHold,
+  };
+}
+
+/** Where an order for the SKU goes: its location with the most units on hand and inbound (ties by id); null if it has none. */
+function receivingLocation(snapshot: SkuSnapshot): string | null {
+  let best: { id: string; units: number } | null = null;
+  for (const l of snapshot.locations) {
+    const units = l.onHand + l.inTransit;
+    if (best === null || units > best.units || (units === best.units && l.locationId < best.id)) best = { id: l.locationId, units };
+  }
+  return best?.id ?? null;
+}
+
+/** The plan of one SKU from its model and its object's snapshot. Pure. */
+export function planSku(sku: PlanningSku, model: ForecastModel, snapshot: SkuSnapshot, onOrder = 0): SkuPlan {
+  const policy = resolvePolicy(sku, sku.settings);
+  const stock = stockOf(snapshot, onOrder);
+  const position = stock.onHand + stock.inTransit + stock.onOrder - stock.reserved - stock.committed - stock.backorders - (stock.unsellable ?? 0);
+  const lt = leadTimeDemand(model, policy.leadTimeDays);
+  const L = Math.max(policy.leadTimeDays, 1e-9);
+  const annualDemand = dailyMeans(model, 365).reduce((a, b) => a + b, 0);
+  const stockout = expectedStockout(model, position);
+  const plan = planReplenishment({
+    stock,
+    demand: {
+      meanDailyDemand: lt.mean / L,
+      dailyDemandSd: lt.sd / Math.sqrt(L),
+      leadTimeDemand: lt,
+      annualDemand,
+      daysUntilStockout: stockout.daysUntil,
+    },
+    policy,
+  });
+  return {
+    plan,
+    stockoutDay: stockout.day,
+    daysUntilStockout: stockout.daysUntil,
+    locationId: receivingLocation(snapshot),
+    costKnown: sku.settings.unitCost !== null,
+  };
+}
+
+/** Reads one SKU object's snapshot over RPC (the object is the only source of counts). */
+async function snapshotOf(env: Env, sku: string): Promise<SkuSnapshot> {
+  return env.SKU_INVENTORY.getByName(sku).snapshot();
+}
+
+/**
+ * Plans `skus` for the forecast `origin` (see the module comment). Unknown and discontinued
+ * SKUs are skipped (a discontinued SKU's open suggestion is resolved).
+ */
+export async function planSkus(env: Env, skuIds: readonly string[], origin: string, now: number): Promise<PlanningOutcome> {
+  const outcome: PlanningOutcome = { skus: skuIds.length, refitted: 0, planned: 0, suggested: 0, resolved: 0, skipped: 0 };
+  const master = await planningSkus(env.DB, skuIds);
+  const active = skuIds.map((s) => master.get(s)).filter((s): s is PlanningSku => s !== undefined && s.status === "active");
+  outcome.skipped = skuIds.length - active.length;
+  const stored = await findForecasts(
+    env.DB,
+    active.map((s) => s.sku),
+  );
+
+  // Refit the SKUs whose model is older than the origin, together (pools are fitted over them).
+  const stale = active.filter((s) => (stored.get(s.sku)?.origin ?? "") < origin);
+  const models = new Map<string, ForecastModel>();
+  for (const s of active) {
+    const f = stored.get(s.sku);
+    if (f !== undefined && f.origin >= origin) models.set(s.sku, JSON.parse(f.model) as ForecastModel);
+  }
+  if (stale.length > 0) {
+    const from = isoDay(dayNumber(origin) - HISTORY_DAYS + 1);
+    const sales = await salesByDay(
+      env.DB,
+      stale.map((s) => s.sku),
+      from,
+      origin,
+    );
+    const hs = histories(stale, sales, origin);
+    const fitted = fitForecastModels(hs).models;
+    const statements = fitted.map((model, i) => {
+      models.set(model.sku, model);
+      const accuracy = accuracyOf(stored.get(model.sku), hs[i]!);
+      const forecast = forecastDemand(model, 90);
+      return saveForecastStatement(env.DB, {
+        sku: model.sku,
+        vendorId: stale[i]!.vendorId,
+        origin,
+        method: model.method,
+        reason: model.reason,
+        demandClass: model.demand.class,
+        model: JSON.stringify(model),
+        horizons: JSON.stringify(forecast.horizons),
+        fittedAt: now,
+        accuracyForecast: accuracy?.forecast ?? null,
+        accuracyActual: accuracy?.actual ?? null,
+      });
+    });
+    if (statements.length > 0) await env.DB.batch(statements);
+    outcome.refitted = stale.length;
+  }
+
+  // Plan every SKU against its object's stock; one D1 batch for the writes.
+  const writes: D1PreparedStatement[] = [];
+  const resolving = new Set<number>();
+  const snapshots = await Promise.all(active.map((s) => snapshotOf(env, s.sku)));
+  const onOrder = await onOrderBySku(
+    env.DB,
+    active.map((s) => s.sku),
+  );
+  for (const [i, s] of active.entries()) {
+    const model = models.get(s.sku);
+    if (model === undefined) continue;
+    const p = planSku(s, model, snapshots[i]!, onOrder.get(s.sku) ?? 0);
+    outcome.planned++;
+    writes.push(
+      savePlanStatement(env.DB, {
+        sku: s.sku,
+        stockPosition: p.plan.stockPosition,
+        stockoutDay: p.stockoutDay,
+        daysUntilStockout: p.daysUntilStockout,
+        plan: JSON.stringify({ ...p.plan, locationId: p.locationId, costKnown: p.costKnown, origin }),
+        at: now,
+      }),
+    );
+    if (p.plan.shouldReorder && p.plan.orderQuantity > 0) {
+      outcome.suggested++;
+      writes.push(
+        upsertSuggestionStatement(
+          env.DB,
+          `rs_${crypto.randomUUID().replace(/-/g, "")}`,
+          {
+            sku: s.sku,
+            vendorId: s.vendorId,
+            locationId: p.locationId,
+            urgency: p.plan.urgency,
+            quantity: p.plan.orderQuantity,
+            stockPosition: p.plan.stockPosition,
+            reorderPoint: p.plan.reorderPoint,
+            safetyStock: p.plan.safetyStock,
+            economicOrderQuantity: p.plan.economicOrderQuantity,
+            stockoutDay: p.stockoutDay,
+            daysUntilStockout: p.daysUntilStockout,
+            origin,
+            unitCost: s.settings.unitCost,
+          },
+          now,
+        ),
+      );
+    } else {
+      resolving.add(writes.length);
+      writes.push(resolveSuggestionStatement(env.DB, s.sku, now));
+    }
+  }
+  for (const s of master.values()) {
+    if (s.status === "active") continue;
+    resolving.add(writes.length);
+    writes.push(resolveSuggestionStatement(env.DB, s.sku, now));
+  }
+  if (writes.length > 0) {
+    const results = await env.DB.batch(writes);
+    outcome.resolved = results.filter((r, i) => resolving.has(i) && r.meta.changes > 0).length;
+  }
+  return outcome;
+}

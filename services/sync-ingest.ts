@@ -1,0 +1,172 @@
+/**
+ * Taking in a vendor's sync request: check every item up front (bad items become item
+ * errors of the job, never a 400 for the batch), record the job, its chunks and the
+ * rejected items in D1, and send the chunks to SYNC. Keyed by (principal,
+ * Idempotency-Key): a repeat of the same request returns the same job and queues only
+ * what an earlier attempt did not manage to queue; the same key with another body is a
+ * 422.
+ */
+import type { SyncJobRow } from "../d1/schema";
+import type { SyncMode } from "../domain/sync";
+import { planChunks, type ChunkPlan, type SyncChunkMessage } from "../domain/sync-chunks";
+import { checkSyncItems, type RawSyncItem } from "../domain/sync-items";
+import { sha256Hex } from "../domain/hashing";
+import { actorOf, principalName, type Principal } from "./principal";
+import { ApiError } from "./api-error";
+import { allLocations } from "../repositories/locations";
+import { createSyncJob, findSyncJob, markChunksEnqueued, unsentChunks } from "../repositories/sync-jobs";
+import { notifyIfFinished } from "./sync-jobs";
+import { parseSyncChunk } from "./sync-apply";
+import { sendChunkMessages } from "./sync-send";
+
+/** A validated request: whose feed, how to read it, and its items as sent. */
+export interface SyncRequest {
+  vendorId: string;
+  mode: SyncMode;
+  /** How the items were sent: JSON values or CSV text (decides how a quantity is read). */
+  format: "json" | "csv";
+  /** The vendor's file format, recorded on the job. */
+  source: "json" | "csv";
+  items: RawSyncItem[];
+  idempotencyKey: string;
+}
+
+/** `sync_` + 32 hex: SHA-256 of the caller's principal and Idempotency-Key, so a retry finds its job. */
+export async function syncJobIdFor(principal: string, idempotencyKey: string): Promise<string> {
+  return `sync_${(await sha256Hex(`sync\n${principal}\n${idempotencyKey}`)).slice(0, 32)}`;
+}
+
+/** What tells one request from another under the same key: vendor, mode, source and every item as sent. */
+async function requestHashOf(request: SyncRequest): Promise<string> {
+  return sha256Hex(
+    JSON.stringify([
+      request.vendorId,
+      request.mode,
+      request.format,
+      request.source,
+      request.items.map((i) => [i.row, i.value ?? null, i.fieldCountProblem ?? null]),
+    ]),
+  );
+}
+
+/** Checks the items against the current locations and splits the accepted ones into chunks. */
+async function plan(env: Env, request: SyncRequest) {
+  const { byId } = await allLocations(env.DB);
+  const checked = checkSyncItems(request.items, request.mode, request.format, (id) => {
+    const location = byId.get(id);
+    return location === undefined ? null : { active: location.active };
+  });
+  return { ...checked, chunks: planChunks(checked.accepted) };
+}
+
+/** The SYNC message of each planned chunk of a job. */
+function chunkMessages(job: Pick<SyncJobRow, "id" | "vendorId" | "mode" | "actor">, chunks: readonly ChunkPlan[]): SyncChunkMessage[] {
+  return chunks.map((c) => ({ v: 1, jobId: job.id, chunkIndex: c.chunkIndex, vendorId: job.vendorId, mode: job.mode, actor: job.actor, skus: c.skus }));
+}
+
+/** Sends chunk messages of a job to SYNC, in groups within the sendBatch limits, marking each group sent. */
+async function enqueue(env: Env, jobId: string, messages: readonly SyncChunkMessage[]): Promise<void> {
+  try {
+    await sendChunkMessages(env, messages, (group) =>
+      markChunksEnqueued(
+        env.DB,
+        jobId,
+        group.map((m) => m.chunkIndex),
+        Date.now(),
+      ),
+    );
+  } catch (error) {
+    console.error(JSON.stringify({ event: "sync.enqueue_failed", jobId, error: error instanceof Error ? error.message : "unknown" }));
+    throw new ApiError(503, "retry_later", "the job is recorded but could not be queued in full; repeat the request with the same Idempotency-Key", {
+      jobId,
+    });
+  }
+}
+
+/**
+ * Records and queues a sync request, or finds the job an earlier identical request
+ * created (`replayed`), queueing any chunk that earlier attempt left unsent.
+ */
+export async function ingestSync(env: Env, principal: Principal, request: SyncRequest): Promise<{ job: SyncJobRow; replayed: boolean }> {
+  const owner = principalName(principal);
+  const jobId = await syncJobIdFor(owner, request.idempotencyKey);
+  const requestHash = await requestHashOf(request);
+  const conflict = () =>
+    new ApiError(422, "idempotency_conflict", "this Idempotency-Key was used for a different sync request; use a new key for new data", { jobId });
+
+  const existing = await findSyncJob(env.DB, jobId);
+  if (existing !== undefined) {
+    if (existing.requestHash !== requestHash) throw conflict();
+    await resume(env, existing, request);
+    return { job: (await findSyncJob(env.DB, jobId)) ?? existing, replayed: true };
+  }
+
+  const now = Date.now();
+  const { accepted, rejected, chunks } = await plan(env, request);
+  const actor = actorOf(principal);
+  const messages = chunkMessages({ id: jobId, vendorId: request.vendorId, mode: request.mode, actor }, chunks);
+  const job = await createSyncJob(
+    env.DB,
+    {
+      id: jobId,
+      vendorId: request.vendorId,
+      principal: owner,
+      idempotencyKey: request.idempotencyKey,
+      requestHash,
+      actor,
+      mode: request.mode,
+      source: request.source,
+      received: request.items.length,
+      accepted: accepted.length,
+      rejected: rejected.length,
+      chunks: chunks.map((c, i) => ({ chunkIndex: c.chunkIndex, itemCount: c.itemCount, payload: JSON.stringify(messages[i]) })),
+      now,
+    },
+    rejected,
+  );
+  // Another request with the same key got there first.
+  if (job.requestHash !== requestHash) throw conflict();
+  if (job.createdAt !== now) {
+    await resume(env, job, request);
+    return { job: (await findSyncJob(env.DB, jobId)) ?? job, replayed: true };
+  }
+  await enqueue(env, job.id, messages);
+  // A job with nothing to queue is finished already.
+  if (chunks.length === 0) await notifyIfFinished(env, job.id);
+  return { job: (await findSyncJob(env.DB, jobId)) ?? job, replayed: false };
+}
+
+/**
+ * Queues the chunks an earlier attempt recorded but did not send: their stored messages.
+ * A job recorded before messages were stored has its chunks planned again from the same
+ * request; should the master data have changed the plan meanwhile (a location
+ * deactivated), the stored chunk sizes no longer match and the request is refused rather
+ * than queueing a different job.
+ */
+async function resume(env: Env, job: SyncJobRow, request: SyncRequest): Promise<void> {
+  const unsent = await unsentChunks(env.DB, job.id);
+  if (unsent.length === 0) return;
+  const stored = unsent.flatMap((c) => (c.payload === null ? [] : [parseSyncChunk(JSON.parse(c.payload))]));
+  if (stored.length === unsent.length) return enqueue(env, job.id, stored);
+  const missing = unsent.map((c) => c.chunkIndex);
+  const { chunks } = await plan(env, request);
+  if (chunks.length !== job.chunksTotal) {
+    throw new ApiError(
+      409,
+      "job_changed",
+      "master data changed since this job was recorded and part of it was never queued; send the items again with a new Idempotency-Key",
+      {
+        jobId: job.id,
+      },
+    );
+  }
+  const wanted = new Set(missing);
+  await enqueue(
+    env,
+    job.id,
+    chunkMessages(
+      job,
+      chunks.filter((c) => wanted.has(c.chunkIndex)),
+    ),
+  );
+}
