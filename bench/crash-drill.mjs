@@ -21,14 +21,11 @@
 //
 // Env: DRILL_CYCLES (default 4, 1–10), DRILL_SEED (PRNG seed, default: time).
 
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { performance } from "node:perf_hooks";
-import { prepareState, prng, startWorker } from "../scripts/local-stack.mjs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { prepareState, prng } from "../scripts/local-stack.mjs";
 import { call, location, pool, reservationIdFor, seedMasterData, skuItem } from "./lib/api.mjs";
+import { drillRuntime } from "./lib/drill-runtime.mjs";
 import { createClient } from "./lib/load.mjs";
-import { stopRuntime } from "./lib/proc.mjs";
 
 const CYCLES = Math.min(10, Math.max(1, Number(process.env.DRILL_CYCLES ?? 4) || 4));
 const SEED = Number(process.env.DRILL_SEED ?? Date.now() % 1_000_000);
@@ -44,39 +41,11 @@ const DRILL_DEADLINE_MS = 15 * 60_000;
 const VENDOR = { id: "V-DRILL", name: "Crash Drill Vendor" };
 const SKUS = Array.from({ length: SKU_COUNT }, (_, i) => `DRILL-${String(i).padStart(2, "0")}`);
 
-const log = (msg) => process.stderr.write(`[drill] ${msg}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const runtime = drillRuntime({ label: "drill", deadlineMs: DRILL_DEADLINE_MS });
+const { log } = runtime;
 
 // Seeded (mulberry32), so a failing run can be repeated with DRILL_SEED.
 const rnd = prng(SEED);
-
-// ---------------------------------------------------------------------------------------------
-// Lifecycle.
-
-let worker = null;
-let stateDir = null;
-let cleaning = null;
-async function cleanup() {
-  cleaning ??= (async () => {
-    if (worker) await stopRuntime(worker, "SIGTERM").catch(() => {});
-    worker = null;
-    if (stateDir) await rm(stateDir, { recursive: true, force: true, maxRetries: 3 });
-  })();
-  return cleaning;
-}
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
-  process.once(sig, async () => {
-    log(`${sig}: stopping`);
-    await cleanup();
-    process.exit(130);
-  });
-}
-const deadline = setTimeout(async () => {
-  log(`drill exceeded ${DRILL_DEADLINE_MS / 60_000} min: stopping`);
-  await cleanup();
-  process.exit(2);
-}, DRILL_DEADLINE_MS);
-deadline.unref();
 
 // ---------------------------------------------------------------------------------------------
 // What the client knows about each reservation.
@@ -308,18 +277,12 @@ async function verify(client, keys, killedAt) {
 // ---------------------------------------------------------------------------------------------
 // Main.
 
-async function start() {
-  const t0 = performance.now();
-  worker = await startWorker({ stateDir, timeoutMs: 90_000 });
-  return { handle: worker, ms: performance.now() - t0 };
-}
-
 async function main() {
   log(`seed ${SEED}; ${CYCLES} cycles; ${SKU_COUNT} SKUs × ${LOCATIONS.length} locations × ${STOCK} units; ${CONCURRENCY} connections`);
-  stateDir = await mkdtemp(join(tmpdir(), "edge-inventory-drill-"));
+  const stateDir = await runtime.createStateDir("edge-inventory-drill-");
   log(`state: ${stateDir}; applying migrations and creating keys (wrangler d1)…`);
   const { keys } = await prepareState(stateDir);
-  let { handle, ms } = await start();
+  let { handle, ms } = await runtime.start();
   log(`wrangler dev up at ${handle.url} in ${(ms / 1000).toFixed(1)} s (pid ${handle.pid})`);
 
   let client = createClient(handle.url, { connections: CONCURRENCY, timeoutMs: 30_000 });
@@ -354,15 +317,14 @@ async function main() {
     const inFlight = [...reservations.values()].filter((e) => e.busy).length;
     stop = true;
     const killedAt = Date.now();
-    const killed = await stopRuntime(handle, "SIGKILL");
+    const killed = await runtime.crash();
     await Promise.race([Promise.all(loops), sleep(35_000)]);
     client.close();
-    worker = null;
     log(
       `cycle ${cycle}: SIGKILL after ${(loadMs / 1000).toFixed(1)} s of load (${counters.sent - sentBefore} requests, ${inFlight} reservation requests in flight) → PIDs ${killed.map((r) => `${r.pid}:${r.comm}`).join(" ")}`,
     );
 
-    ({ handle, ms } = await start());
+    ({ handle, ms } = await runtime.start());
     log(`cycle ${cycle}: restarted on the same state in ${(ms / 1000).toFixed(1)} s at ${handle.url}`);
     client = createClient(handle.url, { connections: CONCURRENCY, timeoutMs: 30_000 });
     // Right after the restart, before any alarm is due: what became of the requests that got
@@ -406,7 +368,7 @@ async function main() {
     if (!ok) for (const p of result.problems.slice(0, 10)) log(`  ${JSON.stringify(p)}`);
   }
   client.close();
-  await cleanup();
+  await runtime.cleanup();
 
   // Report.
   console.log(`\ncrash drill — seed ${SEED}, ${CYCLES} cycles, wrangler dev (local), ${SKU_COUNT} SKUs × ${LOCATIONS.length} locations\n`);
@@ -442,15 +404,4 @@ function fmt(counts) {
   return parts.length ? parts.join(", ") : "none";
 }
 
-main().then(
-  (code) => {
-    clearTimeout(deadline);
-    process.exitCode = code;
-  },
-  async (err) => {
-    console.error(`[drill] failed: ${err?.stack ?? err}`);
-    if (worker) console.error(`[drill] wrangler output (tail):\n${worker.output().slice(-3000)}`);
-    await cleanup();
-    process.exit(1);
-  },
-);
+runtime.run(main);

@@ -28,48 +28,25 @@
 // Exit code 1 on any breach. Env: SYNC_DRILL_CYCLES (default 2, 1–5), DRILL_PHASES
 // (default "sync,events").
 
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { prepareState, startWorker } from "../scripts/local-stack.mjs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { prepareState } from "../scripts/local-stack.mjs";
 import { call, location, pool, seedMasterData, skuItem } from "./lib/api.mjs";
+import { drillRuntime } from "./lib/drill-runtime.mjs";
 import { createClient } from "./lib/load.mjs";
-import { stopRuntime } from "./lib/proc.mjs";
 
 const CYCLES = Math.min(5, Math.max(1, Number(process.env.SYNC_DRILL_CYCLES ?? 2) || 2));
 const SKU_COUNT = 1_000;
 const LOCATIONS = ["L-SYNC-A", "L-SYNC-B"];
 const VENDOR = { id: "V-SDRILL", name: "Sync Drill Vendor" };
-const STALLED_AFTER_MS = 10 * 60_000; // workers/services/sync-sweeper.ts SYNC_SWEEP.stalledAfterMs
+const STALLED_AFTER_MS = 10 * 60_000; // services/sync-sweeper.ts SYNC_SWEEP.stalledAfterMs
 const DEADLINE_MS = 15 * 60_000;
 const PHASES = (process.env.DRILL_PHASES ?? "sync,events").split(",").map((p) => p.trim());
 const EVENT_SKUS = Array.from({ length: 200 }, (_, i) => `ED-${String(i).padStart(4, "0")}`);
 /** The bound the README states for the projection to catch up after a lost message (durable-objects outbox confirmation). */
 const EVENTS_CONVERGE_MS = 3 * 60_000;
 
-const log = (msg) => process.stderr.write(`[queue-drill] ${msg}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-let worker = null;
-let stateDir = null;
-async function cleanup() {
-  if (worker) await stopRuntime(worker, "SIGTERM").catch(() => {});
-  worker = null;
-  if (stateDir) await rm(stateDir, { recursive: true, force: true, maxRetries: 3 });
-}
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
-  process.once(sig, async () => {
-    log(`${sig}: stopping`);
-    await cleanup();
-    process.exit(130);
-  });
-}
-const deadline = setTimeout(async () => {
-  log(`drill exceeded ${DEADLINE_MS / 60_000} min: stopping`);
-  await cleanup();
-  process.exit(2);
-}, DEADLINE_MS);
-deadline.unref();
+const runtime = drillRuntime({ label: "queue-drill", deadlineMs: DEADLINE_MS });
+const { log } = runtime;
 
 const skuName = (cycle, i) => `SD${cycle}-${String(i).padStart(4, "0")}`;
 
@@ -84,10 +61,10 @@ async function fireCron(client, time) {
 }
 
 async function main() {
-  stateDir = await mkdtemp(join(tmpdir(), "edge-inventory-queue-drill-"));
+  const stateDir = await runtime.createStateDir("edge-inventory-queue-drill-");
   log(`state: ${stateDir}; ${CYCLES} cycles of a ${SKU_COUNT * LOCATIONS.length}-item feed`);
   const { keys } = await prepareState(stateDir);
-  worker = await startWorker({ stateDir, timeoutMs: 90_000 });
+  let worker = (await runtime.start()).handle;
   let client = createClient(worker.url, { connections: 16, timeoutMs: 60_000 });
   await seedMasterData(client, keys.operator, { vendor: VENDOR, locations: LOCATIONS.map((l, i) => location(l, 10 + i * 10)), skus: [] });
 
@@ -110,11 +87,11 @@ async function main() {
       await sleep(50);
     }
     if (seen.chunks.done === seen.chunks.total) throw new Error(`cycle ${cycle}: the job finished before the kill; nothing was tested`);
-    await stopRuntime(worker, "SIGKILL");
+    await runtime.crash();
     client.close();
     log(`cycle ${cycle}: SIGKILL at ${seen.chunks.done}/${seen.chunks.total} chunks (${seen.counts.pending} items pending)`);
 
-    worker = await startWorker({ stateDir, timeoutMs: 90_000 });
+    worker = (await runtime.start()).handle;
     client = createClient(worker.url, { connections: 16, timeoutMs: 60_000 });
     await sleep(3_000);
     const stuck = await job(client, keys.operator, jobId);
@@ -166,7 +143,7 @@ async function main() {
   let events = null;
   if (PHASES.includes("events")) ({ events, client } = await eventsPhase(client, keys));
   client.close();
-  await cleanup();
+  await runtime.cleanup();
 
   if (events) {
     console.log("\nevents crash drill — wrangler dev (local)\n");
@@ -248,12 +225,12 @@ async function eventsPhase(client, keys) {
   // already handed to the queue but not yet applied — the consumer trails a burst — are lost
   // with it and must be re-sent by their objects. Whether a run loses any depends on how far
   // the consumer trailed; the report says how many batches had to be re-sent.
-  await stopRuntime(worker, "SIGKILL");
+  await runtime.crash();
   await Promise.race([Promise.all(loops), sleep(35_000)]);
   client.close();
   log(`events: SIGKILL during a ${loadMs} ms burst (${requests} changes sent, ${answered} answered)`);
 
-  worker = await startWorker({ stateDir, timeoutMs: 90_000 });
+  const { handle: worker } = await runtime.start();
   client = createClient(worker.url, { connections: 16, timeoutMs: 60_000 });
   const restartedAt = Date.now();
   let problems = await projectionDiff(client, keys);
@@ -280,15 +257,4 @@ async function eventsPhase(client, keys) {
   return { events: { requests, answered, loadMs, firstMismatches, converged, convergedAfterMs, checks, problems, resent }, client };
 }
 
-main().then(
-  (code) => {
-    clearTimeout(deadline);
-    process.exitCode = code;
-  },
-  async (err) => {
-    console.error(`[queue-drill] failed: ${err?.stack ?? err}`);
-    if (worker) console.error(`[queue-drill] wrangler output (tail):\n${worker.output().slice(-3000)}`);
-    await cleanup();
-    process.exit(1);
-  },
-);
+runtime.run(main);
