@@ -33,7 +33,6 @@ export interface Failure {
   details?: unknown;
 }
 
-export type Result<T> = ({ ok: true } & T) | Failure;
 
 /** Whether an RPC answer is a failure (narrows the union). */
 export function isFailure(value: { ok: boolean }): value is Failure {

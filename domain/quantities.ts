@@ -59,11 +59,6 @@ export function applyDelta(q: Quantities, delta: QuantityDelta): Quantities {
   return next;
 }
 
-/** Adds two sets of quantities field by field (totals across locations). */
-export function sumQuantities(a: Quantities, b: Quantities): Quantities {
-  return applyDelta(a, b);
-}
-
 /** The buckets that are below zero, in field order. */
 export function negativeFields(q: Quantities): QuantityField[] {
   return QUANTITY_FIELDS.filter((f) => q[f] < 0);

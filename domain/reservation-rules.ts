@@ -42,12 +42,6 @@ export function ttlFor(type: ReservationType, ttlSeconds: number | undefined): n
   return ttlSeconds ?? TTL_SECONDS[type].default;
 }
 
-/** Whether a reservation with this status and expiry still holds stock at `now` (ms). */
-export function isLive(status: ReservationStatus, expiresAt: number, now: number): boolean {
-  if (status === "committed") return true;
-  return status === "active" && now < expiresAt;
-}
-
 /** Reasons an on-hand change may give (ledger `reason`). */
 export const ADJUSTMENT_REASONS = [
   "restock",

@@ -73,7 +73,6 @@ export const PromoteBody = z.strictObject({
   ttlSeconds: z.int().min(TTL_SECONDS.hard.min).max(TTL_SECONDS.hard.max).optional(),
 });
 
-export const IdempotencyKeyHeader = IdempotencyKey;
 
 /** `GET /api/v2/inventory/{sku}/ledger?after=&limit=`: ledger rows after a sequence number. */
 export const LedgerQuery = z.strictObject({
