@@ -30,21 +30,13 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { QUIET_ENV } from "./local-stack/wrangler-cli.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const STATE_DIR = join(ROOT, "node_modules", ".cache", "edge-inventory-mutate");
 const JOURNAL = join(STATE_DIR, "journal.json");
 /** Where a moved snippet is looked for. */
-const SOURCE_DIRS = ["domain", "durable-objects", "workers", "queues"];
-/** Used when package.json's test:workers script cannot be read. */
-const QUIET_ENV_FALLBACK = {
-  WRANGLER_SEND_METRICS: "false",
-  WRANGLER_SEND_ERROR_REPORTS: "false",
-  CLOUDFLARE_CF_FETCH_ENABLED: "false",
-  WRANGLER_HIDE_BANNER: "true",
-  X_LOCAL_OBSERVABILITY: "false",
-  X_LOCAL_EXPLORER: "false",
-};
+const SOURCE_DIRS = ["domain", "durable-objects", "workers", "queues", "services", "repositories"];
 
 /**
  * @typedef {object} Mutation
@@ -193,9 +185,9 @@ function quietEnv() {
       if (m === null) break;
       env[m[1]] = m[2];
     }
-    return Object.keys(env).length > 0 ? env : QUIET_ENV_FALLBACK;
+    return Object.keys(env).length > 0 ? env : QUIET_ENV;
   } catch {
-    return QUIET_ENV_FALLBACK;
+    return QUIET_ENV;
   }
 }
 

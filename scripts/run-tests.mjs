@@ -22,7 +22,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { QUIET_ENV, ROOT } from "./local-stack.mjs";
+import { ANSI, QUIET_ENV, ROOT } from "./local-stack/wrangler-cli.mjs";
 
 Object.assign(process.env, QUIET_ENV);
 // The project's tools (vitest, wrangler, tsc, the pinned Node 22) first, also when run by hand.
@@ -35,8 +35,6 @@ const NOISE = [
   /^exception = workerd\/.*: (disconnected|failed): .*(broken|aborted|abortAllDurableObjects)/,
 ];
 const STACK = /^stack: (\S*workerd@[0-9a-f]+ ?)+$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences start with ESC (0x1b).
-const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 
 let hidden = 0;
 

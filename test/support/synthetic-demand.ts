@@ -1,20 +1,13 @@
 /**
  * Known-truth daily demand for the forecasting tests: seeded, so every run sees the same
- * series. The generator is small and local because the workerd suite cannot import the
- * Node-only scripts (scripts/local-stack.mjs's prng sits next to process and socket code);
- * `npm run backtest` uses that prng for its own synthetic series.
+ * series. The generator is the demo's (`scripts/local-stack/prng.mjs`, no Node imports, so
+ * the workerd suite can load it); `npm run backtest` uses it for its own synthetic series.
  */
+import { prng } from "../../scripts/local-stack/prng.mjs";
 
-/** mulberry32, the same small generator as scripts/local-stack.mjs. */
+/** A seeded uniform [0, 1) source (mulberry32). */
 export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return prng(seed).next;
 }
 
 function normal(next: () => number): number {
