@@ -3,6 +3,9 @@
  * lists with the SKU's vendor, acknowledge and snooze. Opening and resolving stay with the
  * EVENTS consumer; an operator's acknowledgement or snooze never resolves an alert.
  */
+import { and, desc, eq, isNotNull, isNull, lt, not, or, sql, type SQL } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { alerts, skus } from "../d1/schema";
 
 export interface AlertListRow {
   id: string;
@@ -23,9 +26,25 @@ export interface AlertListRow {
   snoozedUntil: number | null;
 }
 
-const COLUMNS = `a.id, a.sku, s.vendor_id AS vendorId, a.location_id AS locationId, a.kind, a.status, a.available, a.reorder_point AS reorderPoint,
-  a.occurrences, a.opened_at AS openedAt, a.updated_at AS updatedAt, a.resolved_at AS resolvedAt, a.resolution,
-  a.acknowledged_at AS acknowledgedAt, a.acknowledged_by AS acknowledgedBy, a.snoozed_until AS snoozedUntil`;
+/** The listed columns: the alert and its SKU's vendor (null for an unknown SKU). */
+const COLUMNS = {
+  id: alerts.id,
+  sku: alerts.sku,
+  vendorId: skus.vendorId,
+  locationId: alerts.locationId,
+  kind: alerts.kind,
+  status: alerts.status,
+  available: alerts.available,
+  reorderPoint: alerts.reorderPoint,
+  occurrences: alerts.occurrences,
+  openedAt: alerts.openedAt,
+  updatedAt: alerts.updatedAt,
+  resolvedAt: alerts.resolvedAt,
+  resolution: alerts.resolution,
+  acknowledgedAt: alerts.acknowledgedAt,
+  acknowledgedBy: alerts.acknowledgedBy,
+  snoozedUntil: alerts.snoozedUntil,
+};
 
 export interface AlertFilter {
   kind?: string | undefined;
@@ -40,44 +59,48 @@ export interface AlertFilter {
 
 /** Alerts matching the filter, newest first. */
 export async function listAlerts(db: D1Database, f: AlertFilter): Promise<AlertListRow[]> {
-  const where: string[] = [];
-  const args: unknown[] = [];
-  const arg = (v: unknown) => {
-    args.push(v);
-    return `?${args.length}`;
-  };
-  if (f.kind !== undefined) where.push(`a.kind = ${arg(f.kind)}`);
-  if (f.vendorId !== undefined) where.push(`s.vendor_id = ${arg(f.vendorId)}`);
-  if (f.sku !== undefined) where.push(`a.sku = ${arg(f.sku)}`);
-  if (f.status === "resolved") where.push("a.status = 'resolved'");
+  const a = alerts;
+  const where: SQL[] = [];
+  if (f.kind !== undefined) where.push(sql`${a.kind} = ${f.kind}`);
+  if (f.vendorId !== undefined) where.push(eq(skus.vendorId, f.vendorId));
+  if (f.sku !== undefined) where.push(eq(a.sku, f.sku));
+  if (f.status === "resolved") where.push(eq(a.status, "resolved"));
   else if (f.status !== undefined) {
-    const snoozed = `coalesce(a.snoozed_until, 0) > ${arg(f.now)}`;
-    where.push("a.status = 'open'");
+    const snoozed = sql`coalesce(${a.snoozedUntil}, 0) > ${f.now}`;
+    where.push(eq(a.status, "open"));
     if (f.status === "snoozed") where.push(snoozed);
-    else where.push(`NOT (${snoozed})`, f.status === "acknowledged" ? "a.acknowledged_at IS NOT NULL" : "a.acknowledged_at IS NULL");
+    else where.push(not(snoozed), f.status === "acknowledged" ? isNotNull(a.acknowledgedAt) : isNull(a.acknowledgedAt));
   }
-  if (f.after !== undefined) where.push(`(a.opened_at < ${arg(f.after[0])} OR (a.opened_at = ?${args.length} AND a.id < ${arg(f.after[1])}))`);
-  const sql = `SELECT ${COLUMNS} FROM alerts a LEFT JOIN skus s ON s.sku = a.sku ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-    ORDER BY a.opened_at DESC, a.id DESC LIMIT ${arg(f.limit)}`;
-  return (
-    await db
-      .prepare(sql)
-      .bind(...args)
-      .all<AlertListRow>()
-  ).results;
+  if (f.after !== undefined) {
+    const [openedAt, id] = f.after;
+    where.push(or(lt(a.openedAt, openedAt), and(eq(a.openedAt, openedAt), lt(a.id, id)))!);
+  }
+  return drizzle(db)
+    .select(COLUMNS)
+    .from(a)
+    .leftJoin(skus, eq(skus.sku, a.sku))
+    .where(and(...where))
+    .orderBy(desc(a.openedAt), desc(a.id))
+    .limit(f.limit)
+    .all();
 }
 
 /** One alert with its SKU's vendor. */
 export async function findAlert(db: D1Database, id: string): Promise<AlertListRow | null> {
-  return db.prepare(`SELECT ${COLUMNS} FROM alerts a LEFT JOIN skus s ON s.sku = a.sku WHERE a.id = ?`).bind(id).first<AlertListRow>();
+  const row = await drizzle(db).select(COLUMNS).from(alerts).leftJoin(skus, eq(skus.sku, alerts.sku)).where(eq(alerts.id, id)).get();
+  return row ?? null;
 }
 
 /** Marks an alert acknowledged (the first acknowledgement is kept; a repeat changes nothing). */
 export async function acknowledgeAlert(db: D1Database, id: string, by: string, now: number): Promise<void> {
-  await db.prepare("UPDATE alerts SET acknowledged_at = ?2, acknowledged_by = ?3 WHERE id = ?1 AND acknowledged_at IS NULL").bind(id, now, by).run();
+  await drizzle(db)
+    .update(alerts)
+    .set({ acknowledgedAt: now, acknowledgedBy: by })
+    .where(and(eq(alerts.id, id), isNull(alerts.acknowledgedAt)))
+    .run();
 }
 
 /** Snoozes an alert until `until` (ms). */
 export async function snoozeAlert(db: D1Database, id: string, until: number): Promise<void> {
-  await db.prepare("UPDATE alerts SET snoozed_until = ?2 WHERE id = ?1").bind(id, until).run();
+  await drizzle(db).update(alerts).set({ snoozedUntil: until }).where(eq(alerts.id, id)).run();
 }

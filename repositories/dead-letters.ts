@@ -4,6 +4,10 @@
  * consumer then marks the row received (or creates it, reason unknown, if the first write
  * never happened). Keyed by (source queue, message id): message ids survive the move.
  */
+import { and, asc, eq, sql, type SQL } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { deadLetters } from "../d1/schema";
+import { excluded } from "./d1-sql";
 
 /** Longest body kept, in characters. */
 export const DEAD_LETTER_BODY_MAX = 64 * 1024;
@@ -24,12 +28,21 @@ export async function recordFinalFailure(
   db: D1Database,
   f: { queue: string; deadLetterQueue: string; messageId: string; body: unknown; error: string; attempts: number; at: number },
 ): Promise<void> {
-  await db
-    .prepare(
-      `INSERT INTO dead_letters (queue, message_id, dead_letter_queue, body, error, attempts, failed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-       ON CONFLICT (queue, message_id) DO UPDATE SET error = excluded.error, attempts = excluded.attempts, failed_at = excluded.failed_at`,
-    )
-    .bind(f.queue, f.messageId, f.deadLetterQueue, bodyText(f.body), f.error, f.attempts, f.at)
+  await drizzle(db)
+    .insert(deadLetters)
+    .values({
+      queue: f.queue,
+      messageId: f.messageId,
+      deadLetterQueue: f.deadLetterQueue,
+      body: bodyText(f.body),
+      error: f.error,
+      attempts: f.attempts,
+      failedAt: f.at,
+    })
+    .onConflictDoUpdate({
+      target: [deadLetters.queue, deadLetters.messageId],
+      set: { error: excluded(deadLetters.error), attempts: excluded(deadLetters.attempts), failedAt: excluded(deadLetters.failedAt) },
+    })
     .run();
 }
 
@@ -38,12 +51,13 @@ export async function recordDeadLetter(
   db: D1Database,
   d: { queue: string; deadLetterQueue: string; messageId: string; body: unknown; at: number },
 ): Promise<void> {
-  await db
-    .prepare(
-      `INSERT INTO dead_letters (queue, message_id, dead_letter_queue, body, received_at) VALUES (?1, ?2, ?3, ?4, ?5)
-       ON CONFLICT (queue, message_id) DO UPDATE SET received_at = COALESCE(dead_letters.received_at, excluded.received_at)`,
-    )
-    .bind(d.queue, d.messageId, d.deadLetterQueue, bodyText(d.body), d.at)
+  await drizzle(db)
+    .insert(deadLetters)
+    .values({ queue: d.queue, messageId: d.messageId, deadLetterQueue: d.deadLetterQueue, body: bodyText(d.body), receivedAt: d.at })
+    .onConflictDoUpdate({
+      target: [deadLetters.queue, deadLetters.messageId],
+      set: { receivedAt: sql`coalesce(${deadLetters.receivedAt}, ${excluded(deadLetters.receivedAt)})` },
+    })
     .run();
 }
 
@@ -64,13 +78,24 @@ export async function listDeadLetters(
   db: D1Database,
   f: { queue?: string | undefined; after?: readonly [string, string] | undefined; limit: number },
 ): Promise<DeadLetterListRow[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT queue, message_id AS messageId, dead_letter_queue AS deadLetterQueue, body, error, attempts, failed_at AS failedAt, received_at AS receivedAt
-       FROM dead_letters WHERE (?1 IS NULL OR queue = ?1) AND (?2 IS NULL OR (queue, message_id) > (?2, ?3))
-       ORDER BY queue, message_id LIMIT ?4`,
-    )
-    .bind(f.queue ?? null, f.after?.[0] ?? null, f.after?.[1] ?? null, f.limit)
-    .all<DeadLetterListRow>();
-  return results;
+  const t = deadLetters;
+  const conditions: SQL[] = [];
+  if (f.queue !== undefined) conditions.push(eq(t.queue, f.queue));
+  if (f.after !== undefined) conditions.push(sql`(${t.queue}, ${t.messageId}) > (${f.after[0]}, ${f.after[1]})`);
+  return drizzle(db)
+    .select({
+      queue: t.queue,
+      messageId: t.messageId,
+      deadLetterQueue: t.deadLetterQueue,
+      body: t.body,
+      error: t.error,
+      attempts: t.attempts,
+      failedAt: t.failedAt,
+      receivedAt: t.receivedAt,
+    })
+    .from(t)
+    .where(and(...conditions))
+    .orderBy(asc(t.queue), asc(t.messageId))
+    .limit(f.limit)
+    .all();
 }

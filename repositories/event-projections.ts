@@ -5,9 +5,13 @@
  * a redelivered event changes nothing, and a batch that fails leaves nothing behind.
  * Projection rows and alerts also apply in per-SKU sequence order (older events ignored).
  */
+import { and, eq, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { alertCursors, alerts, dailySales, inventoryLevels, processedEvents, skus, webhookDeliveries, webhookSubscriptions } from "../d1/schema";
 import type { AlertDecision } from "../domain/alerts";
 import type { InventoryEvent } from "../domain/events";
 import type { LevelStatus } from "../domain/inventory-levels";
+import { type D1Write, excluded, guardedRow, inJson, runBatch } from "./d1-sql";
 
 /** What an event needs from the SKU's master data (null: unknown SKU). */
 export interface SkuFacts {
@@ -16,29 +20,35 @@ export interface SkuFacts {
   allowBackorder: boolean;
 }
 
+const FACTS = { sku: skus.sku, vendorId: skus.vendorId, reorderPoint: skus.reorderPoint, allowBackorder: skus.allowBackorder };
+
 /** Reads the SKU's owner and thresholds, uncached (an event may follow a master-data change closely). */
 export async function skuFacts(db: D1Database, sku: string): Promise<SkuFacts | null> {
-  const row = await db
-    .prepare("SELECT vendor_id, reorder_point, allow_backorder FROM skus WHERE sku = ?")
-    .bind(sku)
-    .first<{ vendor_id: string; reorder_point: number; allow_backorder: number }>();
-  return row === null ? null : { vendorId: row.vendor_id, reorderPoint: row.reorder_point, allowBackorder: row.allow_backorder === 1 };
+  const row = await drizzle(db).select(FACTS).from(skus).where(eq(skus.sku, sku)).get();
+  return row === undefined ? null : { vendorId: row.vendorId, reorderPoint: row.reorderPoint, allowBackorder: row.allowBackorder };
 }
 
 /** Master data of several SKUs in one query (absent: unknown SKU). */
-export async function skuFactsMany(db: D1Database, skus: readonly string[]): Promise<Map<string, SkuFacts>> {
-  const unique = [...new Set(skus)];
-  const { results } = await db
-    .prepare("SELECT sku, vendor_id, reorder_point, allow_backorder FROM skus WHERE sku IN (SELECT value FROM json_each(?))")
-    .bind(JSON.stringify(unique))
-    .all<{ sku: string; vendor_id: string; reorder_point: number; allow_backorder: number }>();
-  return new Map(results.map((r) => [r.sku, { vendorId: r.vendor_id, reorderPoint: r.reorder_point, allowBackorder: r.allow_backorder === 1 }]));
+export async function skuFactsMany(db: D1Database, skuIds: readonly string[]): Promise<Map<string, SkuFacts>> {
+  const unique = [...new Set(skuIds)];
+  const results = await drizzle(db).select(FACTS).from(skus).where(inJson(skus.sku, unique)).all();
+  return new Map(results.map((r) => [r.sku, { vendorId: r.vendorId, reorderPoint: r.reorderPoint, allowBackorder: r.allowBackorder }]));
 }
 
-/** `?1` is always the event id: the guard that makes a statement a no-op for an applied event. */
-const NOT_APPLIED = "NOT EXISTS (SELECT 1 FROM processed_events WHERE event_id = ?1)";
-/** `?2` is the SKU and `?3` the event's sequence: alert decisions apply only to newer events. */
-const NEWER_FOR_ALERTS = "?3 > COALESCE((SELECT last_sequence FROM alert_cursors WHERE sku = ?2), 0)";
+/** The guard that makes a statement a no-op for an applied event. */
+function notApplied(eventId: string): SQL {
+  return sql`NOT EXISTS (SELECT 1 FROM ${processedEvents} WHERE ${processedEvents.eventId} = ${eventId})`;
+}
+
+/** Alert decisions apply only to events newer than the SKU's alert cursor. */
+function newerForAlerts(sku: string, sequence: number): SQL {
+  return sql`${sequence} > COALESCE((SELECT ${alertCursors.lastSequence} FROM ${alertCursors} WHERE ${alertCursors.sku} = ${sku}), 0)`;
+}
+
+/** A random id with a prefix, made by SQLite per inserted row (`alr_` / `whd_` + 24 hex). */
+function randomId(prefix: "alr_" | "whd_"): SQL {
+  return sql`${sql.raw(`'${prefix}'`)} || lower(hex(randomblob(12)))`;
+}
 
 export interface EventWrites {
   /** The projection row for an `inventory.updated` event. */
@@ -60,172 +70,237 @@ export interface NewDelivery {
   subscriptionId: string;
 }
 
+/** A batch of an event's statements; `deliveriesAt` is the index of the webhook deliveries' insert. */
+export interface EventStatements {
+  statements: D1Write[];
+  deliveriesAt: number;
+}
+
 /** Builds the event's statements; the last one records it as applied. */
-export function eventStatements(db: D1Database, event: InventoryEvent, w: EventWrites): { statements: D1PreparedStatement[]; deliveriesAt: number } {
-  const statements: D1PreparedStatement[] = [];
-  const base = [event.id, event.sku, event.sequence] as const;
+export function eventStatements(db: D1Database, event: InventoryEvent, w: EventWrites): EventStatements {
+  const d = drizzle(db);
+  const statements: D1Write[] = [];
+  const fresh = notApplied(event.id);
 
   if (w.level !== undefined) {
     const c = w.level.counts;
+    const l = inventoryLevels;
     statements.push(
-      db
-        .prepare(
-          `INSERT INTO inventory_levels (sku, location_id, on_hand, reserved, soft_held, committed, in_transit, damaged, on_hold,
-             available, status, last_sequence, last_event_id, updated_at, projected_at)
-           SELECT ?2, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?3, ?1, ?14, ?15 WHERE ${NOT_APPLIED}
-           ON CONFLICT (sku, location_id) DO UPDATE SET
-             on_hand = excluded.on_hand, reserved = excluded.reserved, soft_held = excluded.soft_held,
-             committed = excluded.committed, in_transit = excluded.in_transit, damaged = excluded.damaged,
-             on_hold = excluded.on_hold, available = excluded.available, status = excluded.status,
-             last_sequence = excluded.last_sequence, last_event_id = excluded.last_event_id,
-             updated_at = excluded.updated_at, projected_at = excluded.projected_at
-           WHERE excluded.last_sequence > inventory_levels.last_sequence`,
+      d
+        .insert(l)
+        .select(
+          guardedRow(
+            l,
+            {
+              sku: event.sku,
+              locationId: w.level.locationId,
+              onHand: c.onHand,
+              reserved: c.reserved,
+              softHeld: c.softHeld,
+              committed: c.committed,
+              inTransit: c.inTransit,
+              damaged: c.damaged,
+              onHold: c.onHold,
+              available: c.available,
+              status: w.level.status,
+              lastSequence: event.sequence,
+              lastEventId: event.id,
+              updatedAt: w.occurredAtMs,
+              projectedAt: w.now,
+            },
+            fresh,
+          ),
         )
-        .bind(
-          ...base,
-          w.level.locationId,
-          c.onHand,
-          c.reserved,
-          c.softHeld,
-          c.committed,
-          c.inTransit,
-          c.damaged,
-          c.onHold,
-          c.available,
-          w.level.status,
-          w.occurredAtMs,
-          w.now,
-        ),
+        .onConflictDoUpdate({
+          target: [l.sku, l.locationId],
+          set: {
+            onHand: excluded(l.onHand),
+            reserved: excluded(l.reserved),
+            softHeld: excluded(l.softHeld),
+            committed: excluded(l.committed),
+            inTransit: excluded(l.inTransit),
+            damaged: excluded(l.damaged),
+            onHold: excluded(l.onHold),
+            available: excluded(l.available),
+            status: excluded(l.status),
+            lastSequence: excluded(l.lastSequence),
+            lastEventId: excluded(l.lastEventId),
+            updatedAt: excluded(l.updatedAt),
+            projectedAt: excluded(l.projectedAt),
+          },
+          setWhere: sql`${excluded(l.lastSequence)} > ${l.lastSequence}`,
+        }),
     );
   }
 
   for (const decision of w.alerts) {
+    const newer = newerForAlerts(event.sku, event.sequence);
     if (decision.action === "open") {
       statements.push(
-        db
-          .prepare(
-            `INSERT INTO alerts (id, sku, location_id, kind, status, available, reorder_point, occurrences, opened_at, updated_at,
-               opened_event_id, last_event_id, last_sequence)
-             SELECT 'alr_' || lower(hex(randomblob(12))), ?2, ?4, ?5, 'open', ?6, ?7, 1, ?8, ?8, ?1, ?1, ?3
-             WHERE ${NOT_APPLIED} AND ${NEWER_FOR_ALERTS}
-             ON CONFLICT (sku, kind) WHERE status = 'open' DO UPDATE SET
-               available = excluded.available, reorder_point = excluded.reorder_point, occurrences = alerts.occurrences + 1,
-               updated_at = excluded.updated_at, last_event_id = excluded.last_event_id, last_sequence = excluded.last_sequence`,
+        d
+          .insert(alerts)
+          .select(
+            guardedRow(
+              alerts,
+              {
+                id: randomId("alr_"),
+                sku: event.sku,
+                locationId: event.locationId,
+                kind: decision.kind,
+                status: "open",
+                available: decision.available,
+                reorderPoint: w.reorderPoint,
+                occurrences: 1,
+                openedAt: w.occurredAtMs,
+                updatedAt: w.occurredAtMs,
+                openedEventId: event.id,
+                lastEventId: event.id,
+                lastSequence: event.sequence,
+              },
+              sql`${fresh} AND ${newer}`,
+            ),
           )
-          .bind(...base, event.locationId, decision.kind, decision.available, w.reorderPoint, w.occurredAtMs),
+          .onConflictDoUpdate({
+            // The partial unique index alerts_one_open: at most one open alert per SKU and kind.
+            target: [alerts.sku, alerts.kind],
+            targetWhere: sql`${alerts.status} = 'open'`,
+            set: {
+              available: excluded(alerts.available),
+              reorderPoint: excluded(alerts.reorderPoint),
+              occurrences: sql`${alerts.occurrences} + 1`,
+              updatedAt: excluded(alerts.updatedAt),
+              lastEventId: excluded(alerts.lastEventId),
+              lastSequence: excluded(alerts.lastSequence),
+            },
+          }),
       );
     } else {
-      const projected = decision.whenProjectedTotalAbove === null ? "" : "AND (SELECT COALESCE(SUM(available), 0) FROM inventory_levels WHERE sku = ?2) > ?7";
+      const projected =
+        decision.whenProjectedTotalAbove === null
+          ? undefined
+          : sql`(SELECT COALESCE(SUM(${inventoryLevels.available}), 0) FROM ${inventoryLevels} WHERE ${inventoryLevels.sku} = ${event.sku}) > ${decision.whenProjectedTotalAbove}`;
       statements.push(
-        db
-          .prepare(
-            `UPDATE alerts SET status = 'resolved', resolution = ?4, resolved_at = ?5, updated_at = ?5, resolved_event_id = ?1,
-               last_event_id = ?1, last_sequence = ?3
-             WHERE sku = ?2 AND status = 'open' AND kind IN (SELECT value FROM json_each(?6))
-               AND ${NOT_APPLIED} AND ${NEWER_FOR_ALERTS} ${projected}`,
-          )
-          // D1 refuses more bound values than the statement's highest parameter number.
-          .bind(
-            ...base,
-            decision.resolution,
-            w.occurredAtMs,
-            JSON.stringify(decision.kinds),
-            ...(decision.whenProjectedTotalAbove === null ? [] : [decision.whenProjectedTotalAbove]),
-          ),
+        d
+          .update(alerts)
+          .set({
+            status: "resolved",
+            resolution: decision.resolution,
+            resolvedAt: w.occurredAtMs,
+            updatedAt: w.occurredAtMs,
+            resolvedEventId: event.id,
+            lastEventId: event.id,
+            lastSequence: event.sequence,
+          })
+          .where(and(eq(alerts.sku, event.sku), eq(alerts.status, "open"), inJson(alerts.kind, decision.kinds), fresh, newer, projected)),
       );
     }
   }
   if (w.alertRelevant) {
     statements.push(
-      db
-        .prepare(
-          `INSERT INTO alert_cursors (sku, last_sequence) SELECT ?2, ?3 WHERE ${NOT_APPLIED}
-           ON CONFLICT (sku) DO UPDATE SET last_sequence = MAX(alert_cursors.last_sequence, excluded.last_sequence)`,
-        )
-        .bind(...base),
+      d
+        .insert(alertCursors)
+        .select(guardedRow(alertCursors, { sku: event.sku, lastSequence: event.sequence }, fresh))
+        .onConflictDoUpdate({
+          target: alertCursors.sku,
+          set: { lastSequence: sql`MAX(${alertCursors.lastSequence}, ${excluded(alertCursors.lastSequence)})` },
+        }),
     );
   }
 
   for (const sale of w.sales) {
+    const ds = dailySales;
     statements.push(
-      db
-        .prepare(
-          `INSERT INTO daily_sales (sku, location_id, day, units, fulfilments, updated_at)
-           SELECT ?2, ?4, ?5, ?6, 1, ?7 WHERE ${NOT_APPLIED}
-           ON CONFLICT (sku, location_id, day) DO UPDATE SET
-             units = daily_sales.units + excluded.units, fulfilments = daily_sales.fulfilments + 1, updated_at = excluded.updated_at`,
-        )
-        .bind(...base, sale.locationId, sale.day, sale.units, w.now),
+      d
+        .insert(ds)
+        .select(guardedRow(ds, { sku: event.sku, locationId: sale.locationId, day: sale.day, units: sale.units, fulfilments: 1, updatedAt: w.now }, fresh))
+        .onConflictDoUpdate({
+          target: [ds.sku, ds.locationId, ds.day],
+          set: { units: sql`${ds.units} + ${excluded(ds.units)}`, fulfilments: sql`${ds.fulfilments} + 1`, updatedAt: excluded(ds.updatedAt) },
+        }),
     );
   }
 
   const deliveriesAt = statements.length;
+  const s = webhookSubscriptions;
+  const wd = webhookDeliveries;
   statements.push(
-    db
-      .prepare(
-        `INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, sku, status, attempts, created_at, updated_at)
-         SELECT 'whd_' || lower(hex(randomblob(12))), s.id, ?1, ?4, ?2, 'pending', 0, ?6, ?6
-         FROM webhook_subscriptions s
-         WHERE s.deleted_at IS NULL AND s.disabled_at IS NULL
-           AND (s.vendor_id IS NULL OR s.vendor_id = ?5)
-           AND EXISTS (SELECT 1 FROM json_each(s.event_types) WHERE value = ?4)
-           AND ${NOT_APPLIED}
-         ON CONFLICT (subscription_id, event_id) DO NOTHING
-         RETURNING id, subscription_id`,
+    d
+      .insert(wd)
+      .select(
+        guardedRow(
+          wd,
+          {
+            id: randomId("whd_"),
+            subscriptionId: sql`${s.id}`,
+            eventId: event.id,
+            eventType: event.type,
+            sku: event.sku,
+            status: "pending",
+            attempts: 0,
+            createdAt: w.now,
+            updatedAt: w.now,
+          },
+          and(
+            isNull(s.deletedAt),
+            isNull(s.disabledAt),
+            or(isNull(s.vendorId), sql`${s.vendorId} = ${w.webhooks.vendorId}`),
+            sql`EXISTS (SELECT 1 FROM json_each(${s.eventTypes}) WHERE value = ${event.type})`,
+            fresh,
+          )!,
+          s,
+        ),
       )
-      .bind(...base, event.type, w.webhooks.vendorId, w.now),
+      .onConflictDoNothing({ target: [wd.subscriptionId, wd.eventId] })
+      .returning({ id: wd.id, subscriptionId: wd.subscriptionId }),
   );
 
   statements.push(
-    db
-      .prepare(
-        `INSERT INTO processed_events (event_id, type, sku, sequence, processed_at) VALUES (?1, ?4, ?2, ?3, ?5)
-         ON CONFLICT (event_id) DO NOTHING`,
-      )
-      .bind(...base, event.type, w.now),
+    d
+      .insert(processedEvents)
+      .values({ eventId: event.id, type: event.type, sku: event.sku, sequence: event.sequence, processedAt: w.now })
+      .onConflictDoNothing({ target: processedEvents.eventId }),
   );
   return { statements, deliveriesAt };
+}
+
+/** Whether the event's last statement (its processed_events row) inserted a row, and the deliveries it created. */
+function outcomeOf(results: readonly unknown[], deliveriesAt: number): { applied: boolean; deliveries: NewDelivery[] } {
+  const marker = results[results.length - 1] as D1Result;
+  return { applied: marker.meta.changes > 0, deliveries: (results[deliveriesAt] as NewDelivery[] | undefined) ?? [] };
 }
 
 /**
  * Applies an event's statements in one batch. Returns whether this call applied it (false:
  * it had been applied before) and the webhook deliveries it created.
  */
-export async function applyEventStatements(
-  db: D1Database,
-  built: { statements: D1PreparedStatement[]; deliveriesAt: number },
-): Promise<{ applied: boolean; deliveries: NewDelivery[] }> {
-  const results = await db.batch<{ id: string; subscription_id: string }>(built.statements);
-  const marker = results[results.length - 1]!;
-  const deliveries = (results[built.deliveriesAt]?.results ?? []).map((r) => ({ id: r.id, subscriptionId: r.subscription_id }));
-  return { applied: marker.meta.changes > 0, deliveries };
+export async function applyEventStatements(db: D1Database, built: EventStatements): Promise<{ applied: boolean; deliveries: NewDelivery[] }> {
+  return outcomeOf(await runBatch(db, built.statements), built.deliveriesAt);
 }
 
 /**
  * Applies several events' statements, in order, in one batch (one transaction). Returns, per
  * event, whether this call applied it and the webhook deliveries it created.
  */
-export async function applyEventStatementsMany(
-  db: D1Database,
-  built: readonly { statements: D1PreparedStatement[]; deliveriesAt: number }[],
-): Promise<{ applied: boolean; deliveries: NewDelivery[] }[]> {
-  const results = await db.batch<{ id: string; subscription_id: string }>(built.flatMap((b) => b.statements));
+export async function applyEventStatementsMany(db: D1Database, built: readonly EventStatements[]): Promise<{ applied: boolean; deliveries: NewDelivery[] }[]> {
+  const results = await runBatch(
+    db,
+    built.flatMap((b) => b.statements),
+  );
   let offset = 0;
   return built.map((b) => {
     const mine = results.slice(offset, offset + b.statements.length);
     offset += b.statements.length;
-    return {
-      applied: mine[mine.length - 1]!.meta.changes > 0,
-      deliveries: (mine[b.deliveriesAt]?.results ?? []).map((r) => ({ id: r.id, subscriptionId: r.subscription_id })),
-    };
+    return outcomeOf(mine, b.deliveriesAt);
   });
 }
 
 /** Deletes up to `limit` dedupe records older than `before` (ms); returns how many. */
 export async function pruneProcessedEvents(db: D1Database, before: number, limit = 1000): Promise<number> {
-  const result = await db
-    .prepare("DELETE FROM processed_events WHERE event_id IN (SELECT event_id FROM processed_events WHERE processed_at < ? LIMIT ?)")
-    .bind(before, limit)
+  const d = drizzle(db);
+  const pe = processedEvents;
+  const result = await d
+    .delete(pe)
+    .where(inArray(pe.eventId, d.select({ eventId: pe.eventId }).from(pe).where(lt(pe.processedAt, before)).limit(limit)))
     .run();
   return result.meta.changes;
 }
