@@ -2,11 +2,12 @@
  * Webhook subscriptions and their delivery log in D1. Subscriptions are soft-deleted
  * (`deleted_at`) so their delivery log stays readable for operators.
  */
-import { and, asc, desc, eq, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, exists, gt, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { webhookDeliveries, webhookSubscriptions, type WebhookDeliveryRow, type WebhookSubscriptionRow } from "../d1/schema";
 import type { DeliveryFailureClass } from "../domain/webhook-targets";
 import { MAX_CONSECUTIVE_FAILURES } from "../domain/webhooks";
+import { inJson } from "./d1-sql";
 
 /** A live (not deleted) subscription by id. */
 export async function findSubscription(db: D1Database, id: string): Promise<WebhookSubscriptionRow | undefined> {
@@ -144,12 +145,11 @@ export async function unsentDeliveries(db: D1Database, eventId: string): Promise
  */
 export async function markEnqueued(db: D1Database, ids: readonly string[], now: number, payload: string): Promise<void> {
   if (ids.length === 0) return;
-  await db
-    .prepare(
-      `UPDATE webhook_deliveries SET enqueued_at = ?1, updated_at = ?1, payload = ?3, sends = sends + 1
-       WHERE id IN (SELECT value FROM json_each(?2)) AND enqueued_at IS NULL`,
-    )
-    .bind(now, JSON.stringify(ids), payload)
+  const d = webhookDeliveries;
+  await drizzle(db)
+    .update(d)
+    .set({ enqueuedAt: now, updatedAt: now, payload, sends: sql`${d.sends} + 1` })
+    .where(and(inJson(d.id, ids), isNull(d.enqueuedAt)))
     .run();
 }
 
@@ -163,22 +163,24 @@ export interface StalledDelivery {
 
 /** Pending, sent deliveries whose last activity (send or attempt) was before `before`, oldest first. */
 export async function stalledDeliveries(db: D1Database, before: number, limit: number): Promise<StalledDelivery[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT id, subscription_id, payload, sends FROM webhook_deliveries
-       WHERE status = 'pending' AND updated_at < ?1 AND enqueued_at IS NOT NULL ORDER BY updated_at, id LIMIT ?2`,
-    )
-    .bind(before, limit)
-    .all<{ id: string; subscription_id: string; payload: string | null; sends: number }>();
-  return results.map((r) => ({ id: r.id, subscriptionId: r.subscription_id, payload: r.payload, sends: r.sends }));
+  const d = webhookDeliveries;
+  return drizzle(db)
+    .select({ id: d.id, subscriptionId: d.subscriptionId, payload: d.payload, sends: d.sends })
+    .from(d)
+    .where(and(eq(d.status, "pending"), lt(d.updatedAt, before), isNotNull(d.enqueuedAt)))
+    .orderBy(asc(d.updatedAt), asc(d.id))
+    .limit(limit)
+    .all();
 }
 
 /** Marks deliveries as sent again (a re-drive), if still pending. */
 export async function markResent(db: D1Database, ids: readonly string[], now: number): Promise<void> {
   if (ids.length === 0) return;
-  await db
-    .prepare("UPDATE webhook_deliveries SET updated_at = ?1, sends = sends + 1 WHERE id IN (SELECT value FROM json_each(?2)) AND status = 'pending'")
-    .bind(now, JSON.stringify(ids))
+  const d = webhookDeliveries;
+  await drizzle(db)
+    .update(d)
+    .set({ updatedAt: now, sends: sql`${d.sends} + 1` })
+    .where(and(inJson(d.id, ids), eq(d.status, "pending")))
     .run();
 }
 
@@ -190,27 +192,18 @@ export interface DeliveryTarget {
 
 /** A delivery and its subscription's URL, secret and state, or null when the delivery is unknown. */
 export async function findDeliveryTarget(db: D1Database, deliveryId: string): Promise<DeliveryTarget | null> {
-  const row = await db
-    .prepare(
-      `SELECT d.id, d.status, d.attempts, s.id AS subscription_id, s.url, s.secret, s.disabled_at, s.deleted_at
-       FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id WHERE d.id = ?`,
-    )
-    .bind(deliveryId)
-    .first<{
-      id: string;
-      status: WebhookDeliveryRow["status"];
-      attempts: number;
-      subscription_id: string;
-      url: string;
-      secret: string;
-      disabled_at: number | null;
-      deleted_at: number | null;
-    }>();
-  if (row === null) return null;
-  return {
-    delivery: { id: row.id, status: row.status, attempts: row.attempts },
-    subscription: { id: row.subscription_id, url: row.url, secret: row.secret, disabledAt: row.disabled_at, deletedAt: row.deleted_at },
-  };
+  const d = webhookDeliveries;
+  const s = webhookSubscriptions;
+  const row = await drizzle(db)
+    .select({
+      delivery: { id: d.id, status: d.status, attempts: d.attempts },
+      subscription: { id: s.id, url: s.url, secret: s.secret, disabledAt: s.disabledAt, deletedAt: s.deletedAt },
+    })
+    .from(d)
+    .innerJoin(s, eq(s.id, d.subscriptionId))
+    .where(eq(d.id, deliveryId))
+    .get();
+  return row ?? null;
 }
 
 /** The outcome of one HTTP attempt. */
@@ -224,33 +217,58 @@ export interface AttemptRecord {
   at: number;
 }
 
+/** The delivery is still pending: a subscription's streak changes only with its delivery's first outcome. */
+function stillPending(d: ReturnType<typeof drizzle>, deliveryId: string): SQL {
+  const wd = webhookDeliveries;
+  return exists(
+    d
+      .select({ one: sql`1` })
+      .from(wd)
+      .where(and(eq(wd.id, deliveryId), eq(wd.status, "pending"))),
+  );
+}
+
 /** A 2xx: the delivery is done and the subscription's failure streak ends. */
 export async function recordDelivered(db: D1Database, a: AttemptRecord): Promise<void> {
-  await db.batch([
-    db
-      .prepare(
-        `UPDATE webhook_subscriptions SET consecutive_failures = 0
-         WHERE id = ?1 AND consecutive_failures > 0 AND EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = ?2 AND status = 'pending')`,
-      )
-      .bind(a.subscriptionId, a.deliveryId),
-    db
-      .prepare(
-        `UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, last_status_code = ?2, last_error = NULL,
-           last_failure = NULL, last_attempt_at = ?3, delivered_at = ?3, updated_at = ?3, payload = NULL
-         WHERE id = ?1 AND status = 'pending'`,
-      )
-      .bind(a.deliveryId, a.statusCode, a.at),
+  const d = drizzle(db);
+  const wd = webhookDeliveries;
+  const s = webhookSubscriptions;
+  await d.batch([
+    d
+      .update(s)
+      .set({ consecutiveFailures: 0 })
+      .where(and(eq(s.id, a.subscriptionId), gt(s.consecutiveFailures, 0), stillPending(d, a.deliveryId))),
+    d
+      .update(wd)
+      .set({
+        status: "delivered",
+        attempts: sql`${wd.attempts} + 1`,
+        lastStatusCode: a.statusCode,
+        lastError: null,
+        lastFailure: null,
+        lastAttemptAt: a.at,
+        deliveredAt: a.at,
+        updatedAt: a.at,
+        payload: null,
+      })
+      .where(and(eq(wd.id, a.deliveryId), eq(wd.status, "pending"))),
   ]);
 }
 
 /** A failed attempt that will be retried. */
 export async function recordRetry(db: D1Database, a: AttemptRecord): Promise<void> {
-  await db
-    .prepare(
-      `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status_code = ?2, last_error = ?3, last_failure = ?5, last_attempt_at = ?4, updated_at = ?4
-       WHERE id = ?1 AND status = 'pending'`,
-    )
-    .bind(a.deliveryId, a.statusCode, a.error, a.at, a.failure)
+  const wd = webhookDeliveries;
+  await drizzle(db)
+    .update(wd)
+    .set({
+      attempts: sql`${wd.attempts} + 1`,
+      lastStatusCode: a.statusCode,
+      lastError: a.error,
+      lastFailure: a.failure,
+      lastAttemptAt: a.at,
+      updatedAt: a.at,
+    })
+    .where(and(eq(wd.id, a.deliveryId), eq(wd.status, "pending")))
     .run();
 }
 
@@ -260,25 +278,34 @@ export async function recordRetry(db: D1Database, a: AttemptRecord): Promise<voi
  * disabled.
  */
 export async function recordFailed(db: D1Database, a: AttemptRecord, countsAsAttempt: boolean): Promise<void> {
-  await db.batch([
-    db
-      .prepare(
-        `UPDATE webhook_subscriptions SET
-           consecutive_failures = consecutive_failures + 1,
-           disabled_at = CASE WHEN disabled_at IS NULL AND consecutive_failures + 1 >= ?3 THEN ?4 ELSE disabled_at END,
-           disabled_reason = CASE WHEN disabled_at IS NULL AND consecutive_failures + 1 >= ?3 THEN ?5 ELSE disabled_reason END,
-           updated_at = ?4
-         WHERE id = ?1 AND EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = ?2 AND status = 'pending')`,
-      )
-      .bind(a.subscriptionId, a.deliveryId, MAX_CONSECUTIVE_FAILURES, a.at, `${MAX_CONSECUTIVE_FAILURES} consecutive failed deliveries`),
-    db
-      .prepare(
-        `UPDATE webhook_deliveries SET status = 'failed', attempts = attempts + ?5, last_status_code = COALESCE(?2, last_status_code),
-           last_error = ?3, last_failure = ?6, last_attempt_at = CASE WHEN ?5 = 1 THEN ?4 ELSE last_attempt_at END, failed_at = ?4, updated_at = ?4,
-           payload = NULL
-         WHERE id = ?1 AND status = 'pending'`,
-      )
-      .bind(a.deliveryId, a.statusCode, a.error, a.at, countsAsAttempt ? 1 : 0, a.failure),
+  const d = drizzle(db);
+  const wd = webhookDeliveries;
+  const s = webhookSubscriptions;
+  const disabling = sql`${s.disabledAt} IS NULL AND ${s.consecutiveFailures} + 1 >= ${MAX_CONSECUTIVE_FAILURES}`;
+  await d.batch([
+    d
+      .update(s)
+      .set({
+        consecutiveFailures: sql`${s.consecutiveFailures} + 1`,
+        disabledAt: sql`CASE WHEN ${disabling} THEN ${a.at} ELSE ${s.disabledAt} END`,
+        disabledReason: sql`CASE WHEN ${disabling} THEN ${`${MAX_CONSECUTIVE_FAILURES} consecutive failed deliveries`} ELSE ${s.disabledReason} END`,
+        updatedAt: a.at,
+      })
+      .where(and(eq(s.id, a.subscriptionId), stillPending(d, a.deliveryId))),
+    d
+      .update(wd)
+      .set({
+        status: "failed",
+        attempts: sql`${wd.attempts} + ${countsAsAttempt ? 1 : 0}`,
+        lastStatusCode: sql`COALESCE(${a.statusCode}, ${wd.lastStatusCode})`,
+        lastError: a.error,
+        lastFailure: a.failure,
+        lastAttemptAt: countsAsAttempt ? a.at : sql`${wd.lastAttemptAt}`,
+        failedAt: a.at,
+        updatedAt: a.at,
+        payload: null,
+      })
+      .where(and(eq(wd.id, a.deliveryId), eq(wd.status, "pending"))),
   ]);
 }
 
@@ -293,10 +320,10 @@ export async function cancelDelivery(
   now: number,
   failure: "cancelled" | "lost" = "cancelled",
 ): Promise<void> {
-  await db
-    .prepare(
-      "UPDATE webhook_deliveries SET status = 'failed', last_error = ?2, last_failure = ?4, failed_at = ?3, updated_at = ?3, payload = NULL WHERE id = ?1 AND status = 'pending'",
-    )
-    .bind(deliveryId, reason, now, failure)
+  const wd = webhookDeliveries;
+  await drizzle(db)
+    .update(wd)
+    .set({ status: "failed", lastError: reason, lastFailure: failure, failedAt: now, updatedAt: now, payload: null })
+    .where(and(eq(wd.id, deliveryId), eq(wd.status, "pending")))
     .run();
 }
