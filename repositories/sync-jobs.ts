@@ -5,11 +5,13 @@
  * job's counters and status are recomputed from its chunks rather than incremented, so a
  * redelivered chunk or a repeated request changes nothing twice.
  */
-import { and, asc, eq, gt, isNull } from "drizzle-orm";
+import { and, asc, eq, exists, gt, isNull, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { syncJobChunks, syncJobErrors, syncJobs, type SyncJobErrorRow, type SyncJobRow } from "../d1/schema";
+import { QueryBuilder } from "drizzle-orm/sqlite-core";
+import { deadLetters, syncJobChunks, syncJobErrors, syncJobs, type SyncJobErrorRow, type SyncJobRow } from "../d1/schema";
 import type { SyncItemError } from "../domain/sync-items";
 import type { SyncMode } from "../domain/sync";
+import { type D1Write, guardedRow, inJson, jsonEach, jsonValue, runBatch } from "./d1-sql";
 
 /** Rows per JSON-bound statement: one bound parameter carries them all (an error row is under ~1 KB, D1 takes 2 MB per value). */
 const ROWS_PER_STATEMENT = 500;
@@ -57,54 +59,84 @@ function groupsBySize<T>(rows: readonly T[], sizeOf: (row: T) => number): T[][] 
  * Recomputes a job's counters from its chunks (plus its up-front rejections) and moves its
  * status: `running` while a chunk is unrecorded, else the final status of
  * `domain/sync-jobs.ts` `finishedStatus` (same rule, in SQL). Chunk rows change only when
- * a chunk leaves `queued`, so `chunks_done` tells whether anything changed. ?1 job id, ?2 now.
+ * a chunk leaves `queued`, so `chunks_done` tells whether anything changed.
  */
-const RECOMPUTE_JOB = `
-  UPDATE sync_jobs SET
-    applied = t.applied, unchanged = t.unchanged, conflicts = t.conflicts,
-    errors = sync_jobs.rejected + t.errors, chunks_done = t.done,
-    status = CASE
-      WHEN t.done < sync_jobs.chunks_total THEN (CASE WHEN t.done > 0 OR sync_jobs.status = 'running' THEN 'running' ELSE sync_jobs.status END)
-      WHEN sync_jobs.rejected + t.errors = 0 THEN 'completed'
-      WHEN t.applied + t.unchanged + t.conflicts = 0 THEN 'failed'
-      ELSE 'completed_with_errors' END,
-    started_at = CASE WHEN t.done > 0 THEN coalesce(sync_jobs.started_at, ?2) ELSE sync_jobs.started_at END,
-    completed_at = CASE WHEN t.done >= sync_jobs.chunks_total THEN coalesce(sync_jobs.completed_at, ?2) ELSE NULL END,
-    updated_at = ?2
-  FROM (
-    SELECT coalesce(sum(applied), 0) AS applied, coalesce(sum(unchanged), 0) AS unchanged,
-           coalesce(sum(conflicts), 0) AS conflicts, coalesce(sum(errors), 0) AS errors,
-           count(*) FILTER (WHERE status != 'queued') AS done
-    FROM sync_job_chunks WHERE job_id = ?1
-  ) AS t
-  -- Only when a chunk finished since (or a job without chunks is new): a repeat writes nothing.
-  WHERE sync_jobs.id = ?1 AND (sync_jobs.chunks_done != t.done OR (sync_jobs.completed_at IS NULL AND t.done >= sync_jobs.chunks_total))`;
-
-function recompute(db: D1Database, jobId: string, now: number): D1PreparedStatement {
-  return db.prepare(RECOMPUTE_JOB).bind(jobId, now);
+function recompute(db: D1Database, jobId: string, now: number): D1Write {
+  const d = drizzle(db);
+  const c = syncJobChunks;
+  const j = syncJobs;
+  // The aliases differ from every sync_jobs column, so the outer references are unambiguous.
+  const t = d
+    .select({
+      applied: sql<number>`coalesce(sum(${c.applied}), 0)`.as("t_applied"),
+      unchanged: sql<number>`coalesce(sum(${c.unchanged}), 0)`.as("t_unchanged"),
+      conflicts: sql<number>`coalesce(sum(${c.conflicts}), 0)`.as("t_conflicts"),
+      errors: sql<number>`coalesce(sum(${c.errors}), 0)`.as("t_errors"),
+      done: sql<number>`count(*) FILTER (WHERE ${c.status} != 'queued')`.as("t_done"),
+    })
+    .from(c)
+    .where(eq(c.jobId, jobId))
+    .as("t");
+  return d
+    .update(j)
+    .set({
+      applied: sql`${t.applied}`,
+      unchanged: sql`${t.unchanged}`,
+      conflicts: sql`${t.conflicts}`,
+      errors: sql`${j.rejected} + ${t.errors}`,
+      chunksDone: sql`${t.done}`,
+      status: sql`CASE
+        WHEN ${t.done} < ${j.chunksTotal} THEN (CASE WHEN ${t.done} > 0 OR ${j.status} = 'running' THEN 'running' ELSE ${j.status} END)
+        WHEN ${j.rejected} + ${t.errors} = 0 THEN 'completed'
+        WHEN ${t.applied} + ${t.unchanged} + ${t.conflicts} = 0 THEN 'failed'
+        ELSE 'completed_with_errors' END`,
+      startedAt: sql`CASE WHEN ${t.done} > 0 THEN coalesce(${j.startedAt}, ${now}) ELSE ${j.startedAt} END`,
+      completedAt: sql`CASE WHEN ${t.done} >= ${j.chunksTotal} THEN coalesce(${j.completedAt}, ${now}) ELSE NULL END`,
+      updatedAt: now,
+    })
+    .from(t)
+    .where(
+      // Only when a chunk finished since (or a job without chunks is new): a repeat writes nothing.
+      and(eq(j.id, jobId), sql`(${j.chunksDone} != ${t.done} OR (${j.completedAt} IS NULL AND ${t.done} >= ${j.chunksTotal}))`),
+    );
 }
 
 /**
- * The condition that a chunk is still `queued`, for statements whose parameters ?1 and ?4
- * are the job id and chunk index: a chunk's rows are written only by the batch that
- * records it (a concurrent duplicate delivery writes nothing).
+ * The condition that a chunk is still `queued`: a chunk's rows are written only by the batch
+ * that records it (a concurrent duplicate delivery writes nothing).
  */
-export const CHUNK_STILL_QUEUED = "EXISTS (SELECT 1 FROM sync_job_chunks WHERE job_id = ?1 AND chunk_index = ?4 AND status = 'queued')";
+export function chunkStillQueued(jobId: string, chunkIndex: number): SQL {
+  const c = syncJobChunks;
+  return exists(
+    new QueryBuilder()
+      .select({ one: sql`1` })
+      .from(c)
+      .where(and(eq(c.jobId, jobId), eq(c.chunkIndex, chunkIndex), eq(c.status, "queued"))),
+  );
+}
 
-/** Inserts a chunk's item errors while the chunk is still queued. */
-function errorStatements(db: D1Database, jobId: string, chunkIndex: number, errors: readonly SyncItemError[], now: number): D1PreparedStatement[] {
-  const statements: D1PreparedStatement[] = [];
+/** Inserts item errors (one statement per ROWS_PER_STATEMENT, rows bound as JSON) where `guard` holds; an item's error is written once. */
+function errorInserts(db: D1Database, jobId: string, errors: readonly SyncItemError[], now: number, guard: SQL): D1Write[] {
+  const d = drizzle(db);
+  const e = syncJobErrors;
+  const statements: D1Write[] = [];
   for (let i = 0; i < errors.length; i += ROWS_PER_STATEMENT) {
+    const row = {
+      jobId,
+      itemIndex: jsonValue("itemIndex"),
+      row: jsonValue("row"),
+      sku: jsonValue("sku"),
+      locationId: jsonValue("locationId"),
+      quantity: jsonValue("quantity"),
+      code: jsonValue("code"),
+      message: jsonValue("message"),
+      createdAt: now,
+    };
     statements.push(
-      db
-        .prepare(
-          `INSERT INTO sync_job_errors (job_id, item_index, row, sku, location_id, quantity, code, message, created_at)
-           SELECT ?1, value ->> 'itemIndex', value ->> 'row', value ->> 'sku', value ->> 'locationId', value ->> 'quantity',
-                  value ->> 'code', value ->> 'message', ?3
-           FROM json_each(?2) WHERE ${CHUNK_STILL_QUEUED}
-           ON CONFLICT (job_id, item_index) DO NOTHING`,
-        )
-        .bind(jobId, JSON.stringify(errors.slice(i, i + ROWS_PER_STATEMENT)), now, chunkIndex),
+      d
+        .insert(e)
+        .select(guardedRow(e, row, guard, jsonEach(errors.slice(i, i + ROWS_PER_STATEMENT))))
+        .onConflictDoNothing({ target: [e.jobId, e.itemIndex] }),
     );
   }
   return statements;
@@ -116,59 +148,57 @@ function errorStatements(db: D1Database, jobId: string, chunkIndex: number, erro
  * job with the same request hash). Returns the job as stored.
  */
 export async function createSyncJob(db: D1Database, job: NewSyncJob, rejected: readonly SyncItemError[]): Promise<SyncJobRow> {
-  const statements: D1PreparedStatement[] = [
-    db
-      .prepare(
-        `INSERT INTO sync_jobs (id, vendor_id, principal, idempotency_key, request_hash, actor, mode, source, status,
-           received, accepted, rejected, chunks_total, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?10, ?11, ?12, ?13, ?13)
-         ON CONFLICT DO NOTHING`,
-      )
-      .bind(
-        job.id,
-        job.vendorId,
-        job.principal,
-        job.idempotencyKey,
-        job.requestHash,
-        job.actor,
-        job.mode,
-        job.source,
-        job.received,
-        job.accepted,
-        job.rejected,
-        job.chunks.length,
-        job.now,
-      ),
+  const d = drizzle(db);
+  const j = syncJobs;
+  const c = syncJobChunks;
+  const statements: D1Write[] = [
+    d
+      .insert(j)
+      .values({
+        id: job.id,
+        vendorId: job.vendorId,
+        principal: job.principal,
+        idempotencyKey: job.idempotencyKey,
+        requestHash: job.requestHash,
+        actor: job.actor,
+        mode: job.mode,
+        source: job.source,
+        status: "queued",
+        received: job.received,
+        accepted: job.accepted,
+        rejected: job.rejected,
+        chunksTotal: job.chunks.length,
+        createdAt: job.now,
+        updatedAt: job.now,
+      })
+      .onConflictDoNothing(),
   ];
   // Written only when the job row is this request's (not a racing request's with another body).
-  const mine = `EXISTS (SELECT 1 FROM sync_jobs WHERE id = ?1 AND request_hash = ?3 AND created_at = ?4)`;
-  for (const group of groupsBySize(job.chunks, (c) => c.payload.length)) {
+  const mine = exists(
+    d
+      .select({ one: sql`1` })
+      .from(j)
+      .where(and(eq(j.id, job.id), eq(j.requestHash, job.requestHash), eq(j.createdAt, job.now))),
+  );
+  for (const group of groupsBySize(job.chunks, (chunk) => chunk.payload.length)) {
+    const row = {
+      jobId: job.id,
+      chunkIndex: jsonValue("chunkIndex"),
+      itemCount: jsonValue("itemCount"),
+      status: "queued",
+      payload: jsonValue("payload"),
+    } as const;
     statements.push(
-      db
-        .prepare(
-          `INSERT INTO sync_job_chunks (job_id, chunk_index, item_count, status, payload)
-           SELECT ?1, value ->> 'chunkIndex', value ->> 'itemCount', 'queued', value ->> 'payload' FROM json_each(?2) WHERE ${mine}
-           ON CONFLICT (job_id, chunk_index) DO NOTHING`,
-        )
-        .bind(job.id, JSON.stringify(group), job.requestHash, job.now),
+      d
+        .insert(c)
+        .select(guardedRow(c, row, mine, jsonEach(group)))
+        .onConflictDoNothing({ target: [c.jobId, c.chunkIndex] }),
     );
   }
-  for (let i = 0; i < rejected.length; i += ROWS_PER_STATEMENT) {
-    statements.push(
-      db
-        .prepare(
-          `INSERT INTO sync_job_errors (job_id, item_index, row, sku, location_id, quantity, code, message, created_at)
-           SELECT ?1, value ->> 'itemIndex', value ->> 'row', value ->> 'sku', value ->> 'locationId', value ->> 'quantity',
-                  value ->> 'code', value ->> 'message', ?4
-           FROM json_each(?2) WHERE ${mine}
-           ON CONFLICT (job_id, item_index) DO NOTHING`,
-        )
-        .bind(job.id, JSON.stringify(rejected.slice(i, i + ROWS_PER_STATEMENT)), job.requestHash, job.now),
-    );
-  }
+  statements.push(...errorInserts(db, job.id, rejected, job.now, mine));
   // A job with nothing to queue (every item rejected) is finished at once.
   if (job.chunks.length === 0) statements.push(recompute(db, job.id, job.now));
-  await db.batch(statements);
+  await runBatch(db, statements);
   return (await findSyncJob(db, job.id))!;
 }
 
@@ -190,12 +220,11 @@ export async function unsentChunks(db: D1Database, jobId: string): Promise<{ chu
 /** Marks chunks as sent to SYNC for the first time. */
 export async function markChunksEnqueued(db: D1Database, jobId: string, chunkIndexes: readonly number[], now: number): Promise<void> {
   if (chunkIndexes.length === 0) return;
-  await db
-    .prepare(
-      `UPDATE sync_job_chunks SET enqueued_at = ?3, sends = sends + 1
-       WHERE job_id = ?1 AND chunk_index IN (SELECT value FROM json_each(?2)) AND enqueued_at IS NULL`,
-    )
-    .bind(jobId, JSON.stringify(chunkIndexes), now)
+  const c = syncJobChunks;
+  await drizzle(db)
+    .update(c)
+    .set({ enqueuedAt: now, sends: sql`${c.sends} + 1` })
+    .where(and(eq(c.jobId, jobId), inJson(c.chunkIndex, chunkIndexes), isNull(c.enqueuedAt)))
     .run();
 }
 
@@ -213,26 +242,30 @@ export interface StalledChunk {
  * (or never sent, by a request that died, and their job is older than that), oldest first.
  */
 export async function stalledChunks(db: D1Database, sentBefore: number, limit: number): Promise<StalledChunk[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT c.job_id, c.chunk_index, c.item_count, c.payload, c.sends FROM sync_job_chunks c JOIN sync_jobs j ON j.id = c.job_id
-       WHERE c.status = 'queued' AND coalesce(c.enqueued_at, j.created_at) < ?1
-       ORDER BY coalesce(c.enqueued_at, j.created_at), c.job_id, c.chunk_index LIMIT ?2`,
-    )
-    .bind(sentBefore, limit)
-    .all<{ job_id: string; chunk_index: number; item_count: number; payload: string | null; sends: number }>();
-  return results.map((r) => ({ jobId: r.job_id, chunkIndex: r.chunk_index, itemCount: r.item_count, payload: r.payload, sends: r.sends }));
+  const c = syncJobChunks;
+  const j = syncJobs;
+  const lastSent = sql`coalesce(${c.enqueuedAt}, ${j.createdAt})`;
+  return drizzle(db)
+    .select({ jobId: c.jobId, chunkIndex: c.chunkIndex, itemCount: c.itemCount, payload: c.payload, sends: c.sends })
+    .from(c)
+    .innerJoin(j, eq(j.id, c.jobId))
+    .where(and(eq(c.status, "queued"), sql`${lastSent} < ${sentBefore}`))
+    .orderBy(lastSent, asc(c.jobId), asc(c.chunkIndex))
+    .limit(limit)
+    .all();
 }
 
 /** Marks chunks as sent again (a re-drive), if they are still queued. */
 export async function markChunksResent(db: D1Database, chunks: readonly { jobId: string; chunkIndex: number }[], now: number): Promise<void> {
   if (chunks.length === 0) return;
-  await db
-    .prepare(
-      `UPDATE sync_job_chunks SET enqueued_at = ?2, sends = sends + 1
-       WHERE status = 'queued' AND (job_id, chunk_index) IN (SELECT value ->> 'jobId', value ->> 'chunkIndex' FROM json_each(?1))`,
+  const c = syncJobChunks;
+  const pairs = JSON.stringify(chunks.map((chunk) => ({ jobId: chunk.jobId, chunkIndex: chunk.chunkIndex })));
+  await drizzle(db)
+    .update(c)
+    .set({ enqueuedAt: now, sends: sql`${c.sends} + 1` })
+    .where(
+      and(eq(c.status, "queued"), sql`(${c.jobId}, ${c.chunkIndex}) IN (SELECT ${jsonValue("jobId")}, ${jsonValue("chunkIndex")} FROM json_each(${pairs}))`),
     )
-    .bind(JSON.stringify(chunks.map((c) => ({ jobId: c.jobId, chunkIndex: c.chunkIndex }))), now)
     .run();
 }
 
@@ -242,21 +275,24 @@ export async function chunkState(
   jobId: string,
   chunkIndex: number,
 ): Promise<{ status: "queued" | "done" | "failed"; vendorId: string; jobStatus: string } | null> {
-  const row = await db
-    .prepare(
-      `SELECT c.status, j.vendor_id, j.status AS job_status FROM sync_job_chunks c JOIN sync_jobs j ON j.id = c.job_id
-       WHERE c.job_id = ?1 AND c.chunk_index = ?2`,
-    )
-    .bind(jobId, chunkIndex)
-    .first<{ status: "queued" | "done" | "failed"; vendor_id: string; job_status: string }>();
-  return row === null ? null : { status: row.status, vendorId: row.vendor_id, jobStatus: row.job_status };
+  const c = syncJobChunks;
+  const j = syncJobs;
+  const row = await drizzle(db)
+    .select({ status: c.status, vendorId: j.vendorId, jobStatus: j.status })
+    .from(c)
+    .innerJoin(j, eq(j.id, c.jobId))
+    .where(and(eq(c.jobId, jobId), eq(c.chunkIndex, chunkIndex)))
+    .get();
+  return row ?? null;
 }
 
 /** Marks a job running (its first chunk started). */
 export async function markJobRunning(db: D1Database, jobId: string, now: number): Promise<void> {
-  await db
-    .prepare("UPDATE sync_jobs SET status = 'running', started_at = coalesce(started_at, ?2), updated_at = ?2 WHERE id = ?1 AND status = 'queued'")
-    .bind(jobId, now)
+  const j = syncJobs;
+  await drizzle(db)
+    .update(j)
+    .set({ status: "running", startedAt: sql`coalesce(${j.startedAt}, ${now})`, updatedAt: now })
+    .where(and(eq(j.id, jobId), eq(j.status, "queued")))
     .run();
 }
 
@@ -266,8 +302,8 @@ export interface ChunkRecord {
   chunkIndex: number;
   counts: { applied: number; unchanged: number; conflicts: number; errors: number };
   errors: SyncItemError[];
-  /** Extra statements for the same batch, before the chunk is marked (review rows), each guarded by CHUNK_STILL_QUEUED. */
-  extra: D1PreparedStatement[];
+  /** Extra statements for the same batch, before the chunk is marked (review rows), each guarded by `chunkStillQueued`. */
+  extra: D1Write[];
 }
 
 /**
@@ -277,15 +313,14 @@ export interface ChunkRecord {
  */
 export async function recordChunk(db: D1Database, record: ChunkRecord, now: number): Promise<void> {
   const { applied, unchanged, conflicts, errors } = record.counts;
-  await db.batch([
-    ...errorStatements(db, record.jobId, record.chunkIndex, record.errors, now),
+  const c = syncJobChunks;
+  await runBatch(db, [
+    ...errorInserts(db, record.jobId, record.errors, now, chunkStillQueued(record.jobId, record.chunkIndex)),
     ...record.extra,
-    db
-      .prepare(
-        `UPDATE sync_job_chunks SET status = 'done', applied = ?3, unchanged = ?4, conflicts = ?5, errors = ?6, finished_at = ?7, payload = NULL
-         WHERE job_id = ?1 AND chunk_index = ?2 AND status = 'queued'`,
-      )
-      .bind(record.jobId, record.chunkIndex, applied, unchanged, conflicts, errors, now),
+    drizzle(db)
+      .update(c)
+      .set({ status: "done", applied, unchanged, conflicts, errors, finishedAt: now, payload: null })
+      .where(and(eq(c.jobId, record.jobId), eq(c.chunkIndex, record.chunkIndex), eq(c.status, "queued"))),
     recompute(db, record.jobId, now),
   ]);
 }
@@ -302,16 +337,23 @@ export async function failChunk(
   reason: string,
   now: number,
 ): Promise<void> {
-  await db.batch([
+  const c = syncJobChunks;
+  await runBatch(db, [
     // Only for a chunk that is still queued: a chunk recorded after all is left as it is.
-    ...errorStatements(db, jobId, chunkIndex, errors, now),
-    db
-      .prepare(
-        `UPDATE sync_job_chunks SET status = 'failed', applied = 0, unchanged = 0, conflicts = 0, errors = item_count,
-           finished_at = ?3, error = ?4, payload = NULL
-         WHERE job_id = ?1 AND chunk_index = ?2 AND status = 'queued'`,
-      )
-      .bind(jobId, chunkIndex, now, reason.slice(0, 2000)),
+    ...errorInserts(db, jobId, errors, now, chunkStillQueued(jobId, chunkIndex)),
+    drizzle(db)
+      .update(c)
+      .set({
+        status: "failed",
+        applied: 0,
+        unchanged: 0,
+        conflicts: 0,
+        errors: sql`${c.itemCount}`,
+        finishedAt: now,
+        error: reason.slice(0, 2000),
+        payload: null,
+      })
+      .where(and(eq(c.jobId, jobId), eq(c.chunkIndex, chunkIndex), eq(c.status, "queued"))),
     recompute(db, jobId, now),
   ]);
 }
@@ -329,6 +371,10 @@ export async function listSyncErrors(db: D1Database, jobId: string, afterItemInd
 
 /** The last error recorded for a message that was dead-lettered from `queue`, if any. */
 export async function findDeadLetterError(db: D1Database, queue: string, messageId: string): Promise<string | null> {
-  const row = await db.prepare("SELECT error FROM dead_letters WHERE queue = ?1 AND message_id = ?2").bind(queue, messageId).first<{ error: string | null }>();
+  const row = await drizzle(db)
+    .select({ error: deadLetters.error })
+    .from(deadLetters)
+    .where(and(eq(deadLetters.queue, queue), eq(deadLetters.messageId, messageId)))
+    .get();
   return row?.error ?? null;
 }

@@ -4,11 +4,12 @@
  * its batch, only while the chunk is still queued) and updated when an operator resolves a
  * review through the SKU's object.
  */
-import { and, asc, eq, gt, or, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { syncReviews, type SyncReviewRow } from "../d1/schema";
 import type { SyncReview, SyncReviewStatus } from "../durable-objects/sku-sync.types";
-import { CHUNK_STILL_QUEUED } from "./sync-jobs";
+import { type D1Write, guardedRow, jsonEach, jsonValue } from "./d1-sql";
+import { chunkStillQueued } from "./sync-jobs";
 
 /** A new review row, as a conflict outcome reports it. */
 export type NewSyncReview = Omit<SyncReviewRow, "status" | "resolvedAt" | "resolvedBy">;
@@ -24,31 +25,46 @@ export function chunkReviewStatements(
   touched: readonly { sku: string; locationId: string }[],
   reviews: readonly NewSyncReview[],
   now: number,
-): D1PreparedStatement[] {
-  const statements: D1PreparedStatement[] = [];
+): D1Write[] {
+  const d = drizzle(db);
+  const r = syncReviews;
+  const stillQueued = chunkStillQueued(guard.jobId, guard.chunkIndex);
+  const statements: D1Write[] = [];
   if (touched.length > 0) {
     statements.push(
-      db
-        .prepare(
-          `UPDATE sync_reviews SET status = 'superseded', resolved_at = ?3, resolved_by = 'sync:' || ?1
-           WHERE status = 'open' AND (sku, location_id) IN (SELECT value ->> 'sku', value ->> 'locationId' FROM json_each(?2))
-             AND ${CHUNK_STILL_QUEUED}`,
-        )
-        .bind(guard.jobId, JSON.stringify(touched), now, guard.chunkIndex),
+      d
+        .update(r)
+        .set({ status: "superseded", resolvedAt: now, resolvedBy: `sync:${guard.jobId}` })
+        .where(
+          and(
+            eq(r.status, "open"),
+            sql`(${r.sku}, ${r.locationId}) IN (SELECT ${jsonValue("sku")}, ${jsonValue("locationId")} FROM json_each(${JSON.stringify(touched)}))`,
+            stillQueued,
+          ),
+        ),
     );
   }
   if (reviews.length > 0) {
+    const row = {
+      id: jsonValue("id"),
+      jobId: guard.jobId,
+      itemIndex: jsonValue("itemIndex"),
+      vendorId: jsonValue("vendorId"),
+      sku: jsonValue("sku"),
+      locationId: jsonValue("locationId"),
+      mode: jsonValue("mode"),
+      vendorQuantity: jsonValue("vendorQuantity"),
+      onHandAtReview: jsonValue("onHandAtReview"),
+      proposed: jsonValue("proposed"),
+      reason: jsonValue("reason"),
+      status: "open",
+      createdAt: jsonValue("createdAt"),
+    } as const;
     statements.push(
-      db
-        .prepare(
-          `INSERT INTO sync_reviews (id, job_id, item_index, vendor_id, sku, location_id, mode, vendor_quantity, on_hand_at_review,
-             proposed, reason, status, created_at)
-           SELECT value ->> 'id', ?1, value ->> 'itemIndex', value ->> 'vendorId', value ->> 'sku', value ->> 'locationId', value ->> 'mode',
-             value ->> 'vendorQuantity', value ->> 'onHandAtReview', value ->> 'proposed', value ->> 'reason', 'open', value ->> 'createdAt'
-           FROM json_each(?2) WHERE ${CHUNK_STILL_QUEUED}
-           ON CONFLICT (id) DO NOTHING`,
-        )
-        .bind(guard.jobId, JSON.stringify(reviews), now, guard.chunkIndex),
+      d
+        .insert(r)
+        .select(guardedRow(r, row, stillQueued, jsonEach(reviews)))
+        .onConflictDoNothing({ target: r.id }),
     );
   }
   return statements;
