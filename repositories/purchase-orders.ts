@@ -3,33 +3,11 @@
  * received counts live in the SKU objects (a purchase order's line is an inbound line there,
  * keyed `<po id>:<line no>`); these rows are the document and the figures they answered.
  */
-import type { PurchaseOrderLineRow, PurchaseOrderRow } from "../d1/schema";
+import { and, asc, eq, gt, lt, sql, type SQL } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { purchaseOrderLines, purchaseOrders, type PurchaseOrderLineRow, type PurchaseOrderRow } from "../d1/schema";
 import type { TransferLine } from "../durable-objects/sku-inbound.types";
-
-type DocRow = {
-  id: string;
-  vendor_id: string;
-  location_id: string;
-  status: PurchaseOrderRow["status"];
-  expected_at: number | null;
-  reference: string | null;
-  principal: string;
-  idempotency_key: string;
-  request_hash: string;
-  created_by: string;
-  created_at: number;
-  updated_at: number;
-};
-type LineRow = {
-  purchase_order_id: string;
-  line_no: number;
-  sku: string;
-  quantity: number;
-  received: number;
-  damaged: number;
-  short: number;
-  status: PurchaseOrderLineRow["status"];
-};
+import { type D1Write, inJson } from "./d1-sql";
 
 export interface PurchaseOrderLine {
   lineNo: number;
@@ -55,20 +33,20 @@ export interface PurchaseOrder {
   lines: PurchaseOrderLine[];
 }
 
-function docOf(row: DocRow, lines: LineRow[]): PurchaseOrder {
+function docOf(row: PurchaseOrderRow, lines: PurchaseOrderLineRow[]): PurchaseOrder {
   return {
     id: row.id,
-    vendorId: row.vendor_id,
-    locationId: row.location_id,
+    vendorId: row.vendorId,
+    locationId: row.locationId,
     status: row.status,
-    expectedAt: row.expected_at,
+    expectedAt: row.expectedAt,
     reference: row.reference,
-    requestHash: row.request_hash,
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    requestHash: row.requestHash,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
     lines: lines.map((l) => ({
-      lineNo: l.line_no,
+      lineNo: l.lineNo,
       sku: l.sku,
       quantity: l.quantity,
       received: l.received,
@@ -81,12 +59,13 @@ function docOf(row: DocRow, lines: LineRow[]): PurchaseOrder {
 
 /** One purchase order with its lines, or null. */
 export async function findPurchaseOrder(db: D1Database, id: string): Promise<PurchaseOrder | null> {
-  const [doc, lines] = await db.batch([
-    db.prepare("SELECT * FROM purchase_orders WHERE id = ?").bind(id),
-    db.prepare("SELECT * FROM purchase_order_lines WHERE purchase_order_id = ? ORDER BY line_no").bind(id),
+  const d = drizzle(db);
+  const [doc, lines] = await d.batch([
+    d.select().from(purchaseOrders).where(eq(purchaseOrders.id, id)),
+    d.select().from(purchaseOrderLines).where(eq(purchaseOrderLines.purchaseOrderId, id)).orderBy(asc(purchaseOrderLines.lineNo)),
   ]);
-  const row = (doc!.results as DocRow[])[0];
-  return row === undefined ? null : docOf(row, lines!.results as LineRow[]);
+  const row = doc[0];
+  return row === undefined ? null : docOf(row, lines);
 }
 
 export interface NewPurchaseOrder {
@@ -105,26 +84,38 @@ export interface NewPurchaseOrder {
 
 /** Inserts a draft with its lines (nothing if the id exists). */
 export async function insertPurchaseOrder(db: D1Database, po: NewPurchaseOrder): Promise<void> {
-  await db.batch([
-    db
-      .prepare(
-        `INSERT OR IGNORE INTO purchase_orders (id, vendor_id, location_id, status, expected_at, reference, principal, idempotency_key, request_hash,
-           created_by, created_at, updated_at) VALUES (?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .bind(po.id, po.vendorId, po.locationId, po.expectedAt, po.reference, po.principal, po.idempotencyKey, po.requestHash, po.createdBy, po.now, po.now),
+  // ON CONFLICT DO NOTHING: a retry with the same id inserts nothing (every value is set, so no other constraint can fail).
+  const d = drizzle(db);
+  await d.batch([
+    d
+      .insert(purchaseOrders)
+      .values({
+        id: po.id,
+        vendorId: po.vendorId,
+        locationId: po.locationId,
+        status: "draft",
+        expectedAt: po.expectedAt,
+        reference: po.reference,
+        principal: po.principal,
+        idempotencyKey: po.idempotencyKey,
+        requestHash: po.requestHash,
+        createdBy: po.createdBy,
+        createdAt: po.now,
+        updatedAt: po.now,
+      })
+      .onConflictDoNothing(),
     ...po.lines.map((l, i) =>
-      db
-        .prepare("INSERT OR IGNORE INTO purchase_order_lines (purchase_order_id, line_no, sku, quantity) VALUES (?, ?, ?, ?)")
-        .bind(po.id, i, l.sku, l.quantity),
+      d.insert(purchaseOrderLines).values({ purchaseOrderId: po.id, lineNo: i, sku: l.sku, quantity: l.quantity }).onConflictDoNothing(),
     ),
   ]);
 }
 
 /** Writes the figures a SKU object answered for a line. */
-export function poLineUpdate(db: D1Database, id: string, lineNo: number, line: TransferLine): D1PreparedStatement {
-  return db
-    .prepare("UPDATE purchase_order_lines SET received = ?, damaged = ?, short = ?, status = ? WHERE purchase_order_id = ? AND line_no = ?")
-    .bind(line.received, line.damaged, line.short + line.returned, line.status, id, lineNo);
+export function poLineUpdate(db: D1Database, id: string, lineNo: number, line: TransferLine): D1Write {
+  return drizzle(db)
+    .update(purchaseOrderLines)
+    .set({ received: line.received, damaged: line.damaged, short: line.short + line.returned, status: line.status })
+    .where(and(eq(purchaseOrderLines.purchaseOrderId, id), eq(purchaseOrderLines.lineNo, lineNo)));
 }
 
 /**
@@ -138,13 +129,11 @@ export function poStatusUpdate(
   from: PurchaseOrderRow["status"][],
   now: number,
   expectedAt?: number,
-): D1PreparedStatement {
-  return db
-    .prepare(
-      `UPDATE purchase_orders SET status = ?, updated_at = ?, expected_at = COALESCE(?, expected_at)
-       WHERE id = ? AND status IN (SELECT value FROM json_each(?))`,
-    )
-    .bind(status, now, expectedAt ?? null, id, JSON.stringify(from));
+): D1Write & { run(): Promise<D1Result> } {
+  return drizzle(db)
+    .update(purchaseOrders)
+    .set({ status, updatedAt: now, expectedAt: sql`COALESCE(${expectedAt ?? null}, ${purchaseOrders.expectedAt})` })
+    .where(and(eq(purchaseOrders.id, id), inJson(purchaseOrders.status, from)));
 }
 
 /** Purchase orders by id, optionally of one status and one vendor, after a cursor. */
@@ -153,33 +142,46 @@ export async function listPurchaseOrders(
   filter: { status?: PurchaseOrderRow["status"]; vendorId?: string; after?: string },
   limit: number,
 ): Promise<PurchaseOrder[]> {
-  const where: string[] = [];
-  const binds: unknown[] = [];
-  if (filter.status !== undefined) where.push("status = ?"), binds.push(filter.status);
-  if (filter.vendorId !== undefined) where.push("vendor_id = ?"), binds.push(filter.vendorId);
-  if (filter.after !== undefined) where.push("id > ?"), binds.push(filter.after);
-  const { results } = await db
-    .prepare(`SELECT * FROM purchase_orders ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ?`)
-    .bind(...binds, limit)
-    .all<DocRow>();
+  const d = drizzle(db);
+  const where: SQL[] = [];
+  if (filter.status !== undefined) where.push(eq(purchaseOrders.status, filter.status));
+  if (filter.vendorId !== undefined) where.push(eq(purchaseOrders.vendorId, filter.vendorId));
+  if (filter.after !== undefined) where.push(gt(purchaseOrders.id, filter.after));
+  const results = await d
+    .select()
+    .from(purchaseOrders)
+    .where(and(...where))
+    .orderBy(asc(purchaseOrders.id))
+    .limit(limit)
+    .all();
   if (results.length === 0) return [];
-  const lines = await db
-    .prepare("SELECT * FROM purchase_order_lines WHERE purchase_order_id IN (SELECT value FROM json_each(?)) ORDER BY purchase_order_id, line_no")
-    .bind(JSON.stringify(results.map((r) => r.id)))
-    .all<LineRow>();
+  const lines = await d
+    .select()
+    .from(purchaseOrderLines)
+    .where(
+      inJson(
+        purchaseOrderLines.purchaseOrderId,
+        results.map((r) => r.id),
+      ),
+    )
+    .orderBy(asc(purchaseOrderLines.purchaseOrderId), asc(purchaseOrderLines.lineNo))
+    .all();
   return results.map((r) =>
     docOf(
       r,
-      lines.results.filter((l) => l.purchase_order_id === r.id),
+      lines.filter((l) => l.purchaseOrderId === r.id),
     ),
   );
 }
 
 /** Ids of orders left `shipping` since before `staleBefore` (a crashed ship step). */
 export async function staleShipping(db: D1Database, staleBefore: number, limit: number): Promise<string[]> {
-  const { results } = await db
-    .prepare("SELECT id FROM purchase_orders WHERE status = 'shipping' AND updated_at < ? ORDER BY updated_at LIMIT ?")
-    .bind(staleBefore, limit)
-    .all<{ id: string }>();
+  const results = await drizzle(db)
+    .select({ id: purchaseOrders.id })
+    .from(purchaseOrders)
+    .where(and(eq(purchaseOrders.status, "shipping"), lt(purchaseOrders.updatedAt, staleBefore)))
+    .orderBy(asc(purchaseOrders.updatedAt))
+    .limit(limit)
+    .all();
   return results.map((r) => r.id);
 }

@@ -2,35 +2,11 @@
  * Transfer documents in D1 (`transfers`, `transfer_lines`). The counts live in the SKU
  * objects; these rows are the document, its status and the figures the objects answered.
  */
-import type { TransferLineRow, TransferRow } from "../d1/schema";
+import { and, asc, eq, gt, inArray, lt, type SQL } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { transferLines, transfers, type TransferLineRow, type TransferRow } from "../d1/schema";
 import type { TransferLine } from "../durable-objects/sku-inbound.types";
-
-type DocRow = {
-  id: string;
-  status: TransferRow["status"];
-  from_location_id: string;
-  to_location_id: string;
-  expected_at: number | null;
-  reference: string | null;
-  principal: string;
-  idempotency_key: string;
-  request_hash: string;
-  created_by: string;
-  failure_json: string | null;
-  created_at: number;
-  updated_at: number;
-};
-type LineRow = {
-  transfer_id: string;
-  line_no: number;
-  sku: string;
-  quantity: number;
-  received: number;
-  damaged: number;
-  short: number;
-  returned: number;
-  status: TransferLineRow["status"];
-};
+import { type D1Write, inJson } from "./d1-sql";
 
 export interface TransferDocLine {
   lineNo: number;
@@ -59,22 +35,22 @@ export interface TransferDoc {
   lines: TransferDocLine[];
 }
 
-function docOf(row: DocRow, lines: LineRow[]): TransferDoc {
+function docOf(row: TransferRow, lines: TransferLineRow[]): TransferDoc {
   return {
     id: row.id,
     status: row.status,
-    fromLocationId: row.from_location_id,
-    toLocationId: row.to_location_id,
-    expectedAt: row.expected_at,
+    fromLocationId: row.fromLocationId,
+    toLocationId: row.toLocationId,
+    expectedAt: row.expectedAt,
     reference: row.reference,
     principal: row.principal,
-    requestHash: row.request_hash,
-    createdBy: row.created_by,
-    failure: row.failure_json === null ? null : (JSON.parse(row.failure_json) as TransferDoc["failure"]),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    requestHash: row.requestHash,
+    createdBy: row.createdBy,
+    failure: row.failureJson === null ? null : (JSON.parse(row.failureJson) as TransferDoc["failure"]),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
     lines: lines.map((l) => ({
-      lineNo: l.line_no,
+      lineNo: l.lineNo,
       sku: l.sku,
       quantity: l.quantity,
       received: l.received,
@@ -88,12 +64,13 @@ function docOf(row: DocRow, lines: LineRow[]): TransferDoc {
 
 /** One document with its lines, or null. */
 export async function findTransfer(db: D1Database, id: string): Promise<TransferDoc | null> {
-  const [doc, lines] = await db.batch([
-    db.prepare("SELECT * FROM transfers WHERE id = ?").bind(id),
-    db.prepare("SELECT * FROM transfer_lines WHERE transfer_id = ? ORDER BY line_no").bind(id),
+  const d = drizzle(db);
+  const [doc, lines] = await d.batch([
+    d.select().from(transfers).where(eq(transfers.id, id)),
+    d.select().from(transferLines).where(eq(transferLines.transferId, id)).orderBy(asc(transferLines.lineNo)),
   ]);
-  const row = (doc!.results as DocRow[])[0];
-  return row === undefined ? null : docOf(row, lines!.results as LineRow[]);
+  const row = doc[0];
+  return row === undefined ? null : docOf(row, lines);
 }
 
 export interface NewTransfer {
@@ -114,37 +91,36 @@ export interface NewTransfer {
 
 /** Inserts a document in `creating` (or `draft`) with its lines `pending` (nothing if the id exists). */
 export async function insertTransfer(db: D1Database, t: NewTransfer): Promise<void> {
-  await db.batch([
-    db
-      .prepare(
-        `INSERT OR IGNORE INTO transfers (id, status, from_location_id, to_location_id, expected_at, reference, principal, idempotency_key,
-           request_hash, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .bind(
-        t.id,
-        t.status ?? "creating",
-        t.fromLocationId,
-        t.toLocationId,
-        t.expectedAt,
-        t.reference,
-        t.principal,
-        t.idempotencyKey,
-        t.requestHash,
-        t.createdBy,
-        t.now,
-        t.now,
-      ),
-    ...t.lines.map((l, i) =>
-      db.prepare("INSERT OR IGNORE INTO transfer_lines (transfer_id, line_no, sku, quantity) VALUES (?, ?, ?, ?)").bind(t.id, i, l.sku, l.quantity),
-    ),
+  // ON CONFLICT DO NOTHING: a retry with the same id inserts nothing (every value is set, so no other constraint can fail).
+  const d = drizzle(db);
+  await d.batch([
+    d
+      .insert(transfers)
+      .values({
+        id: t.id,
+        status: t.status ?? "creating",
+        fromLocationId: t.fromLocationId,
+        toLocationId: t.toLocationId,
+        expectedAt: t.expectedAt,
+        reference: t.reference,
+        principal: t.principal,
+        idempotencyKey: t.idempotencyKey,
+        requestHash: t.requestHash,
+        createdBy: t.createdBy,
+        createdAt: t.now,
+        updatedAt: t.now,
+      })
+      .onConflictDoNothing(),
+    ...t.lines.map((l, i) => d.insert(transferLines).values({ transferId: t.id, lineNo: i, sku: l.sku, quantity: l.quantity }).onConflictDoNothing()),
   ]);
 }
 
 /** Writes the figures a SKU object answered for a line. */
-export function lineUpdate(db: D1Database, transferId: string, lineNo: number, line: TransferLine): D1PreparedStatement {
-  return db
-    .prepare("UPDATE transfer_lines SET received = ?, damaged = ?, short = ?, returned = ?, status = ? WHERE transfer_id = ? AND line_no = ?")
-    .bind(line.received, line.damaged, line.short, line.returned, line.status, transferId, lineNo);
+export function lineUpdate(db: D1Database, transferId: string, lineNo: number, line: TransferLine): D1Write {
+  return drizzle(db)
+    .update(transferLines)
+    .set({ received: line.received, damaged: line.damaged, short: line.short, returned: line.returned, status: line.status })
+    .where(and(eq(transferLines.transferId, transferId), eq(transferLines.lineNo, lineNo)));
 }
 
 /** Sets the document's status (only from one of `from`, when given), with an optional failure. */
@@ -154,16 +130,16 @@ export function statusUpdate(
   status: TransferRow["status"],
   now: number,
   options: { from?: TransferRow["status"][]; failure?: unknown } = {},
-): D1PreparedStatement {
-  const guard = options.from === undefined ? "" : ` AND status IN (${options.from.map((s) => `'${s}'`).join(", ")})`;
-  return db
-    .prepare(`UPDATE transfers SET status = ?, updated_at = ?, failure_json = COALESCE(?, failure_json) WHERE id = ?${guard}`)
-    .bind(status, now, options.failure === undefined ? null : JSON.stringify(options.failure), id);
+): D1Write & { run(): Promise<D1Result> } {
+  return drizzle(db)
+    .update(transfers)
+    .set({ status, updatedAt: now, ...(options.failure === undefined ? {} : { failureJson: JSON.stringify(options.failure) }) })
+    .where(and(eq(transfers.id, id), options.from === undefined ? undefined : inArray(transfers.status, options.from)));
 }
 
 /** Marks a document as being worked on now (the sweeper leaves it alone for a minute). */
 export async function touchTransfer(db: D1Database, id: string, now: number): Promise<void> {
-  await db.prepare("UPDATE transfers SET updated_at = ? WHERE id = ?").bind(now, id).run();
+  await drizzle(db).update(transfers).set({ updatedAt: now }).where(eq(transfers.id, id)).run();
 }
 
 /** Documents by id, optionally of one status, after a cursor. */
@@ -173,38 +149,45 @@ export async function listTransfers(
   after: string | undefined,
   limit: number,
 ): Promise<TransferDoc[]> {
-  const where: string[] = [];
-  const binds: unknown[] = [];
-  if (status !== undefined) {
-    where.push("status = ?");
-    binds.push(status);
-  }
-  if (after !== undefined) {
-    where.push("id > ?");
-    binds.push(after);
-  }
-  const { results } = await db
-    .prepare(`SELECT * FROM transfers ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ?`)
-    .bind(...binds, limit)
-    .all<DocRow>();
+  const d = drizzle(db);
+  const where: SQL[] = [];
+  if (status !== undefined) where.push(eq(transfers.status, status));
+  if (after !== undefined) where.push(gt(transfers.id, after));
+  const results = await d
+    .select()
+    .from(transfers)
+    .where(and(...where))
+    .orderBy(asc(transfers.id))
+    .limit(limit)
+    .all();
   if (results.length === 0) return [];
-  const lines = await db
-    .prepare("SELECT * FROM transfer_lines WHERE transfer_id IN (SELECT value FROM json_each(?)) ORDER BY transfer_id, line_no")
-    .bind(JSON.stringify(results.map((r) => r.id)))
-    .all<LineRow>();
+  const lines = await d
+    .select()
+    .from(transferLines)
+    .where(
+      inJson(
+        transferLines.transferId,
+        results.map((r) => r.id),
+      ),
+    )
+    .orderBy(asc(transferLines.transferId), asc(transferLines.lineNo))
+    .all();
   return results.map((r) =>
     docOf(
       r,
-      lines.results.filter((l) => l.transfer_id === r.id),
+      lines.filter((l) => l.transferId === r.id),
     ),
   );
 }
 
 /** Ids of documents left `creating` since before `staleBefore` (a crashed create). */
 export async function staleCreating(db: D1Database, staleBefore: number, limit: number): Promise<string[]> {
-  const { results } = await db
-    .prepare("SELECT id FROM transfers WHERE status = 'creating' AND updated_at < ? ORDER BY updated_at LIMIT ?")
-    .bind(staleBefore, limit)
-    .all<{ id: string }>();
+  const results = await drizzle(db)
+    .select({ id: transfers.id })
+    .from(transfers)
+    .where(and(eq(transfers.status, "creating"), lt(transfers.updatedAt, staleBefore)))
+    .orderBy(asc(transfers.updatedAt))
+    .limit(limit)
+    .all();
   return results.map((r) => r.id);
 }

@@ -22,6 +22,7 @@ import { isFailure, type Failure } from "../domain/failures";
 import type { TransferResult } from "../durable-objects/sku-inbound.types";
 import { actorOf, principalName, type Principal } from "./principal";
 import { ApiError } from "./api-error";
+import { type D1Write, runBatch } from "../repositories/d1-sql";
 import { allLocations } from "../repositories/locations";
 import { findPurchaseOrder, insertPurchaseOrder, poLineUpdate, poStatusUpdate, staleShipping, type PurchaseOrder } from "../repositories/purchase-orders";
 import { findSkus } from "../repositories/skus";
@@ -148,7 +149,7 @@ export async function shipPurchaseOrder(env: Env, actor: string, po: PurchaseOrd
     env.DB,
     po.lines.map((l) => l.sku),
   );
-  const updates: D1PreparedStatement[] = [];
+  const updates: D1Write[] = [];
   for (const line of po.lines) {
     const row = skus.get(line.sku);
     if (row === undefined) continue; // a SKU deleted since the order was made (not possible today) ships nothing
@@ -167,12 +168,12 @@ export async function shipPurchaseOrder(env: Env, actor: string, po: PurchaseOrd
     );
     if (isFailure(result)) {
       // Left `shipping`: a retry or the sweeper finishes it.
-      if (updates.length > 0) await env.DB.batch(updates);
+      if (updates.length > 0) await runBatch(env.DB, updates);
       throw ApiError.fromFailure(result);
     }
     updates.push(poLineUpdate(env.DB, po.id, line.lineNo, result.line));
   }
-  await env.DB.batch([...updates, poStatusUpdate(env.DB, po.id, "shipped", ["shipping"], Date.now())]);
+  await runBatch(env.DB, [...updates, poStatusUpdate(env.DB, po.id, "shipped", ["shipping"], Date.now())]);
   return (await findPurchaseOrder(env.DB, po.id))!;
 }
 
@@ -200,7 +201,7 @@ export async function receivePurchaseOrder(
     body.lines.map((l) => l.sku),
   );
   const receiptId = `${principalName(principal)}\n${idempotencyKey}`;
-  const updates: D1PreparedStatement[] = [];
+  const updates: D1Write[] = [];
   for (const l of body.lines) {
     const line = bySku.get(l.sku)!;
     const result = await call(() =>
@@ -216,27 +217,27 @@ export async function receivePurchaseOrder(
       }),
     );
     if (isFailure(result)) {
-      if (updates.length > 0) await env.DB.batch(updates);
+      if (updates.length > 0) await runBatch(env.DB, updates);
       throw ApiError.fromFailure({ ...result, details: { sku: l.sku, lineNo: line.lineNo, cause: result.details ?? null } });
     }
     updates.push(poLineUpdate(env.DB, po.id, line.lineNo, result.line));
     line.status = result.line.status;
   }
   updates.push(poStatusUpdate(env.DB, po.id, receivedStatus(po.lines), ["shipped", "partially_received"], Date.now()));
-  await env.DB.batch(updates);
+  await runBatch(env.DB, updates);
   return (await findPurchaseOrder(env.DB, po.id))!;
 }
 
 /** Takes what is still in transit off every line (closed short, or cancelled after shipping). */
-async function dropInTransit(env: Env, actor: string, po: PurchaseOrder, reason: string): Promise<D1PreparedStatement[]> {
-  const updates: D1PreparedStatement[] = [];
+async function dropInTransit(env: Env, actor: string, po: PurchaseOrder, reason: string): Promise<D1Write[]> {
+  const updates: D1Write[] = [];
   for (const line of po.lines) {
     if (line.status === "received" || line.status === "cancelled" || line.status === "open") continue;
     const result = await call(() =>
       env.SKU_INVENTORY.getByName(line.sku).cancelTransfer({ sku: line.sku, actor, transferId: lineId(po.id, line.lineNo), reason }),
     );
     if (isFailure(result)) {
-      if (updates.length > 0) await env.DB.batch(updates);
+      if (updates.length > 0) await runBatch(env.DB, updates);
       throw ApiError.fromFailure(result);
     }
     updates.push(poLineUpdate(env.DB, po.id, line.lineNo, result.line));
@@ -249,7 +250,7 @@ export async function closePurchaseOrder(env: Env, actor: string, po: PurchaseOr
   if (po.status === "closed") return po;
   if (!["shipped", "partially_received", "received"].includes(po.status)) refuse(po, "closed");
   const updates = await dropInTransit(env, actor, po, "closed_short");
-  await env.DB.batch([...updates, poStatusUpdate(env.DB, po.id, "closed", ["shipped", "partially_received", "received"], Date.now())]);
+  await runBatch(env.DB, [...updates, poStatusUpdate(env.DB, po.id, "closed", ["shipped", "partially_received", "received"], Date.now())]);
   return (await findPurchaseOrder(env.DB, po.id))!;
 }
 
@@ -259,7 +260,7 @@ export async function cancelPurchaseOrder(env: Env, actor: string, po: PurchaseO
   if (["draft", "submitted", "confirmed"].includes(po.status)) return moveStatus(env, po, "cancelled", ["draft", "submitted", "confirmed"], "cancelled");
   if (po.status !== "shipped") refuse(po, "cancelled");
   const updates = await dropInTransit(env, actor, po, "po_cancelled");
-  await env.DB.batch([...updates, poStatusUpdate(env.DB, po.id, "cancelled", ["shipped"], Date.now())]);
+  await runBatch(env.DB, [...updates, poStatusUpdate(env.DB, po.id, "cancelled", ["shipped"], Date.now())]);
   return (await findPurchaseOrder(env.DB, po.id))!;
 }
 

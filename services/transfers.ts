@@ -19,6 +19,7 @@ import { isFailure, type Failure } from "../domain/failures";
 import type { TransferLine, TransferResult } from "../durable-objects/sku-inbound.types";
 import { actorOf, principalName, type Principal } from "./principal";
 import { ApiError, errorBody } from "./api-error";
+import { type D1Write, runBatch } from "../repositories/d1-sql";
 import { allLocations } from "../repositories/locations";
 import type { SkuRow } from "../d1/schema";
 import { findSkus } from "../repositories/skus";
@@ -149,7 +150,7 @@ async function drive(env: Env, actor: string, doc: TransferDoc, skus: Map<string
     }
     created.push({ lineNo: line.lineNo, line: result.line });
   }
-  await env.DB.batch([
+  await runBatch(env.DB, [
     ...created.map((c) => lineUpdate(env.DB, id, c.lineNo, c.line)),
     statusUpdate(env.DB, id, "in_transit", Date.now(), { from: ["creating"] }),
   ]);
@@ -168,7 +169,7 @@ function answerCreate(doc: TransferDoc, replayed: boolean): { doc: TransferDoc; 
 
 /** Cancels every line of a document (units back to the origin; tombstones where never created) and marks it cancelled. */
 async function undoCreate(env: Env, doc: TransferDoc, actor: string, why: string, failure: { code: string; message: string; details: unknown }): Promise<void> {
-  const updates: D1PreparedStatement[] = [];
+  const updates: D1Write[] = [];
   for (const line of doc.lines) {
     const result = await call(() =>
       env.SKU_INVENTORY.getByName(line.sku).cancelTransfer({ sku: line.sku, actor, transferId: lineId(doc.id, line.lineNo), reason: "compensation" }),
@@ -181,7 +182,7 @@ async function undoCreate(env: Env, doc: TransferDoc, actor: string, why: string
     updates.push(lineUpdate(env.DB, doc.id, line.lineNo, result.line));
   }
   console.warn(JSON.stringify({ event: "transfer.create_undone", transferId: doc.id, why }));
-  await env.DB.batch([...updates, statusUpdate(env.DB, doc.id, "cancelled", Date.now(), { from: ["creating"], failure })]);
+  await runBatch(env.DB, [...updates, statusUpdate(env.DB, doc.id, "cancelled", Date.now(), { from: ["creating"], failure })]);
 }
 
 /** The document's status from its lines' figures. */
@@ -208,7 +209,7 @@ export async function receiveTransfer(env: Env, principal: Principal, id: string
     env.DB,
     body.lines.map((l) => l.sku),
   );
-  const updates: D1PreparedStatement[] = [];
+  const updates: D1Write[] = [];
   for (const l of body.lines) {
     const line = bySku.get(l.sku)!;
     const result = await call(() =>
@@ -224,14 +225,14 @@ export async function receiveTransfer(env: Env, principal: Principal, id: string
       }),
     );
     if (isFailure(result)) {
-      if (updates.length > 0) await env.DB.batch(updates);
+      if (updates.length > 0) await runBatch(env.DB, updates);
       throw ApiError.fromFailure({ ...result, details: { sku: l.sku, lineNo: line.lineNo, cause: result.details ?? null } });
     }
     updates.push(lineUpdate(env.DB, id, line.lineNo, result.line));
     Object.assign(line, { received: result.line.received, damaged: result.line.damaged, short: result.line.short, status: result.line.status });
   }
   updates.push(statusUpdate(env.DB, id, docStatus(doc.lines), Date.now(), { from: ["in_transit", "partially_received"] }));
-  await env.DB.batch(updates);
+  await runBatch(env.DB, updates);
   return (await findTransfer(env.DB, id))!;
 }
 
@@ -249,14 +250,14 @@ export async function cancelTransfer(env: Env, principal: Principal, id: string,
   if (doc.status !== "in_transit" && doc.status !== "partially_received") {
     throw new ApiError(409, "invalid_state", `transfer ${id} is ${doc.status}`, { status: doc.status });
   }
-  const updates: D1PreparedStatement[] = [];
+  const updates: D1Write[] = [];
   for (const line of doc.lines) {
     if (line.status === "received" || line.status === "cancelled") continue;
     const result = await call(() =>
       env.SKU_INVENTORY.getByName(line.sku).cancelTransfer({ sku: line.sku, actor: actorOf(principal), transferId: lineId(id, line.lineNo), reason }),
     );
     if (isFailure(result)) {
-      if (updates.length > 0) await env.DB.batch(updates);
+      if (updates.length > 0) await runBatch(env.DB, updates);
       throw ApiError.fromFailure(result);
     }
     updates.push(lineUpdate(env.DB, id, line.lineNo, result.line));
@@ -267,7 +268,7 @@ export async function cancelTransfer(env: Env, principal: Principal, id: string,
       failure: { code: "cancelled", message: reason, details: null },
     }),
   );
-  await env.DB.batch(updates);
+  await runBatch(env.DB, updates);
   return (await findTransfer(env.DB, id))!;
 }
 
