@@ -15,6 +15,7 @@ export const INVENTORY_EVENT_TYPES = [
   "reservation.expired",
   "reservation.fulfilled",
   "reservation.backorder_covered",
+  "reservation.updated",
   "sync.conflict",
 ] as const;
 export type InventoryEventType = (typeof INVENTORY_EVENT_TYPES)[number];
@@ -80,6 +81,27 @@ export const InventoryEventSchema = z.object({
    * backordered units of the reservation's line there; `remaining` still wait. Absent on older events.
    */
   backorder: z.object({ locationId: z.string(), covered: z.number().int().positive(), remaining: z.number().int().nonnegative() }).nullable().optional(),
+  /**
+   * `reservation.updated` only: the amendment (domain/reservation-amendments.ts) that changed
+   * the reservation on this SKU — each line's quantity before and after, and the units it
+   * shipped (a partial fulfilment); `expiresAt` (ms) for a refreshed expiry. Absent on older events.
+   */
+  amendment: z
+    .object({
+      id: z.string(),
+      kind: z.string(),
+      changes: z.array(
+        z.object({
+          locationId: z.string(),
+          before: z.number().int().nonnegative(),
+          after: z.number().int().nonnegative(),
+          shipped: z.number().int().nonnegative(),
+        }),
+      ),
+      expiresAt: z.number().int().nullable(),
+    })
+    .nullable()
+    .optional(),
 });
 export type InventoryEvent = z.infer<typeof InventoryEventSchema>;
 

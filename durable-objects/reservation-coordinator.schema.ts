@@ -50,4 +50,31 @@ export const COORDINATOR_MIGRATIONS: readonly SqlMigration[] = [
       FAILURE_COUNTS_TABLE,
     ],
   },
+  {
+    version: 3,
+    name: "amendments",
+    statements: [
+      // Amendments of a reservation (domain/reservation-amendments.ts), one row each, keyed by
+      // the id the Worker derives from the caller's Idempotency-Key: the intent is written
+      // before any SKU is called, and the first answer is replayed to a retry.
+      `CREATE TABLE amendments (
+        reservation_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        amendment_json TEXT NOT NULL,
+        skus_json TEXT NOT NULL DEFAULT '[]',
+        status TEXT NOT NULL CHECK (status IN ('pending', 'applied', 'refused')),
+        phase TEXT CHECK (phase IN ('apply', 'prepare', 'confirm', 'abort')),
+        expires_at INTEGER,
+        ttl_seconds INTEGER,
+        answer_json TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (reservation_id, id)
+      )`,
+      `ALTER TABLE reservations ADD COLUMN pending_amendment TEXT`,
+    ],
+  },
 ];

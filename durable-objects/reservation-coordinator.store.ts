@@ -3,7 +3,8 @@
  * compensate when any SKU says no, so an order holds every line or none. Kept apart from
  * the Durable Object class so none of it is callable over RPC. This class holds what is
  * per object (one lock per reservation, the alarm) and the entry points; the rest is in
- * `reservation-coordinator/`: `steps.ts` (the saga's steps and recovery), `gateway.ts` (the
+ * `reservation-coordinator/`: `steps.ts` (the saga's steps and recovery), `amendments.ts`
+ * (amendments of a live reservation, all or nothing across SKUs), `gateway.ts` (the
  * typed hop to a SKU object), `rows.ts` (the table), `due-work.ts` (the alarm's storage side).
  *
  * Crash safety: the intent (`pending_op`) is written before any SKU is called, and the
@@ -17,6 +18,8 @@ import { alarmRetryDelayMs, causeOf } from "./failure-counts";
 import { migrateSchema } from "./sql-migrations";
 import { COORDINATOR_MIGRATIONS } from "./reservation-coordinator.schema";
 import type {
+  AmendInput,
+  AmendmentOutcome,
   CoordinatorHealth,
   CoordinatorReserveInput,
   LookupInput,
@@ -24,6 +27,7 @@ import type {
   TransitionInput,
   TransitionOp,
 } from "./reservation-coordinator.types";
+import { AmendmentSteps, pruneAmendments } from "./reservation-coordinator/amendments";
 import { alarmTaskFailed, coordinatorHealth, dueTasks, nextDueAt, pruneFinished, type AlarmTask } from "./reservation-coordinator/due-work";
 import type { SkuGateway } from "./reservation-coordinator/gateway";
 import { expiryDue, readRow, viewOf, visibleRow, type Answer, type Row } from "./reservation-coordinator/rows";
@@ -39,6 +43,7 @@ export class ReservationCoordinatorStore {
   readonly #storage: DurableObjectStorage;
   readonly #sql: SqlStorage;
   readonly #steps: SagaSteps;
+  readonly #amendments: AmendmentSteps;
   /** One operation at a time per reservation; other reservations proceed in parallel. */
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #recoveryDelayMs: number;
@@ -53,6 +58,8 @@ export class ReservationCoordinatorStore {
     this.#storage = storage;
     this.#sql = storage.sql;
     this.#steps = new SagaSteps(storage.sql, skus, now, () => this.#armBy());
+    this.#amendments = new AmendmentSteps(storage.sql, skus, now, () => this.#armBy(), this.#steps);
+    this.#steps.recoverAmendment = (row) => this.#amendments.recover(row);
     this.#alarmAt = alarmAt;
     this.#recoveryDelayMs = recoveryDelayMs;
     this.#now = now;
@@ -175,6 +182,14 @@ export class ReservationCoordinatorStore {
     });
   }
 
+  /**
+   * Amends a reservation on every SKU it touches, all or nothing (reservation-coordinator/amendments.ts);
+   * replays the first answer to a repeated amendment id.
+   */
+  amend(input: AmendInput): Promise<AmendmentOutcome> {
+    return this.#locked(input.id, () => this.#amendments.amend(input));
+  }
+
   /** The reservation as it stands (expired if its time has come). */
   get(input: LookupInput): Promise<ReservationOutcome> {
     return this.#locked(input.id, async () => {
@@ -216,6 +231,7 @@ export class ReservationCoordinatorStore {
       alarmTaskFailed(this.#sql, this.#now(), id, task, "exception", causeOf(s.reason));
     });
     pruneFinished(this.#sql, now);
+    pruneAmendments(this.#sql);
     const next = this.nextDueAt();
     this.#deferrals = deferred > 0 ? this.#deferrals + 1 : 0;
     // What was left to an operation in flight is due again at once by its row; wait with

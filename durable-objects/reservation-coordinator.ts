@@ -10,6 +10,8 @@ import { DurableObject } from "cloudflare:workers";
 import { ReservationCoordinatorStore, RECOVERY_DELAY_MS } from "./reservation-coordinator.store";
 import { liveSkuGateway, type SkuGateway } from "./reservation-coordinator/gateway";
 import type {
+  AmendInput,
+  AmendmentOutcome,
   CoordinatorHealth,
   CoordinatorReserveInput,
   LookupInput,
@@ -62,6 +64,16 @@ export class ReservationCoordinator extends DurableObject<Env> {
    */
   async health(): Promise<CoordinatorHealth> {
     return this.#store.health();
+  }
+
+  /**
+   * Amends a live reservation (domain/reservation-amendments.ts): change a line's quantity,
+   * release or fulfil part of it, refresh its expiry, move a line to another location. All or
+   * nothing across its SKUs, crash-safe (the alarm finishes a pending amendment), idempotent
+   * by `amendmentId` (a retry answers the first answer, `replayed: true`).
+   */
+  async amend(input: AmendInput): Promise<AmendmentOutcome> {
+    return this.#store.amend(input);
   }
 
   /** The reservation as it stands. */

@@ -4,7 +4,8 @@
 import type { Failure } from "../domain/failures";
 import type { FailureCount } from "./failure-counts";
 import type { ReservationType } from "../domain/reservation-rules";
-import type { LineRequest, SkuPolicy } from "./sku-inventory.types";
+import type { AmendedLine, LineRequest, SkuPolicy } from "./sku-inventory.types";
+import type { Amendment, AmendmentKind } from "../domain/reservation-amendments";
 
 /** The lines of one SKU within a reservation request. */
 export interface SkuPart {
@@ -89,3 +90,33 @@ export interface CoordinatorHealth {
   /** When the alarm should next fire (ms), or null. */
   nextDueAt: number | null;
 }
+
+/** Amends a live reservation on every SKU it touches, all or nothing (domain/reservation-amendments.ts). */
+export interface AmendInput {
+  /** The reservation. */
+  id: string;
+  principal: string;
+  /** Operators may amend any principal's reservation. */
+  anyPrincipal: boolean;
+  actor: string;
+  /** Derived from the caller's principal and Idempotency-Key; a retry with it replays the first answer. */
+  amendmentId: string;
+  requestHash: string;
+  amendment: Amendment;
+}
+
+/** One line's change by an amendment (the SKU objects' `AmendedLine`, with the SKU). */
+export interface AmendedLineView extends AmendedLine {
+  sku: string;
+}
+
+/** What an amendment did, as its client sees it. */
+export interface AmendmentView {
+  id: string;
+  kind: AmendmentKind;
+  changes: AmendedLineView[];
+  /** `refresh_expiry`: the reservation's new expiry (ms). */
+  expiresAt: number | null;
+}
+
+export type AmendmentOutcome = { ok: true; reservation: ReservationView; amendment: AmendmentView; replayed: boolean } | Failure;

@@ -9,6 +9,7 @@
  * | `stock.ts` | `change()`, the one way a count moves (stock row + ledger row + event), and on-hand adjustments |
  * | `counts.ts` | reads of counts and live line sums, and the room they leave |
  * | `reservations.ts`, `lifecycle.ts` | reservations and their steps (state machine in domain/reservation-lifecycle.ts) |
+ * | `amendments.ts` | amendments of a live reservation: quantity, partial release and fulfilment, expiry, moves (domain/reservation-amendments.ts) |
  * | `sync.ts` | vendor feed values and their reviews |
  * | `outbox.ts` | events written with each change, and their sending |
  * | `reads.ts` | snapshot, public figures, ledger, verify |
@@ -29,6 +30,8 @@ import { SKU_INVENTORY_MIGRATIONS } from "./sku-inventory.schema";
 import type {
   AdjustStockInput,
   AdjustStockResult,
+  AmendmentResult,
+  AmendReservationInput,
   ApplyReservationInput,
   DemoteInput,
   LedgerEntry,
@@ -36,11 +39,13 @@ import type {
   ReleaseInput,
   ReservationRefInput,
   ReservationResult,
+  SettleAmendmentInput,
   SkuHealth,
   SkuSnapshot,
   VerifyReport,
 } from "./sku-inventory.types";
 import type { ResolveSyncReviewInput, ResolveSyncReviewResult, SyncApplyInput, SyncApplyResult, SyncReview, SyncReviewStatus } from "./sku-sync.types";
+import * as amendments from "./sku-inventory/amendments";
 import { health, nextDueAt, runDueWork } from "./sku-inventory/due-work";
 import * as meta from "./sku-inventory/meta";
 import * as outbox from "./sku-inventory/outbox";
@@ -148,6 +153,16 @@ export class SkuInventoryStore {
   /** Ships a committed reservation. */
   fulfil(input: ReservationRefInput, now: number): ReservationResult | Failure {
     return reservations.fulfil(this.#db, input, now);
+  }
+
+  /** Amends a live reservation: every move or none (`apply`), or the takes of a multi-SKU amendment (`prepare`). */
+  amendReservation(input: AmendReservationInput, now: number): AmendmentResult | Failure {
+    return amendments.amendReservation(this.#db, input, now);
+  }
+
+  /** Confirms or aborts a prepared amendment. */
+  settleAmendment(input: SettleAmendmentInput, now: number): AmendmentResult | Failure {
+    return amendments.settleAmendment(this.#db, input, now);
   }
 
   /** The reservation as this SKU holds it, expiring it first if it is due. */

@@ -23,6 +23,8 @@ import type { ResolveSyncReviewInput, ResolveSyncReviewResult, SyncApplyInput, S
 import type {
   AdjustStockInput,
   AdjustStockResult,
+  AmendmentResult,
+  AmendReservationInput,
   ApplyReservationInput,
   DemoteInput,
   LedgerEntry,
@@ -30,6 +32,7 @@ import type {
   ReleaseInput,
   ReservationRefInput,
   ReservationResult,
+  SettleAmendmentInput,
   SkuHealth,
   SkuSnapshot,
   VerifyReport,
@@ -164,6 +167,21 @@ export class SkuInventory extends DurableObject<Env> {
   /** Fulfils (ships) a committed reservation. */
   async fulfil(input: ReservationRefInput): Promise<ReservationResult | Failure> {
     return this.#mutate(() => this.#store.fulfil(input, this.#now()));
+  }
+
+  /**
+   * Amends a live reservation on this SKU (domain/reservation-amendments.ts): change a line's
+   * quantity, release or ship part of it, refresh its expiry, move a line. `apply`: every move
+   * or none, in one transaction; `prepare`: the takes only, for `settleAmendment`. Idempotent
+   * by amendment id.
+   */
+  async amendReservation(input: AmendReservationInput): Promise<AmendmentResult | Failure> {
+    return this.#mutate(() => this.#store.amendReservation(input, this.#now()));
+  }
+
+  /** Confirms (gives and ships) or aborts (gives the takes back) a prepared amendment; idempotent. */
+  async settleAmendment(input: SettleAmendmentInput): Promise<AmendmentResult | Failure> {
+    return this.#mutate(() => this.#store.settleAmendment(input, this.#now()));
   }
 
   /** Per-location sellable figures for the public availability view. */

@@ -3,6 +3,7 @@
  * already validated by the Worker: a Durable Object never sees raw client input.
  */
 import type { Quantities } from "../domain/quantities";
+import type { Amendment, AmendmentKind } from "../domain/reservation-amendments";
 import type { AdjustmentReason, ReservationStatus, ReservationType } from "../domain/reservation-rules";
 import type { FailureCount } from "./failure-counts";
 
@@ -163,4 +164,56 @@ export interface SkuHealth {
   eventsAwaitingConfirmation: number;
   /** When the alarm should next fire (ms), or null. */
   nextDueAt: number | null;
+}
+
+/**
+ * Amends a live reservation on this SKU (domain/reservation-amendments.ts): the amendment's
+ * part for this SKU. `apply` does every move in one transaction; `prepare` (one SKU of a
+ * multi-SKU amendment) does only the takes and keeps the gives and ships for
+ * `settleAmendment(confirm)`, or gives the takes back on `settleAmendment(abort)`.
+ * Idempotent by `amendmentId` (unique within the reservation).
+ */
+export interface AmendReservationInput extends ReservationRefInput {
+  amendmentId: string;
+  amendment: Amendment;
+  phase: "apply" | "prepare";
+  /** The reservation rules; the object resolves them (its master facts) when they are not sent. */
+  policy?: SkuPolicy;
+  /** `refresh_expiry` only: the new expiry (ms), the same on every SKU of the reservation. */
+  expiresAt?: number;
+}
+
+/** Finishes (`confirm`) or undoes (`abort`) a prepared amendment; an abort of one never prepared leaves a tombstone. */
+export interface SettleAmendmentInput extends ReservationRefInput {
+  amendmentId: string;
+  outcome: "confirm" | "abort";
+}
+
+/** One line's change by an amendment on this SKU. */
+export interface AmendedLine {
+  locationId: string;
+  /** The line's quantity before and after (0: no line). */
+  before: number;
+  after: number;
+  /** Units shipped (a partial fulfilment). */
+  shipped: number;
+  /** Units accepted beyond stock by this amendment (a take on a SKU that allows backorders). */
+  backordered: number;
+}
+
+/** What an amendment did on this SKU: `prepared` (takes done, waiting for confirm or abort), `applied`, or `aborted`. */
+export interface SkuAmendment {
+  id: string;
+  kind: AmendmentKind;
+  status: "prepared" | "applied" | "aborted";
+  changes: AmendedLine[];
+  expiresAt: number | null;
+}
+
+export interface AmendmentResult {
+  ok: true;
+  reservation: SkuReservation;
+  amendment: SkuAmendment;
+  /** True when this answer is the stored one of an earlier call with the same amendment id. */
+  replayed: boolean;
 }

@@ -5,7 +5,8 @@
  */
 import { alertDecisions, isAlertRelevant } from "../domain/alerts";
 import { InventoryEventSchema, type InventoryEvent } from "../domain/events";
-import { levelStatus, unitsByLocation, utcDayOf } from "../domain/inventory-levels";
+import { levelStatus, utcDayOf } from "../domain/inventory-levels";
+import { shippedUnitsOf } from "../domain/reservation-amendments";
 import { applyEventStatementsMany, eventStatements, skuFactsMany, type EventWrites, type NewDelivery, type SkuFacts } from "../repositories/event-projections";
 import { markEnqueued, unsentDeliveries } from "../repositories/webhooks";
 import type { WebhookMessage } from "../domain/webhooks";
@@ -47,10 +48,8 @@ function writesFor(event: InventoryEvent, facts: SkuFacts | null, now: number): 
   const writes: EventWrites = {
     alerts: alertDecisions(event, reorderPoint),
     alertRelevant: isAlertRelevant(event.type),
-    sales:
-      event.type === "reservation.fulfilled" && event.reservation !== null
-        ? unitsByLocation(event.reservation.lines).map((l) => ({ ...l, day: occurred.day }))
-        : [],
+    // A fulfilled reservation's lines, or the units a partial fulfilment shipped (`reservation.updated`).
+    sales: shippedUnitsOf(event).map((l) => ({ ...l, day: occurred.day })),
     webhooks: { vendorId: facts?.vendorId ?? null },
     reorderPoint,
     occurredAtMs: occurred.ms,

@@ -6,7 +6,7 @@
 import type { SkuInventory } from "../sku-inventory";
 
 /** The SKU object's RPC methods the saga calls. */
-export type SkuMethod = "applyReservation" | "release" | "promote" | "demote" | "commit" | "uncommit" | "fulfil";
+export type SkuMethod = "applyReservation" | "release" | "promote" | "demote" | "commit" | "uncommit" | "fulfil" | "amendReservation" | "settleAmendment";
 /** Each method's input, taken from the SKU object's own RPC signature (a field added there must be sent here). */
 export type SkuInputs = { [M in SkuMethod]: Parameters<SkuInventory[M]>[0] };
 /** Each method's answer, likewise. */
@@ -26,6 +26,8 @@ const SKU_CALLS: { [M in SkuMethod]: (stub: DurableObjectStub<SkuInventory>, inp
   commit: (stub, input) => stub.commit(input),
   uncommit: (stub, input) => stub.uncommit(input),
   fulfil: (stub, input) => stub.fulfil(input),
+  amendReservation: (stub, input) => stub.amendReservation(input),
+  settleAmendment: (stub, input) => stub.settleAmendment(input),
 };
 
 /** The SKU objects of this deployment (`env.SKU_INVENTORY.getByName(sku)`). */

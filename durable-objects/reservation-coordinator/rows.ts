@@ -8,7 +8,7 @@ import type { LookupInput, PublicStatus, ReservationLineView, ReservationView, S
 import type { ReservationResult } from "../sku-inventory.types";
 
 export type Status = PublicStatus | "failed" | "aborted";
-export type Op = "reserve" | "undo" | "promote" | "commit" | "fulfil" | "release" | "expire";
+export type Op = "reserve" | "undo" | "promote" | "commit" | "fulfil" | "release" | "expire" | "amend";
 
 export type Row = {
   id: string;
@@ -31,6 +31,8 @@ export type Row = {
   /** Failed alarm attempts at this reservation's work, and when it is tried next (null: none failed). */
   alarm_attempts: number;
   alarm_retry_at: number | null;
+  /** (v3) With `pending_op` `amend`: the amendment under way (`amendments` table). */
+  pending_amendment: string | null;
 };
 
 /** A stored answer to a reserve request, replayed for retries with the same key. */

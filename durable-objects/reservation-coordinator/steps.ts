@@ -19,6 +19,8 @@ export class SagaSteps {
   readonly #now: () => number;
   /** Makes sure the alarm fires by the earliest due work (called before every fan-out). */
   readonly #armBy: () => Promise<void>;
+  /** Finishes an amendment left pending (`pending_op` `amend`); set by the store to reservation-coordinator/amendments.ts. */
+  recoverAmendment: (row: Row) => Promise<Failure | null> = async () => null;
 
   constructor(sql: SqlStorage, skus: SkuGateway, now: () => number, armBy: () => Promise<void>) {
     this.#sql = sql;
@@ -228,6 +230,8 @@ export class SagaSteps {
         return failed(await this.commit(row));
       case "fulfil":
         return failed(await this.fulfil(row));
+      case "amend":
+        return this.recoverAmendment(row);
       case null:
         return null;
     }

@@ -9,7 +9,7 @@ import type { ReservationStatus } from "../../domain/reservation-rules";
 import type { ReservationRefInput, SkuReservation } from "../sku-inventory.types";
 import type { LineRow, ReservationRow } from "./rows";
 import { change } from "./stock";
-import { Rollback, type Tx } from "./tx";
+import { type PendingEvent, Rollback, type Tx } from "./tx";
 
 export function reservationRow(sql: SqlStorage, id: string): ReservationRow | undefined {
   return sql.exec<ReservationRow>("SELECT * FROM reservations WHERE id = ?", id).toArray()[0];
@@ -40,8 +40,8 @@ export function setStatus(tx: Tx, id: string, status: ReservationStatus): void {
   tx.sql.exec("UPDATE reservations SET status = ?, updated_at = ? WHERE id = ?", status, tx.now, id);
 }
 
-/** Records a reservation-level event in the running transaction. */
-export function reservationEvent(tx: Tx, type: InventoryEventType, id: string, actor: string, reason: string | null): void {
+/** Records a reservation-level event in the running transaction (`extra`: fields only some types carry, e.g. `amendment`). */
+export function reservationEvent(tx: Tx, type: InventoryEventType, id: string, actor: string, reason: string | null, extra: Partial<PendingEvent> = {}): void {
   const row = reservationRow(tx.sql, id)!;
   tx.emit({
     type,
@@ -56,6 +56,7 @@ export function reservationEvent(tx: Tx, type: InventoryEventType, id: string, a
       status: row.status,
       lines: lines(tx.sql, id).map((l) => ({ locationId: l.location_id, quantity: l.quantity })),
     },
+    ...extra,
   });
 }
 
