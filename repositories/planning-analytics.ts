@@ -4,6 +4,10 @@
  * (`inventory_levels`), last sale days, stockout spans (`out_of_stock` alerts) and forecast
  * accuracy (`forecasts`). Optionally one vendor's SKUs.
  */
+import { and, asc, between, eq, isNotNull, lt, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { alerts, dailySales, forecasts, inventoryLevels, skuPlanning, skus } from "../d1/schema";
+import { excluded } from "./d1-sql";
 
 export interface SkuAggregate {
   sku: string;
@@ -22,45 +26,54 @@ export interface SkuAggregate {
  * on hand and available (summed over locations) and its last day with a sale up to `to`.
  */
 export async function skuAggregates(db: D1Database, vendorId: string | undefined, from: string, to: string): Promise<SkuAggregate[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT s.sku, s.vendor_id AS vendorId, s.created_at AS createdAt,
-         coalesce((SELECT SUM(units) FROM daily_sales d WHERE d.sku = s.sku AND d.day BETWEEN ?2 AND ?3), 0) AS units,
-         p.unit_price AS unitPrice, p.unit_cost AS unitCost,
-         coalesce((SELECT SUM(on_hand) FROM inventory_levels l WHERE l.sku = s.sku), 0) AS onHand,
-         coalesce((SELECT SUM(available) FROM inventory_levels l WHERE l.sku = s.sku), 0) AS available,
-         (SELECT MAX(day) FROM daily_sales d WHERE d.sku = s.sku AND d.day <= ?3 AND d.units > 0) AS lastSaleDay
-       FROM skus s LEFT JOIN sku_planning p ON p.sku = s.sku
-       WHERE s.status = 'active' AND (?1 IS NULL OR s.vendor_id = ?1)
-       ORDER BY s.sku`,
-    )
-    .bind(vendorId ?? null, from, to)
-    .all<SkuAggregate>();
-  return results;
+  const ds = dailySales;
+  const l = inventoryLevels;
+  // Correlated subqueries over the outer `skus` row. The join keeps every column reference
+  // table-qualified (drizzle leaves them bare in a single-table select).
+  return drizzle(db)
+    .select({
+      sku: skus.sku,
+      vendorId: skus.vendorId,
+      createdAt: skus.createdAt,
+      units: sql<number>`coalesce((SELECT SUM(${ds.units}) FROM ${ds} WHERE ${ds.sku} = ${skus.sku} AND ${ds.day} BETWEEN ${from} AND ${to}), 0)`,
+      unitPrice: skuPlanning.unitPrice,
+      unitCost: skuPlanning.unitCost,
+      onHand: sql<number>`coalesce((SELECT SUM(${l.onHand}) FROM ${l} WHERE ${l.sku} = ${skus.sku}), 0)`,
+      available: sql<number>`coalesce((SELECT SUM(${l.available}) FROM ${l} WHERE ${l.sku} = ${skus.sku}), 0)`,
+      lastSaleDay: sql<string | null>`(SELECT MAX(${ds.day}) FROM ${ds} WHERE ${ds.sku} = ${skus.sku} AND ${ds.day} <= ${to} AND ${ds.units} > 0)`,
+    })
+    .from(skus)
+    .leftJoin(skuPlanning, eq(skuPlanning.sku, skus.sku))
+    .where(and(eq(skus.status, "active"), vendorId === undefined ? undefined : eq(skus.vendorId, vendorId)))
+    .orderBy(asc(skus.sku))
+    .all();
 }
 
 /** SKU-days out of stock in [fromMs, toMs): the overlap of every `out_of_stock` alert with the period. */
 export async function stockoutSkuDays(db: D1Database, vendorId: string | undefined, fromMs: number, toMs: number): Promise<number> {
-  const row = await db
-    .prepare(
-      `SELECT coalesce(SUM(MAX(0, MIN(coalesce(a.resolved_at, ?3), ?3) - MAX(a.opened_at, ?2))), 0) AS ms
-       FROM alerts a JOIN skus s ON s.sku = a.sku
-       WHERE a.kind = 'out_of_stock' AND (?1 IS NULL OR s.vendor_id = ?1) AND a.opened_at < ?3 AND coalesce(a.resolved_at, ?3) > ?2`,
-    )
-    .bind(vendorId ?? null, fromMs, toMs)
-    .first<{ ms: number }>();
+  const a = alerts;
+  const until = sql`coalesce(${a.resolvedAt}, ${toMs})`;
+  const row = await drizzle(db)
+    .select({ ms: sql<number>`coalesce(SUM(MAX(0, MIN(${until}, ${toMs}) - MAX(${a.openedAt}, ${fromMs}))), 0)` })
+    .from(a)
+    .innerJoin(skus, eq(skus.sku, a.sku))
+    .where(and(eq(a.kind, "out_of_stock"), vendorId === undefined ? undefined : eq(skus.vendorId, vendorId), lt(a.openedAt, toMs), sql`${until} > ${fromMs}`))
+    .get();
   return (row?.ms ?? 0) / 86_400_000;
 }
 
 /** Σ|forecast − actual| and Σ actual over the SKUs' last measured forecast periods. */
 export async function forecastErrors(db: D1Database, vendorId: string | undefined): Promise<{ absError: number; actual: number; skus: number }> {
-  const row = await db
-    .prepare(
-      `SELECT coalesce(SUM(ABS(accuracy_forecast - accuracy_actual)), 0) AS absError, coalesce(SUM(accuracy_actual), 0) AS actual, COUNT(*) AS skus
-       FROM forecasts WHERE accuracy_actual IS NOT NULL AND (?1 IS NULL OR vendor_id = ?1)`,
-    )
-    .bind(vendorId ?? null)
-    .first<{ absError: number; actual: number; skus: number }>();
+  const f = forecasts;
+  const row = await drizzle(db)
+    .select({
+      absError: sql<number>`coalesce(SUM(ABS(${f.accuracyForecast} - ${f.accuracyActual})), 0)`,
+      actual: sql<number>`coalesce(SUM(${f.accuracyActual}), 0)`,
+      skus: sql<number>`COUNT(*)`,
+    })
+    .from(f)
+    .where(and(isNotNull(f.accuracyActual), vendorId === undefined ? undefined : eq(f.vendorId, vendorId)))
+    .get();
   return row ?? { absError: 0, actual: 0, skus: 0 };
 }
 
@@ -71,38 +84,51 @@ export async function dailySalesOf(
   from: string,
   to: string,
 ): Promise<{ day: string; locationId: string; units: number; fulfilments: number }[]> {
-  const { results } = await db
-    .prepare("SELECT day, location_id AS locationId, units, fulfilments FROM daily_sales WHERE sku = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY day, location_id")
-    .bind(sku, from, to)
-    .all<{ day: string; locationId: string; units: number; fulfilments: number }>();
-  return results;
+  const ds = dailySales;
+  return drizzle(db)
+    .select({ day: ds.day, locationId: ds.locationId, units: ds.units, fulfilments: ds.fulfilments })
+    .from(ds)
+    .where(and(eq(ds.sku, sku), between(ds.day, from, to)))
+    .orderBy(asc(ds.day), asc(ds.locationId))
+    .all();
 }
 
 /** A SKU's planning settings row (null: none). */
 export async function findPlanningSettings(db: D1Database, sku: string): Promise<Record<string, unknown> | null> {
-  return db
-    .prepare(
-      `SELECT category, unit_cost AS unitCost, unit_price AS unitPrice, service_level AS serviceLevel, lead_time_days AS leadTimeDays,
-         lead_time_sd_days AS leadTimeSdDays, minimum_order_quantity AS minimumOrderQuantity, pack_size AS packSize, max_stock AS maxStock,
-         ordering_cost AS orderingCost, holding_rate AS holdingRate, updated_at AS updatedAt
-       FROM sku_planning WHERE sku = ?`,
-    )
-    .bind(sku)
-    .first<Record<string, unknown>>();
+  const p = skuPlanning;
+  const row = await drizzle(db)
+    .select({
+      category: p.category,
+      unitCost: p.unitCost,
+      unitPrice: p.unitPrice,
+      serviceLevel: p.serviceLevel,
+      leadTimeDays: p.leadTimeDays,
+      leadTimeSdDays: p.leadTimeSdDays,
+      minimumOrderQuantity: p.minimumOrderQuantity,
+      packSize: p.packSize,
+      maxStock: p.maxStock,
+      orderingCost: p.orderingCost,
+      holdingRate: p.holdingRate,
+      updatedAt: p.updatedAt,
+    })
+    .from(p)
+    .where(eq(p.sku, sku))
+    .get();
+  return row ?? null;
 }
 
 const SETTING_COLUMNS = {
-  category: "category",
-  unitCost: "unit_cost",
-  unitPrice: "unit_price",
-  serviceLevel: "service_level",
-  leadTimeDays: "lead_time_days",
-  leadTimeSdDays: "lead_time_sd_days",
-  minimumOrderQuantity: "minimum_order_quantity",
-  packSize: "pack_size",
-  maxStock: "max_stock",
-  orderingCost: "ordering_cost",
-  holdingRate: "holding_rate",
+  category: skuPlanning.category,
+  unitCost: skuPlanning.unitCost,
+  unitPrice: skuPlanning.unitPrice,
+  serviceLevel: skuPlanning.serviceLevel,
+  leadTimeDays: skuPlanning.leadTimeDays,
+  leadTimeSdDays: skuPlanning.leadTimeSdDays,
+  minimumOrderQuantity: skuPlanning.minimumOrderQuantity,
+  packSize: skuPlanning.packSize,
+  maxStock: skuPlanning.maxStock,
+  orderingCost: skuPlanning.orderingCost,
+  holdingRate: skuPlanning.holdingRate,
 } as const;
 
 /** Sets the given settings (null clears one; omitted ones keep their value). */
@@ -113,13 +139,14 @@ export async function upsertPlanningSettings(
   now: number,
 ): Promise<void> {
   const keys = (Object.keys(values) as (keyof typeof SETTING_COLUMNS)[]).filter((k) => values[k] !== undefined);
-  const cols = keys.map((k) => SETTING_COLUMNS[k]);
-  const placeholders = keys.map((_, i) => `?${i + 3}`);
-  await db
-    .prepare(
-      `INSERT INTO sku_planning (sku, updated_at${cols.map((c) => `, ${c}`).join("")}) VALUES (?1, ?2${placeholders.map((p) => `, ${p}`).join("")})
-       ON CONFLICT (sku) DO UPDATE SET updated_at = excluded.updated_at${cols.map((c) => `, ${c} = excluded.${c}`).join("")}`,
-    )
-    .bind(sku, now, ...keys.map((k) => values[k] ?? null))
+  // The route validated each value against its column (PlanningSettingsBody); a column left out is not touched on update.
+  const given = Object.fromEntries(keys.map((k) => [k, values[k] ?? null])) as Partial<typeof skuPlanning.$inferInsert>;
+  await drizzle(db)
+    .insert(skuPlanning)
+    .values({ ...given, sku, updatedAt: now })
+    .onConflictDoUpdate({
+      target: skuPlanning.sku,
+      set: { updatedAt: excluded(skuPlanning.updatedAt), ...Object.fromEntries(keys.map((k) => [k, excluded(SETTING_COLUMNS[k])])) },
+    })
     .run();
 }

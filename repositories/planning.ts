@@ -1,9 +1,25 @@
 /**
  * D1 reads and writes of the planning jobs (issue 15): SKU master data and planning settings,
  * daily sales histories, stored forecasts and plans, reorder suggestions and nightly runs.
- * Raw SQL: several statements are conditional upserts drizzle cannot express.
+ * Conditional upserts are drizzle upserts with `setWhere` (and `guardedRow` for the
+ * dismissal quiet period); sets of SKUs are bound as one JSON parameter (`inJson`).
  */
+import { and, asc, between, eq, gt, inArray, notExists, or, sql, type SQL } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { QueryBuilder } from "drizzle-orm/sqlite-core";
+import {
+  dailySales,
+  forecasts,
+  purchaseOrderLines,
+  purchaseOrders,
+  reorderRuns,
+  reorderSuggestions,
+  type ReorderSuggestionRow,
+  skuPlanning,
+  skus,
+} from "../d1/schema";
 import type { PlanningSettings } from "../domain/planning-defaults";
+import { type D1Write, excluded, guardedRow, inJson } from "./d1-sql";
 
 /** What planning needs of a SKU: master data, category and settings (a left join on `sku_planning`). */
 export interface PlanningSku {
@@ -17,71 +33,74 @@ export interface PlanningSku {
   settings: PlanningSettings;
 }
 
-interface PlanningSkuRow {
-  sku: string;
-  vendor_id: string;
-  status: "active" | "discontinued";
-  lead_time_days: number;
-  max_stock: number | null;
-  category: string | null;
-  unit_price: number | null;
-  service_level: number | null;
-  p_lead_time_days: number | null;
-  lead_time_sd_days: number | null;
-  minimum_order_quantity: number | null;
-  pack_size: number | null;
-  p_max_stock: number | null;
-  ordering_cost: number | null;
-  unit_cost: number | null;
-  holding_rate: number | null;
-}
+const PLANNING_SKU_COLUMNS = {
+  sku: skus.sku,
+  vendorId: skus.vendorId,
+  status: skus.status,
+  leadTimeDays: skus.leadTimeDays,
+  maxStock: skus.maxStock,
+  category: skuPlanning.category,
+  unitPrice: skuPlanning.unitPrice,
+  serviceLevel: skuPlanning.serviceLevel,
+  pLeadTimeDays: skuPlanning.leadTimeDays,
+  leadTimeSdDays: skuPlanning.leadTimeSdDays,
+  minimumOrderQuantity: skuPlanning.minimumOrderQuantity,
+  packSize: skuPlanning.packSize,
+  pMaxStock: skuPlanning.maxStock,
+  orderingCost: skuPlanning.orderingCost,
+  unitCost: skuPlanning.unitCost,
+  holdingRate: skuPlanning.holdingRate,
+};
 
-const PLANNING_SKU_SELECT = `SELECT s.sku, s.vendor_id, s.status, s.lead_time_days, s.max_stock, p.category, p.unit_price, p.service_level,
-  p.lead_time_days AS p_lead_time_days, p.lead_time_sd_days, p.minimum_order_quantity, p.pack_size, p.max_stock AS p_max_stock,
-  p.ordering_cost, p.unit_cost, p.holding_rate
-  FROM skus s LEFT JOIN sku_planning p ON p.sku = s.sku`;
+type PlanningSkuRow = {
+  [K in keyof typeof PLANNING_SKU_COLUMNS]: (typeof PLANNING_SKU_COLUMNS)[K]["_"]["notNull"] extends true
+    ? (typeof PLANNING_SKU_COLUMNS)[K]["_"]["data"]
+    : (typeof PLANNING_SKU_COLUMNS)[K]["_"]["data"] | null;
+};
 
 function planningSku(r: PlanningSkuRow): PlanningSku {
   return {
     sku: r.sku,
-    vendorId: r.vendor_id,
+    vendorId: r.vendorId,
     status: r.status,
-    leadTimeDays: r.lead_time_days,
-    maxStock: r.max_stock,
+    leadTimeDays: r.leadTimeDays,
+    maxStock: r.maxStock,
     category: r.category,
-    unitPrice: r.unit_price,
+    unitPrice: r.unitPrice,
     settings: {
-      serviceLevel: r.service_level,
-      leadTimeDays: r.p_lead_time_days,
-      leadTimeSdDays: r.lead_time_sd_days,
-      minimumOrderQuantity: r.minimum_order_quantity,
-      packSize: r.pack_size,
-      maxStock: r.p_max_stock,
-      orderingCost: r.ordering_cost,
-      unitCost: r.unit_cost,
-      holdingRate: r.holding_rate,
+      serviceLevel: r.serviceLevel,
+      leadTimeDays: r.pLeadTimeDays,
+      leadTimeSdDays: r.leadTimeSdDays,
+      minimumOrderQuantity: r.minimumOrderQuantity,
+      packSize: r.packSize,
+      maxStock: r.pMaxStock,
+      orderingCost: r.orderingCost,
+      unitCost: r.unitCost,
+      holdingRate: r.holdingRate,
     },
   };
 }
 
 /** Master data and settings of the given SKUs (unknown SKUs are absent). */
-export async function planningSkus(db: D1Database, skus: readonly string[]): Promise<Map<string, PlanningSku>> {
-  const { results } = await db
-    .prepare(`${PLANNING_SKU_SELECT} WHERE s.sku IN (SELECT value FROM json_each(?))`)
-    .bind(JSON.stringify([...new Set(skus)]))
-    .all<PlanningSkuRow>();
+export async function planningSkus(db: D1Database, ids: readonly string[]): Promise<Map<string, PlanningSku>> {
+  const results = await drizzle(db)
+    .select(PLANNING_SKU_COLUMNS)
+    .from(skus)
+    .leftJoin(skuPlanning, eq(skuPlanning.sku, skus.sku))
+    .where(inJson(skus.sku, [...new Set(ids)]))
+    .all();
   return new Map(results.map((r) => [r.sku, planningSku(r)]));
 }
 
 /** Units sold per SKU and day (summed over locations) in [from, to], days with sales only. */
-export async function salesByDay(db: D1Database, skus: readonly string[], from: string, to: string): Promise<Map<string, Map<string, number>>> {
-  const { results } = await db
-    .prepare(
-      `SELECT sku, day, SUM(units) AS units FROM daily_sales
-       WHERE sku IN (SELECT value FROM json_each(?1)) AND day BETWEEN ?2 AND ?3 GROUP BY sku, day`,
-    )
-    .bind(JSON.stringify([...new Set(skus)]), from, to)
-    .all<{ sku: string; day: string; units: number }>();
+export async function salesByDay(db: D1Database, ids: readonly string[], from: string, to: string): Promise<Map<string, Map<string, number>>> {
+  const ds = dailySales;
+  const results = await drizzle(db)
+    .select({ sku: ds.sku, day: ds.day, units: sql<number>`SUM(${ds.units})` })
+    .from(ds)
+    .where(and(inJson(ds.sku, [...new Set(ids)]), between(ds.day, from, to)))
+    .groupBy(ds.sku, ds.day)
+    .all();
   const out = new Map<string, Map<string, number>>();
   for (const r of results) {
     let days = out.get(r.sku);
@@ -111,16 +130,13 @@ export interface StoredForecast {
   plannedAt: number | null;
 }
 
-const FORECAST_COLUMNS = `sku, vendor_id AS vendorId, origin, method, reason, demand_class AS demandClass, model, horizons, fitted_at AS fittedAt,
-  accuracy_forecast AS accuracyForecast, accuracy_actual AS accuracyActual, stock_position AS stockPosition, stockout_day AS stockoutDay,
-  days_until_stockout AS daysUntilStockout, plan, planned_at AS plannedAt`;
-
 /** Stored forecasts of the given SKUs. */
-export async function findForecasts(db: D1Database, skus: readonly string[]): Promise<Map<string, StoredForecast>> {
-  const { results } = await db
-    .prepare(`SELECT ${FORECAST_COLUMNS} FROM forecasts WHERE sku IN (SELECT value FROM json_each(?))`)
-    .bind(JSON.stringify([...new Set(skus)]))
-    .all<StoredForecast>();
+export async function findForecasts(db: D1Database, ids: readonly string[]): Promise<Map<string, StoredForecast>> {
+  const results: StoredForecast[] = await drizzle(db)
+    .select()
+    .from(forecasts)
+    .where(inJson(forecasts.sku, [...new Set(ids)]))
+    .all();
   return new Map(results.map((r) => [r.sku, r]));
 }
 
@@ -134,30 +150,49 @@ export function saveForecastStatement(
     StoredForecast,
     "sku" | "vendorId" | "origin" | "method" | "reason" | "demandClass" | "model" | "horizons" | "fittedAt" | "accuracyForecast" | "accuracyActual"
   >,
-): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO forecasts (sku, vendor_id, origin, method, reason, demand_class, model, horizons, fitted_at, accuracy_forecast, accuracy_actual)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-       ON CONFLICT (sku) DO UPDATE SET vendor_id = excluded.vendor_id, origin = excluded.origin, method = excluded.method,
-         reason = excluded.reason, demand_class = excluded.demand_class, model = excluded.model, horizons = excluded.horizons,
-         fitted_at = excluded.fitted_at, accuracy_forecast = excluded.accuracy_forecast, accuracy_actual = excluded.accuracy_actual
-       WHERE excluded.origin > forecasts.origin`,
-    )
-    .bind(f.sku, f.vendorId, f.origin, f.method, f.reason, f.demandClass, f.model, f.horizons, f.fittedAt, f.accuracyForecast, f.accuracyActual);
+): D1Write {
+  const t = forecasts;
+  return drizzle(db)
+    .insert(t)
+    .values(f)
+    .onConflictDoUpdate({
+      target: t.sku,
+      set: {
+        vendorId: excluded(t.vendorId),
+        origin: excluded(t.origin),
+        method: excluded(t.method),
+        reason: excluded(t.reason),
+        demandClass: excluded(t.demandClass),
+        model: excluded(t.model),
+        horizons: excluded(t.horizons),
+        fittedAt: excluded(t.fittedAt),
+        accuracyForecast: excluded(t.accuracyForecast),
+        accuracyActual: excluded(t.accuracyActual),
+      },
+      setWhere: sql`${excluded(t.origin)} > ${t.origin}`,
+    });
 }
 
 /** Records the latest plan on the SKU's forecast row (only changes when a value changed). */
 export function savePlanStatement(
   db: D1Database,
   p: { sku: string; stockPosition: number; stockoutDay: string | null; daysUntilStockout: number | null; plan: string; at: number },
-): D1PreparedStatement {
-  return db
-    .prepare(
-      `UPDATE forecasts SET stock_position = ?2, stockout_day = ?3, days_until_stockout = ?4, plan = ?5, planned_at = ?6
-       WHERE sku = ?1 AND (stock_position IS NOT ?2 OR stockout_day IS NOT ?3 OR days_until_stockout IS NOT ?4 OR plan IS NOT ?5)`,
-    )
-    .bind(p.sku, p.stockPosition, p.stockoutDay, p.daysUntilStockout, p.plan, p.at);
+): D1Write {
+  const t = forecasts;
+  return drizzle(db)
+    .update(t)
+    .set({ stockPosition: p.stockPosition, stockoutDay: p.stockoutDay, daysUntilStockout: p.daysUntilStockout, plan: p.plan, plannedAt: p.at })
+    .where(
+      and(
+        eq(t.sku, p.sku),
+        or(
+          sql`${t.stockPosition} IS NOT ${p.stockPosition}`,
+          sql`${t.stockoutDay} IS NOT ${p.stockoutDay}`,
+          sql`${t.daysUntilStockout} IS NOT ${p.daysUntilStockout}`,
+          sql`${t.plan} IS NOT ${p.plan}`,
+        ),
+      ),
+    );
 }
 
 /** The numbers of a reorder suggestion. */
@@ -165,7 +200,7 @@ export interface SuggestionValues {
   sku: string;
   vendorId: string;
   locationId: string | null;
-  urgency: string;
+  urgency: ReorderSuggestionRow["urgency"];
   quantity: number;
   stockPosition: number;
   reorderPoint: number;
@@ -185,50 +220,79 @@ export const DISMISS_QUIET_MS = 7 * 24 * 60 * 60 * 1000;
  * partial index), changing nothing when its numbers are the same. No new one within
  * DISMISS_QUIET_MS of a dismissal.
  */
-export function upsertSuggestionStatement(db: D1Database, id: string, v: SuggestionValues, now: number): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO reorder_suggestions (id, sku, vendor_id, location_id, status, urgency, quantity, stock_position, reorder_point, safety_stock,
-         economic_order_quantity, stockout_day, days_until_stockout, origin, unit_cost, created_at, updated_at)
-       SELECT ?1, ?2, ?3, ?4, 'open', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15
-       WHERE NOT EXISTS (SELECT 1 FROM reorder_suggestions WHERE sku = ?2 AND status = 'dismissed' AND closed_at > ?15 - ?16)
-       ON CONFLICT (sku) WHERE status = 'open' DO UPDATE SET
-         vendor_id = excluded.vendor_id, location_id = excluded.location_id, urgency = excluded.urgency, quantity = excluded.quantity,
-         stock_position = excluded.stock_position, reorder_point = excluded.reorder_point, safety_stock = excluded.safety_stock,
-         economic_order_quantity = excluded.economic_order_quantity, stockout_day = excluded.stockout_day,
-         days_until_stockout = excluded.days_until_stockout, origin = excluded.origin, unit_cost = excluded.unit_cost, updated_at = excluded.updated_at
-       WHERE reorder_suggestions.quantity IS NOT excluded.quantity OR reorder_suggestions.urgency IS NOT excluded.urgency
-         OR reorder_suggestions.stock_position IS NOT excluded.stock_position OR reorder_suggestions.reorder_point IS NOT excluded.reorder_point
-         OR reorder_suggestions.location_id IS NOT excluded.location_id OR reorder_suggestions.stockout_day IS NOT excluded.stockout_day
-         OR reorder_suggestions.origin IS NOT excluded.origin`,
+export function upsertSuggestionStatement(db: D1Database, id: string, v: SuggestionValues, now: number): D1Write {
+  const t = reorderSuggestions;
+  const dismissedLately = new QueryBuilder()
+    .select({ one: sql`1` })
+    .from(t)
+    .where(and(eq(t.sku, v.sku), eq(t.status, "dismissed"), sql`${t.closedAt} > ${now} - ${DISMISS_QUIET_MS}`));
+  const changed = (c: (typeof t)["quantity" | "urgency" | "stockPosition" | "reorderPoint" | "locationId" | "stockoutDay" | "origin"]) =>
+    sql`${c} IS NOT ${excluded(c)}`;
+  return drizzle(db)
+    .insert(t)
+    .select(
+      guardedRow(
+        t,
+        {
+          id,
+          sku: v.sku,
+          vendorId: v.vendorId,
+          locationId: v.locationId,
+          status: "open",
+          urgency: v.urgency,
+          quantity: v.quantity,
+          stockPosition: v.stockPosition,
+          reorderPoint: v.reorderPoint,
+          safetyStock: v.safetyStock,
+          economicOrderQuantity: v.economicOrderQuantity,
+          stockoutDay: v.stockoutDay,
+          daysUntilStockout: v.daysUntilStockout,
+          origin: v.origin,
+          unitCost: v.unitCost,
+          createdAt: now,
+          updatedAt: now,
+        },
+        notExists(dismissedLately),
+      ),
     )
-    .bind(
-      id,
-      v.sku,
-      v.vendorId,
-      v.locationId,
-      v.urgency,
-      v.quantity,
-      v.stockPosition,
-      v.reorderPoint,
-      v.safetyStock,
-      v.economicOrderQuantity,
-      v.stockoutDay,
-      v.daysUntilStockout,
-      v.origin,
-      v.unitCost,
-      now,
-      DISMISS_QUIET_MS,
-    );
+    .onConflictDoUpdate({
+      // The partial unique index reorder_suggestions_one_open: at most one open suggestion per SKU.
+      target: t.sku,
+      targetWhere: sql`${t.status} = 'open'`,
+      set: {
+        vendorId: excluded(t.vendorId),
+        locationId: excluded(t.locationId),
+        urgency: excluded(t.urgency),
+        quantity: excluded(t.quantity),
+        stockPosition: excluded(t.stockPosition),
+        reorderPoint: excluded(t.reorderPoint),
+        safetyStock: excluded(t.safetyStock),
+        economicOrderQuantity: excluded(t.economicOrderQuantity),
+        stockoutDay: excluded(t.stockoutDay),
+        daysUntilStockout: excluded(t.daysUntilStockout),
+        origin: excluded(t.origin),
+        unitCost: excluded(t.unitCost),
+        updatedAt: excluded(t.updatedAt),
+      },
+      setWhere: or(
+        changed(t.quantity),
+        changed(t.urgency),
+        changed(t.stockPosition),
+        changed(t.reorderPoint),
+        changed(t.locationId),
+        changed(t.stockoutDay),
+        changed(t.origin),
+      ),
+    });
 }
 
 /** Closes the SKU's open suggestion as `resolved` (its position is above the reorder point again). */
-export function resolveSuggestionStatement(db: D1Database, sku: string, now: number): D1PreparedStatement {
-  return db
-    .prepare(
-      "UPDATE reorder_suggestions SET status = 'resolved', closed_at = ?2, closed_by = 'reorder-job', updated_at = ?2 WHERE sku = ?1 AND status = 'open'",
-    )
-    .bind(sku, now);
+export function resolveSuggestionStatement(db: D1Database, sku: string, now: number): D1Write {
+  const t = reorderSuggestions;
+  return drizzle(db)
+    .update(t)
+    .set({ status: "resolved", closedAt: now, closedBy: "reorder-job", updatedAt: now })
+    .where(and(eq(t.sku, sku), eq(t.status, "open")));
 }
 
 /** A suggestion as stored. */
@@ -240,11 +304,6 @@ export interface SuggestionRow extends SuggestionValues {
   closedAt: number | null;
   closedBy: string | null;
 }
-
-const SUGGESTION_COLUMNS = `id, sku, vendor_id AS vendorId, location_id AS locationId, status, urgency, quantity, stock_position AS stockPosition,
-  reorder_point AS reorderPoint, safety_stock AS safetyStock, economic_order_quantity AS economicOrderQuantity, stockout_day AS stockoutDay,
-  days_until_stockout AS daysUntilStockout, origin, unit_cost AS unitCost, created_at AS createdAt, updated_at AS updatedAt,
-  closed_at AS closedAt, closed_by AS closedBy`;
 
 export interface SuggestionFilter {
   status?: SuggestionRow["status"] | undefined;
@@ -259,50 +318,52 @@ export interface SuggestionFilter {
 
 /** Suggestions grouped by vendor and location (list order: vendor, location, id), at most `limit`. */
 export async function listSuggestions(db: D1Database, f: SuggestionFilter): Promise<SuggestionRow[]> {
-  const where: string[] = [];
-  const args: unknown[] = [];
-  const arg = (v: unknown) => {
-    args.push(v);
-    return `?${args.length}`;
-  };
-  if (f.status !== undefined) where.push(`status = ${arg(f.status)}`);
-  if (f.vendorId !== undefined) where.push(`vendor_id = ${arg(f.vendorId)}`);
-  if (f.locationId !== undefined) where.push(`location_id = ${arg(f.locationId)}`);
-  if (f.urgency !== undefined) where.push(`urgency = ${arg(f.urgency)}`);
-  if (f.sku !== undefined) where.push(`sku = ${arg(f.sku)}`);
+  const t = reorderSuggestions;
+  const where: SQL[] = [];
+  if (f.status !== undefined) where.push(eq(t.status, f.status));
+  if (f.vendorId !== undefined) where.push(eq(t.vendorId, f.vendorId));
+  if (f.locationId !== undefined) where.push(eq(t.locationId, f.locationId));
+  if (f.urgency !== undefined) where.push(sql`${t.urgency} = ${f.urgency}`);
+  if (f.sku !== undefined) where.push(eq(t.sku, f.sku));
+  const locationKey = sql`coalesce(${t.locationId}, '')`;
   if (f.after !== undefined) {
     const [v, l, id] = f.after;
-    where.push(`(vendor_id, coalesce(location_id, ''), id) > (${arg(v)}, ${arg(l)}, ${arg(id)})`);
+    where.push(sql`(${t.vendorId}, ${locationKey}, ${t.id}) > (${v}, ${l}, ${id})`);
   }
-  const sql = `SELECT ${SUGGESTION_COLUMNS} FROM reorder_suggestions ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-    ORDER BY vendor_id, coalesce(location_id, ''), id LIMIT ${arg(f.limit)}`;
-  const { results } = await db
-    .prepare(sql)
-    .bind(...args)
-    .all<SuggestionRow>();
-  return results;
+  return drizzle(db)
+    .select()
+    .from(t)
+    .where(and(...where))
+    .orderBy(asc(t.vendorId), locationKey, asc(t.id))
+    .limit(f.limit)
+    .all();
 }
 
 /** One suggestion by id. */
 export async function findSuggestion(db: D1Database, id: string): Promise<SuggestionRow | null> {
-  return db.prepare(`SELECT ${SUGGESTION_COLUMNS} FROM reorder_suggestions WHERE id = ?`).bind(id).first<SuggestionRow>();
+  return (await drizzle(db).select().from(reorderSuggestions).where(eq(reorderSuggestions.id, id)).get()) ?? null;
 }
 
 /** Dismisses an open suggestion; false when it was not open. */
 export async function dismissSuggestion(db: D1Database, id: string, by: string, now: number): Promise<boolean> {
-  const r = await db
-    .prepare("UPDATE reorder_suggestions SET status = 'dismissed', closed_at = ?2, closed_by = ?3, updated_at = ?2 WHERE id = ?1 AND status = 'open'")
-    .bind(id, now, by)
+  const t = reorderSuggestions;
+  const r = await drizzle(db)
+    .update(t)
+    .set({ status: "dismissed", closedAt: now, closedBy: by, updatedAt: now })
+    .where(and(eq(t.id, id), eq(t.status, "open")))
     .run();
   return r.meta.changes > 0;
 }
 
 /** Active SKU ids after `cursor` in id order (the nightly run's keyset page). */
 export async function activeSkusAfter(db: D1Database, cursor: string, limit: number): Promise<string[]> {
-  const { results } = await db
-    .prepare("SELECT sku FROM skus WHERE sku > ? AND status = 'active' ORDER BY sku LIMIT ?")
-    .bind(cursor, limit)
-    .all<{ sku: string }>();
+  const results = await drizzle(db)
+    .select({ sku: skus.sku })
+    .from(skus)
+    .where(and(gt(skus.sku, cursor), eq(skus.status, "active")))
+    .orderBy(asc(skus.sku))
+    .limit(limit)
+    .all();
   return results.map((r) => r.sku);
 }
 
@@ -317,21 +378,20 @@ export interface ReorderRun {
   finishedAt: number | null;
 }
 
-const RUN_COLUMNS = "origin, cursor, status, chunks, skus, started_at AS startedAt, finished_at AS finishedAt";
-
 /** Starts the run for `origin` (no-op if it exists). */
 export async function startRun(db: D1Database, origin: string, now: number): Promise<void> {
-  await db.prepare("INSERT OR IGNORE INTO reorder_runs (origin, cursor, status, started_at) VALUES (?, '', 'running', ?)").bind(origin, now).run();
+  // ON CONFLICT DO NOTHING: every value is set, so only the primary key can conflict.
+  await drizzle(db).insert(reorderRuns).values({ origin, cursor: "", status: "running", startedAt: now }).onConflictDoNothing().run();
 }
 
 /** The oldest unfinished run, if any. */
 export async function runningRun(db: D1Database): Promise<ReorderRun | null> {
-  return db.prepare(`SELECT ${RUN_COLUMNS} FROM reorder_runs WHERE status = 'running' ORDER BY origin LIMIT 1`).first<ReorderRun>();
+  return (await drizzle(db).select().from(reorderRuns).where(eq(reorderRuns.status, "running")).orderBy(asc(reorderRuns.origin)).limit(1).get()) ?? null;
 }
 
 /** One run by origin. */
 export async function findRun(db: D1Database, origin: string): Promise<ReorderRun | null> {
-  return db.prepare(`SELECT ${RUN_COLUMNS} FROM reorder_runs WHERE origin = ?`).bind(origin).first<ReorderRun>();
+  return (await drizzle(db).select().from(reorderRuns).where(eq(reorderRuns.origin, origin)).get()) ?? null;
 }
 
 /**
@@ -348,13 +408,16 @@ export async function advanceRun(
   done: boolean,
   now: number,
 ): Promise<boolean> {
-  const r = await db
-    .prepare(
-      `UPDATE reorder_runs SET cursor = ?3, chunks = chunks + ?4, skus = skus + ?5, status = CASE WHEN ?6 THEN 'done' ELSE status END,
-         finished_at = CASE WHEN ?6 THEN ?7 ELSE finished_at END
-       WHERE origin = ?1 AND cursor = ?2 AND status = 'running'`,
-    )
-    .bind(origin, from, to, chunks, skus, done ? 1 : 0, now)
+  const t = reorderRuns;
+  const r = await drizzle(db)
+    .update(t)
+    .set({
+      cursor: to,
+      chunks: sql`${t.chunks} + ${chunks}`,
+      skus: sql`${t.skus} + ${skus}`,
+      ...(done ? { status: "done" as const, finishedAt: now } : {}),
+    })
+    .where(and(eq(t.origin, origin), eq(t.cursor, from), eq(t.status, "running")))
     .run();
   return r.meta.changes > 0;
 }
@@ -364,11 +427,11 @@ export async function advanceRun(
  * kept in `closed_by` (`po:<id>`).
  */
 export async function acceptSuggestions(db: D1Database, ids: readonly string[], purchaseOrderId: string, now: number): Promise<void> {
-  await db
-    .prepare(
-      "UPDATE reorder_suggestions SET status = 'accepted', closed_at = ?2, closed_by = ?3, updated_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'open'",
-    )
-    .bind(JSON.stringify(ids), now, `po:${purchaseOrderId}`)
+  const t = reorderSuggestions;
+  await drizzle(db)
+    .update(t)
+    .set({ status: "accepted", closedAt: now, closedBy: `po:${purchaseOrderId}`, updatedAt: now })
+    .where(and(inJson(t.id, ids), eq(t.status, "open")))
     .run();
 }
 
@@ -376,13 +439,15 @@ export async function acceptSuggestions(db: D1Database, ids: readonly string[], 
  * Units on order per SKU: lines of purchase orders not yet shipped (draft, submitted,
  * confirmed). Once shipped, a line is in transit on the SKU's object instead.
  */
-export async function onOrderBySku(db: D1Database, skus: readonly string[]): Promise<Map<string, number>> {
-  const { results } = await db
-    .prepare(
-      `SELECT l.sku AS sku, SUM(l.quantity) AS units FROM purchase_order_lines l JOIN purchase_orders p ON p.id = l.purchase_order_id
-       WHERE p.status IN ('draft', 'submitted', 'confirmed') AND l.sku IN (SELECT value FROM json_each(?)) GROUP BY l.sku`,
-    )
-    .bind(JSON.stringify([...new Set(skus)]))
-    .all<{ sku: string; units: number }>();
+export async function onOrderBySku(db: D1Database, ids: readonly string[]): Promise<Map<string, number>> {
+  const l = purchaseOrderLines;
+  const p = purchaseOrders;
+  const results = await drizzle(db)
+    .select({ sku: l.sku, units: sql<number>`SUM(${l.quantity})` })
+    .from(l)
+    .innerJoin(p, eq(p.id, l.purchaseOrderId))
+    .where(and(inArray(p.status, ["draft", "submitted", "confirmed"]), inJson(l.sku, [...new Set(ids)])))
+    .groupBy(l.sku)
+    .all();
   return new Map(results.map((r) => [r.sku, r.units]));
 }

@@ -10,6 +10,7 @@ import { dailyMeans, expectedStockout, fitForecastModels, forecastDemand, leadTi
 import { poolsOf, resolvePolicy } from "../domain/planning-defaults";
 import { planReplenishment, type ReplenishmentPlan, type StockPositionInput } from "../domain/replenishment";
 import type { SkuSnapshot } from "../durable-objects/sku-inventory.types";
+import { type D1Write, runBatch } from "../repositories/d1-sql";
 import {
   findForecasts,
   onOrderBySku,
@@ -192,12 +193,12 @@ export async function planSkus(env: Env, skuIds: readonly string[], origin: stri
         accuracyActual: accuracy?.actual ?? null,
       });
     });
-    if (statements.length > 0) await env.DB.batch(statements);
+    if (statements.length > 0) await runBatch(env.DB, statements);
     outcome.refitted = stale.length;
   }
 
   // Plan every SKU against its object's stock; one D1 batch for the writes.
-  const writes: D1PreparedStatement[] = [];
+  const writes: D1Write[] = [];
   const resolving = new Set<number>();
   const snapshots = await Promise.all(active.map((s) => snapshotOf(env, s.sku)));
   const onOrder = await onOrderBySku(
@@ -254,8 +255,8 @@ export async function planSkus(env: Env, skuIds: readonly string[], origin: stri
     writes.push(resolveSuggestionStatement(env.DB, s.sku, now));
   }
   if (writes.length > 0) {
-    const results = await env.DB.batch(writes);
-    outcome.resolved = results.filter((r, i) => resolving.has(i) && r.meta.changes > 0).length;
+    const results = await runBatch(env.DB, writes);
+    outcome.resolved = results.filter((r, i) => resolving.has(i) && (r as D1Result).meta.changes > 0).length;
   }
   return outcome;
 }
