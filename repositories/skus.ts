@@ -3,9 +3,11 @@
  * reservation, so found SKUs are kept per isolate for SKU_CACHE_MS; writes through this
  * module drop their entries at once, other isolates see changes within that time.
  */
-import { inArray, sql } from "drizzle-orm";
+import { and, eq, exists, inArray, notExists, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import { products, skus, type SkuRow } from "../d1/schema";
+import { type D1Write, excluded, guardedRow, jsonEach, jsonValue } from "./d1-sql";
 import { TtlCache } from "./ttl-cache";
 
 const SKU_CACHE_MS = 5_000;
@@ -88,69 +90,85 @@ export async function upsertSkus(
 ): Promise<UpsertOutcome> {
   const skuPairs = JSON.stringify(rows.map((r) => [r.sku, r.vendorId]));
   const productPairs = JSON.stringify([...new Map(rows.map((r) => [`${r.productId}\n${r.vendorId}`, [r.productId, r.vendorId]])).values()]);
-  // ?2: [[sku, vendorId]] and ?3: [[productId, vendorId]] of the whole batch.
-  const noConflict = `NOT EXISTS (SELECT 1 FROM json_each(?2) k JOIN skus s ON s.sku = k.value ->> 0 WHERE s.vendor_id <> k.value ->> 1)
-    AND NOT EXISTS (SELECT 1 FROM json_each(?3) k JOIN products p ON p.id = k.value ->> 0 WHERE p.vendor_id <> k.value ->> 1)`;
-  const statements: D1PreparedStatement[] = [
-    db
-      .prepare(
-        `SELECT 'sku' AS kind, k.value ->> 0 AS id, k.value ->> 1 AS wanted, s.vendor_id AS owner
-           FROM json_each(?1) k JOIN skus s ON s.sku = k.value ->> 0
-         UNION ALL
-         SELECT 'product', k.value ->> 0, k.value ->> 1, p.vendor_id
-           FROM json_each(?2) k JOIN products p ON p.id = k.value ->> 0 WHERE p.vendor_id <> k.value ->> 1`,
-      )
-      .bind(skuPairs, productPairs),
-  ];
+  const d = drizzle(db);
+  const qb = new QueryBuilder();
+  // `k`: a [id, vendorId] pair of the whole batch (json_each over skuPairs / productPairs).
+  const pairs = (json: string) => sql`json_each(${json}) k`;
+  const pairId = sql<string>`k.value ->> 0`;
+  const pairVendor = sql<string>`k.value ->> 1`;
+  const noConflict = and(
+    notExists(qb.select({ one: sql`1` }).from(pairs(skuPairs)).innerJoin(skus, eq(skus.sku, pairId)).where(sql`${skus.vendorId} <> ${pairVendor}`)),
+    notExists(
+      qb.select({ one: sql`1` }).from(pairs(productPairs)).innerJoin(products, eq(products.id, pairId)).where(sql`${products.vendorId} <> ${pairVendor}`),
+    ),
+  )!;
+  const seenQuery = d
+    .select({ kind: sql<"sku" | "product">`'sku'`, id: pairId, wanted: pairVendor, owner: skus.vendorId })
+    .from(pairs(skuPairs))
+    .innerJoin(skus, eq(skus.sku, pairId))
+    .unionAll(
+      d
+        .select({ kind: sql<"sku" | "product">`'product'`, id: pairId, wanted: pairVendor, owner: products.vendorId })
+        .from(pairs(productPairs))
+        .innerJoin(products, eq(products.id, pairId))
+        .where(sql`${products.vendorId} <> ${pairVendor}`),
+    );
+  const statements: D1Write[] = [];
   const productList = [...productNames].map(([id, p]) => ({ id, vendorId: p.vendorId, name: p.name }));
   for (let i = 0; i < productList.length; i += CHUNK) {
+    const row = { id: jsonValue("id"), vendorId: jsonValue("vendorId"), name: jsonValue("name") };
     statements.push(
-      db
-        .prepare(
-          `INSERT INTO products (id, vendor_id, name)
-           SELECT value ->> 'id', value ->> 'vendorId', value ->> 'name' FROM json_each(?1) WHERE ${noConflict}
-           ON CONFLICT (id) DO NOTHING`,
-        )
-        .bind(JSON.stringify(productList.slice(i, i + CHUNK)), skuPairs, productPairs),
+      d
+        .insert(products)
+        .select(guardedRow(products, row, noConflict, jsonEach(productList.slice(i, i + CHUNK))))
+        .onConflictDoNothing({ target: products.id }),
     );
   }
   for (let i = 0; i < rows.length; i += CHUNK) {
+    const row = {
+      sku: jsonValue("sku"),
+      productId: jsonValue("productId"),
+      vendorId: jsonValue("vendorId"),
+      name: jsonValue("name"),
+      status: jsonValue("status"),
+      reorderPoint: jsonValue("reorderPoint"),
+      safetyStock: jsonValue("safetyStock"),
+      maxStock: jsonValue("maxStock"),
+      leadTimeDays: jsonValue("leadTimeDays"),
+      allowBackorder: jsonValue("allowBackorder"),
+      softBufferPct: jsonValue("softBufferPct"),
+      perishable: jsonValue("perishable"),
+    };
+    const chunk = rows.slice(i, i + CHUNK).map((r) => ({ ...r, allowBackorder: r.allowBackorder ? 1 : 0, perishable: r.perishable ? 1 : 0 }));
     statements.push(
-      db
-        .prepare(
-          `INSERT INTO skus (sku, product_id, vendor_id, name, status, reorder_point, safety_stock, max_stock,
-             lead_time_days, allow_backorder, soft_buffer_pct, perishable)
-           SELECT value ->> 'sku', value ->> 'productId', value ->> 'vendorId', value ->> 'name', value ->> 'status',
-             value ->> 'reorderPoint', value ->> 'safetyStock', value ->> 'maxStock', value ->> 'leadTimeDays',
-             value ->> 'allowBackorder', value ->> 'softBufferPct', value ->> 'perishable'
-           FROM json_each(?1) WHERE ${noConflict}
-           ON CONFLICT (sku) DO UPDATE SET
-             product_id = excluded.product_id, name = excluded.name,
-             status = excluded.status, reorder_point = excluded.reorder_point, safety_stock = excluded.safety_stock,
-             max_stock = excluded.max_stock, lead_time_days = excluded.lead_time_days,
-             allow_backorder = excluded.allow_backorder, soft_buffer_pct = excluded.soft_buffer_pct,
-             perishable = excluded.perishable, updated_at = unixepoch('subsec') * 1000
-           WHERE skus.vendor_id = excluded.vendor_id`,
-        )
-        .bind(
-          JSON.stringify(
-            rows.slice(i, i + CHUNK).map((r) => ({
-              ...r,
-              allowBackorder: r.allowBackorder ? 1 : 0,
-              perishable: r.perishable ? 1 : 0,
-            })),
-          ),
-          skuPairs,
-          productPairs,
-        ),
+      d
+        .insert(skus)
+        .select(guardedRow(skus, row, noConflict, jsonEach(chunk)))
+        .onConflictDoUpdate({
+          target: skus.sku,
+          set: {
+            productId: excluded(skus.productId),
+            name: excluded(skus.name),
+            status: excluded(skus.status),
+            reorderPoint: excluded(skus.reorderPoint),
+            safetyStock: excluded(skus.safetyStock),
+            maxStock: excluded(skus.maxStock),
+            leadTimeDays: excluded(skus.leadTimeDays),
+            allowBackorder: excluded(skus.allowBackorder),
+            softBufferPct: excluded(skus.softBufferPct),
+            perishable: excluded(skus.perishable),
+            updatedAt: sql`unixepoch('subsec') * 1000`,
+          },
+          setWhere: sql`${skus.vendorId} = ${excluded(skus.vendorId)}`,
+        }),
     );
   }
-  const [seen] = await db.batch<{ kind: "sku" | "product"; id: string; wanted: string; owner: string }>(statements);
+  const [seen] = await d.batch([seenQuery, ...statements]);
   for (const r of rows) skuCache.delete(r.sku);
   const owners = new Map<string, string>();
   const skuConflicts: string[] = [];
   const productConflicts: string[] = [];
-  for (const row of seen?.results ?? []) {
+  for (const row of seen) {
     if (row.kind === "product") productConflicts.push(row.id);
     else {
       owners.set(row.id, row.owner);
@@ -176,17 +194,27 @@ export async function transferSku(
   db: D1Database,
   t: { sku: string; fromVendorId: string; toVendorId: string; productId: string; productName: string },
 ): Promise<SkuRow | undefined> {
-  const [, updated] = await db.batch<Record<string, unknown>>([
-    db.prepare("INSERT INTO products (id, vendor_id, name) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING").bind(t.productId, t.toVendorId, t.productName),
-    db
-      .prepare(
-        `UPDATE skus SET vendor_id = ?2, product_id = ?3, updated_at = unixepoch('subsec') * 1000
-         WHERE sku = ?1 AND vendor_id = ?4 AND EXISTS (SELECT 1 FROM products WHERE id = ?3 AND vendor_id = ?2)
-         RETURNING sku`,
+  const d = drizzle(db);
+  const [, updated] = await d.batch([
+    d.insert(products).values({ id: t.productId, vendorId: t.toVendorId, name: t.productName }).onConflictDoNothing({ target: products.id }),
+    d
+      .update(skus)
+      .set({ vendorId: t.toVendorId, productId: t.productId, updatedAt: sql`unixepoch('subsec') * 1000` })
+      .where(
+        and(
+          eq(skus.sku, t.sku),
+          eq(skus.vendorId, t.fromVendorId),
+          exists(
+            new QueryBuilder()
+              .select({ one: sql`1` })
+              .from(products)
+              .where(and(eq(products.id, t.productId), eq(products.vendorId, t.toVendorId))),
+          ),
+        ),
       )
-      .bind(t.sku, t.toVendorId, t.productId, t.fromVendorId),
+      .returning({ sku: skus.sku }),
   ]);
   skuCache.delete(t.sku);
-  if ((updated?.results.length ?? 0) === 0) return undefined;
+  if (updated.length === 0) return undefined;
   return freshSku(db, t.sku);
 }
