@@ -120,6 +120,26 @@ export const skus = sqliteTable(
 );
 
 /**
+ * Which version of each SKU's master facts (status, owner, policy, lead time) its SKU object
+ * has acknowledged (issue 19 item 3; durable-objects/sku-inventory/master.ts). `version` is
+ * raised by triggers on `skus` (migration 0010, hand-written below the generated part), so
+ * every write path counts, whichever module writes; `acked_version` by the push after a write
+ * (services/sku-master.ts). The per-minute sweep pushes every row whose acknowledged version
+ * is behind: a push lost after the D1 commit is repaired without an operator.
+ */
+export const skuMasterPush = sqliteTable(
+  "sku_master_push",
+  {
+    sku: text("sku")
+      .primaryKey()
+      .references(() => skus.sku),
+    version: integer("version").notNull().default(1),
+    ackedVersion: integer("acked_version").notNull().default(0),
+  },
+  (t) => [index("sku_master_push_behind").on(t.sku).where(sql`${t.ackedVersion} < ${t.version}`)],
+);
+
+/**
  * API keys, stored as SHA-256 hashes of the full key. The key's id is part of the key, so a
  * lookup is by primary key and the hash is compared in constant time.
  */

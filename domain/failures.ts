@@ -9,6 +9,10 @@ export const FAILURE_STATUS = {
   insufficient_stock: 409,
   reservation_not_found: 404,
   sku_not_found: 404,
+  /** A vendor reached for another vendor's SKU (the SKU object's master facts, sku-inventory/master.ts). */
+  forbidden: 403,
+  /** The SKU is discontinued: it cannot be reserved. */
+  sku_unavailable: 409,
   invalid_state: 409,
   reservation_expired: 409,
   reservation_released: 409,
@@ -32,7 +36,6 @@ export interface Failure {
   message: string;
   details?: unknown;
 }
-
 
 /** Whether an RPC answer is a failure (narrows the union). */
 export function isFailure(value: { ok: boolean }): value is Failure {

@@ -10,7 +10,11 @@ import type { Amendment, AmendmentKind } from "../domain/reservation-amendments"
 /** The lines of one SKU within a reservation request. */
 export interface SkuPart {
   sku: string;
-  policy: SkuPolicy;
+  /**
+   * Sent by Workers before SKU objects kept master facts (v7); a stored part may still carry
+   * it. New parts leave it out: the SKU object takes the policy from its own facts.
+   */
+  policy?: SkuPolicy;
   lines: LineRequest[];
 }
 

@@ -220,4 +220,28 @@ export const SKU_INVENTORY_MIGRATIONS: readonly SqlMigration[] = [
       )`,
     ],
   },
+  {
+    version: 7,
+    name: "master_facts",
+    statements: [
+      // The SKU's master facts (sku-inventory/master.ts), one row: what a stock change or a
+      // reservation needs of D1 `skus`, pushed on every master-data write (newer version
+      // wins) or filled from D1 once, so no request reads D1 to change stock. An object
+      // created before v7 has no row until its first fill or push.
+      `CREATE TABLE master (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        sku TEXT NOT NULL,
+        vendor_id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('active', 'discontinued')),
+        allow_backorder INTEGER NOT NULL,
+        soft_buffer_pct INTEGER NOT NULL,
+        reorder_point INTEGER NOT NULL,
+        lead_time_days INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('push', 'fill')),
+        received_at INTEGER NOT NULL
+      )`,
+    ],
+  },
 ];

@@ -14,6 +14,7 @@
  * | `outbox.ts` | events written with each change, and their sending |
  * | `reads.ts` | snapshot, public figures, ledger, verify |
  * | `meta.ts` | the SKU, the policy, the live feed's settings, idempotency records |
+ * | `master.ts` | the SKU's master facts (v7): pushed or filled once from D1, checked on every stock change |
  * | `stock-states.ts` | moves between sellable, damaged and on-hold, and write-offs |
  * | `transfers.ts` | transfer lines between locations of this SKU (create, receive, cancel) |
  * | `backorders.ts` | backorders covered first-come-first-served when units arrive (run by `Tx.run`) |
@@ -35,18 +36,22 @@ import type {
   ApplyReservationInput,
   DemoteInput,
   LedgerEntry,
+  MasterPushResult,
   PromoteInput,
   ReleaseInput,
   ReservationRefInput,
   ReservationResult,
   SettleAmendmentInput,
   SkuHealth,
+  SkuMasterFacts,
+  SkuPolicy,
   SkuSnapshot,
   VerifyReport,
 } from "./sku-inventory.types";
 import type { ResolveSyncReviewInput, ResolveSyncReviewResult, SyncApplyInput, SyncApplyResult, SyncReview, SyncReviewStatus } from "./sku-sync.types";
 import * as amendments from "./sku-inventory/amendments";
 import { health, nextDueAt, runDueWork } from "./sku-inventory/due-work";
+import * as master from "./sku-inventory/master";
 import * as meta from "./sku-inventory/meta";
 import * as outbox from "./sku-inventory/outbox";
 import * as reads from "./sku-inventory/reads";
@@ -262,6 +267,23 @@ export class SkuInventoryStore {
   /** Events not yet sent. */
   outboxSize(): number {
     return outbox.outboxSize(this.#db.sql);
+  }
+
+  // ----------------------------------------------------------------- master
+
+  /** The SKU's master facts this object holds (v7, master.ts), or null if it has none yet. */
+  masterFacts(): SkuMasterFacts | null {
+    return master.readMaster(this.#db.sql);
+  }
+
+  /** Stores pushed or filled master facts, unless this version or a newer one is held. */
+  storeMaster(facts: SkuMasterFacts, source: "push" | "fill", now: number): MasterPushResult {
+    return master.storeMaster(this.#db, facts, source, now);
+  }
+
+  /** The reservation rules last stored in `meta` (a pre-v7 object's last request's), or null. */
+  storedPolicy(): SkuPolicy | null {
+    return this.#db.policy.get(this.#db.sql);
   }
 
   // ------------------------------------------------------------------- meta

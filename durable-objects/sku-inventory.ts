@@ -10,6 +10,7 @@ import type { InventoryEvent } from "../domain/events";
 import { LiveFeed } from "./live-feed";
 import { SkuInventoryStore } from "./sku-inventory.store";
 import { LOST_AFTER_MS } from "./sku-inventory/outbox";
+import { admit, MasterGate, readMasterRow, type AccessNeed, type MasterRow } from "./sku-inventory/master";
 import type {
   CancelTransferInput,
   CreateTransferInput,
@@ -28,14 +29,20 @@ import type {
   ApplyReservationInput,
   DemoteInput,
   LedgerEntry,
+  MasterPushResult,
   PromoteInput,
   ReleaseInput,
   ReservationRefInput,
   ReservationResult,
   SettleAmendmentInput,
   SkuHealth,
+  SkuMasterFacts,
+  SkuPolicy,
+  SkuRoutingView,
   SkuSnapshot,
+  StockCaller,
   VerifyReport,
+  WithCaller,
 } from "./sku-inventory.types";
 
 /** Header by which the Worker passes the live feed's view settings (validated there). */
@@ -65,6 +72,22 @@ export class SkuInventory extends DurableObject<Env> {
     return new Set(results.map((r) => r.event_id));
   }
 
+  /**
+   * The SKU's master facts as D1 `skus` has them now, or null if it has no such SKU: the
+   * object's one-time lazy fill (sku-inventory/master.ts), never a per-request read. Static,
+   * so not part of the RPC surface; test subclasses count or fail it.
+   */
+  protected static async masterFromD1(env: Env, sku: string): Promise<SkuMasterFacts | null> {
+    const row = await env.DB.prepare(
+      `SELECT s.sku, s.vendor_id, s.status, s.allow_backorder, s.soft_buffer_pct, s.reorder_point, s.lead_time_days,
+         COALESCE(p.version, 1) AS version, s.updated_at
+       FROM skus s LEFT JOIN sku_master_push p ON p.sku = s.sku WHERE s.sku = ?1`,
+    )
+      .bind(sku)
+      .first<MasterRow>();
+    return row === null ? null : readMasterRow(row);
+  }
+
   /** The object's one clock (ms). Static, so not part of the RPC surface; test subclasses move it. */
   protected static clock(): number {
     return Date.now();
@@ -73,6 +96,7 @@ export class SkuInventory extends DurableObject<Env> {
   #store!: SkuInventoryStore;
   #events: EventSink;
   #live: LiveFeed;
+  readonly #master: MasterGate;
   readonly #now: () => number;
   /** The alarm time last set, so a change sets the alarm only when it moves. */
   #alarmAt: number | null = null;
@@ -83,30 +107,69 @@ export class SkuInventory extends DurableObject<Env> {
     this.#events = type.eventSink(env);
     this.#now = () => type.clock();
     this.#live = new LiveFeed(ctx, () => this.#store);
+    this.#master = new MasterGate(
+      () => this.#store,
+      (sku) => type.masterFromD1(env, sku),
+      () => type.clock(),
+    );
     ctx.blockConcurrencyWhile(async () => {
       this.#store = new SkuInventoryStore(ctx.storage);
       this.#alarmAt = await ctx.storage.getAlarm();
     });
   }
 
-  /** Adjusts on-hand at a location by a delta, or sets it (optionally compare-and-set). */
-  async adjustStock(input: AdjustStockInput): Promise<AdjustStockResult | Failure> {
-    return this.#mutate(() => this.#store.adjustStock(input, this.#now()));
+  /**
+   * Stores the SKU's master facts pushed after a master-data write (services/sku-master.ts):
+   * `applied`, or `stale` when this version or a newer one is already held (a repeated or
+   * late push changes nothing).
+   */
+  async pushMaster(facts: SkuMasterFacts): Promise<MasterPushResult> {
+    const result = this.#store.storeMaster(facts, "push", this.#now());
+    this.#master.pushed();
+    return result;
+  }
+
+  /** The master facts this object holds (null before its first push or fill); reads nothing from D1. */
+  async masterFacts(): Promise<SkuMasterFacts | null> {
+    return this.#master.held();
+  }
+
+  /**
+   * What an allocation plan needs of this SKU: its master facts (checked: it exists, is active
+   * and, for a vendor, is its own) and its current snapshot, in one hop.
+   */
+  async routingView(input: { sku: string; caller?: StockCaller }): Promise<SkuRoutingView | Failure> {
+    const policy = await this.#admit(input, "reserve");
+    if ("ok" in policy) return policy;
+    return { ok: true, master: this.#master.held()!, snapshot: this.#store.snapshot() };
+  }
+
+  /** Adjusts on-hand at a location by a delta, or sets it (optionally compare-and-set); checks the caller against the master facts. */
+  async adjustStock(input: WithCaller<AdjustStockInput>): Promise<AdjustStockResult | Failure> {
+    const policy = await this.#admit(input, "stock");
+    if ("ok" in policy) return policy;
+    return this.#mutate(() => this.#store.adjustStock({ ...input, policy }, this.#now()));
   }
 
   /** Moves units between sellable, damaged and on-hold, or writes them off; idempotent by key. */
-  async moveStockState(input: MoveStockStateInput): Promise<MoveStockStateResult | Failure> {
-    return this.#mutate(() => this.#store.moveStockState(input, this.#now()));
+  async moveStockState(input: WithCaller<MoveStockStateInput>): Promise<MoveStockStateResult | Failure> {
+    const policy = await this.#admit(input, "stock");
+    if ("ok" in policy) return policy;
+    return this.#mutate(() => this.#store.moveStockState({ ...input, policy }, this.#now()));
   }
 
   /** Creates a transfer line (origin on-hand → destination in transit); idempotent by transfer id. */
-  async createTransfer(input: CreateTransferInput): Promise<TransferResult | Failure> {
-    return this.#mutate(() => this.#store.createTransfer(input, this.#now()));
+  async createTransfer(input: WithCaller<CreateTransferInput>): Promise<TransferResult | Failure> {
+    const policy = await this.#admit(input, "stock");
+    if ("ok" in policy) return policy;
+    return this.#mutate(() => this.#store.createTransfer({ ...input, policy }, this.#now()));
   }
 
   /** Receives part or all of a transfer line; idempotent by receipt id. */
-  async receiveTransfer(input: ReceiveTransferInput): Promise<TransferResult | Failure> {
-    return this.#mutate(() => this.#store.receiveTransfer(input, this.#now()));
+  async receiveTransfer(input: WithCaller<ReceiveTransferInput>): Promise<TransferResult | Failure> {
+    const policy = await this.#admit(input, "stock");
+    if ("ok" in policy) return policy;
+    return this.#mutate(() => this.#store.receiveTransfer({ ...input, policy }, this.#now()));
   }
 
   /** Cancels a transfer line's outstanding units back to the origin; idempotent, a tombstone if unknown. */
@@ -121,12 +184,16 @@ export class SkuInventory extends DurableObject<Env> {
 
   /** Applies a sync job chunk's feed values for this SKU (see domain/sync.ts), idempotently. */
   async applySync(input: SyncApplyInput): Promise<SyncApplyResult | Failure> {
-    return this.#mutate(() => this.#store.applySync(input, this.#now()));
+    const policy = await this.#admit(input, "none");
+    if ("ok" in policy) return policy;
+    return this.#mutate(() => this.#store.applySync({ ...input, policy }, this.#now()));
   }
 
   /** Accepts or rejects a feed value held for review. */
   async resolveSyncReview(input: ResolveSyncReviewInput): Promise<ResolveSyncReviewResult | Failure> {
-    return this.#mutate(() => this.#store.resolveSyncReview(input, this.#now()));
+    const policy = await this.#admit(input, "none");
+    if ("ok" in policy) return policy;
+    return this.#mutate(() => this.#store.resolveSyncReview({ ...input, policy }, this.#now()));
   }
 
   /** This SKU's sync reviews, newest first. */
@@ -134,9 +201,14 @@ export class SkuInventory extends DurableObject<Env> {
     return this.#store.syncReviews(status);
   }
 
-  /** Holds (soft) or reserves (hard) all lines of a reservation for this SKU, or none. */
-  async applyReservation(input: ApplyReservationInput): Promise<ReservationResult | Failure> {
-    return this.#mutate(() => this.#store.applyReservation(input, this.#now()));
+  /**
+   * Holds (soft) or reserves (hard) all lines of a reservation for this SKU, or none. The SKU
+   * must exist and be active (master facts; `sku_not_found` / `sku_unavailable` otherwise).
+   */
+  async applyReservation(input: WithCaller<ApplyReservationInput>): Promise<ReservationResult | Failure> {
+    const policy = await this.#admit(input, "reserve");
+    if ("ok" in policy) return policy;
+    return this.#mutate(() => this.#store.applyReservation({ ...input, policy }, this.#now()));
   }
 
   /** Releases a reservation (idempotent; leaves a tombstone if this SKU never held it). */
@@ -145,8 +217,10 @@ export class SkuInventory extends DurableObject<Env> {
   }
 
   /** Promotes a soft hold to a hard reservation. */
-  async promote(input: PromoteInput): Promise<ReservationResult | Failure> {
-    return this.#mutate(() => this.#store.promote(input, this.#now()));
+  async promote(input: WithCaller<PromoteInput>): Promise<ReservationResult | Failure> {
+    const policy = await this.#admit(input, "none");
+    if ("ok" in policy) return policy;
+    return this.#mutate(() => this.#store.promote({ ...input, policy }, this.#now()));
   }
 
   /** Turns a hard reservation back into the soft hold it was (compensation only). */
@@ -320,6 +394,11 @@ export class SkuInventory extends DurableObject<Env> {
       console.warn(JSON.stringify({ event: "outbox.resent", sku: lost[0]!.event.sku, count: lost.length, sequences: lostSequences.slice(0, 20) }));
       this.#store.eventsResent(lostSequences, this.#now());
     }
+  }
+
+  /** The policy a request runs with, from the master facts, or the refusal (sku-inventory/master.ts `admit`). */
+  async #admit(input: { sku: string; caller?: StockCaller | undefined; policy?: SkuPolicy | undefined }, need: AccessNeed): Promise<SkuPolicy | Failure> {
+    return admit(this.#master, input, need, () => this.#store.storedPolicy());
   }
 
   async #mutate<T>(fn: () => T): Promise<T> {

@@ -7,13 +7,60 @@ import type { Amendment, AmendmentKind } from "../domain/reservation-amendments"
 import type { AdjustmentReason, ReservationStatus, ReservationType } from "../domain/reservation-rules";
 import type { FailureCount } from "./failure-counts";
 
-/** Reservation rules taken from the SKU's master data (D1) with each request. */
+/** Reservation rules from the SKU's master data: since v7 the object's own master facts (`SkuMasterFacts`). */
 export interface SkuPolicy {
   allowBackorder: boolean;
   softBufferPct: number;
   /** Total available at or below this is low stock (threshold events). */
   reorderPoint: number;
 }
+
+/**
+ * What a stock change or a reservation needs of the SKU's master data, kept in the SKU
+ * object (v7 `master` table, sku-inventory/master.ts) so the request path never reads D1.
+ * D1 `skus` stays the source: every master-data write pushes these (services/sku-master.ts),
+ * and the newer `version` (D1 `skus.master_version`) wins.
+ */
+export interface SkuMasterFacts extends SkuPolicy {
+  sku: string;
+  vendorId: string;
+  status: "active" | "discontinued";
+  /** Routing (allocation plans) only. */
+  leadTimeDays: number;
+  /** D1 `skus.master_version`: grows with every change of these facts. */
+  version: number;
+  /** D1 `skus.updated_at` (ms) of that version. */
+  updatedAt: number;
+}
+
+/** What an allocation plan needs of one SKU, in one hop (`routingView`). */
+export interface SkuRoutingView {
+  ok: true;
+  master: SkuMasterFacts;
+  snapshot: SkuSnapshot;
+}
+
+/** The answer to a push of master facts: `applied`, or `stale` when the object already has this version or a newer one. */
+export interface MasterPushResult {
+  ok: true;
+  outcome: "applied" | "stale";
+  /** The version the object holds now. */
+  version: number;
+}
+
+/**
+ * Who asks, as the SKU object checks it against its master facts: a vendor may touch only
+ * its own SKUs; operators, checkout and system work may touch any.
+ */
+export type StockCaller = { scope: "vendor"; vendorId: string } | { scope: "operator" | "checkout" | "system" };
+
+/**
+ * A request to an RPC method that checks the caller against the object's master facts and
+ * takes the policy from them: the Worker sends who asks instead of the policy it used to
+ * read from D1. `policy` is still accepted from older callers (a coordinator's stored parts)
+ * and used only while the object has no master facts.
+ */
+export type WithCaller<T extends { policy: SkuPolicy }> = Omit<T, "policy"> & { caller?: StockCaller; policy?: SkuPolicy };
 
 interface Attributed {
   sku: string;

@@ -4,8 +4,10 @@
  * locations' routing data, and reserve what a plan allocates through the coordinator,
  * planning again when an object refuses because stock moved in between.
  *
- * Availability comes from each SKU object's `snapshot()` (read in parallel), never from the
- * D1 projection, which lags. Nothing here holds stock: only the coordinator does.
+ * Availability and each SKU's routing policy come from its object's `routingView()` (one hop
+ * per SKU, in parallel: master facts and snapshot together), never from D1: the projection
+ * lags, and master data is kept in the objects (v7) so the request path reads none. Nothing
+ * here holds stock: only the coordinator does.
  */
 import { canShipFrom, compareByPriority, type RoutingLocation } from "../domain/allocation-locations";
 import { identifyLines, planAllocation, validateAllocationRequest } from "../domain/allocation-plan";
@@ -18,10 +20,11 @@ import type {
   SkuRoutingPolicy,
 } from "../domain/allocation-plan.types";
 import { replanAfterRefusal, reservationLinesOf } from "../domain/allocation-replan";
-import { fail, type Failure, type ShortLine } from "../domain/failures";
+import { fail, isFailure, type Failure, type ShortLine } from "../domain/failures";
 import { softHoldLimit } from "../domain/quantities";
 import { ttlFor, type ReservationType } from "../domain/reservation-rules";
 import type { CoordinatorReserveInput, ReservationOutcome, SkuPart } from "../durable-objects/reservation-coordinator.types";
+import type { SkuRoutingView } from "../durable-objects/sku-inventory.types";
 import { actorOf, principalName, type Principal } from "./principal";
 import { ApiError, type FieldProblem } from "./api-error";
 import { routingLocationOf } from "../repositories/locations";
@@ -30,8 +33,7 @@ import { coordinatorFor } from "../repositories/objects";
 import { requestHash } from "../domain/hashing";
 import type { AllocationOptionsBody, PlanBody } from "../domain/schemas/allocation";
 import type { ReserveBody } from "../domain/schemas/inventory";
-import { checkOrderLines, type CheckedOrder, type OrderItem } from "./order-lines";
-import { policyOf } from "./sku-access";
+import { checkOrderLocations, orderSkuError, type CheckedLocations, type OrderItem, type SkuRefusal } from "./order-lines";
 
 /** Plans after the first one when a SKU object refuses a planned reservation (stock moved). */
 export const MAX_REPLANS = 3;
@@ -63,37 +65,47 @@ function optionsOf(body: AllocationOptionsBody): AllocationOptions {
 /**
  * Everything a plan depends on: the order's lines, every location's routing data, each
  * SKU's stock per location from its object (hard: `available`; soft: the hold headroom the
- * object allows, as its `room()`), and each SKU's backorder policy (soft holds never
- * backorder). The request is checked (400 with field paths) before any object is read, so
- * bad input never reaches one.
+ * object allows, as its `room()`), and each SKU's backorder policy and lead time from the
+ * object's master facts (soft holds never backorder). The request is checked (400 with field
+ * paths) before any object is read, so bad input never reaches one; an unknown SKU is a 404,
+ * a discontinued one a 409, listing every item (`orderSkuError`).
  */
 async function routingRequest(
   env: Env,
   items: readonly OrderItem[],
   type: ReservationType,
-  checked: CheckedOrder,
+  checked: CheckedLocations,
   options: AllocationOptions,
   now: number,
 ): Promise<AllocationRequest> {
   const skus = [...new Set(items.map((i) => i.sku))].sort();
-  const policies: SkuRoutingPolicy[] = skus.map((sku) => {
-    const row = checked.skuRows.get(sku)!;
-    return { sku, allowBackorder: type === "hard" && row.allowBackorder, leadTimeDays: row.leadTimeDays };
-  });
   const lines: OrderLine[] = items.map((i) =>
     i.locationId === undefined ? { sku: i.sku, quantity: i.quantity } : { sku: i.sku, quantity: i.quantity, locationId: i.locationId },
   );
-  const request: AllocationRequest = { lines, locations: checked.locationRows.map(routingLocationOf), stock: [], policies, options };
+  const request: AllocationRequest = { lines, locations: checked.locationRows.map(routingLocationOf), stock: [], policies: [], options };
   refuseProblems(validateAllocationRequest(request, now), "items");
 
-  const snapshots = await Promise.all(skus.map((sku) => env.SKU_INVENTORY.getByName(sku).snapshot()));
+  const views: (SkuRoutingView | Failure)[] = await Promise.all(skus.map((sku) => env.SKU_INVENTORY.getByName(sku).routingView({ sku })));
+  const refused: SkuRefusal[] = [];
+  const policies: SkuRoutingPolicy[] = [];
   skus.forEach((sku, k) => {
-    const row = checked.skuRows.get(sku)!;
-    for (const level of snapshots[k]!.locations) {
-      const available = type === "hard" ? level.available : softHoldLimit(level.available, row.softBufferPct) - level.softHeld;
+    const view = views[k]!;
+    if (isFailure(view)) {
+      if (view.code === "sku_not_found" || view.code === "sku_unavailable") refused.push({ sku, code: view.code, message: view.message });
+      else throw ApiError.fromFailure(view);
+      return;
+    }
+    policies.push({ sku, allowBackorder: type === "hard" && view.master.allowBackorder, leadTimeDays: view.master.leadTimeDays });
+    for (const level of view.snapshot.locations) {
+      const available = type === "hard" ? level.available : softHoldLimit(level.available, view.master.softBufferPct) - level.softHeld;
       request.stock.push({ sku, locationId: level.locationId, available });
     }
   });
+  if (refused.length > 0) {
+    const error = orderSkuError(fail(refused[0]!.code, refused[0]!.message, refused), items);
+    if (error !== null) throw error;
+  }
+  request.policies = policies;
   return request;
 }
 
@@ -133,7 +145,7 @@ export function planJson(plan: AllocationPlan, index: ReadonlyMap<string, number
 
 /** `POST /api/v2/allocations/plan`: the plan for an order from current availability; nothing is held. */
 export async function planOrder(env: Env, body: PlanBody) {
-  const checked = await checkOrderLines(env, body.items);
+  const checked = await checkOrderLocations(env, body.items);
   const now = Date.now();
   const request = await routingRequest(env, body.items, body.type, checked, optionsOf(body.allocation), now);
   return planJson(planAllocation(request, now), itemIndex(request.lines), now);
@@ -160,11 +172,11 @@ function shortfallOf(plan: AllocationPlan, index: ReadonlyMap<string, number>): 
   return fail("insufficient_stock", "not enough stock for every line; nothing was held", details);
 }
 
-/** The plan's reservation lines as the coordinator's parts (one line per SKU and location). */
-function partsOf(plan: AllocationPlan, checked: CheckedOrder): SkuPart[] {
+/** The plan's reservation lines as the coordinator's parts (one line per SKU and location; each object applies its own policy). */
+function partsOf(plan: AllocationPlan): SkuPart[] {
   const parts = new Map<string, SkuPart>();
   for (const line of reservationLinesOf(plan)) {
-    const part = parts.get(line.sku) ?? { sku: line.sku, policy: policyOf(checked.skuRows.get(line.sku)!), lines: [] };
+    const part = parts.get(line.sku) ?? { sku: line.sku, lines: [] };
     part.lines.push({ locationId: line.locationId, quantity: line.quantity });
     parts.set(line.sku, part);
   }
@@ -202,7 +214,7 @@ export async function reservePlanned(
   principal: Principal,
   body: ReserveBody,
   idempotencyKey: string,
-  checked: CheckedOrder,
+  checked: CheckedLocations,
 ): Promise<ReservationOutcome> {
   const locations = checked.locationRows.map(routingLocationOf);
   const options = body.allocation !== undefined ? optionsOf(body.allocation) : defaultAllocationOptions(locations);
@@ -226,7 +238,7 @@ export async function reservePlanned(
   const call = async (input: CoordinatorReserveInput): Promise<ReservationOutcome> => coordinator.reserve(input);
   for (let replans = 0; ; replans++) {
     if (plan.unallocated.length > 0) return call({ ...base, parts: [], refusal: shortfallOf(plan, index) });
-    const parts = partsOf(plan, checked);
+    const parts = partsOf(plan);
     const outcome = await call({ ...base, parts, replannable: replans < MAX_REPLANS });
     if (outcome.ok || outcome.code !== "insufficient_stock" || isReplay(outcome) || replans >= MAX_REPLANS) return outcome;
     now = Date.now();

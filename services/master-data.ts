@@ -12,6 +12,7 @@ import { insertApiKey } from "../repositories/api-keys";
 import { findSkus, freshSku, productOwners, transferSku, upsertSkus, type SkuWrite } from "../repositories/skus";
 import { findVendor, insertVendor } from "../repositories/vendors";
 import type { SkuBatchItem } from "../domain/schemas/master-data";
+import { pushSkuMasters } from "./sku-master";
 
 export interface UpsertSummary {
   created: string[];
@@ -63,7 +64,9 @@ function productError(problems: { i: number; productId: string }[], pathPrefix: 
  * and take defaults on create. Every problem is reported with its item's path. A SKU keeps
  * its vendor: ownership is checked up front for a quick answer and again inside the write
  * itself (`upsertSkus`), so two vendors creating the same new SKU at once cannot both have
- * it; a change of vendor is `transferSku` (operators).
+ * it; a change of vendor is `transferSku` (operators). After the write commits, the SKUs'
+ * master facts are pushed to their objects (services/sku-master.ts; a failed push is
+ * repaired by the per-minute sweep), so stock changes never read D1 for them.
  */
 export async function upsertSkuItems(env: Env, principal: Principal, items: SkuBatchItem[], pathPrefix: PathOf): Promise<UpsertSummary> {
   const existing = await findSkus(
@@ -142,6 +145,10 @@ export async function upsertSkuItems(env: Env, principal: Principal, items: SkuB
       pathPrefix,
     );
   }
+  await pushSkuMasters(
+    env,
+    rows.map((r) => r.sku),
+  );
   return {
     created: rows.filter((r) => !outcome.owners.has(r.sku)).map((r) => r.sku),
     updated: rows.filter((r) => outcome.owners.has(r.sku)).map((r) => r.sku),
@@ -154,6 +161,7 @@ export async function upsertSkuItems(env: Env, principal: Principal, items: SkuB
  * product of the new vendor (created, named `productName` or after the SKU, if it does not
  * exist). Its stock, reservations and history stay with the SKU; from then on the new vendor's
  * keys manage it and its events go to the new vendor's webhooks. Logged as `sku.transferred`.
+ * The new owner is pushed to the SKU's object after the write (services/sku-master.ts).
  */
 export async function transferSkuTo(
   env: Env,
@@ -179,6 +187,7 @@ export async function transferSkuTo(
   });
   if (moved === undefined)
     throw new ApiError(409, "sku_changed", `SKU ${sku} or product ${body.productId} changed during the transfer; read it again and retry`, { sku });
+  await pushSkuMasters(env, [sku]);
   console.log(
     JSON.stringify({ event: "sku.transferred", sku, from: current.vendorId, to: moved.vendorId, productId: moved.productId, actor: actorOf(principal) }),
   );

@@ -1,7 +1,9 @@
 /**
- * Reservations: check every line against master data (SKUs, locations) so bad input never
- * reaches a Durable Object, route the lines without a location (allocation.ts), then hand
- * the order to its coordinator.
+ * Reservations: check every line's location so bad input never reaches a Durable Object,
+ * route the lines without a location (allocation.ts), then hand the order to its
+ * coordinator. No SKU is read from D1: each SKU object checks its own master facts (v7) and
+ * refuses an unknown or discontinued SKU, which `orderSkuError` answers as before (404/409
+ * with item paths).
  */
 import { ttlFor } from "../domain/reservation-rules";
 import type { ReservationOutcome, ReservationView, SkuPart, TransitionOp } from "../durable-objects/reservation-coordinator.types";
@@ -12,8 +14,7 @@ import { coordinatorFor } from "../repositories/objects";
 import { requestHash } from "../domain/hashing";
 import type { ReserveBody } from "../domain/schemas/inventory";
 import { needsPlan, reservePlanned } from "./allocation";
-import { checkOrderLines } from "./order-lines";
-import { policyOf } from "./sku-access";
+import { checkOrderLocations, orderSkuError, type OrderItem } from "./order-lines";
 
 /** The reservation as the API shows it (times as ISO strings). */
 export function reservationJson(view: ReservationView) {
@@ -40,12 +41,12 @@ export interface ReserveResult {
  * it is; any other is routed by an allocation plan (services/allocation.ts).
  */
 export async function reserve(env: Env, principal: Principal, body: ReserveBody, idempotencyKey: string): Promise<ReserveResult> {
-  const checked = await checkOrderLines(env, body.items);
-  if (needsPlan(body)) return unwrap(await reservePlanned(env, principal, body, idempotencyKey, checked));
+  const checked = await checkOrderLocations(env, body.items);
+  if (needsPlan(body)) return unwrap(await reservePlanned(env, principal, body, idempotencyKey, checked), body.items);
 
   const parts = new Map<string, SkuPart>();
   for (const item of body.items) {
-    const part = parts.get(item.sku) ?? { sku: item.sku, policy: policyOf(checked.skuRows.get(item.sku)!), lines: [] };
+    const part = parts.get(item.sku) ?? { sku: item.sku, lines: [] };
     part.lines.push({ locationId: item.locationId!, quantity: item.quantity });
     parts.set(item.sku, part);
   }
@@ -62,7 +63,7 @@ export async function reserve(env: Env, principal: Principal, body: ReserveBody,
     ttlSeconds: ttlFor(body.type, body.ttlSeconds),
     parts: [...parts.values()],
   });
-  return unwrap(outcome);
+  return unwrap(outcome, body.items);
 }
 
 /** Promotes, commits, fulfils or releases a reservation. */
@@ -87,8 +88,10 @@ export async function getReservation(env: Env, principal: Principal, reservation
   return unwrap(outcome);
 }
 
-function unwrap(outcome: ReservationOutcome): ReserveResult {
+function unwrap(outcome: ReservationOutcome, items: readonly OrderItem[] = []): ReserveResult {
   if (!outcome.ok) {
+    const refusedSku = orderSkuError(outcome, items);
+    if (refusedSku !== null) throw refusedSku;
     // A stored failure (e.g. a 409) replayed for a retry with the same Idempotency-Key is
     // still a replay: the client learns it is the first answer, not a new decision.
     const replayed = "replayed" in outcome && outcome.replayed === true;

@@ -10,11 +10,10 @@ import { ApiError } from "./api-error";
 import { allLocations } from "../repositories/locations";
 import { requestHash } from "../domain/hashing";
 import type { StockStateBody } from "../domain/schemas/inbound";
-import { policyOf, skuForStockAccess } from "./sku-access";
+import { callerOf } from "./sku-access";
 
 /** Moves units between states; a retry with the same Idempotency-Key and body returns the first answer. */
 export async function moveStockState(env: Env, principal: Principal, sku: string, body: StockStateBody, idempotencyKey: string): Promise<MoveStockStateResult> {
-  const row = await skuForStockAccess(env, principal, sku);
   const { byId } = await allLocations(env.DB);
   if (!byId.has(body.locationId)) {
     throw ApiError.invalid("unknown location", [{ path: ["body", "locationId"], message: `no location ${body.locationId}`, code: "unknown_location" }]);
@@ -30,7 +29,7 @@ export async function moveStockState(env: Env, principal: Principal, sku: string
     ...(body.reference !== undefined ? { reference: body.reference } : {}),
     idempotencyKey: `${principalName(principal)}\nstates\n${idempotencyKey}`,
     requestHash: await requestHash({ sku, states: body }),
-    policy: policyOf(row),
+    caller: callerOf(principal),
   });
   if (isFailure(result)) throw ApiError.fromFailure(result);
   return result;

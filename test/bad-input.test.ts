@@ -35,6 +35,13 @@ interface BadCase {
   paths?: Path[];
   /** The `code` of the detail at `paths[0]`, when it matters. */
   detailCode?: string;
+  /**
+   * Not bad input but master data: since SKU objects keep their master facts (v7,
+   * durable-objects/sku-inventory/master.ts) the object of this SKU refuses it (unknown or
+   * discontinued), so that object — and for a reservation its coordinator, which stores no
+   * answer — may exist afterwards. It holds nothing, and nothing else may change.
+   */
+  checkedByObject?: string;
 }
 
 const RESERVE = "/api/v2/inventory/reserve";
@@ -117,6 +124,7 @@ const CASES: BadCase[] = [
     status: 404,
     code: "sku_not_found",
     detailCode: "sku_not_found",
+    checkedByObject: "NO-SUCH-SKU",
   }),
   reserveCase("malformed SKU id", reserveBody({ items: [line("bad sku!")] }), [["body", "items", 0, "sku"]]),
   reserveCase("unknown locationId", reserveBody({ items: [line("BAD-1", 1, { locationId: "L9" })] }), [["body", "items", 0, "locationId"]], {
@@ -134,6 +142,7 @@ const CASES: BadCase[] = [
     status: 409,
     code: "sku_unavailable",
     detailCode: "sku_unavailable",
+    checkedByObject: "BAD-DISC",
   }),
   reserveCase("duplicate (sku, location) lines", reserveBody({ items: [line("BAD-1", 1, { locationId: "L1" }), line("BAD-1", 2, { locationId: "L1" })] }), [
     ["body", "items", 1],
@@ -217,6 +226,7 @@ const CASES: BadCase[] = [
     body: adjust(),
     status: 404,
     code: "sku_not_found",
+    checkedByObject: "NO-SUCH-SKU",
   },
   {
     name: "GET inventory: invalid sku in path",
@@ -655,14 +665,22 @@ describe("bad input is refused before any Durable Object", () => {
   it.each(CASES.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
     const res = await send(c);
     expectEnvelope(c, res);
-    expect(await observe()).toEqual(before);
+    const after = await observe();
+    if (c.checkedByObject !== undefined) {
+      const checked = env.SKU_INVENTORY.idFromName(c.checkedByObject).toString();
+      expect(after.skuObjects.filter((id) => !before.skuObjects.includes(id))).toEqual(before.skuObjects.includes(checked) ? [] : [checked]);
+      expect(after.coordinators.length - before.coordinators.length).toBeLessThanOrEqual(1);
+      expect(await skuObject(c.checkedByObject).ledger(0, 10)).toEqual([]);
+      before = { ...before, skuObjects: after.skuObjects, coordinators: after.coordinators };
+    }
+    expect(after).toEqual(before);
   });
 
   it("positive control: a valid reservation on BAD-1 does change what the cases check", async () => {
     const res = await api("POST", RESERVE, { key: keys.checkout, idempotencyKey: "bad-input-control", body: reserveBody({ items: [line("BAD-1", 3)] }) });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     const after = await observe();
-    expect(after.coordinators).toHaveLength(1);
+    expect(after.coordinators).toHaveLength(before.coordinators.length + 1);
     expect(after.snapshot).not.toEqual(before.snapshot);
     expect(after).not.toEqual(before);
     expect(() => expect(after).toEqual(before)).toThrow();

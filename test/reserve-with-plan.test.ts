@@ -16,7 +16,7 @@ import type { CoordinatorReserveInput } from "../durable-objects/reservation-coo
 import type { Principal } from "../services/principal";
 import type { ReserveBody } from "../domain/schemas/inventory";
 import { MAX_REPLANS, reservePlanned } from "../services/allocation";
-import { checkOrderLines } from "../services/order-lines";
+import { checkOrderLocations } from "../services/order-lines";
 import { api, createSku, expectConsistent, seedBasics, setOnHand, skuObject, type Keys } from "./support/fixtures";
 
 let keys: Keys;
@@ -241,11 +241,15 @@ describe("re-planning after a refusal (the loop, with a scripted coordinator and
       ...env,
       SKU_INVENTORY: {
         getByName: () => ({
-          snapshot: async () => ({
-            locations: [
-              { locationId: "FC-PAR", available: 10, softHeld: 0 },
-              { locationId: "FC-LYS", available: 10, softHeld: 0 },
-            ],
+          routingView: async () => ({
+            ok: true,
+            master: { allowBackorder: false, softBufferPct: 10, leadTimeDays: 7 },
+            snapshot: {
+              locations: [
+                { locationId: "FC-PAR", available: 10, softHeld: 0 },
+                { locationId: "FC-LYS", available: 10, softHeld: 0 },
+              ],
+            },
           }),
         }),
       },
@@ -269,7 +273,7 @@ describe("re-planning after a refusal (the loop, with a scripted coordinator and
   const linesOf = (input: CoordinatorReserveInput) => input.parts.flatMap((p) => p.lines.map((l) => `${l.locationId}:${l.quantity}`));
   const run = async (answers: unknown[]) => {
     const { fake, calls } = scripted(answers);
-    const outcome = await reservePlanned(fake, principal, body(), `loop-${++n}`, await checkOrderLines(fake, body().items));
+    const outcome = await reservePlanned(fake, principal, body(), `loop-${++n}`, await checkOrderLocations(fake, body().items));
     return { outcome, calls };
   };
 

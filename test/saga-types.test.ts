@@ -18,6 +18,7 @@ import type {
   ReleaseInput,
   ReservationRefInput,
   ReservationResult,
+  WithCaller,
 } from "../durable-objects/sku-inventory.types";
 import type { Failure } from "../domain/failures";
 
@@ -32,8 +33,9 @@ function hops(gateway: SkuGateway): void {
   void gateway.call("S", "commit", ref);
 
   // A field the SKU object needs is missing: what a field newly added to its input looks like.
-  // @ts-expect-error policy is required by SkuInventory.applyReservation
-  void gateway.call("S", "applyReservation", { ...ref, type: "hard", lines: [], expiresAt: 1, reference: "o" });
+  // (Since v7 the policy is the object's own master facts: optional, so `lines` stands in.)
+  // @ts-expect-error lines is required by SkuInventory.applyReservation
+  void gateway.call("S", "applyReservation", { ...ref, type: "hard", expiresAt: 1, reference: "o" });
   // Another method's input: release needs a reason and a type.
   // @ts-expect-error ReservationRefInput is not a ReleaseInput
   void gateway.call("S", "release", ref);
@@ -54,9 +56,9 @@ function hops(gateway: SkuGateway): void {
 describe("saga hop types", () => {
   it("each hop takes and answers exactly what the SKU object's RPC method does", () => {
     expectTypeOf<SkuInputs["applyReservation"]>().toEqualTypeOf<Parameters<SkuInventory["applyReservation"]>[0]>();
-    expectTypeOf<SkuInputs["applyReservation"]>().toEqualTypeOf<ApplyReservationInput>();
+    expectTypeOf<SkuInputs["applyReservation"]>().toEqualTypeOf<WithCaller<ApplyReservationInput>>();
     expectTypeOf<SkuInputs["release"]>().toEqualTypeOf<ReleaseInput>();
-    expectTypeOf<SkuInputs["promote"]>().toEqualTypeOf<PromoteInput>();
+    expectTypeOf<SkuInputs["promote"]>().toEqualTypeOf<WithCaller<PromoteInput>>();
     expectTypeOf<SkuInputs["demote"]>().toEqualTypeOf<DemoteInput>();
     expectTypeOf<SkuInputs["commit"]>().toEqualTypeOf<ReservationRefInput>();
     expectTypeOf<SkuInputs["uncommit"]>().toEqualTypeOf<ReservationRefInput>();

@@ -6,7 +6,8 @@
  *   (services/webhook-sweeper.ts); and the next SKUs of an unfinished nightly
  *   REORDER run (services/reorder-runs.ts); transfer documents a crash left
  *   `creating` are undone (services/transfers.ts) and purchase orders left `shipping`
- *   are shipped (services/purchase-orders.ts).
+ *   are shipped (services/purchase-orders.ts); SKU objects whose master facts are behind
+ *   D1 (a push lost after its write) get them again (services/sku-master.ts).
  * - `0 2 * * *` (02:00 UTC): starts the nightly REORDER run for yesterday's sales.
  *
  * The run's `scheduledTime` is the clock: locally a test or drill triggers a run "later"
@@ -18,6 +19,7 @@ import { sweepWebhookDeliveries } from "../services/webhook-sweeper";
 import { continueRun, startNightlyRun } from "../services/reorder-runs";
 import { sweepTransfers } from "../services/transfers";
 import { sweepPurchaseOrders } from "../services/purchase-orders";
+import { sweepSkuMasters } from "../services/sku-master";
 
 /** The cron expressions this Worker answers; wrangler.toml's `[triggers] crons` lists the same. */
 export const CRONS = {
@@ -36,6 +38,7 @@ export async function handleScheduled(controller: ScheduledController, env: Env,
           continueRun(env, controller.scheduledTime),
           sweepTransfers(env, controller.scheduledTime),
           sweepPurchaseOrders(env, controller.scheduledTime),
+          sweepSkuMasters(env, controller.scheduledTime),
         ]);
         for (const r of results) if (r.status === "rejected") throw r.reason;
       }

@@ -72,9 +72,15 @@ export class SagaSteps {
     }
     const short = shortLines(outcomes);
     const final = short.length > 0 && outcomes.every((o) => o.result.ok || o.result.code === "insufficient_stock");
-    const answer: Failure = final
-      ? fail("insufficient_stock", "not enough stock for every line; nothing was held", short)
-      : fail("retry_later", "a SKU could not be reached; nothing was held, retry with the same Idempotency-Key", unreachable(outcomes));
+    // A SKU that does not exist or is discontinued (its object's master facts) refuses the
+    // whole order, as the Worker's own check did before: answered, never stored (status
+    // `aborted`), so a retry after the SKU is created or reactivated is decided afresh.
+    const refusedByMaster = masterRefusals(outcomes);
+    const answer: Failure =
+      refusedByMaster ??
+      (final
+        ? fail("insufficient_stock", "not enough stock for every line; nothing was held", short)
+        : fail("retry_later", "a SKU could not be reached; nothing was held, retry with the same Idempotency-Key", unreachable(outcomes)));
     // Only SKUs that took their lines, or whose answer never came, may hold anything; a SKU
     // that answered with a refusal rolled its transaction back and needs no release.
     const toRelease = outcomes.filter((o) => o.result.ok || o.result.code === "unreachable").map((o) => o.sku);
@@ -283,4 +289,16 @@ export class SagaSteps {
   #answer(row: Row): ReservationOutcome {
     return { ok: true, reservation: viewOf(row), replayed: false };
   }
+}
+
+/** Refusals by the SKU objects' master facts, most telling code first: one failure listing every refused SKU, or null. */
+function masterRefusals(outcomes: SkuOutcome[]): Failure | null {
+  const refused = outcomes.flatMap((o) =>
+    !o.result.ok && (o.result.code === "sku_not_found" || o.result.code === "sku_unavailable")
+      ? [{ sku: o.sku, code: o.result.code, message: o.result.message }]
+      : [],
+  );
+  if (refused.length === 0) return null;
+  const notFound = refused.some((r) => r.code === "sku_not_found");
+  return fail(notFound ? "sku_not_found" : "sku_unavailable", notFound ? "some SKUs do not exist" : "some SKUs cannot be reserved", refused);
 }

@@ -6,6 +6,7 @@ import { ReservationCoordinator } from "../../durable-objects/reservation-coordi
 import type { SkuGateway } from "../../durable-objects/reservation-coordinator.store";
 import type { InventoryEvent } from "../../domain/events";
 import { SkuInventory, type EventSink } from "../../durable-objects/sku-inventory";
+import type { MasterPushResult, SkuMasterFacts } from "../../durable-objects/sku-inventory.types";
 
 export * from "../../workers/index";
 export { default } from "../../workers/index";
@@ -151,7 +152,33 @@ export class ClockedSkuInventory extends SkuInventory {
   protected static override clock(): number {
     return Date.now() + clockOffsetMs;
   }
+
+  /** Counts the objects' lazy fills from D1 (`masterFills`); otherwise the production read. */
+  protected static override async masterFromD1(env: Env, sku: string): Promise<SkuMasterFacts | null> {
+    masterFills.push(sku);
+    return super.masterFromD1(env, sku);
+  }
+
+  /** Refuses pushes of master facts while `failMasterPushes(true)` is set (off: the production method). */
+  override async pushMaster(facts: SkuMasterFacts): Promise<MasterPushResult> {
+    if (failPushes) throw new Error(`injected fault: master facts push to ${facts.sku} lost`);
+    return super.pushMaster(facts);
+  }
+
+  /** Test-only RPC: make every object's `pushMaster` throw (a push lost after its D1 write), or stop. */
+  async failMasterPushes(fail: boolean): Promise<void> {
+    failPushes = fail;
+  }
+
+  /** Test-only RPC: the SKUs whose objects read their master facts from D1 so far (and clears the record). */
+  async takeMasterFills(): Promise<string[]> {
+    return masterFills.splice(0, masterFills.length);
+  }
 }
+
+/** SKUs whose ClockedSkuInventory object filled its master facts from D1, in order; whether pushes fail. */
+const masterFills: string[] = [];
+let failPushes = false;
 
 /** See `ClockedSkuInventory`. */
 export class ClockedCoordinator extends ReservationCoordinator {

@@ -1,0 +1,135 @@
+/**
+ * SKU master facts to the SKU objects (issue 19 item 3): what a stock change or a reservation
+ * needs of D1 `skus` (exists, status, owner, policy, lead time) lives in each SKU object
+ * (durable-objects/sku-inventory/master.ts), so the request path reads no SKU from D1.
+ *
+ * - After every master-data write (services/master-data.ts) `pushSkuMasters` reads the
+ *   written SKUs' facts with their version (D1 `sku_master_push.version`, raised by triggers
+ *   on `skus`) and pushes them; each object keeps the newer version and ignores an older or
+ *   repeated push. What an object acknowledged is written to `sku_master_push.acked_version`.
+ * - Nothing is lost when a push fails after the D1 write committed (the object unreachable,
+ *   the Worker dying): the row's acknowledged version stays behind, and the per-minute sweep
+ *   (`sweepSkuMasters`, workers/scheduled.ts) pushes every such row again until its object
+ *   acknowledges. Until then the object runs on its previous facts (at most one cron
+ *   interval plus the push), or — if it has none — fills them from D1 on first use.
+ *
+ * These are drizzle queries of their own rather than repository functions because they
+ * serve only this push and its sweep (repositories/ is being converted separately).
+ */
+import { eq, lt, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { skuMasterPush, skus } from "../d1/schema";
+import type { SkuMasterFacts } from "../durable-objects/sku-inventory.types";
+
+export const MASTER_SWEEP = {
+  /** Rows pushed per cron run; the rest wait for the next run. */
+  batchLimit: 500,
+  /** SKU objects pushed at once. */
+  concurrency: 32,
+} as const;
+
+/** Rows per JSON-bound statement. */
+const CHUNK = 1000;
+
+export interface PushResult {
+  /** SKUs whose objects hold the pushed version (or a newer one) now. */
+  acknowledged: number;
+  /** SKUs whose push failed: left behind for the sweep. */
+  failed: string[];
+}
+
+/** The facts of these SKUs as D1 has them now (SKUs it does not have are left out). */
+export async function masterFactsOf(env: Env, ids: readonly string[]): Promise<SkuMasterFacts[]> {
+  const out: SkuMasterFacts[] = [];
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += CHUNK) {
+    const rows = await drizzle(env.DB)
+      .select({
+        sku: skus.sku,
+        vendorId: skus.vendorId,
+        status: skus.status,
+        allowBackorder: skus.allowBackorder,
+        softBufferPct: skus.softBufferPct,
+        reorderPoint: skus.reorderPoint,
+        leadTimeDays: skus.leadTimeDays,
+        updatedAt: skus.updatedAt,
+        version: sql<number>`COALESCE(${skuMasterPush.version}, 1)`,
+      })
+      .from(skus)
+      .leftJoin(skuMasterPush, eq(skuMasterPush.sku, skus.sku))
+      .where(sql`${skus.sku} IN (SELECT value FROM json_each(${JSON.stringify(unique.slice(i, i + CHUNK))}))`)
+      .all();
+    out.push(...rows);
+  }
+  return out;
+}
+
+/**
+ * Pushes each SKU's facts to its object (MASTER_SWEEP.concurrency at a time) and records
+ * what the objects acknowledged. A failed push is logged (`sku.master_push_failed`) and
+ * left to the sweep; it never fails the caller.
+ */
+export async function pushMasterFacts(env: Env, facts: readonly SkuMasterFacts[]): Promise<PushResult> {
+  const acked: [string, number][] = [];
+  const failed: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < facts.length) {
+      const f = facts[next++]!;
+      try {
+        const result = await env.SKU_INVENTORY.getByName(f.sku).pushMaster(f);
+        acked.push([f.sku, result.version]);
+      } catch (error) {
+        failed.push(f.sku);
+        console.error(JSON.stringify({ event: "sku.master_push_failed", sku: f.sku, version: f.version, error: String(error) }));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(MASTER_SWEEP.concurrency, facts.length) }, worker));
+  for (let i = 0; i < acked.length; i += CHUNK) {
+    await env.DB.prepare(
+      `UPDATE sku_master_push SET acked_version = j.value ->> 1
+       FROM json_each(?1) j WHERE sku_master_push.sku = j.value ->> 0 AND sku_master_push.acked_version < j.value ->> 1`,
+    )
+      .bind(JSON.stringify(acked.slice(i, i + CHUNK)))
+      .run();
+  }
+  return { acknowledged: acked.length, failed };
+}
+
+/**
+ * After a master-data write committed: pushes the written SKUs' facts to their objects. Any
+ * failure (D1 read, object, acknowledgement) is logged and left to the sweep; the write's
+ * answer does not depend on it.
+ */
+export async function pushSkuMasters(env: Env, ids: readonly string[]): Promise<PushResult> {
+  try {
+    return await pushMasterFacts(env, await masterFactsOf(env, ids));
+  } catch (error) {
+    console.error(JSON.stringify({ event: "sku.master_push_failed", skus: ids.slice(0, 20), count: ids.length, error: String(error) }));
+    return { acknowledged: 0, failed: [...ids] };
+  }
+}
+
+/**
+ * The cron's repair: pushes the facts of SKUs whose objects have not acknowledged their
+ * current version (a push lost after its D1 write), MASTER_SWEEP.batchLimit per run.
+ */
+export async function sweepSkuMasters(env: Env, _now: number): Promise<PushResult & { behind: number }> {
+  const behind = await drizzle(env.DB)
+    .select({ sku: skuMasterPush.sku })
+    .from(skuMasterPush)
+    .where(lt(skuMasterPush.ackedVersion, skuMasterPush.version))
+    .limit(MASTER_SWEEP.batchLimit)
+    .all();
+  if (behind.length === 0) return { behind: 0, acknowledged: 0, failed: [] };
+  const result = await pushMasterFacts(
+    env,
+    await masterFactsOf(
+      env,
+      behind.map((b) => b.sku),
+    ),
+  );
+  console.log(JSON.stringify({ event: "sku.master_sweep", behind: behind.length, acknowledged: result.acknowledged, failed: result.failed.length }));
+  return { behind: behind.length, ...result };
+}
