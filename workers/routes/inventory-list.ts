@@ -5,16 +5,13 @@
  * `inventory` sub-app; its middleware is per route so it never runs for the other
  * `/api/v2/inventory/*` endpoints.
  */
-import { Hono } from "hono";
-import type { AppEnv } from "../app-env";
-import { authenticate } from "../auth/authenticate";
+import { RouteGroup } from "../http/route-table";
 import { ApiError } from "../../services/api-error";
-import { readQuery } from "../http/read-input";
 import { listLevels, type LevelListRow } from "../../repositories/inventory-levels";
 import { encodeCursor } from "../../domain/schemas/cursor";
 import { INVENTORY_LIST_CURSOR, InventoryListQuery } from "../../domain/schemas/inventory-list";
 
-export const inventoryList = new Hono<AppEnv>();
+export const inventoryList = new RouteGroup("inventory");
 
 function levelJson(row: LevelListRow) {
   return {
@@ -36,27 +33,40 @@ function levelJson(row: LevelListRow) {
   };
 }
 
-inventoryList.get("/", authenticate("operator", "vendor"), async (c) => {
-  const query = readQuery(c, InventoryListQuery);
-  const principal = c.get("principal");
-  if (principal.scope === "vendor" && query.vendorId !== undefined && query.vendorId !== principal.vendorId) {
-    throw new ApiError(403, "forbidden", "vendor keys list their own SKUs only", [{ path: ["query", "vendorId"], message: "omit vendorId, or give your own" }]);
-  }
-  const rows = await listLevels(c.env.DB, {
-    vendorId: principal.scope === "vendor" ? principal.vendorId! : query.vendorId,
-    locationId: query.locationId,
-    status: query.status,
-    lowStock: query.lowStock,
-    updatedSince: query.updatedSince,
-    skuPrefix: query.skuPrefix,
-    after: query.cursor,
-    limit: query.limit + 1,
-  });
-  const page = rows.slice(0, query.limit);
-  const last = page[page.length - 1];
-  c.header("Cache-Control", "private, no-store");
-  return c.json({
-    items: page.map(levelJson),
-    nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(INVENTORY_LIST_CURSOR, [last.sku, last.locationId]) : null,
-  });
-});
+inventoryList.route(
+  {
+    method: "get",
+    path: "/",
+    summary: "Stock list from the inventory_levels projection, cursor-paginated and filtered",
+    scopes: ["operator", "vendor"],
+    query: InventoryListQuery,
+    success: { status: 200, description: "{items, nextCursor}" },
+    errors: [400, 401, 403],
+  },
+  async (c, input) => {
+    const query = input.query();
+    const principal = c.get("principal");
+    if (principal.scope === "vendor" && query.vendorId !== undefined && query.vendorId !== principal.vendorId) {
+      throw new ApiError(403, "forbidden", "vendor keys list their own SKUs only", [
+        { path: ["query", "vendorId"], message: "omit vendorId, or give your own" },
+      ]);
+    }
+    const rows = await listLevels(c.env.DB, {
+      vendorId: principal.scope === "vendor" ? principal.vendorId! : query.vendorId,
+      locationId: query.locationId,
+      status: query.status,
+      lowStock: query.lowStock,
+      updatedSince: query.updatedSince,
+      skuPrefix: query.skuPrefix,
+      after: query.cursor,
+      limit: query.limit + 1,
+    });
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    c.header("Cache-Control", "private, no-store");
+    return c.json({
+      items: page.map(levelJson),
+      nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(INVENTORY_LIST_CURSOR, [last.sku, last.locationId]) : null,
+    });
+  },
+);

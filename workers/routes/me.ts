@@ -4,18 +4,26 @@
  * show only its own data; the API enforces that on every route anyway) and, for checkout
  * keys, the storefront channel. One key lookup (cached by `authenticate`), no other read.
  */
-import { Hono } from "hono";
-import type { AppEnv } from "../app-env";
-import { authenticate } from "../auth/authenticate";
+import { RouteGroup } from "../http/route-table";
 
-export const me = new Hono<AppEnv>();
+export const me = new RouteGroup("keys");
 
-me.get("/", authenticate("operator", "vendor", "checkout"), (c) => {
-  const principal = c.get("principal");
-  c.header("Cache-Control", "private, no-store");
-  return c.json({
-    scope: principal.scope,
-    vendorId: principal.vendorId,
-    ...(principal.scope === "checkout" ? { channel: principal.channel } : {}),
-  });
-});
+me.route(
+  {
+    method: "get",
+    path: "/",
+    summary: "Who the key is: its scope, its vendor (vendor keys) and its storefront channel (checkout keys)",
+    scopes: ["operator", "vendor", "checkout"],
+    success: { status: 200, description: "{scope, vendorId, channel?}" },
+    errors: [401, 403],
+  },
+  (c) => {
+    const principal = c.get("principal");
+    c.header("Cache-Control", "private, no-store");
+    return c.json({
+      scope: principal.scope,
+      vendorId: principal.vendorId,
+      ...(principal.scope === "checkout" ? { channel: principal.channel } : {}),
+    });
+  },
+);

@@ -5,12 +5,11 @@
  * stored values and the policy in effect; PUT sets fields (null clears one). Operators;
  * vendors for their own SKUs.
  */
-import { Hono, type Context } from "hono";
+import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
-import { authenticate } from "../auth/authenticate";
+import { RouteGroup } from "../http/route-table";
 import { resolvePolicy } from "../../domain/planning-defaults";
 import { ApiError } from "../../services/api-error";
-import { readJson, readParam } from "../http/read-input";
 import { planningSkus, type PlanningSku } from "../../repositories/planning";
 import { findPlanningSettings, upsertPlanningSettings } from "../../repositories/planning-analytics";
 import { SkuId } from "../../domain/schemas/common";
@@ -18,11 +17,9 @@ import { PlanningSettingsBody } from "../../domain/schemas/planning";
 import { BODY_LIMITS } from "./limits";
 import { assertOwns } from "./planning-access";
 
-export const planningSettings = new Hono<AppEnv>();
-planningSettings.use("*", authenticate("operator", "vendor"));
+export const planningSettings = new RouteGroup("planning", ["operator", "vendor"]);
 
-async function ownedSku(c: Context<AppEnv>): Promise<PlanningSku> {
-  const sku = readParam(c, "sku", SkuId);
+async function ownedSku(c: Context<AppEnv>, sku: string): Promise<PlanningSku> {
   const master = (await planningSkus(c.env.DB, [sku])).get(sku);
   if (master === undefined) throw new ApiError(404, "sku_not_found", `no SKU ${sku}`, { sku });
   assertOwns(c.get("principal"), master.vendorId, sku);
@@ -35,11 +32,35 @@ async function settingsJson(c: Context<AppEnv>, master: PlanningSku) {
   return { sku: master.sku, vendorId: master.vendorId, settings: stored ?? {}, policy: resolvePolicy(fresh, fresh.settings) };
 }
 
-planningSettings.get("/:sku", async (c) => c.json(await settingsJson(c, await ownedSku(c))));
+planningSettings.route(
+  {
+    method: "get",
+    path: "/:sku",
+    summary: "A SKU's planning settings (category, unit cost and price, policy overrides) and the policy in effect",
+    scopes: ["operator", "vendor"],
+    params: { sku: SkuId },
+    success: { status: 200, description: "{sku, vendorId, settings, policy}" },
+    errors: [400, 401, 403, 404],
+  },
+  async (c, input) => c.json(await settingsJson(c, await ownedSku(c, input.param("sku")))),
+);
 
-planningSettings.put("/:sku", async (c) => {
-  const master = await ownedSku(c);
-  const body = await readJson(c, PlanningSettingsBody, BODY_LIMITS.masterData);
-  await upsertPlanningSettings(c.env.DB, master.sku, body, Date.now());
-  return c.json(await settingsJson(c, master));
-});
+planningSettings.route(
+  {
+    method: "put",
+    path: "/:sku",
+    summary: "Set a SKU's planning settings (omitted fields keep their values, null clears one)",
+    scopes: ["operator", "vendor"],
+    params: { sku: SkuId },
+    body: PlanningSettingsBody,
+    maxBytes: BODY_LIMITS.masterData,
+    success: { status: 200, description: "{sku, vendorId, settings, policy}" },
+    errors: [400, 401, 403, 404, 413, 415],
+  },
+  async (c, input) => {
+    const master = await ownedSku(c, input.param("sku"));
+    const body = await input.body();
+    await upsertPlanningSettings(c.env.DB, master.sku, body, Date.now());
+    return c.json(await settingsJson(c, master));
+  },
+);

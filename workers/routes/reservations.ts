@@ -1,16 +1,24 @@
 /** `/api/v2/reservations/{id}`: a reservation as it stands (its owner, or operators). */
-import { Hono } from "hono";
-import type { AppEnv } from "../app-env";
-import { authenticate } from "../auth/authenticate";
-import { readParam } from "../http/read-input";
+import { RouteGroup } from "../http/route-table";
 import { ReservationId } from "../../domain/schemas/common";
 import { getReservation } from "../../services/reservations";
 
-export const reservations = new Hono<AppEnv>();
+export const reservations = new RouteGroup("reservations");
 
-reservations.get("/:id", authenticate("checkout", "operator"), async (c) => {
-  const id = readParam(c, "id", ReservationId);
-  const result = await getReservation(c.env, c.get("principal"), id);
-  c.header("Cache-Control", "private, no-store");
-  return c.json(result.reservation);
-});
+reservations.route(
+  {
+    method: "get",
+    path: "/:id",
+    summary: "A reservation as it stands",
+    scopes: ["checkout", "operator"],
+    params: { id: ReservationId },
+    success: { status: 200, description: "the reservation" },
+    errors: [400, 401, 403, 404],
+  },
+  async (c, input) => {
+    const id = input.param("id");
+    const result = await getReservation(c.env, c.get("principal"), id);
+    c.header("Cache-Control", "private, no-store");
+    return c.json(result.reservation);
+  },
+);

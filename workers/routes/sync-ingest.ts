@@ -7,25 +7,24 @@
  * item error of the job. Mounted at its own path before the `inventory` sub-app, whose
  * `/:sku` routes would otherwise see it.
  */
-import { Hono, type Context } from "hono";
+import type { Context } from "hono";
 import { parseCsvFeed } from "../../domain/csv-feed";
 import type { SyncMode } from "../../domain/sync";
 import { clientRowOf, SYNC_LIMITS, type RawSyncItem } from "../../domain/sync-items";
 import type { AppEnv } from "../app-env";
-import { authenticate } from "../auth/authenticate";
 import type { Principal } from "../../services/principal";
 import { ApiError } from "../../services/api-error";
-import { readQuery, readText, tooLarge, validate } from "../http/read-input";
+import { readText, tooLarge, validate } from "../http/read-input";
+import { RouteGroup } from "../http/route-table";
 import { findVendor } from "../../repositories/vendors";
-import { SyncJsonBody, SyncIngestQuery } from "../../domain/schemas/sync";
+import { SyncJsonBody, SyncJsonBodyDoc, SyncIngestQuery } from "../../domain/schemas/sync";
 import { ingestSync } from "../../services/sync-ingest";
 import { syncJobJson } from "../../services/sync-jobs";
-import { idempotencyKeyOf } from "./idempotency";
 
 /** The spec's limit: 100 sync requests per minute per vendor (the SYNC_RATE_LIMITER binding). */
 export const SYNC_RATE_LIMIT = { requests: 100, periodSeconds: 60 } as const;
 
-export const syncIngest = new Hono<AppEnv>();
+export const syncIngest = new RouteGroup("vendor sync");
 
 /** Counts a request against the vendor's budget; 429 with Retry-After when it is spent. */
 async function enforceRateLimit(env: Env, vendorId: string): Promise<void> {
@@ -53,7 +52,8 @@ interface ReadBody {
   vendorId?: string | undefined;
 }
 
-async function readSyncBody(c: Context<AppEnv>): Promise<ReadBody> {
+/** Reads the feed: JSON or CSV, at most `maxBytes`, at most SYNC_LIMITS.maxItems items. */
+async function readSyncBody(c: Context<AppEnv>, maxBytes: number): Promise<ReadBody> {
   const type = c.req.header("content-type") ?? "";
   const source = /^application\/json\s*(;|$)/i.test(type) ? "json" : /^text\/csv\s*(;|$)/i.test(type) ? "csv" : null;
   if (source === null) {
@@ -62,8 +62,8 @@ async function readSyncBody(c: Context<AppEnv>): Promise<ReadBody> {
     });
   }
   const declared = c.req.header("content-length");
-  if (declared !== undefined && Number(declared) > SYNC_LIMITS.maxBodyBytes) throw tooLarge(SYNC_LIMITS.maxBodyBytes);
-  const text = await readText(c.req.raw, SYNC_LIMITS.maxBodyBytes, source === "json" ? "malformed_json" : "malformed_csv");
+  if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes);
+  const text = await readText(c.req.raw, maxBytes, source === "json" ? "malformed_json" : "malformed_csv");
   const tooMany = (received: number) =>
     new ApiError(413, "too_many_items", `at most ${SYNC_LIMITS.maxItems} items per sync request; split the feed`, { maxItems: SYNC_LIMITS.maxItems, received });
 
@@ -101,61 +101,77 @@ function refuseOtherVendor(principal: Principal, named: string | undefined, path
   }
 }
 
-syncIngest.post("/", authenticate("operator", "vendor"), async (c) => {
-  const principal = c.get("principal");
-  const idempotencyKey = idempotencyKeyOf(c, true);
-  const query = readQuery(c, SyncIngestQuery);
-  refuseOtherVendor(principal, query.vendorId, ["query", "vendorId"]);
-  // Counted before the body is read whenever the vendor is known by now.
-  const early = principal.scope === "vendor" ? principal.vendorId! : query.vendorId;
-  if (early !== undefined) await enforceRateLimit(c.env, early);
+syncIngest.route(
+  {
+    method: "post",
+    path: "/",
+    summary: "Vendor stock feed (JSON or CSV, up to 10,000 items), applied asynchronously; bad items become item errors of the job",
+    scopes: ["operator", "vendor"],
+    query: SyncIngestQuery,
+    // Documents the items; the handler reads the body itself (JSON or CSV) and validates it with SyncJsonBody.
+    body: SyncJsonBodyDoc,
+    csvBody: "header row sku,location_id,quantity (any order), then one row per SKU and location; quoted fields, BOM, CRLF and blank lines are fine",
+    maxBytes: SYNC_LIMITS.maxBodyBytes,
+    idempotency: "required",
+    success: { status: 202, description: "{jobId, status, received, accepted, rejected, links}" },
+    errors: [400, 401, 403, 409, 413, 415, 422, 429, 503],
+  },
+  async (c, input) => {
+    const principal = c.get("principal");
+    const idempotencyKey = input.idempotencyKey();
+    const query = input.query();
+    refuseOtherVendor(principal, query.vendorId, ["query", "vendorId"]);
+    // Counted before the body is read whenever the vendor is known by now.
+    const early = principal.scope === "vendor" ? principal.vendorId! : query.vendorId;
+    if (early !== undefined) await enforceRateLimit(c.env, early);
 
-  const body = await readSyncBody(c);
-  refuseOtherVendor(principal, body.vendorId, ["body", "vendorId"]);
-  if (query.vendorId !== undefined && body.vendorId !== undefined && query.vendorId !== body.vendorId) {
-    throw ApiError.invalid("vendorId is given twice, differently", [{ path: ["body", "vendorId"], message: `the query names ${query.vendorId}` }]);
-  }
-  if (query.mode !== undefined && body.mode !== undefined && query.mode !== body.mode) {
-    throw ApiError.invalid("mode is given twice, differently", [{ path: ["body", "mode"], message: `the query says ${query.mode}` }]);
-  }
-  const vendorId = early ?? body.vendorId;
-  if (vendorId === undefined) {
-    throw ApiError.invalid("name the vendor whose feed this is", [
-      { path: ["query", "vendorId"], message: "operators must give vendorId (query, or JSON body)", code: "required" },
-    ]);
-  }
-  if (early === undefined) {
-    if ((await findVendor(c.env.DB, vendorId)) === undefined) {
-      throw ApiError.invalid("unknown vendor", [
-        { path: [query.vendorId !== undefined ? "query" : "body", "vendorId"], message: `no vendor ${vendorId}`, code: "unknown_vendor" },
+    const body = await readSyncBody(c, input.spec.maxBytes);
+    refuseOtherVendor(principal, body.vendorId, ["body", "vendorId"]);
+    if (query.vendorId !== undefined && body.vendorId !== undefined && query.vendorId !== body.vendorId) {
+      throw ApiError.invalid("vendorId is given twice, differently", [{ path: ["body", "vendorId"], message: `the query names ${query.vendorId}` }]);
+    }
+    if (query.mode !== undefined && body.mode !== undefined && query.mode !== body.mode) {
+      throw ApiError.invalid("mode is given twice, differently", [{ path: ["body", "mode"], message: `the query says ${query.mode}` }]);
+    }
+    const vendorId = early ?? body.vendorId;
+    if (vendorId === undefined) {
+      throw ApiError.invalid("name the vendor whose feed this is", [
+        { path: ["query", "vendorId"], message: "operators must give vendorId (query, or JSON body)", code: "required" },
       ]);
     }
-    await enforceRateLimit(c.env, vendorId);
-  } else if (principal.scope === "operator" && (await findVendor(c.env.DB, vendorId)) === undefined) {
-    throw ApiError.invalid("unknown vendor", [{ path: ["query", "vendorId"], message: `no vendor ${vendorId}`, code: "unknown_vendor" }]);
-  }
+    if (early === undefined) {
+      if ((await findVendor(c.env.DB, vendorId)) === undefined) {
+        throw ApiError.invalid("unknown vendor", [
+          { path: [query.vendorId !== undefined ? "query" : "body", "vendorId"], message: `no vendor ${vendorId}`, code: "unknown_vendor" },
+        ]);
+      }
+      await enforceRateLimit(c.env, vendorId);
+    } else if (principal.scope === "operator" && (await findVendor(c.env.DB, vendorId)) === undefined) {
+      throw ApiError.invalid("unknown vendor", [{ path: ["query", "vendorId"], message: `no vendor ${vendorId}`, code: "unknown_vendor" }]);
+    }
 
-  const { job, replayed } = await ingestSync(c.env, principal, {
-    vendorId,
-    mode: body.mode ?? query.mode ?? "absolute",
-    format: body.format,
-    source: body.source,
-    items: body.items,
-    idempotencyKey,
-  });
-  const summary = syncJobJson(job);
-  if (replayed) c.header("Idempotent-Replayed", "true");
-  c.header("Location", summary.links.self);
-  c.header("Cache-Control", "private, no-store");
-  return c.json(
-    {
-      jobId: summary.jobId,
-      status: summary.status,
-      received: summary.counts.received,
-      accepted: summary.counts.accepted,
-      rejected: summary.counts.rejected,
-      links: summary.links,
-    },
-    202,
-  );
-});
+    const { job, replayed } = await ingestSync(c.env, principal, {
+      vendorId,
+      mode: body.mode ?? query.mode ?? "absolute",
+      format: body.format,
+      source: body.source,
+      items: body.items,
+      idempotencyKey,
+    });
+    const summary = syncJobJson(job);
+    if (replayed) c.header("Idempotent-Replayed", "true");
+    c.header("Location", summary.links.self);
+    c.header("Cache-Control", "private, no-store");
+    return c.json(
+      {
+        jobId: summary.jobId,
+        status: summary.status,
+        received: summary.counts.received,
+        accepted: summary.counts.accepted,
+        rejected: summary.counts.rejected,
+        links: summary.links,
+      },
+      202,
+    );
+  },
+);
