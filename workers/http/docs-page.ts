@@ -45,7 +45,7 @@ const specUrl = document.body.dataset.spec;
 const h = (tag, attrs, ...children) => {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined && v !== null) el.setAttribute(k, v);
-  for (const c of children.flat()) if (c !== undefined && c !== null) el.append(typeof c === "string" ? document.createTextNode(c) : c);
+  for (const c of children.flat(Infinity)) if (c !== undefined && c !== null) el.append(typeof c === "string" ? document.createTextNode(c) : c);
   return el;
 };
 const keyInput = document.getElementById("key");
@@ -149,7 +149,8 @@ function renderOp(op) {
       out.textContent = "The request failed: " + error;
     }
   });
-  main.replaceChildren(
+  // Through h(), which drops the nulls of sections an operation does not have.
+  main.replaceChildren(h("article", {},
     h("h2", {}, h("span", { class: "method " + op.method }, op.method), " ", h("code", {}, op.path)),
     h("p", {}, op.summary),
     h("p", { class: "muted" }, op.operation.description || ""),
@@ -160,7 +161,7 @@ function renderOp(op) {
           params.map((p) => h("tr", {}, h("td", {}, h("code", {}, p.name)), h("td", {}, p.in), h("td", {}, p.required ? "yes" : "no"), h("td", {}, [p.description, describeSchema(p.schema)].filter(Boolean).join("; ")))))
       : null,
     Object.keys(content).length > 0 ? h("h3", {}, "Request body", op.operation.requestBody.required ? "" : " (optional)") : null,
-    Object.entries(content).map(([type, c]) => h("details", {}, h("summary", {}, type), h("pre", {}, JSON.stringify(c.schema, null, 2)))),
+    h("div", {}, Object.entries(content).map(([type, c]) => h("details", {}, h("summary", {}, type), h("pre", {}, JSON.stringify(c.schema, null, 2))))),
     h("h3", {}, "Responses"),
     h("table", {}, Object.entries(op.operation.responses || {}).map(([status, r]) => h("tr", {}, h("td", {}, h("code", {}, status)), h("td", {}, r.description)))),
     h("h3", {}, "Try it"),
@@ -175,7 +176,7 @@ function renderOp(op) {
       h("p", {}, send),
       out,
     ),
-  );
+  ));
   document.title = op.method.toUpperCase() + " " + op.path + " · edge-inventory API";
 }
 
