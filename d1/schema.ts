@@ -160,6 +160,8 @@ export const apiKeys = sqliteTable(
     keyHash: text("key_hash").notNull(),
     createdAt: createdAt(),
     revokedAt: integer("revoked_at", { mode: "number" }),
+    /** Who revoked it (`operator:key_…` or `vendor:V1:key_…`); null while it is live. */
+    revokedBy: text("revoked_by"),
   },
   (t) => [uniqueIndex("api_keys_hash").on(t.keyHash), check("api_keys_vendor_scope", sql`(${t.scope} = 'vendor') = (${t.vendorId} IS NOT NULL)`)],
 );
@@ -365,6 +367,15 @@ export const deadLetters = sqliteTable(
     failedAt: integer("failed_at", { mode: "number" }),
     /** When the dead-letter consumer received it, ms. */
     receivedAt: integer("received_at", { mode: "number" }),
+    /**
+     * When an operator replayed it (`POST /api/v2/dead-letters/{id}/replay`), ms; set once, so
+     * a second replay answers the first one's result and sends nothing.
+     */
+    replayedAt: integer("replayed_at", { mode: "number" }),
+    /** Who replayed it (`operator:key_…`). */
+    replayedBy: text("replayed_by"),
+    /** What the replay reopened before sending: `sync_chunk`, `webhook_delivery` or `none`. */
+    replayReopened: text("replay_reopened", { enum: ["sync_chunk", "webhook_delivery", "none"] }),
   },
   (t) => [primaryKey({ columns: [t.queue, t.messageId] }), index("dead_letters_received").on(t.receivedAt)],
 );
