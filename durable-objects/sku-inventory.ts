@@ -4,6 +4,9 @@
  * live in a private `#store` so nothing else is callable from outside.
  */
 import { DurableObject } from "cloudflare:workers";
+import { sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { processedEvents } from "../d1/schema";
 import type { Failure } from "../domain/failures";
 import type { PublicLevel, PublicViewConfig } from "../domain/availability";
 import type { InventoryEvent } from "../domain/events";
@@ -66,10 +69,16 @@ export class SkuInventory extends DurableObject<Env> {
    * so not part of the RPC surface; test subclasses may replace it.
    */
   protected static async appliedEvents(env: Env, eventIds: readonly string[]): Promise<Set<string>> {
-    const { results } = await env.DB.prepare("SELECT event_id FROM processed_events WHERE event_id IN (SELECT value FROM json_each(?1))")
-      .bind(JSON.stringify(eventIds))
-      .all<{ event_id: string }>();
-    return new Set(results.map((r) => r.event_id));
+    // Drizzle over d1/schema.ts like every D1 query (issue 10.6): objects may import the schema
+    // (test/node/layers.test.ts), never repositories/, so this one read is typed here. The ids
+    // go as one JSON parameter: an outbox batch can exceed D1's 100 bound values.
+    const pe = processedEvents;
+    const rows = await drizzle(env.DB)
+      .select({ eventId: pe.eventId })
+      .from(pe)
+      .where(sql`${pe.eventId} IN (SELECT value FROM json_each(${JSON.stringify(eventIds)}))`)
+      .all();
+    return new Set(rows.map((r) => r.eventId));
   }
 
   /**

@@ -1,0 +1,64 @@
+/**
+ * One way to D1 (issue 10, item 6): every query goes through drizzle's builders over the
+ * tables of `d1/schema.ts`, so renaming a column fails to compile instead of failing at run
+ * time. A raw `.prepare(` (a hand-written SQL string with hand-typed rows) anywhere in the
+ * Worker's code fails here, with the file and line.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = path.resolve(__dirname, "../..");
+/** Every folder of Worker and Durable Object code that could reach D1. */
+const SCANNED = ["repositories", "services", "workers", "queues", "durable-objects"];
+
+const RAW_PREPARE = /\.prepare\s*\(/;
+
+/**
+ * Raw prepares that landed with issue 19 item 3 (commit db58524, SKU master facts:
+ * `sku_master_push`) while issue 10.6 converted the rest; their owners convert them. Counted
+ * per file, so any further raw prepare there fails too. Do not add to this list.
+ */
+const NOT_YET_CONVERTED: Record<string, number> = {
+  "services/sku-master.ts": 1,
+  "durable-objects/sku-inventory.ts": 1,
+};
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(path.join(ROOT, dir))) {
+    const rel = `${dir}/${name}`;
+    if (statSync(path.join(ROOT, rel)).isDirectory()) out.push(...sourceFiles(rel));
+    else if (name.endsWith(".ts")) out.push(rel);
+  }
+  return out;
+}
+
+/** `file:line: text` of every line of `text` that calls `.prepare(`. */
+function rawPrepares(file: string, text: string): string[] {
+  return text.split("\n").flatMap((line, i) => (RAW_PREPARE.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : []));
+}
+
+describe("one way to D1", () => {
+  it("the scan finds a raw prepare (positive control) and passes drizzle code", () => {
+    const planted = ["const db = env.DB;", '  const row = await db.prepare("SELECT 1").first();', "  await drizzle(db).select().from(skus).all();"].join("\n");
+    expect(rawPrepares("fixture.ts", planted)).toEqual(['fixture.ts:2: const row = await db.prepare("SELECT 1").first();']);
+    expect(rawPrepares("fixture.ts", "env.DB\n  .prepare (`UPDATE x`)")).toHaveLength(1);
+    expect(rawPrepares("fixture.ts", "await drizzle(db).update(skus).set({ name }).run();")).toEqual([]);
+  });
+
+  it("the scan reads the folders (a file known to use drizzle is among them)", () => {
+    const files = SCANNED.flatMap(sourceFiles);
+    expect(files).toContain("repositories/event-projections.ts");
+    expect(files).toContain("durable-objects/sku-inventory.ts");
+    expect(files.length).toBeGreaterThan(100);
+  });
+
+  it("no Worker or object code calls D1's raw prepare", () => {
+    const found = SCANNED.flatMap(sourceFiles).flatMap((file) => {
+      const lines = rawPrepares(file, readFileSync(path.join(ROOT, file), "utf8"));
+      return lines.length <= (NOT_YET_CONVERTED[file] ?? 0) ? [] : lines;
+    });
+    expect(found).toEqual([]);
+  });
+});
