@@ -7,7 +7,7 @@ import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { ALERT_KINDS } from "../domain/alerts";
 import { LEVEL_STATUSES } from "../domain/inventory-levels";
-import { SYNC_JOB_STATUSES } from "../domain/sync-jobs";
+import { SYNC_JOB_SOURCES, SYNC_JOB_STATUSES } from "../domain/sync-jobs";
 
 const createdAt = () => integer("created_at", { mode: "number" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
 const updatedAt = () => integer("updated_at", { mode: "number" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
@@ -402,7 +402,8 @@ export const syncJobs = sqliteTable(
     /** The ledger actor of the changes (`vendor:V1:key_…`). */
     actor: text("actor").notNull(),
     mode: text("mode", { enum: ["absolute", "delta"] }).notNull(),
-    source: text("source", { enum: ["json", "csv"] }).notNull(),
+    /** The vendor's file format: json, csv (ours), or the detected vendor format (issue 16). */
+    source: text("source", { enum: SYNC_JOB_SOURCES }).notNull(),
     status: text("status", { enum: SYNC_JOB_STATUSES }).notNull(),
     /** Items (rows) in the request; `accepted` were queued, `rejected` failed the up-front checks. */
     received: integer("received").notNull(),
@@ -746,6 +747,82 @@ export const purchaseOrderLines = sqliteTable(
   (t) => [primaryKey({ columns: [t.purchaseOrderId, t.lineNo] }), index("purchase_order_lines_sku").on(t.sku)],
 );
 
+/**
+ * A vendor's sync settings (issue 16): the validated `VendorSyncSettings` as JSON
+ * (`domain/vendor-sync-settings.ts`), with the columns the per-minute pull sweep filters on
+ * copied out of it, the pull's auth header (the secret is stored as given, like a webhook
+ * secret, and only ever shown masked: `pull_auth_hint`), and the pull's cursor: the
+ * validators of the last fetched response (ETag, Last-Modified), the hash of the last
+ * ingested body and its job, and when the next fetch is due.
+ */
+export const vendorSyncSettings = sqliteTable(
+  "vendor_sync_settings",
+  {
+    vendorId: text("vendor_id")
+      .primaryKey()
+      .references(() => vendors.id),
+    /** The settings as validated, JSON. */
+    settings: text("settings").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    method: text("method", { enum: ["push_api", "push_csv", "pull_url", "edi"] }).notNull(),
+    /** Minutes between pulls (the tier's, or the custom interval). */
+    intervalMinutes: integer("interval_minutes").notNull(),
+    pullAuthHeader: text("pull_auth_header"),
+    pullAuthSecret: text("pull_auth_secret"),
+    /** What the API shows of the secret (`••••9f2c`). */
+    pullAuthHint: text("pull_auth_hint"),
+    /** When the next pull is due (ms); null when the vendor is not pulled. */
+    nextPullAt: integer("next_pull_at", { mode: "number" }),
+    /** A sweep run took this pull until then (ms): another run skips it meanwhile. */
+    pullLeaseUntil: integer("pull_lease_until", { mode: "number" }),
+    lastPullAt: integer("last_pull_at", { mode: "number" }),
+    /** `ingested`, `not_modified`, `same_content` or `failed`. */
+    lastPullOutcome: text("last_pull_outcome"),
+    lastPullError: text("last_pull_error"),
+    lastPullStatus: integer("last_pull_status"),
+    pullEtag: text("pull_etag"),
+    pullLastModified: text("pull_last_modified"),
+    /** SHA-256 of the last body ingested, and its job. */
+    pullContentHash: text("pull_content_hash"),
+    pullJobId: text("pull_job_id"),
+    /** Raised by every PUT (the answer's `version`). */
+    version: integer("version").notNull().default(1),
+    updatedBy: text("updated_by").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("vendor_sync_settings_due").on(t.nextPullAt).where(sql`${t.nextPullAt} IS NOT NULL`)],
+);
+
+/**
+ * Sync health per vendor and method (`domain/vendor-sync-health.ts`'s `SyncHealthState`):
+ * the last attempt, success and failure, the failures in a row and whether `sync.failed`
+ * was raised for the current streak (`alerted`, with the event id sent).
+ */
+export const vendorSyncHealth = sqliteTable(
+  "vendor_sync_health",
+  {
+    vendorId: text("vendor_id")
+      .notNull()
+      .references(() => vendors.id),
+    method: text("method", { enum: ["push_api", "push_csv", "pull_url", "edi"] }).notNull(),
+    monitoredSince: integer("monitored_since", { mode: "number" }).notNull(),
+    lastAttemptAt: integer("last_attempt_at", { mode: "number" }),
+    lastSuccessAt: integer("last_success_at", { mode: "number" }),
+    lastFailureAt: integer("last_failure_at", { mode: "number" }),
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    failingSince: integer("failing_since", { mode: "number" }),
+    lastError: text("last_error"),
+    alerted: integer("alerted", { mode: "boolean" }).notNull().default(false),
+    /** The `sync.failed` event of the current streak, once raised. */
+    alertEventId: text("alert_event_id"),
+    /** The job of the last attempt, when it made one. */
+    lastJobId: text("last_job_id"),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.vendorId, t.method] })],
+);
+
 export type VendorRow = typeof vendors.$inferSelect;
 export type LocationRow = typeof locations.$inferSelect;
 export type SkuRow = typeof skus.$inferSelect;
@@ -766,3 +843,5 @@ export type TransferRow = typeof transfers.$inferSelect;
 export type TransferLineRow = typeof transferLines.$inferSelect;
 export type PurchaseOrderRow = typeof purchaseOrders.$inferSelect;
 export type PurchaseOrderLineRow = typeof purchaseOrderLines.$inferSelect;
+export type VendorSyncSettingsRow = typeof vendorSyncSettings.$inferSelect;
+export type VendorSyncHealthRow = typeof vendorSyncHealth.$inferSelect;

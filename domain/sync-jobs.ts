@@ -10,6 +10,14 @@
 export const SYNC_JOB_STATUSES = ["queued", "running", "completed", "completed_with_errors", "failed"] as const;
 export type SyncJobStatus = (typeof SYNC_JOB_STATUSES)[number];
 
+/**
+ * The vendor's file format a job came from (its `source`): our JSON or three-column CSV, or
+ * the format detected or configured for a vendor file (issue 16): Shopify's three export
+ * generations, a generic mapped CSV, an X12 846.
+ */
+export const SYNC_JOB_SOURCES = ["json", "csv", "shopify_current", "shopify_long_legacy", "shopify_wide_legacy", "generic", "x12_846"] as const;
+export type SyncJobSource = (typeof SYNC_JOB_SOURCES)[number];
+
 export const FINAL_SYNC_JOB_STATUSES: ReadonlySet<SyncJobStatus> = new Set(["completed", "completed_with_errors", "failed"]);
 
 /** A job's item counts. `errors` includes the items rejected up front. */
@@ -34,6 +42,9 @@ export function finishedStatus(counts: SyncJobCounts): SyncJobStatus {
 
 /** The webhook event a vendor's subscriptions get when one of its jobs finishes. */
 export const SYNC_COMPLETED_EVENT_TYPE = "sync.completed";
+
+/** The webhook event sent when a vendor's syncs fail repeatedly (`domain/vendor-sync-health.ts`). */
+export const SYNC_FAILED_EVENT_TYPE = "sync.failed";
 
 /** The id of a job's `sync.completed` event (one per job; deliveries dedupe by it). */
 export function syncCompletedEventId(jobId: string): string {
