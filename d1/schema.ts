@@ -253,7 +253,7 @@ export const alerts = sqliteTable(
     openedAt: integer("opened_at", { mode: "number" }).notNull(),
     updatedAt: integer("updated_at", { mode: "number" }).notNull(),
     resolvedAt: integer("resolved_at", { mode: "number" }),
-    resolution: text("resolution", { enum: ["back_in_stock", "above_reorder_point"] }),
+    resolution: text("resolution", { enum: ["back_in_stock", "above_reorder_point", "moving", "no_stock", "overstock", "discontinued"] }),
     openedEventId: text("opened_event_id").notNull(),
     lastEventId: text("last_event_id").notNull(),
     resolvedEventId: text("resolved_event_id"),
@@ -544,6 +544,10 @@ export const skuPlanning = sqliteTable(
     maxStock: integer("max_stock"),
     orderingCost: real("ordering_cost"),
     holdingRate: real("holding_rate"),
+    /** Alert thresholds (null: the defaults of `domain/analytics.ts`): overstock after this many days without a sale… */
+    overstockNoSaleDays: integer("overstock_no_sale_days"),
+    /** …slow-moving after this many. */
+    slowMovingNoSaleDays: integer("slow_moving_no_sale_days"),
     updatedAt: integer("updated_at", { mode: "number" }).notNull(),
   },
   (t) => [
@@ -618,6 +622,10 @@ export const reorderSuggestions = sqliteTable(
     uniqueIndex("reorder_suggestions_one_open").on(t.sku).where(sql`status = 'open'`),
     index("reorder_suggestions_list").on(t.status, t.vendorId, t.locationId, t.id),
     index("reorder_suggestions_sku").on(t.sku, t.createdAt),
+    // Suggestions claimed by a purchase order being drafted (`closed_by` = `draft:<claim>`) until it is linked (`po:<id>`).
+    index("reorder_suggestions_claims")
+      .on(t.vendorId, t.locationId, t.closedBy)
+      .where(sql`status = 'accepted' AND closed_by LIKE 'draft:%'`),
   ],
 );
 
@@ -633,6 +641,17 @@ export const reorderRuns = sqliteTable("reorder_runs", {
   skus: integer("skus").notNull().default(0),
   startedAt: integer("started_at", { mode: "number" }).notNull(),
   finishedAt: integer("finished_at", { mode: "number" }),
+  /** Chunk messages planned (each counted once: `reorder_run_chunks`) and when the last one was. */
+  plannedChunks: integer("planned_chunks").notNull().default(0),
+  lastPlannedAt: integer("last_planned_at", { mode: "number" }),
+  /**
+   * Drafting purchase orders after the run: null until every chunk is planned (or the run
+   * stalled); `enqueuing` while draft messages are sent per vendor × location in keyset pages
+   * after `draft_cursor`; `done` once all are sent (`drafts` of them).
+   */
+  draftStatus: text("draft_status", { enum: ["enqueuing", "done"] }),
+  draftCursor: text("draft_cursor"),
+  drafts: integer("drafts").notNull().default(0),
 });
 
 /**
@@ -823,6 +842,38 @@ export const vendorSyncHealth = sqliteTable(
   (t) => [primaryKey({ columns: [t.vendorId, t.method] })],
 );
 
+/*
+ * Automatic purchase orders from the nightly run (issue 15): per-vendor planning settings and
+ * the chunks of a run that have been planned (so the run knows when its suggestions are all
+ * written and the per-vendor × location drafts may start).
+ */
+
+/** A vendor's planning settings. No row: the defaults (drafts wait for an operator). */
+export const vendorPlanning = sqliteTable("vendor_planning", {
+  vendorId: text("vendor_id")
+    .primaryKey()
+    .references(() => vendors.id),
+  /** Purchase orders drafted from the nightly run are submitted at once (no operator approval). */
+  autoSubmitPurchaseOrders: integer("auto_submit_purchase_orders", { mode: "boolean" }).notNull().default(false),
+  updatedBy: text("updated_by").notNull(),
+  updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+});
+
+/**
+ * The chunk messages of a nightly run that were planned, by their number in the run: a
+ * redelivered chunk is counted once (`reorder_runs.planned_chunks`). Rows of runs whose
+ * drafts are all enqueued are pruned by the sweep.
+ */
+export const reorderRunChunks = sqliteTable(
+  "reorder_run_chunks",
+  {
+    origin: text("origin").notNull(),
+    seq: integer("seq").notNull(),
+    plannedAt: integer("planned_at", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.origin, t.seq] })],
+);
+
 export type VendorRow = typeof vendors.$inferSelect;
 export type LocationRow = typeof locations.$inferSelect;
 export type SkuRow = typeof skus.$inferSelect;
@@ -845,3 +896,4 @@ export type PurchaseOrderRow = typeof purchaseOrders.$inferSelect;
 export type PurchaseOrderLineRow = typeof purchaseOrderLines.$inferSelect;
 export type VendorSyncSettingsRow = typeof vendorSyncSettings.$inferSelect;
 export type VendorSyncHealthRow = typeof vendorSyncHealth.$inferSelect;
+export type VendorPlanningRow = typeof vendorPlanning.$inferSelect;

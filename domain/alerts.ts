@@ -23,7 +23,8 @@
  */
 import type { InventoryEvent } from "./events";
 
-export const ALERT_KINDS = ["low_stock", "out_of_stock"] as const;
+/** `overstock` and `slow_moving` are opened and resolved by the nightly REORDER run (services/reorder-planning.ts), not by events. */
+export const ALERT_KINDS = ["low_stock", "out_of_stock", "overstock", "slow_moving"] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 export type AlertResolution = "back_in_stock" | "above_reorder_point";
 
