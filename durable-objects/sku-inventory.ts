@@ -4,16 +4,16 @@
  * live in a private `#store` so nothing else is callable from outside.
  */
 import { DurableObject } from "cloudflare:workers";
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { processedEvents } from "../d1/schema";
+import { processedEvents, skuMasterPush, skus } from "../d1/schema";
 import type { Failure } from "../domain/failures";
 import type { PublicLevel, PublicViewConfig } from "../domain/availability";
 import type { InventoryEvent } from "../domain/events";
 import { LiveFeed } from "./live-feed";
 import { SkuInventoryStore } from "./sku-inventory.store";
 import { LOST_AFTER_MS } from "./sku-inventory/outbox";
-import { admit, MasterGate, readMasterRow, type AccessNeed, type MasterRow } from "./sku-inventory/master";
+import { admit, MasterGate, type AccessNeed } from "./sku-inventory/master";
 import type {
   CancelTransferInput,
   CreateTransferInput,
@@ -87,14 +87,26 @@ export class SkuInventory extends DurableObject<Env> {
    * so not part of the RPC surface; test subclasses count or fail it.
    */
   protected static async masterFromD1(env: Env, sku: string): Promise<SkuMasterFacts | null> {
-    const row = await env.DB.prepare(
-      `SELECT s.sku, s.vendor_id, s.status, s.allow_backorder, s.soft_buffer_pct, s.reorder_point, s.lead_time_days,
-         COALESCE(p.version, 1) AS version, s.updated_at
-       FROM skus s LEFT JOIN sku_master_push p ON p.sku = s.sku WHERE s.sku = ?1`,
-    )
-      .bind(sku)
-      .first<MasterRow>();
-    return row === null ? null : readMasterRow(row);
+    // The same read as repositories/sku-master.ts `masterFactsOf`, for one SKU: objects may
+    // import the schema, never repositories/ (test/node/layers.test.ts).
+    const rows = await drizzle(env.DB)
+      .select({
+        sku: skus.sku,
+        vendorId: skus.vendorId,
+        status: skus.status,
+        allowBackorder: skus.allowBackorder,
+        softBufferPct: skus.softBufferPct,
+        reorderPoint: skus.reorderPoint,
+        leadTimeDays: skus.leadTimeDays,
+        updatedAt: skus.updatedAt,
+        version: sql<number>`COALESCE(${skuMasterPush.version}, 1)`,
+      })
+      .from(skus)
+      .leftJoin(skuMasterPush, eq(skuMasterPush.sku, skus.sku))
+      .where(eq(skus.sku, sku))
+      .limit(1)
+      .all();
+    return rows[0] ?? null;
   }
 
   /** The object's one clock (ms). Static, so not part of the RPC surface; test subclasses move it. */

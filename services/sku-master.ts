@@ -13,13 +13,10 @@
  *   acknowledges. Until then the object runs on its previous facts (at most one cron
  *   interval plus the push), or — if it has none — fills them from D1 on first use.
  *
- * These are drizzle queries of their own rather than repository functions because they
- * serve only this push and its sweep (repositories/ is being converted separately).
+ * Its D1 queries are in repositories/sku-master.ts.
  */
-import { eq, lt, sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
-import { skuMasterPush, skus } from "../d1/schema";
 import type { SkuMasterFacts } from "../durable-objects/sku-inventory.types";
+import { acknowledgeMasters, masterFactsOf, skusBehind } from "../repositories/sku-master";
 
 export const MASTER_SWEEP = {
   /** Rows pushed per cron run; the rest wait for the next run. */
@@ -28,40 +25,11 @@ export const MASTER_SWEEP = {
   concurrency: 32,
 } as const;
 
-/** Rows per JSON-bound statement. */
-const CHUNK = 1000;
-
 export interface PushResult {
   /** SKUs whose objects hold the pushed version (or a newer one) now. */
   acknowledged: number;
   /** SKUs whose push failed: left behind for the sweep. */
   failed: string[];
-}
-
-/** The facts of these SKUs as D1 has them now (SKUs it does not have are left out). */
-export async function masterFactsOf(env: Env, ids: readonly string[]): Promise<SkuMasterFacts[]> {
-  const out: SkuMasterFacts[] = [];
-  const unique = [...new Set(ids)];
-  for (let i = 0; i < unique.length; i += CHUNK) {
-    const rows = await drizzle(env.DB)
-      .select({
-        sku: skus.sku,
-        vendorId: skus.vendorId,
-        status: skus.status,
-        allowBackorder: skus.allowBackorder,
-        softBufferPct: skus.softBufferPct,
-        reorderPoint: skus.reorderPoint,
-        leadTimeDays: skus.leadTimeDays,
-        updatedAt: skus.updatedAt,
-        version: sql<number>`COALESCE(${skuMasterPush.version}, 1)`,
-      })
-      .from(skus)
-      .leftJoin(skuMasterPush, eq(skuMasterPush.sku, skus.sku))
-      .where(sql`${skus.sku} IN (SELECT value FROM json_each(${JSON.stringify(unique.slice(i, i + CHUNK))}))`)
-      .all();
-    out.push(...rows);
-  }
-  return out;
 }
 
 /**
@@ -86,14 +54,7 @@ export async function pushMasterFacts(env: Env, facts: readonly SkuMasterFacts[]
     }
   };
   await Promise.all(Array.from({ length: Math.min(MASTER_SWEEP.concurrency, facts.length) }, worker));
-  for (let i = 0; i < acked.length; i += CHUNK) {
-    await env.DB.prepare(
-      `UPDATE sku_master_push SET acked_version = j.value ->> 1
-       FROM json_each(?1) j WHERE sku_master_push.sku = j.value ->> 0 AND sku_master_push.acked_version < j.value ->> 1`,
-    )
-      .bind(JSON.stringify(acked.slice(i, i + CHUNK)))
-      .run();
-  }
+  await acknowledgeMasters(env.DB, acked);
   return { acknowledged: acked.length, failed };
 }
 
@@ -104,7 +65,7 @@ export async function pushMasterFacts(env: Env, facts: readonly SkuMasterFacts[]
  */
 export async function pushSkuMasters(env: Env, ids: readonly string[]): Promise<PushResult> {
   try {
-    return await pushMasterFacts(env, await masterFactsOf(env, ids));
+    return await pushMasterFacts(env, await masterFactsOf(env.DB, ids));
   } catch (error) {
     console.error(JSON.stringify({ event: "sku.master_push_failed", skus: ids.slice(0, 20), count: ids.length, error: String(error) }));
     return { acknowledged: 0, failed: [...ids] };
@@ -116,20 +77,9 @@ export async function pushSkuMasters(env: Env, ids: readonly string[]): Promise<
  * current version (a push lost after its D1 write), MASTER_SWEEP.batchLimit per run.
  */
 export async function sweepSkuMasters(env: Env, _now: number): Promise<PushResult & { behind: number }> {
-  const behind = await drizzle(env.DB)
-    .select({ sku: skuMasterPush.sku })
-    .from(skuMasterPush)
-    .where(lt(skuMasterPush.ackedVersion, skuMasterPush.version))
-    .limit(MASTER_SWEEP.batchLimit)
-    .all();
+  const behind = await skusBehind(env.DB, MASTER_SWEEP.batchLimit);
   if (behind.length === 0) return { behind: 0, acknowledged: 0, failed: [] };
-  const result = await pushMasterFacts(
-    env,
-    await masterFactsOf(
-      env,
-      behind.map((b) => b.sku),
-    ),
-  );
+  const result = await pushMasterFacts(env, await masterFactsOf(env.DB, behind));
   console.log(JSON.stringify({ event: "sku.master_sweep", behind: behind.length, acknowledged: result.acknowledged, failed: result.failed.length }));
   return { behind: behind.length, ...result };
 }

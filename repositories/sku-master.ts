@@ -1,0 +1,65 @@
+/**
+ * D1 side of the SKU master-facts push (services/sku-master.ts): the facts of SKUs with their
+ * push version, the SKUs whose objects are behind, and what the objects acknowledged.
+ */
+import { and, eq, lt, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { skuMasterPush, skus } from "../d1/schema";
+import type { SkuMasterFacts } from "../durable-objects/sku-inventory.types";
+import { inJson } from "./d1-sql";
+
+/** Rows per JSON-bound statement. */
+const CHUNK = 1000;
+
+/** The facts of these SKUs as D1 has them now, with their push version (SKUs it does not have are left out). */
+export async function masterFactsOf(db: D1Database, ids: readonly string[]): Promise<SkuMasterFacts[]> {
+  const out: SkuMasterFacts[] = [];
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += CHUNK) {
+    const rows = await drizzle(db)
+      .select({
+        sku: skus.sku,
+        vendorId: skus.vendorId,
+        status: skus.status,
+        allowBackorder: skus.allowBackorder,
+        softBufferPct: skus.softBufferPct,
+        reorderPoint: skus.reorderPoint,
+        leadTimeDays: skus.leadTimeDays,
+        updatedAt: skus.updatedAt,
+        version: sql<number>`COALESCE(${skuMasterPush.version}, 1)`,
+      })
+      .from(skus)
+      .leftJoin(skuMasterPush, eq(skuMasterPush.sku, skus.sku))
+      .where(inJson(skus.sku, unique.slice(i, i + CHUNK)))
+      .all();
+    out.push(...rows);
+  }
+  return out;
+}
+
+/** SKUs whose objects have not acknowledged their current version, at most `limit`. */
+export async function skusBehind(db: D1Database, limit: number): Promise<string[]> {
+  const rows = await drizzle(db)
+    .select({ sku: skuMasterPush.sku })
+    .from(skuMasterPush)
+    .where(lt(skuMasterPush.ackedVersion, skuMasterPush.version))
+    .limit(limit)
+    .all();
+  return rows.map((r) => r.sku);
+}
+
+/** Records the versions the objects acknowledged ([sku, version] pairs); a lower one never overwrites a higher. */
+export async function acknowledgeMasters(db: D1Database, acked: readonly (readonly [string, number])[]): Promise<void> {
+  const p = skuMasterPush;
+  for (let i = 0; i < acked.length; i += CHUNK) {
+    const versions = new Map(acked.slice(i, i + CHUNK).map(([sku, version]) => [sku, version]));
+    // One statement per chunk: the acknowledged version is looked up in the JSON object by SKU.
+    const json = JSON.stringify(Object.fromEntries(versions));
+    const ackedOf = sql<number>`(${json} ->> ('$."' || ${p.sku} || '"'))`;
+    await drizzle(db)
+      .update(p)
+      .set({ ackedVersion: ackedOf })
+      .where(and(inJson(p.sku, [...versions.keys()]), lt(p.ackedVersion, ackedOf)))
+      .run();
+  }
+}
