@@ -79,6 +79,23 @@ const reserveCase = (name: string, body: unknown, paths: Path[] | undefined, ext
   ...extra,
 });
 
+const AMEND = `/api/v2/reservations/${WELL_FORMED_RSV}/amend`;
+const amendLine = (over: Record<string, unknown> = {}) => ({ sku: "BAD-1", locationId: "L1", quantity: 1, ...over });
+/** `POST /api/v2/reservations/{id}/amend` on a well-formed id nobody holds: every case is refused before its coordinator. */
+const amendCase = (name: string, body: unknown, paths: Path[] | undefined, extra: Partial<BadCase> = {}): BadCase => ({
+  name: `amend: ${name}`,
+  method: "POST",
+  path: AMEND,
+  key: "checkout",
+  body,
+  idempotencyKey: "amend-bad",
+  status: 400,
+  code: "invalid_request",
+  ...(paths ? { paths } : {}),
+  ...extra,
+});
+const change = (lines: unknown[]) => ({ kind: "change_quantity", lines });
+
 const patchCase = (name: string, body: unknown, paths: Path[], extra: Partial<BadCase> = {}): BadCase => ({
   name: `PATCH inventory: ${name}`,
   method: "PATCH",
@@ -313,6 +330,42 @@ const CASES: BadCase[] = [
     code: "invalid_request",
     paths: [["body", "reservationId"]],
   },
+
+  // --- POST /api/v2/reservations/{id}/amend ---
+  amendCase("missing Idempotency-Key", change([amendLine()]), [["headers", "idempotency-key"]], { idempotencyKey: null, detailCode: "required" }),
+  amendCase("malformed reservation id", change([amendLine()]), [["path", "id"]], { path: "/api/v2/reservations/rsv_123/amend" }),
+  amendCase("missing kind", { lines: [amendLine()] }, [["body", "kind"]]),
+  amendCase("unknown kind", { kind: "cancel_line", lines: [amendLine()] }, [["body", "kind"]]),
+  amendCase("empty lines", change([]), [["body", "lines"]]),
+  amendCase("101 lines", change(Array.from({ length: LIMITS.linesPerReservation + 1 }, (_, i) => amendLine({ sku: `BAD-${i + 1}` }))), [["body", "lines"]]),
+  amendCase("quantity 0", change([amendLine({ quantity: 0 })]), [["body", "lines", 0, "quantity"]]),
+  amendCase("quantity 1.5", { kind: "release_part", lines: [amendLine({ quantity: 1.5 })] }, [["body", "lines", 0, "quantity"]]),
+  amendCase("quantity 1,000,001", { kind: "fulfil_part", lines: [amendLine({ quantity: LIMITS.quantityMax + 1 })] }, [["body", "lines", 0, "quantity"]]),
+  amendCase("line without a location", change([{ sku: "BAD-1", quantity: 2 }]), [["body", "lines", 0, "locationId"]]),
+  amendCase("malformed SKU", change([amendLine({ sku: "bad sku" })]), [["body", "lines", 0, "sku"]]),
+  amendCase("the same line twice", change([amendLine(), amendLine({ quantity: 2 })]), [["body", "lines", 1]]),
+  amendCase("extra field on a line", change([amendLine({ price: 3 })]), [["body", "lines", 0, "price"]], { detailCode: "unrecognized_keys" }),
+  amendCase("lines on a refresh", { kind: "refresh_expiry", ttlSeconds: 600, lines: [amendLine()] }, [["body", "lines"]], { detailCode: "unrecognized_keys" }),
+  amendCase("ttlSeconds below the minimum", { kind: "refresh_expiry", ttlSeconds: TTL_SECONDS.soft.min - 1 }, [["body", "ttlSeconds"]]),
+  amendCase("ttlSeconds above the hard maximum", { kind: "refresh_expiry", ttlSeconds: TTL_SECONDS.hard.max + 1 }, [["body", "ttlSeconds"]]),
+  amendCase("missing ttlSeconds", { kind: "refresh_expiry" }, [["body", "ttlSeconds"]]),
+  amendCase("move to the same location", { kind: "move_line", sku: "BAD-1", fromLocationId: "L1", toLocationId: "L1" }, [["body", "toLocationId"]]),
+  amendCase("move without a destination", { kind: "move_line", sku: "BAD-1", fromLocationId: "L1" }, [["body", "toLocationId"]]),
+  amendCase("unknown location on a line", change([amendLine({ locationId: "NOWHERE" })]), [["body", "lines", 0, "locationId"]], {
+    detailCode: "unknown_location",
+  }),
+  amendCase("inactive location on a quantity change", change([amendLine({ locationId: "L3" })]), [["body", "lines", 0, "locationId"]], {
+    detailCode: "location_inactive",
+  }),
+  amendCase("move to an unknown location", { kind: "move_line", sku: "BAD-1", fromLocationId: "L1", toLocationId: "NOWHERE" }, [["body", "toLocationId"]], {
+    detailCode: "unknown_location",
+  }),
+  amendCase("move to an inactive location", { kind: "move_line", sku: "BAD-1", fromLocationId: "L1", toLocationId: "L3" }, [["body", "toLocationId"]], {
+    detailCode: "location_inactive",
+  }),
+  amendCase("malformed JSON", undefined, undefined, { rawBody: '{"kind":', headers: { "content-type": "application/json" }, code: "malformed_json" }),
+  amendCase("no key", change([amendLine()]), undefined, { key: undefined, status: 401, code: "unauthorized" }),
+  amendCase("a vendor key", change([amendLine()]), undefined, { key: "vendor", status: 403, code: "forbidden" }),
 
   // --- GET /api/v2/reservations/{id} ---
   {

@@ -73,7 +73,6 @@ export const PromoteBody = z.strictObject({
   ttlSeconds: z.int().min(TTL_SECONDS.hard.min).max(TTL_SECONDS.hard.max).optional(),
 });
 
-
 /** `GET /api/v2/inventory/{sku}/ledger?after=&limit=`: ledger rows after a sequence number. */
 export const LedgerQuery = z.strictObject({
   after: z.coerce.number().int().min(0).default(0),
