@@ -12,7 +12,7 @@ import type { PublicLevel, PublicViewConfig } from "../domain/availability";
 import type { InventoryEvent } from "../domain/events";
 import { LiveFeed } from "./live-feed";
 import { SkuInventoryStore } from "./sku-inventory.store";
-import { LOST_AFTER_MS } from "./sku-inventory/outbox";
+import { type EventSink, eventQueueFor, LOST_AFTER_MS, sendEventFlushes } from "./sku-inventory/outbox";
 import { admit, MasterGate, type AccessNeed } from "./sku-inventory/master";
 import type {
   CancelTransferInput,
@@ -53,15 +53,15 @@ export const LIVE_CONFIG_HEADER = "X-Live-Config";
 /** The Worker's digest of the caller's address, for the live feed's per-address limit. */
 export const LIVE_CLIENT_HEADER = "X-Live-Client";
 
-/** Where a SKU object sends its events: the EVENTS queue, or a test double. */
-export interface EventSink {
-  sendBatch(messages: { body: InventoryEvent }[]): Promise<unknown>;
-}
+export type { EventSink } from "./sku-inventory/outbox";
 
 export class SkuInventory extends DurableObject<Env> {
-  /** The event sink. Static, so not part of the RPC surface; test subclasses replace it. */
-  protected static eventSink(env: Env): EventSink {
-    return env.EVENTS as unknown as EventSink;
+  /**
+   * Where this SKU's events go: its EVENTS partition (`eventQueueFor`). Static, so not part of
+   * the RPC surface; test subclasses replace it.
+   */
+  protected static eventSink(env: Env, sku: string): EventSink {
+    return eventQueueFor(env, sku) as unknown as EventSink;
   }
 
   /**
@@ -115,7 +115,7 @@ export class SkuInventory extends DurableObject<Env> {
   }
 
   #store!: SkuInventoryStore;
-  #events: EventSink;
+  #events: (sku: string) => EventSink;
   #live: LiveFeed;
   readonly #master: MasterGate;
   readonly #now: () => number;
@@ -125,7 +125,7 @@ export class SkuInventory extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const type = this.constructor as typeof SkuInventory;
-    this.#events = type.eventSink(env);
+    this.#events = (sku) => type.eventSink(env, sku);
     this.#now = () => type.clock();
     this.#live = new LiveFeed(ctx, () => this.#store);
     this.#master = new MasterGate(
@@ -362,7 +362,10 @@ export class SkuInventory extends DurableObject<Env> {
       if (due.length === 0) return;
       const sequences = due.map((d) => d.sequence);
       try {
-        await this.#events.sendBatch(due.map((d) => ({ body: d.event })));
+        await sendEventFlushes(
+          this.#events(due[0]!.event.sku),
+          due.map((d) => d.event),
+        );
       } catch (error) {
         console.error(JSON.stringify({ event: "outbox.send_failed", sku: due[0]!.event.sku, count: due.length, error: String(error) }));
         this.#store.eventsFailed(sequences, this.#now(), String(error));
@@ -406,7 +409,10 @@ export class SkuInventory extends DurableObject<Env> {
       if (lost.length === 0) continue;
       const lostSequences = lost.map((d) => d.sequence);
       try {
-        await this.#events.sendBatch(lost.map((d) => ({ body: d.event })));
+        await sendEventFlushes(
+          this.#events(lost[0]!.event.sku),
+          lost.map((d) => d.event),
+        );
       } catch (error) {
         console.error(JSON.stringify({ event: "outbox.resend_failed", sku: lost[0]!.event.sku, count: lost.length, error: String(error) }));
         this.#store.confirmationDeferred(lostSequences, this.#now(), String(error));

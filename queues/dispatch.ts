@@ -1,11 +1,13 @@
 /**
  * The queue entry: routes a batch to its consumer by queue name (names and limits in
- * `queue-names.ts`, mirroring wrangler.toml). A batch from an unknown queue is retried, so
- * it ends in that queue's dead-letter queue rather than being dropped.
+ * `queue-names.ts`, mirroring wrangler.toml). Every EVENTS partition and every partition's
+ * dead-letter queue has the same consumer, which reads the partition from the batch's queue
+ * name. A batch from an unknown queue is retried, so it ends in that queue's dead-letter
+ * queue rather than being dropped.
  */
 import { consumeEventsDeadLetters } from "./events-dlq.consumer";
 import { consumeEvents } from "./events.consumer";
-import { QUEUES } from "./queue-names";
+import { EVENT_PARTITIONS, QUEUES } from "./queue-names";
 import { consumeReorder, consumeReorderDeadLetters } from "./reorder.consumer";
 import { consumeSyncDeadLetters } from "./sync-dlq.consumer";
 import { consumeSync } from "./sync.consumer";
@@ -15,8 +17,12 @@ import { consumeWebhooks } from "./webhooks.consumer";
 type Consumer = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
 
 const consumers: Record<string, Consumer> = {
-  [QUEUES.events.name]: consumeEvents,
-  [QUEUES.events.deadLetter]: consumeEventsDeadLetters,
+  ...Object.fromEntries(
+    EVENT_PARTITIONS.flatMap((p) => [
+      [p.name, consumeEvents],
+      [p.deadLetter, consumeEventsDeadLetters],
+    ]),
+  ),
   [QUEUES.webhooks.name]: consumeWebhooks,
   [QUEUES.webhooks.deadLetter]: consumeWebhooksDeadLetters,
   [QUEUES.sync.name]: consumeSync,

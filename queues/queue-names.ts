@@ -1,13 +1,45 @@
 /**
  * Queue names and retry limits, as configured in `wrangler.toml` (names are per account;
- * keep both in step). `maxAttempts` is that queue's `max_retries + 1`: a consumer uses it
- * to know a message's last attempt, to record why it is about to be dead-lettered.
+ * keep both in step — `test/node/queue-config.test.ts` checks). `maxAttempts` is that
+ * queue's `max_retries + 1`: a consumer uses it to know a message's last attempt, to record
+ * why it is about to be dead-lettered.
  */
+
+/** A consumed queue: its name, its dead-letter queue and how many deliveries a message gets. */
+export interface QueueConfig {
+  readonly name: string;
+  readonly deadLetter: string;
+  readonly maxAttempts: number;
+}
+
+/**
+ * The EVENTS partitions, in partition order: partition i is the queue behind the producer
+ * binding `EVENTS_<i>` (durable-objects/sku-inventory/outbox.ts `eventQueues`), chosen per SKU
+ * by `partitionOf` (domain/event-partitions.ts). Partition 0 keeps the name of the single
+ * EVENTS queue that came before, so the one-event messages in flight when partitioning
+ * was rolled out are drained by its consumer, and their dead letters keep their queue name.
+ * Each partition has its own dead-letter queue, so a dead letter is recorded under the
+ * partition it came from (D1 `dead_letters` is keyed by source queue and message id).
+ */
+export const EVENT_PARTITIONS: readonly QueueConfig[] = [
+  { name: "edge-inventory-events", deadLetter: "edge-inventory-events-dlq", maxAttempts: 6 },
+  { name: "edge-inventory-events-1", deadLetter: "edge-inventory-events-1-dlq", maxAttempts: 6 },
+  { name: "edge-inventory-events-2", deadLetter: "edge-inventory-events-2-dlq", maxAttempts: 6 },
+  { name: "edge-inventory-events-3", deadLetter: "edge-inventory-events-3-dlq", maxAttempts: 6 },
+];
+
 export const QUEUES = {
-  events: { name: "edge-inventory-events", deadLetter: "edge-inventory-events-dlq", maxAttempts: 6 },
   webhooks: { name: "edge-inventory-webhooks", deadLetter: "edge-inventory-webhooks-dlq", maxAttempts: 9 },
   sync: { name: "edge-inventory-sync", deadLetter: "edge-inventory-sync-dlq", maxAttempts: 3 },
   reorder: { name: "edge-inventory-reorder", deadLetter: "edge-inventory-reorder-dlq", maxAttempts: 4 },
-} as const;
+} as const satisfies Record<string, QueueConfig>;
 
-export type QueueConfig = (typeof QUEUES)[keyof typeof QUEUES];
+/** The EVENTS partition a batch came from, by its queue name (undefined: not an EVENTS partition). */
+export function eventPartitionNamed(queue: string): QueueConfig | undefined {
+  return EVENT_PARTITIONS.find((p) => p.name === queue);
+}
+
+/** The EVENTS partition whose dead-letter queue this is. */
+export function eventPartitionDeadLettering(deadLetterQueue: string): QueueConfig | undefined {
+  return EVENT_PARTITIONS.find((p) => p.deadLetter === deadLetterQueue);
+}

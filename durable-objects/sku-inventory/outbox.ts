@@ -9,7 +9,15 @@
  * behind, and re-sending would double the load of a queue that is already backed up, so the
  * check waits. Read models therefore converge within about a minute of a loss when the SKU
  * keeps changing, and within about LOST_AFTER_MS when it does not; nothing is lost.
+ *
+ * Events are partitioned (issue 19): a SKU's events all go to one of the N EVENTS queues
+ * (`eventQueues`, N = the number of `EVENTS_<i>` producer bindings; the partition from
+ * `partitionOf` in domain/event-partitions.ts), and one send is one message per SKU flush
+ * (`EventFlush`: the due events in sequence order, split only above the message size
+ * limit). Sending, confirming and resending stay per event: each outbox row keeps its own
+ * `sent_at`, `resends` and check time, whatever message carried it.
  */
+import { type EventFlush, packEventFlushes, partitionOf, utf8Bytes } from "../../domain/event-partitions";
 import { eventId, thresholdCrossing, type InventoryEvent } from "../../domain/events";
 import { availableOf, type Quantities } from "../../domain/quantities";
 import { countFailure } from "../failure-counts";
@@ -22,7 +30,10 @@ import type { Tx } from "./tx";
  * carries many events instead of one alarm and one send per change.
  */
 export const OUTBOX_FLUSH_DELAY_MS = 100;
-/** Most events one flush sends (the queue's sendBatch takes up to 100 messages). */
+/**
+ * Most events one flush takes from the outbox: one queue message (an event is ~0.5–1 KB of
+ * JSON, so 100 fit the 128 KB message limit; a larger run is split by `packEventFlushes`).
+ */
 export const OUTBOX_BATCH = 100;
 /**
  * How long after a send the alarm checks that the consumer applied the events (ms). The queue
@@ -43,6 +54,63 @@ export function confirmDelayMs(resends: number): number {
 /** Retry delay after a failed flush: 1 s doubling up to 5 min. */
 export function outboxBackoffMs(attempts: number): number {
   return Math.min(1000 * 2 ** Math.max(0, attempts - 1), 300_000);
+}
+
+/**
+ * The EVENTS partitions' producer bindings, partition i at index i (queue names in
+ * queues/queue-names.ts `EVENT_PARTITIONS`, blocks in wrangler.toml). N is this list's
+ * length: adding a partition means a new binding and queue in wrangler.toml, an entry here
+ * and in `EVENT_PARTITIONS` (README "Partitioned events" has the procedure).
+ */
+export function eventQueues(env: Env): readonly Queue[] {
+  return [env.EVENTS_0, env.EVENTS_1, env.EVENTS_2, env.EVENTS_3];
+}
+
+/** The partition (index into `eventQueues`) of a SKU's events. */
+export function eventPartition(env: Env, sku: string): number {
+  return partitionOf(sku, eventQueues(env).length);
+}
+
+/** The EVENTS queue a SKU's events go to. */
+export function eventQueueFor(env: Env, sku: string): Queue {
+  return eventQueues(env)[eventPartition(env, sku)]!;
+}
+
+/** Where a SKU object sends its events: its EVENTS partition, or a test double. */
+export interface EventSink {
+  sendBatch(messages: { body: EventFlush; contentType: "json" }[]): Promise<unknown>;
+}
+
+/**
+ * A sendBatch takes at most 100 messages and 256 KB (1 KB = 1,000 B) in all, metadata (~100 B
+ * a message) included: two full flushes (2 × EVENT_FLUSH_MAX_BYTES) fit.
+ */
+const SEND_BATCH_MESSAGES = 100;
+const SEND_BATCH_BYTES = 250_000;
+
+/**
+ * Sends a SKU's events (oldest first) as flush messages — one, unless they pass the message
+ * size limit — in as few sendBatch calls as the batch limits allow. Throws if a send fails;
+ * the caller keeps every event unsent then (a part that went out is sent again: the
+ * consumer dedupes by event id). Returns how many messages were sent.
+ */
+export async function sendEventFlushes(sink: EventSink, events: readonly InventoryEvent[]): Promise<number> {
+  if (events.length === 0) return 0;
+  const flushes = packEventFlushes(events[0]!.sku, events);
+  let batch: { body: EventFlush; contentType: "json" }[] = [];
+  let bytes = 0;
+  for (const flush of flushes) {
+    const size = utf8Bytes(JSON.stringify(flush));
+    if (batch.length > 0 && (batch.length >= SEND_BATCH_MESSAGES || bytes + size > SEND_BATCH_BYTES)) {
+      await sink.sendBatch(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push({ body: flush, contentType: "json" });
+    bytes += size;
+  }
+  await sink.sendBatch(batch);
+  return flushes.length;
 }
 
 /** Adds the SKU-level threshold event, if the transaction moved total available across the reorder point or zero. */

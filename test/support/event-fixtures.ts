@@ -8,11 +8,18 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, type QueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
+import { EVENT_FLUSH_KIND, type EventFlush } from "../../domain/event-partitions";
 import { eventId, type EventCounts, type InventoryEvent, type InventoryEventType } from "../../domain/events";
 import worker from "../../workers/index";
 
-export const EVENTS_QUEUE = "edge-inventory-events";
-export const EVENTS_DLQ = "edge-inventory-events-dlq";
+/**
+ * The EVENTS partitions (wrangler.toml), partition i at index i, and their dead-letter queues.
+ * `EVENTS_QUEUE` is partition 0, which kept the name of the single queue before partitioning.
+ */
+export const EVENTS_PARTITION_QUEUES = ["edge-inventory-events", "edge-inventory-events-1", "edge-inventory-events-2", "edge-inventory-events-3"] as const;
+export const EVENTS_PARTITION_DLQS = EVENTS_PARTITION_QUEUES.map((q) => `${q}-dlq`);
+export const EVENTS_QUEUE = EVENTS_PARTITION_QUEUES[0];
+export const EVENTS_DLQ = EVENTS_PARTITION_DLQS[0]!;
 export const WEBHOOKS_QUEUE = "edge-inventory-webhooks";
 export const WEBHOOKS_DLQ = "edge-inventory-webhooks-dlq";
 
@@ -82,6 +89,11 @@ export function reservationEvent(
     cause: { ...event.cause, ledgerSeq: null, op: type.split(".")[1]!, reason: null, reservationId: `rsv_test_${sequence}` },
     reservation: { id: `rsv_test_${sequence}`, type: "hard", status: type.split(".")[1]!, lines },
   };
+}
+
+/** A per-SKU flush message body (what the outbox sends now), carrying these events in order. */
+export function flushBody(sku: string, events: InventoryEvent[]): EventFlush {
+  return { kind: EVENT_FLUSH_KIND, v: 1, sku, events };
 }
 
 let messageCounter = 0;

@@ -7,6 +7,7 @@ import type { SkuGateway } from "../../durable-objects/reservation-coordinator.s
 import type { InventoryEvent } from "../../domain/events";
 import { SkuInventory, type EventSink } from "../../durable-objects/sku-inventory";
 import type { MasterPushResult, SkuMasterFacts } from "../../durable-objects/sku-inventory.types";
+import { eventPartition } from "../../durable-objects/sku-inventory/outbox";
 
 export * from "../../workers/index";
 export { default } from "../../workers/index";
@@ -72,6 +73,15 @@ export class CrashingCoordinator extends ReservationCoordinator {
 
 /** Events "sent" by RecordingSkuInventory objects, in order; and whether sends fail. */
 export const recordedEvents: InventoryEvent[] = [];
+/** One queue message "sent" by a RecordingSkuInventory: its EVENTS partition, SKU, events and JSON size. */
+export interface RecordedMessage {
+  partition: number;
+  sku: string;
+  eventIds: string[];
+  bytes: number;
+}
+/** The messages behind `recordedEvents`, in order. */
+export const recordedMessages: RecordedMessage[] = [];
 let failSends = false;
 
 /** The ways an injected fault makes a reservation's expiry fail. */
@@ -102,11 +112,21 @@ export function expiryFaultSql(fault: ExpiryFault, reservationId?: string): stri
  * moved, so tests can see exactly what was flushed and when and what a failing alarm does.
  */
 export class RecordingSkuInventory extends SkuInventory {
-  protected static override eventSink(_env: Env): EventSink {
+  protected static override eventSink(env: Env, sku: string): EventSink {
+    // The partition the production sink would pick (the real EVENTS_<i> bindings exist here).
+    const partition = eventPartition(env, sku);
     return {
       sendBatch: async (messages) => {
         if (failSends) throw new Error("simulated queue outage");
-        for (const m of messages) recordedEvents.push(m.body);
+        for (const { body } of messages) {
+          recordedMessages.push({
+            partition,
+            sku: body.sku,
+            eventIds: body.events.map((e) => e.id),
+            bytes: new TextEncoder().encode(JSON.stringify(body)).byteLength,
+          });
+          recordedEvents.push(...body.events);
+        }
       },
     };
   }
@@ -118,6 +138,11 @@ export class RecordingSkuInventory extends SkuInventory {
   /** Test-only RPC: what has been sent so far (and clears the record). */
   async takeRecordedEvents(): Promise<InventoryEvent[]> {
     return recordedEvents.splice(0, recordedEvents.length);
+  }
+
+  /** Test-only RPC: the queue messages sent so far (and clears the record). */
+  async takeRecordedMessages(): Promise<RecordedMessage[]> {
+    return recordedMessages.splice(0, recordedMessages.length);
   }
 
   /** Test-only RPC: make sends fail (a queue outage) or succeed. */

@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+// EVENTS partition balance (issue 19): messages per partition when updates spread over 10,000
+// SKUs, from the real partition function (domain/event-partitions.ts, bundled with esbuild so
+// any Node runs it) and the real partition count (queues/queue-names.ts EVENT_PARTITIONS).
+//
+// Counting real queue messages in `wrangler dev` is impractical here: local queues expose no
+// per-queue counters, and the consumer keeps none. Since a message is a per-SKU flush sent to
+// partitionOf(sku, N), the count per partition is a pure function of which SKUs changed, which
+// this script computes; test/events-partitions.test.ts checks the premise in workerd — real
+// changes over 1,200 SKUs through the SKU objects, every message counted through the
+// recording sink on the partition the production sink would use, max/mean ≤ 1.2.
+//
+// Workloads (10,000 SKUs each, seeded PRNG, same output every run):
+//   demo     the demo catalogue's ids (scripts/local-stack demoCatalogue(10,000)), one update each
+//   spread   the benchmark's S2 ids (SPREAD-00000…), 100,000 updates on uniformly random SKUs
+//   zipf     the S2 ids, 100,000 updates Zipf-distributed (s = 1.0): a few hot SKUs, whose
+//            updates coalesce (≤ 100 events a message, one flush per 100 ms window)
+//
+// Then the arithmetic at the spec's peak (15,000 updates/s): messages/s per partition
+// against the documented 5,000 messages/s per queue.
+//
+// Usage: node bench/partition-balance.mjs [--json]    exit 1 if any max/mean > 1.2.
+
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { demoCatalogue } from "../scripts/local-stack.mjs";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const LIMIT_PER_QUEUE = 5_000;
+const PEAK_UPDATES_PER_S = 15_000;
+const BOUND = 1.2;
+
+/** Bundles a TS module of the Worker (and its imports) and imports it. */
+async function importTs(file) {
+  const out = await build({ entryPoints: [path.join(ROOT, file)], bundle: true, format: "esm", platform: "node", write: false, logLevel: "error" });
+  return import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString("base64")}`);
+}
+
+const { partitionOf } = await importTs("domain/event-partitions.ts");
+const { EVENT_PARTITIONS } = await importTs("queues/queue-names.ts");
+const N = EVENT_PARTITIONS.length;
+// Sanity: wrangler.toml has one EVENTS_<i> producer per partition (test/node/queue-config.test.ts checks the rest).
+const producers = [...readFileSync(path.join(ROOT, "wrangler.toml"), "utf8").matchAll(/^binding = "EVENTS_(\d+)"/gm)].length;
+if (producers !== N) throw new Error(`wrangler.toml has ${producers} EVENTS_<i> producers, queue-names.ts ${N} partitions`);
+
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Messages per partition for a stream of updates (SKU ids, in time order, `perSecond` of them a
+ * second): a SKU's updates within one 100 ms flush window share a message (at most 100 events
+ * a message), as the outbox flushes them.
+ */
+function messagesPerPartition(updates, perSecond) {
+  const counts = Array.from({ length: N }, () => 0);
+  const windowOf = (i) => Math.floor((i / perSecond) * 10); // 100 ms windows
+  const open = new Map(); // sku → { window, events }
+  for (const [i, sku] of updates.entries()) {
+    const w = windowOf(i);
+    const o = open.get(sku);
+    if (o !== undefined && o.window === w && o.events < 100) {
+      o.events += 1;
+      continue;
+    }
+    open.set(sku, { window: w, events: 1 });
+    counts[partitionOf(sku, N)] += 1;
+  }
+  const total = counts.reduce((a, b) => a + b, 0);
+  const mean = total / N;
+  return { updates: updates.length, messages: total, perPartition: counts, maxOverMean: Math.max(...counts) / mean };
+}
+
+const spreadIds = Array.from({ length: 10_000 }, (_, i) => `SPREAD-${String(i).padStart(5, "0")}`);
+const rnd = prng(20261130);
+const uniform = Array.from({ length: 100_000 }, () => spreadIds[Math.floor(rnd() * spreadIds.length)]);
+// Zipf(1.0) over the 10,000 ids by inverse CDF.
+const weights = spreadIds.map((_, k) => 1 / (k + 1));
+const cdf = [];
+weights.reduce((acc, w, k) => (cdf[k] = acc + w), 0);
+const totalWeight = cdf[cdf.length - 1];
+const zipf = Array.from({ length: 100_000 }, () => {
+  const x = rnd() * totalWeight;
+  let lo = 0;
+  let hi = cdf.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cdf[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return spreadIds[lo];
+});
+
+const workloads = {
+  demo: messagesPerPartition(
+    demoCatalogue(10_000).skus.map((s) => s.sku),
+    PEAK_UPDATES_PER_S,
+  ),
+  spread: messagesPerPartition(uniform, PEAK_UPDATES_PER_S),
+  zipf: messagesPerPartition(zipf, PEAK_UPDATES_PER_S),
+};
+
+// At the peak, every update is at most one message (fewer when a SKU's updates share a flush).
+const perPartitionAtPeak = Object.fromEntries(
+  Object.entries(workloads).map(([name, w]) => [name, Math.round((PEAK_UPDATES_PER_S * (w.messages / w.updates) * Math.max(...w.perPartition)) / w.messages)]),
+);
+const report = {
+  partitions: N,
+  bound: BOUND,
+  workloads,
+  peak: { updatesPerSecond: PEAK_UPDATES_PER_S, busiestPartitionMessagesPerSecond: perPartitionAtPeak, limitPerQueue: LIMIT_PER_QUEUE },
+};
+
+if (process.argv.includes("--json")) console.log(JSON.stringify(report, null, 2));
+else {
+  console.log(`EVENTS partitions: N = ${N} (queue-names.ts / wrangler.toml)\n`);
+  console.log(`${"workload".padEnd(8)} ${"updates".padStart(8)} ${"messages".padStart(9)}  ${"per partition".padEnd(32)} max/mean  busiest at 15k updates/s`);
+  for (const [name, w] of Object.entries(workloads)) {
+    console.log(
+      `${name.padEnd(8)} ${String(w.updates).padStart(8)} ${String(w.messages).padStart(9)}  ${w.perPartition.join(" / ").padEnd(32)} ${w.maxOverMean.toFixed(3).padStart(8)}  ${String(perPartitionAtPeak[name]).padStart(5)} msg/s (limit ${LIMIT_PER_QUEUE})`,
+    );
+  }
+}
+const worst = Math.max(...Object.values(workloads).map((w) => w.maxOverMean));
+const over = Object.values(perPartitionAtPeak).some((r) => r > LIMIT_PER_QUEUE);
+if (worst > BOUND || over) {
+  console.error(`FAIL: max/mean ${worst.toFixed(3)} (bound ${BOUND})${over ? `; a partition above ${LIMIT_PER_QUEUE} msg/s at the peak` : ""}`);
+  process.exit(1);
+}
