@@ -5,7 +5,7 @@
  * job's counters and status are recomputed from its chunks rather than incremented, so a
  * redelivered chunk or a repeated request changes nothing twice.
  */
-import { and, asc, eq, exists, gt, isNull, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, exists, gt, gte, isNull, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import { deadLetters, syncJobChunks, syncJobErrors, syncJobs, type SyncJobErrorRow, type SyncJobRow } from "../d1/schema";
@@ -377,4 +377,32 @@ export async function findDeadLetterError(db: D1Database, queue: string, message
     .where(and(eq(deadLetters.queue, queue), eq(deadLetters.messageId, messageId)))
     .get();
   return row?.error ?? null;
+}
+
+/** Filters of the job list (`GET /api/v2/sync`). */
+export interface SyncJobFilter {
+  vendorId?: string | undefined;
+  status?: SyncJobRow["status"] | undefined;
+  /** Created at or after, ms. */
+  since?: number | undefined;
+  /** The last row of the previous page: (createdAt, id). */
+  after?: readonly [number, string] | undefined;
+  limit: number;
+}
+
+/** Jobs newest first (createdAt, then id, descending), after the keyset position `after`. */
+export async function listSyncJobs(db: D1Database, f: SyncJobFilter): Promise<SyncJobRow[]> {
+  const j = syncJobs;
+  const conditions: SQL[] = [];
+  if (f.vendorId !== undefined) conditions.push(eq(j.vendorId, f.vendorId));
+  if (f.status !== undefined) conditions.push(eq(j.status, f.status));
+  if (f.since !== undefined) conditions.push(gte(j.createdAt, f.since));
+  if (f.after !== undefined) conditions.push(sql`(${j.createdAt}, ${j.id}) < (${f.after[0]}, ${f.after[1]})`);
+  return drizzle(db)
+    .select()
+    .from(j)
+    .where(and(...conditions))
+    .orderBy(desc(j.createdAt), desc(j.id))
+    .limit(f.limit)
+    .all();
 }

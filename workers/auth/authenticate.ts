@@ -2,7 +2,10 @@
  * `authenticate(...scopes)`: a middleware factory that checks `Authorization: Bearer <key>`
  * against D1 (by key id, digest compared in constant time) and admits only the given scopes.
  * Keys of suspended vendors are refused (403). Verified keys are remembered in this isolate
- * for KEY_CACHE_MS, so revocation and suspension take effect within that time.
+ * for KEY_CACHE_MS, so a suspension takes effect within that time. A revocation takes effect
+ * at once on the isolate that served it (`forgetApiKey`) and within KEY_CACHE_MS on every
+ * other isolate (each still holds the key it verified until its entry expires; there is no
+ * cross-isolate signal).
  */
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
@@ -14,9 +17,20 @@ import { apiKeyId, keyMatchesHash, type Scope } from "../../domain/api-keys";
 import { sha256Hex } from "../../domain/hashing";
 import type { Principal } from "../../services/principal";
 
-const KEY_CACHE_MS = 30_000;
+/** How long an isolate trusts a key it verified: the bound on a revocation reaching every isolate. */
+export const KEY_CACHE_MS = 30_000;
+const KEY_CACHE_ENTRIES = 1000;
 /** Key digest → principal, for keys verified in the last KEY_CACHE_MS. */
-const verified = new TtlCache<string, Principal>(KEY_CACHE_MS, 1000);
+const verified = new TtlCache<string, Principal>(KEY_CACHE_MS, KEY_CACHE_ENTRIES);
+/** Key id → the digest it was cached under (the cache is keyed by the whole key's digest, never by id alone). */
+const digestOfKey = new Map<string, string>();
+
+/** Drops a key from this isolate's cache (after revoking it): its next request here is checked against D1. */
+export function forgetApiKey(keyId: string): void {
+  const digest = digestOfKey.get(keyId);
+  if (digest !== undefined) verified.delete(digest);
+  digestOfKey.delete(keyId);
+}
 
 const challenge = { "WWW-Authenticate": 'Bearer realm="edge-inventory"' };
 
@@ -42,6 +56,10 @@ async function principalOf(env: Env, header: string | undefined): Promise<Princi
     throw new ApiError(403, "vendor_suspended", `vendor ${row.vendorId} is suspended; its keys are disabled`);
   }
   verified.set(digest, principal);
+  // Same order and bound as the cache, so the id of every cached key is still here.
+  digestOfKey.delete(row.id);
+  digestOfKey.set(row.id, digest);
+  if (digestOfKey.size > KEY_CACHE_ENTRIES) digestOfKey.delete(digestOfKey.keys().next().value!);
   return principal;
 }
 

@@ -1,12 +1,14 @@
 /**
- * `/api/v2/sync`: sync jobs (status, counts, timings; the item error report as JSON pages
- * or a CSV download) and the review list of feed values held by the conflict rule, which
+ * `/api/v2/sync`: sync jobs (the list, newest first; one job's status, counts, timings; the
+ * item error report as JSON pages or a CSV download) and the review list of feed values held by the conflict rule, which
  * operators accept or reject. Vendors see their own jobs and the reviews of their SKUs.
  */
 import { invalidateAvailability } from "../availability/availability-cache";
 import { RouteGroup } from "../http/route-table";
 import { encodeCursor } from "../../domain/schemas/cursor";
 import { SYNC_ERRORS_CURSOR, SYNC_REVIEWS_CURSOR, SyncErrorsQuery, SyncJobId, SyncReviewId, SyncReviewsQuery } from "../../domain/schemas/sync";
+import { SYNC_JOBS_CURSOR, SyncJobListQuery } from "../../domain/schemas/listings";
+import { listSyncJobsForCaller } from "../../services/sync-job-list";
 import { listReviewsForCaller, resolveReview, syncErrorsCsv, syncErrorsPage, syncJobForCaller, syncJobJson } from "../../services/sync-jobs";
 
 export const sync = new RouteGroup("vendor sync", ["operator", "vendor"]);
@@ -14,6 +16,22 @@ sync.app.use("*", async (c, next) => {
   c.header("Cache-Control", "private, no-store");
   await next();
 });
+
+sync.route(
+  {
+    method: "get",
+    path: "/",
+    summary: "Sync jobs, newest first, filtered by vendor, status and creation time, cursor-paginated (vendors: their own)",
+    scopes: ["operator", "vendor"],
+    query: SyncJobListQuery,
+    success: { status: 200, description: "{items, nextCursor}" },
+    errors: [400, 401, 403],
+  },
+  async (c, input) => {
+    const page = await listSyncJobsForCaller(c.env, c.get("principal"), input.query());
+    return c.json({ items: page.items, nextCursor: page.next === null ? null : encodeCursor(SYNC_JOBS_CURSOR, page.next) });
+  },
+);
 
 // Before `/:jobId`, which would otherwise take "reviews" as a job id.
 sync.route(

@@ -1,13 +1,41 @@
-/** `/api/v2/vendors`: vendor accounts (operators). */
+/** `/api/v2/vendors`: vendor accounts (operators): create, read one, list and search. */
+import type { VendorRow } from "../../d1/schema";
 import { ApiError } from "../../services/api-error";
 import { RouteGroup } from "../http/route-table";
-import { findVendor } from "../../repositories/vendors";
+import { findVendor, listVendors } from "../../repositories/vendors";
 import { VendorId } from "../../domain/schemas/common";
+import { encodeCursor } from "../../domain/schemas/cursor";
+import { VENDORS_CURSOR, VendorListQuery } from "../../domain/schemas/listings";
 import { CreateVendorBody } from "../../domain/schemas/master-data";
 import { createVendor } from "../../services/master-data";
 import { BODY_LIMITS } from "./limits";
 
 export const vendors = new RouteGroup("master data", ["operator"]);
+
+const vendorJson = (row: VendorRow) => ({ ...row, createdAt: new Date(row.createdAt).toISOString(), updatedAt: new Date(row.updatedAt).toISOString() });
+
+vendors.route(
+  {
+    method: "get",
+    path: "/",
+    summary: "Vendors by id, cursor-paginated; q finds a part of the name or id (case-insensitive)",
+    scopes: ["operator"],
+    query: VendorListQuery,
+    success: { status: 200, description: "{items, nextCursor}" },
+    errors: [400, 401, 403],
+  },
+  async (c, input) => {
+    const q = input.query();
+    const rows = await listVendors(c.env.DB, { q: q.q, status: q.status, afterId: q.cursor?.[0], limit: q.limit + 1 });
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    c.header("Cache-Control", "private, no-store");
+    return c.json({
+      items: page.map(vendorJson),
+      nextCursor: rows.length > q.limit && last !== undefined ? encodeCursor(VENDORS_CURSOR, [last.id]) : null,
+    });
+  },
+);
 
 vendors.route(
   {
@@ -23,7 +51,7 @@ vendors.route(
   async (c, input) => {
     const body = await input.body();
     const row = await createVendor(c.env, body);
-    return c.json({ ...row, createdAt: new Date(row.createdAt).toISOString(), updatedAt: new Date(row.updatedAt).toISOString() }, 201);
+    return c.json(vendorJson(row), 201);
   },
 );
 
@@ -41,6 +69,6 @@ vendors.route(
     const id = input.param("id");
     const row = await findVendor(c.env.DB, id);
     if (row === undefined) throw new ApiError(404, "vendor_not_found", `no vendor ${id}`, { id });
-    return c.json({ ...row, createdAt: new Date(row.createdAt).toISOString(), updatedAt: new Date(row.updatedAt).toISOString() });
+    return c.json(vendorJson(row));
   },
 );
