@@ -1,0 +1,305 @@
+/**
+ * What one operation costs in storage rows: the SQLite rows the SKU object and the
+ * coordinator read and write (`SqlStorageCursor.rowsRead/rowsWritten`, what Durable Objects
+ * bill), and the D1 statements and rows written the EVENTS consumer spends per event (the
+ * projection database's load). SCALE.md multiplies these by the spec's traffic; a change to
+ * the write path that adds rows fails here, so the arithmetic there stays true.
+ *
+ * Counting only: the storage's `exec` is wrapped in the running object (through
+ * `runInDurableObject`), and D1 is wrapped for the consumer through its `env`. Nothing is
+ * timed. Each SKU object's clock is set a day ahead first, so its outbox alarm runs only
+ * when this test runs it, and the flush is counted on its own.
+ */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { reservationIdFor } from "../domain/reservation-ids";
+import { coordinatorFor } from "../repositories/objects";
+import { EVENTS_QUEUE, reservationEvent, runAcked, updatedEvent } from "./support/event-fixtures";
+import { api, createSku, seedBasics, setOnHand, skuObject, type Keys } from "./support/fixtures";
+import { resetClock, setClockOffset, waitUntil } from "./support/test-clock";
+
+const DAY = 24 * 60 * 60 * 1000;
+
+interface Rows {
+  read: number;
+  written: number;
+  statements: number;
+}
+
+/** Per-object counters, keyed by the object's id, filled by the wrapped `exec`. */
+const meters = new Map<string, Rows>();
+
+type AnyStub = ReturnType<typeof skuObject> | ReturnType<typeof coordinatorFor>;
+
+/** Wraps the object's SQL `exec` so every statement's rows are added to its meter (once per object). */
+async function meter(stub: AnyStub): Promise<Rows> {
+  const id = stub.id.toString();
+  const existing = meters.get(id);
+  if (existing) return existing;
+  const rows: Rows = { read: 0, written: 0, statements: 0 };
+  meters.set(id, rows);
+  await runInDurableObject(stub, (_instance, state) => {
+    const sql = state.storage.sql;
+    const exec = sql.exec.bind(sql);
+    // Rows are counted when the statement has run to completion: at the end of the op we read
+    // every cursor of it (`settle`), so a cursor read lazily is still counted in full.
+    const open: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+    (sql as { exec: typeof sql.exec }).exec = ((query: string, ...bindings: unknown[]) => {
+      const cursor = exec(query, ...bindings);
+      open.push(cursor);
+      rows.statements += 1;
+      return cursor;
+    }) as typeof sql.exec;
+    (rows as Rows & { settle?: () => void }).settle = () => {
+      for (const cursor of open.splice(0)) {
+        rows.read += cursor.rowsRead;
+        rows.written += cursor.rowsWritten;
+      }
+    };
+  });
+  return rows;
+}
+
+/** Runs `op`, then answers the rows each metered object spent on it. */
+async function cost(objects: AnyStub[], op: () => Promise<void>): Promise<Rows[]> {
+  const ms = await Promise.all(objects.map(meter));
+  const before = ms.map((m) => {
+    (m as Rows & { settle: () => void }).settle();
+    return { ...m };
+  });
+  await op();
+  return ms.map((m, i) => {
+    (m as Rows & { settle: () => void }).settle();
+    return { read: m.read - before[i]!.read, written: m.written - before[i]!.written, statements: m.statements - before[i]!.statements };
+  });
+}
+
+let keys: Keys;
+let n = 0;
+
+beforeAll(async () => {
+  keys = await seedBasics();
+});
+afterEach(resetClock);
+
+async function freshSku(prefix: string) {
+  const sku = `${prefix}-${++n}`;
+  await createSku(sku);
+  // A day ahead before the object's first change: its outbox alarm then lies a day away.
+  await setClockOffset(DAY);
+  await setOnHand(keys, sku, "L1", 100);
+  return { sku, stub: skuObject(sku) };
+}
+
+async function reserve(sku: string, type: "soft" | "hard", key: string) {
+  const res = await api("POST", "/api/v2/inventory/reserve", {
+    key: keys.checkout,
+    idempotencyKey: key,
+    body: { type, reference: key, items: [{ sku, quantity: 1, locationId: "L1" }] },
+  });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+}
+
+async function transition(op: "release" | "commit" | "fulfil", reservationId: string) {
+  const res = await api("POST", `/api/v2/inventory/${op}`, { key: keys.checkout, body: { reservationId } });
+  expect(res.status).toBe(200);
+}
+
+describe("storage rows per operation (Durable Objects)", () => {
+  it("the meter counts: a positive control writes a known number of rows", async () => {
+    const { stub } = await freshSku("COST-CTRL");
+    const [rows] = await cost([stub], () =>
+      runInDurableObject(stub, (_i, state) => {
+        state.storage.sql.exec("CREATE TABLE IF NOT EXISTS cost_probe (k INTEGER PRIMARY KEY, v TEXT)");
+        state.storage.sql.exec("INSERT INTO cost_probe (k, v) VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+      }),
+    );
+    expect(rows!.statements).toBe(2);
+    expect(rows!.written).toBeGreaterThanOrEqual(3);
+  });
+
+  it("a stock adjustment, each reservation step and the outbox flush, per object", async () => {
+    const { sku, stub } = await freshSku("COST");
+    // One flush first, so the flush below carries only the op's own events.
+    await runDurableObjectAlarm(stub);
+
+    const results: Record<string, Rows | undefined> = {};
+    const [adjust] = await cost([stub], async () => {
+      const res = await api("PATCH", `/api/v2/inventory/${sku}`, { key: keys.operator, body: { locationId: "L1", delta: 5, reason: "restock" } });
+      expect(res.status).toBe(200);
+    });
+    results.adjust = adjust;
+    [results.adjustFlush] = await cost([stub], async () => {
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+    });
+
+    const softKey = `cost-soft-${n}`;
+    const softCoordinator = coordinatorFor(env, await reservationIdFor("checkout", softKey));
+    let softId = "";
+    [results.softReserveSku, results.softReserveCoordinator] = await cost([stub, softCoordinator], async () => {
+      softId = await reserve(sku, "soft", softKey);
+    });
+    [results.softReleaseSku, results.softReleaseCoordinator] = await cost([stub, softCoordinator], () => transition("release", softId));
+
+    const hardKey = `cost-hard-${n}`;
+    const hardCoordinator = coordinatorFor(env, await reservationIdFor("checkout", hardKey));
+    let hardId = "";
+    [results.hardReserveSku, results.hardReserveCoordinator] = await cost([stub, hardCoordinator], async () => {
+      hardId = await reserve(sku, "hard", hardKey);
+    });
+    [results.commitSku, results.commitCoordinator] = await cost([stub, hardCoordinator], () => transition("commit", hardId));
+    [results.fulfilSku, results.fulfilCoordinator] = await cost([stub, hardCoordinator], () => transition("fulfil", hardId));
+    [results.flushAfterReservations] = await cost([stub], async () => {
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+    });
+
+    // The confirmation a minute later: once the EVENTS consumer applied every sent event, one
+    // alarm deletes their outbox rows (the sends above went to the real local queue).
+    const awaiting = (await stub.health()).eventsAwaitingConfirmation;
+    expect(awaiting).toBeGreaterThan(0);
+    await waitUntil(async () => {
+      const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM processed_events WHERE event_id LIKE ?").bind(`evt:${sku}:%`).first<{ n: number }>();
+      return (row?.n ?? 0) >= awaiting;
+    }, "the consumer to apply the sent events");
+    await setClockOffset(DAY + 61_000);
+    [results.confirm] = await cost([stub], async () => {
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+    });
+    expect((await stub.health()).eventsAwaitingConfirmation).toBe(0);
+    results.confirm = { ...results.confirm!, events: awaiting } as Rows;
+
+    // Every op wrote something to its SKU object (the count change, its ledger row, its outbox row).
+    for (const name of ["adjust", "hardReserveSku", "commitSku", "fulfilSku"]) expect(results[name]!.written, name).toBeGreaterThan(0);
+    expect(results.hardReserveCoordinator!.written).toBeGreaterThan(0);
+    // The figures SCALE.md uses (rows written, rows read, statements), exactly as measured.
+    const table = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, [v?.written, v?.read, v?.statements]]));
+    // [rows written, rows read, statements]. When the write path changes, update these and
+    // the per-operation figures in SCALE.md together.
+    expect(table).toEqual({
+      adjust: [9, 18, 19],
+      adjustFlush: [2, 23, 9],
+      softReserveSku: [18, 31, 24],
+      softReserveCoordinator: [7, 14, 6],
+      softReleaseSku: [12, 32, 23],
+      softReleaseCoordinator: [5, 16, 6],
+      hardReserveSku: [16, 33, 24],
+      hardReserveCoordinator: [7, 14, 6],
+      commitSku: [10, 41, 20],
+      commitCoordinator: [4, 16, 6],
+      fulfilSku: [11, 35, 22],
+      fulfilCoordinator: [5, 16, 6],
+      flushAfterReservations: [18, 81, 9],
+      confirm: [12, 106, 11],
+    });
+  });
+});
+
+describe("storage kept per SKU (Durable Objects)", () => {
+  it("what 200 stock changes leave behind once their events are confirmed: the ledger", async () => {
+    const { sku, stub } = await freshSku("COST-SIZE");
+    const size = () => runInDurableObject(stub, (_i, state) => state.storage.sql.databaseSize);
+    const ledgerRows = () => runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM ledger").one().n);
+    const before = { bytes: await size(), rows: await ledgerRows() };
+    for (let i = 0; i < 200; i++) {
+      const res = await api("PATCH", `/api/v2/inventory/${sku}`, { key: keys.operator, body: { locationId: "L1", delta: 1, reason: "restock" } });
+      expect(res.status).toBe(200);
+    }
+    // Send and confirm every event, so only what is kept for good remains.
+    for (let i = 0; i < 10 && (await stub.outboxSize()) > 0; i++) await runDurableObjectAlarm(stub);
+    const awaiting = (await stub.health()).eventsAwaitingConfirmation;
+    await waitUntil(async () => {
+      const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM processed_events WHERE event_id LIKE ?").bind(`evt:${sku}:%`).first<{ n: number }>();
+      return (row?.n ?? 0) >= awaiting;
+    }, "the consumer to apply the sent events");
+    await setClockOffset(DAY + 61_000);
+    for (let i = 0; i < 10 && (await stub.health()).eventsAwaitingConfirmation > 0; i++) await runDurableObjectAlarm(stub);
+    const after = { bytes: await size(), rows: await ledgerRows() };
+    expect(after.rows - before.rows).toBe(200);
+    // Measured: 778 bytes per change (SQLite pages, so a few percent either way); SCALE.md uses 0.8 KB.
+    const bytesPerChange = (after.bytes - before.bytes) / 200;
+    expect(bytesPerChange).toBeGreaterThan(500);
+    expect(bytesPerChange).toBeLessThan(1_000);
+  });
+});
+
+/** A D1 stand-in that forwards to the real database and counts statements and rows written. */
+function countingD1(db: D1Database): { db: D1Database; rows: Rows } {
+  const rows: Rows = { read: 0, written: 0, statements: 0 };
+  const add = (meta: D1Meta | undefined) => {
+    rows.read += meta?.rows_read ?? 0;
+    rows.written += meta?.rows_written ?? 0;
+  };
+  const unwrap = new WeakMap<object, D1PreparedStatement>();
+  const wrapStatement = (statement: D1PreparedStatement): D1PreparedStatement => {
+    const proxy = new Proxy(statement, {
+      get(target, prop) {
+        if (prop === "bind") return (...values: unknown[]) => wrapStatement(target.bind(...values));
+        if (prop === "run" || prop === "all" || prop === "first" || prop === "raw") {
+          return async (...args: unknown[]) => {
+            rows.statements += 1;
+            if (prop === "run" || prop === "all") {
+              const result = await (target[prop] as (...a: unknown[]) => Promise<D1Result>)(...args);
+              add(result.meta);
+              return result;
+            }
+            return (target[prop] as (...a: unknown[]) => Promise<unknown>)(...args);
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    unwrap.set(proxy, statement);
+    return proxy;
+  };
+  const wrapped = new Proxy(db, {
+    get(target, prop) {
+      if (prop === "prepare") return (query: string) => wrapStatement(target.prepare(query));
+      if (prop === "batch")
+        return async (statements: D1PreparedStatement[]) => {
+          rows.statements += statements.length;
+          // The real batch needs the real statements (bound values travel with them).
+          const results = await target.batch(statements.map((s) => unwrap.get(s) ?? s));
+          for (const result of results) add(result.meta);
+          return results;
+        };
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { db: wrapped, rows };
+}
+
+describe("D1 statements per event (EVENTS consumer)", () => {
+  it("a batch of 100 stock updates, and of 100 reservation events, on 100 SKUs", async () => {
+    const skus = Array.from({ length: 100 }, (_, i) => `COST-EV-${i}`);
+    for (const sku of skus) await createSku(sku);
+
+    const updates = countingD1(env.DB);
+    await runAcked(
+      EVENTS_QUEUE,
+      skus.map((sku) => updatedEvent(sku, 1, "L1", { onHand: 10, available: 10 })),
+      { DB: updates.db },
+    );
+    const reservations = countingD1(env.DB);
+    await runAcked(
+      EVENTS_QUEUE,
+      skus.map((sku) => reservationEvent("reservation.created", sku, 2, [{ locationId: "L1", quantity: 1 }])),
+      { DB: reservations.db },
+    );
+    // Positive control: the consumer did write through the counted database.
+    expect(updates.rows.written).toBeGreaterThan(0);
+    const level = await env.DB.prepare("SELECT on_hand FROM inventory_levels WHERE sku = ? AND location_id = 'L1'").bind(skus[0]).first<{ on_hand: number }>();
+    expect(level?.on_hand).toBe(10);
+    // Per 100 events; update SCALE.md with these. The update batch also reads the 100 SKUs'
+    // facts once (the extra statement); one batch in PRUNE_EVERY also prunes processed_events
+    // (random, so at most one more statement and no more rows written here: nothing is old).
+    expect([updates.rows.written, reservations.rows.written]).toEqual([1000, 300]);
+    expect(updates.rows.statements - 601).toBeGreaterThanOrEqual(0);
+    expect(updates.rows.statements - 601).toBeLessThanOrEqual(1);
+    expect(reservations.rows.statements - 201).toBeGreaterThanOrEqual(0);
+    expect(reservations.rows.statements - 201).toBeLessThanOrEqual(1);
+  });
+});
