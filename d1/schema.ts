@@ -623,9 +623,7 @@ export const reorderSuggestions = sqliteTable(
     index("reorder_suggestions_list").on(t.status, t.vendorId, t.locationId, t.id),
     index("reorder_suggestions_sku").on(t.sku, t.createdAt),
     // Suggestions claimed by a purchase order being drafted (`closed_by` = `draft:<claim>`) until it is linked (`po:<id>`).
-    index("reorder_suggestions_claims")
-      .on(t.vendorId, t.locationId, t.closedBy)
-      .where(sql`status = 'accepted' AND closed_by LIKE 'draft:%'`),
+    index("reorder_suggestions_claims").on(t.vendorId, t.locationId, t.closedBy).where(sql`status = 'accepted' AND closed_by LIKE 'draft:%'`),
   ],
 );
 
