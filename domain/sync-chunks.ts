@@ -43,6 +43,12 @@ export const SyncChunkMessageSchema = z.object({
   mode: z.enum(["absolute", "delta"]),
   /** Who asked, for the SKU objects' ledgers. */
   actor: z.string().min(1).max(200),
+  /**
+   * What the quantities are (issue 16): absent or `on_hand` the vendor's on-hand; `available`
+   * what the vendor can still sell, turned into on-hand inside the SKU's object
+   * (`onHandFromAvailable`). Absent in messages from before vendor formats.
+   */
+  kind: z.enum(["on_hand", "available"]).optional(),
   skus: z.array(z.object({ sku: z.string().min(1).max(64), items: z.array(ChunkItem).min(1) })).min(1),
 });
 export type SyncChunkMessage = z.infer<typeof SyncChunkMessageSchema>;

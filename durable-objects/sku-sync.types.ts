@@ -22,6 +22,12 @@ export interface SyncApplyInput {
   items: SyncItemInput[];
   actor: string;
   policy: SkuPolicy;
+  /**
+   * Absent or `on_hand`: quantities are the vendor's on-hand. `available` (absolute mode
+   * only): what the vendor can still sell, turned into on-hand in the same transaction as
+   * the write (`onHandFromAvailable`: plus the units held here at that location).
+   */
+  quantityKind?: "on_hand" | "available";
   /** `sync:<jobId>:<chunkIndex>:<sku>`: a redelivered chunk gets the stored outcomes back. */
   idempotencyKey: string;
   requestHash: string;

@@ -24,7 +24,7 @@ export interface NewSyncJob {
   requestHash: string;
   actor: string;
   mode: SyncMode;
-  source: "json" | "csv";
+  source: SyncJobRow["source"];
   received: number;
   accepted: number;
   rejected: number;

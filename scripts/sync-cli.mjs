@@ -4,6 +4,13 @@
 // prints the summary and where to find the errors.
 //
 //   EDGE_INVENTORY_KEY=eik_… npm run sync -- stock.csv [--url http://127.0.0.1:8787] [--mode absolute|delta]
+//   EDGE_INVENTORY_KEY=eik_… npm run sync -- shopify-export.csv [--format auto|ours|shopify|generic|x12]
+//
+// Our own formats (CSV with sku,location_id,quantity; JSON lines; JSON) are streamed in
+// batches. A vendor file in another format (a Shopify inventory export, the vendor's mapped
+// layout, an X12 846) is sent whole, as the file it is, and the server reads it with the
+// vendor's sync settings (column map, location names): `--format` says which, or `auto`
+// (the default for a file that is not ours) lets the server detect it.
 //
 // The key comes from EDGE_INVENTORY_KEY and is never printed. (--vendor-key still works but
 // puts the key on the command line, where npm echoes it and the shell's history keeps it.)
@@ -14,7 +21,7 @@
 // retried after their Retry-After; 5xx answers and network errors with backoff.
 // Plain Node (≥ 20) ESM; its only dependency is the CSV parser the Worker uses (csv-parse).
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, statSync } from "node:fs";
+import { closeSync, createReadStream, createWriteStream, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse";
@@ -26,14 +33,18 @@ const USAGE = `usage: EDGE_INVENTORY_KEY=<key> npm run sync -- <file.csv|file.js
   --url URL            service base URL (default EDGE_INVENTORY_URL or http://127.0.0.1:8787)
   --mode MODE          absolute (on-hand, default) or delta (units to add/remove)
   --vendor-id ID       the vendor whose feed this is (operator keys only)
-  --format FMT         csv, jsonl or json (default: from the file name)
+  --format FMT         ours (= csv), jsonl, json: our formats, streamed in batches;
+                       auto, shopify, generic, x12: a vendor file, sent whole (at most
+                       4 MiB and 10,000 items) and read by the server with your sync
+                       settings (default: from the file name and its first line)
   --batch-size N       items per request, 1–10000 (default 10000)
   --errors-out FILE    write every item error of every job to FILE (CSV)
   --no-wait            post the batches and exit without waiting for the jobs
   --poll-timeout S     seconds to wait for the jobs to finish (default 900)
   --quiet              no progress output
 
-CSV: a header row naming sku, location_id, quantity (any order). JSON lines: one
+CSV: a header row naming sku, location_id, quantity (any order); any other CSV header
+(Shopify's inventory exports, your mapped layout) or an X12 846 is sent whole. JSON lines: one
 {"sku","locationId","quantity"} object per line. JSON: an array of such objects, or
 {"items": [...]} (read whole; use JSON lines for big files). Error reports name the
 file's line numbers (CSV: the line a row starts on; JSON lines: the line).
@@ -42,6 +53,36 @@ Exit status: 0 every item applied, unchanged or held for review; 3 some items fa
 (see the errors); 2 the feed could not be sent (bad arguments, file, key or answer).`;
 
 const MAX_BATCH = 10_000;
+/** Vendor file formats, sent whole and read by the server. */
+const UPLOAD_FORMATS = ["auto", "shopify", "generic", "x12"];
+/** The sync request's body limit. */
+const MAX_UPLOAD_BYTES = 4 * 1024 * 1024;
+
+function looksLikeFile(path) {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** What a file is from its first bytes: an X12 interchange, our CSV (streamed), or another CSV (sent whole, detected by the server). */
+function sniff(path) {
+  const fd = openSync(path, "r");
+  const buffer = Buffer.alloc(64 * 1024);
+  const read = readSync(fd, buffer, 0, buffer.length, 0);
+  closeSync(fd);
+  const head = buffer
+    .subarray(0, read)
+    .toString("utf8")
+    .replace(/^\uFEFF/, "");
+  if (/^\s*ISA/.test(head)) return "x12";
+  const names = (head.split(/\r\n|\n|\r/).find((line) => line.trim() !== "") ?? "")
+    .split(",")
+    .map((n) => n.trim().replace(/^"|"$/g, "").toLowerCase())
+    .sort();
+  return names.join(",") === "location_id,quantity,sku" ? "csv" : "auto";
+}
 const FINAL = new Set(["completed", "completed_with_errors", "failed"]);
 
 class Fatal extends Error {}
@@ -77,8 +118,13 @@ function options() {
   if (values.mode !== "absolute" && values.mode !== "delta") throw new Fatal("--mode is absolute or delta");
   const batchSize = Number(values["batch-size"]);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH) throw new Fatal(`--batch-size is an integer from 1 to ${MAX_BATCH}`);
-  const format = values.format ?? (/\.csv$/i.test(file) ? "csv" : /\.(jsonl|ndjson)$/i.test(file) ? "jsonl" : /\.json$/i.test(file) ? "json" : null);
-  if (format !== "csv" && format !== "jsonl" && format !== "json") throw new Fatal("say --format csv, jsonl or json (the file name does not tell)");
+  const asked = values.format === "ours" ? "csv" : values.format;
+  if (asked !== undefined && !["csv", "jsonl", "json", ...UPLOAD_FORMATS].includes(asked)) {
+    throw new Fatal(`--format is one of ours (csv), jsonl, json, ${UPLOAD_FORMATS.join(", ")}`);
+  }
+  const byName = /\.(jsonl|ndjson)$/i.test(file) ? "jsonl" : /\.json$/i.test(file) ? "json" : null;
+  // A CSV or unknown file: ours when its header is (streamed), else a vendor file the server detects.
+  const format = asked !== undefined && asked !== "auto" ? asked : (byName ?? (looksLikeFile(file) ? sniff(file) : "csv"));
   const pollTimeout = Number(values["poll-timeout"]);
   if (!(pollTimeout > 0)) throw new Fatal("--poll-timeout is a number of seconds");
   const url = (values.url ?? process.env.EDGE_INVENTORY_URL ?? "http://127.0.0.1:8787").replace(/\/+$/, "");
@@ -320,8 +366,9 @@ async function main() {
   const progress = (bytes) => {
     bytesRead = bytes;
   };
-  const source =
-    opts.format === "csv"
+  const source = UPLOAD_FORMATS.includes(opts.format)
+    ? null
+    : opts.format === "csv"
       ? csvItems(opts.file, progress)
       : opts.format === "jsonl"
         ? jsonlItems(opts.file, progress, unreadable)
@@ -332,7 +379,41 @@ async function main() {
   let index = 0;
   const started = Date.now();
   out.line(`edge-inventory sync: ${opts.file} (${n(size)} bytes, ${opts.format}, ${opts.mode}) → ${opts.url}`);
-  for await (const batch of batches(source, opts.batchSize)) {
+  if (UPLOAD_FORMATS.includes(opts.format)) {
+    // A vendor file goes whole: the server reads it with the vendor's settings, one job.
+    if (size > MAX_UPLOAD_BYTES)
+      throw new Fatal(`${opts.file} is ${n(size)} bytes; a ${opts.format} file may be at most ${n(MAX_UPLOAD_BYTES)} bytes (split it)`);
+    const bytes = readFileSync(opts.file);
+    const params = new URLSearchParams({ format: opts.format, mode: opts.mode });
+    if (opts.vendorId) params.set("vendorId", opts.vendorId);
+    const key = `cli1-${createHash("sha256")
+      .update(`file\n${opts.format}\n${opts.mode}\n${opts.vendorId ?? ""}\n`)
+      .update(bytes)
+      .digest("hex")
+      .slice(0, 48)}`;
+    const response = await request(
+      `${opts.url}/api/v2/inventory/sync?${params}`,
+      {
+        method: "POST",
+        headers: { authorization: headers.authorization, "content-type": opts.format === "x12" ? "application/edi-x12" : "text/csv", "idempotency-key": key },
+        body: bytes,
+      },
+      { onWait: (text) => out.line(`upload: ${text}`) },
+    );
+    const answer = await jsonOf(response);
+    if (response.status !== 202) throw new Fatal(`${opts.file} was refused: ${describeError(response.status, answer)}`);
+    const replayed = response.headers.get("idempotent-replayed") === "true";
+    jobs.push({ index: 0, jobId: answer.jobId, items: answer.received, firstRow: null, status: answer.status, job: null });
+    rows = answer.received;
+    out.line(
+      `${opts.file}: read as ${answer.source} → job ${answer.jobId}${replayed ? " (already sent: resumed)" : ""} · ${n(answer.received)} items, accepted ${n(answer.accepted)}, rejected ${n(answer.rejected)}`,
+    );
+    for (const set of answer.sets ?? [])
+      out.line(
+        `  X12 set ${set.transactionSetId} ${set.setControlNumber}: ${set.ok ? `${n(set.items)} items` : `failed, ${n(set.errors)} errors, nothing applied`}`,
+      );
+  }
+  for await (const batch of UPLOAD_FORMATS.includes(opts.format) ? [] : batches(source, opts.batchSize)) {
     // A CSV file's job says so (`source`), though its rows travel as JSON items with their line numbers.
     const body = JSON.stringify({ items: batch, mode: opts.mode, ...(opts.format === "csv" ? { source: "csv" } : {}) });
     // Deterministic: the same batch of the same file in the same mode always has this key.

@@ -53,6 +53,15 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   return results;
 }
 
+/**
+ * The mode whose range a chunk's quantities must be in. An `available` value may be
+ * negative (a vendor that oversold, issue 16): the object turns it into an on-hand of at
+ * least zero, and one below what is held here goes to review. So its range is the delta's.
+ */
+export function rangeModeOf(chunk: Pick<SyncChunkMessage, "mode" | "kind">): SyncChunkMessage["mode"] {
+  return chunk.kind === "available" ? "delta" : chunk.mode;
+}
+
 /** What one SKU's items came to. */
 interface SkuResult {
   outcomes: { item: SyncChunkItem; outcome: SyncItemOutcome | { outcome: "error"; code: SyncItemErrorCode; message: string } }[];
@@ -87,7 +96,7 @@ async function applySku(
   const local = new Map<number, ReturnType<typeof errorOf>>();
   for (const item of group.items) {
     if (!locationActive(item.l)) local.set(item.i, errorOf("unknown_location", `location ${item.l} does not exist or is inactive`));
-    else if (!inRange(chunk.mode, item.q)) local.set(item.i, errorOf("out_of_range", `quantity ${item.q} is out of range for ${chunk.mode} feeds`));
+    else if (!inRange(rangeModeOf(chunk), item.q)) local.set(item.i, errorOf("out_of_range", `quantity ${item.q} is out of range for ${chunk.mode} feeds`));
   }
   const toApply = group.items.filter((item) => !local.has(item.i));
   const fromObject = new Map<number, SyncItemOutcome>();
@@ -102,9 +111,12 @@ async function applySku(
         items: toApply.map((item) => ({ itemIndex: item.i, locationId: item.l, quantity: item.q })),
         actor: chunk.actor,
         policy: policyOf(row),
+        ...(chunk.kind === "available" ? { quantityKind: "available" as const } : {}),
         idempotencyKey: `sync:${chunk.jobId}:${chunk.chunkIndex}:${group.sku}`,
         // Over the SKU's items as queued, so a redelivery always matches the first delivery.
-        requestHash: await requestHash({ mode: chunk.mode, items: group.items }),
+        requestHash: await requestHash(
+          chunk.kind === "available" ? { mode: chunk.mode, kind: chunk.kind, items: group.items } : { mode: chunk.mode, items: group.items },
+        ),
       }),
     );
     if (!result.ok) {

@@ -8,14 +8,20 @@
  */
 import type { SyncJobRow } from "../d1/schema";
 import type { SyncMode } from "../domain/sync";
+import type { SyncJobSource } from "../domain/sync-jobs";
+import type { QuantityKind } from "../domain/vendor-formats/vendor-feed-items";
 import { planChunks, type ChunkPlan, type SyncChunkMessage } from "../domain/sync-chunks";
-import { checkSyncItems, type RawSyncItem } from "../domain/sync-items";
+import { checkSyncItems, type RawSyncItem, type SyncItemError } from "../domain/sync-items";
 import { sha256Hex } from "../domain/hashing";
 import { actorOf, principalName, type Principal } from "./principal";
 import { ApiError } from "./api-error";
 import { allLocations } from "../repositories/locations";
 import { createSyncJob, findSyncJob, markChunksEnqueued, unsentChunks } from "../repositories/sync-jobs";
 import { notifyIfFinished } from "./sync-jobs";
+import { decodeVendorFile, effectiveFormat, type DecodedFile, type UploadFormat } from "./sync-formats";
+import { reportSyncAttempt } from "./sync-health";
+import { vendorSyncSettingsOf } from "./sync-settings";
+import type { SyncMethod } from "../domain/vendor-sync-settings";
 import { parseSyncChunk } from "./sync-apply";
 import { sendChunkMessages } from "./sync-send";
 
@@ -26,8 +32,17 @@ export interface SyncRequest {
   /** How the items were sent: JSON values or CSV text (decides how a quantity is read). */
   format: "json" | "csv";
   /** The vendor's file format, recorded on the job. */
-  source: "json" | "csv";
+  source: SyncJobSource;
   items: RawSyncItem[];
+  /**
+   * Vendor files (issue 16): the item errors found while reading the file (a row without a
+   * SKU, an X12 set that failed), numbered in one sequence with `items`. Default none.
+   */
+  preRejected?: SyncItemError[];
+  /** Vendor files: what the quantities are (default `on_hand`; `available` needs mode absolute). */
+  quantityKind?: QuantityKind;
+  /** The health method a new job counts for (`services/sync-health.ts`); default push_api, or push_csv for CSV. */
+  method?: SyncMethod;
   idempotencyKey: string;
 }
 
@@ -45,6 +60,9 @@ async function requestHashOf(request: SyncRequest): Promise<string> {
       request.format,
       request.source,
       request.items.map((i) => [i.row, i.value ?? null, i.fieldCountProblem ?? null]),
+      // Only vendor files have these, so the hash of a JSON or CSV request is what it always was.
+      ...(request.preRejected !== undefined && request.preRejected.length > 0 ? [request.preRejected.map((e) => [e.itemIndex, e.code, e.message])] : []),
+      ...(request.quantityKind === "available" ? ["available"] : []),
     ]),
   );
 }
@@ -52,16 +70,33 @@ async function requestHashOf(request: SyncRequest): Promise<string> {
 /** Checks the items against the current locations and splits the accepted ones into chunks. */
 async function plan(env: Env, request: SyncRequest) {
   const { byId } = await allLocations(env.DB);
-  const checked = checkSyncItems(request.items, request.mode, request.format, (id) => {
+  // An available value may be negative (a vendor that oversold): it is checked against the delta's range (see rangeModeOf).
+  const rangeMode = request.quantityKind === "available" ? "delta" : request.mode;
+  const checked = checkSyncItems(request.items, rangeMode, request.format, (id) => {
     const location = byId.get(id);
     return location === undefined ? null : { active: location.active };
   });
-  return { ...checked, chunks: planChunks(checked.accepted) };
+  const rejected =
+    request.preRejected === undefined ? checked.rejected : [...request.preRejected, ...checked.rejected].sort((a, b) => a.itemIndex - b.itemIndex);
+  return { accepted: checked.accepted, rejected, chunks: planChunks(checked.accepted) };
 }
 
 /** The SYNC message of each planned chunk of a job. */
-function chunkMessages(job: Pick<SyncJobRow, "id" | "vendorId" | "mode" | "actor">, chunks: readonly ChunkPlan[]): SyncChunkMessage[] {
-  return chunks.map((c) => ({ v: 1, jobId: job.id, chunkIndex: c.chunkIndex, vendorId: job.vendorId, mode: job.mode, actor: job.actor, skus: c.skus }));
+function chunkMessages(
+  job: Pick<SyncJobRow, "id" | "vendorId" | "mode" | "actor">,
+  chunks: readonly ChunkPlan[],
+  kind: QuantityKind = "on_hand",
+): SyncChunkMessage[] {
+  return chunks.map((c) => ({
+    v: 1,
+    jobId: job.id,
+    chunkIndex: c.chunkIndex,
+    vendorId: job.vendorId,
+    mode: job.mode,
+    actor: job.actor,
+    ...(kind === "available" ? { kind } : {}),
+    skus: c.skus,
+  }));
 }
 
 /** Sends chunk messages of a job to SYNC, in groups within the sendBatch limits, marking each group sent. */
@@ -104,7 +139,7 @@ export async function ingestSync(env: Env, principal: Principal, request: SyncRe
   const now = Date.now();
   const { accepted, rejected, chunks } = await plan(env, request);
   const actor = actorOf(principal);
-  const messages = chunkMessages({ id: jobId, vendorId: request.vendorId, mode: request.mode, actor }, chunks);
+  const messages = chunkMessages({ id: jobId, vendorId: request.vendorId, mode: request.mode, actor }, chunks, request.quantityKind);
   const job = await createSyncJob(
     env.DB,
     {
@@ -116,7 +151,7 @@ export async function ingestSync(env: Env, principal: Principal, request: SyncRe
       actor,
       mode: request.mode,
       source: request.source,
-      received: request.items.length,
+      received: request.items.length + (request.preRejected?.length ?? 0),
       accepted: accepted.length,
       rejected: rejected.length,
       chunks: chunks.map((c, i) => ({ chunkIndex: c.chunkIndex, itemCount: c.itemCount, payload: JSON.stringify(messages[i]) })),
@@ -133,7 +168,75 @@ export async function ingestSync(env: Env, principal: Principal, request: SyncRe
   await enqueue(env, job.id, messages);
   // A job with nothing to queue is finished already.
   if (chunks.length === 0) await notifyIfFinished(env, job.id);
+  // A file whose every item was refused is a failed sync; anything that got through, or nothing wrong, a successful one.
+  // A pull reports its own attempts, on the cron's clock (services/sync-pull.ts).
+  const ok = job.accepted > 0 || job.rejected === 0;
+  if (request.method !== "pull_url") {
+    await reportSyncAttempt(env, {
+      vendorId: request.vendorId,
+      method: request.method ?? (request.source === "csv" ? "push_csv" : "push_api"),
+      at: now,
+      ok,
+      error: ok ? null : `every one of the ${job.received} items was refused (job ${job.id})`,
+      jobId: job.id,
+    });
+  }
   return { job: (await findSyncJob(env.DB, jobId)) ?? job, replayed: false };
+}
+
+/** A vendor file to ingest: its text, how to read it (default the vendor's setting, else detected), and the request's mode. */
+export interface VendorFileRequest {
+  vendorId: string;
+  text: string;
+  format: UploadFormat | undefined;
+  mode: SyncMode | undefined;
+  idempotencyKey: string;
+  /** The health method it counts for; default from the file (push_csv, or edi for X12). */
+  method?: SyncMethod;
+}
+
+/**
+ * Reads a vendor file with the vendor's settings (`services/sync-formats.ts`) and ingests
+ * it as one job. A file that cannot be read is refused whole (400/413 `ApiError`, recorded
+ * as a failed attempt in the vendor's health) and changes nothing.
+ */
+export async function ingestVendorFile(
+  env: Env,
+  principal: Principal,
+  request: VendorFileRequest,
+): Promise<{ job: SyncJobRow; replayed: boolean; file: DecodedFile }> {
+  const settings = await vendorSyncSettingsOf(env, request.vendorId);
+  const format = effectiveFormat(request.format, settings);
+  const decoded = decodeVendorFile(request.text, format, settings);
+  if (!decoded.ok) {
+    if (request.method !== "pull_url")
+      await reportSyncAttempt(env, {
+        vendorId: request.vendorId,
+        method: request.method ?? (format === "x12" ? "edi" : "push_csv"),
+        at: Date.now(),
+        ok: false,
+        error: `${decoded.code}: ${decoded.message}`,
+      });
+    throw new ApiError(decoded.status, decoded.code, decoded.message, decoded.details);
+  }
+  const file = decoded.file;
+  if (file.source !== "csv" && request.mode === "delta") {
+    throw ApiError.invalid("a vendor file gives stock levels, not deltas", [
+      { path: ["query", "mode"], message: `a ${file.source} file is applied as absolute levels; omit mode or say absolute`, code: "invalid_mode" },
+    ]);
+  }
+  const { job, replayed } = await ingestSync(env, principal, {
+    vendorId: request.vendorId,
+    mode: request.mode ?? "absolute",
+    format: file.format,
+    source: file.source,
+    items: file.items,
+    preRejected: file.preRejected,
+    quantityKind: file.quantityKind,
+    method: request.method ?? file.method,
+    idempotencyKey: request.idempotencyKey,
+  });
+  return { job, replayed, file };
 }
 
 /**
@@ -167,6 +270,7 @@ async function resume(env: Env, job: SyncJobRow, request: SyncRequest): Promise<
     chunkMessages(
       job,
       chunks.filter((c) => wanted.has(c.chunkIndex)),
+      request.quantityKind,
     ),
   );
 }

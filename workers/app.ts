@@ -34,6 +34,7 @@ import { deadLetters } from "./routes/dead-letters";
 import { forecasts } from "./routes/forecasts";
 import { planningSettings } from "./routes/planning-settings";
 import { reorderSuggestions } from "./routes/reorder-suggestions";
+import { vendorPlanningSettingsRoutes } from "./routes/vendor-planning-settings";
 
 export const app = new Hono<AppEnv>();
 /** Every mounted route group: the app's routes and the OpenAPI document's, from one place. */
@@ -92,6 +93,7 @@ routeTable.mount(app, "/api/v2/sync", sync);
 routeTable.mount(app, "/api/v2/forecasts", forecasts);
 routeTable.mount(app, "/api/v2/reorder-suggestions", reorderSuggestions);
 routeTable.mount(app, "/api/v2/planning-settings", planningSettings);
+routeTable.mount(app, "/api/v2/vendors", vendorPlanningSettingsRoutes);
 routeTable.mount(app, "/api/v2/analytics", analytics);
 routeTable.mount(app, "/api/v2/alerts", alerts);
 routeTable.mount(app, "/api/v2/daily-sales", dailySales);

@@ -7,7 +7,8 @@
  *   REORDER run (services/reorder-runs.ts); transfer documents a crash left
  *   `creating` are undone (services/transfers.ts) and purchase orders left `shipping`
  *   are shipped (services/purchase-orders.ts); SKU objects whose master facts are behind
- *   D1 (a push lost after its write) get them again (services/sku-master.ts).
+ *   D1 (a push lost after its write) get them again (services/sku-master.ts); vendors whose
+ *   scheduled pull is due are fetched and ingested (services/sync-pull.ts).
  * - `0 2 * * *` (02:00 UTC): starts the nightly REORDER run for yesterday's sales.
  *
  * The run's `scheduledTime` is the clock: locally a test or drill triggers a run "later"
@@ -20,6 +21,7 @@ import { continueRun, startNightlyRun } from "../services/reorder-runs";
 import { sweepTransfers } from "../services/transfers";
 import { sweepPurchaseOrders } from "../services/purchase-orders";
 import { sweepSkuMasters } from "../services/sku-master";
+import { sweepPulls } from "../services/sync-pull";
 
 /** The cron expressions this Worker answers; wrangler.toml's `[triggers] crons` lists the same. */
 export const CRONS = {
@@ -39,6 +41,7 @@ export async function handleScheduled(controller: ScheduledController, env: Env,
           sweepTransfers(env, controller.scheduledTime),
           sweepPurchaseOrders(env, controller.scheduledTime),
           sweepSkuMasters(env, controller.scheduledTime),
+          sweepPulls(env, controller.scheduledTime),
         ]);
         for (const r of results) if (r.status === "rejected") throw r.reason;
       }

@@ -1,6 +1,6 @@
 /** Input schemas of the webhook management endpoints. */
 import { z } from "zod";
-import { SYNC_COMPLETED_EVENT_TYPE } from "../sync-jobs";
+import { SYNC_COMPLETED_EVENT_TYPE, SYNC_FAILED_EVENT_TYPE } from "../sync-jobs";
 import { webhookUrlProblem, type WebhookTargetPolicy } from "../webhook-targets";
 import { SUBSCRIBABLE_EVENT_TYPES } from "../webhooks";
 import { VendorId } from "./common";
@@ -8,8 +8,8 @@ import { cursorParam } from "./cursor";
 
 export const WEBHOOK_LIST_CURSOR = "wl1";
 
-/** What a subscription may ask for: every inventory event, and `sync.completed` (vendor sync jobs). */
-export const WEBHOOK_EVENT_TYPES = [...SUBSCRIBABLE_EVENT_TYPES, SYNC_COMPLETED_EVENT_TYPE] as const;
+/** What a subscription may ask for: every inventory event, `sync.completed` (vendor sync jobs) and `sync.failed` (a vendor's syncs failing in a row). */
+export const WEBHOOK_EVENT_TYPES = [...SUBSCRIBABLE_EVENT_TYPES, SYNC_COMPLETED_EVENT_TYPE, SYNC_FAILED_EVENT_TYPE] as const;
 export const DELIVERY_LIST_CURSOR = "wd1";
 
 /** A webhook target URL under a deployment's rules (`domain/webhook-targets.ts`). */

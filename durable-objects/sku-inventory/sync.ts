@@ -4,6 +4,7 @@
  */
 import { fail, type Failure } from "../../domain/failures";
 import { decideSync } from "../../domain/sync";
+import { onHandFromAvailable } from "../../domain/vendor-formats/vendor-feed-items";
 import type {
   ResolveSyncReviewInput,
   ResolveSyncReviewResult,
@@ -36,8 +37,10 @@ export function applySync(db: SkuDb, input: SyncApplyInput, now: number): SyncAp
   });
 }
 
-function syncItem(tx: Tx, input: SyncApplyInput, itemIndex: number, locationId: string, quantity: number): SyncItemOutcome {
+function syncItem(tx: Tx, input: SyncApplyInput, itemIndex: number, locationId: string, sent: number): SyncItemOutcome {
   const q = quantities(tx.sql, locationId);
+  // An "available" feed value leaves out the units held here; read in this transaction, so they cannot move meanwhile.
+  const quantity = input.quantityKind === "available" && input.mode === "absolute" ? onHandFromAvailable(sent, q) : sent;
   const state = syncState(tx.sql, locationId);
   const decision = decideSync(input.mode, quantity, {
     onHand: q.onHand,

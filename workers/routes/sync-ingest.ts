@@ -1,14 +1,16 @@
 /**
- * `POST /api/v2/inventory/sync`: a vendor's stock feed, JSON (`{items, mode?}`) or CSV
- * (`text/csv`, header `sku,location_id,quantity`), up to 10,000 items. Answers `202
- * {jobId, accepted, rejected}` once the job is recorded and queued; the SYNC consumer
- * applies it. Only request-level faults refuse the request (401/403, 413 too large or
- * too many items, 415, 429, malformed JSON/CSV, a bad header or query); a bad item is an
- * item error of the job. Mounted at its own path before the `inventory` sub-app, whose
- * `/:sku` routes would otherwise see it.
+ * `POST /api/v2/inventory/sync`: a vendor's stock feed, JSON (`{items, mode?}`), CSV
+ * (`text/csv`: our header `sku,location_id,quantity`, a Shopify inventory export of any
+ * generation, or the vendor's mapped layout) or X12 846 (`application/edi-x12`, or any of
+ * these as text/csv), up to 10,000 items. `format` (query) says how to read a file; by
+ * default the vendor's setting, else detected (`services/sync-formats.ts`). Answers `202
+ * {jobId, accepted, rejected, source}` once the job is recorded and queued; the SYNC
+ * consumer applies it. Only request-level faults refuse the request (401/403, 413 too large
+ * or too many items, 415, 429, a file that cannot be read, a bad header or query); a bad
+ * item, row or X12 set is an item error of the job at its position. Mounted at its own path
+ * before the `inventory` sub-app, whose `/:sku` routes would otherwise see it.
  */
 import type { Context } from "hono";
-import { parseCsvFeed } from "../../domain/csv-feed";
 import type { SyncMode } from "../../domain/sync";
 import { clientRowOf, SYNC_LIMITS, type RawSyncItem } from "../../domain/sync-items";
 import type { AppEnv } from "../app-env";
@@ -17,8 +19,11 @@ import { ApiError } from "../../services/api-error";
 import { readText, tooLarge, validate } from "../http/read-input";
 import { RouteGroup } from "../http/route-table";
 import { findVendor } from "../../repositories/vendors";
-import { SyncJsonBody, SyncJsonBodyDoc, SyncIngestQuery } from "../../domain/schemas/sync";
-import { ingestSync } from "../../services/sync-ingest";
+import { SyncJsonBody, SyncJsonBodyDoc } from "../../domain/schemas/sync";
+import { SyncUploadQuery } from "../../domain/schemas/vendor-sync";
+import type { SyncJobRow } from "../../d1/schema";
+import type { DecodedFile } from "../../services/sync-formats";
+import { ingestSync, ingestVendorFile } from "../../services/sync-ingest";
 import { syncJobJson } from "../../services/sync-jobs";
 
 /** The spec's limit: 100 sync requests per minute per vendor (the SYNC_RATE_LIMITER binding). */
@@ -41,10 +46,9 @@ async function enforceRateLimit(env: Env, vendorId: string): Promise<void> {
   }
 }
 
-/** The body, read and checked at the request level, as raw items. */
-interface ReadBody {
-  /** How the items were sent (JSON values or CSV text), which decides how they are read. */
-  format: "json" | "csv";
+/** A JSON body, read and checked at the request level, as raw items. */
+interface JsonBody {
+  kind: "json";
   /** The format of the vendor's own file, recorded on the job (a CSV file sent as JSON by the CLI says csv). */
   source: "json" | "csv";
   items: RawSyncItem[];
@@ -52,29 +56,41 @@ interface ReadBody {
   vendorId?: string | undefined;
 }
 
-/** Reads the feed: JSON or CSV, at most `maxBytes`, at most SYNC_LIMITS.maxItems items. */
-async function readSyncBody(c: Context<AppEnv>, maxBytes: number): Promise<ReadBody> {
+/** A file (CSV or X12), read once the vendor and its settings are known. */
+interface FileBody {
+  kind: "file";
+  text: string;
+  mode?: undefined;
+  vendorId?: undefined;
+}
+
+/** Reads the feed: JSON, or a file's text, at most `maxBytes`; JSON at most SYNC_LIMITS.maxItems items. */
+async function readSyncBody(c: Context<AppEnv>, maxBytes: number): Promise<JsonBody | FileBody> {
   const type = c.req.header("content-type") ?? "";
-  const source = /^application\/json\s*(;|$)/i.test(type) ? "json" : /^text\/csv\s*(;|$)/i.test(type) ? "csv" : null;
+  const source = /^application\/json\s*(;|$)/i.test(type)
+    ? "json"
+    : /^text\/csv\s*(;|$)/i.test(type)
+      ? "csv"
+      : /^application\/edi-x12\s*(;|$)/i.test(type)
+        ? "x12"
+        : null;
   if (source === null) {
-    throw new ApiError(415, "unsupported_media_type", "send the feed as application/json ({items, mode?}) or text/csv (header sku,location_id,quantity)", {
-      contentType: type || null,
-    });
+    throw new ApiError(
+      415,
+      "unsupported_media_type",
+      "send the feed as application/json ({items, mode?}), text/csv (our header sku,location_id,quantity, a Shopify inventory export, or your mapped layout) or application/edi-x12 (an 846)",
+      {
+        contentType: type || null,
+      },
+    );
   }
   const declared = c.req.header("content-length");
   if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes);
-  const text = await readText(c.req.raw, maxBytes, source === "json" ? "malformed_json" : "malformed_csv");
+  const text = await readText(c.req.raw, maxBytes, source === "json" ? "malformed_json" : source === "csv" ? "malformed_csv" : "malformed_x12");
   const tooMany = (received: number) =>
     new ApiError(413, "too_many_items", `at most ${SYNC_LIMITS.maxItems} items per sync request; split the feed`, { maxItems: SYNC_LIMITS.maxItems, received });
 
-  if (source === "csv") {
-    const parsed = parseCsvFeed(text);
-    if (!parsed.ok) {
-      if (parsed.code === "too_many_items") throw tooMany(parsed.details.received as number);
-      throw new ApiError(400, parsed.code, parsed.message, parsed.details);
-    }
-    return { format: source, source, items: parsed.items };
-  }
+  if (source !== "json") return { kind: "file", text };
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -86,7 +102,7 @@ async function readSyncBody(c: Context<AppEnv>, maxBytes: number): Promise<ReadB
   if (Array.isArray(items) && items.length > SYNC_LIMITS.maxItems) throw tooMany(items.length);
   const body = validate(SyncJsonBody, value, "request body", ["body"]);
   return {
-    format: source,
+    kind: "json",
     source: body.source ?? source,
     mode: body.mode,
     vendorId: body.vendorId,
@@ -105,12 +121,14 @@ syncIngest.route(
   {
     method: "post",
     path: "/",
-    summary: "Vendor stock feed (JSON or CSV, up to 10,000 items), applied asynchronously; bad items become item errors of the job",
+    summary:
+      "Vendor stock feed (JSON, CSV in our, Shopify's or the vendor's mapped layout, or X12 846; up to 10,000 items), applied asynchronously; bad items, rows and X12 sets become item errors of the job at their positions",
     scopes: ["operator", "vendor"],
-    query: SyncIngestQuery,
+    query: SyncUploadQuery,
     // Documents the items; the handler reads the body itself (JSON or CSV) and validates it with SyncJsonBody.
     body: SyncJsonBodyDoc,
-    csvBody: "header row sku,location_id,quantity (any order), then one row per SKU and location; quoted fields, BOM, CRLF and blank lines are fine",
+    csvBody:
+      "header row sku,location_id,quantity (any order), then one row per SKU and location; or a Shopify inventory export (current, 17-column or wide legacy), or the layout of the vendor's saved column map; quoted fields, BOM, CRLF and blank lines are fine. An X12 846 interchange may be sent as text/csv or application/edi-x12 (format=x12, or detected from the ISA)",
     maxBytes: SYNC_LIMITS.maxBodyBytes,
     idempotency: "required",
     success: { status: 202, description: "{jobId, status, received, accepted, rejected, links}" },
@@ -150,14 +168,33 @@ syncIngest.route(
       throw ApiError.invalid("unknown vendor", [{ path: ["query", "vendorId"], message: `no vendor ${vendorId}`, code: "unknown_vendor" }]);
     }
 
-    const { job, replayed } = await ingestSync(c.env, principal, {
-      vendorId,
-      mode: body.mode ?? query.mode ?? "absolute",
-      format: body.format,
-      source: body.source,
-      items: body.items,
-      idempotencyKey,
-    });
+    // A file is read once the vendor is known: its settings say how (format, column map, location names).
+    let outcome: { job: SyncJobRow; replayed: boolean; sets?: DecodedFile["sets"] };
+    if (body.kind === "file") {
+      const { job, replayed, file } = await ingestVendorFile(c.env, principal, {
+        vendorId,
+        text: body.text,
+        format: query.format,
+        mode: query.mode,
+        idempotencyKey,
+      });
+      outcome = { job, replayed, sets: file.sets };
+    } else {
+      if (query.format !== undefined && query.format !== "auto" && query.format !== "ours") {
+        throw ApiError.invalid("a JSON body is our own format", [
+          { path: ["query", "format"], message: "omit format, or say auto or ours, for a JSON body", code: "invalid_format" },
+        ]);
+      }
+      outcome = await ingestSync(c.env, principal, {
+        vendorId,
+        mode: body.mode ?? query.mode ?? "absolute",
+        format: "json",
+        source: body.source,
+        items: body.items,
+        idempotencyKey,
+      });
+    }
+    const { job, replayed } = outcome;
     const summary = syncJobJson(job);
     if (replayed) c.header("Idempotent-Replayed", "true");
     c.header("Location", summary.links.self);
@@ -166,9 +203,11 @@ syncIngest.route(
       {
         jobId: summary.jobId,
         status: summary.status,
+        source: summary.source,
         received: summary.counts.received,
         accepted: summary.counts.accepted,
         rejected: summary.counts.rejected,
+        ...(outcome.sets !== undefined ? { sets: outcome.sets } : {}),
         links: summary.links,
       },
       202,
