@@ -2,10 +2,14 @@
 // `npm run drill:crash`: crash safety under load.
 //
 // Starts the real local runtime (`wrangler dev` via scripts/local-stack.mjs) on a persisted
-// state folder, seeds 20 SKUs at 2 locations, then repeats: a steady reservation load (hard and
-// soft reserves, multi-SKU orders, releases, commits, promotes, fulfils) for a random 1–4 s,
-// SIGKILL of the runtime at that moment (wrangler and all its child processes, by PID),
-// restart on the same state, and verification once alarms have had time to run:
+// state folder, seeds 20 SKUs at 2 locations (15 units each) and 6 "split" SKUs (30 units at
+// each location), then repeats: a steady reservation load (hard and soft reserves, multi-SKU
+// orders, orders planned with `allocation` whose line of a split SKU is larger than any one
+// location holds, so the plan must split it over both; amendments of live reservations —
+// grow, shrink, part released, expiry refreshed, a line moved, two SKUs changed at once —;
+// releases, commits, promotes, fulfils) for a random 1–4 s, SIGKILL of the runtime at that
+// moment (wrangler and all its child processes, by PID), restart on the same state, and
+// verification once alarms have had time to run:
 //
 //   * every SKU's audit (invariants + ledger replay) is ok;
 //   * no reservation is left `pending` (an interrupted fan-out was finished or undone);
@@ -14,7 +18,13 @@
 //     `onHand` equals the seeded stock minus fulfilled lines — so nothing stays held for a
 //     reservation whose coordinator was interrupted;
 //   * every answer the client did get still holds (a 201 reservation exists, a 409 one holds
-//     nothing, a 200 release is released, …).
+//     nothing, a 200 release is released, …);
+//   * an amendment the kill interrupted ended all or nothing: the counts check above holds only
+//     if every SKU object's lines equal the coordinator's (a half-applied two-SKU amendment
+//     leaves one SKU's counts off); then each unanswered amendment is sent again with its key
+//     — recorded ones answer their first answer (`Idempotent-Replayed`), the others apply now —
+//     and answered ones are replayed (same answer, nothing released or held twice), and the
+//     counts are checked once more.
 //
 // Reservation ids are derived from (principal, Idempotency-Key) exactly as the Worker does,
 // so even requests that never got an answer are looked up. Exit code 1 on any breach.
@@ -32,6 +42,7 @@ const SEED = Number(process.env.DRILL_SEED ?? Date.now() % 1_000_000);
 const SKU_COUNT = 20;
 const LOCATIONS = ["L-DRILL-A", "L-DRILL-B"];
 const STOCK = 15; // per SKU and location: scarce enough that later cycles see 409s and compensations
+const SPLIT_STOCK = 30; // per split SKU and location; a split line asks 31–40, more than either location holds
 const CONCURRENCY = 16;
 const RECOVERY_DELAY_MS = 15_000; // durable-objects/reservation-coordinator.store.ts
 const FIRST_CHECK_AFTER_KILL_MS = RECOVERY_DELAY_MS + 2_000;
@@ -39,7 +50,14 @@ const VERIFY_DEADLINE_AFTER_KILL_MS = 75_000;
 const DRILL_DEADLINE_MS = 15 * 60_000;
 
 const VENDOR = { id: "V-DRILL", name: "Crash Drill Vendor" };
-const SKUS = Array.from({ length: SKU_COUNT }, (_, i) => `DRILL-${String(i).padStart(2, "0")}`);
+const PLAIN_SKUS = Array.from({ length: SKU_COUNT }, (_, i) => `DRILL-${String(i).padStart(2, "0")}`);
+const SPLIT_SKUS = Array.from({ length: 6 }, (_, i) => `DRILL-SPLIT-${i}`);
+const SKUS = [...PLAIN_SKUS, ...SPLIT_SKUS];
+const stockOf = (sku) => (SPLIT_SKUS.includes(sku) ? SPLIT_STOCK : STOCK);
+/** Orders planned with `allocation`: the nearest centre first (both drill centres are in Paris: ties go to priority). */
+const ALLOCATION = { strategy: "nearest", shipTo: { latitude: 48.85, longitude: 2.35 } };
+/** Answers that say nothing about the outcome (no answer, or the 503 of a change recorded but unfinished). */
+const unknownOutcome = (res) => res.status === 0 || res.status >= 500;
 
 const runtime = drillRuntime({ label: "drill", deadlineMs: DRILL_DEADLINE_MS });
 const { log } = runtime;
@@ -57,7 +75,10 @@ const rnd = prng(SEED);
  */
 const reservations = new Map();
 let fulfilledUnits = new Map(); // "sku|loc" → units shipped (lowers onHand)
-const counters = { sent: 0, answered: 0, noAnswer: 0, byOp: {} };
+const counters = { sent: 0, answered: 0, noAnswer: 0, byOp: {}, splitReserved: 0 };
+/** Amendments sent: { reservationId, key, name, body, status (`unknown`: no answer yet), answer, replayChecked }. */
+const amendments = [];
+let amendSeq = 0;
 
 function countOp(op, res) {
   counters.sent++;
@@ -66,6 +87,13 @@ function countOp(op, res) {
   c[k] = (c[k] ?? 0) + 1;
   if (res.status === 0) counters.noAnswer++;
   else counters.answered++;
+}
+
+/** Whether a reservation's lines hold one SKU at more than one location (a split line). */
+function isSplit(lines) {
+  const seen = new Map();
+  for (const l of lines ?? []) seen.set(l.sku, (seen.get(l.sku) ?? 0) + 1);
+  return [...seen.values()].some((n) => n > 1);
 }
 
 function pickReservation(pred) {
@@ -79,14 +107,21 @@ async function reserveOp(client, keys, kind) {
   const lineCount = kind === "multi" ? rnd.int(2, 3) : 1;
   const skus = [];
   while (skus.length < lineCount) {
-    const s = rnd.pick(SKUS);
+    const s = rnd.pick(PLAIN_SKUS);
     if (!skus.includes(s)) skus.push(s);
   }
   const items = skus.map((sku) => {
     const item = { sku, quantity: rnd.int(1, 3) };
-    if (rnd.next() < 0.8) item.locationId = rnd.pick(LOCATIONS);
+    if (kind !== "split" && rnd.next() < 0.8) item.locationId = rnd.pick(LOCATIONS);
     return item;
   });
+  // A split order: one line larger than either centre holds (the plan must split it), half the
+  // time with a small line of a plain SKU beside it (two SKUs, so a later amendment of both
+  // runs in two phases).
+  if (kind === "split") {
+    items[0] = { sku: rnd.pick(SPLIT_SKUS), quantity: rnd.int(SPLIT_STOCK + 1, SPLIT_STOCK + 10) };
+    if (rnd.next() < 0.5) items.push({ sku: rnd.pick(PLAIN_SKUS), quantity: rnd.int(1, 3) });
+  }
   const ttlSeconds = type === "soft" ? (rnd.next() < 0.3 ? 60 : 900) : undefined;
   const key = `drill-${SEED}-${counters.sent}-${Math.floor(rnd.next() * 1e9)}`;
   const id = reservationIdFor("checkout", key);
@@ -95,7 +130,7 @@ async function reserveOp(client, keys, kind) {
   const res = await client.request("POST", "/api/v2/inventory/reserve", {
     key: keys.checkout,
     headers: { "idempotency-key": key },
-    body: { type, reference: `drill-${kind}`, items, ...(ttlSeconds ? { ttlSeconds } : {}) },
+    body: { type, reference: `drill-${kind}`, items, ...(ttlSeconds ? { ttlSeconds } : {}), ...(kind === "split" ? { allocation: ALLOCATION } : {}) },
   });
   countOp(`reserve ${kind}`, res);
   entry.busy = false;
@@ -103,6 +138,8 @@ async function reserveOp(client, keys, kind) {
   if (res.status === 201) {
     const body = res.json();
     if (body?.id !== id) entry.idMismatch = body?.id;
+    entry.lines = body?.lines ?? [];
+    if (kind === "split" && isSplit(entry.lines)) counters.splitReserved++;
     entry.expect = "active";
     entry.unanswered = false;
   } else if (res.status === 409) {
@@ -125,6 +162,7 @@ async function transitionOp(client, keys, op, entry) {
     const body = res.json();
     entry.expect = body.status;
     entry.type = body.type;
+    entry.lines = body.lines;
     entry.unanswered = false;
   } else if (res.status === 0 || res.status >= 500) {
     entry.unanswered = true;
@@ -132,15 +170,77 @@ async function transitionOp(client, keys, op, entry) {
   // 4xx (e.g. 409 invalid_state, reservation_expired): state unchanged by this request.
 }
 
+/**
+ * An amendment the reservation should take (it may still be refused: stock moved, a soft hold
+ * expired, a committed reservation only gives back): grow or shrink a line, release part of
+ * one, refresh the expiry, move a line to the other centre, or — with lines of two SKUs —
+ * grow one and shrink the other (two SKUs: prepare, then confirm).
+ */
+function amendmentFor(entry) {
+  const lines = entry.lines;
+  const l = rnd.pick(lines);
+  const at = (line, quantity) => ({ sku: line.sku, locationId: line.locationId, quantity });
+  if (entry.expect === "committed") return { name: "release part", body: { kind: "release_part", lines: [at(l, rnd.int(1, l.quantity))] } };
+  const other = lines.find((x) => x.sku !== l.sku);
+  // Lines of two SKUs: half the time both change at once (prepare on both, then confirm),
+  // the amendment a kill can interrupt between its phases.
+  if (other && rnd.next() < 0.5) {
+    const shrunk = other.quantity > 1 ? other.quantity - 1 : other.quantity + 1;
+    return { name: "two SKUs", body: { kind: "change_quantity", lines: [at(l, l.quantity + 1), at(other, shrunk)] } };
+  }
+  const r = rnd.next();
+  if (r < 0.2) return { name: "grow", body: { kind: "change_quantity", lines: [at(l, l.quantity + rnd.int(1, 3))] } };
+  if (r < 0.4 && l.quantity > 1) return { name: "shrink", body: { kind: "change_quantity", lines: [at(l, rnd.int(1, l.quantity - 1))] } };
+  if (r < 0.7) return { name: "release part", body: { kind: "release_part", lines: [at(l, rnd.int(1, l.quantity))] } };
+  if (r < 0.82) return { name: "refresh", body: { kind: "refresh_expiry", ttlSeconds: entry.type === "soft" ? 900 : 3600 } };
+  const to = LOCATIONS.find((x) => x !== l.locationId);
+  const quantity = rnd.next() < 0.5 || l.quantity === 1 ? undefined : rnd.int(1, l.quantity - 1);
+  return { name: "move", body: { kind: "move_line", sku: l.sku, fromLocationId: l.locationId, toLocationId: to, ...(quantity ? { quantity } : {}) } };
+}
+
+/** Sends an amendment and learns what it can from the answer. */
+async function sendAmendment(client, keys, record) {
+  const res = await client.request("POST", `/api/v2/reservations/${record.reservationId}/amend`, {
+    key: keys.checkout,
+    headers: { "idempotency-key": record.key },
+    body: record.body,
+  });
+  return { res, body: res.json(), replayed: res.headers?.["idempotent-replayed"] === "true" };
+}
+
+async function amendOp(client, keys, entry) {
+  entry.busy = true;
+  const { name, body } = amendmentFor(entry);
+  const record = { reservationId: entry.id, key: `drill-amend-${SEED}-${++amendSeq}`, name, body, status: null, answer: null };
+  amendments.push(record);
+  const { res, body: answer } = await sendAmendment(client, keys, record);
+  countOp(`amend ${name}`, res);
+  entry.busy = false;
+  record.status = unknownOutcome(res) ? "unknown" : res.status;
+  if (res.status === 200) {
+    record.answer = answer;
+    entry.expect = answer.reservation.status;
+    entry.lines = answer.reservation.lines;
+    entry.unanswered = false;
+  } else if (unknownOutcome(res)) {
+    entry.unanswered = true;
+  }
+  // 4xx: refused (409 with its reason), nothing changed.
+}
+
 async function step(client, keys) {
   const r = rnd.next();
-  if (r < 0.33) return reserveOp(client, keys, "hard");
-  if (r < 0.53) return reserveOp(client, keys, "soft");
-  if (r < 0.68) return reserveOp(client, keys, "multi");
+  if (r < 0.2) return reserveOp(client, keys, "hard");
+  if (r < 0.32) return reserveOp(client, keys, "soft");
+  if (r < 0.41) return reserveOp(client, keys, "multi");
+  if (r < 0.51) return reserveOp(client, keys, "split");
   let target;
+  if (r < 0.73 && (target = pickReservation((e) => (e.expect === "active" || e.expect === "committed") && e.lines?.length > 0))) {
+    return amendOp(client, keys, target);
+  }
   if (r < 0.83 && (target = pickReservation((e) => e.expect === "active"))) return transitionOp(client, keys, "release", target);
-  if (r < 0.93 && (target = pickReservation((e) => e.expect === "active" && e.type === "hard"))) return transitionOp(client, keys, "commit", target);
-  if (r < 0.97 && (target = pickReservation((e) => e.expect === "active" && e.type === "soft"))) return transitionOp(client, keys, "promote", target);
+  if (r < 0.91 && (target = pickReservation((e) => e.expect === "active" && e.type === "hard"))) return transitionOp(client, keys, "commit", target);
+  if (r < 0.95 && (target = pickReservation((e) => e.expect === "active" && e.type === "soft"))) return transitionOp(client, keys, "promote", target);
   if ((target = pickReservation((e) => e.expect === "committed"))) return transitionOp(client, keys, "fulfil", target);
   return reserveOp(client, keys, "hard");
 }
@@ -233,7 +333,7 @@ async function verifyOnce(client, keys) {
       for (const f of ["reserved", "softHeld", "committed"]) {
         if (level[f] !== exp[f]) problems.push({ sku, loc, problem: `${f} ${level[f]} ≠ ${exp[f]} from the coordinators' reservations` });
       }
-      if (level.onHand !== STOCK - shipped) problems.push({ sku, loc, problem: `onHand ${level.onHand} ≠ ${STOCK} − ${shipped} fulfilled` });
+      if (level.onHand !== stockOf(sku) - shipped) problems.push({ sku, loc, problem: `onHand ${level.onHand} ≠ ${stockOf(sku)} − ${shipped} fulfilled` });
       if (level.available < 0) problems.push({ sku, loc, problem: `available ${level.available} < 0` });
     }
   }
@@ -263,6 +363,7 @@ async function verify(client, keys, killedAt) {
     if (!v || v.status === "pending" || v.status.startsWith("error")) continue;
     e.expect = v.status;
     if (v.type) e.type = v.type;
+    e.lines = v.lines;
     e.unanswered = false;
     if (["absent", "released", "expired", "fulfilled"].includes(v.status)) {
       e.final = true;
@@ -274,11 +375,61 @@ async function verify(client, keys, killedAt) {
   return { ...last, attempts: attempt, secondsAfterKill: (Date.now() - killedAt) / 1000 };
 }
 
+/**
+ * After the alarms: every amendment whose outcome is unknown is sent again with its key
+ * (recorded ones answer their first answer, marked replayed; ones that never reached their
+ * coordinator apply now), and up to 12 answered ones (200 or 409) are replayed, which must
+ * give the first answer again and change nothing. Returns the tally and any problem.
+ */
+async function retryAmendments(client, keys) {
+  const tally = {};
+  const problems = [];
+  const count = (k) => {
+    tally[k] = (tally[k] ?? 0) + 1;
+  };
+  const unknown = amendments.filter((a) => a.status === "unknown");
+  const answered = amendments.filter((a) => (a.status === 200 || a.status === 409) && !a.replayChecked);
+  const sample = [];
+  while (sample.length < 12 && answered.length > 0) sample.push(answered.splice(rnd.int(0, answered.length - 1), 1)[0]);
+  await pool([...unknown, ...sample], 8, async (a) => {
+    const { res, body, replayed } = await sendAmendment(client, keys, a);
+    counters.sent++;
+    if (a.status === "unknown") {
+      count(
+        res.status === 200
+          ? `unanswered → 200 ${replayed ? "replayed" : "applied now"}`
+          : `unanswered → ${res.status}${body?.error ? ` ${body.error.code}` : ""}`,
+      );
+      if (unknownOutcome(res)) return;
+      a.status = res.status;
+      a.answer = res.status === 200 ? body : null;
+      a.replayChecked = true;
+      const entry = reservations.get(a.reservationId);
+      // A replay's reservation is as it was then; only an amendment applied now tells the state now.
+      if (res.status === 200 && !replayed && entry) {
+        entry.expect = body.reservation.status;
+        entry.lines = body.reservation.lines;
+      }
+      return;
+    }
+    a.replayChecked = true;
+    count(`answered ${a.status} → replayed ${res.status}`);
+    if (res.status !== a.status)
+      problems.push({ amendment: a.key, problem: `first answered ${a.status}, the retry ${res.status}`, text: res.text.slice(0, 200) });
+    else if (a.status === 200 && (!replayed || JSON.stringify(body) !== JSON.stringify(a.answer))) {
+      problems.push({ amendment: a.key, problem: `the retry of a 200 is not its first answer (replayed: ${replayed})` });
+    }
+  });
+  return { tally, problems };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Main.
 
 async function main() {
-  log(`seed ${SEED}; ${CYCLES} cycles; ${SKU_COUNT} SKUs × ${LOCATIONS.length} locations × ${STOCK} units; ${CONCURRENCY} connections`);
+  log(
+    `seed ${SEED}; ${CYCLES} cycles; ${SKU_COUNT} SKUs × ${LOCATIONS.length} locations × ${STOCK} units + ${SPLIT_SKUS.length} split SKUs × ${SPLIT_STOCK}; ${CONCURRENCY} connections`,
+  );
   const stateDir = await runtime.createStateDir("edge-inventory-drill-");
   log(`state: ${stateDir}; applying migrations and creating keys (wrangler d1)…`);
   const { keys } = await prepareState(stateDir);
@@ -296,7 +447,7 @@ async function main() {
     8,
     ({ sku, loc }) =>
       call(client, keys.operator, "PATCH", `/api/v2/inventory/${sku}`, {
-        body: { locationId: loc, onHand: STOCK, reason: "initial" },
+        body: { locationId: loc, onHand: stockOf(sku), reason: "initial" },
         headers: { "idempotency-key": `drill-seed-${sku}-${loc}` },
       }),
   );
@@ -342,6 +493,16 @@ async function main() {
       const st = result.views.get(e.id)?.status ?? "?";
       late[st] = (late[st] ?? 0) + 1;
     }
+    // Amendments: unknown outcomes learned by retrying with the same key, answered ones replayed;
+    // then the counts are checked again (a replay must have changed nothing).
+    const retried = await retryAmendments(client, keys);
+    let recheck = await verifyOnce(client, keys);
+    for (let i = 0; i < 10 && !(recheck.stable && recheck.problems.length === 0); i++) {
+      await sleep(2_000);
+      recheck = await verifyOnce(client, keys);
+    }
+    result.problems.push(...retried.problems, ...recheck.problems.map((p) => ({ ...p, after: "amendment retries" })));
+    result.stable &&= recheck.stable;
     const ok = result.stable && result.problems.length === 0;
     if (!ok) breach = true;
     cycles.push({
@@ -355,6 +516,7 @@ async function main() {
       reservationsChecked: [...result.views.keys()].length,
       unansweredAfterRestart: early,
       unansweredAfterAlarms: late,
+      amendmentRetries: retried.tally,
       statuses: result.statusCount,
       totals: result.totals,
       ok,
@@ -363,7 +525,8 @@ async function main() {
     });
     log(
       `cycle ${cycle}: ${ok ? "PASS" : "FAIL"} (${result.attempts} pass(es), verified ${round1(result.secondsAfterKill)} s after the kill; ` +
-        `unanswered requests' reservations right after restart ${fmt(early)} → after alarms ${fmt(late)})`,
+        `unanswered requests' reservations right after restart ${fmt(early)} → after alarms ${fmt(late)}; ` +
+        `amendments sent again: ${fmt(retried.tally)})`,
     );
     if (!ok) for (const p of result.problems.slice(0, 10)) log(`  ${JSON.stringify(p)}`);
   }
@@ -371,7 +534,9 @@ async function main() {
   await runtime.cleanup();
 
   // Report.
-  console.log(`\ncrash drill — seed ${SEED}, ${CYCLES} cycles, wrangler dev (local), ${SKU_COUNT} SKUs × ${LOCATIONS.length} locations\n`);
+  console.log(
+    `\ncrash drill — seed ${SEED}, ${CYCLES} cycles, wrangler dev (local), ${SKUS.length} SKUs (${SPLIT_SKUS.length} of them split) × ${LOCATIONS.length} locations\n`,
+  );
   console.log(
     "| cycle | load before SIGKILL | requests | no answer | restart | verified after kill | unanswered: at restart → after alarms | reservations checked | statuses | reserved / softHeld / committed units | result |",
   );
@@ -386,10 +551,13 @@ async function main() {
     );
   }
   console.log(`\nrequests by operation and answer: ${JSON.stringify(counters.byOp)}`);
+  console.log(`\nsplit orders reserved with a line over both centres: ${counters.splitReserved}; amendments sent: ${amendments.length}`);
+  console.log(`amendments sent again after the alarms, per cycle: ${cycles.map((c) => `${c.cycle}: ${fmt(c.amendmentRetries)}`).join(" · ")}`);
   console.log(
-    `\nchecked after every restart: ${SKU_COUNT} SKU audits (invariants + ledger replay), ${SKU_COUNT * LOCATIONS.length} SKU×location levels ` +
+    `\nchecked after every restart: ${SKUS.length} SKU audits (invariants + ledger replay), ${SKUS.length * LOCATIONS.length} SKU×location levels ` +
       `(reserved, softHeld, committed vs the coordinators' active/committed reservations; onHand vs seeded − fulfilled; available ≥ 0), ` +
-      `no reservation left pending, every answered request still true — over ${reservations.size} reservation ids (answered or not).`,
+      `no reservation left pending, every answered request still true — over ${reservations.size} reservation ids (answered or not); ` +
+      `then every amendment with no known outcome sent again with its key, answered ones replayed (same answer), and the levels checked again.`,
   );
   console.log(`\n${breach ? "FAIL: breaches found (details above and in the cycle log)" : "PASS: no breach in any cycle"}`);
   for (const c of cycles.filter((x) => !x.ok)) console.log(JSON.stringify(c, null, 2));
