@@ -4,6 +4,9 @@
  * Pure: the caller gathers the numbers (D1 projections, daily sales, forecasts) and passes the
  * day as `asOf`; nothing reads the clock.
  */
+import { type GeoPoint, roundedDistanceKm } from "./allocation-geo";
+import { shipmentCost } from "./allocation-shipping";
+import type { ShippingCostModel } from "./allocation-locations";
 import { dayNumber } from "./forecasting/calendar";
 
 // ---------------------------------------------------------------------------------------------
@@ -290,4 +293,85 @@ export function suggestTransfers(
     }
   }
   return out;
+}
+
+/**
+ * Per-SKU thresholds of the movement classes (`sku_planning` overrides; null = the default).
+ * Stock age is not tracked per unit yet, so `overstockAgeDays` keeps its default and applies
+ * only where a caller knows the oldest stock's day.
+ */
+export function stockMovementOptions(settings: { overstockNoSaleDays: number | null; slowMovingNoSaleDays: number | null }): StockMovementOptions {
+  return {
+    ...DEFAULT_STOCK_MOVEMENT,
+    overstockNoSaleDays: settings.overstockNoSaleDays ?? DEFAULT_STOCK_MOVEMENT.overstockNoSaleDays,
+    slowNoSaleDays: settings.slowMovingNoSaleDays ?? DEFAULT_STOCK_MOVEMENT.slowNoSaleDays,
+  };
+}
+
+export type MovementAlertKind = "overstock" | "slow_moving";
+export type MovementAlertResolution = "moving" | "no_stock" | "overstock" | "discontinued";
+
+/**
+ * The movement alerts a SKU's class asks for: `overstock` and `slow_moving` open their own
+ * kind (at most one of the two is open: a slow mover that reaches the overstock threshold
+ * resolves its `slow_moving` alert as `overstock`); `moving` and `empty` resolve both (as
+ * `moving` / `no_stock`).
+ */
+export function movementAlerts(cls: StockMovementClass): {
+  open: MovementAlertKind | null;
+  resolve: { kind: MovementAlertKind; resolution: MovementAlertResolution }[];
+} {
+  switch (cls) {
+    case "overstock":
+      return { open: "overstock", resolve: [{ kind: "slow_moving", resolution: "overstock" }] };
+    case "slow_moving":
+      return { open: "slow_moving", resolve: [{ kind: "overstock", resolution: "moving" }] };
+    case "moving":
+      return {
+        open: null,
+        resolve: [
+          { kind: "overstock", resolution: "moving" },
+          { kind: "slow_moving", resolution: "moving" },
+        ],
+      };
+    case "empty":
+      return {
+        open: null,
+        resolve: [
+          { kind: "overstock", resolution: "no_stock" },
+          { kind: "slow_moving", resolution: "no_stock" },
+        ],
+      };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rebalancing inputs: per-location targets and the transfer cost
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Each location's share of a SKU's forecast: the SKU's demand over the coverage window (and
+ * its safety stock) split by the location's share of the SKU's recent sales. A location
+ * without recent sales gets no demand (its stock counts as excess above the buffer); with no
+ * sales anywhere nothing is short. Locations are listed in input order.
+ */
+export function locationPositions(input: {
+  demand: number;
+  safetyStock: number;
+  locations: readonly { locationId: string; available: number; recentUnits: number }[];
+}): LocationPosition[] {
+  const total = input.locations.reduce((s, l) => s + Math.max(0, l.recentUnits), 0);
+  return input.locations.map((l) => {
+    const share = total > 0 ? Math.max(0, l.recentUnits) / total : 0;
+    return { locationId: l.locationId, available: l.available, forecastDemand: input.demand * share, safetyStock: input.safetyStock * share };
+  });
+}
+
+/**
+ * What moving `quantity` units from one location to another costs, in the locations' currency
+ * minor units (cents): one shipment priced by the origin's shipping model (base + per km of
+ * great-circle distance + per unit; the same model order routing uses).
+ */
+export function transferCost(from: GeoPoint & { shippingCost: ShippingCostModel }, to: GeoPoint, quantity: number): number {
+  return shipmentCost(from.shippingCost, roundedDistanceKm(from, to), quantity);
 }

@@ -246,3 +246,20 @@ export function planReplenishment(input: {
     overridden,
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Purchase orders from suggestions
+// ---------------------------------------------------------------------------------------------
+
+const URGENCY_RANK: Readonly<Record<Urgency, number>> = Object.freeze({ critical: 0, high: 1, medium: 2, low: 3, none: 4 });
+
+/**
+ * The suggestions one purchase order takes from a vendor × location group: most urgent first
+ * (ties by SKU id), at most `maxLines` (the purchase order's line cap); the rest wait for the
+ * next order. Pure; does not change its input.
+ */
+export function draftLines<T extends { sku: string; urgency: Urgency }>(open: readonly T[], maxLines: number): { take: T[]; left: number } {
+  const ranked = [...open].sort((a, b) => URGENCY_RANK[a.urgency] - URGENCY_RANK[b.urgency] || (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+  const take = ranked.slice(0, Math.max(0, maxLines));
+  return { take, left: open.length - take.length };
+}

@@ -1,13 +1,18 @@
 /**
- * REORDER consumer (issue 15): each message plans its SKUs (`services/reorder-planning.ts`):
- * refresh stale forecasts, compute the replenishment plan against the objects' stock, open or
- * refresh reorder suggestions. Idempotent, so a redelivery changes nothing twice. A message
+ * REORDER consumer (issue 15): a `chunk` or `sku` message plans its SKUs
+ * (`services/reorder-planning.ts`): refresh stale forecasts, compute the replenishment plan
+ * against the objects' stock, open or refresh reorder suggestions, open or resolve overstock
+ * and slow-moving alerts; a run's chunk is then counted planned (services/reorder-runs.ts).
+ * A `draft` message drafts one purchase order for a vendor × location
+ * (`services/reorder-drafts.ts`). Idempotent, so a redelivery changes nothing twice. A message
  * that is not a valid REORDER body, or whose planning throws, is retried with backoff and
  * after `max_retries` lands in the dead-letter queue (recorded for operators).
  */
 import { backoffSeconds } from "../domain/backoff";
 import { ReorderMessageSchema, skusOf } from "../domain/reorder-messages";
+import { draftForGroup } from "../services/reorder-drafts";
 import { planSkus } from "../services/reorder-planning";
+import { chunkPlanned } from "../services/reorder-runs";
 import { handleEachMessage } from "./each-message";
 import { QUEUES } from "./queue-names";
 import { recordDeadLetters } from "./dead-letter";
@@ -23,8 +28,15 @@ export async function consumeReorder(batch: MessageBatch<unknown>, env: Env): Pr
     handle: async (message) => {
       const parsed = ReorderMessageSchema.safeParse(message.body);
       if (!parsed.success) throw new TypeError(`invalid REORDER body: ${parsed.error.issues[0]?.message ?? "?"}`);
-      const outcome = await planSkus(env, skusOf(parsed.data), parsed.data.origin, Date.now());
-      console.log(JSON.stringify({ event: "reorder.planned", kind: parsed.data.kind, origin: parsed.data.origin, ...outcome }));
+      const m = parsed.data;
+      if (m.kind === "draft") {
+        await draftForGroup(env, m, Date.now());
+        return;
+      }
+      const outcome = await planSkus(env, skusOf(m), m.origin, Date.now());
+      console.log(JSON.stringify({ event: "reorder.planned", kind: m.kind, origin: m.origin, ...outcome }));
+      // Counted after its writes: a chunk that failed half way is retried, then counted.
+      if (m.kind === "chunk" && m.seq !== undefined) await chunkPlanned(env, m.origin, m.seq, Date.now());
     },
     retryDelaySeconds: reorderRetryDelaySeconds,
   });

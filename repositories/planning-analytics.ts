@@ -7,7 +7,7 @@
 import { and, asc, between, eq, isNotNull, lt, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { alerts, dailySales, forecasts, inventoryLevels, skuPlanning, skus } from "../d1/schema";
-import { excluded } from "./d1-sql";
+import { excluded, inJson } from "./d1-sql";
 
 export interface SkuAggregate {
   sku: string;
@@ -16,6 +16,8 @@ export interface SkuAggregate {
   units: number;
   unitPrice: number | null;
   unitCost: number | null;
+  overstockNoSaleDays: number | null;
+  slowMovingNoSaleDays: number | null;
   onHand: number;
   available: number;
   lastSaleDay: string | null;
@@ -38,6 +40,8 @@ export async function skuAggregates(db: D1Database, vendorId: string | undefined
       units: sql<number>`coalesce((SELECT SUM(${ds.units}) FROM ${ds} WHERE ${ds.sku} = ${skus.sku} AND ${ds.day} BETWEEN ${from} AND ${to}), 0)`,
       unitPrice: skuPlanning.unitPrice,
       unitCost: skuPlanning.unitCost,
+      overstockNoSaleDays: skuPlanning.overstockNoSaleDays,
+      slowMovingNoSaleDays: skuPlanning.slowMovingNoSaleDays,
       onHand: sql<number>`coalesce((SELECT SUM(${l.onHand}) FROM ${l} WHERE ${l.sku} = ${skus.sku}), 0)`,
       available: sql<number>`coalesce((SELECT SUM(${l.available}) FROM ${l} WHERE ${l.sku} = ${skus.sku}), 0)`,
       lastSaleDay: sql<string | null>`(SELECT MAX(${ds.day}) FROM ${ds} WHERE ${ds.sku} = ${skus.sku} AND ${ds.day} <= ${to} AND ${ds.units} > 0)`,
@@ -109,6 +113,8 @@ export async function findPlanningSettings(db: D1Database, sku: string): Promise
       maxStock: p.maxStock,
       orderingCost: p.orderingCost,
       holdingRate: p.holdingRate,
+      overstockNoSaleDays: p.overstockNoSaleDays,
+      slowMovingNoSaleDays: p.slowMovingNoSaleDays,
       updatedAt: p.updatedAt,
     })
     .from(p)
@@ -129,6 +135,8 @@ const SETTING_COLUMNS = {
   maxStock: skuPlanning.maxStock,
   orderingCost: skuPlanning.orderingCost,
   holdingRate: skuPlanning.holdingRate,
+  overstockNoSaleDays: skuPlanning.overstockNoSaleDays,
+  slowMovingNoSaleDays: skuPlanning.slowMovingNoSaleDays,
 } as const;
 
 /** Sets the given settings (null clears one; omitted ones keep their value). */
@@ -149,4 +157,53 @@ export async function upsertPlanningSettings(
       set: { updatedAt: excluded(skuPlanning.updatedAt), ...Object.fromEntries(keys.map((k) => [k, excluded(SETTING_COLUMNS[k])])) },
     })
     .run();
+}
+
+/** A SKU's stock at one location (the `inventory_levels` projection). */
+export interface LocationStock {
+  sku: string;
+  vendorId: string;
+  locationId: string;
+  available: number;
+}
+
+/**
+ * Stock per location of the active SKUs (of the vendor, or one SKU) held at two locations or
+ * more — the only ones rebalancing can move — in (SKU, location) order.
+ */
+export async function multiLocationStock(db: D1Database, f: { vendorId?: string | undefined; sku?: string | undefined }): Promise<LocationStock[]> {
+  const l = inventoryLevels;
+  const spread = sql`(SELECT COUNT(*) FROM ${l} AS others WHERE others.sku = ${l.sku}) >= 2`;
+  return drizzle(db)
+    .select({ sku: l.sku, vendorId: skus.vendorId, locationId: l.locationId, available: l.available })
+    .from(l)
+    .innerJoin(skus, eq(skus.sku, l.sku))
+    .where(
+      and(
+        eq(skus.status, "active"),
+        f.vendorId === undefined ? undefined : eq(skus.vendorId, f.vendorId),
+        f.sku === undefined ? undefined : eq(l.sku, f.sku),
+        spread,
+      ),
+    )
+    .orderBy(asc(l.sku), asc(l.locationId))
+    .all();
+}
+
+/** Units sold per SKU and location in [from, to]. */
+export async function salesByLocation(db: D1Database, ids: readonly string[], from: string, to: string): Promise<Map<string, Map<string, number>>> {
+  const ds = dailySales;
+  const rows = await drizzle(db)
+    .select({ sku: ds.sku, locationId: ds.locationId, units: sql<number>`SUM(${ds.units})` })
+    .from(ds)
+    .where(and(inJson(ds.sku, [...new Set(ids)]), between(ds.day, from, to)))
+    .groupBy(ds.sku, ds.locationId)
+    .all();
+  const out = new Map<string, Map<string, number>>();
+  for (const r of rows) {
+    let m = out.get(r.sku);
+    if (m === undefined) out.set(r.sku, (m = new Map()));
+    m.set(r.locationId, r.units);
+  }
+  return out;
 }

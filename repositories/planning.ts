@@ -30,7 +30,11 @@ export interface PlanningSku {
   maxStock: number | null;
   category: string | null;
   unitPrice: number | null;
+  /** When the SKU was created (ms): a SKU that never sold counts its days without a sale from then. */
+  createdAt: number;
   settings: PlanningSettings;
+  /** Per-SKU alert thresholds (null: the defaults). */
+  alertThresholds: { overstockNoSaleDays: number | null; slowMovingNoSaleDays: number | null };
 }
 
 const PLANNING_SKU_COLUMNS = {
@@ -39,6 +43,7 @@ const PLANNING_SKU_COLUMNS = {
   status: skus.status,
   leadTimeDays: skus.leadTimeDays,
   maxStock: skus.maxStock,
+  createdAt: skus.createdAt,
   category: skuPlanning.category,
   unitPrice: skuPlanning.unitPrice,
   serviceLevel: skuPlanning.serviceLevel,
@@ -50,6 +55,8 @@ const PLANNING_SKU_COLUMNS = {
   orderingCost: skuPlanning.orderingCost,
   unitCost: skuPlanning.unitCost,
   holdingRate: skuPlanning.holdingRate,
+  overstockNoSaleDays: skuPlanning.overstockNoSaleDays,
+  slowMovingNoSaleDays: skuPlanning.slowMovingNoSaleDays,
 };
 
 type PlanningSkuRow = {
@@ -67,6 +74,8 @@ function planningSku(r: PlanningSkuRow): PlanningSku {
     maxStock: r.maxStock,
     category: r.category,
     unitPrice: r.unitPrice,
+    createdAt: r.createdAt,
+    alertThresholds: { overstockNoSaleDays: r.overstockNoSaleDays, slowMovingNoSaleDays: r.slowMovingNoSaleDays },
     settings: {
       serviceLevel: r.serviceLevel,
       leadTimeDays: r.pLeadTimeDays,
@@ -420,19 +429,6 @@ export async function advanceRun(
     .where(and(eq(t.origin, origin), eq(t.cursor, from), eq(t.status, "running")))
     .run();
   return r.meta.changes > 0;
-}
-
-/**
- * Marks suggestions `accepted` into a purchase order (only those still open); the PO's id is
- * kept in `closed_by` (`po:<id>`).
- */
-export async function acceptSuggestions(db: D1Database, ids: readonly string[], purchaseOrderId: string, now: number): Promise<void> {
-  const t = reorderSuggestions;
-  await drizzle(db)
-    .update(t)
-    .set({ status: "accepted", closedAt: now, closedBy: `po:${purchaseOrderId}`, updatedAt: now })
-    .where(and(inJson(t.id, ids), eq(t.status, "open")))
-    .run();
 }
 
 /**

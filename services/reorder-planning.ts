@@ -1,16 +1,18 @@
 /**
  * The REORDER job for a set of SKUs (issue 15): refresh stale forecasts from `daily_sales`,
  * compute each SKU's replenishment plan against its object's stock, and open, refresh or
- * resolve its reorder suggestion. Idempotent: a forecast is refitted only when older than
+ * resolve its reorder suggestion and its overstock / slow-moving alert. Idempotent: a forecast is refitted only when older than
  * the job's origin, every write is conditional on a value changing, and a SKU has at most one
  * open suggestion, so running the same job twice changes nothing the second time.
  */
+import { classifyStockMovement, movementAlerts, stockMovementOptions } from "../domain/analytics";
 import { dayNumber, isoDay } from "../domain/forecasting/calendar";
 import { dailyMeans, expectedStockout, fitForecastModels, forecastDemand, leadTimeDemand, type ForecastModel, type SalesHistory } from "../domain/forecasting";
 import { poolsOf, resolvePolicy } from "../domain/planning-defaults";
 import { planReplenishment, type ReplenishmentPlan, type StockPositionInput } from "../domain/replenishment";
 import type { SkuSnapshot } from "../durable-objects/sku-inventory.types";
 import { type D1Write, runBatch } from "../repositories/d1-sql";
+import { lastSaleDays, openMovementAlertStatement, resolveMovementAlertStatement } from "../repositories/planning-alerts";
 import {
   findForecasts,
   onOrderBySku,
@@ -40,6 +42,8 @@ export interface PlanningOutcome {
   suggested: number;
   resolved: number;
   skipped: number;
+  /** Overstock / slow-moving alerts this job asked open (opened or still open). */
+  movementAlerts: number;
 }
 
 /** A SKU's plan with the numbers the API and suggestions show. */
@@ -139,6 +143,40 @@ export function planSku(sku: PlanningSku, model: ForecastModel, snapshot: SkuSna
   };
 }
 
+/**
+ * The SKU's overstock / slow-moving alert writes as of `origin` (`classifyStockMovement` over
+ * the object's units on hand, the last sale and the SKU's thresholds; `movementAlerts`).
+ */
+function movementAlertWrites(
+  env: Env,
+  s: PlanningSku,
+  snapshot: SkuSnapshot,
+  lastSaleDay: string | null,
+  origin: string,
+  now: number,
+): { open: boolean; writes: D1Write[] } {
+  const movement = classifyStockMovement(
+    { onHand: snapshot.totals.onHand, lastSaleDay, oldestStockDay: null, firstStockedDay: isoDay(Math.floor(s.createdAt / 86_400_000)) },
+    origin,
+    stockMovementOptions(s.alertThresholds),
+  );
+  const { open, resolve } = movementAlerts(movement.class);
+  const writes = resolve.map((r) => resolveMovementAlertStatement(env.DB, { sku: s.sku, ...r, origin, at: now }));
+  if (open !== null) {
+    writes.push(
+      openMovementAlertStatement(env.DB, {
+        sku: s.sku,
+        kind: open,
+        available: snapshot.totals.available,
+        reorderPoint: 0,
+        origin,
+        at: now,
+      }),
+    );
+  }
+  return { open: open !== null, writes };
+}
+
 /** Reads one SKU object's snapshot over RPC (the object is the only source of counts). */
 async function snapshotOf(env: Env, sku: string): Promise<SkuSnapshot> {
   return env.SKU_INVENTORY.getByName(sku).snapshot();
@@ -149,7 +187,7 @@ async function snapshotOf(env: Env, sku: string): Promise<SkuSnapshot> {
  * SKUs are skipped (a discontinued SKU's open suggestion is resolved).
  */
 export async function planSkus(env: Env, skuIds: readonly string[], origin: string, now: number): Promise<PlanningOutcome> {
-  const outcome: PlanningOutcome = { skus: skuIds.length, refitted: 0, planned: 0, suggested: 0, resolved: 0, skipped: 0 };
+  const outcome: PlanningOutcome = { skus: skuIds.length, refitted: 0, planned: 0, suggested: 0, resolved: 0, skipped: 0, movementAlerts: 0 };
   const master = await planningSkus(env.DB, skuIds);
   const active = skuIds.map((s) => master.get(s)).filter((s): s is PlanningSku => s !== undefined && s.status === "active");
   outcome.skipped = skuIds.length - active.length;
@@ -205,8 +243,16 @@ export async function planSkus(env: Env, skuIds: readonly string[], origin: stri
     env.DB,
     active.map((s) => s.sku),
   );
+  const lastSales = await lastSaleDays(
+    env.DB,
+    active.map((s) => s.sku),
+    origin,
+  );
   for (const [i, s] of active.entries()) {
     const model = models.get(s.sku);
+    const movement = movementAlertWrites(env, s, snapshots[i]!, lastSales.get(s.sku) ?? null, origin, now);
+    writes.push(...movement.writes);
+    if (movement.open) outcome.movementAlerts++;
     if (model === undefined) continue;
     const p = planSku(s, model, snapshots[i]!, onOrder.get(s.sku) ?? 0);
     outcome.planned++;
@@ -253,6 +299,9 @@ export async function planSkus(env: Env, skuIds: readonly string[], origin: stri
     if (s.status === "active") continue;
     resolving.add(writes.length);
     writes.push(resolveSuggestionStatement(env.DB, s.sku, now));
+    for (const kind of ["overstock", "slow_moving"] as const) {
+      writes.push(resolveMovementAlertStatement(env.DB, { sku: s.sku, kind, resolution: "discontinued", origin, at: now }));
+    }
   }
   if (writes.length > 0) {
     const results = await runBatch(env.DB, writes);

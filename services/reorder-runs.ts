@@ -8,10 +8,33 @@
  *
  * A lost message (local queues live in memory) costs its SKUs one night: the next run plans
  * them again; a duplicate (a tick that lost the cursor race) is a no-op in the consumer.
+ *
+ * Then the purchase orders: each chunk carries its number in the run (`seq`), and the consumer
+ * counts it planned once (`reorder_run_chunks`). When every chunk is enqueued and planned — or
+ * nothing was planned for DRAFT_SETTLE_MS (a lost chunk) — the run's drafting phase sends one
+ * `draft` message per vendor × location group with open suggestions (services/reorder-drafts.ts),
+ * DRAFT_GROUPS_PER_TICK groups per invocation in keyset pages; the sweep continues it.
  */
 import { REORDER_CHUNK_SKUS, type ReorderMessage } from "../domain/reorder-messages";
 import { activeSkusAfter, advanceRun, runningRun, startRun } from "../repositories/planning";
+import {
+  advanceDrafting,
+  draftingRun,
+  groupKey,
+  groupOfKey,
+  groupsWithOpenSuggestions,
+  pruneRunChunks,
+  recordChunkPlanned,
+  startDrafting,
+  undraftedRuns,
+} from "../repositories/planning-drafts";
+import { DRAFT_SETTLE_MS, sendDrafts, sweepSettledGroups } from "./reorder-drafts";
 import { originBefore } from "./reorder-planning";
+
+/** Draft messages (one per vendor × location group) a run sends per invocation: 10 sendBatch calls. */
+export const DRAFT_GROUPS_PER_TICK = 1_000;
+/** Chunk rows of finished runs deleted per sweep tick. */
+const PRUNE_CHUNKS_PER_TICK = 5_000;
 
 /** Chunk messages per cron tick: 1,000 × 100 SKUs = 100,000 SKUs a minute. */
 export const REORDER_CHUNKS_PER_TICK = 1_000;
@@ -35,15 +58,17 @@ export async function continueRun(
   const skus = await activeSkusAfter(env.DB, run.cursor, chunksPerTick * REORDER_CHUNK_SKUS);
   const messages: ReorderMessage[] = [];
   for (let i = 0; i < skus.length; i += REORDER_CHUNK_SKUS) {
-    messages.push({ v: 1, kind: "chunk", origin: run.origin, skus: skus.slice(i, i + REORDER_CHUNK_SKUS) });
+    messages.push({ v: 1, kind: "chunk", origin: run.origin, skus: skus.slice(i, i + REORDER_CHUNK_SKUS), seq: run.chunks + messages.length });
   }
   for (let i = 0; i < messages.length; i += SEND_BATCH_MAX) {
     await env.REORDER.sendBatch(messages.slice(i, i + SEND_BATCH_MAX).map((body) => ({ body, contentType: "json" as const })));
   }
   const done = skus.length < chunksPerTick * REORDER_CHUNK_SKUS;
   const to = skus.length > 0 ? skus[skus.length - 1]! : run.cursor;
-  await advanceRun(env.DB, run.origin, run.cursor, to, messages.length, skus.length, done, now);
+  const moved = await advanceRun(env.DB, run.origin, run.cursor, to, messages.length, skus.length, done, now);
   console.log(JSON.stringify({ event: "reorder.run_tick", origin: run.origin, chunks: messages.length, skus: skus.length, done }));
+  // Every chunk may have been planned before the run knew it was the last (or there were none).
+  if (moved && done) await startRunDrafts(env, run.origin, null, now);
   return { origin: run.origin, chunks: messages.length, skus: skus.length, done };
 }
 
@@ -51,4 +76,64 @@ export async function continueRun(
 export async function enqueueSku(env: Env, sku: string, reason: "low_stock" | "manual", now: number): Promise<void> {
   const body: ReorderMessage = { v: 1, kind: "sku", origin: originBefore(now), sku, reason };
   await env.REORDER.send(body, { contentType: "json" });
+}
+
+/** After the consumer planned chunk `seq` of the run: counts it, and starts the drafts if it was the last. */
+export async function chunkPlanned(env: Env, origin: string, seq: number, now: number): Promise<void> {
+  await recordChunkPlanned(env.DB, origin, seq, now);
+  await startRunDrafts(env, origin, null, now);
+}
+
+/**
+ * Starts the run's drafting phase if due (`startDrafting`: planned, or stalled before
+ * `stalledBefore`) and sends its first page of draft messages.
+ */
+async function startRunDrafts(env: Env, origin: string, stalledBefore: number | null, now: number): Promise<boolean> {
+  if (!(await startDrafting(env.DB, origin, stalledBefore))) return false;
+  console.log(JSON.stringify({ event: "reorder.run_drafting", origin, stalled: stalledBefore !== null }));
+  await continueDrafts(env, now);
+  return true;
+}
+
+/**
+ * Sends the next page of draft messages of the oldest drafting run: the vendor × location
+ * groups with open suggestions after its cursor, DRAFT_GROUPS_PER_TICK at most.
+ */
+export async function continueDrafts(
+  env: Env,
+  _now: number,
+  groupsPerTick = DRAFT_GROUPS_PER_TICK,
+): Promise<{ origin: string; groups: number; done: boolean } | null> {
+  const run = await draftingRun(env.DB);
+  if (run === null) return null;
+  const from = run.draftCursor ?? "";
+  const groups = await groupsWithOpenSuggestions(env.DB, groupOfKey(from), groupsPerTick);
+  await sendDrafts(env, groups, "run");
+  const done = groups.length < groupsPerTick;
+  const to = groups.length > 0 ? groupKey(groups[groups.length - 1]!) : from;
+  await advanceDrafting(env.DB, run.origin, from, to, groups.length, done);
+  console.log(JSON.stringify({ event: "reorder.drafts_tick", origin: run.origin, groups: groups.length, done }));
+  return { origin: run.origin, groups: groups.length, done };
+}
+
+/**
+ * The run's part of the per-minute sweep: starts the drafting of runs whose chunks were all
+ * planned, or stalled for DRAFT_SETTLE_MS (a chunk message lost: its SKUs wait for the next
+ * night, the others are drafted); continues a drafting run; prunes finished runs' chunk rows.
+ */
+export async function sweepRunDrafts(env: Env, now: number): Promise<boolean> {
+  let drafting = false;
+  for (const run of await undraftedRuns(env.DB, 5)) drafting = (await startRunDrafts(env, run.origin, now - DRAFT_SETTLE_MS, now)) || drafting;
+  if (!drafting) drafting = (await continueDrafts(env, now)) !== null;
+  await pruneRunChunks(env.DB, PRUNE_CHUNKS_PER_TICK);
+  return drafting;
+}
+
+/**
+ * The per-minute sweep's drafting: the runs' phases first; then, in a tick where no run sent
+ * drafts (its messages cover the same groups), groups left waiting (`sweepSettledGroups`).
+ */
+export async function sweepReorderDrafts(env: Env, now: number): Promise<void> {
+  if (await sweepRunDrafts(env, now)) return;
+  await sweepSettledGroups(env, now);
 }

@@ -61,8 +61,11 @@ const suggestions = (sku: string) =>
 describe("REORDER job", () => {
   it("drafts one suggestion for the SKU below its reorder point, none for the one above, with the domain's exact numbers", async () => {
     const sent = await nightlyCron();
-    expect(sent).toEqual([{ v: 1, kind: "chunk", origin: yesterday(), skus: ["RQ-HIGH", "RQ-LOW"] }]);
-    await runAcked(REORDER, sent);
+    expect(sent).toEqual([{ v: 1, kind: "chunk", origin: yesterday(), skus: ["RQ-HIGH", "RQ-LOW"], seq: 0 }]);
+    // The run's only chunk planned: the run sends its draft messages (captured here; test/reorder-drafts.test.ts drafts them).
+    const drafts = capturingQueue();
+    await runAcked(REORDER, sent, { REORDER: drafts.queue });
+    expect(drafts.sent).toEqual([{ v: 1, kind: "draft", vendorId: "V1", locationId: "L1", reason: "run" }]);
 
     const [low] = await suggestions("RQ-LOW");
     expect(await suggestions("RQ-HIGH")).toEqual([]);
@@ -165,6 +168,8 @@ describe("REORDER job", () => {
     const active = (await env.DB.prepare("SELECT sku FROM skus WHERE status = 'active' ORDER BY sku").all<{ sku: string }>()).results.map((r) => r.sku);
     expect(all).toEqual(active);
     expect(chunks.every((m) => m.kind === "chunk" && m.origin === origin && m.skus.length <= REORDER_CHUNK_SKUS)).toBe(true);
+    // Numbered in the run, so the consumer can count each one planned once.
+    expect(chunks.map((m) => (m.kind === "chunk" ? m.seq : null))).toEqual(chunks.map((_, i) => i));
     expect(await env.DB.prepare("SELECT chunks, skus, status FROM reorder_runs WHERE origin = ?").bind(origin).first()).toEqual({
       chunks: chunks.length,
       skus: active.length,

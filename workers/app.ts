@@ -26,6 +26,7 @@ import { purchaseOrders } from "./routes/purchase-orders";
 import { sync } from "./routes/sync";
 import { syncIngest } from "./routes/sync-ingest";
 import { vendors } from "./routes/vendors";
+import { vendorSync } from "./routes/vendor-sync";
 import { webhooks } from "./routes/webhooks";
 import { alerts } from "./routes/alerts";
 import { analytics } from "./routes/analytics";
@@ -85,6 +86,8 @@ routeTable.mount(app, "/api/v2/reservations", reservations);
 routeTable.mount(app, "/api/v2/allocations", allocations);
 routeTable.mount(app, "/api/v2/skus", skus);
 routeTable.mount(app, "/api/v2/locations", locations);
+// Before `vendors`, whose operators-only authenticate would refuse a vendor's own key.
+routeTable.mount(app, "/api/v2/vendors", vendorSync);
 routeTable.mount(app, "/api/v2/vendors", vendors);
 routeTable.mount(app, "/api/v2/api-keys", apiKeyRoutes);
 routeTable.mount(app, "/api/v2/webhooks", webhooks);

@@ -4,7 +4,8 @@
  * - `* * * * *` (every minute): the sweepers — nothing queue-driven waits forever on a lost
  *   message: sync chunks (services/sync-sweeper.ts) and webhook deliveries
  *   (services/webhook-sweeper.ts); and the next SKUs of an unfinished nightly
- *   REORDER run (services/reorder-runs.ts); transfer documents a crash left
+ *   REORDER run (services/reorder-runs.ts) and its purchase-order drafts, and groups of reorder
+ *   suggestions left waiting past the settling window (services/reorder-drafts.ts); transfer documents a crash left
  *   `creating` are undone (services/transfers.ts) and purchase orders left `shipping`
  *   are shipped (services/purchase-orders.ts); SKU objects whose master facts are behind
  *   D1 (a push lost after its write) get them again (services/sku-master.ts); vendors whose
@@ -17,7 +18,7 @@
  */
 import { sweepSyncChunks } from "../services/sync-sweeper";
 import { sweepWebhookDeliveries } from "../services/webhook-sweeper";
-import { continueRun, startNightlyRun } from "../services/reorder-runs";
+import { continueRun, startNightlyRun, sweepReorderDrafts } from "../services/reorder-runs";
 import { sweepTransfers } from "../services/transfers";
 import { sweepPurchaseOrders } from "../services/purchase-orders";
 import { sweepSkuMasters } from "../services/sku-master";
@@ -38,6 +39,7 @@ export async function handleScheduled(controller: ScheduledController, env: Env,
           sweepSyncChunks(env, controller.scheduledTime),
           sweepWebhookDeliveries(env, controller.scheduledTime),
           continueRun(env, controller.scheduledTime),
+          sweepReorderDrafts(env, controller.scheduledTime),
           sweepTransfers(env, controller.scheduledTime),
           sweepPurchaseOrders(env, controller.scheduledTime),
           sweepSkuMasters(env, controller.scheduledTime),

@@ -44,6 +44,10 @@ export const PlanningSettingsBody = z.strictObject({
   maxStock: z.int().min(0).max(1_000_000_000).nullable().optional(),
   orderingCost: z.number().min(0).max(1e9).nullable().optional(),
   holdingRate: z.number().gt(0).max(10).nullable().optional(),
+  /** Overstock alert after this many days without a sale (default 90). */
+  overstockNoSaleDays: z.int().min(1).max(3650).nullable().optional(),
+  /** Slow-moving alert after this many days without a sale (default 60). */
+  slowMovingNoSaleDays: z.int().min(1).max(3650).nullable().optional(),
 });
 export type PlanningSettingsBody = z.infer<typeof PlanningSettingsBody>;
 
@@ -90,3 +94,22 @@ export const DeadLetterQuery = z.strictObject({
 
 /** `POST /api/v2/reorder-suggestions/draft-purchase-order`: one vendor × location group of open suggestions. */
 export const DraftPurchaseOrderBody = z.strictObject({ vendorId: VendorId, locationId: LocationId });
+
+/** `PUT /api/v2/vendors/{vendorId}/planning-settings`: omitted fields keep their values. */
+export const VendorPlanningSettingsBody = z.strictObject({
+  /** Submit the purchase orders the nightly run drafts for this vendor at once (default false: operators approve them). */
+  autoSubmitPurchaseOrders: z.boolean().optional(),
+});
+
+/** `GET /api/v2/analytics/rebalancing`. */
+export const RebalancingQuery = z.strictObject({
+  vendorId: VendorId.optional(),
+  sku: SkuId.optional(),
+  /** Days of recent sales that split a SKU's forecast over its locations. */
+  days: z.coerce.number().int().min(7).max(365).default(28),
+  limit: limit(1000, 100),
+});
+
+/** `POST /api/v2/analytics/rebalancing/draft-transfer`: draft the suggested transfer of one SKU between two locations. */
+export const RebalancingDraftBody = z.strictObject({ sku: SkuId, fromLocationId: LocationId, toLocationId: LocationId });
+export type VendorPlanningSettingsBody = z.infer<typeof VendorPlanningSettingsBody>;

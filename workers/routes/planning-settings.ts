@@ -1,13 +1,15 @@
 /**
  * `/api/v2/planning-settings/{sku}`: a SKU's planning settings — category (forecast pools),
  * unit cost and price, and overrides of the replenishment policy (service level, lead time
- * and its variability, MOQ, pack size, max stock, ordering cost, holding rate). GET shows the
- * stored values and the policy in effect; PUT sets fields (null clears one). Operators;
+ * and its variability, MOQ, pack size, max stock, ordering cost, holding rate), and the
+ * overstock / slow-moving alert thresholds. GET shows the stored values, the policy and the
+ * thresholds in effect; PUT sets fields (null clears one). Operators;
  * vendors for their own SKUs.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { RouteGroup } from "../http/route-table";
+import { stockMovementOptions } from "../../domain/analytics";
 import { resolvePolicy } from "../../domain/planning-defaults";
 import { ApiError } from "../../services/api-error";
 import { planningSkus, type PlanningSku } from "../../repositories/planning";
@@ -29,7 +31,13 @@ async function ownedSku(c: Context<AppEnv>, sku: string): Promise<PlanningSku> {
 async function settingsJson(c: Context<AppEnv>, master: PlanningSku) {
   const stored = await findPlanningSettings(c.env.DB, master.sku);
   const fresh = (await planningSkus(c.env.DB, [master.sku])).get(master.sku)!;
-  return { sku: master.sku, vendorId: master.vendorId, settings: stored ?? {}, policy: resolvePolicy(fresh, fresh.settings) };
+  return {
+    sku: master.sku,
+    vendorId: master.vendorId,
+    settings: stored ?? {},
+    policy: resolvePolicy(fresh, fresh.settings),
+    alertThresholds: stockMovementOptions(fresh.alertThresholds),
+  };
 }
 
 planningSettings.route(
@@ -39,7 +47,7 @@ planningSettings.route(
     summary: "A SKU's planning settings (category, unit cost and price, policy overrides) and the policy in effect",
     scopes: ["operator", "vendor"],
     params: { sku: SkuId },
-    success: { status: 200, description: "{sku, vendorId, settings, policy}" },
+    success: { status: 200, description: "{sku, vendorId, settings, policy, alertThresholds}" },
     errors: [400, 401, 403, 404],
   },
   async (c, input) => c.json(await settingsJson(c, await ownedSku(c, input.param("sku")))),
@@ -54,7 +62,7 @@ planningSettings.route(
     params: { sku: SkuId },
     body: PlanningSettingsBody,
     maxBytes: BODY_LIMITS.masterData,
-    success: { status: 200, description: "{sku, vendorId, settings, policy}" },
+    success: { status: 200, description: "{sku, vendorId, settings, policy, alertThresholds}" },
     errors: [400, 401, 403, 404, 413, 415],
   },
   async (c, input) => {

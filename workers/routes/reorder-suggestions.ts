@@ -1,15 +1,15 @@
 /**
  * `/api/v2/reorder-suggestions`: what the REORDER job suggests ordering, listed by vendor and
  * location, their dismissal, and a vendor × location group's open suggestions drafted into one
- * purchase order (issue 14's `draft`; an operator submits it). Operators; vendors list their
- * own SKUs' suggestions.
+ * purchase order by hand (issue 14's `draft`; an operator submits it; the nightly run drafts
+ * them by itself, services/reorder-drafts.ts). Operators; vendors list their own SKUs' suggestions.
  */
 import { RouteGroup } from "../http/route-table";
 import { actorOf } from "../../services/principal";
 import { ApiError } from "../../services/api-error";
-import { acceptSuggestions, dismissSuggestion, findSuggestion, listSuggestions, type SuggestionRow } from "../../repositories/planning";
-import { PO_LINES_MAX } from "../../domain/schemas/purchase-orders";
-import { createPurchaseOrder, purchaseOrderView } from "../../services/purchase-orders";
+import { dismissSuggestion, findSuggestion, listSuggestions, type SuggestionRow } from "../../repositories/planning";
+import { purchaseOrderView } from "../../services/purchase-orders";
+import { draftForOperator } from "../../services/reorder-drafts";
 import { encodeCursor } from "../../domain/schemas/cursor";
 import { DraftPurchaseOrderBody, SUGGESTIONS_CURSOR, SuggestionId, SuggestionListQuery } from "../../domain/schemas/planning";
 import { BODY_LIMITS } from "./limits";
@@ -103,9 +103,8 @@ reorderSuggestions.route(
 
 /**
  * Drafts one purchase order from the open suggestions of a vendor and receiving location
- * (up to PO_LINES_MAX, most urgent first) and marks them accepted. Idempotent: the PO's
- * Idempotency-Key is derived from the suggestions it takes, so a retry after a failure between
- * the two writes replays the same draft and finishes the marking; with nothing open, 409.
+ * (services/reorder-drafts.ts: up to PO_LINES_MAX, most urgent first, claimed then linked, a
+ * retry replays the same order); it stays a draft for an operator to submit. Nothing open: 409.
  */
 reorderSuggestions.route(
   {
@@ -120,38 +119,7 @@ reorderSuggestions.route(
   },
   async (c, input) => {
     const body = await input.body();
-    const open = await listSuggestions(c.env.DB, { status: "open", vendorId: body.vendorId, locationId: body.locationId, limit: 10_000 });
-    const rank = { critical: 0, high: 1, medium: 2, low: 3, none: 4 } as Record<string, number>;
-    const take = open.sort((a, b) => (rank[a.urgency] ?? 9) - (rank[b.urgency] ?? 9) || (a.sku < b.sku ? -1 : 1)).slice(0, PO_LINES_MAX);
-    if (take.length === 0) {
-      throw new ApiError(409, "nothing_to_order", `no open reorder suggestions for vendor ${body.vendorId} at ${body.locationId}`, body);
-    }
-    const key = `reorder:${take
-      .map((s) => s.id)
-      .sort()
-      .join(",")}`;
-    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
-    const idempotencyKey = `reorder-${[...digest]
-      .map((b) => b.toString(16).padStart(2, "0"))
-      .join("")
-      .slice(0, 40)}`;
-    const { po } = await createPurchaseOrder(
-      c.env,
-      c.get("principal"),
-      {
-        vendorId: body.vendorId,
-        locationId: body.locationId,
-        reference: "reorder suggestions",
-        lines: take.map((s) => ({ sku: s.sku, quantity: s.quantity })),
-      },
-      idempotencyKey,
-    );
-    await acceptSuggestions(
-      c.env.DB,
-      take.map((s) => s.id),
-      po.id,
-      Date.now(),
-    );
-    return c.json({ purchaseOrder: purchaseOrderView(po), accepted: take.map((s) => s.id), left: open.length - take.length }, 201);
+    const outcome = await draftForOperator(c.env, c.get("principal"), { vendorId: body.vendorId, locationId: body.locationId });
+    return c.json({ purchaseOrder: purchaseOrderView(outcome.purchaseOrder), accepted: outcome.accepted, left: outcome.left }, 201);
   },
 );
