@@ -728,6 +728,8 @@ export const purchaseOrders = sqliteTable(
     /** When the goods are expected at the location (ms), if known. */
     expectedAt: integer("expected_at", { mode: "number" }),
     reference: text("reference"),
+    /** The vendor's shipment id (856 BSN02) the order shipped under, when shipped by a ship notice. */
+    shipmentId: text("shipment_id"),
     principal: text("principal").notNull(),
     idempotencyKey: text("idempotency_key").notNull(),
     requestHash: text("request_hash").notNull(),
@@ -752,7 +754,12 @@ export const purchaseOrderLines = sqliteTable(
       .references(() => purchaseOrders.id, { onDelete: "cascade" }),
     lineNo: integer("line_no").notNull(),
     sku: text("sku").notNull(),
+    /** Units due: as ordered, then as the vendor confirmed (855) or shipped (856). */
     quantity: integer("quantity").notNull(),
+    /** As first ordered, once the vendor changed `quantity`; null while unchanged. */
+    orderedQuantity: integer("ordered_quantity"),
+    /** The line's own expected arrival (ms) from the vendor's 855/856; null: the order's `expected_at`. */
+    expectedAt: integer("expected_at", { mode: "number" }),
     received: integer("received").notNull().default(0),
     damaged: integer("damaged").notNull().default(0),
     short: integer("short").notNull().default(0),
@@ -762,6 +769,33 @@ export const purchaseOrderLines = sqliteTable(
       .default("open"),
   },
   (t) => [primaryKey({ columns: [t.purchaseOrderId, t.lineNo] }), index("purchase_order_lines_sku").on(t.sku)],
+);
+
+/**
+ * X12 control numbers we issue, per trading partner (`vendor:<vendor id>`): the last one used.
+ * Interchanges we send a partner (850s, 997s) take the next one, so they increase per vendor.
+ */
+export const x12ControlNumbers = sqliteTable("x12_control_numbers", {
+  partner: text("partner").primaryKey(),
+  last: integer("last").notNull(),
+});
+
+/**
+ * The 850 interchanges issued for a purchase order, one per version of its content (a hash
+ * of the 850's segments between ST and SE): a re-download of the same version is the same
+ * interchange (control number and creation time), byte for byte.
+ */
+export const purchaseOrderX12 = sqliteTable(
+  "purchase_order_x12",
+  {
+    purchaseOrderId: text("purchase_order_id")
+      .notNull()
+      .references(() => purchaseOrders.id, { onDelete: "cascade" }),
+    contentHash: text("content_hash").notNull(),
+    controlNumber: integer("control_number").notNull(),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.purchaseOrderId, t.contentHash] })],
 );
 
 /**
