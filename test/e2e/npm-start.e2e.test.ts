@@ -217,9 +217,10 @@ describe("npm start", { timeout: 600_000 }, () => {
     // The replayed reserve says so.
     expect(fromReadme.stdout).toMatch(/Idempotent-Replayed: true/i);
 
-    // Planning demo (issue 15): the first start loaded recent sales; the nightly REORDER cron,
-    // triggered by hand, forecasts every SKU and drafts a suggestion exactly for those at or
-    // below their reorder point.
+    // Planning demo (issue 15, "Done when"): the first start loaded recent sales; the nightly
+    // REORDER cron, triggered by hand, forecasts every SKU, opens a suggestion exactly for those
+    // at or below their reorder point and, once the run's chunks are planned, drafts one purchase
+    // order per vendor × receiving location with exactly those SKUs (none for the rest).
     const keys = JSON.parse(await readFile(join(stateDir, "demo-keys.json"), "utf8")).keys;
     const auth = { authorization: `Bearer ${keys.operator}` };
     const sales = await (await fetch(`${base}/api/v2/daily-sales?sku=ACME-TENT-0001`, { headers: auth })).json();
@@ -239,16 +240,47 @@ describe("npm start", { timeout: 600_000 }, () => {
       if (plans.size < skus.length) await sleep(1000);
     }
     expect(plans.size).toBe(skus.length);
-    const suggested = new Set<string>();
-    for (let page: string | null = ""; page !== null; ) {
-      const list = await (await fetch(`${base}/api/v2/reorder-suggestions?limit=500${page ? `&cursor=${page}` : ""}`, { headers: auth })).json();
-      for (const s of list.items) suggested.add(s.sku);
-      page = list.nextCursor;
-    }
+    /** Suggestions with this status: SKU → its vendor × location group. */
+    const suggestionsWith = async (status: string) => {
+      const out = new Map<string, string>();
+      for (let page: string | null = ""; page !== null; ) {
+        const list = await (
+          await fetch(`${base}/api/v2/reorder-suggestions?status=${status}&limit=500${page ? `&cursor=${page}` : ""}`, { headers: auth })
+        ).json();
+        for (const s of list.items) out.set(s.sku, `${s.vendorId}/${s.locationId}`);
+        page = list.nextCursor;
+      }
+      return out;
+    };
     const below = [...plans].filter(([, reorder]) => reorder).map(([sku]) => sku);
     expect(below.length).toBeGreaterThan(0);
     expect(below.length).toBeLessThan(skus.length);
-    expect([...suggested].sort()).toEqual(below.sort());
+    // Open, or already accepted into a drafted purchase order.
+    let accepted = new Map<string, string>();
+    const drafting = Date.now() + 60_000;
+    for (;;) {
+      const open = await suggestionsWith("open");
+      accepted = await suggestionsWith("accepted");
+      expect([...open.keys(), ...accepted.keys()].sort()).toEqual([...below].sort());
+      if (open.size === 0 || Date.now() > drafting) break;
+      await sleep(500);
+    }
+    expect([...accepted.keys()].sort()).toEqual([...below].sort());
+    const drafted: { vendorId: string; locationId: string; createdBy: string; lines: { sku: string }[] }[] = [];
+    for (let page: string | null = ""; page !== null; ) {
+      const list = await (await fetch(`${base}/api/v2/purchase-orders?limit=100${page ? `&cursor=${page}` : ""}`, { headers: auth })).json();
+      drafted.push(...list.items.filter((p: { createdBy: string }) => p.createdBy === "operator:key_system-reorder"));
+      page = list.nextCursor;
+    }
+    // One order per vendor × location (one more per 200 lines, the order's cap), its lines exactly that group's SKUs below their reorder point.
+    const groups = new Map<string, string[]>();
+    for (const [sku, group] of accepted) groups.set(group, [...(groups.get(group) ?? []), sku].sort());
+    const ordered = new Map<string, { orders: number; skus: string[] }>();
+    for (const p of drafted) {
+      const g = ordered.get(`${p.vendorId}/${p.locationId}`) ?? { orders: 0, skus: [] };
+      ordered.set(`${p.vendorId}/${p.locationId}`, { orders: g.orders + 1, skus: [...g.skus, ...p.lines.map((l) => l.sku)].sort() });
+    }
+    expect(new Map([...ordered].sort())).toEqual(new Map([...groups].sort().map(([g, skus]) => [g, { orders: Math.ceil(skus.length / 200), skus }])));
 
     await expectStopsCompletely(run, () => process.kill(run.npm.pid!, "SIGTERM"));
   });
