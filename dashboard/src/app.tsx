@@ -233,7 +233,7 @@ function View({ route, session }: { route: Route; session: Session }): Component
     case "upload":
       return <UploadPage key="upload" session={session} />;
     case "sync":
-      return arg ? <JobPage key={`job-${arg}`} session={session} jobId={arg} /> : <SyncJobsPage key="sync" session={session} />;
+      return arg ? <JobPage key={`job-${arg}`} session={session} jobId={arg} /> : <SyncJobsPage key="sync" session={session} query={route.query} />;
     case "reviews":
       return <ReviewsPage key="reviews" session={session} query={route.query} />;
     case "locations":

@@ -183,6 +183,8 @@ export interface PurchaseOrder {
 }
 
 export interface DeadLetter {
+  /** `<queue>:<message id>`, the replay's path parameter. */
+  id: string;
   queue: string;
   messageId: string;
   deadLetterQueue: string;
@@ -191,4 +193,17 @@ export interface DeadLetter {
   attempts: number | null;
   failedAt: string | null;
   receivedAt: string | null;
+  replayedAt: string | null;
+  replayedBy: string | null;
+  replayReopened: "sync_chunk" | "webhook_delivery" | "none" | null;
+}
+
+/** `POST /api/v2/dead-letters/{id}/replay`. */
+export interface DeadLetterReplay {
+  id: string;
+  queue: string;
+  messageId: string;
+  replayedAt: string | null;
+  replayedBy: string | null;
+  reopened: "sync_chunk" | "webhook_delivery" | "none" | null;
 }

@@ -178,3 +178,25 @@ export interface Delivery {
   deliveredAt: string | null;
   failedAt: string | null;
 }
+
+/** `GET /api/v2/api-keys`: a key's metadata (never the key or its hash). */
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  scope: "checkout" | "vendor" | "operator";
+  vendorId: string | null;
+  channel: string | null;
+  status: "active" | "revoked";
+  createdAt: string | null;
+  revokedAt: string | null;
+  revokedBy: string | null;
+}
+
+/** `GET /api/v2/vendors`: a vendor account. */
+export interface VendorInfo {
+  id: string;
+  name: string;
+  status: "active" | "suspended";
+  createdAt: string;
+  updatedAt: string;
+}

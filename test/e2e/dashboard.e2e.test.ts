@@ -40,6 +40,7 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIRST_LOAD_BUDGET_BYTES, measureDashboard } from "../../scripts/dashboard-build.mjs";
 import { getFreePort, ROOT } from "../../scripts/local-stack.mjs";
+import { executeSql, sqlString } from "../../scripts/local-stack/d1-local.mjs";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = join(ROOT, "test-results", "dashboard");
@@ -292,6 +293,28 @@ describe("dashboard", { timeout: 180_000 }, () => {
     const issued = await page.getByLabel("The new key").inputValue();
     expect((await call("GET", "/api/v2/me", issued)).body).toEqual({ scope: "vendor", vendorId: "V-NORD" });
 
+    // The key list (metadata only: the key itself is never listed) shows it; revoking it asks once more in its row.
+    const issuedId = /^eik_([a-z0-9]{12})_/.exec(issued)![1]!;
+    const keyRow = page.locator(`tr[data-key="${issuedId}"]`);
+    await keyRow.waitFor();
+    expect(await keyRow.textContent()).toContain("dashboard test vendor");
+    expect(await page.locator("table.keys-table").textContent()).not.toContain(issued.slice(17));
+    await keyRow.getByRole("button", { name: `Revoke dashboard test vendor (${issuedId})` }).click();
+    await shot(page, "operator-api-keys-confirm-revoke");
+    await expectAccessible(page, "API keys, confirm revoke");
+    await keyRow.getByRole("button", { name: "Revoke dashboard test vendor now" }).click();
+    await page.getByText(/^Revoked: dashboard test vendor/).waitFor();
+    // Refused at once where it was revoked; every isolate within the auth cache's 30 s.
+    await expect.poll(async () => (await call("GET", "/api/v2/me", issued)).status, { timeout: 35_000, intervals: [500] }).toBe(401);
+    await expect.poll(() => page.locator(`tr[data-key="${issuedId}"]`).count()).toBe(0);
+    await page.getByLabel("Show", { exact: true }).selectOption("revoked");
+    await page
+      .locator(`tr[data-key="${issuedId}"]`)
+      .getByText(/^revoked$/i)
+      .waitFor();
+    await shot(page, "operator-api-keys-revoked");
+    await expectAccessible(page, "API keys, revoked");
+
     // Signing out forgets the key.
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByLabel("API key").waitFor();
@@ -435,6 +458,22 @@ describe("dashboard", { timeout: 180_000 }, () => {
     expect(await vendorRow.getByRole("button").count()).toBe(0);
     await shot(vendor, "vendor-reviews");
     await expectAccessible(vendor, "vendor reviews");
+    // The job list from the API: the vendor's own jobs, newest first, this one on top with its errors linked.
+    const jobId = (await call("GET", "/api/v2/sync?limit=1", keys.vendor)).body.items[0].jobId as string;
+    await openView(vendor, "Sync jobs", "Sync jobs");
+    const jobRow = vendor.locator("tr[data-job-row]").first();
+    expect(await jobRow.getAttribute("data-job-row")).toBe(jobId);
+    expect(await jobRow.getAttribute("data-status")).toBe("completed_with_errors");
+    await jobRow.getByRole("link", { name: `1 item errors of job ${jobId}` }).waitFor();
+    const listed = (await call("GET", "/api/v2/sync?limit=500", keys.vendor)).body.items as { vendorId: string }[];
+    expect(listed.every((j) => j.vendorId === keys.vendorId)).toBe(true);
+    expect(await vendor.locator("tr[data-job-row]").count()).toBe(Math.min(listed.length, 25));
+    await vendor.getByLabel("Status", { exact: true }).selectOption("failed");
+    await expect.poll(() => vendor.locator('tr[data-job-row][data-status="completed_with_errors"]').count()).toBe(0);
+    await vendor.getByLabel("Status", { exact: true }).selectOption("");
+    await vendor.locator(`tr[data-job-row="${jobId}"]`).waitFor();
+    await shot(vendor, "vendor-sync-jobs-list");
+    await expectAccessible(vendor, "sync jobs list");
     // …and the job it came from, in this tab's job list.
     await openView(vendor, "Sync jobs", "Sync jobs");
     await vendor.locator(".plain-list a").first().click();
@@ -442,8 +481,17 @@ describe("dashboard", { timeout: 180_000 }, () => {
     await shot(vendor, "vendor-sync-job");
     await expectAccessible(vendor, "sync job");
 
-    // An operator accepts it.
+    // An operator's overview shows sync health from the job list: the last completed job and the failed ones of 7 days.
     const operator = await signedIn(keys.operator);
+    const lastCompleted = (await call("GET", "/api/v2/sync?status=completed&limit=1", keys.operator)).body.items[0];
+    const failedSince = new Date(Date.now() - 7 * 86_400_000).toISOString();
+    const failedJobs = (await call("GET", `/api/v2/sync?status=failed&limit=500&since=${encodeURIComponent(failedSince)}`, keys.operator)).body.items;
+    await kpiValue(operator, "Failed sync jobs").waitFor();
+    expect(await operator.getByTestId("failed-syncs").textContent()).toBe(String(failedJobs.length));
+    if (lastCompleted) expect(await operator.getByTestId("last-sync").getAttribute("href")).toBe(`#/sync/${lastCompleted.jobId}`);
+    else expect(await kpiValue(operator, "Last successful sync").textContent()).toBe("none yet");
+    await shot(operator, "operator-overview-sync-health");
+    // An operator accepts it.
     await openView(operator, "Sync reviews", "Sync reviews");
     const row = operator.locator("tr[data-review]", { hasText: big!.sku });
     await row.waitFor();
@@ -865,6 +913,36 @@ describe("dashboard", { timeout: 180_000 }, () => {
     else await page.locator("tr[data-message]").first().waitFor();
     await shot(page, "operator-dead-letters");
     await expectAccessible(page, "dead letters");
+
+    // Replay: a REORDER message recorded as dead-lettered (written into the stack's D1 as the
+    // dead-letter consumer would) is sent again from its row, once.
+    const body = JSON.stringify({
+      v: 1,
+      kind: "sku",
+      origin: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
+      sku: "ACME-TENT-0001",
+      reason: "manual",
+    });
+    await executeSql(
+      join(work, ".state"),
+      `INSERT INTO dead_letters (queue, message_id, dead_letter_queue, body, error, attempts, failed_at, received_at) VALUES ('edge-inventory-reorder', 'e2e-dead-1', 'edge-inventory-reorder-dlq', ${sqlString(body)}, 'Error: object unavailable (e2e)', 4, ${Date.now()}, ${Date.now()});`,
+    );
+    await page.getByRole("button", { name: "Refresh" }).click();
+    const deadRow = page.locator('tr[data-message="e2e-dead-1"]');
+    await deadRow.waitFor();
+    await deadRow.getByRole("button", { name: "Replay message e2e-dead-1 to edge-inventory-reorder" }).click();
+    await page.getByText(/^Replayed e2e-dead-1 to edge-inventory-reorder/).waitFor();
+    await deadRow.getByText(/^Replayed .* by operator:key_/).waitFor();
+    expect(await deadRow.getByRole("button", { name: /Replay/ }).count()).toBe(0);
+    await shot(page, "operator-dead-letter-replayed");
+    await expectAccessible(page, "dead letter replayed");
+    const again = await fetch(`${api}/api/v2/dead-letters/${encodeURIComponent("edge-inventory-reorder:e2e-dead-1")}/replay`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${keys.operator}` },
+    });
+    expect(again.status).toBe(200);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(await again.json()).toMatchObject({ reopened: "none", replayedBy: expect.stringMatching(/^operator:key_/) });
     await page.close();
   });
 
@@ -944,6 +1022,11 @@ describe("dashboard", { timeout: 180_000 }, () => {
     // A purchase order: the API's refusal (a SKU of another vendor) is shown in its words, on the line it names.
     await openView(page, "Purchase orders", "Purchase orders");
     await page.getByRole("button", { name: "New purchase order", exact: true }).click();
+    // The vendor field suggests from the vendor list, searched by a part of the name.
+    await page.getByLabel("Vendor id").fill("nordl");
+    await expect
+      .poll(() => page.locator("#po-vendors option").evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value)))
+      .toEqual(["V-NORD"]);
     await page.getByLabel("Vendor id").fill(keys.vendorId);
     await page.getByLabel("Receiving location").selectOption(destination);
     await page.getByLabel("SKU of line 1", { exact: true }).fill("NORD-SKI-0001");

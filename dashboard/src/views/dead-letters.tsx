@@ -1,12 +1,14 @@
 /**
  * Dead letters (`GET /api/v2/dead-letters`): queue messages that failed every retry, with
- * their last error, by queue. Operators only. (The API lists them; it has no replay yet.)
+ * their last error, by queue, and a Replay button (`POST …/{id}/replay`) that sends the
+ * message once more to the queue it failed on; a replayed one says when and by whom.
+ * Operators only.
  */
 import { useState } from "preact/hooks";
 import { call, qs } from "../api";
 import { Empty, ErrorNote, Loading, PageTitle, TableWrap, useLoad, Pager } from "../components/ui";
-import { num, when } from "../format";
-import type { DeadLetter } from "../planning-types";
+import { num, when, words } from "../format";
+import type { DeadLetter, DeadLetterReplay } from "../planning-types";
 import { href, navigate } from "../router";
 import type { Page } from "../types";
 
@@ -17,9 +19,26 @@ export function DeadLettersPage({ query }: { query: URLSearchParams }) {
   const cursor = cursors[cursors.length - 1];
   const list = useLoad<Page<DeadLetter>>((signal) => call("GET", `/api/v2/dead-letters${qs({ queue, cursor, limit: 50 })}`, { signal }), [queue, cursor]);
   const items = list.data?.items ?? [];
+  const [replay, setReplay] = useState<{ busy: string | null; done?: DeadLetterReplay; error?: unknown }>({ busy: null });
+  const replayOne = async (d: DeadLetter) => {
+    setReplay({ busy: d.id });
+    try {
+      const done = await call<DeadLetterReplay>("POST", `/api/v2/dead-letters/${encodeURIComponent(d.id)}/replay`);
+      setReplay({ busy: null, done });
+      list.reload();
+    } catch (error) {
+      setReplay({ busy: null, error });
+    }
+  };
+  const reopenedWords = (r: DeadLetterReplay["reopened"]) =>
+    r === "sync_chunk"
+      ? "its sync chunk was reopened (the job runs again)"
+      : r === "webhook_delivery"
+        ? "its webhook delivery is pending again"
+        : "nothing to reopen";
   return (
     <section>
-      <PageTitle sub="Queue messages that failed every retry and ended in a dead-letter queue, with their last error. Listing only: the API has no replay yet.">
+      <PageTitle sub="Queue messages that failed every retry and ended in a dead-letter queue, with their last error. Replay sends one once more to the queue it failed on (once: a second replay only repeats the first answer).">
         Dead letters
       </PageTitle>
       <form
@@ -47,6 +66,12 @@ export function DeadLettersPage({ query }: { query: URLSearchParams }) {
           {list.loading ? "Loading…" : "Refresh"}
         </button>
       </form>
+      {replay.done ? (
+        <p class="state success" role="status">
+          Replayed <code>{replay.done.messageId}</code> to {replay.done.queue} {when(replay.done.replayedAt)}: {reopenedWords(replay.done.reopened)}.
+        </p>
+      ) : null}
+      {replay.error ? <ErrorNote error={replay.error} /> : null}
       {list.loading && !list.data ? <Loading label="Loading dead letters…" /> : null}
       {list.error ? <ErrorNote error={list.error} onRetry={list.reload} /> : null}
       {list.data && items.length === 0 ? <Empty>No dead letters{queue ? ` from ${queue}` : ""}: every message was handled.</Empty> : null}
@@ -63,6 +88,7 @@ export function DeadLettersPage({ query }: { query: URLSearchParams }) {
                 </th>
                 <th scope="col">Failed</th>
                 <th scope="col">Body</th>
+                <th scope="col">Replay</th>
               </tr>
             </thead>
             <tbody>
@@ -83,6 +109,24 @@ export function DeadLettersPage({ query }: { query: URLSearchParams }) {
                       <summary>{num(d.body.length)} characters</summary>
                       <pre class="small body-text">{d.body}</pre>
                     </details>
+                  </td>
+                  <td>
+                    {d.replayedAt ? (
+                      <span class="small">
+                        Replayed {when(d.replayedAt)} by <code>{d.replayedBy}</code>
+                        {d.replayReopened && d.replayReopened !== "none" ? ` (${words(d.replayReopened)} reopened)` : ""}
+                      </span>
+                    ) : (
+                      <button
+                        type="button"
+                        class="secondary"
+                        disabled={replay.busy !== null}
+                        onClick={() => replayOne(d)}
+                        aria-label={`Replay message ${d.messageId} to ${d.queue}`}
+                      >
+                        {replay.busy === d.id ? "Replaying…" : "Replay"}
+                      </button>
+                    )}
                   </td>
                 </tr>
               ))}

@@ -2,7 +2,8 @@
  * Overview: stock health computed from what the API gives today, the stock list (one row per
  * SKU and location, from the inventory_levels projection): SKUs, in-stock rate, stockouts,
  * low stock, units, a breakdown per location and the latest changes; open alerts and sync
- * reviews (each up to one page of 500, "500+" past it); and the planning figures
+ * reviews (each up to one page of 500, "500+" past it); sync health from the job list (the last
+ * completed job, failed jobs of the last 7 days); and the planning figures
  * from the analytics API (views/planning-kpis.tsx): health score and its components, turnover,
  * days of inventory, value, ABC counts, overstock.
  */
@@ -14,7 +15,7 @@ import { loadLocations, readLevels, OVERVIEW_ROW_CAP } from "../data";
 import { ago, num, pct, words } from "../format";
 import { href } from "../router";
 import type { Session } from "../session";
-import type { LevelRow, Location, Page, SyncReview } from "../types";
+import type { LevelRow, Location, Page, SyncJob, SyncReview } from "../types";
 
 interface Summary {
   rows: number;
@@ -34,6 +35,37 @@ interface Summary {
   moreReviews: boolean;
   /** Null: the alerts could not be read (the rest of the overview still shows). */
   alerts: { open: number; more: boolean; byKind: [string, number][] } | null;
+  /** Null: the job list could not be read. */
+  sync: SyncHealth | null;
+}
+
+/** Sync health from `GET /api/v2/sync`: the newest completed job, and the failed ones of the last FAILING_DAYS days. */
+interface SyncHealth {
+  lastCompleted: SyncJob | null;
+  failing: number;
+  moreFailing: boolean;
+  lastFailed: SyncJob | null;
+}
+
+const FAILING_DAYS = 7;
+
+async function loadSyncHealth(signal: AbortSignal): Promise<SyncHealth | null> {
+  const since = new Date(Date.now() - FAILING_DAYS * 86_400_000).toISOString();
+  try {
+    const [completed, failed] = await Promise.all([
+      call<Page<SyncJob>>("GET", "/api/v2/sync?status=completed&limit=1", { signal }),
+      call<Page<SyncJob>>("GET", `/api/v2/sync?status=failed&limit=500&since=${encodeURIComponent(since)}`, { signal }),
+    ]);
+    return {
+      lastCompleted: completed.items[0] ?? null,
+      failing: failed.items.length,
+      moreFailing: failed.nextCursor !== null,
+      lastFailed: failed.items[0] ?? null,
+    };
+  } catch (error) {
+    if (error instanceof DOMException && error.name === "AbortError") throw error;
+    return null;
+  }
 }
 
 type OpenAlerts = Page<{ kind: string }>;
@@ -45,7 +77,14 @@ function alertCounts(page: OpenAlerts | null): Summary["alerts"] {
   return { open: page.items.length, more: page.nextCursor !== null, byKind: [...byKind].sort((a, b) => b[1] - a[1]) };
 }
 
-function summarise(rows: LevelRow[], complete: boolean, locations: Location[], reviews: Page<SyncReview>, alerts: OpenAlerts | null): Summary {
+function summarise(
+  rows: LevelRow[],
+  complete: boolean,
+  locations: Location[],
+  reviews: Page<SyncReview>,
+  alerts: OpenAlerts | null,
+  sync: SyncHealth | null,
+): Summary {
   const bySku = new Map<string, { available: number; low: boolean; out: boolean }>();
   const byLocation = new Map<string, Summary["perLocation"][number]>();
   const names = new Map(locations.map((l) => [l.id, l.name]));
@@ -99,6 +138,7 @@ function summarise(rows: LevelRow[], complete: boolean, locations: Location[], r
     openReviews: reviews.items.length,
     moreReviews: reviews.nextCursor !== null,
     alerts: alertCounts(alerts),
+    sync,
   };
 }
 
@@ -107,13 +147,14 @@ export function OverviewPage({ session }: { session: Session }) {
   const summary = useLoad<Summary>(
     async (signal) => {
       setProgress(0);
-      const [levels, locations, reviews, alerts] = await Promise.all([
+      const [levels, locations, reviews, alerts, sync] = await Promise.all([
         readLevels({}, { signal, onProgress: setProgress }),
         loadLocations(),
         call<Page<SyncReview>>("GET", "/api/v2/sync/reviews?status=open&limit=500", { signal }),
         call<OpenAlerts>("GET", "/api/v2/alerts?status=open&limit=500", { signal }).catch(() => null),
+        loadSyncHealth(signal),
       ]);
-      return summarise(levels.rows, levels.complete, locations, reviews, alerts);
+      return summarise(levels.rows, levels.complete, locations, reviews, alerts, sync);
     },
     [session.key],
   );
@@ -174,6 +215,49 @@ export function OverviewPage({ session }: { session: Session }) {
               }
               note="feed values waiting for a decision"
               tone={s.openReviews > 0 ? "warn" : "good"}
+            />
+            <Kpi
+              label="Last successful sync"
+              value={
+                s.sync === null ? (
+                  "—"
+                ) : s.sync.lastCompleted ? (
+                  <a href={href(["sync", s.sync.lastCompleted.jobId])} data-testid="last-sync">
+                    {ago(s.sync.lastCompleted.completedAt)}
+                  </a>
+                ) : (
+                  "none yet"
+                )
+              }
+              note={
+                s.sync === null
+                  ? "the sync jobs could not be read; see Sync jobs"
+                  : s.sync.lastCompleted
+                    ? `${num(s.sync.lastCompleted.counts.applied)} applied, vendor ${s.sync.lastCompleted.vendorId}`
+                    : "no job has completed without errors"
+              }
+              tone={s.sync === null ? "none" : s.sync.lastCompleted ? "good" : "warn"}
+            />
+            <Kpi
+              label="Failed sync jobs"
+              value={
+                s.sync ? (
+                  <a href={href(["sync"], { status: "failed", sinceDays: FAILING_DAYS })} data-testid="failed-syncs">
+                    {num(s.sync.failing)}
+                    {s.sync.moreFailing ? "+" : ""}
+                  </a>
+                ) : (
+                  "—"
+                )
+              }
+              note={
+                s.sync === null
+                  ? "the sync jobs could not be read"
+                  : s.sync.lastFailed
+                    ? `in the last ${FAILING_DAYS} days; the latest ${ago(s.sync.lastFailed.completedAt ?? s.sync.lastFailed.createdAt)}`
+                    : `none in the last ${FAILING_DAYS} days`
+              }
+              tone={s.sync === null ? "none" : s.sync.failing > 0 ? "bad" : "good"}
             />
             <Kpi
               label="Open alerts"

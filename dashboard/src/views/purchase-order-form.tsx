@@ -15,7 +15,7 @@ import { num, words } from "../format";
 import { dayToIso, ID_PATTERN, idProblem, newIdempotencyKey, problemsByField, REFERENCE_MAX } from "../input-rules";
 import type { PurchaseOrder } from "../planning-types";
 import { href } from "../router";
-import type { LevelRow, Location, Page } from "../types";
+import type { LevelRow, Location, Page, VendorInfo } from "../types";
 
 /** Most lines per purchase order (the API's PO_LINES_MAX). */
 const LINES_MAX = 200;
@@ -36,11 +36,11 @@ export function NewPurchaseOrderForm({ onCreated }: { onCreated: (p: PurchaseOrd
   const key = useRef(newIdempotencyKey());
   const form = useRef<HTMLFormElement>(null);
   const vendor = vendorId.trim();
-  // Vendors to pick from (those on the stock list's first page), and the chosen vendor's SKUs.
-  const vendors = useLoad<string[]>(
+  // Vendors to pick from (`GET /api/v2/vendors`, searched by what is typed: a part of the name or id), and the chosen vendor's SKUs.
+  const vendors = useLoad<VendorInfo[]>(
     async (signal) =>
-      [...new Set((await call<Page<LevelRow>>("GET", `/api/v2/inventory${qs({ limit: 500 })}`, { signal })).items.map((r) => r.vendorId))].sort(),
-    [],
+      (await call<Page<VendorInfo>>("GET", `/api/v2/vendors${qs({ q: vendor.slice(0, 64) || undefined, status: "active", limit: 50 })}`, { signal })).items,
+    [vendor],
   );
   const skus = useLoad<LevelRow[]>(
     async (signal) =>
@@ -127,7 +127,7 @@ export function NewPurchaseOrderForm({ onCreated }: { onCreated: (p: PurchaseOrd
         />
         <datalist id="po-vendors">
           {(vendors.data ?? []).map((v) => (
-            <option key={v} value={v} />
+            <option key={v.id} value={v.id} label={v.name} />
           ))}
         </datalist>
         <FieldError id="po-vendor" error={errors.vendorId} />

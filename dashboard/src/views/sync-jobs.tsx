@@ -1,11 +1,12 @@
 /**
- * Sync jobs: a job's progress (polled until it finishes), its per-item errors page by page,
- * the error report as a CSV download, and its held reviews. The API has no list of jobs
- * yet, so this view lists the jobs started or opened in this tab and opens any job by id.
+ * Sync jobs: the list (`GET /api/v2/sync`: newest first, filtered by status, vendor and
+ * creation time, in pages; vendors see their own), a job's progress (polled until it
+ * finishes), its per-item errors page by page, the error report as a CSV download, and its
+ * held reviews. Any job also opens by id; the jobs opened in this tab stay listed below.
  */
 import { useState } from "preact/hooks";
 import { call, qs, saveText } from "../api";
-import { Badge, Empty, ErrorNote, Loading, PageTitle, Progress, TableWrap, useInterval, useLoad } from "../components/ui";
+import { Badge, Empty, ErrorNote, Loading, PageTitle, Pager, Progress, TableWrap, useInterval, useLoad } from "../components/ui";
 import { num, when, words } from "../format";
 import { href, navigate } from "../router";
 import { rememberJob, rememberedJobs, type Session } from "../session";
@@ -15,10 +16,34 @@ import { ReviewTable } from "./reviews";
 const FINISHED = new Set(["completed", "completed_with_errors", "failed"]);
 export const isFinished = (job: SyncJob) => FINISHED.has(job.status);
 
-export function SyncJobsPage({ session }: { session: Session }) {
+const STATUSES = ["queued", "running", "completed", "completed_with_errors", "failed"] as const;
+/** `since` choices: the last day, week, 30 days (empty: any time). */
+const SINCE_DAYS = [1, 7, 30] as const;
+
+/** Items recorded so far (applied, unchanged, held or failed) of those accepted. */
+const recordedOf = (j: SyncJob) => j.counts.accepted - j.counts.pending;
+
+export function SyncJobsPage({ session, query }: { session: Session; query: URLSearchParams }) {
+  const status = query.get("status") ?? "";
+  const vendorId = session.scope === "vendor" ? "" : (query.get("vendorId") ?? "");
+  const sinceDays = query.get("sinceDays") ?? "";
+  const [vendorInput, setVendorInput] = useState(vendorId);
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = cursors[cursors.length - 1];
+  const since = sinceDays ? new Date(Date.now() - Number(sinceDays) * 86_400_000).toISOString() : undefined;
+  const list = useLoad<Page<SyncJob>>(
+    (signal) => call("GET", `/api/v2/sync${qs({ status, vendorId, since, cursor, limit: 25 })}`, { signal }),
+    [status, vendorId, sinceDays, cursor],
+  );
+  const running = (list.data?.items ?? []).some((j) => !isFinished(j));
+  useInterval(list.reload, 2_000, running && !list.loading);
+  const filter = (next: Record<string, string>) => {
+    setCursors([]);
+    navigate(href(["sync"], { status, vendorId, sinceDays, ...next }));
+  };
   const [jobId, setJobId] = useState("");
   const [invalid, setInvalid] = useState(false);
-  const jobs = rememberedJobs();
+  const opened = rememberedJobs();
   const open = (e: Event) => {
     e.preventDefault();
     const id = jobId.trim();
@@ -28,9 +53,123 @@ export function SyncJobsPage({ session }: { session: Session }) {
     }
     navigate(href(["sync", id]));
   };
+  const items = list.data?.items ?? [];
   return (
     <section>
-      <PageTitle sub="Stock feeds sent as JSON or CSV (POST /api/v2/inventory/sync), applied in the background.">Sync jobs</PageTitle>
+      <PageTitle sub="Stock feeds sent as JSON or CSV (POST /api/v2/inventory/sync), applied in the background; newest first.">Sync jobs</PageTitle>
+      <form
+        class="filters"
+        aria-label="Sync job filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          filter({ vendorId: vendorInput.trim() });
+        }}
+      >
+        <div class="field">
+          <label for="sj-status">Status</label>
+          <select id="sj-status" value={status} onChange={(e) => filter({ status: (e.target as HTMLSelectElement).value })}>
+            <option value="">any</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {words(s)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="sj-since">Created</label>
+          <select id="sj-since" value={sinceDays} onChange={(e) => filter({ sinceDays: (e.target as HTMLSelectElement).value })}>
+            <option value="">any time</option>
+            {SINCE_DAYS.map((d) => (
+              <option key={d} value={String(d)}>
+                {d === 1 ? "in the last day" : `in the last ${d} days`}
+              </option>
+            ))}
+          </select>
+        </div>
+        {session.scope === "operator" ? (
+          <div class="field">
+            <label for="sj-vendor">Vendor id (empty: all)</label>
+            <input id="sj-vendor" value={vendorInput} spellcheck={false} maxLength={64} onInput={(e) => setVendorInput((e.target as HTMLInputElement).value)} />
+          </div>
+        ) : null}
+        <button type="submit">Filter</button>
+        <button type="button" class="secondary" onClick={list.reload} disabled={list.loading}>
+          {list.loading ? "Loading…" : "Refresh"}
+        </button>
+      </form>
+      {list.loading && !list.data ? <Loading label="Loading sync jobs…" /> : null}
+      {list.error ? <ErrorNote error={list.error} onRetry={list.reload} /> : null}
+      {list.data && items.length === 0 ? (
+        <Empty>
+          No sync jobs{status ? ` ${words(status)}` : ""}
+          {sinceDays ? " in that time" : ""}.
+          {session.scope === "vendor" ? (
+            <>
+              {" "}
+              Start one from <a href={href(["upload"])}>Upload stock</a>.
+            </>
+          ) : null}
+        </Empty>
+      ) : null}
+      {items.length > 0 ? (
+        <TableWrap label="Sync jobs">
+          <table class="sync-jobs-table">
+            <thead>
+              <tr>
+                <th scope="col">Job</th>
+                {session.scope === "operator" ? <th scope="col">Vendor</th> : null}
+                <th scope="col">Status</th>
+                <th scope="col">Progress</th>
+                <th scope="col" class="num">
+                  Applied
+                </th>
+                <th scope="col" class="num">
+                  Errors
+                </th>
+                <th scope="col">Source</th>
+                <th scope="col">Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((j) => (
+                <tr key={j.jobId} data-job-row={j.jobId} data-status={j.status}>
+                  <th scope="row">
+                    <a href={href(["sync", j.jobId])}>
+                      <code>{j.jobId.slice(0, 13)}…</code>
+                    </a>
+                  </th>
+                  {session.scope === "operator" ? <td>{j.vendorId}</td> : null}
+                  <td>
+                    <Badge status={j.status} />
+                  </td>
+                  <td>
+                    <progress
+                      value={isFinished(j) ? 1 : recordedOf(j)}
+                      max={isFinished(j) ? 1 : Math.max(j.counts.accepted, 1)}
+                      aria-label={`Job ${j.jobId}: ${num(recordedOf(j))} of ${num(j.counts.accepted)} items recorded`}
+                    />
+                  </td>
+                  <td class="num">{num(j.counts.applied)}</td>
+                  <td class="num">
+                    {j.counts.errors > 0 ? (
+                      <a href={href(["sync", j.jobId])} aria-label={`${num(j.counts.errors)} item errors of job ${j.jobId}`}>
+                        {num(j.counts.errors)}
+                      </a>
+                    ) : (
+                      "0"
+                    )}
+                  </td>
+                  <td>{j.source.toUpperCase()}</td>
+                  <td>{when(j.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      ) : null}
+      <Pager cursors={cursors} setCursors={setCursors} nextCursor={list.data?.nextCursor} />
+      <h2>Open a job</h2>
       <form class="filters" onSubmit={open}>
         <div class="field grow">
           <label for="job-id">Open a job by id</label>
@@ -56,33 +195,20 @@ export function SyncJobsPage({ session }: { session: Session }) {
           <button type="submit">Open</button>
         </div>
       </form>
-      <p class="notice" role="note">
-        The API cannot list sync jobs yet (only read one by id), so this list holds the jobs started or opened in this tab.
-        {session.scope === "vendor" ? (
-          <>
-            {" "}
-            Start one from <a href={href(["upload"])}>Upload stock</a>.
-          </>
-        ) : (
-          <>
-            {" "}
-            Jobs with held values are also reachable from <a href={href(["reviews"])}>Sync reviews</a>.
-          </>
-        )}
-      </p>
-      {jobs.length === 0 ? (
-        <Empty>No jobs in this tab yet.</Empty>
-      ) : (
-        <ul class="plain-list">
-          {jobs.map((j) => (
-            <li key={j}>
-              <a href={href(["sync", j])}>
-                <code>{j}</code>
-              </a>
-            </li>
-          ))}
-        </ul>
-      )}
+      {opened.length > 0 ? (
+        <>
+          <h3>Opened in this tab</h3>
+          <ul class="plain-list">
+            {opened.map((j) => (
+              <li key={j}>
+                <a href={href(["sync", j])}>
+                  <code>{j}</code>
+                </a>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
     </section>
   );
 }
