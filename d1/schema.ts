@@ -220,6 +220,23 @@ export const inventoryLevels = sqliteTable(
 );
 
 /** Units shipped per SKU × location × UTC day, from `reservation.fulfilled` events. */
+/**
+ * Units shipped per location and UTC day, from fulfilment events (the EVENTS consumer, once
+ * per event with daily_sales): the `balanced` strategy's load is a location's configured
+ * `current_load` plus what it shipped today (docs/allocation.md).
+ */
+export const locationDailyLoad = sqliteTable(
+  "location_daily_load",
+  {
+    locationId: text("location_id").notNull(),
+    /** `YYYY-MM-DD`, UTC, of the event's `occurredAt`. */
+    day: text("day").notNull(),
+    units: integer("units").notNull(),
+    updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.locationId] })],
+);
+
 export const dailySales = sqliteTable(
   "daily_sales",
   {
