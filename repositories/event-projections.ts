@@ -7,7 +7,17 @@
  */
 import { and, eq, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { alertCursors, alerts, dailySales, inventoryLevels, processedEvents, skus, webhookDeliveries, webhookSubscriptions } from "../d1/schema";
+import {
+  alertCursors,
+  alerts,
+  dailySales,
+  inventoryLevels,
+  locationDailyLoad,
+  processedEvents,
+  skus,
+  webhookDeliveries,
+  webhookSubscriptions,
+} from "../d1/schema";
 import type { AlertDecision } from "../domain/alerts";
 import type { InventoryEvent } from "../domain/events";
 import type { LevelStatus } from "../domain/inventory-levels";
@@ -216,6 +226,17 @@ export function eventStatements(db: D1Database, event: InventoryEvent, w: EventW
         .onConflictDoUpdate({
           target: [ds.sku, ds.locationId, ds.day],
           set: { units: sql`${ds.units} + ${excluded(ds.units)}`, fulfilments: sql`${ds.fulfilments} + 1`, updatedAt: excluded(ds.updatedAt) },
+        }),
+    );
+    // The location's load today (docs/allocation.md, balanced): the same units, per location.
+    const ld = locationDailyLoad;
+    statements.push(
+      d
+        .insert(ld)
+        .select(guardedRow(ld, { locationId: sale.locationId, day: sale.day, units: sale.units, updatedAt: w.now }, fresh))
+        .onConflictDoUpdate({
+          target: [ld.day, ld.locationId],
+          set: { units: sql`${ld.units} + ${excluded(ld.units)}`, updatedAt: excluded(ld.updatedAt) },
         }),
     );
   }

@@ -4,7 +4,7 @@
  */
 import { asc, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { locations, type LocationRow } from "../d1/schema";
+import { locationDailyLoad, locations, type LocationRow } from "../d1/schema";
 import type { RoutingLocation } from "../domain/allocation-locations";
 import type { LocationBody } from "../domain/schemas/master-data";
 
@@ -24,8 +24,11 @@ export const LOCATION_ROUTING_DEFAULTS = Object.freeze({
   accuracyRate: 0.99,
 });
 
-/** A location row as order routing sees it (domain/allocation-locations.ts). */
-export function routingLocationOf(row: LocationRow): RoutingLocation {
+/**
+ * A location row as order routing sees it (domain/allocation-locations.ts). Its load is the
+ * configured `currentLoad` plus the units it shipped today (`shippedToday`).
+ */
+export function routingLocationOf(row: LocationRow, shippedToday = 0): RoutingLocation {
   return {
     id: row.id,
     countryCode: row.countryCode,
@@ -40,7 +43,7 @@ export function routingLocationOf(row: LocationRow): RoutingLocation {
     cutoffHour: row.cutoffHour,
     utcOffsetMinutes: row.utcOffsetMinutes,
     dailyCapacity: row.dailyCapacity,
-    currentLoad: row.currentLoad,
+    currentLoad: row.currentLoad + shippedToday,
     onTimeRate: row.onTimeRate,
     accuracyRate: row.accuracyRate,
   };
@@ -94,4 +97,30 @@ export async function upsertLocation(db: D1Database, id: string, body: LocationB
     .get();
   cached = null;
   return { row, created: !existed };
+}
+
+/** How long this isolate keeps today's shipped units per location. */
+export const SHIPPED_TODAY_CACHE_MS = 30_000;
+let shipped: { day: string; units: Map<string, number>; expiresAt: number } | null = null;
+
+/**
+ * Units each location shipped on `day` (UTC, `YYYY-MM-DD`), from fulfilment events
+ * (`location_daily_load`); one row per location, read at most every SHIPPED_TODAY_CACHE_MS
+ * per isolate, so routing reads no D1 per request.
+ */
+export async function shippedOn(db: D1Database, day: string, now = Date.now()): Promise<Map<string, number>> {
+  if (shipped !== null && shipped.day === day && shipped.expiresAt > now) return shipped.units;
+  const rows = await drizzle(db)
+    .select({ locationId: locationDailyLoad.locationId, units: locationDailyLoad.units })
+    .from(locationDailyLoad)
+    .where(eq(locationDailyLoad.day, day))
+    .all();
+  shipped = { day, units: new Map(rows.map((r) => [r.locationId, r.units])), expiresAt: now + SHIPPED_TODAY_CACHE_MS };
+  return shipped.units;
+}
+
+/** Drops this isolate's caches of locations and shipped units (tests that change them mid-run). */
+export function forgetLocationCaches(): void {
+  cached = null;
+  shipped = null;
 }

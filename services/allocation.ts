@@ -27,7 +27,7 @@ import type { CoordinatorReserveInput, ReservationOutcome, SkuPart } from "../du
 import type { SkuRoutingView } from "../durable-objects/sku-inventory.types";
 import { actorOf, principalName, type Principal } from "./principal";
 import { ApiError, type FieldProblem } from "./api-error";
-import { routingLocationOf } from "../repositories/locations";
+import { routingLocationOf, shippedOn } from "../repositories/locations";
 import { reservationIdFor } from "../domain/reservation-ids";
 import { coordinatorFor } from "../repositories/objects";
 import { requestHash } from "../domain/hashing";
@@ -82,7 +82,7 @@ async function routingRequest(
   const lines: OrderLine[] = items.map((i) =>
     i.locationId === undefined ? { sku: i.sku, quantity: i.quantity } : { sku: i.sku, quantity: i.quantity, locationId: i.locationId },
   );
-  const request: AllocationRequest = { lines, locations: checked.locationRows.map(routingLocationOf), stock: [], policies: [], options };
+  const request: AllocationRequest = { lines, locations: await routingLocations(env, checked, now), stock: [], policies: [], options };
   refuseProblems(validateAllocationRequest(request, now), "items");
 
   const views: (SkuRoutingView | Failure)[] = await Promise.all(skus.map((sku) => env.SKU_INVENTORY.getByName(sku).routingView({ sku })));
@@ -199,6 +199,15 @@ export function needsPlan(body: ReserveBody): boolean {
 }
 
 /**
+ * The locations as routing sees them: their master data, each one's load being its configured
+ * `currentLoad` plus the units it shipped today (UTC) by fulfilment events.
+ */
+async function routingLocations(env: Env, checked: CheckedLocations, now: number) {
+  const shipped = await shippedOn(env.DB, new Date(now).toISOString().slice(0, 10), now);
+  return checked.locationRows.map((row) => routingLocationOf(row, shipped.get(row.id) ?? 0));
+}
+
+/**
  * Reserves an order by a plan: plans from current availability, reserves the plan's lines
  * (one per SKU and location) through the coordinator, all or nothing. When a SKU object
  * refuses because another order took the stock first, the refusal's availability goes into
@@ -216,7 +225,7 @@ export async function reservePlanned(
   idempotencyKey: string,
   checked: CheckedLocations,
 ): Promise<ReservationOutcome> {
-  const locations = checked.locationRows.map(routingLocationOf);
+  const locations = await routingLocations(env, checked, Date.now());
   const options = body.allocation !== undefined ? optionsOf(body.allocation) : defaultAllocationOptions(locations);
   let now = Date.now();
   let request = await routingRequest(env, body.items, body.type, checked, options, now);

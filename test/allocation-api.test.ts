@@ -248,7 +248,7 @@ beforeAll(async () => {
 async function allRoutingLocations() {
   const { drizzle } = await import("drizzle-orm/d1");
   const { locations } = await import("../d1/schema");
-  return (await drizzle(env.DB).select().from(locations).all()).map(routingLocationOf);
+  return (await drizzle(env.DB).select().from(locations).all()).map((row) => routingLocationOf(row));
 }
 
 async function stockOf(skus: string[]) {
