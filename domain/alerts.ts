@@ -24,9 +24,14 @@
 import type { InventoryEvent } from "./events";
 
 /** `overstock` and `slow_moving` are opened and resolved by the nightly REORDER run (services/reorder-planning.ts), not by events. */
-export const ALERT_KINDS = ["low_stock", "out_of_stock", "overstock", "slow_moving"] as const;
+/**
+ * `expiring` (issue 14, lots): opened by `inventory.expiring` (a lot's sellable units within the
+ * SKU's horizon of their expiry; `available` is those units), resolved (`no_stock`) by the
+ * `inventory.lot_expired` that leaves none of the SKU's sellable units within the horizon.
+ */
+export const ALERT_KINDS = ["low_stock", "out_of_stock", "overstock", "slow_moving", "expiring"] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
-export type AlertResolution = "back_in_stock" | "above_reorder_point";
+export type AlertResolution = "back_in_stock" | "above_reorder_point" | "no_stock";
 
 export type AlertDecision =
   | { action: "open"; kind: AlertKind; available: number }
@@ -39,9 +44,13 @@ export type AlertDecision =
     };
 
 /** The alert decisions for one event, given the SKU's reorder point. */
-export function alertDecisions(event: Pick<InventoryEvent, "type" | "after">, reorderPoint: number): AlertDecision[] {
+export function alertDecisions(event: Pick<InventoryEvent, "type" | "after" | "lot">, reorderPoint: number): AlertDecision[] {
   const available = event.after?.available ?? 0;
   switch (event.type) {
+    case "inventory.expiring":
+      return [{ action: "open", kind: "expiring", available: event.lot?.expiringUnits ?? 0 }];
+    case "inventory.lot_expired":
+      return (event.lot?.expiringUnits ?? 0) === 0 ? [{ action: "resolve", kinds: ["expiring"], resolution: "no_stock", whenProjectedTotalAbove: null }] : [];
     case "inventory.out_of_stock":
       return [{ action: "open", kind: "out_of_stock", available }];
     case "inventory.low_stock":

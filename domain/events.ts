@@ -16,6 +16,9 @@ export const INVENTORY_EVENT_TYPES = [
   "reservation.fulfilled",
   "reservation.backorder_covered",
   "reservation.updated",
+  "reservation.preorder_covered",
+  "inventory.expiring",
+  "inventory.lot_expired",
   "sync.conflict",
 ] as const;
 export type InventoryEventType = (typeof INVENTORY_EVENT_TYPES)[number];
@@ -59,7 +62,7 @@ export const InventoryEventSchema = z.object({
   reservation: z
     .object({
       id: z.string(),
-      type: z.enum(["soft", "hard"]),
+      type: z.enum(["soft", "hard", "preorder"]),
       status: z.string(),
       lines: z.array(z.object({ locationId: z.string(), quantity: z.number().int() })),
     })
@@ -81,6 +84,29 @@ export const InventoryEventSchema = z.object({
    * backordered units of the reservation's line there; `remaining` still wait. Absent on older events.
    */
   backorder: z.object({ locationId: z.string(), covered: z.number().int().positive(), remaining: z.number().int().nonnegative() }).nullable().optional(),
+  /**
+   * `reservation.preorder_covered` only: units that arrived at `locationId` became a hard
+   * reservation for this many pre-ordered units of the line; `remaining` still wait for the
+   * next arrival. Absent on older events.
+   */
+  preorder: z.object({ locationId: z.string(), covered: z.number().int().positive(), remaining: z.number().int().nonnegative() }).nullable().optional(),
+  /**
+   * `inventory.expiring` and `inventory.lot_expired` only: the lot at `locationId`, its expiry
+   * date, its units (expiring: still sellable; expired: moved to on hold), the SKU's alert
+   * horizon in days, and the sellable units of the SKU still expiring within it after this
+   * event (0 resolves the `expiring` alert). Absent on older events.
+   */
+  lot: z
+    .object({
+      locationId: z.string(),
+      lot: z.string(),
+      expiresOn: z.string(),
+      units: z.number().int().nonnegative(),
+      horizonDays: z.number().int().positive(),
+      expiringUnits: z.number().int().nonnegative(),
+    })
+    .nullable()
+    .optional(),
   /**
    * `reservation.updated` only: the amendment (domain/reservation-amendments.ts) that changed
    * the reservation on this SKU — each line's quantity before and after, and the units it

@@ -54,14 +54,15 @@ export function decideStep(step: ReservationStep, r: ReservationState): StepDeci
   switch (step) {
     case "promote":
       if (r.status !== "active") return notActive(r.status);
-      return r.type === "hard" ? ALREADY : apply("hard", "active");
+      return r.type !== "soft" ? ALREADY : apply("hard", "active");
     case "demote":
       if (r.status !== "active") return notActive(r.status);
       return r.type === "soft" ? ALREADY : apply("soft", "active");
     case "commit":
       if (r.status === "committed" || r.status === "fulfilled") return ALREADY;
       if (r.status !== "active") return notActive(r.status);
-      return r.type === "hard" ? apply("hard", "committed") : refuse("soft_hold");
+      // A pre-order commits once all of its units arrived (the SKU object refuses it before).
+      return r.type !== "soft" ? apply("hard", "committed") : refuse("soft_hold");
     case "uncommit":
       if (r.status === "active") return ALREADY;
       return r.status === "committed" ? apply(r.type, "active") : refuse("not_active");
@@ -105,5 +106,6 @@ export function refusalFailure(id: string, r: ReservationState, refusal: StepRef
 export function heldIn(type: ReservationType, status: ReservationStatus): keyof Quantities | null {
   if (status === "committed") return "committed";
   if (status !== "active") return null;
-  return type === "hard" ? "reserved" : "softHeld";
+  // A pre-order's arrived units are reserved; those still waiting are in no bucket.
+  return type === "soft" ? "softHeld" : "reserved";
 }

@@ -2,7 +2,13 @@
  * Reservation types, lifecycle and limits (DESIGN.md "Reservations"). Pure.
  */
 
-export const RESERVATION_TYPES = ["soft", "hard"] as const;
+/**
+ * `preorder` (issue 14): a hard order against expected arrivals (open transfer or purchase-order
+ * lines with a date at its location), limited to what is expected and not yet promised; its
+ * units become a hard reservation, first come first served, when they arrive
+ * (durable-objects/sku-inventory/preorders.ts).
+ */
+export const RESERVATION_TYPES = ["soft", "hard", "preorder"] as const;
 export type ReservationType = (typeof RESERVATION_TYPES)[number];
 
 /**
@@ -18,6 +24,8 @@ export const TERMINAL_STATUSES: ReadonlySet<ReservationStatus> = new Set(["fulfi
 export const TTL_SECONDS = {
   soft: { default: 30 * 60, min: 60, max: 24 * 60 * 60 },
   hard: { default: 48 * 60 * 60, min: 60, max: 30 * 24 * 60 * 60 },
+  /** A pre-order waits for its arrival: 90 days by default, at most a year; coverage does not change it. */
+  preorder: { default: 90 * 24 * 60 * 60, min: 60 * 60, max: 365 * 24 * 60 * 60 },
 } as const satisfies Record<ReservationType, { default: number; min: number; max: number }>;
 
 /** Units per reservation line and lines per request. */

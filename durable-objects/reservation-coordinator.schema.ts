@@ -77,4 +77,49 @@ export const COORDINATOR_MIGRATIONS: readonly SqlMigration[] = [
       `ALTER TABLE reservations ADD COLUMN pending_amendment TEXT`,
     ],
   },
+  {
+    version: 4,
+    name: "preorder_type",
+    statements: [
+      // A reservation may be a pre-order (issue 14): the type's CHECK is rebuilt, so the table
+      // is copied over as it is (no other table references it) with its indexes.
+      `CREATE TABLE reservations_v4 (
+        id TEXT PRIMARY KEY,
+        request_hash TEXT NOT NULL,
+        principal TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('soft', 'hard', 'preorder')),
+        status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'committed', 'fulfilled', 'released', 'expired', 'failed', 'aborted')),
+        reference TEXT NOT NULL,
+        ttl_seconds INTEGER NOT NULL,
+        expires_at INTEGER,
+        parts_json TEXT NOT NULL,
+        lines_json TEXT NOT NULL DEFAULT '[]',
+        answer_json TEXT,
+        pending_op TEXT,
+        pending_since INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        alarm_attempts INTEGER NOT NULL DEFAULT 0,
+        alarm_retry_at INTEGER,
+        pending_amendment TEXT
+      )`,
+      `INSERT INTO reservations_v4 (id, request_hash, principal, actor, attempt, type, status, reference, ttl_seconds, expires_at,
+         parts_json, lines_json, answer_json, pending_op, pending_since, created_at, updated_at, alarm_attempts, alarm_retry_at, pending_amendment)
+       SELECT id, request_hash, principal, actor, attempt, type, status, reference, ttl_seconds, expires_at,
+         parts_json, lines_json, answer_json, pending_op, pending_since, created_at, updated_at, alarm_attempts, alarm_retry_at, pending_amendment
+       FROM reservations`,
+      `DROP TABLE reservations`,
+      `ALTER TABLE reservations_v4 RENAME TO reservations`,
+      `CREATE INDEX reservations_pending ON reservations (pending_since) WHERE pending_op IS NOT NULL`,
+      `CREATE INDEX reservations_expiry ON reservations (expires_at) WHERE status = 'active'`,
+      `CREATE INDEX reservations_finished ON reservations (updated_at)
+         WHERE status IN ('fulfilled', 'released', 'expired', 'failed', 'aborted')`,
+      `CREATE INDEX reservations_alarm_retry ON reservations (alarm_retry_at) WHERE alarm_retry_at IS NOT NULL`,
+      `CREATE INDEX reservations_pending_fresh ON reservations (pending_since) WHERE pending_op IS NOT NULL AND alarm_retry_at IS NULL`,
+      `CREATE INDEX reservations_expiry_idle ON reservations (expires_at)
+         WHERE status = 'active' AND pending_op IS NULL AND alarm_retry_at IS NULL`,
+    ],
+  },
 ];

@@ -30,7 +30,7 @@ import type {
 import { AmendmentSteps, pruneAmendments } from "./reservation-coordinator/amendments";
 import { alarmTaskFailed, coordinatorHealth, dueTasks, nextDueAt, pruneFinished, type AlarmTask } from "./reservation-coordinator/due-work";
 import type { SkuGateway } from "./reservation-coordinator/gateway";
-import { expiryDue, readRow, viewOf, visibleRow, type Answer, type Row } from "./reservation-coordinator/rows";
+import { awaitsArrivals, expiryDue, readRow, viewOf, visibleRow, type Answer, type Row } from "./reservation-coordinator/rows";
 import { SagaSteps } from "./reservation-coordinator/steps";
 
 export { FINISHED_RETENTION_MS } from "./reservation-coordinator/due-work";
@@ -196,6 +196,8 @@ export class ReservationCoordinatorStore {
       let row = visibleRow(this.#sql, input);
       if (row === undefined) return fail("reservation_not_found", `no reservation ${input.id}`);
       row = await this.#steps.expireIfDue(row);
+      // Backordered and pre-ordered units are covered in the SKU objects as units arrive: ask them.
+      if (row.pending_op === null && awaitsArrivals(row)) row = await this.#steps.refreshLines(row);
       return { ok: true, reservation: viewOf(row), replayed: false };
     });
   }

@@ -67,7 +67,10 @@ export interface ReservationLineView {
   sku: string;
   locationId: string;
   quantity: number;
+  /** Units accepted beyond stock still waiting (they drop as arrivals cover them). */
   backordered: number;
+  /** Pre-ordered units still waiting for an arrival (pre-orders only). */
+  preordered?: number;
 }
 
 export interface ReservationView {

@@ -93,6 +93,12 @@ export interface ReceiveTransferInput extends Attributed {
   damaged: number;
   /** Never arrived: `to.inTransit −= q`. */
   short: number;
+  /**
+   * Perishables (v8, sku-inventory/lots.ts): the lot the good units belong to, and its expiry
+   * (ms: 00:00 UTC of its `expiresOn` date). Both or neither.
+   */
+  lot?: string;
+  expiresAt?: number;
   policy: SkuPolicy;
 }
 
@@ -107,6 +113,43 @@ export interface TransferResult {
   line: TransferLine;
   /** Backorders covered at the destination by this step. */
   backordersCovered: CoveredBackorder[];
+  /** Pre-orders covered at the destination by this step, after the backorders (oldest first; absent when the SKU has none). */
+  preordersCovered?: CoveredBackorder[];
   /** True when this step had already been applied (a retry). */
   replayed: boolean;
+}
+
+/** A lot's units taken by a shipment (first expiry, first out) or another decrease. */
+export interface LotPick {
+  lot: string;
+  /** `YYYY-MM-DD` (UTC). */
+  expiresOn: string;
+  quantity: number;
+}
+
+/** One lot at a location as the SKU object holds it (`lots()`). */
+export interface LotView {
+  locationId: string;
+  lot: string;
+  expiresOn: string;
+  /** Sellable units of the lot still here (reserved and committed ones included). */
+  units: number;
+  receivedAt: number;
+  /** When the alarm raised `inventory.expiring` for it (ms), or null. */
+  alertedAt: number | null;
+  /** When the alarm moved its units to on hold (ms), or null. */
+  expiredAt: number | null;
+}
+
+/** One change of a lot's units, tied to the ledger row it belongs to. */
+export interface LotMove {
+  seq: number;
+  at: number;
+  locationId: string;
+  lot: string;
+  delta: number;
+  /** `receive`, `expire`, or the op of the decrease (`fulfil`, `state`, `adjust`, …). */
+  op: string;
+  ledgerSeq: number | null;
+  reservationId: string | null;
 }

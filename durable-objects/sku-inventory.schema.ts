@@ -244,4 +244,49 @@ export const SKU_INVENTORY_MIGRATIONS: readonly SqlMigration[] = [
       )`,
     ],
   },
+  {
+    version: 8,
+    name: "preorders_lots",
+    statements: [
+      // Pre-ordered units still waiting for an arrival (sku-inventory/preorders.ts), one row
+      // per pre-order line; `seq` is the queue (first come, first served). The units already
+      // arrived are an ordinary reservation line (and in `reserved`); these are in no bucket.
+      `CREATE TABLE preorder_lines (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        reservation_id TEXT NOT NULL,
+        location_id TEXT NOT NULL,
+        placed INTEGER NOT NULL CHECK (placed > 0),
+        waiting INTEGER NOT NULL CHECK (waiting >= 0),
+        created_at INTEGER NOT NULL,
+        UNIQUE (reservation_id, location_id)
+      )`,
+      `CREATE INDEX preorder_lines_queue ON preorder_lines (location_id, seq) WHERE waiting > 0`,
+      // Lots of perishable units (sku-inventory/lots.ts): sellable units of a lot at a
+      // location, its expiry, and when the alarm raised its expiring alert and expired it.
+      `CREATE TABLE lots (
+        location_id TEXT NOT NULL,
+        lot TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        units INTEGER NOT NULL CHECK (units >= 0),
+        received_at INTEGER NOT NULL,
+        alerted_at INTEGER,
+        expired_at INTEGER,
+        PRIMARY KEY (location_id, lot)
+      )`,
+      `CREATE INDEX lots_fefo ON lots (location_id, expires_at, lot) WHERE units > 0`,
+      // Every change of a lot's units (receipt, pick, expiry), with the ledger row it belongs to.
+      `CREATE TABLE lot_moves (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        location_id TEXT NOT NULL,
+        lot TEXT NOT NULL,
+        delta INTEGER NOT NULL,
+        op TEXT NOT NULL,
+        ledger_seq INTEGER,
+        reservation_id TEXT,
+        reference TEXT
+      )`,
+      `CREATE INDEX lot_moves_ledger ON lot_moves (ledger_seq)`,
+    ],
+  },
 ];

@@ -18,6 +18,8 @@
  * | `stock-states.ts` | moves between sellable, damaged and on-hold, and write-offs |
  * | `transfers.ts` | transfer lines between locations of this SKU (create, receive, cancel) |
  * | `backorders.ts` | backorders covered first-come-first-served when units arrive (run by `Tx.run`) |
+ * | `preorders.ts` | pre-orders against expected arrivals (v8), covered after backorders when units arrive (run by `Tx.run`) |
+ * | `lots.ts` | lots and expiry of perishables (v8): receipts into lots, first-expiry-first-out picks, the alarm's expiring alerts and expiries |
  * | `due-work.ts` | the alarm's expiries (failures logged, counted, backed off) and pruning, when it next fires, health |
  *
  * Every mutation is one `transactionSync` (`Tx.run`): counts, reservation rows, ledger and
@@ -37,6 +39,7 @@ import type {
   DemoteInput,
   LedgerEntry,
   MasterPushResult,
+  PreorderQueueEntry,
   PromoteInput,
   ReleaseInput,
   ReservationRefInput,
@@ -53,10 +56,12 @@ import * as amendments from "./sku-inventory/amendments";
 import { health, nextDueAt, runDueWork } from "./sku-inventory/due-work";
 import * as master from "./sku-inventory/master";
 import * as meta from "./sku-inventory/meta";
+import * as lots from "./sku-inventory/lots";
 import * as outbox from "./sku-inventory/outbox";
+import * as preorders from "./sku-inventory/preorders";
 import * as reads from "./sku-inventory/reads";
 import * as reservations from "./sku-inventory/reservations";
-import type { SkuDb } from "./sku-inventory/rows";
+import { InboundFlags, type SkuDb } from "./sku-inventory/rows";
 import { adjustStock } from "./sku-inventory/stock";
 import * as sync from "./sku-inventory/sync";
 import { moveStockState } from "./sku-inventory/stock-states";
@@ -65,6 +70,8 @@ import type {
   CancelTransferInput,
   CreateTransferInput,
   MoveStockStateInput,
+  LotMove,
+  LotView,
   MoveStockStateResult,
   ReceiveTransferInput,
   TransferLine,
@@ -80,7 +87,7 @@ export class SkuInventoryStore {
 
   constructor(storage: DurableObjectStorage) {
     migrateSchema(storage, SKU_INVENTORY_MIGRATIONS);
-    this.#db = { storage, sql: storage.sql, policy: new meta.PolicyCache() };
+    this.#db = { storage, sql: storage.sql, policy: new meta.PolicyCache(), inbound: new InboundFlags() };
   }
 
   // ---------------------------------------------------------------- changes
@@ -175,6 +182,22 @@ export class SkuInventoryStore {
     return reservations.getReservation(this.#db, reservationId, now);
   }
 
+  /** Pre-ordered units waiting, in queue order (preorders.ts). */
+  preorders(locationId?: string): PreorderQueueEntry[] {
+    return preorders.preorderQueue(this.#db.sql, locationId);
+  }
+
+  /** The SKU's lots, their latest moves and the expiring-alert horizon (lots.ts). */
+  lots(locationId?: string): { lots: LotView[]; moves: LotMove[]; horizonDays: number } {
+    return lots.lotsView(this.#db.sql, locationId);
+  }
+
+  /** Sets the expiring-alert horizon (days). */
+  setExpiryHorizon(days: number): { ok: true; horizonDays: number } {
+    lots.setHorizonDays(this.#db, days);
+    return { ok: true, horizonDays: days };
+  }
+
   // ------------------------------------------------------------------ alarm
 
   /** Expires due reservations and prunes old records; returns when the alarm should next fire. */
@@ -184,7 +207,7 @@ export class SkuInventoryStore {
 
   /** When the next piece of due work falls, or null if none. */
   nextDueAt(): number | null {
-    return nextDueAt(this.#db.sql);
+    return nextDueAt(this.#db.sql, this.#db.inbound.get(this.#db.sql).lots);
   }
 
   /** Events to send now, oldest first. */

@@ -18,6 +18,8 @@ import type {
   CancelTransferInput,
   CreateTransferInput,
   MoveStockStateInput,
+  LotMove,
+  LotView,
   MoveStockStateResult,
   ReceiveTransferInput,
   TransferLine,
@@ -33,6 +35,7 @@ import type {
   DemoteInput,
   LedgerEntry,
   MasterPushResult,
+  PreorderQueueEntry,
   PromoteInput,
   ReleaseInput,
   ReservationRefInput,
@@ -277,6 +280,27 @@ export class SkuInventory extends DurableObject<Env> {
   /** Confirms (gives and ships) or aborts (gives the takes back) a prepared amendment; idempotent. */
   async settleAmendment(input: SettleAmendmentInput): Promise<AmendmentResult | Failure> {
     return this.#mutate(() => this.#store.settleAmendment(input, this.#now()));
+  }
+
+  /** One reservation as this SKU holds it, for the coordinator (lines with their backordered and pre-ordered units now). */
+  async lookupReservation(input: ReservationRefInput): Promise<ReservationResult | Failure> {
+    return this.#mutate(() => this.#store.getReservation(input.reservationId, this.#now()));
+  }
+
+  /** Pre-ordered units waiting, in the order arrivals will cover them, with the date each expects (optionally one location). */
+  async preorders(locationId?: string): Promise<PreorderQueueEntry[]> {
+    return this.#store.preorders(locationId);
+  }
+
+  /** This SKU's lots (optionally at one location), earliest expiry first, their latest moves and the alert horizon. */
+  async lots(locationId?: string): Promise<{ lots: LotView[]; moves: LotMove[]; horizonDays: number }> {
+    return this.#store.lots(locationId);
+  }
+
+  /** Sets how many days before a lot's expiry the alarm raises `inventory.expiring` (1–365; default 7). */
+  async setExpiryHorizon(days: number): Promise<{ ok: true; horizonDays: number } | Failure> {
+    if (!Number.isInteger(days) || days < 1 || days > 365) return { ok: false, code: "invalid_state", message: "the horizon is 1 to 365 days" };
+    return this.#mutate(() => this.#store.setExpiryHorizon(days));
   }
 
   /** Per-location sellable figures for the public availability view. */

@@ -6,6 +6,7 @@ import type { Quantities } from "../domain/quantities";
 import type { Amendment, AmendmentKind } from "../domain/reservation-amendments";
 import type { AdjustmentReason, ReservationStatus, ReservationType } from "../domain/reservation-rules";
 import type { FailureCount } from "./failure-counts";
+import type { LotPick } from "./sku-inbound.types";
 
 /** Reservation rules from the SKU's master data: since v7 the object's own master facts (`SkuMasterFacts`). */
 export interface SkuPolicy {
@@ -143,6 +144,22 @@ export interface HeldLine {
   quantity: number;
   /** Units accepted beyond stock (only when the SKU allows backorders). */
   backordered: number;
+  /** Pre-ordered units still waiting for an arrival (sku-inventory/preorders.ts); in no bucket. */
+  preordered?: number;
+}
+
+/** A pre-order line's units waiting, in the order arrivals cover them (`preorders()`). */
+export interface PreorderQueueEntry {
+  reservationId: string;
+  reference: string | null;
+  locationId: string;
+  /** Units first pre-ordered on this line. */
+  placed: number;
+  /** Units still waiting. */
+  waiting: number;
+  placedAt: number;
+  /** When the arrival that brings its last waiting unit is expected (ms), or null when none is yet. */
+  expectedAt: number | null;
 }
 
 /** A reservation as one SKU holds it. */
@@ -158,6 +175,8 @@ export interface SkuReservation {
 export interface ReservationResult {
   ok: true;
   reservation: SkuReservation;
+  /** `fulfil` of a SKU with lots: the lots its units shipped from, earliest expiry first, per location. */
+  lots?: { locationId: string; picks: LotPick[] }[];
 }
 
 export interface ReservationCounts {

@@ -25,6 +25,7 @@ import type { SkuRow } from "../d1/schema";
 import { findSkus } from "../repositories/skus";
 import { findTransfer, insertTransfer, lineUpdate, staleCreating, statusUpdate, touchTransfer, type TransferDoc } from "../repositories/transfers";
 import { requestHash } from "../domain/hashing";
+import { receiptLot } from "../domain/lots";
 import type { CreateTransferBody, ReceiveTransferBody } from "../domain/schemas/inbound";
 import { policyOf } from "./sku-access";
 
@@ -221,6 +222,7 @@ export async function receiveTransfer(env: Env, principal: Principal, id: string
         received: l.received,
         damaged: l.damaged,
         short: l.short,
+        ...receiptLot(l),
         policy: policyOf(skus.get(l.sku)!),
       }),
     );

@@ -117,7 +117,7 @@ const CASES: BadCase[] = [
   reserveCase("Idempotency-Key with spaces", reserveBody(), [["headers", "idempotency-key"]], { idempotencyKey: "has spaces in it" }),
   // --- reserve: body shape ---
   reserveCase("missing type", without(reserveBody(), "type"), [["body", "type"]]),
-  reserveCase("unknown type", reserveBody({ type: "preorder" }), [["body", "type"]]),
+  reserveCase("unknown type", reserveBody({ type: "layaway" }), [["body", "type"]]),
   reserveCase("missing reference", without(reserveBody(), "reference"), [["body", "reference"]]),
   reserveCase("blank reference", reserveBody({ reference: "   " }), [["body", "reference"]]),
   reserveCase("reference over 128 characters", reserveBody({ reference: "r".repeat(LIMITS.referenceMaxLength + 1) }), [["body", "reference"]]),

@@ -55,7 +55,7 @@ export function refuseDuplicateItems(items: readonly z.infer<typeof OrderItem>[]
 export const PlanBody = z
   .strictObject({
     /** Which availability counts: hard (default) plans against `available`, soft against the hold headroom. */
-    type: z.enum(RESERVATION_TYPES).default("hard"),
+    type: z.enum(RESERVATION_TYPES.filter((t) => t !== "preorder") as ["soft", "hard"]).default("hard"),
     items: z.array(OrderItem).min(1).max(LIMITS.linesPerReservation),
     allocation: AllocationOptionsBody,
   })

@@ -20,6 +20,30 @@ export const StockStateBody = z
   .refine((b) => (b.from as string) !== b.to, { path: ["to"], message: "to must differ from from" });
 export type StockStateBody = z.infer<typeof StockStateBody>;
 
+/**
+ * A receipt line's lot (perishables, issue 14): the lot its good units belong to and the date
+ * they expire (`YYYY-MM-DD`; not sellable from 00:00 UTC that day). Both or neither.
+ */
+export const ReceiptLotFields = {
+  lot: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces")
+    .optional(),
+  expiresOn: z.iso.date().optional(),
+};
+
+/** Refines a receipt line: `lot` and `expiresOn` come together, and only with good units. */
+export function refineReceiptLot(line: { lot?: string | undefined; expiresOn?: string | undefined; received: number }, ctx: z.RefinementCtx): void {
+  if ((line.lot === undefined) !== (line.expiresOn === undefined)) {
+    ctx.addIssue({ code: "custom", path: [line.lot === undefined ? "lot" : "expiresOn"], message: "give lot and expiresOn together" });
+  } else if (line.lot !== undefined && line.received === 0) {
+    ctx.addIssue({ code: "custom", path: ["lot"], message: "a lot is recorded for received (good) units; none are reported" });
+  }
+}
+
 /** Most SKU lines per transfer document. */
 export const TRANSFER_LINES_MAX = 100;
 
@@ -64,8 +88,10 @@ export const ReceiveTransferBody = z
             received: z.int().min(0).max(LIMITS.quantityMax).default(0),
             damaged: z.int().min(0).max(LIMITS.quantityMax).default(0),
             short: z.int().min(0).max(LIMITS.quantityMax).default(0),
+            ...ReceiptLotFields,
           })
-          .refine((l) => l.received + l.damaged + l.short > 0, { message: "report at least one unit (received, damaged or short)" }),
+          .refine((l) => l.received + l.damaged + l.short > 0, { message: "report at least one unit (received, damaged or short)" })
+          .superRefine(refineReceiptLot),
       )
       .min(1)
       .max(TRANSFER_LINES_MAX),

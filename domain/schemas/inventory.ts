@@ -49,6 +49,15 @@ export const ReserveBody = z
         ctx.addIssue({ code: "custom", path: ["ttlSeconds"], message: `ttlSeconds for a ${body.type} reservation must be ${min}..${max}` });
       }
     }
+    // A pre-order is placed against the expected arrivals of the location it names (no routing).
+    if (body.type === "preorder") {
+      if (body.allocation !== undefined)
+        ctx.addIssue({ code: "custom", path: ["allocation"], message: "a pre-order names its locations; allocation is not taken" });
+      body.items.forEach((item, i) => {
+        if (item.locationId === undefined)
+          ctx.addIssue({ code: "custom", path: ["items", i, "locationId"], message: "a pre-order line needs the location it is expected at" });
+      });
+    }
     const seen = new Map<string, number>();
     body.items.forEach((item, i) => {
       const key = `${item.sku}\u0000${item.locationId ?? ""}`;

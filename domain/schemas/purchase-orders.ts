@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { LIMITS } from "../reservation-rules";
 import { LineQuantity, LocationId, Reference, SkuId, VendorId } from "./common";
+import { ReceiptLotFields, refineReceiptLot } from "./inbound";
 
 export const PO_LINES_MAX = 200;
 export const PO_STATUSES = ["draft", "submitted", "confirmed", "shipping", "shipped", "partially_received", "received", "closed", "cancelled"] as const;
@@ -44,8 +45,10 @@ export const ReceivePurchaseOrderBody = z
             sku: SkuId,
             received: z.int().min(0).max(LIMITS.quantityMax).default(0),
             damaged: z.int().min(0).max(LIMITS.quantityMax).default(0),
+            ...ReceiptLotFields,
           })
-          .refine((l) => l.received + l.damaged > 0, { message: "report at least one unit (received or damaged)" }),
+          .refine((l) => l.received + l.damaged > 0, { message: "report at least one unit (received or damaged)" })
+          .superRefine(refineReceiptLot),
       )
       .min(1)
       .max(PO_LINES_MAX),

@@ -6,7 +6,17 @@
 import type { SkuInventory } from "../sku-inventory";
 
 /** The SKU object's RPC methods the saga calls. */
-export type SkuMethod = "applyReservation" | "release" | "promote" | "demote" | "commit" | "uncommit" | "fulfil" | "amendReservation" | "settleAmendment";
+export type SkuMethod =
+  | "applyReservation"
+  | "release"
+  | "promote"
+  | "demote"
+  | "commit"
+  | "uncommit"
+  | "fulfil"
+  | "amendReservation"
+  | "settleAmendment"
+  | "lookupReservation";
 /** Each method's input, taken from the SKU object's own RPC signature (a field added there must be sent here). */
 export type SkuInputs = { [M in SkuMethod]: Parameters<SkuInventory[M]>[0] };
 /** Each method's answer, likewise. */
@@ -28,6 +38,7 @@ const SKU_CALLS: { [M in SkuMethod]: (stub: DurableObjectStub<SkuInventory>, inp
   fulfil: (stub, input) => stub.fulfil(input),
   amendReservation: (stub, input) => stub.amendReservation(input),
   settleAmendment: (stub, input) => stub.settleAmendment(input),
+  lookupReservation: (stub, input) => stub.lookupReservation(input),
 };
 
 /** The SKU objects of this deployment (`env.SKU_INVENTORY.getByName(sku)`). */

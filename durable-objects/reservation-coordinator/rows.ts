@@ -78,15 +78,17 @@ export function skuListOf(row: Row): string[] {
 /** The reservation as its client sees it. */
 export function viewOf(row: Row): ReservationView {
   const status: PublicStatus = row.status === "failed" || row.status === "aborted" ? "released" : row.status;
+  const lines = JSON.parse(row.lines_json) as ReservationLineView[];
   return {
     id: row.id,
-    type: row.type,
+    // A pre-order is a hard reservation once none of its units waits any more (its SKU objects' lines).
+    type: row.type === "preorder" && lines.length > 0 && !lines.some((l) => (l.preordered ?? 0) > 0) ? "hard" : row.type,
     status,
     reference: row.reference,
     expiresAt: status === "active" || status === "pending" ? row.expires_at : null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-    lines: JSON.parse(row.lines_json) as ReservationLineView[],
+    lines,
   };
 }
 
@@ -104,7 +106,13 @@ export function expiryOf(row: Row): number {
 export function linesOf(outcomes: SkuOutcome[]): ReservationLineView[] {
   return outcomes.flatMap((o) =>
     o.result.ok && "reservation" in o.result
-      ? o.result.reservation.lines.map((l) => ({ sku: o.sku, locationId: l.locationId, quantity: l.quantity, backordered: l.backordered }))
+      ? o.result.reservation.lines.map((l) => ({
+          sku: o.sku,
+          locationId: l.locationId,
+          quantity: l.quantity,
+          backordered: l.backordered,
+          ...(l.preordered === undefined ? {} : { preordered: l.preordered }),
+        }))
       : [],
   );
 }
@@ -117,4 +125,10 @@ export function shortLines(outcomes: SkuOutcome[]): ShortLine[] {
 /** Which SKUs did not confirm, and why. */
 export function unreachable(outcomes: SkuOutcome[]): { sku: string; code: string }[] {
   return outcomes.filter((o) => !o.result.ok).map((o) => ({ sku: o.sku, code: (o.result as { code: string }).code }));
+}
+
+/** Whether the view's lines wait for arrivals (backordered or pre-ordered units), so a lookup asks the SKU objects how they stand. */
+export function awaitsArrivals(row: Row): boolean {
+  if (row.status !== "active" && row.status !== "committed") return false;
+  return (JSON.parse(row.lines_json) as ReservationLineView[]).some((l) => l.backordered > 0 || (l.preordered ?? 0) > 0);
 }

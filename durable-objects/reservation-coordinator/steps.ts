@@ -206,6 +206,20 @@ export class SagaSteps {
     return this.#answer(this.#row(row.id)!);
   }
 
+  /**
+   * Brings the lines' backordered and pre-ordered figures up to date from the SKU objects
+   * (arrivals cover them there, without the coordinator). Best effort: a SKU that cannot be
+   * reached leaves the stored lines as they are.
+   */
+  async refreshLines(row: Row): Promise<Row> {
+    const outcomes = await this.#fanOut(skuListOf(row), "lookupReservation", (sku) => this.#ref(row, sku));
+    if (!outcomes.every((o) => o.result.ok)) return row;
+    const lines = JSON.stringify(linesOf(outcomes));
+    if (lines === row.lines_json) return row;
+    this.#update(row.id, { lines_json: lines });
+    return this.#row(row.id)!;
+  }
+
   /** One SKU found the reservation expired: expire it everywhere so no line stays held. */
   async #expireAll(row: Row): Promise<ReservationOutcome> {
     const released = await this.release({ ...row, status: "active" }, "expire");

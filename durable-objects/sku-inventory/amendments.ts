@@ -35,6 +35,7 @@ import type { AmendedLine, AmendmentResult, AmendReservationInput, SettleAmendme
 import { quantities, room } from "./counts";
 import { expireIfDue, lines, reservationEvent, reservationRow, setStatus, view } from "./lifecycle";
 import { rememberSku } from "./meta";
+import { waitingOf } from "./preorders";
 import type { LineRow, ReservationRow, SkuDb } from "./rows";
 import { change } from "./stock";
 import { Rollback, Tx } from "./tx";
@@ -198,6 +199,8 @@ export function amendReservation(db: SkuDb, input: AmendReservationInput, now: n
     }
     // An expired reservation is answered, not thrown, so that the expiry itself commits.
     const current = expireIfDue(tx, existing, input.actor);
+    if (db.inbound.get(sql).preorders && waitingOf(sql, current.id) > 0)
+      return fail("invalid_state", "a pre-order cannot be amended while units wait", { reason: "preorder_waiting" });
     const held = lines(sql, current.id);
     const plan = planAmendment(
       {

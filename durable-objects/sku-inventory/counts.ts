@@ -68,7 +68,7 @@ export function lineSumsFromLines(sql: SqlStorage, locationId: string): LineSums
 /** Units a new line of this type may take at a location (negative when already over). */
 export function room(q: Quantities, type: ReservationType, policy: SkuPolicy): number {
   const available = availableOf(q);
-  return type === "hard" ? available : softHoldLimit(available, policy.softBufferPct) - q.softHeld;
+  return type === "soft" ? softHoldLimit(available, policy.softBufferPct) - q.softHeld : available;
 }
 
 /** The candidate with the most room for a line of this type (domain/allocation.ts). */

@@ -13,6 +13,7 @@ import { FINISHED_RESERVATION_RETENTION_MS } from "../../domain/reservation-life
 import { alarmRetryDelayMs, causeOf, countFailure, failureCounts, logFailure } from "../failure-counts";
 import type { SkuHealth } from "../sku-inventory.types";
 import { expireIfDue } from "./lifecycle";
+import { nextLotDue, runLotWork } from "./lots";
 import { IDEMPOTENCY_RETENTION_MS, skuOf } from "./meta";
 import type { ReservationRow, SkuDb } from "./rows";
 import { Tx } from "./tx";
@@ -48,14 +49,17 @@ export function runDueWork(db: SkuDb, now: number): number | null {
     }
     if (outcome !== true) expiryFailed(db, row, now, outcome.code, causeOf(outcome));
   }
+  const inbound = db.inbound.get(db.sql);
+  if (inbound.lots) runLotWork(db, now);
   db.storage.transactionSync(() => {
     db.sql.exec("DELETE FROM idempotency WHERE created_at <= ?", now - IDEMPOTENCY_RETENTION_MS);
     const cutoff = now - TERMINAL_RETENTION_MS;
     const finished = "SELECT id FROM reservations WHERE status IN ('fulfilled', 'released', 'expired') AND updated_at <= ?";
     db.sql.exec(`DELETE FROM reservation_lines WHERE reservation_id IN (${finished})`, cutoff);
+    if (inbound.preorders) db.sql.exec(`DELETE FROM preorder_lines WHERE reservation_id IN (${finished})`, cutoff);
     db.sql.exec(`DELETE FROM reservations WHERE id IN (${finished})`, cutoff);
   });
-  return nextDueAt(db.sql);
+  return nextDueAt(db.sql, inbound.lots);
 }
 
 /** Logs, counts and backs off one failed expiry (the failed transaction wrote nothing). */
@@ -77,8 +81,14 @@ function expiryFailed(db: SkuDb, row: ReservationRow, now: number, code: string,
   });
 }
 
-/** When the next piece of due work falls (expiry or its retry, outbox, pruning), or null if none. */
-export function nextDueAt(sql: SqlStorage): number | null {
+/** When the next piece of due work falls (expiry or its retry, outbox, pruning, and with `lots` a lot's alert or expiry), or null if none. */
+export function nextDueAt(sql: SqlStorage, lots = false): number | null {
+  const next = reservationsDueAt(sql);
+  const lot = lots ? nextLotDue(sql) : null;
+  return lot === null ? next : next === null ? lot : Math.min(next, lot);
+}
+
+function reservationsDueAt(sql: SqlStorage): number | null {
   const row = sql
     .exec<{ next: number | null }>(
       `SELECT MIN(t) AS next FROM (
@@ -103,6 +113,6 @@ export function health(sql: SqlStorage): SkuHealth {
     expiriesRetrying: count("SELECT COUNT(*) AS n FROM reservations WHERE status = 'active' AND expiry_retry_at IS NOT NULL"),
     eventsRetrying: count("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL AND attempts > 0"),
     eventsAwaitingConfirmation: count("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NOT NULL"),
-    nextDueAt: nextDueAt(sql),
+    nextDueAt: nextDueAt(sql, sql.exec<{ n: number }>("SELECT EXISTS (SELECT 1 FROM lots) AS n").one().n === 1),
   };
 }

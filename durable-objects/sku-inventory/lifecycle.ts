@@ -8,6 +8,7 @@ import { decideStep, heldIn, refusalFailure, type StepRefusal } from "../../doma
 import type { ReservationStatus } from "../../domain/reservation-rules";
 import type { ReservationRefInput, SkuReservation } from "../sku-inventory.types";
 import type { LineRow, ReservationRow } from "./rows";
+import { dropPreorders, mergedLines } from "./preorders";
 import { change } from "./stock";
 import { type PendingEvent, Rollback, type Tx } from "./tx";
 
@@ -19,8 +20,22 @@ export function lines(sql: SqlStorage, id: string): LineRow[] {
   return sql.exec<LineRow>("SELECT location_id, quantity, backordered FROM reservation_lines WHERE reservation_id = ? ORDER BY location_id", id).toArray();
 }
 
-/** The reservation as an RPC value. */
-export function view(sql: SqlStorage, row: ReservationRow): SkuReservation {
+/**
+ * The reservation as an RPC value. `withPreorders` (the SKU has pre-orders): lines include
+ * their waiting pre-ordered units, and the type is `preorder` while any unit waits.
+ */
+export function view(sql: SqlStorage, row: ReservationRow, withPreorders = false): SkuReservation {
+  if (withPreorders) {
+    const merged = mergedLines(sql, row.id);
+    return {
+      id: row.id,
+      attempt: row.attempt,
+      type: merged.some((l) => (l.preordered ?? 0) > 0) ? "preorder" : row.type,
+      status: row.status,
+      expiresAt: row.expires_at,
+      lines: merged,
+    };
+  }
   return {
     id: row.id,
     attempt: row.attempt,
@@ -43,6 +58,20 @@ export function setStatus(tx: Tx, id: string, status: ReservationStatus): void {
 /** Records a reservation-level event in the running transaction (`extra`: fields only some types carry, e.g. `amendment`). */
 export function reservationEvent(tx: Tx, type: InventoryEventType, id: string, actor: string, reason: string | null, extra: Partial<PendingEvent> = {}): void {
   const row = reservationRow(tx.sql, id)!;
+  if (tx.db.inbound.get(tx.sql).preorders) {
+    const shown = view(tx.sql, row, true);
+    tx.emit({
+      type,
+      locationId: null,
+      occurredAt: new Date(tx.now).toISOString(),
+      cause: { ledgerSeq: null, op: type.slice("reservation.".length), reason, reference: row.reference, reservationId: id, actor },
+      before: null,
+      after: null,
+      reservation: { id, type: shown.type, status: row.status, lines: shown.lines.map((l) => ({ locationId: l.locationId, quantity: l.quantity })) },
+      ...extra,
+    });
+    return;
+  }
   tx.emit({
     type,
     locationId: null,
@@ -79,6 +108,8 @@ export function endReservation(tx: Tx, row: ReservationRow, status: "released" |
       );
     }
   }
+  // Pre-ordered units still waiting held nothing: they are dropped (preorders.ts).
+  if (tx.db.inbound.get(tx.sql).preorders) dropPreorders(tx, row.id);
   setStatus(tx, row.id, status);
   reservationEvent(tx, status === "expired" ? "reservation.expired" : "reservation.released", row.id, actor, reason);
 }

@@ -6,7 +6,9 @@ import type { PublicLevel } from "../../domain/availability";
 import { applyDelta, availableOf, checkInvariants, QUANTITY_FIELDS, sameQuantities, ZERO_QUANTITIES, type Quantities } from "../../domain/quantities";
 import type { LedgerEntry, ReservationCounts, SkuSnapshot, VerifyReport } from "../sku-inventory.types";
 import { lineSums, lineSumsFromLines } from "./counts";
+import { verifyLots } from "./lots";
 import { skuOf } from "./meta";
+import { preorderPosition } from "./preorders";
 import { COLUMNS, levelOf, quantitiesOf, type StockRow } from "./rows";
 
 /** Per-location quantities, totals and reservation counts. */
@@ -47,9 +49,13 @@ export function snapshot(sql: SqlStorage): SkuSnapshot {
 export function publicLevels(sql: SqlStorage): { levels: PublicLevel[]; updatedAt: number | null } {
   const rows = sql.exec<StockRow>("SELECT * FROM stock").toArray();
   let updatedAt: number | null = null;
-  const levels = rows.map((row) => {
+  const levels = rows.map((row): PublicLevel => {
     updatedAt = Math.max(updatedAt ?? 0, row.updated_at);
-    return { locationId: row.location_id, available: availableOf(quantitiesOf(row)), inTransit: row.in_transit };
+    const level: PublicLevel = { locationId: row.location_id, available: availableOf(quantitiesOf(row)), inTransit: row.in_transit };
+    if (row.in_transit === 0) return { ...level, preorderable: 0, availabilityDate: null };
+    // Expected arrivals not yet promised (preorders.ts): what a pre-order may take, and when the next unit comes.
+    const position = preorderPosition(sql, row.location_id);
+    return { ...level, preorderable: Math.min(position.room, position.expected), availabilityDate: position.nextDate };
   });
   return { levels, updatedAt };
 }
@@ -125,6 +131,20 @@ export function verify(sql: SqlStorage): Omit<VerifyReport, "health"> {
     if (JSON.stringify(kept) !== JSON.stringify(fromLines)) {
       breaches.push({ locationId, invariant: "line_totals", detail: `kept ${JSON.stringify(kept)}, lines give ${JSON.stringify(fromLines)}` });
     }
+  }
+  breaches.push(...verifyLots(sql));
+  const preorders = sql
+    .exec<{ reservation_id: string; location_id: string; waiting: number; placed: number; status: string }>(
+      `SELECT p.reservation_id, p.location_id, p.waiting, p.placed, r.status FROM preorder_lines p LEFT JOIN reservations r ON r.id = p.reservation_id
+       WHERE p.waiting > 0 AND (p.waiting > p.placed OR r.status IS NOT 'active')`,
+    )
+    .toArray();
+  for (const p of preorders) {
+    breaches.push({
+      locationId: p.location_id,
+      invariant: "preorder_waiting",
+      detail: `${p.reservation_id} waits for ${p.waiting} of ${p.placed} while ${p.status ?? "gone"}`,
+    });
   }
   const ledgerRows = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM ledger").one().n;
   return { ok: breaches.length === 0, locations: stock.size, ledgerRows, breaches };

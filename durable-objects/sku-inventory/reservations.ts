@@ -12,13 +12,20 @@ import { TERMINAL_STATUSES } from "../../domain/reservation-rules";
 import type { ApplyReservationInput, DemoteInput, HeldLine, PromoteInput, ReleaseInput, ReservationRefInput, ReservationResult } from "../sku-inventory.types";
 import { chooseLocation, quantities, room } from "./counts";
 import { endReservation, expireIfDue, liveReservation, lines, refusal, reservationEvent, reservationRow, setStatus, view } from "./lifecycle";
+import { pickFefo, lotUnits } from "./lots";
 import { rememberSku } from "./meta";
+import { mergedLines, placePreorder, servePreorders } from "./preorders";
 import type { ReservationRow, SkuDb } from "./rows";
 import { change } from "./stock";
 import { Rollback, Tx } from "./tx";
 
 function answer(tx: Tx, id: string): ReservationResult {
-  return { ok: true, reservation: view(tx.sql, reservationRow(tx.sql, id)!) };
+  return { ok: true, reservation: view(tx.sql, reservationRow(tx.sql, id)!, withPreorders(tx.db)) };
+}
+
+/** Whether views must include waiting pre-ordered units (the SKU ever took a pre-order). */
+function withPreorders(db: SkuDb): boolean {
+  return db.inbound.get(db.sql).preorders;
 }
 
 /**
@@ -39,14 +46,16 @@ export function applyReservation(db: SkuDb, input: ApplyReservationInput, now: n
         const current = expireIfDue(tx, existing, input.actor);
         if (current.status === "released") return fail("reservation_released", `reservation ${input.reservationId} was released`);
         if (current.status === "expired") return fail("reservation_expired", `reservation ${input.reservationId} has expired`);
-        return { ok: true, reservation: view(sql, current) };
+        return { ok: true, reservation: view(sql, current, withPreorders(db)) };
       }
       if (!TERMINAL_STATUSES.has(existing.status)) {
         return fail("invalid_state", `reservation ${input.reservationId} from attempt ${existing.attempt} still holds stock`);
       }
       sql.exec("DELETE FROM reservation_lines WHERE reservation_id = ?", input.reservationId);
+      if (withPreorders(db)) sql.exec("DELETE FROM preorder_lines WHERE reservation_id = ?", input.reservationId);
       sql.exec("DELETE FROM reservations WHERE id = ?", input.reservationId);
     }
+    if (input.type === "preorder") return applyPreorder(tx, input);
 
     const bucket = input.type === "hard" ? "reserved" : "softHeld";
     const held = new Map<string, HeldLine>();
@@ -114,6 +123,32 @@ export function applyReservation(db: SkuDb, input: ApplyReservationInput, now: n
 }
 
 /**
+ * Places a pre-order (preorders.ts): every line within its location's expected arrivals not
+ * yet promised, or nothing. The reservation row is `hard`; the units already available are
+ * covered at once (oldest pre-orders first), the rest wait.
+ */
+function applyPreorder(tx: Tx, input: ApplyReservationInput): ReservationResult | Failure {
+  const sql = tx.sql;
+  sql.exec(
+    `INSERT INTO reservations (id, attempt, type, status, reference, expires_at, created_at, updated_at)
+     VALUES (?, ?, 'hard', 'active', ?, ?, ?, ?)`,
+    input.reservationId,
+    input.attempt,
+    input.reference,
+    input.expiresAt,
+    tx.now,
+    tx.now,
+  );
+  const { held, short } = placePreorder(tx, input.sku, input.reservationId, input.lines);
+  if (short.length > 0) {
+    throw new Rollback(fail("insufficient_stock", `not enough expected for ${input.sku}: a pre-order is limited to expected arrivals not yet promised`, short));
+  }
+  for (const locationId of held.keys()) servePreorders(tx, locationId);
+  reservationEvent(tx, "reservation.created", input.reservationId, input.actor, null);
+  return answer(tx, input.reservationId);
+}
+
+/**
  * Releases a live reservation (or marks it expired). Releasing one this SKU never saw
  * leaves a tombstone, so a late-arriving apply of the same attempt cannot hold stock. A
  * SKU never refuses a release: one that already ended (even fulfilled) answers as it stands.
@@ -129,7 +164,7 @@ export function release(db: SkuDb, input: ReleaseInput, now: number): Reservatio
          VALUES (?, ?, ?, 'released', NULL, ?, ?, ?)`,
         input.reservationId,
         input.attempt,
-        input.type,
+        input.type === "soft" ? "soft" : "hard",
         now,
         now,
         now,
@@ -156,7 +191,7 @@ export function promote(db: SkuDb, input: PromoteInput, now: number): Reservatio
     const current = liveReservation(tx, input);
     const step = decideStep("promote", current);
     if (step.kind === "refuse") return refusal(current, step.refusal);
-    if (step.kind === "already") return { ok: true, reservation: view(tx.sql, current) };
+    if (step.kind === "already") return { ok: true, reservation: view(tx.sql, current, withPreorders(db)) };
     const short: ShortLine[] = [];
     for (const line of lines(tx.sql, current.id)) {
       const space = availableOf(quantities(tx.sql, line.location_id));
@@ -193,7 +228,7 @@ export function demote(db: SkuDb, input: DemoteInput, now: number): ReservationR
     const current = liveReservation(tx, input);
     const step = decideStep("demote", current);
     if (step.kind === "refuse") return refusal(current, step.refusal);
-    if (step.kind === "already") return { ok: true, reservation: view(tx.sql, current) };
+    if (step.kind === "already") return { ok: true, reservation: view(tx.sql, current, withPreorders(db)) };
     moveEveryLine(tx, current, input.actor, "demote", "compensation", (q) => ({ reserved: -q, softHeld: q }));
     tx.sql.exec("UPDATE reservation_lines SET backordered = 0 WHERE reservation_id = ?", current.id);
     tx.sql.exec("UPDATE reservations SET type = 'soft', expires_at = ?, updated_at = ? WHERE id = ?", input.expiresAt, now, current.id);
@@ -207,8 +242,16 @@ export function commit(db: SkuDb, input: ReservationRefInput, now: number): Rese
     const current = liveReservation(tx, input);
     const step = decideStep("commit", current);
     if (step.kind === "refuse") return refusal(current, step.refusal);
-    if (step.kind === "already") return { ok: true, reservation: view(tx.sql, current) };
+    if (step.kind === "already") return { ok: true, reservation: view(tx.sql, current, withPreorders(db)) };
     const short: ShortLine[] = [];
+    // A pre-order whose units have not all arrived cannot be picked yet (preorders.ts).
+    if (withPreorders(db)) {
+      for (const l of mergedLines(tx.sql, current.id)) {
+        if ((l.preordered ?? 0) > 0)
+          short.push({ sku: input.sku, locationId: l.locationId, requested: l.quantity, available: l.quantity - (l.preordered ?? 0) });
+      }
+      if (short.length > 0) throw new Rollback(fail("insufficient_stock", `pre-ordered units of ${input.sku} have not arrived yet`, short));
+    }
     for (const line of lines(tx.sql, current.id)) {
       const q = quantities(tx.sql, line.location_id);
       const pickable = q.onHand - q.committed - q.damaged - q.onHold;
@@ -244,7 +287,7 @@ export function uncommit(db: SkuDb, input: ReservationRefInput, now: number): Re
     const current = liveReservation(tx, input);
     const step = decideStep("uncommit", current);
     if (step.kind === "refuse") return refusal(current, step.refusal);
-    if (step.kind === "already") return { ok: true, reservation: view(tx.sql, current) };
+    if (step.kind === "already") return { ok: true, reservation: view(tx.sql, current, withPreorders(db)) };
     moveEveryLine(tx, current, input.actor, "uncommit", "compensation", (q) => ({ committed: -q, reserved: q }));
     setStatus(tx, current.id, step.to.status);
     return answer(tx, current.id);
@@ -257,11 +300,25 @@ export function fulfil(db: SkuDb, input: ReservationRefInput, now: number): Rese
     const current = liveReservation(tx, input);
     const step = decideStep("fulfil", current);
     if (step.kind === "refuse") return refusal(current, step.refusal);
-    if (step.kind === "already") return { ok: true, reservation: view(tx.sql, current) };
-    moveEveryLine(tx, current, input.actor, "fulfil", null, (q) => ({ committed: -q, onHand: -q }));
+    if (step.kind === "already") return { ok: true, reservation: view(tx.sql, current, withPreorders(db)) };
+    const hasLots = db.inbound.get(tx.sql).lots;
+    const picked: NonNullable<ReservationResult["lots"]> = [];
+    for (const line of lines(tx.sql, current.id)) {
+      const seq = change(
+        tx,
+        line.location_id,
+        { committed: -line.quantity, onHand: -line.quantity },
+        { op: "fulfil", actor: input.actor, reference: current.reference, reservationId: current.id },
+      );
+      // Perishables ship first expiry, first out: lots before unlotted units (lots.ts).
+      if (hasLots) {
+        const picks = pickFefo(tx, line.location_id, Math.min(line.quantity, lotUnits(tx.sql, line.location_id)), "fulfil", seq, current.id, current.reference);
+        if (picks.length > 0) picked.push({ locationId: line.location_id, picks });
+      }
+    }
     setStatus(tx, current.id, step.to.status);
     reservationEvent(tx, "reservation.fulfilled", current.id, input.actor, null);
-    return answer(tx, current.id);
+    return hasLots ? { ...answer(tx, current.id), lots: picked } : answer(tx, current.id);
   });
 }
 
@@ -286,6 +343,6 @@ function moveEveryLine(tx: Tx, current: ReservationRow, actor: string, op: strin
 export function getReservation(db: SkuDb, reservationId: string, now: number): ReservationResult | Failure {
   const row: ReservationRow | undefined = reservationRow(db.sql, reservationId);
   if (row === undefined) return fail("reservation_not_found", `no reservation ${reservationId} for this SKU`);
-  if (row.status !== "active" || row.expires_at > now) return { ok: true, reservation: view(db.sql, row) };
-  return Tx.run(db, now, (tx) => ({ ok: true as const, reservation: view(tx.sql, expireIfDue(tx, row, "system:expiry")) }));
+  if (row.status !== "active" || row.expires_at > now) return { ok: true, reservation: view(db.sql, row, withPreorders(db)) };
+  return Tx.run(db, now, (tx) => ({ ok: true as const, reservation: view(tx.sql, expireIfDue(tx, row, "system:expiry"), withPreorders(db)) }));
 }

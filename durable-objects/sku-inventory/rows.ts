@@ -16,6 +16,37 @@ export interface SkuDb {
   readonly sql: SqlStorage;
   /** The reservation rules last stored (a read cache; forgotten when a transaction rolls back). */
   readonly policy: PolicyCache;
+  /** Whether this SKU has pre-orders or lots at all (v8), so SKUs without them pay nothing for either. */
+  readonly inbound: InboundFlags;
+}
+
+/**
+ * Whether the object ever held pre-orders or lots (read once per instance, set when the first
+ * row is written, forgotten when a transaction rolls back): the transaction runner and the
+ * alarm skip the pre-order queue and the lot bookkeeping of a SKU that has neither, so the
+ * rows read and written per operation of every other SKU stay as they were (SCALE.md).
+ */
+export class InboundFlags {
+  #value: { preorders: boolean; lots: boolean } | null = null;
+
+  /** What the object holds (read from storage at the first call after a start or a rollback). */
+  get(sql: SqlStorage): { preorders: boolean; lots: boolean } {
+    this.#value ??= sql
+      .exec<{ preorders: number; lots: number }>("SELECT EXISTS (SELECT 1 FROM preorder_lines) AS preorders, EXISTS (SELECT 1 FROM lots) AS lots")
+      .toArray()
+      .map((r) => ({ preorders: r.preorders === 1, lots: r.lots === 1 }))[0]!;
+    return this.#value;
+  }
+
+  /** A pre-order line or a lot was written in the running transaction. */
+  mark(sql: SqlStorage, what: "preorders" | "lots"): void {
+    this.get(sql)[what] = true;
+  }
+
+  /** Called by the transaction runner on rollback. */
+  forget(): void {
+    this.#value = null;
+  }
 }
 
 export type StockRow = {
@@ -45,6 +76,9 @@ export type ReservationRow = {
 };
 
 export type LineRow = { location_id: string; quantity: number; backordered: number };
+
+/** A pre-order line's units still waiting for an arrival (v8 `preorder_lines`). */
+export type PreorderRow = { seq: number; reservation_id: string; location_id: string; placed: number; waiting: number; created_at: number };
 
 export type ReviewRow = {
   id: string;

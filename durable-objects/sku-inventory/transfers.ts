@@ -16,6 +16,9 @@
  * puts the units in transit at the destination, a cancel (or a close short) only takes
  * them out of transit; its ledger ops are `po_in_transit`, `po_receive`, `po_short` and
  * `po_cancel`.
+ *
+ * Open lines with an expected date are the arrivals pre-orders are placed against
+ * (preorders.ts); a receipt may name the lot and expiry of its good units (lots.ts).
  */
 import { fail, type Failure } from "../../domain/failures";
 import { availableOf } from "../../domain/quantities";
@@ -30,6 +33,8 @@ import type {
 } from "../sku-inbound.types";
 import { serveBackorders } from "./backorders";
 import { quantities } from "./counts";
+import { receiveIntoLot } from "./lots";
+import { servePreorders } from "./preorders";
 import { rememberSku } from "./meta";
 import type { SkuDb } from "./rows";
 import { change } from "./stock";
@@ -171,7 +176,9 @@ export function receiveTransfer(db: SkuDb, input: ReceiveTransferInput, now: num
     const to = current.to_location;
     const note = { actor: input.actor, reference: input.transferId, idempotencyKey: input.receiptId };
     if (input.received > 0) {
-      change(tx, to, { inTransit: -input.received, onHand: input.received }, { ...note, op: opOf(current, "receive"), reason: "received" });
+      const seq = change(tx, to, { inTransit: -input.received, onHand: input.received }, { ...note, op: opOf(current, "receive"), reason: "received" });
+      // Perishables: the good units go into their lot (lots.ts); damaged ones are not sellable and join none.
+      if (input.lot !== undefined && input.expiresAt !== undefined) receiveIntoLot(tx, to, input.lot, input.expiresAt, input.received, seq, input.transferId);
     }
     if (input.damaged > 0) {
       change(
@@ -201,7 +208,10 @@ export function receiveTransfer(db: SkuDb, input: ReceiveTransferInput, now: num
       input.short,
       now,
     );
-    return answer(sql, input.transferId, input.received > 0 ? serveBackorders(tx, to) : [], false);
+    const result = answer(sql, input.transferId, input.received > 0 ? serveBackorders(tx, to) : [], false);
+    // Then pre-orders, oldest first, with what the backorders left (preorders.ts).
+    if (input.received > 0 && db.inbound.get(sql).preorders) result.preordersCovered = servePreorders(tx, to);
+    return result;
   });
 }
 

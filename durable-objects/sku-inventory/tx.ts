@@ -15,6 +15,8 @@ import type { InventoryEvent } from "../../domain/events";
 import { fail, type Failure } from "../../domain/failures";
 import { checkInvariants } from "../../domain/quantities";
 import { serveBackorders } from "./backorders";
+import { reconcileLots } from "./lots";
+import { servePreorders } from "./preorders";
 import { lineSums, quantities, totals } from "./counts";
 import { thresholdEvent, writeOutbox } from "./outbox";
 import type { SkuDb } from "./rows";
@@ -60,8 +62,12 @@ export class Tx {
         tx = current;
         const totalsBefore = totals(db.sql);
         const result = fn(current);
-        // Units that arrived anywhere this transaction touched cover waiting backorders first (backorders.ts).
+        // Units that arrived anywhere this transaction touched cover waiting backorders first
+        // (backorders.ts), then waiting pre-orders (preorders.ts); lots follow the units (lots.ts).
         for (const locationId of current.#touched) serveBackorders(current, locationId);
+        const inbound = db.inbound.get(db.sql);
+        if (inbound.preorders) for (const locationId of current.#touched) servePreorders(current, locationId);
+        if (inbound.lots) for (const locationId of current.#touched) reconcileLots(current, locationId);
         for (const locationId of current.#touched) {
           const breaches = checkInvariants(quantities(db.sql, locationId), lineSums(db.sql, locationId));
           if (breaches.length > 0) {
@@ -73,8 +79,9 @@ export class Tx {
         return result;
       });
     } catch (error) {
-      // The rolled-back transaction may have remembered a policy that storage no longer has.
+      // The rolled-back transaction may have remembered a policy (or flags) that storage no longer has.
       db.policy.forget();
+      db.inbound.forget();
       if (error instanceof Rollback) return error.failure;
       throw error;
     } finally {

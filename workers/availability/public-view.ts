@@ -11,6 +11,8 @@ export interface PublicRecord {
   status: AvailabilityStatus;
   available: number;
   locations: { locationId: string; available: number }[];
+  /** `preorder` and `backorder` only: the expected date of the next unit not yet promised (`YYYY-MM-DD`), or null. */
+  availabilityDate?: string | null;
   updatedAt: string | null;
 }
 
@@ -20,6 +22,7 @@ export async function publicViewConfig(env: Env, row: SkuRow): Promise<PublicVie
   return {
     reorderPoint: row.reorderPoint,
     allowBackorder: row.allowBackorder,
+    leadTimeDays: row.leadTimeDays,
     sellableLocationIds: rows.filter((l) => l.active && (l.canShip || l.canPickup)).map((l) => l.id),
   };
 }
