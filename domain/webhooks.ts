@@ -9,6 +9,21 @@ import { INVENTORY_EVENT_TYPES } from "./events";
 
 /** What a subscription can ask for: every inventory event type. `webhook.test` is always sent on request. */
 export const SUBSCRIBABLE_EVENT_TYPES = INVENTORY_EVENT_TYPES;
+/**
+ * Purchase order events (issue 14): one per state change of an order, for operator-wide
+ * subscriptions and the order's vendor's (`services/purchase-orders.ts`).
+ */
+export const PURCHASE_ORDER_EVENT_TYPES = [
+  "purchase_order.created",
+  "purchase_order.submitted",
+  "purchase_order.confirmed",
+  "purchase_order.shipped",
+  "purchase_order.received",
+  "purchase_order.closed",
+  "purchase_order.cancelled",
+] as const;
+export type PurchaseOrderEventType = (typeof PURCHASE_ORDER_EVENT_TYPES)[number];
+
 /** The type of the event sent by `POST /api/v2/webhooks/{id}/test`. */
 export const WEBHOOK_TEST_EVENT_TYPE = "webhook.test";
 

@@ -3,16 +3,20 @@
  * received counts live in the SKU objects (a purchase order's line is an inbound line there,
  * keyed `<po id>:<line no>`); these rows are the document and the figures they answered.
  */
-import { and, asc, eq, gt, lt, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, gte, lt, notExists, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { purchaseOrderLines, purchaseOrders, type PurchaseOrderLineRow, type PurchaseOrderRow } from "../d1/schema";
+import { purchaseOrderLines, purchaseOrders, purchaseOrderX12, x12ControlNumbers, type PurchaseOrderLineRow, type PurchaseOrderRow } from "../d1/schema";
 import type { TransferLine } from "../durable-objects/sku-inbound.types";
-import { type D1Write, inJson } from "./d1-sql";
+import { type D1Write, guardedRow, inJson } from "./d1-sql";
 
 export interface PurchaseOrderLine {
   lineNo: number;
   sku: string;
   quantity: number;
+  /** As first ordered, once the vendor changed `quantity`; null while unchanged. */
+  orderedQuantity: number | null;
+  /** The line's own expected arrival (ms); null: the order's. */
+  expectedAt: number | null;
   received: number;
   damaged: number;
   short: number;
@@ -26,6 +30,8 @@ export interface PurchaseOrder {
   status: PurchaseOrderRow["status"];
   expectedAt: number | null;
   reference: string | null;
+  /** The 856 shipment (BSN02) it shipped under, when one. */
+  shipmentId: string | null;
   requestHash: string;
   createdBy: string;
   createdAt: number;
@@ -41,6 +47,7 @@ function docOf(row: PurchaseOrderRow, lines: PurchaseOrderLineRow[]): PurchaseOr
     status: row.status,
     expectedAt: row.expectedAt,
     reference: row.reference,
+    shipmentId: row.shipmentId,
     requestHash: row.requestHash,
     createdBy: row.createdBy,
     createdAt: row.createdAt,
@@ -49,6 +56,8 @@ function docOf(row: PurchaseOrderRow, lines: PurchaseOrderLineRow[]): PurchaseOr
       lineNo: l.lineNo,
       sku: l.sku,
       quantity: l.quantity,
+      orderedQuantity: l.orderedQuantity,
+      expectedAt: l.expectedAt,
       received: l.received,
       damaged: l.damaged,
       short: l.short,
@@ -82,8 +91,8 @@ export interface NewPurchaseOrder {
   now: number;
 }
 
-/** Inserts a draft with its lines (nothing if the id exists). */
-export async function insertPurchaseOrder(db: D1Database, po: NewPurchaseOrder): Promise<void> {
+/** Inserts a draft with its lines (nothing if the id exists), in one batch with `also` (its event). */
+export async function insertPurchaseOrder(db: D1Database, po: NewPurchaseOrder, also: readonly D1Write[] = []): Promise<void> {
   // ON CONFLICT DO NOTHING: a retry with the same id inserts nothing (every value is set, so no other constraint can fail).
   const d = drizzle(db);
   await d.batch([
@@ -107,6 +116,7 @@ export async function insertPurchaseOrder(db: D1Database, po: NewPurchaseOrder):
     ...po.lines.map((l, i) =>
       d.insert(purchaseOrderLines).values({ purchaseOrderId: po.id, lineNo: i, sku: l.sku, quantity: l.quantity }).onConflictDoNothing(),
     ),
+    ...also,
   ]);
 }
 
@@ -184,4 +194,118 @@ export async function staleShipping(db: D1Database, staleBefore: number, limit: 
     .limit(limit)
     .all();
   return results.map((r) => r.id);
+}
+
+/** The order is in one of `statuses` (a guard for the statements of a step, checked in its batch). */
+export function poInStatus(id: string, statuses: readonly PurchaseOrderRow["status"][]): SQL {
+  return sql`EXISTS (SELECT 1 FROM ${purchaseOrders} WHERE ${purchaseOrders.id} = ${id} AND ${inJson(purchaseOrders.status, statuses)})`;
+}
+
+/** A line's quantity, first quantity, expected arrival and (cancelled) status as a vendor's document set them, only while the order is in one of `from`. */
+export function poLineChange(
+  db: D1Database,
+  id: string,
+  line: { lineNo: number; quantity: number; orderedQuantity: number | null; expectedAt: number | null; cancelled: boolean },
+  from: readonly PurchaseOrderRow["status"][],
+): D1Write {
+  return drizzle(db)
+    .update(purchaseOrderLines)
+    .set({
+      quantity: line.quantity,
+      orderedQuantity: line.orderedQuantity,
+      expectedAt: line.expectedAt,
+      ...(line.cancelled ? { status: "cancelled" as const } : {}),
+    })
+    .where(and(eq(purchaseOrderLines.purchaseOrderId, id), eq(purchaseOrderLines.lineNo, line.lineNo), poInStatus(id, from)));
+}
+
+/** Records the shipment an order ships under, only while it is in one of `from`. */
+export function poShipmentUpdate(db: D1Database, id: string, shipmentId: string, from: readonly PurchaseOrderRow["status"][]): D1Write {
+  return drizzle(db)
+    .update(purchaseOrders)
+    .set({ shipmentId })
+    .where(and(eq(purchaseOrders.id, id), inJson(purchaseOrders.status, from)));
+}
+
+/**
+ * Orders of one vendor by the PO numbers a vendor's X12 names: full ids, or our 850's
+ * 22-character numbers (a prefix of the id, read as an id range so the primary key serves it).
+ */
+export async function findPurchaseOrdersByNumber(
+  db: D1Database,
+  numbers: readonly { text: string; kind: "full" | "prefix" }[],
+): Promise<Map<string, PurchaseOrder[]>> {
+  const out = new Map<string, PurchaseOrder[]>();
+  for (const n of numbers) {
+    if (out.has(n.text)) continue;
+    if (n.kind === "full") {
+      const po = await findPurchaseOrder(db, n.text);
+      out.set(n.text, po === null ? [] : [po]);
+      continue;
+    }
+    const ids = await drizzle(db)
+      .select({ id: purchaseOrders.id })
+      .from(purchaseOrders)
+      // Ids are lowercase letters and digits: every id starting with the number sorts below number + "~".
+      .where(and(gte(purchaseOrders.id, n.text), lt(purchaseOrders.id, `${n.text}~`)))
+      .limit(2)
+      .all();
+    const found: PurchaseOrder[] = [];
+    for (const { id } of ids) {
+      const po = await findPurchaseOrder(db, id);
+      if (po !== null) found.push(po);
+    }
+    out.set(n.text, found);
+  }
+  return out;
+}
+
+/**
+ * The 850 interchange of one version of an order (`contentHash`): the control number and
+ * creation time recorded for it, or, the first time, the partner's next control number and
+ * `now`, recorded. One batch: the counter moves only when the version is new, so numbers
+ * increase per partner without gaps from re-downloads.
+ */
+export async function issue850(
+  db: D1Database,
+  v: { purchaseOrderId: string; contentHash: string; partner: string; now: number },
+): Promise<{ controlNumber: number; createdAt: number }> {
+  const d = drizzle(db);
+  const c = x12ControlNumbers;
+  const x = purchaseOrderX12;
+  const known = and(eq(x.purchaseOrderId, v.purchaseOrderId), eq(x.contentHash, v.contentHash));
+  const isNew = notExists(d.select({ one: sql`1` }).from(x).where(known));
+  const [, , rows] = await d.batch([
+    d
+      .insert(c)
+      .select(guardedRow(c, { partner: v.partner, last: 1 }, isNew))
+      .onConflictDoUpdate({ target: c.partner, set: { last: sql`${c.last} + 1` } }),
+    d
+      .insert(x)
+      .select(
+        guardedRow(
+          x,
+          { purchaseOrderId: v.purchaseOrderId, contentHash: v.contentHash, controlNumber: sql`${c.last}`, createdAt: v.now },
+          and(eq(c.partner, v.partner), isNew)!,
+          c,
+        ),
+      )
+      .onConflictDoNothing(),
+    d.select({ controlNumber: x.controlNumber, createdAt: x.createdAt }).from(x).where(known),
+  ]);
+  const row = rows[0];
+  if (row === undefined) throw new Error(`no 850 recorded for ${v.purchaseOrderId}`);
+  return row;
+}
+
+/** The partner's next control number (for an interchange we send once, such as a 997). */
+export async function nextControlNumber(db: D1Database, partner: string): Promise<number> {
+  const c = x12ControlNumbers;
+  const row = await drizzle(db)
+    .insert(c)
+    .values({ partner, last: 1 })
+    .onConflictDoUpdate({ target: c.partner, set: { last: sql`${c.last} + 1` } })
+    .returning({ last: c.last })
+    .get();
+  return row!.last;
 }

@@ -17,6 +17,14 @@
  * marks the order `shipping` before the per-SKU steps; a retry, or the sweeper for one left
  * so by a crash for over a minute, finishes it (forward: each line's step is idempotent).
  * Receipts are idempotent per Idempotency-Key.
+ *
+ * **Events.** Every state change emits one `purchase_order.<state>` event (created,
+ * submitted, confirmed, shipped, received per receipt, closed, cancelled) to the order's
+ * vendor's and the operator-wide webhook subscriptions that asked for it. Its deliveries are
+ * inserted in the D1 batch that makes the change, guarded by the step's precondition, with
+ * an id fixed by the change (`evt:po:<id>:<state>`, a receipt's `…:received:<receipt>`), so
+ * a retried request or a racing twin inserts nothing more; they are sent to WEBHOOKS after
+ * the batch, and the sweeper sends any a lost send left behind (`repositories/purchase-order-events.ts`).
  */
 import { isFailure, type Failure } from "../domain/failures";
 import type { TransferResult } from "../durable-objects/sku-inbound.types";
@@ -24,9 +32,23 @@ import { actorOf, principalName, type Principal } from "./principal";
 import { ApiError } from "./api-error";
 import { type D1Write, runBatch } from "../repositories/d1-sql";
 import { allLocations } from "../repositories/locations";
-import { findPurchaseOrder, insertPurchaseOrder, poLineUpdate, poStatusUpdate, staleShipping, type PurchaseOrder } from "../repositories/purchase-orders";
+import {
+  findPurchaseOrder,
+  insertPurchaseOrder,
+  poInStatus,
+  poLineChange,
+  poLineUpdate,
+  poShipmentUpdate,
+  poStatusUpdate,
+  staleShipping,
+  type PurchaseOrder,
+} from "../repositories/purchase-orders";
+import { poEventDeliveries, unsentPoDeliveries, type PoEventMessage, type UnsentPoDelivery } from "../repositories/purchase-order-events";
+import { markEnqueued } from "../repositories/webhooks";
+import type { ConfirmationPlan, PlannedLine } from "../domain/purchase-order-edi";
+import type { WebhookMessage } from "../domain/webhooks";
 import { findSkus } from "../repositories/skus";
-import { requestHash } from "../domain/hashing";
+import { requestHash, sha256Hex } from "../domain/hashing";
 import type { CreatePurchaseOrderBody, ReceivePurchaseOrderBody } from "../domain/schemas/purchase-orders";
 import { policyOf } from "./sku-access";
 
@@ -58,12 +80,150 @@ function refuse(po: PurchaseOrder, step: string): never {
   throw new ApiError(409, "invalid_state", `purchase order ${po.id} is ${po.status}; it cannot be ${step}`, { status: po.status });
 }
 
-/** Moves the order from one of `from` to `to`, or 409 if another step got there first. */
-async function moveStatus(env: Env, po: PurchaseOrder, to: Status, from: Status[], step: string, expectedAt?: number): Promise<PurchaseOrder> {
-  const result = await poStatusUpdate(env.DB, po.id, to, from, Date.now(), expectedAt).run();
-  const now = (await findPurchaseOrder(env.DB, po.id))!;
-  if (result.meta.changes === 0 && now.status !== to) refuse(now, step);
-  return now;
+type PoState = "created" | "submitted" | "confirmed" | "shipped" | "received" | "closed" | "cancelled";
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * The event of a state change: its id is fixed by the change (`suffix` tells receipts
+ * apart), its payload the order as it is after it, with `extra` facts of the step.
+ */
+function poEvent(after: PurchaseOrder, state: PoState, at: number, extra: Record<string, unknown> = {}, suffix?: string): PoEventMessage {
+  const eventType = `purchase_order.${state}`;
+  const eventId = `evt:po:${after.id}:${state}${suffix === undefined ? "" : `:${suffix}`}`;
+  return {
+    eventId,
+    eventType,
+    payload: {
+      id: eventId,
+      type: eventType,
+      occurredAt: iso(at),
+      vendorId: after.vendorId,
+      purchaseOrderId: after.id,
+      ...extra,
+      purchaseOrder: purchaseOrderView(after),
+    },
+  };
+}
+
+/** The WEBHOOKS queue accepts at most this many messages per sendBatch. */
+const SEND_BATCH_MAX = 100;
+
+/** Sends deliveries never sent (grouped by event) and marks them sent. */
+async function sendUnsent(env: Env, rows: readonly UnsentPoDelivery[], now: number): Promise<number> {
+  const byEvent = new Map<string, UnsentPoDelivery[]>();
+  for (const r of rows) byEvent.set(r.eventId, [...(byEvent.get(r.eventId) ?? []), r]);
+  let sent = 0;
+  for (const [, group] of byEvent) {
+    const text = group[0]!.payload;
+    if (text === null) continue;
+    const event = JSON.parse(text) as PoEventMessage;
+    for (let i = 0; i < group.length; i += SEND_BATCH_MAX) {
+      const chunk = group.slice(i, i + SEND_BATCH_MAX);
+      await env.WEBHOOKS.sendBatch(
+        chunk.map((d) => ({
+          body: { v: 1, deliveryId: d.id, subscriptionId: d.subscriptionId, ...event } satisfies WebhookMessage,
+          contentType: "json" as const,
+        })),
+      );
+      await markEnqueued(
+        env.DB,
+        chunk.map((d) => d.id),
+        now,
+        text,
+      );
+      sent += chunk.length;
+    }
+  }
+  return sent;
+}
+
+/** After the batch that recorded an event: sends its deliveries. A failure is only logged (the sweeper sends them). */
+async function sendEvent(env: Env, event: PoEventMessage | null, now: number): Promise<void> {
+  if (event === null) return;
+  try {
+    for (;;) {
+      const rows = await unsentPoDeliveries(env.DB, { eventId: event.eventId, limit: SEND_BATCH_MAX });
+      if (rows.length === 0 || (await sendUnsent(env, rows, now)) === 0) return;
+    }
+  } catch (error) {
+    console.error(JSON.stringify({ event: "purchase_order.event_send_failed", eventId: event.eventId, error: String(error) }));
+  }
+}
+
+/** The order with a line's figures as a SKU object answered them (as `poLineUpdate` writes them). */
+function withLine(po: PurchaseOrder, lineNo: number, line: TransferResult["line"]): PurchaseOrder {
+  return {
+    ...po,
+    lines: po.lines.map((l) =>
+      l.lineNo === lineNo ? { ...l, received: line.received, damaged: line.damaged, short: line.short + line.returned, status: line.status } : l,
+    ),
+  };
+}
+
+/** The order with the lines a vendor's document planned. */
+function withPlan(po: PurchaseOrder, lines: readonly PlannedLine[]): PurchaseOrder {
+  const byNo = new Map(lines.map((l) => [l.lineNo, l]));
+  return {
+    ...po,
+    lines: po.lines.map((l) => {
+      const p = byNo.get(l.lineNo);
+      return p === undefined
+        ? l
+        : {
+            ...l,
+            quantity: p.quantity.after,
+            orderedQuantity: p.orderedQuantity,
+            expectedAt: p.expectedAt.after,
+            status: p.cancelled ? "cancelled" : l.status,
+          };
+    }),
+  };
+}
+
+/** The changes of a vendor's document, as events carry them. */
+function changesOf(lines: readonly PlannedLine[]) {
+  return lines
+    .filter((l) => l.quantity.before !== l.quantity.after || l.expectedAt.before !== l.expectedAt.after)
+    .map((l) => ({
+      lineNo: l.lineNo,
+      sku: l.sku,
+      quantity: l.quantity,
+      expectedAt: { before: iso(l.expectedAt.before), after: iso(l.expectedAt.after) },
+      cancelled: l.cancelled,
+    }));
+}
+
+interface Step {
+  to: Status;
+  from: Status[];
+  /** How the refusal names the step ("submitted", …). */
+  step: string;
+  expectedAt?: number;
+  /** Statements that go first in the batch (each guarded by `from` itself). */
+  statements?: D1Write[];
+  /** The order after the step, for the event (default: `po` with the new status). */
+  after?: PurchaseOrder;
+  event?: { state: PoState; extra?: Record<string, unknown> };
+}
+
+/**
+ * Moves the order from one of `from` to `to` in one batch with `statements` and the event's
+ * deliveries (both only if the order is still in `from`), or 409 if another step got there first.
+ */
+async function moveStatus(env: Env, po: PurchaseOrder, s: Step): Promise<PurchaseOrder> {
+  const now = Date.now();
+  const after: PurchaseOrder = { ...(s.after ?? po), status: s.to, updatedAt: now, expectedAt: s.expectedAt ?? po.expectedAt };
+  const event = s.event === undefined ? null : poEvent(after, s.event.state, now, s.event.extra);
+  await runBatch(env.DB, [
+    ...(s.statements ?? []),
+    ...(event === null ? [] : [poEventDeliveries(env.DB, event, po.vendorId, now, poInStatus(po.id, s.from))]),
+    poStatusUpdate(env.DB, po.id, s.to, s.from, now, s.expectedAt),
+  ]);
+  const current = (await findPurchaseOrder(env.DB, po.id))!;
+  if (current.status !== s.to) refuse(current, s.step);
+  await sendEvent(env, event, now);
+  return current;
 }
 
 /** The order's id for a principal's Idempotency-Key: a retry finds the same order. */
@@ -106,19 +266,50 @@ export async function createPurchaseOrder(
     if (existing.requestHash !== hash) throw new ApiError(422, "idempotency_conflict", "this Idempotency-Key was already used with a different request");
     return { po: existing, replayed: true };
   }
-  await insertPurchaseOrder(env.DB, {
+  const now = Date.now();
+  const draft: PurchaseOrder = {
     id,
     vendorId: body.vendorId,
     locationId: body.locationId,
+    status: "draft",
     expectedAt: body.expectedAt === undefined ? null : Date.parse(body.expectedAt),
     reference: body.reference ?? null,
-    principal: owner,
-    idempotencyKey,
+    shipmentId: null,
     requestHash: hash,
     createdBy: actorOf(principal),
-    lines: body.lines,
-    now: Date.now(),
-  });
+    createdAt: now,
+    updatedAt: now,
+    lines: body.lines.map((l, i) => ({
+      lineNo: i,
+      sku: l.sku,
+      quantity: l.quantity,
+      orderedQuantity: null,
+      expectedAt: null,
+      received: 0,
+      damaged: 0,
+      short: 0,
+      status: "open",
+    })),
+  };
+  const event = poEvent(draft, "created", now);
+  await insertPurchaseOrder(
+    env.DB,
+    {
+      id,
+      vendorId: draft.vendorId,
+      locationId: draft.locationId,
+      expectedAt: draft.expectedAt,
+      reference: draft.reference,
+      principal: owner,
+      idempotencyKey,
+      requestHash: hash,
+      createdBy: draft.createdBy,
+      lines: body.lines,
+      now,
+    },
+    [poEventDeliveries(env.DB, event, draft.vendorId, now)],
+  );
+  await sendEvent(env, event, now);
   return { po: (await findPurchaseOrder(env.DB, id))!, replayed: false };
 }
 
@@ -126,33 +317,96 @@ export async function createPurchaseOrder(
 export async function submitPurchaseOrder(env: Env, po: PurchaseOrder): Promise<PurchaseOrder> {
   if (po.status === "submitted") return po;
   if (po.status !== "draft") refuse(po, "submitted");
-  return moveStatus(env, po, "submitted", ["draft"], "submitted");
+  return moveStatus(env, po, { to: "submitted", from: ["draft"], step: "submitted", event: { state: "submitted" } });
 }
 
 /** submitted → confirmed (the vendor or an operator), optionally with the vendor's arrival date. */
 export async function confirmPurchaseOrder(env: Env, po: PurchaseOrder, expectedAt: string | undefined): Promise<PurchaseOrder> {
   if (po.status === "confirmed") return po;
   if (po.status !== "submitted") refuse(po, "confirmed");
-  return moveStatus(env, po, "confirmed", ["submitted"], "confirmed", expectedAt === undefined ? undefined : Date.parse(expectedAt));
+  const at = expectedAt === undefined ? undefined : Date.parse(expectedAt);
+  return moveStatus(env, po, {
+    to: "confirmed",
+    from: ["submitted"],
+    step: "confirmed",
+    ...(at === undefined ? {} : { expectedAt: at }),
+    event: { state: "confirmed", extra: { source: "api", changes: [] } },
+  });
 }
 
-/** confirmed → shipping → shipped: each line in transit at the location. A repeat, or a `shipping` order, is driven to the end. */
-export async function shipPurchaseOrder(env: Env, actor: string, po: PurchaseOrder): Promise<PurchaseOrder> {
+/**
+ * The confirm step of a vendor's 855 (`domain/purchase-order-edi.ts`): submitted →
+ * confirmed with its lines' quantities and dates, or → cancelled when it rejected every
+ * line; the lines change in the batch that moves the status, only if it moves.
+ */
+export async function applyConfirmation(env: Env, po: PurchaseOrder, plan: ConfirmationPlan): Promise<PurchaseOrder> {
+  if (plan.action === "unchanged") return po;
+  const statements = plan.lines.map((l) =>
+    poLineChange(
+      env.DB,
+      po.id,
+      { lineNo: l.lineNo, quantity: l.quantity.after, orderedQuantity: l.orderedQuantity, expectedAt: l.expectedAt.after, cancelled: l.cancelled },
+      ["submitted"],
+    ),
+  );
+  const changes = changesOf(plan.lines);
+  const cancel = plan.action === "cancel";
+  return moveStatus(env, po, {
+    to: cancel ? "cancelled" : "confirmed",
+    from: ["submitted"],
+    step: cancel ? "cancelled" : "confirmed",
+    ...(plan.expectedAt === null ? {} : { expectedAt: plan.expectedAt }),
+    statements,
+    after: withPlan(po, plan.lines),
+    event: cancel
+      ? { state: "cancelled", extra: { source: "x12_855", reason: "rejected_by_vendor", changes } }
+      : { state: "confirmed", extra: { source: "x12_855", changes } },
+  });
+}
+
+/** What a vendor's 856 ships: per line the units (0: cancelled) and expected arrival. */
+export interface ShipmentInput {
+  shipmentId: string;
+  lines: PlannedLine[];
+}
+
+/**
+ * confirmed → shipping → shipped: each line in transit at the location. A repeat, or a
+ * `shipping` order, is driven to the end. With `shipment` (a vendor's 856) the lines first
+ * take what shipped, in the batch that marks the order `shipping`; cancelled lines ship nothing.
+ */
+export async function shipPurchaseOrder(env: Env, actor: string, po: PurchaseOrder, shipment?: ShipmentInput): Promise<PurchaseOrder> {
   if (po.status !== "shipping") {
     if (po.status !== "confirmed") {
       if (["shipped", "partially_received", "received", "closed"].includes(po.status)) return po;
       refuse(po, "shipped");
     }
-    po = await moveStatus(env, po, "shipping", ["confirmed"], "shipped");
+    const statements =
+      shipment === undefined
+        ? []
+        : [
+            ...shipment.lines.map((l) =>
+              poLineChange(
+                env.DB,
+                po.id,
+                { lineNo: l.lineNo, quantity: l.quantity.after, orderedQuantity: l.orderedQuantity, expectedAt: l.expectedAt.after, cancelled: l.cancelled },
+                ["confirmed"],
+              ),
+            ),
+            poShipmentUpdate(env.DB, po.id, shipment.shipmentId, ["confirmed"]),
+          ];
+    po = await moveStatus(env, po, { to: "shipping", from: ["confirmed"], step: "shipped", statements });
   }
   const skus = await findSkus(
     env.DB,
     po.lines.map((l) => l.sku),
   );
   const updates: D1Write[] = [];
+  let after = po;
   for (const line of po.lines) {
     const row = skus.get(line.sku);
     if (row === undefined) continue; // a SKU deleted since the order was made (not possible today) ships nothing
+    if (line.status === "cancelled" || line.quantity === 0) continue; // rejected by the vendor, or not shipped
     const result = await call(() =>
       env.SKU_INVENTORY.getByName(line.sku).createTransfer({
         sku: line.sku,
@@ -161,7 +415,7 @@ export async function shipPurchaseOrder(env: Env, actor: string, po: PurchaseOrd
         fromLocationId: null,
         toLocationId: po.locationId,
         quantity: line.quantity,
-        expectedAt: po.expectedAt,
+        expectedAt: line.expectedAt ?? po.expectedAt,
         reference: po.reference ?? po.id,
         policy: policyOf(row),
       }),
@@ -172,8 +426,16 @@ export async function shipPurchaseOrder(env: Env, actor: string, po: PurchaseOrd
       throw ApiError.fromFailure(result);
     }
     updates.push(poLineUpdate(env.DB, po.id, line.lineNo, result.line));
+    after = withLine(after, line.lineNo, result.line);
   }
-  await runBatch(env.DB, [...updates, poStatusUpdate(env.DB, po.id, "shipped", ["shipping"], Date.now())]);
+  const now = Date.now();
+  const event = poEvent({ ...after, status: "shipped", updatedAt: now }, "shipped", now, { shipmentId: po.shipmentId });
+  await runBatch(env.DB, [
+    ...updates,
+    poEventDeliveries(env.DB, event, po.vendorId, now, poInStatus(po.id, ["shipping"])),
+    poStatusUpdate(env.DB, po.id, "shipped", ["shipping"], now),
+  ]);
+  await sendEvent(env, event, now);
   return (await findPurchaseOrder(env.DB, po.id))!;
 }
 
@@ -202,6 +464,7 @@ export async function receivePurchaseOrder(
   );
   const receiptId = `${principalName(principal)}\n${idempotencyKey}`;
   const updates: D1Write[] = [];
+  let after = po;
   for (const l of body.lines) {
     const line = bySku.get(l.sku)!;
     const result = await call(() =>
@@ -222,15 +485,24 @@ export async function receivePurchaseOrder(
     }
     updates.push(poLineUpdate(env.DB, po.id, line.lineNo, result.line));
     line.status = result.line.status;
+    after = withLine(after, line.lineNo, result.line);
   }
-  updates.push(poStatusUpdate(env.DB, po.id, receivedStatus(po.lines), ["shipped", "partially_received"], Date.now()));
+  const now = Date.now();
+  const status = receivedStatus(po.lines);
+  // One event per receipt: its id is the receipt's, so a retry of the same receipt adds none.
+  const receipt = (await sha256Hex(receiptId)).slice(0, 24);
+  const event = poEvent({ ...after, status, updatedAt: now }, "received", now, { receipt: { id: receipt, lines: body.lines } }, receipt);
+  updates.push(poEventDeliveries(env.DB, event, po.vendorId, now));
+  updates.push(poStatusUpdate(env.DB, po.id, status, ["shipped", "partially_received"], now));
   await runBatch(env.DB, updates);
+  await sendEvent(env, event, now);
   return (await findPurchaseOrder(env.DB, po.id))!;
 }
 
 /** Takes what is still in transit off every line (closed short, or cancelled after shipping). */
-async function dropInTransit(env: Env, actor: string, po: PurchaseOrder, reason: string): Promise<D1Write[]> {
+async function dropInTransit(env: Env, actor: string, po: PurchaseOrder, reason: string): Promise<{ updates: D1Write[]; after: PurchaseOrder }> {
   const updates: D1Write[] = [];
+  let after = po;
   for (const line of po.lines) {
     if (line.status === "received" || line.status === "cancelled" || line.status === "open") continue;
     const result = await call(() =>
@@ -241,31 +513,67 @@ async function dropInTransit(env: Env, actor: string, po: PurchaseOrder, reason:
       throw ApiError.fromFailure(result);
     }
     updates.push(poLineUpdate(env.DB, po.id, line.lineNo, result.line));
+    after = withLine(after, line.lineNo, result.line);
   }
-  return updates;
+  return { updates, after };
 }
 
 /** shipped / partially_received → closed: what never came is taken out of transit (short). */
 export async function closePurchaseOrder(env: Env, actor: string, po: PurchaseOrder): Promise<PurchaseOrder> {
   if (po.status === "closed") return po;
   if (!["shipped", "partially_received", "received"].includes(po.status)) refuse(po, "closed");
-  const updates = await dropInTransit(env, actor, po, "closed_short");
-  await runBatch(env.DB, [...updates, poStatusUpdate(env.DB, po.id, "closed", ["shipped", "partially_received", "received"], Date.now())]);
+  const { updates, after } = await dropInTransit(env, actor, po, "closed_short");
+  const from: Status[] = ["shipped", "partially_received", "received"];
+  const now = Date.now();
+  const event = poEvent({ ...after, status: "closed", updatedAt: now }, "closed", now);
+  await runBatch(env.DB, [
+    ...updates,
+    poEventDeliveries(env.DB, event, po.vendorId, now, poInStatus(po.id, from)),
+    poStatusUpdate(env.DB, po.id, "closed", from, now),
+  ]);
+  await sendEvent(env, event, now);
   return (await findPurchaseOrder(env.DB, po.id))!;
 }
 
 /** Cancels an order not yet received from: before shipping nothing moves; after, its units leave transit. */
 export async function cancelPurchaseOrder(env: Env, actor: string, po: PurchaseOrder): Promise<PurchaseOrder> {
   if (po.status === "cancelled") return po;
-  if (["draft", "submitted", "confirmed"].includes(po.status)) return moveStatus(env, po, "cancelled", ["draft", "submitted", "confirmed"], "cancelled");
+  if (["draft", "submitted", "confirmed"].includes(po.status))
+    return moveStatus(env, po, {
+      to: "cancelled",
+      from: ["draft", "submitted", "confirmed"],
+      step: "cancelled",
+      event: { state: "cancelled", extra: { source: "api" } },
+    });
   if (po.status !== "shipped") refuse(po, "cancelled");
-  const updates = await dropInTransit(env, actor, po, "po_cancelled");
-  await runBatch(env.DB, [...updates, poStatusUpdate(env.DB, po.id, "cancelled", ["shipped"], Date.now())]);
+  const { updates, after } = await dropInTransit(env, actor, po, "po_cancelled");
+  const now = Date.now();
+  const event = poEvent({ ...after, status: "cancelled", updatedAt: now }, "cancelled", now, { source: "api" });
+  await runBatch(env.DB, [
+    ...updates,
+    poEventDeliveries(env.DB, event, po.vendorId, now, poInStatus(po.id, ["shipped"])),
+    poStatusUpdate(env.DB, po.id, "cancelled", ["shipped"], now),
+  ]);
+  await sendEvent(env, event, now);
   return (await findPurchaseOrder(env.DB, po.id))!;
 }
 
-/** The sweeper (cron, every minute): finishes ship steps a crash left `shipping`. Returns how many. */
+/** Event deliveries left unsent this long (ms) after their batch are sent by the sweeper. */
+export const PO_EVENT_SEND_GRACE_MS = 60_000;
+
+/**
+ * The sweeper (cron, every minute): finishes ship steps a crash left `shipping`, and sends
+ * the `purchase_order.*` deliveries whose send was lost after their batch committed (then
+ * the webhook sweeper watches them like any other). Returns how many orders it finished.
+ */
 export async function sweepPurchaseOrders(env: Env, now: number): Promise<number> {
+  try {
+    const unsent = await unsentPoDeliveries(env.DB, { before: now - PO_EVENT_SEND_GRACE_MS, limit: 500 });
+    const sent = await sendUnsent(env, unsent, now);
+    if (sent > 0) console.log(JSON.stringify({ event: "purchase_order.events_resent", deliveries: sent }));
+  } catch (error) {
+    console.error(JSON.stringify({ event: "purchase_order.event_sweep_failed", error: String(error) }));
+  }
   let finished = 0;
   for (const id of await staleShipping(env.DB, now - PO_SHIP_LEASE_MS, 20)) {
     const po = await findPurchaseOrder(env.DB, id);
@@ -289,11 +597,13 @@ export function purchaseOrderView(po: PurchaseOrder) {
     status: po.status,
     expectedAt: po.expectedAt === null ? null : new Date(po.expectedAt).toISOString(),
     reference: po.reference,
+    shipmentId: po.shipmentId,
     createdBy: po.createdBy,
     createdAt: new Date(po.createdAt).toISOString(),
     updatedAt: new Date(po.updatedAt).toISOString(),
     lines: po.lines.map((l) => ({
       ...l,
+      expectedAt: iso(l.expectedAt),
       inTransit: l.status === "in_transit" || l.status === "partially_received" ? l.quantity - l.received - l.damaged - l.short : 0,
     })),
   };

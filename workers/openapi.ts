@@ -68,6 +68,7 @@ function build(table: RouteTable) {
     const content: Record<string, unknown> = {};
     if (spec.body !== undefined) content["application/json"] = { schema: jsonSchema(spec.body) };
     if (spec.csvBody !== undefined) content["text/csv"] = { schema: { type: "string", description: spec.csvBody } };
+    for (const type of spec.textBody?.contentTypes ?? []) content[type] = { schema: { type: "string", description: spec.textBody!.description } };
     (paths[path] ??= {})[spec.method] = {
       tags: [tag],
       summary: spec.summary,

@@ -73,5 +73,8 @@ export const PurchaseOrderListQuery = z.strictObject({
     .optional(),
 });
 
+/** `POST /api/v2/purchase-orders/edi?vendorId=`: the vendor whose file it is (operators; a vendor key's is its own). */
+export const PurchaseOrderEdiQuery = z.strictObject({ vendorId: VendorId.optional() });
+
 /** Bodies of the steps that take nothing (submit, ship, close, cancel). */
 export const EmptyBody = z.strictObject({});

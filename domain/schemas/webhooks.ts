@@ -2,14 +2,14 @@
 import { z } from "zod";
 import { SYNC_COMPLETED_EVENT_TYPE, SYNC_FAILED_EVENT_TYPE } from "../sync-jobs";
 import { webhookUrlProblem, type WebhookTargetPolicy } from "../webhook-targets";
-import { SUBSCRIBABLE_EVENT_TYPES } from "../webhooks";
+import { PURCHASE_ORDER_EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from "../webhooks";
 import { VendorId } from "./common";
 import { cursorParam } from "./cursor";
 
 export const WEBHOOK_LIST_CURSOR = "wl1";
 
-/** What a subscription may ask for: every inventory event, `sync.completed` (vendor sync jobs) and `sync.failed` (a vendor's syncs failing in a row). */
-export const WEBHOOK_EVENT_TYPES = [...SUBSCRIBABLE_EVENT_TYPES, SYNC_COMPLETED_EVENT_TYPE, SYNC_FAILED_EVENT_TYPE] as const;
+/** What a subscription may ask for: every inventory event, `sync.completed` (vendor sync jobs), `sync.failed` (a vendor's syncs failing in a row) and `purchase_order.*` (each state change of an order). */
+export const WEBHOOK_EVENT_TYPES = [...SUBSCRIBABLE_EVENT_TYPES, SYNC_COMPLETED_EVENT_TYPE, SYNC_FAILED_EVENT_TYPE, ...PURCHASE_ORDER_EVENT_TYPES] as const;
 export const DELIVERY_LIST_CURSOR = "wd1";
 
 /** A webhook target URL under a deployment's rules (`domain/webhook-targets.ts`). */

@@ -33,8 +33,8 @@ export interface PurchaseOrderLine {
   quantity: number;
   /** PO103 unit of measure; default `EA` (each). */
   unit?: string;
-  /** Unit price in minor units of the PO's currency (cents). */
-  unitPriceMinor: number;
+  /** Unit price in minor units of the PO's currency (cents); without it PO104 is left empty. */
+  unitPriceMinor?: number;
   description?: string;
 }
 
@@ -131,7 +131,8 @@ export function generate850(po: PurchaseOrder, envelope: X12EnvelopeOptions & { 
     else total += line.quantity;
     const unit = line.unit ?? "EA";
     if (!/^[A-Z0-9]{2}$/.test(unit)) errors.push({ path: path("unit"), message: "a 2-character unit of measure code (EA, CA, …)" });
-    if (!Number.isSafeInteger(line.unitPriceMinor) || line.unitPriceMinor < 0)
+    const priced = line.unitPriceMinor !== undefined;
+    if (priced && (!Number.isSafeInteger(line.unitPriceMinor) || line.unitPriceMinor! < 0))
       errors.push({ path: path("unitPriceMinor"), message: "an integer ≥ 0 (minor units)" });
     const ids = ["BP", text(path("sku"), line.sku, 1, 48)];
     if (line.vendorItemNumber !== undefined) ids.push("VN", text(path("vendorItemNumber"), line.vendorItemNumber, 1, 48));
@@ -140,7 +141,7 @@ export function generate850(po: PurchaseOrder, envelope: X12EnvelopeOptions & { 
       if (qualifier === null) errors.push({ path: path("gtin"), message: "a GTIN of 12, 13 or 14 digits" });
       else ids.push(qualifier, line.gtin);
     }
-    const price = Number.isSafeInteger(line.unitPriceMinor) && Number.isInteger(exponent) ? formatX12Decimal(line.unitPriceMinor, exponent) : "";
+    const price = priced && Number.isSafeInteger(line.unitPriceMinor) && Number.isInteger(exponent) ? formatX12Decimal(line.unitPriceMinor!, exponent) : "";
     segments.push(["PO1", lineNumber, String(line.quantity), unit, price, "", ...ids]);
     if (line.description !== undefined) segments.push(["PID", "F", "", "", "", text(path("description"), line.description, 1, 80)]);
   });

@@ -93,7 +93,16 @@ export type X12IssueCode =
   | "count_mismatch"
   | "invalid_hierarchy"
   | "missing_po_reference"
-  | "ack_without_line";
+  | "ack_without_line"
+  // Against our purchase orders (services/purchase-order-edi.ts, domain/purchase-order-edi.ts)
+  | "unknown_purchase_order"
+  | "purchase_order_state"
+  | "line_not_on_order"
+  | "sku_mismatch"
+  | "quantity_exceeds_order"
+  | "unknown_quantity"
+  | "ship_to_mismatch"
+  | "nothing_shipped";
 
 /**
  * The X12 acknowledgment codes a problem maps to, for the 997: 718 (AK5 transaction set

@@ -41,6 +41,8 @@ export interface RouteSpec {
   bodyPresence?: "required" | "optional";
   /** The body may also be sent as `text/csv`; this describes the file (read by the handler itself). */
   csvBody?: string;
+  /** The body is a text file of these media types (an X12 interchange…), read by the handler itself; `description` says what it holds. */
+  textBody?: { contentTypes: readonly string[]; description: string };
   /** Largest body accepted, bytes (413 past it). */
   maxBytes?: number;
   idempotency?: "required" | "optional";
@@ -90,7 +92,7 @@ function checkSpec(spec: RouteSpec, groupScopes: readonly Scope[] | undefined): 
   const named = pathParamNames(spec.path).sort();
   const schemas = Object.keys(spec.params ?? {}).sort();
   if (named.join() !== schemas.join()) throw new Error(`${where}: path parameters ${named.join()} but schemas for ${schemas.join()}`);
-  if ((spec.body !== undefined || spec.csvBody !== undefined) !== (spec.maxBytes !== undefined)) {
+  if ((spec.body !== undefined || spec.csvBody !== undefined || spec.textBody !== undefined) !== (spec.maxBytes !== undefined)) {
     throw new Error(`${where}: a body needs a byte limit, and a limit a body`);
   }
   if (spec.bodyFor !== undefined && spec.body === undefined) throw new Error(`${where}: bodyFor without a documented body`);

@@ -1,18 +1,25 @@
 /**
  * `/api/v2/purchase-orders`: purchase orders (issue 14). Operators create, submit, receive,
  * close and cancel; a vendor sees its own orders and confirms and ships them (operators may
- * too). The counts move in the SKU objects (services/purchase-orders.ts).
+ * too). The counts move in the SKU objects (services/purchase-orders.ts). Over X12 (issue 16):
+ * an order as an 850, and a vendor's 855/856 file answered with a 997
+ * (services/purchase-order-edi.ts).
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { actorOf } from "../../services/principal";
 import { invalidateAvailability } from "../availability/availability-cache";
 import { RouteGroup } from "../http/route-table";
+import { readText, tooLarge } from "../http/read-input";
+import { ApiError } from "../../services/api-error";
 import { listPurchaseOrders } from "../../repositories/purchase-orders";
+import { findVendor } from "../../repositories/vendors";
+import { PO_EDI_LIMITS, purchaseOrder850, receivePurchaseOrderEdi } from "../../services/purchase-order-edi";
 import {
   ConfirmPurchaseOrderBody,
   CreatePurchaseOrderBody,
   EmptyBody,
+  PurchaseOrderEdiQuery,
   PurchaseOrderId,
   PurchaseOrderListQuery,
   ReceivePurchaseOrderBody,
@@ -214,5 +221,88 @@ purchaseOrders.route(
     const po = await load(c, input.param("id"));
     await input.body();
     return c.json(purchaseOrderView(await cancelPurchaseOrder(c.env, actorOf(c.get("principal")), po)));
+  },
+);
+
+/** The media types an X12 file may be sent as. */
+const X12_TYPES = ["application/edi-x12", "text/plain"] as const;
+
+purchaseOrders.route(
+  {
+    method: "get",
+    path: "/:id/x12-850",
+    summary: "The order as an X12 850 interchange (the same order version: the same control number); not for drafts (vendors: their own)",
+    scopes: operatorOrVendor,
+    params,
+    success: { status: 200, description: "the 850 interchange", contentType: "application/edi-x12" },
+    errors: [400, 401, 403, 404, 409, 422],
+  },
+  async (c, input) => {
+    const po = await load(c, input.param("id"));
+    const { text, poNumber } = await purchaseOrder850(c.env, po);
+    c.header("Cache-Control", "private, no-store");
+    c.header("Content-Disposition", `attachment; filename="${poNumber}-850.edi"`);
+    return c.body(text, 200, { "Content-Type": "application/edi-x12" });
+  },
+);
+
+purchaseOrders.route(
+  {
+    method: "post",
+    path: "/edi",
+    summary:
+      "A vendor's X12 file of 855 acknowledgments (confirm with changes) and 856 ship notices (ship): each sound set applied whole, answered per set with a 997",
+    scopes: operatorOrVendor,
+    query: PurchaseOrderEdiQuery,
+    textBody: {
+      contentTypes: X12_TYPES,
+      description: `one X12 interchange (ISA…IEA; separators from the ISA; BOM, newline-only terminators and indentation are fine), at most ${PO_EDI_LIMITS.maxSets} transaction sets of 855 and 856`,
+    },
+    maxBytes: PO_EDI_LIMITS.maxBytes,
+    success: {
+      status: 200,
+      description:
+        "{interchange, accepted, rejected, sets: [{transactionSetId, setControlNumber, accepted, purchaseOrders, errors}], functionalAcknowledgment: {controlNumber, x12}}; with Accept: application/edi-x12 the 997 itself",
+    },
+    errors: [400, 401, 403, 413, 415, 503],
+  },
+  async (c, input) => {
+    const max = input.spec.maxBytes;
+    const declared = c.req.header("content-length");
+    if (declared !== undefined && Number(declared) > max) throw tooLarge(max);
+    const type = c.req.header("content-type") ?? "";
+    if (!(X12_TYPES as readonly string[]).includes(type.split(";")[0]!.trim().toLowerCase())) {
+      throw new ApiError(415, "unsupported_media_type", "send the X12 file as application/edi-x12 or text/plain", { contentType: type || null });
+    }
+    const principal = c.get("principal");
+    const query = input.query();
+    if (principal.scope === "vendor" && query.vendorId !== undefined && query.vendorId !== principal.vendorId) {
+      throw new ApiError(403, "forbidden", "a vendor key sends its own files only", [
+        { path: ["query", "vendorId"], message: "omit vendorId, or give your own" },
+      ]);
+    }
+    const vendorId = principal.scope === "vendor" ? principal.vendorId! : query.vendorId;
+    if (vendorId === undefined) {
+      throw ApiError.invalid("name the vendor whose file this is", [
+        { path: ["query", "vendorId"], message: "operators give the vendorId the file is from", code: "required" },
+      ]);
+    }
+    if ((await findVendor(c.env.DB, vendorId)) === undefined) {
+      throw ApiError.invalid("unknown vendor", [{ path: ["query", "vendorId"], message: `no vendor ${vendorId}`, code: "unknown_vendor" }]);
+    }
+    const text = await readText(c.req.raw, max, "malformed_x12");
+    const receipt = await receivePurchaseOrderEdi(c.env, principal, vendorId, text);
+    const touched = receipt.sets.flatMap((s) => s.purchaseOrders.filter((p) => p.outcome === "shipped"));
+    if (touched.length > 0) {
+      // Shipped lines are in transit now: the public availability of their SKUs changed.
+      const skus = new Set<string>();
+      for (const p of touched) for (const l of (await load(c, p.id)).lines) skus.add(l.sku);
+      await invalidateAvailability(new URL(c.req.url).origin, [...skus]);
+    }
+    c.header("Cache-Control", "private, no-store");
+    if (/application\/edi-x12/i.test(c.req.header("accept") ?? "") && receipt.functionalAcknowledgment !== null) {
+      return c.body(receipt.functionalAcknowledgment.x12, 200, { "Content-Type": "application/edi-x12" });
+    }
+    return c.json(receipt);
   },
 );

@@ -1,0 +1,71 @@
+/**
+ * Webhook deliveries of `purchase_order.*` events. The delivery rows are the outbox: they are
+ * inserted in the same D1 batch as the order's state change (with the event in `payload`,
+ * `enqueued_at` null), one per live subscription that asked for the type — the order's
+ * vendor's and operator-wide ones — so a committed change always has its deliveries, and a
+ * repeat inserts nothing (unique subscription × event id). Sending them to WEBHOOKS follows
+ * the batch; the purchase-order sweeper sends any a lost send left unsent.
+ */
+import { and, asc, eq, isNull, like, lt, or, sql, type SQL } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { webhookDeliveries, webhookSubscriptions } from "../d1/schema";
+import { type D1Write, guardedRow } from "./d1-sql";
+
+/** The event part of a delivery's WEBHOOKS message. */
+export interface PoEventMessage {
+  eventId: string;
+  eventType: string;
+  payload: Record<string, unknown>;
+}
+
+/** Inserts the deliveries of an order's event where `guard` holds (the step's precondition, in its batch). */
+export function poEventDeliveries(db: D1Database, event: PoEventMessage, vendorId: string, now: number, guard: SQL = sql`1`): D1Write {
+  const s = webhookSubscriptions;
+  const wd = webhookDeliveries;
+  const row = {
+    id: sql`'whd_' || lower(hex(randomblob(12)))`,
+    subscriptionId: sql`${s.id}`,
+    eventId: event.eventId,
+    eventType: event.eventType,
+    sku: null,
+    status: "pending",
+    attempts: 0,
+    payload: JSON.stringify(event),
+    createdAt: now,
+    updatedAt: now,
+  } as const;
+  const live = and(
+    isNull(s.deletedAt),
+    isNull(s.disabledAt),
+    or(eq(s.vendorId, vendorId), isNull(s.vendorId)),
+    sql`EXISTS (SELECT 1 FROM json_each(${s.eventTypes}) WHERE value = ${event.eventType})`,
+    guard,
+  )!;
+  return drizzle(db)
+    .insert(wd)
+    .select(guardedRow(wd, row, live, s))
+    .onConflictDoNothing({ target: [wd.subscriptionId, wd.eventId] });
+}
+
+/** A delivery whose WEBHOOKS message was never sent. */
+export interface UnsentPoDelivery {
+  id: string;
+  subscriptionId: string;
+  eventId: string;
+  payload: string | null;
+}
+
+/** Pending `purchase_order.*` deliveries never sent, created before `before` (oldest first); `eventId` narrows to one event. */
+export async function unsentPoDeliveries(db: D1Database, filter: { before?: number; eventId?: string; limit: number }): Promise<UnsentPoDelivery[]> {
+  const wd = webhookDeliveries;
+  const where: SQL[] = [eq(wd.status, "pending"), isNull(wd.enqueuedAt), like(wd.eventType, "purchase_order.%")];
+  if (filter.before !== undefined) where.push(lt(wd.updatedAt, filter.before));
+  if (filter.eventId !== undefined) where.push(eq(wd.eventId, filter.eventId));
+  return drizzle(db)
+    .select({ id: wd.id, subscriptionId: wd.subscriptionId, eventId: wd.eventId, payload: wd.payload })
+    .from(wd)
+    .where(and(...where))
+    .orderBy(asc(wd.updatedAt), asc(wd.id))
+    .limit(filter.limit)
+    .all();
+}
