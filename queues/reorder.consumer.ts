@@ -42,7 +42,11 @@ export async function consumeReorder(batch: MessageBatch<unknown>, env: Env): Pr
   });
 }
 
-/** REORDER dead-letter consumer: records each message for operators (`GET /api/v2/dead-letters`); the next nightly run plans its SKUs again. */
+/**
+ * REORDER dead-letter consumer: records each message for operators (`GET /api/v2/dead-letters`);
+ * the next nightly run plans a chunk's SKUs again, and the every-minute sweep sends a lost
+ * draft's group again once its suggestions settled (services/reorder-drafts.ts).
+ */
 export async function consumeReorderDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   await recordDeadLetters(batch, env, QUEUES.reorder);
 }
