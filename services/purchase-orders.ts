@@ -51,6 +51,7 @@ import { findSkus } from "../repositories/skus";
 import { requestHash, sha256Hex } from "../domain/hashing";
 import type { CreatePurchaseOrderBody, ReceivePurchaseOrderBody } from "../domain/schemas/purchase-orders";
 import { policyOf } from "./sku-access";
+import { receiptLot } from "../domain/lots";
 
 /** An order left `shipping` this long (ms) is finished by the sweeper. */
 export const PO_SHIP_LEASE_MS = 60_000;
@@ -476,6 +477,7 @@ export async function receivePurchaseOrder(
         received: l.received,
         damaged: l.damaged,
         short: 0,
+        ...receiptLot(l),
         policy: policyOf(skus.get(l.sku)!),
       }),
     );
