@@ -193,7 +193,11 @@ function docStatus(lines: { status: string; received: number; damaged: number; s
   return "partially_received";
 }
 
-/** Receives part or all of some lines; idempotent by the caller's Idempotency-Key. */
+/**
+ * Receives part or all of some lines; idempotent by the caller's Idempotency-Key. On a
+ * cancelled document only a retry of a receipt already applied gets through (the objects
+ * replay it by receipt id); anything else is 409 `invalid_state`, as before the cancel.
+ */
 export async function receiveTransfer(env: Env, principal: Principal, id: string, body: ReceiveTransferBody, idempotencyKey: string): Promise<TransferDoc> {
   const doc = await findTransfer(env.DB, id);
   if (doc === null) throw new ApiError(404, "transfer_not_found", `no transfer ${id}`);
@@ -203,9 +207,8 @@ export async function receiveTransfer(env: Env, principal: Principal, id: string
     bySku.has(l.sku) ? [] : [{ path: ["body", "lines", i, "sku"], message: `${l.sku} is not on transfer ${id}`, code: "not_on_transfer" }],
   );
   if (problems.length > 0) throw ApiError.invalid("SKU not on this transfer", problems);
-  if (doc.status !== "in_transit" && doc.status !== "partially_received" && doc.status !== "received") {
-    throw new ApiError(409, "invalid_state", `transfer ${id} is ${doc.status}`, { status: doc.status });
-  }
+  const refused = () => new ApiError(409, "invalid_state", `transfer ${id} is ${doc.status}`, { status: doc.status });
+  if (doc.status !== "in_transit" && doc.status !== "partially_received" && doc.status !== "received" && doc.status !== "cancelled") throw refused();
   const skus = await findSkus(
     env.DB,
     body.lines.map((l) => l.sku),
@@ -228,6 +231,8 @@ export async function receiveTransfer(env: Env, principal: Principal, id: string
     );
     if (isFailure(result)) {
       if (updates.length > 0) await runBatch(env.DB, updates);
+      // A cancelled document's lines take no new receipt (the object refuses or never had the line).
+      if (doc.status === "cancelled" && result.code !== "retry_later") throw refused();
       throw ApiError.fromFailure({ ...result, details: { sku: l.sku, lineNo: line.lineNo, cause: result.details ?? null } });
     }
     updates.push(lineUpdate(env.DB, id, line.lineNo, result.line));

@@ -17,7 +17,7 @@ import { api, createSku, expectConsistent, seedBasics, setOnHand, skuObject, typ
 let keys: Keys;
 beforeAll(async () => {
   keys = await seedBasics();
-  for (const sku of ["TR-1", "TR-2", "TR-3", "TR-4", "TR-5", "TR-6", "TR-7", "TR-8", "TR-D1"]) await createSku(sku);
+  for (const sku of ["TR-1", "TR-2", "TR-3", "TR-4", "TR-5", "TR-6", "TR-7", "TR-8", "TR-9", "TR-D1"]) await createSku(sku);
   await createSku("TR-BO", { allowBackorder: true });
 });
 
@@ -128,6 +128,28 @@ describe("create, receive, cancel", () => {
     expect(again.status).toBe(200);
     expect(await ops("TR-4")).toHaveLength(5);
     await expectConsistent("TR-4");
+  });
+
+  it("a receipt retried after the transfer was cancelled replays its answer and moves nothing; a new receipt is 409", async () => {
+    // Found by the inbound crash drill (bench/lib/inbound-drill.mjs, seed 777): a receipt whose
+    // answer was lost, retried once someone had cancelled the rest, answered 409 `invalid_state`,
+    // so the client could not tell that its receipt had applied.
+    await setOnHand(keys, "TR-9", "L1", 10);
+    const t = await create({ fromLocationId: "L1", toLocationId: "L2", lines: [{ sku: "TR-9", quantity: 6 }] }, "tr-rc");
+    const first = await receive(t.body.id, [{ sku: "TR-9", received: 2, damaged: 1 }], "rcpt-rc-1");
+    expect(first.status).toBe(200);
+    expect((await api("POST", `/api/v2/transfers/${t.body.id}/cancel`, { key: keys.operator, body: {} })).status).toBe(200);
+    const before = await ops("TR-9");
+
+    const retry = await receive(t.body.id, [{ sku: "TR-9", received: 2, damaged: 1 }], "rcpt-rc-1");
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject({ status: "cancelled", lines: [{ received: 2, damaged: 1, short: 0, returned: 3, outstanding: 0, status: "cancelled" }] });
+    const other = await receive(t.body.id, [{ sku: "TR-9", received: 1 }], "rcpt-rc-2");
+    expect(other.status).toBe(409);
+    expect(other.body.error).toMatchObject({ code: "invalid_state", details: { status: "cancelled" } });
+    expect(await ops("TR-9")).toEqual(before);
+    expect(await at("TR-9", "L2")).toEqual({ onHand: 3, inTransit: 0, damaged: 1, available: 2 });
+    await expectConsistent("TR-9");
   });
 
   it("units received at the destination cover its backorders first", async () => {
