@@ -22,12 +22,16 @@ import { ReviewsPage } from "./views/reviews";
 import { SkuPage } from "./views/sku";
 import { StockPage } from "./views/stock";
 import { JobPage, SyncJobsPage } from "./views/sync-jobs";
+import { RebalancingPage } from "./views/rebalancing";
 import { UploadPage } from "./views/upload";
+import { VendorPage, VendorsPage } from "./views/vendors";
 import { WebhookPage, WebhooksPage } from "./views/webhooks";
 
 interface NavEntry {
   id: string;
   label: string;
+  /** The label a vendor key sees, where it differs. */
+  vendorLabel?: string;
   scopes: ("operator" | "vendor")[];
 }
 
@@ -40,10 +44,12 @@ const NAV: NavEntry[] = [
   { id: "reorder", label: "Reorder suggestions", scopes: ["operator", "vendor"] },
   { id: "purchase-orders", label: "Purchase orders", scopes: ["operator", "vendor"] },
   { id: "transfers", label: "Transfers", scopes: ["operator"] },
+  { id: "rebalancing", label: "Rebalancing", scopes: ["operator", "vendor"] },
   { id: "analytics", label: "Analytics", scopes: ["operator", "vendor"] },
   { id: "upload", label: "Upload stock", scopes: ["vendor"] },
   { id: "sync", label: "Sync jobs", scopes: ["operator", "vendor"] },
   { id: "reviews", label: "Sync reviews", scopes: ["operator", "vendor"] },
+  { id: "vendors", label: "Vendors", vendorLabel: "Sync settings", scopes: ["operator", "vendor"] },
   { id: "locations", label: "Locations", scopes: ["operator"] },
   { id: "webhooks", label: "Webhooks", scopes: ["operator", "vendor"] },
   { id: "keys", label: "API keys", scopes: ["operator"] },
@@ -185,7 +191,7 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
           {built.map((n) => (
             <li key={n.id}>
               <a href={href([n.id])} aria-current={active(n.id) ? "page" : undefined}>
-                {n.label}
+                {scope === "vendor" ? (n.vendorLabel ?? n.label) : n.label}
               </a>
             </li>
           ))}
@@ -226,6 +232,13 @@ function View({ route, session }: { route: Route; session: Session }): Component
       return arg ? <PurchaseOrderPage key={`po-${arg}`} session={session} id={arg} /> : <PurchaseOrdersPage key="pos" session={session} query={route.query} />;
     case "transfers":
       return arg ? <TransferPage key={`trf-${arg}`} id={arg} /> : <TransfersPage key="transfers" query={route.query} />;
+    case "rebalancing":
+      return <RebalancingPage key={`rb-${route.query.get("sku") ?? ""}`} session={session} query={route.query} />;
+    case "vendors": {
+      // A vendor key's page is its own; another vendor's id is refused by the API, in words.
+      const vendorId = arg ?? (scope === "vendor" ? session.vendorId : null);
+      return vendorId ? <VendorPage key={`vendor-${vendorId}`} session={session} vendorId={vendorId} /> : <VendorsPage key="vendors" query={route.query} />;
+    }
     case "analytics":
       return <AnalyticsPage key="analytics" session={session} />;
     case "dead-letters":

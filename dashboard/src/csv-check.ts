@@ -93,3 +93,29 @@ export function checkCsv(raw: string, mode: "absolute" | "delta"): CsvCheck {
   }
   return { rows: rows.length, problems, fatal: null };
 }
+
+/** Whether the file's first line names our three columns (sku, location_id, quantity). */
+export function hasOurHeader(raw: string): boolean {
+  const header = records(raw.replace(/^\uFEFF/, ""))[0];
+  if (!header) return false;
+  const names = header.fields.map((f) => f.trim().toLowerCase());
+  return COLUMNS.every((c) => names.includes(c));
+}
+
+/** Whether the text is an X12 interchange (it starts with an ISA segment). */
+export const isX12 = (raw: string): boolean => /^\s*ISA/.test(raw.replace(/^\uFEFF/, ""));
+
+/**
+ * A first look at a file in a vendor format (a Shopify export, a file for the vendor's column
+ * map, X12): only its size in rows or segments; the API reads and checks it, and each bad row
+ * comes back as an item error of the job.
+ */
+export function checkVendorFile(raw: string, mode: "absolute" | "delta", format: string): CsvCheck {
+  const text = raw.replace(/^\uFEFF/, "");
+  if (text.trim() === "") return { rows: 0, problems: [], fatal: "The file is empty." };
+  if (mode === "delta") return { rows: 0, problems: [], fatal: `A ${format} file is applied as absolute levels: choose “on hand (absolute)”.` };
+  if (isX12(text)) return { rows: text.split(/~\s*/).filter((s) => /^\s*LIN\*/.test(s)).length, problems: [], fatal: null };
+  const rows = records(text).length - 1;
+  if (rows <= 0) return { rows: 0, problems: [], fatal: "The file has a header but no rows." };
+  return { rows, problems: [], fatal: null };
+}

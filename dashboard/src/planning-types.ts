@@ -62,6 +62,8 @@ export interface PlanningSettings {
     minimumOrderQuantity: number;
     maxStock: number | null;
   };
+  /** The overstock / slow-moving thresholds in effect (the SKU's or the defaults). */
+  alertThresholds?: { overstockNoSaleDays: number; overstockAgeDays: number; slowNoSaleDays: number };
 }
 
 export interface DailySales {

@@ -142,6 +142,13 @@ const STATUS_TONE: Record<string, string> = {
   high: "bad",
   medium: "warn",
   low: "none",
+  overstock: "warn",
+  slow_moving: "warn",
+  expiring: "warn",
+  stale: "bad",
+  failing: "bad",
+  fresh: "good",
+  suspended: "bad",
 };
 
 /** A status in words with a colour that is never the only signal. */

@@ -1,7 +1,9 @@
 /**
  * Alerts: low-stock and out-of-stock alerts (opened and resolved by the API's events
- * consumer), filtered by kind and status, newest first, in pages; acknowledge, or snooze until
- * a time. Vendors see and handle only their own SKUs' (the API's rule).
+ * consumer), overstock and slow-moving alerts (opened and resolved by the nightly planning
+ * run: no sale for the SKU's threshold of days), expiring lots; filtered by kind and status,
+ * newest first, in pages; acknowledge, or snooze until a time. Vendors see and handle only
+ * their own SKUs' (the API's rule).
  */
 import { useState } from "preact/hooks";
 import { call, qs } from "../api";
@@ -16,7 +18,7 @@ export interface Alert {
   sku: string;
   vendorId: string;
   locationId: string | null;
-  kind: "low_stock" | "out_of_stock";
+  kind: (typeof KINDS)[number];
   status: "open" | "acknowledged" | "snoozed" | "resolved";
   available: number;
   reorderPoint: number | null;
@@ -30,7 +32,10 @@ export interface Alert {
   snoozedUntil: string | null;
 }
 
-const KINDS = ["low_stock", "out_of_stock"] as const;
+/** The API's alert kinds (domain/alerts.ts ALERT_KINDS). */
+const KINDS = ["low_stock", "out_of_stock", "overstock", "slow_moving", "expiring"] as const;
+/** Kinds about stock that does not sell: the whole SKU's, with no reorder point of their own. */
+const MOVEMENT = new Set<string>(["overstock", "slow_moving"]);
 const STATUSES = ["open", "acknowledged", "snoozed", "resolved"] as const;
 const SNOOZES: [string, number][] = [
   ["1 hour", 3_600_000],
@@ -77,7 +82,7 @@ export function AlertsPage({ session, query }: { session: Session; query: URLSea
         ok: true,
         text:
           action === "acknowledge"
-            ? `Acknowledged: ${answer.sku} (${words(answer.kind)}). It stays until the stock recovers.`
+            ? `Acknowledged: ${answer.sku} (${words(answer.kind)}). It stays until ${MOVEMENT.has(answer.kind) ? "the SKU sells again" : "the stock recovers"}.`
             : `Snoozed: ${answer.sku} until ${when(answer.snoozedUntil)}.`,
       });
     } catch (err) {
@@ -90,8 +95,8 @@ export function AlertsPage({ session, query }: { session: Session; query: URLSea
       <PageTitle
         sub={
           session.scope === "vendor"
-            ? "Your SKUs' low-stock and out-of-stock alerts, newest first."
-            : "Low-stock and out-of-stock alerts, newest first. They open when available stock falls to the reorder point and resolve when it recovers."
+            ? "Your SKUs' alerts, newest first: low stock, out of stock, overstock and slow-moving."
+            : "Alerts, newest first. Low stock and out of stock open when available stock falls to the reorder point and resolve when it recovers; overstock and slow-moving open in the nightly run when a SKU has not sold for its threshold of days (planning settings) and resolve with a sale or when the stock is gone."
         }
       >
         Alerts
@@ -209,7 +214,7 @@ function AlertRow({ alert: a, onAct }: { alert: Alert; onAct: (a: Alert, action:
         {a.status === "resolved" && a.resolution ? <span class="muted small"> ({words(a.resolution)})</span> : null}
       </td>
       <td class="num">{num(a.available)}</td>
-      <td class="num">{num(a.reorderPoint)}</td>
+      <td class="num">{MOVEMENT.has(a.kind) ? <span title="not a reorder-point alert">—</span> : num(a.reorderPoint)}</td>
       <td>
         <time dateTime={a.openedAt} title={when(a.openedAt)}>
           {ago(a.openedAt)}

@@ -226,6 +226,12 @@ function Policy({ forecast: f, settings: s, onSaved }: { forecast: Forecast | nu
                   ["Pack size", "packSize", num(s.policy.packSize)],
                   ["Minimum order", "minimumOrderQuantity", num(s.policy.minimumOrderQuantity)],
                   ["Max stock", "maxStock", s.policy.maxStock === null ? "none" : num(s.policy.maxStock)],
+                  ...(s.alertThresholds
+                    ? ([
+                        ["Slow-moving after (days without a sale)", "slowMovingNoSaleDays", num(s.alertThresholds.slowNoSaleDays)],
+                        ["Overstock after (days without a sale)", "overstockNoSaleDays", num(s.alertThresholds.overstockNoSaleDays)],
+                      ] as const)
+                    : []),
                 ] as const
               ).map(([label, key, value]) => (
                 <tr key={key}>

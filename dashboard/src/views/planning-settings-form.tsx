@@ -1,6 +1,7 @@
 /**
  * Edit a SKU's planning settings (`PUT /api/v2/planning-settings/{sku}`, operators and the
- * SKU's vendor): category, unit cost and price, and the replenishment policy's overrides. An
+ * SKU's vendor): category, unit cost and price, the replenishment policy's overrides, and the
+ * days without a sale after which the nightly run opens a slow-moving or overstock alert. An
  * empty field means the default (sent as null, which clears the SKU's own value). Only the
  * fields changed here are sent, so a value someone else set meanwhile in another field is kept.
  * Checked against the API's ranges first; what it still refuses is shown in its words.
@@ -23,7 +24,9 @@ type Key =
   | "packSize"
   | "maxStock"
   | "orderingCost"
-  | "holdingRate";
+  | "holdingRate"
+  | "overstockNoSaleDays"
+  | "slowMovingNoSaleDays";
 
 interface Setting {
   key: Key;
@@ -52,6 +55,9 @@ const SETTINGS: Setting[] = [
   { key: "packSize", label: "Pack size", integer: true, min: 1, max: 1_000_000, step: "1", unit: "units" },
   { key: "minimumOrderQuantity", label: "Minimum order", integer: true, min: 1, max: 1_000_000, step: "1", unit: "units" },
   { key: "maxStock", label: "Max stock", integer: true, min: 0, max: 1_000_000_000, step: "1", unit: "units" },
+  // The nightly run's overstock / slow-moving alerts: days without a sale (defaults 90 and 60).
+  { key: "slowMovingNoSaleDays", label: "Slow-moving after (days without a sale)", integer: true, min: 1, max: 3650, step: "1", unit: "days" },
+  { key: "overstockNoSaleDays", label: "Overstock after (days without a sale)", integer: true, min: 1, max: 3650, step: "1", unit: "days" },
 ];
 
 type Values = Record<Key, string>;

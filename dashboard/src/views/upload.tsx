@@ -1,25 +1,44 @@
 /**
- * Upload stock (vendors): drop or choose a CSV (sku,location_id,quantity), see it checked,
- * send it as a sync job and watch it progress; then the errors and the download. The job's
- * Idempotency-Key is derived from the file and mode, so sending the same file again returns
- * the same job instead of applying it twice.
+ * Upload stock (vendors): drop or choose a file — our CSV (sku,location_id,quantity), a
+ * Shopify inventory export, a CSV in the vendor's mapped layout, or an X12 846 — and the
+ * format it is read as (`auto` detects it from the header or the ISA); see it checked, send it
+ * as a sync job (`POST /api/v2/inventory/sync?format=`) and watch it progress, with the format
+ * the API read it as (the job's `source`); then the errors and the download. The job's
+ * Idempotency-Key is derived from the file, mode and format, so sending the same file again
+ * returns the same job instead of applying it twice.
  */
 import { useState } from "preact/hooks";
 import { call } from "../api";
 import { ErrorNote, PageTitle, Progress } from "../components/ui";
-import { checkCsv, MAX_ROWS, type CsvCheck } from "../csv-check";
+import { checkCsv, checkVendorFile, type CsvCheck, hasOurHeader, isX12, MAX_ROWS } from "../csv-check";
 import { num } from "../format";
 import { href } from "../router";
 import { rememberJob, type Session } from "../session";
 import type { SyncJob } from "../types";
+import { SOURCE_WORDS, SYNC_FORMATS, type SyncFormat } from "../vendor-types";
 import { JobErrors, JobProgress } from "./sync-jobs";
 
-async function contentKey(mode: string, text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${mode}\n${text}`));
+async function contentKey(mode: string, format: string, text: string): Promise<string> {
+  // The format is part of it: the same bytes read another way are another job.
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${mode}\n${format === "auto" ? "" : `${format}\n`}${text}`));
   return `dashboard-${[...new Uint8Array(digest)]
     .map((b) => b.toString(16).padStart(2, "0"))
     .join("")
     .slice(0, 48)}`;
+}
+
+const FORMAT_WORDS: Record<SyncFormat, string> = {
+  auto: "auto: detect it from the header",
+  ours: "ours: sku, location_id, quantity",
+  shopify: "Shopify inventory export",
+  generic: "my column map (set in Sync settings)",
+  x12: "X12 846 inventory advice",
+};
+
+/** The first look that fits the file and the chosen format. */
+function firstLook(text: string, mode: "absolute" | "delta", format: SyncFormat): CsvCheck {
+  if (format === "ours" || (format === "auto" && hasOurHeader(text))) return checkCsv(text, mode);
+  return checkVendorFile(text, mode, format === "auto" ? (isX12(text) ? "X12" : "vendor-format") : format);
 }
 
 interface Picked {
@@ -31,6 +50,8 @@ interface Picked {
 export function UploadPage({ session }: { session: Session }) {
   const [file, setFile] = useState<Picked | null>(null);
   const [mode, setMode] = useState<"absolute" | "delta">("absolute");
+  const [format, setFormat] = useState<SyncFormat>("auto");
+  const [source, setSource] = useState<string | null>(null);
   const [check, setCheck] = useState<CsvCheck | null>(null);
   const [reading, setReading] = useState(false);
   const [dragging, setDragging] = useState(false);
@@ -43,6 +64,7 @@ export function UploadPage({ session }: { session: Session }) {
     if (!f) return;
     setError(null);
     setJob(null);
+    setSource(null);
     setFinished(null);
     if (f.size > 8 * 1024 * 1024) {
       setFile(null);
@@ -57,11 +79,15 @@ export function UploadPage({ session }: { session: Session }) {
     const text = await f.text();
     setReading(false);
     setFile({ name: f.name, size: f.size, text });
-    setCheck(checkCsv(text, mode));
+    setCheck(firstLook(text, mode, format));
   };
   const changeMode = (m: "absolute" | "delta") => {
     setMode(m);
-    if (file) setCheck(checkCsv(file.text, m));
+    if (file) setCheck(firstLook(file.text, m, format));
+  };
+  const changeFormat = (f: SyncFormat) => {
+    setFormat(f);
+    if (file) setCheck(firstLook(file.text, mode, f));
   };
   const send = async () => {
     if (!file) return;
@@ -69,12 +95,14 @@ export function UploadPage({ session }: { session: Session }) {
     setError(null);
     setFinished(null);
     try {
-      const key = await contentKey(mode, file.text);
-      const answer = await call<{ jobId: string }>("POST", `/api/v2/inventory/sync?mode=${mode}`, {
-        raw: { text: file.text, type: "text/csv" },
+      const key = await contentKey(mode, format, file.text);
+      const x12 = format === "x12" || (format === "auto" && isX12(file.text));
+      const answer = await call<{ jobId: string; source: string }>("POST", `/api/v2/inventory/sync?mode=${mode}&format=${format}`, {
+        raw: { text: file.text, type: x12 ? "application/edi-x12" : "text/csv" },
         headers: { "idempotency-key": key },
       });
       rememberJob(answer.jobId);
+      setSource(answer.source);
       setJob({ id: answer.jobId });
     } catch (err) {
       setError(err);
@@ -85,7 +113,7 @@ export function UploadPage({ session }: { session: Session }) {
   return (
     <section>
       <PageTitle
-        sub={`A CSV with the columns sku, location_id and quantity (any order), up to ${num(MAX_ROWS)} rows. Absolute: the on-hand you count; delta: units to add or remove.`}
+        sub={`Our CSV (columns sku, location_id and quantity, any order), a Shopify inventory export, a CSV in your column map's layout, or an X12 846; up to ${num(MAX_ROWS)} rows. Absolute: the on-hand you count; delta (our CSV only): units to add or remove. Location names in a vendor file go through the location names of your sync settings.`}
       >
         Upload stock
       </PageTitle>
@@ -103,7 +131,7 @@ export function UploadPage({ session }: { session: Session }) {
           void pick(e.dataTransfer?.files[0]);
         }}
       >
-        <p>Drag a CSV file here, or</p>
+        <p>Drag a file here, or</p>
         <label class="button secondary" for="csv-file">
           Choose a file
         </label>
@@ -111,7 +139,7 @@ export function UploadPage({ session }: { session: Session }) {
           id="csv-file"
           class="visually-hidden-file"
           type="file"
-          accept=".csv,text/csv"
+          accept=".csv,.txt,.edi,.x12,text/csv,text/plain,application/edi-x12"
           onChange={(e) => void pick((e.target as HTMLInputElement).files?.[0])}
         />
         {file ? (
@@ -119,6 +147,16 @@ export function UploadPage({ session }: { session: Session }) {
             {file.name} · {num(Math.round(file.size / 102.4) / 10)} KB
           </p>
         ) : null}
+      </div>
+      <div class="field">
+        <label for="upload-format">Format</label>
+        <select id="upload-format" value={format} onChange={(e) => changeFormat((e.target as HTMLSelectElement).value as SyncFormat)}>
+          {SYNC_FORMATS.map((f) => (
+            <option key={f} value={f}>
+              {FORMAT_WORDS[f]}
+            </option>
+          ))}
+        </select>
       </div>
       <fieldset class="field">
         <legend>The quantities are</legend>
@@ -168,7 +206,12 @@ export function UploadPage({ session }: { session: Session }) {
           <h2>
             Job <a href={href(["sync", job.id])}>{job.id}</a>
           </h2>
-          <p class="muted small">Sending the same file with the same mode again returns this job; nothing is applied twice.</p>
+          {source ? (
+            <p data-testid="detected-format">
+              Read as: {SOURCE_WORDS[source] ?? source} (<code>{source}</code>){format === "auto" ? ", detected from the file" : ""}.
+            </p>
+          ) : null}
+          <p class="muted small">Sending the same file with the same mode and format again returns this job; nothing is applied twice.</p>
           <JobProgress jobId={job.id} onFinished={(j) => setFinished((f) => f ?? j)} />
           {finished ? (
             <>
