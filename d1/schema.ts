@@ -740,7 +740,7 @@ export const purchaseOrders = sqliteTable(
     vendorId: text("vendor_id").notNull(),
     locationId: text("location_id").notNull(),
     status: text("status", {
-      enum: ["draft", "submitted", "confirmed", "shipping", "shipped", "partially_received", "received", "closed", "cancelled"],
+      enum: ["draft", "submitted", "confirming", "confirmed", "shipping", "shipped", "partially_received", "received", "closed", "cancelled"],
     }).notNull(),
     /** When the goods are expected at the location (ms), if known. */
     expectedAt: integer("expected_at", { mode: "number" }),

@@ -44,7 +44,17 @@ export function poNumberForm(text: string): { kind: "full" | "prefix"; value: st
   return null;
 }
 
-export type EdiPoStatus = "draft" | "submitted" | "confirmed" | "shipping" | "shipped" | "partially_received" | "received" | "closed" | "cancelled";
+export type EdiPoStatus =
+  | "draft"
+  | "submitted"
+  | "confirming"
+  | "confirmed"
+  | "shipping"
+  | "shipped"
+  | "partially_received"
+  | "received"
+  | "closed"
+  | "cancelled";
 
 /** A purchase order line as the plans need it. */
 export interface EdiPoLine {
@@ -131,7 +141,7 @@ export function planConfirmation(set: X12TransactionSet, ack: PoAcknowledgment, 
     problems.elementError(bak, 3, "unknown_purchase_order", `BAK03 "${ack.poNumber}" is not one of your purchase orders`, "7");
     return { ok: false, errors: problems.errors };
   }
-  if (po.status !== "submitted" && po.status !== "confirmed") {
+  if (po.status !== "submitted" && po.status !== "confirmed" && po.status !== "confirming") {
     problems.elementError(bak, 3, "purchase_order_state", `purchase order ${po.id} is ${po.status}; only a submitted order can be acknowledged`, "7");
     return { ok: false, errors: problems.errors };
   }
@@ -179,7 +189,8 @@ export function planConfirmation(set: X12TransactionSet, ack: PoAcknowledgment, 
   const live = lines.filter((l) => !l.cancelled);
   const dated = live.map((l) => l.expectedAt.after).filter((d): d is number => d !== null);
   const expectedAt = dated.length > 0 && lines.some((l) => l.expectedAt.after !== l.expectedAt.before) ? Math.max(...dated) : po.expectedAt;
-  if (po.status === "confirmed") {
+  // A `confirming` order (its arrivals not yet told to the SKUs) answers like a confirmed one: the service finishes it.
+  if (po.status === "confirmed" || po.status === "confirming") {
     if (lines.every(samePlan) && expectedAt === po.expectedAt) return { ok: true, plans: [{ poId: po.id, action: "unchanged", expectedAt, lines }] };
     problems.elementError(bak, 3, "purchase_order_state", `purchase order ${po.id} is already confirmed with other quantities or dates`, "7");
     return { ok: false, errors: problems.errors };
@@ -223,7 +234,7 @@ export function planShipments(set: X12TransactionSet, notice: ShipNotice, orders
       plans.push({ poId: po.id, action: po.status === "shipping" ? "resume" : "unchanged", shipmentId: notice.shipmentId, lines: [] });
       continue;
     }
-    if (po.status !== "confirmed") {
+    if (po.status !== "confirmed" && po.status !== "confirming") {
       const why = SHIPPED_ALREADY.has(po.status) ? `already shipped${po.shipmentId === null ? "" : ` under shipment ${po.shipmentId}`}` : po.status;
       problems.elementError(prf, 1, "purchase_order_state", `purchase order ${po.id} is ${why}; only a confirmed order ships`, "7");
       continue;

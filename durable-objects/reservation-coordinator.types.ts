@@ -71,6 +71,8 @@ export interface ReservationLineView {
   backordered: number;
   /** Pre-ordered units still waiting for an arrival (pre-orders only). */
   preordered?: number;
+  /** On a line with waiting units, after a lookup: when the arrival that covers them is expected (ms), or null. */
+  expectedAt?: number | null;
 }
 
 export interface ReservationView {

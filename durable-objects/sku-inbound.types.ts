@@ -153,3 +153,44 @@ export interface LotMove {
   ledgerSeq: number | null;
   reservationId: string | null;
 }
+
+/**
+ * A confirmed purchase order's line not shipped yet (v9, sku-inventory/expected-arrivals.ts):
+ * `quantity` units promised at `locationId` for `expectedAt`. Counts move nothing; pre-orders
+ * count it (when dated) like an open transfer line. Idempotent by `arrivalId` (`<po id>:<line
+ * no>`, the id its transfer line takes when it ships): a repeat sets the same figures again.
+ */
+export interface ExpectArrivalInput extends Attributed {
+  arrivalId: string;
+  locationId: string;
+  quantity: number;
+  expectedAt: number | null;
+  reference: string | null;
+  policy: SkuPolicy;
+}
+
+/** Withdraws an expected arrival (its order was cancelled); a tombstone if never pushed. */
+export interface CancelExpectedArrivalInput extends Attributed {
+  arrivalId: string;
+  reason: string;
+}
+
+/** `expected`: counted by pre-orders; `shipped`: its transfer line took over; `cancelled`: withdrawn. */
+export type ExpectedArrivalStatus = "expected" | "shipped" | "cancelled";
+
+/** An expected arrival as the SKU object holds it. */
+export interface ExpectedArrivalView {
+  arrivalId: string;
+  locationId: string;
+  quantity: number;
+  expectedAt: number | null;
+  status: ExpectedArrivalStatus;
+  reference: string | null;
+}
+
+export interface ExpectArrivalResult {
+  ok: true;
+  arrival: ExpectedArrivalView;
+  /** True when nothing changed: the same figures again, or the arrival already shipped or was withdrawn. */
+  replayed: boolean;
+}

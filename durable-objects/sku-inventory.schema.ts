@@ -289,4 +289,25 @@ export const SKU_INVENTORY_MIGRATIONS: readonly SqlMigration[] = [
       `CREATE INDEX lot_moves_ledger ON lot_moves (ledger_seq)`,
     ],
   },
+  {
+    version: 9,
+    name: "expected_arrivals",
+    statements: [
+      // Lines of confirmed purchase orders not shipped yet (sku-inventory/expected-arrivals.ts):
+      // units a vendor promised for a date, in no quantity bucket. Pre-orders count the
+      // `expected` ones with a date like open transfer lines; the ship step turns one into its
+      // transfer line (`shipped`) in the transaction that puts the units in transit.
+      `CREATE TABLE expected_arrivals (
+        id TEXT PRIMARY KEY,
+        location_id TEXT NOT NULL,
+        quantity INTEGER NOT NULL CHECK (quantity >= 0),
+        expected_at INTEGER,
+        status TEXT NOT NULL CHECK (status IN ('expected', 'shipped', 'cancelled')),
+        reference TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      )`,
+      `CREATE INDEX expected_arrivals_open ON expected_arrivals (location_id) WHERE status = 'expected'`,
+    ],
+  },
 ];

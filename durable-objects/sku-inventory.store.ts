@@ -19,6 +19,7 @@
  * | `transfers.ts` | transfer lines between locations of this SKU (create, receive, cancel) |
  * | `backorders.ts` | backorders covered first-come-first-served when units arrive (run by `Tx.run`) |
  * | `preorders.ts` | pre-orders against expected arrivals (v8), covered after backorders when units arrive (run by `Tx.run`) |
+ * | `expected-arrivals.ts` | confirmed purchase-order lines not shipped yet (v9): counted by pre-orders, replaced by their transfer line when they ship |
  * | `lots.ts` | lots and expiry of perishables (v8): receipts into lots, first-expiry-first-out picks, the alarm's expiring alerts and expiries |
  * | `due-work.ts` | the alarm's expiries (failures logged, counted, backed off) and pruning, when it next fires, health |
  *
@@ -59,6 +60,7 @@ import * as meta from "./sku-inventory/meta";
 import * as lots from "./sku-inventory/lots";
 import * as outbox from "./sku-inventory/outbox";
 import * as preorders from "./sku-inventory/preorders";
+import * as expectedArrivals from "./sku-inventory/expected-arrivals";
 import * as reads from "./sku-inventory/reads";
 import * as reservations from "./sku-inventory/reservations";
 import { InboundFlags, type SkuDb } from "./sku-inventory/rows";
@@ -67,8 +69,12 @@ import * as sync from "./sku-inventory/sync";
 import { moveStockState } from "./sku-inventory/stock-states";
 import * as transfers from "./sku-inventory/transfers";
 import type {
+  CancelExpectedArrivalInput,
   CancelTransferInput,
   CreateTransferInput,
+  ExpectArrivalInput,
+  ExpectArrivalResult,
+  ExpectedArrivalView,
   MoveStockStateInput,
   LotMove,
   LotView,
@@ -120,6 +126,21 @@ export class SkuInventoryStore {
   /** A transfer line as this SKU holds it. */
   getTransfer(transferId: string): TransferLine | null {
     return transfers.getTransfer(this.#db.sql, transferId);
+  }
+
+  /** Sets a confirmed purchase order line's expected arrival (expected-arrivals.ts, v9). */
+  expectArrival(input: ExpectArrivalInput, now: number): ExpectArrivalResult | Failure {
+    return expectedArrivals.expectArrival(this.#db, input, now);
+  }
+
+  /** Withdraws an expected arrival (a tombstone if never pushed). */
+  cancelExpectedArrival(input: CancelExpectedArrivalInput, now: number): ExpectArrivalResult | Failure {
+    return expectedArrivals.cancelExpectedArrival(this.#db, input, now);
+  }
+
+  /** An expected arrival as this SKU holds it. */
+  getExpectedArrival(arrivalId: string): ExpectedArrivalView | null {
+    return expectedArrivals.getExpectedArrival(this.#db.sql, arrivalId);
   }
 
   /** Applies one job chunk's feed values for this SKU, idempotently. */
@@ -192,10 +213,15 @@ export class SkuInventoryStore {
     return lots.lotsView(this.#db.sql, locationId);
   }
 
-  /** Sets the expiring-alert horizon (days). */
-  setExpiryHorizon(days: number): { ok: true; horizonDays: number } {
+  /** Sets the expiring-alert horizon (days; null: the default). */
+  setExpiryHorizon(days: number | null): { ok: true; horizonDays: number; set: number | null } {
     lots.setHorizonDays(this.#db, days);
-    return { ok: true, horizonDays: days };
+    return this.expiryHorizon();
+  }
+
+  /** The expiring-alert horizon in effect, and the one set for this SKU (null: the default). */
+  expiryHorizon(): { ok: true; horizonDays: number; set: number | null } {
+    return { ok: true, horizonDays: lots.horizonDays(this.#db.sql), set: lots.horizonSet(this.#db.sql) };
   }
 
   // ------------------------------------------------------------------ alarm

@@ -15,8 +15,12 @@ import { SkuInventoryStore } from "./sku-inventory.store";
 import { type EventSink, eventQueueFor, LOST_AFTER_MS, sendEventFlushes } from "./sku-inventory/outbox";
 import { admit, MasterGate, type AccessNeed } from "./sku-inventory/master";
 import type {
+  CancelExpectedArrivalInput,
   CancelTransferInput,
   CreateTransferInput,
+  ExpectArrivalInput,
+  ExpectArrivalResult,
+  ExpectedArrivalView,
   MoveStockStateInput,
   LotMove,
   LotView,
@@ -206,6 +210,26 @@ export class SkuInventory extends DurableObject<Env> {
     return this.#store.getTransfer(transferId);
   }
 
+  /**
+   * Sets a confirmed purchase order line's expected arrival (no count moves; pre-orders count
+   * it when dated); idempotent by arrival id. One already shipped or withdrawn stays so.
+   */
+  async expectArrival(input: WithCaller<ExpectArrivalInput>): Promise<ExpectArrivalResult | Failure> {
+    const policy = await this.#admit(input, "stock");
+    if ("ok" in policy) return policy;
+    return this.#mutate(() => this.#store.expectArrival({ ...input, policy }, this.#now()));
+  }
+
+  /** Withdraws an expected arrival (its order was cancelled); idempotent, a tombstone if unknown. */
+  async cancelExpectedArrival(input: CancelExpectedArrivalInput): Promise<ExpectArrivalResult | Failure> {
+    return this.#mutate(() => this.#store.cancelExpectedArrival(input, this.#now()));
+  }
+
+  /** An expected arrival as this SKU holds it, or null. */
+  async getExpectedArrival(arrivalId: string): Promise<ExpectedArrivalView | null> {
+    return this.#store.getExpectedArrival(arrivalId);
+  }
+
   /** Applies a sync job chunk's feed values for this SKU (see domain/sync.ts), idempotently. */
   async applySync(input: SyncApplyInput): Promise<SyncApplyResult | Failure> {
     const policy = await this.#admit(input, "none");
@@ -297,10 +321,20 @@ export class SkuInventory extends DurableObject<Env> {
     return this.#store.lots(locationId);
   }
 
-  /** Sets how many days before a lot's expiry the alarm raises `inventory.expiring` (1–365; default 7). */
-  async setExpiryHorizon(days: number): Promise<{ ok: true; horizonDays: number } | Failure> {
-    if (!Number.isInteger(days) || days < 1 || days > 365) return { ok: false, code: "invalid_state", message: "the horizon is 1 to 365 days" };
+  /**
+   * Sets how many days before a lot's expiry the alarm raises `inventory.expiring` (1–365;
+   * null: back to the default 7). The object is the only store of it (`PUT
+   * /api/v2/planning-settings/{sku}` `expiryAlertDays`); `set` is the value set, or null.
+   */
+  async setExpiryHorizon(days: number | null): Promise<{ ok: true; horizonDays: number; set: number | null } | Failure> {
+    if (days !== null && (!Number.isInteger(days) || days < 1 || days > 365))
+      return { ok: false, code: "invalid_state", message: "the horizon is 1 to 365 days" };
     return this.#mutate(() => this.#store.setExpiryHorizon(days));
+  }
+
+  /** The expiring-alert horizon in effect (days) and the one set for this SKU (null: the default). */
+  async expiryHorizon(): Promise<{ ok: true; horizonDays: number; set: number | null }> {
+    return this.#store.expiryHorizon();
   }
 
   /** Per-location sellable figures for the public availability view. */

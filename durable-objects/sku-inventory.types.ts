@@ -146,6 +146,11 @@ export interface HeldLine {
   backordered: number;
   /** Pre-ordered units still waiting for an arrival (sku-inventory/preorders.ts); in no bucket. */
   preordered?: number;
+  /**
+   * Lookups only (`lookupReservation`), on a line with backordered or pre-ordered units: when
+   * the arrival that covers its last waiting unit is expected (ms), or null when none is yet.
+   */
+  expectedAt?: number | null;
 }
 
 /** A pre-order line's units waiting, in the order arrivals cover them (`preorders()`). */

@@ -184,12 +184,12 @@ export async function listPurchaseOrders(
   );
 }
 
-/** Ids of orders left `shipping` since before `staleBefore` (a crashed ship step). */
-export async function staleShipping(db: D1Database, staleBefore: number, limit: number): Promise<string[]> {
+/** Ids of orders left `shipping` (or `confirming`) since before `staleBefore` (a crashed ship or confirm step). */
+export async function staleShipping(db: D1Database, staleBefore: number, limit: number, status: "shipping" | "confirming" = "shipping"): Promise<string[]> {
   const results = await drizzle(db)
     .select({ id: purchaseOrders.id })
     .from(purchaseOrders)
-    .where(and(eq(purchaseOrders.status, "shipping"), lt(purchaseOrders.updatedAt, staleBefore)))
+    .where(and(eq(purchaseOrders.status, status), lt(purchaseOrders.updatedAt, staleBefore)))
     .orderBy(asc(purchaseOrders.updatedAt))
     .limit(limit)
     .all();

@@ -6,17 +6,27 @@
  * | --- | --- | --- | --- |
  * | create | operator | → draft | none |
  * | submit | operator | draft → submitted | none |
- * | confirm | the vendor, operator | submitted → confirmed | none (may set `expectedAt`) |
+ * | confirm | the vendor, operator | submitted → confirming → confirmed | none; each line an *expected arrival* at the location (pre-orders count it when dated) |
  * | ship | the vendor, operator | confirmed → shipping → shipped | `inTransit += q` at the location |
  * | receive | operator | shipped / partially_received → partially_received / received | `inTransit −= q`, `onHand += q` (damaged: also `damaged += q`); covers backorders first |
  * | close | operator | shipped / partially_received → closed | what never came: `inTransit −= rest` (short) |
- * | cancel | operator | draft / submitted / confirmed → cancelled; shipped with nothing received → cancelled | `inTransit −= rest` |
+ * | cancel | operator | draft / submitted / confirming / confirmed → cancelled; shipped with nothing received → cancelled | expected arrivals withdrawn first; after shipping `inTransit −= rest` |
  *
  * A line's in-transit and receipts are the SKU object's inbound line `<po id>:<line no>`
  * (sku-inventory/transfers.ts, no origin), so every step is exact and safe to repeat. Ship
  * marks the order `shipping` before the per-SKU steps; a retry, or the sweeper for one left
  * so by a crash for over a minute, finishes it (forward: each line's step is idempotent).
  * Receipts are idempotent per Idempotency-Key.
+ *
+ * **Expected arrivals** (pre-orders against confirmed orders, issue 14 item 4). Confirm
+ * marks the order `confirming` (with the vendor's quantities and dates, and the event) and
+ * then tells each line's SKU object its expected arrival (`expectArrival`, id `<po
+ * id>:<line no>`, idempotent), then → `confirmed`; a crash in between is finished like a
+ * ship step (a retry, an 855 resent, a ship, or the sweeper after a minute). Ship turns each
+ * line's expected arrival into its transfer line in the object's one transaction (never
+ * counted twice); a line the 856 cancelled is withdrawn. Cancel withdraws the arrivals
+ * *before* the D1 step, so a crash in between leaves fewer units expected, never more; the
+ * pre-orders placed against them keep waiting for the next arrival (their date follows it).
  *
  * **Events.** Every state change emits one `purchase_order.<state>` event (created,
  * submitted, confirmed, shipped, received per receipt, closed, cancelled) to the order's
@@ -59,7 +69,7 @@ export const PO_SHIP_LEASE_MS = 60_000;
 const lineId = (poId: string, lineNo: number) => `${poId}:${lineNo}`;
 type Status = PurchaseOrder["status"];
 
-async function call(fn: () => Promise<TransferResult | Failure>): Promise<TransferResult | Failure> {
+async function call<T>(fn: () => Promise<T | Failure>): Promise<T | Failure> {
   try {
     return await fn();
   } catch (error) {
@@ -205,6 +215,8 @@ interface Step {
   statements?: D1Write[];
   /** The order after the step, for the event (default: `po` with the new status). */
   after?: PurchaseOrder;
+  /** The status the event shows, when the step stops short of it (`confirming` shows `confirmed`). */
+  eventStatus?: Status;
   event?: { state: PoState; extra?: Record<string, unknown> };
 }
 
@@ -215,7 +227,7 @@ interface Step {
 async function moveStatus(env: Env, po: PurchaseOrder, s: Step): Promise<PurchaseOrder> {
   const now = Date.now();
   const after: PurchaseOrder = { ...(s.after ?? po), status: s.to, updatedAt: now, expectedAt: s.expectedAt ?? po.expectedAt };
-  const event = s.event === undefined ? null : poEvent(after, s.event.state, now, s.event.extra);
+  const event = s.event === undefined ? null : poEvent({ ...after, status: s.eventStatus ?? after.status }, s.event.state, now, s.event.extra);
   await runBatch(env.DB, [
     ...(s.statements ?? []),
     ...(event === null ? [] : [poEventDeliveries(env.DB, event, po.vendorId, now, poInStatus(po.id, s.from))]),
@@ -321,18 +333,64 @@ export async function submitPurchaseOrder(env: Env, po: PurchaseOrder): Promise<
   return moveStatus(env, po, { to: "submitted", from: ["draft"], step: "submitted", event: { state: "submitted" } });
 }
 
-/** submitted → confirmed (the vendor or an operator), optionally with the vendor's arrival date. */
+/** The actor of the object calls a step makes on its own (expected arrivals move no count). */
+const PO_ACTOR = "system:purchase-orders";
+
+/**
+ * confirming → confirmed: tells each open line's SKU object its expected arrival (idempotent,
+ * so a retry or the sweeper may run it again), then moves the order on. Left `confirming`
+ * (and answered 503) when a SKU cannot be reached.
+ */
+async function finishConfirm(env: Env, po: PurchaseOrder): Promise<PurchaseOrder> {
+  const skus = await findSkus(
+    env.DB,
+    po.lines.map((l) => l.sku),
+  );
+  for (const line of po.lines) {
+    const row = skus.get(line.sku);
+    if (row === undefined || line.status === "cancelled" || line.quantity === 0) continue; // rejected by the vendor: nothing expected
+    const result = await call(() =>
+      env.SKU_INVENTORY.getByName(line.sku).expectArrival({
+        sku: line.sku,
+        actor: PO_ACTOR,
+        arrivalId: lineId(po.id, line.lineNo),
+        locationId: po.locationId,
+        quantity: line.quantity,
+        expectedAt: line.expectedAt ?? po.expectedAt,
+        reference: po.reference ?? po.id,
+        policy: policyOf(row),
+      }),
+    );
+    if (isFailure(result)) throw ApiError.fromFailure(result);
+  }
+  return moveStatus(env, po, { to: "confirmed", from: ["confirming"], step: "confirmed" });
+}
+
+/** Withdraws the expected arrival of each of the order's lines (before the order is cancelled). */
+async function withdrawArrivals(env: Env, po: PurchaseOrder, reason: string): Promise<void> {
+  for (const line of po.lines) {
+    const result = await call(() =>
+      env.SKU_INVENTORY.getByName(line.sku).cancelExpectedArrival({ sku: line.sku, actor: PO_ACTOR, arrivalId: lineId(po.id, line.lineNo), reason }),
+    );
+    if (isFailure(result)) throw ApiError.fromFailure(result);
+  }
+}
+
+/** submitted → confirming → confirmed (the vendor or an operator), optionally with the vendor's arrival date. */
 export async function confirmPurchaseOrder(env: Env, po: PurchaseOrder, expectedAt: string | undefined): Promise<PurchaseOrder> {
   if (po.status === "confirmed") return po;
+  if (po.status === "confirming") return finishConfirm(env, po);
   if (po.status !== "submitted") refuse(po, "confirmed");
   const at = expectedAt === undefined ? undefined : Date.parse(expectedAt);
-  return moveStatus(env, po, {
-    to: "confirmed",
+  const confirming = await moveStatus(env, po, {
+    to: "confirming",
     from: ["submitted"],
     step: "confirmed",
     ...(at === undefined ? {} : { expectedAt: at }),
+    eventStatus: "confirmed",
     event: { state: "confirmed", extra: { source: "api", changes: [] } },
   });
+  return finishConfirm(env, confirming);
 }
 
 /**
@@ -341,6 +399,7 @@ export async function confirmPurchaseOrder(env: Env, po: PurchaseOrder, expected
  * line; the lines change in the batch that moves the status, only if it moves.
  */
 export async function applyConfirmation(env: Env, po: PurchaseOrder, plan: ConfirmationPlan): Promise<PurchaseOrder> {
+  if (po.status === "confirming") return finishConfirm(env, po);
   if (plan.action === "unchanged") return po;
   const statements = plan.lines.map((l) =>
     poLineChange(
@@ -352,17 +411,20 @@ export async function applyConfirmation(env: Env, po: PurchaseOrder, plan: Confi
   );
   const changes = changesOf(plan.lines);
   const cancel = plan.action === "cancel";
-  return moveStatus(env, po, {
-    to: cancel ? "cancelled" : "confirmed",
+  const moved = await moveStatus(env, po, {
+    to: cancel ? "cancelled" : "confirming",
     from: ["submitted"],
     step: cancel ? "cancelled" : "confirmed",
     ...(plan.expectedAt === null ? {} : { expectedAt: plan.expectedAt }),
     statements,
     after: withPlan(po, plan.lines),
+    ...(cancel ? {} : { eventStatus: "confirmed" as const }),
     event: cancel
       ? { state: "cancelled", extra: { source: "x12_855", reason: "rejected_by_vendor", changes } }
       : { state: "confirmed", extra: { source: "x12_855", changes } },
   });
+  // The 855's quantities and dates (a cut line, a later date) are what each SKU is told.
+  return cancel ? moved : finishConfirm(env, moved);
 }
 
 /** What a vendor's 856 ships: per line the units (0: cancelled) and expected arrival. */
@@ -377,6 +439,7 @@ export interface ShipmentInput {
  * take what shipped, in the batch that marks the order `shipping`; cancelled lines ship nothing.
  */
 export async function shipPurchaseOrder(env: Env, actor: string, po: PurchaseOrder, shipment?: ShipmentInput): Promise<PurchaseOrder> {
+  if (po.status === "confirming") po = await finishConfirm(env, po);
   if (po.status !== "shipping") {
     if (po.status !== "confirmed") {
       if (["shipped", "partially_received", "received", "closed"].includes(po.status)) return po;
@@ -407,7 +470,17 @@ export async function shipPurchaseOrder(env: Env, actor: string, po: PurchaseOrd
   for (const line of po.lines) {
     const row = skus.get(line.sku);
     if (row === undefined) continue; // a SKU deleted since the order was made (not possible today) ships nothing
-    if (line.status === "cancelled" || line.quantity === 0) continue; // rejected by the vendor, or not shipped
+    if (line.status === "cancelled" || line.quantity === 0) {
+      // Rejected by the vendor, or not shipped: nothing comes, so nothing is expected any more.
+      const withdrawn = await call(() =>
+        env.SKU_INVENTORY.getByName(line.sku).cancelExpectedArrival({ sku: line.sku, actor, arrivalId: lineId(po.id, line.lineNo), reason: "not_shipped" }),
+      );
+      if (isFailure(withdrawn)) {
+        if (updates.length > 0) await runBatch(env.DB, updates);
+        throw ApiError.fromFailure(withdrawn);
+      }
+      continue;
+    }
     const result = await call(() =>
       env.SKU_INVENTORY.getByName(line.sku).createTransfer({
         sku: line.sku,
@@ -540,13 +613,16 @@ export async function closePurchaseOrder(env: Env, actor: string, po: PurchaseOr
 /** Cancels an order not yet received from: before shipping nothing moves; after, its units leave transit. */
 export async function cancelPurchaseOrder(env: Env, actor: string, po: PurchaseOrder): Promise<PurchaseOrder> {
   if (po.status === "cancelled") return po;
-  if (["draft", "submitted", "confirmed"].includes(po.status))
+  if (["draft", "submitted", "confirming", "confirmed"].includes(po.status)) {
+    // Withdrawn before the order is cancelled: a crash in between expects fewer units, never more.
+    if (po.status === "confirming" || po.status === "confirmed") await withdrawArrivals(env, po, "po_cancelled");
     return moveStatus(env, po, {
       to: "cancelled",
-      from: ["draft", "submitted", "confirmed"],
+      from: ["draft", "submitted", "confirming", "confirmed"],
       step: "cancelled",
       event: { state: "cancelled", extra: { source: "api" } },
     });
+  }
   if (po.status !== "shipped") refuse(po, "cancelled");
   const { updates, after } = await dropInTransit(env, actor, po, "po_cancelled");
   const now = Date.now();
@@ -564,7 +640,7 @@ export async function cancelPurchaseOrder(env: Env, actor: string, po: PurchaseO
 export const PO_EVENT_SEND_GRACE_MS = 60_000;
 
 /**
- * The sweeper (cron, every minute): finishes ship steps a crash left `shipping`, and sends
+ * The sweeper (cron, every minute): finishes confirm and ship steps a crash left `confirming` or `shipping`, and sends
  * the `purchase_order.*` deliveries whose send was lost after their batch committed (then
  * the webhook sweeper watches them like any other). Returns how many orders it finished.
  */
@@ -577,6 +653,16 @@ export async function sweepPurchaseOrders(env: Env, now: number): Promise<number
     console.error(JSON.stringify({ event: "purchase_order.event_sweep_failed", error: String(error) }));
   }
   let finished = 0;
+  for (const id of await staleShipping(env.DB, now - PO_SHIP_LEASE_MS, 20, "confirming")) {
+    const po = await findPurchaseOrder(env.DB, id);
+    if (po === null || po.status !== "confirming") continue;
+    try {
+      await finishConfirm(env, po);
+      finished++;
+    } catch (error) {
+      console.error(JSON.stringify({ event: "purchase_order.confirm_redrive_failed", id, error: String(error) }));
+    }
+  }
   for (const id of await staleShipping(env.DB, now - PO_SHIP_LEASE_MS, 20)) {
     const po = await findPurchaseOrder(env.DB, id);
     if (po === null || po.status !== "shipping") continue;

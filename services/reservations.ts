@@ -26,7 +26,8 @@ export function reservationJson(view: ReservationView) {
     expiresAt: view.expiresAt === null ? null : new Date(view.expiresAt).toISOString(),
     createdAt: new Date(view.createdAt).toISOString(),
     updatedAt: new Date(view.updatedAt).toISOString(),
-    lines: view.lines,
+    // A line waiting for units (backordered or pre-ordered) shows when the arrival that covers them is expected, once looked up.
+    lines: view.lines.map((l) => (l.expectedAt === undefined ? l : { ...l, expectedAt: l.expectedAt === null ? null : new Date(l.expectedAt).toISOString() })),
   };
 }
 

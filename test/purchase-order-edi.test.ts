@@ -166,6 +166,18 @@ describe("855 and 856 in", () => {
     const po = await getPo(poA);
     expect(po).toMatchObject({ status: "confirmed", expectedAt: "2026-12-15T00:00:00.000Z" });
     expect(lineFacts(po)).toEqual(["EDI-1:10/null:2026-11-28:open:0", "EDI-2:6/8:2026-12-15:open:0", "EDI-3:0/5:-:cancelled:0"]);
+    // Each SKU expects what the 855 committed (a cut line its new quantity and date; a rejected one nothing): pre-orders count it.
+    expect(await skuObject("EDI-1").getExpectedArrival(`${poA}:0`)).toMatchObject({
+      status: "expected",
+      quantity: 10,
+      expectedAt: Date.parse("2026-11-28T00:00:00Z"),
+    });
+    expect(await skuObject("EDI-2").getExpectedArrival(`${poA}:1`)).toMatchObject({
+      status: "expected",
+      quantity: 6,
+      expectedAt: Date.parse("2026-12-15T00:00:00Z"),
+    });
+    expect(await skuObject("EDI-3").getExpectedArrival(`${poA}:2`)).toBeNull();
 
     const again = await sendEdi(keys.vendor, ack855Changes(x12PoNumber(poA)));
     expect(again.body.sets[0]).toMatchObject({ accepted: true, purchaseOrders: [{ id: poA, outcome: "unchanged", status: "confirmed" }] });
@@ -198,6 +210,7 @@ describe("855 and 856 in", () => {
     ]);
     const po = await getPo(poA);
     expect(po).toMatchObject({ status: "shipped", shipmentId: "SHIP-5521" });
+    expect(await skuObject("EDI-2").getExpectedArrival(`${poA}:1`)).toMatchObject({ status: "shipped" });
     expect(lineFacts(po)).toEqual(["EDI-1:10/null:2026-11-27:in_transit:10", "EDI-2:5/8:2026-11-29:in_transit:5", "EDI-3:0/5:-:cancelled:0"]);
     expect([await inTransit("EDI-1"), await inTransit("EDI-2"), await inTransit("EDI-3")]).toEqual([10, 5, 0]);
     expect(await getPo(poB)).toEqual(before);

@@ -48,6 +48,8 @@ export const PlanningSettingsBody = z.strictObject({
   overstockNoSaleDays: z.int().min(1).max(3650).nullable().optional(),
   /** Slow-moving alert after this many days without a sale (default 60). */
   slowMovingNoSaleDays: z.int().min(1).max(3650).nullable().optional(),
+  /** Perishables: `inventory.expiring` this many days before a lot's expiry (default 7); held by the SKU object, not D1. */
+  expiryAlertDays: z.int().min(1).max(365).nullable().optional(),
 });
 export type PlanningSettingsBody = z.infer<typeof PlanningSettingsBody>;
 

@@ -5,7 +5,18 @@ import { LineQuantity, LocationId, Reference, SkuId, VendorId } from "./common";
 import { ReceiptLotFields, refineReceiptLot } from "./inbound";
 
 export const PO_LINES_MAX = 200;
-export const PO_STATUSES = ["draft", "submitted", "confirmed", "shipping", "shipped", "partially_received", "received", "closed", "cancelled"] as const;
+export const PO_STATUSES = [
+  "draft",
+  "submitted",
+  "confirming",
+  "confirmed",
+  "shipping",
+  "shipped",
+  "partially_received",
+  "received",
+  "closed",
+  "cancelled",
+] as const;
 
 /** A purchase order id as issued by this API. */
 export const PurchaseOrderId = z.string().regex(/^po_[0-9a-z]{26}$/, "not a purchase order id");

@@ -112,6 +112,7 @@ export function linesOf(outcomes: SkuOutcome[]): ReservationLineView[] {
           quantity: l.quantity,
           backordered: l.backordered,
           ...(l.preordered === undefined ? {} : { preordered: l.preordered }),
+          ...(l.expectedAt === undefined ? {} : { expectedAt: l.expectedAt }),
         }))
       : [],
   );

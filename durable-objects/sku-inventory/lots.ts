@@ -50,11 +50,18 @@ export function horizonDays(sql: SqlStorage): number {
   return row === undefined ? DEFAULT_EXPIRY_HORIZON_DAYS : Number(row.value);
 }
 
-/** Sets the SKU's expiring-alert horizon (days); lots not yet alerted follow it from the next alarm. */
-export function setHorizonDays(db: SkuDb, days: number): void {
+/** Sets the SKU's expiring-alert horizon (days; null: back to the default); lots not yet alerted follow it from the next alarm. */
+export function setHorizonDays(db: SkuDb, days: number | null): void {
   db.storage.transactionSync(() => {
-    db.sql.exec("INSERT INTO meta (key, value) VALUES ('expiry_horizon_days', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", String(days));
+    if (days === null) db.sql.exec("DELETE FROM meta WHERE key = 'expiry_horizon_days'");
+    else db.sql.exec("INSERT INTO meta (key, value) VALUES ('expiry_horizon_days', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", String(days));
   });
+}
+
+/** The horizon set for this SKU (days), or null when it runs on the default. */
+export function horizonSet(sql: SqlStorage): number | null {
+  const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'expiry_horizon_days'").toArray()[0];
+  return row === undefined ? null : Number(row.value);
 }
 
 function move(

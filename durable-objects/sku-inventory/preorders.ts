@@ -1,7 +1,8 @@
 /**
  * Pre-orders (issue 14, item 4): orders against expected arrivals — the open transfer and
  * purchase-order lines of this SKU that carry an expected date (`transfers` rows in transit
- * or partly received with `expected_at`; a purchase order's lines exist here once it shipped).
+ * or partly received with `expected_at`, a purchase order's lines once it shipped; and, v9,
+ * the `expected_arrivals` of confirmed purchase orders not shipped yet).
  *
  * - **Limit.** A pre-order line of q units at a location is accepted only while
  *   `available + expected − waiting ≥ q` there: the units expected, less what is already
@@ -25,6 +26,7 @@ import type { ShortLine } from "../../domain/failures";
 import { availableOf } from "../../domain/quantities";
 import type { HeldLine, LineRequest, PreorderQueueEntry } from "../sku-inventory.types";
 import { quantities } from "./counts";
+import { openArrivals } from "./expected-arrivals";
 import { reservationRow } from "./lifecycle";
 import type { PreorderRow } from "./rows";
 import { change } from "./stock";
@@ -40,17 +42,22 @@ export interface ExpectedArrival {
   outstanding: number;
 }
 
-/** Open inbound lines with an expected date at a location, earliest first. */
+/**
+ * Open inbound lines with an expected date at a location, earliest first: transfer and shipped
+ * purchase-order lines, and (v9) confirmed purchase-order lines not shipped yet
+ * (expected-arrivals.ts; the ship step replaces one by its transfer line, so none is counted twice).
+ */
 export function expectedArrivals(sql: SqlStorage, locationId: string): ExpectedArrival[] {
-  return sql
+  const inbound = sql
     .exec<{ id: string; expected_at: number; outstanding: number }>(
       `SELECT id, expected_at, quantity - received - damaged - short AS outstanding FROM transfers
-       WHERE to_location = ? AND status IN ('in_transit', 'partially_received') AND expected_at IS NOT NULL
-       ORDER BY expected_at, id`,
+       WHERE to_location = ? AND status IN ('in_transit', 'partially_received') AND expected_at IS NOT NULL`,
       locationId,
     )
-    .toArray()
+    .toArray();
+  return [...inbound, ...openArrivals(sql, locationId)]
     .filter((r) => r.outstanding > 0)
+    .sort((a, b) => a.expected_at - b.expected_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .map((r) => ({ transferId: r.id, expectedAt: r.expected_at, outstanding: r.outstanding }));
 }
 
@@ -253,4 +260,28 @@ export function preorderQueue(sql: SqlStorage, locationId?: string): PreorderQue
       expectedAt,
     };
   });
+}
+
+/**
+ * When the arrival covering a reservation line's waiting units is expected (ms), or null when
+ * none is yet: backordered units queue behind older backorders at the location (backorders.ts
+ * order), pre-ordered ones behind every backorder and older pre-orders (this module's queue).
+ */
+export function waitingDate(sql: SqlStorage, reservationId: string, line: HeldLine): number | null {
+  if ((line.preordered ?? 0) > 0) return preorderQueue(sql, line.locationId).find((q) => q.reservationId === reservationId)?.expectedAt ?? null;
+  if (line.backordered <= 0) return null;
+  const ahead = sql
+    .exec<{ reservation_id: string; backordered: number }>(
+      `SELECT l.reservation_id, l.backordered FROM reservation_lines l JOIN reservations r ON r.id = l.reservation_id
+       WHERE l.location_id = ? AND l.backordered > 0 AND r.status IN ('active', 'committed')
+       ORDER BY r.created_at, r.rowid`,
+      line.locationId,
+    )
+    .toArray();
+  let promised = 0;
+  for (const r of ahead) {
+    promised += r.backordered;
+    if (r.reservation_id === reservationId) break;
+  }
+  return dateOfUnit(expectedArrivals(sql, line.locationId), promised - 1);
 }

@@ -9,6 +9,7 @@ import { lineSums, lineSumsFromLines } from "./counts";
 import { verifyLots } from "./lots";
 import { skuOf } from "./meta";
 import { preorderPosition } from "./preorders";
+import { arrivalOnlyLocations, hasOpenArrivals } from "./expected-arrivals";
 import { COLUMNS, levelOf, quantitiesOf, type StockRow } from "./rows";
 
 /** Per-location quantities, totals and reservation counts. */
@@ -48,11 +49,14 @@ export function snapshot(sql: SqlStorage): SkuSnapshot {
 /** Per-location sellable figures for the public view, and when they last changed. */
 export function publicLevels(sql: SqlStorage): { levels: PublicLevel[]; updatedAt: number | null } {
   const rows = sql.exec<StockRow>("SELECT * FROM stock").toArray();
+  // A location expecting a confirmed order's units before it ever held any (expected-arrivals.ts) has no counts row yet.
+  for (const { locationId, updatedAt: at } of arrivalOnlyLocations(sql))
+    rows.push({ location_id: locationId, on_hand: 0, reserved: 0, soft_held: 0, committed: 0, in_transit: 0, damaged: 0, on_hold: 0, updated_at: at });
   let updatedAt: number | null = null;
   const levels = rows.map((row): PublicLevel => {
     updatedAt = Math.max(updatedAt ?? 0, row.updated_at);
     const level: PublicLevel = { locationId: row.location_id, available: availableOf(quantitiesOf(row)), inTransit: row.in_transit };
-    if (row.in_transit === 0) return { ...level, preorderable: 0, availabilityDate: null };
+    if (row.in_transit === 0 && !hasOpenArrivals(sql, row.location_id)) return { ...level, preorderable: 0, availabilityDate: null };
     // Expected arrivals not yet promised (preorders.ts): what a pre-order may take, and when the next unit comes.
     const position = preorderPosition(sql, row.location_id);
     return { ...level, preorderable: Math.min(position.room, position.expected), availabilityDate: position.nextDate };

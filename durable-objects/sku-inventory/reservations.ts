@@ -9,12 +9,21 @@ import { fail, type Failure, type ShortLine } from "../../domain/failures";
 import { availableOf, type QuantityDelta } from "../../domain/quantities";
 import { decideStep } from "../../domain/reservation-lifecycle";
 import { TERMINAL_STATUSES } from "../../domain/reservation-rules";
-import type { ApplyReservationInput, DemoteInput, HeldLine, PromoteInput, ReleaseInput, ReservationRefInput, ReservationResult } from "../sku-inventory.types";
+import type {
+  ApplyReservationInput,
+  DemoteInput,
+  HeldLine,
+  PromoteInput,
+  ReleaseInput,
+  ReservationRefInput,
+  ReservationResult,
+  SkuReservation,
+} from "../sku-inventory.types";
 import { chooseLocation, quantities, room } from "./counts";
 import { endReservation, expireIfDue, liveReservation, lines, refusal, reservationEvent, reservationRow, setStatus, view } from "./lifecycle";
 import { pickFefo, lotUnits } from "./lots";
 import { rememberSku } from "./meta";
-import { mergedLines, placePreorder, servePreorders } from "./preorders";
+import { mergedLines, placePreorder, servePreorders, waitingDate } from "./preorders";
 import type { ReservationRow, SkuDb } from "./rows";
 import { change } from "./stock";
 import { Rollback, Tx } from "./tx";
@@ -343,6 +352,17 @@ function moveEveryLine(tx: Tx, current: ReservationRow, actor: string, op: strin
 export function getReservation(db: SkuDb, reservationId: string, now: number): ReservationResult | Failure {
   const row: ReservationRow | undefined = reservationRow(db.sql, reservationId);
   if (row === undefined) return fail("reservation_not_found", `no reservation ${reservationId} for this SKU`);
-  if (row.status !== "active" || row.expires_at > now) return { ok: true, reservation: view(db.sql, row, withPreorders(db)) };
-  return Tx.run(db, now, (tx) => ({ ok: true as const, reservation: view(tx.sql, expireIfDue(tx, row, "system:expiry"), withPreorders(db)) }));
+  if (row.status !== "active" || row.expires_at > now) return { ok: true, reservation: withDates(db.sql, view(db.sql, row, withPreorders(db))) };
+  return Tx.run(db, now, (tx) => ({
+    ok: true as const,
+    reservation: withDates(tx.sql, view(tx.sql, expireIfDue(tx, row, "system:expiry"), withPreorders(db))),
+  }));
+}
+
+/** A lookup's lines: each with backordered or pre-ordered units carries the date of the arrival that covers them (`expectedAt`, or null). */
+function withDates(sql: SqlStorage, reservation: SkuReservation): SkuReservation {
+  return {
+    ...reservation,
+    lines: reservation.lines.map((l) => (l.backordered > 0 || (l.preordered ?? 0) > 0 ? { ...l, expectedAt: waitingDate(sql, reservation.id, l) } : l)),
+  };
 }

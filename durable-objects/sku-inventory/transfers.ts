@@ -33,6 +33,7 @@ import type {
 } from "../sku-inbound.types";
 import { serveBackorders } from "./backorders";
 import { quantities } from "./counts";
+import { arrivalShipped } from "./expected-arrivals";
 import { receiveIntoLot } from "./lots";
 import { servePreorders } from "./preorders";
 import { rememberSku } from "./meta";
@@ -124,6 +125,8 @@ export function createTransfer(db: SkuDb, input: CreateTransferInput, now: numbe
         op: input.fromLocationId === null ? "po_in_transit" : "transfer_in_transit",
       },
     );
+    // A purchase order's line that was an expected arrival (confirmed, v9) is this line from now on.
+    if (input.fromLocationId === null) arrivalShipped(tx, input.transferId);
     sql.exec(
       `INSERT INTO transfers (id, from_location, to_location, quantity, status, expected_at, reference, created_at, updated_at)
        VALUES (?, ?, ?, ?, 'in_transit', ?, ?, ?, ?)`,

@@ -2,7 +2,8 @@
  * `/api/v2/planning-settings/{sku}`: a SKU's planning settings — category (forecast pools),
  * unit cost and price, and overrides of the replenishment policy (service level, lead time
  * and its variability, MOQ, pack size, max stock, ordering cost, holding rate), and the
- * overstock / slow-moving alert thresholds. GET shows the stored values, the policy and the
+ * overstock / slow-moving alert thresholds, and (perishables) the expiring-alert horizon
+ * `expiryAlertDays`, which the SKU object holds. GET shows the stored values, the policy and the
  * thresholds in effect; PUT sets fields (null clears one). Operators;
  * vendors for their own SKUs.
  */
@@ -18,6 +19,7 @@ import { SkuId } from "../../domain/schemas/common";
 import { PlanningSettingsBody } from "../../domain/schemas/planning";
 import { BODY_LIMITS } from "./limits";
 import { assertOwns } from "./planning-access";
+import { expiryAlertDays, setExpiryAlertDays } from "../../services/expiry-horizon";
 
 export const planningSettings = new RouteGroup("planning", ["operator", "vendor"]);
 
@@ -29,14 +31,14 @@ async function ownedSku(c: Context<AppEnv>, sku: string): Promise<PlanningSku> {
 }
 
 async function settingsJson(c: Context<AppEnv>, master: PlanningSku) {
-  const stored = await findPlanningSettings(c.env.DB, master.sku);
+  const [stored, horizon] = await Promise.all([findPlanningSettings(c.env.DB, master.sku), expiryAlertDays(c.env, master.sku)]);
   const fresh = (await planningSkus(c.env.DB, [master.sku])).get(master.sku)!;
   return {
     sku: master.sku,
     vendorId: master.vendorId,
-    settings: stored ?? {},
+    settings: { ...(stored ?? {}), ...(horizon.set === null ? {} : { expiryAlertDays: horizon.set }) },
     policy: resolvePolicy(fresh, fresh.settings),
-    alertThresholds: stockMovementOptions(fresh.alertThresholds),
+    alertThresholds: { ...stockMovementOptions(fresh.alertThresholds), expiryAlertDays: horizon.inEffect },
   };
 }
 
@@ -67,7 +69,9 @@ planningSettings.route(
   },
   async (c, input) => {
     const master = await ownedSku(c, input.param("sku"));
-    const body = await input.body();
+    const { expiryAlertDays: days, ...body } = await input.body();
+    // The SKU object holds the expiry horizon (services/expiry-horizon.ts); set first, so a 503 writes nothing.
+    if (days !== undefined) await setExpiryAlertDays(c.env, master.sku, days);
     await upsertPlanningSettings(c.env.DB, master.sku, body, Date.now());
     return c.json(await settingsJson(c, master));
   },
