@@ -103,61 +103,122 @@ function availabilityDate(text: string): string | null {
   return m[4] === undefined ? `${m[1]}-${m[2]}-${m[3]}T00:00Z` : text;
 }
 
+/** The stores whose table entry is unusable (no code, a method without its SLA or the reverse), with the problems to report. */
+function storeProblems(stores: MerchantStoreTable): { badStores: Set<string>; problems: MerchantFeedProblem[] } {
+  const badStores = new Set<string>();
+  const problems: MerchantFeedProblem[] = [];
+  for (const [locationId, store] of Object.entries(stores)) {
+    const needsSla = store.pickupMethod !== undefined && store.pickupMethod !== "not_supported";
+    if (store.storeCode.trim() === "") {
+      problems.push({ offerId: "*", locationId, field: "store_code", message: "a store needs its store code" });
+      badStores.add(locationId);
+    } else if (needsSla !== (store.pickupSla !== undefined)) {
+      problems.push({
+        offerId: "*",
+        locationId,
+        field: "pickup_sla",
+        message: "pickup_method and pickup_sla go together (unless the method is not_supported)",
+      });
+      badStores.add(locationId);
+    }
+  }
+  return { badStores, problems };
+}
+
+/** The offer id problem of a product, or null when Merchant Center takes it. */
+function offerIdProblem(offerId: string): MerchantFeedProblem | null {
+  return offerId === "" || offerId.length > 50 ? { offerId, locationId: null, field: "id", message: "an offer id is 1–50 characters" } : null;
+}
+
+/** A product's local inventory rows, one per store it has a level at. */
+function localRowsOf(
+  product: Pick<MerchantProduct, "offerId" | "locations">,
+  stores: MerchantStoreTable,
+  badStores: ReadonlySet<string>,
+  limitedBelow: number,
+): LocalInventoryRow[] {
+  const rows: LocalInventoryRow[] = [];
+  for (const level of product.locations) {
+    const store = Object.hasOwn(stores, level.locationId) ? stores[level.locationId] : undefined;
+    if (store === undefined || badStores.has(level.locationId)) continue;
+    const quantity = Math.max(0, Math.trunc(level.available));
+    const availability: LocalAvailability =
+      quantity >= limitedBelow ? "in_stock" : quantity > 0 ? "limited_availability" : store.onDisplay === true ? "on_display_to_order" : "out_of_stock";
+    const row: LocalInventoryRow = { store_code: store.storeCode, id: product.offerId, quantity, availability };
+    if (store.pickupMethod !== undefined) row.pickup_method = store.pickupMethod;
+    if (store.pickupSla !== undefined) row.pickup_sla = store.pickupSla;
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** A product's availability row, or why it is left out (a backorder or preorder without a usable date). */
+function productRowOf(product: Pick<MerchantProduct, "offerId" | "status" | "availableFrom">): ProductAvailabilityRow | MerchantFeedProblem {
+  const availability = PRODUCT_STATUS[product.status];
+  if (availability !== "backorder" && availability !== "preorder") return { id: product.offerId, availability };
+  const date = product.availableFrom == null ? null : availabilityDate(product.availableFrom);
+  if (date === null) {
+    return {
+      offerId: product.offerId,
+      locationId: null,
+      field: "availability_date",
+      message: `a ${availability} product needs an availability date (ISO 8601)${product.availableFrom == null ? "" : `; "${product.availableFrom}" is not one`}`,
+    };
+  }
+  return { id: product.offerId, availability, availability_date: date };
+}
+
 /**
  * Builds the local inventory rows and product availability rows of the given products.
  * `limitedBelow` (default 3) is where `in_stock` starts.
  */
 export function merchantFeed(products: readonly MerchantProduct[], stores: MerchantStoreTable, options: { limitedBelow?: number } = {}): MerchantFeed {
   const limitedBelow = options.limitedBelow ?? 3;
-  const storeOf = new Map(Object.entries(stores));
-  const out: MerchantFeed = { localInventory: [], products: [], problems: [] };
-  const problem = (offerId: string, locationId: string | null, field: string, message: string) => out.problems.push({ offerId, locationId, field, message });
-  const badStores = new Set<string>();
-  for (const [locationId, store] of storeOf) {
-    const needsSla = store.pickupMethod !== undefined && store.pickupMethod !== "not_supported";
-    if (store.storeCode.trim() === "") {
-      problem("*", locationId, "store_code", "a store needs its store code");
-      badStores.add(locationId);
-    } else if (needsSla !== (store.pickupSla !== undefined)) {
-      problem("*", locationId, "pickup_sla", "pickup_method and pickup_sla go together (unless the method is not_supported)");
-      badStores.add(locationId);
-    }
-  }
-
+  const { badStores, problems } = storeProblems(stores);
+  const out: MerchantFeed = { localInventory: [], products: [], problems };
   for (const product of products) {
-    if (product.offerId === "" || product.offerId.length > 50) {
-      problem(product.offerId, null, "id", "an offer id is 1–50 characters");
+    const idProblem = offerIdProblem(product.offerId);
+    if (idProblem !== null) {
+      out.problems.push(idProblem);
       continue;
     }
-    for (const level of product.locations) {
-      const store = storeOf.get(level.locationId);
-      if (store === undefined || badStores.has(level.locationId)) continue;
-      const quantity = Math.max(0, Math.trunc(level.available));
-      const availability: LocalAvailability =
-        quantity >= limitedBelow ? "in_stock" : quantity > 0 ? "limited_availability" : store.onDisplay === true ? "on_display_to_order" : "out_of_stock";
-      const row: LocalInventoryRow = { store_code: store.storeCode, id: product.offerId, quantity, availability };
-      if (store.pickupMethod !== undefined) row.pickup_method = store.pickupMethod;
-      if (store.pickupSla !== undefined) row.pickup_sla = store.pickupSla;
-      out.localInventory.push(row);
-    }
-    const availability = PRODUCT_STATUS[product.status];
-    if (availability === "backorder" || availability === "preorder") {
-      const date = product.availableFrom == null ? null : availabilityDate(product.availableFrom);
-      if (date === null) {
-        problem(
-          product.offerId,
-          null,
-          "availability_date",
-          `a ${availability} product needs an availability date (ISO 8601)${product.availableFrom == null ? "" : `; "${product.availableFrom}" is not one`}`,
-        );
-        continue;
-      }
-      out.products.push({ id: product.offerId, availability, availability_date: date });
-    } else {
-      out.products.push({ id: product.offerId, availability });
-    }
+    out.localInventory.push(...localRowsOf(product, stores, badStores, limitedBelow));
+    const row = productRowOf(product);
+    if ("field" in row) out.problems.push(row);
+    else out.products.push(row);
   }
   return out;
+}
+
+/** The local inventory feed alone: `merchantFeed`'s `localInventory` and the problems of its stores and offer ids (no status needed). */
+export function localInventoryFeed(
+  products: readonly Pick<MerchantProduct, "offerId" | "locations">[],
+  stores: MerchantStoreTable,
+  options: { limitedBelow?: number } = {},
+): { rows: LocalInventoryRow[]; problems: MerchantFeedProblem[] } {
+  const { badStores, problems } = storeProblems(stores);
+  const rows: LocalInventoryRow[] = [];
+  for (const product of products) {
+    const idProblem = offerIdProblem(product.offerId);
+    if (idProblem !== null) problems.push(idProblem);
+    else rows.push(...localRowsOf(product, stores, badStores, options.limitedBelow ?? 3));
+  }
+  return { rows, problems };
+}
+
+/** The product availability feed alone: `merchantFeed`'s `products` and the problems of their ids and dates (no stores needed). */
+export function productAvailabilityFeed(products: readonly Pick<MerchantProduct, "offerId" | "status" | "availableFrom">[]): {
+  rows: ProductAvailabilityRow[];
+  problems: MerchantFeedProblem[];
+} {
+  const rows: ProductAvailabilityRow[] = [];
+  const problems: MerchantFeedProblem[] = [];
+  for (const product of products) {
+    const row = offerIdProblem(product.offerId) ?? productRowOf(product);
+    if ("field" in row) problems.push(row);
+    else rows.push(row);
+  }
+  return { rows, problems };
 }
 
 const LOCAL_COLUMNS = ["store_code", "id", "quantity", "availability", "pickup_method", "pickup_sla"] as const;

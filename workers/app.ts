@@ -17,6 +17,7 @@ import { availability } from "./routes/availability";
 import { inventory } from "./routes/inventory";
 import { inventoryList } from "./routes/inventory-list";
 import { locations } from "./routes/locations";
+import { merchantFeeds } from "./routes/merchant-feeds";
 import { me } from "./routes/me";
 import { reservations } from "./routes/reservations";
 import { skus } from "./routes/skus";
@@ -92,6 +93,7 @@ routeTable.mount(app, "/api/v2/vendors", vendors);
 routeTable.mount(app, "/api/v2/api-keys", apiKeyRoutes);
 routeTable.mount(app, "/api/v2/webhooks", webhooks);
 routeTable.mount(app, "/api/v2/sync", sync);
+routeTable.mount(app, "/api/v2/feeds/merchant-center", merchantFeeds);
 // Planning (issue 15).
 routeTable.mount(app, "/api/v2/forecasts", forecasts);
 routeTable.mount(app, "/api/v2/reorder-suggestions", reorderSuggestions);
