@@ -19,7 +19,8 @@ import { importInventoryCsv } from "../domain/vendor-formats/inventory-csv-impor
 import { toRawSyncItems, toSyncItemErrors, type QuantityKind } from "../domain/vendor-formats/vendor-feed-items";
 import { csvImportOptionsOf, x12OptionsOf, type SyncMethod, type VendorSyncSettings } from "../domain/vendor-sync-settings";
 import { readInboundX12, type InboundSet } from "../domain/x12/x12-inbound";
-import type { X12Issue } from "../domain/x12/x12-interchange";
+import type { X12Issue, X12TransactionSet } from "../domain/x12/x12-interchange";
+import { groupAckOf, type GroupAck } from "../domain/x12/x12-997";
 
 /** What a file may be read as (`format` of the endpoint and the CLI). */
 export type UploadFormat = "auto" | "ours" | "shopify" | "generic" | "x12";
@@ -37,6 +38,11 @@ export interface DecodedFile {
   quantityKind: QuantityKind;
   /** X12: each transaction set and what became of it. */
   sets?: { transactionSetId: string; setControlNumber: string; groupControlNumber: string; ok: boolean; items: number; errors: number }[];
+  /**
+   * X12: what the 997 acknowledges, per group — a set is accepted exactly when its items
+   * were taken (`sets[].ok`) — and who sent the interchange (ISA05/06, ISA12), to address it.
+   */
+  x12?: { acknowledgments: GroupAck[]; senderQualifier: string; senderId: string; version: string };
 }
 
 /** A file refused whole: nothing in it is applied. */
@@ -122,6 +128,46 @@ function x12Message(set: InboundSet, issue: X12Issue): string {
   return `X12 ${issue.code}: ${issue.message} [${where.join(", ")}]; nothing in this set was applied`;
 }
 
+/** The 997's reason for an 855/856 sent to the sync endpoint: AK5 1, not supported here (it goes to the purchase-order endpoint). */
+function notHereIssue(set: X12TransactionSet): X12Issue {
+  return {
+    code: "unsupported_transaction_set",
+    message: `transaction set ${set.id} is not read by the sync endpoint`,
+    segmentIndex: set.segments[0]?.index ?? null,
+    line: set.segments[0]?.line ?? null,
+    segmentId: "ST",
+    groupControlNumber: set.groupControlNumber,
+    setControlNumber: set.controlNumber,
+    positionInSet: 1,
+    elementPosition: 1,
+    badValue: set.id,
+    ack: { setCode: "1" },
+  };
+}
+
+/** The 997's reason for an 846 of the other quantity kind than the file's first: its first QTY of that kind, code value not accepted (AK3 8, AK4 7). */
+function otherKindIssue(set: X12TransactionSet, kind: QuantityKind): X12Issue {
+  const qualifier = kind === "on_hand" ? "17" : "33";
+  const at = Math.max(
+    0,
+    set.segments.findIndex((s) => s.id === "QTY" && s.elements[1] === qualifier),
+  );
+  const segment = set.segments[at];
+  return {
+    code: "invalid_code",
+    message: `QTY ${qualifier}: the file's first set gave the other kind of quantity`,
+    segmentIndex: segment?.index ?? null,
+    line: segment?.line ?? null,
+    segmentId: segment?.id ?? "ST",
+    groupControlNumber: set.groupControlNumber,
+    setControlNumber: set.controlNumber,
+    positionInSet: at + 1,
+    elementPosition: 1,
+    badValue: qualifier,
+    ack: { setCode: "5", segmentCode: "8", elementCode: "7" },
+  };
+}
+
 /** An X12 interchange: every 846 set that is sound gives its items; every other set, its errors. */
 function decodeX12(text: string, settings: VendorSyncSettings | null): DecodeResult {
   const result = readInboundX12(text, settings === null ? { locationNames: {} } : x12OptionsOf(settings));
@@ -147,12 +193,15 @@ function decodeX12(text: string, settings: VendorSyncSettings | null): DecodeRes
   const preRejected: SyncItemError[] = [];
   const sets: NonNullable<DecodedFile["sets"]> = [];
   const reported = new Set<string>();
+  // The raw sets in file order (as `result.sets`), and the sets the sync endpoint refuses although they read well.
+  const rawSets = result.interchange.groups.flatMap((g) => g.sets);
+  const refusedHere = new Map<X12TransactionSet, X12Issue[]>();
   let kind: QuantityKind | null = null;
   let next = 0;
   const reject = (row: number | null, badValue: string | null, message: string) => {
     preRejected.push({ itemIndex: next++, row, sku: null, locationId: null, quantity: badValue, code: "invalid_item", message });
   };
-  for (const set of result.sets) {
+  for (const [setIndex, set] of result.sets.entries()) {
     const before = { items: items.length, errors: preRejected.length };
     let applied = false;
     const content = set.ok ? set.content : null;
@@ -162,6 +211,7 @@ function decodeX12(text: string, settings: VendorSyncSettings | null): DecodeRes
         content.inventory.quantityKind,
         `set 846 ${set.setControlNumber} gives ${content.inventory.quantityKind === "on_hand" ? "on-hand (QTY 17)" : "available (QTY 33)"} quantities and an earlier set the other kind; send them in separate files, or set x12.quantity; nothing in this set was applied`,
       );
+      refusedHere.set(rawSets[setIndex]!, [otherKindIssue(rawSets[setIndex]!, content.inventory.quantityKind)]);
     } else if (content !== null && content.type === "846") {
       kind ??= content.inventory.quantityKind;
       applied = true;
@@ -174,6 +224,7 @@ function decodeX12(text: string, settings: VendorSyncSettings | null): DecodeRes
         set.transactionSetId,
         `set ${set.transactionSetId} ${set.setControlNumber} is not stock (846); purchase-order acknowledgments and ship notices are not read by the sync endpoint; nothing in this set was applied`,
       );
+      refusedHere.set(rawSets[setIndex]!, [notHereIssue(rawSets[setIndex]!)]);
     } else {
       for (const issue of set.errors) {
         // The interchange's and a group's envelope errors fail each of their sets: report each once.
@@ -195,7 +246,33 @@ function decodeX12(text: string, settings: VendorSyncSettings | null): DecodeRes
     });
   }
   if (items.length + preRejected.length > SYNC_LIMITS.maxItems) return tooMany(items.length + preRejected.length);
-  return { ok: true, file: { format: "csv", source: "x12_846", method: "edi", items, preRejected, quantityKind: kind ?? "on_hand", sets } };
+  // The 997: each set's content problems (its envelope's are the set's own) and our refusals.
+  const envelopeIssues = new Set<X12Issue>([
+    ...result.interchange.errors,
+    ...result.interchange.groups.flatMap((g) => [...g.errors, ...g.sets.flatMap((s) => s.errors)]),
+  ]);
+  const acknowledgments = result.interchange.groups.map((group) => {
+    const content = new Map<X12TransactionSet, X12Issue[]>();
+    for (const raw of group.sets) {
+      const inbound = result.sets[rawSets.indexOf(raw)]!;
+      content.set(raw, [...inbound.errors.filter((e) => !envelopeIssues.has(e)), ...(refusedHere.get(raw) ?? [])]);
+    }
+    return groupAckOf(group, content);
+  });
+  const { senderQualifier, senderId, version } = result.interchange.header;
+  return {
+    ok: true,
+    file: {
+      format: "csv",
+      source: "x12_846",
+      method: "edi",
+      items,
+      preRejected,
+      quantityKind: kind ?? "on_hand",
+      sets,
+      x12: { acknowledgments, senderQualifier, senderId, version },
+    },
+  };
 }
 
 /** Reads a vendor file (decoded text) as `format` ("auto": an ISA is X12, else the CSV header decides). */

@@ -24,6 +24,9 @@ import { vendorSyncSettingsOf } from "./sync-settings";
 import type { SyncMethod } from "../domain/vendor-sync-settings";
 import { parseSyncChunk } from "./sync-apply";
 import { sendChunkMessages } from "./sync-send";
+import { generate997 } from "../domain/x12/x12-997";
+import { nextControlNumber } from "../repositories/purchase-orders";
+import { OUR_X12_ID } from "./purchase-order-edi";
 
 /** A validated request: whose feed, how to read it, and its items as sent. */
 export interface SyncRequest {
@@ -197,14 +200,14 @@ export interface VendorFileRequest {
 
 /**
  * Reads a vendor file with the vendor's settings (`services/sync-formats.ts`) and ingests
- * it as one job. A file that cannot be read is refused whole (400/413 `ApiError`, recorded
+ * it as one job; a pushed X12 file also gets its 997 (`functionalAcknowledgment`). A file that cannot be read is refused whole (400/413 `ApiError`, recorded
  * as a failed attempt in the vendor's health) and changes nothing.
  */
 export async function ingestVendorFile(
   env: Env,
   principal: Principal,
   request: VendorFileRequest,
-): Promise<{ job: SyncJobRow; replayed: boolean; file: DecodedFile }> {
+): Promise<{ job: SyncJobRow; replayed: boolean; file: DecodedFile; functionalAcknowledgment: FunctionalAcknowledgment | null }> {
   const settings = await vendorSyncSettingsOf(env, request.vendorId);
   const format = effectiveFormat(request.format, settings);
   const decoded = decodeVendorFile(request.text, format, settings);
@@ -236,7 +239,43 @@ export async function ingestVendorFile(
     method: request.method ?? file.method,
     idempotencyKey: request.idempotencyKey,
   });
-  return { job, replayed, file };
+  // A pulled file has no one to answer: its 997 would only spend a control number.
+  const ack = file.x12 === undefined || request.method === "pull_url" ? null : await acknowledge(env, request.vendorId, file.x12);
+  return { job, replayed, file, functionalAcknowledgment: ack };
+}
+
+/** The 997 answering an X12 file: its interchange control number (also GS06) and the text. */
+export interface FunctionalAcknowledgment {
+  controlNumber: number;
+  x12: string;
+}
+
+/**
+ * The 997 of a received 846 file, addressed to its sender (ISA05/06, else the vendor id),
+ * in its version (4010 or 5010), with the next control number of the vendor's counter —
+ * the one its 850s and purchase-order 997s take (`x12_control_numbers`, partner
+ * `vendor:<id>`). Each answer is an interchange sent, so a replayed request gets its 997
+ * again under a new number. A 997 that cannot be written is logged and left out (null).
+ */
+async function acknowledge(env: Env, vendorId: string, x12: NonNullable<DecodedFile["x12"]>): Promise<FunctionalAcknowledgment | null> {
+  if (x12.acknowledgments.length === 0) return null;
+  const controlNumber = await nextControlNumber(env.DB, `vendor:${vendorId}`);
+  const receiverOk = /^[A-Z0-9]{2}$/.test(x12.senderQualifier) && /^[\x21-\x7E][\x20-\x7E]{0,14}$/.test(x12.senderId);
+  const written = generate997(x12.acknowledgments, {
+    senderQualifier: OUR_X12_ID.qualifier,
+    senderId: OUR_X12_ID.id,
+    receiverQualifier: receiverOk ? x12.senderQualifier : "ZZ",
+    receiverId: receiverOk ? x12.senderId : vendorId.slice(0, 15),
+    createdAt: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+    interchangeControlNumber: controlNumber,
+    groupControlNumber: controlNumber,
+    firstSetControlNumber: 1,
+    version: x12.version >= "00501" ? "005010" : "004010",
+    lineBreak: "\n",
+  });
+  if (written.ok) return { controlNumber, x12: written.text };
+  console.error(JSON.stringify({ event: "sync.x12_997_unwritable", vendorId, problems: written.errors }));
+  return null;
 }
 
 /**

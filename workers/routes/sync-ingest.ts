@@ -4,7 +4,8 @@
  * generation, or the vendor's mapped layout) or X12 846 (`application/edi-x12`, or any of
  * these as text/csv), up to 10,000 items. `format` (query) says how to read a file; by
  * default the vendor's setting, else detected (`services/sync-formats.ts`). Answers `202
- * {jobId, accepted, rejected, source}` once the job is recorded and queued; the SYNC
+ * {jobId, accepted, rejected, source}` (an X12 file: with `sets` and its 997,
+ * `functionalAcknowledgment: {controlNumber, x12}`) once the job is recorded and queued; the SYNC
  * consumer applies it. Only request-level faults refuse the request (401/403, 413 too large
  * or too many items, 415, 429, a file that cannot be read, a bad header or query); a bad
  * item, row or X12 set is an item error of the job at its position. Mounted at its own path
@@ -23,7 +24,7 @@ import { SyncJsonBody, SyncJsonBodyDoc } from "../../domain/schemas/sync";
 import { SyncUploadQuery } from "../../domain/schemas/vendor-sync";
 import type { SyncJobRow } from "../../d1/schema";
 import type { DecodedFile } from "../../services/sync-formats";
-import { ingestSync, ingestVendorFile } from "../../services/sync-ingest";
+import { ingestSync, ingestVendorFile, type FunctionalAcknowledgment } from "../../services/sync-ingest";
 import { syncJobJson } from "../../services/sync-jobs";
 
 /** The spec's limit: 100 sync requests per minute per vendor (the SYNC_RATE_LIMITER binding). */
@@ -131,7 +132,10 @@ syncIngest.route(
       "header row sku,location_id,quantity (any order), then one row per SKU and location; or a Shopify inventory export (current, 17-column or wide legacy), or the layout of the vendor's saved column map; quoted fields, BOM, CRLF and blank lines are fine. An X12 846 interchange may be sent as text/csv or application/edi-x12 (format=x12, or detected from the ISA)",
     maxBytes: SYNC_LIMITS.maxBodyBytes,
     idempotency: "required",
-    success: { status: 202, description: "{jobId, status, received, accepted, rejected, links}" },
+    success: {
+      status: 202,
+      description: "{jobId, status, received, accepted, rejected, links}; an X12 file also sets and functionalAcknowledgment {controlNumber, x12} (its 997)",
+    },
     errors: [400, 401, 403, 409, 413, 415, 422, 429, 503],
   },
   async (c, input) => {
@@ -169,16 +173,16 @@ syncIngest.route(
     }
 
     // A file is read once the vendor is known: its settings say how (format, column map, location names).
-    let outcome: { job: SyncJobRow; replayed: boolean; sets?: DecodedFile["sets"] };
+    let outcome: { job: SyncJobRow; replayed: boolean; sets?: DecodedFile["sets"]; functionalAcknowledgment?: FunctionalAcknowledgment | null };
     if (body.kind === "file") {
-      const { job, replayed, file } = await ingestVendorFile(c.env, principal, {
+      const { job, replayed, file, functionalAcknowledgment } = await ingestVendorFile(c.env, principal, {
         vendorId,
         text: body.text,
         format: query.format,
         mode: query.mode,
         idempotencyKey,
       });
-      outcome = { job, replayed, sets: file.sets };
+      outcome = { job, replayed, sets: file.sets, ...(file.x12 !== undefined ? { functionalAcknowledgment } : {}) };
     } else {
       if (query.format !== undefined && query.format !== "auto" && query.format !== "ours") {
         throw ApiError.invalid("a JSON body is our own format", [
@@ -208,6 +212,7 @@ syncIngest.route(
         accepted: summary.counts.accepted,
         rejected: summary.counts.rejected,
         ...(outcome.sets !== undefined ? { sets: outcome.sets } : {}),
+        ...(outcome.functionalAcknowledgment !== undefined ? { functionalAcknowledgment: outcome.functionalAcknowledgment } : {}),
         links: summary.links,
       },
       202,
