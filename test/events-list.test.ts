@@ -107,6 +107,8 @@ describe("pagination", () => {
       reorderPoint: 5,
       sequence: 1,
       updatedAt: "2026-11-20T10:00:01.000Z",
+      // V1 was created just now: its sync data is not stale (test/inventory-list-stale.test.ts).
+      stale: false,
     });
     const defaultPage = await api("GET", "/api/v2/inventory", { key: keys.operator });
     expect(defaultPage.body.items).toHaveLength(Math.min(100, count!.n));

@@ -3,17 +3,19 @@
  * (fed by the EVENTS consumer, so it trails the SKU objects by the queue's delay). Vendors
  * see their own SKUs; operators see all, optionally one vendor's. Mounted before the
  * `inventory` sub-app; its middleware is per route so it never runs for the other
- * `/api/v2/inventory/*` endpoints.
+ * `/api/v2/inventory/*` endpoints. Each row says `stale` when its vendor's sync health does
+ * (services/inventory-list.ts: one lookup of the page's vendors, not one per row).
  */
 import { RouteGroup } from "../http/route-table";
 import { ApiError } from "../../services/api-error";
-import { listLevels, type LevelListRow } from "../../repositories/inventory-levels";
+import type { LevelListRow } from "../../repositories/inventory-levels";
+import { listLevelsWithStale } from "../../services/inventory-list";
 import { encodeCursor } from "../../domain/schemas/cursor";
 import { INVENTORY_LIST_CURSOR, InventoryListQuery } from "../../domain/schemas/inventory-list";
 
 export const inventoryList = new RouteGroup("inventory");
 
-function levelJson(row: LevelListRow) {
+function levelJson(row: LevelListRow & { stale: boolean }) {
   return {
     sku: row.sku,
     vendorId: row.vendorId,
@@ -30,6 +32,7 @@ function levelJson(row: LevelListRow) {
     reorderPoint: row.reorderPoint,
     sequence: row.lastSequence,
     updatedAt: new Date(row.updatedAt).toISOString(),
+    stale: row.stale,
   };
 }
 
@@ -51,16 +54,20 @@ inventoryList.route(
         { path: ["query", "vendorId"], message: "omit vendorId, or give your own" },
       ]);
     }
-    const rows = await listLevels(c.env.DB, {
-      vendorId: principal.scope === "vendor" ? principal.vendorId! : query.vendorId,
-      locationId: query.locationId,
-      status: query.status,
-      lowStock: query.lowStock,
-      updatedSince: query.updatedSince,
-      skuPrefix: query.skuPrefix,
-      after: query.cursor,
-      limit: query.limit + 1,
-    });
+    const rows = await listLevelsWithStale(
+      c.env,
+      {
+        vendorId: principal.scope === "vendor" ? principal.vendorId! : query.vendorId,
+        locationId: query.locationId,
+        status: query.status,
+        lowStock: query.lowStock,
+        updatedSince: query.updatedSince,
+        skuPrefix: query.skuPrefix,
+        after: query.cursor,
+        limit: query.limit + 1,
+      },
+      Date.now(),
+    );
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     c.header("Cache-Control", "private, no-store");
