@@ -3,7 +3,10 @@
  * against a real `wrangler dev`, a CSV file (BOM, CRLF, quoted fields, one bad row) sent in
  * several batches is applied, the summary names the errors' URL and the bad row's line,
  * and `--errors-out` writes it; running the same command again resumes (same jobs,
- * nothing applied twice); a JSON-lines delta feed works. Against a stand-in server on
+ * nothing applied twice); a JSON-lines delta feed works. Vendor files (test/fixtures/sync-cli/):
+ * `--format shopify` on a current Shopify export, `--format auto` on a 17-column one and
+ * `--format x12` on an 846 with a malformed and a bad set each become one job with exact
+ * counts and errors at their file lines and segments. Against a stand-in server on
  * 127.0.0.1: 429 is retried after its Retry-After and 5xx with backoff, with the same
  * Idempotency-Key every time.
  */
@@ -171,6 +174,113 @@ describe("npm run sync against wrangler dev", () => {
     expect(wrongKey.code).toBe(2);
     expect(wrongKey.stderr).toContain("HTTP 401 unauthorized");
     expect(wrongKey.stdout + wrongKey.stderr).not.toContain("A".repeat(32));
+  });
+});
+
+describe("vendor files through npm run sync against wrangler dev", () => {
+  const FIXTURES = join(ROOT, "test/fixtures/sync-cli");
+  /** The job's error report, as [item, row, sku, locationId, quantity, code]. */
+  async function errorsOf(jobId: string): Promise<unknown[][]> {
+    const res = await call(keys.vendor, "GET", `/api/v2/sync/${jobId}/errors?limit=100`);
+    expect(res.status).toBe(200);
+    return res.body.items.map((e: Record<string, unknown>) => [e.item, e.row, e.sku, e.locationId, e.quantity, e.code]);
+  }
+  const jobOf = (stdout: string) => stdout.match(/→ job (sync_[0-9a-f]{32})/)![1]!;
+
+  beforeAll(async () => {
+    // The vendor's own names for our two locations, as its exports spell them.
+    const res = await call(keys.vendor, "PUT", `/api/v2/vendors/${keys.vendorId}/sync-settings`, {
+      enabled: true,
+      method: "push_csv",
+      format: "auto",
+      locationNames: { "Lyon North DC": "FC-CLI-A", LYN: "FC-CLI-A", "Lyon South DC": "FC-CLI-B" },
+    });
+    expect([200, 201]).toContain(res.status);
+  });
+
+  test("--format shopify: a current export (BOM, CRLF, quoted commas) becomes one job with exact results and per-line errors", async () => {
+    const run = await cli([join(FIXTURES, "shopify-current.csv"), "--url", worker!.url, "--format", "shopify"], keys.vendor);
+    expect(run.code, run.stdout + run.stderr).toBe(3);
+    expect(run.stderr).toMatch(/read as shopify_current → job sync_[0-9a-f]{32} · 6 items, accepted 3, rejected 3/);
+    expect(run.stdout).toMatch(/6 items · 2 applied · 1 unchanged · 0 held for review · 3 errors/);
+    const jobId = jobOf(run.stderr);
+    const job = await call(keys.vendor, "GET", `/api/v2/sync/${jobId}`);
+    expect(job.body).toMatchObject({
+      source: "shopify_current",
+      status: "completed_with_errors",
+      counts: { received: 6, accepted: 3, rejected: 3, applied: 2, unchanged: 1, conflicts: 0, errors: 3, pending: 0 },
+    });
+    // Lines of the file (the header is line 1); the blank On hand (new) on line 3 is no item.
+    expect(await errorsOf(jobId)).toEqual([
+      [2, 5, "-", "Lyon North DC", "5", "invalid_item"],
+      [3, 6, "CLI-0102", "Grenoble DC", "6", "unknown_location"],
+      [4, 7, "CLI-0103", "FC-CLI-B", "-2", "out_of_range"],
+    ]);
+    expect(run.stdout).toContain("line 6: unknown_location:");
+    expect([
+      await onHand("CLI-0100", "FC-CLI-A"),
+      await onHand("CLI-0100", "FC-CLI-B"),
+      await onHand("CLI-0101", "FC-CLI-A"),
+      await onHand("CLI-0103", "FC-CLI-B"),
+      await onHand("CLI-0104", "FC-CLI-B"),
+    ]).toEqual([
+      // Version 2 after the CSV test's two locations: +1 for each value applied, none for unchanged or refused ones.
+      { onHand: 14, version: 3 },
+      { onHand: 11, version: 3 },
+      { onHand: 10, version: 2 },
+      { onHand: 11, version: 2 },
+      { onHand: 13, version: 3 },
+    ]);
+  });
+
+  test("--format auto on a 17-column Shopify export: detected, loosely matched names, 'not stocked' and blanks skipped", async () => {
+    const run = await cli([join(FIXTURES, "shopify-long-legacy.csv"), "--url", worker!.url, "--format", "auto"], keys.vendor);
+    expect(run.code, run.stdout + run.stderr).toBe(3);
+    expect(run.stderr).toMatch(/read as shopify_long_legacy → job sync_[0-9a-f]{32} · 3 items, accepted 2, rejected 1/);
+    expect(run.stdout).toMatch(/3 items · 1 applied · 1 unchanged · 0 held for review · 1 errors/);
+    const jobId = jobOf(run.stderr);
+    expect(await errorsOf(jobId)).toEqual([[2, 6, "CLI-0122", "Villeurbanne Store", "3", "unknown_location"]]);
+    expect([
+      (await onHand("CLI-0120", "FC-CLI-A")).onHand,
+      (await onHand("CLI-0120", "FC-CLI-B")).onHand,
+      (await onHand("CLI-0121", "FC-CLI-B")).onHand,
+    ]).toEqual([12, 11, 11]);
+  });
+
+  test("--format x12: an 846 whose good set applies while a malformed and a bad set apply nothing, errors at their segments", async () => {
+    const file = join(FIXTURES, "stock-846.edi");
+    const run = await cli([file, "--url", worker!.url, "--format", "x12"], keys.vendor);
+    expect(run.code, run.stdout + run.stderr).toBe(3);
+    expect(run.stderr).toMatch(/read as x12_846 → job sync_[0-9a-f]{32} · 5 items, accepted 3, rejected 2/);
+    expect(run.stderr).toContain("X12 set 846 0001: 3 items");
+    expect(run.stderr).toContain("X12 set 846 0002: failed, 1 errors, nothing applied");
+    expect(run.stderr).toContain("X12 set 846 0003: failed, 1 errors, nothing applied");
+    expect(run.stdout).toMatch(/5 items · 2 applied · 1 unchanged · 0 held for review · 2 errors/);
+    const jobId = jobOf(run.stderr);
+    const errors = await call(keys.vendor, "GET", `/api/v2/sync/${jobId}/errors?limit=100`);
+    expect(
+      errors.body.items.map((e: { item: number; row: number; code: string; message: string }) => [
+        e.item,
+        e.row,
+        e.code,
+        e.message.match(/^X12 (\w+)/)?.[1],
+        e.message.match(/\[(.*)\]/)?.[1],
+      ]),
+    ).toEqual([
+      [3, 18, "invalid_item", "malformed_segment", "set 846 0002 in group 501, segment 17 (Q#Y), position 5 in the set"],
+      [4, 24, "invalid_item", "invalid_element", "set 846 0003 in group 501, segment 23 (QTY), position 5 in the set, element 2"],
+    ]);
+    expect([
+      (await onHand("CLI-0110", "FC-CLI-A")).onHand,
+      (await onHand("CLI-0111", "FC-CLI-A")).onHand,
+      (await onHand("CLI-0112", "FC-CLI-B")).onHand,
+    ]).toEqual([15, 10, 16]);
+    // Nothing of the failed sets: their SKUs keep the CSV test's 10.
+    expect([(await onHand("CLI-0113", "FC-CLI-A")).onHand, (await onHand("CLI-0114", "FC-CLI-A")).onHand]).toEqual([10, 10]);
+    // Detected without --format, the same file is the same job (its key is derived from the bytes and format): resumed.
+    const again = await cli([file, "--url", worker!.url], keys.vendor);
+    expect(again.stderr).toContain(`read as x12_846 → job ${jobId} (already sent: resumed)`);
+    expect((await onHand("CLI-0110", "FC-CLI-A")).onHand).toBe(15);
   });
 });
 
