@@ -7,7 +7,8 @@
 //               against a real local stack, `npm start` itself (README examples, signals)
 //   4. drill    the crash drills: reservations (bench/crash-drill.mjs, 3 cycles of SIGKILL under
 //               load) and queue-driven work (bench/queue-crash-drill.mjs: a sync job and an
-//               event burst, SIGKILL mid-way)
+//               event burst, SIGKILL mid-way; then, on a runtime of its own, 2 cycles of
+//               transfers and purchase-order receipts killed mid-load)
 //
 // Every stage runs even if an earlier one failed; the exit status is non-zero if any failed.
 // The last line is `N passed, N failed` (tests of the two vitest suites plus one per
@@ -126,8 +127,11 @@ const stages = [
     "drill",
     async () => {
       const reservations = await step(run("node", ["bench/crash-drill.mjs"], { DRILL_CYCLES: "3" }));
-      const sync = await step(run("node", ["bench/queue-crash-drill.mjs"], { SYNC_DRILL_CYCLES: "1" }));
-      return { passed: reservations.passed + sync.passed, failed: reservations.failed + sync.failed, skipped: 0 };
+      const sync = await step(run("node", ["bench/queue-crash-drill.mjs"], { SYNC_DRILL_CYCLES: "1", DRILL_PHASES: "sync,events" }));
+      // Transfers and purchase orders, on a runtime of their own so their result counts apart.
+      const inbound = await step(run("node", ["bench/queue-crash-drill.mjs"], { DRILL_PHASES: "inbound", INBOUND_DRILL_CYCLES: "2" }));
+      const all = [reservations, sync, inbound];
+      return { passed: all.reduce((n, r) => n + r.passed, 0), failed: all.reduce((n, r) => n + r.failed, 0), skipped: 0 };
     },
   ],
 ];
