@@ -295,10 +295,12 @@ export class SkuInventory extends DurableObject<Env> {
    * Amends a live reservation on this SKU (domain/reservation-amendments.ts): change a line's
    * quantity, release or ship part of it, refresh its expiry, move a line. `apply`: every move
    * or none, in one transaction; `prepare`: the takes only, for `settleAmendment`. Idempotent
-   * by amendment id.
+   * by amendment id. The policy comes from the master facts (or, before them, `policy`).
    */
-  async amendReservation(input: AmendReservationInput): Promise<AmendmentResult | Failure> {
-    return this.#mutate(() => this.#store.amendReservation(input, this.#now()));
+  async amendReservation(input: AmendReservationInput & { caller?: StockCaller }): Promise<AmendmentResult | Failure> {
+    const policy = await this.#admit(input, "none");
+    if ("ok" in policy) return policy;
+    return this.#mutate(() => this.#store.amendReservation({ ...input, policy }, this.#now()));
   }
 
   /** Confirms (gives and ships) or aborts (gives the takes back) a prepared amendment; idempotent. */
