@@ -4,15 +4,13 @@
  * live in a private `#store` so nothing else is callable from outside.
  */
 import { DurableObject } from "cloudflare:workers";
-import { eq, sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
-import { processedEvents, skuMasterPush, skus } from "../d1/schema";
 import type { Failure } from "../domain/failures";
 import type { PublicLevel, PublicViewConfig } from "../domain/availability";
-import type { InventoryEvent } from "../domain/events";
 import { LiveFeed } from "./live-feed";
 import { SkuInventoryStore } from "./sku-inventory.store";
-import { type EventSink, eventQueueFor, LOST_AFTER_MS, sendEventFlushes } from "./sku-inventory/outbox";
+import { type EventSink, eventQueueFor } from "./sku-inventory/outbox";
+import { confirmDelivered, flushOutbox } from "./sku-inventory/outbox-delivery";
+import { appliedEventIds, masterFactsFromD1 } from "./sku-inventory/d1-reads";
 import { admit, MasterGate, type AccessNeed } from "./sku-inventory/master";
 import type {
   CancelExpectedArrivalInput,
@@ -76,16 +74,7 @@ export class SkuInventory extends DurableObject<Env> {
    * so not part of the RPC surface; test subclasses may replace it.
    */
   protected static async appliedEvents(env: Env, eventIds: readonly string[]): Promise<Set<string>> {
-    // Drizzle over d1/schema.ts like every D1 query (issue 10.6): objects may import the schema
-    // (test/node/layers.test.ts), never repositories/, so this one read is typed here. The ids
-    // go as one JSON parameter: an outbox batch can exceed D1's 100 bound values.
-    const pe = processedEvents;
-    const rows = await drizzle(env.DB)
-      .select({ eventId: pe.eventId })
-      .from(pe)
-      .where(sql`${pe.eventId} IN (SELECT value FROM json_each(${JSON.stringify(eventIds)}))`)
-      .all();
-    return new Set(rows.map((r) => r.eventId));
+    return appliedEventIds(env.DB, eventIds);
   }
 
   /**
@@ -94,26 +83,7 @@ export class SkuInventory extends DurableObject<Env> {
    * so not part of the RPC surface; test subclasses count or fail it.
    */
   protected static async masterFromD1(env: Env, sku: string): Promise<SkuMasterFacts | null> {
-    // The same read as repositories/sku-master.ts `masterFactsOf`, for one SKU: objects may
-    // import the schema, never repositories/ (test/node/layers.test.ts).
-    const rows = await drizzle(env.DB)
-      .select({
-        sku: skus.sku,
-        vendorId: skus.vendorId,
-        status: skus.status,
-        allowBackorder: skus.allowBackorder,
-        softBufferPct: skus.softBufferPct,
-        reorderPoint: skus.reorderPoint,
-        leadTimeDays: skus.leadTimeDays,
-        updatedAt: skus.updatedAt,
-        version: sql<number>`COALESCE(${skuMasterPush.version}, 1)`,
-      })
-      .from(skus)
-      .leftJoin(skuMasterPush, eq(skuMasterPush.sku, skus.sku))
-      .where(eq(skus.sku, sku))
-      .limit(1)
-      .all();
-    return rows[0] ?? null;
+    return masterFactsFromD1(env.DB, sku);
   }
 
   /** The object's one clock (ms). Static, so not part of the RPC surface; test subclasses move it. */
@@ -410,77 +380,12 @@ export class SkuInventory extends DurableObject<Env> {
    */
   override async alarm(): Promise<void> {
     this.#alarmAt = null;
-    await this.#flushOutbox();
-    await this.#confirmDelivered();
+    const type = this.constructor as typeof SkuInventory;
+    const delivery = { store: this.#store, sink: this.#events, now: this.#now, applied: (ids: readonly string[]) => type.appliedEvents(this.env, ids) };
+    await flushOutbox(delivery);
+    await confirmDelivered(delivery);
     await this.#rearm(this.#store.runDueWork(this.#now()));
     this.#live.changed();
-  }
-
-  async #flushOutbox(): Promise<void> {
-    for (let batch = 0; batch < 10; batch++) {
-      const due = this.#store.dueEvents(this.#now());
-      if (due.length === 0) return;
-      const sequences = due.map((d) => d.sequence);
-      try {
-        await sendEventFlushes(
-          this.#events(due[0]!.event.sku),
-          due.map((d) => d.event),
-        );
-      } catch (error) {
-        console.error(JSON.stringify({ event: "outbox.send_failed", sku: due[0]!.event.sku, count: due.length, error: String(error) }));
-        this.#store.eventsFailed(sequences, this.#now(), String(error));
-        return;
-      }
-      this.#store.eventsSent(sequences, this.#now());
-    }
-  }
-
-  /**
-   * Sent events whose check is due: those the consumer applied are done; a missing one is lost
-   * with the queue — when a newer event of this SKU was applied, or it is LOST_AFTER_MS old —
-   * and goes out again (logged and counted as `event_lost`); otherwise the consumer is only
-   * behind and the check waits. When D1 or the queue cannot be reached the check waits for the
-   * next interval (counted as `event_confirm`).
-   */
-  async #confirmDelivered(): Promise<void> {
-    const type = this.constructor as typeof SkuInventory;
-    for (let batch = 0; batch < 10; batch++) {
-      const due = this.#store.dueConfirmations(this.#now());
-      if (due.length === 0) return;
-      const sequences = due.map((d) => d.sequence);
-      const newest = this.#store.newestSentEventIds();
-      let applied: Set<string>;
-      try {
-        applied = await type.appliedEvents(this.env, [...new Set([...due.map((d) => d.event.id), ...newest.map((n) => n.id)])]);
-      } catch (error) {
-        console.error(JSON.stringify({ event: "outbox.confirm_failed", sku: due[0]!.event.sku, count: due.length, error: String(error) }));
-        this.#store.confirmationDeferred(sequences, this.#now(), String(error));
-        return;
-      }
-      const now = this.#now();
-      const newestApplied = Math.max(0, ...[...due, ...newest].filter((e) => applied.has("event" in e ? e.event.id : e.id)).map((e) => e.sequence));
-      const missing = due.filter((d) => !applied.has(d.event.id));
-      const lost = missing.filter((d) => d.sequence < newestApplied || now - d.createdAt >= LOST_AFTER_MS);
-      this.#store.eventsConfirmed(due.filter((d) => applied.has(d.event.id)).map((d) => d.sequence));
-      this.#store.confirmationPostponed(
-        missing.filter((d) => !lost.includes(d)).map((d) => d.sequence),
-        now,
-      );
-      if (lost.length === 0) continue;
-      const lostSequences = lost.map((d) => d.sequence);
-      try {
-        await sendEventFlushes(
-          this.#events(lost[0]!.event.sku),
-          lost.map((d) => d.event),
-        );
-      } catch (error) {
-        console.error(JSON.stringify({ event: "outbox.resend_failed", sku: lost[0]!.event.sku, count: lost.length, error: String(error) }));
-        this.#store.confirmationDeferred(lostSequences, this.#now(), String(error));
-        return;
-      }
-      console.warn(JSON.stringify({ event: "outbox.resent", sku: lost[0]!.event.sku, count: lost.length, sequences: lostSequences.slice(0, 20) }));
-      this.#store.eventsResent(lostSequences, this.#now());
-    }
   }
 
   /** The policy a request runs with, from the master facts, or the refusal (sku-inventory/master.ts `admit`). */

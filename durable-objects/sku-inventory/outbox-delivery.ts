@@ -1,0 +1,85 @@
+/**
+ * The alarm's outbox work (see outbox.ts for the rules): send due events to the SKU's EVENTS
+ * partition, and a minute after a send check which ones the consumer applied, deleting those
+ * and sending the lost ones again. A failed send or check is logged and retried with backoff
+ * by the store; nothing is deleted before the consumer has applied it.
+ */
+import type { SkuInventoryStore } from "../sku-inventory.store";
+import { type EventSink, LOST_AFTER_MS, sendEventFlushes } from "./outbox";
+
+/** What the delivery needs from its object. */
+export interface OutboxDelivery {
+  store: SkuInventoryStore;
+  /** The SKU's EVENTS partition (or a test's recorder). */
+  sink: (sku: string) => EventSink;
+  now: () => number;
+  /** Which of these event ids the EVENTS consumer applied. */
+  applied: (eventIds: readonly string[]) => Promise<Set<string>>;
+}
+
+/** Sends due events, up to 10 batches per alarm run. */
+export async function flushOutbox({ store, sink, now }: OutboxDelivery): Promise<void> {
+  for (let batch = 0; batch < 10; batch++) {
+    const due = store.dueEvents(now());
+    if (due.length === 0) return;
+    const sequences = due.map((d) => d.sequence);
+    try {
+      await sendEventFlushes(
+        sink(due[0]!.event.sku),
+        due.map((d) => d.event),
+      );
+    } catch (error) {
+      console.error(JSON.stringify({ event: "outbox.send_failed", sku: due[0]!.event.sku, count: due.length, error: String(error) }));
+      store.eventsFailed(sequences, now(), String(error));
+      return;
+    }
+    store.eventsSent(sequences, now());
+  }
+}
+
+/**
+ * Sent events whose check is due: those the consumer applied are done; a missing one is lost
+ * with the queue — when a newer event of this SKU was applied, or it is LOST_AFTER_MS old —
+ * and goes out again (logged and counted as `event_lost`); otherwise the consumer is only
+ * behind and the check waits. When D1 or the queue cannot be reached the check waits for the
+ * next interval (counted as `event_confirm`).
+ */
+export async function confirmDelivered({ store, sink, now, applied: appliedOf }: OutboxDelivery): Promise<void> {
+  for (let batch = 0; batch < 10; batch++) {
+    const due = store.dueConfirmations(now());
+    if (due.length === 0) return;
+    const sequences = due.map((d) => d.sequence);
+    const newest = store.newestSentEventIds();
+    let applied: Set<string>;
+    try {
+      applied = await appliedOf([...new Set([...due.map((d) => d.event.id), ...newest.map((n) => n.id)])]);
+    } catch (error) {
+      console.error(JSON.stringify({ event: "outbox.confirm_failed", sku: due[0]!.event.sku, count: due.length, error: String(error) }));
+      store.confirmationDeferred(sequences, now(), String(error));
+      return;
+    }
+    const at = now();
+    const newestApplied = Math.max(0, ...[...due, ...newest].filter((e) => applied.has("event" in e ? e.event.id : e.id)).map((e) => e.sequence));
+    const missing = due.filter((d) => !applied.has(d.event.id));
+    const lost = missing.filter((d) => d.sequence < newestApplied || at - d.createdAt >= LOST_AFTER_MS);
+    store.eventsConfirmed(due.filter((d) => applied.has(d.event.id)).map((d) => d.sequence));
+    store.confirmationPostponed(
+      missing.filter((d) => !lost.includes(d)).map((d) => d.sequence),
+      at,
+    );
+    if (lost.length === 0) continue;
+    const lostSequences = lost.map((d) => d.sequence);
+    try {
+      await sendEventFlushes(
+        sink(lost[0]!.event.sku),
+        lost.map((d) => d.event),
+      );
+    } catch (error) {
+      console.error(JSON.stringify({ event: "outbox.resend_failed", sku: lost[0]!.event.sku, count: lost.length, error: String(error) }));
+      store.confirmationDeferred(lostSequences, now(), String(error));
+      return;
+    }
+    console.warn(JSON.stringify({ event: "outbox.resent", sku: lost[0]!.event.sku, count: lost.length, sequences: lostSequences.slice(0, 20) }));
+    store.eventsResent(lostSequences, now());
+  }
+}
