@@ -200,11 +200,6 @@ async function main() {
     );
     for (const r of inbound.results) {
       console.log(`cycle ${r.cycle}: retried ${fmt(r.retryTally)}; transfers ${fmt(r.totals.transferStatus)}; orders ${fmt(r.totals.orderStatus)}`);
-      if (r.knownGaps.length > 0) {
-        console.log(
-          `  known (not a breach): ${r.knownGaps.length} purchase-order receipt(s) replayed after the order was closed answered 409 invalid_state, not their first answer (services/purchase-orders.ts receivePurchaseOrder checks the status before the objects can replay); nothing moved`,
-        );
-      }
       for (const p of r.problems.slice(0, 10)) console.log(`  ${JSON.stringify(p)}`);
     }
   }
