@@ -80,6 +80,10 @@ export async function createTransfer(
   const existing = await findTransfer(env.DB, id);
   if (existing !== null) {
     if (existing.requestHash !== hash) throw new ApiError(422, "idempotency_conflict", "this Idempotency-Key was already used with a different request");
+    // A draft's create answered the draft: its replay answers the document as it stands, never
+    // the failure of a later ship (the inbound crash drill, seed 252997: a ship cut by the kill
+    // and undone by the sweeper made the create's replay a 409 `interrupted`).
+    if (body.draft === true) return { doc: existing, replayed: true };
     if (existing.status !== "creating") return answerCreate(existing, true);
   } else {
     await insertTransfer(env.DB, {
