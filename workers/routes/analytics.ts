@@ -26,69 +26,41 @@ analytics.app.use("*", async (c, next) => {
 
 const scopes = ["operator", "vendor"] as const;
 
-analytics.route(
+/** The period analyses: the same query (vendor, days, limit), one service call each. */
+const PERIOD_ANALYSES = [
+  { path: "/abc", summary: "ABC classes by revenue over the period", description: "{summary, items}", run: abcAnalysis },
   {
-    method: "get",
-    path: "/abc",
-    summary: "ABC classes by revenue over the period",
-    scopes,
-    query: AnalyticsQuery,
-    success: { status: 200, description: "{summary, items}" },
-    errors: [400, 401, 403],
-  },
-  async (c, input) => {
-    const q = input.query();
-    return c.json(await abcAnalysis(c.env.DB, { vendorId: listVendor(c.get("principal"), q.vendorId), days: q.days, now: Date.now() }, q.limit));
-  },
-);
-
-analytics.route(
-  {
-    method: "get",
     path: "/turnover",
     summary: "Inventory turnover and days of inventory, and the slowest SKUs",
-    scopes,
-    query: AnalyticsQuery,
-    success: { status: 200, description: "{turnover, daysOfInventory, slowest}" },
-    errors: [400, 401, 403],
+    description: "{turnover, daysOfInventory, slowest}",
+    run: turnoverAnalysis,
   },
-  async (c, input) => {
-    const q = input.query();
-    return c.json(await turnoverAnalysis(c.env.DB, { vendorId: listVendor(c.get("principal"), q.vendorId), days: q.days, now: Date.now() }, q.limit));
-  },
-);
-
-analytics.route(
   {
-    method: "get",
     path: "/health",
     summary: "Stock health score (0–100) with its five components",
-    scopes,
-    query: AnalyticsQuery,
-    success: { status: 200, description: "{score, grade, components}" },
-    errors: [400, 401, 403],
+    description: "{score, grade, components}",
+    run: (db: D1Database, period: Parameters<typeof healthAnalysis>[1]) => healthAnalysis(db, period),
   },
-  async (c, input) => {
-    const q = input.query();
-    return c.json(await healthAnalysis(c.env.DB, { vendorId: listVendor(c.get("principal"), q.vendorId), days: q.days, now: Date.now() }));
-  },
-);
+  { path: "/stock-movement", summary: "Overstock and slow-moving SKUs", description: "{counts, items}", run: stockMovementAnalysis },
+] as const;
 
-analytics.route(
-  {
-    method: "get",
-    path: "/stock-movement",
-    summary: "Overstock and slow-moving SKUs",
-    scopes,
-    query: AnalyticsQuery,
-    success: { status: 200, description: "{counts, items}" },
-    errors: [400, 401, 403],
-  },
-  async (c, input) => {
-    const q = input.query();
-    return c.json(await stockMovementAnalysis(c.env.DB, { vendorId: listVendor(c.get("principal"), q.vendorId), days: q.days, now: Date.now() }, q.limit));
-  },
-);
+for (const analysis of PERIOD_ANALYSES) {
+  analytics.route(
+    {
+      method: "get",
+      path: analysis.path,
+      summary: analysis.summary,
+      scopes,
+      query: AnalyticsQuery,
+      success: { status: 200, description: analysis.description },
+      errors: [400, 401, 403],
+    },
+    async (c, input) => {
+      const q = input.query();
+      return c.json(await analysis.run(c.env.DB, { vendorId: listVendor(c.get("principal"), q.vendorId), days: q.days, now: Date.now() }, q.limit));
+    },
+  );
+}
 
 analytics.route(
   {
