@@ -13,6 +13,8 @@
 //   BENCH_S2_SKUS=<n>        number of SKUs for S2 (default 10,000)
 //   TMPDIR=/dev/shm          keep the server's state on tmpfs (no fsync cost; a variant)
 //   BENCH_QUEUE_CONSUMERS=off diagnostic: no queue consumers (event pipeline left out)
+//   BENCH_ONLY=S1,S3         run only these scenarios (S0 always runs: it is every ratio's
+//                            base; S2's seed runs when S2, S3, S4 or S4c is chosen)
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, freemem, loadavg, totalmem } from "node:os";
@@ -20,7 +22,7 @@ import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { call, location, pool, seedMasterData, setOnHand, skuItem } from "./lib/api.mjs";
-import { CFG, CONSUMERS, LOC, log, QUICK, VENDOR } from "./lib/bench-config.mjs";
+import { CFG, CONSUMERS, LOC, log, ONLY, QUICK, VENDOR } from "./lib/bench-config.mjs";
 import { scenarioS3 } from "./lib/cached-read-scenario.mjs";
 import { scenarioS0, scenarioS1, scenarioS1x, warmup } from "./lib/hot-sku-scenarios.mjs";
 import { bounded } from "./lib/lifecycle.mjs";
@@ -101,37 +103,50 @@ async function main() {
     rows.push(s0.row);
     raw.S0 = s0.raw;
 
-    raw.warmup = await warmup(ctx, warm);
+    const wanted = (name) => ONLY === null || ONLY.has(name);
+    if (wanted("S1") || wanted("S1x")) raw.warmup = await warmup(ctx, warm);
 
-    const s1 = await scenarioS1(ctx, hot);
-    rows.push(s1.row);
-    raw.S1 = s1.raw;
+    if (wanted("S1")) {
+      const s1 = await scenarioS1(ctx, hot);
+      rows.push(s1.row);
+      raw.S1 = s1.raw;
+    }
+    if (wanted("S1x")) {
+      const s1x = await scenarioS1x(ctx, hotAdjust);
+      rows.push(s1x.row);
+      raw.S1x = s1x.raw;
+    }
 
-    const s1x = await scenarioS1x(ctx, hotAdjust);
-    rows.push(s1x.row);
-    raw.S1x = s1x.raw;
-
-    const seed = await seedS2(ctx, spread);
-    const s2 = await scenarioS2(ctx, seed.seeded);
-    rows.push(...s2.rows);
-    raw.S2 = s2.raw;
-
-    const s3 = await scenarioS3(ctx, seed.seeded.slice(0, CFG.s3.skus));
-    rows.push(s3.row);
-    raw.S3 = s3.raw;
-    const s4 = await scenarioS4({ client, keys, vendorId: VENDOR.id, locationId: LOC, skus: seed.seeded, measured, row, log });
-    rows.push(s4.row);
-    raw.S4 = s4.raw;
-    const s4c = await scenarioS4Cli({ client, keys, vendorId: VENDOR.id, skus: seed.seeded.slice(0, QUICK ? 1_000 : 10_000), measured, row, log });
-    rows.push(s4c.row);
-    raw.S4c = s4c.raw;
-
-    const s5 = await scenarioS5(ctx, scarce);
-    rows.push(s5.row);
-    raw.S5 = s5.raw;
-
-    rows.push({ ...seed.row, seed: true });
-    raw.S2seed = seed.raw;
+    const seed = ["S2", "S3", "S4", "S4c"].some(wanted) ? await seedS2(ctx, spread) : null;
+    if (seed && wanted("S2")) {
+      const s2 = await scenarioS2(ctx, seed.seeded);
+      rows.push(...s2.rows);
+      raw.S2 = s2.raw;
+    }
+    if (seed && wanted("S3")) {
+      const s3 = await scenarioS3(ctx, seed.seeded.slice(0, CFG.s3.skus));
+      rows.push(s3.row);
+      raw.S3 = s3.raw;
+    }
+    if (seed && wanted("S4")) {
+      const s4 = await scenarioS4({ client, keys, vendorId: VENDOR.id, locationId: LOC, skus: seed.seeded, measured, row, log });
+      rows.push(s4.row);
+      raw.S4 = s4.raw;
+    }
+    if (seed && wanted("S4c")) {
+      const s4c = await scenarioS4Cli({ client, keys, vendorId: VENDOR.id, skus: seed.seeded.slice(0, QUICK ? 1_000 : 10_000), measured, row, log });
+      rows.push(s4c.row);
+      raw.S4c = s4c.raw;
+    }
+    if (wanted("S5")) {
+      const s5 = await scenarioS5(ctx, scarce);
+      rows.push(s5.row);
+      raw.S5 = s5.raw;
+    }
+    if (seed) {
+      rows.push({ ...seed.row, seed: true });
+      raw.S2seed = seed.raw;
+    }
   } finally {
     client.close();
     await stopStack();
@@ -145,6 +160,7 @@ async function main() {
     finishedAt: new Date().toISOString(),
     command: "npm run bench",
     quick: QUICK,
+    only: ONLY === null ? null : [...ONLY],
     mode: {
       name: "miniflare-direct",
       description:

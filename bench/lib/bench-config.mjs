@@ -4,6 +4,19 @@
 export const QUICK = process.env.BENCH_QUICK === "1";
 // Diagnostic: BENCH_QUEUE_CONSUMERS=off runs without queue consumers (see stack.mjs).
 export const CONSUMERS = process.env.BENCH_QUEUE_CONSUMERS !== "off";
+// BENCH_ONLY=S1,S3: run only these scenarios (S0 always runs; see run.mjs). Unknown names are refused.
+const SCENARIOS = ["S0", "S1", "S1x", "S2", "S3", "S4", "S4c", "S5"];
+export const ONLY = (() => {
+  const raw = process.env.BENCH_ONLY?.trim();
+  if (!raw) return null;
+  const names = raw
+    .split(",")
+    .map((n) => n.trim())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !SCENARIOS.includes(n));
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown scenario(s) ${unknown.join(", ")}; choose from ${SCENARIOS.join(", ")}`);
+  return new Set(names);
+})();
 
 export const CFG = {
   connections: 64,
