@@ -33,7 +33,7 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 import { prepareState, prng } from "../scripts/local-stack.mjs";
-import { call, location, pool, reservationIdFor, seedMasterData, skuItem } from "./lib/api.mjs";
+import { call, directSkuOf, location, pool, reservationIdFor, seedMasterData, skuItem } from "./lib/api.mjs";
 import { drillRuntime } from "./lib/drill-runtime.mjs";
 import { createClient } from "./lib/load.mjs";
 
@@ -74,8 +74,8 @@ const rnd = prng(SEED);
  * `unanswered`: a request on it got no answer since then (its outcome is unknown).
  */
 const reservations = new Map();
-let fulfilledUnits = new Map(); // "sku|loc" → units shipped (lowers onHand)
-const counters = { sent: 0, answered: 0, noAnswer: 0, byOp: {}, splitReserved: 0 };
+const fulfilledUnits = new Map(); // "sku|loc" → units shipped (lowers onHand)
+const counters = { sent: 0, answered: 0, noAnswer: 0, byOp: {}, splitReserved: 0, directReserved: 0, coordinatedReserved: 0 };
 /** Amendments sent: { reservationId, key, name, body, status (`unknown`: no answer yet), answer, replayChecked }. */
 const amendments = [];
 let amendSeq = 0;
@@ -124,14 +124,12 @@ async function reserveOp(client, keys, kind) {
   }
   const ttlSeconds = type === "soft" ? (rnd.next() < 0.3 ? 60 : 900) : undefined;
   const key = `drill-${SEED}-${counters.sent}-${Math.floor(rnd.next() * 1e9)}`;
-  const id = reservationIdFor("checkout", key);
+  const body = { type, reference: `drill-${kind}`, items, ...(ttlSeconds ? { ttlSeconds } : {}), ...(kind === "split" ? { allocation: ALLOCATION } : {}) };
+  // One SKU, located lines: the fast path (its SKU's object alone); any other order: its coordinator.
+  const id = reservationIdFor("checkout", key, directSkuOf(body));
   const entry = { id, key, type, ttlSeconds, items, expect: null, unanswered: true, busy: true, answers: [] };
   reservations.set(id, entry);
-  const res = await client.request("POST", "/api/v2/inventory/reserve", {
-    key: keys.checkout,
-    headers: { "idempotency-key": key },
-    body: { type, reference: `drill-${kind}`, items, ...(ttlSeconds ? { ttlSeconds } : {}), ...(kind === "split" ? { allocation: ALLOCATION } : {}) },
-  });
+  const res = await client.request("POST", "/api/v2/inventory/reserve", { key: keys.checkout, headers: { "idempotency-key": key }, body });
   countOp(`reserve ${kind}`, res);
   entry.busy = false;
   entry.answers.push({ op: "reserve", status: res.status });
@@ -140,6 +138,8 @@ async function reserveOp(client, keys, kind) {
     if (body?.id !== id) entry.idMismatch = body?.id;
     entry.lines = body?.lines ?? [];
     if (kind === "split" && isSplit(entry.lines)) counters.splitReserved++;
+    if (directSkuOf(body) === undefined) counters.coordinatedReserved++;
+    else counters.directReserved++;
     entry.expect = "active";
     entry.unanswered = false;
   } else if (res.status === 409) {
@@ -552,6 +552,7 @@ async function main() {
   }
   console.log(`\nrequests by operation and answer: ${JSON.stringify(counters.byOp)}`);
   console.log(`\nsplit orders reserved with a line over both centres: ${counters.splitReserved}; amendments sent: ${amendments.length}`);
+  console.log(`reserved by the single-SKU fast path (SKU object alone): ${counters.directReserved}; through a coordinator: ${counters.coordinatedReserved}`);
   console.log(`amendments sent again after the alarms, per cycle: ${cycles.map((c) => `${c.cycle}: ${fmt(c.amendmentRetries)}`).join(" · ")}`);
   console.log(
     `\nchecked after every restart: ${SKUS.length} SKU audits (invariants + ledger replay), ${SKUS.length * LOCATIONS.length} SKU×location levels ` +

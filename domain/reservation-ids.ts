@@ -4,6 +4,10 @@
  * The id is derived from the caller's principal and Idempotency-Key, so a retried request
  * reaches the same coordinator row without any lookup: `rsv_` + 2 hex (the coordinator
  * shard, 256 of them) + 26 base32 (128 bits of SHA-256).
+ *
+ * A direct reservation (one SKU, the fast path: its SKU's object holds it, no coordinator)
+ * appends `_` and the SKU, so any later call finds the object from the id alone; the key's
+ * coordinator shard (the first part) still keeps the key's claim.
  */
 
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
@@ -29,4 +33,21 @@ export async function reservationIdFor(principal: string, idempotencyKey: string
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${principal}\n${idempotencyKey}`)));
   const shard = digest[0]!.toString(16).padStart(2, "0");
   return `rsv_${shard}${base32(digest.slice(1, 17))}`;
+}
+
+/** The length of a key's id (`rsv_` + 2 hex + 26 base32); a direct reservation's id continues with `_<sku>`. */
+const KEY_ID_LENGTH = 32;
+
+/** The id of a direct (single-SKU) reservation: the key's id, `_`, the SKU. */
+export function directReservationId(keyId: string, sku: string): string {
+  return `${keyId}_${sku}`;
+}
+
+/** Where a reservation lives: its coordinator (by the key's id), or its SKU's object (direct). */
+export type ReservationHome = { kind: "coordinator"; keyId: string } | { kind: "direct"; keyId: string; sku: string };
+
+/** Where reservation `id` (a valid id: `ReservationId` in domain/schemas/common.ts) lives. */
+export function reservationHome(id: string): ReservationHome {
+  const keyId = id.slice(0, KEY_ID_LENGTH);
+  return id.length > KEY_ID_LENGTH ? { kind: "direct", keyId, sku: id.slice(KEY_ID_LENGTH + 1) } : { kind: "coordinator", keyId };
 }

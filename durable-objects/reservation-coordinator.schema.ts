@@ -122,4 +122,21 @@ export const COORDINATOR_MIGRATIONS: readonly SqlMigration[] = [
          WHERE status = 'active' AND pending_op IS NULL AND alarm_retry_at IS NULL`,
     ],
   },
+  {
+    version: 5,
+    name: "key_claims",
+    statements: [
+      // Idempotency-Keys of direct (single-SKU) reservations (issue 11): the reservation itself
+      // lives in its SKU's object; the key's coordinator shard keeps which request the key was
+      // first used with, so the same key reused for another order (another SKU, or several) is
+      // refused. Pruned FINISHED_RETENTION_MS after the claim.
+      `CREATE TABLE key_claims (
+        id TEXT PRIMARY KEY,
+        request_hash TEXT NOT NULL,
+        target TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      )`,
+      `CREATE INDEX key_claims_created ON key_claims (created_at)`,
+    ],
+  },
 ];

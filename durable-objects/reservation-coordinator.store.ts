@@ -22,6 +22,8 @@ import type {
   AmendmentOutcome,
   CoordinatorHealth,
   CoordinatorReserveInput,
+  KeyClaimInput,
+  KeyClaimOutcome,
   LookupInput,
   ReservationOutcome,
   TransitionInput,
@@ -99,6 +101,11 @@ export class ReservationCoordinatorStore {
       if (row !== undefined && row.request_hash !== input.requestHash) {
         return fail("idempotency_conflict", "this Idempotency-Key was already used with a different request");
       }
+      // The key may have been used for a direct (single-SKU) reservation, which its SKU's object holds.
+      const claim = this.#claim(input.id);
+      if (row === undefined && claim !== undefined && claim.request_hash !== input.requestHash) {
+        return fail("idempotency_conflict", "this Idempotency-Key was already used with a different request");
+      }
       if (row !== undefined && row.answer_json !== null) {
         return { ...(JSON.parse(row.answer_json) as Answer), replayed: true } as ReservationOutcome;
       }
@@ -156,6 +163,32 @@ export class ReservationCoordinatorStore {
         this.#sql.exec("UPDATE reservations SET status = 'aborted', answer_json = NULL WHERE id = ? AND status = 'failed'", row.id);
       }
       return outcome;
+    });
+  }
+
+  /**
+   * Claims an Idempotency-Key for a direct reservation (its SKU's object takes it, in parallel):
+   * refused when the key was first used with another request, here or for another direct one.
+   */
+  claimKey(input: KeyClaimInput): Promise<KeyClaimOutcome> {
+    return this.#locked(input.id, async () => {
+      const row = this.#row(input.id);
+      const claim = this.#claim(input.id);
+      const first = row?.request_hash ?? claim?.request_hash;
+      if (first !== undefined && first !== input.requestHash) {
+        return fail("idempotency_conflict", "this Idempotency-Key was already used with a different request");
+      }
+      if (row !== undefined) return { ok: true, claim: "coordinated" };
+      if (claim === undefined) {
+        this.#sql.exec(
+          "INSERT INTO key_claims (id, request_hash, target, created_at) VALUES (?, ?, ?, ?)",
+          input.id,
+          input.requestHash,
+          input.target,
+          this.#now(),
+        );
+      }
+      return { ok: true, claim: "claimed" };
     });
   }
 
@@ -296,5 +329,9 @@ export class ReservationCoordinatorStore {
 
   #row(id: string): Row | undefined {
     return readRow(this.#sql, id);
+  }
+
+  #claim(id: string): { request_hash: string } | undefined {
+    return this.#sql.exec<{ request_hash: string }>("SELECT request_hash FROM key_claims WHERE id = ?", id).toArray()[0];
   }
 }

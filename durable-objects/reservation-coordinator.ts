@@ -14,6 +14,8 @@ import type {
   AmendmentOutcome,
   CoordinatorHealth,
   CoordinatorReserveInput,
+  KeyClaimInput,
+  KeyClaimOutcome,
   LookupInput,
   ReservationOutcome,
   TransitionInput,
@@ -51,6 +53,11 @@ export class ReservationCoordinator extends DurableObject<Env> {
   /** Holds or reserves every line of a new reservation, or none; replays the first answer for a repeated key. */
   async reserve(input: CoordinatorReserveInput): Promise<ReservationOutcome> {
     return this.#store.reserve(input);
+  }
+
+  /** Claims an Idempotency-Key for a direct (single-SKU) reservation, or refuses a key first used with another request. */
+  async claimKey(input: KeyClaimInput): Promise<KeyClaimOutcome> {
+    return this.#store.claimKey(input);
   }
 
   /** Promotes, commits, fulfils or releases a reservation on every SKU it holds. */

@@ -54,6 +54,21 @@ export interface TransitionInput {
   ttlSeconds?: number;
 }
 
+/** A direct reservation's Idempotency-Key, claimed at the key's coordinator shard (in parallel with the SKU's reserve). */
+export interface KeyClaimInput {
+  /** The key's coordinator id (`reservationIdFor`). */
+  id: string;
+  requestHash: string;
+  /** The direct reservation's id. */
+  target: string;
+}
+
+/**
+ * `claimed`: the key is this request's (now or before); `coordinated`: the same request was
+ * taken by this coordinator before (a reservation from before the fast path): answer it.
+ */
+export type KeyClaimOutcome = { ok: true; claim: "claimed" | "coordinated" } | Failure;
+
 export interface LookupInput {
   id: string;
   principal: string;

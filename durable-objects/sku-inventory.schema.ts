@@ -310,4 +310,18 @@ export const SKU_INVENTORY_MIGRATIONS: readonly SqlMigration[] = [
       `CREATE INDEX expected_arrivals_open ON expected_arrivals (location_id) WHERE status = 'expected'`,
     ],
   },
+  {
+    version: 10,
+    name: "direct_reservations",
+    statements: [
+      // Single-SKU reservations taken here directly, without a coordinator (sku-inventory/direct.ts):
+      // who owns the reservation, the request its Idempotency-Key was first used with, the TTL
+      // a promote falls back on, and the first answer (replayed for a retry). NULL on
+      // reservations a coordinator drives.
+      `ALTER TABLE reservations ADD COLUMN principal TEXT`,
+      `ALTER TABLE reservations ADD COLUMN request_hash TEXT`,
+      `ALTER TABLE reservations ADD COLUMN ttl_seconds INTEGER`,
+      `ALTER TABLE reservations ADD COLUMN answer_json TEXT`,
+    ],
+  },
 ];

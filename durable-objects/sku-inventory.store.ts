@@ -63,6 +63,8 @@ import * as preorders from "./sku-inventory/preorders";
 import * as expectedArrivals from "./sku-inventory/expected-arrivals";
 import * as reads from "./sku-inventory/reads";
 import * as reservations from "./sku-inventory/reservations";
+import * as direct from "./sku-inventory/direct";
+import type { AmendmentOutcome, ReservationOutcome } from "./reservation-coordinator.types";
 import { InboundFlags, type SkuDb } from "./sku-inventory/rows";
 import { adjustStock } from "./sku-inventory/stock";
 import * as sync from "./sku-inventory/sync";
@@ -151,6 +153,33 @@ export class SkuInventoryStore {
   /** Accepts or rejects a feed value held for review. */
   resolveSyncReview(input: ResolveSyncReviewInput, now: number): ResolveSyncReviewResult | Failure {
     return sync.resolveSyncReview(this.#db, input, now);
+  }
+
+  // ------------------------------------------------- direct reservations (direct.ts)
+
+  /** The first answer to a direct reservation's key, if it was used here before (else undefined). */
+  replayDirect(input: Pick<direct.DirectReserveInput, "id" | "requestHash">): ReservationOutcome | undefined {
+    return direct.replayDirect(this.#db, input);
+  }
+
+  /** Takes a single-SKU reservation here, with no coordinator: every line or none, with its owner and first answer. */
+  reserveDirect(input: direct.DirectReserveInput, policy: SkuPolicy, now: number): ReservationOutcome {
+    return direct.reserveDirect(this.#db, input, policy, now);
+  }
+
+  /** Promotes, commits, fulfils or releases a direct reservation. */
+  transitionDirect(op: direct.DirectOp, input: direct.DirectTransitionInput, policy: SkuPolicy, now: number): ReservationOutcome {
+    return direct.transitionDirect(this.#db, op, input, policy, now);
+  }
+
+  /** A direct reservation as it stands. */
+  getDirect(input: direct.DirectLookupInput, now: number): ReservationOutcome {
+    return direct.getDirect(this.#db, input, now);
+  }
+
+  /** Amends a direct reservation in one transaction. */
+  amendDirect(input: direct.DirectAmendInput, policy: SkuPolicy, now: number): AmendmentOutcome {
+    return direct.amendDirect(this.#db, input, policy, now);
   }
 
   /** Holds (soft) or reserves (hard) every line, or nothing. */

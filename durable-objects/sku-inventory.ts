@@ -4,6 +4,7 @@
  * live in a private `#store` so nothing else is callable from outside.
  */
 import { DurableObject } from "cloudflare:workers";
+import { DEFAULT_SOFT_BUFFER_PCT } from "../domain/reservation-rules";
 import type { Failure } from "../domain/failures";
 import type { PublicLevel, PublicViewConfig } from "../domain/availability";
 import { LiveFeed } from "./live-feed";
@@ -12,6 +13,8 @@ import { type EventSink, eventQueueFor } from "./sku-inventory/outbox";
 import { confirmDelivered, flushOutbox } from "./sku-inventory/outbox-delivery";
 import { appliedEventIds, masterFactsFromD1 } from "./sku-inventory/d1-reads";
 import { admit, MasterGate, type AccessNeed } from "./sku-inventory/master";
+import type { DirectAmendInput, DirectLookupInput, DirectOp, DirectReserveInput, DirectTransitionInput } from "./sku-inventory/direct";
+import type { AmendmentOutcome, ReservationOutcome } from "./reservation-coordinator.types";
 import type {
   CancelExpectedArrivalInput,
   CancelTransferInput,
@@ -229,6 +232,38 @@ export class SkuInventory extends DurableObject<Env> {
     return this.#mutate(() => this.#store.applyReservation({ ...input, policy }, this.#now()));
   }
 
+  /**
+   * The single-SKU fast path (sku-inventory/direct.ts): takes a reservation whose lines all
+   * name this SKU, with no coordinator, in one transaction; a retry with the same request
+   * replays the first answer, another request under the same key is a conflict.
+   */
+  async reserveDirect(input: DirectReserveInput): Promise<ReservationOutcome> {
+    const again = this.#store.replayDirect(input);
+    if (again !== undefined) return again;
+    const policy = await this.#admit({ sku: input.sku }, "reserve");
+    if ("ok" in policy) return policy;
+    return this.#mutate(() => this.#store.reserveDirect(input, policy, this.#now()));
+  }
+
+  /** Promotes, commits, fulfils or releases a direct reservation (the caller must own it; operators any). */
+  async transitionDirect(op: DirectOp, input: DirectTransitionInput): Promise<ReservationOutcome> {
+    const policy = op === "promote" ? await this.#admit({ sku: input.sku }, "none") : this.#policyHeld();
+    if ("ok" in policy) return policy;
+    return this.#mutate(() => this.#store.transitionDirect(op, input, policy, this.#now()));
+  }
+
+  /** A direct reservation as it stands (the caller must own it; operators any). */
+  async getDirect(input: DirectLookupInput): Promise<ReservationOutcome> {
+    return this.#mutate(() => this.#store.getDirect(input, this.#now()));
+  }
+
+  /** Amends a direct reservation in one transaction; a retry replays the first answer. */
+  async amendDirect(input: DirectAmendInput): Promise<AmendmentOutcome> {
+    const policy = await this.#admit({ sku: input.sku }, "none");
+    if ("ok" in policy) return policy;
+    return this.#mutate(() => this.#store.amendDirect(input, policy, this.#now()));
+  }
+
   /** Releases a reservation (idempotent; leaves a tombstone if this SKU never held it). */
   async release(input: ReleaseInput): Promise<ReservationResult | Failure> {
     return this.#mutate(() => this.#store.release(input, this.#now()));
@@ -391,6 +426,11 @@ export class SkuInventory extends DurableObject<Env> {
   /** The policy a request runs with, from the master facts, or the refusal (sku-inventory/master.ts `admit`). */
   async #admit(input: { sku: string; caller?: StockCaller | undefined; policy?: SkuPolicy | undefined }, need: AccessNeed): Promise<SkuPolicy | Failure> {
     return admit(this.#master, input, need, () => this.#store.storedPolicy());
+  }
+
+  /** The rules stored with the SKU (steps that take no new units need no master-data check). */
+  #policyHeld(): SkuPolicy {
+    return this.#store.storedPolicy() ?? { allowBackorder: false, softBufferPct: DEFAULT_SOFT_BUFFER_PCT, reorderPoint: 0 };
   }
 
   async #mutate<T>(fn: () => T): Promise<T> {

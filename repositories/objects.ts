@@ -7,3 +7,8 @@
 export function coordinatorFor(env: Env, reservationId: string) {
   return env.RESERVATION_COORDINATOR.getByName(`shard-${reservationId.slice(4, 6)}`);
 }
+
+/** The SKU's own object (`SkuInventory`). */
+export function skuObjectFor(env: Env, sku: string) {
+  return env.SKU_INVENTORY.getByName(sku);
+}

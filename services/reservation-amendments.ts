@@ -9,11 +9,11 @@
  */
 import type { Failure } from "../domain/failures";
 import { requestHash } from "../domain/hashing";
-import { reservationIdFor } from "../domain/reservation-ids";
+import { reservationHome, reservationIdFor } from "../domain/reservation-ids";
 import { amendmentOf, type AmendReservationBody } from "../domain/schemas/amendments";
 import type { AmendmentOutcome, AmendmentView } from "../durable-objects/reservation-coordinator.types";
 import { allLocations } from "../repositories/locations";
-import { coordinatorFor } from "../repositories/objects";
+import { coordinatorFor, skuObjectFor } from "../repositories/objects";
 import { ApiError, type FieldProblem } from "./api-error";
 import { actorOf, principalName, type Principal } from "./principal";
 import { reservationJson } from "./reservations";
@@ -82,6 +82,21 @@ export async function amendReservation(
 ): Promise<AmendResult> {
   await checkLocations(env, body);
   const owner = principalName(principal);
+  const home = reservationHome(reservationId);
+  if (home.kind === "direct") {
+    // A direct (single-SKU) reservation is amended by its SKU's object alone, in one transaction.
+    const outcome = await skuObjectFor(env, home.sku).amendDirect({
+      id: reservationId,
+      sku: home.sku,
+      principal: owner,
+      anyPrincipal: principal.scope === "operator",
+      actor: actorOf(principal),
+      amendmentId: await amendmentIdFor(owner, idempotencyKey),
+      requestHash: await requestHash({ reservationId, ...body }),
+      amendment: amendmentOf(body),
+    });
+    return unwrap(outcome);
+  }
   const outcome = await coordinatorFor(env, reservationId).amend({
     id: reservationId,
     principal: owner,

@@ -28,7 +28,8 @@ describe("lifecycle", () => {
       reference: "cart-1",
       lines: [{ sku: "LC-1", locationId: "L1", quantity: 4, backordered: 0 }],
     });
-    expect(res.body.id).toMatch(/^rsv_[0-9a-f]{2}[a-z2-7]{26}$/);
+    // One SKU: a direct reservation, its id carries the SKU (domain/reservation-ids.ts).
+    expect(res.body.id).toMatch(/^rsv_[0-9a-f]{2}[a-z2-7]{26}_LC-1$/);
     const ttl = Date.parse(res.body.expiresAt) - Date.parse(res.body.createdAt);
     expect(ttl).toBe(30 * 60 * 1000);
     expect(await totals("LC-1")).toMatchObject({ onHand: 10, softHeld: 4, reserved: 0, available: 10 });

@@ -9,10 +9,13 @@ const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 
 /**
  * The reservation id the Worker derives from (principal, Idempotency-Key)
- * (domain/reservation-ids.ts): `rsv_` + 2 hex (coordinator shard) + 26 base32 (128 bits).
- * Lets a client find out what became of a request that never got an answer.
+ * (domain/reservation-ids.ts): `rsv_` + 2 hex (coordinator shard) + 26 base32 (128 bits);
+ * an order the fast path takes (one SKU, every line with a location, no allocation) adds `_`
+ * and the SKU (`directSku`). Lets a client find out what became of a request that never got
+ * an answer.
  */
-export function reservationIdFor(principal, idempotencyKey) {
+export function reservationIdFor(principal, idempotencyKey, directSku) {
+  if (directSku !== undefined) return `${reservationIdFor(principal, idempotencyKey)}_${directSku}`;
   const digest = createHash("sha256").update(`${principal}\n${idempotencyKey}`).digest();
   const shard = digest[0].toString(16).padStart(2, "0");
   let out = "";
@@ -98,4 +101,10 @@ export async function inspectSku(client, operatorKey, sku) {
 /** A POST /api/v2/inventory/reserve body. */
 export function reserveBody(items, type = "hard", reference = "bench") {
   return { type, reference, items };
+}
+
+/** The SKU of an order the single-SKU fast path takes (one SKU, every line located, no allocation), else undefined. */
+export function directSkuOf(body) {
+  const skus = new Set(body.items.map((i) => i.sku));
+  return body.allocation === undefined && skus.size === 1 && body.items.every((i) => i.locationId !== undefined) ? [...skus][0] : undefined;
 }

@@ -24,5 +24,8 @@ export const Reference = z.string().trim().min(1).max(LIMITS.referenceMaxLength)
 /** Idempotency keys: 1–128 visible ASCII characters. */
 export const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,128}$/, "Idempotency-Key must be 1–128 visible ASCII characters");
 
-/** A reservation id as issued by this API (`rsv_` + 2 hex shard + 26 base32). */
-export const ReservationId = z.string().regex(/^rsv_[0-9a-f]{2}[a-z2-7]{26}$/, "not a reservation id");
+/**
+ * A reservation id as issued by this API: `rsv_` + 2 hex shard + 26 base32, and for a direct
+ * (single-SKU) reservation `_` + the SKU (domain/reservation-ids.ts).
+ */
+export const ReservationId = z.string().regex(/^rsv_[0-9a-f]{2}[a-z2-7]{26}(?:_[A-Za-z0-9][A-Za-z0-9._-]{0,63})?$/, "not a reservation id");

@@ -46,8 +46,9 @@ export function dueTasks(sql: SqlStorage, now: number, recoveryDelayMs: number):
   return tasks;
 }
 
-/** Deletes finished reservations older than FINISHED_RETENTION_MS. */
+/** Deletes finished reservations and key claims older than FINISHED_RETENTION_MS. */
 export function pruneFinished(sql: SqlStorage, now: number): void {
+  sql.exec("DELETE FROM key_claims WHERE created_at <= ?", now - FINISHED_RETENTION_MS);
   sql.exec(
     `DELETE FROM reservations WHERE status IN ('fulfilled', 'released', 'expired', 'failed', 'aborted')
        AND pending_op IS NULL AND updated_at <= ?`,
@@ -65,9 +66,11 @@ export function nextDueAt(sql: SqlStorage, recoveryDelayMs: number): number | nu
          UNION ALL SELECT MIN(MAX(alarm_retry_at, CASE WHEN pending_op IS NOT NULL THEN pending_since + ? ELSE COALESCE(expires_at, 0) END))
            FROM reservations WHERE alarm_retry_at IS NOT NULL AND (pending_op IS NOT NULL OR status = 'active')
          UNION ALL SELECT MIN(updated_at) + ? FROM reservations
-           WHERE status IN ('fulfilled', 'released', 'expired', 'failed', 'aborted'))`,
+           WHERE status IN ('fulfilled', 'released', 'expired', 'failed', 'aborted')
+         UNION ALL SELECT MIN(created_at) + ? FROM key_claims)`,
       recoveryDelayMs,
       recoveryDelayMs,
+      FINISHED_RETENTION_MS,
       FINISHED_RETENTION_MS,
     )
     .one().next;

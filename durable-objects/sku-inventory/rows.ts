@@ -73,6 +73,11 @@ export type ReservationRow = {
   /** Failed expiries of this reservation, and when the next is tried (null: never failed). */
   expiry_attempts: number;
   expiry_retry_at: number | null;
+  /** (v10) Direct (single-SKU) reservations only, else null: the owner, the first request's hash, the TTL and the first answer. */
+  principal: string | null;
+  request_hash: string | null;
+  ttl_seconds: number | null;
+  answer_json: string | null;
 };
 
 export type LineRow = { location_id: string; quantity: number; backordered: number };
