@@ -124,12 +124,12 @@ async function reserveOp(client, keys, kind) {
   }
   const ttlSeconds = type === "soft" ? (rnd.next() < 0.3 ? 60 : 900) : undefined;
   const key = `drill-${SEED}-${counters.sent}-${Math.floor(rnd.next() * 1e9)}`;
-  const body = { type, reference: `drill-${kind}`, items, ...(ttlSeconds ? { ttlSeconds } : {}), ...(kind === "split" ? { allocation: ALLOCATION } : {}) };
+  const request = { type, reference: `drill-${kind}`, items, ...(ttlSeconds ? { ttlSeconds } : {}), ...(kind === "split" ? { allocation: ALLOCATION } : {}) };
   // One SKU, located lines: the fast path (its SKU's object alone); any other order: its coordinator.
-  const id = reservationIdFor("checkout", key, directSkuOf(body));
+  const id = reservationIdFor("checkout", key, directSkuOf(request));
   const entry = { id, key, type, ttlSeconds, items, expect: null, unanswered: true, busy: true, answers: [] };
   reservations.set(id, entry);
-  const res = await client.request("POST", "/api/v2/inventory/reserve", { key: keys.checkout, headers: { "idempotency-key": key }, body });
+  const res = await client.request("POST", "/api/v2/inventory/reserve", { key: keys.checkout, headers: { "idempotency-key": key }, body: request });
   countOp(`reserve ${kind}`, res);
   entry.busy = false;
   entry.answers.push({ op: "reserve", status: res.status });
@@ -138,7 +138,7 @@ async function reserveOp(client, keys, kind) {
     if (body?.id !== id) entry.idMismatch = body?.id;
     entry.lines = body?.lines ?? [];
     if (kind === "split" && isSplit(entry.lines)) counters.splitReserved++;
-    if (directSkuOf(body) === undefined) counters.coordinatedReserved++;
+    if (directSkuOf(request) === undefined) counters.coordinatedReserved++;
     else counters.directReserved++;
     entry.expect = "active";
     entry.unanswered = false;
