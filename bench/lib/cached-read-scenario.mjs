@@ -3,6 +3,7 @@
 import { pool } from "./api.mjs";
 import { CFG, log } from "./bench-config.mjs";
 import { runClosedLoop, Tally } from "./load.mjs";
+import { objectHops } from "./prod-estimate.mjs";
 import { row } from "./report.mjs";
 import { prng } from "../../scripts/local-stack/prng.mjs";
 
@@ -59,6 +60,10 @@ export async function scenarioS3({ client, measured }, skus) {
   const ok = t.statuses[200] ?? 0;
   const hits = (tiers["hit-l1"] ?? 0) + (tiers["hit-l2"] ?? 0);
   const pass = ok === result.started;
+  // A hit (L1 memory or L2 Cache API) calls no object; a miss calls the SKU's object once. The
+  // 95th-percentile read is a miss whenever 5 % or more of the reads missed.
+  const missShare = (tiers.miss ?? 0) / Math.max(1, result.started);
+  const hops = objectHops({ label: `0 hit / 1 miss (mean ${missShare.toFixed(2)})`, p95: missShare >= 0.05 ? 1 : 0 });
   return {
     row: row(`S3 cached reads: ${skus.length} SKUs, Zipf ${zipfExponent}`, {
       ops: result.started,
@@ -67,6 +72,7 @@ export async function scenarioS3({ client, measured }, skus) {
       errors: result.started - ok,
       cpu,
       opsLabel: "reads",
+      hops,
       check: `${pass ? "pass" : "FAIL"} (hits ${((100 * hits) / Math.max(1, result.started)).toFixed(1)}%: l1 ${tiers["hit-l1"] ?? 0}, l2 ${tiers["hit-l2"] ?? 0}, miss ${tiers.miss ?? 0})`,
     }),
     raw: { run: result, tally: tally.toJSON(), cpu, tiers },

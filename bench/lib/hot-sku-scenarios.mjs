@@ -7,6 +7,7 @@
 import { inspectSku, reserveBody, uniqueKey } from "./api.mjs";
 import { CFG, LOC, log } from "./bench-config.mjs";
 import { runClosedLoop, Tally } from "./load.mjs";
+import { objectHops, singleSkuReservationHops } from "./prod-estimate.mjs";
 import { row } from "./report.mjs";
 
 /** S0 ceiling: GET /healthz (no storage, no object) from every connection. */
@@ -32,6 +33,7 @@ export async function scenarioS0({ client, measured }) {
       cpu,
       opsLabel: "requests",
       check: errors === 0 ? "pass" : "FAIL",
+      hops: objectHops({ label: "0", p95: 0 }),
     }),
     raw: { run: result, tally: tally.toJSON(), cpu },
   };
@@ -105,6 +107,8 @@ export async function scenarioS1({ client, keys, measured }, sku) {
       errors: result.started - ok201 - c409,
       cpu,
       opsLabel: "reserves",
+      // One SKU with a location: the fast path (1 hop) when the ids say so, else coordinator → SKU (2).
+      hops: singleSkuReservationHops(created),
       check: pass
         ? `pass (${ok201}×201, ${c409}×409, avail ${inventory.totals.available})`
         : `FAIL (${ok201}×201, ${c409}×409, avail ${inventory.totals.available}, reserved ${inventory.totals.reserved}, audit ${audit.ok})`,
@@ -145,6 +149,7 @@ export async function scenarioS1x({ client, keys, measured }, sku) {
       errors: result.started - ok,
       cpu,
       opsLabel: "PATCHes",
+      hops: objectHops({ label: "1", p95: 1 }),
       check: pass ? `pass (onHand ${inventory.totals.onHand} = ${ok} × 200)` : `FAIL (onHand ${inventory.totals.onHand}, ${ok} × 200, audit ${audit.ok})`,
     }),
     raw: { run: result, tally: tally.toJSON(), cpu, totals: inventory.totals, audit },

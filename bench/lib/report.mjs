@@ -1,15 +1,21 @@
 // The benchmark's report: one row per scenario (throughput, latency percentiles, errors, CPU
-// per operation, the exactness check), the Markdown table, and the git state of the run.
+// per operation, sequential object hops and the production p95 they imply, the exactness
+// check), the Markdown table, and the git state of the run.
 
 import { execFileSync } from "node:child_process";
 import { ROOT } from "../../scripts/local-stack/wrangler-cli.mjs";
 import { Samples } from "./load.mjs";
+import { estimateP95Ms, formatEstimate, MODEL } from "./prod-estimate.mjs";
 
 /** `v` rounded to `d` decimals; null for a missing value or NaN. */
 export const round = (v, d = 2) => (v === null || v === undefined || Number.isNaN(v) ? null : Number(v.toFixed(d)));
 
-/** One table row: the figures of a scenario (latency: a Samples summary; cpu: from measure.mjs). */
-export function row(name, { ops, seconds, latency, errors, cpu, opsLabel = "ops", check = "—", notes }) {
+/**
+ * One table row: the figures of a scenario (latency: a Samples summary; cpu: from measure.mjs;
+ * hops: prod-estimate.mjs's `objectHops`, the sequential object round trips per operation).
+ */
+export function row(name, { ops, seconds, latency, errors, cpu, opsLabel = "ops", check = "—", notes, hops }) {
+  const cpuMsPerOpDuringRun = cpu ? round((cpu.serverSeconds * 1000) / ops, 3) : null;
   return {
     scenario: name,
     ops,
@@ -23,8 +29,13 @@ export function row(name, { ops, seconds, latency, errors, cpu, opsLabel = "ops"
     // Server CPU per operation, including the background work it caused (outbox alarms,
     // queue consumers) that finished after the run; the in-run figure is kept beside it.
     cpuMsPerOp: cpu ? round(((cpu.serverSecondsWithDrain ?? cpu.serverSeconds) * 1000) / ops, 3) : null,
-    cpuMsPerOpDuringRun: cpu ? round((cpu.serverSeconds * 1000) / ops, 3) : null,
+    cpuMsPerOpDuringRun,
     serverCores: cpu ? round(cpu.serverSeconds / cpu.wallSeconds, 2) : null,
+    objectHops: hops?.label ?? null,
+    objectHopsP95: hops?.p95 ?? null,
+    objectHopsBasis: hops?.basis,
+    // prod-estimate.mjs: requests × Worker overhead + hops × per-hop p95 + the CPU measured here.
+    estProdP95Ms: hops ? estimateP95Ms({ hops: hops.p95, requests: hops.requests, cpuMs: hops.cpuMs ?? cpuMsPerOpDuringRun }) : null,
     check,
     notes,
   };
@@ -41,12 +52,16 @@ export function mergeLatency(tally, kinds) {
   return s.summary();
 }
 
-/** The rows as a Markdown table; "× S0" is each row's throughput over `s0Throughput`. */
+/**
+ * The rows as a Markdown table; "× S0" is each row's throughput over `s0Throughput`; "object
+ * hops" and "est. prod p95 ms" (same-region / cross-region) come from prod-estimate.mjs. A row
+ * marked `unavailable` prints its `unavailableReason` (default "not yet available").
+ */
 export function formatTable(rows, s0Throughput) {
-  const header = ["scenario", "ops", "ops/s", "p50 ms", "p95 ms", "p99 ms", "errors", "CPU ms/op", "× S0", "check"];
+  const header = ["scenario", "ops", "ops/s", "p50 ms", "p95 ms", "p99 ms", "errors", "CPU ms/op", "object hops", "est. prod p95 ms", "× S0", "check"];
   const lines = rows.map((r) =>
     r.unavailable
-      ? [r.scenario, "—", "—", "—", "—", "—", "—", "—", "—", "not yet available"]
+      ? [r.scenario, ...header.slice(1, -1).map(() => "—"), r.unavailableReason ?? "not yet available"]
       : [
           r.scenario,
           `${r.ops} ${r.opsLabel}`,
@@ -56,6 +71,8 @@ export function formatTable(rows, s0Throughput) {
           r.p99 ?? "—",
           r.errors ?? "—",
           r.cpuMsPerOp ?? "—",
+          r.objectHops ?? "—",
+          formatEstimate(r.estProdP95Ms),
           r.throughput && s0Throughput && !r.sub && !r.seed ? (r.throughput / s0Throughput).toFixed(3) : "—",
           r.check ?? "—",
         ].map(String),
@@ -90,8 +107,17 @@ export function printSummary(result, table) {
   console.log(table);
   console.log(
     `\nCPU ms/op = CPU seconds of the server processes (Miniflare host + workerd, from /proc) during the run and while its background work drained (outbox alarms, queue consumers) ÷ operations; × S0 = throughput ÷ S0's.` +
+      `\nobject hops = sequential Durable Object round trips per operation on the request path; est. prod p95 ms = same-region / cross-region estimate: ${MODEL.formula} with ${MODEL.workerOverheadMs} ms Worker overhead and ${MODEL.hopP95Ms.sameRegion} / ${MODEL.hopP95Ms.crossRegion} ms per hop (assumptions; BENCHMARKS.md, "Reading the hop and p95 columns").` +
       `\nServer cores busy / load-generator CPU / other processes' CPU per scenario are in bench/results/latest.json (raw.*.cpu).`,
   );
+  const s6 = result.rows.find((r) => r.flashSale);
+  if (s6 && !s6.unavailable) {
+    console.log(
+      s6.timesS1 === null
+        ? `S6 flash sale: ${s6.throughput} reserves/s (S1 did not complete in this run: no × S1)`
+        : `S6 flash sale: ${s6.throughput} reserves/s = ${s6.timesS1} × S1's ${s6.s1Throughput} reserves/s in this run`,
+    );
+  }
   for (const [name, r] of Object.entries(result.raw)) {
     if (r?.cpu) {
       const c = r.cpu;

@@ -6,7 +6,8 @@ import { performance } from "node:perf_hooks";
 import { inspectSku, pool, reserveBody, uniqueKey } from "./api.mjs";
 import { CFG, LOC, log } from "./bench-config.mjs";
 import { runClosedLoop, Samples, Tally } from "./load.mjs";
-import { mergeLatency, row } from "./report.mjs";
+import { objectHops, singleSkuReservationHops } from "./prod-estimate.mjs";
+import { mergeLatency, round, row } from "./report.mjs";
 
 /** S2 seed: on-hand for every SKU within the seed budget; resolves with the SKUs seeded and the seed's row. */
 export async function seedS2({ client, keys, measured }, skus) {
@@ -45,6 +46,7 @@ export async function seedS2({ client, keys, measured }, skus) {
       errors: result.started - (t.statuses[200] ?? 0),
       cpu,
       opsLabel: "PATCHes",
+      hops: objectHops({ label: "1 (cold object)", p95: 1 }),
       check: seeded.length === skus.length ? "all seeded" : `only ${seeded.length} seeded in budget`,
     }),
     raw: { run: result, tally: tally.toJSON(), cpu },
@@ -59,6 +61,7 @@ export async function scenarioS2({ client, keys, measured }, skus) {
   const pairLatency = new Samples();
   const touched = new Set();
   const unreleased = [];
+  const ids = [];
   let pairs = 0;
   const { result, cpu } = await measured(() =>
     runClosedLoop({
@@ -77,6 +80,7 @@ export async function scenarioS2({ client, keys, measured }, skus) {
         tally.record("reserve", res);
         if (res.status !== 201) return;
         const id = res.json().id;
+        if (ids.length < 1_000) ids.push(id);
         const rel = await client.request("POST", "/api/v2/inventory/release", { key: keys.checkout, body: { reservationId: id } });
         tally.record("release", rel);
         if (rel.status === 200) {
@@ -107,6 +111,11 @@ export async function scenarioS2({ client, keys, measured }, skus) {
     }
   });
   const pass = bad.length === 0;
+  // Hops from the ids the run got (direct: 1 per step; coordinated: 2). The sub-rows have no CPU
+  // of their own: they take the scenario's CPU per request (per pair: two requests' worth).
+  const reserveHops = singleSkuReservationHops(ids, "reserve");
+  const releaseHops = singleSkuReservationHops(ids, "release");
+  const cpuPerRequest = cpu && ops > 0 ? round((cpu.serverSeconds * 1000) / ops, 3) : null;
   const rows = [
     row(`S2 spread: reserve+release over ${skus.length.toLocaleString("en")} SKUs`, {
       ops,
@@ -117,6 +126,7 @@ export async function scenarioS2({ client, keys, measured }, skus) {
       opsLabel: "requests",
       check: pass ? `pass (${picks.size} SKUs audited)` : `FAIL (${bad.length}/${picks.size} SKUs)`,
       notes: `${reserves} reserves + ${releases} releases`,
+      hops: reserveHops,
     }),
     {
       ...row("  └ reserve (hard, 1 unit)", {
@@ -125,6 +135,7 @@ export async function scenarioS2({ client, keys, measured }, skus) {
         latency: t.reserve?.latencyMs,
         errors: reserves - (t.reserve?.statuses[201] ?? 0),
         opsLabel: "reserves",
+        hops: { ...reserveHops, cpuMs: cpuPerRequest },
       }),
       sub: true,
     },
@@ -135,6 +146,7 @@ export async function scenarioS2({ client, keys, measured }, skus) {
         latency: t.release?.latencyMs,
         errors: releases - (t.release?.statuses[200] ?? 0),
         opsLabel: "releases",
+        hops: { ...releaseHops, cpuMs: cpuPerRequest },
       }),
       sub: true,
     },
@@ -146,6 +158,11 @@ export async function scenarioS2({ client, keys, measured }, skus) {
         errors: 0,
         cpu,
         opsLabel: "pairs",
+        hops: objectHops({
+          label: `${reserveHops.p95 === null || releaseHops.p95 === null ? "?" : reserveHops.p95 + releaseHops.p95} (2 requests in sequence)`,
+          p95: reserveHops.p95 === null || releaseHops.p95 === null ? null : reserveHops.p95 + releaseHops.p95,
+          requests: 2,
+        }),
       }),
       sub: true,
     },
@@ -162,6 +179,7 @@ export async function scenarioS2({ client, keys, measured }, skus) {
       touched: touched.size,
       unreleased: unreleased.slice(0, 50),
       unreleasedCount: unreleased.length,
+      reservationIdsSample: ids.slice(0, 5),
       inconsistent: bad.slice(0, 50),
     },
   };
