@@ -28,6 +28,15 @@ export declare function demoKeysPath(stateDir: string): string;
 export declare function readDemoKeys(stateDir: string): Promise<DemoState | null>;
 export declare function updateDemoKeys(stateDir: string, patch: Partial<DemoState>): Promise<DemoState>;
 
+/** The kept demo keys, or new ones with the SQL steps that store them (and the planning demo); nothing written. */
+export declare function demoStatePlan(
+  stateDir: string,
+  options?: { baseUrl?: string; demoSales?: boolean; skuCount?: number },
+): Promise<{ demo: DemoState; steps: { label: string; sql: string }[] }>;
+
+/** Writes `<stateDir>/demo-keys.json` whole. */
+export declare function writeDemoState(stateDir: string, demo: DemoState): Promise<void>;
+
 export declare function prepareState(
   stateDir: string,
   options?: { baseUrl?: string; log?: (msg: string) => void; demoSales?: boolean; skuCount?: number },
@@ -56,6 +65,33 @@ export declare function startWorker(options: {
   /** Extra `[vars]` for this run (`--var NAME:value`). */
   vars?: Record<string, string>;
 }): Promise<WorkerHandle>;
+
+/** What `startMiniflareWorker` gave Miniflare, from wrangler.toml. */
+export interface MiniflareBindings {
+  d1: string[];
+  durableObjects: Record<string, { className: string; useSQLite?: boolean }>;
+  queueProducers: string[];
+  /** Consumed queue names, dead-letter queues included. */
+  queueConsumers: string[];
+  /** The dead-letter queues the consumers name. */
+  deadLetterQueues: string[];
+  ratelimits: string[];
+  crons: string[];
+}
+
+/**
+ * `npm start`'s runtime: the deploy bundle in Miniflare on 127.0.0.1, persisting to
+ * `<stateDir>/v3` (wrangler dev's layout), the D1 migrations and the steps' SQL applied before it answers.
+ */
+export declare function startMiniflareWorker(options: {
+  stateDir: string;
+  port?: number;
+  vars?: Record<string, string>;
+  steps?: { label: string; sql: string }[];
+  timeoutMs?: number;
+  onOutput?: (chunk: string) => void;
+  log?: (msg: string) => void;
+}): Promise<WorkerHandle & { bindings: MiniflareBindings }>;
 
 export interface DemoLocation {
   id: string;

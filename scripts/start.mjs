@@ -1,19 +1,29 @@
-// `npm start`: the whole system on this machine, with demo data.
+// `npm start`: the whole system on this machine, with demo data. `npm run dev`: the same on
+// `wrangler dev`, which rebuilds and reloads when a source file changes.
 //
 //   .state/ (repo root)  ← D1, Durable Objects, cache and demo-keys.json, all in one folder
-//   1. apply D1 migrations and create demo API keys (once; kept in .state/demo-keys.json)
-//   2. wrangler dev on http://127.0.0.1:8787 (PORT=… to change)
-//   3. the dashboard (dashboard/dist, built when its sources are newer) on http://127.0.0.1:8788
+//                          (wrangler dev's layout: both commands run on the same state)
+//   1. npm start: the deploy bundle (`wrangler deploy --dry-run`) in Miniflare directly
+//      (scripts/local-stack/miniflare.mjs, the benchmark's runtime: no dev proxy, about 3× the
+//      requests per second of wrangler dev), every binding from wrangler.toml — D1, the Durable
+//      Objects, every queue producer and consumer with their dead-letter queues, the rate
+//      limiters; it applies the D1 migrations and, the first time, creates the demo API keys
+//      (kept in .state/demo-keys.json) as it starts.
+//      npm run dev: D1 migrations and keys through `wrangler d1 … --local`, then wrangler dev.
+//      Either way on http://127.0.0.1:8787 (PORT=… to change); the crons fire by hand, as
+//      `curl "$B/cdn-cgi/handler/scheduled?cron=…"` (README).
+//   2. the dashboard (dashboard/dist, built when its sources are newer) on http://127.0.0.1:8788
 //      (PORT+1, or DASHBOARD_PORT), a static server of its own beside the API; the API lets
-//      that origin in (DASHBOARD_ORIGINS passed to wrangler dev)
-//   4. seed demo vendors, 12 fulfilment centres, 3,000 SKUs and their stock — the first time
+//      that origin in (DASHBOARD_ORIGINS passed to the Worker)
+//   3. seed demo vendors, 12 fulfilment centres, 3,000 SKUs and their stock — the first time
 //      only: later starts keep whatever operators changed
 //
 //   npm start -- --reset    delete .state/ first and start afresh (new keys, new demo data)
+//   npm run dev -- --reset  the same, on wrangler dev
 //
-// Stays in the foreground and stops completely (wrangler and its workerd children, the port
-// freed) on SIGINT, SIGTERM or SIGHUP — sent to npm, to this process or to the whole group —
-// and when its parent process dies (e.g. npm killed by a process manager).
+// Stays in the foreground and stops completely (Miniflare or wrangler and their workerd
+// children, the port freed) on SIGINT, SIGTERM or SIGHUP — sent to npm, to this process or to
+// the whole group — and when its parent process dies (e.g. npm killed by a process manager).
 //
 // Environment: PORT (default 8787); EDGE_INVENTORY_STATE (the state folder, default .state/);
 // EDGE_INVENTORY_DEMO_SKUS (catalogue size, default 3000; the tests use fewer); DASHBOARD_PORT
@@ -33,9 +43,20 @@ if (major < 22 || (major === 22 && minor < 12)) {
   process.exit(1);
 }
 
-const { DEMO_SKU_COUNT, QUIET_ENV, ROOT, demoKeysPath, prepareState, readDemoKeys, seedDemoData, startWorker, updateDemoKeys } = await import(
-  "./local-stack.mjs"
-);
+const {
+  DEMO_SKU_COUNT,
+  QUIET_ENV,
+  ROOT,
+  demoKeysPath,
+  demoStatePlan,
+  prepareState,
+  readDemoKeys,
+  seedDemoData,
+  startMiniflareWorker,
+  startWorker,
+  updateDemoKeys,
+  writeDemoState,
+} = await import("./local-stack.mjs");
 const { bannerExamples } = await import("./demo-examples.mjs");
 const { buildDashboard } = await import("./dashboard-build.mjs");
 const { startDashboardServer } = await import("./dashboard-server.mjs");
@@ -48,6 +69,9 @@ const baseUrl = `http://127.0.0.1:${port}`;
 const skuCount = Number(process.env.EDGE_INVENTORY_DEMO_SKUS ?? DEMO_SKU_COUNT);
 // `npm start -- --reset`, or `npm start --reset` (npm passes unknown flags as npm_config_*).
 const reset = process.argv.includes("--reset") || process.env.npm_config_reset === "true";
+// `npm run dev` (scripts/start.mjs --dev): wrangler dev, reloading on edits.
+const dev = process.argv.includes("--dev");
+const runtime = dev ? "wrangler dev" : "Miniflare";
 const log = (msg) => console.log(`[start] ${msg}`);
 
 let worker = null;
@@ -62,7 +86,7 @@ async function shutdown(code, why) {
   if (why) log(why);
   await dashboard?.close();
   if (worker) {
-    log("stopping wrangler…");
+    log(`stopping ${runtime}…`);
     await worker.stop();
   }
   process.exit(code);
@@ -91,30 +115,41 @@ try {
     await rm(stateDir, { recursive: true, force: true });
   }
   log(`state folder: ${relative(process.cwd(), stateDir) || "."}`);
-  const demo = await prepareState(stateDir, { baseUrl, log, demoSales: true, skuCount });
-  await updateDemoKeys(stateDir, { baseUrl });
+  // wrangler dev: the migrations and the first start's keys and planning data through
+  // `wrangler d1 … --local` first. Miniflare: planned here, applied by the server as it starts.
+  const plan = dev ? null : await demoStatePlan(stateDir, { baseUrl, demoSales: true, skuCount });
+  const demo = dev ? await prepareState(stateDir, { baseUrl, log, demoSales: true, skuCount }) : plan.demo;
 
   dashboard = await startDashboard();
-  log("starting wrangler dev…");
-  worker = await startWorker({
-    stateDir,
-    port,
-    // The local dashboard's origin may call the API from the browser (workers/http/cors.ts);
-    // a local run is a development configuration, so webhooks may go to a receiver on this
-    // machine (http://127.0.0.1:…; domain/webhook-targets.ts). Deployments keep "production".
-    vars: { ENVIRONMENT: "development", ...(dashboard ? { DASHBOARD_ORIGINS: dashboard.origins.join(",") } : {}) },
-    // wrangler runs at --log-level warn: pass on what it says (errors, uncaught exceptions).
-    onOutput: (chunk) => process.stderr.write(chunk),
-  });
+  // The local dashboard's origin may call the API from the browser (workers/http/cors.ts);
+  // a local run is a development configuration, so webhooks may go to a receiver on this
+  // machine (http://127.0.0.1:…; domain/webhook-targets.ts). Deployments keep "production".
+  const vars = { ENVIRONMENT: "development", ...(dashboard ? { DASHBOARD_ORIGINS: dashboard.origins.join(",") } : {}) };
+  // Both run at warning level: pass on what they say (errors, uncaught exceptions).
+  const onOutput = (chunk) => process.stderr.write(chunk);
+  if (dev) {
+    log("starting wrangler dev…");
+    worker = await startWorker({ stateDir, port, vars, onOutput });
+  } else {
+    worker = await startMiniflareWorker({ stateDir, port, vars, onOutput, log, steps: plan.steps });
+    if (plan.steps.length > 0) await writeDemoState(stateDir, demo);
+    const b = worker.bindings;
+    log(
+      `Miniflare: D1 ${b.d1.join(", ")}; Durable Objects ${Object.keys(b.durableObjects).join(", ")}; ` +
+        `${b.queueProducers.length} queue producers, ${b.queueConsumers.length} consumers (${b.deadLetterQueues.length} dead-letter queues); ` +
+        `rate limiters ${b.ratelimits.join(", ")}; crons ${b.crons.map((c) => `"${c}"`).join(", ")} (fired by hand)`,
+    );
+  }
+  await updateDemoKeys(stateDir, { baseUrl });
   worker.exited.then(({ code, signal }) => {
     if (shuttingDown) return;
-    console.error(`[start] wrangler exited unexpectedly (${signal ?? `exit ${code}`})`);
+    console.error(`[start] ${runtime} exited unexpectedly (${signal ?? `exit ${code}`})`);
     process.exit(1);
   });
 
   const state = await readDemoKeys(stateDir);
   if (state?.demoSeeded || state?.stockSeeded) {
-    log("demo data already seeded: keeping the state as it is (`npm start -- --reset` starts afresh)");
+    log(`demo data already seeded: keeping the state as it is (\`${dev ? "npm run dev" : "npm start"} -- --reset\` starts afresh)`);
   } else {
     await seedDemoData(worker.url, demo.keys, { stateDir, log, skuCount });
     await updateDemoKeys(stateDir, { demoSeeded: true });
@@ -123,7 +158,7 @@ try {
   const { checkout, operator, vendor, vendorId } = demo.keys;
   const keysFile = relative(process.cwd(), demoKeysPath(stateDir)) || demoKeysPath(stateDir);
   console.log(`
-edge-inventory is running at ${worker.url}
+edge-inventory is running at ${worker.url}  (${dev ? "wrangler dev: reloads when a source file changes" : "Miniflare, the deploy bundle: `npm run dev` reloads on edits"})
 ${dashboard ? `dashboard at ${dashboard.url}  (sign in with the operator or vendor key below)` : `dashboard: not available (${dashboardProblem})`}
 
   operator key  ${operator}
@@ -136,7 +171,7 @@ ${bannerExamples({ url: worker.url, keys: demo.keys })
   .map((l) => `  ${l}`)
   .join("\n")}
 
-More examples: README.md ("Examples"). Ctrl-C stops it; data stays in ${relative(process.cwd(), stateDir) || stateDir}/ (npm start -- --reset starts afresh).`);
+More examples: README.md ("Examples"). Ctrl-C stops it; data stays in ${relative(process.cwd(), stateDir) || stateDir}/ (${dev ? "npm run dev" : "npm start"} -- --reset starts afresh).`);
 } catch (err) {
   console.error(`[start] ${err instanceof Error ? err.message : err}`);
   await shutdown(1);

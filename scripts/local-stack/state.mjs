@@ -40,12 +40,66 @@ export async function updateDemoKeys(stateDir, patch) {
 }
 
 /**
- * Apply the D1 migrations to `stateDir` (the same folder `wrangler dev --persist-to` uses) and
- * make sure there are demo API keys. Keys are generated once and kept in
- * `<stateDir>/demo-keys.json`; a later call reuses them.
+ * The demo API keys of `stateDir`: the ones kept in `<stateDir>/demo-keys.json`, or new ones
+ * (one per scope) with the SQL that stores them — and, with `demoSales` (npm start), the
+ * planning demo data (`demoPlanningSql`) for the first `skuCount` SKUs of the demo catalogue.
+ * Nothing is written: whoever runs the SQL then saves `demo` with `writeDemoState`.
  *
  * @param {string} stateDir
- * With `demoSales` (npm start), the first call also loads the planning demo data
+ * @param {{baseUrl?: string, demoSales?: boolean, skuCount?: number}} [options]
+ * @returns {Promise<{demo: {baseUrl: string, keys: {checkout: string, operator: string, vendor: string, vendorId: string}, stockSeeded?: boolean},
+ *   steps: {label: string, sql: string}[]}>} steps is empty when the keys exist already.
+ */
+export async function demoStatePlan(stateDir, { baseUrl = "http://127.0.0.1:8787", demoSales = false, skuCount = DEMO_SKU_COUNT } = {}) {
+  const existing = await readDemoKeys(stateDir);
+  if (existing?.keys?.checkout && existing.keys.operator && existing.keys.vendor) return { demo: existing, steps: [] };
+
+  const now = Date.now();
+  const scopes = [
+    { scope: "checkout", name: "demo checkout", vendorId: null },
+    { scope: "operator", name: "demo operator", vendorId: null },
+    { scope: "vendor", name: "demo vendor (Acme Outdoor)", vendorId: DEMO_VENDOR_ID },
+  ];
+  const generated = scopes.map((s) => ({ ...s, ...generateApiKey() }));
+  const keysSql = [
+    // The vendor key's vendor_id references vendors(id): the vendor row goes first.
+    `INSERT OR IGNORE INTO vendors (id, name) VALUES (${sqlString(DEMO_VENDOR_ID)}, 'Acme Outdoor');`,
+    ...generated.map(
+      (k) =>
+        `INSERT OR IGNORE INTO api_keys (id, name, scope, vendor_id, key_hash, created_at) VALUES (` +
+        [k.id, k.name, k.scope, k.vendorId, k.hash].map(sqlString).join(", ") +
+        `, ${now});`,
+    ),
+  ].join("\n");
+  const steps = [{ label: "creating demo API keys…", sql: `${keysSql}\n` }];
+  // First start only: the planning demo data (issue 15), loaded straight into D1.
+  if (demoSales) steps.push({ label: `loading the demo's last ${DEMO_PLANNING_DAYS} days of sales…`, sql: await demoPlanningSql({ skuCount }) });
+
+  const byScope = Object.fromEntries(generated.map((k) => [k.scope, k.key]));
+  const demo = {
+    baseUrl,
+    keys: {
+      checkout: byScope.checkout,
+      operator: byScope.operator,
+      vendor: byScope.vendor,
+      vendorId: DEMO_VENDOR_ID,
+    },
+  };
+  return { demo, steps };
+}
+
+/** Writes `<stateDir>/demo-keys.json` whole (after the keys' SQL ran). */
+export async function writeDemoState(stateDir, demo) {
+  await writeJsonAtomic(demoKeysPath(stateDir), demo);
+}
+
+/**
+ * Apply the D1 migrations to `stateDir` (the same folder `wrangler dev --persist-to` uses) and
+ * make sure there are demo API keys (`wrangler d1 … --local`, before the Worker starts). Keys
+ * are generated once and kept in `<stateDir>/demo-keys.json`; a later call reuses them.
+ *
+ * @param {string} stateDir
+ * With `demoSales` (npm run dev), the first call also loads the planning demo data
  * (`demoPlanningSql`) for the first `skuCount` SKUs of the demo catalogue.
  *
  * @param {{baseUrl?: string, log?: (msg: string) => void, demoSales?: boolean, skuCount?: number}} [options]
@@ -58,44 +112,12 @@ export async function prepareState(stateDir, { baseUrl = "http://127.0.0.1:8787"
   log("applying D1 migrations…");
   await applyMigrations(stateDir);
 
-  const existing = await readDemoKeys(stateDir);
-  if (existing?.keys?.checkout && existing.keys.operator && existing.keys.vendor) return existing;
-
-  log("creating demo API keys…");
-  const now = Date.now();
-  const scopes = [
-    { scope: "checkout", name: "demo checkout", vendorId: null },
-    { scope: "operator", name: "demo operator", vendorId: null },
-    { scope: "vendor", name: "demo vendor (Acme Outdoor)", vendorId: DEMO_VENDOR_ID },
-  ];
-  const generated = scopes.map((s) => ({ ...s, ...generateApiKey() }));
-  const sql = [
-    // The vendor key's vendor_id references vendors(id): the vendor row goes first.
-    `INSERT OR IGNORE INTO vendors (id, name) VALUES (${sqlString(DEMO_VENDOR_ID)}, 'Acme Outdoor');`,
-    ...generated.map(
-      (k) =>
-        `INSERT OR IGNORE INTO api_keys (id, name, scope, vendor_id, key_hash, created_at) VALUES (` +
-        [k.id, k.name, k.scope, k.vendorId, k.hash].map(sqlString).join(", ") +
-        `, ${now});`,
-    ),
-  ].join("\n");
-  await executeSql(stateDir, sql + "\n");
-  if (demoSales) {
-    // First start only: the planning demo data (issue 15), loaded straight into D1.
-    log(`loading the demo's last ${DEMO_PLANNING_DAYS} days of sales…`);
-    await executeSql(stateDir, await demoPlanningSql({ skuCount }));
+  const { demo, steps } = await demoStatePlan(stateDir, { baseUrl, demoSales, skuCount });
+  if (steps.length === 0) return demo;
+  for (const step of steps) {
+    log(step.label);
+    await executeSql(stateDir, step.sql);
   }
-
-  const byScope = Object.fromEntries(generated.map((k) => [k.scope, k.key]));
-  const demo = {
-    baseUrl,
-    keys: {
-      checkout: byScope.checkout,
-      operator: byScope.operator,
-      vendor: byScope.vendor,
-      vendorId: DEMO_VENDOR_ID,
-    },
-  };
-  await writeJsonAtomic(demoKeysPath(stateDir), demo);
+  await writeDemoState(stateDir, demo);
   return demo;
 }

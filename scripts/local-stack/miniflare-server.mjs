@@ -1,16 +1,21 @@
 // Child process: runs the Worker bundle in Miniflare (its own workerd), applies the D1
-// migrations, inserts the benchmark's API keys, prints one `READY {json}` line and serves
-// until SIGTERM/SIGINT or until its parent goes away (stdin closes). Started by
-// bench/lib/stack.mjs; its PID and its workerd child are the "server processes" whose CPU
+// migrations, inserts the given vendors, API keys and SQL, prints one `READY {json}` line and
+// serves until SIGTERM/SIGINT or until its parent goes away (stdin closes). Started by
+// scripts/local-stack/miniflare.mjs for `npm start` and for the benchmark
+// (bench/lib/stack.mjs); its PID and its workerd child are the "server processes" whose CPU
 // time the benchmark measures.
 //
-// argv[2]: path of a JSON file {miniflarePath, options, statements: string[], keys: [...]}.
+// argv[2]: path of a JSON file {miniflarePath, options, migrations: [{name, statements}],
+// vendors?: [{id, name}], keys?: [{id, name, scope, vendorId?, hash}], statements?: string[],
+// logLevel?: "none" | "warn"}. With logLevel "warn" (npm start) Miniflare's warnings and the
+// Worker's console.warn / console.error and uncaught exceptions go to stderr, as
+// `wrangler dev --log-level warn` shows them; "none" (the benchmark) keeps all of it quiet.
 
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 
 const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const { Miniflare, NoOpLog, convertV4MiniflareOptions } = await import(pathToFileURL(config.miniflarePath).href);
+const { Log, LogLevel, Miniflare, NoOpLog, convertV4MiniflareOptions } = await import(pathToFileURL(config.miniflarePath).href);
 
 let mf;
 let stopping = false;
@@ -30,8 +35,14 @@ process.stdin.on("end", () => shutdown(0));
 process.stdin.on("error", () => shutdown(0));
 process.stdin.resume();
 
+/** The Worker's warnings and errors (console.warn/error, uncaught exceptions) to stderr; its plain logs dropped. */
+function warningsToStderr({ level, message }) {
+  if (level === "warn" || level === "error") process.stderr.write(`${message}\n`);
+}
+
 try {
-  const options = convertV4MiniflareOptions({ ...config.options, log: new NoOpLog() });
+  const logging = config.logLevel === "warn" ? { log: new Log(LogLevel.WARN), handleStructuredLogs: warningsToStderr } : { log: new NoOpLog() };
+  const options = convertV4MiniflareOptions({ ...config.options, ...logging });
   mf = new Miniflare(options);
   const url = await mf.ready;
 
@@ -50,12 +61,15 @@ try {
   for (const v of config.vendors ?? []) {
     await db.prepare("INSERT OR IGNORE INTO vendors (id, name) VALUES (?, ?)").bind(v.id, v.name).run();
   }
-  for (const k of config.keys) {
+  for (const k of config.keys ?? []) {
     await db
       .prepare("INSERT OR IGNORE INTO api_keys (id, name, scope, vendor_id, key_hash) VALUES (?, ?, ?, ?, ?)")
       .bind(k.id, k.name, k.scope, k.vendorId ?? null, k.hash)
       .run();
   }
+  // Further SQL (npm start's demo keys and planning data), in batches: each batch is one transaction.
+  const statements = config.statements ?? [];
+  for (let i = 0; i < statements.length; i += 50) await db.batch(statements.slice(i, i + 50).map((s) => db.prepare(s)));
   process.stdout.write(`READY ${JSON.stringify({ url: url.href.replace(/\/$/, ""), pid: process.pid, migrateMs: Date.now() - started })}\n`);
 } catch (err) {
   process.stderr.write(`miniflare-server: ${err?.stack ?? err}\n`);
