@@ -144,7 +144,8 @@ try {
   worker.exited.then(({ code, signal }) => {
     if (shuttingDown) return;
     console.error(`[start] ${runtime} exited unexpectedly (${signal ?? `exit ${code}`})`);
-    process.exit(1);
+    // Whatever it left running (workerd), by PID, then the dashboard; exit status 1.
+    void shutdown(1);
   });
 
   const state = await readDemoKeys(stateDir);
