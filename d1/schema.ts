@@ -946,3 +946,18 @@ export type PurchaseOrderLineRow = typeof purchaseOrderLines.$inferSelect;
 export type VendorSyncSettingsRow = typeof vendorSyncSettings.$inferSelect;
 export type VendorSyncHealthRow = typeof vendorSyncHealth.$inferSelect;
 export type VendorPlanningRow = typeof vendorPlanning.$inferSelect;
+
+/**
+ * Hot-SKU shards (issue 11): SKUs whose single-SKU reservations are spread over `shards` shard
+ * objects (durable-objects/sku-inventory/shards.ts). Only sharded SKUs have a row; the Worker
+ * keeps the whole table in an isolate cache (a few rows: hot SKUs only), so the reservation
+ * path reads no D1 row per request.
+ */
+export const skuShards = sqliteTable("sku_shards", {
+  sku: text("sku")
+    .primaryKey()
+    .references(() => skus.sku),
+  shards: integer("shards").notNull(),
+  updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+});
+export type SkuShardsRow = typeof skuShards.$inferSelect;

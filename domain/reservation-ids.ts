@@ -38,16 +38,29 @@ export async function reservationIdFor(principal: string, idempotencyKey: string
 /** The length of a key's id (`rsv_` + 2 hex + 26 base32); a direct reservation's id continues with `_<sku>`. */
 const KEY_ID_LENGTH = 32;
 
-/** The id of a direct (single-SKU) reservation: the key's id, `_`, the SKU. */
-export function directReservationId(keyId: string, sku: string): string {
-  return `${keyId}_${sku}`;
+/** The id of a direct (single-SKU) reservation: the key's id, `_`, the SKU (and `~<index>` on a hot-SKU shard). */
+export function directReservationId(keyId: string, sku: string, shard?: number): string {
+  return shard === undefined ? `${keyId}_${sku}` : `${keyId}_${sku}~${shard}`;
 }
 
-/** Where a reservation lives: its coordinator (by the key's id), or its SKU's object (direct). */
-export type ReservationHome = { kind: "coordinator"; keyId: string } | { kind: "direct"; keyId: string; sku: string };
+/**
+ * Where a reservation lives: its coordinator (by the key's id), or an object of its SKU
+ * (direct): `object` is the SKU itself, or for a hot-SKU shard `<sku>~<index>`.
+ */
+export type ReservationHome = { kind: "coordinator"; keyId: string } | { kind: "direct"; keyId: string; sku: string; object: string };
 
 /** Where reservation `id` (a valid id: `ReservationId` in domain/schemas/common.ts) lives. */
 export function reservationHome(id: string): ReservationHome {
   const keyId = id.slice(0, KEY_ID_LENGTH);
-  return id.length > KEY_ID_LENGTH ? { kind: "direct", keyId, sku: id.slice(KEY_ID_LENGTH + 1) } : { kind: "coordinator", keyId };
+  if (id.length <= KEY_ID_LENGTH) return { kind: "coordinator", keyId };
+  const object = id.slice(KEY_ID_LENGTH + 1);
+  const tilde = object.indexOf("~");
+  return { kind: "direct", keyId, sku: tilde === -1 ? object : object.slice(0, tilde), object };
+}
+
+/** The shard (of `shards`) a key's reservation of a hot SKU goes to: from the key's id, so a retry reaches the same one. */
+export function shardForKey(keyId: string, shards: number): number {
+  let h = 0;
+  for (let i = 4; i < keyId.length; i++) h = (h * 31 + keyId.charCodeAt(i)) >>> 0;
+  return h % shards;
 }

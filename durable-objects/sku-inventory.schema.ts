@@ -324,4 +324,23 @@ export const SKU_INVENTORY_MIGRATIONS: readonly SqlMigration[] = [
       `ALTER TABLE reservations ADD COLUMN answer_json TEXT`,
     ],
   },
+  {
+    version: 11,
+    name: "shard_ops",
+    statements: [
+      // Hot-SKU shards (sku-inventory/shards.ts): in a shard object, its operations on the main
+      // object recorded before each call (allot, return, ship), deleted when finished; the
+      // alarm re-runs what a crash left. The shard's place is the meta key `shard`.
+      `CREATE TABLE shard_ops (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('allot', 'return', 'ship')),
+        location_id TEXT NOT NULL,
+        units INTEGER NOT NULL CHECK (units >= 0),
+        reservation_id TEXT,
+        reference TEXT,
+        actor TEXT,
+        created_at INTEGER NOT NULL
+      )`,
+    ],
+  },
 ];

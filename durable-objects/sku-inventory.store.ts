@@ -64,6 +64,7 @@ import * as expectedArrivals from "./sku-inventory/expected-arrivals";
 import * as reads from "./sku-inventory/reads";
 import * as reservations from "./sku-inventory/reservations";
 import * as direct from "./sku-inventory/direct";
+import * as shards from "./sku-inventory/shards";
 import type { AmendmentOutcome, ReservationOutcome } from "./reservation-coordinator.types";
 import { InboundFlags, type SkuDb } from "./sku-inventory/rows";
 import { adjustStock } from "./sku-inventory/stock";
@@ -90,12 +91,15 @@ export { IDEMPOTENCY_RETENTION_MS } from "./sku-inventory/meta";
 export { OUTBOX_BATCH, OUTBOX_FLUSH_DELAY_MS, outboxBackoffMs } from "./sku-inventory/outbox";
 export { TERMINAL_RETENTION_MS } from "./sku-inventory/due-work";
 
+/** How long a shard's operation on its main object may stay pending before the alarm re-runs it (ms). */
+export const SHARD_OP_RETRY_MS = 5_000;
+
 export class SkuInventoryStore {
   readonly #db: SkuDb;
 
   constructor(storage: DurableObjectStorage) {
     migrateSchema(storage, SKU_INVENTORY_MIGRATIONS);
-    this.#db = { storage, sql: storage.sql, policy: new meta.PolicyCache(), inbound: new InboundFlags() };
+    this.#db = { storage, sql: storage.sql, policy: new meta.PolicyCache(), inbound: new InboundFlags(), shard: new shards.ShardFlag() };
   }
 
   // ---------------------------------------------------------------- changes
@@ -163,13 +167,18 @@ export class SkuInventoryStore {
   }
 
   /** Takes a single-SKU reservation here, with no coordinator: every line or none, with its owner and first answer. */
-  reserveDirect(input: direct.DirectReserveInput, policy: SkuPolicy, now: number): ReservationOutcome {
-    return direct.reserveDirect(this.#db, input, policy, now);
+  reserveDirect(input: direct.DirectReserveInput, policy: SkuPolicy, now: number, storeRefusal = true): ReservationOutcome {
+    return direct.reserveDirect(this.#db, input, policy, now, storeRefusal);
+  }
+
+  /** Stores a direct reservation's refusal for stock as its first answer (a shard decides it after its refills), unless one is stored already. */
+  rememberDirectRefusal(input: direct.DirectReserveInput, refusal: Failure, now: number): ReservationOutcome {
+    return direct.rememberRefusal(this.#db, input, refusal, now);
   }
 
   /** Promotes, commits, fulfils or releases a direct reservation. */
-  transitionDirect(op: direct.DirectOp, input: direct.DirectTransitionInput, policy: SkuPolicy, now: number): ReservationOutcome {
-    return direct.transitionDirect(this.#db, op, input, policy, now);
+  transitionDirect(op: direct.DirectOp, input: direct.DirectTransitionInput, policy: SkuPolicy, now: number, onShip?: direct.OnShip): ReservationOutcome {
+    return direct.transitionDirect(this.#db, op, input, policy, now, onShip);
   }
 
   /** A direct reservation as it stands. */
@@ -178,8 +187,70 @@ export class SkuInventoryStore {
   }
 
   /** Amends a direct reservation in one transaction. */
-  amendDirect(input: direct.DirectAmendInput, policy: SkuPolicy, now: number): AmendmentOutcome {
-    return direct.amendDirect(this.#db, input, policy, now);
+  amendDirect(input: direct.DirectAmendInput, policy: SkuPolicy, now: number, onShip?: direct.OnShip): AmendmentOutcome {
+    return direct.amendDirect(this.#db, input, policy, now, onShip);
+  }
+
+  // ------------------------------------------------------- hot-SKU shards (shards.ts)
+
+  /** This object's place as a shard, or null (the SKU's main object, or an unsharded SKU). */
+  shardConfig(): shards.ShardConfig | null {
+    return this.#db.shard.get(this.#db.sql);
+  }
+
+  /** Makes this object shard `index` of `parent`'s `count` (retired when index ≥ count). */
+  configureShard(config: shards.ShardConfig): void {
+    this.#db.storage.transactionSync(() => this.#db.shard.set(this.#db.sql, config));
+  }
+
+  /** Main object: grows a shard's allotment (idempotent by op id). */
+  allotToShard(input: shards.AllotInput, now: number): { ok: true; granted: number } | Failure {
+    return shards.allotToShard(this.#db, input, now);
+  }
+
+  /** Main object: shrinks a shard's allotment by units it gave back (idempotent by op id). */
+  returnFromShard(input: shards.ShardUnitsInput, now: number): { ok: true; units: number } | Failure {
+    return shards.returnFromShard(this.#db, input, now);
+  }
+
+  /** Main object: ships units a shard fulfilled (idempotent by op id). */
+  shipFromShard(input: shards.ShipInput, now: number): { ok: true; units: number } | Failure {
+    return shards.shipFromShard(this.#db, input, now);
+  }
+
+  /** Main object: units allotted to each shard, per location. */
+  allotments(): { index: number; locationId: string; units: number }[] {
+    return shards.allotments(this.#db.sql);
+  }
+
+  /** Shard: records an operation on the main object before calling it. */
+  recordShardOp(op: shards.ShardOp): void {
+    shards.recordShardOp(this.#db.sql, op);
+  }
+
+  /** Shard: operations left pending (older than `olderThan`, if given). */
+  pendingShardOps(olderThan?: number): shards.ShardOp[] {
+    return shards.pendingShardOps(this.#db.sql, olderThan);
+  }
+
+  /** Shard: adds an allot's grant to the pool, once. */
+  finishAllot(opId: string, granted: number, now: number): void | Failure {
+    return shards.finishAllot(this.#db, opId, granted, now);
+  }
+
+  /** Shard: takes free units out of the pool for a return (recorded), or 0. */
+  takeForReturn(opId: string, locationId: string, units: number, now: number): number | Failure {
+    return shards.takeForReturn(this.#db, opId, locationId, units, now);
+  }
+
+  /** Shard: deletes a finished operation. */
+  dropShardOp(opId: string): void {
+    shards.dropShardOp(this.#db.sql, opId);
+  }
+
+  /** Shard: free units of the pool, per location. */
+  freeShardUnits(): { locationId: string; units: number }[] {
+    return shards.freeUnits(this.#db.sql);
   }
 
   /** Holds (soft) or reserves (hard) every line, or nothing. */
@@ -262,7 +333,11 @@ export class SkuInventoryStore {
 
   /** When the next piece of due work falls, or null if none. */
   nextDueAt(): number | null {
-    return nextDueAt(this.#db.sql, this.#db.inbound.get(this.#db.sql).lots);
+    const next = nextDueAt(this.#db.sql, this.#db.inbound.get(this.#db.sql).lots);
+    if (this.#db.shard.get(this.#db.sql) === null) return next;
+    // A shard's operations on its main object left pending (a crash, a failed call) are retried by the alarm.
+    const op = shards.nextShardOpDue(this.#db.sql, SHARD_OP_RETRY_MS);
+    return op === null ? next : next === null ? op : Math.min(next, op);
   }
 
   /** Events to send now, oldest first. */

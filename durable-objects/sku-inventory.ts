@@ -8,12 +8,15 @@ import { DEFAULT_SOFT_BUFFER_PCT } from "../domain/reservation-rules";
 import type { Failure } from "../domain/failures";
 import type { PublicLevel, PublicViewConfig } from "../domain/availability";
 import { LiveFeed } from "./live-feed";
-import { SkuInventoryStore } from "./sku-inventory.store";
+import { SHARD_OP_RETRY_MS, SkuInventoryStore } from "./sku-inventory.store";
 import { type EventSink, eventQueueFor } from "./sku-inventory/outbox";
 import { confirmDelivered, flushOutbox } from "./sku-inventory/outbox-delivery";
 import { appliedEventIds, masterFactsFromD1 } from "./sku-inventory/d1-reads";
 import { admit, MasterGate, type AccessNeed } from "./sku-inventory/master";
 import type { DirectAmendInput, DirectLookupInput, DirectOp, DirectReserveInput, DirectTransitionInput } from "./sku-inventory/direct";
+import { ShardCalls, type ShardPeer } from "./sku-inventory/shard-calls";
+import type { AllotInput, ShardConfig, ShardUnitsInput, ShipInput } from "./sku-inventory/shards";
+import type { ShortLine } from "../domain/failures";
 import type { AmendmentOutcome, ReservationOutcome } from "./reservation-coordinator.types";
 import type {
   CancelExpectedArrivalInput,
@@ -63,6 +66,9 @@ export const LIVE_CLIENT_HEADER = "X-Live-Client";
 
 export type { EventSink } from "./sku-inventory/outbox";
 
+/** Most tries of a reservation on a hot-SKU shard: the first, then one after each refill of its pool that moved units. */
+const SHARD_RESERVE_ATTEMPTS = 50;
+
 export class SkuInventory extends DurableObject<Env> {
   /**
    * Where this SKU's events go: its EVENTS partition (`eventQueueFor`). Static, so not part of
@@ -98,6 +104,7 @@ export class SkuInventory extends DurableObject<Env> {
   #events: (sku: string) => EventSink;
   #live: LiveFeed;
   readonly #master: MasterGate;
+  readonly #shards: ShardCalls;
   readonly #now: () => number;
   /** The alarm time last set, so a change sets the alarm only when it moves. */
   #alarmAt: number | null = null;
@@ -108,6 +115,11 @@ export class SkuInventory extends DurableObject<Env> {
     this.#events = (sku) => type.eventSink(env, sku);
     this.#now = () => type.clock();
     this.#live = new LiveFeed(ctx, () => this.#store);
+    this.#shards = new ShardCalls(
+      () => this.#store,
+      (name) => env.SKU_INVENTORY.getByName(name) as unknown as ShardPeer,
+      () => type.clock(),
+    );
     this.#master = new MasterGate(
       () => this.#store,
       (sku) => type.masterFromD1(env, sku),
@@ -242,14 +254,29 @@ export class SkuInventory extends DurableObject<Env> {
     if (again !== undefined) return again;
     const policy = await this.#admit({ sku: input.sku }, "reserve");
     if ("ok" in policy) return policy;
-    return this.#mutate(() => this.#store.reserveDirect(input, policy, this.#now()));
+    const shard = this.#store.shardConfig();
+    if (shard === null) return this.#mutate(() => this.#store.reserveDirect(input, policy, this.#now()));
+    // A hot-SKU shard short of units refills its pool (the main object's free units, then the
+    // siblings') and tries again, as long as a refill moves units; the refusal it ends with is
+    // the stored answer. (Bounded: units are finite, and the cap ends a pathological race.)
+    for (let attempt = 1; ; attempt++) {
+      const seen = this.#shards.refillsStarted;
+      const result = await this.#mutate(() => this.#store.reserveDirect(input, policy, this.#now(), false));
+      if (result.ok || result.code !== "insufficient_stock") return result;
+      const moved = attempt < SHARD_RESERVE_ATTEMPTS && (await this.#shards.refill(shard, (result.details ?? []) as ShortLine[], seen));
+      if (!moved) return this.#store.rememberDirectRefusal(input, result, this.#now());
+    }
   }
 
   /** Promotes, commits, fulfils or releases a direct reservation (the caller must own it; operators any). */
   async transitionDirect(op: DirectOp, input: DirectTransitionInput): Promise<ReservationOutcome> {
     const policy = op === "promote" ? await this.#admit({ sku: input.sku }, "none") : this.#policyHeld();
     if ("ok" in policy) return policy;
-    return this.#mutate(() => this.#store.transitionDirect(op, input, policy, this.#now()));
+    const shard = this.#store.shardConfig();
+    const onShip = shard === null ? undefined : this.#onShip(input.actor);
+    const result = await this.#mutate(() => this.#store.transitionDirect(op, input, policy, this.#now(), onShip));
+    if (shard !== null) await this.#shards.runPending(shard);
+    return result;
   }
 
   /** A direct reservation as it stands (the caller must own it; operators any). */
@@ -261,7 +288,70 @@ export class SkuInventory extends DurableObject<Env> {
   async amendDirect(input: DirectAmendInput): Promise<AmendmentOutcome> {
     const policy = await this.#admit({ sku: input.sku }, "none");
     if ("ok" in policy) return policy;
-    return this.#mutate(() => this.#store.amendDirect(input, policy, this.#now()));
+    const shard = this.#store.shardConfig();
+    const onShip = shard === null ? undefined : this.#onShip(input.actor);
+    const result = await this.#mutate(() => this.#store.amendDirect(input, policy, this.#now(), onShip));
+    if (shard !== null) await this.#shards.runPending(shard);
+    return result;
+  }
+
+  // ------------------------------------------------------------------ hot-SKU shards
+
+  /**
+   * Makes this object shard `index` of SKU `parent`'s `count` shards (sku-inventory/shards.ts);
+   * a shard whose index is no longer below `count` is retired: it gives its free units back now
+   * and whenever units free up, and keeps serving the reservations it holds.
+   */
+  async configureShard(config: ShardConfig): Promise<{ ok: true; config: ShardConfig }> {
+    this.#store.configureShard(config);
+    await this.#shards.runPending(config);
+    return { ok: true, config };
+  }
+
+  /** Main object: grows a shard's allotment by what it can spare (idempotent by `opId`). */
+  async allotToShard(input: AllotInput): Promise<{ ok: true; granted: number } | Failure> {
+    return this.#mutate(() => this.#store.allotToShard(input, this.#now()));
+  }
+
+  /** Main object: takes back units a shard gave up (idempotent by `opId`). */
+  async returnFromShard(input: ShardUnitsInput): Promise<{ ok: true; units: number } | Failure> {
+    return this.#mutate(() => this.#store.returnFromShard(input, this.#now()));
+  }
+
+  /** Main object: ships units a shard fulfilled, out of its allotment (idempotent by `opId`). */
+  async shipFromShard(input: ShipInput): Promise<{ ok: true; units: number } | Failure> {
+    return this.#mutate(() => this.#store.shipFromShard(input, this.#now()));
+  }
+
+  /** Shard: gives up to `units` free units at a location back to the main object (a sibling ran dry); the units given. */
+  async yieldUnits(input: { locationId: string; units: number }): Promise<number> {
+    const shard = this.#store.shardConfig();
+    if (shard === null) return 0;
+    const given = await this.#shards.yieldUnits(shard, input.locationId, input.units);
+    this.#live.changed();
+    await this.#rearm(this.#store.nextDueAt());
+    return given;
+  }
+
+  /** What this object holds for sharding: as a shard, its place, free units and pending operations; as a main object, the allotments. */
+  async shardState(): Promise<{
+    shard: ShardConfig | null;
+    free: { locationId: string; units: number }[];
+    pendingOps: number;
+    allotments: { index: number; locationId: string; units: number }[];
+  }> {
+    return {
+      shard: this.#store.shardConfig(),
+      free: this.#store.freeShardUnits(),
+      pendingOps: this.#store.pendingShardOps().length,
+      allotments: this.#store.allotments(),
+    };
+  }
+
+  /** Records a shard's shipped units for its main object, in the step's batch. */
+  #onShip(actor: string) {
+    return (shipped: { locationId: string; quantity: number }[], reservationId: string, reference: string | null) =>
+      this.#shards.recordShipped(shipped, reservationId, reference, actor);
   }
 
   /** Releases a reservation (idempotent; leaves a tombstone if this SKU never held it). */
@@ -419,6 +509,8 @@ export class SkuInventory extends DurableObject<Env> {
     const delivery = { store: this.#store, sink: this.#events, now: this.#now, applied: (ids: readonly string[]) => type.appliedEvents(this.env, ids) };
     await flushOutbox(delivery);
     await confirmDelivered(delivery);
+    const shard = this.#store.shardConfig();
+    if (shard !== null) await this.#shards.runPending(shard, this.#now() - SHARD_OP_RETRY_MS);
     await this.#rearm(this.#store.runDueWork(this.#now()));
     this.#live.changed();
   }

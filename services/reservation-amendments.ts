@@ -85,7 +85,7 @@ export async function amendReservation(
   const home = reservationHome(reservationId);
   if (home.kind === "direct") {
     // A direct (single-SKU) reservation is amended by its SKU's object alone, in one transaction.
-    const outcome = await skuObjectFor(env, home.sku).amendDirect({
+    const outcome = await skuObjectFor(env, home.object).amendDirect({
       id: reservationId,
       sku: home.sku,
       principal: owner,

@@ -18,7 +18,9 @@ import { ttlFor } from "../domain/reservation-rules";
 import type { KeyClaimOutcome, ReservationOutcome, ReservationView, SkuPart, TransitionOp } from "../durable-objects/reservation-coordinator.types";
 import { actorOf, principalName, type Principal } from "./principal";
 import { ApiError } from "./api-error";
-import { directReservationId, reservationHome, reservationIdFor } from "../domain/reservation-ids";
+import { directReservationId, reservationHome, reservationIdFor, shardForKey } from "../domain/reservation-ids";
+import { shardName } from "../domain/shards";
+import { shardCountOf } from "../repositories/sku-shards";
 import { coordinatorFor, skuObjectFor } from "../repositories/objects";
 import { requestHash } from "../domain/hashing";
 import type { ReserveBody } from "../domain/schemas/inventory";
@@ -100,9 +102,12 @@ interface DirectRequest {
  * existed is answered by the coordinator (the object's copy released).
  */
 async function reserveDirect(env: Env, r: DirectRequest): Promise<ReservationOutcome> {
-  const directId = directReservationId(r.id, r.part.sku);
+  // A hot SKU's reservations are spread over its shards (durable-objects/sku-inventory/shards.ts), by the key.
+  const shards = await shardCountOf(env.DB, r.part.sku);
+  const shard = shards > 1 ? shardForKey(r.id, shards) : undefined;
+  const directId = directReservationId(r.id, r.part.sku, shard);
   const actor = actorOf(r.principal);
-  const sku = skuObjectFor(env, r.part.sku);
+  const sku = skuObjectFor(env, shard === undefined ? r.part.sku : shardName(r.part.sku, shard));
   const [taken, claim] = await Promise.allSettled([
     sku.reserveDirect({
       id: directId,
@@ -154,7 +159,7 @@ async function reserveDirect(env: Env, r: DirectRequest): Promise<ReservationOut
 export async function transition(env: Env, principal: Principal, op: TransitionOp, reservationId: string, ttlSeconds?: number): Promise<ReserveResult> {
   const home = reservationHome(reservationId);
   if (home.kind === "direct") {
-    const outcome = await skuObjectFor(env, home.sku).transitionDirect(op, {
+    const outcome = await skuObjectFor(env, home.object).transitionDirect(op, {
       id: reservationId,
       sku: home.sku,
       principal: principalName(principal),
@@ -178,7 +183,7 @@ export async function transition(env: Env, principal: Principal, op: TransitionO
 export async function getReservation(env: Env, principal: Principal, reservationId: string): Promise<ReserveResult> {
   const home = reservationHome(reservationId);
   if (home.kind === "direct") {
-    const outcome = await skuObjectFor(env, home.sku).getDirect({
+    const outcome = await skuObjectFor(env, home.object).getDirect({
       id: reservationId,
       sku: home.sku,
       principal: principalName(principal),

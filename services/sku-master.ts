@@ -17,6 +17,8 @@
  */
 import type { SkuMasterFacts } from "../durable-objects/sku-inventory.types";
 import { acknowledgeMasters, masterFactsOf, skusBehind } from "../repositories/sku-master";
+import { shardCountOf } from "../repositories/sku-shards";
+import { shardName } from "../domain/shards";
 
 export const MASTER_SWEEP = {
   /** Rows pushed per cron run; the rest wait for the next run. */
@@ -46,6 +48,9 @@ export async function pushMasterFacts(env: Env, facts: readonly SkuMasterFacts[]
       const f = facts[next++]!;
       try {
         const result = await env.SKU_INVENTORY.getByName(f.sku).pushMaster(f);
+        // A hot SKU's shards check reservations against the same facts (durable-objects/sku-inventory/shards.ts).
+        const shards = await shardCountOf(env.DB, f.sku);
+        if (shards > 1) await Promise.all(Array.from({ length: shards }, (_, i) => env.SKU_INVENTORY.getByName(shardName(f.sku, i)).pushMaster(f)));
         acked.push([f.sku, result.version]);
       } catch (error) {
         failed.push(f.sku);

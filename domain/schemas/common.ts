@@ -26,6 +26,7 @@ export const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,128}$/, "Idempote
 
 /**
  * A reservation id as issued by this API: `rsv_` + 2 hex shard + 26 base32, and for a direct
- * (single-SKU) reservation `_` + the SKU (domain/reservation-ids.ts).
+ * (single-SKU) reservation `_` + the SKU, and `~<index>` when a hot-SKU shard holds it
+ * (domain/reservation-ids.ts).
  */
-export const ReservationId = z.string().regex(/^rsv_[0-9a-f]{2}[a-z2-7]{26}(?:_[A-Za-z0-9][A-Za-z0-9._-]{0,63})?$/, "not a reservation id");
+export const ReservationId = z.string().regex(/^rsv_[0-9a-f]{2}[a-z2-7]{26}(?:_[A-Za-z0-9][A-Za-z0-9._-]{0,63}(?:~\d{1,2})?)?$/, "not a reservation id");

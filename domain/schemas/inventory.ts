@@ -1,6 +1,7 @@
 /** Input schemas of the stock and reservation endpoints. */
 import { z } from "zod";
 import { ADJUSTMENT_REASONS, LIMITS, RESERVATION_TYPES, TTL_SECONDS } from "../reservation-rules";
+import { MAX_SHARDS } from "../shards";
 import { AllocationOptionsBody } from "./allocation";
 import { IdempotencyKey, LineQuantity, LocationId, Reference, ReservationId, SkuId } from "./common";
 
@@ -87,3 +88,6 @@ export const LedgerQuery = z.strictObject({
   after: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
+
+/** `PUT /inventory/{sku}/shards`: how many shard objects take the SKU's single-SKU reservations (1: not sharded). */
+export const ShardsBody = z.strictObject({ shards: z.int().min(1).max(MAX_SHARDS) });

@@ -60,6 +60,9 @@ export interface DirectAmendInput extends DirectLookupInput {
   amendment: Amendment;
 }
 
+/** Told, inside the step's transaction batch, which units a fulfilment shipped (a hot-SKU shard records them for its main object). */
+export type OnShip = (shipped: { locationId: string; quantity: number }[], reservationId: string, reference: string | null) => void;
+
 const refusalKey = (id: string) => `direct:${id}`;
 const amendmentKey = (id: string, amendmentId: string) => `direct-amend:${id}:${amendmentId}`;
 const conflict = (): Failure => fail("idempotency_conflict", "this Idempotency-Key was already used with a different request");
@@ -130,7 +133,7 @@ export function replayDirect(db: SkuDb, input: Pick<DirectReserveInput, "id" | "
  * answer; a repeat replays the first answer. A refusal for stock is stored as the first answer;
  * a refusal by master facts is not (decided afresh, as the coordinator does).
  */
-export function reserveDirect(db: SkuDb, input: DirectReserveInput, policy: SkuPolicy, now: number): ReservationOutcome {
+export function reserveDirect(db: SkuDb, input: DirectReserveInput, policy: SkuPolicy, now: number, storeRefusal = true): ReservationOutcome {
   const again = replayDirect(db, input);
   if (again !== undefined) return again;
   const result = applyReservation(
@@ -149,7 +152,7 @@ export function reserveDirect(db: SkuDb, input: DirectReserveInput, policy: SkuP
     now,
   );
   if (!result.ok) {
-    if (result.code === "insufficient_stock") store(db.sql, refusalKey(input.id), input.requestHash, result, now);
+    if (result.code === "insufficient_stock" && storeRefusal) store(db.sql, refusalKey(input.id), input.requestHash, result, now);
     return result;
   }
   // No await since the reservation's transaction: this write commits with it (the output gate).
@@ -165,6 +168,14 @@ export function reserveDirect(db: SkuDb, input: DirectReserveInput, policy: SkuP
   return { ...answer, replayed: false };
 }
 
+/** Stores a refusal for stock as the first answer (a hot-SKU shard decides it after refilling); a concurrent first answer wins. */
+export function rememberRefusal(db: SkuDb, input: DirectReserveInput, refusal: Failure, now: number): ReservationOutcome {
+  const again = replayDirect(db, input);
+  if (again !== undefined) return again;
+  store(db.sql, refusalKey(input.id), input.requestHash, refusal, now);
+  return refusal;
+}
+
 /** The direct reservation if it exists and the caller may see it. */
 function visible(db: SkuDb, input: DirectLookupInput): ReservationRow | undefined {
   const row = reservationRow(db.sql, input.id);
@@ -176,7 +187,7 @@ function visible(db: SkuDb, input: DirectLookupInput): ReservationRow | undefine
 const notFound = (id: string): Failure => fail("reservation_not_found", `no reservation ${id}`);
 
 /** Promotes, commits, fulfils (committing first if active) or releases a direct reservation. */
-export function transitionDirect(db: SkuDb, op: DirectOp, input: DirectTransitionInput, policy: SkuPolicy, now: number): ReservationOutcome {
+export function transitionDirect(db: SkuDb, op: DirectOp, input: DirectTransitionInput, policy: SkuPolicy, now: number, onShip?: OnShip): ReservationOutcome {
   const row = visible(db, input);
   if (row === undefined) return notFound(input.id);
   const ref = { sku: input.sku, reservationId: row.id, attempt: row.attempt, actor: input.actor };
@@ -196,10 +207,16 @@ export function transitionDirect(db: SkuDb, op: DirectOp, input: DirectTransitio
     case "commit":
       result = commit(db, ref, now);
       break;
-    case "fulfil":
-      result = reservationRow(db.sql, row.id)!.status === "active" ? commit(db, ref, now) : { ok: true };
+    case "fulfil": {
+      const before = reservationRow(db.sql, row.id)!.status;
+      // Only a hot-SKU shard needs to know what shipped (onShip): other objects read nothing more.
+      const shipped = onShip === undefined ? [] : lineRows(db.sql, row.id).map((l) => ({ locationId: l.location_id, quantity: l.quantity }));
+      result = before === "active" ? commit(db, ref, now) : { ok: true };
       if (result.ok) result = fulfil(db, ref, now);
+      if (onShip !== undefined && result.ok && before !== "fulfilled" && reservationRow(db.sql, row.id)!.status === "fulfilled")
+        onShip(shipped, row.id, row.reference);
       break;
+    }
   }
   if (!result.ok) return result;
   return { ok: true, reservation: current(db, row.id, input.sku), replayed: false };
@@ -219,7 +236,7 @@ export function getDirect(db: SkuDb, input: DirectLookupInput, now: number): Res
  * first answer to the same amendment id. An amendment naming another SKU is refused: a
  * direct reservation holds one SKU (a new reservation takes another).
  */
-export function amendDirect(db: SkuDb, input: DirectAmendInput, policy: SkuPolicy, now: number): AmendmentOutcome {
+export function amendDirect(db: SkuDb, input: DirectAmendInput, policy: SkuPolicy, now: number, onShip?: OnShip): AmendmentOutcome {
   const row = visible(db, input);
   if (row === undefined) return notFound(input.id);
   const key = amendmentKey(row.id, input.amendmentId);
@@ -271,6 +288,8 @@ export function amendDirect(db: SkuDb, input: DirectAmendInput, policy: SkuPolic
   };
   const answer = { ok: true as const, reservation: current(db, row.id, input.sku), amendment };
   store(db.sql, key, input.requestHash, answer, now);
+  const shipped = result.amendment.changes.filter((c) => c.shipped > 0).map((c) => ({ locationId: c.locationId, quantity: c.shipped }));
+  if (shipped.length > 0) onShip?.(shipped, row.id, row.reference);
   if (ttlSeconds !== null) db.sql.exec("UPDATE reservations SET ttl_seconds = ? WHERE id = ?", ttlSeconds, row.id);
   return { ...answer, replayed: false };
 }

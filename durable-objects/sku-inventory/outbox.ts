@@ -131,7 +131,8 @@ export function thresholdEvent(tx: Tx, before: Quantities, after: Quantities): v
 
 /** Writes the transaction's events to the outbox, each with the SKU's next sequence number. */
 export function writeOutbox(tx: Tx): void {
-  if (tx.events.length === 0) return;
+  // A hot-SKU shard writes no events: its SKU's main object reports the counts (shards.ts).
+  if (tx.events.length === 0 || tx.db.shard.get(tx.db.sql) !== null) return;
   const sql = tx.sql;
   const sku = skuOf(sql) ?? "";
   let sequence = Number(sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'event_seq'").toArray()[0]?.value ?? 0);

@@ -9,6 +9,7 @@ import type { SyncMode } from "../../domain/sync";
 import type { LocationLevel } from "../sku-inventory.types";
 import type { SyncReviewStatus } from "../sku-sync.types";
 import type { PolicyCache } from "./meta";
+import type { ShardFlag } from "./shards";
 
 /** The object's storage, shared by every module. Holds no transaction state (that is `Tx`). */
 export interface SkuDb {
@@ -18,6 +19,8 @@ export interface SkuDb {
   readonly policy: PolicyCache;
   /** Whether this SKU has pre-orders or lots at all (v8), so SKUs without them pay nothing for either. */
   readonly inbound: InboundFlags;
+  /** Whether this object is a hot-SKU shard, and which (shards.ts; cached per instance). */
+  readonly shard: ShardFlag;
 }
 
 /**

@@ -4,6 +4,7 @@
 import type { SkuRow } from "../../d1/schema";
 import { publicAvailability, type AvailabilityStatus, type PublicViewConfig } from "../../domain/availability";
 import { allLocations } from "../../repositories/locations";
+import { shardedPublicLevels } from "../../services/sku-shards";
 
 /** The public record of one SKU, as cached and served (locations are stripped unless asked for). */
 export interface PublicRecord {
@@ -29,7 +30,8 @@ export async function publicViewConfig(env: Env, row: SkuRow): Promise<PublicVie
 
 /** Asks the SKU's object for its levels and computes the public record. */
 export async function loadPublicRecord(env: Env, row: SkuRow): Promise<PublicRecord> {
-  const [config, { levels, updatedAt }] = await Promise.all([publicViewConfig(env, row), env.SKU_INVENTORY.getByName(row.sku).publicLevels()]);
+  // A hot SKU's shards' free units count too (services/sku-shards.ts; one parallel round of calls).
+  const [config, { levels, updatedAt }] = await Promise.all([publicViewConfig(env, row), shardedPublicLevels(env, row.sku)]);
   return {
     sku: row.sku,
     ...publicAvailability(levels, config),

@@ -8,7 +8,8 @@ import type { AppEnv } from "../app-env";
 import { invalidateAvailability } from "../availability/availability-cache";
 import { RouteGroup } from "../http/route-table";
 import { SkuId } from "../../domain/schemas/common";
-import { AdjustStockBody, LedgerQuery, PromoteBody, ReservationActionBody, ReserveBody } from "../../domain/schemas/inventory";
+import { AdjustStockBody, LedgerQuery, PromoteBody, ReservationActionBody, ReserveBody, ShardsBody } from "../../domain/schemas/inventory";
+import { auditWithShards, setShards, shardsView, withShards } from "../../services/sku-shards";
 import { reserve, transition } from "../../services/reservations";
 import { skuForStockAccess } from "../../services/sku-access";
 import { adjustStock } from "../../services/stock";
@@ -126,7 +127,7 @@ inventory.route(
   async (c, input) => {
     const sku = input.param("sku");
     const row = await skuForStockAccess(c.env, c.get("principal"), sku);
-    const snapshot = await c.env.SKU_INVENTORY.getByName(sku).snapshot();
+    const snapshot = await withShards(c.env, sku, await c.env.SKU_INVENTORY.getByName(sku).snapshot());
     c.header("Cache-Control", "private, no-store");
     return c.json({
       sku,
@@ -136,6 +137,7 @@ inventory.route(
       totals: snapshot.totals,
       locations: snapshot.locations.map((l) => ({ ...l, updatedAt: new Date(l.updatedAt).toISOString() })),
       reservations: snapshot.reservations,
+      ...(snapshot.shards === undefined ? {} : { shards: snapshot.shards }),
     });
   },
 );
@@ -178,7 +180,7 @@ inventory.route(
   async (c, input) => {
     const sku = input.param("sku");
     await skuForStockAccess(c.env, c.get("principal"), sku);
-    const report = await c.env.SKU_INVENTORY.getByName(sku).verify();
+    const report = await auditWithShards(c.env, sku, await c.env.SKU_INVENTORY.getByName(sku).verify());
     c.header("Cache-Control", "private, no-store");
     return c.json({ sku, ...report });
   },
@@ -210,5 +212,40 @@ inventory.route(
       ledgerSeq: result.ledgerSeq,
       replayed: result.replayed,
     });
+  },
+);
+
+inventory.route(
+  {
+    method: "get",
+    path: "/:sku/shards",
+    summary: "A hot SKU's shards: the count, the units allotted to each, each pool's free units",
+    scopes: ["operator"],
+    params: { sku: SkuId },
+    success: { status: 200, description: "{sku, shards, allotments, pools}" },
+    errors: [400, 401, 403, 404],
+  },
+  async (c, input) => {
+    c.header("Cache-Control", "private, no-store");
+    return c.json(await shardsView(c.env, input.param("sku")));
+  },
+);
+
+inventory.route(
+  {
+    method: "put",
+    path: "/:sku/shards",
+    summary: "Spread a hot SKU's single-SKU reservations over 1–16 shard objects (1: not sharded)",
+    scopes: ["operator"],
+    params: { sku: SkuId },
+    body: ShardsBody,
+    maxBytes: BODY_LIMITS.shards,
+    success: { status: 200, description: "{sku, shards, allotments, pools}" },
+    errors: [400, 401, 403, 404, 413, 415],
+  },
+  async (c, input) => {
+    const view = await setShards(c.env, input.param("sku"), (await input.body()).shards);
+    await invalidateAvailability(new URL(c.req.url).origin, [view.sku]);
+    return c.json(view, 200);
   },
 );
