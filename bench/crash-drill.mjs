@@ -52,6 +52,12 @@ const DRILL_DEADLINE_MS = 15 * 60_000;
 const VENDOR = { id: "V-DRILL", name: "Crash Drill Vendor" };
 const PLAIN_SKUS = Array.from({ length: SKU_COUNT }, (_, i) => `DRILL-${String(i).padStart(2, "0")}`);
 const SPLIT_SKUS = Array.from({ length: 6 }, (_, i) => `DRILL-SPLIT-${i}`);
+// Hot-SKU shards (durable-objects/sku-inventory/shards.ts): two plain SKUs take their single-SKU
+// reservations on 3 shard objects each, so a crash can cut an allot, a return or a ship.
+const SHARDED = new Map([
+  [PLAIN_SKUS[0], 3],
+  [PLAIN_SKUS[1], 3],
+]);
 const SKUS = [...PLAIN_SKUS, ...SPLIT_SKUS];
 const stockOf = (sku) => (SPLIT_SKUS.includes(sku) ? SPLIT_STOCK : STOCK);
 /** Orders planned with `allocation`: the nearest centre first (both drill centres are in Paris: ties go to priority). */
@@ -75,7 +81,7 @@ const rnd = prng(SEED);
  */
 const reservations = new Map();
 const fulfilledUnits = new Map(); // "sku|loc" → units shipped (lowers onHand)
-const counters = { sent: 0, answered: 0, noAnswer: 0, byOp: {}, splitReserved: 0, directReserved: 0, coordinatedReserved: 0 };
+const counters = { sent: 0, answered: 0, noAnswer: 0, byOp: {}, splitReserved: 0, directReserved: 0, shardReserved: 0, coordinatedReserved: 0 };
 /** Amendments sent: { reservationId, key, name, body, status (`unknown`: no answer yet), answer, replayChecked }. */
 const amendments = [];
 let amendSeq = 0;
@@ -126,7 +132,8 @@ async function reserveOp(client, keys, kind) {
   const key = `drill-${SEED}-${counters.sent}-${Math.floor(rnd.next() * 1e9)}`;
   const request = { type, reference: `drill-${kind}`, items, ...(ttlSeconds ? { ttlSeconds } : {}), ...(kind === "split" ? { allocation: ALLOCATION } : {}) };
   // One SKU, located lines: the fast path (its SKU's object alone); any other order: its coordinator.
-  const id = reservationIdFor("checkout", key, directSkuOf(request));
+  const directSku = directSkuOf(request);
+  const id = reservationIdFor("checkout", key, directSku, SHARDED.get(directSku) ?? 1);
   const entry = { id, key, type, ttlSeconds, items, expect: null, unanswered: true, busy: true, answers: [] };
   reservations.set(id, entry);
   const res = await client.request("POST", "/api/v2/inventory/reserve", { key: keys.checkout, headers: { "idempotency-key": key }, body: request });
@@ -138,7 +145,8 @@ async function reserveOp(client, keys, kind) {
     if (body?.id !== id) entry.idMismatch = body?.id;
     entry.lines = body?.lines ?? [];
     if (kind === "split" && isSplit(entry.lines)) counters.splitReserved++;
-    if (directSkuOf(request) === undefined) counters.coordinatedReserved++;
+    if (directSku === undefined) counters.coordinatedReserved++;
+    else if (SHARDED.has(directSku)) counters.shardReserved++;
     else counters.directReserved++;
     entry.expect = "active";
     entry.unanswered = false;
@@ -451,7 +459,8 @@ async function main() {
         headers: { "idempotency-key": `drill-seed-${sku}-${loc}` },
       }),
   );
-  log("seeded");
+  for (const [sku, shards] of SHARDED) await call(client, keys.operator, "PUT", `/api/v2/inventory/${sku}/shards`, { body: { shards } });
+  log(`seeded; ${[...SHARDED.keys()].join(", ")} sharded (${[...SHARDED.values()].join(", ")} shards)`);
 
   const cycles = [];
   let breach = false;
@@ -552,7 +561,9 @@ async function main() {
   }
   console.log(`\nrequests by operation and answer: ${JSON.stringify(counters.byOp)}`);
   console.log(`\nsplit orders reserved with a line over both centres: ${counters.splitReserved}; amendments sent: ${amendments.length}`);
-  console.log(`reserved by the single-SKU fast path (SKU object alone): ${counters.directReserved}; through a coordinator: ${counters.coordinatedReserved}`);
+  console.log(
+    `reserved by the single-SKU fast path (SKU object alone): ${counters.directReserved}; by a hot-SKU shard: ${counters.shardReserved}; through a coordinator: ${counters.coordinatedReserved}`,
+  );
   console.log(`amendments sent again after the alarms, per cycle: ${cycles.map((c) => `${c.cycle}: ${fmt(c.amendmentRetries)}`).join(" · ")}`);
   console.log(
     `\nchecked after every restart: ${SKUS.length} SKU audits (invariants + ledger replay), ${SKUS.length * LOCATIONS.length} SKU×location levels ` +

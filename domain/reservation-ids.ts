@@ -61,6 +61,6 @@ export function reservationHome(id: string): ReservationHome {
 /** The shard (of `shards`) a key's reservation of a hot SKU goes to: from the key's id, so a retry reaches the same one. */
 export function shardForKey(keyId: string, shards: number): number {
   let h = 0;
-  for (let i = 4; i < keyId.length; i++) h = (h * 31 + keyId.charCodeAt(i)) >>> 0;
+  for (let i = 4; i < keyId.length; i++) h = (Math.imul(h, 31) + keyId.charCodeAt(i)) >>> 0;
   return h % shards;
 }

@@ -119,6 +119,7 @@ export class SkuInventory extends DurableObject<Env> {
       () => this.#store,
       (name) => env.SKU_INVENTORY.getByName(name) as unknown as ShardPeer,
       () => type.clock(),
+      () => this.#rearm(this.#store.nextDueAt()),
     );
     this.#master = new MasterGate(
       () => this.#store,
@@ -274,7 +275,14 @@ export class SkuInventory extends DurableObject<Env> {
     if ("ok" in policy) return policy;
     const shard = this.#store.shardConfig();
     const onShip = shard === null ? undefined : this.#onShip(input.actor);
-    const result = await this.#mutate(() => this.#store.transitionDirect(op, input, policy, this.#now(), onShip));
+    let result = await this.#mutate(() => this.#store.transitionDirect(op, input, policy, this.#now(), onShip));
+    // A promote on a hot-SKU shard short of units refills its pool like a new reservation does.
+    for (let attempt = 1; shard !== null && op === "promote" && attempt < SHARD_RESERVE_ATTEMPTS; attempt++) {
+      if (result.ok || result.code !== "insufficient_stock") break;
+      const seen = this.#shards.refillsStarted;
+      if (!(await this.#shards.refill(shard, (result.details ?? []) as ShortLine[], seen))) break;
+      result = await this.#mutate(() => this.#store.transitionDirect(op, input, policy, this.#now(), onShip));
+    }
     if (shard !== null) await this.#shards.runPending(shard);
     return result;
   }

@@ -14,8 +14,12 @@ const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
  * and the SKU (`directSku`). Lets a client find out what became of a request that never got
  * an answer.
  */
-export function reservationIdFor(principal, idempotencyKey, directSku) {
-  if (directSku !== undefined) return `${reservationIdFor(principal, idempotencyKey)}_${directSku}`;
+export function reservationIdFor(principal, idempotencyKey, directSku, shards = 1) {
+  if (directSku !== undefined) {
+    const keyId = reservationIdFor(principal, idempotencyKey);
+    // A hot-SKU shard holds it (`shardForKey` in domain/reservation-ids.ts): the id ends `~<index>`.
+    return shards > 1 ? `${keyId}_${directSku}~${shardForKey(keyId, shards)}` : `${keyId}_${directSku}`;
+  }
   const digest = createHash("sha256").update(`${principal}\n${idempotencyKey}`).digest();
   const shard = digest[0].toString(16).padStart(2, "0");
   let out = "";
@@ -31,6 +35,13 @@ export function reservationIdFor(principal, idempotencyKey, directSku) {
   }
   if (bits > 0) out += BASE32[(buffer << (5 - bits)) & 31];
   return `rsv_${shard}${out}`;
+}
+
+/** The shard (of `shards`) a key's reservation of a hot SKU goes to (domain/reservation-ids.ts `shardForKey`). */
+export function shardForKey(keyId, shards) {
+  let h = 0;
+  for (let i = 4; i < keyId.length; i++) h = (Math.imul(h, 31) + keyId.charCodeAt(i)) >>> 0;
+  return h % shards;
 }
 
 export const uniqueKey = (prefix) => `${prefix}-${randomUUID()}`;

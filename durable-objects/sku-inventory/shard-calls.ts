@@ -21,14 +21,17 @@ export class ShardCalls {
   readonly #store: () => SkuInventoryStore;
   readonly #peer: (name: string) => ShardPeer;
   readonly #now: () => number;
+  /** Sets the alarm by the object's earliest due work (so a pending operation is re-run even if this instance dies now). */
+  readonly #rearm: () => Promise<void>;
   /** The refill in flight (one at a time per shard), and how many have started (to join one that began after a request failed). */
   #refill: Promise<boolean> | null = null;
   #refillsStarted = 0;
 
-  constructor(store: () => SkuInventoryStore, peer: (name: string) => ShardPeer, now: () => number) {
+  constructor(store: () => SkuInventoryStore, peer: (name: string) => ShardPeer, now: () => number, rearm: () => Promise<void>) {
     this.#store = store;
     this.#peer = peer;
     this.#now = now;
+    this.#rearm = rearm;
   }
 
   /** How many refills have started (a request notes it when it finds the pool short). */
@@ -108,6 +111,7 @@ export class ShardCalls {
     const id = `return:${crypto.randomUUID()}`;
     const taken = this.#store().takeForReturn(id, locationId, units, this.#now());
     if (typeof taken !== "number" || taken === 0) return 0;
+    await this.#rearm();
     const answer = await this.#main(config)
       .returnFromShard({ index: config.index, opId: id, locationId, units: taken })
       .catch(() => null);
