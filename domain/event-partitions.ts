@@ -6,7 +6,8 @@
  * the SKU id (FNV-1a over its UTF-8 bytes, then the murmur3 finaliser so every output bit
  * depends on every input bit) and maps the hash to `0..n−1` with jump consistent hashing
  * (Lamping & Veach, 2014). One queue per SKU keeps its events in one consumer's stream; the
- * spread is even (max/mean ≤ 1.2 on 10,000 SKU ids, tested).
+ * spread is even (max/mean ≤ 1.2 on 10,000 SKU ids, tested). The WEBHOOKS partitions use the
+ * same function over their own key (`domain/webhook-partitions.ts`).
  *
  * **Changing n** moves a SKU to another partition — with jump hashing only the SKUs that
  * must move (growing 4 → 5 moves a fifth of them, not four fifths as `hash % n` would). For
@@ -58,11 +59,11 @@ function jumpHash(key: bigint, buckets: number): number {
   return b;
 }
 
-/** The partition (`0..partitions−1`) of a SKU's events; the same SKU and count always give the same answer. */
-export function partitionOf(sku: string, partitions: number): number {
+/** The partition (`0..partitions−1`) of an id (a SKU's, or a webhook delivery's key); the same id and count always give the same answer. */
+export function partitionOf(id: string, partitions: number): number {
   if (!Number.isInteger(partitions) || partitions < 1) throw new RangeError(`partitions must be a positive integer, got ${partitions}`);
   if (partitions === 1) return 0;
-  const h = fnv1a32(sku);
+  const h = fnv1a32(id);
   // 64 bits of key from the one 32-bit hash: two differently mixed words.
   const key = (BigInt(fmix32(h)) << 32n) | BigInt(fmix32(h ^ 0x9e3779b9));
   return jumpHash(key, partitions);

@@ -2,12 +2,12 @@
  * The queue entry: routes a batch to its consumer by queue name (names and limits in
  * `queue-names.ts`, mirroring wrangler.toml). Every EVENTS partition and every partition's
  * dead-letter queue has the same consumer, which reads the partition from the batch's queue
- * name. A batch from an unknown queue is retried, so it ends in that queue's dead-letter
- * queue rather than being dropped.
+ * name; the same for the WEBHOOKS partitions. A batch from an unknown queue is retried, so it
+ * ends in that queue's dead-letter queue rather than being dropped.
  */
 import { consumeEventsDeadLetters } from "./events-dlq.consumer";
 import { consumeEvents } from "./events.consumer";
-import { EVENT_PARTITIONS, QUEUES } from "./queue-names";
+import { EVENT_PARTITIONS, QUEUES, WEBHOOK_PARTITIONS } from "./queue-names";
 import { consumeReorder, consumeReorderDeadLetters } from "./reorder.consumer";
 import { consumeSyncDeadLetters } from "./sync-dlq.consumer";
 import { consumeSync } from "./sync.consumer";
@@ -23,8 +23,12 @@ const consumers: Record<string, Consumer> = {
       [p.deadLetter, consumeEventsDeadLetters],
     ]),
   ),
-  [QUEUES.webhooks.name]: consumeWebhooks,
-  [QUEUES.webhooks.deadLetter]: consumeWebhooksDeadLetters,
+  ...Object.fromEntries(
+    WEBHOOK_PARTITIONS.flatMap((p) => [
+      [p.name, consumeWebhooks],
+      [p.deadLetter, consumeWebhooksDeadLetters],
+    ]),
+  ),
   [QUEUES.sync.name]: consumeSync,
   [QUEUES.sync.deadLetter]: consumeSyncDeadLetters,
   [QUEUES.reorder.name]: consumeReorder,

@@ -28,8 +28,22 @@ export const EVENT_PARTITIONS: readonly QueueConfig[] = [
   { name: "edge-inventory-events-3", deadLetter: "edge-inventory-events-3-dlq", maxAttempts: 6 },
 ];
 
+/**
+ * The WEBHOOKS partitions, in partition order: partition i is the queue behind the producer
+ * binding `WEBHOOKS_<i>` (services/webhook-queue.ts `webhookQueues`), chosen per delivery by
+ * `webhookPartitionOf` (domain/webhook-partitions.ts: its subscription and SKU). As with
+ * EVENTS, partition 0 keeps the name of the single queue that came before (its messages in
+ * flight at the rollout are drained by its consumer, its dead letters keep their queue name),
+ * and each partition has its own dead-letter queue.
+ */
+export const WEBHOOK_PARTITIONS: readonly QueueConfig[] = [
+  { name: "edge-inventory-webhooks", deadLetter: "edge-inventory-webhooks-dlq", maxAttempts: 9 },
+  { name: "edge-inventory-webhooks-1", deadLetter: "edge-inventory-webhooks-1-dlq", maxAttempts: 9 },
+  { name: "edge-inventory-webhooks-2", deadLetter: "edge-inventory-webhooks-2-dlq", maxAttempts: 9 },
+  { name: "edge-inventory-webhooks-3", deadLetter: "edge-inventory-webhooks-3-dlq", maxAttempts: 9 },
+];
+
 export const QUEUES = {
-  webhooks: { name: "edge-inventory-webhooks", deadLetter: "edge-inventory-webhooks-dlq", maxAttempts: 9 },
   sync: { name: "edge-inventory-sync", deadLetter: "edge-inventory-sync-dlq", maxAttempts: 3 },
   reorder: { name: "edge-inventory-reorder", deadLetter: "edge-inventory-reorder-dlq", maxAttempts: 4 },
 } as const satisfies Record<string, QueueConfig>;
@@ -42,4 +56,14 @@ export function eventPartitionNamed(queue: string): QueueConfig | undefined {
 /** The EVENTS partition whose dead-letter queue this is. */
 export function eventPartitionDeadLettering(deadLetterQueue: string): QueueConfig | undefined {
   return EVENT_PARTITIONS.find((p) => p.deadLetter === deadLetterQueue);
+}
+
+/** The WEBHOOKS partition a batch came from, by its queue name (undefined: not a WEBHOOKS partition). */
+export function webhookPartitionNamed(queue: string): QueueConfig | undefined {
+  return WEBHOOK_PARTITIONS.find((p) => p.name === queue);
+}
+
+/** The WEBHOOKS partition whose dead-letter queue this is. */
+export function webhookPartitionDeadLettering(deadLetterQueue: string): QueueConfig | undefined {
+  return WEBHOOK_PARTITIONS.find((p) => p.deadLetter === deadLetterQueue);
 }

@@ -10,6 +10,8 @@
  *   outcomes of SKUs applied before the failure) and the job finishes again with the new
  *   counts. The job's `sync.completed` webhook is not sent a second time (one per job).
  * - WEBHOOKS: the delivery was cancelled — it goes back to `pending`, so the consumer sends it.
+ *   The message goes to its delivery's partition (domain/webhook-partitions.ts), like its
+ *   first send and the sweeper's re-drives.
  * - EVENTS, REORDER: nothing to reopen; their consumers are idempotent (events by id, plans by
  *   SKU), so the message is simply sent again.
  *
@@ -23,32 +25,40 @@ import { claimReplay, type DeadLetterListRow, deliveryWasCancelled, findDeadLett
 import { chunkState } from "../repositories/sync-jobs";
 import { ApiError } from "./api-error";
 import { actorOf, type Principal } from "./principal";
+import { webhookQueueFor } from "./webhook-queue";
 
 /** The kinds of message a replay knows how to send. */
 export type ReplayKind = "events" | "webhooks" | "sync" | "reorder";
 
 /**
  * The consumed queues by name, as in `queues/queue-names.ts` and wrangler.toml (this layer may
- * not import the consumers' module; test/dead-letter-replay.test.ts checks the two agree).
- * EVENTS partition i is `EVENTS_NAMES[i]`, sent through `eventQueues(env)[i]`.
+ * not import the consumers' module; test/dashboard-apis.test.ts checks the two agree).
+ * EVENTS partition i is `EVENTS_NAMES[i]`, sent through `eventQueues(env)[i]`. A WEBHOOKS
+ * dead letter, from whichever partition in `WEBHOOKS_NAMES`, is sent to its delivery's
+ * partition (`webhookQueueFor`, the same as every other send of that delivery).
  */
 export const EVENTS_NAMES = ["edge-inventory-events", "edge-inventory-events-1", "edge-inventory-events-2", "edge-inventory-events-3"] as const;
-export const REPLAY_QUEUE_NAMES: Readonly<Record<Exclude<ReplayKind, "events">, string>> = {
-  webhooks: "edge-inventory-webhooks",
+export const WEBHOOKS_NAMES = ["edge-inventory-webhooks", "edge-inventory-webhooks-1", "edge-inventory-webhooks-2", "edge-inventory-webhooks-3"] as const;
+export const REPLAY_QUEUE_NAMES: Readonly<Record<Exclude<ReplayKind, "events" | "webhooks">, string>> = {
   sync: "edge-inventory-sync",
   reorder: "edge-inventory-reorder",
 };
 
-/** The kind of a consumed queue and the producer that sends to it, or undefined for a name we do not consume. */
-export function replayTarget(env: Env, queue: string): { kind: ReplayKind; producer: Queue } | undefined {
+/**
+ * The kind of a consumed queue and the producer a recorded body is sent to (given the body,
+ * which `reopenFor` has validated), or undefined for a name we do not consume.
+ */
+export function replayTarget(env: Env, queue: string): { kind: ReplayKind; producerFor: (body: unknown) => Queue } | undefined {
   const partition = (EVENTS_NAMES as readonly string[]).indexOf(queue);
   if (partition >= 0) {
     const producer = eventQueues(env)[partition];
-    return producer === undefined ? undefined : { kind: "events", producer };
+    return producer === undefined ? undefined : { kind: "events", producerFor: () => producer };
   }
-  if (queue === REPLAY_QUEUE_NAMES.webhooks) return { kind: "webhooks", producer: env.WEBHOOKS };
-  if (queue === REPLAY_QUEUE_NAMES.sync) return { kind: "sync", producer: env.SYNC };
-  if (queue === REPLAY_QUEUE_NAMES.reorder) return { kind: "reorder", producer: env.REORDER };
+  if ((WEBHOOKS_NAMES as readonly string[]).includes(queue)) {
+    return { kind: "webhooks", producerFor: (body) => webhookQueueFor(env, WebhookMessageSchema.parse(body)) };
+  }
+  if (queue === REPLAY_QUEUE_NAMES.sync) return { kind: "sync", producerFor: () => env.SYNC };
+  if (queue === REPLAY_QUEUE_NAMES.reorder) return { kind: "reorder", producerFor: () => env.REORDER };
   return undefined;
 }
 
@@ -125,7 +135,7 @@ export async function replayDeadLetter(
     return { result: replayJson((await findDeadLetter(env.DB, id.queue, id.messageId))!), repeated: true };
   }
   try {
-    await target.producer.send(body, { contentType: "json" });
+    await target.producerFor(body).send(body, { contentType: "json" });
   } catch (error) {
     await releaseReplay(env.DB, id.queue, id.messageId, now);
     console.error(JSON.stringify({ event: "dead_letter.replay_send_failed", queue: id.queue, messageId: id.messageId, error: String(error).slice(0, 500) }));

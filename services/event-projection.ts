@@ -10,6 +10,7 @@ import { shippedUnitsOf } from "../domain/reservation-amendments";
 import { applyEventStatementsMany, eventStatements, skuFactsMany, type EventWrites, type NewDelivery, type SkuFacts } from "../repositories/event-projections";
 import { markEnqueued, unsentDeliveries } from "../repositories/webhooks";
 import type { WebhookMessage } from "../domain/webhooks";
+import { sendWebhookMessages } from "./webhook-queue";
 
 /** A queue body that is not an event this consumer can apply. */
 export class InvalidEventError extends Error {
@@ -96,29 +97,22 @@ export async function applyEvents(env: Env, events: readonly InventoryEvent[], n
   return outcomes;
 }
 
-/** The WEBHOOKS queue accepts at most this many messages per sendBatch. */
-const SEND_BATCH_MAX = 100;
-
-/** Sends one WEBHOOKS message per delivery, then marks them sent. */
+/** Sends one WEBHOOKS message per delivery, each to its partition (services/webhook-queue.ts), and marks them sent. */
 export async function sendDeliveries(
   env: Env,
   deliveries: readonly NewDelivery[],
   event: { eventId: string; eventType: string; payload: Record<string, unknown> },
   now: number,
 ): Promise<void> {
-  for (let i = 0; i < deliveries.length; i += SEND_BATCH_MAX) {
-    const chunk = deliveries.slice(i, i + SEND_BATCH_MAX);
-    await env.WEBHOOKS.sendBatch(
-      chunk.map((d) => ({
-        body: { v: 1, deliveryId: d.id, subscriptionId: d.subscriptionId, ...event } satisfies WebhookMessage,
-        contentType: "json" as const,
-      })),
-    );
-    await markEnqueued(
-      env.DB,
-      chunk.map((d) => d.id),
-      now,
-      JSON.stringify(event),
-    );
-  }
+  await sendWebhookMessages(
+    env,
+    deliveries.map((d) => ({ v: 1, deliveryId: d.id, subscriptionId: d.subscriptionId, ...event }) satisfies WebhookMessage),
+    (sent) =>
+      markEnqueued(
+        env.DB,
+        sent.map((m) => m.deliveryId),
+        now,
+        JSON.stringify(event),
+      ),
+  );
 }

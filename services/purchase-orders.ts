@@ -57,6 +57,7 @@ import { poEventDeliveries, unsentPoDeliveries, type PoEventMessage, type Unsent
 import { markEnqueued } from "../repositories/webhooks";
 import type { ConfirmationPlan, PlannedLine } from "../domain/purchase-order-edi";
 import type { WebhookMessage } from "../domain/webhooks";
+import { sendWebhookMessages } from "./webhook-queue";
 import { findSkus } from "../repositories/skus";
 import { requestHash, sha256Hex } from "../domain/hashing";
 import type { CreatePurchaseOrderBody, ReceivePurchaseOrderBody } from "../domain/schemas/purchase-orders";
@@ -131,17 +132,17 @@ async function sendUnsent(env: Env, rows: readonly UnsentPoDelivery[], now: numb
     const event = JSON.parse(text) as PoEventMessage;
     for (let i = 0; i < group.length; i += SEND_BATCH_MAX) {
       const chunk = group.slice(i, i + SEND_BATCH_MAX);
-      await env.WEBHOOKS.sendBatch(
-        chunk.map((d) => ({
-          body: { v: 1, deliveryId: d.id, subscriptionId: d.subscriptionId, ...event } satisfies WebhookMessage,
-          contentType: "json" as const,
-        })),
-      );
-      await markEnqueued(
-        env.DB,
-        chunk.map((d) => d.id),
-        now,
-        text,
+      // Each to its partition (services/webhook-queue.ts), marked sent per queue send.
+      await sendWebhookMessages(
+        env,
+        chunk.map((d) => ({ v: 1, deliveryId: d.id, subscriptionId: d.subscriptionId, ...event }) satisfies WebhookMessage),
+        (sentGroup) =>
+          markEnqueued(
+            env.DB,
+            sentGroup.map((m) => m.deliveryId),
+            now,
+            text,
+          ),
       );
       sent += chunk.length;
     }

@@ -9,10 +9,12 @@
  *
  * The bound: the queue retries a failed attempt after at most an hour, so a pending delivery
  * idle for longer than that plus a margin has lost its message; it is re-sent within
- * stalledAfterMs + one cron interval.
+ * stalledAfterMs + one cron interval. A re-sent message goes to the same WEBHOOKS partition as
+ * its first send (the partition is a function of the message: domain/webhook-partitions.ts).
  */
 import type { WebhookMessage } from "../domain/webhooks";
 import { cancelDelivery, markResent, stalledDeliveries } from "../repositories/webhooks";
+import { sendWebhookMessages } from "./webhook-queue";
 
 export const WEBHOOK_SWEEP = {
   /** The longest retry delay (1 h, domain/webhooks.ts) and ten minutes of margin. */
@@ -22,9 +24,6 @@ export const WEBHOOK_SWEEP = {
   /** Deliveries looked at per run; the rest wait for the next run (oldest first). */
   batchLimit: 500,
 } as const;
-
-/** The WEBHOOKS queue accepts at most this many messages per sendBatch. */
-const SEND_BATCH_MAX = 100;
 
 function messageOf(id: string, subscriptionId: string, payload: string | null): WebhookMessage | null {
   if (payload === null) return null;
@@ -50,15 +49,14 @@ export async function sweepWebhookDeliveries(env: Env, now: number): Promise<{ r
     await cancelDelivery(env.DB, delivery.id, `lost: no activity after ${delivery.sends} sends of its queue message`, now, "lost");
     failed++;
   }
-  for (let i = 0; i < resend.length; i += SEND_BATCH_MAX) {
-    const group = resend.slice(i, i + SEND_BATCH_MAX);
-    await env.WEBHOOKS.sendBatch(group.map((body) => ({ body, contentType: "json" as const })));
-    await markResent(
+  // Each to its delivery's partition, as on its first send (services/webhook-queue.ts).
+  await sendWebhookMessages(env, resend, (sent) =>
+    markResent(
       env.DB,
-      group.map((m) => m.deliveryId),
+      sent.map((m) => m.deliveryId),
       now,
-    );
-  }
+    ),
+  );
   if (resend.length > 0 || failed > 0) console.log(JSON.stringify({ event: "webhooks.sweep", resent: resend.length, failed }));
   return { resent: resend.length, failed };
 }

@@ -11,12 +11,14 @@ import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { SyncChunkMessage } from "../domain/sync-chunks";
 import type { WebhookMessage } from "../domain/webhooks";
-import { EVENT_PARTITIONS, QUEUES } from "../queues/queue-names";
-import { EVENTS_NAMES, REPLAY_QUEUE_NAMES } from "../services/dead-letter-replay";
+import { webhookPartitionOf } from "../domain/webhook-partitions";
+import { EVENT_PARTITIONS, QUEUES, WEBHOOK_PARTITIONS } from "../queues/queue-names";
+import { EVENTS_NAMES, REPLAY_QUEUE_NAMES, WEBHOOKS_NAMES } from "../services/dead-letter-replay";
 import { app } from "../workers/app";
 import { KEY_CACHE_MS } from "../workers/auth/authenticate";
 import {
   capturingQueue,
+  capturingWebhookPartitions,
   EVENTS_DLQ,
   EVENTS_QUEUE,
   mockOutboundFetch,
@@ -24,8 +26,8 @@ import {
   tableRows,
   updatedEvent,
   withEnv,
-  WEBHOOKS_DLQ,
-  WEBHOOKS_QUEUE,
+  WEBHOOKS_PARTITION_DLQS,
+  WEBHOOKS_PARTITION_QUEUES,
 } from "./support/event-fixtures";
 import { api, createSku, seedBasics, type Keys } from "./support/fixtures";
 import { expectLogged } from "./support/log-capture";
@@ -373,28 +375,31 @@ describe("POST /api/v2/dead-letters/{id}/replay", () => {
     expect(after.body.items[0]).toMatchObject({ replayedAt: first.body.replayedAt, replayedBy: first.body.replayedBy, replayReopened: "sync_chunk" });
   });
 
-  it("WEBHOOKS: the cancelled delivery is pending again and delivered by the consumer", async () => {
+  it("WEBHOOKS: the cancelled delivery is pending again, sent again to its partition and delivered by that partition's consumer", async () => {
     const receiver = mockOutboundFetch(() => 200);
     const created = await api("POST", "/api/v2/webhooks", {
       key: keys.vendor,
       body: { url: "http://127.0.0.1:9/replay-hook", eventTypes: ["inventory.updated"] },
     });
     expect(created.status).toBe(201);
-    const webhooks = capturingQueue();
-    expect((await callWith({ WEBHOOKS: webhooks.queue }, "POST", `/api/v2/webhooks/${created.body.id}/test`, keys.vendor)).status).toBe(202);
-    const message = webhooks.sent[0] as WebhookMessage;
-    await runAcked(WEBHOOKS_DLQ, [{ body: message, id: "rp-hook-1" }]);
-    expectLogged({ event: "queue.dead_letter", queue: "edge-inventory-webhooks", messageId: "rp-hook-1" });
+    const webhooks = capturingWebhookPartitions();
+    expect((await callWith(webhooks.overrides, "POST", `/api/v2/webhooks/${created.body.id}/test`, keys.vendor)).status).toBe(202);
+    const p = webhookPartitionOf(webhooks.partitions.flatMap((c) => c.sent)[0] as WebhookMessage, WEBHOOKS_PARTITION_QUEUES.length);
+    const message = webhooks.partitions[p]!.sent[0] as WebhookMessage;
+    // It dead-letters on its partition's queue and is recorded under that partition.
+    await runAcked(WEBHOOKS_PARTITION_DLQS[p]!, [{ body: message, id: "rp-hook-1" }]);
+    expectLogged({ event: "queue.dead_letter", queue: WEBHOOKS_PARTITION_QUEUES[p], messageId: "rp-hook-1" });
     const delivery = async () => (await tableRows("webhook_deliveries", "id")).find((d) => d.id === message.deliveryId)!;
     expect(await delivery()).toMatchObject({ status: "failed", last_failure: "cancelled" });
 
-    const replayed = await callWith({ WEBHOOKS: webhooks.queue }, "POST", replayPath(WEBHOOKS_QUEUE, "rp-hook-1"), keys.operator);
+    const replayed = await callWith(webhooks.overrides, "POST", replayPath(WEBHOOKS_PARTITION_QUEUES[p]!, "rp-hook-1"), keys.operator);
     expect(replayed.status).toBe(200);
     expect(replayed.body.reopened).toBe("webhook_delivery");
     expectLogged({ event: "dead_letter.replayed", reopened: "webhook_delivery" });
-    expect(webhooks.sent).toEqual([message, message]);
+    expect(webhooks.partitions.map((c) => c.sent.length)).toEqual(WEBHOOKS_PARTITION_QUEUES.map((_q, i) => (i === p ? 2 : 0)));
+    expect(webhooks.partitions[p]!.sent).toEqual([message, message]);
     expect(await delivery()).toMatchObject({ status: "pending", failed_at: null });
-    await runAcked(WEBHOOKS_QUEUE, [webhooks.sent[1]]);
+    await runAcked(WEBHOOKS_PARTITION_QUEUES[p]!, [webhooks.partitions[p]!.sent[1]]);
     expect(await delivery()).toMatchObject({ status: "delivered" });
     expect(receiver.received.map((r) => r.url)).toEqual(["http://127.0.0.1:9/replay-hook"]);
     vi.restoreAllMocks();
@@ -475,6 +480,7 @@ describe("POST /api/v2/dead-letters/{id}/replay", () => {
 
   it("the replay's queue names are the ones the consumers use", () => {
     expect(EVENTS_NAMES).toEqual(EVENT_PARTITIONS.map((p) => p.name));
-    expect(REPLAY_QUEUE_NAMES).toEqual({ webhooks: QUEUES.webhooks.name, sync: QUEUES.sync.name, reorder: QUEUES.reorder.name });
+    expect(WEBHOOKS_NAMES).toEqual(WEBHOOK_PARTITIONS.map((p) => p.name));
+    expect(REPLAY_QUEUE_NAMES).toEqual({ sync: QUEUES.sync.name, reorder: QUEUES.reorder.name });
   });
 });

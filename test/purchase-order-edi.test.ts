@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { x12PoNumber } from "../domain/purchase-order-edi";
 import { findPurchaseOrder } from "../repositories/purchase-orders";
 import { submitPurchaseOrder, sweepPurchaseOrders } from "../services/purchase-orders";
-import { capturingQueue, eventually, mockOutboundFetch, withEnv, type Received } from "./support/event-fixtures";
+import { capturingQueue, eventually, mockOutboundFetch, webhookProducers, withEnv, type Received } from "./support/event-fixtures";
 import { api, createSku, expectConsistent, seedBasics, skuObject, type Keys } from "./support/fixtures";
 import { ack855Changes, ack855NewlineOnly, ship856Over, ship856TwoSets } from "./fixtures/purchase-order-edi/samples";
 
@@ -385,7 +385,7 @@ describe("purchase_order.* webhooks", () => {
     const lost = capturingQueue();
     lost.failSends = 10;
     const po = (await findPurchaseOrder(env.DB, id))!;
-    const submitted = await submitPurchaseOrder(withEnv({ WEBHOOKS: lost.queue }), po);
+    const submitted = await submitPurchaseOrder(withEnv(webhookProducers(lost.queue)), po);
     expect(submitted.status).toBe("submitted");
     const pending = await env.DB.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE event_id = ? AND enqueued_at IS NULL")
       .bind(`evt:po:${id}:submitted`)

@@ -24,6 +24,7 @@ import {
   runQueue,
   tableRows,
   updatedEvent,
+  webhookProducers,
   type Received,
 } from "./support/event-fixtures";
 import { expectLogged } from "./support/log-capture";
@@ -74,7 +75,7 @@ beforeEach(() => {
 /** Runs events through the EVENTS consumer; returns the delivery messages it sent. */
 async function fanOut(events: InventoryEvent[]): Promise<WebhookMessage[]> {
   const capture = capturingQueue();
-  await runAcked(EVENTS_QUEUE, events, { WEBHOOKS: capture.queue });
+  await runAcked(EVENTS_QUEUE, events, webhookProducers(capture.queue));
   return capture.sent as WebhookMessage[];
 }
 
@@ -113,7 +114,7 @@ describe("fan-out", () => {
     const capture = capturingQueue();
     // Both the batched attempt and the one-message fallback of this delivery fail to send.
     capture.failSends = 2;
-    const first = await runQueue(EVENTS_QUEUE, [event], { WEBHOOKS: capture.queue });
+    const first = await runQueue(EVENTS_QUEUE, [event], webhookProducers(capture.queue));
     expect(first.result.retryMessages).toEqual([{ msgId: first.ids[0], delaySeconds: 4 }]);
     expectLogged({ event: "events.batch_fallback", messages: 1, error: "Error: queue unavailable (test)" }, { count: 1, exactly: true });
     expectLogged({ event: "queue.message_failed", queue: "edge-inventory-events", attempts: 1, last: false }, { count: 1, exactly: true });
@@ -122,9 +123,9 @@ describe("fan-out", () => {
     const unsent = (await tableRows("webhook_deliveries", "id")).filter((r) => r.event_id === event.id);
     expect(unsent.map((r) => r.enqueued_at)).toEqual([null, null]);
 
-    await runAcked(EVENTS_QUEUE, [{ body: event, attempts: 2 }], { WEBHOOKS: capture.queue });
+    await runAcked(EVENTS_QUEUE, [{ body: event, attempts: 2 }], webhookProducers(capture.queue));
     expect((capture.sent as WebhookMessage[]).map((m) => m.deliveryId).sort()).toEqual(unsent.map((r) => r.id).sort());
-    await runAcked(EVENTS_QUEUE, [{ body: event, attempts: 3 }], { WEBHOOKS: capture.queue });
+    await runAcked(EVENTS_QUEUE, [{ body: event, attempts: 3 }], webhookProducers(capture.queue));
     expect(capture.sent).toHaveLength(2);
   });
 });

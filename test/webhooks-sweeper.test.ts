@@ -25,6 +25,7 @@ import {
   runAcked,
   runQueue,
   updatedEvent,
+  webhookProducers,
   withEnv,
   type Received,
 } from "./support/event-fixtures";
@@ -55,13 +56,13 @@ beforeEach(() => {
 /** One event through the EVENTS consumer; its delivery message is captured ("lost"). */
 async function lostDelivery(sequence: number): Promise<WebhookMessage> {
   const capture = capturingQueue();
-  await runAcked(EVENTS_QUEUE, [updatedEvent("WS-A", sequence, "L1", { onHand: sequence })], { WEBHOOKS: capture.queue });
+  await runAcked(EVENTS_QUEUE, [updatedEvent("WS-A", sequence, "L1", { onHand: sequence })], webhookProducers(capture.queue));
   expect(capture.sent).toHaveLength(1);
   return capture.sent[0] as WebhookMessage;
 }
 
 async function cron(at: number, webhooks: Queue): Promise<void> {
-  await handleScheduled(createScheduledController({ cron: CRONS.sweep, scheduledTime: at }), withEnv({ WEBHOOKS: webhooks }), createExecutionContext());
+  await handleScheduled(createScheduledController({ cron: CRONS.sweep, scheduledTime: at }), withEnv(webhookProducers(webhooks)), createExecutionContext());
 }
 
 const row = (id: string) =>

@@ -20,8 +20,25 @@ export const EVENTS_PARTITION_QUEUES = ["edge-inventory-events", "edge-inventory
 export const EVENTS_PARTITION_DLQS = EVENTS_PARTITION_QUEUES.map((q) => `${q}-dlq`);
 export const EVENTS_QUEUE = EVENTS_PARTITION_QUEUES[0];
 export const EVENTS_DLQ = EVENTS_PARTITION_DLQS[0]!;
-export const WEBHOOKS_QUEUE = "edge-inventory-webhooks";
-export const WEBHOOKS_DLQ = "edge-inventory-webhooks-dlq";
+/**
+ * The WEBHOOKS partitions (wrangler.toml), partition i at index i, and their dead-letter
+ * queues. `WEBHOOKS_QUEUE` is partition 0, which kept the name of the single queue before
+ * partitioning; any partition's consumer delivers any delivery message.
+ */
+export const WEBHOOKS_PARTITION_QUEUES = [
+  "edge-inventory-webhooks",
+  "edge-inventory-webhooks-1",
+  "edge-inventory-webhooks-2",
+  "edge-inventory-webhooks-3",
+] as const;
+export const WEBHOOKS_PARTITION_DLQS = WEBHOOKS_PARTITION_QUEUES.map((q) => `${q}-dlq`);
+export const WEBHOOKS_QUEUE = WEBHOOKS_PARTITION_QUEUES[0];
+export const WEBHOOKS_DLQ = WEBHOOKS_PARTITION_DLQS[0]!;
+
+/** Every `WEBHOOKS_<i>` producer binding replaced by `queue` (e.g. one capturing stand-in for all partitions). */
+export function webhookProducers(queue: Queue): Partial<Env> {
+  return Object.fromEntries(WEBHOOKS_PARTITION_QUEUES.map((_q, i) => [`WEBHOOKS_${i}`, queue]));
+}
 
 const ZERO: EventCounts = { onHand: 0, reserved: 0, softHeld: 0, committed: 0, inTransit: 0, damaged: 0, onHold: 0, available: 0 };
 
@@ -148,7 +165,13 @@ export async function runAcked(queue: string, items: (unknown | TestMessage)[], 
   return result;
 }
 
-/** The test env with some bindings replaced (e.g. a capturing WEBHOOKS producer). */
+/** One capturing stand-in per WEBHOOKS partition (`partitions[i]` behind `WEBHOOKS_<i>`), and the env overrides that install them. */
+export function capturingWebhookPartitions(): { overrides: Partial<Env>; partitions: ReturnType<typeof capturingQueue>[] } {
+  const partitions = WEBHOOKS_PARTITION_QUEUES.map(() => capturingQueue());
+  return { overrides: Object.fromEntries(partitions.map((c, i) => [`WEBHOOKS_${i}`, c.queue])), partitions };
+}
+
+/** The test env with some bindings replaced (e.g. capturing WEBHOOKS producers, `webhookProducers`). */
 export function withEnv(overrides: Partial<Env>): Env {
   return Object.assign(Object.create(null) as object, env, overrides) as Env;
 }
