@@ -5,12 +5,15 @@
  * (`EVENT_PARTITIONS`, what the dispatcher routes) and the SKU object's `eventQueues` (the
  * bindings it sends through). Also: the demo catalogue's SKU ids spread evenly over them.
  * The same for the WEBHOOKS partitions: `WEBHOOKS_<i>` producers and per-partition consumer and
- * dead-letter blocks, `WEBHOOK_PARTITIONS` and `webhookQueues` (services/webhook-queue.ts).
+ * dead-letter blocks, `WEBHOOK_PARTITIONS` and `webhookQueues` (services/webhook-queue.ts);
+ * and SCALE.md's WEBHOOKS arithmetic (deliveries per partition at the spec's peak, from the
+ * real key and partition function), asserted exactly so a change fails until the page follows.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { partitionBalance } from "../../domain/event-partitions";
+import { webhookPartitionOf } from "../../domain/webhook-partitions";
 import { eventQueues } from "../../durable-objects/sku-inventory/outbox";
 import { EVENT_PARTITIONS, WEBHOOK_PARTITIONS } from "../../queues/queue-names";
 import { webhookQueues } from "../../services/webhook-queue";
@@ -110,3 +113,68 @@ describe("WEBHOOKS partitions configuration", () => {
   });
 });
 
+describe("WEBHOOKS at the spec's peak (SCALE.md, WEBHOOKS partitions)", () => {
+  const PEAK = 15_000;
+  /** mulberry32, seeded as bench/partition-balance.mjs. */
+  function prng(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const rnd = prng(20261130);
+  const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rnd() * 16).toString(16)).join("");
+  // 8 subscription ids of the real shape (wh_ + 24 hex), each taking one delivery per update.
+  const subscriptions = Array.from({ length: 8 }, () => `wh_${hex(24)}`);
+  const spreadIds = Array.from({ length: 10_000 }, (_, i) => `SPREAD-${String(i).padStart(5, "0")}`);
+  const uniform = Array.from({ length: 100_000 }, () => spreadIds[Math.floor(rnd() * spreadIds.length)]!);
+  const cdf: number[] = [];
+  spreadIds.reduce((acc, _id, k) => (cdf[k] = acc + 1 / (k + 1)), 0);
+  const zipf = Array.from({ length: 100_000 }, () => {
+    const x = rnd() * cdf[cdf.length - 1]!;
+    let lo = 0;
+    let hi = cdf.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return spreadIds[lo]!;
+  });
+
+  /** Over the subscriptions, the worst max/mean and the busiest partition's deliveries/s at the peak (one delivery per update). */
+  function worst(updates: readonly string[], n: number): { maxOverMean: number; busiestPerSecond: number } {
+    let max = 0;
+    let best = 0;
+    for (const subscriptionId of subscriptions) {
+      const counts = Array.from({ length: n }, () => 0);
+      for (const sku of updates) counts[webhookPartitionOf({ subscriptionId, eventId: "e", payload: { sku } }, n)]! += 1;
+      max = Math.max(max, Math.max(...counts));
+      best = Math.max(best, Math.max(...counts) / (updates.length / n));
+    }
+    return { maxOverMean: Math.round(best * 1000) / 1000, busiestPerSecond: Math.round((PEAK * max) / updates.length) };
+  }
+
+  it("one delivery per update, N = 4 and N = 8: the busiest partition for demo ids, uniform and Zipf(1.0) updates over 10,000 SKUs", () => {
+    const demo = demoCatalogue(10_000).skus.map((s: { sku: string }) => s.sku);
+    const figures = Object.fromEntries([4, 8].map((n) => [n, { demo: worst(demo, n), uniform: worst(uniform, n), zipf: worst(zipf, n) }]));
+    console.log(JSON.stringify({ event: "test.webhook_partitions_at_peak", figures }));
+    expect(WEBHOOK_PARTITIONS).toHaveLength(4);
+    expect(figures).toEqual({
+      4: {
+        demo: { maxOverMean: 1.05, busiestPerSecond: 3936 },
+        uniform: { maxOverMean: 1.047, busiestPerSecond: 3925 },
+        zipf: { maxOverMean: 1.522, busiestPerSecond: 5709 },
+      },
+      8: {
+        demo: { maxOverMean: 1.06, busiestPerSecond: 1988 },
+        uniform: { maxOverMean: 1.073, busiestPerSecond: 2012 },
+        zipf: { maxOverMean: 2.171, busiestPerSecond: 4071 },
+      },
+    });
+  });
+});
