@@ -54,6 +54,16 @@ function build(table: RouteTable) {
         schema: { type: "string", maxLength: 128 },
       });
     }
+    if (spec.reads === "replica") {
+      parameters.push({
+        name: "D1-Bookmark",
+        in: "header",
+        required: false,
+        description:
+          "read at least as fresh as this bookmark (from an earlier answer's D1-Bookmark header), or `first-primary`; without it a read replica may answer",
+        schema: { type: "string" },
+      });
+    }
     const responses: Record<string, unknown> = {
       [spec.success.status]: {
         description: spec.success.description,

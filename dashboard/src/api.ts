@@ -60,9 +60,17 @@ export interface CallOptions {
   asText?: boolean;
 }
 
+/**
+ * How fresh the next list must read (the API's lists may be answered by a D1 read replica): the
+ * latest `D1-Bookmark` a list answered, or `first-primary` right after this page wrote something,
+ * so the operator always sees their own changes.
+ */
+let readFrom: string | null = null;
+
 /** Calls the API; resolves with the parsed body, rejects with an ApiFailure. */
 export async function call<T>(method: string, path: string, options: CallOptions = {}): Promise<T> {
   const headers: Record<string, string> = { ...options.headers };
+  if (method === "GET" && readFrom !== null && headers["d1-bookmark"] === undefined) headers["d1-bookmark"] = readFrom;
   const key = options.key ?? currentKey;
   if (key) headers.authorization = `Bearer ${key}`;
   let body: string | undefined;
@@ -85,6 +93,8 @@ export async function call<T>(method: string, path: string, options: CallOptions
     );
   }
   const text = await res.text();
+  if (method !== "GET") readFrom = "first-primary";
+  else if (res.ok) readFrom = res.headers.get("d1-bookmark") ?? readFrom;
   if (!res.ok) {
     let code = "http_error";
     let message = `The API answered ${res.status} ${res.statusText}`.trim();

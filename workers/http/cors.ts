@@ -17,9 +17,9 @@ import { cors } from "hono/cors";
 import type { AppEnv } from "../app-env";
 
 /** What the dashboard sends besides simple headers. */
-const ALLOW_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"];
-/** Response headers the dashboard reads (request id for error reports, retry hints, replays, downloads). */
-const EXPOSE_HEADERS = ["X-Request-Id", "Retry-After", "Idempotent-Replayed", "Location", "Content-Disposition"];
+const ALLOW_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "D1-Bookmark"];
+/** Response headers the dashboard reads (request id for error reports, retry hints, replays, downloads, lists' D1 bookmark). */
+const EXPOSE_HEADERS = ["X-Request-Id", "Retry-After", "Idempotent-Replayed", "Location", "Content-Disposition", "D1-Bookmark"];
 const ALLOW_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 /** Seconds a browser may keep a preflight's answer. */
 const PREFLIGHT_MAX_AGE = 600;

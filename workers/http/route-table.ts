@@ -18,6 +18,7 @@ import { ApiError } from "../../services/api-error";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/authenticate";
 import { readJson, readParam, readQuery, validate } from "./read-input";
+import { inReplicaSession } from "./read-replicas";
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
@@ -49,6 +50,8 @@ export interface RouteSpec {
   success: { status: number; description: string; contentType?: string };
   /** Error statuses the route may answer, besides 500. */
   errors: readonly number[];
+  /** "replica": a list read whose D1 queries may go to a read replica (read-replicas.ts: the `D1-Bookmark` header). */
+  reads?: "replica";
 }
 
 type Params<S extends RouteSpec> = NonNullable<S["params"]>;
@@ -151,7 +154,10 @@ export class RouteGroup {
   /** Defines a route once: registers its handler (behind its `authenticate`) and records it for the document. */
   route<const S extends RouteSpec>(spec: S, handler: RouteHandler<S>): void {
     checkSpec(spec, this.scopes);
-    const final = (c: Context<AppEnv>) => handler(c, inputOf(c, spec));
+    const final =
+      spec.reads === "replica"
+        ? (c: Context<AppEnv>) => inReplicaSession(c, () => handler(c, inputOf(c, spec)))
+        : (c: Context<AppEnv>) => handler(c, inputOf(c, spec));
     const method = spec.method.toUpperCase();
     const sameAsGroup = this.scopes !== undefined && this.scopes.join() === spec.scopes.join();
     if (spec.scopes.length === 0 || sameAsGroup) this.app.on(method, spec.path, final);

@@ -50,6 +50,7 @@ alerts.route(
   {
     method: "get",
     path: "/",
+    reads: "replica",
     summary: "Stock alerts, filtered by kind, status, vendor and SKU, newest first, cursor-paginated",
     scopes: ["operator", "vendor"],
     query: AlertListQuery,

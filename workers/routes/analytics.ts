@@ -49,6 +49,7 @@ for (const analysis of PERIOD_ANALYSES) {
     {
       method: "get",
       path: analysis.path,
+      reads: "replica",
       summary: analysis.summary,
       scopes,
       query: AnalyticsQuery,

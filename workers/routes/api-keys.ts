@@ -40,6 +40,7 @@ apiKeyRoutes.route(
   {
     method: "get",
     path: "/",
+    reads: "replica",
     summary: "API keys, newest first, cursor-paginated: metadata only, never the key or its hash (vendors: their own)",
     scopes: ["operator", "vendor"],
     query: ApiKeyListQuery,

@@ -21,6 +21,7 @@ dailySales.route(
   {
     method: "get",
     path: "/",
+    reads: "replica",
     summary: "A SKU's units shipped per day and location (default the last 30 days, at most 400)",
     scopes: ["operator", "vendor"],
     query: DailySalesQuery,

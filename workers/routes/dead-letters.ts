@@ -22,6 +22,7 @@ deadLetters.route(
   {
     method: "get",
     path: "/",
+    reads: "replica",
     summary: "Messages that ended in a dead-letter queue, with their last error and whether they were replayed",
     scopes: ["operator"],
     query: DeadLetterQuery,

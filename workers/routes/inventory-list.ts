@@ -40,6 +40,7 @@ inventoryList.route(
   {
     method: "get",
     path: "/",
+    reads: "replica",
     summary: "Stock list from the inventory_levels projection, cursor-paginated and filtered",
     scopes: ["operator", "vendor"],
     query: InventoryListQuery,

@@ -74,6 +74,7 @@ purchaseOrders.route(
   {
     method: "get",
     path: "/",
+    reads: "replica",
     summary: "Purchase orders by id, optionally of one status and vendor (vendors: their own)",
     scopes: operatorOrVendor,
     query: PurchaseOrderListQuery,

@@ -52,6 +52,7 @@ reorderSuggestions.route(
   {
     method: "get",
     path: "/",
+    reads: "replica",
     summary: "Reorder suggestions (drafts) by vendor and location, filtered, cursor-paginated",
     scopes: ["operator", "vendor"],
     query: SuggestionListQuery,

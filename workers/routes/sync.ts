@@ -21,6 +21,7 @@ sync.route(
   {
     method: "get",
     path: "/",
+    reads: "replica",
     summary: "Sync jobs, newest first, filtered by vendor, status and creation time, cursor-paginated (vendors: their own)",
     scopes: ["operator", "vendor"],
     query: SyncJobListQuery,
@@ -38,6 +39,7 @@ sync.route(
   {
     method: "get",
     path: "/reviews",
+    reads: "replica",
     summary: "Feed values held for review by the conflict rule (vendors: their SKUs' only)",
     scopes: ["operator", "vendor"],
     query: SyncReviewsQuery,
@@ -97,6 +99,7 @@ sync.route(
   {
     method: "get",
     path: "/:jobId/errors",
+    reads: "replica",
     summary: "A sync job's item errors, cursor-paginated (or the whole report as CSV: format=csv or Accept: text/csv)",
     scopes: ["operator", "vendor"],
     params: { jobId: SyncJobId },

@@ -46,6 +46,7 @@ transfers.route(
   {
     method: "get",
     path: "/",
+    reads: "replica",
     summary: "Transfer documents by id, optionally of one status",
     scopes: ["operator"],
     query: TransferListQuery,

@@ -18,6 +18,7 @@ vendors.route(
   {
     method: "get",
     path: "/",
+    reads: "replica",
     summary: "Vendors by id, cursor-paginated; q finds a part of the name or id (case-insensitive)",
     scopes: ["operator"],
     query: VendorListQuery,

@@ -61,6 +61,7 @@ webhooks.route(
   {
     method: "get",
     path: "/",
+    reads: "replica",
     summary: "List webhook subscriptions (no secrets)",
     scopes,
     query: WebhookListQuery,
@@ -143,6 +144,7 @@ webhooks.route(
   {
     method: "get",
     path: "/:id/deliveries",
+    reads: "replica",
     summary: "The subscription's delivery log",
     scopes,
     params,
