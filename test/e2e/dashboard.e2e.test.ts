@@ -101,10 +101,10 @@ function descendants(root: number): number[] {
 
 /** The API as a script would call it (to set the scene or check the outcome). */
 // biome-ignore lint/suspicious/noExplicitAny: the JSON of whichever route is called, read by each test as it needs
-async function call(method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function call(method: string, path: string, key: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
   const res = await fetch(`${api}${path}`, {
     method,
-    headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+    headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -517,6 +517,42 @@ describe("dashboard", { timeout: 180_000 }, () => {
     // The open list no longer has it.
     await expect.poll(() => operator.locator("tr[data-review]", { hasText: big!.sku }).count()).toBe(0);
     await Promise.all([vendor.close(), operator.close()]);
+  });
+
+  it("hot-SKU shards: an operator spreads a SKU over 4 shards from its page, a reservation lands on a shard and the pools show it; back to 1; an out-of-range count is refused in words", async () => {
+    const sku = "ACME-TENT-0002";
+    const page = await signedIn(keys.operator);
+    await page.goto(`${dashboard}/#/sku/${sku}`);
+    await page.getByRole("heading", { name: "Hot-SKU shards" }).waitFor();
+    await expect.poll(() => page.getByTestId("shard-count").textContent()).toContain("Not sharded");
+    await page.getByRole("spinbutton", { name: "Shards" }).fill("4");
+    await page.getByRole("button", { name: "Set shards" }).click();
+    await page.getByText(`Reservations of ${sku} now go to 4 shards.`).waitFor();
+    await expect.poll(() => page.getByTestId("shard-count").textContent()).toContain("4 shards");
+    expect(await page.locator("tr[data-shard]").count()).toBe(4);
+    // A reservation through the API lands on a shard; the page's pools show its allotment.
+    const loc: string = (await call("GET", `/api/v2/inventory/${sku}`, keys.operator)).body.locations[0].locationId;
+    const reserved = await call(
+      "POST",
+      "/api/v2/inventory/reserve",
+      keys.checkout,
+      { type: "hard", reference: "shard-ui", items: [{ sku, quantity: 1, locationId: loc }] },
+      { "idempotency-key": `shard-ui-${Date.now()}` },
+    );
+    expect(reserved.status).toBe(201);
+    const shard = /~(\d+)$/.exec(reserved.body.id)![1]!;
+    await page.reload();
+    await page.getByRole("heading", { name: "Hot-SKU shards" }).waitFor();
+    const allotted = page.locator(`tr[data-shard="${shard}"] td`).first();
+    await expect.poll(async () => Number((await allotted.textContent())?.replace(/\D/g, "") ?? 0)).toBeGreaterThan(0);
+    // Back to one object; then a count out of range is refused before sending.
+    await page.getByRole("spinbutton", { name: "Shards" }).fill("1");
+    await page.getByRole("button", { name: "Set shards" }).click();
+    await page.getByText(`${sku} is no longer sharded.`).waitFor();
+    await page.getByRole("spinbutton", { name: "Shards" }).fill("17");
+    await page.getByRole("button", { name: "Set shards" }).click();
+    await page.getByText("Shards must be a whole number from 1 to 16").waitFor();
+    expect((await call("POST", "/api/v2/inventory/release", keys.checkout, { reservationId: reserved.body.id })).status).toBe(200);
   });
 
   it("a vendor sees only its own SKUs, and another vendor's SKU is refused in words", async () => {

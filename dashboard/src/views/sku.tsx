@@ -228,6 +228,7 @@ export function SkuPage({ session, sku }: { session: Session; sku: string }) {
       ) : null}
       {master.data ? <ForecastSection sku={sku} session={session} /> : null}
       {session.scope === "operator" ? <Audit sku={sku} /> : null}
+      {session.scope === "operator" ? <Shards sku={sku} onDone={refresh} /> : null}
       <LedgerSection ledger={ledger} names={names} />
     </section>
   );
@@ -397,6 +398,101 @@ function AdjustForm({
           </div>
         ) : null}
       </form>
+    </>
+  );
+}
+
+interface ShardsView {
+  sku: string;
+  shards: number;
+  allotments: { shard: number; locationId: string; units: number }[];
+  pools: { shard: number; retired: boolean; free: { locationId: string; units: number }[]; pendingOps: number }[];
+}
+
+/**
+ * Hot-SKU shards (operators): how many shard objects take the SKU's single-SKU reservations,
+ * the units allotted to each and each pool's free units; a form sets the count (1–16, 1: not
+ * sharded). Shard a SKU before a flash sale: one object serves a few hundred reservations a second.
+ */
+function Shards({ sku, onDone }: { sku: string; onDone: () => void }) {
+  const view = useLoad<ShardsView>((signal) => call("GET", `/api/v2/inventory/${encodeURIComponent(sku)}/shards`, { signal }), [sku]);
+  const [count, setCount] = useState("");
+  const [state, setState] = useState<{ busy: boolean; error?: unknown; done?: string }>({ busy: false });
+  const v = view.data;
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const n = Number(count);
+    if (!Number.isInteger(n) || n < 1 || n > 16) {
+      setState({ busy: false, error: new ApiFailure("Shards must be a whole number from 1 to 16 (1: not sharded).", 400, "invalid_request") });
+      return;
+    }
+    setState({ busy: true });
+    try {
+      const answer = await call<ShardsView>("PUT", `/api/v2/inventory/${encodeURIComponent(sku)}/shards`, { body: { shards: n } });
+      setState({ busy: false, done: answer.shards > 1 ? `Reservations of ${sku} now go to ${answer.shards} shards.` : `${sku} is no longer sharded.` });
+      view.reload();
+      onDone();
+    } catch (error) {
+      setState({ busy: false, error });
+    }
+  };
+  return (
+    <>
+      <h2 id="shards-title">Hot-SKU shards</h2>
+      {view.error ? <ErrorNote error={view.error} onRetry={view.reload} /> : null}
+      {v ? (
+        <p data-testid="shard-count">
+          {v.shards > 1 ? `${v.shards} shards take this SKU's single-SKU reservations.` : "Not sharded: its own object takes every reservation."}
+        </p>
+      ) : null}
+      {v && v.pools.length > 0 ? (
+        <TableWrap label="Shard pools">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Shard</th>
+                <th scope="col" class="num">
+                  Allotted
+                </th>
+                <th scope="col" class="num">
+                  Free
+                </th>
+                <th scope="col" class="num">
+                  Pending moves
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {v.pools.map((p) => (
+                <tr key={p.shard} data-shard={p.shard}>
+                  <th scope="row">
+                    {p.shard}
+                    {p.retired ? <span class="muted small"> retired</span> : null}
+                  </th>
+                  <td class="num">{num(v.allotments.filter((a) => a.shard === p.shard).reduce((n, a) => n + a.units, 0))}</td>
+                  <td class="num">{num(p.free.reduce((n, f) => n + f.units, 0))}</td>
+                  <td class="num">{num(p.pendingOps)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      ) : null}
+      <form class="toolbar" onSubmit={submit} aria-labelledby="shards-title" noValidate>
+        <label>
+          Shards{" "}
+          <input type="number" name="shards" min={1} max={16} step={1} required value={count} onInput={(e) => setCount((e.target as HTMLInputElement).value)} />
+        </label>
+        <button type="submit" disabled={state.busy}>
+          {state.busy ? "Applying…" : "Set shards"}
+        </button>
+        {state.done ? (
+          <p class="state success" role="status">
+            {state.done}
+          </p>
+        ) : null}
+      </form>
+      {state.error ? <ErrorNote error={state.error} /> : null}
     </>
   );
 }
