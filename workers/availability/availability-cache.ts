@@ -1,61 +1,260 @@
 /**
  * The cache tiers of public availability, the edge way:
- * - L1: this isolate's memory, about a second (bounded size);
- * - L2: the Cache API of this Cloudflare location, for `s-maxage`;
+ * - L1: this isolate's memory (bounded size), stale-while-revalidate: an entry is served as
+ *   it is for L1_POLICY.freshMs after its record was read from the SKU's object, then, up to
+ *   L1_POLICY.maxStaleMs (MAX_STALE_SECONDS) after that read, served at once while one
+ *   refresh per SKU and isolate reads the object again in the background; past that it is
+ *   never served;
+ * - L2: the Cache API of this Cloudflare location: the same entries, stamped with when their
+ *   record was read, kept MAX_STALE_SECONDS and aged like L1's;
  * - L3: browsers and shared caches in front of us (a storefront's CDN), by the response
- *   headers (`CACHE_CONTROL`). Cloudflare's CDN caches a Worker's own responses only with
- *   Workers Cache enabled, which this project does not do yet (see README, caching).
+ *   headers (`CACHE_CONTROL`, and `Age`: how long ago the record was read). Cloudflare's CDN
+ *   caches a Worker's own responses only with Workers Cache enabled, which this project does
+ *   not do yet (see README, caching).
  *
  * Each SKU has one entry (with per-location detail), so a listing page warms the product
- * pages and the other way round. A change that alters public availability deletes the
- * SKU's L1 and L2 entries from the path that made it (this location); other locations and
- * isolates age out within `s-maxage` and L1's second. Stale reads never oversell:
- * reservations always go to the SKU's Durable Object.
+ * pages and the other way round. An entry keeps its serialized bodies and their ETags, so a
+ * hit neither serializes nor hashes. A change that alters public availability deletes the
+ * SKU's L1 and L2 entries from the path that made it (this location), and no read or refresh
+ * that started before the change stores what it read; other locations and isolates serve
+ * nothing read longer than MAX_STALE_SECONDS ago. Stale reads never oversell: reservations
+ * always go to the SKU's Durable Object.
  */
+import { type FreshnessPolicy, freshnessOf } from "../../domain/cache-freshness";
+import { sha256Hex } from "../../domain/hashing";
 import { TtlCache } from "../../repositories/ttl-cache";
 import type { PublicRecord } from "./public-view";
 
-/** L1: one second, at most 10,000 SKUs per isolate. */
-const L1_TTL_MS = 1_000;
-const l1 = new TtlCache<string, PublicRecord>(L1_TTL_MS, 10_000);
-
-/** Seconds a shared cache (L2, CDN) may serve an entry; the staleness bound across locations. */
+/** Seconds a shared cache may serve a response as fresh (`s-maxage`). */
 export const SHARED_MAX_AGE_SECONDS = 2;
+/** Seconds past `s-maxage` a shared cache may serve a response while it revalidates (`stale-while-revalidate`). */
+export const SHARED_STALE_SECONDS = 30;
 /** Headers of public availability responses (for L3: browsers and downstream shared caches). */
-export const CACHE_CONTROL = `public, max-age=5, s-maxage=${SHARED_MAX_AGE_SECONDS}, stale-while-revalidate=30, stale-if-error=300`;
+export const CACHE_CONTROL = `public, max-age=5, s-maxage=${SHARED_MAX_AGE_SECONDS}, stale-while-revalidate=${SHARED_STALE_SECONDS}, stale-if-error=300`;
 
-export type CacheTier = "hit-l1" | "hit-l2" | "miss";
+/**
+ * The staleness bound: no tier here serves a record read from its object longer ago than
+ * this (seconds). Within what the headers let any shared cache serve (`s-maxage` +
+ * `stale-while-revalidate`, counted with `Age`).
+ */
+export const MAX_STALE_SECONDS = 30;
+
+/**
+ * L1's freshness: an entry younger than 5 s is served as it is; from 5 s to the bound it is
+ * served while it is refreshed. The 5 s set how often a SKU read all the time is read again
+ * from its object (one read per SKU, isolate and 5 s).
+ */
+export const L1_POLICY: Readonly<FreshnessPolicy> = Object.freeze({ freshMs: 5_000, maxStaleMs: MAX_STALE_SECONDS * 1_000 });
+/** At most this many SKUs in one isolate's L1. */
+const L1_MAX_ENTRIES = 10_000;
+
+export type CacheTier = "hit-l1" | "stale-l1" | "hit-l2" | "miss";
+
+/** A body as sent, and its strong ETag (made on first use). */
+interface Rendered {
+  text: string;
+  etag: string | undefined;
+}
+
+/** One SKU's L1 entry: the record, when it was read from the object, its bodies. */
+export class CachedRecord {
+  /** Body without per-location detail, and with it (made on first use). */
+  #plain: Rendered | undefined;
+  #detailed: Rendered | undefined;
+  /** A background refresh of this entry is running (one per SKU and isolate). */
+  refreshing = false;
+
+  constructor(
+    readonly record: PublicRecord,
+    /** When the record was read from the SKU's object (ms, this isolate's clock). */
+    readonly readAt: number,
+  ) {}
+
+  #rendered(withLocations: boolean): Rendered {
+    if (withLocations ? this.#detailed === undefined : this.#plain === undefined) {
+      // The public shape: the record's fields, `locations` last and only when asked for.
+      const { locations, ...rest } = this.record;
+      const rendered = { text: JSON.stringify(withLocations ? { ...rest, locations } : rest), etag: undefined };
+      if (withLocations) this.#detailed = rendered;
+      else this.#plain = rendered;
+      return rendered;
+    }
+    return (withLocations ? this.#detailed : this.#plain)!;
+  }
+
+  /** The same record and bodies, read again at `readAt` (a refresh that found nothing changed). */
+  restamped(readAt: number): CachedRecord {
+    const copy = new CachedRecord(this.record, readAt);
+    copy.#plain = this.#plain;
+    copy.#detailed = this.#detailed;
+    return copy;
+  }
+
+  /** The JSON body (the record, without `locations` unless asked for). */
+  text(withLocations: boolean): string {
+    return this.#rendered(withLocations).text;
+  }
+
+  /** The body's strong ETag: the first 32 hex digits of its SHA-256, quoted. */
+  async etag(withLocations: boolean): Promise<string> {
+    const rendered = this.#rendered(withLocations);
+    rendered.etag ??= `"${(await sha256Hex(rendered.text)).slice(0, 32)}"`;
+    return rendered.etag;
+  }
+}
+
+const l1 = new TtlCache<string, CachedRecord>(L1_POLICY.maxStaleMs, L1_MAX_ENTRIES);
+
+/** This isolate's clock for L1 ages; tests move it (`setAvailabilityClock`). */
+let clock: () => number = Date.now;
+
+/** Replaces the clock L1 ages are measured with (tests); `null` puts back `Date.now`. */
+export function setAvailabilityClock(now: (() => number) | null): void {
+  clock = now ?? Date.now;
+}
+
+/**
+ * Invalidations in this isolate, counted, and the count at each SKU's latest one: a read or
+ * refresh that started at count `n` stores nothing for a SKU invalidated after `n`. Bounded;
+ * a read that started before the oldest mark still held stores nothing.
+ */
+let invalidations = 0;
+const MARKS_MAX = 10_000;
+const invalidatedAt = new Map<string, number>();
+
+/** The invalidation count now: pass it to `storeRecord` for what is about to be read. */
+export function invalidationMark(): number {
+  return invalidations;
+}
+
+function invalidatedSince(sku: string, mark: number): boolean {
+  if (mark === invalidations) return false;
+  if (invalidations - mark >= MARKS_MAX) return true;
+  return (invalidatedAt.get(sku) ?? -1) > mark;
+}
 
 /** The L2 key of a SKU: its canonical public URL, so a zone purge by URL clears it too. */
 function keyOf(origin: string, sku: string): Request {
   return new Request(`${origin}/api/v2/availability/${encodeURIComponent(sku)}`);
 }
 
-/** Looks a SKU up in L1, then L2. */
-export async function cachedRecord(origin: string, sku: string): Promise<{ record: PublicRecord; tier: CacheTier } | null> {
-  const hit = l1.get(sku);
-  if (hit !== undefined) return { record: hit, tier: "hit-l1" };
+/** The L2 header carrying when the record was read from the object (ms since the epoch). */
+const READ_AT_HEADER = "x-read-at";
+
+/** What a lookup found: the entry, its tier, and whether the caller must start its refresh. */
+export interface CachedLookup {
+  entry: CachedRecord;
+  tier: CacheTier;
+  /** Stale: the caller refreshes it (`refreshRecord`, in the background); at most one caller per entry is told so. */
+  refresh: boolean;
+}
+
+/** L1 only: a fresh or (within the bound) stale entry, or undefined. */
+export function l1Record(sku: string): CachedLookup | undefined {
+  const now = clock();
+  const entry = l1.get(sku, now);
+  if (entry === undefined) return undefined;
+  switch (freshnessOf(now - entry.readAt, L1_POLICY)) {
+    case "fresh":
+      return { entry, tier: "hit-l1", refresh: false };
+    case "stale": {
+      const refresh = !entry.refreshing;
+      entry.refreshing = true;
+      return { entry, tier: "stale-l1", refresh };
+    }
+    default:
+      l1.delete(sku);
+      return undefined;
+  }
+}
+
+/** Looks a SKU up in L2 (after `l1Record` found nothing); an entry found there is put in L1 with its age, and refreshed if stale. */
+export async function l2Record(origin: string, sku: string): Promise<CachedLookup | null> {
+  const mark = invalidations;
   const response = await caches.default.match(keyOf(origin, sku));
   if (response === undefined) return null;
   const record = (await response.json()) as PublicRecord;
-  l1.set(sku, record);
-  return { record, tier: "hit-l2" };
+  const now = clock();
+  // An entry without the stamp (stored by an older version, or by hand) is taken as stale.
+  const stamped = Number(response.headers.get(READ_AT_HEADER) ?? Number.NaN);
+  const readAt = Number.isFinite(stamped) ? Math.min(stamped, now) : now - L1_POLICY.freshMs;
+  const freshness = freshnessOf(now - readAt, L1_POLICY);
+  if (freshness === "expired") return null;
+  const entry = new CachedRecord(record, readAt);
+  if (invalidatedSince(sku, mark)) return { entry, tier: "hit-l2", refresh: false };
+  l1.set(sku, entry, now);
+  entry.refreshing = freshness === "stale";
+  return { entry, tier: "hit-l2", refresh: entry.refreshing };
 }
 
-/** Stores a freshly read record in L1 and L2. */
-export async function storeRecord(origin: string, record: PublicRecord): Promise<void> {
-  l1.set(record.sku, record);
-  await caches.default.put(
+/**
+ * Stores a record read from the object (`readAt`, with the invalidation `mark` taken before
+ * the read) in L1, and returns the entry; and a promise of its L2 write. Nothing is stored
+ * if the SKU was invalidated since `mark`: what was read may predate the change.
+ */
+export function storeRecord(origin: string, record: PublicRecord, readAt: number, mark: number): { entry: CachedRecord; stored: Promise<void> } {
+  const entry = new CachedRecord(record, readAt);
+  if (invalidatedSince(record.sku, mark)) return { entry, stored: Promise.resolve() };
+  l1.set(record.sku, entry, clock());
+  const stored = caches.default.put(
     keyOf(origin, record.sku),
-    new Response(JSON.stringify(record), {
-      headers: { "content-type": "application/json", "cache-control": `public, s-maxage=${SHARED_MAX_AGE_SECONDS}` },
+    new Response(entry.text(true), {
+      headers: {
+        "content-type": "application/json",
+        "cache-control": `public, s-maxage=${MAX_STALE_SECONDS}`,
+        [READ_AT_HEADER]: String(readAt),
+      },
     }),
   );
+  return { entry, stored };
 }
 
-/** Drops SKUs' entries from L1 (this isolate) and L2 (this location). */
+/**
+ * Reads a stale entry's SKU again (`load`: null if the SKU is gone) and stores the result,
+ * unless the entry was invalidated or replaced meanwhile. A record that has not changed only
+ * renews L1's entry (same bodies, same ETags); L2 is written when it has. For `waitUntil`;
+ * never throws (a failed refresh leaves the entry to the next stale read, or to expire).
+ */
+export async function refreshRecord(origin: string, entry: CachedRecord, load: () => Promise<PublicRecord | null>): Promise<void> {
+  const sku = entry.record.sku;
+  const mark = invalidations;
+  try {
+    const readAt = clock();
+    const record = await load();
+    if (l1.get(sku, clock()) !== entry || invalidatedSince(sku, mark)) return;
+    if (record === null) l1.delete(sku);
+    else if (JSON.stringify(record) === JSON.stringify(entry.record)) l1.set(sku, entry.restamped(readAt), clock());
+    else await storeRecord(origin, record, readAt, mark).stored;
+  } catch (error) {
+    console.error(JSON.stringify({ event: "availability.refresh_failed", sku, error: String(error) }));
+  } finally {
+    entry.refreshing = false;
+  }
+}
+
+/** How old an entry's record is, in whole seconds (the `Age` header). */
+export function ageSeconds(entry: CachedRecord): number {
+  return Math.max(0, Math.floor((clock() - entry.readAt) / 1_000));
+}
+
+/** The time now on L1's clock (what a read from the object is stamped with). */
+export function cacheNow(): number {
+  return clock();
+}
+
+/** Drops SKUs' entries from L1 (this isolate) and L2 (this location); reads already under way store nothing for them. */
 export async function invalidateAvailability(origin: string, skus: Iterable<string>): Promise<void> {
   const unique = [...new Set(skus)];
-  for (const sku of unique) l1.delete(sku);
+  for (const sku of unique) {
+    invalidations += 1;
+    invalidatedAt.delete(sku);
+    invalidatedAt.set(sku, invalidations);
+    l1.delete(sku);
+  }
+  while (invalidatedAt.size > MARKS_MAX) {
+    const oldest = invalidatedAt.keys().next();
+    if (oldest.done) break;
+    invalidatedAt.delete(oldest.value);
+  }
   await Promise.all(unique.map((sku) => caches.default.delete(keyOf(origin, sku))));
 }

@@ -6,57 +6,98 @@ import type { Context } from "hono";
 import { LIVE_CLIENT_HEADER, LIVE_CONFIG_HEADER } from "../../durable-objects/sku-inventory";
 import type { AppEnv } from "../app-env";
 import { sha256Hex } from "../../domain/hashing";
-import { CACHE_CONTROL, cachedRecord, storeRecord, type CacheTier } from "../availability/availability-cache";
-import { loadPublicRecord, publicViewConfig, type PublicRecord } from "../availability/public-view";
+import {
+  ageSeconds,
+  CACHE_CONTROL,
+  type CachedLookup,
+  type CachedRecord,
+  cacheNow,
+  invalidationMark,
+  l1Record,
+  l2Record,
+  refreshRecord,
+  storeRecord,
+  type CacheTier,
+} from "../availability/availability-cache";
+import { loadPublicRecord, loadKnownPublicRecord, publicViewConfig, type PublicRecord } from "../availability/public-view";
 import { ApiError } from "../../services/api-error";
 import { RouteGroup } from "../http/route-table";
 import { findSkus } from "../../repositories/skus";
 import { AvailabilityBatchQuery, AvailabilityQuery } from "../../domain/schemas/availability";
-import { SkuId } from "../../domain/schemas/common";
+import { ID_PATTERN, SkuId } from "../../domain/schemas/common";
 
 export const availability = new RouteGroup("availability");
 
 interface Lookup {
-  record: PublicRecord;
+  entry: CachedRecord;
   tier: CacheTier;
   doMs: number;
 }
 
-/** One SKU's record from L1/L2, or from its object (then cached). Null if the SKU does not exist. */
-async function lookup(c: Context<AppEnv>, sku: string, known?: Awaited<ReturnType<typeof findSkus>>): Promise<Lookup | null> {
-  const origin = new URL(c.req.url).origin;
-  const cached = await cachedRecord(origin, sku);
-  if (cached !== null) return { ...cached, doMs: 0 };
-  const row = (known ?? (await findSkus(c.env.DB, [sku]))).get(sku);
-  if (row === undefined) return null;
+type SkuRows = Awaited<ReturnType<typeof findSkus>>;
+
+const originOf = (c: Context<AppEnv>) => new URL(c.req.url).origin;
+
+/** The SKU's public record read from its object, or null if D1 has no such SKU. */
+async function readRecord(env: Env, sku: string, known?: SkuRows): Promise<PublicRecord | null> {
+  const row = (known ?? (await findSkus(env.DB, [sku]))).get(sku);
+  return row === undefined ? null : loadPublicRecord(env, row);
+}
+
+/** A cache hit; a stale one starts the entry's one refresh in the background. */
+function served(c: Context<AppEnv>, hit: CachedLookup): Lookup {
+  if (hit.refresh) {
+    const sku = hit.entry.record.sku;
+    c.executionCtx.waitUntil(refreshRecord(originOf(c), hit.entry, () => loadKnownPublicRecord(c.env, sku)));
+  }
+  return { entry: hit.entry, tier: hit.tier, doMs: 0 };
+}
+
+/** One SKU's record from L2 (after L1 had none), or null. */
+async function fromL2(c: Context<AppEnv>, origin: string, sku: string): Promise<Lookup | null> {
+  const cached = await l2Record(origin, sku);
+  return cached === null ? null : served(c, cached);
+}
+
+/** One SKU's record from its object (then cached), or null if the SKU does not exist. */
+async function fromObject(c: Context<AppEnv>, origin: string, sku: string, known?: SkuRows): Promise<Lookup | null> {
+  const mark = invalidationMark();
+  const readAt = cacheNow();
   const started = performance.now();
-  const record = await loadPublicRecord(c.env, row);
+  const record = await readRecord(c.env, sku, known);
+  if (record === null) return null;
   const doMs = performance.now() - started;
-  c.executionCtx.waitUntil(storeRecord(origin, record));
-  return { record, tier: "miss", doMs };
+  const { entry, stored } = storeRecord(origin, record, readAt, mark);
+  c.executionCtx.waitUntil(stored);
+  return { entry, tier: "miss", doMs };
 }
 
-function shape(record: PublicRecord, withLocations: boolean) {
-  const { locations, ...rest } = record;
-  return withLocations ? { ...rest, locations } : rest;
+/** Server-Timing of the hits, made once. */
+const HIT_TIMING: Readonly<Record<Exclude<CacheTier, "miss">, string>> = {
+  "hit-l1": 'cache;desc="hit-l1", do;dur=0.00',
+  "stale-l1": 'cache;desc="stale-l1", do;dur=0.00',
+  "hit-l2": 'cache;desc="hit-l2", do;dur=0.00',
+};
+
+/** Whether an If-None-Match header matches `etag` (weak comparison, or `*`). */
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  return ifNoneMatch?.split(",").some((t) => t.trim().replace(/^W\//, "") === etag || t.trim() === "*") ?? false;
 }
 
-/** Sends a public JSON body with validators: ETag, 304 on a matching If-None-Match, Server-Timing. */
-async function respond(c: Context<AppEnv>, body: unknown, timing: string): Promise<Response> {
-  const text = JSON.stringify(body);
-  const etag = `"${(await sha256Hex(text)).slice(0, 32)}"`;
-  const headers = {
+/** Sends a public JSON body with validators: ETag, Age, 304 on a matching If-None-Match, Server-Timing. */
+function respond(c: Context<AppEnv>, text: string, etag: string, age: number, timing: string): Response {
+  const notModified = matches(c.req.header("if-none-match"), etag);
+  const headers: Record<string, string> = {
     "Cache-Control": CACHE_CONTROL,
     ETag: etag,
+    Age: String(age),
     "Server-Timing": timing,
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "ETag, Server-Timing",
   };
-  const ifNoneMatch = c.req.header("if-none-match");
-  if (ifNoneMatch !== undefined && ifNoneMatch.split(",").some((t) => t.trim().replace(/^W\//, "") === etag || t.trim() === "*")) {
-    return new Response(null, { status: 304, headers });
-  }
-  return new Response(text, { status: 200, headers: { ...headers, "Content-Type": "application/json" } });
+  if (notModified) return new Response(null, { status: 304, headers });
+  headers["Content-Type"] = "application/json";
+  return new Response(text, { status: 200, headers });
 }
 
 availability.route(
@@ -72,22 +113,41 @@ availability.route(
   async (c, input) => {
     const query = input.query();
     const skus = [...new Set(query.skus)];
-    const known = await findSkus(c.env.DB, skus);
-    const results = await Promise.all(skus.map((sku) => lookup(c, sku, known)));
-    const items: unknown[] = [];
+    const results: (Lookup | null)[] = skus.map((sku) => {
+      const hit = l1Record(sku);
+      return hit === undefined ? null : served(c, hit);
+    });
+    const rest = skus.filter((_, i) => results[i] === null);
+    if (rest.length > 0) {
+      // L2 next; the SKUs neither tier has are looked up in D1 together, then read from their objects.
+      const origin = originOf(c);
+      const fromCache = new Map(await Promise.all(rest.map(async (sku) => [sku, await fromL2(c, origin, sku)] as const)));
+      const missing = rest.filter((sku) => fromCache.get(sku) === null);
+      const known = missing.length > 0 ? await findSkus(c.env.DB, missing) : new Map();
+      const loaded = new Map(await Promise.all(missing.map(async (sku) => [sku, await fromObject(c, origin, sku, known)] as const)));
+      skus.forEach((sku, i) => {
+        results[i] ??= fromCache.get(sku) ?? loaded.get(sku) ?? null;
+      });
+    }
+    const items: string[] = [];
     const notFound: string[] = [];
-    const tiers = { "hit-l1": 0, "hit-l2": 0, miss: 0 };
+    const tiers = { "hit-l1": 0, "stale-l1": 0, "hit-l2": 0, miss: 0 };
     let doMs = 0;
+    let age = 0;
     results.forEach((result, i) => {
       if (result === null) notFound.push(skus[i]!);
       else {
-        items.push(shape(result.record, query.locations));
+        items.push(result.entry.text(query.locations));
         tiers[result.tier] += 1;
         doMs = Math.max(doMs, result.doMs);
+        age = Math.max(age, ageSeconds(result.entry));
       }
     });
-    const timing = `cache;desc="l1=${tiers["hit-l1"]} l2=${tiers["hit-l2"]} miss=${tiers.miss}", do;dur=${doMs.toFixed(2)}`;
-    return respond(c, { items, notFound }, timing);
+    // The same bytes as JSON.stringify({items, notFound}), from each entry's serialized body.
+    const text = `{"items":[${items.join(",")}],"notFound":${JSON.stringify(notFound)}}`;
+    const etag = `"${(await sha256Hex(text)).slice(0, 32)}"`;
+    const timing = `cache;desc="l1=${tiers["hit-l1"] + tiers["stale-l1"]} l2=${tiers["hit-l2"]} miss=${tiers.miss}", do;dur=${doMs.toFixed(2)}`;
+    return respond(c, text, etag, age, timing);
   },
 );
 
@@ -150,10 +210,16 @@ availability.route(
     errors: [400, 404],
   },
   async (c, input) => {
-    const sku = input.param("sku");
-    const query = input.query();
-    const result = await lookup(c, sku);
+    // The common request (a valid SKU, no query string) skips the schema parsers: they would
+    // accept it unchanged; anything else goes through them, and their 400s.
+    const raw = c.req.param("sku");
+    const sku = raw !== undefined && ID_PATTERN.test(raw) ? raw : input.param("sku");
+    const withLocations = c.req.url.includes("?") ? input.query().locations : false;
+    const hit = l1Record(sku);
+    const result = hit !== undefined ? served(c, hit) : ((await fromL2(c, originOf(c), sku)) ?? (await fromObject(c, originOf(c), sku)));
     if (result === null) throw new ApiError(404, "sku_not_found", `no SKU ${sku}`, { sku });
-    return respond(c, shape(result.record, query.locations), `cache;desc="${result.tier}", do;dur=${result.doMs.toFixed(2)}`);
+    const { entry, tier, doMs } = result;
+    const timing = tier === "miss" ? `cache;desc="miss", do;dur=${doMs.toFixed(2)}` : HIT_TIMING[tier];
+    return respond(c, entry.text(withLocations), await entry.etag(withLocations), ageSeconds(entry), timing);
   },
 );
