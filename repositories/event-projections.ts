@@ -1,9 +1,17 @@
 /**
- * The EVENTS consumer's D1 writes. One event becomes one D1 batch (a transaction): its
- * effects on `inventory_levels`, `alerts`, `daily_sales` and `webhook_deliveries`, and last
- * its `processed_events` row. Every effect is conditional on that row not existing yet, so
- * a redelivered event changes nothing, and a batch that fails leaves nothing behind.
- * Projection rows and alerts also apply in per-SKU sequence order (older events ignored).
+ * The EVENTS consumer's D1 writes. Events are applied in ONE D1 batch (a transaction) per
+ * consumer chunk: their effects on `inventory_levels`, `alerts`, `daily_sales` and
+ * `webhook_deliveries`, and last their `processed_events` rows. Every effect is conditional
+ * on the event's `processed_events` row not existing yet, so a redelivered event changes
+ * nothing, and a batch that fails leaves nothing behind. Projection rows and alerts also
+ * apply in per-SKU sequence order (older events ignored).
+ *
+ * Most events go through a handful of multi-row statements for the whole batch
+ * (`eventBatchStatements`): one upsert of the newest level per SKU × location, one resolve
+ * per alert kind, one cursor upsert, one insert per sales table, one for webhook deliveries
+ * and one for the dedupe rows, each reading the batch's rows from one bound JSON parameter.
+ * The SKUs whose events open alerts (threshold events, expiries) keep one statement list per
+ * event (`eventStatements`) in batch order, since opening and resolving must interleave.
  */
 import { and, eq, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
@@ -21,7 +29,7 @@ import {
 import type { AlertDecision } from "../domain/alerts";
 import type { InventoryEvent } from "../domain/events";
 import type { LevelStatus } from "../domain/inventory-levels";
-import { type D1Write, excluded, guardedRow, inJson, runBatch } from "./d1-sql";
+import { type D1Write, excluded, guardedRow, inJson, rowOf, runBatch } from "./d1-sql";
 
 /** What an event needs from the SKU's master data (null: unknown SKU). */
 export interface SkuFacts {
@@ -290,29 +298,321 @@ function outcomeOf(results: readonly unknown[], deliveriesAt: number): { applied
   return { applied: marker.meta.changes > 0, deliveries: (results[deliveriesAt] as NewDelivery[] | undefined) ?? [] };
 }
 
-/**
- * Applies an event's statements in one batch. Returns whether this call applied it (false:
- * it had been applied before) and the webhook deliveries it created.
- */
-export async function applyEventStatements(db: D1Database, built: EventStatements): Promise<{ applied: boolean; deliveries: NewDelivery[] }> {
-  return outcomeOf(await runBatch(db, built.statements), built.deliveriesAt);
+/** An event and the writes it needs (decided by `services/event-projection.ts`). */
+export interface EventWithWrites {
+  event: InventoryEvent;
+  writes: EventWrites;
+}
+
+/** What applying an event in a batch did: whether this batch applied it, and the webhook deliveries it created. */
+export interface EventBatchOutcome {
+  applied: boolean;
+  deliveries: NewDelivery[];
 }
 
 /**
- * Applies several events' statements, in order, in one batch (one transaction). Returns, per
- * event, whether this call applied it and the webhook deliveries it created.
+ * Whether an event's writes fit the batched statements: its only alert decisions (if any) are
+ * the resolves by projected total that every `inventory.updated` carries. Those of a SKU's
+ * updates in one batch come to the same as one resolve by the newest of them on the total
+ * after the batch, as long as nothing opens an alert of the SKU in between; events that open
+ * (or resolve regardless of the total) need their own place in the order.
  */
-export async function applyEventStatementsMany(db: D1Database, built: readonly EventStatements[]): Promise<{ applied: boolean; deliveries: NewDelivery[] }[]> {
-  const results = await runBatch(
-    db,
-    built.flatMap((b) => b.statements),
+function batchable(w: EventWrites): boolean {
+  return w.alerts.every((a) => a.action === "resolve" && a.whenProjectedTotalAbove !== null);
+}
+
+/** The batch's rows, one bound JSON parameter, as `json_each(?) AS ev`. */
+function rowsOf(rows: readonly object[]): SQL {
+  return sql`json_each(${JSON.stringify(rows)}) AS ev`;
+}
+
+/** A field of the current batch row (`ev.value ->> 'key'`): qualified, so a nested `json_each` cannot shadow it. */
+function field(key: string): SQL {
+  return sql.raw(`ev.value ->> '${key.replace(/'/g, "''")}'`);
+}
+
+/** The batch row's event is not applied yet (its dedupe row is written by the batch's last statement). */
+const FRESH = sql`NOT EXISTS (SELECT 1 FROM ${processedEvents} WHERE ${processedEvents.eventId} = ${field("id")})`;
+
+/** The statements of the batched events, and how to read their outcomes from the batch results. */
+interface BatchedStatements {
+  statements: D1Write[];
+  outcomes: (results: readonly unknown[]) => Map<string, EventBatchOutcome>;
+}
+
+/** Multi-row statements for events that are all `batchable`, none of them a duplicate (see the module comment). */
+function batchedStatements(db: D1Database, items: readonly EventWithWrites[], now: number): BatchedStatements {
+  const d = drizzle(db);
+  const statements: D1Write[] = [];
+
+  // Levels: only the newest event of each SKU × location can win (the upsert keeps the higher
+  // sequence, and an applied event's sequence is already at or below the row's), so one row each.
+  const newest = new Map<string, EventWithWrites>();
+  for (const item of items) {
+    if (item.writes.level === undefined) continue;
+    const key = `${item.event.sku}\u0000${item.writes.level.locationId}`;
+    const held = newest.get(key);
+    if (held === undefined || item.event.sequence > held.event.sequence) newest.set(key, item);
+  }
+  if (newest.size > 0) {
+    const l = inventoryLevels;
+    const rows = [...newest.values()].map(({ event, writes }) => ({
+      id: event.id,
+      sku: event.sku,
+      locationId: writes.level!.locationId,
+      ...writes.level!.counts,
+      status: writes.level!.status,
+      sequence: event.sequence,
+      updatedAt: writes.occurredAtMs,
+    }));
+    const values = rowOf(l, {
+      sku: field("sku"),
+      locationId: field("locationId"),
+      onHand: field("onHand"),
+      reserved: field("reserved"),
+      softHeld: field("softHeld"),
+      committed: field("committed"),
+      inTransit: field("inTransit"),
+      damaged: field("damaged"),
+      onHold: field("onHold"),
+      available: field("available"),
+      status: field("status"),
+      lastSequence: field("sequence"),
+      lastEventId: field("id"),
+      updatedAt: field("updatedAt"),
+      projectedAt: now,
+    });
+    statements.push(
+      d
+        .insert(l)
+        .select(sql`select ${sql.join(Object.values(values), sql`, `)} from ${rowsOf(rows)} where ${FRESH}`)
+        .onConflictDoUpdate({
+          target: [l.sku, l.locationId],
+          set: {
+            onHand: excluded(l.onHand),
+            reserved: excluded(l.reserved),
+            softHeld: excluded(l.softHeld),
+            committed: excluded(l.committed),
+            inTransit: excluded(l.inTransit),
+            damaged: excluded(l.damaged),
+            onHold: excluded(l.onHold),
+            available: excluded(l.available),
+            status: excluded(l.status),
+            lastSequence: excluded(l.lastSequence),
+            lastEventId: excluded(l.lastEventId),
+            updatedAt: excluded(l.updatedAt),
+            projectedAt: excluded(l.projectedAt),
+          },
+          setWhere: sql`${excluded(l.lastSequence)} > ${l.lastSequence}`,
+        }),
+    );
+  }
+
+  // Resolves by projected total (after the levels above): per SKU, the newest of its fresh
+  // events that carry the decision, if newer than the SKU's alert cursor.
+  const resolves = new Map<string, { decision: Extract<AlertDecision, { action: "resolve" }>; rows: object[] }>();
+  for (const { event, writes } of items) {
+    for (const decision of writes.alerts) {
+      if (decision.action !== "resolve") continue;
+      const key = `${decision.resolution}:${decision.kinds.join(",")}`;
+      const entry = resolves.get(key) ?? { decision, rows: [] };
+      entry.rows.push({ id: event.id, sku: event.sku, sequence: event.sequence, at: writes.occurredAtMs, above: decision.whenProjectedTotalAbove });
+      resolves.set(key, entry);
+    }
+  }
+  for (const { decision, rows } of resolves.values()) {
+    // Aliases differ from every alerts column, so the update's references stay unambiguous.
+    // SQLite takes a max() query's other columns from the row holding the max.
+    const j = sql`(select ${field("sku")} as j_sku, ${field("id")} as j_id, max(${field("sequence")}) as j_seq, ${field("at")} as j_at, ${field(
+      "above",
+    )} as j_above from ${rowsOf(rows)} where ${FRESH} group by ${field("sku")}) as j`;
+    statements.push(
+      d
+        .update(alerts)
+        .set({
+          status: "resolved",
+          resolution: decision.resolution,
+          resolvedAt: sql`j.j_at`,
+          updatedAt: sql`j.j_at`,
+          resolvedEventId: sql`j.j_id`,
+          lastEventId: sql`j.j_id`,
+          lastSequence: sql`j.j_seq`,
+        })
+        .from(j)
+        .where(
+          and(
+            sql`${alerts.sku} = j.j_sku`,
+            eq(alerts.status, "open"),
+            inJson(alerts.kind, decision.kinds),
+            sql`j.j_seq > COALESCE((SELECT ${alertCursors.lastSequence} FROM ${alertCursors} WHERE ${alertCursors.sku} = j.j_sku), 0)`,
+            sql`(SELECT COALESCE(SUM(${inventoryLevels.available}), 0) FROM ${inventoryLevels} WHERE ${inventoryLevels.sku} = j.j_sku) > j.j_above`,
+          ),
+        ),
+    );
+  }
+
+  const cursorRows = items.filter((i) => i.writes.alertRelevant).map(({ event }) => ({ id: event.id, sku: event.sku, sequence: event.sequence }));
+  if (cursorRows.length > 0) {
+    statements.push(
+      d
+        .insert(alertCursors)
+        .select(sql`select ${field("sku")}, max(${field("sequence")}) from ${rowsOf(cursorRows)} where ${FRESH} group by ${field("sku")}`)
+        .onConflictDoUpdate({
+          target: alertCursors.sku,
+          set: { lastSequence: sql`MAX(${alertCursors.lastSequence}, ${excluded(alertCursors.lastSequence)})` },
+        }),
+    );
+  }
+
+  // Sales add up: one row per SKU × location × day (and per location × day), summed over the fresh events.
+  const saleRows = items.flatMap(({ event, writes }) =>
+    writes.sales.map((sale) => ({ id: event.id, sku: event.sku, locationId: sale.locationId, day: sale.day, units: sale.units })),
   );
-  let offset = 0;
-  return built.map((b) => {
-    const mine = results.slice(offset, offset + b.statements.length);
-    offset += b.statements.length;
-    return outcomeOf(mine, b.deliveriesAt);
+  if (saleRows.length > 0) {
+    const ds = dailySales;
+    const ld = locationDailyLoad;
+    statements.push(
+      d
+        .insert(ds)
+        .select(
+          sql`select ${field("sku")}, ${field("locationId")}, ${field("day")}, sum(${field("units")}), count(*), ${now} from ${rowsOf(saleRows)} where ${FRESH} group by ${field(
+            "sku",
+          )}, ${field("locationId")}, ${field("day")}`,
+        )
+        .onConflictDoUpdate({
+          target: [ds.sku, ds.locationId, ds.day],
+          set: {
+            units: sql`${ds.units} + ${excluded(ds.units)}`,
+            fulfilments: sql`${ds.fulfilments} + ${excluded(ds.fulfilments)}`,
+            updatedAt: excluded(ds.updatedAt),
+          },
+        }),
+      d
+        .insert(ld)
+        .select(
+          sql`select ${field("locationId")}, ${field("day")}, sum(${field("units")}), ${now} from ${rowsOf(saleRows)} where ${FRESH} group by ${field("locationId")}, ${field("day")}`,
+        )
+        .onConflictDoUpdate({
+          target: [ld.day, ld.locationId],
+          set: { units: sql`${ld.units} + ${excluded(ld.units)}`, updatedAt: excluded(ld.updatedAt) },
+        }),
+    );
+  }
+
+  const s = webhookSubscriptions;
+  const wd = webhookDeliveries;
+  const eventRows = items.map(({ event, writes }) => ({
+    id: event.id,
+    type: event.type,
+    sku: event.sku,
+    sequence: event.sequence,
+    vendorId: writes.webhooks.vendorId,
+  }));
+  const deliveriesAt = statements.length;
+  statements.push(
+    d
+      .insert(wd)
+      .select(
+        guardedRow(
+          wd,
+          {
+            id: randomId("whd_"),
+            subscriptionId: sql`${s.id}`,
+            eventId: field("id"),
+            eventType: field("type"),
+            sku: field("sku"),
+            status: "pending",
+            attempts: 0,
+            createdAt: now,
+            updatedAt: now,
+          },
+          and(
+            isNull(s.deletedAt),
+            isNull(s.disabledAt),
+            or(isNull(s.vendorId), sql`${s.vendorId} = ${field("vendorId")}`),
+            sql`EXISTS (SELECT 1 FROM json_each(${s.eventTypes}) WHERE value = ${field("type")})`,
+            FRESH,
+          )!,
+          sql`${rowsOf(eventRows)}, ${s}`,
+        ),
+      )
+      .onConflictDoNothing({ target: [wd.subscriptionId, wd.eventId] })
+      .returning({ id: wd.id, subscriptionId: wd.subscriptionId, eventId: wd.eventId }),
+  );
+  const pe = processedEvents;
+  const processedAt = statements.length;
+  statements.push(
+    d
+      .insert(pe)
+      .select(sql`select ${field("id")}, ${field("type")}, ${field("sku")}, ${field("sequence")}, ${now} from ${rowsOf(eventRows)} where true`)
+      .onConflictDoNothing({ target: pe.eventId })
+      .returning({ eventId: pe.eventId }),
+  );
+
+  return {
+    statements,
+    outcomes: (results) => {
+      const applied = new Set((results[processedAt] as { eventId: string }[]).map((r) => r.eventId));
+      const deliveries = new Map<string, NewDelivery[]>();
+      for (const r of results[deliveriesAt] as { id: string; subscriptionId: string; eventId: string }[]) {
+        const list = deliveries.get(r.eventId) ?? [];
+        list.push({ id: r.id, subscriptionId: r.subscriptionId });
+        deliveries.set(r.eventId, list);
+      }
+      return new Map(items.map(({ event }) => [event.id, { applied: applied.has(event.id), deliveries: deliveries.get(event.id) ?? [] }]));
+    },
+  };
+}
+
+/**
+ * Applies events, in order, in one D1 batch (one transaction): the SKUs whose events are all
+ * `batchable` through the multi-row statements, the others one statement list per event in
+ * batch order. An event id repeated in the batch is applied once (its later copies report
+ * `applied: false`, as a redelivery would). Returns, per event, whether this call applied it
+ * and the webhook deliveries it created. If the batch fails, nothing was written.
+ */
+export async function applyEventBatch(db: D1Database, items: readonly EventWithWrites[], now: number): Promise<EventBatchOutcome[]> {
+  const first = new Map<string, EventWithWrites>();
+  for (const item of items) if (!first.has(item.event.id)) first.set(item.event.id, item);
+  const unique = [...first.values()];
+  const perEventSkus = new Set(unique.filter((i) => !batchable(i.writes)).map((i) => i.event.sku));
+  const batched = unique.filter((i) => !perEventSkus.has(i.event.sku));
+  const perEvent = unique.filter((i) => perEventSkus.has(i.event.sku)).map((i) => ({ id: i.event.id, built: eventStatements(db, i.event, i.writes) }));
+
+  const many = batched.length > 0 ? batchedStatements(db, batched, now) : null;
+  const statements = [...(many?.statements ?? []), ...perEvent.flatMap((p) => p.built.statements)];
+  const results = await runBatch(db, statements);
+
+  const outcomes = many?.outcomes(results) ?? new Map<string, EventBatchOutcome>();
+  let offset = many?.statements.length ?? 0;
+  for (const { id, built } of perEvent) {
+    outcomes.set(id, outcomeOf(results.slice(offset, offset + built.statements.length), built.deliveriesAt));
+    offset += built.statements.length;
+  }
+  const seen = new Set<string>();
+  return items.map(({ event }) => {
+    if (seen.has(event.id)) return { applied: false, deliveries: [] };
+    seen.add(event.id);
+    return outcomes.get(event.id)!;
   });
+}
+
+/** The deliveries of these events not sent to WEBHOOKS yet (a redelivered event sends them), by event id, in one query. */
+export async function unsentDeliveriesOf(db: D1Database, eventIds: readonly string[]): Promise<Map<string, NewDelivery[]>> {
+  const out = new Map<string, NewDelivery[]>();
+  if (eventIds.length === 0) return out;
+  const wd = webhookDeliveries;
+  const rows = await drizzle(db)
+    .select({ id: wd.id, subscriptionId: wd.subscriptionId, eventId: wd.eventId })
+    .from(wd)
+    .where(and(inJson(wd.eventId, [...new Set(eventIds)]), isNull(wd.enqueuedAt), eq(wd.status, "pending")))
+    .all();
+  for (const r of rows) {
+    const list = out.get(r.eventId) ?? [];
+    list.push({ id: r.id, subscriptionId: r.subscriptionId });
+    out.set(r.eventId, list);
+  }
+  return out;
 }
 
 /** Deletes up to `limit` dedupe records older than `before` (ms); returns how many. */

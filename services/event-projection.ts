@@ -7,8 +7,8 @@ import { alertDecisions, isAlertRelevant } from "../domain/alerts";
 import { InventoryEventSchema, type InventoryEvent } from "../domain/events";
 import { levelStatus, utcDayOf } from "../domain/inventory-levels";
 import { shippedUnitsOf } from "../domain/reservation-amendments";
-import { applyEventStatementsMany, eventStatements, skuFactsMany, type EventWrites, type NewDelivery, type SkuFacts } from "../repositories/event-projections";
-import { markEnqueued, unsentDeliveries } from "../repositories/webhooks";
+import { applyEventBatch, skuFactsMany, unsentDeliveriesOf, type EventWrites, type NewDelivery, type SkuFacts } from "../repositories/event-projections";
+import { markEnqueued } from "../repositories/webhooks";
 import type { WebhookMessage } from "../domain/webhooks";
 import { sendWebhookMessages } from "./webhook-queue";
 
@@ -73,9 +73,10 @@ export async function applyEvent(env: Env, event: InventoryEvent, now = Date.now
 
 /**
  * Applies events in order, all in ONE D1 batch (one transaction, one round trip) with one
- * master-data read for their SKUs; each event's statements stay guarded by its own dedupe
- * record, so the result is the same as applying them one by one. If the batch fails, nothing
- * was written and the caller falls back to one event at a time to isolate the bad one.
+ * master-data read for their SKUs (`applyEventBatch`: multi-row statements for most events,
+ * each still guarded by its own dedupe record, so the result is that of applying them one by
+ * one). If the batch fails, nothing was written and the caller falls back to one message at a
+ * time to isolate the bad one.
  */
 export async function applyEvents(env: Env, events: readonly InventoryEvent[], now = Date.now()): Promise<ApplyOutcome[]> {
   if (events.length === 0) return [];
@@ -83,15 +84,26 @@ export async function applyEvents(env: Env, events: readonly InventoryEvent[], n
     env.DB,
     events.map((e) => e.sku),
   );
-  const built = events.map((event) => eventStatements(env.DB, event, writesFor(event, facts.get(event.sku) ?? null, now)));
-  const results = await applyEventStatementsMany(env.DB, built);
+  const results = await applyEventBatch(
+    env.DB,
+    events.map((event) => ({ event, writes: writesFor(event, facts.get(event.sku) ?? null, now) })),
+    now,
+  );
+  // A redelivery may be the retry of an attempt whose D1 batch committed but whose queue
+  // send failed: send whatever is still unsent (one read for all of them).
+  // (A copy of an event applied by this call has nothing of its own to send.)
+  const appliedNow = new Set(events.filter((_, i) => results[i]!.applied).map((e) => e.id));
+  const unsent = await unsentDeliveriesOf(
+    env.DB,
+    events.filter((e) => !appliedNow.has(e.id)).map((e) => e.id),
+  );
   const outcomes: ApplyOutcome[] = [];
   for (const [i, event] of events.entries()) {
     const { applied, deliveries } = results[i]!;
-    // A redelivery may be the retry of an attempt whose D1 batch committed but whose queue
-    // send failed: send whatever is still unsent.
-    const toSend = applied ? deliveries : await unsentDeliveries(env.DB, event.id);
-    await sendDeliveries(env, toSend, { eventId: event.id, eventType: event.type, payload: event }, now);
+    const toSend = applied ? deliveries : (unsent.get(event.id) ?? []);
+    // A repeated redelivered event sends what was left unsent only once.
+    if (!applied) unsent.delete(event.id);
+    if (toSend.length > 0) await sendDeliveries(env, toSend, { eventId: event.id, eventType: event.type, payload: event }, now);
     outcomes.push({ applied, webhooksSent: toSend.length });
   }
   return outcomes;

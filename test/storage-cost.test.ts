@@ -297,13 +297,33 @@ describe("D1 statements per event (EVENTS consumer)", () => {
     expect(updates.rows.written).toBeGreaterThan(0);
     const level = await env.DB.prepare("SELECT on_hand FROM inventory_levels WHERE sku = ? AND location_id = 'L1'").bind(skus[0]).first<{ on_hand: number }>();
     expect(level?.on_hand).toBe(10);
-    // Per 100 events; update SCALE.md with these. The update batch also reads the 100 SKUs'
-    // facts once (the extra statement); one batch in PRUNE_EVERY also prunes processed_events
-    // (random, so at most one more statement and no more rows written here: nothing is old).
+    // Per 100 events; update SCALE.md with these. Statements are per batch, not per event: the
+    // SKUs' facts (one read), then for updates the levels, two alert resolves, the alert
+    // cursors, webhook deliveries and dedupe rows, one multi-row statement each (reservation
+    // events: deliveries and dedupe rows). One batch in PRUNE_EVERY also prunes
+    // processed_events (random, so at most one more statement and no more rows written here).
     expect([updates.rows.written, reservations.rows.written]).toEqual([1000, 300]);
-    expect(updates.rows.statements - 601).toBeGreaterThanOrEqual(0);
-    expect(updates.rows.statements - 601).toBeLessThanOrEqual(1);
-    expect(reservations.rows.statements - 201).toBeGreaterThanOrEqual(0);
-    expect(reservations.rows.statements - 201).toBeLessThanOrEqual(1);
+    expect(updates.rows.statements - 7).toBeGreaterThanOrEqual(0);
+    expect(updates.rows.statements - 7).toBeLessThanOrEqual(1);
+    expect(reservations.rows.statements - 3).toBeGreaterThanOrEqual(0);
+    expect(reservations.rows.statements - 3).toBeLessThanOrEqual(1);
+  });
+
+  it("100 updates of one SKU at one location in one batch write its level row once", async () => {
+    const sku = "COST-EV-HOT";
+    await createSku(sku);
+    const hot = countingD1(env.DB);
+    await runAcked(
+      EVENTS_QUEUE,
+      Array.from({ length: 100 }, (_, i) => updatedEvent(sku, i + 1, "L1", { onHand: 10 + i, available: 10 + i })),
+      { DB: hot.db },
+    );
+    const level = await env.DB.prepare("SELECT on_hand, last_sequence FROM inventory_levels WHERE sku = ? AND location_id = 'L1'")
+      .bind(sku)
+      .first<{ on_hand: number; last_sequence: number }>();
+    expect(level).toEqual({ on_hand: 109, last_sequence: 100 });
+    // The newest event's level (row + 4 index entries) and the SKU's alert cursor (row + key)
+    // once; each event's dedupe row (row, key, age index): 5 + 2 + 100 × 3.
+    expect(hot.rows.written).toBe(307);
   });
 });
