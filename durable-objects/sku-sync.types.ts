@@ -2,6 +2,7 @@
  * RPC values of the SkuInventory object's sync methods (`applySync`, `resolveSyncReview`,
  * `syncReviews`). The Worker / SYNC consumer has validated everything first.
  */
+import type { InventoryEvent } from "../domain/events";
 import type { SyncMode } from "../domain/sync";
 import type { LocationLevel, SkuPolicy } from "./sku-inventory.types";
 
@@ -31,6 +32,12 @@ export interface SyncApplyInput {
   /** `sync:<jobId>:<chunkIndex>:<sku>`: a redelivered chunk gets the stored outcomes back. */
   idempotencyKey: string;
   requestHash: string;
+  /**
+   * True: the caller sends the change's events itself (the SYNC consumer, with the rest of its
+   * chunk; outbox.ts `handOffEvents`): they come back in the result's `events`, and on a replay
+   * those of this job not yet seen applied come back again. Absent: the object's alarm sends them.
+   */
+  handOffEvents?: boolean;
 }
 
 export type SyncItemOutcome =
@@ -54,6 +61,8 @@ export interface SyncApplyResult {
   outcomes: SyncItemOutcome[];
   /** True when these are the stored outcomes of an earlier delivery of the same chunk. */
   replayed: boolean;
+  /** With `handOffEvents`: the events for the caller to send (oldest first; possibly none). */
+  events?: InventoryEvent[];
 }
 
 export type SyncReviewStatus = "open" | "accepted" | "rejected" | "superseded";

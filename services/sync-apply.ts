@@ -1,8 +1,10 @@
 /**
  * Applying one SYNC chunk: for each SKU, check it against master data (it exists, belongs
  * to the job's vendor, its locations are active, its values in range), call its object's
- * `applySync` once with the SKU's items, and record every item's outcome in D1 (applied,
- * unchanged, conflict held for review, or error) in one batch with the job's counters.
+ * `applySync` once with the SKU's items, send the events the objects handed over (all of the
+ * chunk's in a few sendBatch calls, instead of one alarm and one send per object), and record
+ * every item's outcome in D1 (applied, unchanged, conflict held for review, or error) in one
+ * batch with the job's counters.
  * Item errors never fail the chunk. A redelivered chunk changes nothing twice: the objects
  * replay their stored outcomes for the same idempotency key, and the D1 batch writes only
  * while the chunk is still `queued`.
@@ -11,6 +13,8 @@ import type { SkuRow } from "../d1/schema";
 import { SyncChunkMessageSchema, SyncChunkRefSchema, type SyncChunkItem, type SyncChunkMessage } from "../domain/sync-chunks";
 import { onHandLimitMessage } from "../domain/failures";
 import { inRange, SYNC_ITEM_ERROR_CODES, type SyncItemError, type SyncItemErrorCode } from "../domain/sync-items";
+import type { InventoryEvent } from "../domain/events";
+import { sendEventFlushesOf } from "../durable-objects/sku-inventory/outbox";
 import type { SyncApplyResult, SyncItemOutcome } from "../durable-objects/sku-sync.types";
 import { allLocations } from "../repositories/locations";
 import { findSkus } from "../repositories/skus";
@@ -67,6 +71,8 @@ interface SkuResult {
   outcomes: { item: SyncChunkItem; outcome: SyncItemOutcome | { outcome: "error"; code: SyncItemErrorCode; message: string } }[];
   /** True when the object answered with the stored outcomes of an earlier delivery. */
   replayed: boolean;
+  /** The events the object handed over for this chunk to send (`handOffEvents`). */
+  events: InventoryEvent[];
 }
 
 const KNOWN_CODES: ReadonlySet<string> = new Set(SYNC_ITEM_ERROR_CODES);
@@ -85,12 +91,13 @@ async function applySku(
   locationActive: (id: string) => boolean,
 ): Promise<SkuResult> {
   if (row === undefined) {
-    return { outcomes: group.items.map((item) => ({ item, outcome: errorOf("unknown_sku", `no SKU ${group.sku}`) })), replayed: false };
+    return { outcomes: group.items.map((item) => ({ item, outcome: errorOf("unknown_sku", `no SKU ${group.sku}`) })), replayed: false, events: [] };
   }
   if (row.vendorId !== vendorId) {
     return {
       outcomes: group.items.map((item) => ({ item, outcome: errorOf("forbidden_sku", `SKU ${group.sku} belongs to another vendor`) })),
       replayed: false,
+      events: [],
     };
   }
   const local = new Map<number, ReturnType<typeof errorOf>>();
@@ -101,6 +108,7 @@ async function applySku(
   const toApply = group.items.filter((item) => !local.has(item.i));
   const fromObject = new Map<number, SyncItemOutcome>();
   let replayed = false;
+  let events: InventoryEvent[] = [];
   if (toApply.length > 0) {
     const result = asDeclared<SyncApplyResult>(
       await env.SKU_INVENTORY.getByName(group.sku).applySync({
@@ -117,6 +125,7 @@ async function applySku(
         requestHash: await requestHash(
           chunk.kind === "available" ? { mode: chunk.mode, kind: chunk.kind, items: group.items } : { mode: chunk.mode, items: group.items },
         ),
+        handOffEvents: true,
       }),
     );
     if (!result.ok) {
@@ -125,11 +134,13 @@ async function applySku(
       for (const item of toApply) local.set(item.i, errorOf("sku_failed", `${result.code}: ${result.message}`));
     } else {
       replayed = result.replayed;
+      events = result.events ?? [];
       for (const outcome of result.outcomes) fromObject.set(outcome.itemIndex, outcome);
     }
   }
   return {
     replayed,
+    events,
     outcomes: group.items.map((item) => ({
       item,
       outcome: fromObject.get(item.i) ?? local.get(item.i) ?? errorOf("sku_failed", "the SKU's object reported no outcome for this item; send it again"),
@@ -169,6 +180,13 @@ export async function applySyncChunk(env: Env, chunk: SyncChunkMessage, now: () 
   // D1 knows whose job this is; the message only repeats it.
   const vendorId = state.vendorId;
   const results = await mapLimit(chunk.skus, SKU_CONCURRENCY, (group) => applySku(env, chunk, vendorId, group, skuRows.get(group.sku), locationActive));
+  // The objects handed their events to this chunk: one flush message per SKU, a few sendBatch
+  // calls per EVENTS partition. Before the chunk is recorded, so a failed send retries the
+  // chunk, whose replayed SKUs hand their unconfirmed events over again.
+  await sendEventFlushesOf(
+    env,
+    results.map((r) => r.events),
+  );
 
   const at = now();
   const counts = { applied: 0, unchanged: 0, conflicts: 0, errors: 0 };

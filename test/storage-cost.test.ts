@@ -200,6 +200,45 @@ describe("storage rows per operation (Durable Objects)", () => {
   });
 });
 
+describe("storage rows of a synced value (Durable Objects)", () => {
+  it("a vendor sync's change, its events handed to the SYNC consumer (no send of the object's own)", async () => {
+    const { sku, stub } = await freshSku("COST-SYNC");
+    await runDurableObjectAlarm(stub);
+    const input = (jobId: string, quantity: number) => ({
+      sku,
+      jobId,
+      chunkIndex: 0,
+      mode: "absolute" as const,
+      items: [{ itemIndex: 0, locationId: "L1", quantity }],
+      actor: "vendor:V1:key_test",
+      policy: { allowBackorder: false, softBufferPct: 10, reorderPoint: 0 },
+      idempotencyKey: `sync:${jobId}:0:${sku}`,
+      requestHash: `cost-${quantity}`,
+      handOffEvents: true,
+    });
+    // The first feed value of a location records its sync state; measure a later one.
+    expect(await stub.applySync(input("cost-sync-1", 104))).toMatchObject({ ok: true, outcomes: [{ outcome: "applied" }] });
+    const [apply] = await cost([stub], async () => {
+      expect(await stub.applySync(input("cost-sync-2", 107))).toMatchObject({
+        ok: true,
+        outcomes: [{ outcome: "applied" }],
+        events: [{ type: "inventory.updated" }],
+      });
+    });
+    // Its alarm (due for the check a minute on) has nothing to send.
+    const [alarm] = await cost([stub], async () => {
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+    });
+    expect(await stub.outboxSize()).toBe(0);
+    // [rows written, rows read, statements]; SCALE.md uses these. A PATCH writes 9 and its
+    // flush 2 more (marking its event sent); a synced value's event is written as sent.
+    expect({ apply: [apply!.written, apply!.read, apply!.statements], alarm: [alarm!.written, alarm!.read, alarm!.statements] }).toEqual({
+      apply: [10, 21, 21],
+      alarm: [0, 16, 7],
+    });
+  });
+});
+
 describe("storage kept per SKU (Durable Objects)", () => {
   it("what 200 stock changes leave behind once their events are confirmed: the ledger", async () => {
     const { sku, stub } = await freshSku("COST-SIZE");

@@ -16,6 +16,11 @@
  * (`EventFlush`: the due events in sequence order, split only above the message size
  * limit). Sending, confirming and resending stay per event: each outbox row keeps its own
  * `sent_at`, `resends` and check time, whatever message carried it.
+ *
+ * A caller that changes many SKUs at once may take a transaction's events to send itself
+ * (`handOffEvents`, the SYNC consumer): they are written as sent, the caller sends them with
+ * the other SKUs' in a few sendBatch calls, and the check a minute later covers them as it
+ * covers the alarm's sends.
  */
 import { type EventFlush, packEventFlushes, partitionOf, utf8Bytes } from "../../domain/event-partitions";
 import { eventId, thresholdCrossing, type InventoryEvent } from "../../domain/events";
@@ -97,6 +102,38 @@ const SEND_BATCH_BYTES = 250_000;
 export async function sendEventFlushes(sink: EventSink, events: readonly InventoryEvent[]): Promise<number> {
   if (events.length === 0) return 0;
   const flushes = packEventFlushes(events[0]!.sku, events);
+  await sendInBatches(sink, flushes);
+  return flushes.length;
+}
+
+/**
+ * Sends several SKUs' events (each list one SKU's, oldest first) as each SKU's flush messages,
+ * grouped by EVENTS partition into as few sendBatch calls as the limits allow: what a caller
+ * that applied many SKUs at once (the SYNC consumer, `handOffEvents`) sends for them all.
+ * Throws if a send fails; the parts sent before stay sent (the consumer dedupes by event id).
+ * Returns how many messages were sent.
+ */
+export async function sendEventFlushesOf(env: Env, eventsBySku: readonly (readonly InventoryEvent[])[]): Promise<number> {
+  const byPartition = new Map<number, EventFlush[]>();
+  for (const events of eventsBySku) {
+    if (events.length === 0) continue;
+    const sku = events[0]!.sku;
+    const partition = eventPartition(env, sku);
+    const list = byPartition.get(partition) ?? [];
+    list.push(...packEventFlushes(sku, events));
+    byPartition.set(partition, list);
+  }
+  const queues = eventQueues(env);
+  let sent = 0;
+  for (const [partition, flushes] of byPartition) {
+    await sendInBatches(queues[partition] as unknown as EventSink, flushes);
+    sent += flushes.length;
+  }
+  return sent;
+}
+
+/** Sends flush messages in order, in as few sendBatch calls as SEND_BATCH_MESSAGES and SEND_BATCH_BYTES allow. */
+async function sendInBatches(sink: EventSink, flushes: readonly EventFlush[]): Promise<void> {
   let batch: { body: EventFlush; contentType: "json" }[] = [];
   let bytes = 0;
   for (const flush of flushes) {
@@ -109,8 +146,7 @@ export async function sendEventFlushes(sink: EventSink, events: readonly Invento
     batch.push({ body: flush, contentType: "json" });
     bytes += size;
   }
-  await sink.sendBatch(batch);
-  return flushes.length;
+  if (batch.length > 0) await sink.sendBatch(batch);
 }
 
 /** Adds the SKU-level threshold event, if the transaction moved total available across the reorder point or zero. */
@@ -129,23 +165,59 @@ export function thresholdEvent(tx: Tx, before: Quantities, after: Quantities): v
   });
 }
 
-/** Writes the transaction's events to the outbox, each with the SKU's next sequence number. */
+/** Transactions whose events go to their caller to send (`handOffEvents`), with the events written so far. */
+const handOffs = new WeakMap<Tx, InventoryEvent[]>();
+
+/**
+ * Hands the running transaction's events to its caller instead of the alarm: `writeOutbox`
+ * writes them as sent now (so the alarm does not send them) and adds them, complete, to the
+ * returned list, which the caller sends once the transaction has committed — the SYNC
+ * consumer, with the other SKUs of its chunk in a few sendBatch calls (`sendEventFlushesOf`).
+ * The rows stay until the consumer has applied them, checked a minute later like any sent
+ * event: should the caller never send them (it crashed), they are lost events to the check
+ * and sent again (when a newer event of the SKU was applied, or LOST_AFTER_MS after they were
+ * written). Saves an alarm run and a send of its own per object, and an update per row.
+ */
+export function handOffEvents(tx: Tx): InventoryEvent[] {
+  const events: InventoryEvent[] = [];
+  handOffs.set(tx, events);
+  return events;
+}
+
+/**
+ * The events handed off (`handOffEvents`) for `reference` (a sync job: every event of its
+ * changes names it as the cause's reference) that the consumer has not been seen to apply yet,
+ * oldest first, at most OUTBOX_BATCH: what a replayed call gives its caller to send again, in
+ * case the first caller stopped before sending. Events the check confirmed are gone already.
+ */
+export function handedOffEvents(sql: SqlStorage, reference: string): InventoryEvent[] {
+  return sql
+    .exec<{ event_json: string }>("SELECT event_json FROM outbox WHERE sent_at IS NOT NULL ORDER BY sequence LIMIT ?", OUTBOX_BATCH)
+    .toArray()
+    .map((r) => JSON.parse(r.event_json) as InventoryEvent)
+    .filter((e) => e.cause.reference === reference);
+}
+
+/** Writes the transaction's events to the outbox, each with the SKU's next sequence number (as sent, when handed off). */
 export function writeOutbox(tx: Tx): void {
   // A hot-SKU shard writes no events: its SKU's main object reports the counts (shards.ts).
   if (tx.events.length === 0 || tx.db.shard.get(tx.db.sql) !== null) return;
   const sql = tx.sql;
   const sku = skuOf(sql) ?? "";
+  const handed = handOffs.get(tx);
   let sequence = Number(sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'event_seq'").toArray()[0]?.value ?? 0);
   for (const event of tx.events) {
     sequence += 1;
     const full: InventoryEvent = { id: eventId(sku, sequence), sku, sequence, ...event };
     sql.exec(
-      "INSERT INTO outbox (sequence, event_json, created_at, next_attempt_at) VALUES (?, ?, ?, ?)",
+      "INSERT INTO outbox (sequence, event_json, created_at, next_attempt_at, sent_at) VALUES (?, ?, ?, ?, ?)",
       sequence,
       JSON.stringify(full),
       tx.now,
-      tx.now + OUTBOX_FLUSH_DELAY_MS,
+      handed === undefined ? tx.now + OUTBOX_FLUSH_DELAY_MS : tx.now + CONFIRM_AFTER_MS,
+      handed === undefined ? null : tx.now,
     );
+    handed?.push(full);
   }
   sql.exec("INSERT INTO meta (key, value) VALUES ('event_seq', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", String(sequence));
 }

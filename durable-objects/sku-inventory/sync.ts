@@ -2,6 +2,7 @@
  * Vendor sync on this SKU: applying a job chunk's feed values (domain/sync.ts decides each),
  * and the reviews that hold large or unsafe changes for an operator.
  */
+import type { InventoryEvent } from "../../domain/events";
 import { fail, type Failure } from "../../domain/failures";
 import { decideSync } from "../../domain/sync";
 import { onHandFromAvailable } from "../../domain/vendor-formats/vendor-feed-items";
@@ -16,6 +17,7 @@ import type {
 } from "../sku-sync.types";
 import { onHandFloor, quantities } from "./counts";
 import { idempotentReplay, recordIdempotency, rememberSku, skuOf } from "./meta";
+import { handedOffEvents, handOffEvents } from "./outbox";
 import { countsOf, levelOf, type ReviewRow, type SkuDb } from "./rows";
 import { change } from "./stock";
 import { Rollback, Tx } from "./tx";
@@ -26,8 +28,13 @@ import { Rollback, Tx } from "./tx";
  */
 export function applySync(db: SkuDb, input: SyncApplyInput, now: number): SyncApplyResult | Failure {
   const stored = idempotentReplay<SyncApplyResult>(db.sql, input.idempotencyKey, input.requestHash);
-  if (stored !== null) return stored;
-  return Tx.run(db, now, (tx) => {
+  if (stored !== null) {
+    // The first delivery may have stopped before sending: its events go out again (the consumer dedupes).
+    return input.handOffEvents === true && stored.ok ? { ...stored, events: handedOffEvents(db.sql, input.jobId) } : stored;
+  }
+  let handed: InventoryEvent[] | null = null;
+  const result = Tx.run(db, now, (tx) => {
+    if (input.handOffEvents === true) handed = handOffEvents(tx);
     rememberSku(tx.sql, input.sku);
     db.policy.remember(tx, input.policy);
     const outcomes: SyncItemOutcome[] = input.items.map((item) => syncItem(tx, input, item.itemIndex, item.locationId, item.quantity));
@@ -35,6 +42,8 @@ export function applySync(db: SkuDb, input: SyncApplyInput, now: number): SyncAp
     recordIdempotency(tx, input.idempotencyKey, input.requestHash, result);
     return result;
   });
+  // Filled by writeOutbox as the transaction ended; not part of the stored answer.
+  return handed !== null && result.ok ? { ...result, events: handed } : result;
 }
 
 function syncItem(tx: Tx, input: SyncApplyInput, itemIndex: number, locationId: string, sent: number): SyncItemOutcome {
