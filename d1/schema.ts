@@ -473,11 +473,23 @@ export const syncJobChunks = sqliteTable(
     payload: text("payload"),
     /** How many times its message was sent (the first send and the sweeper's re-drives). */
     sends: integer("sends").notNull().default(0),
+    /**
+     * The events its SKU objects handed to the chunk to send (`handOffEvents`), as a JSON
+     * array of `{sku, id}`, while the sweeper has not seen the EVENTS consumer apply them all
+     * (the payload is kept as long, so the objects can be replayed to send them again).
+     */
+    eventIds: text("event_ids"),
+    /** When the sweeper checks those events next (null: nothing to check), ms. */
+    eventsCheckAt: integer("events_check_at", { mode: "number" }),
+    /** Checks that found some of them missing so far. */
+    eventChecks: integer("event_checks").notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.jobId, t.chunkIndex] }),
     // The sweeper's scan: queued chunks by when they were last sent.
     index("sync_job_chunks_queued_sent").on(t.enqueuedAt).where(sql`${t.status} = 'queued'`),
+    // The sweeper's event check: chunks whose handed-off events are due for a check.
+    index("sync_job_chunks_events_check").on(t.eventsCheckAt).where(sql`${t.eventsCheckAt} IS NOT NULL`),
   ],
 );
 

@@ -33,9 +33,10 @@ export interface SyncApplyInput {
   idempotencyKey: string;
   requestHash: string;
   /**
-   * True: the caller sends the change's events itself (the SYNC consumer, with the rest of its
-   * chunk; outbox.ts `handOffEvents`): they come back in the result's `events`, and on a replay
-   * those of this job not yet seen applied come back again. Absent: the object's alarm sends them.
+   * True: the caller sends the change's events itself and checks they were applied (the SYNC
+   * consumer and sweeper; outbox.ts `handOffEvents`): they come back in the result's `events`,
+   * and on a replay the events of this job the object still keeps come back again. Absent: the
+   * object's alarm sends them.
    */
   handOffEvents?: boolean;
 }

@@ -615,6 +615,18 @@ export async function unsentDeliveriesOf(db: D1Database, eventIds: readonly stri
   return out;
 }
 
+/** Which of these event ids the consumer has applied (their dedupe rows exist), in one query. */
+export async function appliedEventIdsOf(db: D1Database, eventIds: readonly string[]): Promise<Set<string>> {
+  if (eventIds.length === 0) return new Set();
+  const pe = processedEvents;
+  const rows = await drizzle(db)
+    .select({ eventId: pe.eventId })
+    .from(pe)
+    .where(inJson(pe.eventId, [...new Set(eventIds)]))
+    .all();
+  return new Set(rows.map((r) => r.eventId));
+}
+
 /** Deletes up to `limit` dedupe records older than `before` (ms); returns how many. */
 export async function pruneProcessedEvents(db: D1Database, before: number, limit = 1000): Promise<number> {
   const d = drizzle(db);

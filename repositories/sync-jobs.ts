@@ -304,6 +304,17 @@ export interface ChunkRecord {
   errors: SyncItemError[];
   /** Extra statements for the same batch, before the chunk is marked (review rows), each guarded by `chunkStillQueued`. */
   extra: D1Write[];
+  /**
+   * The events the chunk sent for its objects (`handOffEvents`) and when the sweeper checks
+   * that they were applied; the chunk keeps its payload until then. None: nothing to check.
+   */
+  handedOff?: { events: readonly HandedOffEvent[]; checkAt: number };
+}
+
+/** An event a chunk sent for one of its SKU objects. */
+export interface HandedOffEvent {
+  sku: string;
+  id: string;
 }
 
 /**
@@ -314,15 +325,75 @@ export interface ChunkRecord {
 export async function recordChunk(db: D1Database, record: ChunkRecord, now: number): Promise<void> {
   const { applied, unchanged, conflicts, errors } = record.counts;
   const c = syncJobChunks;
+  const check =
+    record.handedOff !== undefined && record.handedOff.events.length > 0
+      ? { eventIds: JSON.stringify(record.handedOff.events), eventsCheckAt: record.handedOff.checkAt }
+      : { payload: null };
   await runBatch(db, [
     ...errorInserts(db, record.jobId, record.errors, now, chunkStillQueued(record.jobId, record.chunkIndex)),
     ...record.extra,
     drizzle(db)
       .update(c)
-      .set({ status: "done", applied, unchanged, conflicts, errors, finishedAt: now, payload: null })
+      .set({ status: "done", applied, unchanged, conflicts, errors, finishedAt: now, ...check })
       .where(and(eq(c.jobId, record.jobId), eq(c.chunkIndex, record.chunkIndex), eq(c.status, "queued"))),
     recompute(db, record.jobId, now),
   ]);
+}
+
+/** A recorded chunk whose handed-off events are due for the sweeper's check. */
+export interface ChunkEventCheck {
+  jobId: string;
+  chunkIndex: number;
+  events: HandedOffEvent[];
+  payload: string | null;
+  checks: number;
+  finishedAt: number;
+}
+
+/** Chunks whose handed-off events are due for a check at `now`, earliest first. */
+export async function chunkEventChecksDue(db: D1Database, now: number, limit: number): Promise<ChunkEventCheck[]> {
+  const c = syncJobChunks;
+  const rows = await drizzle(db)
+    .select({ jobId: c.jobId, chunkIndex: c.chunkIndex, eventIds: c.eventIds, payload: c.payload, checks: c.eventChecks, finishedAt: c.finishedAt })
+    .from(c)
+    .where(sql`${c.eventsCheckAt} IS NOT NULL AND ${c.eventsCheckAt} <= ${now}`)
+    .orderBy(asc(c.eventsCheckAt))
+    .limit(limit)
+    .all();
+  return rows.map((r) => ({
+    jobId: r.jobId,
+    chunkIndex: r.chunkIndex,
+    events: r.eventIds === null ? [] : (JSON.parse(r.eventIds) as HandedOffEvent[]),
+    payload: r.payload,
+    checks: r.checks,
+    finishedAt: r.finishedAt ?? 0,
+  }));
+}
+
+/**
+ * After a check: `next` null — every event applied (or given up on): the chunk drops its
+ * event list and payload; else the events `missing` are checked again at `next`, and
+ * `counted` says whether this check counts as one that found them missing.
+ */
+export async function chunkEventsChecked(
+  db: D1Database,
+  chunk: { jobId: string; chunkIndex: number },
+  outcome: { next: null } | { next: number; missing: readonly HandedOffEvent[]; counted: boolean },
+): Promise<void> {
+  const c = syncJobChunks;
+  await drizzle(db)
+    .update(c)
+    .set(
+      outcome.next === null
+        ? { eventIds: null, eventsCheckAt: null, payload: null }
+        : {
+            eventIds: JSON.stringify(outcome.missing),
+            eventsCheckAt: outcome.next,
+            eventChecks: outcome.counted ? sql`${c.eventChecks} + 1` : sql`${c.eventChecks}`,
+          },
+    )
+    .where(and(eq(c.jobId, chunk.jobId), eq(c.chunkIndex, chunk.chunkIndex)))
+    .run();
 }
 
 /**

@@ -14,11 +14,11 @@ import { SyncChunkMessageSchema, SyncChunkRefSchema, type SyncChunkItem, type Sy
 import { onHandLimitMessage } from "../domain/failures";
 import { inRange, SYNC_ITEM_ERROR_CODES, type SyncItemError, type SyncItemErrorCode } from "../domain/sync-items";
 import type { InventoryEvent } from "../domain/events";
-import { sendEventFlushesOf } from "../durable-objects/sku-inventory/outbox";
+import { CONFIRM_AFTER_MS, sendEventFlushesOf } from "../durable-objects/sku-inventory/outbox";
 import type { SyncApplyResult, SyncItemOutcome } from "../durable-objects/sku-sync.types";
 import { allLocations } from "../repositories/locations";
 import { findSkus } from "../repositories/skus";
-import { chunkState, failChunk, markJobRunning, recordChunk } from "../repositories/sync-jobs";
+import { chunkState, failChunk, type HandedOffEvent, markJobRunning, recordChunk } from "../repositories/sync-jobs";
 import { chunkReviewStatements, type NewSyncReview } from "../repositories/sync-reviews";
 import { requestHash } from "../domain/hashing";
 import { policyOf } from "./sku-access";
@@ -237,13 +237,49 @@ export async function applySyncChunk(env: Env, chunk: SyncChunkMessage, now: () 
       }
     }
   });
+  // The sweeper checks a minute on that the consumer applied them (services/sync-sweeper.ts).
+  const handedOff: HandedOffEvent[] = results.flatMap((r) => r.events.map((e) => ({ sku: e.sku, id: e.id })));
   await recordChunk(
     env.DB,
-    { jobId: chunk.jobId, chunkIndex: chunk.chunkIndex, counts, errors, extra: chunkReviewStatements(env.DB, chunk, touched, reviews, at) },
+    {
+      jobId: chunk.jobId,
+      chunkIndex: chunk.chunkIndex,
+      counts,
+      errors,
+      extra: chunkReviewStatements(env.DB, chunk, touched, reviews, at),
+      handedOff: { events: handedOff, checkAt: at + CONFIRM_AFTER_MS },
+    },
     at,
   );
   await notifyIfFinished(env, chunk.jobId, at);
   return "recorded";
+}
+
+/**
+ * Sends again events a recorded chunk's objects handed over (`missing`): each of their SKUs'
+ * objects is called as the chunk called it (same idempotency key and request), so it only
+ * replays its stored outcome and hands back this job's events it still keeps, of which the
+ * missing ones go out as the chunk sent them. Returns how many events were sent (fewer than
+ * asked when an object no longer keeps one: its own check found it applied). Throws when an
+ * object or the queue is unavailable (the sweeper tries again).
+ */
+export async function resendHandedOffEvents(env: Env, chunk: SyncChunkMessage, missing: readonly HandedOffEvent[]): Promise<number> {
+  const skus = new Set(missing.map((e) => e.sku));
+  const ids = new Set(missing.map((e) => e.id));
+  const groups = chunk.skus.filter((g) => skus.has(g.sku));
+  if (groups.length === 0) return 0;
+  const [skuRows, { byId: locations }] = await Promise.all([
+    findSkus(
+      env.DB,
+      groups.map((g) => g.sku),
+    ),
+    allLocations(env.DB),
+  ]);
+  const locationActive = (id: string) => locations.get(id)?.active === true;
+  const results = await mapLimit(groups, SKU_CONCURRENCY, (group) => applySku(env, chunk, chunk.vendorId, group, skuRows.get(group.sku), locationActive));
+  const events = results.map((r) => r.events.filter((e) => ids.has(e.id)));
+  await sendEventFlushesOf(env, events);
+  return events.reduce((n, list) => n + list.length, 0);
 }
 
 /**

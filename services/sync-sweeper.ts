@@ -9,10 +9,22 @@
  *
  * The bound: a lost chunk is re-sent within stalledAfterMs + one cron interval, and a job
  * whose chunks keep getting lost finishes within maxSends × (stalledAfterMs + interval).
+ *
+ * It also checks the events a recorded chunk sent for its SKU objects (`handOffEvents`): a
+ * minute after the chunk was recorded, and then every minute while some are missing, it asks
+ * D1 which the EVENTS consumer applied (one query per chunk, instead of a wake of every
+ * object a minute after its change). Those still missing LOST_AFTER_MS after the chunk was
+ * recorded are lost (the queue lost them, or the chunk stopped before sending): the chunk's
+ * objects are replayed from its payload and hand them over again, and they are sent again,
+ * checking after 1, 2, 4 … up to 60 min, at most EVENT_CHECK.maxResends times (each object's
+ * own check of them, a day after the change, remains the last net). Once all are applied the
+ * chunk drops its event list and payload.
  */
 import type { SyncChunkMessage } from "../domain/sync-chunks";
-import { markChunksResent, stalledChunks, type StalledChunk } from "../repositories/sync-jobs";
-import { failSyncChunk, parseSyncChunk } from "./sync-apply";
+import { CONFIRM_AFTER_MS, confirmDelayMs, LOST_AFTER_MS } from "../durable-objects/sku-inventory/outbox";
+import { appliedEventIdsOf } from "../repositories/event-projections";
+import { type ChunkEventCheck, chunkEventChecksDue, chunkEventsChecked, markChunksResent, stalledChunks } from "../repositories/sync-jobs";
+import { failSyncChunk, parseSyncChunk, resendHandedOffEvents } from "./sync-apply";
 import { sendChunkMessages } from "./sync-send";
 
 export const SYNC_SWEEP = {
@@ -28,12 +40,27 @@ export const SYNC_SWEEP = {
   batchLimit: 500,
 } as const;
 
+/** The check of the events recorded chunks sent for their objects (see the module comment). */
+export const EVENT_CHECK = {
+  /** While some are missing but may only be behind in the queue, checked again this often. */
+  recheckMs: CONFIRM_AFTER_MS,
+  /** Missing this long after the chunk was recorded: lost, and sent again. */
+  lostAfterMs: LOST_AFTER_MS,
+  /** Resends before the chunk leaves them to the objects' own check. */
+  maxResends: 5,
+  /** Chunks checked per run; the rest wait for the next run (earliest due first). */
+  batchLimit: 200,
+} as const;
+
 export interface SweepResult {
   resent: number;
   failed: number;
+  /** Chunks whose handed-off events were checked, and events sent again. */
+  eventChecks: number;
+  eventsResent: number;
 }
 
-function messageOf(chunk: StalledChunk): SyncChunkMessage | null {
+function messageOf(chunk: { payload: string | null }): SyncChunkMessage | null {
   if (chunk.payload === null) return null;
   try {
     return parseSyncChunk(JSON.parse(chunk.payload));
@@ -70,5 +97,50 @@ export async function sweepSyncChunks(env: Env, now: number): Promise<SweepResul
   if (resend.length > 0 || failed > 0) {
     console.log(JSON.stringify({ event: "sync.sweep", resent: resend.length, failed, chunks: stalled.map((c) => `${c.jobId}#${c.chunkIndex}`).slice(0, 20) }));
   }
-  return { resent: resend.length, failed };
+  const events = await checkChunkEvents(env, now);
+  return { resent: resend.length, failed, eventChecks: events.checked, eventsResent: events.resent };
+}
+
+/** Checks the handed-off events of the recorded chunks due, as of `now` (see the module comment). */
+export async function checkChunkEvents(env: Env, now: number): Promise<{ checked: number; resent: number }> {
+  const due = await chunkEventChecksDue(env.DB, now, EVENT_CHECK.batchLimit);
+  let resent = 0;
+  for (const chunk of due) resent += await checkChunk(env, chunk, now);
+  return { checked: due.length, resent };
+}
+
+/** One chunk's check; returns how many events it sent again. */
+async function checkChunk(env: Env, chunk: ChunkEventCheck, now: number): Promise<number> {
+  const applied = await appliedEventIdsOf(
+    env.DB,
+    chunk.events.map((e) => e.id),
+  );
+  const missing = chunk.events.filter((e) => !applied.has(e.id));
+  const ref = { jobId: chunk.jobId, chunkIndex: chunk.chunkIndex };
+  if (missing.length === 0) {
+    await chunkEventsChecked(env.DB, ref, { next: null });
+    return 0;
+  }
+  // Not lost yet: the consumer may only be behind, and a resend would double a backed-up queue's load.
+  if (now - chunk.finishedAt < EVENT_CHECK.lostAfterMs) {
+    await chunkEventsChecked(env.DB, ref, { next: now + EVENT_CHECK.recheckMs, missing, counted: false });
+    return 0;
+  }
+  const message = messageOf(chunk);
+  if (message === null || chunk.checks >= EVENT_CHECK.maxResends) {
+    console.warn(
+      JSON.stringify({ event: "sync.events_unconfirmed", jobId: chunk.jobId, chunkIndex: chunk.chunkIndex, missing: missing.length, resends: chunk.checks }),
+    );
+    await chunkEventsChecked(env.DB, ref, { next: null });
+    return 0;
+  }
+  let sent = 0;
+  try {
+    sent = await resendHandedOffEvents(env, message, missing);
+    console.warn(JSON.stringify({ event: "sync.events_resent", jobId: chunk.jobId, chunkIndex: chunk.chunkIndex, missing: missing.length, sent }));
+  } catch (error) {
+    console.error(JSON.stringify({ event: "sync.events_resend_failed", jobId: chunk.jobId, chunkIndex: chunk.chunkIndex, error: String(error) }));
+  }
+  await chunkEventsChecked(env.DB, ref, { next: now + confirmDelayMs(chunk.checks + 1), missing, counted: true });
+  return sent;
 }

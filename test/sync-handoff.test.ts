@@ -4,10 +4,13 @@
  * them back with its outcomes, and the consumer sends them all — one flush message per SKU, one
  * sendBatch per EVENTS partition — before it records the chunk. Proves: every applied value's
  * `inventory.updated` goes out once, in one call per partition, and no object keeps an unsent
- * event for its alarm; the rows stay until the consumer has applied them; a failed send retries
- * the chunk without recording it, and the retry's replaying objects hand the same events over
- * again (so a delivery that stopped before sending loses nothing); and an object called with
- * the flag sends nothing from its alarm, and returns them again on a replay.
+ * event for its alarm, nor wakes a minute on to check them (its own check waits for the day-old
+ * pruning); the sweeper checks the chunk's events instead (one D1 read per chunk), leaves
+ * missing ones alone until they count as lost, then replays the objects and sends the same
+ * events again, and clears the chunk once they are applied; a failed send retries the chunk
+ * without recording it, and the retry's replaying objects hand the same events over again (so
+ * a delivery that stopped before sending loses nothing); and an object called with the flag
+ * sends nothing from its alarm, and returns them again on a replay.
  */
 import { createExecutionContext, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -16,7 +19,9 @@ import { type EventFlush, partitionOf } from "../domain/event-partitions";
 import type { SyncChunkMessage } from "../domain/sync-chunks";
 import type { SyncApplyInput } from "../durable-objects/sku-sync.types";
 import { app } from "../workers/app";
-import { capturingQueue, runAcked, runQueue, withEnv } from "./support/event-fixtures";
+import { CONFIRM_AFTER_MS, HANDED_OFF_CHECK_MS } from "../durable-objects/sku-inventory/outbox";
+import { checkChunkEvents, EVENT_CHECK } from "../services/sync-sweeper";
+import { capturingQueue, EVENTS_QUEUE, runAcked, runQueue, withEnv } from "./support/event-fixtures";
 import { seedBasics, skuObject, type Keys } from "./support/fixtures";
 import { expectLogged } from "./support/log-capture";
 import { createSkus, SYNC_QUEUE } from "./support/sync-fixtures";
@@ -69,6 +74,60 @@ function capturingPartitions() {
 }
 
 const jobRow = (id: string) => env.DB.prepare("SELECT * FROM sync_jobs WHERE id = ?").bind(id).first<Record<string, unknown>>();
+
+const chunkRow = (jobId: string) =>
+  env.DB.prepare(
+    "SELECT status, finished_at, event_ids, events_check_at, event_checks, payload IS NOT NULL AS has_payload FROM sync_job_chunks WHERE job_id = ? AND chunk_index = 0",
+  )
+    .bind(jobId)
+    .first<{ status: string; finished_at: number; event_ids: string | null; events_check_at: number | null; event_checks: number; has_payload: number }>();
+
+// First in the file: the check runs over every chunk due, so it must see only its own.
+describe("the sweeper checks a recorded chunk's events", () => {
+  it("no object wakes a minute on; missing events are left alone until lost, then replayed and sent again; applied ones clear the chunk", async () => {
+    const skus = ["HC-1", "HC-2", "HC-3"];
+    await createSkus(keys.operator, skus, "V1");
+    const { jobId, chunks } = await captureJob(skus.map((sku) => ({ sku, locationId: "L1", quantity: 6 })));
+    const lost = capturingPartitions();
+    await runAcked(SYNC_QUEUE, [chunks[0]], lost.overrides);
+    const ids = lost
+      .flushes()
+      .flatMap((s) => s.flush.events.map((e) => e.id))
+      .sort();
+    expect(ids).toHaveLength(6);
+
+    const recorded = (await chunkRow(jobId))!;
+    expect(recorded).toMatchObject({ status: "done", events_check_at: recorded.finished_at + CONFIRM_AFTER_MS, event_checks: 0, has_payload: 1 });
+    expect((JSON.parse(recorded.event_ids!) as { id: string }[]).map((e) => e.id).sort()).toEqual(ids);
+    // The objects check their handed-off rows only with the day-old pruning, not a minute on.
+    for (const sku of skus) expect((await skuObject(sku).health()).nextDueAt).toBeGreaterThanOrEqual(recorded.finished_at + HANDED_OFF_CHECK_MS - 60_000);
+
+    // A minute on: none applied (the capturing queue kept them), but not lost yet: nothing is sent.
+    const early = capturingPartitions();
+    expect(await checkChunkEvents(withEnv(early.overrides), recorded.finished_at + CONFIRM_AFTER_MS)).toEqual({ checked: 1, resent: 0 });
+    expect(early.flushes()).toEqual([]);
+    expect(await chunkRow(jobId)).toMatchObject({ events_check_at: recorded.finished_at + 2 * CONFIRM_AFTER_MS, event_checks: 0 });
+
+    // Lost: the objects replay and hand the same events over, which go out again.
+    const at = recorded.finished_at + EVENT_CHECK.lostAfterMs;
+    const resend = capturingPartitions();
+    expect(await checkChunkEvents(withEnv(resend.overrides), at)).toEqual({ checked: 1, resent: 6 });
+    expectLogged({ event: "sync.events_resent", jobId, missing: 6, sent: 6 }, { exactly: true });
+    const again = resend.flushes();
+    expect(again.flatMap((s) => s.flush.events.map((e) => e.id)).sort()).toEqual(ids);
+    expect(await chunkRow(jobId)).toMatchObject({ events_check_at: at + 2 * CONFIRM_AFTER_MS, event_checks: 1, has_payload: 1 });
+    for (const sku of skus) expect((await skuObject(sku).snapshot()).version).toBe(1);
+
+    // Delivered and applied: the next check clears the chunk.
+    await runAcked(
+      EVENTS_QUEUE,
+      again.map((s) => s.flush),
+    );
+    expect(await checkChunkEvents(env, at + 2 * CONFIRM_AFTER_MS)).toEqual({ checked: 1, resent: 0 });
+    expect(await chunkRow(jobId)).toMatchObject({ event_ids: null, events_check_at: null, has_payload: 0 });
+    expect(await checkChunkEvents(env, at + 60 * CONFIRM_AFTER_MS)).toEqual({ checked: 0, resent: 0 });
+  });
+});
 
 describe("the SYNC consumer sends its chunk's events", () => {
   it("one flush per SKU, one sendBatch per partition; nothing left for the objects' alarms; a redelivery once recorded sends nothing", async () => {

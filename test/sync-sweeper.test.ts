@@ -23,6 +23,7 @@ import { SYNC_SWEEP } from "../services/sync-sweeper";
 import { capturingQueue, runAcked, withEnv } from "./support/event-fixtures";
 import { seedBasics, skuObject, type Keys } from "./support/fixtures";
 import { expectLogged } from "./support/log-capture";
+import { waitUntil } from "./support/test-clock";
 import { allErrors, createSkus, SYNC_QUEUE, waitForJob } from "./support/sync-fixtures";
 
 let keys: Keys;
@@ -59,6 +60,14 @@ const chunks = (jobId: string) =>
     .all<{ chunk_index: number; status: string; sends: number; enqueued_at: number | null; has_payload: number; error: string | null }>()
     .then((r) => r.results);
 
+/** How many of these SKUs' events the EVENTS consumer has applied. */
+const applied = async (skus: string[]) =>
+  (
+    await env.DB.prepare("SELECT COUNT(*) AS n FROM processed_events WHERE sku IN (SELECT value FROM json_each(?))")
+      .bind(JSON.stringify(skus))
+      .first<{ n: number }>()
+  )?.n ?? 0;
+
 const onHand = async (sku: string, locationId: string) => (await skuObject(sku).snapshot()).locations.find((l) => l.locationId === locationId)?.onHand ?? 0;
 
 const bound = SYNC_SWEEP.stalledAfterMs;
@@ -84,11 +93,15 @@ describe("the sync sweeper", () => {
     expectLogged({ event: "sync.sweep", resent: 1, failed: 0 }, { exactly: true });
     const job = await waitForJob(keys.vendor, lost.jobId);
     expect(job).toMatchObject({ status: "completed", counts: { applied: 3, errors: 0, pending: 0 } });
-    expect(await chunks(lost.jobId)).toEqual([{ chunk_index: 0, status: "done", sends: 2, enqueued_at: sentAt! + bound + 1, has_payload: 0, error: null }]);
+    // Recorded; the payload stays until the sweeper has seen the chunk's events applied.
+    expect(await chunks(lost.jobId)).toEqual([{ chunk_index: 0, status: "done", sends: 2, enqueued_at: sentAt! + bound + 1, has_payload: 1, error: null }]);
     for (const sku of skus) {
       expect(await onHand(sku, "L1")).toBe(7);
       expect((await skuObject(sku).snapshot()).version).toBe(1);
     }
+    await waitUntil(async () => (await applied(skus)) === skus.length * 2, "the consumer to apply the chunk's events");
+    await cron(Date.now() + 61_000);
+    expect((await chunks(lost.jobId))[0]!.has_payload).toBe(0);
     // The original message turning up after all changes nothing twice.
     await runAcked(SYNC_QUEUE, [lost.sent[0]]);
     expect((await skuObject("SW-1").snapshot()).version).toBe(1);

@@ -19,14 +19,16 @@
  *
  * A caller that changes many SKUs at once may take a transaction's events to send itself
  * (`handOffEvents`, the SYNC consumer): they are written as sent, the caller sends them with
- * the other SKUs' in a few sendBatch calls, and the check a minute later covers them as it
- * covers the alarm's sends.
+ * the other SKUs' in a few sendBatch calls and checks them itself (the SYNC sweeper, per
+ * chunk, a minute on, replaying the objects to send lost ones again); the object's own check
+ * of those rows waits for HANDED_OFF_CHECK_MS, the alarm that prunes the change's
+ * idempotency record, so a synced SKU is not woken again a minute after each sync.
  */
 import { type EventFlush, packEventFlushes, partitionOf, utf8Bytes } from "../../domain/event-partitions";
 import { eventId, thresholdCrossing, type InventoryEvent } from "../../domain/events";
 import { availableOf, type Quantities } from "../../domain/quantities";
 import { countFailure } from "../failure-counts";
-import { skuOf } from "./meta";
+import { IDEMPOTENCY_RETENTION_MS, skuOf } from "./meta";
 import { countsOf } from "./rows";
 import type { Tx } from "./tx";
 
@@ -50,6 +52,14 @@ export const CONFIRM_AFTER_MS = 60_000;
 export const LOST_AFTER_MS = 10 * 60_000;
 /** Longest wait between checks of an event that keeps getting lost (ms). */
 export const CONFIRM_CAP_MS = 60 * 60_000;
+/**
+ * When the object itself checks events it handed to its caller (`handOffEvents`, ms after
+ * they were written): the caller checks them first (the SYNC sweeper, per chunk, a minute
+ * on), so this is the last net, and it falls with the pruning of the same change's
+ * idempotency record (IDEMPOTENCY_RETENTION_MS), an alarm the object runs anyway: no wake of
+ * its own per change.
+ */
+export const HANDED_OFF_CHECK_MS = IDEMPOTENCY_RETENTION_MS;
 
 /** When to check again after the `resends`-th resend of an event: 1 min doubling to 1 h. */
 export function confirmDelayMs(resends: number): number {
@@ -173,10 +183,11 @@ const handOffs = new WeakMap<Tx, InventoryEvent[]>();
  * writes them as sent now (so the alarm does not send them) and adds them, complete, to the
  * returned list, which the caller sends once the transaction has committed — the SYNC
  * consumer, with the other SKUs of its chunk in a few sendBatch calls (`sendEventFlushesOf`).
- * The rows stay until the consumer has applied them, checked a minute later like any sent
- * event: should the caller never send them (it crashed), they are lost events to the check
- * and sent again (when a newer event of the SKU was applied, or LOST_AFTER_MS after they were
- * written). Saves an alarm run and a send of its own per object, and an update per row.
+ * The caller checks that the consumer applied them, and replays the change to get the
+ * unconfirmed ones back (`handedOffEvents`) if not; the rows stay until the object's own check
+ * at HANDED_OFF_CHECK_MS finds them applied (or, missing, sends them again as lost events).
+ * Saves per change an alarm run, a send of the object's own, an update per row, and the
+ * object's wake for the check a minute on.
  */
 export function handOffEvents(tx: Tx): InventoryEvent[] {
   const events: InventoryEvent[] = [];
@@ -185,17 +196,20 @@ export function handOffEvents(tx: Tx): InventoryEvent[] {
 }
 
 /**
- * The events handed off (`handOffEvents`) for `reference` (a sync job: every event of its
- * changes names it as the cause's reference) that the consumer has not been seen to apply yet,
- * oldest first, at most OUTBOX_BATCH: what a replayed call gives its caller to send again, in
- * case the first caller stopped before sending. Events the check confirmed are gone already.
+ * The sent events of `reference` (a sync job: every event of its changes names it as the
+ * cause's reference) still kept, oldest first, at most OUTBOX_BATCH: what a replayed call
+ * gives its caller to send again, in case the first one stopped before sending or the queue
+ * lost them. Events the object's check confirmed are gone already.
  */
 export function handedOffEvents(sql: SqlStorage, reference: string): InventoryEvent[] {
   return sql
-    .exec<{ event_json: string }>("SELECT event_json FROM outbox WHERE sent_at IS NOT NULL ORDER BY sequence LIMIT ?", OUTBOX_BATCH)
+    .exec<{ event_json: string }>(
+      "SELECT event_json FROM outbox WHERE sent_at IS NOT NULL AND json_extract(event_json, '$.cause.reference') = ? ORDER BY sequence LIMIT ?",
+      reference,
+      OUTBOX_BATCH,
+    )
     .toArray()
-    .map((r) => JSON.parse(r.event_json) as InventoryEvent)
-    .filter((e) => e.cause.reference === reference);
+    .map((r) => JSON.parse(r.event_json) as InventoryEvent);
 }
 
 /** Writes the transaction's events to the outbox, each with the SKU's next sequence number (as sent, when handed off). */
@@ -214,7 +228,7 @@ export function writeOutbox(tx: Tx): void {
       sequence,
       JSON.stringify(full),
       tx.now,
-      handed === undefined ? tx.now + OUTBOX_FLUSH_DELAY_MS : tx.now + CONFIRM_AFTER_MS,
+      handed === undefined ? tx.now + OUTBOX_FLUSH_DELAY_MS : tx.now + HANDED_OFF_CHECK_MS,
       handed === undefined ? null : tx.now,
     );
     handed?.push(full);
