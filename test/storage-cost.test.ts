@@ -204,37 +204,45 @@ describe("storage rows of a synced value (Durable Objects)", () => {
   it("a vendor sync's change, its events handed to the SYNC consumer (no send of the object's own)", async () => {
     const { sku, stub } = await freshSku("COST-SYNC");
     await runDurableObjectAlarm(stub);
-    const input = (jobId: string, quantity: number) => ({
+    const input = (jobId: string, quantity: number, locations = ["L1"]) => ({
       sku,
       jobId,
       chunkIndex: 0,
       mode: "absolute" as const,
-      items: [{ itemIndex: 0, locationId: "L1", quantity }],
+      items: locations.map((locationId, itemIndex) => ({ itemIndex, locationId, quantity })),
       actor: "vendor:V1:key_test",
       policy: { allowBackorder: false, softBufferPct: 10, reorderPoint: 0 },
       idempotencyKey: `sync:${jobId}:0:${sku}`,
-      requestHash: `cost-${quantity}`,
+      requestHash: `cost-${quantity}-${locations.length}`,
       handOffEvents: true,
     });
-    // The first feed value of a location records its sync state; measure a later one.
+    const ten = Array.from({ length: 10 }, (_, i) => `LX${i}`);
+    // The first feed value of a location records its sync state; measure later ones.
     expect(await stub.applySync(input("cost-sync-1", 104))).toMatchObject({ ok: true, outcomes: [{ outcome: "applied" }] });
+    expect(await stub.applySync(input("cost-sync-2", 5, ten))).toMatchObject({ ok: true });
     const [apply] = await cost([stub], async () => {
-      expect(await stub.applySync(input("cost-sync-2", 107))).toMatchObject({
+      expect(await stub.applySync(input("cost-sync-3", 107))).toMatchObject({
         ok: true,
         outcomes: [{ outcome: "applied" }],
         events: [{ type: "inventory.updated" }],
       });
     });
-    // Its alarm (due for the check a minute on) has nothing to send.
+    // A chunk's usual shape for a SKU: all its locations in one call.
+    const [applyTen] = await cost([stub], async () => {
+      expect(await stub.applySync(input("cost-sync-4", 6, ten))).toMatchObject({ ok: true, outcomes: ten.map(() => ({ outcome: "applied" })) });
+    });
+    // Its alarm (due a day on, with the pruning) has nothing to send.
     const [alarm] = await cost([stub], async () => {
       expect(await runDurableObjectAlarm(stub)).toBe(true);
     });
     expect(await stub.outboxSize()).toBe(0);
     // [rows written, rows read, statements]; SCALE.md uses these. A PATCH writes 9 and its
     // flush 2 more (marking its event sent); a synced value's event is written as sent.
-    expect({ apply: [apply!.written, apply!.read, apply!.statements], alarm: [alarm!.written, alarm!.read, alarm!.statements] }).toEqual({
-      apply: [10, 21, 21],
-      alarm: [0, 16, 7],
+    const figures = (r: Rows | undefined) => [r!.written, r!.read, r!.statements];
+    expect({ apply: figures(apply), applyTen: figures(applyTen), alarm: figures(alarm) }).toEqual({
+      apply: [10, 43, 21],
+      applyTen: [64, 142, 102],
+      alarm: [0, 36, 7],
     });
   });
 });

@@ -37,7 +37,8 @@ export function applySync(db: SkuDb, input: SyncApplyInput, now: number): SyncAp
     if (input.handOffEvents === true) handed = handOffEvents(tx);
     rememberSku(tx.sql, input.sku);
     db.policy.remember(tx, input.policy);
-    const outcomes: SyncItemOutcome[] = input.items.map((item) => syncItem(tx, input, item.itemIndex, item.locationId, item.quantity));
+    const known = knownSyncState(tx.sql, input.items);
+    const outcomes: SyncItemOutcome[] = input.items.map((item) => syncItem(tx, input, known, item.itemIndex, item.locationId, item.quantity));
     const result: SyncApplyResult = { ok: true, sku: input.sku, outcomes, replayed: false };
     recordIdempotency(tx, input.idempotencyKey, input.requestHash, result);
     return result;
@@ -46,11 +47,33 @@ export function applySync(db: SkuDb, input: SyncApplyInput, now: number): SyncAp
   return handed !== null && result.ok ? { ...result, events: handed } : result;
 }
 
-function syncItem(tx: Tx, input: SyncApplyInput, itemIndex: number, locationId: string, sent: number): SyncItemOutcome {
+/**
+ * The sync state of a call's locations and whether the SKU has an open review, read once per
+ * call rather than once per item (a chunk brings many locations of a SKU). Kept current by the
+ * call's own writes; nothing else in the transaction changes either before the items are done.
+ */
+interface KnownSyncState {
+  state: Map<string, { vendor_on_hand: number; local_offset: number }>;
+  openReviews: boolean;
+}
+
+function knownSyncState(sql: SqlStorage, items: readonly { locationId: string }[]): KnownSyncState {
+  const locations = JSON.stringify([...new Set(items.map((i) => i.locationId))]);
+  const rows = sql
+    .exec<{ location_id: string; vendor_on_hand: number; local_offset: number }>(
+      "SELECT location_id, vendor_on_hand, local_offset FROM sync_state WHERE location_id IN (SELECT value FROM json_each(?))",
+      locations,
+    )
+    .toArray();
+  const open = sql.exec<{ n: number }>("SELECT EXISTS (SELECT 1 FROM sync_reviews WHERE status = 'open') AS n").one().n === 1;
+  return { state: new Map(rows.map((r) => [r.location_id, { vendor_on_hand: r.vendor_on_hand, local_offset: r.local_offset }])), openReviews: open };
+}
+
+function syncItem(tx: Tx, input: SyncApplyInput, known: KnownSyncState, itemIndex: number, locationId: string, sent: number): SyncItemOutcome {
   const q = quantities(tx.sql, locationId);
   // An "available" feed value leaves out the units held here; read in this transaction, so they cannot move meanwhile.
   const quantity = input.quantityKind === "available" && input.mode === "absolute" ? onHandFromAvailable(sent, q) : sent;
-  const state = syncState(tx.sql, locationId);
+  const state = known.state.get(locationId);
   const decision = decideSync(input.mode, quantity, {
     onHand: q.onHand,
     floor: onHandFloor(tx.sql, locationId, q, input.policy),
@@ -68,6 +91,7 @@ function syncItem(tx: Tx, input: SyncApplyInput, itemIndex: number, locationId: 
       };
     case "review": {
       const reviewId = openReview(tx, input, locationId, quantity, q.onHand, decision.proposed, decision.reason);
+      known.openReviews = true;
       return {
         itemIndex,
         locationId,
@@ -94,9 +118,12 @@ function syncItem(tx: Tx, input: SyncApplyInput, itemIndex: number, locationId: 
           },
         );
       }
-      // A newer feed value replaces any open review of this location.
-      supersedeOpenReview(tx, locationId, input.actor);
-      if (input.mode === "absolute") setSyncState(tx, locationId, quantity, decision.proposed - quantity, input.jobId);
+      // A newer feed value replaces any open review of this location (none to look for when the SKU has none open).
+      if (known.openReviews) supersedeOpenReview(tx, locationId, input.actor);
+      if (input.mode === "absolute") {
+        setSyncState(tx, locationId, quantity, decision.proposed - quantity, input.jobId);
+        known.state.set(locationId, { vendor_on_hand: quantity, local_offset: decision.proposed - quantity });
+      }
       return decision.action === "apply"
         ? { itemIndex, locationId, outcome: "applied", before: q.onHand, after: decision.proposed }
         : { itemIndex, locationId, outcome: "unchanged", onHand: q.onHand };
