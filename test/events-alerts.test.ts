@@ -12,7 +12,7 @@ import { EVENTS_QUEUE, runAcked, tableRows, thresholdEvent, updatedEvent } from 
 
 beforeAll(async () => {
   await seedBasics();
-  for (const sku of ["AL-1", "AL-2", "AL-3", "AL-4", "AL-5", "AL-6"]) await createSku(sku);
+  for (const sku of ["AL-1", "AL-2", "AL-3", "AL-4", "AL-5", "AL-6", "AL-7", "AL-8"]) await createSku(sku);
   await env.DB.prepare("UPDATE skus SET reorder_point = 5").run();
 });
 
@@ -104,6 +104,49 @@ describe("alerts", () => {
     await expectAcked([thresholdEvent("inventory.out_of_stock", "AL-4", 4, 2, 0)]);
     expect(await open("AL-4")).toEqual([]);
     expect(await alertsOf("AL-4")).toHaveLength(1);
+  });
+
+  it("one batch mixing a SKU whose events open alerts (applied event by event) with plain updates of another (multi-row) applies both, once", async () => {
+    const batch = [
+      updatedEvent("AL-7", 1, "L1", { onHand: 2 }, { onHand: 9 }),
+      updatedEvent("AL-8", 1, "L1", { onHand: 40 }),
+      thresholdEvent("inventory.low_stock", "AL-7", 2, 9, 2),
+      updatedEvent("AL-8", 2, "L1", { onHand: 35 }),
+      updatedEvent("AL-8", 3, "L2", { onHand: 1 }),
+    ];
+    await expectAcked(batch);
+    const levels = async () =>
+      (await tableRows("inventory_levels", "sku, location_id"))
+        .filter((r) => r.sku === "AL-7" || r.sku === "AL-8")
+        .map((r) => [r.sku, r.location_id, r.on_hand, r.last_sequence]);
+    const expected = [
+      ["AL-7", "L1", 2, 1],
+      ["AL-8", "L1", 35, 2],
+      ["AL-8", "L2", 1, 3],
+    ];
+    expect(await levels()).toEqual(expected);
+    expect(await open("AL-7")).toEqual(["low_stock"]);
+    expect(await open("AL-8")).toEqual([]);
+    const processed = async () => (await tableRows("processed_events", "event_id")).filter((r) => /^evt:AL-[78]:/.test(String(r.event_id))).length;
+    expect(await processed()).toBe(5);
+    const cursors = async () => (await tableRows("alert_cursors", "sku")).filter((r) => r.sku === "AL-7" || r.sku === "AL-8");
+    expect((await cursors()).map((r) => [r.sku, r.last_sequence])).toEqual([
+      ["AL-7", 2],
+      ["AL-8", 3],
+    ]);
+
+    // Redelivered: nothing changes.
+    const before = { alerts: await alertsOf("AL-7"), cursors: await cursors() };
+    await expectAcked(batch.map((body) => ({ body, attempts: 2 })));
+    expect(await levels()).toEqual(expected);
+    expect(await processed()).toBe(5);
+    expect({ alerts: await alertsOf("AL-7"), cursors: await cursors() }).toEqual(before);
+
+    // A later update of AL-7 (a plain batch now) lifts it above the reorder point and resolves its alert.
+    await expectAcked([updatedEvent("AL-7", 3, "L1", { onHand: 30 })]);
+    expect((await alertsOf("AL-7")).map((a) => [a.kind, a.status, a.resolution, a.resolved_event_id])).toEqual([
+      ["low_stock", "resolved", "above_reorder_point", "evt:AL-7:3"],
+    ]);
   });
 
   it("many threshold events for one SKU in one batch leave at most one open alert per kind", async () => {
