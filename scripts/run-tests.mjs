@@ -22,7 +22,7 @@
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { delimiter, join, relative } from "node:path";
 import { ANSI, QUIET_ENV, ROOT } from "./local-stack/wrangler-cli.mjs";
 
 Object.assign(process.env, QUIET_ENV);
@@ -101,11 +101,41 @@ async function vitest(config, dir) {
   try {
     const json = JSON.parse(await readFile(report, "utf8"));
     const failed = json.numFailedTests + (code !== 0 && json.numFailedTests === 0 ? 1 : 0);
-    return { passed: json.numPassedTests, failed, skipped: json.numPendingTests + json.numTodoTests };
+    return { passed: json.numPassedTests, failed, skipped: json.numPendingTests + json.numTodoTests, failures: failuresOf(json) };
   } catch {
     // No report (vitest could not start): count the stage as one failure.
     return { passed: 0, failed: 1, skipped: 0 };
   }
+}
+
+/**
+ * The failed tests of a vitest JSON report, each with its file and the first lines of its
+ * message, so the summary (the end of the log, which is what a CI record keeps) names them.
+ */
+function failuresOf(json) {
+  const out = [];
+  for (const file of json.testResults ?? []) {
+    const name = relative(process.cwd(), file.name ?? "");
+    for (const t of file.assertionResults ?? []) {
+      if (t.status !== "failed") continue;
+      const message = (t.failureMessages ?? [])
+        .join("\n")
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .slice(0, 6);
+      out.push({ test: `${name} > ${t.fullName}`, message });
+    }
+    // A file that failed to load or whose hooks failed has no failed test of its own.
+    if (file.status === "failed" && !(file.assertionResults ?? []).some((t) => t.status === "failed")) {
+      out.push({
+        test: `${name} (file)`,
+        message: String(file.message ?? "")
+          .split("\n")
+          .slice(0, 6),
+      });
+    }
+  }
+  return out;
 }
 
 const step = async (code) => ((await code) === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 });
@@ -156,6 +186,12 @@ for (const r of results) {
   console.log(
     `${r.failed > 0 ? "FAIL" : "ok  "}  ${r.name.padEnd(8)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ""}  (${r.seconds.toFixed(0)} s)`,
   );
+}
+for (const r of results) {
+  for (const f of r.failures ?? []) {
+    console.log(`\n✗ ${r.name}: ${f.test}`);
+    for (const line of f.message) console.log(`    ${line.slice(0, 400)}`);
+  }
 }
 if (hidden > 0) {
   console.log(
