@@ -19,6 +19,13 @@ export const vendors = sqliteTable("vendors", {
   status: text("status", { enum: ["active", "suspended"] })
     .notNull()
     .default("active"),
+  /**
+   * Which read database (`READ_<n>`) holds the projection rows of this vendor's SKUs (issue
+   * 19 item 2; repositories/read-partitions.ts). Null: its home partition, the jump hash of its
+   * id over M. Set only by the re-partitioning procedure (which pins every vendor's current
+   * partition before M changes, then moves vendors one by one).
+   */
+  readPartition: integer("read_partition"),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -135,8 +142,39 @@ export const skuMasterPush = sqliteTable(
       .references(() => skus.sku),
     version: integer("version").notNull().default(1),
     ackedVersion: integer("acked_version").notNull().default(0),
+    /** The version the SKU's row in its read database (`read_sku_facts`) holds. */
+    readAckedVersion: integer("read_acked_version").notNull().default(0),
   },
-  (t) => [index("sku_master_push_behind").on(t.sku).where(sql`${t.ackedVersion} < ${t.version}`)],
+  (t) => [
+    index("sku_master_push_behind").on(t.sku).where(sql`${t.ackedVersion} < ${t.version}`),
+    index("sku_master_push_read_behind").on(t.sku).where(sql`${t.readAckedVersion} < ${t.version}`),
+  ],
+);
+
+/**
+ * The read model's copy of each SKU's master facts (issue 19 item 2), in the read database of
+ * its vendor (repositories/read-partitions.ts): what the lists over the projection filter and
+ * show (owner, name, thresholds, status) without a join to `DB`. Written by the master-facts
+ * push with the SKU object's (services/sku-master.ts; a newer `version` wins), so it follows
+ * every master-data write, and the per-minute sweep repairs a lost one
+ * (`sku_master_push.read_acked_version`). Unused in `DB`.
+ */
+export const readSkuFacts = sqliteTable(
+  "read_sku_facts",
+  {
+    sku: text("sku").primaryKey(),
+    vendorId: text("vendor_id").notNull(),
+    productId: text("product_id").notNull(),
+    name: text("name").notNull(),
+    status: text("status", { enum: ["active", "discontinued"] }).notNull(),
+    reorderPoint: integer("reorder_point").notNull(),
+    safetyStock: integer("safety_stock").notNull(),
+    leadTimeDays: integer("lead_time_days").notNull(),
+    allowBackorder: integer("allow_backorder", { mode: "boolean" }).notNull(),
+    version: integer("version").notNull(),
+    updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+  },
+  (t) => [index("read_sku_facts_vendor").on(t.vendorId, t.sku)],
 );
 
 /**
@@ -938,6 +976,7 @@ export const reorderRunChunks = sqliteTable(
 export type VendorRow = typeof vendors.$inferSelect;
 export type LocationRow = typeof locations.$inferSelect;
 export type SkuRow = typeof skus.$inferSelect;
+export type ReadSkuFactsRow = typeof readSkuFacts.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type InventoryLevelRow = typeof inventoryLevels.$inferSelect;
 export type AlertRow = typeof alerts.$inferSelect;

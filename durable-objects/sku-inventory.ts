@@ -82,8 +82,8 @@ export class SkuInventory extends DurableObject<Env> {
    * Which of these event ids the EVENTS consumer has applied (D1 `processed_events`). Static,
    * so not part of the RPC surface; test subclasses may replace it.
    */
-  protected static async appliedEvents(env: Env, eventIds: readonly string[]): Promise<Set<string>> {
-    return appliedEventIds(env.DB, eventIds);
+  protected static async appliedEvents(env: Env, sku: string, eventIds: readonly string[]): Promise<Set<string>> {
+    return appliedEventIds(env, sku, eventIds);
   }
 
   /**
@@ -514,7 +514,12 @@ export class SkuInventory extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.#alarmAt = null;
     const type = this.constructor as typeof SkuInventory;
-    const delivery = { store: this.#store, sink: this.#events, now: this.#now, applied: (ids: readonly string[]) => type.appliedEvents(this.env, ids) };
+    const delivery = {
+      store: this.#store,
+      sink: this.#events,
+      now: this.#now,
+      applied: (sku: string, ids: readonly string[]) => type.appliedEvents(this.env, sku, ids),
+    };
     await flushOutbox(delivery);
     await confirmDelivered(delivery);
     const shard = this.#store.shardConfig();

@@ -15,6 +15,7 @@
  */
 import { backoffSeconds } from "../domain/backoff";
 import { pruneProcessedEvents } from "../repositories/event-projections";
+import { readDbs } from "../repositories/read-partitions";
 import { EVENT_FLUSH_KIND, EventFlushEnvelopeSchema } from "../domain/event-partitions";
 import type { InventoryEvent } from "../domain/events";
 import { applyEvents, InvalidEventError, parseEvent } from "../services/event-projection";
@@ -166,7 +167,8 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, ctx:
   }
   if (Math.random() < 1 / PRUNE_EVERY) {
     ctx.waitUntil(
-      pruneProcessedEvents(env.DB, Date.now() - PROCESSED_EVENTS_RETENTION_MS).catch((error: unknown) => {
+      // Each read database's own dedupe records.
+      Promise.all(readDbs(env).map((db) => pruneProcessedEvents(db, Date.now() - PROCESSED_EVENTS_RETENTION_MS))).catch((error: unknown) => {
         console.error(JSON.stringify({ event: "events.prune_failed", error: failureText(error) }));
       }),
     );

@@ -22,35 +22,102 @@ import {
   inventoryLevels,
   locationDailyLoad,
   processedEvents,
+  readSkuFacts,
+  skuMasterPush,
   skus,
+  vendors,
   webhookDeliveries,
+  type ReadSkuFactsRow,
   webhookSubscriptions,
 } from "../d1/schema";
 import type { AlertDecision } from "../domain/alerts";
 import type { InventoryEvent } from "../domain/events";
 import type { LevelStatus } from "../domain/inventory-levels";
 import { type D1Write, excluded, guardedRow, inJson, rowOf, runBatch } from "./d1-sql";
+import { readDb, skuReadHomes } from "./read-partitions";
 
-/** What an event needs from the SKU's master data (null: unknown SKU). */
+/** What an event needs from the SKU's master data (null: unknown SKU), with the row its read database keeps of them. */
 export interface SkuFacts {
   vendorId: string;
+  /** The vendor's stored read partition (`vendors.read_partition`; null: its home). */
+  readPartition: number | null;
   reorderPoint: number;
   allowBackorder: boolean;
+  /** The read model's copy (`read_sku_facts`), refreshed by every batch of the SKU's events. */
+  row: ReadSkuFactsRow;
 }
 
-const FACTS = { sku: skus.sku, vendorId: skus.vendorId, reorderPoint: skus.reorderPoint, allowBackorder: skus.allowBackorder };
-
-/** Reads the SKU's owner and thresholds, uncached (an event may follow a master-data change closely). */
-export async function skuFacts(db: D1Database, sku: string): Promise<SkuFacts | null> {
-  const row = await drizzle(db).select(FACTS).from(skus).where(eq(skus.sku, sku)).get();
-  return row === undefined ? null : { vendorId: row.vendorId, reorderPoint: row.reorderPoint, allowBackorder: row.allowBackorder };
-}
-
-/** Master data of several SKUs in one query (absent: unknown SKU). */
+/** Master data of several SKUs in one query, with their vendors' read partitions (absent: unknown SKU). Uncached: an event may follow a master-data change closely. */
 export async function skuFactsMany(db: D1Database, skuIds: readonly string[]): Promise<Map<string, SkuFacts>> {
   const unique = [...new Set(skuIds)];
-  const results = await drizzle(db).select(FACTS).from(skus).where(inJson(skus.sku, unique)).all();
-  return new Map(results.map((r) => [r.sku, { vendorId: r.vendorId, reorderPoint: r.reorderPoint, allowBackorder: r.allowBackorder }]));
+  const results = await drizzle(db)
+    .select({
+      sku: skus.sku,
+      vendorId: skus.vendorId,
+      productId: skus.productId,
+      name: skus.name,
+      status: skus.status,
+      reorderPoint: skus.reorderPoint,
+      safetyStock: skus.safetyStock,
+      leadTimeDays: skus.leadTimeDays,
+      allowBackorder: skus.allowBackorder,
+      version: sql<number>`COALESCE(${skuMasterPush.version}, 1)`,
+      updatedAt: skus.updatedAt,
+      readPartition: vendors.readPartition,
+    })
+    .from(skus)
+    .innerJoin(vendors, eq(vendors.id, skus.vendorId))
+    .leftJoin(skuMasterPush, eq(skuMasterPush.sku, skus.sku))
+    .where(inJson(skus.sku, unique))
+    .all();
+  return new Map(
+    results.map(({ readPartition, ...row }) => [
+      row.sku,
+      { vendorId: row.vendorId, readPartition, reorderPoint: row.reorderPoint, allowBackorder: row.allowBackorder, row },
+    ]),
+  );
+}
+
+/**
+ * Upserts the read model's copy of these SKUs' facts (one statement, rows from one JSON
+ * parameter); a row keeps a newer version it has (the master-facts push may be ahead).
+ */
+export function readFactsStatement(db: D1Database, rows: readonly ReadSkuFactsRow[]): D1Write {
+  const f = readSkuFacts;
+  const values = rowOf(f, {
+    sku: field("sku"),
+    vendorId: field("vendorId"),
+    productId: field("productId"),
+    name: field("name"),
+    status: field("status"),
+    reorderPoint: field("reorderPoint"),
+    safetyStock: field("safetyStock"),
+    leadTimeDays: field("leadTimeDays"),
+    allowBackorder: field("allowBackorder"),
+    version: field("version"),
+    updatedAt: field("updatedAt"),
+  });
+  return drizzle(db)
+    .insert(f)
+    .select(
+      sql`select ${sql.join(Object.values(values), sql`, `)} from ${rowsOf(rows.map((r) => ({ ...r, allowBackorder: r.allowBackorder ? 1 : 0 })))} where true`,
+    )
+    .onConflictDoUpdate({
+      target: f.sku,
+      set: {
+        vendorId: excluded(f.vendorId),
+        productId: excluded(f.productId),
+        name: excluded(f.name),
+        status: excluded(f.status),
+        reorderPoint: excluded(f.reorderPoint),
+        safetyStock: excluded(f.safetyStock),
+        leadTimeDays: excluded(f.leadTimeDays),
+        allowBackorder: excluded(f.allowBackorder),
+        version: excluded(f.version),
+        updatedAt: excluded(f.updatedAt),
+      },
+      setWhere: sql`${excluded(f.version)} > ${f.version}`,
+    });
 }
 
 /** The guard that makes a statement a no-op for an applied event. */
@@ -88,14 +155,8 @@ export interface NewDelivery {
   subscriptionId: string;
 }
 
-/** A batch of an event's statements; `deliveriesAt` is the index of the webhook deliveries' insert. */
-export interface EventStatements {
-  statements: D1Write[];
-  deliveriesAt: number;
-}
-
-/** Builds the event's statements; the last one records it as applied. */
-export function eventStatements(db: D1Database, event: InventoryEvent, w: EventWrites): EventStatements {
+/** Builds the event's statements for its read database; the last one records it as applied. */
+export function eventStatements(db: D1Database, event: InventoryEvent, w: EventWrites): D1Write[] {
   const d = drizzle(db);
   const statements: D1Write[] = [];
   const fresh = notApplied(event.id);
@@ -249,53 +310,18 @@ export function eventStatements(db: D1Database, event: InventoryEvent, w: EventW
     );
   }
 
-  const deliveriesAt = statements.length;
-  const s = webhookSubscriptions;
-  const wd = webhookDeliveries;
-  statements.push(
-    d
-      .insert(wd)
-      .select(
-        guardedRow(
-          wd,
-          {
-            id: randomId("whd_"),
-            subscriptionId: sql`${s.id}`,
-            eventId: event.id,
-            eventType: event.type,
-            sku: event.sku,
-            status: "pending",
-            attempts: 0,
-            createdAt: w.now,
-            updatedAt: w.now,
-          },
-          and(
-            isNull(s.deletedAt),
-            isNull(s.disabledAt),
-            or(isNull(s.vendorId), sql`${s.vendorId} = ${w.webhooks.vendorId}`),
-            sql`EXISTS (SELECT 1 FROM json_each(${s.eventTypes}) WHERE value = ${event.type})`,
-            fresh,
-          )!,
-          s,
-        ),
-      )
-      .onConflictDoNothing({ target: [wd.subscriptionId, wd.eventId] })
-      .returning({ id: wd.id, subscriptionId: wd.subscriptionId }),
-  );
-
   statements.push(
     d
       .insert(processedEvents)
       .values({ eventId: event.id, type: event.type, sku: event.sku, sequence: event.sequence, processedAt: w.now })
       .onConflictDoNothing({ target: processedEvents.eventId }),
   );
-  return { statements, deliveriesAt };
+  return statements;
 }
 
-/** Whether the event's last statement (its processed_events row) inserted a row, and the deliveries it created. */
-function outcomeOf(results: readonly unknown[], deliveriesAt: number): { applied: boolean; deliveries: NewDelivery[] } {
-  const marker = results[results.length - 1] as D1Result;
-  return { applied: marker.meta.changes > 0, deliveries: (results[deliveriesAt] as NewDelivery[] | undefined) ?? [] };
+/** Whether the event's last statement (its processed_events row) inserted a row. */
+function appliedBy(results: readonly unknown[]): boolean {
+  return (results[results.length - 1] as D1Result).meta.changes > 0;
 }
 
 /** An event and the writes it needs (decided by `services/event-projection.ts`). */
@@ -304,10 +330,9 @@ export interface EventWithWrites {
   writes: EventWrites;
 }
 
-/** What applying an event in a batch did: whether this batch applied it, and the webhook deliveries it created. */
+/** What applying an event in a batch did: whether this batch applied it. */
 export interface EventBatchOutcome {
   applied: boolean;
-  deliveries: NewDelivery[];
 }
 
 /**
@@ -499,46 +524,7 @@ function batchedStatements(db: D1Database, items: readonly EventWithWrites[], no
     );
   }
 
-  const s = webhookSubscriptions;
-  const wd = webhookDeliveries;
-  const eventRows = items.map(({ event, writes }) => ({
-    id: event.id,
-    type: event.type,
-    sku: event.sku,
-    sequence: event.sequence,
-    vendorId: writes.webhooks.vendorId,
-  }));
-  const deliveriesAt = statements.length;
-  statements.push(
-    d
-      .insert(wd)
-      .select(
-        guardedRow(
-          wd,
-          {
-            id: randomId("whd_"),
-            subscriptionId: sql`${s.id}`,
-            eventId: field("id"),
-            eventType: field("type"),
-            sku: field("sku"),
-            status: "pending",
-            attempts: 0,
-            createdAt: now,
-            updatedAt: now,
-          },
-          and(
-            isNull(s.deletedAt),
-            isNull(s.disabledAt),
-            or(isNull(s.vendorId), sql`${s.vendorId} = ${field("vendorId")}`),
-            sql`EXISTS (SELECT 1 FROM json_each(${s.eventTypes}) WHERE value = ${field("type")})`,
-            FRESH,
-          )!,
-          sql`${rowsOf(eventRows)}, ${s}`,
-        ),
-      )
-      .onConflictDoNothing({ target: [wd.subscriptionId, wd.eventId] })
-      .returning({ id: wd.id, subscriptionId: wd.subscriptionId, eventId: wd.eventId }),
-  );
+  const eventRows = items.map(({ event }) => ({ id: event.id, type: event.type, sku: event.sku, sequence: event.sequence }));
   const pe = processedEvents;
   const processedAt = statements.length;
   statements.push(
@@ -553,13 +539,7 @@ function batchedStatements(db: D1Database, items: readonly EventWithWrites[], no
     statements,
     outcomes: (results) => {
       const applied = new Set((results[processedAt] as { eventId: string }[]).map((r) => r.eventId));
-      const deliveries = new Map<string, NewDelivery[]>();
-      for (const r of results[deliveriesAt] as { id: string; subscriptionId: string; eventId: string }[]) {
-        const list = deliveries.get(r.eventId) ?? [];
-        list.push({ id: r.id, subscriptionId: r.subscriptionId });
-        deliveries.set(r.eventId, list);
-      }
-      return new Map(items.map(({ event }) => [event.id, { applied: applied.has(event.id), deliveries: deliveries.get(event.id) ?? [] }]));
+      return new Map(items.map(({ event }) => [event.id, { applied: applied.has(event.id) }]));
     },
   };
 }
@@ -571,7 +551,12 @@ function batchedStatements(db: D1Database, items: readonly EventWithWrites[], no
  * `applied: false`, as a redelivery would). Returns, per event, whether this call applied it
  * and the webhook deliveries it created. If the batch fails, nothing was written.
  */
-export async function applyEventBatch(db: D1Database, items: readonly EventWithWrites[], now: number): Promise<EventBatchOutcome[]> {
+export async function applyEventBatch(
+  db: D1Database,
+  items: readonly EventWithWrites[],
+  now: number,
+  facts: readonly ReadSkuFactsRow[] = [],
+): Promise<EventBatchOutcome[]> {
   const first = new Map<string, EventWithWrites>();
   for (const item of items) if (!first.has(item.event.id)) first.set(item.event.id, item);
   const unique = [...first.values()];
@@ -580,21 +565,79 @@ export async function applyEventBatch(db: D1Database, items: readonly EventWithW
   const perEvent = unique.filter((i) => perEventSkus.has(i.event.sku)).map((i) => ({ id: i.event.id, built: eventStatements(db, i.event, i.writes) }));
 
   const many = batched.length > 0 ? batchedStatements(db, batched, now) : null;
-  const statements = [...(many?.statements ?? []), ...perEvent.flatMap((p) => p.built.statements)];
-  const results = await runBatch(db, statements);
+  // First the SKUs' facts (what the lists over these rows filter and show by), then the rest.
+  const head = facts.length > 0 ? [readFactsStatement(db, facts)] : [];
+  const statements = [...head, ...(many?.statements ?? []), ...perEvent.flatMap((p) => p.built)];
+  const results = (await runBatch(db, statements)).slice(head.length);
 
   const outcomes = many?.outcomes(results) ?? new Map<string, EventBatchOutcome>();
   let offset = many?.statements.length ?? 0;
   for (const { id, built } of perEvent) {
-    outcomes.set(id, outcomeOf(results.slice(offset, offset + built.statements.length), built.deliveriesAt));
-    offset += built.statements.length;
+    outcomes.set(id, { applied: appliedBy(results.slice(offset, offset + built.length)) });
+    offset += built.length;
   }
   const seen = new Set<string>();
   return items.map(({ event }) => {
-    if (seen.has(event.id)) return { applied: false, deliveries: [] };
+    if (seen.has(event.id)) return { applied: false };
     seen.add(event.id);
     return outcomes.get(event.id)!;
   });
+}
+
+/** An event to fan out to webhook subscriptions, with its SKU's vendor (null: operator-wide subscriptions only). */
+export interface DeliveryEvent {
+  event: InventoryEvent;
+  vendorId: string | null;
+}
+
+/**
+ * Creates the webhook deliveries of these events in `DB` (one multi-row statement): one per
+ * matching live subscription and event, unless it exists (`webhook_deliveries_once`), so a
+ * redelivered event creates none twice. Unlike the read-model writes this is not guarded by
+ * `processed_events` (which is in the event's read database, not here): an event whose
+ * projection committed but whose deliveries did not gets them on its retry. Returns the
+ * deliveries created by this call, by event id.
+ */
+export async function insertDeliveries(db: D1Database, items: readonly DeliveryEvent[], now: number): Promise<Map<string, NewDelivery[]>> {
+  const out = new Map<string, NewDelivery[]>();
+  if (items.length === 0) return out;
+  const s = webhookSubscriptions;
+  const wd = webhookDeliveries;
+  const eventRows = [...new Map(items.map(({ event, vendorId }) => [event.id, { id: event.id, type: event.type, sku: event.sku, vendorId }])).values()];
+  const rows = await drizzle(db)
+    .insert(wd)
+    .select(
+      guardedRow(
+        wd,
+        {
+          id: randomId("whd_"),
+          subscriptionId: sql`${s.id}`,
+          eventId: field("id"),
+          eventType: field("type"),
+          sku: field("sku"),
+          status: "pending",
+          attempts: 0,
+          createdAt: now,
+          updatedAt: now,
+        },
+        and(
+          isNull(s.deletedAt),
+          isNull(s.disabledAt),
+          or(isNull(s.vendorId), sql`${s.vendorId} = ${field("vendorId")}`),
+          sql`EXISTS (SELECT 1 FROM json_each(${s.eventTypes}) WHERE value = ${field("type")})`,
+        )!,
+        sql`${rowsOf(eventRows)}, ${s}`,
+      ),
+    )
+    .onConflictDoNothing({ target: [wd.subscriptionId, wd.eventId] })
+    .returning({ id: wd.id, subscriptionId: wd.subscriptionId, eventId: wd.eventId })
+    .all();
+  for (const r of rows) {
+    const list = out.get(r.eventId) ?? [];
+    list.push({ id: r.id, subscriptionId: r.subscriptionId });
+    out.set(r.eventId, list);
+  }
+  return out;
 }
 
 /** The deliveries of these events not sent to WEBHOOKS yet (a redelivered event sends them), by event id, in one query. */
@@ -615,16 +658,32 @@ export async function unsentDeliveriesOf(db: D1Database, eventIds: readonly stri
   return out;
 }
 
-/** Which of these event ids the consumer has applied (their dedupe rows exist), in one query. */
-export async function appliedEventIdsOf(db: D1Database, eventIds: readonly string[]): Promise<Set<string>> {
-  if (eventIds.length === 0) return new Set();
+/**
+ * Which of these events the consumer has applied (their dedupe rows exist): one read of `DB`
+ * for where their SKUs live, then one query per read database involved (in parallel).
+ */
+export async function appliedEventIdsOf(env: Env, events: readonly { sku: string; id: string }[]): Promise<Set<string>> {
+  if (events.length === 0) return new Set();
+  const homes = await skuReadHomes(
+    env,
+    events.map((e) => e.sku),
+  );
+  const byPartition = new Map<number, string[]>();
+  for (const e of events) {
+    const p = homes.get(e.sku)!.partition;
+    byPartition.set(p, [...(byPartition.get(p) ?? []), e.id]);
+  }
   const pe = processedEvents;
-  const rows = await drizzle(db)
-    .select({ eventId: pe.eventId })
-    .from(pe)
-    .where(inJson(pe.eventId, [...new Set(eventIds)]))
-    .all();
-  return new Set(rows.map((r) => r.eventId));
+  const found = await Promise.all(
+    [...byPartition].map(([p, ids]) =>
+      drizzle(readDb(env, p))
+        .select({ eventId: pe.eventId })
+        .from(pe)
+        .where(inJson(pe.eventId, [...new Set(ids)]))
+        .all(),
+    ),
+  );
+  return new Set(found.flat().map((r) => r.eventId));
 }
 
 /** Deletes up to `limit` dedupe records older than `before` (ms); returns how many. */

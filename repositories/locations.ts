@@ -105,17 +105,24 @@ let shipped: { day: string; units: Map<string, number>; expiresAt: number } | nu
 
 /**
  * Units each location shipped on `day` (UTC, `YYYY-MM-DD`), from fulfilment events
- * (`location_daily_load`); one row per location, read at most every SHIPPED_TODAY_CACHE_MS
- * per isolate, so routing reads no D1 per request.
+ * (`location_daily_load`, in every read database: each holds its vendors' shipments, summed
+ * here); one row per location and database, read at most every SHIPPED_TODAY_CACHE_MS per
+ * isolate, so routing reads no D1 per request.
  */
-export async function shippedOn(db: D1Database, day: string, now = Date.now()): Promise<Map<string, number>> {
+export async function shippedOn(readDbs: readonly D1Database[], day: string, now = Date.now()): Promise<Map<string, number>> {
   if (shipped !== null && shipped.day === day && shipped.expiresAt > now) return shipped.units;
-  const rows = await drizzle(db)
-    .select({ locationId: locationDailyLoad.locationId, units: locationDailyLoad.units })
-    .from(locationDailyLoad)
-    .where(eq(locationDailyLoad.day, day))
-    .all();
-  shipped = { day, units: new Map(rows.map((r) => [r.locationId, r.units])), expiresAt: now + SHIPPED_TODAY_CACHE_MS };
+  const perDb = await Promise.all(
+    readDbs.map((db) =>
+      drizzle(db)
+        .select({ locationId: locationDailyLoad.locationId, units: locationDailyLoad.units })
+        .from(locationDailyLoad)
+        .where(eq(locationDailyLoad.day, day))
+        .all(),
+    ),
+  );
+  const units = new Map<string, number>();
+  for (const r of perDb.flat()) units.set(r.locationId, (units.get(r.locationId) ?? 0) + r.units);
+  shipped = { day, units, expiresAt: now + SHIPPED_TODAY_CACHE_MS };
   return shipped.units;
 }
 

@@ -88,7 +88,7 @@ function normal(rnd) {
 
 /** Gamma(shape, 1) (Marsaglia & Tsang 2000; shape < 1 by the boost u^(1/shape)). */
 function gamma(rnd, shape) {
-  if (shape < 1) return gamma(rnd, shape + 1) * Math.pow(1 - rnd.next(), 1 / shape);
+  if (shape < 1) return gamma(rnd, shape + 1) * (1 - rnd.next()) ** (1 / shape);
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
   for (;;) {

@@ -34,6 +34,7 @@ import { requestHash } from "../domain/hashing";
 import type { AllocationOptionsBody, PlanBody } from "../domain/schemas/allocation";
 import type { ReserveBody } from "../domain/schemas/inventory";
 import { checkOrderLocations, orderSkuError, type CheckedLocations, type OrderItem, type SkuRefusal } from "./order-lines";
+import { readDbs } from "../repositories/read-partitions";
 
 /** Plans after the first one when a SKU object refuses a planned reservation (stock moved). */
 export const MAX_REPLANS = 3;
@@ -203,7 +204,7 @@ export function needsPlan(body: ReserveBody): boolean {
  * `currentLoad` plus the units it shipped today (UTC) by fulfilment events.
  */
 async function routingLocations(env: Env, checked: CheckedLocations, now: number) {
-  const shipped = await shippedOn(env.DB, new Date(now).toISOString().slice(0, 10), now);
+  const shipped = await shippedOn(readDbs(env), new Date(now).toISOString().slice(0, 10), now);
   return checked.locationRows.map((row) => routingLocationOf(row, shipped.get(row.id) ?? 0));
 }
 

@@ -7,7 +7,16 @@ import { alertDecisions, isAlertRelevant } from "../domain/alerts";
 import { InventoryEventSchema, type InventoryEvent } from "../domain/events";
 import { levelStatus, utcDayOf } from "../domain/inventory-levels";
 import { shippedUnitsOf } from "../domain/reservation-amendments";
-import { applyEventBatch, skuFactsMany, unsentDeliveriesOf, type EventWrites, type NewDelivery, type SkuFacts } from "../repositories/event-projections";
+import {
+  applyEventBatch,
+  insertDeliveries,
+  skuFactsMany,
+  unsentDeliveriesOf,
+  type EventWrites,
+  type NewDelivery,
+  type SkuFacts,
+} from "../repositories/event-projections";
+import { placedReadPartition, readDb, readPartitionCount, unownedReadPartition } from "../repositories/read-partitions";
 import { markEnqueued } from "../repositories/webhooks";
 import type { WebhookMessage } from "../domain/webhooks";
 import { sendWebhookMessages } from "./webhook-queue";
@@ -84,27 +93,54 @@ export async function applyEvents(env: Env, events: readonly InventoryEvent[], n
     env.DB,
     events.map((e) => e.sku),
   );
-  const results = await applyEventBatch(
+  // The read-model writes: one batch per read database the events' SKUs live in (a vendor's
+  // SKUs all in one), in parallel; each batch is one transaction there.
+  const m = readPartitionCount(env);
+  const byPartition = new Map<number, number[]>();
+  for (const [i, event] of events.entries()) {
+    const f = facts.get(event.sku);
+    const partition = f === undefined ? unownedReadPartition(event.sku, m) : placedReadPartition(f.vendorId, f.readPartition, m);
+    const list = byPartition.get(partition) ?? [];
+    list.push(i);
+    byPartition.set(partition, list);
+  }
+  const applied: boolean[] = events.map(() => false);
+  await Promise.all(
+    [...byPartition].map(async ([partition, indexes]) => {
+      const skusHere = new Set(indexes.map((i) => events[i]!.sku));
+      const results = await applyEventBatch(
+        readDb(env, partition),
+        indexes.map((i) => ({ event: events[i]!, writes: writesFor(events[i]!, facts.get(events[i]!.sku) ?? null, now) })),
+        now,
+        [...skusHere].flatMap((sku) => {
+          const f = facts.get(sku);
+          return f === undefined ? [] : [f.row];
+        }),
+      );
+      for (const [k, i] of indexes.entries()) applied[i] = results[k]!.applied;
+    }),
+  );
+  // Then the webhook deliveries, in DB: created once per (subscription, event) whether or not
+  // this call applied the event, so a retry after the read-model batches committed still
+  // creates them. A redelivery may also be the retry of an attempt whose deliveries were
+  // created but whose queue send failed: send whatever is still unsent (one read).
+  const created = await insertDeliveries(
     env.DB,
-    events.map((event) => ({ event, writes: writesFor(event, facts.get(event.sku) ?? null, now) })),
+    events.map((event) => ({ event, vendorId: facts.get(event.sku)?.vendorId ?? null })),
     now,
   );
-  // A redelivery may be the retry of an attempt whose D1 batch committed but whose queue
-  // send failed: send whatever is still unsent (one read for all of them).
-  // (A copy of an event applied by this call has nothing of its own to send.)
-  const appliedNow = new Set(events.filter((_, i) => results[i]!.applied).map((e) => e.id));
   const unsent = await unsentDeliveriesOf(
     env.DB,
-    events.filter((e) => !appliedNow.has(e.id)).map((e) => e.id),
+    events.filter((e) => !created.has(e.id)).map((e) => e.id),
   );
   const outcomes: ApplyOutcome[] = [];
+  const sent = new Set<string>();
   for (const [i, event] of events.entries()) {
-    const { applied, deliveries } = results[i]!;
-    const toSend = applied ? deliveries : (unsent.get(event.id) ?? []);
-    // A repeated redelivered event sends what was left unsent only once.
-    if (!applied) unsent.delete(event.id);
+    // A repeated event in one call sends its deliveries once.
+    const toSend = sent.has(event.id) ? [] : (created.get(event.id) ?? unsent.get(event.id) ?? []);
+    sent.add(event.id);
     if (toSend.length > 0) await sendDeliveries(env, toSend, { eventId: event.id, eventType: event.type, payload: event }, now);
-    outcomes.push({ applied, webhooksSent: toSend.length });
+    outcomes.push({ applied: applied[i]!, webhooksSent: toSend.length });
   }
   return outcomes;
 }

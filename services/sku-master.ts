@@ -16,7 +16,9 @@
  * Its D1 queries are in repositories/sku-master.ts.
  */
 import type { SkuMasterFacts } from "../durable-objects/sku-inventory.types";
-import { acknowledgeMasters, masterFactsOf, skusBehind } from "../repositories/sku-master";
+import type { ReadSkuFactsRow } from "../d1/schema";
+import { acknowledgeMasters, acknowledgeReadFacts, masterFactsOf, readFactsOf, skusBehind, writeReadFacts } from "../repositories/sku-master";
+import { placedReadPartition, readDb, readPartitionCount } from "../repositories/read-partitions";
 import { shardCountOf } from "../repositories/sku-shards";
 import { shardName } from "../domain/shards";
 
@@ -58,9 +60,40 @@ export async function pushMasterFacts(env: Env, facts: readonly SkuMasterFacts[]
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(MASTER_SWEEP.concurrency, facts.length) }, worker));
+  await Promise.all([Array.from({ length: Math.min(MASTER_SWEEP.concurrency, facts.length) }, worker), copyToReadModel(env, facts, failed)].flat());
   await acknowledgeMasters(env.DB, acked);
-  return { acknowledged: acked.length, failed };
+  return { acknowledged: acked.length, failed: [...new Set(failed)] };
+}
+
+/**
+ * The read model's copy of the facts (`read_sku_facts` in each SKU's read database, issue 19
+ * item 2), beside the objects': one batch per read database, then what each holds is recorded
+ * (`read_acked_version`). A failed database's SKUs are added to `failed` and left to the sweep.
+ */
+async function copyToReadModel(env: Env, facts: readonly SkuMasterFacts[], failed: string[]): Promise<void> {
+  const rows = await readFactsOf(
+    env.DB,
+    facts.map((f) => f.sku),
+  );
+  const m = readPartitionCount(env);
+  const byPartition = new Map<number, ReadSkuFactsRow[]>();
+  for (const { readPartition, ...row } of rows) {
+    const p = placedReadPartition(row.vendorId, readPartition, m);
+    byPartition.set(p, [...(byPartition.get(p) ?? []), row]);
+  }
+  const acked: [string, number][] = [];
+  await Promise.all(
+    [...byPartition].map(async ([p, list]) => {
+      try {
+        await writeReadFacts(readDb(env, p), list);
+        for (const r of list) acked.push([r.sku, r.version]);
+      } catch (error) {
+        for (const r of list) failed.push(r.sku);
+        console.error(JSON.stringify({ event: "sku.read_facts_failed", partition: p, count: list.length, error: String(error) }));
+      }
+    }),
+  );
+  await acknowledgeReadFacts(env.DB, acked);
 }
 
 /**

@@ -111,10 +111,7 @@ export async function checkChunkEvents(env: Env, now: number): Promise<{ checked
 
 /** One chunk's check; returns how many events it sent again. */
 async function checkChunk(env: Env, chunk: ChunkEventCheck, now: number): Promise<number> {
-  const applied = await appliedEventIdsOf(
-    env.DB,
-    chunk.events.map((e) => e.id),
-  );
+  const applied = await appliedEventIdsOf(env, chunk.events);
   const missing = chunk.events.filter((e) => !applied.has(e.id));
   const ref = { jobId: chunk.jobId, chunkIndex: chunk.chunkIndex };
   if (missing.length === 0) {

@@ -7,13 +7,26 @@
  */
 import { eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { processedEvents, skuMasterPush, skus } from "../../d1/schema";
+import { processedEvents, skuMasterPush, skus, vendors } from "../../d1/schema";
+import { placedReadPartition, readDbsOf, unownedReadPartition } from "../../domain/read-partitions";
 import type { SkuMasterFacts } from "../sku-inventory.types";
 
-/** Which of these event ids are in `processed_events`. The ids go as one JSON parameter: a batch can exceed D1's 100 bound values. */
-export async function appliedEventIds(db: D1Database, eventIds: readonly string[]): Promise<Set<string>> {
+/**
+ * Which of these event ids (all of SKU `sku`) are in `processed_events`, in the SKU's read
+ * database (domain/read-partitions.ts): one read of `DB` for its vendor's placement, one of
+ * that database. The ids go as one JSON parameter: a batch can exceed D1's 100 bound values.
+ */
+export async function appliedEventIds(env: Env, sku: string, eventIds: readonly string[]): Promise<Set<string>> {
+  const dbs = readDbsOf(env);
+  const owner = await drizzle(env.DB)
+    .select({ vendorId: skus.vendorId, readPartition: vendors.readPartition })
+    .from(skus)
+    .innerJoin(vendors, eq(vendors.id, skus.vendorId))
+    .where(eq(skus.sku, sku))
+    .get();
+  const partition = owner === undefined ? unownedReadPartition(sku, dbs.length) : placedReadPartition(owner.vendorId, owner.readPartition, dbs.length);
   const pe = processedEvents;
-  const rows = await drizzle(db)
+  const rows = await drizzle(dbs[partition]!)
     .select({ eventId: pe.eventId })
     .from(pe)
     .where(sql`${pe.eventId} IN (SELECT value FROM json_each(${JSON.stringify(eventIds)}))`)

@@ -13,8 +13,8 @@ export interface OutboxDelivery {
   /** The SKU's EVENTS partition (or a test's recorder). */
   sink: (sku: string) => EventSink;
   now: () => number;
-  /** Which of these event ids the EVENTS consumer applied. */
-  applied: (eventIds: readonly string[]) => Promise<Set<string>>;
+  /** Which of these event ids (all of SKU `sku`) the EVENTS consumer applied. */
+  applied: (sku: string, eventIds: readonly string[]) => Promise<Set<string>>;
 }
 
 /** Sends due events, up to 10 batches per alarm run. */
@@ -52,7 +52,7 @@ export async function confirmDelivered({ store, sink, now, applied: appliedOf }:
     const newest = store.newestSentEventIds();
     let applied: Set<string>;
     try {
-      applied = await appliedOf([...new Set([...due.map((d) => d.event.id), ...newest.map((n) => n.id)])]);
+      applied = await appliedOf(due[0]!.event.sku, [...new Set([...due.map((d) => d.event.id), ...newest.map((n) => n.id)])]);
     } catch (error) {
       console.error(JSON.stringify({ event: "outbox.confirm_failed", sku: due[0]!.event.sku, count: due.length, error: String(error) }));
       store.confirmationDeferred(sequences, now(), String(error));

@@ -15,7 +15,7 @@ function normal(next: () => number): number {
 }
 
 function gamma(next: () => number, shape: number): number {
-  if (shape < 1) return gamma(next, shape + 1) * Math.pow(1 - next(), 1 / shape);
+  if (shape < 1) return gamma(next, shape + 1) * (1 - next()) ** (1 / shape);
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
   for (;;) {

@@ -1,0 +1,39 @@
+/**
+ * The partitioned read model in tests (issue 19 item 2): the read database (`READ_<n>`) that
+ * holds a SKU's or a vendor's projection rows, and queries over all of them. Tests read
+ * `inventory_levels`, `alerts`, `daily_sales`, `processed_events`, `alert_cursors`,
+ * `location_daily_load` and `read_sku_facts` here, never in `env.DB`.
+ */
+import { env } from "cloudflare:workers";
+import { readDbs, skuReadDb, vendorReadDb } from "../../repositories/read-partitions";
+
+/** The read database of a SKU (its vendor's; by its own id without master data). */
+export function readDbOfSku(sku: string): Promise<D1Database> {
+  return skuReadDb(env, sku);
+}
+
+/** The read database of a vendor. */
+export function readDbOfVendor(vendorId: string): Promise<D1Database> {
+  return vendorReadDb(env, vendorId);
+}
+
+/** Every read database, in partition order. */
+export function allReadDbs(): D1Database[] {
+  return readDbs(env);
+}
+
+/** The rows of one query run in every read database, concatenated in partition order. */
+export async function queryAllReadDbs<T>(query: string, ...binds: unknown[]): Promise<T[]> {
+  const parts = await Promise.all(
+    allReadDbs().map(
+      async (db) =>
+        (
+          await db
+            .prepare(query)
+            .bind(...binds)
+            .all<T>()
+        ).results,
+    ),
+  );
+  return parts.flat();
+}
