@@ -1,11 +1,12 @@
 /**
- * Reading and handling stock alerts (the `alerts` read model the EVENTS consumer writes):
- * lists with the SKU's vendor, acknowledge and snooze. Opening and resolving stay with the
+ * Reading and handling stock alerts (the `alerts` read model the EVENTS consumer writes), in
+ * one read database (services/alerts.ts picks it): lists with the SKU's vendor (from the same
+ * database's `read_sku_facts`), acknowledge and snooze. Opening and resolving stay with the
  * EVENTS consumer; an operator's acknowledgement or snooze never resolves an alert.
  */
 import { and, desc, eq, isNotNull, isNull, lt, not, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { alerts, skus } from "../d1/schema";
+import { alerts, readSkuFacts } from "../d1/schema";
 
 export interface AlertListRow {
   id: string;
@@ -30,7 +31,7 @@ export interface AlertListRow {
 const COLUMNS = {
   id: alerts.id,
   sku: alerts.sku,
-  vendorId: skus.vendorId,
+  vendorId: readSkuFacts.vendorId,
   locationId: alerts.locationId,
   kind: alerts.kind,
   status: alerts.status,
@@ -62,7 +63,7 @@ export async function listAlerts(db: D1Database, f: AlertFilter): Promise<AlertL
   const a = alerts;
   const where: SQL[] = [];
   if (f.kind !== undefined) where.push(sql`${a.kind} = ${f.kind}`);
-  if (f.vendorId !== undefined) where.push(eq(skus.vendorId, f.vendorId));
+  if (f.vendorId !== undefined) where.push(eq(readSkuFacts.vendorId, f.vendorId));
   if (f.sku !== undefined) where.push(eq(a.sku, f.sku));
   if (f.status === "resolved") where.push(eq(a.status, "resolved"));
   else if (f.status !== undefined) {
@@ -78,7 +79,7 @@ export async function listAlerts(db: D1Database, f: AlertFilter): Promise<AlertL
   return drizzle(db)
     .select(COLUMNS)
     .from(a)
-    .leftJoin(skus, eq(skus.sku, a.sku))
+    .leftJoin(readSkuFacts, eq(readSkuFacts.sku, a.sku))
     .where(and(...where))
     .orderBy(desc(a.openedAt), desc(a.id))
     .limit(f.limit)
@@ -87,7 +88,7 @@ export async function listAlerts(db: D1Database, f: AlertFilter): Promise<AlertL
 
 /** One alert with its SKU's vendor. */
 export async function findAlert(db: D1Database, id: string): Promise<AlertListRow | null> {
-  const row = await drizzle(db).select(COLUMNS).from(alerts).leftJoin(skus, eq(skus.sku, alerts.sku)).where(eq(alerts.id, id)).get();
+  const row = await drizzle(db).select(COLUMNS).from(alerts).leftJoin(readSkuFacts, eq(readSkuFacts.sku, alerts.sku)).where(eq(alerts.id, id)).get();
   return row ?? null;
 }
 

@@ -1,11 +1,13 @@
 /**
- * Reading the `inventory_levels` projection for lists. Keyset pagination on its primary key
+ * Reading the `inventory_levels` projection for lists, in one read database (the caller picks
+ * it: a vendor's, or each in turn for an operator-wide list, services/inventory-list.ts);
+ * owner and reorder point come from the same database's `read_sku_facts`. Keyset pagination on its primary key
  * (sku, location_id): a page starts strictly after the last row of the previous one, so
  * rows updated while a client pages keep their place, and no row is skipped or repeated.
  */
 import { and, asc, eq, gt, gte, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { inventoryLevels, skus, type InventoryLevelRow } from "../d1/schema";
+import { inventoryLevels, readSkuFacts, type InventoryLevelRow } from "../d1/schema";
 import type { LevelStatus } from "../domain/inventory-levels";
 
 export interface LevelFilter {
@@ -27,11 +29,11 @@ export type LevelListRow = InventoryLevelRow & { vendorId: string | null; reorde
 export async function listLevels(db: D1Database, f: LevelFilter): Promise<LevelListRow[]> {
   const l = inventoryLevels;
   const conditions: (SQL | undefined)[] = [];
-  if (f.vendorId !== undefined) conditions.push(eq(skus.vendorId, f.vendorId));
+  if (f.vendorId !== undefined) conditions.push(eq(readSkuFacts.vendorId, f.vendorId));
   if (f.locationId !== undefined) conditions.push(eq(l.locationId, f.locationId));
   if (f.status !== undefined) conditions.push(eq(l.status, f.status));
   if (f.lowStock !== undefined) {
-    const reorderPoint = sql`coalesce(${skus.reorderPoint}, 0)`;
+    const reorderPoint = sql`coalesce(${readSkuFacts.reorderPoint}, 0)`;
     conditions.push(f.lowStock ? lte(l.available, reorderPoint) : gt(l.available, reorderPoint));
   }
   if (f.updatedSince !== undefined) conditions.push(gte(l.updatedAt, f.updatedSince));
@@ -44,9 +46,9 @@ export async function listLevels(db: D1Database, f: LevelFilter): Promise<LevelL
     conditions.push(or(gt(l.sku, sku), and(eq(l.sku, sku), gt(l.locationId, locationId))));
   }
   const rows = await drizzle(db)
-    .select({ level: l, vendorId: skus.vendorId, reorderPoint: skus.reorderPoint })
+    .select({ level: l, vendorId: readSkuFacts.vendorId, reorderPoint: readSkuFacts.reorderPoint })
     .from(l)
-    .leftJoin(skus, eq(skus.sku, l.sku))
+    .leftJoin(readSkuFacts, eq(readSkuFacts.sku, l.sku))
     .where(and(...conditions))
     .orderBy(asc(l.sku), asc(l.locationId))
     .limit(f.limit)

@@ -6,10 +6,12 @@
  * began for a vendor that never synced. The same rule, on the same rows, as
  * `GET /api/v2/vendors/{vendorId}/sync-health` (services/sync-health.ts `vendorSyncHealthJson`).
  *
- * Cost: per page, one D1 batch for the page's distinct vendors (usually one; a batch per 30),
+ * Cost: per page, one query per read database (one for a vendor's list) and one D1 batch for the page's distinct vendors (usually one; a batch per 30),
  * never per row. A SKU without a vendor is never stale.
  */
+import { compareKeys, mergeSortedPages } from "../domain/keyset-merge";
 import { listLevels, type LevelFilter, type LevelListRow } from "../repositories/inventory-levels";
+import { readDbs, vendorReadDb } from "../repositories/read-partitions";
 import { stalenessInputsOf } from "../repositories/vendor-staleness";
 import { syncHealthPolicy } from "../domain/vendor-sync-settings";
 import { DEFAULT_HEALTH_POLICY } from "./sync-health";
@@ -36,9 +38,20 @@ export async function staleVendors(env: Env, vendorIds: readonly string[], now: 
   return stale;
 }
 
+/**
+ * A page of the stock list (in (sku, location) order, at most `filter.limit` rows): a vendor's
+ * from its read database alone; everyone's from every read database, merged in key order
+ * (domain/keyset-merge.ts), one cursor for all.
+ */
+export async function listLevelsAcross(env: Env, filter: LevelFilter): Promise<LevelListRow[]> {
+  if (filter.vendorId !== undefined) return listLevels(await vendorReadDb(env, filter.vendorId), filter);
+  const pages = await Promise.all(readDbs(env).map((db) => listLevels(db, filter)));
+  return mergeSortedPages(pages, (a, b) => compareKeys([a.sku, a.locationId], [b.sku, b.locationId]), filter.limit);
+}
+
 /** A page of the stock list with each row's `stale` flag. */
 export async function listLevelsWithStale(env: Env, filter: LevelFilter, now: number): Promise<(LevelListRow & { stale: boolean })[]> {
-  const rows = await listLevels(env.DB, filter);
+  const rows = await listLevelsAcross(env, filter);
   const vendorIds = [...new Set(rows.flatMap((r) => (r.vendorId === null ? [] : [r.vendorId])))];
   const stale = await staleVendors(env, vendorIds, now);
   return rows.map((r) => ({ ...r, stale: r.vendorId !== null && stale.has(r.vendorId) }));

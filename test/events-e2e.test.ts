@@ -11,6 +11,7 @@ import { createHmac } from "node:crypto";
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { api, createSku, seedBasics, setOnHand, type Keys } from "./support/fixtures";
+import { readDbOfSku } from "./support/read-model";
 import { eventually, mockOutboundFetch, type Received } from "./support/event-fixtures";
 
 let keys: Keys;
@@ -24,13 +25,13 @@ afterAll(() => {
   vi.restoreAllMocks();
 });
 
-const level = (sku: string, locationId: string) =>
-  env.DB.prepare("SELECT * FROM inventory_levels WHERE sku = ? AND location_id = ?").bind(sku, locationId).first<Record<string, unknown>>();
+const level = async (sku: string, locationId: string) =>
+  (await readDbOfSku(sku)).prepare("SELECT * FROM inventory_levels WHERE sku = ? AND location_id = ?").bind(sku, locationId).first<Record<string, unknown>>();
 const processed = async (sku: string) =>
-  (await env.DB.prepare("SELECT event_id, type FROM processed_events WHERE sku = ? ORDER BY sequence").bind(sku).all<{ event_id: string; type: string }>())
+  (await (await readDbOfSku(sku)).prepare("SELECT event_id, type FROM processed_events WHERE sku = ? ORDER BY sequence").bind(sku).all<{ event_id: string; type: string }>())
     .results;
 const alerts = async (sku: string) =>
-  (await env.DB.prepare("SELECT kind, status, resolution FROM alerts WHERE sku = ? ORDER BY opened_at, kind").bind(sku).all()).results;
+  (await (await readDbOfSku(sku)).prepare("SELECT kind, status, resolution FROM alerts WHERE sku = ? ORDER BY opened_at, kind").bind(sku).all()).results;
 
 async function adjust(sku: string, locationId: string, delta: number): Promise<void> {
   const res = await api("PATCH", `/api/v2/inventory/${sku}`, { key: keys.operator, body: { locationId, delta, reason: delta > 0 ? "restock" : "damage" } });
@@ -43,7 +44,7 @@ describe("HTTP change → outbox → EVENTS queue → read models", () => {
     await setOnHand(keys, "E2E-1", "L1", 12);
     const row = await eventually(async () => (await level("E2E-1", "L1")) ?? undefined, "the projection row");
     expect(row).toMatchObject({ on_hand: 12, available: 12, status: "in_stock", last_sequence: 1, last_event_id: "evt:E2E-1:1" });
-    expect((await env.DB.prepare("SELECT count(*) AS n FROM inventory_levels WHERE sku = 'E2E-1'").first())!.n).toBe(1);
+    expect((await (await readDbOfSku("E2E-1")).prepare("SELECT count(*) AS n FROM inventory_levels WHERE sku = 'E2E-1'").first())!.n).toBe(1);
     // The change also crossed zero upwards: the SKU object's second event.
     expect(await eventually(async () => ((await processed("E2E-1")).length === 2 ? processed("E2E-1") : undefined), "both events")).toEqual([
       { event_id: "evt:E2E-1:1", type: "inventory.updated" },
@@ -114,7 +115,7 @@ describe("HTTP change → outbox → EVENTS queue → read models", () => {
     expect((await api("POST", "/api/v2/inventory/fulfil", { key: keys.checkout, body: { reservationId: reserved.body.id } })).status).toBe(200);
     const today = new Date().toISOString().slice(0, 10);
     const sale = await eventually(
-      async () => (await env.DB.prepare("SELECT * FROM daily_sales WHERE sku = 'E2E-3'").first<Record<string, unknown>>()) ?? undefined,
+      async () => (await (await readDbOfSku("E2E-3")).prepare("SELECT * FROM daily_sales WHERE sku = 'E2E-3'").first<Record<string, unknown>>()) ?? undefined,
       "the daily sales row",
     );
     expect(sale).toMatchObject({ location_id: "L1", day: today, units: 3, fulfilments: 1 });

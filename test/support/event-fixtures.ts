@@ -6,6 +6,7 @@
  * in the same isolate, so its `fetch` is the replaced one).
  */
 import { createExecutionContext, createMessageBatch, getQueueResult, type QueueResult } from "cloudflare:test";
+import { queryAllReadDbs } from "./read-model";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import { EVENT_FLUSH_KIND, type EventFlush } from "../../domain/event-partitions";
@@ -241,7 +242,26 @@ export async function eventually<T>(check: () => Promise<T | undefined>, what: s
   }
 }
 
-/** Every row of a table, ordered, for before/after comparisons. */
+/** The read model's tables: in the read databases READ_<n> (issue 19 item 2), not in DB. */
+const READ_MODEL_TABLES = new Set(["inventory_levels", "processed_events", "daily_sales", "alerts", "alert_cursors", "location_daily_load", "read_sku_facts"]);
+
+/**
+ * Every row of a table, ordered by `orderBy` (plain column names, comma-separated), for
+ * before/after comparisons. A read-model table's rows come from every read database.
+ */
 export async function tableRows(table: string, orderBy: string): Promise<Record<string, unknown>[]> {
-  return (await env.DB.prepare(`SELECT * FROM ${table} ORDER BY ${orderBy}`).all<Record<string, unknown>>()).results;
+  if (!READ_MODEL_TABLES.has(table)) return (await env.DB.prepare(`SELECT * FROM ${table} ORDER BY ${orderBy}`).all<Record<string, unknown>>()).results;
+  const rows = await queryAllReadDbs<Record<string, unknown>>(`SELECT * FROM ${table}`);
+  const columns = orderBy.split(",").map((c) => c.trim());
+  return rows.sort((a, b) => {
+    for (const c of columns) {
+      const x = a[c] as string | number | null;
+      const y = b[c] as string | number | null;
+      if (x === y) continue;
+      if (x === null) return -1;
+      if (y === null) return 1;
+      return x < y ? -1 : 1;
+    }
+    return 0;
+  });
 }

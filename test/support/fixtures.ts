@@ -21,10 +21,12 @@ async function insertKey(scope: Scope, vendorId: string | null): Promise<string>
   return key;
 }
 
-/** Vendors V1 and V2, locations L1 (priority 10), L2 (priority 20), L3 (inactive), and a key per scope. */
+/** Vendors V1 (read database READ_1) and V2 (READ_2), locations L1 (priority 10), L2 (priority 20), L3 (inactive), and a key per scope. */
 export async function seedBasics(): Promise<Keys> {
   await env.DB.batch([
-    env.DB.prepare("INSERT OR IGNORE INTO vendors (id, name) VALUES ('V1', 'Vendor One'), ('V2', 'Vendor Two')"),
+    // V1 in its home read database (READ_1 by the jump hash); V2 pinned to READ_2 (as the
+    // re-partitioning procedure pins), so every test with both vendors spans two read databases.
+    env.DB.prepare("INSERT OR IGNORE INTO vendors (id, name, read_partition) VALUES ('V1', 'Vendor One', NULL), ('V2', 'Vendor Two', 2)"),
     env.DB.prepare(
       `INSERT OR IGNORE INTO locations (id, name, type, country_code, city, latitude, longitude, can_ship, priority, active) VALUES
        ('L1', 'Paris FC', 'fulfillment_center', 'FR', 'Paris', 48.85, 2.35, 1, 10, 1),

@@ -7,7 +7,8 @@ import type { AppEnv } from "../app-env";
 import { RouteGroup } from "../http/route-table";
 import { actorOf } from "../../services/principal";
 import { ApiError } from "../../services/api-error";
-import { acknowledgeAlert, findAlert, listAlerts, snoozeAlert, type AlertListRow } from "../../repositories/alerts";
+import type { AlertListRow } from "../../repositories/alerts";
+import { acknowledgeLocated, listAlertsAcross, locateAlert, snoozeLocated, type LocatedAlert } from "../../services/alerts";
 import { encodeCursor } from "../../domain/schemas/cursor";
 import { ALERTS_CURSOR, AlertId, AlertListQuery, SnoozeBody } from "../../domain/schemas/planning";
 import { BODY_LIMITS } from "./limits";
@@ -60,7 +61,7 @@ alerts.route(
   async (c, input) => {
     const q = input.query();
     const now = Date.now();
-    const rows = await listAlerts(c.env.DB, {
+    const rows = await listAlertsAcross(c.env, {
       kind: q.kind,
       status: q.status,
       vendorId: listVendor(c.get("principal"), q.vendorId),
@@ -78,11 +79,11 @@ alerts.route(
   },
 );
 
-/** The alert, 404 if unknown, 403 if another vendor's. */
-async function ownedAlert(c: Context<AppEnv>, id: string): Promise<AlertListRow> {
-  const found = await findAlert(c.env.DB, id);
+/** The alert, 404 if unknown, 403 if another vendor's (looked up in every read database, so another vendor's alert is a 403, not a 404). */
+async function ownedAlert(c: Context<AppEnv>, id: string): Promise<LocatedAlert> {
+  const found = await locateAlert(c.env, id);
   if (found === null) throw new ApiError(404, "alert_not_found", `no alert ${id}`, { id });
-  assertOwns(c.get("principal"), found.vendorId, found.sku);
+  assertOwns(c.get("principal"), found.alert.vendorId, found.alert.sku);
   return found;
 }
 
@@ -99,8 +100,7 @@ alerts.route(
   async (c, input) => {
     const found = await ownedAlert(c, input.param("id"));
     const now = Date.now();
-    await acknowledgeAlert(c.env.DB, found.id, actorOf(c.get("principal")), now);
-    return c.json(alertJson((await findAlert(c.env.DB, found.id))!, now));
+    return c.json(alertJson(await acknowledgeLocated(found, actorOf(c.get("principal")), now), now));
   },
 );
 
@@ -125,8 +125,7 @@ alerts.route(
         { path: ["body", "until"], message: "until must be in the future and at most 90 days ahead", code: "out_of_range" },
       ]);
     }
-    if (found.status === "resolved") throw new ApiError(409, "alert_resolved", "the alert is resolved; there is nothing to snooze", { id: found.id });
-    await snoozeAlert(c.env.DB, found.id, body.until);
-    return c.json(alertJson((await findAlert(c.env.DB, found.id))!, now));
+    if (found.alert.status === "resolved") throw new ApiError(409, "alert_resolved", "the alert is resolved; there is nothing to snooze", { id: found.alert.id });
+    return c.json(alertJson(await snoozeLocated(found, body.until), now));
   },
 );

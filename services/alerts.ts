@@ -1,0 +1,45 @@
+/**
+ * Stock alerts over the partitioned read model (issue 19 item 2): an alert lives in its SKU's
+ * read database. A vendor's list (or one SKU's) reads one database; an operator's list reads
+ * each and merges them newest first under one cursor. An alert is found by id in the
+ * caller's vendor's database, or — for an operator, who names no vendor — in every database
+ * at once (M reads in parallel; ids are unique across them, being random).
+ */
+import { compareKeys, mergeSortedPages } from "../domain/keyset-merge";
+import { acknowledgeAlert, findAlert, listAlerts, snoozeAlert, type AlertFilter, type AlertListRow } from "../repositories/alerts";
+import { readDbs, skuReadDb, vendorReadDb } from "../repositories/read-partitions";
+
+/** A page of alerts, newest first (at most `filter.limit`). */
+export async function listAlertsAcross(env: Env, filter: AlertFilter): Promise<AlertListRow[]> {
+  if (filter.vendorId !== undefined) return listAlerts(await vendorReadDb(env, filter.vendorId), filter);
+  if (filter.sku !== undefined) return listAlerts(await skuReadDb(env, filter.sku), filter);
+  const pages = await Promise.all(readDbs(env).map((db) => listAlerts(db, filter)));
+  // Newest first: descending (openedAt, id).
+  return mergeSortedPages(pages, (a, b) => compareKeys([b.openedAt, b.id], [a.openedAt, a.id]), filter.limit);
+}
+
+/** An alert found by id, with the read database it lives in. */
+export interface LocatedAlert {
+  alert: AlertListRow;
+  db: D1Database;
+}
+
+/** The alert with this id: in `vendorId`'s read database if given, else in whichever has it. */
+export async function locateAlert(env: Env, id: string, vendorId?: string): Promise<LocatedAlert | null> {
+  const candidates = vendorId !== undefined ? [await vendorReadDb(env, vendorId)] : readDbs(env);
+  const found = await Promise.all(candidates.map(async (db) => ({ db, alert: await findAlert(db, id) })));
+  const hit = found.find((f) => f.alert !== null);
+  return hit === undefined ? null : { db: hit.db, alert: hit.alert! };
+}
+
+/** Acknowledges a located alert (the first acknowledgement is kept); returns it as stored now. */
+export async function acknowledgeLocated(located: LocatedAlert, by: string, now: number): Promise<AlertListRow> {
+  await acknowledgeAlert(located.db, located.alert.id, by, now);
+  return (await findAlert(located.db, located.alert.id))!;
+}
+
+/** Snoozes a located alert until `until` (ms); returns it as stored now. */
+export async function snoozeLocated(located: LocatedAlert, until: number): Promise<AlertListRow> {
+  await snoozeAlert(located.db, located.alert.id, until);
+  return (await findAlert(located.db, located.alert.id))!;
+}
