@@ -1,0 +1,192 @@
+/**
+ * The partitioned read model (issue 19 item 2; repositories/read-partitions.ts): M = 4 read
+ * databases READ_0..READ_3, a vendor's SKUs all in one of them. Events of SKUs of vendors on
+ * every partition go through the real EVENTS consumer; each row must be in its vendor's
+ * database and in no other; a vendor's list reads only its database (the answer's
+ * D1-Bookmark names the databases a request read); an operator's list merges all four in
+ * key order under one cursor, every row once; alerts are found and acknowledged wherever
+ * they live; the master-facts push writes each SKU's facts copy to its vendor's database.
+ */
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { homeReadPartition, placedReadPartition, unownedReadPartition } from "../domain/read-partitions";
+import { partitionBalance } from "../domain/event-partitions";
+import { readDbs, readPartitionCount, skuReadHomes, vendorReadPartition } from "../repositories/read-partitions";
+import { pushSkuMasters } from "../services/sku-master";
+import { EVENTS_QUEUE, runAcked, thresholdEvent, updatedEvent } from "./support/event-fixtures";
+import { api, createSku, seedBasics, type Keys } from "./support/fixtures";
+import { queryAllReadDbs } from "./support/read-model";
+
+/** Vendors whose home partitions are 0, 1 (V1, from the fixtures), 2 and 3 under M = 4. */
+const VENDORS = ["V4", "V1", "V3", "V6"] as const;
+const SKUS_PER_VENDOR = 6;
+const skuOf = (vendor: string, i: number) => `RP-${vendor}-${String(i).padStart(2, "0")}`;
+
+let keys: Keys;
+let vendorKeys: Map<string, string>;
+
+beforeAll(async () => {
+  keys = await seedBasics();
+  vendorKeys = new Map([["V1", keys.vendor]]);
+  for (const v of VENDORS) {
+    if (v === "V1") continue;
+    expect((await api("POST", "/api/v2/vendors", { key: keys.operator, body: { id: v, name: `Vendor ${v}` } })).status).toBe(201);
+    const key = await api("POST", "/api/v2/api-keys", { key: keys.operator, body: { name: `key ${v}`, scope: "vendor", vendorId: v } });
+    expect(key.status).toBe(201);
+    vendorKeys.set(v, key.body.key);
+  }
+  for (const v of VENDORS) for (let i = 0; i < SKUS_PER_VENDOR; i++) await createSku(skuOf(v, i), { vendorId: v });
+  await env.DB.prepare("UPDATE skus SET reorder_point = 5 WHERE sku LIKE 'RP-%'").run();
+  // Two locations per SKU, through the real EVENTS consumer (one batch: it spans all four databases).
+  const events = VENDORS.flatMap((v) =>
+    Array.from({ length: SKUS_PER_VENDOR }, (_, i) => [
+      updatedEvent(skuOf(v, i), 1, "L1", { onHand: 10 + i }),
+      updatedEvent(skuOf(v, i), 2, "L2", { onHand: 3 }),
+    ]).flat(),
+  );
+  const result = await runAcked(EVENTS_QUEUE, events);
+  expect(result.retryMessages).toEqual([]);
+});
+
+describe("placement", () => {
+  it("M is the number of READ_<n> bindings; the test vendors' homes cover every partition", async () => {
+    expect(readPartitionCount(env)).toBe(4);
+    expect(VENDORS.map((v) => homeReadPartition(v, 4))).toEqual([0, 1, 2, 3]);
+    expect(await Promise.all(VENDORS.map((v) => vendorReadPartition(env, v)))).toEqual([0, 1, 2, 3]);
+    // The fixtures pin V2 to READ_2 (its home is READ_1): a stored partition wins over the hash.
+    expect(homeReadPartition("V2", 4)).toBe(1);
+    expect(await vendorReadPartition(env, "V2")).toBe(2);
+    expect(placedReadPartition("V2", null, 4)).toBe(1);
+    expect(() => placedReadPartition("V2", 7, 4)).toThrow(/pinned to read partition 7/);
+  });
+
+  it("vendors spread evenly: max/mean ≤ 1.2 over 10,000 vendor ids at M = 4 and M = 32", () => {
+    const ids = Array.from({ length: 10_000 }, (_, i) => `vendor:V-${String(i).padStart(6, "0")}`);
+    for (const m of [4, 32]) expect(partitionBalance(ids, m).maxOverMean).toBeLessThanOrEqual(1.2);
+    // homeReadPartition is that same hash of `vendor:<id>`.
+    expect(homeReadPartition("V-000123", 32)).toBe(partitionBalance(["vendor:V-000123"], 32).counts.indexOf(1));
+  });
+
+  it("every projection row and facts copy is in its vendor's database and in no other", async () => {
+    for (const [p, db] of readDbs(env).entries()) {
+      const levels = (await db.prepare("SELECT sku FROM inventory_levels WHERE sku LIKE 'RP-%' ORDER BY sku, location_id").all<{ sku: string }>()).results;
+      const facts = (await db.prepare("SELECT sku, vendor_id FROM read_sku_facts WHERE sku LIKE 'RP-%' ORDER BY sku").all<{ sku: string; vendor_id: string }>())
+        .results;
+      const processed = (await db.prepare("SELECT count(*) AS n FROM processed_events WHERE sku LIKE 'RP-%'").first<{ n: number }>())!.n;
+      const vendor = VENDORS[p]!;
+      const mine = Array.from({ length: SKUS_PER_VENDOR }, (_, i) => skuOf(vendor, i));
+      expect(levels.map((r) => r.sku)).toEqual(mine.flatMap((s) => [s, s]));
+      expect(facts).toEqual(mine.map((sku) => ({ sku, vendor_id: vendor })));
+      expect(processed).toBe(SKUS_PER_VENDOR * 2);
+    }
+    // And skuReadHomes says the same; a SKU without master data goes by its own id's hash.
+    const homes = await skuReadHomes(env, [skuOf("V3", 0), "RP-NOBODY"]);
+    expect(homes.get(skuOf("V3", 0))).toEqual({ vendorId: "V3", partition: 2 });
+    expect(homes.get("RP-NOBODY")).toEqual({ vendorId: null, partition: unownedReadPartition("RP-NOBODY", 4) });
+  });
+});
+
+describe("lists", () => {
+  const bookmarkedDatabases = (header: string | null): string[] => (header ?? "").split(",").map((p) => p.split("=")[0] ?? "");
+
+  it("a vendor's stock list reads its one read database, and shows only its rows", async () => {
+    for (const [p, v] of VENDORS.entries()) {
+      const res = await api("GET", "/api/v2/inventory?skuPrefix=RP-&limit=200", { key: vendorKeys.get(v)! });
+      expect(res.status).toBe(200);
+      expect(res.body.items.map((r: { sku: string }) => r.sku)).toEqual(Array.from({ length: SKUS_PER_VENDOR }, (_, i) => [skuOf(v, i), skuOf(v, i)]).flat());
+      expect(bookmarkedDatabases(res.headers.get("d1-bookmark")).filter((d) => d.startsWith("READ_"))).toEqual([`READ_${p}`]);
+    }
+  });
+
+  it("an operator's list merges all four databases in (sku, location) order; paging by 5 sees every row once", async () => {
+    const all = await queryAllReadDbs<{ sku: string; location_id: string }>("SELECT sku, location_id FROM inventory_levels WHERE sku LIKE 'RP-%'");
+    const expected = all.map((r) => `${r.sku}/${r.location_id}`).sort();
+    expect(expected).toHaveLength(VENDORS.length * SKUS_PER_VENDOR * 2);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res: { status: number; body: any; headers: Headers } = await api(
+        "GET",
+        `/api/v2/inventory?skuPrefix=RP-&limit=5${cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`}`,
+        { key: keys.operator },
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.items.length).toBeLessThanOrEqual(5);
+      seen.push(...res.body.items.map((r: { sku: string; locationId: string }) => `${r.sku}/${r.locationId}`));
+      expect(new Set(bookmarkedDatabases(res.headers.get("d1-bookmark")).filter((d) => d.startsWith("READ_")))).toEqual(
+        new Set(["READ_0", "READ_1", "READ_2", "READ_3"]),
+      );
+      cursor = res.body.nextCursor;
+      pages += 1;
+    } while (cursor !== null && pages < 20);
+    expect(seen).toEqual(expected);
+    // A filter that needs the SKU's facts (owner, reorder point) works in every database.
+    const low = await api("GET", "/api/v2/inventory?skuPrefix=RP-&lowStock=true&limit=200", { key: keys.operator });
+    expect(low.body.items.map((r: { sku: string; locationId: string }) => `${r.sku}/${r.locationId}`)).toEqual(expected.filter((k) => k.endsWith("/L2")));
+    const byVendor = await api("GET", "/api/v2/inventory?skuPrefix=RP-&vendorId=V6&limit=200", { key: keys.operator });
+    expect(new Set(byVendor.body.items.map((r: { vendorId: string }) => r.vendorId))).toEqual(new Set(["V6"]));
+  });
+});
+
+describe("alerts", () => {
+  it("operator lists merge newest first; an alert in any database is found, acknowledged, and refused to other vendors", async () => {
+    // Out of stock for the first SKU of every vendor (threshold events at increasing times).
+    const result = await runAcked(
+      EVENTS_QUEUE,
+      VENDORS.map((v, k) => thresholdEvent("inventory.out_of_stock", skuOf(v, 0), 3 + k, 5, 0)),
+    );
+    expect(result.retryMessages).toEqual([]);
+    const list = await api("GET", "/api/v2/alerts?kind=out_of_stock&limit=100", { key: keys.operator });
+    expect(list.status).toBe(200);
+    const ours = list.body.items.filter((a: { sku: string }) => a.sku.startsWith("RP-"));
+    // Newest first: the later sequence (and occurredAt) of each event in the order sent.
+    expect(ours.map((a: { sku: string }) => a.sku)).toEqual([...VENDORS].reverse().map((v) => skuOf(v, 0)));
+    expect(ours.map((a: { vendorId: string }) => a.vendorId)).toEqual([...VENDORS].reverse());
+    // Paging one at a time gives the same order.
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < 10 && (i === 0 || cursor !== null); i++) {
+      const res: { body: any } = await api("GET", `/api/v2/alerts?kind=out_of_stock&limit=1${cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`}`, {
+        key: keys.operator,
+      });
+      paged.push(...res.body.items.map((a: { sku: string }) => a.sku));
+      cursor = res.body.nextCursor;
+    }
+    expect(paged.filter((s) => s.startsWith("RP-"))).toEqual(ours.map((a: { sku: string }) => a.sku));
+
+    const v3 = ours.find((a: { vendorId: string }) => a.vendorId === "V3");
+    const ack = await api("POST", `/api/v2/alerts/${v3.id}/acknowledge`, { key: vendorKeys.get("V3")! });
+    expect(ack.status).toBe(200);
+    expect(ack.body).toMatchObject({ id: v3.id, acknowledgedBy: expect.stringContaining("vendor:V3") });
+    const row = await readDbs(env)[2]!.prepare("SELECT acknowledged_by FROM alerts WHERE id = ?").bind(v3.id).first<{ acknowledged_by: string }>();
+    expect(row?.acknowledged_by).toContain("vendor:V3");
+    // Another vendor's alert (in another database) is a 403, not a 404; an unknown id a 404.
+    expect((await api("POST", `/api/v2/alerts/${v3.id}/acknowledge`, { key: vendorKeys.get("V6")! })).status).toBe(403);
+    expect((await api("POST", "/api/v2/alerts/alr_000000000000000000000000/acknowledge", { key: keys.operator })).status).toBe(404);
+  });
+});
+
+describe("the facts copy", () => {
+  it("a master-data write reaches the SKU's facts copy in its vendor's database (push), and a lost push is repaired by the sweep", async () => {
+    const sku = skuOf("V6", 1);
+    const rename = await api("PUT", `/api/v2/skus/${sku}`, { key: keys.operator, body: { productId: `P-${sku}`, name: "Renamed in DB", reorderPoint: 9 } });
+    expect(rename.status).toBe(200);
+    const facts = () =>
+      readDbs(env)[3]!.prepare("SELECT name, reorder_point, version FROM read_sku_facts WHERE sku = ?").bind(sku).first<Record<string, unknown>>();
+    expect(await facts()).toMatchObject({ name: "Renamed in DB", reorder_point: 9 });
+    // A write the push never reached (straight into DB, as if the Worker died after its commit).
+    await env.DB.prepare("UPDATE skus SET name = 'Lost push' WHERE sku = ?").bind(sku).run();
+    expect(await facts()).toMatchObject({ name: "Renamed in DB" });
+    const behind = await env.DB.prepare("SELECT version, read_acked_version FROM sku_master_push WHERE sku = ?")
+      .bind(sku)
+      .first<{ version: number; read_acked_version: number }>();
+    expect(behind!.read_acked_version).toBeLessThan(behind!.version);
+    const { sweepSkuMasters } = await import("../services/sku-master");
+    await sweepSkuMasters(env, Date.now());
+    expect(await facts()).toMatchObject({ name: "Lost push", version: behind!.version });
+    // Pushing again changes nothing (the version is not newer).
+    await pushSkuMasters(env, [sku]);
+    expect(await facts()).toMatchObject({ name: "Lost push", version: behind!.version });
+  });
+});
