@@ -14,7 +14,7 @@ import { partitionBalance } from "../domain/event-partitions";
 import { readDbs, readPartitionCount, skuReadHomes, vendorReadPartition } from "../repositories/read-partitions";
 import { pushSkuMasters } from "../services/sku-master";
 import { EVENTS_QUEUE, runAcked, thresholdEvent, updatedEvent } from "./support/event-fixtures";
-import { api, createSku, seedBasics, type Keys } from "./support/fixtures";
+import { api, createSku, seedBasics, type ApiResponse, type Keys } from "./support/fixtures";
 import { queryAllReadDbs } from "./support/read-model";
 
 /** Vendors whose home partitions are 0, 1 (V1, from the fixtures), 2 and 3 under M = 4. */
@@ -106,7 +106,7 @@ describe("lists", () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res: { status: number; body: any; headers: Headers } = await api(
+      const res: ApiResponse = await api(
         "GET",
         `/api/v2/inventory?skuPrefix=RP-&limit=5${cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`}`,
         { key: keys.operator },
@@ -147,7 +147,7 @@ describe("alerts", () => {
     const paged: string[] = [];
     let cursor: string | null = null;
     for (let i = 0; i < 10 && (i === 0 || cursor !== null); i++) {
-      const res: { body: any } = await api("GET", `/api/v2/alerts?kind=out_of_stock&limit=1${cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`}`, {
+      const res: ApiResponse = await api("GET", `/api/v2/alerts?kind=out_of_stock&limit=1${cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`}`, {
         key: keys.operator,
       });
       paged.push(...res.body.items.map((a: { sku: string }) => a.sku));
