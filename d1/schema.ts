@@ -178,6 +178,37 @@ export const readSkuFacts = sqliteTable(
 );
 
 /**
+ * Moves of a vendor's read-model rows from one read database to another (issue 19 item 2:
+ * the re-partitioning procedure, services/read-moves.ts). `draining`: the vendor's events wait
+ * (the EVENTS consumer retries them) until batches already under way have committed;
+ * `copying`: its rows are copied to the new database (`cursor`: where the copy stands, so a
+ * crashed step resumes); `switched`: `vendors.read_partition` names the new database and
+ * events flow there, the old rows stay until every isolate's cached placement has expired;
+ * `done`: the old rows are deleted. One open move per vendor. Advanced by the per-minute cron.
+ */
+export const readMoves = sqliteTable(
+  "read_moves",
+  {
+    id: text("id").primaryKey(),
+    vendorId: text("vendor_id").notNull(),
+    fromPartition: integer("from_partition").notNull(),
+    toPartition: integer("to_partition").notNull(),
+    state: text("state", { enum: ["draining", "copying", "switched", "done"] }).notNull(),
+    /** JSON `{table, rowid}`: the copy or the cleanup goes on after this row. */
+    cursor: text("cursor"),
+    rowsCopied: integer("rows_copied").notNull().default(0),
+    rowsDeleted: integer("rows_deleted").notNull().default(0),
+    requestedBy: text("requested_by").notNull(),
+    /** When the current state began (ms). */
+    stateAt: integer("state_at", { mode: "number" }).notNull(),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+  },
+  (t) => [uniqueIndex("read_moves_open_vendor").on(t.vendorId).where(sql`${t.state} <> 'done'`), index("read_moves_vendor").on(t.vendorId, t.createdAt)],
+);
+export type ReadMoveRow = typeof readMoves.$inferSelect;
+
+/**
  * API keys, stored as SHA-256 hashes of the full key. The key's id is part of the key, so a
  * lookup is by primary key and the hash is compared in constant time.
  */

@@ -22,6 +22,7 @@ import {
   inventoryLevels,
   locationDailyLoad,
   processedEvents,
+  readMoves,
   readSkuFacts,
   skuMasterPush,
   skus,
@@ -45,6 +46,8 @@ export interface SkuFacts {
   allowBackorder: boolean;
   /** The read model's copy (`read_sku_facts`), refreshed by every batch of the SKU's events. */
   row: ReadSkuFactsRow;
+  /** The vendor's rows are being moved to another read database (`read_moves`): its events wait. */
+  moving: boolean;
 }
 
 /** Master data of several SKUs in one query, with their vendors' read partitions (absent: unknown SKU). Uncached: an event may follow a master-data change closely. */
@@ -64,6 +67,7 @@ export async function skuFactsMany(db: D1Database, skuIds: readonly string[]): P
       version: sql<number>`COALESCE(${skuMasterPush.version}, 1)`,
       updatedAt: skus.updatedAt,
       readPartition: vendors.readPartition,
+      moving: sql<number>`EXISTS (SELECT 1 FROM ${readMoves} WHERE ${readMoves.vendorId} = ${skus.vendorId} AND ${readMoves.state} IN ('draining', 'copying'))`,
     })
     .from(skus)
     .innerJoin(vendors, eq(vendors.id, skus.vendorId))
@@ -71,9 +75,9 @@ export async function skuFactsMany(db: D1Database, skuIds: readonly string[]): P
     .where(inJson(skus.sku, unique))
     .all();
   return new Map(
-    results.map(({ readPartition, ...row }) => [
+    results.map(({ readPartition, moving, ...row }) => [
       row.sku,
-      { vendorId: row.vendorId, readPartition, reorderPoint: row.reorderPoint, allowBackorder: row.allowBackorder, row },
+      { vendorId: row.vendorId, readPartition, reorderPoint: row.reorderPoint, allowBackorder: row.allowBackorder, row, moving: moving === 1 },
     ]),
   );
 }

@@ -4,7 +4,7 @@
  */
 import { and, eq, lt, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { readSkuFacts, skuMasterPush, skus, vendors, type ReadSkuFactsRow } from "../d1/schema";
+import { readMoves, readSkuFacts, skuMasterPush, skus, vendors, type ReadSkuFactsRow } from "../d1/schema";
 import type { SkuMasterFacts } from "../durable-objects/sku-inventory.types";
 import { type D1Write, excluded, inJson, runBatch } from "./d1-sql";
 
@@ -49,8 +49,11 @@ export async function skusBehind(db: D1Database, limit: number): Promise<string[
   return [...new Set([...objects, ...reads].map((r) => r.sku))].slice(0, limit);
 }
 
-/** A SKU's row of `read_sku_facts` as `DB` has it now, with where it goes (its vendor's stored read partition; null: home). */
-export type ReadFacts = ReadSkuFactsRow & { readPartition: number | null };
+/**
+ * A SKU's row of `read_sku_facts` as `DB` has it now, with where it goes (its vendor's stored
+ * read partition; null: home) and whether its vendor's rows are being moved (`read_moves`).
+ */
+export type ReadFacts = ReadSkuFactsRow & { readPartition: number | null; moving: boolean };
 
 /** The read-model facts of these SKUs as `DB` has them now (SKUs it does not have are left out). */
 export async function readFactsOf(db: D1Database, ids: readonly string[]): Promise<ReadFacts[]> {
@@ -71,13 +74,14 @@ export async function readFactsOf(db: D1Database, ids: readonly string[]): Promi
         version: sql<number>`COALESCE(${skuMasterPush.version}, 1)`,
         updatedAt: skus.updatedAt,
         readPartition: vendors.readPartition,
+        moving: sql<number>`EXISTS (SELECT 1 FROM ${readMoves} WHERE ${readMoves.vendorId} = ${skus.vendorId} AND ${readMoves.state} IN ('draining', 'copying'))`,
       })
       .from(skus)
       .innerJoin(vendors, eq(vendors.id, skus.vendorId))
       .leftJoin(skuMasterPush, eq(skuMasterPush.sku, skus.sku))
       .where(inJson(skus.sku, unique.slice(i, i + CHUNK)))
       .all();
-    out.push(...rows);
+    out.push(...rows.map((r) => ({ ...r, moving: r.moving === 1 })));
   }
   return out;
 }

@@ -7,7 +7,9 @@
  */
 import { compareKeys, mergeSortedPages } from "../domain/keyset-merge";
 import { acknowledgeAlert, findAlert, listAlerts, snoozeAlert, type AlertFilter, type AlertListRow } from "../repositories/alerts";
-import { readDbs, skuReadDb, vendorReadDb } from "../repositories/read-partitions";
+import { readDbs, skuReadDb, vendorReadDb, vendorReadPartition } from "../repositories/read-partitions";
+import { vendorsMoving } from "../repositories/read-moves";
+import { ApiError } from "./api-error";
 
 /** A page of alerts, newest first (at most `filter.limit`). */
 export async function listAlertsAcross(env: Env, filter: AlertFilter): Promise<AlertListRow[]> {
@@ -27,19 +29,33 @@ export interface LocatedAlert {
 /** The alert with this id: in `vendorId`'s read database if given, else in whichever has it. */
 export async function locateAlert(env: Env, id: string, vendorId?: string): Promise<LocatedAlert | null> {
   const candidates = vendorId !== undefined ? [await vendorReadDb(env, vendorId)] : readDbs(env);
-  const found = await Promise.all(candidates.map(async (db) => ({ db, alert: await findAlert(db, id) })));
-  const hit = found.find((f) => f.alert !== null);
-  return hit === undefined ? null : { db: hit.db, alert: hit.alert! };
+  const found = await Promise.all(candidates.map(async (db, p) => ({ db, p, alert: await findAlert(db, id) })));
+  const hits = found.filter((f) => f.alert !== null);
+  if (hits.length <= 1) return hits[0] === undefined ? null : { db: hits[0].db, alert: hits[0].alert! };
+  // Two copies: a moved vendor's, before the old rows are cleaned up. The one where the vendor lives now is the alert.
+  const home = hits[0]!.alert!.vendorId === null ? -1 : await vendorReadPartition(env, hits[0]!.alert!.vendorId);
+  const hit = hits.find((h) => h.p === home) ?? hits[0]!;
+  return { db: hit.db, alert: hit.alert! };
+}
+
+/** 503 while the alert's vendor's rows are being moved (services/read-moves.ts): a change now could land in the database being left. */
+async function assertNotMoving(env: Env, alert: AlertListRow): Promise<void> {
+  if (alert.vendorId === null) return;
+  if ((await vendorsMoving(env.DB, [alert.vendorId])).size > 0) {
+    throw new ApiError(503, "retry_later", "the vendor's read model is being moved to another database; try again in a minute", { id: alert.id });
+  }
 }
 
 /** Acknowledges a located alert (the first acknowledgement is kept); returns it as stored now. */
-export async function acknowledgeLocated(located: LocatedAlert, by: string, now: number): Promise<AlertListRow> {
+export async function acknowledgeLocated(env: Env, located: LocatedAlert, by: string, now: number): Promise<AlertListRow> {
+  await assertNotMoving(env, located.alert);
   await acknowledgeAlert(located.db, located.alert.id, by, now);
   return (await findAlert(located.db, located.alert.id))!;
 }
 
 /** Snoozes a located alert until `until` (ms); returns it as stored now. */
-export async function snoozeLocated(located: LocatedAlert, until: number): Promise<AlertListRow> {
+export async function snoozeLocated(env: Env, located: LocatedAlert, until: number): Promise<AlertListRow> {
+  await assertNotMoving(env, located.alert);
   await snoozeAlert(located.db, located.alert.id, until);
   return (await findAlert(located.db, located.alert.id))!;
 }

@@ -21,6 +21,14 @@ import { markEnqueued } from "../repositories/webhooks";
 import type { WebhookMessage } from "../domain/webhooks";
 import { sendWebhookMessages } from "./webhook-queue";
 
+/**
+ * Events of a vendor whose read-model rows are being moved (services/read-moves.ts): nothing
+ * of the batch is applied; the queue retries it (its backoff spans the move's seconds).
+ */
+export class VendorMovingError extends Error {
+  override name = "VendorMovingError";
+}
+
 /** A queue body that is not an event this consumer can apply. */
 export class InvalidEventError extends Error {
   override name = "InvalidEventError";
@@ -93,6 +101,8 @@ export async function applyEvents(env: Env, events: readonly InventoryEvent[], n
     env.DB,
     events.map((e) => e.sku),
   );
+  const moving = [...new Set(events.flatMap((e) => (facts.get(e.sku)?.moving ? [facts.get(e.sku)!.vendorId] : [])))];
+  if (moving.length > 0) throw new VendorMovingError(`the read model of vendor ${moving.slice(0, 3).join(", ")} is being moved; retry`);
   // The read-model writes: one batch per read database the events' SKUs live in (a vendor's
   // SKUs all in one), in parallel; each batch is one transaction there.
   const m = readPartitionCount(env);

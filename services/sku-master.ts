@@ -68,7 +68,8 @@ export async function pushMasterFacts(env: Env, facts: readonly SkuMasterFacts[]
 /**
  * The read model's copy of the facts (`read_sku_facts` in each SKU's read database, issue 19
  * item 2), beside the objects': one batch per read database, then what each holds is recorded
- * (`read_acked_version`). A failed database's SKUs are added to `failed` and left to the sweep.
+ * (`read_acked_version`). A failed database's SKUs are added to `failed` and left to the sweep;
+ * so are, unacknowledged, the SKUs of a vendor whose rows are being moved.
  */
 async function copyToReadModel(env: Env, facts: readonly SkuMasterFacts[], failed: string[]): Promise<void> {
   const rows = await readFactsOf(
@@ -77,7 +78,9 @@ async function copyToReadModel(env: Env, facts: readonly SkuMasterFacts[], faile
   );
   const m = readPartitionCount(env);
   const byPartition = new Map<number, ReadSkuFactsRow[]>();
-  for (const { readPartition, ...row } of rows) {
+  for (const { readPartition, moving, ...row } of rows) {
+    // A vendor whose rows are being moved: its copy is written after the move (the sweep), not into the database it leaves.
+    if (moving) continue;
     const p = placedReadPartition(row.vendorId, readPartition, m);
     byPartition.set(p, [...(byPartition.get(p) ?? []), row]);
   }

@@ -28,8 +28,14 @@ afterAll(() => {
 const level = async (sku: string, locationId: string) =>
   (await readDbOfSku(sku)).prepare("SELECT * FROM inventory_levels WHERE sku = ? AND location_id = ?").bind(sku, locationId).first<Record<string, unknown>>();
 const processed = async (sku: string) =>
-  (await (await readDbOfSku(sku)).prepare("SELECT event_id, type FROM processed_events WHERE sku = ? ORDER BY sequence").bind(sku).all<{ event_id: string; type: string }>())
-    .results;
+  (
+    await (
+      await readDbOfSku(sku)
+    )
+      .prepare("SELECT event_id, type FROM processed_events WHERE sku = ? ORDER BY sequence")
+      .bind(sku)
+      .all<{ event_id: string; type: string }>()
+  ).results;
 const alerts = async (sku: string) =>
   (await (await readDbOfSku(sku)).prepare("SELECT kind, status, resolution FROM alerts WHERE sku = ? ORDER BY opened_at, kind").bind(sku).all()).results;
 

@@ -13,7 +13,7 @@ import { homeReadPartition, placedReadPartition, unownedReadPartition } from "..
 import { partitionBalance } from "../domain/event-partitions";
 import { readDbs, readPartitionCount, skuReadHomes, vendorReadPartition } from "../repositories/read-partitions";
 import { pushSkuMasters } from "../services/sku-master";
-import { EVENTS_QUEUE, runAcked, thresholdEvent, updatedEvent } from "./support/event-fixtures";
+import { EVENTS_QUEUE, reservationEvent, runAcked, runQueue, thresholdEvent, updatedEvent } from "./support/event-fixtures";
 import { api, createSku, seedBasics, type ApiResponse, type Keys } from "./support/fixtures";
 import { queryAllReadDbs } from "./support/read-model";
 
@@ -106,11 +106,9 @@ describe("lists", () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res: ApiResponse = await api(
-        "GET",
-        `/api/v2/inventory?skuPrefix=RP-&limit=5${cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`}`,
-        { key: keys.operator },
-      );
+      const res: ApiResponse = await api("GET", `/api/v2/inventory?skuPrefix=RP-&limit=5${cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`}`, {
+        key: keys.operator,
+      });
       expect(res.status).toBe(200);
       expect(res.body.items.length).toBeLessThanOrEqual(5);
       seen.push(...res.body.items.map((r: { sku: string; locationId: string }) => `${r.sku}/${r.locationId}`));
@@ -190,3 +188,110 @@ describe("the facts copy", () => {
     expect(await facts()).toMatchObject({ name: "Lost push", version: behind!.version });
   });
 });
+
+describe("re-partitioning: moving a vendor's rows online", () => {
+  const snapshot = async (db: D1Database, vendor: string) => {
+    const of = async (table: string, order: string) =>
+      (await db.prepare(`SELECT * FROM ${table} WHERE sku LIKE ? ORDER BY ${order}`).bind(`RP-${vendor}-%`).all<Record<string, unknown>>()).results;
+    return {
+      facts: await of("read_sku_facts", "sku"),
+      levels: await of("inventory_levels", "sku, location_id"),
+      alerts: await of("alerts", "id"),
+      cursors: await of("alert_cursors", "sku"),
+      sales: await of("daily_sales", "sku, location_id, day"),
+      processed: await of("processed_events", "event_id"),
+    };
+  };
+
+  it("drains (events wait, alert actions 503), copies, switches, then deletes the old rows; nothing lost or doubled", async () => {
+    const { advanceMove, MOVE_TIMING } = await import("../services/read-moves");
+    const [from, to] = [readDbs(env)[2]!, readDbs(env)[0]!];
+    // A sale, so daily sales move too.
+    expect((await runAcked(EVENTS_QUEUE, [reservationSale(skuOf("V3", 2), 9)])).retryMessages).toEqual([]);
+    const before = await snapshot(from, "V3");
+    expect(before.levels).toHaveLength(SKUS_PER_VENDOR * 2);
+    expect(before.sales).toHaveLength(1);
+    expect(before.alerts.length).toBeGreaterThan(0);
+    const listBefore = (await api("GET", "/api/v2/inventory?skuPrefix=RP-&limit=200", { key: keys.operator })).body.items;
+
+    const started = await api("POST", "/api/v2/read-partitions/moves", { key: keys.operator, body: { vendorId: "V3", to: 0 } });
+    expect(started.status).toBe(202);
+    expect(started.body).toMatchObject({ vendorId: "V3", from: 2, to: 0, state: "draining" });
+    const id: string = started.body.id;
+    // A second move of the same vendor, a move to where it is, an unknown vendor, a database that does not exist.
+    expect((await api("POST", "/api/v2/read-partitions/moves", { key: keys.operator, body: { vendorId: "V3", to: 1 } })).body.error.code).toBe(
+      "move_in_progress",
+    );
+    expect((await api("POST", "/api/v2/read-partitions/moves", { key: keys.operator, body: { vendorId: "V6", to: 3 } })).body.error.code).toBe("already_there");
+    expect((await api("POST", "/api/v2/read-partitions/moves", { key: keys.operator, body: { vendorId: "NOPE", to: 1 } })).status).toBe(404);
+    expect((await api("POST", "/api/v2/read-partitions/moves", { key: keys.operator, body: { vendorId: "V6", to: 4 } })).status).toBe(400);
+    expect((await api("POST", "/api/v2/read-partitions/moves", { key: vendorKeys.get("V3")!, body: { vendorId: "V3", to: 1 } })).status).toBe(403);
+
+    // Draining: the vendor's events are retried, not applied; another vendor's are applied.
+    const waiting = updatedEvent(skuOf("V3", 3), 3, "L1", { onHand: 77 });
+    const drained = await runQueue(EVENTS_QUEUE, [waiting, updatedEvent(skuOf("V6", 3), 3, "L1", { onHand: 66 })]);
+    expect(drained.result.retryMessages.map((m) => m.msgId)).toEqual([drained.ids[0]]);
+    expect(drained.result.explicitAcks).toEqual([drained.ids[1]]);
+    expect(await snapshot(from, "V3")).toEqual(before);
+    const alertId = before.alerts[0]!.id as string;
+    const refused = await api("POST", `/api/v2/alerts/${alertId}/acknowledge`, { key: keys.operator });
+    expect([refused.status, refused.body.error.code]).toEqual([503, "retry_later"]);
+    // Nothing happens before the drain time has passed.
+    expect((await advanceMove(env, id))!.state).toBe("draining");
+
+    // Copy and switch: the target holds exactly the old rows; the old ones are still there.
+    const t0 = Date.now() + MOVE_TIMING.drainMs + 1;
+    expect((await advanceMove(env, id, t0))!.state).toBe("switched");
+    expect(await snapshot(to, "V3")).toEqual(before);
+    expect(await snapshot(from, "V3")).toEqual(before);
+    expect(await vendorReadPartition(env, "V3")).toBe(0);
+    // The waiting event is applied where the vendor lives now; the vendor's list reads READ_0.
+    expect((await runAcked(EVENTS_QUEUE, [waiting])).retryMessages).toEqual([]);
+    const row = await to.prepare("SELECT on_hand FROM inventory_levels WHERE sku = ? AND location_id = 'L1'").bind(skuOf("V3", 3)).first<{ on_hand: number }>();
+    expect(row!.on_hand).toBe(77);
+    const mine = await api("GET", "/api/v2/inventory?skuPrefix=RP-&limit=200", { key: vendorKeys.get("V3")! });
+    expect(
+      (mine.headers.get("d1-bookmark") ?? "")
+        .split(",")
+        .filter((p) => p.startsWith("READ_"))
+        .map((p) => p.split("=")[0]),
+    ).toEqual(["READ_0"]);
+    // Alert actions work again, on the new copy.
+    expect((await api("POST", `/api/v2/alerts/${alertId}/acknowledge`, { key: keys.operator })).status).toBe(200);
+    expect(
+      (await to.prepare("SELECT acknowledged_at FROM alerts WHERE id = ?").bind(alertId).first<{ acknowledged_at: number | null }>())!.acknowledged_at,
+    ).not.toBeNull();
+
+    // Cleanup after the caches' bound: the old rows are gone; the operator's list is the one from before, with the new event.
+    expect((await advanceMove(env, id, t0 + 1000))!.state).toBe("switched");
+    const done = await advanceMove(env, id, t0 + MOVE_TIMING.cleanupAfterMs + 1);
+    expect(done).toMatchObject({ state: "done", rowsCopied: Object.values(before).reduce((n, rows) => n + rows.length, 0) });
+    expect(done!.rowsDeleted).toBe(done!.rowsCopied);
+    const gone = await snapshot(from, "V3");
+    expect(Object.values(gone).every((rows) => rows.length === 0)).toBe(true);
+    const listAfter = (await api("GET", "/api/v2/inventory?skuPrefix=RP-&limit=200", { key: keys.operator })).body.items;
+    const key = (r: { sku: string; locationId: string }) => `${r.sku}/${r.locationId}`;
+    expect(listAfter.map(key)).toEqual(listBefore.map(key));
+    expect(listAfter.find((r: { sku: string; locationId: string }) => key(r) === `${skuOf("V3", 3)}/L1`).onHand).toBe(77);
+    expect((await api("GET", `/api/v2/read-partitions/moves/${id}`, { key: keys.operator })).body.state).toBe("done");
+    expect((await api("GET", "/api/v2/read-partitions/moves?vendorId=V3", { key: keys.operator })).body.items.map((m: { id: string }) => m.id)).toEqual([id]);
+  });
+
+  it("pinning stores every vendor's current database (the first step of changing M) and moves nobody", async () => {
+    const vendorsNow = (await env.DB.prepare("SELECT id FROM vendors ORDER BY id").all<{ id: string }>()).results.map((r) => r.id);
+    const placed = await Promise.all(vendorsNow.map((v) => vendorReadPartition(env, v)));
+    const unpinned = (await env.DB.prepare("SELECT count(*) AS n FROM vendors WHERE read_partition IS NULL").first<{ n: number }>())!.n;
+    expect(unpinned).toBeGreaterThan(0);
+    const res = await api("POST", "/api/v2/read-partitions/pin", { key: keys.operator });
+    expect(res.body).toEqual({ pinned: unpinned });
+    expect((await api("POST", "/api/v2/read-partitions/pin", { key: keys.operator })).body).toEqual({ pinned: 0 });
+    const stored = (await env.DB.prepare("SELECT id, read_partition FROM vendors ORDER BY id").all<{ id: string; read_partition: number }>()).results;
+    expect(stored.map((r) => r.read_partition)).toEqual(placed);
+    expect((await api("GET", "/api/v2/read-partitions", { key: keys.operator })).body).toEqual({ partitions: 4 });
+  });
+});
+
+/** A fulfilled reservation of `units` at L1 (a sale). */
+function reservationSale(sku: string, sequence: number) {
+  return reservationEvent("reservation.fulfilled", sku, sequence, [{ locationId: "L1", quantity: 2 }]);
+}

@@ -22,6 +22,7 @@ import { continueRun, startNightlyRun, sweepReorderDrafts } from "../services/re
 import { sweepTransfers } from "../services/transfers";
 import { sweepPurchaseOrders } from "../services/purchase-orders";
 import { sweepSkuMasters } from "../services/sku-master";
+import { advanceReadMoves } from "../services/read-moves";
 import { sweepPulls } from "../services/sync-pull";
 
 /** The cron expressions this Worker answers; wrangler.toml's `[triggers] crons` lists the same. */
@@ -43,6 +44,7 @@ export async function handleScheduled(controller: ScheduledController, env: Env,
           sweepTransfers(env, controller.scheduledTime),
           sweepPurchaseOrders(env, controller.scheduledTime),
           sweepSkuMasters(env, controller.scheduledTime),
+          advanceReadMoves(env, controller.scheduledTime),
           sweepPulls(env, controller.scheduledTime),
         ]);
         for (const r of results) if (r.status === "rejected") throw r.reason;

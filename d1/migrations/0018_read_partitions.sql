@@ -1,3 +1,20 @@
+CREATE TABLE `read_moves` (
+	`id` text PRIMARY KEY NOT NULL,
+	`vendor_id` text NOT NULL,
+	`from_partition` integer NOT NULL,
+	`to_partition` integer NOT NULL,
+	`state` text NOT NULL,
+	`cursor` text,
+	`rows_copied` integer DEFAULT 0 NOT NULL,
+	`rows_deleted` integer DEFAULT 0 NOT NULL,
+	`requested_by` text NOT NULL,
+	`state_at` integer NOT NULL,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `read_moves_open_vendor` ON `read_moves` (`vendor_id`) WHERE "read_moves"."state" <> 'done';--> statement-breakpoint
+CREATE INDEX `read_moves_vendor` ON `read_moves` (`vendor_id`,`created_at`);--> statement-breakpoint
 CREATE TABLE `read_sku_facts` (
 	`sku` text PRIMARY KEY NOT NULL,
 	`vendor_id` text NOT NULL,

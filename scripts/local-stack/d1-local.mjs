@@ -4,17 +4,20 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { d1Bindings } from "./miniflare.mjs";
 import { logDir, runWrangler } from "./wrangler-cli.mjs";
 
 /** A SQL string literal (NULL for null/undefined), quotes doubled. */
 export const sqlString = (v) => (v === null || v === undefined ? "NULL" : `'${String(v).replaceAll("'", "''")}'`);
 
-/** Apply wrangler.toml's D1 migrations to the local DB in `stateDir`. */
+/** Apply wrangler.toml's D1 migrations to every local D1 database in `stateDir`. */
 export async function applyMigrations(stateDir) {
-  // Non-interactive (stdin is not a TTY, CI=true): wrangler answers its own confirm prompt.
-  await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir], {
-    env: { CI: "true", WRANGLER_LOG_PATH: logDir(stateDir) },
-  });
+  for (const binding of await d1Bindings()) {
+    // Non-interactive (stdin is not a TTY, CI=true): wrangler answers its own confirm prompt.
+    await runWrangler(["d1", "migrations", "apply", binding, "--local", "--persist-to", stateDir], {
+      env: { CI: "true", WRANGLER_LOG_PATH: logDir(stateDir) },
+    });
+  }
 }
 
 /**

@@ -48,15 +48,22 @@ try {
 
   const db = await mf.getD1Database("DB");
   const started = Date.now();
-  await db
-    .prepare(
-      "CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)",
-    )
-    .run();
-  for (const migration of config.migrations) {
-    const done = await db.prepare("SELECT 1 FROM d1_migrations WHERE name = ?").bind(migration.name).first();
-    if (done) continue;
-    await db.batch([...migration.statements.map((s) => db.prepare(s)), db.prepare("INSERT INTO d1_migrations (name) VALUES (?)").bind(migration.name)]);
+  // Every D1 database (DB and the read databases READ_<n>) gets the same migrations.
+  for (const name of Object.keys((config.options.workers?.[0] ?? config.options).d1Databases ?? { DB: true })) {
+    const target = await mf.getD1Database(name);
+    await target
+      .prepare(
+        "CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)",
+      )
+      .run();
+    for (const migration of config.migrations) {
+      const done = await target.prepare("SELECT 1 FROM d1_migrations WHERE name = ?").bind(migration.name).first();
+      if (done) continue;
+      await target.batch([
+        ...migration.statements.map((s) => target.prepare(s)),
+        target.prepare("INSERT INTO d1_migrations (name) VALUES (?)").bind(migration.name),
+      ]);
+    }
   }
   for (const v of config.vendors ?? []) {
     await db.prepare("INSERT OR IGNORE INTO vendors (id, name) VALUES (?, ?)").bind(v.id, v.name).run();

@@ -198,12 +198,16 @@ describe("npm start: every binding in the Miniflare mode", { timeout: 120_000 },
     const deadLetters = count(/^dead_letter_queue\s*=/gm);
     expect(producers).toBeGreaterThanOrEqual(7);
     const line =
-      /\[start\] Miniflare: D1 DB; Durable Objects SKU_INVENTORY, RESERVATION_COORDINATOR; (\d+) queue producers, (\d+) consumers \((\d+) dead-letter queues\)/.exec(
+      /\[start\] Miniflare: D1 ([A-Z_0-9, ]+); Durable Objects SKU_INVENTORY, RESERVATION_COORDINATOR; (\d+) queue producers, (\d+) consumers \((\d+) dead-letter queues\)/.exec(
         output,
       );
     expect(line, output).not.toBeNull();
+    // Every D1 database of wrangler.toml: DB and the read databases (issue 19 item 2: M = 4).
+    const d1 = [...toml.matchAll(/^\[\[d1_databases\]\]\s*\nbinding = "([A-Z_0-9]+)"/gm)].map((m) => m[1]);
+    expect(d1).toEqual(["DB", "READ_0", "READ_1", "READ_2", "READ_3"]);
+    expect(line![1]!.split(", ")).toEqual(d1);
     // The consumers include one per dead-letter queue (wrangler.toml gives each its own block).
-    expect(line!.slice(1).map(Number)).toEqual([producers, consumers, deadLetters]);
+    expect(line!.slice(2).map(Number)).toEqual([producers, consumers, deadLetters]);
   });
 
   it("a hard reservation holds units in the SKU's Durable Object", async () => {

@@ -100,7 +100,7 @@ alerts.route(
   async (c, input) => {
     const found = await ownedAlert(c, input.param("id"));
     const now = Date.now();
-    return c.json(alertJson(await acknowledgeLocated(found, actorOf(c.get("principal")), now), now));
+    return c.json(alertJson(await acknowledgeLocated(c.env, found, actorOf(c.get("principal")), now), now));
   },
 );
 
@@ -125,7 +125,8 @@ alerts.route(
         { path: ["body", "until"], message: "until must be in the future and at most 90 days ahead", code: "out_of_range" },
       ]);
     }
-    if (found.alert.status === "resolved") throw new ApiError(409, "alert_resolved", "the alert is resolved; there is nothing to snooze", { id: found.alert.id });
-    return c.json(alertJson(await snoozeLocated(found, body.until), now));
+    if (found.alert.status === "resolved")
+      throw new ApiError(409, "alert_resolved", "the alert is resolved; there is nothing to snooze", { id: found.alert.id });
+    return c.json(alertJson(await snoozeLocated(c.env, found, body.until), now));
   },
 );

@@ -1,0 +1,204 @@
+/**
+ * D1 side of moving a vendor's read-model rows between read databases (issue 19 item 2;
+ * services/read-moves.ts): the `read_moves` rows in `DB`, and the copy and delete of one
+ * vendor's rows, table by table, in rowid order and in pages, between two read databases.
+ *
+ * A vendor's rows are those of its SKUs: the SKUs whose `read_sku_facts` row in the source
+ * database names the vendor (every SKU with projection rows has one: the EVENTS consumer
+ * writes it first). `location_daily_load` is not moved: a row sums every vendor's shipments
+ * of a location and day in its database, and routing sums all databases, so leaving it
+ * keeps the totals exact.
+ */
+import { and, asc, eq, getTableColumns, gt, inArray, isNull, ne, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
+import { alertCursors, alerts, dailySales, inventoryLevels, processedEvents, readMoves, readSkuFacts, vendors, type ReadMoveRow } from "../d1/schema";
+import { type D1Write, inJson, runBatch } from "./d1-sql";
+
+/** The tables moved, facts first (the vendor's SKU list in the target), in copy order; deleted in reverse. */
+export const MOVED_TABLES: readonly { name: string; table: SQLiteTable; sku: SQLiteColumn }[] = [
+  { name: "read_sku_facts", table: readSkuFacts, sku: readSkuFacts.sku },
+  { name: "inventory_levels", table: inventoryLevels, sku: inventoryLevels.sku },
+  { name: "alert_cursors", table: alertCursors, sku: alertCursors.sku },
+  { name: "alerts", table: alerts, sku: alerts.sku },
+  { name: "daily_sales", table: dailySales, sku: dailySales.sku },
+  { name: "processed_events", table: processedEvents, sku: processedEvents.sku },
+];
+
+/** The open move of a vendor (not `done`), if any. */
+export async function openMoveOf(db: D1Database, vendorId: string): Promise<ReadMoveRow | undefined> {
+  return drizzle(db)
+    .select()
+    .from(readMoves)
+    .where(and(eq(readMoves.vendorId, vendorId), ne(readMoves.state, "done")))
+    .get();
+}
+
+/** Which of these vendors are draining or copying (their events wait; their alerts take no action). */
+export async function vendorsMoving(db: D1Database, vendorIds: readonly string[]): Promise<Set<string>> {
+  if (vendorIds.length === 0) return new Set();
+  const out = new Set<string>();
+  const unique = [...new Set(vendorIds)];
+  for (let i = 0; i < unique.length; i += 90) {
+    const rows = await drizzle(db)
+      .select({ vendorId: readMoves.vendorId })
+      .from(readMoves)
+      .where(and(inArray(readMoves.vendorId, unique.slice(i, i + 90)), inArray(readMoves.state, ["draining", "copying"])))
+      .all();
+    for (const r of rows) out.add(r.vendorId);
+  }
+  return out;
+}
+
+/** Inserts a move; undefined if the vendor already has an open one. */
+export async function insertMove(db: D1Database, row: typeof readMoves.$inferInsert): Promise<ReadMoveRow | undefined> {
+  return drizzle(db).insert(readMoves).values(row).onConflictDoNothing().returning().get();
+}
+
+export async function findMove(db: D1Database, id: string): Promise<ReadMoveRow | undefined> {
+  return drizzle(db).select().from(readMoves).where(eq(readMoves.id, id)).get();
+}
+
+/** A vendor's moves, newest first (at most `limit`). */
+export async function movesOf(db: D1Database, vendorId: string, limit: number): Promise<ReadMoveRow[]> {
+  return drizzle(db).select().from(readMoves).where(eq(readMoves.vendorId, vendorId)).orderBy(sql`${readMoves.createdAt} DESC`).limit(limit).all();
+}
+
+/** Every open move (the cron advances them). */
+export async function openMoves(db: D1Database, limit: number): Promise<ReadMoveRow[]> {
+  return drizzle(db).select().from(readMoves).where(ne(readMoves.state, "done")).orderBy(asc(readMoves.createdAt)).limit(limit).all();
+}
+
+/** Updates a move if it is still in state `from` (a concurrent advance loses); true if it did. */
+export async function updateMove(
+  db: D1Database,
+  id: string,
+  from: ReadMoveRow["state"],
+  set: Partial<Pick<ReadMoveRow, "state" | "cursor" | "rowsCopied" | "rowsDeleted" | "stateAt" | "updatedAt">>,
+): Promise<boolean> {
+  const result = await drizzle(db)
+    .update(readMoves)
+    .set(set)
+    .where(and(eq(readMoves.id, id), eq(readMoves.state, from)))
+    .run();
+  return result.meta.changes > 0;
+}
+
+/** The switch: the vendor's rows are now read and written in `partition`, and the move is `switched`, in one batch. */
+export async function switchVendor(db: D1Database, move: ReadMoveRow, now: number): Promise<void> {
+  await runBatch(db, [
+    drizzle(db).update(vendors).set({ readPartition: move.toPartition }).where(eq(vendors.id, move.vendorId)),
+    drizzle(db)
+      .update(readMoves)
+      .set({ state: "switched", cursor: null, stateAt: now, updatedAt: now })
+      .where(and(eq(readMoves.id, move.id), eq(readMoves.state, "copying"))),
+  ]);
+}
+
+/** Where a copy or cleanup stands: the index into MOVED_TABLES and the last rowid done there. */
+export interface MoveCursor {
+  table: number;
+  rowid: number;
+}
+
+/** The vendor's SKUs in a read database (from its facts copy): the rows of these SKUs are the vendor's. */
+function vendorSkus(vendorId: string) {
+  return sql`(SELECT ${readSkuFacts.sku} FROM ${readSkuFacts} WHERE ${readSkuFacts.vendorId} = ${vendorId})`;
+}
+
+/** Bound parameters per statement in D1. */
+const MAX_PARAMS = 100;
+
+/**
+ * Copies the next page (at most `limit` rows) of the vendor's rows of table `at.table` from
+ * `source` to `target`, after rowid `at.rowid`. A row already in the target (a step retried
+ * after a crash) is left as it is: the source does not change while the vendor drains.
+ * Returns the rows copied and the cursor after them (null: the table is done).
+ */
+export async function copyPage(
+  source: D1Database,
+  target: D1Database,
+  vendorId: string,
+  at: MoveCursor,
+  limit: number,
+): Promise<{ copied: number; next: MoveCursor | null }> {
+  const { table, sku } = MOVED_TABLES[at.table]!;
+  const columns = getTableColumns(table);
+  const rows = (await drizzle(source)
+    .select({ rowid: sql<number>`rowid`, ...columns })
+    .from(table)
+    .where(and(gt(sql`rowid`, at.rowid), sql`${sku} IN ${vendorSkus(vendorId)}`))
+    .orderBy(asc(sql`rowid`))
+    .limit(limit)
+    .all()) as (Record<string, unknown> & { rowid: number })[];
+  if (rows.length > 0) {
+    const perStatement = Math.max(1, Math.floor(MAX_PARAMS / Object.keys(columns).length));
+    const statements: D1Write[] = [];
+    for (let i = 0; i < rows.length; i += perStatement) {
+      const values = rows.slice(i, i + perStatement).map(({ rowid: _rowid, ...row }) => row);
+      statements.push(
+        drizzle(target)
+          .insert(table)
+          .values(values as never)
+          .onConflictDoNothing(),
+      );
+    }
+    await runBatch(target, statements);
+  }
+  const last = rows[rows.length - 1];
+  return { copied: rows.length, next: rows.length < limit ? null : { table: at.table, rowid: last!.rowid } };
+}
+
+/**
+ * Deletes the next page (at most `limit` rows) of the vendor's rows of table `at.table` in
+ * `db` (cleanup of the old database, in reverse table order so the facts that name the
+ * vendor's SKUs go last). Returns the rows deleted; fewer than `limit` means the table is done.
+ */
+export async function deletePage(db: D1Database, vendorId: string, tableIndex: number, limit: number): Promise<number> {
+  const { table, sku } = MOVED_TABLES[tableIndex]!;
+  const d = drizzle(db);
+  const page = d
+    .select({ rowid: sql`rowid` })
+    .from(table)
+    .where(sql`${sku} IN ${vendorSkus(vendorId)}`)
+    .limit(limit);
+  const result = await d.delete(table).where(sql`rowid IN ${page}`).run();
+  return result.meta.changes;
+}
+
+/** Deletes the vendor's rows of every moved table in `db` whose SKU is in its facts there (before a copy into it), facts last. */
+export async function clearVendorRows(db: D1Database, vendorId: string): Promise<number> {
+  let deleted = 0;
+  for (let t = MOVED_TABLES.length - 1; t >= 0; t--) {
+    for (;;) {
+      const n = await deletePage(db, vendorId, t, 1000);
+      deleted += n;
+      if (n < 1000) break;
+    }
+  }
+  return deleted;
+}
+
+/** Vendors with no stored read database, by id after `after` (at most `limit`). */
+export async function unpinnedVendors(db: D1Database, after: string, limit: number): Promise<string[]> {
+  const rows = await drizzle(db)
+    .select({ id: vendors.id })
+    .from(vendors)
+    .where(and(isNull(vendors.readPartition), gt(vendors.id, after)))
+    .orderBy(asc(vendors.id))
+    .limit(limit)
+    .all();
+  return rows.map((r) => r.id);
+}
+
+/** Stores these vendors' read databases where none is stored yet (one statement); returns how many it stored. */
+export async function pinPartitions(db: D1Database, partitions: ReadonlyMap<string, number>): Promise<number> {
+  if (partitions.size === 0) return 0;
+  const json = JSON.stringify(Object.fromEntries(partitions));
+  const result = await drizzle(db)
+    .update(vendors)
+    .set({ readPartition: sql<number>`(${json} ->> ('$."' || ${vendors.id} || '"'))` })
+    .where(and(inJson(vendors.id, [...partitions.keys()]), isNull(vendors.readPartition)))
+    .run();
+  return result.meta.changes;
+}
