@@ -5,6 +5,9 @@
  * (`location_id` null) and carry the run's origin as their event ids (`reorder-run:<day>`), so
  * a run repeated for the same day changes nothing and each night the condition still holds
  * counts one more occurrence. The EVENTS consumer never touches these kinds.
+ *
+ * `alerts` and `daily_sales` are read-model tables (issue 19 item 2): every `db` here is the
+ * read database of the SKUs' vendor, never `DB`.
  */
 import { and, eq, lte, max, gt, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
@@ -16,9 +19,9 @@ import { type D1Write, excluded, guardedRow, inJson } from "./d1-sql";
 const runTag = (origin: string) => `reorder-run:${origin}`;
 
 /** Each SKU's last day with a sale on or before `to` (SKUs that never sold are absent). */
-export async function lastSaleDays(db: D1Database, ids: readonly string[], to: string): Promise<Map<string, string>> {
+export async function lastSaleDays(readDb: D1Database, ids: readonly string[], to: string): Promise<Map<string, string>> {
   const ds = dailySales;
-  const rows = await drizzle(db)
+  const rows = await drizzle(readDb)
     .select({ sku: ds.sku, day: max(ds.day) })
     .from(ds)
     .where(and(inJson(ds.sku, [...new Set(ids)]), lte(ds.day, to), gt(ds.units, 0)))
@@ -29,11 +32,11 @@ export async function lastSaleDays(db: D1Database, ids: readonly string[], to: s
 
 /** Opens the SKU's `kind` alert, or counts one more night on the open one (once per origin). */
 export function openMovementAlertStatement(
-  db: D1Database,
+  readDb: D1Database,
   a: { sku: string; kind: MovementAlertKind; available: number; reorderPoint: number; origin: string; at: number },
 ): D1Write {
   const t = alerts;
-  return drizzle(db)
+  return drizzle(readDb)
     .insert(t)
     .select(
       guardedRow(
@@ -72,11 +75,11 @@ export function openMovementAlertStatement(
 
 /** Resolves the SKU's open `kind` alert, if any. */
 export function resolveMovementAlertStatement(
-  db: D1Database,
+  readDb: D1Database,
   r: { sku: string; kind: MovementAlertKind; resolution: MovementAlertResolution; origin: string; at: number },
 ): D1Write {
   const t = alerts;
-  return drizzle(db)
+  return drizzle(readDb)
     .update(t)
     .set({ status: "resolved", resolution: r.resolution, resolvedAt: r.at, updatedAt: r.at, resolvedEventId: runTag(r.origin), lastEventId: runTag(r.origin) })
     .where(and(eq(t.sku, r.sku), eq(t.kind, r.kind), eq(t.status, "open")));

@@ -1,50 +1,53 @@
 /**
- * The aggregates behind the analytics API (issue 15), over D1's read models: sales and
- * revenue per SKU (`daily_sales` × `sku_planning` prices and costs), stock on hand per SKU
+ * The aggregates behind the analytics API (issue 15): sales and revenue per SKU
+ * (`daily_sales` × `sku_planning` prices and costs), stock on hand per SKU
  * (`inventory_levels`), last sale days, stockout spans (`out_of_stock` alerts) and forecast
  * accuracy (`forecasts`). Optionally one vendor's SKUs.
+ *
+ * The read model is partitioned (issue 19 item 2): `daily_sales`, `inventory_levels` and
+ * `alerts` live in the read database of each SKU's vendor, the SKUs' master data and planning
+ * settings and the forecasts in `DB`. So each query here reads ONE database — the `…Of(readDb)`
+ * ones a read database, filtered to a vendor through `read_sku_facts` there — and
+ * services/planning-analytics.ts combines them by SKU.
  */
-import { and, asc, between, eq, isNotNull, lt, sql } from "drizzle-orm";
+import { and, asc, between, eq, gt, inArray, isNotNull, lt, lte, max, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { alerts, dailySales, forecasts, inventoryLevels, skuPlanning, skus } from "../d1/schema";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { alerts, dailySales, forecasts, inventoryLevels, readSkuFacts, skuPlanning, skus } from "../d1/schema";
 import { excluded, inJson } from "./d1-sql";
 
-export interface SkuAggregate {
+/** What `DB` knows of an active SKU for the analytics: owner, age, prices and thresholds. */
+export interface SkuMasterAggregate {
   sku: string;
   vendorId: string;
   createdAt: number;
-  units: number;
   unitPrice: number | null;
   unitCost: number | null;
   overstockNoSaleDays: number | null;
   slowMovingNoSaleDays: number | null;
+}
+
+/** What a read database knows of a SKU for the analytics (sums over its locations). */
+export interface SkuReadAggregate {
+  units: number;
   onHand: number;
   available: number;
   lastSaleDay: string | null;
 }
 
-/**
- * Every active SKU (of the vendor) with its units sold in [from, to], price and cost, stock
- * on hand and available (summed over locations) and its last day with a sale up to `to`.
- */
-export async function skuAggregates(db: D1Database, vendorId: string | undefined, from: string, to: string): Promise<SkuAggregate[]> {
-  const ds = dailySales;
-  const l = inventoryLevels;
-  // Correlated subqueries over the outer `skus` row. The join keeps every column reference
-  // table-qualified (drizzle leaves them bare in a single-table select).
+export type SkuAggregate = SkuMasterAggregate & SkuReadAggregate;
+
+/** Every active SKU (of the vendor) with its price, cost and thresholds, in SKU order (from `DB`). */
+export async function activeSkuMasters(db: D1Database, vendorId: string | undefined): Promise<SkuMasterAggregate[]> {
   return drizzle(db)
     .select({
       sku: skus.sku,
       vendorId: skus.vendorId,
       createdAt: skus.createdAt,
-      units: sql<number>`coalesce((SELECT SUM(${ds.units}) FROM ${ds} WHERE ${ds.sku} = ${skus.sku} AND ${ds.day} BETWEEN ${from} AND ${to}), 0)`,
       unitPrice: skuPlanning.unitPrice,
       unitCost: skuPlanning.unitCost,
       overstockNoSaleDays: skuPlanning.overstockNoSaleDays,
       slowMovingNoSaleDays: skuPlanning.slowMovingNoSaleDays,
-      onHand: sql<number>`coalesce((SELECT SUM(${l.onHand}) FROM ${l} WHERE ${l.sku} = ${skus.sku}), 0)`,
-      available: sql<number>`coalesce((SELECT SUM(${l.available}) FROM ${l} WHERE ${l.sku} = ${skus.sku}), 0)`,
-      lastSaleDay: sql<string | null>`(SELECT MAX(${ds.day}) FROM ${ds} WHERE ${ds.sku} = ${skus.sku} AND ${ds.day} <= ${to} AND ${ds.units} > 0)`,
     })
     .from(skus)
     .leftJoin(skuPlanning, eq(skuPlanning.sku, skus.sku))
@@ -53,17 +56,67 @@ export async function skuAggregates(db: D1Database, vendorId: string | undefined
     .all();
 }
 
-/** SKU-days out of stock in [fromMs, toMs): the overlap of every `out_of_stock` alert with the period. */
-export async function stockoutSkuDays(db: D1Database, vendorId: string | undefined, fromMs: number, toMs: number): Promise<number> {
+/** `sku IN (the vendor's SKUs in this read database)`, or nothing without a vendor. */
+function ofVendor(db: D1Database, sku: SQLiteColumn, vendorId: string | undefined): SQL | undefined {
+  if (vendorId === undefined) return undefined;
+  return inArray(sku, drizzle(db).select({ sku: readSkuFacts.sku }).from(readSkuFacts).where(eq(readSkuFacts.vendorId, vendorId)));
+}
+
+/**
+ * Per SKU of one read database (of the vendor's, through `read_sku_facts`): units sold in
+ * [from, to], on hand and available summed over locations, and the last day with a sale up
+ * to `to`. SKUs with none of these rows are absent (the caller counts them 0 / null).
+ */
+export async function skuReadAggregatesOf(readDb: D1Database, vendorId: string | undefined, from: string, to: string): Promise<Map<string, SkuReadAggregate>> {
+  const ds = dailySales;
+  const l = inventoryLevels;
+  const d = drizzle(readDb);
+  const [sold, stock, lastSale] = await d.batch([
+    d
+      .select({ sku: ds.sku, units: sql<number>`SUM(${ds.units})` })
+      .from(ds)
+      .where(and(between(ds.day, from, to), ofVendor(readDb, ds.sku, vendorId)))
+      .groupBy(ds.sku),
+    d
+      .select({ sku: l.sku, onHand: sql<number>`SUM(${l.onHand})`, available: sql<number>`SUM(${l.available})` })
+      .from(l)
+      .where(ofVendor(readDb, l.sku, vendorId))
+      .groupBy(l.sku),
+    d
+      .select({ sku: ds.sku, day: max(ds.day) })
+      .from(ds)
+      .where(and(lte(ds.day, to), gt(ds.units, 0), ofVendor(readDb, ds.sku, vendorId)))
+      .groupBy(ds.sku),
+  ]);
+  const out = new Map<string, SkuReadAggregate>();
+  const of = (sku: string) => {
+    let a = out.get(sku);
+    if (a === undefined) out.set(sku, (a = { units: 0, onHand: 0, available: 0, lastSaleDay: null }));
+    return a;
+  };
+  for (const r of sold) of(r.sku).units = r.units ?? 0;
+  for (const r of stock) Object.assign(of(r.sku), { onHand: r.onHand ?? 0, available: r.available ?? 0 });
+  for (const r of lastSale) of(r.sku).lastSaleDay = r.day;
+  return out;
+}
+
+/**
+ * Milliseconds out of stock in [fromMs, toMs) per vendor in one read database: the overlap of
+ * every `out_of_stock` alert with the period, by the SKU's owner in `read_sku_facts` (the
+ * caller keeps only the vendors this database is the home of).
+ */
+export async function stockoutMsByVendorOf(readDb: D1Database, vendorId: string | undefined, fromMs: number, toMs: number): Promise<Map<string, number>> {
   const a = alerts;
+  const f = readSkuFacts;
   const until = sql`coalesce(${a.resolvedAt}, ${toMs})`;
-  const row = await drizzle(db)
-    .select({ ms: sql<number>`coalesce(SUM(MAX(0, MIN(${until}, ${toMs}) - MAX(${a.openedAt}, ${fromMs}))), 0)` })
+  const rows = await drizzle(readDb)
+    .select({ vendorId: f.vendorId, ms: sql<number>`coalesce(SUM(MAX(0, MIN(${until}, ${toMs}) - MAX(${a.openedAt}, ${fromMs}))), 0)` })
     .from(a)
-    .innerJoin(skus, eq(skus.sku, a.sku))
-    .where(and(eq(a.kind, "out_of_stock"), vendorId === undefined ? undefined : eq(skus.vendorId, vendorId), lt(a.openedAt, toMs), sql`${until} > ${fromMs}`))
-    .get();
-  return (row?.ms ?? 0) / 86_400_000;
+    .innerJoin(f, eq(f.sku, a.sku))
+    .where(and(eq(a.kind, "out_of_stock"), vendorId === undefined ? undefined : eq(f.vendorId, vendorId), lt(a.openedAt, toMs), sql`${until} > ${fromMs}`))
+    .groupBy(f.vendorId)
+    .all();
+  return new Map(rows.map((r) => [r.vendorId, r.ms]));
 }
 
 /** Σ|forecast − actual| and Σ actual over the SKUs' last measured forecast periods. */
@@ -81,15 +134,15 @@ export async function forecastErrors(db: D1Database, vendorId: string | undefine
   return row ?? { absError: 0, actual: 0, skus: 0 };
 }
 
-/** Daily sales rows of one SKU in [from, to], per location. */
+/** Daily sales rows of one SKU in [from, to], per location (`readDb`: the SKU's read database). */
 export async function dailySalesOf(
-  db: D1Database,
+  readDb: D1Database,
   sku: string,
   from: string,
   to: string,
 ): Promise<{ day: string; locationId: string; units: number; fulfilments: number }[]> {
   const ds = dailySales;
-  return drizzle(db)
+  return drizzle(readDb)
     .select({ day: ds.day, locationId: ds.locationId, units: ds.units, fulfilments: ds.fulfilments })
     .from(ds)
     .where(and(eq(ds.sku, sku), between(ds.day, from, to)))
@@ -162,38 +215,30 @@ export async function upsertPlanningSettings(
 /** A SKU's stock at one location (the `inventory_levels` projection). */
 export interface LocationStock {
   sku: string;
-  vendorId: string;
   locationId: string;
   available: number;
 }
 
 /**
- * Stock per location of the active SKUs (of the vendor, or one SKU) held at two locations or
- * more — the only ones rebalancing can move — in (SKU, location) order.
+ * Stock per location in one read database of the SKUs (of the vendor, through
+ * `read_sku_facts`, or one SKU) held at two locations or more — the only ones rebalancing can
+ * move — in (SKU, location) order. Whether a SKU is active is `DB`'s to say (the caller).
  */
-export async function multiLocationStock(db: D1Database, f: { vendorId?: string | undefined; sku?: string | undefined }): Promise<LocationStock[]> {
+export async function multiLocationStockOf(readDb: D1Database, f: { vendorId?: string | undefined; sku?: string | undefined }): Promise<LocationStock[]> {
   const l = inventoryLevels;
   const spread = sql`(SELECT COUNT(*) FROM ${l} AS others WHERE others.sku = ${l.sku}) >= 2`;
-  return drizzle(db)
-    .select({ sku: l.sku, vendorId: skus.vendorId, locationId: l.locationId, available: l.available })
+  return drizzle(readDb)
+    .select({ sku: l.sku, locationId: l.locationId, available: l.available })
     .from(l)
-    .innerJoin(skus, eq(skus.sku, l.sku))
-    .where(
-      and(
-        eq(skus.status, "active"),
-        f.vendorId === undefined ? undefined : eq(skus.vendorId, f.vendorId),
-        f.sku === undefined ? undefined : eq(l.sku, f.sku),
-        spread,
-      ),
-    )
+    .where(and(ofVendor(readDb, l.sku, f.vendorId), f.sku === undefined ? undefined : eq(l.sku, f.sku), spread))
     .orderBy(asc(l.sku), asc(l.locationId))
     .all();
 }
 
-/** Units sold per SKU and location in [from, to]. */
-export async function salesByLocation(db: D1Database, ids: readonly string[], from: string, to: string): Promise<Map<string, Map<string, number>>> {
+/** Units sold per SKU and location in [from, to] (`readDb`: the read database holding these SKUs). */
+export async function salesByLocation(readDb: D1Database, ids: readonly string[], from: string, to: string): Promise<Map<string, Map<string, number>>> {
   const ds = dailySales;
-  const rows = await drizzle(db)
+  const rows = await drizzle(readDb)
     .select({ sku: ds.sku, locationId: ds.locationId, units: sql<number>`SUM(${ds.units})` })
     .from(ds)
     .where(and(inJson(ds.sku, [...new Set(ids)]), between(ds.day, from, to)))

@@ -1,6 +1,8 @@
 /**
  * D1 reads and writes of the planning jobs (issue 15): SKU master data and planning settings,
  * daily sales histories, stored forecasts and plans, reorder suggestions and nightly runs.
+ * Everything is in `DB` except `daily_sales` (`salesByDay`), which is in the read database of
+ * the SKUs' vendor (the partitioned read model, issue 19 item 2).
  * Conditional upserts are drizzle upserts with `setWhere` (and `guardedRow` for the
  * dismissal quiet period); sets of SKUs are bound as one JSON parameter (`inJson`).
  */
@@ -101,10 +103,13 @@ export async function planningSkus(db: D1Database, ids: readonly string[]): Prom
   return new Map(results.map((r) => [r.sku, planningSku(r)]));
 }
 
-/** Units sold per SKU and day (summed over locations) in [from, to], days with sales only. */
-export async function salesByDay(db: D1Database, ids: readonly string[], from: string, to: string): Promise<Map<string, Map<string, number>>> {
+/**
+ * Units sold per SKU and day (summed over locations) in [from, to], days with sales only.
+ * `readDb`: the read database holding these SKUs' `daily_sales` (their vendor's, issue 19 item 2).
+ */
+export async function salesByDay(readDb: D1Database, ids: readonly string[], from: string, to: string): Promise<Map<string, Map<string, number>>> {
   const ds = dailySales;
-  const results = await drizzle(db)
+  const results = await drizzle(readDb)
     .select({ sku: ds.sku, day: ds.day, units: sql<number>`SUM(${ds.units})` })
     .from(ds)
     .where(and(inJson(ds.sku, [...new Set(ids)]), between(ds.day, from, to)))

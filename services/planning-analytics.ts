@@ -4,6 +4,13 @@
  * the `days` up to yesterday. Gathers the aggregates from D1 and hands them to the pure
  * functions in `domain/analytics.ts`.
  *
+ * The read model is partitioned (issue 19 item 2): sales, stock levels and alerts are in the
+ * read database of each SKU's vendor, master data, settings and forecasts in `DB`. One
+ * vendor's numbers read its read database only; the operator's (no vendor) read every read
+ * database in parallel. Each SKU's (or vendor's) read-model numbers are taken from its
+ * vendor's database only, so sums and lists are exactly what one database gave before, even
+ * while a moved vendor's rows still linger in its old database.
+ *
  * Computed on request over every matching SKU: fine for a vendor's catalogue (thousands to a
  * few hundred thousand SKUs); a 50M-SKU marketplace-wide view would need the nightly job to
  * store per-SKU aggregates first (not built).
@@ -23,12 +30,22 @@ import { leadTimeDemand, type ForecastModel } from "../domain/forecasting";
 import { dayNumber, isoDay } from "../domain/forecasting/calendar";
 import { DEFAULT_POLICY, resolvePolicy } from "../domain/planning-defaults";
 import { allLocations, routingLocationOf } from "../repositories/locations";
-import { findForecasts, planningSkus } from "../repositories/planning";
-import { forecastErrors, multiLocationStock, salesByLocation, skuAggregates, stockoutSkuDays, type SkuAggregate } from "../repositories/planning-analytics";
+import { findForecasts, planningSkus, type PlanningSku } from "../repositories/planning";
+import {
+  activeSkuMasters,
+  forecastErrors,
+  multiLocationStockOf,
+  salesByLocation,
+  skuReadAggregatesOf,
+  stockoutMsByVendorOf,
+  type LocationStock,
+  type SkuAggregate,
+} from "../repositories/planning-analytics";
+import { readDb, readPartitionCount, skuReadHomes, vendorReadPartition, vendorReadPartitions } from "../repositories/read-partitions";
 import type { TransferDoc } from "../repositories/transfers";
 import { ApiError } from "./api-error";
 import type { Principal } from "./principal";
-import { originBefore } from "./reorder-planning";
+import { originBefore, readBySku } from "./reorder-planning";
 import { createTransfer } from "./transfers";
 
 export interface Period {
@@ -44,9 +61,9 @@ function window(p: Period) {
 }
 
 /** ABC classes by revenue (units sold × unit price; SKUs without a price count no revenue). */
-export async function abcAnalysis(db: D1Database, p: Period, limit: number) {
+export async function abcAnalysis(env: Env, p: Period, limit: number) {
   const w = window(p);
-  const rows = await skuAggregates(db, p.vendorId, w.from, w.to);
+  const rows = await skuAggregates(env, p.vendorId, w.from, w.to);
   const classified = abcClassify(rows.map((r) => ({ sku: r.sku, revenue: r.units * (r.unitPrice ?? 0) })));
   const summary = { A: { skus: 0, revenue: 0 }, B: { skus: 0, revenue: 0 }, C: { skus: 0, revenue: 0 } };
   for (const r of classified) {
@@ -64,6 +81,43 @@ export async function abcAnalysis(db: D1Database, p: Period, limit: number) {
   };
 }
 
+/** The read partitions to ask: the vendor's, or all of them (operator-wide). */
+async function partitionsOf(env: Env, vendorId: string | undefined): Promise<number[]> {
+  if (vendorId !== undefined) return [await vendorReadPartition(env, vendorId)];
+  return Array.from({ length: readPartitionCount(env) }, (_, p) => p);
+}
+
+/**
+ * Every active SKU (of the vendor) in SKU order with its units sold in [from, to], price and
+ * cost, stock on hand and available (summed over locations) and its last day with a sale up
+ * to `to`: the master side from `DB`, the rest from each SKU's read database.
+ */
+async function skuAggregates(env: Env, vendorId: string | undefined, from: string, to: string): Promise<SkuAggregate[]> {
+  const [masters, partitions] = await Promise.all([activeSkuMasters(env.DB, vendorId), partitionsOf(env, vendorId)]);
+  const [homes, perPartition] = await Promise.all([
+    vendorReadPartitions(
+      env,
+      masters.map((m) => m.vendorId),
+    ),
+    Promise.all(partitions.map(async (p) => [p, await skuReadAggregatesOf(readDb(env, p), vendorId, from, to)] as const)),
+  ]);
+  const read = new Map(perPartition);
+  return masters.map((m) => ({ ...m, ...(read.get(homes.get(m.vendorId)!)?.get(m.sku) ?? { units: 0, onHand: 0, available: 0, lastSaleDay: null }) }));
+}
+
+/** SKU-days out of stock in [fromMs, toMs): the overlap of every `out_of_stock` alert with the period. */
+async function stockoutSkuDays(env: Env, vendorId: string | undefined, fromMs: number, toMs: number): Promise<number> {
+  const partitions = await partitionsOf(env, vendorId);
+  const perPartition = await Promise.all(partitions.map(async (p) => [p, await stockoutMsByVendorOf(readDb(env, p), vendorId, fromMs, toMs)] as const));
+  const homes = await vendorReadPartitions(
+    env,
+    perPartition.flatMap(([, byVendor]) => [...byVendor.keys()]),
+  );
+  let ms = 0;
+  for (const [p, byVendor] of perPartition) for (const [v, vms] of byVendor) if (homes.get(v) === p) ms += vms;
+  return ms / 86_400_000;
+}
+
 const costOf = (r: SkuAggregate) => r.unitCost ?? DEFAULT_POLICY.unitCost;
 
 /**
@@ -78,9 +132,9 @@ async function turnoverOf(rows: SkuAggregate[], days: number) {
 }
 
 /** Turnover and days of inventory, overall and for the slowest SKUs (lowest turnover with stock). */
-export async function turnoverAnalysis(db: D1Database, p: Period, limit: number) {
+export async function turnoverAnalysis(env: Env, p: Period, limit: number) {
   const w = window(p);
-  const rows = await skuAggregates(db, p.vendorId, w.from, w.to);
+  const rows = await skuAggregates(env, p.vendorId, w.from, w.to);
   const overall = await turnoverOf(rows, p.days);
   const perSku = rows
     .filter((r) => r.onHand > 0)
@@ -118,9 +172,9 @@ function movements(rows: SkuAggregate[], asOf: string) {
 }
 
 /** Overstock and slow-moving SKUs (counts per class and the listed rows, longest unsold first). */
-export async function stockMovementAnalysis(db: D1Database, p: Period, limit: number) {
+export async function stockMovementAnalysis(env: Env, p: Period, limit: number) {
   const w = window(p);
-  const rows = movements(await skuAggregates(db, p.vendorId, w.from, w.to), w.to);
+  const rows = movements(await skuAggregates(env, p.vendorId, w.from, w.to), w.to);
   const counts: Record<StockMovementClass, number> = { overstock: 0, slow_moving: 0, moving: 0, empty: 0 };
   for (const r of rows) counts[r.class]++;
   const flagged = rows
@@ -134,17 +188,17 @@ export async function stockMovementAnalysis(db: D1Database, p: Period, limit: nu
  * the period (from `out_of_stock` alerts), overstock rate, annual turnover, and forecast
  * accuracy (1 − WAPE of the stored forecasts' last measured periods; left out until measured).
  */
-export async function healthAnalysis(db: D1Database, p: Period) {
+export async function healthAnalysis(env: Env, p: Period) {
   const w = window(p);
-  const rows = await skuAggregates(db, p.vendorId, w.from, w.to);
+  const rows = await skuAggregates(env, p.vendorId, w.from, w.to);
   const moved = movements(rows, w.to);
   const turnover = await turnoverOf(rows, p.days);
-  const errors = await forecastErrors(db, p.vendorId);
+  const errors = await forecastErrors(env.DB, p.vendorId);
   const health = stockHealthScore({
     activeSkus: rows.length,
     inStockSkus: rows.filter((r) => r.available > 0).length,
     skuDays: rows.length * p.days,
-    stockoutSkuDays: await stockoutSkuDays(db, p.vendorId, w.fromMs, w.toMs),
+    stockoutSkuDays: await stockoutSkuDays(env, p.vendorId, w.fromMs, w.toMs),
     overstockSkus: moved.filter((m) => m.class === "overstock").length,
     turnover: turnover.turnover,
     forecastWape: errors.actual > 0 ? errors.absError / errors.actual : null,
@@ -176,6 +230,37 @@ export interface RebalancingSuggestion {
 }
 
 /**
+ * Stock per location of the active SKUs (of the vendor, or one SKU) held at two locations or
+ * more, in (SKU, location) order, with their master data: the levels from the read databases
+ * (the vendor's, the SKU's, or all), each SKU's only from its vendor's database, whether it
+ * is active and its owner from `DB`.
+ */
+async function activeMultiLocationStock(
+  env: Env,
+  q: { vendorId: string | undefined; sku: string | undefined },
+): Promise<{ stock: LocationStock[]; master: Map<string, PlanningSku> }> {
+  const partitions = q.sku !== undefined ? [(await skuReadHomes(env, [q.sku])).get(q.sku)!.partition] : await partitionsOf(env, q.vendorId);
+  const perPartition = await Promise.all(partitions.map(async (p) => [p, await multiLocationStockOf(readDb(env, p), q)] as const));
+  const master = await planningSkus(
+    env.DB,
+    perPartition.flatMap(([, rows]) => rows.map((r) => r.sku)),
+  );
+  const homes = await vendorReadPartitions(
+    env,
+    [...master.values()].map((m) => m.vendorId),
+  );
+  const stock = perPartition
+    .flatMap(([p, rows]) =>
+      rows.filter((r) => {
+        const m = master.get(r.sku);
+        return m !== undefined && m.status === "active" && (q.vendorId === undefined || m.vendorId === q.vendorId) && homes.get(m.vendorId) === p;
+      }),
+    )
+    .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : a.locationId < b.locationId ? -1 : a.locationId > b.locationId ? 1 : 0));
+  return { stock, master };
+}
+
+/**
  * Rebalancing suggestions (`suggestTransfers`) for the active SKUs held at two locations or
  * more: each SKU's forecast demand over its lead time and its safety stock (the last plan's)
  * are split over its locations by their share of the last `days` of sales
@@ -191,12 +276,15 @@ export async function rebalancingAnalysis(
 ): Promise<{ asOf: string; vendorId: string | null; skus: number; items: RebalancingSuggestion[] }> {
   const to = originBefore(q.now);
   const from = isoDay(dayNumber(to) - q.days + 1);
-  const stock = await multiLocationStock(env.DB, { vendorId: q.vendorId, sku: q.sku });
+  const { stock, master } = await activeMultiLocationStock(env, q);
   const ids = [...new Set(stock.map((s) => s.sku))];
-  const [sales, stored, master, { byId }] = await Promise.all([
-    salesByLocation(env.DB, ids, from, to),
+  const [sales, stored, { byId }] = await Promise.all([
+    readBySku(
+      env,
+      ids.map((sku) => master.get(sku)!),
+      (db, part) => salesByLocation(db, part, from, to),
+    ),
     findForecasts(env.DB, ids),
-    planningSkus(env.DB, ids),
     allLocations(env.DB),
   ]);
   const items: RebalancingSuggestion[] = [];

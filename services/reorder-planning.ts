@@ -4,6 +4,11 @@
  * resolve its reorder suggestion and its overstock / slow-moving alert. Idempotent: a forecast is refitted only when older than
  * the job's origin, every write is conditional on a value changing, and a SKU has at most one
  * open suggestion, so running the same job twice changes nothing the second time.
+ *
+ * The read model is partitioned (issue 19 item 2): `daily_sales` and `alerts` are in the read
+ * database of each SKU's vendor, forecasts and suggestions in `DB`. Reads go to each database
+ * for its SKUs (`readBySku`); the writes are one batch in `DB` and one per read database
+ * (see `planSkus` for their order).
  */
 import { classifyStockMovement, movementAlerts, stockMovementOptions } from "../domain/analytics";
 import { dayNumber, isoDay } from "../domain/forecasting/calendar";
@@ -12,6 +17,7 @@ import { poolsOf, resolvePolicy } from "../domain/planning-defaults";
 import { planReplenishment, type ReplenishmentPlan, type StockPositionInput } from "../domain/replenishment";
 import type { SkuSnapshot } from "../durable-objects/sku-inventory.types";
 import { type D1Write, runBatch } from "../repositories/d1-sql";
+import { readDb, vendorReadPartitions } from "../repositories/read-partitions";
 import { lastSaleDays, openMovementAlertStatement, resolveMovementAlertStatement } from "../repositories/planning-alerts";
 import {
   findForecasts,
@@ -32,6 +38,45 @@ export const HISTORY_DAYS = 392;
 /** The last complete UTC day before `ms`: the origin of forecasts made at that time. */
 export function originBefore(ms: number): string {
   return isoDay(Math.floor(ms / 86_400_000) - 1);
+}
+
+/** A SKU and its owner: enough to find its read database. */
+export interface OwnedSku {
+  sku: string;
+  vendorId: string;
+}
+
+/**
+ * The SKUs grouped by their read partition (their vendor's: `vendors.read_partition`, else
+ * its home; cached per isolate), partitions in ascending order.
+ */
+export async function byReadPartition(env: Env, owned: readonly OwnedSku[]): Promise<Map<number, string[]>> {
+  const partitions = await vendorReadPartitions(
+    env,
+    owned.map((s) => s.vendorId),
+  );
+  const out = new Map<number, string[]>();
+  for (const s of owned) {
+    const p = partitions.get(s.vendorId)!;
+    const list = out.get(p);
+    if (list === undefined) out.set(p, [s.sku]);
+    else list.push(s.sku);
+  }
+  return new Map([...out].sort(([a], [b]) => a - b));
+}
+
+/**
+ * Runs `read` in each read database over the SKUs it holds, in parallel, and merges the
+ * answers: a SKU's rows are all in its vendor's database, so the maps do not overlap and the
+ * merge is what one query over a single database answered.
+ */
+export async function readBySku<T>(
+  env: Env,
+  owned: readonly OwnedSku[],
+  read: (db: D1Database, ids: string[]) => Promise<Map<string, T>>,
+): Promise<Map<string, T>> {
+  const parts = await Promise.all([...(await byReadPartition(env, owned))].map(([p, ids]) => read(readDb(env, p), ids)));
+  return new Map(parts.flatMap((m) => [...m]));
 }
 
 /** What the job did, for logs and tests. */
@@ -148,7 +193,7 @@ export function planSku(sku: PlanningSku, model: ForecastModel, snapshot: SkuSna
  * the object's units on hand, the last sale and the SKU's thresholds; `movementAlerts`).
  */
 function movementAlertWrites(
-  env: Env,
+  readDb: D1Database,
   s: PlanningSku,
   snapshot: SkuSnapshot,
   lastSaleDay: string | null,
@@ -161,10 +206,10 @@ function movementAlertWrites(
     stockMovementOptions(s.alertThresholds),
   );
   const { open, resolve } = movementAlerts(movement.class);
-  const writes = resolve.map((r) => resolveMovementAlertStatement(env.DB, { sku: s.sku, ...r, origin, at: now }));
+  const writes = resolve.map((r) => resolveMovementAlertStatement(readDb, { sku: s.sku, ...r, origin, at: now }));
   if (open !== null) {
     writes.push(
-      openMovementAlertStatement(env.DB, {
+      openMovementAlertStatement(readDb, {
         sku: s.sku,
         kind: open,
         available: snapshot.totals.available,
@@ -205,12 +250,7 @@ export async function planSkus(env: Env, skuIds: readonly string[], origin: stri
   }
   if (stale.length > 0) {
     const from = isoDay(dayNumber(origin) - HISTORY_DAYS + 1);
-    const sales = await salesByDay(
-      env.DB,
-      stale.map((s) => s.sku),
-      from,
-      origin,
-    );
+    const sales = await readBySku(env, stale, (db, ids) => salesByDay(db, ids, from, origin));
     const hs = histories(stale, sales, origin);
     const fitted = fitForecastModels(hs).models;
     const statements = fitted.map((model, i) => {
@@ -235,23 +275,32 @@ export async function planSkus(env: Env, skuIds: readonly string[], origin: stri
     outcome.refitted = stale.length;
   }
 
-  // Plan every SKU against its object's stock; one D1 batch for the writes.
+  // Plan every SKU against its object's stock; the writes go to one batch in DB (plans,
+  // suggestions) and one per read database (movement alerts).
   const writes: D1Write[] = [];
+  const alertWrites = new Map<number, D1Write[]>();
+  const partitions = await vendorReadPartitions(
+    env,
+    [...master.values()].map((s) => s.vendorId),
+  );
+  const alertWritesOf = (s: PlanningSku) => {
+    const p = partitions.get(s.vendorId)!;
+    let list = alertWrites.get(p);
+    if (list === undefined) alertWrites.set(p, (list = []));
+    return { db: readDb(env, p), list };
+  };
   const resolving = new Set<number>();
   const snapshots = await Promise.all(active.map((s) => snapshotOf(env, s.sku)));
   const onOrder = await onOrderBySku(
     env.DB,
     active.map((s) => s.sku),
   );
-  const lastSales = await lastSaleDays(
-    env.DB,
-    active.map((s) => s.sku),
-    origin,
-  );
+  const lastSales = await readBySku(env, active, (db, ids) => lastSaleDays(db, ids, origin));
   for (const [i, s] of active.entries()) {
     const model = models.get(s.sku);
-    const movement = movementAlertWrites(env, s, snapshots[i]!, lastSales.get(s.sku) ?? null, origin, now);
-    writes.push(...movement.writes);
+    const alertsOf = alertWritesOf(s);
+    const movement = movementAlertWrites(alertsOf.db, s, snapshots[i]!, lastSales.get(s.sku) ?? null, origin, now);
+    alertsOf.list.push(...movement.writes);
     if (movement.open) outcome.movementAlerts++;
     if (model === undefined) continue;
     const p = planSku(s, model, snapshots[i]!, onOrder.get(s.sku) ?? 0);
@@ -299,13 +348,24 @@ export async function planSkus(env: Env, skuIds: readonly string[], origin: stri
     if (s.status === "active") continue;
     resolving.add(writes.length);
     writes.push(resolveSuggestionStatement(env.DB, s.sku, now));
+    const alertsOf = alertWritesOf(s);
     for (const kind of ["overstock", "slow_moving"] as const) {
-      writes.push(resolveMovementAlertStatement(env.DB, { sku: s.sku, kind, resolution: "discontinued", origin, at: now }));
+      alertsOf.list.push(resolveMovementAlertStatement(alertsOf.db, { sku: s.sku, kind, resolution: "discontinued", origin, at: now }));
     }
   }
+  // A D1 batch is one transaction in ONE database, so the writes that were one batch are now
+  // one in DB, then one per read database. Every statement is conditional and keyed by the
+  // job's origin (a plan changes only when a value does, a SKU has at most one open
+  // suggestion, an alert counts a night once per `reorder-run:<origin>` and is resolved only
+  // while open), so applying a batch again changes nothing. A crash or error between the
+  // batches fails the message, which is redelivered (or the SKU planned again): the DB batch
+  // then changes nothing and the read batches are written, the state one run would have left.
+  // The read batches do not depend on the DB one, so the order only decides what is visible
+  // meanwhile: DB first, plans and suggestions (what the drafts read) before the alerts.
   if (writes.length > 0) {
     const results = await runBatch(env.DB, writes);
     outcome.resolved = results.filter((r, i) => resolving.has(i) && (r as D1Result).meta.changes > 0).length;
   }
+  await Promise.all([...alertWrites].map(([p, list]) => runBatch(readDb(env, p), list)));
   return outcome;
 }

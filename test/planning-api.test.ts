@@ -15,6 +15,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, createSku, seedBasics, setOnHand, type Keys } from "./support/fixtures";
 import { eventually, runAcked } from "./support/event-fixtures";
+import { queryAllReadDbs, readDbOfSku } from "./support/read-model";
 import { writeSales, writeSettings, yesterday } from "./support/planning-fixtures";
 
 const REORDER = "edge-inventory-reorder";
@@ -37,8 +38,8 @@ beforeAll(async () => {
   await setOnHand(keys, "PB-A", "L2", 1);
   // The projection (analytics' on-hand) follows through the EVENTS queue.
   await eventually(async () => {
-    const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM inventory_levels WHERE sku IN ('PA-A', 'PA-B', 'PB-A')").first<{ n: number }>();
-    return row!.n === 3 ? true : undefined;
+    const rows = await queryAllReadDbs<{ n: number }>("SELECT COUNT(*) AS n FROM inventory_levels WHERE sku IN ('PA-A', 'PA-B', 'PB-A')");
+    return rows.reduce((n, r) => n + r.n, 0) === 3 ? true : undefined;
   }, "the projection of the three SKUs");
   await runAcked(REORDER, [{ v: 1, kind: "chunk", origin: yesterday(), skus: ["PA-A", "PA-B", "PB-A"] }]);
 });
@@ -190,10 +191,11 @@ describe("analytics", () => {
 describe("alerts", () => {
   async function openAlert(sku: string, vendorSku = true): Promise<string> {
     const id = `alr_${sku.toLowerCase().replace(/[^a-z0-9]/g, "")}`;
-    await env.DB.prepare(
-      `INSERT INTO alerts (id, sku, kind, status, available, reorder_point, opened_at, updated_at, opened_event_id, last_event_id, last_sequence)
+    await (await readDbOfSku(sku))
+      .prepare(
+        `INSERT INTO alerts (id, sku, kind, status, available, reorder_point, opened_at, updated_at, opened_event_id, last_event_id, last_sequence)
        VALUES (?, ?, 'low_stock', 'open', 3, 10, ?, ?, 'e', 'e', 1)`,
-    )
+      )
       .bind(id, sku, Date.now() - (vendorSku ? 1000 : 2000), Date.now())
       .run();
     return id;

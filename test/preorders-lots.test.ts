@@ -10,9 +10,9 @@
  * `availabilityDate` on preorder and backorder; `verify()` clean after everything.
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { api, createSku, expectConsistent, seedBasics, setOnHand, skuObject, type Keys } from "./support/fixtures";
+import { readDbOfSku } from "./support/read-model";
 import { clockNow, resetClock, setClockOffset, waitUntil } from "./support/test-clock";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -228,8 +228,9 @@ describe("lots and expiry", () => {
     await setClockOffset(expiresAt - 6 * DAY + 60_000 - Date.now());
     await runDurableObjectAlarm(stub);
     expect((await lot()).alertedAt).toBe(alerted);
-    const alertRow = () =>
-      env.DB.prepare("SELECT status, occurrences, available FROM alerts WHERE sku = 'LOT-2' AND kind = 'expiring'").all<{
+    // The alert is projected into the read database of the SKU's vendor (issue 19 item 2).
+    const alertRow = async () =>
+      (await readDbOfSku("LOT-2")).prepare("SELECT status, occurrences, available FROM alerts WHERE sku = 'LOT-2' AND kind = 'expiring'").all<{
         status: string;
         occurrences: number;
         available: number;

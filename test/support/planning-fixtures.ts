@@ -1,19 +1,29 @@
 /**
- * Planning test fixtures: sales histories written straight into D1 `daily_sales`, planning
- * settings, and the forecast origin of "now".
+ * Planning test fixtures: sales histories written straight into `daily_sales` (in the SKU's
+ * read database: the partitioned read model, issue 19 item 2), planning settings (in `DB`),
+ * and the forecast origin of "now".
  */
 import { env } from "cloudflare:workers";
 import { dayNumber, isoDay } from "../../domain/forecasting/calendar";
+import { readFactsOf, writeReadFacts } from "../../repositories/sku-master";
 import { originBefore } from "../../services/reorder-planning";
+import { readDbOfSku } from "./read-model";
 
 /** Yesterday (UTC): the origin of a job run now. */
 export const yesterday = () => originBefore(Date.now());
 
 /**
  * Writes `units(i)` for each of the `days` days ending yesterday (i = 0 is the oldest) at
- * `locationId`; days with 0 units get no row, as the EVENTS consumer writes them.
+ * `locationId` into the SKU's read database; days with 0 units get no row, as the EVENTS
+ * consumer writes them. Like the EVENTS consumer, it first copies the SKU's master facts
+ * (`read_sku_facts`) there, so a SKU with sales always has them beside its rows.
  */
 export async function writeSales(sku: string, locationId: string, days: number, units: (i: number) => number): Promise<number[]> {
+  const db = await readDbOfSku(sku);
+  await writeReadFacts(
+    db,
+    (await readFactsOf(env.DB, [sku])).map(({ readPartition: _, ...facts }) => facts),
+  );
   const end = dayNumber(yesterday());
   const series: number[] = [];
   const statements: D1PreparedStatement[] = [];
@@ -22,16 +32,13 @@ export async function writeSales(sku: string, locationId: string, days: number, 
     series.push(u);
     if (u > 0) {
       statements.push(
-        env.DB.prepare("INSERT INTO daily_sales (sku, location_id, day, units, fulfilments, updated_at) VALUES (?, ?, ?, ?, 1, 0)").bind(
-          sku,
-          locationId,
-          isoDay(end - days + 1 + i),
-          u,
-        ),
+        db
+          .prepare("INSERT INTO daily_sales (sku, location_id, day, units, fulfilments, updated_at) VALUES (?, ?, ?, ?, 1, 0)")
+          .bind(sku, locationId, isoDay(end - days + 1 + i), u),
       );
     }
   }
-  for (let i = 0; i < statements.length; i += 100) await env.DB.batch(statements.slice(i, i + 100));
+  for (let i = 0; i < statements.length; i += 100) await db.batch(statements.slice(i, i + 100));
   return series;
 }
 

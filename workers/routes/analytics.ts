@@ -39,7 +39,7 @@ const PERIOD_ANALYSES = [
     path: "/health",
     summary: "Stock health score (0–100) with its five components",
     description: "{score, grade, components}",
-    run: (db: D1Database, period: Parameters<typeof healthAnalysis>[1]) => healthAnalysis(db, period),
+    run: (env: Env, period: Parameters<typeof healthAnalysis>[1]) => healthAnalysis(env, period),
   },
   { path: "/stock-movement", summary: "Overstock and slow-moving SKUs", description: "{counts, items}", run: stockMovementAnalysis },
 ] as const;
@@ -58,7 +58,7 @@ for (const analysis of PERIOD_ANALYSES) {
     },
     async (c, input) => {
       const q = input.query();
-      return c.json(await analysis.run(c.env.DB, { vendorId: listVendor(c.get("principal"), q.vendorId), days: q.days, now: Date.now() }, q.limit));
+      return c.json(await analysis.run(c.env, { vendorId: listVendor(c.get("principal"), q.vendorId), days: q.days, now: Date.now() }, q.limit));
     },
   );
 }

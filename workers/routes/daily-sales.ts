@@ -8,6 +8,7 @@ import { dayNumber, isoDay } from "../../domain/forecasting/calendar";
 import { ApiError } from "../../services/api-error";
 import { planningSkus } from "../../repositories/planning";
 import { dailySalesOf } from "../../repositories/planning-analytics";
+import { vendorReadDb } from "../../repositories/read-partitions";
 import { DailySalesQuery } from "../../domain/schemas/planning";
 import { originBefore } from "../../services/reorder-planning";
 import { assertOwns } from "./planning-access";
@@ -40,7 +41,8 @@ dailySales.route(
     const master = (await planningSkus(c.env.DB, [q.sku])).get(q.sku);
     if (master === undefined) throw new ApiError(404, "sku_not_found", `no SKU ${q.sku}`, { sku: q.sku });
     assertOwns(c.get("principal"), master.vendorId, q.sku);
-    const rows = await dailySalesOf(c.env.DB, q.sku, from, to);
+    // daily_sales is in the read database of the SKU's vendor (issue 19 item 2).
+    const rows = await dailySalesOf(await vendorReadDb(c.env, master.vendorId), q.sku, from, to);
     const days = new Map<string, { day: string; units: number; locations: { locationId: string; units: number; fulfilments: number }[] }>();
     for (const r of rows) {
       let d = days.get(r.day);
