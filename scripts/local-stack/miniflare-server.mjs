@@ -6,7 +6,7 @@
 // time the benchmark measures.
 //
 // argv[2]: path of a JSON file {miniflarePath, options, migrations: [{name, statements}],
-// vendors?: [{id, name}], keys?: [{id, name, scope, vendorId?, hash}], statements?: string[],
+// vendors?: [{id, name}], keys?: [{id, name, scope, vendorId?, hash}], statements?: (string | {database, sql})[],
 // logLevel?: "none" | "warn"}. With logLevel "warn" (npm start) Miniflare's warnings and the
 // Worker's console.warn / console.error and uncaught exceptions go to stderr, as
 // `wrangler dev --log-level warn` shows them; "none" (the benchmark) keeps all of it quiet.
@@ -48,9 +48,10 @@ try {
 
   const db = await mf.getD1Database("DB");
   const started = Date.now();
-  // Every D1 database (DB and the read databases READ_<n>) gets the same migrations.
-  for (const name of Object.keys((config.options.workers?.[0] ?? config.options).d1Databases ?? { DB: true })) {
-    const target = await mf.getD1Database(name);
+  // Every D1 database gets the migrations: DB and the read model's READ_<i> (issue 19 item 2) share one schema.
+  const app = config.options.workers?.[0] ?? config.options;
+  for (const binding of Object.keys(app.d1Databases ?? { DB: true })) {
+    const target = await mf.getD1Database(binding);
     await target
       .prepare(
         "CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)",
@@ -74,9 +75,18 @@ try {
       .bind(k.id, k.name, k.scope, k.vendorId ?? null, k.hash)
       .run();
   }
-  // Further SQL (npm start's demo keys and planning data), in batches: each batch is one transaction.
-  const statements = config.statements ?? [];
-  for (let i = 0; i < statements.length; i += 50) await db.batch(statements.slice(i, i + 50).map((s) => db.prepare(s)));
+  // Further SQL (npm start's demo keys and planning data), in batches per database: each batch
+  // is one transaction. A statement is SQL for DB, or {database, sql} for another binding.
+  const byDatabase = new Map();
+  for (const s of config.statements ?? []) {
+    const [database, sql] = typeof s === "string" ? ["DB", s] : [s.database, s.sql];
+    if (!byDatabase.has(database)) byDatabase.set(database, []);
+    byDatabase.get(database).push(sql);
+  }
+  for (const [database, statements] of byDatabase) {
+    const target = await mf.getD1Database(database);
+    for (let i = 0; i < statements.length; i += 50) await target.batch(statements.slice(i, i + 50).map((s) => target.prepare(s)));
+  }
   process.stdout.write(`READY ${JSON.stringify({ url: url.href.replace(/\/$/, ""), pid: process.pid, migrateMs: Date.now() - started })}\n`);
 } catch (err) {
   process.stderr.write(`miniflare-server: ${err?.stack ?? err}\n`);

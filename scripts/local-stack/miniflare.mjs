@@ -165,11 +165,12 @@ process.once("exit", () => {
 /**
  * Starts the Miniflare server (scripts/local-stack/miniflare-server.mjs) with `options`
  * (from `miniflareOptions`) and waits for its READY line: workerd listening, the D1 migrations
- * applied, then `vendors`, `keys` and `statements` inserted. With a fixed port it also waits
+ * applied (to every D1 database), then `vendors`, `keys` and `statements` inserted (a statement
+ * is SQL for `DB`, or `{database, sql}` for another binding). With a fixed port it also waits
  * for `GET /healthz` to answer 200.
  *
  * @param {{workDir: string, options: object, migrations: {name: string, statements: string[]}[],
- *   vendors?: {id: string, name: string}[], keys?: object[], statements?: string[],
+ *   vendors?: {id: string, name: string}[], keys?: object[], statements?: (string | {database: string, sql: string})[],
  *   logLevel?: "none"|"warn", detached?: boolean, readyTimeoutMs?: number,
  *   onOutput?: (chunk: string) => void}} args
  *   workDir holds server.json (mode 600: key hashes) and is the server's cwd; detached puts
@@ -313,7 +314,7 @@ export function bindingsOf(options) {
  * The handle has the shape of `startWorker`'s (scripts/local-stack/wrangler-dev.mjs), plus
  * `bindings` (what Miniflare was given, for the banner and the tests).
  *
- * @param {{stateDir: string, port?: number, vars?: Record<string, string>, steps?: {label: string, sql: string}[],
+ * @param {{stateDir: string, port?: number, vars?: Record<string, string>, steps?: {label: string, sql: string, database?: string}[],
  *   timeoutMs?: number, onOutput?: (chunk: string) => void, log?: (msg: string) => void}} options
  */
 export async function startMiniflareWorker({ stateDir, port, vars = {}, steps = [], timeoutMs = 120_000, onOutput, log = () => {} } = {}) {
@@ -327,7 +328,8 @@ export async function startMiniflareWorker({ stateDir, port, vars = {}, steps = 
   const bundle = await buildBundle(join(stateDir, "bundle"), stateDir);
   const options = await miniflareOptions(bundle, join(stateDir, "v3"), { port, vars, triggerHandlers: true });
   const statements = [];
-  for (const step of steps) statements.push(...(await splitSql(step.sql)));
+  for (const step of steps)
+    statements.push(...(await splitSql(step.sql)).map((sql) => (step.database && step.database !== "DB" ? { database: step.database, sql } : sql)));
   log("starting Miniflare, applying the D1 migrations…");
   for (const step of steps) log(step.label);
   const server = await startMiniflare({

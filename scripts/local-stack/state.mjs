@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { generateApiKey } from "./api-keys.mjs";
-import { applyMigrations, executeSql, sqlString } from "./d1-local.mjs";
+import { applyMigrations, executeSql, readDatabaseBindings, sqlString } from "./d1-local.mjs";
 import { DEMO_SKU_COUNT } from "./demo-catalogue.mjs";
 import { DEMO_PLANNING_DAYS, demoPlanningSql } from "./demo-planning.mjs";
 
@@ -48,7 +48,8 @@ export async function updateDemoKeys(stateDir, patch) {
  * @param {string} stateDir
  * @param {{baseUrl?: string, demoSales?: boolean, skuCount?: number}} [options]
  * @returns {Promise<{demo: {baseUrl: string, keys: {checkout: string, operator: string, vendor: string, vendorId: string}, stockSeeded?: boolean},
- *   steps: {label: string, sql: string}[]}>} steps is empty when the keys exist already.
+ *   steps: {label: string, sql: string, database?: string}[]}>} steps is empty when the keys exist already; a step runs in
+ *   the D1 database `database` (a binding: `DB`, the default, or a read database `READ_<i>`).
  */
 export async function demoStatePlan(stateDir, { baseUrl = "http://127.0.0.1:8787", demoSales = false, skuCount = DEMO_SKU_COUNT } = {}) {
   const existing = await readDemoKeys(stateDir);
@@ -72,8 +73,14 @@ export async function demoStatePlan(stateDir, { baseUrl = "http://127.0.0.1:8787
     ),
   ].join("\n");
   const steps = [{ label: "creating demo API keys…", sql: `${keysSql}\n` }];
-  // First start only: the planning demo data (issue 15), loaded straight into D1.
-  if (demoSales) steps.push({ label: `loading the demo's last ${DEMO_PLANNING_DAYS} days of sales…`, sql: await demoPlanningSql({ skuCount }) });
+  // First start only: the planning demo data (issue 15), loaded straight into D1: the sales
+  // into each vendor's read database (issue 19 item 2), the planning settings into DB.
+  if (demoSales) {
+    for (const { database, sql } of await demoPlanningSql({ skuCount })) {
+      const what = database === "DB" ? "planning settings" : `last ${DEMO_PLANNING_DAYS} days of sales (${database})`;
+      steps.push({ label: `loading the demo's ${what}…`, sql, database });
+    }
+  }
 
   const byScope = Object.fromEntries(generated.map((k) => [k.scope, k.key]));
   const demo = {
@@ -110,13 +117,14 @@ export async function prepareState(stateDir, { baseUrl = "http://127.0.0.1:8787"
   await mkdir(stateDir, { recursive: true });
 
   log("applying D1 migrations…");
-  await applyMigrations(stateDir);
+  // DB and every read database (READ_<i>): one schema for all (issue 19 item 2).
+  for (const binding of ["DB", ...readDatabaseBindings()]) await applyMigrations(stateDir, binding);
 
   const { demo, steps } = await demoStatePlan(stateDir, { baseUrl, demoSales, skuCount });
   if (steps.length === 0) return demo;
   for (const step of steps) {
     log(step.label);
-    await executeSql(stateDir, step.sql);
+    await executeSql(stateDir, step.sql, step.database);
   }
   await writeDemoState(stateDir, demo);
   return demo;
