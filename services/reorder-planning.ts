@@ -189,11 +189,11 @@ export function planSku(sku: PlanningSku, model: ForecastModel, snapshot: SkuSna
 }
 
 /**
- * The SKU's overstock / slow-moving alert writes as of `origin` (`classifyStockMovement` over
+ * The SKU's overstock / slow-moving alert writes (into `alertDb`, its read database) as of `origin` (`classifyStockMovement` over
  * the object's units on hand, the last sale and the SKU's thresholds; `movementAlerts`).
  */
 function movementAlertWrites(
-  readDb: D1Database,
+  alertDb: D1Database,
   s: PlanningSku,
   snapshot: SkuSnapshot,
   lastSaleDay: string | null,
@@ -206,10 +206,10 @@ function movementAlertWrites(
     stockMovementOptions(s.alertThresholds),
   );
   const { open, resolve } = movementAlerts(movement.class);
-  const writes = resolve.map((r) => resolveMovementAlertStatement(readDb, { sku: s.sku, ...r, origin, at: now }));
+  const writes = resolve.map((r) => resolveMovementAlertStatement(alertDb, { sku: s.sku, ...r, origin, at: now }));
   if (open !== null) {
     writes.push(
-      openMovementAlertStatement(readDb, {
+      openMovementAlertStatement(alertDb, {
         sku: s.sku,
         kind: open,
         available: snapshot.totals.available,
