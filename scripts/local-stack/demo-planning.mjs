@@ -3,7 +3,6 @@
 // (the partitioned read model, issue 19 item 2), the settings into `DB`.
 
 import { join } from "node:path";
-import { build } from "esbuild";
 import { DEMO_SALES_END_DAY, categoryOf, dailySalesRows, demoSalesHistory } from "../demo-sales.mjs";
 import { readDatabaseBindings, sqlString } from "./d1-local.mjs";
 import { ROOT } from "./wrangler-cli.mjs";
@@ -46,6 +45,8 @@ const BASE_PRICE = {
  * vendors are created by the seed of the same first start, unpinned.
  */
 export async function demoReadDatabases() {
+  // esbuild comes with wrangler (as for the benchmark's scripts); loaded only on a first start.
+  const { build } = await import("esbuild");
   const out = await build({
     entryPoints: [join(ROOT, "domain", "read-partitions.ts")],
     bundle: true,
