@@ -126,12 +126,6 @@ export async function miniflareOptions(bundle, persistPath, { queueConsumers = t
 /** The app Worker's options among `options` (flat, or the first of `workers`). */
 export const appWorkerOptions = (options) => options.workers?.[0] ?? options;
 
-/** The D1 bindings of wrangler.toml: `DB` and the read databases `READ_<n>` (each gets the same migrations). */
-export async function d1Bindings() {
-  const { unstable_readConfig } = await wrangler();
-  return unstable_readConfig({ config: CONFIG }).d1_databases.map((d) => d.binding);
-}
-
 /** The D1 migrations named in wrangler.toml (migrations_dir), split into statements. */
 export async function d1Migrations() {
   const { unstable_readConfig } = await wrangler();
