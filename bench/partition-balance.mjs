@@ -19,7 +19,12 @@
 // Then the arithmetic at the spec's peak (15,000 updates/s): messages/s per partition
 // against the documented 5,000 messages/s per queue.
 //
-// Usage: node bench/partition-balance.mjs [--json]    exit 1 if any max/mean > 1.2.
+// Read databases (issue 19 item 2): per database, the events the EVENTS consumer writes and the
+// D1 batches it sends when a vendor's SKUs all live in one database (homeReadPartition), for
+// 10,000 SKUs of 1,000 vendors, and how 10,000 (and 500,000) vendors spread over M.
+//
+// Usage: node bench/partition-balance.mjs [--json]    exit 1 if any EVENTS max/mean, or the
+// vendors' spread over M, is above 1.2.
 
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -39,6 +44,14 @@ async function importTs(file) {
 }
 
 const { partitionOf } = await importTs("domain/event-partitions.ts");
+const { homeReadPartition } = await importTs("domain/read-partitions.ts");
+// M: the READ_<i> D1 bindings (consecutive from 0, as the Worker counts them).
+const M = (() => {
+  const found = [...readFileSync(path.join(ROOT, "wrangler.toml"), "utf8").matchAll(/^binding = "READ_(\d+)"/gm)].map((m) => Number(m[1]));
+  let m = 0;
+  while (found.includes(m)) m += 1;
+  return m;
+})();
 const { EVENT_PARTITIONS } = await importTs("queues/queue-names.ts");
 const N = EVENT_PARTITIONS.length;
 // Sanity: wrangler.toml has one EVENTS_<i> producer per partition (test/node/queue-config.test.ts checks the rest).
@@ -109,6 +122,55 @@ const workloads = {
   zipf: messagesPerPartition(zipf, PEAK_UPDATES_PER_S),
 };
 
+/**
+ * The read databases' share of the EVENTS consumer's work (issue 19 item 2): updates (SKU ids in
+ * time order) flow through their EVENTS partition; each consumer batch takes up to 100
+ * messages of one partition and writes one D1 batch per read database its SKUs' vendors live
+ * in (facts, levels, alerts' cursor, dedupe rows: ~4–7 statements, whatever the events count).
+ * Per database: events written and D1 batches (round trips) received.
+ */
+function readDatabaseLoad(updates, vendorOf, m) {
+  const events = Array.from({ length: m }, () => 0);
+  const batches = Array.from({ length: m }, () => 0);
+  const pending = Array.from({ length: N }, () => []);
+  const flush = (p) => {
+    const touched = new Set(pending[p].map((sku) => homeReadPartition(vendorOf(sku), m)));
+    for (const d of touched) batches[d] += 1;
+    pending[p] = [];
+  };
+  for (const sku of updates) {
+    const p = partitionOf(sku, N);
+    events[homeReadPartition(vendorOf(sku), m)] += 1;
+    pending[p].push(sku);
+    if (pending[p].length === 100) flush(p);
+  }
+  for (let p = 0; p < N; p++) if (pending[p].length > 0) flush(p);
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return { databases: m, events, batches, eventsMaxOverMean: Math.max(...events) / mean(events), batchesMaxOverMean: Math.max(...batches) / mean(batches) };
+}
+
+// 10,000 SKUs of 1,000 vendors (10 each), as the spec's 50M SKUs of 500K vendors average 100.
+const vendorOfSpread = (sku) => `BV-${String(Number(sku.slice(-5)) % 1000).padStart(4, "0")}`;
+const readDatabases = {
+  spread: readDatabaseLoad(uniform, vendorOfSpread, M),
+  zipf: readDatabaseLoad(zipf, vendorOfSpread, M),
+  "spread, M = 32": readDatabaseLoad(uniform, vendorOfSpread, 32),
+};
+/** Vendors per database for `count` vendor ids (V-000000…), at M databases. */
+function vendorsPerDatabase(count, m) {
+  const counts = Array.from({ length: m }, () => 0);
+  for (let i = 0; i < count; i++) counts[homeReadPartition(`V-${String(i).padStart(6, "0")}`, m)] += 1;
+  return { vendors: count, databases: m, counts, maxOverMean: Math.max(...counts) / (count / m) };
+}
+const vendorSpread = { atM: vendorsPerDatabase(10_000, M), at32: vendorsPerDatabase(10_000, 32), spec32: vendorsPerDatabase(500_000, 32) };
+const demoCat = demoCatalogue(10_000);
+const demoVendors = new Map(demoCat.skus.map((s) => [s.sku, s.vendorId]));
+readDatabases.demo = readDatabaseLoad(
+  demoCat.skus.map((s) => s.sku),
+  (sku) => demoVendors.get(sku),
+  M,
+);
+
 // At the peak, every update is at most one message (fewer when a SKU's updates share a flush).
 const perPartitionAtPeak = Object.fromEntries(
   Object.entries(workloads).map(([name, w]) => [name, Math.round((PEAK_UPDATES_PER_S * (w.messages / w.updates) * Math.max(...w.perPartition)) / w.messages)]),
@@ -118,6 +180,8 @@ const report = {
   bound: BOUND,
   workloads,
   peak: { updatesPerSecond: PEAK_UPDATES_PER_S, busiestPartitionMessagesPerSecond: perPartitionAtPeak, limitPerQueue: LIMIT_PER_QUEUE },
+  readDatabases,
+  vendorSpread,
 };
 
 if (process.argv.includes("--json")) console.log(JSON.stringify(report, null, 2));
@@ -129,8 +193,24 @@ else {
       `${name.padEnd(8)} ${String(w.updates).padStart(8)} ${String(w.messages).padStart(9)}  ${w.perPartition.join(" / ").padEnd(32)} ${w.maxOverMean.toFixed(3).padStart(8)}  ${String(perPartitionAtPeak[name]).padStart(5)} msg/s (limit ${LIMIT_PER_QUEUE})`,
     );
   }
+  console.log(`\nRead databases: M = ${M} (READ_<i> in wrangler.toml); a vendor's SKUs in one (its home: jump hash of the vendor id)`);
+  console.log("workload (SKUs → vendors)          events per database            max/mean  D1 batches per database        max/mean");
+  for (const [name, r] of Object.entries(readDatabases)) {
+    const show = (xs) => (xs.length > 8 ? `${Math.min(...xs)}…${Math.max(...xs)} over ${xs.length}` : xs.join(" / "));
+    console.log(
+      `${name.padEnd(34)} ${show(r.events).padEnd(30)} ${r.eventsMaxOverMean.toFixed(3).padStart(8)}  ${show(r.batches).padEnd(30)} ${r.batchesMaxOverMean.toFixed(3).padStart(8)}`,
+    );
+  }
+  console.log("(spread/zipf: 10,000 SKUs of 1,000 vendors; demo: the demo catalogue's 5 vendors, which no spread can balance)");
+  for (const v of Object.values(vendorSpread)) {
+    const show = v.counts.length > 8 ? `${Math.min(...v.counts)}…${Math.max(...v.counts)}` : v.counts.join(" / ");
+    console.log(`vendors per database: ${v.vendors.toLocaleString("en")} vendors over M = ${v.databases}: ${show}, max/mean ${v.maxOverMean.toFixed(3)}`);
+  }
 }
-const worst = Math.max(...Object.values(workloads).map((w) => w.maxOverMean));
+// The bound holds for the EVENTS partitions and for how vendors spread over the read databases
+// at this M. A database's load also depends on its vendors' sizes (the rows above): that is
+// evened out by moving big vendors (README "Re-partitioning the read model"), not by the hash.
+const worst = Math.max(...Object.values(workloads).map((w) => w.maxOverMean), vendorSpread.atM.maxOverMean);
 const over = Object.values(perPartitionAtPeak).some((r) => r > LIMIT_PER_QUEUE);
 if (worst > BOUND || over) {
   console.error(`FAIL: max/mean ${worst.toFixed(3)} (bound ${BOUND})${over ? `; a partition above ${LIMIT_PER_QUEUE} msg/s at the peak` : ""}`);
