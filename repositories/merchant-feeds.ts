@@ -3,23 +3,29 @@
  * keyset-paged on the vendor's SKUs and bounded by the page:
  *
  * - `localLevelsPage`: the `inventory_levels` projection's rows of a vendor's active SKUs at
- *   Merchant Center stores (active locations of type `store` or with `can_pickup`), in
- *   (sku, location) order after a cursor;
+ *   given locations (the Merchant Center stores), in (sku, location) order after a cursor;
  * - `productsPage`: a vendor's active SKUs after a cursor, with what their status needs;
- * - `sellingLevelsInRange` / `arrivalsInRange`: the levels at selling locations and the
+ * - `sellingLevelsInRange` / `arrivalsInRange`: the levels at given (selling) locations and the
  *   earliest open arrival per SKU and location, for the SKUs of one page — selected by the
  *   page's SKU range (after, last], never by a list of ids, so a page of thousands stays
  *   one bound statement (D1 allows 100 bound parameters).
+ *
+ * Where they read (issue 19 item 2): the levels are in the vendor's read database
+ * (repositories/read-partitions.ts `vendorReadDb`), where they are joined with that database's
+ * copy of the SKUs' facts (`read_sku_facts`: owner, status) — never with `skus` or `locations`,
+ * which are in `DB`: the locations to read are passed as ids (one bound JSON parameter). The
+ * SKUs, transfers and purchase orders are read in `DB`.
  */
-import { and, asc, eq, gt, inArray, isNotNull, lte, min, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNotNull, lte, min, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { inventoryLevels, locations, purchaseOrderLines, purchaseOrders, skus, transferLines, transfers } from "../d1/schema";
+import { inventoryLevels, purchaseOrderLines, purchaseOrders, readSkuFacts, skus, transferLines, transfers } from "../d1/schema";
+import { inJson } from "./d1-sql";
 
 /** A location Merchant Center may list as a store: active, and a store or a pickup point. */
 export const isMerchantStore = (l: { active: boolean; type: string; canPickup: boolean }) => l.active && (l.type === "store" || l.canPickup);
 
-const storeCondition = and(eq(locations.active, true), or(eq(locations.type, "store"), eq(locations.canPickup, true)));
-const sellingCondition = and(eq(locations.active, true), or(eq(locations.canShip, true), eq(locations.canPickup, true)));
+/** A location we sell from: active, and it ships or offers pickup. */
+export const isSellingLocation = (l: { active: boolean; canShip: boolean; canPickup: boolean }) => l.active && (l.canShip || l.canPickup);
 
 export interface LocalLevelRow {
   sku: string;
@@ -27,23 +33,26 @@ export interface LocalLevelRow {
   available: number;
 }
 
-/** One page of a vendor's levels at stores (one store when `storeId` is given), after `after`, at most `limit`. */
+/**
+ * One page of a vendor's levels at `locationIds` (its read database `readDb`), active SKUs
+ * only, after `after`, at most `limit`.
+ */
 export async function localLevelsPage(
-  db: D1Database,
-  q: { vendorId: string; storeId?: string | undefined; after?: readonly [string, string] | undefined; limit: number },
+  readDb: D1Database,
+  q: { vendorId: string; locationIds: readonly string[]; after?: readonly [string, string] | undefined; limit: number },
 ): Promise<LocalLevelRow[]> {
+  if (q.locationIds.length === 0) return [];
   const l = inventoryLevels;
-  const conditions: (SQL | undefined)[] = [eq(skus.vendorId, q.vendorId), eq(skus.status, "active"), storeCondition];
-  if (q.storeId !== undefined) conditions.push(eq(l.locationId, q.storeId));
+  const f = readSkuFacts;
+  const conditions: (SQL | undefined)[] = [eq(f.vendorId, q.vendorId), eq(f.status, "active"), inJson(l.locationId, q.locationIds)];
   if (q.after !== undefined) {
     const [sku, locationId] = q.after;
     conditions.push(or(gt(l.sku, sku), and(eq(l.sku, sku), gt(l.locationId, locationId))));
   }
-  return drizzle(db)
+  return drizzle(readDb)
     .select({ sku: l.sku, locationId: l.locationId, available: l.available })
     .from(l)
-    .innerJoin(skus, eq(skus.sku, l.sku))
-    .innerJoin(locations, eq(locations.id, l.locationId))
+    .innerJoin(f, eq(f.sku, l.sku))
     .where(and(...conditions))
     .orderBy(asc(l.sku), asc(l.locationId))
     .limit(q.limit)
@@ -57,7 +66,7 @@ export interface ProductRow {
   leadTimeDays: number;
 }
 
-/** One page of a vendor's active SKUs in id order, after `after`, at most `limit`. */
+/** One page of a vendor's active SKUs in id order (`DB`), after `after`, at most `limit`. */
 export async function productsPage(db: D1Database, q: { vendorId: string; after?: string | undefined; limit: number }): Promise<ProductRow[]> {
   const conditions: (SQL | undefined)[] = [eq(skus.vendorId, q.vendorId), eq(skus.status, "active")];
   if (q.after !== undefined) conditions.push(gt(skus.sku, q.after));
@@ -70,9 +79,16 @@ export async function productsPage(db: D1Database, q: { vendorId: string; after?
     .all();
 }
 
-/** The SKUs of a vendor in (after, last]: one page's range (every query joins `skus` on its SKU). */
-function pageRange(range: { vendorId: string; after?: string | undefined; last: string }): SQL {
-  return and(eq(skus.vendorId, range.vendorId), range.after === undefined ? undefined : gt(skus.sku, range.after), lte(skus.sku, range.last))!;
+/** A page's range of a vendor's SKUs: (after, last]. */
+export interface PageRange {
+  vendorId: string;
+  after?: string | undefined;
+  last: string;
+}
+
+/** The SKUs of a vendor in (after, last] by their vendor and id columns (`skus` in `DB`, `read_sku_facts` in a read database). */
+function pageRange(columns: { vendorId: AnyColumn; sku: AnyColumn }, range: PageRange): SQL {
+  return and(eq(columns.vendorId, range.vendorId), range.after === undefined ? undefined : gt(columns.sku, range.after), lte(columns.sku, range.last))!;
 }
 
 export interface SellingLevelRow {
@@ -82,15 +98,16 @@ export interface SellingLevelRow {
   inTransit: number;
 }
 
-/** The projection's levels at selling locations (active; can ship or offer pickup) of a page's SKUs. */
-export async function sellingLevelsInRange(db: D1Database, range: { vendorId: string; after?: string | undefined; last: string }): Promise<SellingLevelRow[]> {
+/** The projection's levels at `locationIds` (the selling locations) of a page's SKUs, from the vendor's read database `readDb`. */
+export async function sellingLevelsInRange(readDb: D1Database, range: PageRange, locationIds: readonly string[]): Promise<SellingLevelRow[]> {
+  if (locationIds.length === 0) return [];
   const l = inventoryLevels;
-  return drizzle(db)
+  const f = readSkuFacts;
+  return drizzle(readDb)
     .select({ sku: l.sku, locationId: l.locationId, available: l.available, inTransit: l.inTransit })
     .from(l)
-    .innerJoin(skus, eq(skus.sku, l.sku))
-    .innerJoin(locations, eq(locations.id, l.locationId))
-    .where(and(pageRange(range), sellingCondition))
+    .innerJoin(f, eq(f.sku, l.sku))
+    .where(and(pageRange(f, range), inJson(l.locationId, locationIds)))
     .all();
 }
 
@@ -108,7 +125,7 @@ const OPEN_LINE = ["in_transit", "partially_received"] as const;
  * transit (their `expected_at`) and shipped purchase-order lines (the line's own date from
  * the vendor's 855/856, else the order's). Lines without a date are left out.
  */
-export async function arrivalsInRange(db: D1Database, range: { vendorId: string; after?: string | undefined; last: string }): Promise<ArrivalRow[]> {
+export async function arrivalsInRange(db: D1Database, range: PageRange): Promise<ArrivalRow[]> {
   const d = drizzle(db);
   const tl = transferLines;
   const t = transfers;
@@ -121,14 +138,14 @@ export async function arrivalsInRange(db: D1Database, range: { vendorId: string;
       .from(tl)
       .innerJoin(t, eq(t.id, tl.transferId))
       .innerJoin(skus, eq(skus.sku, tl.sku))
-      .where(and(pageRange(range), inArray(t.status, OPEN_LINE), inArray(tl.status, OPEN_LINE), isNotNull(t.expectedAt)))
+      .where(and(pageRange(skus, range), inArray(t.status, OPEN_LINE), inArray(tl.status, OPEN_LINE), isNotNull(t.expectedAt)))
       .groupBy(tl.sku, t.toLocationId),
     d
       .select({ sku: pl.sku, locationId: po.locationId, expectedAt: sql<number>`min(${lineDate})`.mapWith(Number) })
       .from(pl)
       .innerJoin(po, eq(po.id, pl.purchaseOrderId))
       .innerJoin(skus, eq(skus.sku, pl.sku))
-      .where(and(pageRange(range), inArray(po.status, ["shipped", "partially_received"]), inArray(pl.status, OPEN_LINE), sql`${lineDate} IS NOT NULL`))
+      .where(and(pageRange(skus, range), inArray(po.status, ["shipped", "partially_received"]), inArray(pl.status, OPEN_LINE), sql`${lineDate} IS NOT NULL`))
       .groupBy(pl.sku, po.locationId),
   ]);
   return [...byTransfer, ...byOrder];

@@ -1,8 +1,9 @@
 /**
  * Google Merchant Center feeds of one vendor's SKUs, from the D1 read model (issue 16,
  * Deliver 3): the `inventory_levels` projection (which trails the SKU objects by the EVENTS
- * queue's delay), `skus` and `locations`, and the open arrivals of `transfers` and
- * `purchase_orders`. The rows are built by `domain/merchant-feed.ts`.
+ * queue's delay) in the vendor's read database, with that database's copy of the SKUs' owner
+ * and status (`read_sku_facts`); `skus`, `locations` and the open arrivals of `transfers` and
+ * `purchase_orders` in `DB`. The rows are built by `domain/merchant-feed.ts`.
  *
  * **Stores.** A Merchant Center store is one of our active locations of type `store` or with
  * `canPickup`; its **store code is our location id** (give the store the same code in the
@@ -34,7 +35,8 @@ import {
 } from "../domain/merchant-feed";
 import type { LocationRow } from "../d1/schema";
 import { allLocations } from "../repositories/locations";
-import { arrivalsInRange, isMerchantStore, localLevelsPage, productsPage, sellingLevelsInRange } from "../repositories/merchant-feeds";
+import { arrivalsInRange, isMerchantStore, isSellingLocation, localLevelsPage, productsPage, sellingLevelsInRange } from "../repositories/merchant-feeds";
+import { vendorReadDb } from "../repositories/read-partitions";
 import { findVendor } from "../repositories/vendors";
 import { ApiError } from "./api-error";
 import type { Principal } from "./principal";
@@ -107,7 +109,8 @@ export async function localInventoryPage(
       ]);
     }
   }
-  const levels = await localLevelsPage(env.DB, { vendorId, storeId: q.storeCode, after: q.after, limit: q.limit + 1 });
+  const locationIds = q.storeCode !== undefined ? [q.storeCode] : locationRows.filter(isMerchantStore).map((l) => l.id);
+  const levels = await localLevelsPage(await vendorReadDb(env, vendorId), { vendorId, locationIds, after: q.after, limit: q.limit + 1 });
   const page = levels.slice(0, q.limit);
   const products: { offerId: string; locations: { locationId: string; available: number }[] }[] = [];
   for (const level of page) {
@@ -132,12 +135,9 @@ export async function productAvailabilityPage(
   const last = page[page.length - 1];
   if (last === undefined) return { rows: [], problems: [], next: null };
   const range = { vendorId, after: q.after, last: last.sku };
-  const [{ rows: locationRows }, levels, arrivals] = await Promise.all([
-    allLocations(env.DB),
-    sellingLevelsInRange(env.DB, range),
-    arrivalsInRange(env.DB, range),
-  ]);
-  const sellableLocationIds = locationRows.filter((l) => l.active && (l.canShip || l.canPickup)).map((l) => l.id);
+  const [{ rows: locationRows }, readDb] = await Promise.all([allLocations(env.DB), vendorReadDb(env, vendorId)]);
+  const sellableLocationIds = locationRows.filter(isSellingLocation).map((l) => l.id);
+  const [levels, arrivals] = await Promise.all([sellingLevelsInRange(readDb, range, sellableLocationIds), arrivalsInRange(env.DB, range)]);
   const arrivalAt = new Map<string, number>();
   for (const a of arrivals) {
     const key = `${a.sku}\n${a.locationId}`;
