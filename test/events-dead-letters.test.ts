@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createSku, seedBasics } from "./support/fixtures";
 import { EVENTS_DLQ, EVENTS_QUEUE, WEBHOOKS_DLQ, runQueue, tableRows, updatedEvent } from "./support/event-fixtures";
 import { expectLogged } from "./support/log-capture";
+import { readDbOfSku } from "./support/read-model";
 
 beforeAll(async () => {
   await seedBasics();
@@ -34,7 +35,9 @@ describe("poison messages on EVENTS", () => {
       { msgId: ids[2], delaySeconds: 16 },
       { msgId: ids[4], delaySeconds: 4 },
     ]);
-    const levels = (await tableRows("inventory_levels", "sku, location_id")).filter((r) => r.sku === "DL-1");
+    const levels = (
+      await (await readDbOfSku("DL-1")).prepare("SELECT * FROM inventory_levels WHERE sku = 'DL-1' ORDER BY sku, location_id").all<Record<string, unknown>>()
+    ).results;
     // The throwing handler wrote nothing: its batch never ran (it failed before D1).
     expect(levels.map((r) => [r.location_id, r.on_hand, r.last_sequence])).toEqual([
       ["L1", 5, 1],

@@ -13,18 +13,26 @@ import { locationDailyLoad, locations } from "../d1/schema";
 import { forgetLocationCaches } from "../repositories/locations";
 import { EVENTS_QUEUE, reservationEvent, runAcked } from "./support/event-fixtures";
 import { api, createSku, seedBasics, setOnHand, type Keys } from "./support/fixtures";
+import { allReadDbs } from "./support/read-model";
 import { waitUntil } from "./support/test-clock";
 
 let keys: Keys;
 const today = () => new Date().toISOString().slice(0, 10);
 
+/** The location's units shipped today: its rows in every read database (each holds its vendors' shipments), summed; undefined without any. */
 async function shippedToday(locationId: string): Promise<number | undefined> {
-  const row = await drizzle(env.DB)
-    .select({ units: locationDailyLoad.units })
-    .from(locationDailyLoad)
-    .where(and(eq(locationDailyLoad.locationId, locationId), eq(locationDailyLoad.day, today())))
-    .get();
-  return row?.units;
+  const rows = (
+    await Promise.all(
+      allReadDbs().map((db) =>
+        drizzle(db)
+          .select({ units: locationDailyLoad.units })
+          .from(locationDailyLoad)
+          .where(and(eq(locationDailyLoad.locationId, locationId), eq(locationDailyLoad.day, today())))
+          .all(),
+      ),
+    )
+  ).flat();
+  return rows.length === 0 ? undefined : rows.reduce((sum, r) => sum + r.units, 0);
 }
 
 async function balancedChoice(sku: string): Promise<string> {

@@ -21,6 +21,7 @@ import type { InventoryEvent } from "../domain/events";
 import { CONFIRM_AFTER_MS, LOST_AFTER_MS } from "../durable-objects/sku-inventory/outbox";
 import { EVENTS_QUEUE, runAcked } from "./support/event-fixtures";
 import { expectLogged } from "./support/log-capture";
+import { readDbOfSku } from "./support/read-model";
 
 const policy = { allowBackorder: false, softBufferPct: 10, reorderPoint: 5 };
 const object = (sku: string) => env.RECORDING_SKU.getByName(sku);
@@ -118,13 +119,14 @@ describe("outbox confirmation", () => {
     await adjust("OC-3", 4);
     const sent = await alarmAt("OC-3", 0);
     expect(sent).toHaveLength(2);
-    // processed_events unreadable for this object: rename the table away for a moment.
-    await env.DB.exec("ALTER TABLE processed_events RENAME TO processed_events_away");
+    // processed_events unreadable for this object (in its read database): rename the table away for a moment.
+    const readDb = await readDbOfSku("OC-3");
+    await readDb.exec("ALTER TABLE processed_events RENAME TO processed_events_away");
     try {
       expect(await alarmAt("OC-3", CONFIRM_AFTER_MS + 1_000)).toEqual([]);
       expectLogged({ event: "outbox.confirm_failed", sku: "OC-3", count: 2 }, { exactly: true });
     } finally {
-      await env.DB.exec("ALTER TABLE processed_events_away RENAME TO processed_events");
+      await readDb.exec("ALTER TABLE processed_events_away RENAME TO processed_events");
     }
     expect(await health("OC-3")).toMatchObject({ eventsAwaitingConfirmation: 2, failures: [expect.objectContaining({ kind: "event_confirm", count: 1 })] });
     // Once D1 answers again and the events are LOST_AFTER_MS old, they go out again.

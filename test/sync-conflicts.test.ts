@@ -6,11 +6,11 @@
  * may read), accepting applies it, rejecting keeps our count; a newer feed value
  * supersedes an open review; a value below what is reserved is held too.
  */
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, expectConsistent, seedBasics, skuObject, type Keys } from "./support/fixtures";
 import { eventually } from "./support/event-fixtures";
 import { createSkus, postFeed, waitForJob } from "./support/sync-fixtures";
+import { readDbOfSku } from "./support/read-model";
 
 let keys: Keys;
 
@@ -87,7 +87,8 @@ describe("absolute feeds keep local movements", () => {
     expect((await api("POST", `/api/v2/sync/reviews/${reviewId}/accept`, { key: keys.vendor })).status).toBe(403);
     // The conflict went out as an event, through the outbox and the EVENTS queue.
     await eventually(
-      async () => (await env.DB.prepare("SELECT 1 FROM processed_events WHERE sku = 'CF-1' AND type = 'sync.conflict'").first()) ?? undefined,
+      async () =>
+        (await (await readDbOfSku("CF-1")).prepare("SELECT 1 FROM processed_events WHERE sku = 'CF-1' AND type = 'sync.conflict'").first()) ?? undefined,
       "the sync.conflict event",
     );
 

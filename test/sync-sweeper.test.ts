@@ -23,6 +23,7 @@ import { SYNC_SWEEP } from "../services/sync-sweeper";
 import { capturingQueue, runAcked, withEnv } from "./support/event-fixtures";
 import { seedBasics, skuObject, type Keys } from "./support/fixtures";
 import { expectLogged } from "./support/log-capture";
+import { queryAllReadDbs } from "./support/read-model";
 import { waitUntil } from "./support/test-clock";
 import { allErrors, createSkus, SYNC_QUEUE, waitForJob } from "./support/sync-fixtures";
 
@@ -60,13 +61,11 @@ const chunks = (jobId: string) =>
     .all<{ chunk_index: number; status: string; sends: number; enqueued_at: number | null; has_payload: number; error: string | null }>()
     .then((r) => r.results);
 
-/** How many of these SKUs' events the EVENTS consumer has applied. */
+/** How many of these SKUs' events the EVENTS consumer has applied (their dedupe rows, in every read database). */
 const applied = async (skus: string[]) =>
   (
-    await env.DB.prepare("SELECT COUNT(*) AS n FROM processed_events WHERE sku IN (SELECT value FROM json_each(?))")
-      .bind(JSON.stringify(skus))
-      .first<{ n: number }>()
-  )?.n ?? 0;
+    await queryAllReadDbs<{ n: number }>("SELECT COUNT(*) AS n FROM processed_events WHERE sku IN (SELECT value FROM json_each(?))", JSON.stringify(skus))
+  ).reduce((sum, r) => sum + r.n, 0);
 
 const onHand = async (sku: string, locationId: string) => (await skuObject(sku).snapshot()).locations.find((l) => l.locationId === locationId)?.onHand ?? 0;
 

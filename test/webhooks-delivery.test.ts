@@ -28,6 +28,7 @@ import {
   type Received,
 } from "./support/event-fixtures";
 import { expectLogged } from "./support/log-capture";
+import { readDbOfSku } from "./support/read-model";
 
 let keys: Keys;
 const subs: Record<string, { id: string; secret: string }> = {};
@@ -119,7 +120,9 @@ describe("fan-out", () => {
     expectLogged({ event: "events.batch_fallback", messages: 1, error: "Error: queue unavailable (test)" }, { count: 1, exactly: true });
     expectLogged({ event: "queue.message_failed", queue: "edge-inventory-events", attempts: 1, last: false }, { count: 1, exactly: true });
     // The projection and the delivery rows committed; the messages were not sent.
-    expect(await env.DB.prepare("SELECT on_hand FROM inventory_levels WHERE sku = 'WD-A' AND location_id = 'L2'").first()).toEqual({ on_hand: 9 });
+    expect(await (await readDbOfSku("WD-A")).prepare("SELECT on_hand FROM inventory_levels WHERE sku = 'WD-A' AND location_id = 'L2'").first()).toEqual({
+      on_hand: 9,
+    });
     const unsent = (await tableRows("webhook_deliveries", "id")).filter((r) => r.event_id === event.id);
     expect(unsent.map((r) => r.enqueued_at)).toEqual([null, null]);
 
