@@ -15,8 +15,10 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { reservationIdFor } from "../domain/reservation-ids";
 import { coordinatorFor } from "../repositories/objects";
+import { readDbs, vendorReadPartition } from "../repositories/read-partitions";
 import { EVENTS_QUEUE, reservationEvent, runAcked, updatedEvent } from "./support/event-fixtures";
 import { api, createSku, seedBasics, setOnHand, skuObject, type Keys } from "./support/fixtures";
+import { readDbOfSku } from "./support/read-model";
 import { resetClock, setClockOffset, waitUntil } from "./support/test-clock";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -160,7 +162,10 @@ describe("storage rows per operation (Durable Objects)", () => {
     const awaiting = (await stub.health()).eventsAwaitingConfirmation;
     expect(awaiting).toBeGreaterThan(0);
     await waitUntil(async () => {
-      const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM processed_events WHERE event_id LIKE ?").bind(`evt:${sku}:%`).first<{ n: number }>();
+      const row = await (await readDbOfSku(sku))
+        .prepare("SELECT COUNT(*) AS n FROM processed_events WHERE event_id LIKE ?")
+        .bind(`evt:${sku}:%`)
+        .first<{ n: number }>();
       return (row?.n ?? 0) >= awaiting;
     }, "the consumer to apply the sent events");
     await setClockOffset(DAY + 61_000);
@@ -261,7 +266,10 @@ describe("storage kept per SKU (Durable Objects)", () => {
     for (let i = 0; i < 10 && (await stub.outboxSize()) > 0; i++) await runDurableObjectAlarm(stub);
     const awaiting = (await stub.health()).eventsAwaitingConfirmation;
     await waitUntil(async () => {
-      const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM processed_events WHERE event_id LIKE ?").bind(`evt:${sku}:%`).first<{ n: number }>();
+      const row = await (await readDbOfSku(sku))
+        .prepare("SELECT COUNT(*) AS n FROM processed_events WHERE event_id LIKE ?")
+        .bind(`evt:${sku}:%`)
+        .first<{ n: number }>();
       return (row?.n ?? 0) >= awaiting;
     }, "the consumer to apply the sent events");
     await setClockOffset(DAY + 61_000);
@@ -323,54 +331,96 @@ function countingD1(db: D1Database): { db: D1Database; rows: Rows } {
   return { db: wrapped, rows };
 }
 
+/** Counting stand-ins for `DB` and every read database (`READ_<i>`), and the env overrides that install them. */
+function countingDatabases(): { overrides: Partial<Env>; db: Rows; read: Rows[] } {
+  const db = countingD1(env.DB);
+  const read = readDbs(env).map((r) => countingD1(r));
+  return {
+    overrides: { DB: db.db, ...Object.fromEntries(read.map((r, i) => [`READ_${i}`, r.db])) },
+    db: db.rows,
+    read: read.map((r) => r.rows),
+  };
+}
+
+/**
+ * The consumer's figures: statements in `DB`, and rows written and statements in the vendor's
+ * read database (`home`); every other read database must be untouched but for the random
+ * prune of `processed_events` (one statement, nothing written: no dedupe row is that old
+ * here). `DB` rows are not counted: its statements all return rows, which drizzle reads with
+ * `raw()`, whose answer carries no counts (and none writes here: no webhook subscriptions).
+ */
+function figures(counted: { db: Rows; read: Rows[] }, home: number): { dbStatements: number; written: number; statements: number } {
+  for (const [i, rows] of counted.read.entries()) {
+    if (i === home) continue;
+    expect(rows.written, `READ_${i}`).toBe(0);
+    expect(rows.statements, `READ_${i}`).toBeLessThanOrEqual(1);
+  }
+  return { dbStatements: counted.db.statements, written: counted.read[home]!.written, statements: counted.read[home]!.statements };
+}
+
 describe("D1 statements per event (EVENTS consumer)", () => {
   it("a batch of 100 stock updates, and of 100 reservation events, on 100 SKUs", async () => {
     const skus = Array.from({ length: 100 }, (_, i) => `COST-EV-${i}`);
     for (const sku of skus) await createSku(sku);
+    // All of V1's SKUs are projected in its read database.
+    const home = await vendorReadPartition(env, "V1");
 
-    const updates = countingD1(env.DB);
+    const updates = countingDatabases();
     await runAcked(
       EVENTS_QUEUE,
       skus.map((sku) => updatedEvent(sku, 1, "L1", { onHand: 10, available: 10 })),
-      { DB: updates.db },
+      updates.overrides,
     );
-    const reservations = countingD1(env.DB);
+    const reservations = countingDatabases();
     await runAcked(
       EVENTS_QUEUE,
       skus.map((sku) => reservationEvent("reservation.created", sku, 2, [{ locationId: "L1", quantity: 1 }])),
-      { DB: reservations.db },
+      reservations.overrides,
     );
-    // Positive control: the consumer did write through the counted database.
-    expect(updates.rows.written).toBeGreaterThan(0);
-    const level = await env.DB.prepare("SELECT on_hand FROM inventory_levels WHERE sku = ? AND location_id = 'L1'").bind(skus[0]).first<{ on_hand: number }>();
+    // Positive control: the consumer did write through the counted read database.
+    expect(updates.read[home]!.written).toBeGreaterThan(0);
+    const level = await (await readDbOfSku(skus[0]!))
+      .prepare("SELECT on_hand FROM inventory_levels WHERE sku = ? AND location_id = 'L1'")
+      .bind(skus[0])
+      .first<{ on_hand: number }>();
     expect(level?.on_hand).toBe(10);
-    // Per 100 events; update SCALE.md with these. Statements are per batch, not per event: the
-    // SKUs' facts (one read), then for updates the levels, two alert resolves, the alert
-    // cursors, webhook deliveries and dedupe rows, one multi-row statement each (reservation
-    // events: deliveries and dedupe rows). One batch in PRUNE_EVERY also prunes
-    // processed_events (random, so at most one more statement and no more rows written here).
-    expect([updates.rows.written, reservations.rows.written]).toEqual([1000, 300]);
-    expect(updates.rows.statements - 7).toBeGreaterThanOrEqual(0);
-    expect(updates.rows.statements - 7).toBeLessThanOrEqual(1);
-    expect(reservations.rows.statements - 3).toBeGreaterThanOrEqual(0);
-    expect(reservations.rows.statements - 3).toBeLessThanOrEqual(1);
+    // Per 100 events; update SCALE.md with these. Statements are per batch, not per event.
+    // DB, 3: the SKUs' facts (one read), the webhook deliveries (one insert) and the still
+    // unsent deliveries of the events that created none (one read).
+    // The read database, one batch: the SKUs' facts copy first (`read_sku_facts`: 100 rows of 3
+    // — row, key and vendor index — the first time, none when unchanged), then for updates the
+    // levels (5 each: row and 4 index entries), two alert resolves, the alert cursors (2 each)
+    // and the dedupe rows (3 each), one multi-row statement each: 6 statements, 300 + 500 +
+    // 200 + 300 rows (reservation events: the facts and the dedupe rows, 2 statements, 300 rows).
+    // One batch in PRUNE_EVERY also prunes processed_events in every read database (random, so
+    // at most one more statement there and no more rows written here).
+    const u = figures(updates, home);
+    const r = figures(reservations, home);
+    expect({ updates: [u.dbStatements, u.written], reservations: [r.dbStatements, r.written] }).toEqual({ updates: [3, 1300], reservations: [3, 300] });
+    expect(u.statements - 6).toBeGreaterThanOrEqual(0);
+    expect(u.statements - 6).toBeLessThanOrEqual(1);
+    expect(r.statements - 2).toBeGreaterThanOrEqual(0);
+    expect(r.statements - 2).toBeLessThanOrEqual(1);
   });
 
   it("100 updates of one SKU at one location in one batch write its level row once", async () => {
     const sku = "COST-EV-HOT";
     await createSku(sku);
-    const hot = countingD1(env.DB);
+    const home = await vendorReadPartition(env, "V1");
+    const hot = countingDatabases();
     await runAcked(
       EVENTS_QUEUE,
       Array.from({ length: 100 }, (_, i) => updatedEvent(sku, i + 1, "L1", { onHand: 10 + i, available: 10 + i })),
-      { DB: hot.db },
+      hot.overrides,
     );
-    const level = await env.DB.prepare("SELECT on_hand, last_sequence FROM inventory_levels WHERE sku = ? AND location_id = 'L1'")
+    const level = await (await readDbOfSku(sku))
+      .prepare("SELECT on_hand, last_sequence FROM inventory_levels WHERE sku = ? AND location_id = 'L1'")
       .bind(sku)
       .first<{ on_hand: number; last_sequence: number }>();
     expect(level).toEqual({ on_hand: 109, last_sequence: 100 });
-    // The newest event's level (row + 4 index entries) and the SKU's alert cursor (row + key)
-    // once; each event's dedupe row (row, key, age index): 5 + 2 + 100 × 3.
-    expect(hot.rows.written).toBe(307);
+    // In the read database: the SKU's facts copy (row, key and vendor index), the newest event's
+    // level (row + 4 index entries) and the SKU's alert cursor (row + key) once; each event's
+    // dedupe row (row, key, age index): 3 + 5 + 2 + 100 × 3.
+    expect(figures(hot, home).written).toBe(310);
   });
 });
