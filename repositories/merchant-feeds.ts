@@ -16,7 +16,7 @@
  * which are in `DB`: the locations to read are passed as ids (one bound JSON parameter). The
  * SKUs, transfers and purchase orders are read in `DB`.
  */
-import { and, asc, eq, gt, inArray, isNotNull, lte, min, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, gte, inArray, isNotNull, lte, min, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { inventoryLevels, purchaseOrderLines, purchaseOrders, readSkuFacts, skus, transferLines, transfers } from "../d1/schema";
 import { inJson } from "./d1-sql";
@@ -46,15 +46,17 @@ export async function localLevelsPage(
   const f = readSkuFacts;
   const conditions: (SQL | undefined)[] = [eq(f.vendorId, q.vendorId), eq(f.status, "active"), inJson(l.locationId, q.locationIds)];
   if (q.after !== undefined) {
+    // (sku, location) > after, written on the facts' sku (= the level's) so the page is read in
+    // the order of `read_sku_facts_vendor` from the cursor on, sorting only each SKU's locations.
     const [sku, locationId] = q.after;
-    conditions.push(or(gt(l.sku, sku), and(eq(l.sku, sku), gt(l.locationId, locationId))));
+    conditions.push(gte(f.sku, sku), or(gt(f.sku, sku), gt(l.locationId, locationId)));
   }
   return drizzle(readDb)
     .select({ sku: l.sku, locationId: l.locationId, available: l.available })
     .from(l)
     .innerJoin(f, eq(f.sku, l.sku))
     .where(and(...conditions))
-    .orderBy(asc(l.sku), asc(l.locationId))
+    .orderBy(asc(f.sku), asc(l.locationId))
     .limit(q.limit)
     .all();
 }

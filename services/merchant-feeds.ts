@@ -3,7 +3,10 @@
  * Deliver 3): the `inventory_levels` projection (which trails the SKU objects by the EVENTS
  * queue's delay) in the vendor's read database, with that database's copy of the SKUs' owner
  * and status (`read_sku_facts`); `skus`, `locations` and the open arrivals of `transfers` and
- * `purchase_orders` in `DB`. The rows are built by `domain/merchant-feed.ts`.
+ * `purchase_orders` in `DB`. The rows are built by `domain/merchant-feed.ts`. Which SKUs are
+ * listed: the products feed pages the vendor's active SKUs in `DB`; the local feed pages the
+ * levels by the read database's copy of owner and status, which every master-data write
+ * pushes (services/sku-master.ts; the per-minute sweep repairs a lost push).
  *
  * **Stores.** A Merchant Center store is one of our active locations of type `store` or with
  * `canPickup`; its **store code is our location id** (give the store the same code in the
