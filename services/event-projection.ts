@@ -139,9 +139,11 @@ export async function applyEvents(env: Env, events: readonly InventoryEvent[], n
     events.map((event) => ({ event, vendorId: facts.get(event.sku)?.vendorId ?? null })),
     now,
   );
+  // Only an event this call did not apply can have deliveries from an earlier attempt: they are
+  // created after the event's read-model batch committed, which an earlier attempt then did.
   const unsent = await unsentDeliveriesOf(
     env.DB,
-    events.filter((e) => !created.has(e.id)).map((e) => e.id),
+    events.filter((e, i) => !created.has(e.id) && !applied[i]).map((e) => e.id),
   );
   const outcomes: ApplyOutcome[] = [];
   const sent = new Set<string>();
