@@ -101,9 +101,13 @@ export interface MoveCursor {
   rowid: number;
 }
 
-/** The vendor's SKUs in a read database (from its facts copy): the rows of these SKUs are the vendor's. */
-function vendorSkus(vendorId: string) {
-  return sql`(SELECT ${readSkuFacts.sku} FROM ${readSkuFacts} WHERE ${readSkuFacts.vendorId} = ${vendorId})`;
+/** Whose rows a copy or delete takes: a vendor's (its SKUs' as its facts copy there names them), or one SKU's (a SKU that changed vendor). */
+export type RowScope = { vendorId: string } | { sku: string };
+
+/** The rows of `scope` in a table, by its SKU column. */
+function inScope(scope: RowScope, sku: SQLiteColumn) {
+  if ("sku" in scope) return sql`${sku} = ${scope.sku}`;
+  return sql`${sku} IN (SELECT ${readSkuFacts.sku} FROM ${readSkuFacts} WHERE ${readSkuFacts.vendorId} = ${scope.vendorId})`;
 }
 
 /** Bound parameters per statement in D1. */
@@ -118,7 +122,7 @@ const MAX_PARAMS = 100;
 export async function copyPage(
   source: D1Database,
   target: D1Database,
-  vendorId: string,
+  scope: RowScope,
   at: MoveCursor,
   limit: number,
 ): Promise<{ copied: number; next: MoveCursor | null }> {
@@ -127,7 +131,7 @@ export async function copyPage(
   const rows = (await drizzle(source)
     .select({ rowid: sql<number>`rowid`, ...columns })
     .from(table)
-    .where(and(gt(sql`rowid`, at.rowid), sql`${sku} IN ${vendorSkus(vendorId)}`))
+    .where(and(gt(sql`rowid`, at.rowid), inScope(scope, sku)))
     .orderBy(asc(sql`rowid`))
     .limit(limit)
     .all()) as (Record<string, unknown> & { rowid: number })[];
@@ -154,24 +158,20 @@ export async function copyPage(
  * `db` (cleanup of the old database, in reverse table order so the facts that name the
  * vendor's SKUs go last). Returns the rows deleted; fewer than `limit` means the table is done.
  */
-export async function deletePage(db: D1Database, vendorId: string, tableIndex: number, limit: number): Promise<number> {
+export async function deletePage(db: D1Database, scope: RowScope, tableIndex: number, limit: number): Promise<number> {
   const { table, sku } = MOVED_TABLES[tableIndex]!;
   const d = drizzle(db);
-  const page = d
-    .select({ rowid: sql`rowid` })
-    .from(table)
-    .where(sql`${sku} IN ${vendorSkus(vendorId)}`)
-    .limit(limit);
+  const page = d.select({ rowid: sql`rowid` }).from(table).where(inScope(scope, sku)).limit(limit);
   const result = await d.delete(table).where(sql`rowid IN ${page}`).run();
   return result.meta.changes;
 }
 
-/** Deletes the vendor's rows of every moved table in `db` whose SKU is in its facts there (before a copy into it), facts last. */
-export async function clearVendorRows(db: D1Database, vendorId: string): Promise<number> {
+/** Deletes the rows of `scope` of every moved table in `db` (a vendor's: those of the SKUs its facts there name), facts last. */
+export async function clearRows(db: D1Database, scope: RowScope): Promise<number> {
   let deleted = 0;
   for (let t = MOVED_TABLES.length - 1; t >= 0; t--) {
     for (;;) {
-      const n = await deletePage(db, vendorId, t, 1000);
+      const n = await deletePage(db, scope, t, 1000);
       deleted += n;
       if (n < 1000) break;
     }

@@ -13,6 +13,8 @@ import { findSkus, freshSku, productOwners, transferSku, upsertSkus, type SkuWri
 import { findVendor, insertVendor } from "../repositories/vendors";
 import type { SkuBatchItem } from "../domain/schemas/master-data";
 import { pushSkuMasters } from "./sku-master";
+import { moveSkuRows } from "./read-moves";
+import { forgetReadPartitions, vendorReadPartition } from "../repositories/read-partitions";
 
 export interface UpsertSummary {
   created: string[];
@@ -161,7 +163,8 @@ export async function upsertSkuItems(env: Env, principal: Principal, items: SkuB
  * product of the new vendor (created, named `productName` or after the SKU, if it does not
  * exist). Its stock, reservations and history stay with the SKU; from then on the new vendor's
  * keys manage it and its events go to the new vendor's webhooks. Logged as `sku.transferred`.
- * The new owner is pushed to the SKU's object after the write (services/sku-master.ts).
+ * The new owner is pushed to the SKU's object after the write (services/sku-master.ts), and its
+ * read-model rows follow it to the new vendor's read database (services/read-moves.ts `moveSkuRows`).
  */
 export async function transferSkuTo(
   env: Env,
@@ -178,6 +181,10 @@ export async function transferSkuTo(
   }
   const productOwner = (await productOwners(env.DB, [body.productId])).get(body.productId);
   if (productOwner !== undefined && productOwner !== body.vendorId) throw productError([{ i: 0, productId: body.productId }], () => ["body"]);
+  // Where the SKU's read-model rows are now and will be (issue 19 item 2: a vendor's in one read database).
+  forgetReadPartitions(current.vendorId);
+  forgetReadPartitions(body.vendorId);
+  const [fromPartition, toPartition] = await Promise.all([vendorReadPartition(env, current.vendorId), vendorReadPartition(env, body.vendorId)]);
   const moved = await transferSku(env.DB, {
     sku,
     fromVendorId: current.vendorId,
@@ -188,8 +195,17 @@ export async function transferSkuTo(
   if (moved === undefined)
     throw new ApiError(409, "sku_changed", `SKU ${sku} or product ${body.productId} changed during the transfer; read it again and retry`, { sku });
   await pushSkuMasters(env, [sku]);
+  const rows = await moveSkuRows(env, sku, fromPartition, toPartition);
   console.log(
-    JSON.stringify({ event: "sku.transferred", sku, from: current.vendorId, to: moved.vendorId, productId: moved.productId, actor: actorOf(principal) }),
+    JSON.stringify({
+      event: "sku.transferred",
+      sku,
+      from: current.vendorId,
+      to: moved.vendorId,
+      productId: moved.productId,
+      actor: actorOf(principal),
+      readRows: { from: fromPartition, to: toPartition, ...rows },
+    }),
   );
   return { ...skuJson(moved), previousVendorId: current.vendorId };
 }

@@ -23,7 +23,7 @@
  */
 import type { ReadMoveRow } from "../d1/schema";
 import {
-  clearVendorRows,
+  clearRows,
   copyPage,
   deletePage,
   findMove,
@@ -112,7 +112,7 @@ async function advanceOnce(env: Env, move: ReadMoveRow, now: number): Promise<bo
     case "draining": {
       if (now - move.stateAt < MOVE_TIMING.drainMs) return false;
       // Leftovers of an earlier move of this vendor into the target (none normally) go first.
-      await clearVendorRows(target, move.vendorId);
+      await clearRows(target, { vendorId: move.vendorId });
       return updateMove(env.DB, move.id, "draining", {
         state: "copying",
         cursor: JSON.stringify({ table: 0, rowid: 0 } satisfies MoveCursor),
@@ -124,7 +124,7 @@ async function advanceOnce(env: Env, move: ReadMoveRow, now: number): Promise<bo
       let at: MoveCursor | null = JSON.parse(move.cursor ?? '{"table":0,"rowid":0}') as MoveCursor;
       let copied = 0;
       for (let page = 0; page < MOVE_TIMING.pagesPerAdvance && at !== null; page++) {
-        const result = await copyPage(source, target, move.vendorId, at, MOVE_TIMING.pageRows);
+        const result = await copyPage(source, target, { vendorId: move.vendorId }, at, MOVE_TIMING.pageRows);
         copied += result.copied;
         at = result.next ?? (at.table + 1 < MOVED_TABLES.length ? { table: at.table + 1, rowid: 0 } : null);
       }
@@ -152,7 +152,7 @@ async function advanceOnce(env: Env, move: ReadMoveRow, now: number): Promise<bo
       let table = move.cursor === null ? MOVED_TABLES.length - 1 : (JSON.parse(move.cursor) as MoveCursor).table;
       let deleted = 0;
       for (let page = 0; page < MOVE_TIMING.pagesPerAdvance && table >= 0; page++) {
-        const n = await deletePage(source, move.vendorId, table, MOVE_TIMING.pageRows);
+        const n = await deletePage(source, { vendorId: move.vendorId }, table, MOVE_TIMING.pageRows);
         deleted += n;
         if (n < MOVE_TIMING.pageRows) table -= 1;
       }
@@ -200,4 +200,30 @@ export async function pinVendors(env: Env, page = 500): Promise<number> {
   }
   forgetReadPartitions();
   return pinned;
+}
+
+/**
+ * A SKU that changed vendor (services/master-data.ts `transferSkuTo`) takes its read-model rows
+ * to its new vendor's read database: copied (a row the new database has already — an event
+ * applied there since the transfer — is kept, being newer), then deleted from the old one.
+ * Synchronous: one SKU's rows are a few hundred at most. Not guarded by a drain: an EVENTS
+ * batch that read the old owner just before the transfer committed can still land one change
+ * in the old database after this; the SKU's next event brings its level up to date in the new
+ * one (levels carry whole counts), but such a change's daily sales stay behind.
+ */
+export async function moveSkuRows(env: Env, sku: string, from: number, to: number): Promise<{ copied: number; deleted: number }> {
+  if (from === to) return { copied: 0, deleted: 0 };
+  const source = readDb(env, from);
+  const target = readDb(env, to);
+  let copied = 0;
+  for (let table = 0; table < MOVED_TABLES.length; table++) {
+    let at: MoveCursor | null = { table, rowid: 0 };
+    while (at !== null) {
+      const page = await copyPage(source, target, { sku }, at, MOVE_TIMING.pageRows);
+      copied += page.copied;
+      at = page.next;
+    }
+  }
+  const deleted = await clearRows(source, { sku });
+  return { copied, deleted };
 }

@@ -189,6 +189,44 @@ describe("the facts copy", () => {
   });
 });
 
+describe("a SKU that changes vendor", () => {
+  it("takes its read-model rows to the new vendor's database: listed once, under its new owner", async () => {
+    const sku = skuOf("V4", 4);
+    const before = await readDbs(env)[0]!
+      .prepare("SELECT location_id, on_hand, last_sequence FROM inventory_levels WHERE sku = ? ORDER BY location_id")
+      .bind(sku)
+      .all();
+    expect(before.results).toHaveLength(2);
+    const moved = await api("POST", `/api/v2/skus/${sku}/transfer`, { key: keys.operator, body: { vendorId: "V6", productId: "P-RP-V6-NEW" } });
+    expect(moved.status).toBe(200);
+    const count = async (p: number, table: string) =>
+      (await readDbs(env)[p]!.prepare(`SELECT count(*) AS n FROM ${table} WHERE sku = ?`).bind(sku).first<{ n: number }>())!.n;
+    expect(await count(0, "inventory_levels")).toBe(0);
+    expect(await count(0, "read_sku_facts")).toBe(0);
+    expect(await count(0, "processed_events")).toBe(0);
+    const after = await readDbs(env)[3]!
+      .prepare("SELECT location_id, on_hand, last_sequence FROM inventory_levels WHERE sku = ? ORDER BY location_id")
+      .bind(sku)
+      .all();
+    expect(after.results).toEqual(before.results);
+    expect(await count(3, "processed_events")).toBe(2);
+    expect((await readDbs(env)[3]!.prepare("SELECT vendor_id FROM read_sku_facts WHERE sku = ?").bind(sku).first<{ vendor_id: string }>())!.vendor_id).toBe(
+      "V6",
+    );
+    const everyone = await api("GET", `/api/v2/inventory?skuPrefix=${sku}&limit=10`, { key: keys.operator });
+    expect(everyone.body.items.map((r: { vendorId: string }) => r.vendorId)).toEqual(["V6", "V6"]);
+    expect((await api("GET", `/api/v2/inventory?skuPrefix=${sku}`, { key: vendorKeys.get("V4")! })).body.items).toEqual([]);
+    expect((await api("GET", `/api/v2/inventory?skuPrefix=${sku}`, { key: vendorKeys.get("V6")! })).body.items).toHaveLength(2);
+    // Its next event is applied in the new database, once.
+    expect((await runAcked(EVENTS_QUEUE, [updatedEvent(sku, 3, "L1", { onHand: 5 })])).retryMessages).toEqual([]);
+    expect(
+      (await readDbs(env)[3]!.prepare("SELECT on_hand FROM inventory_levels WHERE sku = ? AND location_id = 'L1'").bind(sku).first<{ on_hand: number }>())!
+        .on_hand,
+    ).toBe(5);
+    expect(await count(0, "inventory_levels")).toBe(0);
+  });
+});
+
 describe("re-partitioning: moving a vendor's rows online", () => {
   const snapshot = async (db: D1Database, vendor: string) => {
     const of = async (table: string, order: string) =>
