@@ -37,7 +37,10 @@ ALTER TABLE `vendors` ADD `read_partition` integer;--> statement-breakpoint
 -- model's copy of a SKU's facts (read_sku_facts) also shows its name, product and safety
 -- stock, so a change of those raises the push version too (0010's trigger covers the rest).
 CREATE TRIGGER `skus_read_facts_changed` AFTER UPDATE OF `name`, `product_id`, `safety_stock` ON `skus`
-WHEN OLD.`name` IS NOT NEW.`name` OR OLD.`product_id` IS NOT NEW.`product_id` OR OLD.`safety_stock` IS NOT NEW.`safety_stock`
+WHEN (OLD.`name` IS NOT NEW.`name` OR OLD.`product_id` IS NOT NEW.`product_id` OR OLD.`safety_stock` IS NOT NEW.`safety_stock`)
+	-- Not when 0010's trigger fires for the same update (one raise per write).
+	AND NOT (OLD.`vendor_id` IS NOT NEW.`vendor_id` OR OLD.`status` IS NOT NEW.`status` OR OLD.`allow_backorder` IS NOT NEW.`allow_backorder`
+		OR OLD.`soft_buffer_pct` IS NOT NEW.`soft_buffer_pct` OR OLD.`reorder_point` IS NOT NEW.`reorder_point` OR OLD.`lead_time_days` IS NOT NEW.`lead_time_days`)
 BEGIN
 	INSERT INTO `sku_master_push` (`sku`, `version`, `acked_version`)
 		SELECT NEW.`sku`, 0, 0 WHERE NOT EXISTS (SELECT 1 FROM `sku_master_push` WHERE `sku` = NEW.`sku`);

@@ -12,7 +12,12 @@ import { BODY_LIMITS } from "./limits";
 
 export const vendors = new RouteGroup("master data", ["operator"]);
 
-const vendorJson = (row: VendorRow) => ({ ...row, createdAt: new Date(row.createdAt).toISOString(), updatedAt: new Date(row.updatedAt).toISOString() });
+// `readPartition` (where its read-model rows live) is shown by `GET /api/v2/read-partitions/moves`, not here.
+const vendorJson = ({ readPartition: _readPartition, ...row }: VendorRow) => ({
+  ...row,
+  createdAt: new Date(row.createdAt).toISOString(),
+  updatedAt: new Date(row.updatedAt).toISOString(),
+});
 
 vendors.route(
   {
