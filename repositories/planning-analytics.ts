@@ -4,10 +4,10 @@
  * (`inventory_levels`), last sale days, stockout spans (`out_of_stock` alerts) and forecast
  * accuracy (`forecasts`). Optionally one vendor's SKUs.
  *
- * The read model is partitioned (issue 19 item 2): `daily_sales`, `inventory_levels` and
- * `alerts` live in the read database of each SKU's vendor, the SKUs' master data and planning
- * settings and the forecasts in `DB`. So each query here reads ONE database — the `…Of(readDb)`
- * ones a read database, filtered to a vendor through `read_sku_facts` there — and
+ * Split by vendor (issue 19 item 2): `daily_sales`, `inventory_levels`, `alerts`,
+ * `sku_planning` and `forecasts` live in the read database of each SKU's vendor, the SKUs'
+ * master data in `DB`. So each query here reads ONE database — the `…Of(readDb)` ones a read
+ * database, filtered to a vendor through `read_sku_facts` there — and
  * services/planning-analytics.ts combines them by SKU.
  */
 import { and, asc, between, eq, gt, inArray, isNotNull, lt, lte, max, sql, type SQL } from "drizzle-orm";
@@ -16,41 +16,44 @@ import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { alerts, dailySales, forecasts, inventoryLevels, readSkuFacts, skuPlanning, skus } from "../d1/schema";
 import { excluded, inJson } from "./d1-sql";
 
-/** What `DB` knows of an active SKU for the analytics: owner, age, prices and thresholds. */
+/** What `DB` knows of an active SKU for the analytics: owner and age. */
 export interface SkuMasterAggregate {
   sku: string;
   vendorId: string;
   createdAt: number;
+}
+
+/** What a read database knows of a SKU for the analytics (sums over its locations; its settings). */
+export interface SkuReadAggregate {
+  units: number;
+  onHand: number;
+  available: number;
+  lastSaleDay: string | null;
   unitPrice: number | null;
   unitCost: number | null;
   overstockNoSaleDays: number | null;
   slowMovingNoSaleDays: number | null;
 }
 
-/** What a read database knows of a SKU for the analytics (sums over its locations). */
-export interface SkuReadAggregate {
-  units: number;
-  onHand: number;
-  available: number;
-  lastSaleDay: string | null;
-}
+/** A SKU without rows in its read database. */
+export const EMPTY_READ_AGGREGATE: Readonly<SkuReadAggregate> = Object.freeze({
+  units: 0,
+  onHand: 0,
+  available: 0,
+  lastSaleDay: null,
+  unitPrice: null,
+  unitCost: null,
+  overstockNoSaleDays: null,
+  slowMovingNoSaleDays: null,
+});
 
 export type SkuAggregate = SkuMasterAggregate & SkuReadAggregate;
 
-/** Every active SKU (of the vendor) with its price, cost and thresholds, in SKU order (from `DB`). */
+/** Every active SKU (of the vendor) with its owner and age, in SKU order (from `DB`). */
 export async function activeSkuMasters(db: D1Database, vendorId: string | undefined): Promise<SkuMasterAggregate[]> {
   return drizzle(db)
-    .select({
-      sku: skus.sku,
-      vendorId: skus.vendorId,
-      createdAt: skus.createdAt,
-      unitPrice: skuPlanning.unitPrice,
-      unitCost: skuPlanning.unitCost,
-      overstockNoSaleDays: skuPlanning.overstockNoSaleDays,
-      slowMovingNoSaleDays: skuPlanning.slowMovingNoSaleDays,
-    })
+    .select({ sku: skus.sku, vendorId: skus.vendorId, createdAt: skus.createdAt })
     .from(skus)
-    .leftJoin(skuPlanning, eq(skuPlanning.sku, skus.sku))
     .where(and(eq(skus.status, "active"), vendorId === undefined ? undefined : eq(skus.vendorId, vendorId)))
     .orderBy(asc(skus.sku))
     .all();
@@ -64,14 +67,16 @@ function ofVendor(db: D1Database, sku: SQLiteColumn, vendorId: string | undefine
 
 /**
  * Per SKU of one read database (of the vendor's, through `read_sku_facts`): units sold in
- * [from, to], on hand and available summed over locations, and the last day with a sale up
- * to `to`. SKUs with none of these rows are absent (the caller counts them 0 / null).
+ * [from, to], on hand and available summed over locations, the last day with a sale up to
+ * `to`, and its price, cost and thresholds (`sku_planning`). SKUs with none of these rows are
+ * absent (the caller counts them EMPTY_READ_AGGREGATE).
  */
 export async function skuReadAggregatesOf(readDb: D1Database, vendorId: string | undefined, from: string, to: string): Promise<Map<string, SkuReadAggregate>> {
   const ds = dailySales;
   const l = inventoryLevels;
   const d = drizzle(readDb);
-  const [sold, stock, lastSale] = await d.batch([
+  const p = skuPlanning;
+  const [sold, stock, lastSale, settings] = await d.batch([
     d
       .select({ sku: ds.sku, units: sql<number>`SUM(${ds.units})` })
       .from(ds)
@@ -87,16 +92,27 @@ export async function skuReadAggregatesOf(readDb: D1Database, vendorId: string |
       .from(ds)
       .where(and(lte(ds.day, to), gt(ds.units, 0), ofVendor(readDb, ds.sku, vendorId)))
       .groupBy(ds.sku),
+    d
+      .select({
+        sku: p.sku,
+        unitPrice: p.unitPrice,
+        unitCost: p.unitCost,
+        overstockNoSaleDays: p.overstockNoSaleDays,
+        slowMovingNoSaleDays: p.slowMovingNoSaleDays,
+      })
+      .from(p)
+      .where(ofVendor(readDb, p.sku, vendorId)),
   ]);
   const out = new Map<string, SkuReadAggregate>();
   const of = (sku: string) => {
     let a = out.get(sku);
-    if (a === undefined) out.set(sku, (a = { units: 0, onHand: 0, available: 0, lastSaleDay: null }));
+    if (a === undefined) out.set(sku, (a = { ...EMPTY_READ_AGGREGATE }));
     return a;
   };
   for (const r of sold) of(r.sku).units = r.units ?? 0;
   for (const r of stock) Object.assign(of(r.sku), { onHand: r.onHand ?? 0, available: r.available ?? 0 });
   for (const r of lastSale) of(r.sku).lastSaleDay = r.day;
+  for (const { sku, ...prices } of settings) Object.assign(of(sku), prices);
   return out;
 }
 
@@ -119,19 +135,31 @@ export async function stockoutMsByVendorOf(readDb: D1Database, vendorId: string 
   return new Map(rows.map((r) => [r.vendorId, r.ms]));
 }
 
-/** Σ|forecast − actual| and Σ actual over the SKUs' last measured forecast periods. */
-export async function forecastErrors(db: D1Database, vendorId: string | undefined): Promise<{ absError: number; actual: number; skus: number }> {
+/** Forecast errors of a vendor's SKUs. */
+export interface ForecastErrors {
+  absError: number;
+  actual: number;
+  skus: number;
+}
+
+/**
+ * Σ|forecast − actual| and Σ actual over the SKUs' last measured forecast periods, per vendor,
+ * in one read database (the caller keeps only the vendors this database is the home of).
+ */
+export async function forecastErrorsByVendorOf(readDb: D1Database, vendorId: string | undefined): Promise<Map<string, ForecastErrors>> {
   const f = forecasts;
-  const row = await drizzle(db)
+  const rows = await drizzle(readDb)
     .select({
+      vendorId: f.vendorId,
       absError: sql<number>`coalesce(SUM(ABS(${f.accuracyForecast} - ${f.accuracyActual})), 0)`,
       actual: sql<number>`coalesce(SUM(${f.accuracyActual}), 0)`,
       skus: sql<number>`COUNT(*)`,
     })
     .from(f)
     .where(and(isNotNull(f.accuracyActual), vendorId === undefined ? undefined : eq(f.vendorId, vendorId)))
-    .get();
-  return row ?? { absError: 0, actual: 0, skus: 0 };
+    .groupBy(f.vendorId)
+    .all();
+  return new Map(rows.map(({ vendorId: v, ...e }) => [v, e]));
 }
 
 /** Daily sales rows of one SKU in [from, to], per location (`readDb`: the SKU's read database). */
@@ -150,7 +178,7 @@ export async function dailySalesOf(
     .all();
 }
 
-/** A SKU's planning settings row (null: none). */
+/** A SKU's planning settings row (null: none; `readDb`: the SKU's vendor's read database). */
 export async function findPlanningSettings(db: D1Database, sku: string): Promise<Record<string, unknown> | null> {
   const p = skuPlanning;
   const row = await drizzle(db)
@@ -192,7 +220,7 @@ const SETTING_COLUMNS = {
   slowMovingNoSaleDays: skuPlanning.slowMovingNoSaleDays,
 } as const;
 
-/** Sets the given settings (null clears one; omitted ones keep their value). */
+/** Sets the given settings (null clears one; omitted ones keep their value; `readDb`: the SKU's vendor's). */
 export async function upsertPlanningSettings(
   db: D1Database,
   sku: string,

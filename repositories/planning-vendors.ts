@@ -1,11 +1,14 @@
 /**
  * Vendors' planning settings (`vendor_planning`, issue 15): whether purchase orders drafted
  * by the nightly run are submitted at once. No row: the defaults.
+ *
+ * The row lives in the vendor's read database (issue 19 item 2: a vendor's planning data
+ * together), so every `db` here is `vendorReadDb(env, vendorId)`, never `DB`.
  */
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { vendorPlanning } from "../d1/schema";
-import { excluded } from "./d1-sql";
+import { vendorPlanning, vendors } from "../d1/schema";
+import { excluded, runBatch } from "./d1-sql";
 
 /** A vendor's planning settings as stored and their defaults. */
 export interface VendorPlanningSettings {
@@ -24,25 +27,34 @@ export async function vendorPlanningOf(db: D1Database, vendorId: string): Promis
     : { autoSubmitPurchaseOrders: row.autoSubmitPurchaseOrders, updatedBy: row.updatedBy, updatedAt: row.updatedAt };
 }
 
-/** Sets the vendor's settings (omitted ones keep their value). */
+/**
+ * Sets the vendor's settings (omitted ones keep their value). `vendor_planning.vendor_id`
+ * references `vendors` (migration 0013, from when the table was in `DB`) and D1 enforces
+ * foreign keys, so the vendor's id and name are first copied into the read database's
+ * otherwise empty `vendors` table (only ever read by this reference), in the same batch.
+ */
 export async function upsertVendorPlanning(
   db: D1Database,
-  vendorId: string,
+  vendor: { id: string; name: string },
   values: { autoSubmitPurchaseOrders?: boolean | undefined },
   by: string,
   now: number,
 ): Promise<void> {
   const t = vendorPlanning;
-  await drizzle(db)
-    .insert(t)
-    .values({ vendorId, autoSubmitPurchaseOrders: values.autoSubmitPurchaseOrders ?? false, updatedBy: by, updatedAt: now })
-    .onConflictDoUpdate({
-      target: t.vendorId,
-      set: {
-        updatedBy: excluded(t.updatedBy),
-        updatedAt: excluded(t.updatedAt),
-        ...(values.autoSubmitPurchaseOrders === undefined ? {} : { autoSubmitPurchaseOrders: excluded(t.autoSubmitPurchaseOrders) }),
-      },
-    })
-    .run();
+  const vendorId = vendor.id;
+  const d = drizzle(db);
+  await runBatch(db, [
+    d.insert(vendors).values({ id: vendor.id, name: vendor.name }).onConflictDoNothing(),
+    d
+      .insert(t)
+      .values({ vendorId, autoSubmitPurchaseOrders: values.autoSubmitPurchaseOrders ?? false, updatedBy: by, updatedAt: now })
+      .onConflictDoUpdate({
+        target: t.vendorId,
+        set: {
+          updatedBy: excluded(t.updatedBy),
+          updatedAt: excluded(t.updatedAt),
+          ...(values.autoSubmitPurchaseOrders === undefined ? {} : { autoSubmitPurchaseOrders: excluded(t.autoSubmitPurchaseOrders) }),
+        },
+      }),
+  ]);
 }

@@ -1,8 +1,12 @@
 /**
  * D1 reads and writes of the planning jobs (issue 15): SKU master data and planning settings,
  * daily sales histories, stored forecasts and plans, reorder suggestions and nightly runs.
- * Everything is in `DB` except `daily_sales` (`salesByDay`), which is in the read database of
- * the SKUs' vendor (the partitioned read model, issue 19 item 2).
+ *
+ * Where they live (issue 19 item 2: the features' tables split by vendor): `skus`, the
+ * nightly runs and purchase orders are in `DB`; a SKU's planning settings (`sku_planning`),
+ * forecast (`forecasts`), reorder suggestions (`reorder_suggestions`) and sales
+ * (`daily_sales`) are in the read database of its vendor, beside its read model. Every
+ * function here but `planningSkus` reads or writes the ONE database it is given.
  * Conditional upserts are drizzle upserts with `setWhere` (and `guardedRow` for the
  * dismissal quiet period); sets of SKUs are bound as one JSON parameter (`inJson`).
  */
@@ -22,6 +26,7 @@ import {
 } from "../d1/schema";
 import type { PlanningSettings } from "../domain/planning-defaults";
 import { type D1Write, excluded, guardedRow, inJson } from "./d1-sql";
+import { readDb, vendorReadPartitions } from "./read-partitions";
 
 /** What planning needs of a SKU: master data, category and settings (a left join on `sku_planning`). */
 export interface PlanningSku {
@@ -39,13 +44,17 @@ export interface PlanningSku {
   alertThresholds: { overstockNoSaleDays: number | null; slowMovingNoSaleDays: number | null };
 }
 
-const PLANNING_SKU_COLUMNS = {
+const PLANNING_MASTER_COLUMNS = {
   sku: skus.sku,
   vendorId: skus.vendorId,
   status: skus.status,
   leadTimeDays: skus.leadTimeDays,
   maxStock: skus.maxStock,
   createdAt: skus.createdAt,
+};
+
+const PLANNING_SETTINGS_COLUMNS = {
+  sku: skuPlanning.sku,
   category: skuPlanning.category,
   unitPrice: skuPlanning.unitPrice,
   serviceLevel: skuPlanning.serviceLevel,
@@ -61,46 +70,69 @@ const PLANNING_SKU_COLUMNS = {
   slowMovingNoSaleDays: skuPlanning.slowMovingNoSaleDays,
 };
 
-type PlanningSkuRow = {
-  [K in keyof typeof PLANNING_SKU_COLUMNS]: (typeof PLANNING_SKU_COLUMNS)[K]["_"]["notNull"] extends true
-    ? (typeof PLANNING_SKU_COLUMNS)[K]["_"]["data"]
-    : (typeof PLANNING_SKU_COLUMNS)[K]["_"]["data"] | null;
-};
+type PlanningMasterRow = Pick<PlanningSku, "sku" | "vendorId" | "status" | "leadTimeDays" | "maxStock" | "createdAt">;
+type PlanningSettingsRow = Awaited<ReturnType<typeof planningSettingRows>>[number];
 
-function planningSku(r: PlanningSkuRow): PlanningSku {
+function planningSku(m: PlanningMasterRow, r: PlanningSettingsRow | undefined): PlanningSku {
   return {
-    sku: r.sku,
-    vendorId: r.vendorId,
-    status: r.status,
-    leadTimeDays: r.leadTimeDays,
-    maxStock: r.maxStock,
-    category: r.category,
-    unitPrice: r.unitPrice,
-    createdAt: r.createdAt,
-    alertThresholds: { overstockNoSaleDays: r.overstockNoSaleDays, slowMovingNoSaleDays: r.slowMovingNoSaleDays },
+    sku: m.sku,
+    vendorId: m.vendorId,
+    status: m.status,
+    leadTimeDays: m.leadTimeDays,
+    maxStock: m.maxStock,
+    category: r?.category ?? null,
+    unitPrice: r?.unitPrice ?? null,
+    createdAt: m.createdAt,
+    alertThresholds: { overstockNoSaleDays: r?.overstockNoSaleDays ?? null, slowMovingNoSaleDays: r?.slowMovingNoSaleDays ?? null },
     settings: {
-      serviceLevel: r.serviceLevel,
-      leadTimeDays: r.pLeadTimeDays,
-      leadTimeSdDays: r.leadTimeSdDays,
-      minimumOrderQuantity: r.minimumOrderQuantity,
-      packSize: r.packSize,
-      maxStock: r.pMaxStock,
-      orderingCost: r.orderingCost,
-      unitCost: r.unitCost,
-      holdingRate: r.holdingRate,
+      serviceLevel: r?.serviceLevel ?? null,
+      leadTimeDays: r?.pLeadTimeDays ?? null,
+      leadTimeSdDays: r?.leadTimeSdDays ?? null,
+      minimumOrderQuantity: r?.minimumOrderQuantity ?? null,
+      packSize: r?.packSize ?? null,
+      maxStock: r?.pMaxStock ?? null,
+      orderingCost: r?.orderingCost ?? null,
+      unitCost: r?.unitCost ?? null,
+      holdingRate: r?.holdingRate ?? null,
     },
   };
 }
 
-/** Master data and settings of the given SKUs (unknown SKUs are absent). */
-export async function planningSkus(db: D1Database, ids: readonly string[]): Promise<Map<string, PlanningSku>> {
-  const results = await drizzle(db)
-    .select(PLANNING_SKU_COLUMNS)
+/** The `sku_planning` rows of these SKUs in one read database (their vendor's). */
+function planningSettingRows(readDb: D1Database, ids: readonly string[]) {
+  return drizzle(readDb)
+    .select(PLANNING_SETTINGS_COLUMNS)
+    .from(skuPlanning)
+    .where(inJson(skuPlanning.sku, [...new Set(ids)]))
+    .all();
+}
+
+/**
+ * Master data and settings of the given SKUs (unknown SKUs are absent): the master data from
+ * `DB`, the settings from each SKU's vendor's read database (one query per database holding
+ * some of them), combined by SKU — what a left join of `skus` on `sku_planning` gave when both
+ * were in `DB`.
+ */
+export async function planningSkus(env: Env, ids: readonly string[]): Promise<Map<string, PlanningSku>> {
+  const masters: PlanningMasterRow[] = await drizzle(env.DB)
+    .select(PLANNING_MASTER_COLUMNS)
     .from(skus)
-    .leftJoin(skuPlanning, eq(skuPlanning.sku, skus.sku))
     .where(inJson(skus.sku, [...new Set(ids)]))
     .all();
-  return new Map(results.map((r) => [r.sku, planningSku(r)]));
+  const partitions = await vendorReadPartitions(
+    env,
+    masters.map((m) => m.vendorId),
+  );
+  const byPartition = new Map<number, string[]>();
+  for (const m of masters) {
+    const p = partitions.get(m.vendorId)!;
+    byPartition.set(p, [...(byPartition.get(p) ?? []), m.sku]);
+  }
+  const settings = new Map<string, PlanningSettingsRow>();
+  for (const rows of await Promise.all([...byPartition].map(([p, part]) => planningSettingRows(readDb(env, p), part)))) {
+    for (const r of rows) settings.set(r.sku, r);
+  }
+  return new Map(masters.map((m) => [m.sku, planningSku(m, settings.get(m.sku))]));
 }
 
 /**
@@ -144,7 +176,7 @@ export interface StoredForecast {
   plannedAt: number | null;
 }
 
-/** Stored forecasts of the given SKUs. */
+/** Stored forecasts of the given SKUs (`db`: the read database of their vendor). */
 export async function findForecasts(db: D1Database, ids: readonly string[]): Promise<Map<string, StoredForecast>> {
   const results: StoredForecast[] = await drizzle(db)
     .select()

@@ -4,8 +4,8 @@
  * the `days` up to yesterday. Gathers the aggregates from D1 and hands them to the pure
  * functions in `domain/analytics.ts`.
  *
- * The read model is partitioned (issue 19 item 2): sales, stock levels and alerts are in the
- * read database of each SKU's vendor, master data, settings and forecasts in `DB`. One
+ * Split by vendor (issue 19 item 2): sales, stock levels, alerts, planning settings and
+ * forecasts are in the read database of each SKU's vendor, master data in `DB`. One
  * vendor's numbers read its read database only; the operator's (no vendor) read every read
  * database in parallel. Each SKU's (or vendor's) read-model numbers are taken from its
  * vendor's database only, so sums and lists are exactly what one database gave before, even
@@ -33,7 +33,8 @@ import { allLocations, routingLocationOf } from "../repositories/locations";
 import { findForecasts, planningSkus, type PlanningSku } from "../repositories/planning";
 import {
   activeSkuMasters,
-  forecastErrors,
+  EMPTY_READ_AGGREGATE,
+  forecastErrorsByVendorOf,
   multiLocationStockOf,
   salesByLocation,
   skuReadAggregatesOf,
@@ -102,7 +103,27 @@ async function skuAggregates(env: Env, vendorId: string | undefined, from: strin
     Promise.all(partitions.map(async (p) => [p, await skuReadAggregatesOf(readDb(env, p), vendorId, from, to)] as const)),
   ]);
   const read = new Map(perPartition);
-  return masters.map((m) => ({ ...m, ...(read.get(homes.get(m.vendorId)!)?.get(m.sku) ?? { units: 0, onHand: 0, available: 0, lastSaleDay: null }) }));
+  return masters.map((m) => ({ ...m, ...(read.get(homes.get(m.vendorId)!)?.get(m.sku) ?? EMPTY_READ_AGGREGATE) }));
+}
+
+/** The forecast errors of the vendor's (or every vendor's) SKUs, each vendor's from its home read database only. */
+async function forecastErrors(env: Env, vendorId: string | undefined): Promise<{ absError: number; actual: number; skus: number }> {
+  const partitions = await partitionsOf(env, vendorId);
+  const perPartition = await Promise.all(partitions.map(async (p) => [p, await forecastErrorsByVendorOf(readDb(env, p), vendorId)] as const));
+  const homes = await vendorReadPartitions(
+    env,
+    perPartition.flatMap(([, byVendor]) => [...byVendor.keys()]),
+  );
+  const sum = { absError: 0, actual: 0, skus: 0 };
+  for (const [p, byVendor] of perPartition) {
+    for (const [v, e] of byVendor) {
+      if (homes.get(v) !== p) continue;
+      sum.absError += e.absError;
+      sum.actual += e.actual;
+      sum.skus += e.skus;
+    }
+  }
+  return sum;
 }
 
 /** SKU-days out of stock in [fromMs, toMs): the overlap of every `out_of_stock` alert with the period. */
@@ -193,7 +214,7 @@ export async function healthAnalysis(env: Env, p: Period) {
   const rows = await skuAggregates(env, p.vendorId, w.from, w.to);
   const moved = movements(rows, w.to);
   const turnover = await turnoverOf(rows, p.days);
-  const errors = await forecastErrors(env.DB, p.vendorId);
+  const errors = await forecastErrors(env, p.vendorId);
   const health = stockHealthScore({
     activeSkus: rows.length,
     inStockSkus: rows.filter((r) => r.available > 0).length,
@@ -233,7 +254,7 @@ export interface RebalancingSuggestion {
  * Stock per location of the active SKUs (of the vendor, or one SKU) held at two locations or
  * more, in (SKU, location) order, with their master data: the levels from the read databases
  * (the vendor's, the SKU's, or all), each SKU's only from its vendor's database, whether it
- * is active and its owner from `DB`.
+ * is active and its owner from `DB`; its settings from its vendor's read database.
  */
 async function activeMultiLocationStock(
   env: Env,
@@ -242,7 +263,7 @@ async function activeMultiLocationStock(
   const partitions = q.sku !== undefined ? [(await skuReadHomes(env, [q.sku])).get(q.sku)!.partition] : await partitionsOf(env, q.vendorId);
   const perPartition = await Promise.all(partitions.map(async (p) => [p, await multiLocationStockOf(readDb(env, p), q)] as const));
   const master = await planningSkus(
-    env.DB,
+    env,
     perPartition.flatMap(([, rows]) => rows.map((r) => r.sku)),
   );
   const homes = await vendorReadPartitions(
@@ -284,7 +305,11 @@ export async function rebalancingAnalysis(
       ids.map((sku) => master.get(sku)!),
       (db, part) => salesByLocation(db, part, from, to),
     ),
-    findForecasts(env.DB, ids),
+    readBySku(
+      env,
+      ids.map((sku) => master.get(sku)!),
+      findForecasts,
+    ),
     allLocations(env.DB),
   ]);
   const items: RebalancingSuggestion[] = [];

@@ -22,25 +22,34 @@
  * message per group (services/reorder-runs.ts); and the per-minute sweep sends one for each
  * group whose open suggestions have not changed for DRAFT_SETTLE_MS (a lost draft message, a
  * crash, a low-stock SKU planned during the day), except while a run is under way.
+ *
+ * Split by vendor (issue 19 item 2): a vendor's suggestions and its planning settings live in
+ * its read database, so one group's draft reads and writes that database (and `DB` for the
+ * master data, locations and the purchase order); the lists of groups, and of suggestions
+ * across vendors, read every read database and merge them in key order (domain/keyset-merge.ts).
  */
+import { compareKeys, mergeSortedPages } from "../domain/keyset-merge";
 import { draftLines } from "../domain/replenishment";
 import type { DraftMessage } from "../domain/reorder-messages";
 import type { VendorPlanningSettingsBody } from "../domain/schemas/planning";
 import { PO_LINES_MAX } from "../domain/schemas/purchase-orders";
 import { sha256Hex } from "../domain/hashing";
 import { allLocations } from "../repositories/locations";
-import type { SuggestionRow } from "../repositories/planning";
+import { dismissSuggestion, findSuggestion, listSuggestions, type SuggestionFilter, type SuggestionRow } from "../repositories/planning";
 import {
   claimedBy,
   claimSuggestions,
   closeUnorderable,
   type DraftGroup,
+  groupsWithOpenSuggestions,
   linkClaim,
   openSuggestionsOf,
   pendingClaims,
   runInFlight,
   settledGroups,
 } from "../repositories/planning-drafts";
+import { readDbs, skuReadDb, vendorReadDb, vendorReadPartition } from "../repositories/read-partitions";
+import { vendorsMoving } from "../repositories/read-moves";
 import { upsertVendorPlanning, vendorPlanningOf } from "../repositories/planning-vendors";
 import { findVendor } from "../repositories/vendors";
 import type { PurchaseOrder } from "../repositories/purchase-orders";
@@ -109,10 +118,10 @@ async function orderable(env: Env, group: DraftGroup, rows: readonly SuggestionR
   return { ok, not };
 }
 
-async function closeAll(env: Env, not: Map<string, string[]>, now: number): Promise<string[]> {
+async function closeAll(db: D1Database, not: Map<string, string[]>, now: number): Promise<string[]> {
   const closed: string[] = [];
   for (const [why, ids] of not) {
-    await closeUnorderable(env.DB, ids, why, now);
+    await closeUnorderable(db, ids, why, now);
     closed.push(...ids);
   }
   return closed;
@@ -124,17 +133,18 @@ async function closeAll(env: Env, not: Map<string, string[]>, now: number): Prom
  */
 async function finishClaim(
   env: Env,
+  db: D1Database,
   principal: Principal,
   group: DraftGroup,
   claim: string,
   submit: boolean,
   now: number,
 ): Promise<{ po: PurchaseOrder; accepted: string[]; closed: string[] } | null> {
-  const held = await claimedBy(env.DB, group, claim);
+  const held = await claimedBy(db, group, claim);
   if (held.length === 0) return null;
   const { ok, not } = await orderable(env, group, held);
   // Master data moved under a pending claim: those lines cannot be ordered; the rest can, under a claim of their own.
-  const closed = await closeAll(env, not, now);
+  const closed = await closeAll(db, not, now);
   if (ok.length === 0) return null;
   const lines = draftLines(ok, PO_LINES_MAX).take;
   let po: PurchaseOrder;
@@ -151,7 +161,7 @@ async function finishClaim(
     // refuse every retry too: close the claim's suggestions instead of holding them forever.
     if (error instanceof ApiError && error.status === 400) {
       await closeUnorderable(
-        env.DB,
+        db,
         lines.map((s) => s.id),
         "refused",
         now,
@@ -162,7 +172,7 @@ async function finishClaim(
     throw error;
   }
   if (submit) po = await submitPurchaseOrder(env, po);
-  await linkClaim(env.DB, group, claim, po.id, now);
+  await linkClaim(db, group, claim, po.id, now);
   return { po, accepted: lines.map((s) => s.id), closed };
 }
 
@@ -172,29 +182,32 @@ async function finishClaim(
  */
 export async function draftPurchaseOrder(env: Env, principal: Principal, group: DraftGroup, options: { submit: boolean; now: number }): Promise<DraftOutcome> {
   const { submit, now } = options;
+  await assertVendorNotMoving(env, group.vendorId);
+  // The group's suggestions: all in its vendor's read database.
+  const db = await vendorReadDb(env, group.vendorId);
   const closed: string[] = [];
   let done: { po: PurchaseOrder; accepted: string[]; closed: string[] } | null = null;
-  for (const claim of await pendingClaims(env.DB, group, 5)) {
-    done = await finishClaim(env, principal, group, claim, submit, now);
+  for (const claim of await pendingClaims(db, group, 5)) {
+    done = await finishClaim(env, db, principal, group, claim, submit, now);
     if (done !== null) break;
   }
   if (done === null) {
-    const open = await openSuggestionsOf(env.DB, group, GROUP_READ_MAX);
+    const open = await openSuggestionsOf(db, group, GROUP_READ_MAX);
     const { ok, not } = await orderable(env, group, open);
-    closed.push(...(await closeAll(env, not, now)));
+    closed.push(...(await closeAll(db, not, now)));
     const { take } = draftLines(ok, PO_LINES_MAX);
     if (take.length > 0) {
       const claim = await claimOf(take.map((s) => s.id));
       await claimSuggestions(
-        env.DB,
+        db,
         take.map((s) => s.id),
         claim,
         now,
       );
-      done = await finishClaim(env, principal, group, claim, submit, now);
+      done = await finishClaim(env, db, principal, group, claim, submit, now);
     }
   }
-  const left = (await openSuggestionsOf(env.DB, group, GROUP_READ_MAX)).length;
+  const left = (await openSuggestionsOf(db, group, GROUP_READ_MAX)).length;
   if (done === null) return { purchaseOrder: null, accepted: [], left, closed, submitted: false };
   return { purchaseOrder: done.po, accepted: done.accepted, left, closed: [...closed, ...done.closed], submitted: done.po.status === "submitted" };
 }
@@ -218,7 +231,7 @@ export async function draftForOperator(env: Env, principal: Principal, group: Dr
  */
 export async function draftForGroup(env: Env, message: DraftMessage, now: number): Promise<DraftOutcome> {
   const group = { vendorId: message.vendorId, locationId: message.locationId };
-  const { autoSubmitPurchaseOrders } = await vendorPlanningOf(env.DB, group.vendorId);
+  const { autoSubmitPurchaseOrders } = await vendorPlanningOf(await vendorReadDb(env, group.vendorId), group.vendorId);
   const outcome = await draftPurchaseOrder(env, REORDER_SYSTEM_PRINCIPAL, group, { submit: autoSubmitPurchaseOrders, now });
   if (outcome.purchaseOrder !== null && outcome.left > 0) await sendDrafts(env, [group], "more");
   console.log(
@@ -253,7 +266,9 @@ export async function sendDrafts(env: Env, groups: readonly DraftGroup[], reason
  */
 export async function sweepSettledGroups(env: Env, now: number): Promise<DraftGroup[]> {
   if (await runInFlight(env.DB)) return [];
-  const groups = await settledGroups(env.DB, now - DRAFT_SETTLE_MS, SETTLED_GROUPS_PER_SWEEP);
+  // Each read database's settled groups (a vendor's are all in one), the first of them in (vendor, location) order.
+  const pages = await Promise.all(readDbs(env).map((db) => settledGroups(db, now - DRAFT_SETTLE_MS, SETTLED_GROUPS_PER_SWEEP)));
+  const groups = uniqueGroups(mergeSortedPages(pages, compareGroups, SETTLED_GROUPS_PER_SWEEP));
   if (groups.length > 0) {
     await sendDrafts(env, groups, "sweep");
     console.log(JSON.stringify({ event: "reorder.drafts_swept", groups: groups.length }));
@@ -261,10 +276,72 @@ export async function sweepSettledGroups(env: Env, now: number): Promise<DraftGr
   return groups;
 }
 
+const compareGroups = (a: DraftGroup, b: DraftGroup) => compareKeys([a.vendorId, a.locationId], [b.vendorId, b.locationId]);
+
+/** Sorted groups without repeats (a moved vendor's group may be in its old database a while too). */
+function uniqueGroups(sorted: readonly DraftGroup[]): DraftGroup[] {
+  return sorted.filter((g, i) => i === 0 || compareGroups(sorted[i - 1]!, g) !== 0);
+}
+
+/**
+ * The groups with open suggestions after `after` in (vendor, location) order, at most `limit`:
+ * each read database's page from the same cursor, merged (one cursor for all of them).
+ */
+export async function groupsWithOpenSuggestionsAcross(env: Env, after: DraftGroup | null, limit: number): Promise<DraftGroup[]> {
+  const pages = await Promise.all(readDbs(env).map((db) => groupsWithOpenSuggestions(db, after, limit)));
+  return uniqueGroups(mergeSortedPages(pages, compareGroups, limit));
+}
+
+/** 503 while the vendor's read-model rows are being moved (services/read-moves.ts): a write now could land behind the copy. */
+async function assertVendorNotMoving(env: Env, vendorId: string): Promise<void> {
+  if ((await vendorsMoving(env.DB, [vendorId])).size > 0) {
+    throw new ApiError(503, "retry_later", "the vendor's read model is being moved to another database; try again in a minute", { vendorId });
+  }
+}
+
+/**
+ * A page of suggestions in list order (vendor, location, id), at most `filter.limit`: a
+ * vendor's (or one SKU's) from its read database; everyone's from every read database,
+ * merged in that order under one cursor.
+ */
+export async function listSuggestionsAcross(env: Env, filter: SuggestionFilter): Promise<SuggestionRow[]> {
+  if (filter.vendorId !== undefined) return listSuggestions(await vendorReadDb(env, filter.vendorId), filter);
+  if (filter.sku !== undefined) return listSuggestions(await skuReadDb(env, filter.sku), filter);
+  const pages = await Promise.all(readDbs(env).map((db) => listSuggestions(db, filter)));
+  return mergeSortedPages(pages, (a, b) => compareKeys([a.vendorId, a.locationId ?? "", a.id], [b.vendorId, b.locationId ?? "", b.id]), filter.limit);
+}
+
+/** A suggestion found by id, with the read database it lives in. */
+export interface LocatedSuggestion {
+  suggestion: SuggestionRow;
+  db: D1Database;
+}
+
+/**
+ * The suggestion with this id, looked for in every read database at once (ids are random, so
+ * unique across them); of two copies (a moved vendor's, before the old one is deleted) the one
+ * in the vendor's database now.
+ */
+export async function locateSuggestion(env: Env, id: string): Promise<LocatedSuggestion | null> {
+  const found = await Promise.all(readDbs(env).map(async (db, p) => ({ db, p, suggestion: await findSuggestion(db, id) })));
+  const hits = found.filter((f) => f.suggestion !== null);
+  if (hits.length === 0) return null;
+  const home = hits.length === 1 ? hits[0]!.p : await vendorReadPartition(env, hits[0]!.suggestion!.vendorId);
+  const hit = hits.find((h) => h.p === home) ?? hits[0]!;
+  return { db: hit.db, suggestion: hit.suggestion! };
+}
+
+/** Dismisses a located open suggestion (503 while its vendor is moved); returns it as stored now. */
+export async function dismissLocated(env: Env, located: LocatedSuggestion, by: string, now: number): Promise<SuggestionRow> {
+  await assertVendorNotMoving(env, located.suggestion.vendorId);
+  await dismissSuggestion(located.db, located.suggestion.id, by, now);
+  return (await findSuggestion(located.db, located.suggestion.id))!;
+}
+
 /** A vendor's planning settings as the API shows them; 404 for an unknown vendor. */
 export async function vendorPlanningSettings(env: Env, vendorId: string) {
   if ((await findVendor(env.DB, vendorId)) === undefined) throw new ApiError(404, "vendor_not_found", `no vendor ${vendorId}`, { vendorId });
-  const s = await vendorPlanningOf(env.DB, vendorId);
+  const s = await vendorPlanningOf(await vendorReadDb(env, vendorId), vendorId);
   return {
     vendorId,
     autoSubmitPurchaseOrders: s.autoSubmitPurchaseOrders,
@@ -275,7 +352,9 @@ export async function vendorPlanningSettings(env: Env, vendorId: string) {
 
 /** Sets a vendor's planning settings (omitted fields keep their values); answers them as `vendorPlanningSettings`. */
 export async function setVendorPlanningSettings(env: Env, principal: Principal, vendorId: string, body: VendorPlanningSettingsBody) {
-  if ((await findVendor(env.DB, vendorId)) === undefined) throw new ApiError(404, "vendor_not_found", `no vendor ${vendorId}`, { vendorId });
-  await upsertVendorPlanning(env.DB, vendorId, body, actorOf(principal), Date.now());
+  const vendor = await findVendor(env.DB, vendorId);
+  if (vendor === undefined) throw new ApiError(404, "vendor_not_found", `no vendor ${vendorId}`, { vendorId });
+  await assertVendorNotMoving(env, vendorId);
+  await upsertVendorPlanning(await vendorReadDb(env, vendorId), { id: vendor.id, name: vendor.name }, body, actorOf(principal), Date.now());
   return vendorPlanningSettings(env, vendorId);
 }

@@ -5,10 +5,10 @@
  * the job's origin, every write is conditional on a value changing, and a SKU has at most one
  * open suggestion, so running the same job twice changes nothing the second time.
  *
- * The read model is partitioned (issue 19 item 2): `daily_sales` and `alerts` are in the read
- * database of each SKU's vendor, forecasts and suggestions in `DB`. Reads go to each database
- * for its SKUs (`readBySku`); the writes are one batch in `DB` and one per read database
- * (see `planSkus` for their order).
+ * Split by vendor (issue 19 item 2): a SKU's `daily_sales`, `alerts`, planning settings,
+ * forecast and suggestions are all in the read database of its vendor; `DB` gives the master
+ * data and the units on order (purchase orders), and is not written. Reads go to each
+ * database for its SKUs (`readBySku`); the writes are one batch per read database.
  */
 import { classifyStockMovement, movementAlerts, stockMovementOptions } from "../domain/analytics";
 import { dayNumber, isoDay } from "../domain/forecasting/calendar";
@@ -18,6 +18,7 @@ import { planReplenishment, type ReplenishmentPlan, type StockPositionInput } fr
 import type { SkuSnapshot } from "../durable-objects/sku-inventory.types";
 import { type D1Write, runBatch } from "../repositories/d1-sql";
 import { readDb, vendorReadPartitions } from "../repositories/read-partitions";
+import { vendorsMoving } from "../repositories/read-moves";
 import { lastSaleDays, openMovementAlertStatement, resolveMovementAlertStatement } from "../repositories/planning-alerts";
 import {
   findForecasts,
@@ -233,15 +234,34 @@ async function snapshotOf(env: Env, sku: string): Promise<SkuSnapshot> {
  */
 export async function planSkus(env: Env, skuIds: readonly string[], origin: string, now: number): Promise<PlanningOutcome> {
   const outcome: PlanningOutcome = { skus: skuIds.length, refitted: 0, planned: 0, suggested: 0, resolved: 0, skipped: 0, movementAlerts: 0 };
-  const master = await planningSkus(env.DB, skuIds);
+  const master = await planningSkus(env, skuIds);
+  // A vendor whose rows are being copied to another read database takes no writes (they could
+  // land behind the copy and be deleted with the old rows): the message is retried, as the
+  // EVENTS consumer retries that vendor's events, until the move has switched.
+  const moving = await vendorsMoving(
+    env.DB,
+    [...master.values()].map((s) => s.vendorId),
+  );
+  if (moving.size > 0) throw new Error(`the read model of vendor ${[...moving].sort().join(", ")} is being moved; the planning is retried`);
   const active = skuIds.map((s) => master.get(s)).filter((s): s is PlanningSku => s !== undefined && s.status === "active");
   outcome.skipped = skuIds.length - active.length;
-  const stored = await findForecasts(
-    env.DB,
-    active.map((s) => s.sku),
+  const stored = await readBySku(env, active, findForecasts);
+
+  // Every write of a SKU goes to its vendor's read database: one batch per database.
+  const partitions = await vendorReadPartitions(
+    env,
+    [...master.values()].map((s) => s.vendorId),
   );
+  const batches = new Map<number, { db: D1Database; writes: D1Write[]; resolving: Set<number> }>();
+  const batchOf = (s: PlanningSku) => {
+    const p = partitions.get(s.vendorId)!;
+    let b = batches.get(p);
+    if (b === undefined) batches.set(p, (b = { db: readDb(env, p), writes: [], resolving: new Set() }));
+    return b;
+  };
 
   // Refit the SKUs whose model is older than the origin, together (pools are fitted over them).
+  // The new model is written first in the SKU's batch, so the plan below updates its row.
   const stale = active.filter((s) => (stored.get(s.sku)?.origin ?? "") < origin);
   const models = new Map<string, ForecastModel>();
   for (const s of active) {
@@ -253,43 +273,31 @@ export async function planSkus(env: Env, skuIds: readonly string[], origin: stri
     const sales = await readBySku(env, stale, (db, ids) => salesByDay(db, ids, from, origin));
     const hs = histories(stale, sales, origin);
     const fitted = fitForecastModels(hs).models;
-    const statements = fitted.map((model, i) => {
+    for (const [i, model] of fitted.entries()) {
       models.set(model.sku, model);
       const accuracy = accuracyOf(stored.get(model.sku), hs[i]!);
       const forecast = forecastDemand(model, 90);
-      return saveForecastStatement(env.DB, {
-        sku: model.sku,
-        vendorId: stale[i]!.vendorId,
-        origin,
-        method: model.method,
-        reason: model.reason,
-        demandClass: model.demand.class,
-        model: JSON.stringify(model),
-        horizons: JSON.stringify(forecast.horizons),
-        fittedAt: now,
-        accuracyForecast: accuracy?.forecast ?? null,
-        accuracyActual: accuracy?.actual ?? null,
-      });
-    });
-    if (statements.length > 0) await runBatch(env.DB, statements);
+      const b = batchOf(stale[i]!);
+      b.writes.push(
+        saveForecastStatement(b.db, {
+          sku: model.sku,
+          vendorId: stale[i]!.vendorId,
+          origin,
+          method: model.method,
+          reason: model.reason,
+          demandClass: model.demand.class,
+          model: JSON.stringify(model),
+          horizons: JSON.stringify(forecast.horizons),
+          fittedAt: now,
+          accuracyForecast: accuracy?.forecast ?? null,
+          accuracyActual: accuracy?.actual ?? null,
+        }),
+      );
+    }
     outcome.refitted = stale.length;
   }
 
-  // Plan every SKU against its object's stock; the writes go to one batch in DB (plans,
-  // suggestions) and one per read database (movement alerts).
-  const writes: D1Write[] = [];
-  const alertWrites = new Map<number, D1Write[]>();
-  const partitions = await vendorReadPartitions(
-    env,
-    [...master.values()].map((s) => s.vendorId),
-  );
-  const alertWritesOf = (s: PlanningSku) => {
-    const p = partitions.get(s.vendorId)!;
-    let list = alertWrites.get(p);
-    if (list === undefined) alertWrites.set(p, (list = []));
-    return { db: readDb(env, p), list };
-  };
-  const resolving = new Set<number>();
+  // Plan every SKU against its object's stock.
   const snapshots = await Promise.all(active.map((s) => snapshotOf(env, s.sku)));
   const onOrder = await onOrderBySku(
     env.DB,
@@ -298,15 +306,15 @@ export async function planSkus(env: Env, skuIds: readonly string[], origin: stri
   const lastSales = await readBySku(env, active, (db, ids) => lastSaleDays(db, ids, origin));
   for (const [i, s] of active.entries()) {
     const model = models.get(s.sku);
-    const alertsOf = alertWritesOf(s);
-    const movement = movementAlertWrites(alertsOf.db, s, snapshots[i]!, lastSales.get(s.sku) ?? null, origin, now);
-    alertsOf.list.push(...movement.writes);
+    const b = batchOf(s);
+    const movement = movementAlertWrites(b.db, s, snapshots[i]!, lastSales.get(s.sku) ?? null, origin, now);
+    b.writes.push(...movement.writes);
     if (movement.open) outcome.movementAlerts++;
     if (model === undefined) continue;
     const p = planSku(s, model, snapshots[i]!, onOrder.get(s.sku) ?? 0);
     outcome.planned++;
-    writes.push(
-      savePlanStatement(env.DB, {
+    b.writes.push(
+      savePlanStatement(b.db, {
         sku: s.sku,
         stockPosition: p.plan.stockPosition,
         stockoutDay: p.stockoutDay,
@@ -317,9 +325,9 @@ export async function planSkus(env: Env, skuIds: readonly string[], origin: stri
     );
     if (p.plan.shouldReorder && p.plan.orderQuantity > 0) {
       outcome.suggested++;
-      writes.push(
+      b.writes.push(
         upsertSuggestionStatement(
-          env.DB,
+          b.db,
           `rs_${crypto.randomUUID().replace(/-/g, "")}`,
           {
             sku: s.sku,
@@ -340,32 +348,30 @@ export async function planSkus(env: Env, skuIds: readonly string[], origin: stri
         ),
       );
     } else {
-      resolving.add(writes.length);
-      writes.push(resolveSuggestionStatement(env.DB, s.sku, now));
+      b.resolving.add(b.writes.length);
+      b.writes.push(resolveSuggestionStatement(b.db, s.sku, now));
     }
   }
   for (const s of master.values()) {
     if (s.status === "active") continue;
-    resolving.add(writes.length);
-    writes.push(resolveSuggestionStatement(env.DB, s.sku, now));
-    const alertsOf = alertWritesOf(s);
+    const b = batchOf(s);
+    b.resolving.add(b.writes.length);
+    b.writes.push(resolveSuggestionStatement(b.db, s.sku, now));
     for (const kind of ["overstock", "slow_moving"] as const) {
-      alertsOf.list.push(resolveMovementAlertStatement(alertsOf.db, { sku: s.sku, kind, resolution: "discontinued", origin, at: now }));
+      b.writes.push(resolveMovementAlertStatement(b.db, { sku: s.sku, kind, resolution: "discontinued", origin, at: now }));
     }
   }
-  // A D1 batch is one transaction in ONE database, so the writes that were one batch are now
-  // one in DB, then one per read database. Every statement is conditional and keyed by the
-  // job's origin (a plan changes only when a value does, a SKU has at most one open
-  // suggestion, an alert counts a night once per `reorder-run:<origin>` and is resolved only
-  // while open), so applying a batch again changes nothing. A crash or error between the
-  // batches fails the message, which is redelivered (or the SKU planned again): the DB batch
-  // then changes nothing and the read batches are written, the state one run would have left.
-  // The read batches do not depend on the DB one, so the order only decides what is visible
-  // meanwhile: DB first, plans and suggestions (what the drafts read) before the alerts.
-  if (writes.length > 0) {
-    const results = await runBatch(env.DB, writes);
-    outcome.resolved = results.filter((r, i) => resolving.has(i) && (r as D1Result).meta.changes > 0).length;
+  // A D1 batch is one transaction in ONE database; a SKU's forecast, plan, suggestion and
+  // movement alerts are all in its vendor's read database, so each SKU's writes commit together.
+  // The batches of different databases are independent: every statement is conditional and
+  // keyed by the job's origin (a model is replaced only by a later origin, a plan changes only
+  // when a value does, a SKU has at most one open suggestion, an alert counts a night once per
+  // `reorder-run:<origin>` and is resolved only while open), so when one database fails the
+  // message is redelivered, the batches that committed change nothing the second time and the
+  // failed one is written: the state one clean run leaves.
+  const results = await Promise.all([...batches.values()].map(async (b) => ({ b, results: b.writes.length === 0 ? [] : await runBatch(b.db, b.writes) })));
+  for (const { b, results: rs } of results) {
+    outcome.resolved += rs.filter((r, i) => b.resolving.has(i) && (r as D1Result).meta.changes > 0).length;
   }
-  await Promise.all([...alertWrites].map(([p, list]) => runBatch(readDb(env, p), list)));
   return outcome;
 }

@@ -14,6 +14,9 @@
  * nothing was planned for DRAFT_SETTLE_MS (a lost chunk) — the run's drafting phase sends one
  * `draft` message per vendor × location group with open suggestions (services/reorder-drafts.ts),
  * DRAFT_GROUPS_PER_TICK groups per invocation in keyset pages; the sweep continues it.
+ *
+ * The run's state (`reorder_runs`, `reorder_run_chunks`) is in `DB`; the suggestions it
+ * drafts from are in the read databases (each vendor's in its own, issue 19 item 2).
  */
 import { REORDER_CHUNK_SKUS, type ReorderMessage } from "../domain/reorder-messages";
 import { activeSkusAfter, advanceRun, runningRun, startRun } from "../repositories/planning";
@@ -22,13 +25,12 @@ import {
   draftingRun,
   groupKey,
   groupOfKey,
-  groupsWithOpenSuggestions,
   pruneRunChunks,
   recordChunkPlanned,
   startDrafting,
   undraftedRuns,
 } from "../repositories/planning-drafts";
-import { DRAFT_SETTLE_MS, sendDrafts, sweepSettledGroups } from "./reorder-drafts";
+import { DRAFT_SETTLE_MS, groupsWithOpenSuggestionsAcross, sendDrafts, sweepSettledGroups } from "./reorder-drafts";
 import { originBefore } from "./reorder-planning";
 
 /** Draft messages (one per vendor × location group) a run sends per invocation: 10 sendBatch calls. */
@@ -107,7 +109,8 @@ export async function continueDrafts(
   const run = await draftingRun(env.DB);
   if (run === null) return null;
   const from = run.draftCursor ?? "";
-  const groups = await groupsWithOpenSuggestions(env.DB, groupOfKey(from), groupsPerTick);
+  // The groups are in the read databases (each vendor's in its own): merged under the run's one cursor.
+  const groups = await groupsWithOpenSuggestionsAcross(env, groupOfKey(from), groupsPerTick);
   await sendDrafts(env, groups, "run");
   const done = groups.length < groupsPerTick;
   const to = groups.length > 0 ? groupKey(groups[groups.length - 1]!) : from;

@@ -9,9 +9,9 @@
  *   numbers summed (revenue, COGS, inventory value, stockout SKU-days);
  * - a vendor's analytics read only its own database, and rows of a SKU lying in a database
  *   that is not its vendor's (a moved vendor's old copy, before it is deleted) count nowhere;
- * - the REORDER job writes a SKU's movement alert into its vendor's database; when that
- *   database fails after the `DB` batch, the job fails (the message is retried) and the retry
- *   converges to what one clean run leaves, and a further run changes nothing.
+ * - the REORDER job writes a SKU's forecast and movement alert into its vendor's database, in
+ *   one batch; when that database fails, the job fails (the message is retried) having written
+ *   nothing there, the retry converges to what one clean run leaves, and a further run changes nothing.
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -125,12 +125,12 @@ describe("analytics over the read databases", () => {
 });
 
 describe("the REORDER job's movement alerts", () => {
-  it("go to the vendor's database; a failure there after the DB batch is retried to the same end state", async () => {
+  it("go to the vendor's database with its forecast, in one batch; a failure there is retried to the same end state", async () => {
     await createSku("PR-6S", { vendorId: "V6" });
     await writeSales("PR-6S", "L1", 70, (i) => (i === 0 ? 5 : 0));
     await setOnHand(keys, "PR-6S", "L1", 50);
     const home = allReadDbs()[3]!;
-    // READ_3 answers reads but fails every batch: the job's writes there fail after DB's.
+    // READ_3 answers reads but fails every batch: the job's writes there (all of PR-6S's) fail.
     const failing = {
       prepare: (query: string) => home.prepare(query),
       batch: async () => {
@@ -139,14 +139,18 @@ describe("the REORDER job's movement alerts", () => {
       exec: (query: string) => home.exec(query),
     } as unknown as D1Database;
     const alertsOf = () => queryAllReadDbs<Record<string, unknown>>("SELECT * FROM alerts WHERE sku = 'PR-6S' ORDER BY id");
-    const forecastOf = () => env.DB.prepare("SELECT * FROM forecasts WHERE sku = 'PR-6S'").first();
+    const forecastOf = () => home.prepare("SELECT * FROM forecasts WHERE sku = 'PR-6S'").first();
+    const forecastsAnywhere = () => queryAllReadDbs("SELECT sku FROM forecasts WHERE sku = 'PR-6S'");
 
     await expect(planSkus(withEnv({ READ_3: failing }), ["PR-6S"], yesterday(), Date.now())).rejects.toThrow("READ_3 unavailable");
-    expect(await forecastOf()).toMatchObject({ origin: yesterday() });
+    expect(await forecastsAnywhere()).toEqual([]);
+    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM forecasts WHERE sku = 'PR-6S'").first<{ n: number }>()).toEqual({ n: 0 });
     expect(await alertsOf()).toEqual([]);
 
     const retried = await planSkus(env, ["PR-6S"], yesterday(), Date.now());
-    expect(retried).toMatchObject({ skus: 1, refitted: 0, movementAlerts: 1 });
+    expect(retried).toMatchObject({ skus: 1, refitted: 1, movementAlerts: 1 });
+    expect(await forecastOf()).toMatchObject({ origin: yesterday(), vendor_id: "V6" });
+    expect(await forecastsAnywhere()).toHaveLength(1);
     const alerts = await alertsOf();
     expect(alerts).toEqual([expect.objectContaining({ kind: "slow_moving", status: "open", occurrences: 1, available: 50 })]);
     expect((await home.prepare("SELECT COUNT(*) AS n FROM alerts WHERE sku = 'PR-6S'").first<{ n: number }>())!.n).toBe(1);

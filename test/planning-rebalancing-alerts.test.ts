@@ -44,7 +44,7 @@ async function projected(rows: [string, string, number][]): Promise<void> {
 
 /** A SKU's demand over its 7-day lead time and safety stock, from its stored forecast and plan. */
 async function targetOf(sku: string): Promise<{ demand: number; safetyStock: number }> {
-  const f = await env.DB.prepare("SELECT model, plan FROM forecasts WHERE sku = ?").bind(sku).first<{ model: string; plan: string }>();
+  const f = await (await readDbOfSku(sku)).prepare("SELECT model, plan FROM forecasts WHERE sku = ?").bind(sku).first<{ model: string; plan: string }>();
   return { demand: leadTimeDemand(JSON.parse(f!.model) as ForecastModel, 7).mean, safetyStock: (JSON.parse(f!.plan) as { safetyStock: number }).safetyStock };
 }
 

@@ -24,6 +24,7 @@ import { capturingQueue, runAcked, withEnv } from "./support/event-fixtures";
 import { api, createSku, seedBasics, setOnHand, type Keys } from "./support/fixtures";
 import { expectLogged } from "./support/log-capture";
 import { weekly, writeSales, writeSettings } from "./support/planning-fixtures";
+import { queryAllReadDbs, readDbOfVendor } from "./support/read-model";
 
 const REORDER = "edge-inventory-reorder";
 const DAY = 86_400_000;
@@ -76,8 +77,13 @@ const purchaseOrders = async () =>
     ).all<{ id: string; vendor_id: string; location_id: string; status: string; created_by: string; lines: string }>()
   ).results.map((r) => ({ ...r, lines: (JSON.parse(r.lines) as { sku: string; quantity: number }[]).sort((a, b) => (a.sku < b.sku ? -1 : 1)) }));
 
+/** Every suggestion of every read database (each in its vendor's: issue 19 item 2), by SKU, oldest first. */
 const suggestionsBySku = async () =>
-  new Map((await env.DB.prepare("SELECT * FROM reorder_suggestions ORDER BY created_at").all<Record<string, any>>()).results.map((r) => [r.sku as string, r]));
+  new Map(
+    (await queryAllReadDbs<Record<string, any>>("SELECT * FROM reorder_suggestions"))
+      .sort((a, b) => a.created_at - b.created_at || String(a.id).localeCompare(String(b.id)))
+      .map((r) => [r.sku as string, r]),
+  );
 
 describe("vendor planning settings", () => {
   it("operators read and set autoSubmitPurchaseOrders (default false); vendors may not; unknown vendor 404; bad body 400", async () => {
@@ -151,11 +157,11 @@ describe("the nightly run drafts purchase orders", () => {
 
     // As if the order had been created but the suggestions never linked: they hold a claim.
     const v1l1 = before.find((p) => p.vendor_id === "V1" && p.location_id === "L1")!;
-    await env.DB.prepare("UPDATE reorder_suggestions SET closed_by = 'draft:crashed' WHERE closed_by = ?").bind(`po:${v1l1.id}`).run();
+    await (await readDbOfVendor("V1")).prepare("UPDATE reorder_suggestions SET closed_by = 'draft:crashed' WHERE closed_by = ?").bind(`po:${v1l1.id}`).run();
     await consume([{ v: 1, kind: "draft", vendorId: "V1", locationId: "L1", reason: "sweep" }]);
     expect(await purchaseOrders()).toEqual(before);
-    const relinked = await env.DB.prepare("SELECT sku, closed_by FROM reorder_suggestions WHERE sku IN ('RD-A1', 'RD-A2') ORDER BY sku").all();
-    expect(relinked.results).toEqual([
+    const relinked = await queryAllReadDbs("SELECT sku, closed_by FROM reorder_suggestions WHERE sku IN ('RD-A1', 'RD-A2') ORDER BY sku");
+    expect(relinked).toEqual([
       { sku: "RD-A1", closed_by: `po:${v1l1.id}` },
       { sku: "RD-A2", closed_by: `po:${v1l1.id}` },
     ]);

@@ -28,6 +28,7 @@ import { capturingQueue, eventually, runAcked, runQueue, tableRows, withEnv } fr
 import { api, createSku, seedBasics, setOnHand, type Keys } from "./support/fixtures";
 import { expectLogged } from "./support/log-capture";
 import { weekly, writeSales, writeSettings, yesterday } from "./support/planning-fixtures";
+import { queryAllReadDbs, readDbOfSku } from "./support/read-model";
 
 const REORDER = "edge-inventory-reorder";
 let keys: Keys;
@@ -52,11 +53,16 @@ async function nightlyCron(at = Date.now()): Promise<ReorderMessage[]> {
   return reorder.sent as ReorderMessage[];
 }
 
-const suggestions = (sku: string) =>
-  env.DB.prepare("SELECT * FROM reorder_suggestions WHERE sku = ? ORDER BY created_at")
+/** A SKU's suggestions (in its vendor's read database: issue 19 item 2). */
+const suggestions = async (sku: string) =>
+  (await readDbOfSku(sku))
+    .prepare("SELECT * FROM reorder_suggestions WHERE sku = ? ORDER BY created_at")
     .bind(sku)
     .all<Record<string, any>>()
     .then((r) => r.results);
+
+/** Every row of a planning table in every read database, by key. */
+const readTableRows = (table: string, key: string) => queryAllReadDbs<Record<string, unknown>>(`SELECT * FROM ${table} ORDER BY ${key}`);
 
 describe("REORDER job", () => {
   it("drafts one suggestion for the SKU below its reorder point, none for the one above, with the domain's exact numbers", async () => {
@@ -126,15 +132,15 @@ describe("REORDER job", () => {
   });
 
   it("is idempotent: the job run twice, or its chunk redelivered, leaves one suggestion and changes no row", async () => {
-    const before = await tableRows("reorder_suggestions", "id");
-    const forecastsBefore = await tableRows("forecasts", "sku");
+    const before = await readTableRows("reorder_suggestions", "id");
+    const forecastsBefore = await readTableRows("forecasts", "sku");
     const sent = await nightlyCron();
     // The run of this origin finished: the cron starts nothing new.
     expect(sent).toEqual([]);
     await runAcked(REORDER, [{ body: { v: 1, kind: "chunk", origin: yesterday(), skus: ["RQ-HIGH", "RQ-LOW"] }, attempts: 2 }]);
     await runAcked(REORDER, [{ v: 1, kind: "chunk", origin: yesterday(), skus: ["RQ-LOW"] }]);
-    expect(await tableRows("reorder_suggestions", "id")).toEqual(before);
-    expect(await tableRows("forecasts", "sku")).toEqual(forecastsBefore);
+    expect(await readTableRows("reorder_suggestions", "id")).toEqual(before);
+    expect(await readTableRows("forecasts", "sku")).toEqual(forecastsBefore);
     expect(await suggestions("RQ-LOW")).toHaveLength(1);
   });
 

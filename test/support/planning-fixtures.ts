@@ -1,7 +1,7 @@
 /**
- * Planning test fixtures: sales histories written straight into `daily_sales` (in the SKU's
- * read database: the partitioned read model, issue 19 item 2), planning settings (in `DB`),
- * and the forecast origin of "now".
+ * Planning test fixtures: sales histories written straight into `daily_sales` and planning
+ * settings into `sku_planning` (both in the SKU's vendor's read database: the tables split by
+ * vendor, issue 19 item 2), and the forecast origin of "now".
  */
 import { env } from "cloudflare:workers";
 import { dayNumber, isoDay } from "../../domain/forecasting/calendar";
@@ -42,7 +42,7 @@ export async function writeSales(sku: string, locationId: string, days: number, 
   return series;
 }
 
-/** Sets planning settings straight in D1. */
+/** Sets planning settings straight in D1 (the SKU's read database). */
 export async function writeSettings(
   sku: string,
   s: {
@@ -56,10 +56,11 @@ export async function writeSettings(
     minimumOrderQuantity?: number;
   },
 ): Promise<void> {
-  await env.DB.prepare(
-    `INSERT INTO sku_planning (sku, category, unit_cost, unit_price, ordering_cost, holding_rate, service_level, pack_size, minimum_order_quantity, updated_at)
+  await (await readDbOfSku(sku))
+    .prepare(
+      `INSERT INTO sku_planning (sku, category, unit_cost, unit_price, ordering_cost, holding_rate, service_level, pack_size, minimum_order_quantity, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
-  )
+    )
     .bind(
       sku,
       s.category ?? null,

@@ -38,7 +38,7 @@ dailySales.route(
         { path: ["query", "to"], message: `at most ${DAILY_SALES_MAX_DAYS} days from from to to`, code: "too_big" },
       ]);
     }
-    const master = (await planningSkus(c.env.DB, [q.sku])).get(q.sku);
+    const master = (await planningSkus(c.env, [q.sku])).get(q.sku);
     if (master === undefined) throw new ApiError(404, "sku_not_found", `no SKU ${q.sku}`, { sku: q.sku });
     assertOwns(c.get("principal"), master.vendorId, q.sku);
     // daily_sales is in the read database of the SKU's vendor (issue 19 item 2).

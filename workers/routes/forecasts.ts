@@ -8,6 +8,7 @@ import { RouteGroup } from "../http/route-table";
 import { forecastDemand, type ForecastModel } from "../../domain/forecasting";
 import { ApiError } from "../../services/api-error";
 import { findForecasts, planningSkus } from "../../repositories/planning";
+import { vendorReadDb } from "../../repositories/read-partitions";
 import { SkuId } from "../../domain/schemas/common";
 import { ForecastQuery } from "../../domain/schemas/planning";
 import { assertOwns } from "./planning-access";
@@ -29,10 +30,11 @@ forecasts.route(
   async (c, input) => {
     const sku = input.param("sku");
     const query = input.query();
-    const master = (await planningSkus(c.env.DB, [sku])).get(sku);
+    const master = (await planningSkus(c.env, [sku])).get(sku);
     if (master === undefined) throw new ApiError(404, "sku_not_found", `no SKU ${sku}`, { sku });
     assertOwns(c.get("principal"), master.vendorId, sku);
-    const stored = (await findForecasts(c.env.DB, [sku])).get(sku);
+    // The forecast is in the read database of the SKU's vendor (issue 19 item 2).
+    const stored = (await findForecasts(await vendorReadDb(c.env, master.vendorId), [sku])).get(sku);
     if (stored === undefined)
       throw new ApiError(404, "forecast_not_found", `no forecast for ${sku} yet: the nightly REORDER run (or a low-stock event) makes one`, { sku });
     const model = JSON.parse(stored.model) as ForecastModel;

@@ -6,6 +6,9 @@
  * `expiryAlertDays`, which the SKU object holds. GET shows the stored values, the policy and the
  * thresholds in effect; PUT sets fields (null clears one). Operators;
  * vendors for their own SKUs.
+ *
+ * The settings are in the read database of the SKU's vendor (issue 19 item 2); a PUT while
+ * that vendor's rows are being moved to another database answers 503 (it could land behind the copy).
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
@@ -15,6 +18,8 @@ import { resolvePolicy } from "../../domain/planning-defaults";
 import { ApiError } from "../../services/api-error";
 import { planningSkus, type PlanningSku } from "../../repositories/planning";
 import { findPlanningSettings, upsertPlanningSettings } from "../../repositories/planning-analytics";
+import { vendorReadDb } from "../../repositories/read-partitions";
+import { vendorsMoving } from "../../repositories/read-moves";
 import { SkuId } from "../../domain/schemas/common";
 import { PlanningSettingsBody } from "../../domain/schemas/planning";
 import { BODY_LIMITS } from "./limits";
@@ -24,15 +29,18 @@ import { expiryAlertDays, setExpiryAlertDays } from "../../services/expiry-horiz
 export const planningSettings = new RouteGroup("planning", ["operator", "vendor"]);
 
 async function ownedSku(c: Context<AppEnv>, sku: string): Promise<PlanningSku> {
-  const master = (await planningSkus(c.env.DB, [sku])).get(sku);
+  const master = (await planningSkus(c.env, [sku])).get(sku);
   if (master === undefined) throw new ApiError(404, "sku_not_found", `no SKU ${sku}`, { sku });
   assertOwns(c.get("principal"), master.vendorId, sku);
   return master;
 }
 
 async function settingsJson(c: Context<AppEnv>, master: PlanningSku) {
-  const [stored, horizon] = await Promise.all([findPlanningSettings(c.env.DB, master.sku), expiryAlertDays(c.env, master.sku)]);
-  const fresh = (await planningSkus(c.env.DB, [master.sku])).get(master.sku)!;
+  const [stored, horizon] = await Promise.all([
+    findPlanningSettings(await vendorReadDb(c.env, master.vendorId), master.sku),
+    expiryAlertDays(c.env, master.sku),
+  ]);
+  const fresh = (await planningSkus(c.env, [master.sku])).get(master.sku)!;
   return {
     sku: master.sku,
     vendorId: master.vendorId,
@@ -70,9 +78,12 @@ planningSettings.route(
   async (c, input) => {
     const master = await ownedSku(c, input.param("sku"));
     const { expiryAlertDays: days, ...body } = await input.body();
+    if ((await vendorsMoving(c.env.DB, [master.vendorId])).size > 0) {
+      throw new ApiError(503, "retry_later", "the vendor's read model is being moved to another database; try again in a minute", { sku: master.sku });
+    }
     // The SKU object holds the expiry horizon (services/expiry-horizon.ts); set first, so a 503 writes nothing.
     if (days !== undefined) await setExpiryAlertDays(c.env, master.sku, days);
-    await upsertPlanningSettings(c.env.DB, master.sku, body, Date.now());
+    await upsertPlanningSettings(await vendorReadDb(c.env, master.vendorId), master.sku, body, Date.now());
     return c.json(await settingsJson(c, master));
   },
 );

@@ -7,9 +7,9 @@
 import { RouteGroup } from "../http/route-table";
 import { actorOf } from "../../services/principal";
 import { ApiError } from "../../services/api-error";
-import { dismissSuggestion, findSuggestion, listSuggestions, type SuggestionRow } from "../../repositories/planning";
+import type { SuggestionRow } from "../../repositories/planning";
 import { purchaseOrderView } from "../../services/purchase-orders";
-import { draftForOperator } from "../../services/reorder-drafts";
+import { dismissLocated, draftForOperator, listSuggestionsAcross, locateSuggestion } from "../../services/reorder-drafts";
 import { encodeCursor } from "../../domain/schemas/cursor";
 import { DraftPurchaseOrderBody, SUGGESTIONS_CURSOR, SuggestionId, SuggestionListQuery } from "../../domain/schemas/planning";
 import { BODY_LIMITS } from "./limits";
@@ -61,7 +61,8 @@ reorderSuggestions.route(
   },
   async (c, input) => {
     const q = input.query();
-    const rows = await listSuggestions(c.env.DB, {
+    // A vendor's suggestions are in its read database; everyone's are merged from all of them.
+    const rows = await listSuggestionsAcross(c.env, {
       status: q.status,
       vendorId: listVendor(c.get("principal"), q.vendorId),
       locationId: q.locationId,
@@ -91,14 +92,16 @@ reorderSuggestions.route(
   },
   async (c, input) => {
     const id = input.param("id");
-    const found = await findSuggestion(c.env.DB, id);
-    if (found === null) throw new ApiError(404, "suggestion_not_found", `no reorder suggestion ${id}`, { id });
+    // No vendor is named: the suggestion is looked for in every read database.
+    const located = await locateSuggestion(c.env, id);
+    if (located === null) throw new ApiError(404, "suggestion_not_found", `no reorder suggestion ${id}`, { id });
+    const found = located.suggestion;
     if (found.status !== "open" && found.status !== "dismissed") {
       throw new ApiError(409, "suggestion_closed", `the suggestion is ${found.status}; only open ones can be dismissed`, { id, status: found.status });
     }
     // Dismissing a dismissed suggestion again is a no-op that answers the same.
-    if (found.status === "open") await dismissSuggestion(c.env.DB, id, actorOf(c.get("principal")), Date.now());
-    return c.json(suggestionJson((await findSuggestion(c.env.DB, id))!));
+    if (found.status === "dismissed") return c.json(suggestionJson(found));
+    return c.json(suggestionJson(await dismissLocated(c.env, located, actorOf(c.get("principal")), Date.now())));
   },
 );
 
