@@ -2,8 +2,8 @@
  * REORDER consumer (issue 15): a `chunk` or `sku` message plans its SKUs
  * (`services/reorder-planning.ts`): refresh stale forecasts, compute the replenishment plan
  * against the objects' stock, open or refresh reorder suggestions, open or resolve overstock
- * and slow-moving alerts (in the SKUs' read databases: a batch in `DB`, then one per read
- * database, each safe to repeat); a run's chunk is then counted planned (services/reorder-runs.ts).
+ * and slow-moving alerts (all in the SKUs' vendors' read databases: one batch per read
+ * database, each safe to repeat); a run's chunk is then counted planned in `DB` (services/reorder-runs.ts).
  * A `draft` message drafts one purchase order for a vendor × location
  * (`services/reorder-drafts.ts`). Idempotent, so a redelivery changes nothing twice. A message
  * that is not a valid REORDER body, or whose planning throws, is retried with backoff and

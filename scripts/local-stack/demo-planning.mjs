@@ -1,6 +1,6 @@
 // The planning demo (issue 15): recent daily sales and per-SKU planning settings, as SQL the
-// first `npm start` loads straight into D1 — the sales into the demo vendor's read database
-// (the partitioned read model, issue 19 item 2), the settings into `DB`.
+// first `npm start` loads straight into D1 — both into the read database of each SKU's vendor
+// (the features' tables split by vendor, issue 19 item 2).
 
 import { join } from "node:path";
 import { DEMO_SALES_END_DAY, categoryOf, dailySalesRows, demoSalesHistory } from "../demo-sales.mjs";
@@ -67,12 +67,12 @@ export async function demoReadDatabases() {
  * read database of each SKU's vendor (`demoReadDatabases`); and each demo SKU's
  * planning settings — its category (the id's middle part, as the demo derives it), a unit
  * price per category with a per-SKU spread, and a unit cost of 55 % of the price — into
- * `sku_planning` in `DB`. Neither table references `skus`, so this runs before the catalogue
- * is seeded (the SKUs' `read_sku_facts` follow when the seed creates them). ~400,000 rows;
- * about 5 s of `wrangler d1 execute`.
+ * `sku_planning` in the same read database. Neither table references `skus`, so this runs
+ * before the catalogue is seeded (the SKUs' `read_sku_facts` follow when the seed creates
+ * them). ~400,000 rows; about 5 s of `wrangler d1 execute`.
  *
  * @param {{ days?: number, now?: number, skuCount?: number }} [options]
- * @returns {Promise<{database: string, sql: string}[]>} the sales per read database (`READ_<p>`, in order), then the settings (`DB`).
+ * @returns {Promise<{database: string, sql: string}[]>} one step per read database (`READ_<p>`, in order): its sales, then its settings.
  */
 export async function demoPlanningSql({ days = DEMO_PLANNING_DAYS, now = Date.now(), skuCount = DEMO_SKU_COUNT } = {}) {
   const DAY = 86_400_000;
@@ -98,17 +98,19 @@ export async function demoPlanningSql({ days = DEMO_PLANNING_DAYS, now = Date.no
     sales.get(database).push(`(${sqlString(r.sku)},${sqlString(r.locationId)},'${isoOf(day + shift)}',${r.units},${r.units},${now})`);
   }
   const rnd = prng(20261129);
-  const settings = catalogue.skus.map((s) => {
+  /** Settings rows per read database (the same prices as before the split: one draw per SKU in catalogue order). */
+  const settings = new Map();
+  for (const s of catalogue.skus) {
     const category = categoryOf(s.sku);
     const price = Math.round((BASE_PRICE[category] ?? 50) * (0.7 + 0.6 * rnd.next()) * 100) / 100;
-    return `(${sqlString(s.sku)},${sqlString(category)},${price},${Math.round(price * 55) / 100},${now})`;
-  });
-  const settingsSql = flush(settings, "INSERT OR IGNORE INTO sku_planning (sku, category, unit_price, unit_cost, updated_at)");
-  return [
-    ...[...sales.keys()].sort().map((database) => ({
-      database,
-      sql: flush(sales.get(database), "INSERT OR IGNORE INTO daily_sales (sku, location_id, day, units, fulfilments, updated_at)"),
-    })),
-    { database: "DB", sql: settingsSql },
-  ];
+    const database = databaseOfSku.get(s.sku);
+    if (!settings.has(database)) settings.set(database, []);
+    settings.get(database).push(`(${sqlString(s.sku)},${sqlString(category)},${price},${Math.round(price * 55) / 100},${now})`);
+  }
+  return [...new Set([...sales.keys(), ...settings.keys()])].sort().map((database) => ({
+    database,
+    sql:
+      flush(sales.get(database) ?? [], "INSERT OR IGNORE INTO daily_sales (sku, location_id, day, units, fulfilments, updated_at)") +
+      flush(settings.get(database) ?? [], "INSERT OR IGNORE INTO sku_planning (sku, category, unit_price, unit_cost, updated_at)"),
+  }));
 }

@@ -74,10 +74,10 @@ export async function demoStatePlan(stateDir, { baseUrl = "http://127.0.0.1:8787
   ].join("\n");
   const steps = [{ label: "creating demo API keys…", sql: `${keysSql}\n` }];
   // First start only: the planning demo data (issue 15), loaded straight into D1: the sales
-  // into each vendor's read database (issue 19 item 2), the planning settings into DB.
+  // and the planning settings into each vendor's read database (issue 19 item 2).
   if (demoSales) {
     for (const { database, sql } of await demoPlanningSql({ skuCount })) {
-      const what = database === "DB" ? "planning settings" : `last ${DEMO_PLANNING_DAYS} days of sales (${database})`;
+      const what = `last ${DEMO_PLANNING_DAYS} days of sales and planning settings (${database})`;
       steps.push({ label: `loading the demo's ${what}…`, sql, database });
     }
   }
