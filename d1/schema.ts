@@ -980,9 +980,8 @@ export const vendorSyncHealth = sqliteTable(
 
 /** A vendor's planning settings. No row: the defaults (drafts wait for an operator). */
 export const vendorPlanning = sqliteTable("vendor_planning", {
-  vendorId: text("vendor_id")
-    .primaryKey()
-    .references(() => vendors.id),
+  /** No foreign key since 0019: the table lives in the vendor's read database (issue 19), which has no `vendors` rows. */
+  vendorId: text("vendor_id").primaryKey(),
   /** Purchase orders drafted from the nightly run are submitted at once (no operator approval). */
   autoSubmitPurchaseOrders: integer("auto_submit_purchase_orders", { mode: "boolean" }).notNull().default(false),
   updatedBy: text("updated_by").notNull(),

@@ -27,12 +27,7 @@ export async function vendorPlanningOf(db: D1Database, vendorId: string): Promis
     : { autoSubmitPurchaseOrders: row.autoSubmitPurchaseOrders, updatedBy: row.updatedBy, updatedAt: row.updatedAt };
 }
 
-/**
- * Sets the vendor's settings (omitted ones keep their value). `vendor_planning.vendor_id`
- * references `vendors` (migration 0013, from when the table was in `DB`) and D1 enforces
- * foreign keys, so the vendor's id and name are first copied into the read database's
- * otherwise empty `vendors` table (only ever read by this reference), in the same batch.
- */
+/** Sets the vendor's settings (omitted ones keep their value), in the vendor's read database. */
 export async function upsertVendorPlanning(
   db: D1Database,
   vendor: { id: string; name: string },
@@ -44,7 +39,6 @@ export async function upsertVendorPlanning(
   const vendorId = vendor.id;
   const d = drizzle(db);
   await runBatch(db, [
-    d.insert(vendors).values({ id: vendor.id, name: vendor.name }).onConflictDoNothing(),
     d
       .insert(t)
       .values({ vendorId, autoSubmitPurchaseOrders: values.autoSubmitPurchaseOrders ?? false, updatedBy: by, updatedAt: now })

@@ -12,17 +12,40 @@
 import { and, asc, eq, getTableColumns, gt, inArray, isNull, ne, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
-import { alertCursors, alerts, dailySales, inventoryLevels, processedEvents, readMoves, readSkuFacts, vendors, type ReadMoveRow } from "../d1/schema";
+import {
+  alertCursors,
+  alerts,
+  dailySales,
+  forecasts,
+  inventoryLevels,
+  processedEvents,
+  readMoves,
+  readSkuFacts,
+  reorderSuggestions,
+  skuPlanning,
+  vendorPlanning,
+  vendors,
+  type ReadMoveRow,
+} from "../d1/schema";
 import { type D1Write, inJson, runBatch } from "./d1-sql";
 
-/** The tables moved, facts first (the vendor's SKU list in the target), in copy order; deleted in reverse. */
-export const MOVED_TABLES: readonly { name: string; table: SQLiteTable; sku: SQLiteColumn }[] = [
+/**
+ * The tables moved, facts first (the vendor's SKU list in the target), in copy order; deleted in
+ * reverse. A table's rows belong to a vendor by their SKU (`sku`) or, for a table of vendor
+ * rows, by `vendor` (not moved with a single SKU).
+ */
+export const MOVED_TABLES: readonly { name: string; table: SQLiteTable; sku?: SQLiteColumn; vendor?: SQLiteColumn }[] = [
   { name: "read_sku_facts", table: readSkuFacts, sku: readSkuFacts.sku },
   { name: "inventory_levels", table: inventoryLevels, sku: inventoryLevels.sku },
   { name: "alert_cursors", table: alertCursors, sku: alertCursors.sku },
   { name: "alerts", table: alerts, sku: alerts.sku },
   { name: "daily_sales", table: dailySales, sku: dailySales.sku },
   { name: "processed_events", table: processedEvents, sku: processedEvents.sku },
+  // Planning (the features' tables of issue 19 item 2).
+  { name: "sku_planning", table: skuPlanning, sku: skuPlanning.sku },
+  { name: "forecasts", table: forecasts, sku: forecasts.sku },
+  { name: "reorder_suggestions", table: reorderSuggestions, sku: reorderSuggestions.sku },
+  { name: "vendor_planning", table: vendorPlanning, vendor: vendorPlanning.vendorId },
 ];
 
 /** The open move of a vendor (not `done`), if any. */
@@ -104,8 +127,10 @@ export interface MoveCursor {
 /** Whose rows a copy or delete takes: a vendor's (its SKUs' as its facts copy there names them), or one SKU's (a SKU that changed vendor). */
 export type RowScope = { vendorId: string } | { sku: string };
 
-/** The rows of `scope` in a table, by its SKU column. */
-function inScope(scope: RowScope, sku: SQLiteColumn) {
+/** The rows of `scope` in a moved table (by its SKU column, or its vendor column). */
+function inScope(scope: RowScope, moved: { sku?: SQLiteColumn; vendor?: SQLiteColumn }) {
+  if (moved.vendor !== undefined) return "vendorId" in scope ? sql`${moved.vendor} = ${scope.vendorId}` : sql`0`;
+  const sku = moved.sku!;
   if ("sku" in scope) return sql`${sku} = ${scope.sku}`;
   return sql`${sku} IN (SELECT ${readSkuFacts.sku} FROM ${readSkuFacts} WHERE ${readSkuFacts.vendorId} = ${scope.vendorId})`;
 }
@@ -126,12 +151,13 @@ export async function copyPage(
   at: MoveCursor,
   limit: number,
 ): Promise<{ copied: number; next: MoveCursor | null }> {
-  const { table, sku } = MOVED_TABLES[at.table]!;
+  const moved = MOVED_TABLES[at.table]!;
+  const { table } = moved;
   const columns = getTableColumns(table);
   const rows = (await drizzle(source)
     .select({ rowid: sql<number>`rowid`, ...columns })
     .from(table)
-    .where(and(gt(sql`rowid`, at.rowid), inScope(scope, sku)))
+    .where(and(gt(sql`rowid`, at.rowid), inScope(scope, moved)))
     .orderBy(asc(sql`rowid`))
     .limit(limit)
     .all()) as (Record<string, unknown> & { rowid: number })[];
@@ -159,9 +185,10 @@ export async function copyPage(
  * vendor's SKUs go last). Returns the rows deleted; fewer than `limit` means the table is done.
  */
 export async function deletePage(db: D1Database, scope: RowScope, tableIndex: number, limit: number): Promise<number> {
-  const { table, sku } = MOVED_TABLES[tableIndex]!;
+  const moved = MOVED_TABLES[tableIndex]!;
+  const { table } = moved;
   const d = drizzle(db);
-  const page = d.select({ rowid: sql`rowid` }).from(table).where(inScope(scope, sku)).limit(limit);
+  const page = d.select({ rowid: sql`rowid` }).from(table).where(inScope(scope, moved)).limit(limit);
   const result = await d.delete(table).where(sql`rowid IN ${page}`).run();
   return result.meta.changes;
 }

@@ -238,15 +238,20 @@ describe("re-partitioning: moving a vendor's rows online", () => {
       cursors: await of("alert_cursors", "sku"),
       sales: await of("daily_sales", "sku, location_id, day"),
       processed: await of("processed_events", "event_id"),
+      skuPlanning: await of("sku_planning", "sku"),
+      vendorPlanning: (await db.prepare("SELECT * FROM vendor_planning WHERE vendor_id = ?").bind(vendor).all<Record<string, unknown>>()).results,
     };
   };
 
   it("drains (events wait, alert actions 503), copies, switches, then deletes the old rows; nothing lost or doubled", async () => {
     const { advanceMove, MOVE_TIMING } = await import("../services/read-moves");
     const [from, to] = [readDbs(env)[2]!, readDbs(env)[0]!];
-    // A sale, so daily sales move too.
+    // A sale, so daily sales move too; planning settings of a SKU and of the vendor (the features' tables).
     expect((await runAcked(EVENTS_QUEUE, [reservationSale(skuOf("V3", 2), 9)])).retryMessages).toEqual([]);
+    expect((await api("PUT", `/api/v2/planning-settings/${skuOf("V3", 1)}`, { key: keys.operator, body: { unitCost: 4.5, category: "tents" } })).status).toBe(200);
+    expect((await api("PUT", "/api/v2/vendors/V3/planning-settings", { key: keys.operator, body: { autoSubmitPurchaseOrders: true } })).status).toBe(200);
     const before = await snapshot(from, "V3");
+    expect([before.skuPlanning.length, before.vendorPlanning.length]).toEqual([1, 1]);
     expect(before.levels).toHaveLength(SKUS_PER_VENDOR * 2);
     expect(before.sales).toHaveLength(1);
     expect(before.alerts.length).toBeGreaterThan(0);
