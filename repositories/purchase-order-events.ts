@@ -1,12 +1,14 @@
 /**
- * Webhook deliveries of `purchase_order.*` events. The delivery rows are the outbox: they are
- * inserted in the same D1 batch as the order's state change (with the event in `payload`,
- * `enqueued_at` null), one per live subscription that asked for the type — the order's
- * vendor's and operator-wide ones — so a committed change always has its deliveries, and a
- * repeat inserts nothing (unique subscription × event id). Sending them to WEBHOOKS follows
- * the batch; the purchase-order sweeper sends any a lost send left unsent.
+ * Webhook deliveries of `purchase_order.*` events, in `DB`. The delivery rows are the outbox
+ * (with the event in `payload`, `enqueued_at` null), one per live subscription that asked for
+ * the type — the order's vendor's and operator-wide ones; a repeat inserts nothing (unique
+ * subscription × event id). The orders themselves live in their vendor's read database, so
+ * the rows are written in their own batch, before the order's change (services/purchase-orders.ts
+ * says why and how a crash in between converges). Sending them to WEBHOOKS follows the
+ * change; the purchase-order sweeper sends any a lost send left unsent and drops those of a
+ * change that never committed.
  */
-import { and, asc, eq, isNull, like, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gte, isNull, like, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { webhookDeliveries, webhookSubscriptions } from "../d1/schema";
 import { type D1Write, guardedRow } from "./d1-sql";
@@ -18,8 +20,8 @@ export interface PoEventMessage {
   payload: Record<string, unknown>;
 }
 
-/** Inserts the deliveries of an order's event where `guard` holds (the step's precondition, in its batch). */
-export function poEventDeliveries(db: D1Database, event: PoEventMessage, vendorId: string, now: number, guard: SQL = sql`1`): D1Write {
+/** Inserts the deliveries of an order's event (nothing for those already there). */
+export function poEventDeliveries(db: D1Database, event: PoEventMessage, vendorId: string, now: number): D1Write {
   const s = webhookSubscriptions;
   const wd = webhookDeliveries;
   const row = {
@@ -39,7 +41,6 @@ export function poEventDeliveries(db: D1Database, event: PoEventMessage, vendorI
     isNull(s.disabledAt),
     or(eq(s.vendorId, vendorId), isNull(s.vendorId)),
     sql`EXISTS (SELECT 1 FROM json_each(${s.eventTypes}) WHERE value = ${event.eventType})`,
-    guard,
   )!;
   return drizzle(db)
     .insert(wd)
@@ -55,12 +56,20 @@ export interface UnsentPoDelivery {
   payload: string | null;
 }
 
-/** Pending `purchase_order.*` deliveries never sent, created before `before` (oldest first); `eventId` narrows to one event. */
-export async function unsentPoDeliveries(db: D1Database, filter: { before?: number; eventId?: string; limit: number }): Promise<UnsentPoDelivery[]> {
+/**
+ * Pending `purchase_order.*` deliveries never sent, created before `before` (oldest first);
+ * `eventId` narrows to one event, `eventIdPrefix` to the events of one order (`evt:po:<id>:`).
+ */
+export async function unsentPoDeliveries(
+  db: D1Database,
+  filter: { before?: number; eventId?: string; eventIdPrefix?: string; limit: number },
+): Promise<UnsentPoDelivery[]> {
   const wd = webhookDeliveries;
   const where: SQL[] = [eq(wd.status, "pending"), isNull(wd.enqueuedAt), like(wd.eventType, "purchase_order.%")];
   if (filter.before !== undefined) where.push(lt(wd.updatedAt, filter.before));
   if (filter.eventId !== undefined) where.push(eq(wd.eventId, filter.eventId));
+  // A range, so the event-id index serves it (event ids hold no character above "~").
+  if (filter.eventIdPrefix !== undefined) where.push(gte(wd.eventId, filter.eventIdPrefix), lt(wd.eventId, `${filter.eventIdPrefix}~`));
   return drizzle(db)
     .select({ id: wd.id, subscriptionId: wd.subscriptionId, eventId: wd.eventId, payload: wd.payload })
     .from(wd)
@@ -68,4 +77,16 @@ export async function unsentPoDeliveries(db: D1Database, filter: { before?: numb
     .orderBy(asc(wd.updatedAt), asc(wd.id))
     .limit(filter.limit)
     .all();
+}
+
+/**
+ * Deletes the never-sent deliveries of an event whose change did not commit (a crash or a lost
+ * race between the two batches), so a later retry of the step inserts them afresh.
+ */
+export async function dropUnsentPoDeliveries(db: D1Database, eventId: string): Promise<void> {
+  const wd = webhookDeliveries;
+  await drizzle(db)
+    .delete(wd)
+    .where(and(eq(wd.eventId, eventId), eq(wd.status, "pending"), isNull(wd.enqueuedAt)))
+    .run();
 }

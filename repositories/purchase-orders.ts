@@ -1,7 +1,12 @@
 /**
- * Purchase orders in D1 (`purchase_orders`, `purchase_order_lines`). The in-transit and
+ * Purchase orders in D1 (`purchase_orders`, `purchase_order_lines`, `purchase_order_x12`,
+ * and the vendor's X12 control-number counter `x12_control_numbers`). The in-transit and
  * received counts live in the SKU objects (a purchase order's line is an inbound line there,
  * keyed `<po id>:<line no>`); these rows are the document and the figures they answered.
+ *
+ * Every function takes the database to use: an order's rows live in its vendor's read
+ * database (`READ_<n>`, issue 19 item 2; services/purchase-orders.ts picks it), all of an
+ * order together, so a function's statements and joins stay in one database.
  */
 import { and, asc, eq, gt, gte, lt, notExists, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
@@ -91,11 +96,11 @@ export interface NewPurchaseOrder {
   now: number;
 }
 
-/** Inserts a draft with its lines (nothing if the id exists), in one batch with `also` (its event). */
-export async function insertPurchaseOrder(db: D1Database, po: NewPurchaseOrder, also: readonly D1Write[] = []): Promise<void> {
+/** The statements that insert a draft with its lines (nothing if the id exists), for one batch. */
+export function poInsert(db: D1Database, po: NewPurchaseOrder): D1Write[] {
   // ON CONFLICT DO NOTHING: a retry with the same id inserts nothing (every value is set, so no other constraint can fail).
   const d = drizzle(db);
-  await d.batch([
+  return [
     d
       .insert(purchaseOrders)
       .values({
@@ -116,8 +121,7 @@ export async function insertPurchaseOrder(db: D1Database, po: NewPurchaseOrder, 
     ...po.lines.map((l, i) =>
       d.insert(purchaseOrderLines).values({ purchaseOrderId: po.id, lineNo: i, sku: l.sku, quantity: l.quantity }).onConflictDoNothing(),
     ),
-    ...also,
-  ]);
+  ];
 }
 
 /** Writes the figures a SKU object answered for a line. */
@@ -182,6 +186,23 @@ export async function listPurchaseOrders(
       lines.filter((l) => l.purchaseOrderId === r.id),
     ),
   );
+}
+
+/**
+ * Units on order per SKU among `ids` in this database: lines of orders not yet shipped
+ * (draft, submitted, confirmed). For the reorder planning, per read database of the SKUs' vendors.
+ */
+export async function unitsOnOrder(db: D1Database, ids: readonly string[]): Promise<Map<string, number>> {
+  const l = purchaseOrderLines;
+  const p = purchaseOrders;
+  const results = await drizzle(db)
+    .select({ sku: l.sku, units: sql<number>`SUM(${l.quantity})` })
+    .from(l)
+    .innerJoin(p, eq(p.id, l.purchaseOrderId))
+    .where(and(inJson(p.status, ["draft", "submitted", "confirmed"]), inJson(l.sku, [...new Set(ids)])))
+    .groupBy(l.sku)
+    .all();
+  return new Map(results.map((r) => [r.sku, r.units]));
 }
 
 /** Ids of orders left `shipping` (or `confirming`) since before `staleBefore` (a crashed ship or confirm step). */

@@ -11,7 +11,8 @@
  * version again gives the same interchange byte for byte (same control number, same
  * creation time); a new version (the order cancelled: BEG01 01) gets the next number. The
  * 850 carries the order as ordered (`orderedQuantity`), so the vendor's own changes do not
- * make a new version. Each 997 takes a new number.
+ * make a new version. Each 997 takes a new number. The counter and the 850 records are the
+ * vendor's, so they live with its orders in its read database (services/purchase-orders.ts).
  *
  * **Reading a file** (`readInboundX12`): each set is read whole; a sound 855 or 856 is then
  * planned against the orders it names (`domain/purchase-order-edi.ts`) and applied only when
@@ -39,10 +40,11 @@ import { readInboundX12, type InboundSet } from "../domain/x12/x12-inbound";
 import type { X12Issue, X12TransactionSet } from "../domain/x12/x12-interchange";
 import { envelopeSeparators, type X12EnvelopeOptions } from "../domain/x12/x12-writer";
 import { allLocations } from "../repositories/locations";
-import { findPurchaseOrder, findPurchaseOrdersByNumber, issue850, nextControlNumber, type PurchaseOrder } from "../repositories/purchase-orders";
+import { findPurchaseOrder, issue850, nextControlNumber, type PurchaseOrder } from "../repositories/purchase-orders";
+import { vendorReadDb } from "../repositories/read-partitions";
 import { ApiError } from "./api-error";
 import { actorOf, type Principal } from "./principal";
-import { applyConfirmation, shipPurchaseOrder } from "./purchase-orders";
+import { applyConfirmation, findPurchaseOrdersByNumberAcross, shipPurchaseOrder, vendorWriteDb } from "./purchase-orders";
 
 /** Limits of `POST /api/v2/purchase-orders/edi`. */
 export const PO_EDI_LIMITS = {
@@ -96,7 +98,7 @@ export async function purchaseOrder850(env: Env, po: PurchaseOrder): Promise<{ t
   }
   const { byId } = await allLocations(env.DB);
   const order = x12OrderOf(po, byId.get(po.locationId)?.name ?? po.locationId);
-  const { controlNumber, createdAt } = await issue850(env.DB, {
+  const { controlNumber, createdAt } = await issue850(await vendorWriteDb(env, po.vendorId), {
     purchaseOrderId: po.id,
     contentHash: await sha256Hex(JSON.stringify(order)),
     partner: partnerOf(po.vendorId),
@@ -219,7 +221,9 @@ export async function receivePurchaseOrderEdi(env: Env, principal: Principal, ve
     const form = poNumberForm(n);
     return form === null ? [] : [{ text: n, kind: form.kind }];
   });
-  const found = await findPurchaseOrdersByNumber(env.DB, forms);
+  // The vendor's rows must not be moving (503 before anything is applied), and its 997 takes its counter there.
+  const vendorDb = await vendorWriteDb(env, vendorId);
+  const found = await findPurchaseOrdersByNumberAcross(env, forms);
   const idOf = new Map<string, string | null>();
   for (const n of numbers) {
     const orders = found.get(n) ?? [];
@@ -234,7 +238,7 @@ export async function receivePurchaseOrderEdi(env: Env, principal: Principal, ve
   }
   const fresh = async (n: string) => {
     const id = idOf.get(n) ?? null;
-    return id === null ? null : await findPurchaseOrder(env.DB, id);
+    return id === null ? null : await findPurchaseOrder(await vendorReadDb(env, vendorId), id);
   };
 
   const actor = actorOf(principal);
@@ -331,7 +335,7 @@ export async function receivePurchaseOrderEdi(env: Env, principal: Principal, ve
   });
   let functionalAcknowledgment: EdiReceipt["functionalAcknowledgment"] = null;
   if (acks.length > 0) {
-    const controlNumber = await nextControlNumber(env.DB, partnerOf(vendorId));
+    const controlNumber = await nextControlNumber(vendorDb, partnerOf(vendorId));
     const header = interchange.header;
     const receiverOk = /^[A-Z0-9]{2}$/.test(header.senderQualifier) && /^[\x21-\x7E][\x20-\x7E]{0,14}$/.test(header.senderId);
     const written = generate997(acks, {

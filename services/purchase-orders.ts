@@ -28,13 +28,41 @@
  * *before* the D1 step, so a crash in between leaves fewer units expected, never more; the
  * pre-orders placed against them keep waiting for the next arrival (their date follows it).
  *
+ * **Where orders live** (issue 19 item 2). An order's rows (`purchase_orders`, its lines, its
+ * 850s) and its vendor's X12 control-number counter are in the vendor's read database
+ * (`READ_<n>`, repositories/read-partitions.ts), so a vendor's list reads one database and
+ * an operator's list merges every database's page by id under one cursor. An order's id
+ * says nothing of its vendor: a lookup by id without the vendor reads every read database in
+ * parallel (M small reads). Writes go to the vendor's database as `DB` says now, not as an
+ * isolate cached it, and answer 503 while the vendor's rows are being moved (services/read-moves.ts).
+ *
  * **Events.** Every state change emits one `purchase_order.<state>` event (created,
  * submitted, confirmed, shipped, received per receipt, closed, cancelled) to the order's
- * vendor's and the operator-wide webhook subscriptions that asked for it. Its deliveries are
- * inserted in the D1 batch that makes the change, guarded by the step's precondition, with
- * an id fixed by the change (`evt:po:<id>:<state>`, a receipt's `…:received:<receipt>`), so
- * a retried request or a racing twin inserts nothing more; they are sent to WEBHOOKS after
- * the batch, and the sweeper sends any a lost send left behind (`repositories/purchase-order-events.ts`).
+ * vendor's and the operator-wide webhook subscriptions that asked for it, with an id fixed
+ * by the change (`evt:po:<id>:<state>`, a receipt's `…:received:<receipt>`), so a retried
+ * request or a racing twin inserts no more deliveries (unique subscription × event id). The
+ * deliveries are in `DB`, the order in its read database: one D1 batch cannot write both, so
+ * a change is three steps, in this order:
+ *
+ * 1. the event's deliveries are inserted in `DB`, unsent (the intent: from here the event
+ *    cannot be lost);
+ * 2. the change commits in the read database (guarded by the step's precondition);
+ * 3. the order is read back; if it reached the event's state the deliveries are inserted
+ *    again (nothing new, unless step 1's were dropped meanwhile) and sent to WEBHOOKS, else
+ *    (the precondition failed: another step got there first) they are dropped.
+ *
+ * A crash between 1 and 2 leaves unsent deliveries of a change that did not happen; between
+ * 2 and 3, unsent deliveries of one that did. A retry converges either way: it repeats 1
+ * (nothing new), 2 (if still due) and 3, and a step that finds its order already in its
+ * state sends its event's unsent deliveries. Without a retry the sweeper settles them after
+ * a minute: it sends those whose order reached the event's state (statuses move forward
+ * along one path, so an order at or past a status went through it; a receipt's event is
+ * always due, the SKU objects took the receipt before step 1) and drops the others (a later
+ * retry inserts them again). A cancelled order is the one status reached from several: a
+ * cancel first settles its order's unsent events the same way against the order as it is
+ * before the cancel, so what the sweeper later finds on a cancelled order is of a change
+ * that lost its race with the cancel, and is dropped. Nothing is sent twice: a delivery is
+ * one row per subscription and event, marked when sent.
  */
 import { isFailure, type Failure } from "../domain/failures";
 import type { TransferResult } from "../durable-objects/sku-inbound.types";
@@ -44,8 +72,9 @@ import { type D1Write, runBatch } from "../repositories/d1-sql";
 import { allLocations } from "../repositories/locations";
 import {
   findPurchaseOrder,
-  insertPurchaseOrder,
-  poInStatus,
+  findPurchaseOrdersByNumber,
+  poInsert,
+  listPurchaseOrders,
   poLineChange,
   poLineUpdate,
   poShipmentUpdate,
@@ -53,7 +82,16 @@ import {
   staleShipping,
   type PurchaseOrder,
 } from "../repositories/purchase-orders";
-import { poEventDeliveries, unsentPoDeliveries, type PoEventMessage, type UnsentPoDelivery } from "../repositories/purchase-order-events";
+import {
+  dropUnsentPoDeliveries,
+  poEventDeliveries,
+  unsentPoDeliveries,
+  type PoEventMessage,
+  type UnsentPoDelivery,
+} from "../repositories/purchase-order-events";
+import { vendorsMoving } from "../repositories/read-moves";
+import { forgetReadPartitions, readDb, readDbs, vendorReadDb, vendorReadPartition, vendorReadPartitions } from "../repositories/read-partitions";
+import { compareKeys, mergeSortedPages } from "../domain/keyset-merge";
 import { markEnqueued } from "../repositories/webhooks";
 import type { ConfirmationPlan, PlannedLine } from "../domain/purchase-order-edi";
 import type { WebhookMessage } from "../domain/webhooks";
@@ -79,9 +117,87 @@ async function call<T>(fn: () => Promise<T | Failure>): Promise<T | Failure> {
   }
 }
 
+/**
+ * The read partition an order's writes go to: its vendor's as `DB` says now, not as this
+ * isolate cached it (a write into a database the vendor has left would be lost with its old
+ * rows). 503 while the vendor's rows are being moved (services/read-moves.ts): a write then
+ * could land in the database being left after its rows were copied.
+ */
+async function vendorWritePartition(env: Env, vendorId: string): Promise<number> {
+  forgetReadPartitions(vendorId);
+  const [partition, moving] = await Promise.all([vendorReadPartition(env, vendorId), vendorsMoving(env.DB, [vendorId])]);
+  if (moving.size > 0) {
+    throw new ApiError(503, "retry_later", "the vendor's purchase orders are being moved to another database; try again in a minute", { vendorId });
+  }
+  return partition;
+}
+
+/** The read database an order's (or its vendor's X12 counter's) writes go to (see `vendorWritePartition`). */
+export async function vendorWriteDb(env: Env, vendorId: string): Promise<D1Database> {
+  return readDb(env, await vendorWritePartition(env, vendorId));
+}
+
+/**
+ * The order with this id: in `vendorId`'s read database if given, else looked for in every
+ * read database at once (the id does not name its vendor).
+ */
+export async function locatePurchaseOrder(env: Env, id: string, vendorId?: string): Promise<PurchaseOrder | null> {
+  if (vendorId !== undefined) return findPurchaseOrder(await vendorReadDb(env, vendorId), id);
+  const found = await Promise.all(readDbs(env).map((db) => findPurchaseOrder(db, id)));
+  const hits = found.flatMap((po, p) => (po === null ? [] : [{ po, p }]));
+  if (hits.length <= 1) return hits[0]?.po ?? null;
+  // Two copies: a moved vendor's, before its old rows are deleted. The one where the vendor lives now is the order.
+  const home = await vendorReadPartition(env, hits[0]!.po.vendorId);
+  return (hits.find((h) => h.p === home) ?? hits[0]!).po;
+}
+
+/**
+ * Orders by id after `filter.after`: a vendor's from its read database; all vendors' from
+ * every read database, each page asked with the same cursor and merged by id (one cursor
+ * serves all: domain/keyset-merge.ts). A moved vendor's order may be in two databases until
+ * the old copy is deleted: the copy where the vendor lives now is kept.
+ */
+export async function listPurchaseOrdersAcross(
+  env: Env,
+  filter: { status?: PurchaseOrder["status"]; vendorId?: string; after?: string },
+  limit: number,
+): Promise<PurchaseOrder[]> {
+  if (filter.vendorId !== undefined) return listPurchaseOrders(await vendorReadDb(env, filter.vendorId), filter, limit);
+  const pages = await Promise.all(readDbs(env).map((db) => listPurchaseOrders(db, filter, limit)));
+  const seen = new Map<string, number[]>();
+  pages.forEach((page, p) => {
+    for (const po of page) seen.set(po.id, [...(seen.get(po.id) ?? []), p]);
+  });
+  const twice = [...seen].filter(([, ps]) => ps.length > 1);
+  if (twice.length === 0) return mergeSortedPages(pages, (a, b) => compareKeys([a.id], [b.id]), limit);
+  const vendorOf = new Map(pages.flat().map((po) => [po.id, po.vendorId]));
+  const homes = await vendorReadPartitions(
+    env,
+    twice.map(([id]) => vendorOf.get(id)!),
+  );
+  const keep = new Map(twice.map(([id, ps]) => [id, ps.includes(homes.get(vendorOf.get(id)!)!) ? homes.get(vendorOf.get(id)!)! : ps[0]!]));
+  const kept = pages.map((page, p) => page.filter((po) => (keep.get(po.id) ?? p) === p));
+  return mergeSortedPages(kept, (a, b) => compareKeys([a.id], [b.id]), limit);
+}
+
+/** Orders by the PO numbers a vendor's X12 names, looked for in every read database (an order of another vendor must be seen to be refused). */
+export async function findPurchaseOrdersByNumberAcross(
+  env: Env,
+  numbers: readonly { text: string; kind: "full" | "prefix" }[],
+): Promise<Map<string, PurchaseOrder[]>> {
+  const maps = await Promise.all(readDbs(env).map((db) => findPurchaseOrdersByNumber(db, numbers)));
+  const out = new Map<string, PurchaseOrder[]>();
+  for (const n of numbers) {
+    const byId = new Map<string, PurchaseOrder>();
+    for (const m of maps) for (const po of m.get(n.text) ?? []) if (!byId.has(po.id)) byId.set(po.id, po);
+    out.set(n.text, [...byId.values()]);
+  }
+  return out;
+}
+
 /** The order if it exists and the caller may see it (a vendor: its own only; others are not found). */
 export async function purchaseOrderFor(env: Env, principal: Principal, id: string): Promise<PurchaseOrder> {
-  const po = await findPurchaseOrder(env.DB, id);
+  const po = await locatePurchaseOrder(env, id, principal.scope === "vendor" && principal.vendorId !== null ? principal.vendorId : undefined);
   if (po === null || (principal.scope === "vendor" && po.vendorId !== principal.vendorId)) {
     throw new ApiError(404, "purchase_order_not_found", `no purchase order ${id}`);
   }
@@ -96,13 +212,49 @@ type PoState = "created" | "submitted" | "confirmed" | "shipped" | "received" | 
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+/** The id of an order's event: fixed by the change. */
+const eventIdOf = (poId: string, state: PoState, suffix?: string) => `evt:po:${poId}:${state}${suffix === undefined ? "" : `:${suffix}`}`;
+
+/** Where each status is on the one forward path (a cancelled order left it). */
+const STATUS_RANK: Record<Status, number> = {
+  draft: 0,
+  submitted: 1,
+  confirming: 2,
+  confirmed: 3,
+  shipping: 4,
+  shipped: 5,
+  partially_received: 6,
+  received: 7,
+  closed: 8,
+  cancelled: -1,
+};
+
+/** The first status at which an event's change has happened (`confirmed` is emitted by the step to `confirming`). */
+const EVENT_RANK: Record<Exclude<PoState, "received" | "cancelled">, number> = { created: 0, submitted: 1, confirmed: 2, shipped: 5, closed: 8 };
+
+/**
+ * Whether the order as stored went through the change of an event of `state`: it exists (a
+ * receipt's event: always, the objects took the receipt first), it is cancelled (a cancel's
+ * event), or it is at or past the event's status on the forward path. On a cancelled order
+ * any other event counts as not reached (see the module comment).
+ */
+function reached(state: PoState, po: PurchaseOrder | null): boolean {
+  if (po === null) return false;
+  if (state === "received") return true;
+  if (state === "cancelled") return po.status === "cancelled";
+  return po.status !== "cancelled" && STATUS_RANK[po.status] >= EVENT_RANK[state];
+}
+
+/** The state an event id or type names. */
+const stateOfType = (eventType: string) => eventType.slice("purchase_order.".length) as PoState;
+
 /**
  * The event of a state change: its id is fixed by the change (`suffix` tells receipts
  * apart), its payload the order as it is after it, with `extra` facts of the step.
  */
 function poEvent(after: PurchaseOrder, state: PoState, at: number, extra: Record<string, unknown> = {}, suffix?: string): PoEventMessage {
   const eventType = `purchase_order.${state}`;
-  const eventId = `evt:po:${after.id}:${state}${suffix === undefined ? "" : `:${suffix}`}`;
+  const eventId = eventIdOf(after.id, state, suffix);
   return {
     eventId,
     eventType,
@@ -150,17 +302,77 @@ async function sendUnsent(env: Env, rows: readonly UnsentPoDelivery[], now: numb
   return sent;
 }
 
-/** After the batch that recorded an event: sends its deliveries. A failure is only logged (the sweeper sends them). */
-async function sendEvent(env: Env, event: PoEventMessage | null, now: number): Promise<void> {
-  if (event === null) return;
+/**
+ * Step 3 of a change (module comment), once it committed: with `ensure`, inserts the event's
+ * deliveries again (nothing new unless the sweeper dropped step 1's meanwhile); sends those
+ * never sent. A failure is only logged (a retry or the sweeper sends them).
+ */
+async function sendEvent(env: Env, eventId: string, now: number, ensure?: { event: PoEventMessage; vendorId: string }): Promise<void> {
   try {
+    if (ensure !== undefined) await runBatch(env.DB, [poEventDeliveries(env.DB, ensure.event, ensure.vendorId, now)]);
     for (;;) {
-      const rows = await unsentPoDeliveries(env.DB, { eventId: event.eventId, limit: SEND_BATCH_MAX });
+      const rows = await unsentPoDeliveries(env.DB, { eventId, limit: SEND_BATCH_MAX });
       if (rows.length === 0 || (await sendUnsent(env, rows, now)) === 0) return;
     }
   } catch (error) {
-    console.error(JSON.stringify({ event: "purchase_order.event_send_failed", eventId: event.eventId, error: String(error) }));
+    console.error(JSON.stringify({ event: "purchase_order.event_send_failed", eventId, error: String(error) }));
   }
+}
+
+/**
+ * A change with its event, in the three steps of the module comment: the deliveries in `DB`,
+ * then `writes` in the order's read database `db`, then (read back) the send if the order
+ * reached the event's state, else the deliveries dropped. Returns the order as stored after.
+ */
+async function commitWithEvent(
+  env: Env,
+  db: D1Database,
+  po: PurchaseOrder,
+  writes: readonly D1Write[],
+  event: PoEventMessage,
+  now: number,
+): Promise<PurchaseOrder> {
+  await runBatch(env.DB, [poEventDeliveries(env.DB, event, po.vendorId, now)]);
+  await runBatch(db, writes);
+  const current = await findPurchaseOrder(db, po.id);
+  if (reached(stateOfType(event.eventType), current)) {
+    await sendEvent(env, event.eventId, now, { event, vendorId: po.vendorId });
+  } else {
+    // Another step got there first: no such change, so no event (a retry inserts it again if it comes due).
+    await dropUnsentPoDeliveries(env.DB, event.eventId).catch((error: unknown) =>
+      console.error(JSON.stringify({ event: "purchase_order.event_drop_failed", eventId: event.eventId, error: String(error) })),
+    );
+  }
+  return current!;
+}
+
+/**
+ * Settles the never-sent deliveries of events (created before `before`, or all of one order
+ * with `poId`): those whose order reached the event's state are sent, the others dropped.
+ * An order being moved is left for later. Returns how many deliveries it sent.
+ */
+async function settleUnsent(env: Env, rows: readonly UnsentPoDelivery[], now: number, known?: PurchaseOrder): Promise<number> {
+  const due: UnsentPoDelivery[] = [];
+  const byEvent = new Map<string, UnsentPoDelivery[]>();
+  for (const r of rows) byEvent.set(r.eventId, [...(byEvent.get(r.eventId) ?? []), r]);
+  const orders = new Map<string, PurchaseOrder | null>();
+  for (const [eventId, group] of byEvent) {
+    const text = group[0]!.payload;
+    if (text === null) continue;
+    const event = JSON.parse(text) as PoEventMessage;
+    const poId = String(event.payload.purchaseOrderId);
+    const vendorId = String(event.payload.vendorId);
+    try {
+      if (!orders.has(poId)) {
+        orders.set(poId, known?.id === poId ? known : await findPurchaseOrder(readDb(env, await vendorWritePartition(env, vendorId)), poId));
+      }
+      if (reached(stateOfType(event.eventType), orders.get(poId)!)) due.push(...group);
+      else await dropUnsentPoDeliveries(env.DB, eventId);
+    } catch (error) {
+      console.error(JSON.stringify({ event: "purchase_order.event_settle_failed", eventId, error: String(error) }));
+    }
+  }
+  return sendUnsent(env, due, now);
 }
 
 /** The order with a line's figures as a SKU object answered them (as `poLineUpdate` writes them). */
@@ -212,8 +424,8 @@ interface Step {
   /** How the refusal names the step ("submitted", …). */
   step: string;
   expectedAt?: number;
-  /** Statements that go first in the batch (each guarded by `from` itself). */
-  statements?: D1Write[];
+  /** Statements that go first in the batch (each guarded by `from` itself), built for the order's read database. */
+  statements?: (db: D1Database) => D1Write[];
   /** The order after the step, for the event (default: `po` with the new status). */
   after?: PurchaseOrder;
   /** The status the event shows, when the step stops short of it (`confirming` shows `confirmed`). */
@@ -222,22 +434,30 @@ interface Step {
 }
 
 /**
- * Moves the order from one of `from` to `to` in one batch with `statements` and the event's
- * deliveries (both only if the order is still in `from`), or 409 if another step got there first.
+ * Moves the order from one of `from` to `to` in one batch with `statements` (only if the order
+ * is still in `from`), with its event (`commitWithEvent`), or 409 if another step got there first.
  */
 async function moveStatus(env: Env, po: PurchaseOrder, s: Step): Promise<PurchaseOrder> {
+  const db = await vendorWriteDb(env, po.vendorId);
   const now = Date.now();
   const after: PurchaseOrder = { ...(s.after ?? po), status: s.to, updatedAt: now, expectedAt: s.expectedAt ?? po.expectedAt };
   const event = s.event === undefined ? null : poEvent({ ...after, status: s.eventStatus ?? after.status }, s.event.state, now, s.event.extra);
-  await runBatch(env.DB, [
-    ...(s.statements ?? []),
-    ...(event === null ? [] : [poEventDeliveries(env.DB, event, po.vendorId, now, poInStatus(po.id, s.from))]),
-    poStatusUpdate(env.DB, po.id, s.to, s.from, now, s.expectedAt),
-  ]);
-  const current = (await findPurchaseOrder(env.DB, po.id))!;
+  const writes = [...(s.statements?.(db) ?? []), poStatusUpdate(db, po.id, s.to, s.from, now, s.expectedAt)];
+  let current: PurchaseOrder;
+  if (event === null) {
+    await runBatch(db, writes);
+    current = (await findPurchaseOrder(db, po.id))!;
+  } else {
+    current = await commitWithEvent(env, db, po, writes, event, now);
+  }
   if (current.status !== s.to) refuse(current, s.step);
-  await sendEvent(env, event, now);
   return current;
+}
+
+/** A repeated step that finds its order already in its state: sends what a crash after its commit left unsent (module comment). */
+async function resendEvent(env: Env, po: PurchaseOrder, state: PoState): Promise<PurchaseOrder> {
+  await sendEvent(env, eventIdOf(po.id, state), Date.now());
+  return po;
 }
 
 /** The order's id for a principal's Idempotency-Key: a retry finds the same order. */
@@ -275,11 +495,13 @@ export async function createPurchaseOrder(
   const owner = principalName(principal);
   const id = await purchaseOrderIdFor(owner, idempotencyKey);
   const hash = await requestHash(body);
-  const existing = await findPurchaseOrder(env.DB, id);
+  // Looked for everywhere: a replay naming another vendor must find the order (and be refused).
+  const existing = await locatePurchaseOrder(env, id);
   if (existing !== null) {
     if (existing.requestHash !== hash) throw new ApiError(422, "idempotency_conflict", "this Idempotency-Key was already used with a different request");
-    return { po: existing, replayed: true };
+    return { po: await resendEvent(env, existing, "created"), replayed: true };
   }
+  const db = await vendorWriteDb(env, body.vendorId);
   const now = Date.now();
   const draft: PurchaseOrder = {
     id,
@@ -306,30 +528,25 @@ export async function createPurchaseOrder(
     })),
   };
   const event = poEvent(draft, "created", now);
-  await insertPurchaseOrder(
-    env.DB,
-    {
-      id,
-      vendorId: draft.vendorId,
-      locationId: draft.locationId,
-      expectedAt: draft.expectedAt,
-      reference: draft.reference,
-      principal: owner,
-      idempotencyKey,
-      requestHash: hash,
-      createdBy: draft.createdBy,
-      lines: body.lines,
-      now,
-    },
-    [poEventDeliveries(env.DB, event, draft.vendorId, now)],
-  );
-  await sendEvent(env, event, now);
-  return { po: (await findPurchaseOrder(env.DB, id))!, replayed: false };
+  const insert = poInsert(db, {
+    id,
+    vendorId: draft.vendorId,
+    locationId: draft.locationId,
+    expectedAt: draft.expectedAt,
+    reference: draft.reference,
+    principal: owner,
+    idempotencyKey,
+    requestHash: hash,
+    createdBy: draft.createdBy,
+    lines: body.lines,
+    now,
+  });
+  return { po: await commitWithEvent(env, db, draft, insert, event, now), replayed: false };
 }
 
 /** draft → submitted (operators). Repeating it answers the order as it is. */
 export async function submitPurchaseOrder(env: Env, po: PurchaseOrder): Promise<PurchaseOrder> {
-  if (po.status === "submitted") return po;
+  if (po.status === "submitted") return resendEvent(env, po, "submitted");
   if (po.status !== "draft") refuse(po, "submitted");
   return moveStatus(env, po, { to: "submitted", from: ["draft"], step: "submitted", event: { state: "submitted" } });
 }
@@ -379,7 +596,7 @@ async function withdrawArrivals(env: Env, po: PurchaseOrder, reason: string): Pr
 
 /** submitted → confirming → confirmed (the vendor or an operator), optionally with the vendor's arrival date. */
 export async function confirmPurchaseOrder(env: Env, po: PurchaseOrder, expectedAt: string | undefined): Promise<PurchaseOrder> {
-  if (po.status === "confirmed") return po;
+  if (po.status === "confirmed") return resendEvent(env, po, "confirmed");
   if (po.status === "confirming") return finishConfirm(env, po);
   if (po.status !== "submitted") refuse(po, "confirmed");
   const at = expectedAt === undefined ? undefined : Date.parse(expectedAt);
@@ -402,14 +619,15 @@ export async function confirmPurchaseOrder(env: Env, po: PurchaseOrder, expected
 export async function applyConfirmation(env: Env, po: PurchaseOrder, plan: ConfirmationPlan): Promise<PurchaseOrder> {
   if (po.status === "confirming") return finishConfirm(env, po);
   if (plan.action === "unchanged") return po;
-  const statements = plan.lines.map((l) =>
-    poLineChange(
-      env.DB,
-      po.id,
-      { lineNo: l.lineNo, quantity: l.quantity.after, orderedQuantity: l.orderedQuantity, expectedAt: l.expectedAt.after, cancelled: l.cancelled },
-      ["submitted"],
-    ),
-  );
+  const statements = (db: D1Database) =>
+    plan.lines.map((l) =>
+      poLineChange(
+        db,
+        po.id,
+        { lineNo: l.lineNo, quantity: l.quantity.after, orderedQuantity: l.orderedQuantity, expectedAt: l.expectedAt.after, cancelled: l.cancelled },
+        ["submitted"],
+      ),
+    );
   const changes = changesOf(plan.lines);
   const cancel = plan.action === "cancel";
   const moved = await moveStatus(env, po, {
@@ -443,25 +661,26 @@ export async function shipPurchaseOrder(env: Env, actor: string, po: PurchaseOrd
   if (po.status === "confirming") po = await finishConfirm(env, po);
   if (po.status !== "shipping") {
     if (po.status !== "confirmed") {
-      if (["shipped", "partially_received", "received", "closed"].includes(po.status)) return po;
+      if (["shipped", "partially_received", "received", "closed"].includes(po.status)) return resendEvent(env, po, "shipped");
       refuse(po, "shipped");
     }
-    const statements =
+    const statements = (db: D1Database) =>
       shipment === undefined
         ? []
         : [
             ...shipment.lines.map((l) =>
               poLineChange(
-                env.DB,
+                db,
                 po.id,
                 { lineNo: l.lineNo, quantity: l.quantity.after, orderedQuantity: l.orderedQuantity, expectedAt: l.expectedAt.after, cancelled: l.cancelled },
                 ["confirmed"],
               ),
             ),
-            poShipmentUpdate(env.DB, po.id, shipment.shipmentId, ["confirmed"]),
+            poShipmentUpdate(db, po.id, shipment.shipmentId, ["confirmed"]),
           ];
     po = await moveStatus(env, po, { to: "shipping", from: ["confirmed"], step: "shipped", statements });
   }
+  const db = await vendorWriteDb(env, po.vendorId);
   const skus = await findSkus(
     env.DB,
     po.lines.map((l) => l.sku),
@@ -477,7 +696,7 @@ export async function shipPurchaseOrder(env: Env, actor: string, po: PurchaseOrd
         env.SKU_INVENTORY.getByName(line.sku).cancelExpectedArrival({ sku: line.sku, actor, arrivalId: lineId(po.id, line.lineNo), reason: "not_shipped" }),
       );
       if (isFailure(withdrawn)) {
-        if (updates.length > 0) await runBatch(env.DB, updates);
+        if (updates.length > 0) await runBatch(db, updates);
         throw ApiError.fromFailure(withdrawn);
       }
       continue;
@@ -497,21 +716,15 @@ export async function shipPurchaseOrder(env: Env, actor: string, po: PurchaseOrd
     );
     if (isFailure(result)) {
       // Left `shipping`: a retry or the sweeper finishes it.
-      if (updates.length > 0) await runBatch(env.DB, updates);
+      if (updates.length > 0) await runBatch(db, updates);
       throw ApiError.fromFailure(result);
     }
-    updates.push(poLineUpdate(env.DB, po.id, line.lineNo, result.line));
+    updates.push(poLineUpdate(db, po.id, line.lineNo, result.line));
     after = withLine(after, line.lineNo, result.line);
   }
   const now = Date.now();
   const event = poEvent({ ...after, status: "shipped", updatedAt: now }, "shipped", now, { shipmentId: po.shipmentId });
-  await runBatch(env.DB, [
-    ...updates,
-    poEventDeliveries(env.DB, event, po.vendorId, now, poInStatus(po.id, ["shipping"])),
-    poStatusUpdate(env.DB, po.id, "shipped", ["shipping"], now),
-  ]);
-  await sendEvent(env, event, now);
-  return (await findPurchaseOrder(env.DB, po.id))!;
+  return commitWithEvent(env, db, po, [...updates, poStatusUpdate(db, po.id, "shipped", ["shipping"], now)], event, now);
 }
 
 /** The order's status from its lines once goods have arrived. */
@@ -537,6 +750,7 @@ export async function receivePurchaseOrder(
   // a new receipt is refused as before the close (the inbound crash drill found the retry refused).
   const ended = po.status === "closed" || po.status === "cancelled";
   if (!["shipped", "partially_received", "received"].includes(po.status) && !ended) refuse(po, "received");
+  const db = await vendorWriteDb(env, po.vendorId);
   const skus = await findSkus(
     env.DB,
     body.lines.map((l) => l.sku),
@@ -560,11 +774,11 @@ export async function receivePurchaseOrder(
       }),
     );
     if (isFailure(result)) {
-      if (updates.length > 0) await runBatch(env.DB, updates);
+      if (updates.length > 0) await runBatch(db, updates);
       if (ended && result.code !== "retry_later") refuse(po, "received");
       throw ApiError.fromFailure({ ...result, details: { sku: l.sku, lineNo: line.lineNo, cause: result.details ?? null } });
     }
-    updates.push(poLineUpdate(env.DB, po.id, line.lineNo, result.line));
+    updates.push(poLineUpdate(db, po.id, line.lineNo, result.line));
     line.status = result.line.status;
     after = withLine(after, line.lineNo, result.line);
   }
@@ -573,15 +787,18 @@ export async function receivePurchaseOrder(
   // One event per receipt: its id is the receipt's, so a retry of the same receipt adds none.
   const receipt = (await sha256Hex(receiptId)).slice(0, 24);
   const event = poEvent({ ...after, status, updatedAt: now }, "received", now, { receipt: { id: receipt, lines: body.lines } }, receipt);
-  updates.push(poEventDeliveries(env.DB, event, po.vendorId, now));
-  updates.push(poStatusUpdate(env.DB, po.id, status, ["shipped", "partially_received"], now));
-  await runBatch(env.DB, updates);
-  await sendEvent(env, event, now);
-  return (await findPurchaseOrder(env.DB, po.id))!;
+  updates.push(poStatusUpdate(db, po.id, status, ["shipped", "partially_received"], now));
+  return commitWithEvent(env, db, po, updates, event, now);
 }
 
 /** Takes what is still in transit off every line (closed short, or cancelled after shipping). */
-async function dropInTransit(env: Env, actor: string, po: PurchaseOrder, reason: string): Promise<{ updates: D1Write[]; after: PurchaseOrder }> {
+async function dropInTransit(
+  env: Env,
+  db: D1Database,
+  actor: string,
+  po: PurchaseOrder,
+  reason: string,
+): Promise<{ updates: D1Write[]; after: PurchaseOrder }> {
   const updates: D1Write[] = [];
   let after = po;
   for (const line of po.lines) {
@@ -590,10 +807,10 @@ async function dropInTransit(env: Env, actor: string, po: PurchaseOrder, reason:
       env.SKU_INVENTORY.getByName(line.sku).cancelTransfer({ sku: line.sku, actor, transferId: lineId(po.id, line.lineNo), reason }),
     );
     if (isFailure(result)) {
-      if (updates.length > 0) await runBatch(env.DB, updates);
+      if (updates.length > 0) await runBatch(db, updates);
       throw ApiError.fromFailure(result);
     }
-    updates.push(poLineUpdate(env.DB, po.id, line.lineNo, result.line));
+    updates.push(poLineUpdate(db, po.id, line.lineNo, result.line));
     after = withLine(after, line.lineNo, result.line);
   }
   return { updates, after };
@@ -601,24 +818,26 @@ async function dropInTransit(env: Env, actor: string, po: PurchaseOrder, reason:
 
 /** shipped / partially_received → closed: what never came is taken out of transit (short). */
 export async function closePurchaseOrder(env: Env, actor: string, po: PurchaseOrder): Promise<PurchaseOrder> {
-  if (po.status === "closed") return po;
+  if (po.status === "closed") return resendEvent(env, po, "closed");
   if (!["shipped", "partially_received", "received"].includes(po.status)) refuse(po, "closed");
-  const { updates, after } = await dropInTransit(env, actor, po, "closed_short");
+  const db = await vendorWriteDb(env, po.vendorId);
+  const { updates, after } = await dropInTransit(env, db, actor, po, "closed_short");
   const from: Status[] = ["shipped", "partially_received", "received"];
   const now = Date.now();
   const event = poEvent({ ...after, status: "closed", updatedAt: now }, "closed", now);
-  await runBatch(env.DB, [
-    ...updates,
-    poEventDeliveries(env.DB, event, po.vendorId, now, poInStatus(po.id, from)),
-    poStatusUpdate(env.DB, po.id, "closed", from, now),
-  ]);
-  await sendEvent(env, event, now);
-  return (await findPurchaseOrder(env.DB, po.id))!;
+  return commitWithEvent(env, db, po, [...updates, poStatusUpdate(db, po.id, "closed", from, now)], event, now);
 }
 
 /** Cancels an order not yet received from: before shipping nothing moves; after, its units leave transit. */
 export async function cancelPurchaseOrder(env: Env, actor: string, po: PurchaseOrder): Promise<PurchaseOrder> {
-  if (po.status === "cancelled") return po;
+  if (po.status === "cancelled") return resendEvent(env, po, "cancelled");
+  const db = await vendorWriteDb(env, po.vendorId);
+  // The order's events a crash left unsent are settled against the order as it is before the
+  // cancel, the last moment their state can be told (module comment).
+  const before = await findPurchaseOrder(db, po.id);
+  if (before !== null) {
+    await settleUnsent(env, await unsentPoDeliveries(env.DB, { eventIdPrefix: `evt:po:${po.id}:`, limit: 100 }), Date.now(), before);
+  }
   if (["draft", "submitted", "confirming", "confirmed"].includes(po.status)) {
     // Withdrawn before the order is cancelled: a crash in between expects fewer units, never more.
     if (po.status === "confirming" || po.status === "confirmed") await withdrawArrivals(env, po, "po_cancelled");
@@ -630,53 +849,49 @@ export async function cancelPurchaseOrder(env: Env, actor: string, po: PurchaseO
     });
   }
   if (po.status !== "shipped") refuse(po, "cancelled");
-  const { updates, after } = await dropInTransit(env, actor, po, "po_cancelled");
+  const { updates, after } = await dropInTransit(env, db, actor, po, "po_cancelled");
   const now = Date.now();
   const event = poEvent({ ...after, status: "cancelled", updatedAt: now }, "cancelled", now, { source: "api" });
-  await runBatch(env.DB, [
-    ...updates,
-    poEventDeliveries(env.DB, event, po.vendorId, now, poInStatus(po.id, ["shipped"])),
-    poStatusUpdate(env.DB, po.id, "cancelled", ["shipped"], now),
-  ]);
-  await sendEvent(env, event, now);
-  return (await findPurchaseOrder(env.DB, po.id))!;
+  return commitWithEvent(env, db, po, [...updates, poStatusUpdate(db, po.id, "cancelled", ["shipped"], now)], event, now);
 }
 
 /** Event deliveries left unsent this long (ms) after their batch are sent by the sweeper. */
 export const PO_EVENT_SEND_GRACE_MS = 60_000;
 
 /**
- * The sweeper (cron, every minute): finishes confirm and ship steps a crash left `confirming` or `shipping`, and sends
- * the `purchase_order.*` deliveries whose send was lost after their batch committed (then
- * the webhook sweeper watches them like any other). Returns how many orders it finished.
+ * The sweeper (cron, every minute): finishes confirm and ship steps a crash left `confirming`
+ * or `shipping` (in every read database), and settles the `purchase_order.*` deliveries left
+ * unsent by a crash or a lost send (module comment: sent if their change committed, then the
+ * webhook sweeper watches them like any other; dropped if not). Returns how many orders it finished.
  */
 export async function sweepPurchaseOrders(env: Env, now: number): Promise<number> {
   try {
     const unsent = await unsentPoDeliveries(env.DB, { before: now - PO_EVENT_SEND_GRACE_MS, limit: 500 });
-    const sent = await sendUnsent(env, unsent, now);
+    const sent = await settleUnsent(env, unsent, now);
     if (sent > 0) console.log(JSON.stringify({ event: "purchase_order.events_resent", deliveries: sent }));
   } catch (error) {
     console.error(JSON.stringify({ event: "purchase_order.event_sweep_failed", error: String(error) }));
   }
   let finished = 0;
-  for (const id of await staleShipping(env.DB, now - PO_SHIP_LEASE_MS, 20, "confirming")) {
-    const po = await findPurchaseOrder(env.DB, id);
-    if (po === null || po.status !== "confirming") continue;
-    try {
-      await finishConfirm(env, po);
-      finished++;
-    } catch (error) {
-      console.error(JSON.stringify({ event: "purchase_order.confirm_redrive_failed", id, error: String(error) }));
-    }
-  }
-  for (const id of await staleShipping(env.DB, now - PO_SHIP_LEASE_MS, 20)) {
-    const po = await findPurchaseOrder(env.DB, id);
-    if (po === null || po.status !== "shipping") continue;
-    try {
-      await shipPurchaseOrder(env, "system:po-sweeper", po);
-      finished++;
-    } catch (error) {
-      console.error(JSON.stringify({ event: "purchase_order.ship_redrive_failed", id, error: String(error) }));
+  const steps = [
+    { status: "confirming", finish: (po: PurchaseOrder) => finishConfirm(env, po) },
+    { status: "shipping", finish: (po: PurchaseOrder) => shipPurchaseOrder(env, "system:po-sweeper", po) },
+  ] as const;
+  for (const step of steps) {
+    for (const [p, db] of readDbs(env).entries()) {
+      for (const id of await staleShipping(db, now - PO_SHIP_LEASE_MS, 20, step.status)) {
+        try {
+          const po = await findPurchaseOrder(db, id);
+          if (po === null || po.status !== step.status) continue;
+          // A moved vendor's old copy (until it is deleted) is not the order.
+          if ((await vendorWritePartition(env, po.vendorId)) !== p) continue;
+          await step.finish(po);
+          finished++;
+        } catch (error) {
+          const event = step.status === "confirming" ? "purchase_order.confirm_redrive_failed" : "purchase_order.ship_redrive_failed";
+          console.error(JSON.stringify({ event, id, error: String(error) }));
+        }
+      }
     }
   }
   return finished;

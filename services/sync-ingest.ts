@@ -27,6 +27,7 @@ import { sendChunkMessages } from "./sync-send";
 import { generate997 } from "../domain/x12/x12-997";
 import { nextControlNumber } from "../repositories/purchase-orders";
 import { OUR_X12_ID } from "./purchase-order-edi";
+import { vendorWriteDb } from "./purchase-orders";
 
 /** A validated request: whose feed, how to read it, and its items as sent. */
 export interface SyncRequest {
@@ -259,7 +260,8 @@ export interface FunctionalAcknowledgment {
  */
 async function acknowledge(env: Env, vendorId: string, x12: NonNullable<DecodedFile["x12"]>): Promise<FunctionalAcknowledgment | null> {
   if (x12.acknowledgments.length === 0) return null;
-  const controlNumber = await nextControlNumber(env.DB, `vendor:${vendorId}`);
+  // The counter lives with the vendor's orders, in its read database (services/purchase-orders.ts).
+  const controlNumber = await nextControlNumber(await vendorWriteDb(env, vendorId), `vendor:${vendorId}`);
   const receiverOk = /^[A-Z0-9]{2}$/.test(x12.senderQualifier) && /^[\x21-\x7E][\x20-\x7E]{0,14}$/.test(x12.senderId);
   const written = generate997(x12.acknowledgments, {
     senderQualifier: OUR_X12_ID.qualifier,

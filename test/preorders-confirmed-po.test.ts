@@ -20,6 +20,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CRONS, handleScheduled } from "../workers/scheduled";
 import { api, createSku, expectConsistent, seedBasics, setOnHand, skuObject, type Keys } from "./support/fixtures";
 import { clockNow, resetClock } from "./support/test-clock";
+import { readDbOfVendor } from "./support/read-model";
 
 const DAY = 24 * 60 * 60 * 1000;
 let keys: Keys;
@@ -124,7 +125,8 @@ describe("pre-orders against confirmed purchase orders", () => {
       await post(`/api/v2/purchase-orders/${po.body.id}/submit`, keys.operator);
       // The confirm batch committed, the Worker died before telling the SKU.
       const now = Date.now();
-      await env.DB.prepare("UPDATE purchase_orders SET status = 'confirming', updated_at = ? WHERE id = ?").bind(now, po.body.id).run();
+      // The order is in its vendor's read database.
+      await (await readDbOfVendor("V1")).prepare("UPDATE purchase_orders SET status = 'confirming', updated_at = ? WHERE id = ?").bind(now, po.body.id).run();
       return { id: po.body.id as string, now };
     };
     const crashed = await make("cpo3-a");

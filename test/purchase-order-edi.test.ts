@@ -17,6 +17,7 @@ import { env, exports } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { x12PoNumber } from "../domain/purchase-order-edi";
 import { findPurchaseOrder } from "../repositories/purchase-orders";
+import { readDbOfVendor } from "./support/read-model";
 import { submitPurchaseOrder, sweepPurchaseOrders } from "../services/purchase-orders";
 import { capturingQueue, eventually, mockOutboundFetch, webhookProducers, withEnv, type Received } from "./support/event-fixtures";
 import { api, createSku, expectConsistent, seedBasics, skuObject, type Keys } from "./support/fixtures";
@@ -98,7 +99,8 @@ describe("850 out", () => {
     expect((await post(`/${poA}/submit`, keys.operator)).status).toBe(200);
     const res = await get850(poA, keys.vendor);
     expect([res.status, res.contentType]).toEqual([200, "application/edi-x12"]);
-    const row = await env.DB.prepare("SELECT control_number, created_at FROM purchase_order_x12 WHERE purchase_order_id = ?")
+    // The 850 records live with the order, in its vendor's read database.
+    const row = await (await readDbOfVendor("V1")).prepare("SELECT control_number, created_at FROM purchase_order_x12 WHERE purchase_order_id = ?")
       .bind(poA)
       .first<{ control_number: number; created_at: number }>();
     expect(row!.control_number).toBe(1);
@@ -384,7 +386,7 @@ describe("purchase_order.* webhooks", () => {
     const id = await draft("edi-lost", [{ sku: "EDI-2", quantity: 1 }]);
     const lost = capturingQueue();
     lost.failSends = 10;
-    const po = (await findPurchaseOrder(env.DB, id))!;
+    const po = (await findPurchaseOrder(await readDbOfVendor("V1"), id))!;
     const submitted = await submitPurchaseOrder(withEnv(webhookProducers(lost.queue)), po);
     expect(submitted.status).toBe("submitted");
     const pending = await env.DB.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE event_id = ? AND enqueued_at IS NULL")
@@ -401,7 +403,7 @@ describe("purchase_order.* webhooks", () => {
     }, "the swept deliveries");
     expect(got.map((h) => new URL(h.url).pathname).sort()).toEqual(["/ops-po", "/v1-po"]);
     // Submitting again is a no-op: no event.
-    await submitPurchaseOrder(env, (await findPurchaseOrder(env.DB, id))!);
+    await submitPurchaseOrder(env, (await findPurchaseOrder(await readDbOfVendor("V1"), id))!);
     const n = await env.DB.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE event_id LIKE ?").bind(`evt:po:${id}:%`).first<{ n: number }>();
     expect(n!.n).toBe(4); // created ×2, submitted ×2
   });

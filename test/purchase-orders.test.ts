@@ -10,6 +10,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CRONS, handleScheduled } from "../workers/scheduled";
 import { api, createSku, expectConsistent, seedBasics, setOnHand, skuObject, type Keys } from "./support/fixtures";
+import { readDbOfVendor } from "./support/read-model";
 
 let keys: Keys;
 beforeAll(async () => {
@@ -143,7 +144,8 @@ describe("lifecycle", () => {
     await post(`/${po.body.id}/submit`, keys.operator);
     await post(`/${po.body.id}/confirm`, keys.vendor);
     const now = Date.now();
-    await env.DB.prepare("UPDATE purchase_orders SET status = 'shipping', updated_at = ? WHERE id = ?").bind(now, po.body.id).run();
+    // The order is in its vendor's read database.
+    await (await readDbOfVendor(po.body.vendorId)).prepare("UPDATE purchase_orders SET status = 'shipping', updated_at = ? WHERE id = ?").bind(now, po.body.id).run();
     await handleScheduled(createScheduledController({ cron: CRONS.sweep, scheduledTime: now + 30_000 }), env, createExecutionContext());
     expect(await at("PO-5")).toBeNull();
     await handleScheduled(createScheduledController({ cron: CRONS.sweep, scheduledTime: now + 120_000 }), env, createExecutionContext());

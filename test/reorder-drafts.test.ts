@@ -69,13 +69,17 @@ async function nightlyRun(at: number): Promise<ReorderMessage[]> {
   return consume(chunks);
 }
 
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+// Purchase orders live in their vendor's read database: every one is read, then ordered as one list.
 const purchaseOrders = async () =>
   (
-    await env.DB.prepare(
-      `SELECT p.id, p.vendor_id, p.location_id, p.status, p.created_by, json_group_array(json_object('sku', l.sku, 'quantity', l.quantity)) AS lines
-       FROM purchase_orders p JOIN purchase_order_lines l ON l.purchase_order_id = p.id GROUP BY p.id ORDER BY p.vendor_id, p.location_id, p.created_at`,
-    ).all<{ id: string; vendor_id: string; location_id: string; status: string; created_by: string; lines: string }>()
-  ).results.map((r) => ({ ...r, lines: (JSON.parse(r.lines) as { sku: string; quantity: number }[]).sort((a, b) => (a.sku < b.sku ? -1 : 1)) }));
+    await queryAllReadDbs<{ id: string; vendor_id: string; location_id: string; status: string; created_by: string; created_at: number; lines: string }>(
+      `SELECT p.id, p.vendor_id, p.location_id, p.status, p.created_by, p.created_at, json_group_array(json_object('sku', l.sku, 'quantity', l.quantity)) AS lines
+       FROM purchase_orders p JOIN purchase_order_lines l ON l.purchase_order_id = p.id GROUP BY p.id`,
+    )
+  )
+    .sort((a, b) => cmp(a.vendor_id, b.vendor_id) || cmp(a.location_id, b.location_id) || a.created_at - b.created_at)
+    .map(({ created_at: _, ...r }) => ({ ...r, lines: (JSON.parse(r.lines) as { sku: string; quantity: number }[]).sort((a, b) => (a.sku < b.sku ? -1 : 1)) }));
 
 /** Every suggestion of every read database (each in its vendor's: issue 19 item 2), by SKU, oldest first. */
 const suggestionsBySku = async () =>
