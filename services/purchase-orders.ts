@@ -81,6 +81,7 @@ import {
   poStatusUpdate,
   staleShipping,
   type PurchaseOrder,
+  unitsOnOrder,
 } from "../repositories/purchase-orders";
 import {
   dropUnsentPoDeliveries,
@@ -191,6 +192,20 @@ export async function findPurchaseOrdersByNumberAcross(
     const byId = new Map<string, PurchaseOrder>();
     for (const m of maps) for (const po of m.get(n.text) ?? []) if (!byId.has(po.id)) byId.set(po.id, po);
     out.set(n.text, [...byId.values()]);
+  }
+  return out;
+}
+
+/**
+ * Units on order per SKU (lines of orders not yet shipped: draft, submitted, confirmed), for
+ * the reorder planning. Every read database is asked (one indexed query each): a SKU's older
+ * orders stay with the vendor they were made to, which need not be its vendor now.
+ */
+export async function unitsOnOrderBySku(env: Env, skuIds: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (skuIds.length === 0) return out;
+  for (const m of await Promise.all(readDbs(env).map((db) => unitsOnOrder(db, skuIds)))) {
+    for (const [sku, units] of m) out.set(sku, (out.get(sku) ?? 0) + units);
   }
   return out;
 }
