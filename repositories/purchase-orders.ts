@@ -8,9 +8,17 @@
  * database (`READ_<n>`, issue 19 item 2; services/purchase-orders.ts picks it), all of an
  * order together, so a function's statements and joins stay in one database.
  */
-import { and, asc, eq, gt, gte, lt, notExists, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, gte, lt, lte, notExists, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { purchaseOrderLines, purchaseOrders, purchaseOrderX12, x12ControlNumbers, type PurchaseOrderLineRow, type PurchaseOrderRow } from "../d1/schema";
+import {
+  purchaseOrderLines,
+  purchaseOrders,
+  purchaseOrderX12,
+  readSkuFacts,
+  x12ControlNumbers,
+  type PurchaseOrderLineRow,
+  type PurchaseOrderRow,
+} from "../d1/schema";
 import type { TransferLine } from "../durable-objects/sku-inbound.types";
 import { type D1Write, guardedRow, inJson } from "./d1-sql";
 
@@ -203,6 +211,40 @@ export async function unitsOnOrder(db: D1Database, ids: readonly string[]): Prom
     .groupBy(l.sku)
     .all();
   return new Map(results.map((r) => [r.sku, r.units]));
+}
+
+/**
+ * The earliest expected arrival per SKU and receiving location of shipped, not yet received
+ * purchase-order lines (the line's own date from the vendor's 855/856, else the order's) of
+ * one vendor's SKUs in (after, last], from the vendor's read database (its orders and its
+ * SKUs' facts are both there). Lines without a date are left out. For the merchant feeds.
+ */
+export async function shippedArrivalsInRange(
+  db: D1Database,
+  range: { vendorId: string; after?: string | undefined; last: string },
+): Promise<{ sku: string; locationId: string; expectedAt: number }[]> {
+  const pl = purchaseOrderLines;
+  const po = purchaseOrders;
+  const f = readSkuFacts;
+  const lineDate = sql<number>`coalesce(${pl.expectedAt}, ${po.expectedAt})`;
+  const open = ["in_transit", "partially_received"] as const;
+  return drizzle(db)
+    .select({ sku: pl.sku, locationId: po.locationId, expectedAt: sql<number>`min(${lineDate})`.mapWith(Number) })
+    .from(pl)
+    .innerJoin(po, eq(po.id, pl.purchaseOrderId))
+    .innerJoin(f, eq(f.sku, pl.sku))
+    .where(
+      and(
+        eq(f.vendorId, range.vendorId),
+        range.after === undefined ? undefined : gt(pl.sku, range.after),
+        lte(pl.sku, range.last),
+        inJson(po.status, ["shipped", "partially_received"]),
+        inJson(pl.status, open),
+        sql`${lineDate} IS NOT NULL`,
+      ),
+    )
+    .groupBy(pl.sku, po.locationId)
+    .all();
 }
 
 /** Ids of orders left `shipping` (or `confirming`) since before `staleBefore` (a crashed ship or confirm step). */
