@@ -100,7 +100,8 @@ describe("850 out", () => {
     const res = await get850(poA, keys.vendor);
     expect([res.status, res.contentType]).toEqual([200, "application/edi-x12"]);
     // The 850 records live with the order, in its vendor's read database.
-    const row = await (await readDbOfVendor("V1")).prepare("SELECT control_number, created_at FROM purchase_order_x12 WHERE purchase_order_id = ?")
+    const row = await (await readDbOfVendor("V1"))
+      .prepare("SELECT control_number, created_at FROM purchase_order_x12 WHERE purchase_order_id = ?")
       .bind(poA)
       .first<{ control_number: number; created_at: number }>();
     expect(row!.control_number).toBe(1);

@@ -145,7 +145,10 @@ describe("lifecycle", () => {
     await post(`/${po.body.id}/confirm`, keys.vendor);
     const now = Date.now();
     // The order is in its vendor's read database.
-    await (await readDbOfVendor(po.body.vendorId)).prepare("UPDATE purchase_orders SET status = 'shipping', updated_at = ? WHERE id = ?").bind(now, po.body.id).run();
+    await (await readDbOfVendor(po.body.vendorId))
+      .prepare("UPDATE purchase_orders SET status = 'shipping', updated_at = ? WHERE id = ?")
+      .bind(now, po.body.id)
+      .run();
     await handleScheduled(createScheduledController({ cron: CRONS.sweep, scheduledTime: now + 30_000 }), env, createExecutionContext());
     expect(await at("PO-5")).toBeNull();
     await handleScheduled(createScheduledController({ cron: CRONS.sweep, scheduledTime: now + 120_000 }), env, createExecutionContext());

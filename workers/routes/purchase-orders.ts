@@ -3,7 +3,8 @@
  * close and cancel; a vendor sees its own orders and confirms and ships them (operators may
  * too). The counts move in the SKU objects (services/purchase-orders.ts). Over X12 (issue 16):
  * an order as an 850, and a vendor's 855/856 file answered with a 997
- * (services/purchase-order-edi.ts).
+ * (services/purchase-order-edi.ts). Orders live in their vendor's read database; a write
+ * answers 503 `retry_later` while that vendor's rows are being moved to another one.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
@@ -59,7 +60,7 @@ purchaseOrders.route(
     maxBytes: BODY_LIMITS.reserve,
     idempotency: "required",
     success: { status: 201, description: "the purchase order (200 on a replay)" },
-    errors: [400, 401, 403, 413, 415, 422],
+    errors: [400, 401, 403, 413, 415, 422, 503],
   },
   async (c, input) => {
     const key = input.idempotencyKey();
@@ -117,7 +118,7 @@ purchaseOrders.route(
     scopes: operator,
     ...step,
     success: { status: 200, description: "the purchase order" },
-    errors: [400, 401, 403, 404, 409, 413, 415],
+    errors: [400, 401, 403, 404, 409, 413, 415, 503],
   },
   async (c, input) => {
     const po = await load(c, input.param("id"));
@@ -135,7 +136,7 @@ purchaseOrders.route(
     ...step,
     body: ConfirmPurchaseOrderBody,
     success: { status: 200, description: "the purchase order" },
-    errors: [400, 401, 403, 404, 409, 413, 415],
+    errors: [400, 401, 403, 404, 409, 413, 415, 503],
   },
   async (c, input) => {
     const po = await load(c, input.param("id"));
@@ -237,7 +238,7 @@ purchaseOrders.route(
     scopes: operatorOrVendor,
     params,
     success: { status: 200, description: "the 850 interchange", contentType: "application/edi-x12" },
-    errors: [400, 401, 403, 404, 409, 422],
+    errors: [400, 401, 403, 404, 409, 422, 503],
   },
   async (c, input) => {
     const po = await load(c, input.param("id"));
