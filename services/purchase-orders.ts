@@ -400,6 +400,29 @@ function withLine(po: PurchaseOrder, lineNo: number, line: TransferResult["line"
   };
 }
 
+/** A line's figures as its SKU object answered them, to be written with the step's commit. */
+interface Answered {
+  lineNo: number;
+  line: TransferResult["line"];
+}
+
+/**
+ * The read database to commit a step's object answers in, looked up again when the step is
+ * about to commit: its object calls may have outlasted the placement read at its start.
+ */
+async function commitDb(env: Env, po: PurchaseOrder): Promise<D1Database> {
+  return vendorWriteDb(env, po.vendorId);
+}
+
+const lineWrites = (db: D1Database, poId: string, answered: readonly Answered[]): D1Write[] => answered.map((a) => poLineUpdate(db, poId, a.lineNo, a.line));
+
+/** Keeps what the objects answered before a step failed part way (a retry repeats the rest). */
+async function keepAnswered(env: Env, po: PurchaseOrder, answered: readonly Answered[]): Promise<void> {
+  if (answered.length === 0) return;
+  const db = await commitDb(env, po);
+  await runBatch(db, lineWrites(db, po.id, answered));
+}
+
 /** The order with the lines a vendor's document planned. */
 function withPlan(po: PurchaseOrder, lines: readonly PlannedLine[]): PurchaseOrder {
   const byNo = new Map(lines.map((l) => [l.lineNo, l]));
@@ -695,12 +718,12 @@ export async function shipPurchaseOrder(env: Env, actor: string, po: PurchaseOrd
           ];
     po = await moveStatus(env, po, { to: "shipping", from: ["confirmed"], step: "shipped", statements });
   }
-  const db = await vendorWriteDb(env, po.vendorId);
+  await vendorWriteDb(env, po.vendorId); // 503 before any object is told, while the vendor's rows move
   const skus = await findSkus(
     env.DB,
     po.lines.map((l) => l.sku),
   );
-  const updates: D1Write[] = [];
+  const answered: Answered[] = [];
   let after = po;
   for (const line of po.lines) {
     const row = skus.get(line.sku);
@@ -711,7 +734,7 @@ export async function shipPurchaseOrder(env: Env, actor: string, po: PurchaseOrd
         env.SKU_INVENTORY.getByName(line.sku).cancelExpectedArrival({ sku: line.sku, actor, arrivalId: lineId(po.id, line.lineNo), reason: "not_shipped" }),
       );
       if (isFailure(withdrawn)) {
-        if (updates.length > 0) await runBatch(db, updates);
+        await keepAnswered(env, po, answered);
         throw ApiError.fromFailure(withdrawn);
       }
       continue;
@@ -731,15 +754,16 @@ export async function shipPurchaseOrder(env: Env, actor: string, po: PurchaseOrd
     );
     if (isFailure(result)) {
       // Left `shipping`: a retry or the sweeper finishes it.
-      if (updates.length > 0) await runBatch(db, updates);
+      await keepAnswered(env, po, answered);
       throw ApiError.fromFailure(result);
     }
-    updates.push(poLineUpdate(db, po.id, line.lineNo, result.line));
+    answered.push({ lineNo: line.lineNo, line: result.line });
     after = withLine(after, line.lineNo, result.line);
   }
   const now = Date.now();
   const event = poEvent({ ...after, status: "shipped", updatedAt: now }, "shipped", now, { shipmentId: po.shipmentId });
-  return commitWithEvent(env, db, po, [...updates, poStatusUpdate(db, po.id, "shipped", ["shipping"], now)], event, now);
+  const db = await commitDb(env, po);
+  return commitWithEvent(env, db, po, [...lineWrites(db, po.id, answered), poStatusUpdate(db, po.id, "shipped", ["shipping"], now)], event, now);
 }
 
 /** The order's status from its lines once goods have arrived. */
@@ -765,13 +789,13 @@ export async function receivePurchaseOrder(
   // a new receipt is refused as before the close (the inbound crash drill found the retry refused).
   const ended = po.status === "closed" || po.status === "cancelled";
   if (!["shipped", "partially_received", "received"].includes(po.status) && !ended) refuse(po, "received");
-  const db = await vendorWriteDb(env, po.vendorId);
+  await vendorWriteDb(env, po.vendorId); // 503 before any object is told, while the vendor's rows move
   const skus = await findSkus(
     env.DB,
     body.lines.map((l) => l.sku),
   );
   const receiptId = `${principalName(principal)}\n${idempotencyKey}`;
-  const updates: D1Write[] = [];
+  const answered: Answered[] = [];
   let after = po;
   for (const l of body.lines) {
     const line = bySku.get(l.sku)!;
@@ -789,11 +813,11 @@ export async function receivePurchaseOrder(
       }),
     );
     if (isFailure(result)) {
-      if (updates.length > 0) await runBatch(db, updates);
+      await keepAnswered(env, po, answered);
       if (ended && result.code !== "retry_later") refuse(po, "received");
       throw ApiError.fromFailure({ ...result, details: { sku: l.sku, lineNo: line.lineNo, cause: result.details ?? null } });
     }
-    updates.push(poLineUpdate(db, po.id, line.lineNo, result.line));
+    answered.push({ lineNo: line.lineNo, line: result.line });
     line.status = result.line.status;
     after = withLine(after, line.lineNo, result.line);
   }
@@ -802,19 +826,20 @@ export async function receivePurchaseOrder(
   // One event per receipt: its id is the receipt's, so a retry of the same receipt adds none.
   const receipt = (await sha256Hex(receiptId)).slice(0, 24);
   const event = poEvent({ ...after, status, updatedAt: now }, "received", now, { receipt: { id: receipt, lines: body.lines } }, receipt);
-  updates.push(poStatusUpdate(db, po.id, status, ["shipped", "partially_received"], now));
-  return commitWithEvent(env, db, po, updates, event, now);
+  const db = await commitDb(env, po);
+  return commitWithEvent(
+    env,
+    db,
+    po,
+    [...lineWrites(db, po.id, answered), poStatusUpdate(db, po.id, status, ["shipped", "partially_received"], now)],
+    event,
+    now,
+  );
 }
 
 /** Takes what is still in transit off every line (closed short, or cancelled after shipping). */
-async function dropInTransit(
-  env: Env,
-  db: D1Database,
-  actor: string,
-  po: PurchaseOrder,
-  reason: string,
-): Promise<{ updates: D1Write[]; after: PurchaseOrder }> {
-  const updates: D1Write[] = [];
+async function dropInTransit(env: Env, actor: string, po: PurchaseOrder, reason: string): Promise<{ answered: Answered[]; after: PurchaseOrder }> {
+  const answered: Answered[] = [];
   let after = po;
   for (const line of po.lines) {
     if (line.status === "received" || line.status === "cancelled" || line.status === "open") continue;
@@ -822,25 +847,26 @@ async function dropInTransit(
       env.SKU_INVENTORY.getByName(line.sku).cancelTransfer({ sku: line.sku, actor, transferId: lineId(po.id, line.lineNo), reason }),
     );
     if (isFailure(result)) {
-      if (updates.length > 0) await runBatch(db, updates);
+      await keepAnswered(env, po, answered);
       throw ApiError.fromFailure(result);
     }
-    updates.push(poLineUpdate(db, po.id, line.lineNo, result.line));
+    answered.push({ lineNo: line.lineNo, line: result.line });
     after = withLine(after, line.lineNo, result.line);
   }
-  return { updates, after };
+  return { answered, after };
 }
 
 /** shipped / partially_received → closed: what never came is taken out of transit (short). */
 export async function closePurchaseOrder(env: Env, actor: string, po: PurchaseOrder): Promise<PurchaseOrder> {
   if (po.status === "closed") return resendEvent(env, po, "closed");
   if (!["shipped", "partially_received", "received"].includes(po.status)) refuse(po, "closed");
-  const db = await vendorWriteDb(env, po.vendorId);
-  const { updates, after } = await dropInTransit(env, db, actor, po, "closed_short");
+  await vendorWriteDb(env, po.vendorId); // 503 before any object is told, while the vendor's rows move
+  const { answered, after } = await dropInTransit(env, actor, po, "closed_short");
   const from: Status[] = ["shipped", "partially_received", "received"];
   const now = Date.now();
   const event = poEvent({ ...after, status: "closed", updatedAt: now }, "closed", now);
-  return commitWithEvent(env, db, po, [...updates, poStatusUpdate(db, po.id, "closed", from, now)], event, now);
+  const db = await commitDb(env, po);
+  return commitWithEvent(env, db, po, [...lineWrites(db, po.id, answered), poStatusUpdate(db, po.id, "closed", from, now)], event, now);
 }
 
 /** Cancels an order not yet received from: before shipping nothing moves; after, its units leave transit. */
@@ -864,10 +890,11 @@ export async function cancelPurchaseOrder(env: Env, actor: string, po: PurchaseO
     });
   }
   if (po.status !== "shipped") refuse(po, "cancelled");
-  const { updates, after } = await dropInTransit(env, db, actor, po, "po_cancelled");
+  const { answered, after } = await dropInTransit(env, actor, po, "po_cancelled");
   const now = Date.now();
   const event = poEvent({ ...after, status: "cancelled", updatedAt: now }, "cancelled", now, { source: "api" });
-  return commitWithEvent(env, db, po, [...updates, poStatusUpdate(db, po.id, "cancelled", ["shipped"], now)], event, now);
+  const commit = await commitDb(env, po);
+  return commitWithEvent(env, commit, po, [...lineWrites(commit, po.id, answered), poStatusUpdate(commit, po.id, "cancelled", ["shipped"], now)], event, now);
 }
 
 /** Event deliveries left unsent this long (ms) after their batch are sent by the sweeper. */
