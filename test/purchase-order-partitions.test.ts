@@ -227,3 +227,30 @@ describe("a crash between the order's change (read database) and its deliveries 
     expect(sentFor(cap.sent, `evt:po:${id}:submitted`)).toEqual([]);
   });
 });
+
+describe("while the vendor's rows are being moved", () => {
+  it("writes answer 503 retry_later (they could land in the database being left), reads go on; after the move, writes work", async () => {
+    const id = await create("V2", "pp-moving");
+    const now = Date.now();
+    await env.DB.prepare(
+      "INSERT INTO read_moves (id, vendor_id, from_partition, to_partition, state, requested_by, state_at, created_at, updated_at) VALUES ('rmv_pp', 'V2', 2, 0, 'draining', 'test', ?1, ?1, ?1)",
+    )
+      .bind(now)
+      .run();
+    const submit = await api("POST", `/api/v2/purchase-orders/${id}/submit`, { key: keys.operator });
+    expect([submit.status, submit.body.error?.code]).toEqual([503, "retry_later"]);
+    const created = await api("POST", "/api/v2/purchase-orders", {
+      key: keys.operator,
+      idempotencyKey: "pp-moving-2",
+      body: { vendorId: "V2", locationId: "L2", lines: [{ sku: "PP-2", quantity: 1 }] },
+    });
+    expect(created.status).toBe(503);
+    expect((await api("GET", `/api/v2/purchase-orders/${id}`, { key: keys.operator })).body.status).toBe("draft");
+    expect((await api("GET", "/api/v2/purchase-orders?vendorId=V2&limit=100", { key: keys.operator })).status).toBe(200);
+    // Positive control: another vendor's writes are not held up, and V2's go on once the move is over.
+    const v1 = await create("V1", "pp-moving-v1");
+    expect((await api("POST", `/api/v2/purchase-orders/${v1}/submit`, { key: keys.operator })).status).toBe(200);
+    await env.DB.prepare("UPDATE read_moves SET state = 'done' WHERE id = 'rmv_pp'").run();
+    expect((await api("POST", `/api/v2/purchase-orders/${id}/submit`, { key: keys.operator })).body.status).toBe("submitted");
+  });
+});
