@@ -14,11 +14,11 @@
  * (repositories/read-partitions.ts `vendorReadDb`), where they are joined with that database's
  * copy of the SKUs' facts (`read_sku_facts`: owner, status) — never with `skus` or `locations`,
  * which are in `DB`: the locations to read are passed as ids (one bound JSON parameter). The
- * SKUs, transfers and purchase orders are read in `DB`.
+ * SKUs and transfers are read in `DB`; shipped purchase orders in the vendor's read database.
  */
-import { and, asc, eq, gt, gte, inArray, isNotNull, lte, min, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, gte, inArray, isNotNull, lte, min, or, type AnyColumn, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { inventoryLevels, purchaseOrderLines, purchaseOrders, readSkuFacts, skus, transferLines, transfers } from "../d1/schema";
+import { inventoryLevels, readSkuFacts, skus, transferLines, transfers } from "../d1/schema";
 import { inJson } from "./d1-sql";
 
 /** A location Merchant Center may list as a store: active, and a store or a pickup point. */
@@ -131,24 +131,13 @@ export async function arrivalsInRange(db: D1Database, range: PageRange): Promise
   const d = drizzle(db);
   const tl = transferLines;
   const t = transfers;
-  const pl = purchaseOrderLines;
-  const po = purchaseOrders;
-  const lineDate = sql<number>`coalesce(${pl.expectedAt}, ${po.expectedAt})`;
-  const [byTransfer, byOrder] = await d.batch([
-    d
-      .select({ sku: tl.sku, locationId: t.toLocationId, expectedAt: min(t.expectedAt).mapWith(Number) })
-      .from(tl)
-      .innerJoin(t, eq(t.id, tl.transferId))
-      .innerJoin(skus, eq(skus.sku, tl.sku))
-      .where(and(pageRange(skus, range), inArray(t.status, OPEN_LINE), inArray(tl.status, OPEN_LINE), isNotNull(t.expectedAt)))
-      .groupBy(tl.sku, t.toLocationId),
-    d
-      .select({ sku: pl.sku, locationId: po.locationId, expectedAt: sql<number>`min(${lineDate})`.mapWith(Number) })
-      .from(pl)
-      .innerJoin(po, eq(po.id, pl.purchaseOrderId))
-      .innerJoin(skus, eq(skus.sku, pl.sku))
-      .where(and(pageRange(skus, range), inArray(po.status, ["shipped", "partially_received"]), inArray(pl.status, OPEN_LINE), sql`${lineDate} IS NOT NULL`))
-      .groupBy(pl.sku, po.locationId),
-  ]);
-  return [...byTransfer, ...byOrder];
+  // Transfers only: purchase orders live in the vendor's read database (repositories/purchase-orders.ts shippedArrivalsInRange).
+  return d
+    .select({ sku: tl.sku, locationId: t.toLocationId, expectedAt: min(t.expectedAt).mapWith(Number) })
+    .from(tl)
+    .innerJoin(t, eq(t.id, tl.transferId))
+    .innerJoin(skus, eq(skus.sku, tl.sku))
+    .where(and(pageRange(skus, range), inArray(t.status, OPEN_LINE), inArray(tl.status, OPEN_LINE), isNotNull(t.expectedAt)))
+    .groupBy(tl.sku, t.toLocationId)
+    .all();
 }

@@ -10,14 +10,12 @@
  * Conditional upserts are drizzle upserts with `setWhere` (and `guardedRow` for the
  * dismissal quiet period); sets of SKUs are bound as one JSON parameter (`inJson`).
  */
-import { and, asc, between, eq, gt, inArray, notExists, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, between, eq, gt, notExists, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import {
   dailySales,
   forecasts,
-  purchaseOrderLines,
-  purchaseOrders,
   reorderRuns,
   reorderSuggestions,
   type ReorderSuggestionRow,
@@ -466,21 +464,4 @@ export async function advanceRun(
     .where(and(eq(t.origin, origin), eq(t.cursor, from), eq(t.status, "running")))
     .run();
   return r.meta.changes > 0;
-}
-
-/**
- * Units on order per SKU: lines of purchase orders not yet shipped (draft, submitted,
- * confirmed). Once shipped, a line is in transit on the SKU's object instead.
- */
-export async function onOrderBySku(db: D1Database, ids: readonly string[]): Promise<Map<string, number>> {
-  const l = purchaseOrderLines;
-  const p = purchaseOrders;
-  const results = await drizzle(db)
-    .select({ sku: l.sku, units: sql<number>`SUM(${l.quantity})` })
-    .from(l)
-    .innerJoin(p, eq(p.id, l.purchaseOrderId))
-    .where(and(inArray(p.status, ["draft", "submitted", "confirmed"]), inJson(l.sku, [...new Set(ids)])))
-    .groupBy(l.sku)
-    .all();
-  return new Map(results.map((r) => [r.sku, r.units]));
 }

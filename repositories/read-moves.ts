@@ -9,7 +9,7 @@
  * of a location and day in its database, and routing sums all databases, so leaving it
  * keeps the totals exact.
  */
-import { and, asc, eq, getTableColumns, gt, inArray, isNull, ne, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gt, inArray, isNull, ne, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import {
@@ -23,29 +23,60 @@ import {
   readSkuFacts,
   reorderSuggestions,
   skuPlanning,
+  purchaseOrderLines,
+  purchaseOrders,
+  purchaseOrderX12,
   vendorPlanning,
   vendors,
+  x12ControlNumbers,
   type ReadMoveRow,
 } from "../d1/schema";
 import { type D1Write, inJson, runBatch } from "./d1-sql";
 
+/** Whose rows a copy or delete takes: a vendor's (its SKUs' as its facts copy there names them), or one SKU's (a SKU that changed vendor). */
+export type RowScope = { vendorId: string } | { sku: string };
+
+/** The rows of a vendor's SKUs, by a SKU column (one SKU's for a SKU scope). */
+function bySku(sku: SQLiteColumn) {
+  return (scope: RowScope): SQL =>
+    "sku" in scope
+      ? sql`${sku} = ${scope.sku}`
+      : sql`${sku} IN (SELECT ${readSkuFacts.sku} FROM ${readSkuFacts} WHERE ${readSkuFacts.vendorId} = ${scope.vendorId})`;
+}
+
+/** The rows of the vendor's purchase orders, by a purchase order id column (none for a SKU scope: an order stays with its vendor). */
+function byPurchaseOrder(orderId: SQLiteColumn) {
+  return (scope: RowScope): SQL =>
+    "sku" in scope ? sql`0` : sql`${orderId} IN (SELECT ${purchaseOrders.id} FROM ${purchaseOrders} WHERE ${purchaseOrders.vendorId} = ${scope.vendorId})`;
+}
+
+/** The vendor's own rows, by an SQL condition on them (none for a SKU scope). */
+function byVendor(condition: (vendorId: string) => SQL) {
+  return (scope: RowScope): SQL => ("sku" in scope ? sql`0` : condition(scope.vendorId));
+}
+
 /**
- * The tables moved, facts first (the vendor's SKU list in the target), in copy order; deleted in
- * reverse. A table's rows belong to a vendor by their SKU (`sku`) or, for a table of vendor
- * rows, by `vendor` (not moved with a single SKU).
+ * The tables moved, in copy order (facts first: the vendor's SKU list in the target; orders
+ * before their lines and 850s, which reference them); deleted in reverse. Each says which of
+ * its rows are in a scope.
  */
-export const MOVED_TABLES: readonly { name: string; table: SQLiteTable; sku?: SQLiteColumn; vendor?: SQLiteColumn }[] = [
-  { name: "read_sku_facts", table: readSkuFacts, sku: readSkuFacts.sku },
-  { name: "inventory_levels", table: inventoryLevels, sku: inventoryLevels.sku },
-  { name: "alert_cursors", table: alertCursors, sku: alertCursors.sku },
-  { name: "alerts", table: alerts, sku: alerts.sku },
-  { name: "daily_sales", table: dailySales, sku: dailySales.sku },
-  { name: "processed_events", table: processedEvents, sku: processedEvents.sku },
-  // Planning (the features' tables of issue 19 item 2).
-  { name: "sku_planning", table: skuPlanning, sku: skuPlanning.sku },
-  { name: "forecasts", table: forecasts, sku: forecasts.sku },
-  { name: "reorder_suggestions", table: reorderSuggestions, sku: reorderSuggestions.sku },
-  { name: "vendor_planning", table: vendorPlanning, vendor: vendorPlanning.vendorId },
+export const MOVED_TABLES: readonly { name: string; table: SQLiteTable; rows: (scope: RowScope) => SQL }[] = [
+  { name: "read_sku_facts", table: readSkuFacts, rows: bySku(readSkuFacts.sku) },
+  { name: "inventory_levels", table: inventoryLevels, rows: bySku(inventoryLevels.sku) },
+  { name: "alert_cursors", table: alertCursors, rows: bySku(alertCursors.sku) },
+  { name: "alerts", table: alerts, rows: bySku(alerts.sku) },
+  { name: "daily_sales", table: dailySales, rows: bySku(dailySales.sku) },
+  { name: "processed_events", table: processedEvents, rows: bySku(processedEvents.sku) },
+  // The features' tables (issue 19 item 2): planning, then purchase orders.
+  { name: "sku_planning", table: skuPlanning, rows: bySku(skuPlanning.sku) },
+  { name: "forecasts", table: forecasts, rows: bySku(forecasts.sku) },
+  { name: "reorder_suggestions", table: reorderSuggestions, rows: bySku(reorderSuggestions.sku) },
+  { name: "vendor_planning", table: vendorPlanning, rows: byVendor((v) => sql`${vendorPlanning.vendorId} = ${v}`) },
+  { name: "purchase_orders", table: purchaseOrders, rows: byVendor((v) => sql`${purchaseOrders.vendorId} = ${v}`) },
+  { name: "purchase_order_lines", table: purchaseOrderLines, rows: byPurchaseOrder(purchaseOrderLines.purchaseOrderId) },
+  { name: "purchase_order_x12", table: purchaseOrderX12, rows: byPurchaseOrder(purchaseOrderX12.purchaseOrderId) },
+  // The vendor's X12 control numbers (`vendor:<id>`, services/purchase-order-edi.ts).
+  { name: "x12_control_numbers", table: x12ControlNumbers, rows: byVendor((v) => sql`${x12ControlNumbers.partner} = ${`vendor:${v}`}`) },
 ];
 
 /** The open move of a vendor (not `done`), if any. */
@@ -124,17 +155,6 @@ export interface MoveCursor {
   rowid: number;
 }
 
-/** Whose rows a copy or delete takes: a vendor's (its SKUs' as its facts copy there names them), or one SKU's (a SKU that changed vendor). */
-export type RowScope = { vendorId: string } | { sku: string };
-
-/** The rows of `scope` in a moved table (by its SKU column, or its vendor column). */
-function inScope(scope: RowScope, moved: { sku?: SQLiteColumn; vendor?: SQLiteColumn }) {
-  if (moved.vendor !== undefined) return "vendorId" in scope ? sql`${moved.vendor} = ${scope.vendorId}` : sql`0`;
-  const sku = moved.sku!;
-  if ("sku" in scope) return sql`${sku} = ${scope.sku}`;
-  return sql`${sku} IN (SELECT ${readSkuFacts.sku} FROM ${readSkuFacts} WHERE ${readSkuFacts.vendorId} = ${scope.vendorId})`;
-}
-
 /** Bound parameters per statement in D1. */
 const MAX_PARAMS = 100;
 
@@ -157,7 +177,7 @@ export async function copyPage(
   const rows = (await drizzle(source)
     .select({ rowid: sql<number>`rowid`, ...columns })
     .from(table)
-    .where(and(gt(sql`rowid`, at.rowid), inScope(scope, moved)))
+    .where(and(gt(sql`rowid`, at.rowid), moved.rows(scope)))
     .orderBy(asc(sql`rowid`))
     .limit(limit)
     .all()) as (Record<string, unknown> & { rowid: number })[];
@@ -188,7 +208,7 @@ export async function deletePage(db: D1Database, scope: RowScope, tableIndex: nu
   const moved = MOVED_TABLES[tableIndex]!;
   const { table } = moved;
   const d = drizzle(db);
-  const page = d.select({ rowid: sql`rowid` }).from(table).where(inScope(scope, moved)).limit(limit);
+  const page = d.select({ rowid: sql`rowid` }).from(table).where(moved.rows(scope)).limit(limit);
   const result = await d.delete(table).where(sql`rowid IN ${page}`).run();
   return result.meta.changes;
 }

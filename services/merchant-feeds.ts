@@ -39,6 +39,7 @@ import {
 import type { LocationRow } from "../d1/schema";
 import { allLocations } from "../repositories/locations";
 import { arrivalsInRange, isMerchantStore, isSellingLocation, localLevelsPage, productsPage, sellingLevelsInRange } from "../repositories/merchant-feeds";
+import { shippedArrivalsInRange } from "../repositories/purchase-orders";
 import { vendorReadDb } from "../repositories/read-partitions";
 import { findVendor } from "../repositories/vendors";
 import { ApiError } from "./api-error";
@@ -140,7 +141,13 @@ export async function productAvailabilityPage(
   const range = { vendorId, after: q.after, last: last.sku };
   const [{ rows: locationRows }, readDb] = await Promise.all([allLocations(env.DB), vendorReadDb(env, vendorId)]);
   const sellableLocationIds = locationRows.filter(isSellingLocation).map((l) => l.id);
-  const [levels, arrivals] = await Promise.all([sellingLevelsInRange(readDb, range, sellableLocationIds), arrivalsInRange(env.DB, range)]);
+  const [levels, byTransfer, byOrder] = await Promise.all([
+    sellingLevelsInRange(readDb, range, sellableLocationIds),
+    arrivalsInRange(env.DB, range),
+    // Purchase orders live in their vendor's read database (services/purchase-orders.ts).
+    shippedArrivalsInRange(readDb, range),
+  ]);
+  const arrivals = [...byTransfer, ...byOrder];
   const arrivalAt = new Map<string, number>();
   for (const a of arrivals) {
     const key = `${a.sku}\n${a.locationId}`;

@@ -10,6 +10,7 @@
  * data and the units on order (purchase orders), and is not written. Reads go to each
  * database for its SKUs (`readBySku`); the writes are one batch per read database.
  */
+import { unitsOnOrderBySku } from "./purchase-orders";
 import { classifyStockMovement, movementAlerts, stockMovementOptions } from "../domain/analytics";
 import { dayNumber, isoDay } from "../domain/forecasting/calendar";
 import { dailyMeans, expectedStockout, fitForecastModels, forecastDemand, leadTimeDemand, type ForecastModel, type SalesHistory } from "../domain/forecasting";
@@ -22,7 +23,6 @@ import { vendorsMoving } from "../repositories/read-moves";
 import { lastSaleDays, openMovementAlertStatement, resolveMovementAlertStatement } from "../repositories/planning-alerts";
 import {
   findForecasts,
-  onOrderBySku,
   planningSkus,
   resolveSuggestionStatement,
   salesByDay,
@@ -299,8 +299,8 @@ export async function planSkus(env: Env, skuIds: readonly string[], origin: stri
 
   // Plan every SKU against its object's stock.
   const snapshots = await Promise.all(active.map((s) => snapshotOf(env, s.sku)));
-  const onOrder = await onOrderBySku(
-    env.DB,
+  const onOrder = await unitsOnOrderBySku(
+    env,
     active.map((s) => s.sku),
   );
   const lastSales = await readBySku(env, active, (db, ids) => lastSaleDays(db, ids, origin));

@@ -14,6 +14,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { InventoryEvent } from "../domain/events";
 import { EVENTS_QUEUE, runAcked, updatedEvent } from "./support/event-fixtures";
 import { api, createSku, seedBasics, type Keys } from "./support/fixtures";
+import { readDbOfVendor } from "./support/read-model";
 
 let keys: Keys;
 const DAY = 86_400_000;
@@ -53,14 +54,22 @@ beforeAll(async () => {
       `INSERT INTO transfer_lines (transfer_id, line_no, sku, quantity, status) VALUES
        ('trf_mc1', 1, 'MC-D', 2, 'in_transit'), ('trf_mc2', 1, 'MC-D', 1, 'received'), ('trf_mc3', 1, 'MC-D', 1, 'in_transit')`,
     ),
-    env.DB.prepare(
-      `INSERT INTO purchase_orders (id, vendor_id, location_id, status, expected_at, principal, idempotency_key, request_hash, created_by, created_at, updated_at) VALUES
+  ]);
+  // Purchase orders live in their vendor's read database.
+  const v1 = await readDbOfVendor("V1");
+  await v1.batch([
+    v1
+      .prepare(
+        `INSERT INTO purchase_orders (id, vendor_id, location_id, status, expected_at, principal, idempotency_key, request_hash, created_by, created_at, updated_at) VALUES
        ('po_mc1', 'V1', 'L1', 'shipped', ?1, 'operator', 'k1', 'h', 'operator', 0, 0)`,
-    ).bind(dec(9)),
-    env.DB.prepare(
-      `INSERT INTO purchase_order_lines (purchase_order_id, line_no, sku, quantity, expected_at, status) VALUES
+      )
+      .bind(dec(9)),
+    v1
+      .prepare(
+        `INSERT INTO purchase_order_lines (purchase_order_id, line_no, sku, quantity, expected_at, status) VALUES
        ('po_mc1', 1, 'MC-D', 4, ?1, 'in_transit'), ('po_mc1', 2, 'MC-G', 3, NULL, 'cancelled')`,
-    ).bind(dec(3)),
+      )
+      .bind(dec(3)),
   ]);
   await runAcked(EVENTS_QUEUE, [
     level("MC-A", "L1", { onHand: 10 }),

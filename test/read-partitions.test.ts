@@ -240,6 +240,13 @@ describe("re-partitioning: moving a vendor's rows online", () => {
       processed: await of("processed_events", "event_id"),
       skuPlanning: await of("sku_planning", "sku"),
       vendorPlanning: (await db.prepare("SELECT * FROM vendor_planning WHERE vendor_id = ?").bind(vendor).all<Record<string, unknown>>()).results,
+      orders: (await db.prepare("SELECT * FROM purchase_orders WHERE vendor_id = ? ORDER BY id").bind(vendor).all<Record<string, unknown>>()).results,
+      orderLines: (
+        await db
+          .prepare("SELECT * FROM purchase_order_lines WHERE purchase_order_id IN (SELECT id FROM purchase_orders WHERE vendor_id = ?) ORDER BY purchase_order_id, line_no")
+          .bind(vendor)
+          .all<Record<string, unknown>>()
+      ).results,
     };
   };
 
@@ -248,10 +255,19 @@ describe("re-partitioning: moving a vendor's rows online", () => {
     const [from, to] = [readDbs(env)[2]!, readDbs(env)[0]!];
     // A sale, so daily sales move too; planning settings of a SKU and of the vendor (the features' tables).
     expect((await runAcked(EVENTS_QUEUE, [reservationSale(skuOf("V3", 2), 9)])).retryMessages).toEqual([]);
-    expect((await api("PUT", `/api/v2/planning-settings/${skuOf("V3", 1)}`, { key: keys.operator, body: { unitCost: 4.5, category: "tents" } })).status).toBe(200);
+    expect((await api("PUT", `/api/v2/planning-settings/${skuOf("V3", 1)}`, { key: keys.operator, body: { unitCost: 4.5, category: "tents" } })).status).toBe(
+      200,
+    );
     expect((await api("PUT", "/api/v2/vendors/V3/planning-settings", { key: keys.operator, body: { autoSubmitPurchaseOrders: true } })).status).toBe(200);
+    // And a purchase order of the vendor (with its lines).
+    const order = await api("POST", "/api/v2/purchase-orders", {
+      key: keys.operator,
+      idempotencyKey: "rp-move-po",
+      body: { vendorId: "V3", locationId: "L2", lines: [{ sku: skuOf("V3", 4), quantity: 3 }, { sku: skuOf("V3", 5), quantity: 2 }] },
+    });
+    expect(order.status).toBe(201);
     const before = await snapshot(from, "V3");
-    expect([before.skuPlanning.length, before.vendorPlanning.length]).toEqual([1, 1]);
+    expect([before.skuPlanning.length, before.vendorPlanning.length, before.orders.length, before.orderLines.length]).toEqual([1, 1, 1, 2]);
     expect(before.levels).toHaveLength(SKUS_PER_VENDOR * 2);
     expect(before.sales).toHaveLength(1);
     expect(before.alerts.length).toBeGreaterThan(0);
@@ -317,6 +333,9 @@ describe("re-partitioning: moving a vendor's rows online", () => {
     expect(listAfter.map(key)).toEqual(listBefore.map(key));
     expect(listAfter.find((r: { sku: string; locationId: string }) => key(r) === `${skuOf("V3", 3)}/L1`).onHand).toBe(77);
     expect((await api("GET", `/api/v2/read-partitions/moves/${id}`, { key: keys.operator })).body.state).toBe("done");
+    // The order is found (by id and in the vendor's list) where the vendor lives now.
+    const found = await api("GET", `/api/v2/purchase-orders/${order.body.id}`, { key: vendorKeys.get("V3")! });
+    expect([found.status, found.body.id, found.body.lines.length]).toEqual([200, order.body.id, 2]);
     expect((await api("GET", "/api/v2/read-partitions/moves?vendorId=V3", { key: keys.operator })).body.items.map((m: { id: string }) => m.id)).toEqual([id]);
   });
 
