@@ -22,11 +22,6 @@ import {
   inventoryLevels,
   locationDailyLoad,
   processedEvents,
-  readMoves,
-  readSkuFacts,
-  skuMasterPush,
-  skus,
-  vendors,
   webhookDeliveries,
   type ReadSkuFactsRow,
   webhookSubscriptions,
@@ -35,6 +30,7 @@ import type { AlertDecision } from "../domain/alerts";
 import type { InventoryEvent } from "../domain/events";
 import type { LevelStatus } from "../domain/inventory-levels";
 import { type D1Write, excluded, guardedRow, inJson, rowOf, runBatch } from "./d1-sql";
+import { readFactsOf, readFactsStatement } from "./read-facts";
 import { readDb, skuReadHomes } from "./read-partitions";
 
 /** What an event needs from the SKU's master data (null: unknown SKU), with the row its read database keeps of them. */
@@ -50,78 +46,14 @@ export interface SkuFacts {
   moving: boolean;
 }
 
-/** Master data of several SKUs in one query, with their vendors' read partitions (absent: unknown SKU). Uncached: an event may follow a master-data change closely. */
+/** Master data of several SKUs (one query per 500), with their vendors' read placement (absent: unknown SKU). Uncached: an event may follow a master-data change closely. */
 export async function skuFactsMany(db: D1Database, skuIds: readonly string[]): Promise<Map<string, SkuFacts>> {
-  const unique = [...new Set(skuIds)];
-  const results = await drizzle(db)
-    .select({
-      sku: skus.sku,
-      vendorId: skus.vendorId,
-      productId: skus.productId,
-      name: skus.name,
-      status: skus.status,
-      reorderPoint: skus.reorderPoint,
-      safetyStock: skus.safetyStock,
-      leadTimeDays: skus.leadTimeDays,
-      allowBackorder: skus.allowBackorder,
-      version: sql<number>`COALESCE(${skuMasterPush.version}, 1)`,
-      updatedAt: skus.updatedAt,
-      readPartition: vendors.readPartition,
-      moving: sql<number>`EXISTS (SELECT 1 FROM ${readMoves} WHERE ${readMoves.vendorId} = ${skus.vendorId} AND ${readMoves.state} IN ('draining', 'copying'))`,
-    })
-    .from(skus)
-    .innerJoin(vendors, eq(vendors.id, skus.vendorId))
-    .leftJoin(skuMasterPush, eq(skuMasterPush.sku, skus.sku))
-    .where(inJson(skus.sku, unique))
-    .all();
   return new Map(
-    results.map(({ readPartition, moving, ...row }) => [
+    (await readFactsOf(db, skuIds)).map(({ readPartition, moving, ...row }) => [
       row.sku,
-      { vendorId: row.vendorId, readPartition, reorderPoint: row.reorderPoint, allowBackorder: row.allowBackorder, row, moving: moving === 1 },
+      { vendorId: row.vendorId, readPartition, reorderPoint: row.reorderPoint, allowBackorder: row.allowBackorder, row, moving },
     ]),
   );
-}
-
-/**
- * Upserts the read model's copy of these SKUs' facts (one statement, rows from one JSON
- * parameter); a row keeps a newer version it has (the master-facts push may be ahead).
- */
-export function readFactsStatement(db: D1Database, rows: readonly ReadSkuFactsRow[]): D1Write {
-  const f = readSkuFacts;
-  const values = rowOf(f, {
-    sku: field("sku"),
-    vendorId: field("vendorId"),
-    productId: field("productId"),
-    name: field("name"),
-    status: field("status"),
-    reorderPoint: field("reorderPoint"),
-    safetyStock: field("safetyStock"),
-    leadTimeDays: field("leadTimeDays"),
-    allowBackorder: field("allowBackorder"),
-    version: field("version"),
-    updatedAt: field("updatedAt"),
-  });
-  return drizzle(db)
-    .insert(f)
-    .select(
-      sql`select ${sql.join(Object.values(values), sql`, `)} from ${rowsOf(rows.map((r) => ({ ...r, allowBackorder: r.allowBackorder ? 1 : 0 })))} where true`,
-    )
-    .onConflictDoUpdate({
-      target: f.sku,
-      set: {
-        vendorId: excluded(f.vendorId),
-        productId: excluded(f.productId),
-        name: excluded(f.name),
-        status: excluded(f.status),
-        reorderPoint: excluded(f.reorderPoint),
-        safetyStock: excluded(f.safetyStock),
-        leadTimeDays: excluded(f.leadTimeDays),
-        allowBackorder: excluded(f.allowBackorder),
-        version: excluded(f.version),
-        updatedAt: excluded(f.updatedAt),
-      },
-      setWhere: sql`${excluded(f.version)} > ${f.version}`,
-    });
 }
 
 /** The guard that makes a statement a no-op for an applied event. */

@@ -7,7 +7,7 @@
  */
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { vendorPlanning, } from "../d1/schema";
+import { vendorPlanning } from "../d1/schema";
 import { excluded, runBatch } from "./d1-sql";
 
 /** A vendor's planning settings as stored and their defaults. */

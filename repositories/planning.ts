@@ -13,15 +13,7 @@
 import { and, asc, between, eq, gt, notExists, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { QueryBuilder } from "drizzle-orm/sqlite-core";
-import {
-  dailySales,
-  forecasts,
-  reorderRuns,
-  reorderSuggestions,
-  type ReorderSuggestionRow,
-  skuPlanning,
-  skus,
-} from "../d1/schema";
+import { dailySales, forecasts, reorderRuns, reorderSuggestions, type ReorderSuggestionRow, skuPlanning, skus } from "../d1/schema";
 import type { PlanningSettings } from "../domain/planning-defaults";
 import { type D1Write, excluded, guardedRow, inJson } from "./d1-sql";
 import { readDb, vendorReadPartitions } from "./read-partitions";

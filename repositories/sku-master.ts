@@ -4,9 +4,9 @@
  */
 import { and, eq, lt, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { readMoves, readSkuFacts, skuMasterPush, skus, vendors, type ReadSkuFactsRow } from "../d1/schema";
+import { skuMasterPush, skus } from "../d1/schema";
 import type { SkuMasterFacts } from "../durable-objects/sku-inventory.types";
-import { type D1Write, excluded, inJson, runBatch } from "./d1-sql";
+import { inJson } from "./d1-sql";
 
 /** Rows per JSON-bound statement. */
 const CHUNK = 1000;
@@ -50,91 +50,11 @@ export async function skusBehind(db: D1Database, limit: number): Promise<string[
 }
 
 /**
- * A SKU's row of `read_sku_facts` as `DB` has it now, with where it goes (its vendor's stored
- * read partition; null: home) and whether its vendor's rows are being moved (`read_moves`).
+ * Records acknowledged versions ([sku, version] pairs) in `column`: the objects'
+ * (`ackedVersion`) or the read-model copies' (`readAckedVersion`); a lower one never
+ * overwrites a higher.
  */
-export type ReadFacts = ReadSkuFactsRow & { readPartition: number | null; moving: boolean };
-
-/** The read-model facts of these SKUs as `DB` has them now (SKUs it does not have are left out). */
-export async function readFactsOf(db: D1Database, ids: readonly string[]): Promise<ReadFacts[]> {
-  const out: ReadFacts[] = [];
-  const unique = [...new Set(ids)];
-  for (let i = 0; i < unique.length; i += CHUNK) {
-    const rows = await drizzle(db)
-      .select({
-        sku: skus.sku,
-        vendorId: skus.vendorId,
-        productId: skus.productId,
-        name: skus.name,
-        status: skus.status,
-        reorderPoint: skus.reorderPoint,
-        safetyStock: skus.safetyStock,
-        leadTimeDays: skus.leadTimeDays,
-        allowBackorder: skus.allowBackorder,
-        version: sql<number>`COALESCE(${skuMasterPush.version}, 1)`,
-        updatedAt: skus.updatedAt,
-        readPartition: vendors.readPartition,
-        moving: sql<number>`EXISTS (SELECT 1 FROM ${readMoves} WHERE ${readMoves.vendorId} = ${skus.vendorId} AND ${readMoves.state} IN ('draining', 'copying'))`,
-      })
-      .from(skus)
-      .innerJoin(vendors, eq(vendors.id, skus.vendorId))
-      .leftJoin(skuMasterPush, eq(skuMasterPush.sku, skus.sku))
-      .where(inJson(skus.sku, unique.slice(i, i + CHUNK)))
-      .all();
-    out.push(...rows.map((r) => ({ ...r, moving: r.moving === 1 })));
-  }
-  return out;
-}
-
-/** Upserts facts rows into one read database; an older or equal version never overwrites a newer one. */
-export async function writeReadFacts(readDb: D1Database, rows: readonly ReadSkuFactsRow[]): Promise<void> {
-  const f = readSkuFacts;
-  const statements: D1Write[] = [];
-  // 11 columns a row and D1's 100 bound parameters a statement: 9 rows a statement, one batch.
-  for (let i = 0; i < rows.length; i += 9) {
-    const values = rows.slice(i, i + 9);
-    statements.push(
-      drizzle(readDb)
-        .insert(f)
-        .values([...values])
-        .onConflictDoUpdate({
-          target: f.sku,
-          set: {
-            vendorId: excluded(f.vendorId),
-            productId: excluded(f.productId),
-            name: excluded(f.name),
-            status: excluded(f.status),
-            reorderPoint: excluded(f.reorderPoint),
-            safetyStock: excluded(f.safetyStock),
-            leadTimeDays: excluded(f.leadTimeDays),
-            allowBackorder: excluded(f.allowBackorder),
-            version: excluded(f.version),
-            updatedAt: excluded(f.updatedAt),
-          },
-          setWhere: sql`${excluded(f.version)} > ${f.version}`,
-        }),
-    );
-  }
-  await runBatch(readDb, statements);
-}
-
-/** Records the versions the read-model copies hold ([sku, version] pairs); a lower one never overwrites a higher. */
-export async function acknowledgeReadFacts(db: D1Database, acked: readonly (readonly [string, number])[]): Promise<void> {
-  const p = skuMasterPush;
-  for (let i = 0; i < acked.length; i += CHUNK) {
-    const versions = new Map(acked.slice(i, i + CHUNK).map(([sku, version]) => [sku, version]));
-    const json = JSON.stringify(Object.fromEntries(versions));
-    const ackedOf = sql<number>`(${json} ->> ('$."' || ${p.sku} || '"'))`;
-    await drizzle(db)
-      .update(p)
-      .set({ readAckedVersion: ackedOf })
-      .where(and(inJson(p.sku, [...versions.keys()]), lt(p.readAckedVersion, ackedOf)))
-      .run();
-  }
-}
-
-/** Records the versions the objects acknowledged ([sku, version] pairs); a lower one never overwrites a higher. */
-export async function acknowledgeMasters(db: D1Database, acked: readonly (readonly [string, number])[]): Promise<void> {
+async function acknowledge(db: D1Database, column: "ackedVersion" | "readAckedVersion", acked: readonly (readonly [string, number])[]): Promise<void> {
   const p = skuMasterPush;
   for (let i = 0; i < acked.length; i += CHUNK) {
     const versions = new Map(acked.slice(i, i + CHUNK).map(([sku, version]) => [sku, version]));
@@ -143,8 +63,18 @@ export async function acknowledgeMasters(db: D1Database, acked: readonly (readon
     const ackedOf = sql<number>`(${json} ->> ('$."' || ${p.sku} || '"'))`;
     await drizzle(db)
       .update(p)
-      .set({ ackedVersion: ackedOf })
-      .where(and(inJson(p.sku, [...versions.keys()]), lt(p.ackedVersion, ackedOf)))
+      .set({ [column]: ackedOf })
+      .where(and(inJson(p.sku, [...versions.keys()]), lt(p[column], ackedOf)))
       .run();
   }
+}
+
+/** Records the versions the SKU objects acknowledged. */
+export function acknowledgeMasters(db: D1Database, acked: readonly (readonly [string, number])[]): Promise<void> {
+  return acknowledge(db, "ackedVersion", acked);
+}
+
+/** Records the versions the read-model copies (`read_sku_facts`) hold. */
+export function acknowledgeReadFacts(db: D1Database, acked: readonly (readonly [string, number])[]): Promise<void> {
+  return acknowledge(db, "readAckedVersion", acked);
 }

@@ -17,7 +17,8 @@
  */
 import type { SkuMasterFacts } from "../durable-objects/sku-inventory.types";
 import type { ReadSkuFactsRow } from "../d1/schema";
-import { acknowledgeMasters, acknowledgeReadFacts, masterFactsOf, readFactsOf, skusBehind, writeReadFacts } from "../repositories/sku-master";
+import { acknowledgeMasters, acknowledgeReadFacts, masterFactsOf, skusBehind } from "../repositories/sku-master";
+import { readFactsOf, writeReadFacts } from "../repositories/read-facts";
 import { placedReadPartition, readDb, readPartitionCount } from "../repositories/read-partitions";
 import { shardCountOf } from "../repositories/sku-shards";
 import { shardName } from "../domain/shards";

@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { dayNumber, isoDay } from "../../domain/forecasting/calendar";
-import { readFactsOf, writeReadFacts } from "../../repositories/sku-master";
+import { readFactsOf, writeReadFacts } from "../../repositories/read-facts";
 import { originBefore } from "../../services/reorder-planning";
 import { readDbOfSku } from "./read-model";
 
@@ -22,7 +22,7 @@ export async function writeSales(sku: string, locationId: string, days: number, 
   const db = await readDbOfSku(sku);
   await writeReadFacts(
     db,
-    (await readFactsOf(env.DB, [sku])).map(({ readPartition: _, ...facts }) => facts),
+    (await readFactsOf(env.DB, [sku])).map(({ readPartition: _p, moving: _m, ...facts }) => facts),
   );
   const end = dayNumber(yesterday());
   const series: number[] = [];
