@@ -243,7 +243,9 @@ describe("re-partitioning: moving a vendor's rows online", () => {
       orders: (await db.prepare("SELECT * FROM purchase_orders WHERE vendor_id = ? ORDER BY id").bind(vendor).all<Record<string, unknown>>()).results,
       orderLines: (
         await db
-          .prepare("SELECT * FROM purchase_order_lines WHERE purchase_order_id IN (SELECT id FROM purchase_orders WHERE vendor_id = ?) ORDER BY purchase_order_id, line_no")
+          .prepare(
+            "SELECT * FROM purchase_order_lines WHERE purchase_order_id IN (SELECT id FROM purchase_orders WHERE vendor_id = ?) ORDER BY purchase_order_id, line_no",
+          )
           .bind(vendor)
           .all<Record<string, unknown>>()
       ).results,
@@ -263,7 +265,14 @@ describe("re-partitioning: moving a vendor's rows online", () => {
     const order = await api("POST", "/api/v2/purchase-orders", {
       key: keys.operator,
       idempotencyKey: "rp-move-po",
-      body: { vendorId: "V3", locationId: "L2", lines: [{ sku: skuOf("V3", 4), quantity: 3 }, { sku: skuOf("V3", 5), quantity: 2 }] },
+      body: {
+        vendorId: "V3",
+        locationId: "L2",
+        lines: [
+          { sku: skuOf("V3", 4), quantity: 3 },
+          { sku: skuOf("V3", 5), quantity: 2 },
+        ],
+      },
     });
     expect(order.status).toBe(201);
     const before = await snapshot(from, "V3");
