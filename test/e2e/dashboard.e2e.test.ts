@@ -358,7 +358,8 @@ describe("dashboard", { timeout: 180_000 }, () => {
     await page.getByLabel("SKU starts with").fill("ACME-TENT-000");
     await page.getByRole("button", { name: "Search" }).click();
     await page.waitForURL(/skuPrefix=ACME-TENT-000/);
-    await page.locator('.stock-table[aria-busy="false"]').waitFor();
+    // The list read with the search (not the one from before it, still shown until the new one answers).
+    await page.locator('.stock-table[aria-busy="false"][data-query*="skuPrefix=ACME-TENT-000"]').waitFor();
     const skus = await page.locator("tbody tr[data-sku]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-sku")));
     expect(skus).toContain(sku);
     expect(skus.every((s) => s!.startsWith("ACME-TENT-000"))).toBe(true);

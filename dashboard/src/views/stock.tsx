@@ -40,13 +40,15 @@ export function StockPage({ session, query }: { session: Session; query: URLSear
   const key = query.toString();
   useEffect(() => setDraft(filtersOf(query)), [key]);
   const locations = useLoad<Location[]>(() => loadLocations(), []);
-  const page = useLoad<Page<LevelRow>>(
+  // The answer remembers the query it was read with (the table says it, so a test or a reader
+  // can tell a fresh list from the one before a search changed it).
+  const page = useLoad<Page<LevelRow> & { query: string }>(
     (signal) =>
-      call(
+      call<Page<LevelRow>>(
         "GET",
         `/api/v2/inventory${qs({ ...applied, vendorId: session.scope === "operator" ? applied.vendorId : undefined, lowStock: applied.lowStock ? "true" : undefined, limit: PAGE_SIZE, cursor })}`,
         { signal },
-      ),
+      ).then((answer) => ({ ...answer, query: key })),
     [key],
   );
   const [updated, setUpdated] = useState<Date | null>(null);
@@ -148,7 +150,7 @@ export function StockPage({ session, query }: { session: Session; query: URLSear
       {page.data && page.data.items.length === 0 ? <Empty>No stock rows match these filters.</Empty> : null}
       {page.data && page.data.items.length > 0 ? (
         <TableWrap label="Stock rows">
-          <table class="stock-table" aria-busy={page.loading}>
+          <table class="stock-table" aria-busy={page.loading} data-query={page.data?.query ?? ""}>
             <thead>
               <tr>
                 <th scope="col">SKU</th>
