@@ -535,8 +535,7 @@ export interface DeliveryEvent {
  * deliveries created by this call, by event id.
  */
 export async function insertDeliveries(db: D1Database, items: readonly DeliveryEvent[], now: number): Promise<Map<string, NewDelivery[]>> {
-  const out = new Map<string, NewDelivery[]>();
-  if (items.length === 0) return out;
+  if (items.length === 0) return new Map();
   const s = webhookSubscriptions;
   const wd = webhookDeliveries;
   const eventRows = [...new Map(items.map(({ event, vendorId }) => [event.id, { id: event.id, type: event.type, sku: event.sku, vendorId }])).values()];
@@ -568,6 +567,12 @@ export async function insertDeliveries(db: D1Database, items: readonly DeliveryE
     .onConflictDoNothing({ target: [wd.subscriptionId, wd.eventId] })
     .returning({ id: wd.id, subscriptionId: wd.subscriptionId, eventId: wd.eventId })
     .all();
+  return byEvent(rows);
+}
+
+/** Deliveries grouped by their event's id. */
+function byEvent(rows: readonly { id: string; subscriptionId: string; eventId: string }[]): Map<string, NewDelivery[]> {
+  const out = new Map<string, NewDelivery[]>();
   for (const r of rows) {
     const list = out.get(r.eventId) ?? [];
     list.push({ id: r.id, subscriptionId: r.subscriptionId });
@@ -578,20 +583,14 @@ export async function insertDeliveries(db: D1Database, items: readonly DeliveryE
 
 /** The deliveries of these events not sent to WEBHOOKS yet (a redelivered event sends them), by event id, in one query. */
 export async function unsentDeliveriesOf(db: D1Database, eventIds: readonly string[]): Promise<Map<string, NewDelivery[]>> {
-  const out = new Map<string, NewDelivery[]>();
-  if (eventIds.length === 0) return out;
+  if (eventIds.length === 0) return new Map();
   const wd = webhookDeliveries;
   const rows = await drizzle(db)
     .select({ id: wd.id, subscriptionId: wd.subscriptionId, eventId: wd.eventId })
     .from(wd)
     .where(and(inJson(wd.eventId, [...new Set(eventIds)]), isNull(wd.enqueuedAt), eq(wd.status, "pending")))
     .all();
-  for (const r of rows) {
-    const list = out.get(r.eventId) ?? [];
-    list.push({ id: r.id, subscriptionId: r.subscriptionId });
-    out.set(r.eventId, list);
-  }
-  return out;
+  return byEvent(rows);
 }
 
 /**
