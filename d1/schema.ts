@@ -92,17 +92,32 @@ export const products = sqliteTable(
   (t) => [index("products_vendor").on(t.vendorId)],
 );
 
-/** Sellable unit. Thresholds drive alerts and replenishment; flags drive reservation rules. */
+/**
+ * Which vendor owns each SKU (issue 19 item 3), in `DB`: the one global record of a SKU id, so
+ * two vendors can never both create it, and the way from a SKU id to its vendor's read database
+ * (repositories/read-partitions.ts `skuReadHomes`). The SKU's master row itself (`skus`) lives
+ * in that database, beside the rest of the vendor's data. ~50 B per row: 2.5 GB at 50M SKUs.
+ */
+export const skuDirectory = sqliteTable("sku_directory", {
+  sku: text("sku").primaryKey(),
+  vendorId: text("vendor_id")
+    .notNull()
+    .references(() => vendors.id),
+});
+export type SkuDirectoryRow = typeof skuDirectory.$inferSelect;
+
+/**
+ * Sellable unit. Thresholds drive alerts and replenishment; flags drive reservation rules.
+ * Partitioned (issue 19 item 3): a SKU's row lives in its vendor's read database (`READ_<n>`,
+ * repositories/read-partitions.ts), its owner is recorded in `DB`'s `sku_directory`, and its
+ * product in `DB`'s `products` — hence no foreign keys here (those tables' rows are elsewhere).
+ */
 export const skus = sqliteTable(
   "skus",
   {
     sku: text("sku").primaryKey(),
-    productId: text("product_id")
-      .notNull()
-      .references(() => products.id),
-    vendorId: text("vendor_id")
-      .notNull()
-      .references(() => vendors.id),
+    productId: text("product_id").notNull(),
+    vendorId: text("vendor_id").notNull(),
     name: text("name").notNull(),
     status: text("status", { enum: ["active", "discontinued"] })
       .notNull()
@@ -1037,7 +1052,7 @@ export type VendorPlanningRow = typeof vendorPlanning.$inferSelect;
 export const skuShards = sqliteTable("sku_shards", {
   sku: text("sku")
     .primaryKey()
-    .references(() => skus.sku),
+    .references(() => skuDirectory.sku),
   shards: integer("shards").notNull(),
   updatedAt: integer("updated_at", { mode: "number" }).notNull(),
 });

@@ -87,12 +87,12 @@ export class SkuInventory extends DurableObject<Env> {
   }
 
   /**
-   * The SKU's master facts as D1 `skus` has them now, or null if it has no such SKU: the
+   * The SKU's master facts as D1 has them now (its vendor's `skus` row), or null if it has no such SKU: the
    * object's one-time lazy fill (sku-inventory/master.ts), never a per-request read. Static,
    * so not part of the RPC surface; test subclasses count or fail it.
    */
   protected static async masterFromD1(env: Env, sku: string): Promise<SkuMasterFacts | null> {
-    return masterFactsFromD1(env.DB, sku);
+    return masterFactsFromD1(env, sku);
   }
 
   /** The object's one clock (ms). Static, so not part of the RPC surface; test subclasses move it. */

@@ -46,10 +46,10 @@ export interface SkuFacts {
   moving: boolean;
 }
 
-/** Master data of several SKUs (one query per 500), with their vendors' read placement (absent: unknown SKU). Uncached: an event may follow a master-data change closely. */
-export async function skuFactsMany(db: D1Database, skuIds: readonly string[]): Promise<Map<string, SkuFacts>> {
+/** Master data of several SKUs (one `DB` read per 500, then their read databases' rows), with their vendors' read placement (absent: unknown SKU). Uncached: an event may follow a master-data change closely. */
+export async function skuFactsMany(env: Env, skuIds: readonly string[]): Promise<Map<string, SkuFacts>> {
   return new Map(
-    (await readFactsOf(db, skuIds)).map(({ readPartition, moving, ...row }) => [
+    (await readFactsOf(env, skuIds)).map(({ partition: _partition, readPartition, moving, ...row }) => [
       row.sku,
       { vendorId: row.vendorId, readPartition, reorderPoint: row.reorderPoint, allowBackorder: row.allowBackorder, row, moving },
     ]),

@@ -18,7 +18,7 @@
  */
 import { and, asc, eq, gt, gte, inArray, isNotNull, lte, min, or, type AnyColumn, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { inventoryLevels, readSkuFacts, skus, transferLines, transfers } from "../d1/schema";
+import { inventoryLevels, readSkuFacts, skuDirectory, skus, transferLines, transfers } from "../d1/schema";
 import { inJson } from "./d1-sql";
 
 /** A location Merchant Center may list as a store: active, and a store or a pickup point. */
@@ -68,7 +68,7 @@ export interface ProductRow {
   leadTimeDays: number;
 }
 
-/** One page of a vendor's active SKUs in id order (`DB`), after `after`, at most `limit`. */
+/** One page of a vendor's active SKUs in id order (their master rows, in the vendor's read database), after `after`, at most `limit`. */
 export async function productsPage(db: D1Database, q: { vendorId: string; after?: string | undefined; limit: number }): Promise<ProductRow[]> {
   const conditions: (SQL | undefined)[] = [eq(skus.vendorId, q.vendorId), eq(skus.status, "active")];
   if (q.after !== undefined) conditions.push(gt(skus.sku, q.after));
@@ -88,7 +88,7 @@ export interface PageRange {
   last: string;
 }
 
-/** The SKUs of a vendor in (after, last] by their vendor and id columns (`skus` in `DB`, `read_sku_facts` in a read database). */
+/** The SKUs of a vendor in (after, last] by their vendor and id columns (`sku_directory` in `DB`, `read_sku_facts` in a read database). */
 function pageRange(columns: { vendorId: AnyColumn; sku: AnyColumn }, range: PageRange): SQL {
   return and(eq(columns.vendorId, range.vendorId), range.after === undefined ? undefined : gt(columns.sku, range.after), lte(columns.sku, range.last))!;
 }
@@ -136,8 +136,8 @@ export async function arrivalsInRange(db: D1Database, range: PageRange): Promise
     .select({ sku: tl.sku, locationId: t.toLocationId, expectedAt: min(t.expectedAt).mapWith(Number) })
     .from(tl)
     .innerJoin(t, eq(t.id, tl.transferId))
-    .innerJoin(skus, eq(skus.sku, tl.sku))
-    .where(and(pageRange(skus, range), inArray(t.status, OPEN_LINE), inArray(tl.status, OPEN_LINE), isNotNull(t.expectedAt)))
+    .innerJoin(skuDirectory, eq(skuDirectory.sku, tl.sku))
+    .where(and(pageRange(skuDirectory, range), inArray(t.status, OPEN_LINE), inArray(tl.status, OPEN_LINE), isNotNull(t.expectedAt)))
     .groupBy(tl.sku, t.toLocationId)
     .all();
 }

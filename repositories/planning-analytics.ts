@@ -49,7 +49,7 @@ export const EMPTY_READ_AGGREGATE: Readonly<SkuReadAggregate> = Object.freeze({
 
 export type SkuAggregate = SkuMasterAggregate & SkuReadAggregate;
 
-/** Every active SKU (of the vendor) with its owner and age, in SKU order (from `DB`). */
+/** Every active SKU (of the vendor) with its owner and age, in SKU order, in one read database (master rows live in their vendor's). */
 export async function activeSkuMasters(db: D1Database, vendorId: string | undefined): Promise<SkuMasterAggregate[]> {
   return drizzle(db)
     .select({ sku: skus.sku, vendorId: skus.vendorId, createdAt: skus.createdAt })

@@ -16,7 +16,8 @@ import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import { dailySales, forecasts, reorderRuns, reorderSuggestions, type ReorderSuggestionRow, skuPlanning, skus } from "../d1/schema";
 import type { PlanningSettings } from "../domain/planning-defaults";
 import { type D1Write, excluded, guardedRow, inJson } from "./d1-sql";
-import { readDb, vendorReadPartitions } from "./read-partitions";
+import { mergeSortedPages } from "../domain/keyset-merge";
+import { ownedSkusByPartition, readDb, readDbs } from "./read-partitions";
 
 /** What planning needs of a SKU: master data, category and settings (a left join on `sku_planning`). */
 export interface PlanningSku {
@@ -98,31 +99,27 @@ function planningSettingRows(readDb: D1Database, ids: readonly string[]) {
 }
 
 /**
- * Master data and settings of the given SKUs (unknown SKUs are absent): the master data from
- * `DB`, the settings from each SKU's vendor's read database (one query per database holding
- * some of them), combined by SKU — what a left join of `skus` on `sku_planning` gave when both
- * were in `DB`.
+ * Master data and settings of the given SKUs (unknown SKUs are absent): both from each SKU's
+ * vendor's read database, where its `skus` and `sku_planning` rows live (issue 19 items 2
+ * and 3; one `DB` read for the owners, then two queries per database holding some of them, in
+ * parallel), combined by SKU.
  */
 export async function planningSkus(env: Env, ids: readonly string[]): Promise<Map<string, PlanningSku>> {
-  const masters: PlanningMasterRow[] = await drizzle(env.DB)
-    .select(PLANNING_MASTER_COLUMNS)
-    .from(skus)
-    .where(inJson(skus.sku, [...new Set(ids)]))
-    .all();
-  const partitions = await vendorReadPartitions(
-    env,
-    masters.map((m) => m.vendorId),
+  const groups = await ownedSkusByPartition(env, ids);
+  const out = new Map<string, PlanningSku>();
+  const pages = await Promise.all(
+    [...groups].map(async ([p, part]) => {
+      const db = readDb(env, p);
+      const [masters, settings] = await Promise.all([
+        drizzle(db).select(PLANNING_MASTER_COLUMNS).from(skus).where(inJson(skus.sku, part)).all() as Promise<PlanningMasterRow[]>,
+        planningSettingRows(db, part),
+      ]);
+      const bySku = new Map(settings.map((r) => [r.sku, r]));
+      return masters.map((m) => planningSku(m, bySku.get(m.sku)));
+    }),
   );
-  const byPartition = new Map<number, string[]>();
-  for (const m of masters) {
-    const p = partitions.get(m.vendorId)!;
-    byPartition.set(p, [...(byPartition.get(p) ?? []), m.sku]);
-  }
-  const settings = new Map<string, PlanningSettingsRow>();
-  for (const rows of await Promise.all([...byPartition].map(([p, part]) => planningSettingRows(readDb(env, p), part)))) {
-    for (const r of rows) settings.set(r.sku, r);
-  }
-  return new Map(masters.map((m) => [m.sku, planningSku(m, settings.get(m.sku))]));
+  for (const page of pages) for (const sku of page) out.set(sku.sku, sku);
+  return out;
 }
 
 /**
@@ -391,16 +388,27 @@ export async function dismissSuggestion(db: D1Database, id: string, by: string, 
   return r.meta.changes > 0;
 }
 
-/** Active SKU ids after `cursor` in id order (the nightly run's keyset page). */
-export async function activeSkusAfter(db: D1Database, cursor: string, limit: number): Promise<string[]> {
-  const results = await drizzle(db)
-    .select({ sku: skus.sku })
-    .from(skus)
-    .where(and(gt(skus.sku, cursor), eq(skus.status, "active")))
-    .orderBy(asc(skus.sku))
-    .limit(limit)
-    .all();
-  return results.map((r) => r.sku);
+/**
+ * Active SKU ids after `cursor` in id order (the nightly run's keyset page), over every read
+ * database (a SKU's master row is in its vendor's): each database's first `limit` after the
+ * cursor, merged in id order and cut at `limit` — the same page one database holding them all
+ * would give.
+ */
+export async function activeSkusAfter(env: Env, cursor: string, limit: number): Promise<string[]> {
+  const pages = await Promise.all(
+    readDbs(env).map(async (db) =>
+      (
+        await drizzle(db)
+          .select({ sku: skus.sku })
+          .from(skus)
+          .where(and(gt(skus.sku, cursor), eq(skus.status, "active")))
+          .orderBy(asc(skus.sku))
+          .limit(limit)
+          .all()
+      ).map((r) => r.sku),
+    ),
+  );
+  return mergeSortedPages(pages, (a, b) => (a < b ? -1 : a > b ? 1 : 0), limit);
 }
 
 /** A nightly run. */

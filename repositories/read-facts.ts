@@ -1,53 +1,90 @@
 /**
  * The read model's copy of SKU master facts (`read_sku_facts`, issue 19 item 2): reading the
- * facts as `DB` has them (with the vendor's read placement and whether the vendor is being
- * moved), and upserting them into a read database, where a lower version never overwrites a
+ * facts as the SKUs' master rows have them (in their vendors' read databases, item 3; with the
+ * vendor's read placement and whether the vendor is being moved), and upserting them into a read database, where a lower version never overwrites a
  * higher. Used by the EVENTS consumer (each batch writes its SKUs' facts first) and by the
  * master-facts push (services/sku-master.ts).
  */
 import { eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { readMoves, readSkuFacts, skuMasterPush, skus, vendors, type ReadSkuFactsRow } from "../d1/schema";
+import { readMoves, readSkuFacts, skuDirectory, skuMasterPush, skus, vendors, type ReadSkuFactsRow } from "../d1/schema";
+import { placedReadPartition, readDbsOf } from "../domain/read-partitions";
 import { type D1Write, excluded, inJson, jsonEach, jsonValue, rowOf, runBatch } from "./d1-sql";
 
 /** SKUs per facts read, and rows per facts upsert (one JSON parameter each). */
 const CHUNK = 500;
 
 /**
- * A SKU's row of `read_sku_facts` as `DB` has it now, with where it goes (its vendor's stored
- * read partition; null: home) and whether its vendor's rows are being moved (`read_moves`).
+ * A SKU's row of `read_sku_facts` as its master row has it now, with where it lives (its
+ * vendor's read partition, and the vendor's stored placement: null for home) and whether its
+ * vendor's rows are being moved (`read_moves`).
  */
-export type ReadFacts = ReadSkuFactsRow & { readPartition: number | null; moving: boolean };
+export type ReadFacts = ReadSkuFactsRow & { partition: number; readPartition: number | null; moving: boolean };
 
-/** The read-model facts of these SKUs as `DB` has them now (SKUs it does not have are left out). */
-export async function readFactsOf(db: D1Database, ids: readonly string[]): Promise<ReadFacts[]> {
-  const out: ReadFacts[] = [];
+/**
+ * The read-model facts of these SKUs as their master rows have them now (SKUs without one
+ * are left out): one `DB` read for their owners, placement and moves (`sku_directory`,
+ * `vendors`, `read_moves`), then one read per read database holding some of them (in
+ * parallel). A row naming another vendor than the directory (a transfer between its steps)
+ * is left out, like a missing one.
+ */
+export async function readFactsOf(env: Env, ids: readonly string[]): Promise<ReadFacts[]> {
+  const dir = skuDirectory;
+  const m = readDbsOf(env).length;
+  const owners = new Map<string, { vendorId: string; readPartition: number | null; moving: boolean; partition: number }>();
   const unique = [...new Set(ids)];
   for (let i = 0; i < unique.length; i += CHUNK) {
-    const rows = await drizzle(db)
+    const rows = await drizzle(env.DB)
       .select({
-        sku: skus.sku,
-        vendorId: skus.vendorId,
-        productId: skus.productId,
-        name: skus.name,
-        status: skus.status,
-        reorderPoint: skus.reorderPoint,
-        safetyStock: skus.safetyStock,
-        leadTimeDays: skus.leadTimeDays,
-        allowBackorder: skus.allowBackorder,
-        version: sql<number>`COALESCE(${skuMasterPush.version}, 1)`,
-        updatedAt: skus.updatedAt,
+        sku: dir.sku,
+        vendorId: dir.vendorId,
         readPartition: vendors.readPartition,
-        moving: sql<number>`EXISTS (SELECT 1 FROM ${readMoves} WHERE ${readMoves.vendorId} = ${skus.vendorId} AND ${readMoves.state} IN ('draining', 'copying'))`,
+        moving: sql<number>`EXISTS (SELECT 1 FROM ${readMoves} WHERE ${readMoves.vendorId} = ${dir.vendorId} AND ${readMoves.state} IN ('draining', 'copying'))`,
       })
-      .from(skus)
-      .innerJoin(vendors, eq(vendors.id, skus.vendorId))
-      .leftJoin(skuMasterPush, eq(skuMasterPush.sku, skus.sku))
-      .where(inJson(skus.sku, unique.slice(i, i + CHUNK)))
+      .from(dir)
+      .innerJoin(vendors, eq(vendors.id, dir.vendorId))
+      .where(inJson(dir.sku, unique.slice(i, i + CHUNK)))
       .all();
-    out.push(...rows.map((r) => ({ ...r, moving: r.moving === 1 })));
+    for (const r of rows) owners.set(r.sku, { ...r, moving: r.moving === 1, partition: placedReadPartition(r.vendorId, r.readPartition, m) });
+  }
+  const groups = new Map<number, string[]>();
+  for (const [sku, o] of owners) groups.set(o.partition, [...(groups.get(o.partition) ?? []), sku]);
+  const pages = await Promise.all(
+    [...groups].flatMap(([p, list]) => {
+      const reads = [];
+      for (let i = 0; i < list.length; i += CHUNK) reads.push(masterFactsRows(readDbsOf(env)[p]!, list.slice(i, i + CHUNK)));
+      return reads;
+    }),
+  );
+  const out: ReadFacts[] = [];
+  for (const row of pages.flat()) {
+    const owner = owners.get(row.sku);
+    if (owner === undefined || owner.vendorId !== row.vendorId) continue;
+    out.push({ ...row, partition: owner.partition, readPartition: owner.readPartition, moving: owner.moving });
   }
   return out;
+}
+
+/** The facts rows of these SKUs' master rows in one read database, with their push versions. */
+function masterFactsRows(db: D1Database, ids: readonly string[]): Promise<ReadSkuFactsRow[]> {
+  return drizzle(db)
+    .select({
+      sku: skus.sku,
+      vendorId: skus.vendorId,
+      productId: skus.productId,
+      name: skus.name,
+      status: skus.status,
+      reorderPoint: skus.reorderPoint,
+      safetyStock: skus.safetyStock,
+      leadTimeDays: skus.leadTimeDays,
+      allowBackorder: skus.allowBackorder,
+      version: sql<number>`COALESCE(${skuMasterPush.version}, 1)`,
+      updatedAt: skus.updatedAt,
+    })
+    .from(skus)
+    .leftJoin(skuMasterPush, eq(skuMasterPush.sku, skus.sku))
+    .where(inJson(skus.sku, ids))
+    .all();
 }
 
 /** One statement upserting these facts rows (from one bound JSON parameter) into a read database; an older or equal version never overwrites a newer one. */

@@ -3,8 +3,9 @@
  * services/read-moves.ts): the `read_moves` rows in `DB`, and the copy and delete of one
  * vendor's rows, table by table, in rowid order and in pages, between two read databases.
  *
- * A vendor's rows are those of its SKUs: the SKUs whose `read_sku_facts` row in the source
- * database names the vendor (every SKU with projection rows has one: the EVENTS consumer
+ * A vendor's rows are its master rows (`skus` naming it, with their `sku_master_push` rows)
+ * and those of its SKUs: the SKUs whose `read_sku_facts` row in the source database names the
+ * vendor (every SKU with projection rows has one: the EVENTS consumer
  * writes it first). `location_daily_load` is not moved: a row sums every vendor's shipments
  * of a location and day in its database, and routing sums all databases, so leaving it
  * keeps the totals exact.
@@ -22,7 +23,9 @@ import {
   readMoves,
   readSkuFacts,
   reorderSuggestions,
+  skuMasterPush,
   skuPlanning,
+  skus,
   purchaseOrderLines,
   purchaseOrders,
   purchaseOrderX12,
@@ -60,7 +63,27 @@ function byVendor(condition: (vendorId: string) => SQL) {
  * before their lines and 850s, which reference them); deleted in reverse. Each says which of
  * its rows are in a scope.
  */
-export const MOVED_TABLES: readonly { name: string; table: SQLiteTable; rows: (scope: RowScope) => SQL }[] = [
+export const MOVED_TABLES: readonly MovedTable[] = [
+  // Master data (issue 19 item 3): the SKUs' rows, then their push versions. Copying a `skus`
+  // row creates its `sku_master_push` row (trigger, version 1): the copied one then raises it
+  // to the source's version, so an object never sees its version go back.
+  { name: "skus", table: skus, rows: (scope) => ("sku" in scope ? sql`${skus.sku} = ${scope.sku}` : sql`${skus.vendorId} = ${scope.vendorId}`) },
+  {
+    name: "sku_master_push",
+    table: skuMasterPush,
+    rows: (scope) =>
+      "sku" in scope
+        ? sql`${skuMasterPush.sku} = ${scope.sku}`
+        : sql`${skuMasterPush.sku} IN (SELECT ${skus.sku} FROM ${skus} WHERE ${skus.vendorId} = ${scope.vendorId})`,
+    onConflict: {
+      target: skuMasterPush.sku,
+      set: {
+        version: sql`max(${skuMasterPush.version}, excluded.version)`,
+        ackedVersion: sql`excluded.acked_version`,
+        readAckedVersion: sql`excluded.read_acked_version`,
+      },
+    },
+  },
   { name: "read_sku_facts", table: readSkuFacts, rows: bySku(readSkuFacts.sku) },
   { name: "inventory_levels", table: inventoryLevels, rows: bySku(inventoryLevels.sku) },
   { name: "alert_cursors", table: alertCursors, rows: bySku(alertCursors.sku) },
@@ -78,6 +101,14 @@ export const MOVED_TABLES: readonly { name: string; table: SQLiteTable; rows: (s
   // The vendor's X12 control numbers (`vendor:<id>`, services/purchase-order-edi.ts).
   { name: "x12_control_numbers", table: x12ControlNumbers, rows: byVendor((v) => sql`${x12ControlNumbers.partner} = ${`vendor:${v}`}`) },
 ];
+
+/** A moved table: its rows in a scope, and how a copied row meets one already in the target (default: the target's is kept). */
+export interface MovedTable {
+  name: string;
+  table: SQLiteTable;
+  rows: (scope: RowScope) => SQL;
+  onConflict?: { target: SQLiteColumn; set: Record<string, SQL> };
+}
 
 /** The open move of a vendor (not `done`), if any. */
 export async function openMoveOf(db: D1Database, vendorId: string): Promise<ReadMoveRow | undefined> {
@@ -186,12 +217,10 @@ export async function copyPage(
     const statements: D1Write[] = [];
     for (let i = 0; i < rows.length; i += perStatement) {
       const values = rows.slice(i, i + perStatement).map(({ rowid: _rowid, ...row }) => row);
-      statements.push(
-        drizzle(target)
-          .insert(table)
-          .values(values as never)
-          .onConflictDoNothing(),
-      );
+      const insert = drizzle(target)
+        .insert(table)
+        .values(values as never);
+      statements.push(moved.onConflict === undefined ? insert.onConflictDoNothing() : insert.onConflictDoUpdate(moved.onConflict));
     }
     await runBatch(target, statements);
   }
@@ -248,4 +277,10 @@ export async function pinPartitions(db: D1Database, partitions: ReadonlyMap<stri
     .where(and(inJson(vendors.id, [...partitions.keys()]), isNull(vendors.readPartition)))
     .run();
   return result.meta.changes;
+}
+
+/** Vendors with master rows (`skus`) in this database, at most `limit`: in `DB`, those left from before the split (migration 0020). */
+export async function vendorsWithMasterRows(db: D1Database, limit: number): Promise<string[]> {
+  const rows = await drizzle(db).selectDistinct({ vendorId: skus.vendorId }).from(skus).orderBy(asc(skus.vendorId)).limit(limit).all();
+  return rows.map((r) => r.vendorId);
 }

@@ -8,7 +8,9 @@
  *   vendor id over M, so vendors spread evenly) unless `vendors.read_partition` in `DB` says
  *   otherwise, which only the re-partitioning procedure writes. Every SKU of a vendor is
  *   projected there, so a vendor's lists read one database.
- * - **A SKU without master data** (no `skus` row: events of a SKU deleted or never
+ * - **A SKU's vendor** is in `DB`'s `sku_directory`; its master row (`skus`) and everything
+ *   else of it live in the vendor's read database (issue 19 item 3).
+ * - **A SKU without master data** (not in the directory: events of a SKU deleted or never
  *   registered) is projected in `partitionOf(sku, M)`.
  *
  * Lookups of a vendor's partition are cached per isolate for `PARTITION_CACHE_MS`; the
@@ -17,7 +19,7 @@
  */
 import { eq, inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { skus, vendors } from "../d1/schema";
+import { skuDirectory, vendors } from "../d1/schema";
 import { homeReadPartition, placedReadPartition, readDbsOf, unownedReadPartition } from "../domain/read-partitions";
 import { TtlCache } from "./ttl-cache";
 
@@ -113,10 +115,10 @@ export async function skuReadHomes(env: Env, skuIds: readonly string[]): Promise
   for (let i = 0; i < distinct.length; i += 90) {
     const part = distinct.slice(i, i + 90);
     const rows = await drizzle(env.DB)
-      .select({ sku: skus.sku, vendorId: skus.vendorId, partition: vendors.readPartition })
-      .from(skus)
-      .innerJoin(vendors, eq(vendors.id, skus.vendorId))
-      .where(inArray(skus.sku, part))
+      .select({ sku: skuDirectory.sku, vendorId: skuDirectory.vendorId, partition: vendors.readPartition })
+      .from(skuDirectory)
+      .innerJoin(vendors, eq(vendors.id, skuDirectory.vendorId))
+      .where(inArray(skuDirectory.sku, part))
       .all();
     for (const r of rows) owners.set(r.sku, { vendorId: r.vendorId, partition: r.partition });
   }
@@ -132,6 +134,31 @@ export async function skuReadHomes(env: Env, skuIds: readonly string[]): Promise
     out.set(sku, { vendorId: owner.vendorId, partition });
   }
   return out;
+}
+
+/** Groups values by the read partition `partitionOf` gives each (insertion order kept within a group). */
+export function byPartition<T>(values: Iterable<T>, partitionOf: (value: T) => number | undefined): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const v of values) {
+    const p = partitionOf(v);
+    if (p === undefined) continue;
+    const list = out.get(p);
+    if (list === undefined) out.set(p, [v]);
+    else list.push(v);
+  }
+  return out;
+}
+
+/**
+ * The SKUs among `skuIds` that have an owner, grouped by their vendor's read partition (one
+ * `DB` read; SKUs not in the directory are left out).
+ */
+export async function ownedSkusByPartition(env: Env, skuIds: readonly string[]): Promise<Map<number, string[]>> {
+  const homes = await skuReadHomes(env, skuIds);
+  return byPartition([...homes.keys()], (sku) => {
+    const home = homes.get(sku)!;
+    return home.vendorId === null ? undefined : home.partition;
+  });
 }
 
 /** The read database of one SKU. */

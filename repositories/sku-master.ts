@@ -1,52 +1,84 @@
 /**
  * D1 side of the SKU master-facts push (services/sku-master.ts): the facts of SKUs with their
- * push version, the SKUs whose objects are behind, and what the objects acknowledged.
+ * push version, the SKUs whose objects are behind, and what the objects acknowledged — all in
+ * the read database of each SKU's vendor, where its `skus` and `sku_master_push` rows live
+ * (issue 19 item 3).
  */
 import { and, eq, lt, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { skuMasterPush, skus } from "../d1/schema";
 import type { SkuMasterFacts } from "../durable-objects/sku-inventory.types";
 import { inJson } from "./d1-sql";
+import { ownedSkusByPartition, readDb, readDbs } from "./read-partitions";
 
 /** Rows per JSON-bound statement. */
 const CHUNK = 1000;
 
-/** The facts of these SKUs as D1 has them now, with their push version (SKUs it does not have are left out). */
-export async function masterFactsOf(db: D1Database, ids: readonly string[]): Promise<SkuMasterFacts[]> {
-  const out: SkuMasterFacts[] = [];
-  const unique = [...new Set(ids)];
-  for (let i = 0; i < unique.length; i += CHUNK) {
-    const rows = await drizzle(db)
-      .select({
-        sku: skus.sku,
-        vendorId: skus.vendorId,
-        status: skus.status,
-        allowBackorder: skus.allowBackorder,
-        softBufferPct: skus.softBufferPct,
-        reorderPoint: skus.reorderPoint,
-        leadTimeDays: skus.leadTimeDays,
-        updatedAt: skus.updatedAt,
-        version: sql<number>`COALESCE(${skuMasterPush.version}, 1)`,
-      })
-      .from(skus)
-      .leftJoin(skuMasterPush, eq(skuMasterPush.sku, skus.sku))
-      .where(inJson(skus.sku, unique.slice(i, i + CHUNK)))
-      .all();
-    out.push(...rows);
-  }
-  return out;
+/** A SKU's facts with the read partition its master row lives in. */
+export interface LocatedFacts {
+  partition: number;
+  facts: SkuMasterFacts;
 }
 
-/** SKUs whose objects or read-model copies have not acknowledged their current version, at most `limit`. */
-export async function skusBehind(db: D1Database, limit: number): Promise<string[]> {
+/**
+ * The facts of these SKUs as their master rows have them now, with their push version and
+ * partition (SKUs without a row are left out): one `DB` read for their owners, then their
+ * vendors' read databases (repositories/read-facts.ts `readFactsOf`).
+ */
+export async function masterFactsOf(env: Env, ids: readonly string[]): Promise<LocatedFacts[]> {
+  const located: LocatedFacts[] = [];
+  const groups = await ownedSkusByPartition(env, ids);
+  const pages = await Promise.all(
+    [...groups].flatMap(([partition, list]) => {
+      const reads: Promise<LocatedFacts[]>[] = [];
+      for (let i = 0; i < list.length; i += CHUNK) {
+        reads.push(
+          drizzle(readDb(env, partition))
+            .select({
+              sku: skus.sku,
+              vendorId: skus.vendorId,
+              status: skus.status,
+              allowBackorder: skus.allowBackorder,
+              softBufferPct: skus.softBufferPct,
+              reorderPoint: skus.reorderPoint,
+              leadTimeDays: skus.leadTimeDays,
+              updatedAt: skus.updatedAt,
+              version: sql<number>`COALESCE(${skuMasterPush.version}, 1)`,
+            })
+            .from(skus)
+            .leftJoin(skuMasterPush, eq(skuMasterPush.sku, skus.sku))
+            .where(inJson(skus.sku, list.slice(i, i + CHUNK)))
+            .all()
+            .then((rows) => rows.map((facts) => ({ partition, facts }))),
+        );
+      }
+      return reads;
+    }),
+  );
+  for (const page of pages) located.push(...page);
+  return located;
+}
+
+/**
+ * SKUs whose objects or read-model copies have not acknowledged their current version, at
+ * most `limit` in each read database (their master rows' databases), by partition.
+ */
+export async function skusBehind(env: Env, limit: number): Promise<Map<number, string[]>> {
   const p = skuMasterPush;
   const half = Math.max(1, Math.ceil(limit / 2));
-  // Two index scans (each a partial index), so neither kind of lag starves the other.
-  const [objects, reads] = await Promise.all([
-    drizzle(db).select({ sku: p.sku }).from(p).where(lt(p.ackedVersion, p.version)).limit(half).all(),
-    drizzle(db).select({ sku: p.sku }).from(p).where(lt(p.readAckedVersion, p.version)).limit(half).all(),
-  ]);
-  return [...new Set([...objects, ...reads].map((r) => r.sku))].slice(0, limit);
+  const out = new Map<number, string[]>();
+  await Promise.all(
+    readDbs(env).map(async (db, partition) => {
+      // Two index scans (each a partial index), so neither kind of lag starves the other.
+      const [objects, reads] = await Promise.all([
+        drizzle(db).select({ sku: p.sku }).from(p).where(lt(p.ackedVersion, p.version)).limit(half).all(),
+        drizzle(db).select({ sku: p.sku }).from(p).where(lt(p.readAckedVersion, p.version)).limit(half).all(),
+      ]);
+      const behind = [...new Set([...objects, ...reads].map((r) => r.sku))].slice(0, limit);
+      if (behind.length > 0) out.set(partition, behind);
+    }),
+  );
+  return out;
 }
 
 /**

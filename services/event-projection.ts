@@ -98,7 +98,7 @@ export async function applyEvent(env: Env, event: InventoryEvent, now = Date.now
 export async function applyEvents(env: Env, events: readonly InventoryEvent[], now = Date.now()): Promise<ApplyOutcome[]> {
   if (events.length === 0) return [];
   const facts = await skuFactsMany(
-    env.DB,
+    env,
     events.map((e) => e.sku),
   );
   const moving = [...new Set(events.flatMap((e) => (facts.get(e.sku)?.moving ? [facts.get(e.sku)!.vendorId] : [])))];

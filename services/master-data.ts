@@ -9,12 +9,13 @@ import { sha256Hex } from "../domain/hashing";
 import { actorOf, canManageVendor, type Principal } from "./principal";
 import { ApiError, type FieldProblem } from "./api-error";
 import { insertApiKey } from "../repositories/api-keys";
-import { findSkus, freshSku, productOwners, transferSku, upsertSkus, type SkuWrite } from "../repositories/skus";
+import { claimTransfer, directoryOwner, findSkus, freshSku, locateSkuRow, productOwners, setSkuOwner, upsertSkus, type SkuWrite } from "../repositories/skus";
 import { findVendor, insertVendor } from "../repositories/vendors";
 import type { SkuBatchItem } from "../domain/schemas/master-data";
 import { pushSkuMasters } from "./sku-master";
 import { moveSkuRows } from "./read-moves";
-import { forgetReadPartitions, vendorReadPartition } from "../repositories/read-partitions";
+import { forgetReadPartitions, readDb, vendorReadPartition } from "../repositories/read-partitions";
+import { vendorsMoving } from "../repositories/read-moves";
 
 export interface UpsertSummary {
   created: string[];
@@ -72,7 +73,7 @@ function productError(problems: { i: number; productId: string }[], pathPrefix: 
  */
 export async function upsertSkuItems(env: Env, principal: Principal, items: SkuBatchItem[], pathPrefix: PathOf): Promise<UpsertSummary> {
   const existing = await findSkus(
-    env.DB,
+    env,
     items.map((i) => i.sku),
   );
   const foreign: { i: number; sku: string }[] = [];
@@ -130,8 +131,9 @@ export async function upsertSkuItems(env: Env, principal: Principal, items: SkuB
   });
   if (invalid.length > 0) throw ApiError.invalid("some SKUs are invalid", invalid);
   if (mismatched.length > 0) throw productError(mismatched, pathPrefix);
+  await assertVendorsNotMoving(env, distinctVendors);
 
-  const outcome = await upsertSkus(env.DB, rows, newProducts);
+  const outcome = await upsertSkus(env, rows, newProducts);
   if (outcome.refused) {
     // Someone else got there between our read and the write: answer as the read would have.
     const index = new Map(rows.map((r, i) => [r.sku, i]));
@@ -172,8 +174,8 @@ export async function transferSkuTo(
   sku: string,
   body: { vendorId: string; productId: string; productName?: string | undefined },
 ) {
-  const current = await freshSku(env.DB, sku);
-  if (current === undefined) throw new ApiError(404, "sku_not_found", `no SKU ${sku}`, { sku });
+  const current = await freshSku(env, sku);
+  if (current === undefined) return finishTransfer(env, principal, sku, body);
   if (current.vendorId === body.vendorId)
     throw new ApiError(409, "already_owned", `SKU ${sku} already belongs to vendor ${body.vendorId}`, { sku, vendorId: body.vendorId });
   if ((await findVendor(env.DB, body.vendorId)) === undefined) {
@@ -181,33 +183,87 @@ export async function transferSkuTo(
   }
   const productOwner = (await productOwners(env.DB, [body.productId])).get(body.productId);
   if (productOwner !== undefined && productOwner !== body.vendorId) throw productError([{ i: 0, productId: body.productId }], () => ["body"]);
-  // Where the SKU's read-model rows are now and will be (issue 19 item 2: a vendor's in one read database).
+  await assertVendorsNotMoving(env, [current.vendorId, body.vendorId]);
+  // Where the SKU's rows are now and will be (issue 19: a vendor's in one read database).
   forgetReadPartitions(current.vendorId);
   forgetReadPartitions(body.vendorId);
   const [fromPartition, toPartition] = await Promise.all([vendorReadPartition(env, current.vendorId), vendorReadPartition(env, body.vendorId)]);
-  const moved = await transferSku(env.DB, {
+  const claimed = await claimTransfer(env.DB, {
     sku,
     fromVendorId: current.vendorId,
     toVendorId: body.vendorId,
     productId: body.productId,
     productName: body.productName ?? current.name,
   });
-  if (moved === undefined)
-    throw new ApiError(409, "sku_changed", `SKU ${sku} or product ${body.productId} changed during the transfer; read it again and retry`, { sku });
+  if (!claimed) throw new ApiError(409, "sku_changed", `SKU ${sku} or product ${body.productId} changed during the transfer; read it again and retry`, { sku });
+  return completeTransfer(env, principal, sku, {
+    fromVendorId: current.vendorId,
+    toVendorId: body.vendorId,
+    productId: body.productId,
+    fromPartition,
+    toPartition,
+  });
+}
+
+/**
+ * A transfer's steps after the directory changed owner: the SKU's rows (master row, push
+ * versions, read model, planning) move to the new vendor's read database (services/read-moves.ts
+ * `moveSkuRows`: copy, then delete), the row takes its new owner and product there, and the new
+ * facts are pushed to the SKU's object. Each step can run again: a transfer interrupted after
+ * the directory changed is completed by the same request again (`finishTransfer`).
+ */
+async function completeTransfer(
+  env: Env,
+  principal: Principal,
+  sku: string,
+  t: { fromVendorId: string; toVendorId: string; productId: string; fromPartition: number; toPartition: number },
+) {
+  const rows = await moveSkuRows(env, sku, t.fromPartition, t.toPartition);
+  const moved = await setSkuOwner(readDb(env, t.toPartition), sku, t.toVendorId, t.productId);
+  if (moved === undefined) throw new ApiError(404, "sku_not_found", `no SKU ${sku}`, { sku });
   await pushSkuMasters(env, [sku]);
-  const rows = await moveSkuRows(env, sku, fromPartition, toPartition);
   console.log(
     JSON.stringify({
       event: "sku.transferred",
       sku,
-      from: current.vendorId,
+      from: t.fromVendorId,
       to: moved.vendorId,
       productId: moved.productId,
       actor: actorOf(principal),
-      readRows: { from: fromPartition, to: toPartition, ...rows },
+      readRows: { from: t.fromPartition, to: t.toPartition, ...rows },
     }),
   );
-  return { ...skuJson(moved), previousVendorId: current.vendorId };
+  return { ...skuJson(moved), previousVendorId: t.fromVendorId };
+}
+
+/**
+ * A transfer request for a SKU without a row where its directory entry says: 404 for an unknown
+ * SKU; if the directory already names the requested vendor and the row is still elsewhere or
+ * names its old vendor (a transfer interrupted between its steps), the transfer is completed.
+ */
+async function finishTransfer(env: Env, principal: Principal, sku: string, body: { vendorId: string; productId: string }) {
+  const owner = await directoryOwner(env.DB, sku);
+  const located = owner === undefined ? undefined : await locateSkuRow(env, sku);
+  if (owner === undefined || located === undefined) throw new ApiError(404, "sku_not_found", `no SKU ${sku}`, { sku });
+  if (owner !== body.vendorId || (await productOwners(env.DB, [body.productId])).get(body.productId) !== owner) {
+    throw new ApiError(409, "sku_changed", `SKU ${sku} is being transferred to another vendor or product; read it again and retry`, { sku });
+  }
+  forgetReadPartitions(owner);
+  return completeTransfer(env, principal, sku, {
+    fromVendorId: located.row.vendorId,
+    toVendorId: owner,
+    productId: body.productId,
+    fromPartition: located.partition,
+    toPartition: await vendorReadPartition(env, owner),
+  });
+}
+
+/** 503 while a vendor's rows are being moved to another read database (services/read-moves.ts): a write now could land behind the copy. */
+async function assertVendorsNotMoving(env: Env, vendorIds: readonly string[]): Promise<void> {
+  const moving = await vendorsMoving(env.DB, vendorIds);
+  if (moving.size > 0) {
+    throw new ApiError(503, "retry_later", "the vendor's data is being moved to another database; try again in a minute", { vendorIds: [...moving] });
+  }
 }
 
 function merge(item: SkuBatchItem, vendorId: string, current: SkuRow | undefined): SkuWrite {

@@ -134,12 +134,13 @@ export async function productAvailabilityPage(
   q: { after?: string | undefined; limit: number },
   now: number,
 ): Promise<FeedPage<ProductAvailabilityRow, [string]>> {
-  const found = await productsPage(env.DB, { vendorId, after: q.after, limit: q.limit + 1 });
+  const readDb = await vendorReadDb(env, vendorId);
+  const found = await productsPage(readDb, { vendorId, after: q.after, limit: q.limit + 1 });
   const page = found.slice(0, q.limit);
   const last = page[page.length - 1];
   if (last === undefined) return { rows: [], problems: [], next: null };
   const range = { vendorId, after: q.after, last: last.sku };
-  const [{ rows: locationRows }, readDb] = await Promise.all([allLocations(env.DB), vendorReadDb(env, vendorId)]);
+  const { rows: locationRows } = await allLocations(env.DB);
   const sellableLocationIds = locationRows.filter(isSellingLocation).map((l) => l.id);
   const [levels, byTransfer, byOrder] = await Promise.all([
     sellingLevelsInRange(readDb, range, sellableLocationIds),

@@ -91,19 +91,25 @@ async function partitionsOf(env: Env, vendorId: string | undefined): Promise<num
 /**
  * Every active SKU (of the vendor) in SKU order with its units sold in [from, to], price and
  * cost, stock on hand and available (summed over locations) and its last day with a sale up
- * to `to`: the master side from `DB`, the rest from each SKU's read database.
+ * to `to`: all from each SKU's read database, where its master row lives too (issue 19). A
+ * SKU counts only in its vendor's current database (during a move its rows are in two).
  */
 async function skuAggregates(env: Env, vendorId: string | undefined, from: string, to: string): Promise<SkuAggregate[]> {
-  const [masters, partitions] = await Promise.all([activeSkuMasters(env.DB, vendorId), partitionsOf(env, vendorId)]);
-  const [homes, perPartition] = await Promise.all([
-    vendorReadPartitions(
-      env,
-      masters.map((m) => m.vendorId),
-    ),
-    Promise.all(partitions.map(async (p) => [p, await skuReadAggregatesOf(readDb(env, p), vendorId, from, to)] as const)),
-  ]);
-  const read = new Map(perPartition);
-  return masters.map((m) => ({ ...m, ...(read.get(homes.get(m.vendorId)!)?.get(m.sku) ?? EMPTY_READ_AGGREGATE) }));
+  const perPartition = await Promise.all(
+    (await partitionsOf(env, vendorId)).map(async (p) => {
+      const db = readDb(env, p);
+      const [masters, read] = await Promise.all([activeSkuMasters(db, vendorId), skuReadAggregatesOf(db, vendorId, from, to)]);
+      return { p, masters, read };
+    }),
+  );
+  const homes = await vendorReadPartitions(
+    env,
+    perPartition.flatMap((x) => x.masters.map((m) => m.vendorId)),
+  );
+  const rows = perPartition.flatMap(({ p, masters, read }) =>
+    masters.filter((m) => homes.get(m.vendorId) === p).map((m) => ({ ...m, ...(read.get(m.sku) ?? EMPTY_READ_AGGREGATE) })),
+  );
+  return rows.sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
 }
 
 /** The forecast errors of the vendor's (or every vendor's) SKUs, each vendor's from its home read database only. */

@@ -519,7 +519,7 @@ export async function createPurchaseOrder(
     throw ApiError.invalid("unknown location", [{ path: ["body", "locationId"], message: `no location ${body.locationId}`, code: "unknown_location" }]);
   }
   const skus = await findSkus(
-    env.DB,
+    env,
     body.lines.map((l) => l.sku),
   );
   const problems = body.lines.flatMap((l, i) => {
@@ -599,7 +599,7 @@ const PO_ACTOR = "system:purchase-orders";
  */
 async function finishConfirm(env: Env, po: PurchaseOrder): Promise<PurchaseOrder> {
   const skus = await findSkus(
-    env.DB,
+    env,
     po.lines.map((l) => l.sku),
   );
   for (const line of po.lines) {
@@ -720,7 +720,7 @@ export async function shipPurchaseOrder(env: Env, actor: string, po: PurchaseOrd
   }
   await vendorWriteDb(env, po.vendorId); // 503 before any object is told, while the vendor's rows move
   const skus = await findSkus(
-    env.DB,
+    env,
     po.lines.map((l) => l.sku),
   );
   const answered: Answered[] = [];
@@ -791,7 +791,7 @@ export async function receivePurchaseOrder(
   if (!["shipped", "partially_received", "received"].includes(po.status) && !ended) refuse(po, "received");
   await vendorWriteDb(env, po.vendorId); // 503 before any object is told, while the vendor's rows move
   const skus = await findSkus(
-    env.DB,
+    env,
     body.lines.map((l) => l.sku),
   );
   const receiptId = `${principalName(principal)}\n${idempotencyKey}`;

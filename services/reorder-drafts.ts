@@ -104,7 +104,7 @@ async function orderable(env: Env, group: DraftGroup, rows: readonly SuggestionR
     return { ok: [], not };
   }
   const skus = await findSkus(
-    env.DB,
+    env,
     rows.map((r) => r.sku),
   );
   const ok: SuggestionRow[] = [];

@@ -57,7 +57,7 @@ export async function continueRun(
 ): Promise<{ origin: string; chunks: number; skus: number; done: boolean } | null> {
   const run = await runningRun(env.DB);
   if (run === null) return null;
-  const skus = await activeSkusAfter(env.DB, run.cursor, chunksPerTick * REORDER_CHUNK_SKUS);
+  const skus = await activeSkusAfter(env, run.cursor, chunksPerTick * REORDER_CHUNK_SKUS);
   const messages: ReorderMessage[] = [];
   for (let i = 0; i < skus.length; i += REORDER_CHUNK_SKUS) {
     messages.push({ v: 1, kind: "chunk", origin: run.origin, skus: skus.slice(i, i + REORDER_CHUNK_SKUS), seq: run.chunks + messages.length });

@@ -25,7 +25,7 @@ export function callerOf(principal: Principal): StockCaller {
 
 /** The SKU if it exists and the caller may see and change its stock (reads D1; not for the stock-change path). */
 export async function skuForStockAccess(env: Env, principal: Principal, sku: string): Promise<SkuRow> {
-  const row = (await findSkus(env.DB, [sku])).get(sku);
+  const row = (await findSkus(env, [sku])).get(sku);
   if (row === undefined) throw new ApiError(404, "sku_not_found", `no SKU ${sku}`, { sku });
   if (!canManageVendor(principal, row.vendorId)) {
     throw new ApiError(403, "forbidden", `SKU ${sku} belongs to another vendor`, { sku });

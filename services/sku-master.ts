@@ -15,11 +15,10 @@
  *
  * Its D1 queries are in repositories/sku-master.ts.
  */
-import type { SkuMasterFacts } from "../durable-objects/sku-inventory.types";
 import type { ReadSkuFactsRow } from "../d1/schema";
-import { acknowledgeMasters, acknowledgeReadFacts, masterFactsOf, skusBehind } from "../repositories/sku-master";
+import { acknowledgeMasters, acknowledgeReadFacts, type LocatedFacts, masterFactsOf, skusBehind } from "../repositories/sku-master";
 import { readFactsOf, writeReadFacts } from "../repositories/read-facts";
-import { placedReadPartition, readDb, readPartitionCount } from "../repositories/read-partitions";
+import { byPartition, readDb } from "../repositories/read-partitions";
 import { shardCountOf } from "../repositories/sku-shards";
 import { shardName } from "../domain/shards";
 
@@ -39,65 +38,76 @@ export interface PushResult {
 
 /**
  * Pushes each SKU's facts to its object (MASTER_SWEEP.concurrency at a time) and records
- * what the objects acknowledged. A failed push is logged (`sku.master_push_failed`) and
- * left to the sweep; it never fails the caller.
+ * what the objects acknowledged (in each SKU's read database, beside its master row). A
+ * failed push is logged (`sku.master_push_failed`) and left to the sweep; it never fails the
+ * caller.
  */
-export async function pushMasterFacts(env: Env, facts: readonly SkuMasterFacts[]): Promise<PushResult> {
-  const acked: [string, number][] = [];
+export async function pushMasterFacts(env: Env, located: readonly LocatedFacts[]): Promise<PushResult> {
+  const acked: { partition: number; ack: [string, number] }[] = [];
   const failed: string[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < facts.length) {
-      const f = facts[next++]!;
+    while (next < located.length) {
+      const { partition, facts: f } = located[next++]!;
       try {
         const result = await env.SKU_INVENTORY.getByName(f.sku).pushMaster(f);
         // A hot SKU's shards check reservations against the same facts (durable-objects/sku-inventory/shards.ts).
         const shards = await shardCountOf(env.DB, f.sku);
         if (shards > 1) await Promise.all(Array.from({ length: shards }, (_, i) => env.SKU_INVENTORY.getByName(shardName(f.sku, i)).pushMaster(f)));
-        acked.push([f.sku, result.version]);
+        acked.push({ partition, ack: [f.sku, result.version] });
       } catch (error) {
         failed.push(f.sku);
         console.error(JSON.stringify({ event: "sku.master_push_failed", sku: f.sku, version: f.version, error: String(error) }));
       }
     }
   };
-  await Promise.all([Array.from({ length: Math.min(MASTER_SWEEP.concurrency, facts.length) }, worker), copyToReadModel(env, facts, failed)].flat());
-  await acknowledgeMasters(env.DB, acked);
+  await Promise.all(
+    [
+      Array.from({ length: Math.min(MASTER_SWEEP.concurrency, located.length) }, worker),
+      copyToReadModel(
+        env,
+        located.map((l) => l.facts.sku),
+        failed,
+      ),
+    ].flat(),
+  );
+  await Promise.all(
+    [...byPartition(acked, (a) => a.partition)].map(([p, list]) =>
+      acknowledgeMasters(
+        readDb(env, p),
+        list.map((a) => a.ack),
+      ),
+    ),
+  );
   return { acknowledged: acked.length, failed: [...new Set(failed)] };
 }
 
 /**
- * The read model's copy of the facts (`read_sku_facts` in each SKU's read database, issue 19
- * item 2), beside the objects': one batch per read database, then what each holds is recorded
- * (`read_acked_version`). A failed database's SKUs are added to `failed` and left to the sweep;
- * so are, unacknowledged, the SKUs of a vendor whose rows are being moved.
+ * The read model's copy of the facts (`read_sku_facts`, issue 19 item 2) beside the master
+ * rows in each SKU's read database: one batch per read database, then what each holds is
+ * recorded there (`read_acked_version`). A failed database's SKUs are added to `failed` and
+ * left to the sweep; so are, unacknowledged, the SKUs of a vendor whose rows are being moved.
  */
-async function copyToReadModel(env: Env, facts: readonly SkuMasterFacts[], failed: string[]): Promise<void> {
-  const rows = await readFactsOf(
-    env.DB,
-    facts.map((f) => f.sku),
-  );
-  const m = readPartitionCount(env);
-  const byPartition = new Map<number, ReadSkuFactsRow[]>();
-  for (const { readPartition, moving, ...row } of rows) {
-    // A vendor whose rows are being moved: its copy is written after the move (the sweep), not into the database it leaves.
-    if (moving) continue;
-    const p = placedReadPartition(row.vendorId, readPartition, m);
-    byPartition.set(p, [...(byPartition.get(p) ?? []), row]);
-  }
-  const acked: [string, number][] = [];
+async function copyToReadModel(env: Env, ids: readonly string[], failed: string[]): Promise<void> {
+  const rows = await readFactsOf(env, ids);
+  // A vendor whose rows are being moved: its copy is written after the move (the sweep), not into the database it leaves.
+  const groups = byPartition(rows, (r) => (r.moving ? undefined : r.partition));
   await Promise.all(
-    [...byPartition].map(async ([p, list]) => {
+    [...groups].map(async ([p, list]) => {
+      const db = readDb(env, p);
+      const facts: ReadSkuFactsRow[] = list.map(({ partition: _p, readPartition: _r, moving: _m, ...row }) => row);
       try {
-        await writeReadFacts(readDb(env, p), list);
-        for (const r of list) acked.push([r.sku, r.version]);
+        await writeReadFacts(db, facts);
+        await acknowledgeReadFacts(
+          db,
+          facts.map((r) => [r.sku, r.version] as const),
+        );
       } catch (error) {
-        for (const r of list) failed.push(r.sku);
-        console.error(JSON.stringify({ event: "sku.read_facts_failed", partition: p, count: list.length, error: String(error) }));
+        for (const r of facts) failed.push(r.sku);
+        console.error(JSON.stringify({ event: "sku.read_facts_failed", partition: p, count: facts.length, error: String(error) }));
       }
     }),
   );
-  await acknowledgeReadFacts(env.DB, acked);
 }
 
 /**
@@ -107,7 +117,7 @@ async function copyToReadModel(env: Env, facts: readonly SkuMasterFacts[], faile
  */
 export async function pushSkuMasters(env: Env, ids: readonly string[]): Promise<PushResult> {
   try {
-    return await pushMasterFacts(env, await masterFactsOf(env.DB, ids));
+    return await pushMasterFacts(env, await masterFactsOf(env, ids));
   } catch (error) {
     console.error(JSON.stringify({ event: "sku.master_push_failed", skus: ids.slice(0, 20), count: ids.length, error: String(error) }));
     return { acknowledged: 0, failed: [...ids] };
@@ -116,12 +126,13 @@ export async function pushSkuMasters(env: Env, ids: readonly string[]): Promise<
 
 /**
  * The cron's repair: pushes the facts of SKUs whose objects have not acknowledged their
- * current version (a push lost after its D1 write), MASTER_SWEEP.batchLimit per run.
+ * current version (a push lost after its D1 write), MASTER_SWEEP.batchLimit per read database
+ * and run.
  */
 export async function sweepSkuMasters(env: Env, _now: number): Promise<PushResult & { behind: number }> {
-  const behind = await skusBehind(env.DB, MASTER_SWEEP.batchLimit);
+  const behind = [...(await skusBehind(env, MASTER_SWEEP.batchLimit)).values()].flat();
   if (behind.length === 0) return { behind: 0, acknowledged: 0, failed: [] };
-  const result = await pushMasterFacts(env, await masterFactsOf(env.DB, behind));
+  const result = await pushMasterFacts(env, await masterFactsOf(env, behind));
   console.log(JSON.stringify({ event: "sku.master_sweep", behind: behind.length, acknowledged: result.acknowledged, failed: result.failed.length }));
   return { behind: behind.length, ...result };
 }

@@ -27,7 +27,7 @@ export interface ShardsView {
 }
 
 async function requireSku(env: Env, sku: string): Promise<void> {
-  if (!(await findSkus(env.DB, [sku])).has(sku)) throw new ApiError(404, "sku_not_found", `no SKU ${sku}`, { sku });
+  if (!(await findSkus(env, [sku])).has(sku)) throw new ApiError(404, "sku_not_found", `no SKU ${sku}`, { sku });
 }
 
 /** The shard indices that may hold something: 0 … count − 1, and any other still allotted units. */
@@ -58,7 +58,7 @@ export async function setShards(env: Env, sku: string, count: number): Promise<S
   await requireSku(env, sku);
   const before = await shardCountOf(env.DB, sku);
   await setShardCount(env.DB, sku, count, Date.now());
-  const [facts] = await masterFactsOf(env.DB, [sku]);
+  const facts = (await masterFactsOf(env, [sku]))[0]?.facts;
   const touched = Array.from({ length: Math.max(before > 1 ? before : 0, count > 1 ? count : 0) }, (_, i) => i);
   await Promise.all(
     touched.map(async (index) => {

@@ -171,7 +171,7 @@ export async function applySyncChunk(env: Env, chunk: SyncChunkMessage, now: () 
 
   const [skuRows, { byId: locations }] = await Promise.all([
     findSkus(
-      env.DB,
+      env,
       chunk.skus.map((s) => s.sku),
     ),
     allLocations(env.DB),
@@ -270,7 +270,7 @@ export async function resendHandedOffEvents(env: Env, chunk: SyncChunkMessage, m
   if (groups.length === 0) return 0;
   const [skuRows, { byId: locations }] = await Promise.all([
     findSkus(
-      env.DB,
+      env,
       groups.map((g) => g.sku),
     ),
     allLocations(env.DB),

@@ -177,7 +177,7 @@ export async function listReviewsForCaller(
 export async function resolveReview(env: Env, principal: Principal, reviewId: string, decision: "accept" | "reject") {
   const row = await findSyncReview(env.DB, reviewId);
   if (row === undefined) throw new ApiError(404, "review_not_found", `no sync review ${reviewId}`, { reviewId });
-  const sku = (await findSkus(env.DB, [row.sku])).get(row.sku);
+  const sku = (await findSkus(env, [row.sku])).get(row.sku);
   if (sku === undefined) throw new ApiError(404, "sku_not_found", `no SKU ${row.sku}`, { sku: row.sku });
   const stub = env.SKU_INVENTORY.getByName(row.sku);
   const result = asDeclared<ResolveSyncReviewResult>(

@@ -66,7 +66,7 @@ export async function createTransfer(
     }
   }
   const skus = await findSkus(
-    env.DB,
+    env,
     body.lines.map((l) => l.sku),
   );
   const unknown = body.lines.flatMap((l, i) =>
@@ -119,7 +119,7 @@ export async function shipTransfer(env: Env, principal: Principal, id: string): 
   const current = (await findTransfer(env.DB, id))!;
   if (current.status !== "creating") return answerCreate(current, true).doc;
   const skus = await findSkus(
-    env.DB,
+    env,
     current.lines.map((l) => l.sku),
   );
   return answerCreate(await drive(env, actorOf(principal), current, skus), false).doc;
@@ -214,7 +214,7 @@ export async function receiveTransfer(env: Env, principal: Principal, id: string
   const refused = () => new ApiError(409, "invalid_state", `transfer ${id} is ${doc.status}`, { status: doc.status });
   if (doc.status !== "in_transit" && doc.status !== "partially_received" && doc.status !== "received" && doc.status !== "cancelled") throw refused();
   const skus = await findSkus(
-    env.DB,
+    env,
     body.lines.map((l) => l.sku),
   );
   const updates: D1Write[] = [];

@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey, type Scope } from "../domain/api-keys";
 import { sha256Hex } from "../domain/hashing";
 import { api, createSku, seedBasics, setOnHand, skuObject, type ApiResponse, type Keys } from "./support/fixtures";
+import { queryAllReadDbs } from "./support/read-model";
 
 type KeyName = keyof Keys;
 type Vars = Record<string, string>;
@@ -62,7 +63,8 @@ async function observe(): Promise<World> {
       vendors: await table("SELECT * FROM vendors ORDER BY id"),
       locations: await table("SELECT * FROM locations ORDER BY id"),
       products: await table("SELECT * FROM products ORDER BY id"),
-      skus: await table("SELECT * FROM skus ORDER BY sku"),
+      skuDirectory: await table("SELECT * FROM sku_directory ORDER BY sku"),
+      skus: (await queryAllReadDbs<{ sku: string }>("SELECT * FROM skus")).sort((a, b) => (a.sku < b.sku ? -1 : 1)),
       apiKeys: await table("SELECT * FROM api_keys ORDER BY id"),
     },
   };

@@ -9,11 +9,12 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createSku, seedBasics } from "./support/fixtures";
 import { EVENTS_QUEUE, runAcked, tableRows, thresholdEvent, updatedEvent } from "./support/event-fixtures";
+import { runAllReadDbs } from "./support/read-model";
 
 beforeAll(async () => {
   await seedBasics();
   for (const sku of ["AL-1", "AL-2", "AL-3", "AL-4", "AL-5", "AL-6", "AL-7", "AL-8"]) await createSku(sku);
-  await env.DB.prepare("UPDATE skus SET reorder_point = 5").run();
+  await runAllReadDbs("UPDATE skus SET reorder_point = 5");
 });
 
 const alertsOf = async (sku: string) => (await tableRows("alerts", "opened_at, kind")).filter((r) => r.sku === sku);

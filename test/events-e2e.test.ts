@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { api, createSku, seedBasics, setOnHand, type Keys } from "./support/fixtures";
 import { readDbOfSku } from "./support/read-model";
 import { eventually, mockOutboundFetch, type Received } from "./support/event-fixtures";
+import { runAllReadDbs } from "./support/read-model";
 
 let keys: Keys;
 let receiver: { received: Received[] };
@@ -70,7 +71,7 @@ describe("HTTP change → outbox → EVENTS queue → read models", () => {
 
   it("crossing the reorder point and zero opens one alert each; restocking resolves them; the vendor's webhook is signed and delivered", async () => {
     await createSku("E2E-2", { vendorId: "V1" });
-    await env.DB.prepare("UPDATE skus SET reorder_point = 5 WHERE sku = 'E2E-2'").run();
+    await runAllReadDbs("UPDATE skus SET reorder_point = 5 WHERE sku = 'E2E-2'");
     const sub = await api("POST", "/api/v2/webhooks", {
       key: keys.vendor,
       body: { url: "http://127.0.0.1:9/e2e", eventTypes: ["inventory.low_stock", "inventory.out_of_stock"] },

@@ -12,6 +12,7 @@ import { api, createSku, seedBasics, type Keys } from "./support/fixtures";
 import { queryAllReadDbs } from "./support/read-model";
 import { EVENTS_QUEUE, runAcked, updatedEvent } from "./support/event-fixtures";
 import type { InventoryEvent } from "../domain/events";
+import { runAllReadDbs } from "./support/read-model";
 
 let keys: Keys;
 
@@ -53,10 +54,8 @@ beforeAll(async () => {
   }
   await createSku("LX-BO", { vendorId: "V1", allowBackorder: true });
   events.push(nextEvent("LX-BO", "L1", 0, 2));
-  await env.DB.batch([
-    env.DB.prepare("UPDATE skus SET reorder_point = 5 WHERE vendor_id = 'V1'"),
-    env.DB.prepare("UPDATE skus SET reorder_point = 3 WHERE vendor_id = 'V2'"),
-  ]);
+  await runAllReadDbs("UPDATE skus SET reorder_point = 5 WHERE vendor_id = 'V1'");
+  await runAllReadDbs("UPDATE skus SET reorder_point = 3 WHERE vendor_id = 'V2'");
   await runAcked(EVENTS_QUEUE, events);
 });
 

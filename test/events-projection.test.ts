@@ -9,12 +9,13 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createSku, seedBasics } from "./support/fixtures";
 import { EVENTS_QUEUE, reservationEvent, runAcked, runQueue, tableRows, updatedEvent } from "./support/event-fixtures";
+import { runAllReadDbs } from "./support/read-model";
 
 beforeAll(async () => {
   await seedBasics();
   for (const sku of ["EP-1", "EP-2", "EP-3", "EP-4", "EP-S"]) await createSku(sku);
   await createSku("EP-BO", { allowBackorder: true });
-  await env.DB.prepare("UPDATE skus SET reorder_point = 5").run();
+  await runAllReadDbs("UPDATE skus SET reorder_point = 5");
 });
 
 const levels = async (sku: string) => (await tableRows("inventory_levels", "sku, location_id")).filter((r) => r.sku === sku);

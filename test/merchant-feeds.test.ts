@@ -15,6 +15,7 @@ import type { InventoryEvent } from "../domain/events";
 import { EVENTS_QUEUE, runAcked, updatedEvent } from "./support/event-fixtures";
 import { api, createSku, seedBasics, type Keys } from "./support/fixtures";
 import { readDbOfVendor } from "./support/read-model";
+import { runAllReadDbs } from "./support/read-model";
 
 let keys: Keys;
 const DAY = 86_400_000;
@@ -40,9 +41,9 @@ beforeAll(async () => {
   await createSku("MC-C", { allowBackorder: true });
   await createSku("MC-E", { status: "discontinued" });
   await createSku("MC-Z", { vendorId: "V2" });
+  await runAllReadDbs("UPDATE skus SET reorder_point = 5 WHERE sku = 'MC-B'");
+  await runAllReadDbs("UPDATE skus SET lead_time_days = 10 WHERE sku = 'MC-C'");
   await env.DB.batch([
-    env.DB.prepare("UPDATE skus SET reorder_point = 5 WHERE sku = 'MC-B'"),
-    env.DB.prepare("UPDATE skus SET lead_time_days = 10 WHERE sku = 'MC-C'"),
     // MC-D: in transit to L1 by a transfer (Dec 1) and a shipped PO (Dec 3 on the line); a received transfer (Nov 21) and one to the inactive L3 (Nov 25) do not count.
     env.DB.prepare(
       `INSERT INTO transfers (id, status, from_location_id, to_location_id, expected_at, principal, idempotency_key, request_hash, created_by, created_at, updated_at) VALUES

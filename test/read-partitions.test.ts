@@ -16,6 +16,7 @@ import { pushSkuMasters } from "../services/sku-master";
 import { EVENTS_QUEUE, reservationEvent, runAcked, runQueue, thresholdEvent, updatedEvent } from "./support/event-fixtures";
 import { api, createSku, seedBasics, type ApiResponse, type Keys } from "./support/fixtures";
 import { queryAllReadDbs } from "./support/read-model";
+import { runAllReadDbs } from "./support/read-model";
 
 /** Vendors whose home partitions are 0, 1 (V1, from the fixtures), 2 and 3 under M = 4. */
 const VENDORS = ["V4", "V1", "V3", "V6"] as const;
@@ -36,7 +37,7 @@ beforeAll(async () => {
     vendorKeys.set(v, key.body.key);
   }
   for (const v of VENDORS) for (let i = 0; i < SKUS_PER_VENDOR; i++) await createSku(skuOf(v, i), { vendorId: v });
-  await env.DB.prepare("UPDATE skus SET reorder_point = 5 WHERE sku LIKE 'RP-%'").run();
+  await runAllReadDbs("UPDATE skus SET reorder_point = 5 WHERE sku LIKE 'RP-%'");
   // Two locations per SKU, through the real EVENTS consumer (one batch: it spans all four databases).
   const events = VENDORS.flatMap((v) =>
     Array.from({ length: SKUS_PER_VENDOR }, (_, i) => [
@@ -174,9 +175,10 @@ describe("the facts copy", () => {
       readDbs(env)[3]!.prepare("SELECT name, reorder_point, version FROM read_sku_facts WHERE sku = ?").bind(sku).first<Record<string, unknown>>();
     expect(await facts()).toMatchObject({ name: "Renamed in DB", reorder_point: 9 });
     // A write the push never reached (straight into DB, as if the Worker died after its commit).
-    await env.DB.prepare("UPDATE skus SET name = 'Lost push' WHERE sku = ?").bind(sku).run();
+    await readDbs(env)[3]!.prepare("UPDATE skus SET name = 'Lost push' WHERE sku = ?").bind(sku).run();
     expect(await facts()).toMatchObject({ name: "Renamed in DB" });
-    const behind = await env.DB.prepare("SELECT version, read_acked_version FROM sku_master_push WHERE sku = ?")
+    const behind = await readDbs(env)[3]!
+      .prepare("SELECT version, read_acked_version FROM sku_master_push WHERE sku = ?")
       .bind(sku)
       .first<{ version: number; read_acked_version: number }>();
     expect(behind!.read_acked_version).toBeLessThan(behind!.version);
@@ -232,6 +234,9 @@ describe("re-partitioning: moving a vendor's rows online", () => {
     const of = async (table: string, order: string) =>
       (await db.prepare(`SELECT * FROM ${table} WHERE sku LIKE ? ORDER BY ${order}`).bind(`RP-${vendor}-%`).all<Record<string, unknown>>()).results;
     return {
+      // Master data (issue 19 item 3): the SKUs' rows and push versions.
+      skus: await of("skus", "sku"),
+      masterPush: await of("sku_master_push", "sku"),
       facts: await of("read_sku_facts", "sku"),
       levels: await of("inventory_levels", "sku, location_id"),
       alerts: await of("alerts", "id"),
@@ -278,6 +283,7 @@ describe("re-partitioning: moving a vendor's rows online", () => {
     const before = await snapshot(from, "V3");
     expect([before.skuPlanning.length, before.vendorPlanning.length, before.orders.length, before.orderLines.length]).toEqual([1, 1, 1, 2]);
     expect(before.levels).toHaveLength(SKUS_PER_VENDOR * 2);
+    expect([before.skus.length, before.masterPush.length]).toEqual([SKUS_PER_VENDOR, SKUS_PER_VENDOR]);
     expect(before.sales).toHaveLength(1);
     expect(before.alerts.length).toBeGreaterThan(0);
     const listBefore = (await api("GET", "/api/v2/inventory?skuPrefix=RP-&limit=200", { key: keys.operator })).body.items;

@@ -28,7 +28,7 @@ import { capturingQueue, eventually, runAcked, runQueue, tableRows, withEnv } fr
 import { api, createSku, seedBasics, setOnHand, type Keys } from "./support/fixtures";
 import { expectLogged } from "./support/log-capture";
 import { weekly, writeSales, writeSettings, yesterday } from "./support/planning-fixtures";
-import { queryAllReadDbs, readDbOfSku } from "./support/read-model";
+import { queryAllReadDbs, readDbOfSku, runAllReadDbs } from "./support/read-model";
 
 const REORDER = "edge-inventory-reorder";
 let keys: Keys;
@@ -171,7 +171,7 @@ describe("REORDER job", () => {
     const chunks = reorder.sent as ReorderMessage[];
     const all = chunks.flatMap((m) => (m.kind === "chunk" ? m.skus : []));
     // Every active SKU once, in id order, at most REORDER_CHUNK_SKUS per message.
-    const active = (await env.DB.prepare("SELECT sku FROM skus WHERE status = 'active' ORDER BY sku").all<{ sku: string }>()).results.map((r) => r.sku);
+    const active = (await queryAllReadDbs<{ sku: string }>("SELECT sku FROM skus WHERE status = 'active'")).map((r) => r.sku).sort();
     expect(all).toEqual(active);
     expect(chunks.every((m) => m.kind === "chunk" && m.origin === origin && m.skus.length <= REORDER_CHUNK_SKUS)).toBe(true);
     // Numbered in the run, so the consumer can count each one planned once.
@@ -186,7 +186,7 @@ describe("REORDER job", () => {
 
   it("a low-stock event plans its SKU at once, through the real EVENTS and REORDER queues", async () => {
     await createSku("RQ-EVT");
-    await env.DB.prepare("UPDATE skus SET reorder_point = 20 WHERE sku = 'RQ-EVT'").run();
+    await runAllReadDbs("UPDATE skus SET reorder_point = 20 WHERE sku = 'RQ-EVT'");
     await writeSales("RQ-EVT", "L1", 90, weekly(8));
     await setOnHand(keys, "RQ-EVT", "L1", 100);
     expect(await suggestions("RQ-EVT")).toEqual([]);

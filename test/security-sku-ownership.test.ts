@@ -10,14 +10,20 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, createSku, seedBasics, type ApiResponse, type Keys } from "./support/fixtures";
 import { expectLogged } from "./support/log-capture";
+import { queryAllReadDbs } from "./support/read-model";
 
 let keys: Keys;
 beforeAll(async () => {
   keys = await seedBasics();
 });
 
-const ownerOf = async (sku: string) =>
-  (await env.DB.prepare("SELECT vendor_id FROM skus WHERE sku = ?").bind(sku).first<{ vendor_id: string }>())?.vendor_id ?? null;
+/** The SKU's owner: its directory entry in `DB` and its row's (in the owner's read database) must agree. */
+const ownerOf = async (sku: string) => {
+  const entry = (await env.DB.prepare("SELECT vendor_id FROM sku_directory WHERE sku = ?").bind(sku).first<{ vendor_id: string }>())?.vendor_id ?? null;
+  const rows = await queryAllReadDbs<{ vendor_id: string }>("SELECT vendor_id FROM skus WHERE sku = ?", sku);
+  expect(rows.map((r) => r.vendor_id)).toEqual(entry === null ? [] : [entry]);
+  return entry;
+};
 const productOwner = async (id: string) =>
   (await env.DB.prepare("SELECT vendor_id FROM products WHERE id = ?").bind(id).first<{ vendor_id: string }>())?.vendor_id ?? null;
 const put = (key: string, sku: string, body: Record<string, unknown>) => api("PUT", `/api/v2/skus/${sku}`, { key, body: { name: `SKU ${sku}`, ...body } });

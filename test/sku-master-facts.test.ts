@@ -15,6 +15,7 @@ import { CRONS, handleScheduled } from "../workers/scheduled";
 import { api, createSku, seedBasics, setOnHand, skuObject, type Keys } from "./support/fixtures";
 import { expectLogged } from "./support/log-capture";
 import type { ClockedSkuInventory } from "./support/worker-under-test";
+import { readDbOfSku, readDbOfVendor } from "./support/read-model";
 
 let keys: Keys;
 beforeAll(async () => {
@@ -25,7 +26,10 @@ beforeAll(async () => {
 const testObject = (sku: string) => (env.SKU_INVENTORY as unknown as DurableObjectNamespace<ClockedSkuInventory>).getByName(sku);
 const put = (key: string, sku: string, body: Record<string, unknown>) => api("PUT", `/api/v2/skus/${sku}`, { key, body: { name: `SKU ${sku}`, ...body } });
 const pushRow = async (sku: string) =>
-  env.DB.prepare("SELECT version, acked_version FROM sku_master_push WHERE sku = ?").bind(sku).first<{ version: number; acked_version: number }>();
+  (await readDbOfSku(sku))
+    .prepare("SELECT version, acked_version FROM sku_master_push WHERE sku = ?")
+    .bind(sku)
+    .first<{ version: number; acked_version: number }>();
 let n = 0;
 const reserve = (sku: string, quantity = 1, locationId: string | undefined = "L1") =>
   api("POST", "/api/v2/inventory/reserve", {
@@ -162,13 +166,15 @@ describe("objects without master facts", () => {
 });
 
 describe("the request path reads no SKU from D1", () => {
-  it("with D1's skus table gone, reservations (direct and planned), stock changes and state moves still work", async () => {
+  it("with D1's SKU directory and V1's skus table gone, reservations (direct and planned), stock changes and state moves still work", async () => {
     for (const sku of ["MF-HOT", "MF-HOT-2"]) {
       expect((await put(keys.operator, sku, { productId: `P-${sku}`, vendorId: "V1" })).status).toBe(201);
       await setOnHand(keys, sku, "L1", 200);
     }
     // Master-data reads now fail: any request that read a SKU from D1 would answer 500.
-    await env.DB.prepare("ALTER TABLE skus RENAME TO skus_hidden").run();
+    const v1 = await readDbOfVendor("V1");
+    await env.DB.prepare("ALTER TABLE sku_directory RENAME TO sku_directory_hidden").run();
+    await v1.prepare("ALTER TABLE skus RENAME TO skus_hidden").run();
     try {
       for (let i = 0; i < 50; i++) expect((await reserve("MF-HOT")).status).toBe(201);
       const planned = await reserve("MF-HOT-2", 2, undefined);
@@ -185,7 +191,8 @@ describe("the request path reads no SKU from D1", () => {
       expect((await api("GET", "/api/v2/skus/MF-HOT-3", { key: keys.operator })).status).toBe(500);
       expectLogged({ error: "Error" });
     } finally {
-      await env.DB.prepare("ALTER TABLE skus_hidden RENAME TO skus").run();
+      await env.DB.prepare("ALTER TABLE sku_directory_hidden RENAME TO sku_directory").run();
+      await v1.prepare("ALTER TABLE skus_hidden RENAME TO skus").run();
     }
     expect((await skuObject("MF-HOT").snapshot()).reservations.activeHard).toEqual({ count: 50, units: 50 });
   });

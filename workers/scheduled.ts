@@ -23,6 +23,7 @@ import { sweepTransfers } from "../services/transfers";
 import { sweepPurchaseOrders } from "../services/purchase-orders";
 import { sweepSkuMasters } from "../services/sku-master";
 import { advanceReadMoves } from "../services/read-moves";
+import { moveLegacyMasterRows } from "../services/master-backfill";
 import { sweepPulls } from "../services/sync-pull";
 
 /** The cron expressions this Worker answers; wrangler.toml's `[triggers] crons` lists the same. */
@@ -45,6 +46,7 @@ export async function handleScheduled(controller: ScheduledController, env: Env,
           sweepPurchaseOrders(env, controller.scheduledTime),
           sweepSkuMasters(env, controller.scheduledTime),
           advanceReadMoves(env, controller.scheduledTime),
+          moveLegacyMasterRows(env),
           sweepPulls(env, controller.scheduledTime),
         ]);
         for (const r of results) if (r.status === "rejected") throw r.reason;

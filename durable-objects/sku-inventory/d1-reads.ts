@@ -1,13 +1,14 @@
 /**
  * The SKU object's two reads of D1, both off the request path: which sent events the EVENTS
  * consumer applied (the outbox confirmation, once a minute after a send) and the SKU's master
- * facts (the one-time fill, sku-inventory/master.ts). Drizzle over d1/schema.ts like every D1
+ * facts (the one-time fill, sku-inventory/master.ts). Each reads the SKU's owner from `DB`'s
+ * `sku_directory`, then the owner's read database. Drizzle over d1/schema.ts like every D1
  * query; objects may import the schema, never repositories/ (test/node/layers.test.ts), so
  * these two are typed here.
  */
 import { eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { processedEvents, skuMasterPush, skus, vendors } from "../../d1/schema";
+import { processedEvents, skuDirectory, skuMasterPush, skus, vendors } from "../../d1/schema";
 import { placedReadPartition, readDbsOf, unownedReadPartition } from "../../domain/read-partitions";
 import type { SkuMasterFacts } from "../sku-inventory.types";
 
@@ -18,13 +19,7 @@ import type { SkuMasterFacts } from "../sku-inventory.types";
  */
 export async function appliedEventIds(env: Env, sku: string, eventIds: readonly string[]): Promise<Set<string>> {
   const dbs = readDbsOf(env);
-  const owner = await drizzle(env.DB)
-    .select({ vendorId: skus.vendorId, readPartition: vendors.readPartition })
-    .from(skus)
-    .innerJoin(vendors, eq(vendors.id, skus.vendorId))
-    .where(eq(skus.sku, sku))
-    .get();
-  const partition = owner === undefined ? unownedReadPartition(sku, dbs.length) : placedReadPartition(owner.vendorId, owner.readPartition, dbs.length);
+  const partition = await readPartitionOf(env, sku);
   const pe = processedEvents;
   const rows = await drizzle(dbs[partition]!)
     .select({ eventId: pe.eventId })
@@ -34,8 +29,32 @@ export async function appliedEventIds(env: Env, sku: string, eventIds: readonly 
   return new Set(rows.map((r) => r.eventId));
 }
 
-/** The SKU's facts as D1 has them now, with their push version (the same read as repositories/sku-master.ts `masterFactsOf`), or null. */
-export async function masterFactsFromD1(db: D1Database, sku: string): Promise<SkuMasterFacts | null> {
+/** The SKU's owner from `DB`'s directory with the owner's placement, or undefined for a SKU without master data. */
+async function ownerOf(env: Env, sku: string): Promise<{ vendorId: string; readPartition: number | null } | undefined> {
+  return drizzle(env.DB)
+    .select({ vendorId: skuDirectory.vendorId, readPartition: vendors.readPartition })
+    .from(skuDirectory)
+    .innerJoin(vendors, eq(vendors.id, skuDirectory.vendorId))
+    .where(eq(skuDirectory.sku, sku))
+    .get();
+}
+
+/** The read partition of the SKU's rows (domain/read-partitions.ts): its vendor's, or its own hash without an owner. */
+async function readPartitionOf(env: Env, sku: string): Promise<number> {
+  const m = readDbsOf(env).length;
+  const owner = await ownerOf(env, sku);
+  return owner === undefined ? unownedReadPartition(sku, m) : placedReadPartition(owner.vendorId, owner.readPartition, m);
+}
+
+/**
+ * The SKU's facts as D1 has them now, with their push version (the same read as
+ * repositories/sku-master.ts `masterFactsOf`), or null: its owner from `DB`'s directory, then
+ * its master row from the owner's read database (issue 19 item 3).
+ */
+export async function masterFactsFromD1(env: Env, sku: string): Promise<SkuMasterFacts | null> {
+  const owner = await ownerOf(env, sku);
+  if (owner === undefined) return null;
+  const db = readDbsOf(env)[placedReadPartition(owner.vendorId, owner.readPartition, readDbsOf(env).length)]!;
   const rows = await drizzle(db)
     .select({
       sku: skus.sku,
@@ -53,5 +72,6 @@ export async function masterFactsFromD1(db: D1Database, sku: string): Promise<Sk
     .where(eq(skus.sku, sku))
     .limit(1)
     .all();
-  return rows[0] ?? null;
+  const row = rows[0];
+  return row !== undefined && row.vendorId === owner.vendorId ? row : null;
 }

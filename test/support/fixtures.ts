@@ -5,6 +5,7 @@
 import { env, exports } from "cloudflare:workers";
 import { generateApiKey, type Scope } from "../../domain/api-keys";
 import { sha256Hex } from "../../domain/hashing";
+import { readDbOfVendor } from "./read-model";
 
 export interface Keys {
   checkout: string;
@@ -50,21 +51,21 @@ export interface SkuOptions {
   status?: "active" | "discontinued";
 }
 
-/** Creates a SKU (and its product) owned by `vendorId` (default V1). */
+/**
+ * Creates a SKU (and its product) owned by `vendorId` (default V1), where the system keeps
+ * them (issue 19 item 3): the product and the SKU's directory entry in `DB`, the SKU's row in
+ * its vendor's read database.
+ */
 export async function createSku(sku: string, options: SkuOptions = {}): Promise<void> {
   const vendorId = options.vendorId ?? "V1";
   await env.DB.batch([
     env.DB.prepare("INSERT OR IGNORE INTO products (id, vendor_id, name) VALUES (?, ?, ?)").bind(`P-${sku}`, vendorId, `Product ${sku}`),
-    env.DB.prepare("INSERT INTO skus (sku, product_id, vendor_id, name, allow_backorder, soft_buffer_pct, status) VALUES (?, ?, ?, ?, ?, ?, ?)").bind(
-      sku,
-      `P-${sku}`,
-      vendorId,
-      `SKU ${sku}`,
-      options.allowBackorder ? 1 : 0,
-      options.softBufferPct ?? 10,
-      options.status ?? "active",
-    ),
+    env.DB.prepare("INSERT INTO sku_directory (sku, vendor_id) VALUES (?, ?)").bind(sku, vendorId),
   ]);
+  await (await readDbOfVendor(vendorId))
+    .prepare("INSERT INTO skus (sku, product_id, vendor_id, name, allow_backorder, soft_buffer_pct, status) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    .bind(sku, `P-${sku}`, vendorId, `SKU ${sku}`, options.allowBackorder ? 1 : 0, options.softBufferPct ?? 10, options.status ?? "active")
+    .run();
 }
 
 export interface CallOptions {

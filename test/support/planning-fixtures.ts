@@ -22,7 +22,7 @@ export async function writeSales(sku: string, locationId: string, days: number, 
   const db = await readDbOfSku(sku);
   await writeReadFacts(
     db,
-    (await readFactsOf(env.DB, [sku])).map(({ readPartition: _p, moving: _m, ...facts }) => facts),
+    (await readFactsOf(env, [sku])).map(({ partition: _q, readPartition: _p, moving: _m, ...facts }) => facts),
   );
   const end = dayNumber(yesterday());
   const series: number[] = [];

@@ -37,3 +37,20 @@ export async function queryAllReadDbs<T>(query: string, ...binds: unknown[]): Pr
   );
   return parts.flat();
 }
+
+/**
+ * Runs one write in every read database (a SKU's master row is in its vendor's only, issue 19
+ * item 3: `UPDATE skus …` written this way reaches it wherever it is). Returns the rows changed
+ * over all of them.
+ */
+export async function runAllReadDbs(query: string, ...binds: unknown[]): Promise<number> {
+  const results = await Promise.all(
+    allReadDbs().map((db) =>
+      db
+        .prepare(query)
+        .bind(...binds)
+        .run(),
+    ),
+  );
+  return results.reduce((n, r) => n + r.meta.changes, 0);
+}

@@ -60,6 +60,6 @@ export async function loadPublicRecord(env: Env, row: SkuRow): Promise<PublicRec
 export async function loadKnownPublicRecord(env: Env, sku: string): Promise<PublicRecord | null> {
   const stub = env.SKU_INVENTORY.getByName(sku);
   const [facts, levels] = await Promise.all([stub.masterFacts(), shardedPublicLevels(env, sku)]);
-  const settings = facts ?? (await findSkus(env.DB, [sku])).get(sku);
+  const settings = facts ?? (await findSkus(env, [sku])).get(sku);
   return settings === undefined ? null : recordOf(sku, await publicViewConfig(env, settings), levels);
 }

@@ -40,7 +40,7 @@ const originOf = (c: Context<AppEnv>) => new URL(c.req.url).origin;
 
 /** The SKU's public record read from its object, or null if D1 has no such SKU. */
 async function readRecord(env: Env, sku: string, known?: SkuRows): Promise<PublicRecord | null> {
-  const row = (known ?? (await findSkus(env.DB, [sku]))).get(sku);
+  const row = (known ?? (await findSkus(env, [sku]))).get(sku);
   return row === undefined ? null : loadPublicRecord(env, row);
 }
 
@@ -123,7 +123,7 @@ availability.route(
       const origin = originOf(c);
       const fromCache = new Map(await Promise.all(rest.map(async (sku) => [sku, await fromL2(c, origin, sku)] as const)));
       const missing = rest.filter((sku) => fromCache.get(sku) === null);
-      const known = missing.length > 0 ? await findSkus(c.env.DB, missing) : new Map();
+      const known = missing.length > 0 ? await findSkus(c.env, missing) : new Map();
       const loaded = new Map(await Promise.all(missing.map(async (sku) => [sku, await fromObject(c, origin, sku, known)] as const)));
       skus.forEach((sku, i) => {
         results[i] ??= fromCache.get(sku) ?? loaded.get(sku) ?? null;
@@ -187,7 +187,7 @@ availability.route(
         { "Retry-After": String(LIVE_FEED_LIMIT.periodSeconds) },
       );
     }
-    const row = (await findSkus(c.env.DB, [sku])).get(sku);
+    const row = (await findSkus(c.env, [sku])).get(sku);
     if (row === undefined) throw new ApiError(404, "sku_not_found", `no SKU ${sku}`, { sku });
     const config = await publicViewConfig(c.env, row);
     const headers = new Headers(c.req.raw.headers);

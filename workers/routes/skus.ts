@@ -66,7 +66,7 @@ skus.route(
     const sku = input.param("sku");
     const body = await input.body();
     const summary = await upsertSkuItems(c.env, c.get("principal"), [{ sku, ...body }], () => ["body"]);
-    const row = (await findSkus(c.env.DB, [sku])).get(sku)!;
+    const row = (await findSkus(c.env, [sku])).get(sku)!;
     return c.json(skuJson(row), summary.created.length > 0 ? 201 : 200);
   },
 );
@@ -83,7 +83,7 @@ skus.route(
   },
   async (c, input) => {
     const sku = input.param("sku");
-    const row = (await findSkus(c.env.DB, [sku])).get(sku);
+    const row = (await findSkus(c.env, [sku])).get(sku);
     if (row === undefined) throw new ApiError(404, "sku_not_found", `no SKU ${sku}`, { sku });
     if (!canManageVendor(c.get("principal"), row.vendorId)) throw new ApiError(403, "forbidden", `SKU ${sku} belongs to another vendor`, { sku });
     return c.json(skuJson(row));
