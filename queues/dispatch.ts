@@ -2,12 +2,12 @@
  * The queue entry: routes a batch to its consumer by queue name (names and limits in
  * `queue-names.ts`, mirroring wrangler.toml). Every EVENTS partition and every partition's
  * dead-letter queue has the same consumer, which reads the partition from the batch's queue
- * name; the same for the WEBHOOKS partitions. A batch from an unknown queue is retried, so it
+ * name; the same for the WEBHOOKS, SYNC and REORDER partitions. A batch from an unknown queue is retried, so it
  * ends in that queue's dead-letter queue rather than being dropped.
  */
 import { consumeEventsDeadLetters } from "./events-dlq.consumer";
 import { consumeEvents } from "./events.consumer";
-import { EVENT_PARTITIONS, QUEUES, WEBHOOK_PARTITIONS } from "./queue-names";
+import { EVENT_PARTITIONS, REORDER_PARTITIONS, SYNC_PARTITIONS, WEBHOOK_PARTITIONS } from "./queue-names";
 import { consumeReorder, consumeReorderDeadLetters } from "./reorder.consumer";
 import { consumeSyncDeadLetters } from "./sync-dlq.consumer";
 import { consumeSync } from "./sync.consumer";
@@ -29,10 +29,18 @@ const consumers: Record<string, Consumer> = {
       [p.deadLetter, consumeWebhooksDeadLetters],
     ]),
   ),
-  [QUEUES.sync.name]: consumeSync,
-  [QUEUES.sync.deadLetter]: consumeSyncDeadLetters,
-  [QUEUES.reorder.name]: consumeReorder,
-  [QUEUES.reorder.deadLetter]: consumeReorderDeadLetters,
+  ...Object.fromEntries(
+    SYNC_PARTITIONS.flatMap((p) => [
+      [p.name, consumeSync],
+      [p.deadLetter, consumeSyncDeadLetters],
+    ]),
+  ),
+  ...Object.fromEntries(
+    REORDER_PARTITIONS.flatMap((p) => [
+      [p.name, consumeReorder],
+      [p.deadLetter, consumeReorderDeadLetters],
+    ]),
+  ),
 };
 
 /** The Worker's `queue` handler: hands the batch to the consumer of its queue. */

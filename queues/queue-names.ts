@@ -43,10 +43,32 @@ export const WEBHOOK_PARTITIONS: readonly QueueConfig[] = [
   { name: "edge-inventory-webhooks-3", deadLetter: "edge-inventory-webhooks-3-dlq", maxAttempts: 9 },
 ];
 
-export const QUEUES = {
-  sync: { name: "edge-inventory-sync", deadLetter: "edge-inventory-sync-dlq", maxAttempts: 3 },
-  reorder: { name: "edge-inventory-reorder", deadLetter: "edge-inventory-reorder-dlq", maxAttempts: 4 },
-} as const satisfies Record<string, QueueConfig>;
+/**
+ * The SYNC partitions, in partition order: partition i is the queue behind the producer
+ * binding `SYNC_<i>` (services/sync-send.ts `syncQueues`), chosen per chunk by
+ * `syncPartitionOf` (domain/job-partitions.ts: its first SKU). As with EVENTS, partition 0
+ * keeps the name of the single queue that came before, and each partition has its own
+ * dead-letter queue.
+ */
+export const SYNC_PARTITIONS: readonly QueueConfig[] = [
+  { name: "edge-inventory-sync", deadLetter: "edge-inventory-sync-dlq", maxAttempts: 3 },
+  { name: "edge-inventory-sync-1", deadLetter: "edge-inventory-sync-1-dlq", maxAttempts: 3 },
+  { name: "edge-inventory-sync-2", deadLetter: "edge-inventory-sync-2-dlq", maxAttempts: 3 },
+  { name: "edge-inventory-sync-3", deadLetter: "edge-inventory-sync-3-dlq", maxAttempts: 3 },
+];
+
+/**
+ * The REORDER partitions, in partition order: partition i is the queue behind the producer
+ * binding `REORDER_<i>` (services/reorder-queue.ts `reorderQueues`), chosen per message by
+ * `reorderPartitionOf` (domain/job-partitions.ts). Partition 0 keeps the single queue's name;
+ * each partition has its own dead-letter queue.
+ */
+export const REORDER_PARTITIONS: readonly QueueConfig[] = [
+  { name: "edge-inventory-reorder", deadLetter: "edge-inventory-reorder-dlq", maxAttempts: 4 },
+  { name: "edge-inventory-reorder-1", deadLetter: "edge-inventory-reorder-1-dlq", maxAttempts: 4 },
+  { name: "edge-inventory-reorder-2", deadLetter: "edge-inventory-reorder-2-dlq", maxAttempts: 4 },
+  { name: "edge-inventory-reorder-3", deadLetter: "edge-inventory-reorder-3-dlq", maxAttempts: 4 },
+];
 
 /** The EVENTS partition a batch came from, by its queue name (undefined: not an EVENTS partition). */
 export function eventPartitionNamed(queue: string): QueueConfig | undefined {
@@ -66,4 +88,24 @@ export function webhookPartitionNamed(queue: string): QueueConfig | undefined {
 /** The WEBHOOKS partition whose dead-letter queue this is. */
 export function webhookPartitionDeadLettering(deadLetterQueue: string): QueueConfig | undefined {
   return WEBHOOK_PARTITIONS.find((p) => p.deadLetter === deadLetterQueue);
+}
+
+/** The SYNC partition a batch came from, by its queue name (undefined: not a SYNC partition). */
+export function syncPartitionNamed(queue: string): QueueConfig | undefined {
+  return SYNC_PARTITIONS.find((p) => p.name === queue);
+}
+
+/** The SYNC partition whose dead-letter queue this is. */
+export function syncPartitionDeadLettering(deadLetterQueue: string): QueueConfig | undefined {
+  return SYNC_PARTITIONS.find((p) => p.deadLetter === deadLetterQueue);
+}
+
+/** The REORDER partition a batch came from, by its queue name (undefined: not a REORDER partition). */
+export function reorderPartitionNamed(queue: string): QueueConfig | undefined {
+  return REORDER_PARTITIONS.find((p) => p.name === queue);
+}
+
+/** The REORDER partition whose dead-letter queue this is. */
+export function reorderPartitionDeadLettering(deadLetterQueue: string): QueueConfig | undefined {
+  return REORDER_PARTITIONS.find((p) => p.deadLetter === deadLetterQueue);
 }

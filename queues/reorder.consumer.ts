@@ -15,16 +15,25 @@ import { draftForGroup } from "../services/reorder-drafts";
 import { planSkus } from "../services/reorder-planning";
 import { chunkPlanned } from "../services/reorder-runs";
 import { handleEachMessage } from "./each-message";
-import { QUEUES } from "./queue-names";
+import { reorderPartitionDeadLettering, reorderPartitionNamed } from "./queue-names";
 import { recordDeadLetters } from "./dead-letter";
 
 /** Retry delays: 20, 40, … s (capped at 10 min): a failing chunk is usually D1 or an object being busy. */
 export const reorderRetryDelaySeconds = (attempt: number) => backoffSeconds(attempt, 10, 600);
 
-/** Plans each message's SKUs, one message at a time per batch group. */
+/**
+ * Plans each message's SKUs, one message at a time per batch group, from any REORDER
+ * partition; a batch from a queue that is no REORDER partition is retried.
+ */
 export async function consumeReorder(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const partition = reorderPartitionNamed(batch.queue);
+  if (partition === undefined) {
+    console.error(JSON.stringify({ event: "queue.unknown", queue: batch.queue, messages: batch.messages.length }));
+    batch.retryAll();
+    return;
+  }
   await handleEachMessage(batch, env, {
-    queue: QUEUES.reorder,
+    queue: partition,
     groupOf: (message) => message.id,
     handle: async (message) => {
       const parsed = ReorderMessageSchema.safeParse(message.body);
@@ -46,8 +55,15 @@ export async function consumeReorder(batch: MessageBatch<unknown>, env: Env): Pr
 /**
  * REORDER dead-letter consumer: records each message for operators (`GET /api/v2/dead-letters`);
  * the next nightly run plans a chunk's SKUs again, and the every-minute sweep sends a lost
- * draft's group again once its suggestions settled (services/reorder-drafts.ts).
+ * draft's group again once its suggestions settled (services/reorder-drafts.ts). Recorded
+ * under the partition the message left (each has its own dead-letter queue).
  */
 export async function consumeReorderDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  await recordDeadLetters(batch, env, QUEUES.reorder);
+  const partition = reorderPartitionDeadLettering(batch.queue);
+  if (partition === undefined) {
+    console.error(JSON.stringify({ event: "queue.unknown", queue: batch.queue, messages: batch.messages.length }));
+    batch.retryAll();
+    return;
+  }
+  await recordDeadLetters(batch, env, partition);
 }

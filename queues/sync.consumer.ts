@@ -12,15 +12,25 @@
 import { backoffSeconds } from "../domain/backoff";
 import { applySyncChunk, parseSyncChunk } from "../services/sync-apply";
 import { handleEachMessage } from "./each-message";
-import { QUEUES } from "./queue-names";
+import { syncPartitionNamed } from "./queue-names";
 
 /** Retry delays: 2, 4 s (three attempts in all, `max_retries = 2`). */
 export const syncRetryDelaySeconds = (attempt: number) => backoffSeconds(attempt, 1, 60);
 
-/** Applies and records each chunk of the batch. */
+/**
+ * Applies and records each chunk of the batch, from any SYNC partition (any partition's
+ * consumer applies any chunk; the partition names the queue in logs and dead letters); a
+ * batch from a queue that is no SYNC partition is retried.
+ */
 export async function consumeSync(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const partition = syncPartitionNamed(batch.queue);
+  if (partition === undefined) {
+    console.error(JSON.stringify({ event: "queue.unknown", queue: batch.queue, messages: batch.messages.length }));
+    batch.retryAll();
+    return;
+  }
   await handleEachMessage(batch, env, {
-    queue: QUEUES.sync,
+    queue: partition,
     groupOf: (message) => message.id,
     handle: async (message) => {
       await applySyncChunk(env, parseSyncChunk(message.body));

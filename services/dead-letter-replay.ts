@@ -15,9 +15,17 @@
  * - EVENTS, REORDER: nothing to reopen; their consumers are idempotent (events by id, plans by
  *   SKU), so the message is simply sent again.
  *
- * A body that cannot be sent as it was (truncated at 64 KiB, or a SYNC/WEBHOOKS body that is
- * not a valid message and would only fail again) is refused with 409 and nothing changes.
+ * Where it is sent: an EVENTS message to the partition it was recorded under; a SYNC chunk, a
+ * WEBHOOKS delivery and a REORDER message to the partition its own key maps to
+ * (domain/job-partitions.ts, domain/webhook-partitions.ts), through the same helpers as every
+ * other send of it — the partition it left, unless it was recorded before partitioning
+ * (under partition 0's name) or N changed since.
+ *
+ * A body that cannot be sent as it was (truncated at 64 KiB, or a SYNC/WEBHOOKS/REORDER body
+ * that is not a valid message and would only fail again) is refused with 409 and nothing
+ * changes.
  */
+import { ReorderMessageSchema } from "../domain/reorder-messages";
 import { SyncChunkMessageSchema } from "../domain/sync-chunks";
 import { WebhookMessageSchema } from "../domain/webhooks";
 import { eventQueues } from "../durable-objects/sku-inventory/outbox";
@@ -25,6 +33,8 @@ import { claimReplay, type DeadLetterListRow, deliveryWasCancelled, findDeadLett
 import { chunkState } from "../repositories/sync-jobs";
 import { ApiError } from "./api-error";
 import { actorOf, type Principal } from "./principal";
+import { reorderQueueFor } from "./reorder-queue";
+import { syncQueueFor } from "./sync-send";
 import { webhookQueueFor } from "./webhook-queue";
 
 /** The kinds of message a replay knows how to send. */
@@ -33,16 +43,15 @@ export type ReplayKind = "events" | "webhooks" | "sync" | "reorder";
 /**
  * The consumed queues by name, as in `queues/queue-names.ts` and wrangler.toml (this layer may
  * not import the consumers' module; test/dashboard-apis.test.ts checks the two agree).
- * EVENTS partition i is `EVENTS_NAMES[i]`, sent through `eventQueues(env)[i]`. A WEBHOOKS
- * dead letter, from whichever partition in `WEBHOOKS_NAMES`, is sent to its delivery's
- * partition (`webhookQueueFor`, the same as every other send of that delivery).
+ * EVENTS partition i is `EVENTS_NAMES[i]`, sent through `eventQueues(env)[i]`. A WEBHOOKS,
+ * SYNC or REORDER dead letter, from whichever partition in `WEBHOOKS_NAMES`, `SYNC_NAMES` or
+ * `REORDER_NAMES`, is sent to its message's partition (`webhookQueueFor`, `syncQueueFor`,
+ * `reorderQueueFor`: the same as every other send of that message).
  */
 export const EVENTS_NAMES = ["edge-inventory-events", "edge-inventory-events-1", "edge-inventory-events-2", "edge-inventory-events-3"] as const;
 export const WEBHOOKS_NAMES = ["edge-inventory-webhooks", "edge-inventory-webhooks-1", "edge-inventory-webhooks-2", "edge-inventory-webhooks-3"] as const;
-export const REPLAY_QUEUE_NAMES: Readonly<Record<Exclude<ReplayKind, "events" | "webhooks">, string>> = {
-  sync: "edge-inventory-sync",
-  reorder: "edge-inventory-reorder",
-};
+export const SYNC_NAMES = ["edge-inventory-sync", "edge-inventory-sync-1", "edge-inventory-sync-2", "edge-inventory-sync-3"] as const;
+export const REORDER_NAMES = ["edge-inventory-reorder", "edge-inventory-reorder-1", "edge-inventory-reorder-2", "edge-inventory-reorder-3"] as const;
 
 /**
  * The kind of a consumed queue and the producer a recorded body is sent to (given the body,
@@ -57,8 +66,12 @@ export function replayTarget(env: Env, queue: string): { kind: ReplayKind; produ
   if ((WEBHOOKS_NAMES as readonly string[]).includes(queue)) {
     return { kind: "webhooks", producerFor: (body) => webhookQueueFor(env, WebhookMessageSchema.parse(body)) };
   }
-  if (queue === REPLAY_QUEUE_NAMES.sync) return { kind: "sync", producerFor: () => env.SYNC };
-  if (queue === REPLAY_QUEUE_NAMES.reorder) return { kind: "reorder", producerFor: () => env.REORDER };
+  if ((SYNC_NAMES as readonly string[]).includes(queue)) {
+    return { kind: "sync", producerFor: (body) => syncQueueFor(env, SyncChunkMessageSchema.parse(body)) };
+  }
+  if ((REORDER_NAMES as readonly string[]).includes(queue)) {
+    return { kind: "reorder", producerFor: (body) => reorderQueueFor(env, ReorderMessageSchema.parse(body)) };
+  }
   return undefined;
 }
 
@@ -102,6 +115,9 @@ async function reopenFor(env: Env, kind: ReplayKind, body: unknown, text: string
     return (await deliveryWasCancelled(env.DB, message.data.deliveryId))
       ? { kind: "webhook_delivery", deliveryId: message.data.deliveryId, payload: text }
       : { kind: "none" };
+  }
+  if (kind === "reorder" && !ReorderMessageSchema.safeParse(body).success) {
+    throw unreplayable("the recorded body is not a valid REORDER message; sent again it would only fail again", id);
   }
   return { kind: "none" };
 }

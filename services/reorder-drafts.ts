@@ -57,6 +57,7 @@ import { findSkus } from "../repositories/skus";
 import { ApiError } from "./api-error";
 import { actorOf, type Principal } from "./principal";
 import { createPurchaseOrder, submitPurchaseOrder } from "./purchase-orders";
+import { sendReorderMessages } from "./reorder-queue";
 
 /** A group's suggestions are drafted by the sweep once none of them changed for this long. */
 export const DRAFT_SETTLE_MS = 15 * 60_000;
@@ -66,8 +67,6 @@ export const SETTLED_GROUPS_PER_SWEEP = 100;
 const GROUP_READ_MAX = 10_000;
 /** The reference drafted orders carry (part of the order's request hash: keep it stable). */
 const DRAFT_REFERENCE = "reorder suggestions";
-/** REORDER messages per sendBatch. */
-const SEND_BATCH_MAX = 100;
 
 /** Who drafts the automatic orders: an operator-scoped system principal (`operator:key_system-reorder`). */
 export const REORDER_SYSTEM_PRINCIPAL: Readonly<Principal> = Object.freeze({ keyId: "system-reorder", scope: "operator", vendorId: null, channel: null });
@@ -249,14 +248,12 @@ export async function draftForGroup(env: Env, message: DraftMessage, now: number
   return outcome;
 }
 
-/** Sends one `draft` message per group. */
+/** Sends one `draft` message per group, each to its group's REORDER partition. */
 export async function sendDrafts(env: Env, groups: readonly DraftGroup[], reason: DraftMessage["reason"]): Promise<void> {
-  for (let i = 0; i < groups.length; i += SEND_BATCH_MAX) {
-    const batch = groups
-      .slice(i, i + SEND_BATCH_MAX)
-      .map((g) => ({ body: { v: 1, kind: "draft", ...g, reason } satisfies DraftMessage, contentType: "json" as const }));
-    await env.REORDER.sendBatch(batch);
-  }
+  await sendReorderMessages(
+    env,
+    groups.map((g) => ({ v: 1, kind: "draft", ...g, reason }) satisfies DraftMessage),
+  );
 }
 
 /**

@@ -32,6 +32,7 @@ import {
 } from "../repositories/planning-drafts";
 import { DRAFT_SETTLE_MS, groupsWithOpenSuggestionsAcross, sendDrafts, sweepSettledGroups } from "./reorder-drafts";
 import { originBefore } from "./reorder-planning";
+import { reorderQueueFor, sendReorderMessages } from "./reorder-queue";
 
 /** Draft messages (one per vendor × location group) a run sends per invocation: 10 sendBatch calls. */
 export const DRAFT_GROUPS_PER_TICK = 1_000;
@@ -40,8 +41,6 @@ const PRUNE_CHUNKS_PER_TICK = 5_000;
 
 /** Chunk messages per cron tick: 1,000 × 100 SKUs = 100,000 SKUs a minute. */
 export const REORDER_CHUNKS_PER_TICK = 1_000;
-/** The REORDER queue takes at most this many messages per sendBatch. */
-const SEND_BATCH_MAX = 100;
 
 /** Starts the run for the day before `scheduledTime` (if not started) and runs its first tick. */
 export async function startNightlyRun(env: Env, scheduledTime: number, chunksPerTick = REORDER_CHUNKS_PER_TICK): Promise<void> {
@@ -62,9 +61,8 @@ export async function continueRun(
   for (let i = 0; i < skus.length; i += REORDER_CHUNK_SKUS) {
     messages.push({ v: 1, kind: "chunk", origin: run.origin, skus: skus.slice(i, i + REORDER_CHUNK_SKUS), seq: run.chunks + messages.length });
   }
-  for (let i = 0; i < messages.length; i += SEND_BATCH_MAX) {
-    await env.REORDER.sendBatch(messages.slice(i, i + SEND_BATCH_MAX).map((body) => ({ body, contentType: "json" as const })));
-  }
+  // Each chunk to its REORDER partition (its first SKU's): the night spreads over all of them.
+  await sendReorderMessages(env, messages);
   const done = skus.length < chunksPerTick * REORDER_CHUNK_SKUS;
   const to = skus.length > 0 ? skus[skus.length - 1]! : run.cursor;
   const moved = await advanceRun(env.DB, run.origin, run.cursor, to, messages.length, skus.length, done, now);
@@ -74,10 +72,10 @@ export async function continueRun(
   return { origin: run.origin, chunks: messages.length, skus: skus.length, done };
 }
 
-/** Enqueues one SKU for planning now (after its low-stock event). */
+/** Enqueues one SKU for planning now (after its low-stock event), on the SKU's REORDER partition. */
 export async function enqueueSku(env: Env, sku: string, reason: "low_stock" | "manual", now: number): Promise<void> {
   const body: ReorderMessage = { v: 1, kind: "sku", origin: originBefore(now), sku, reason };
-  await env.REORDER.send(body, { contentType: "json" });
+  await reorderQueueFor(env, body).send(body, { contentType: "json" });
 }
 
 /** After the consumer planned chunk `seq` of the run: counts it, and starts the drafts if it was the last. */

@@ -103,7 +103,7 @@ function chunkMessages(
   }));
 }
 
-/** Sends chunk messages of a job to SYNC, in groups within the sendBatch limits, marking each group sent. */
+/** Sends chunk messages of a job to their SYNC partitions, in groups within the sendBatch limits, marking each group sent. */
 async function enqueue(env: Env, jobId: string, messages: readonly SyncChunkMessage[]): Promise<void> {
   try {
     await sendChunkMessages(env, messages, (group) =>

@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { SyncChunkMessage } from "../domain/sync-chunks";
 import type { WebhookMessage } from "../domain/webhooks";
 import { webhookPartitionOf } from "../domain/webhook-partitions";
-import { EVENT_PARTITIONS, QUEUES, WEBHOOK_PARTITIONS } from "../queues/queue-names";
-import { EVENTS_NAMES, REPLAY_QUEUE_NAMES, WEBHOOKS_NAMES } from "../services/dead-letter-replay";
+import { EVENT_PARTITIONS, REORDER_PARTITIONS, SYNC_PARTITIONS, WEBHOOK_PARTITIONS } from "../queues/queue-names";
+import { EVENTS_NAMES, REORDER_NAMES, SYNC_NAMES, WEBHOOKS_NAMES } from "../services/dead-letter-replay";
 import { app } from "../workers/app";
 import { KEY_CACHE_MS } from "../workers/auth/authenticate";
 import {
@@ -24,6 +24,9 @@ import {
   mockOutboundFetch,
   runAcked,
   tableRows,
+  REORDER_PARTITION_QUEUES,
+  SYNC_PARTITION_QUEUES,
+  syncProducers,
   updatedEvent,
   withEnv,
   WEBHOOKS_PARTITION_DLQS,
@@ -70,7 +73,7 @@ async function captureJob(items: { sku: string; locationId: string; quantity: nu
       headers: { authorization: `Bearer ${keys.vendor}`, "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
       body: JSON.stringify({ items }),
     }),
-    withEnv({ SYNC: sync.queue }),
+    withEnv(syncProducers(sync.queue)),
     createExecutionContext(),
   );
   expect(response.status).toBe(202);
@@ -338,7 +341,7 @@ describe("POST /api/v2/dead-letters/{id}/replay", () => {
     ]);
 
     const sync = capturingQueue();
-    const first = await callWith({ SYNC: sync.queue }, "POST", replayPath("edge-inventory-sync", "rp-sync-1"), keys.operator);
+    const first = await callWith(syncProducers(sync.queue), "POST", replayPath("edge-inventory-sync", "rp-sync-1"), keys.operator);
     expect(first.status).toBe(200);
     expect(first.headers.get("idempotent-replayed")).toBeNull();
     expect(first.body).toEqual({
@@ -366,7 +369,7 @@ describe("POST /api/v2/dead-letters/{id}/replay", () => {
       chunks: { total: 1, done: 1 },
     });
 
-    const second = await callWith({ SYNC: sync.queue }, "POST", replayPath("edge-inventory-sync", "rp-sync-1"), keys.operator);
+    const second = await callWith(syncProducers(sync.queue), "POST", replayPath("edge-inventory-sync", "rp-sync-1"), keys.operator);
     expect(second.status).toBe(200);
     expect(second.headers.get("idempotent-replayed")).toBe("true");
     expect(second.body).toEqual(first.body);
@@ -481,6 +484,10 @@ describe("POST /api/v2/dead-letters/{id}/replay", () => {
   it("the replay's queue names are the ones the consumers use", () => {
     expect(EVENTS_NAMES).toEqual(EVENT_PARTITIONS.map((p) => p.name));
     expect(WEBHOOKS_NAMES).toEqual(WEBHOOK_PARTITIONS.map((p) => p.name));
-    expect(REPLAY_QUEUE_NAMES).toEqual({ sync: QUEUES.sync.name, reorder: QUEUES.reorder.name });
+    expect(SYNC_NAMES).toEqual(SYNC_PARTITIONS.map((p) => p.name));
+    expect(REORDER_NAMES).toEqual(REORDER_PARTITIONS.map((p) => p.name));
+    // …and the test fixtures' names too.
+    expect(SYNC_PARTITION_QUEUES).toEqual(SYNC_NAMES);
+    expect(REORDER_PARTITION_QUEUES).toEqual(REORDER_NAMES);
   });
 });

@@ -20,7 +20,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { ReorderMessage } from "../domain/reorder-messages";
 import { DRAFT_SETTLE_MS } from "../services/reorder-drafts";
 import { CRONS, handleScheduled } from "../workers/scheduled";
-import { capturingQueue, runAcked, withEnv } from "./support/event-fixtures";
+import { capturingQueue, reorderProducers, runAcked, withEnv } from "./support/event-fixtures";
 import { api, createSku, seedBasics, setOnHand, type Keys } from "./support/fixtures";
 import { expectLogged } from "./support/log-capture";
 import { weekly, writeSales, writeSettings } from "./support/planning-fixtures";
@@ -52,14 +52,14 @@ beforeAll(async () => {
 /** Runs a cron at `at` with a capturing REORDER producer; returns what it sent. */
 async function cron(expression: string, at: number): Promise<ReorderMessage[]> {
   const reorder = capturingQueue();
-  await handleScheduled(createScheduledController({ cron: expression, scheduledTime: at }), withEnv({ REORDER: reorder.queue }), createExecutionContext());
+  await handleScheduled(createScheduledController({ cron: expression, scheduledTime: at }), withEnv(reorderProducers(reorder.queue)), createExecutionContext());
   return reorder.sent as ReorderMessage[];
 }
 
 /** Hands messages to the REORDER consumer; returns what it sent in turn (captured, not queued). */
 async function consume(messages: ReorderMessage[]): Promise<ReorderMessage[]> {
   const next = capturingQueue();
-  if (messages.length > 0) await runAcked(REORDER, messages, { REORDER: next.queue });
+  if (messages.length > 0) await runAcked(REORDER, messages, reorderProducers(next.queue));
   return next.sent as ReorderMessage[];
 }
 

@@ -24,7 +24,7 @@ import { REORDER_CHUNK_SKUS, type ReorderMessage } from "../domain/reorder-messa
 import { planReplenishment, serviceLevelZ } from "../domain/replenishment";
 import { CRONS, handleScheduled } from "../workers/scheduled";
 import { continueRun, startNightlyRun } from "../services/reorder-runs";
-import { capturingQueue, eventually, runAcked, runQueue, tableRows, withEnv } from "./support/event-fixtures";
+import { capturingQueue, eventually, reorderProducers, runAcked, runQueue, tableRows, withEnv } from "./support/event-fixtures";
 import { api, createSku, seedBasics, setOnHand, type Keys } from "./support/fixtures";
 import { expectLogged } from "./support/log-capture";
 import { weekly, writeSales, writeSettings, yesterday } from "./support/planning-fixtures";
@@ -49,7 +49,11 @@ beforeAll(async () => {
 /** Runs the nightly cron at `at` with a capturing REORDER producer; returns the chunk messages. */
 async function nightlyCron(at = Date.now()): Promise<ReorderMessage[]> {
   const reorder = capturingQueue();
-  await handleScheduled(createScheduledController({ cron: CRONS.reorder, scheduledTime: at }), withEnv({ REORDER: reorder.queue }), createExecutionContext());
+  await handleScheduled(
+    createScheduledController({ cron: CRONS.reorder, scheduledTime: at }),
+    withEnv(reorderProducers(reorder.queue)),
+    createExecutionContext(),
+  );
   return reorder.sent as ReorderMessage[];
 }
 
@@ -70,7 +74,7 @@ describe("REORDER job", () => {
     expect(sent).toEqual([{ v: 1, kind: "chunk", origin: yesterday(), skus: ["RQ-HIGH", "RQ-LOW"], seq: 0 }]);
     // The run's only chunk planned: the run sends its draft messages (captured here; test/reorder-drafts.test.ts drafts them).
     const drafts = capturingQueue();
-    await runAcked(REORDER, sent, { REORDER: drafts.queue });
+    await runAcked(REORDER, sent, reorderProducers(drafts.queue));
     expect(drafts.sent).toEqual([{ v: 1, kind: "draft", vendorId: "V1", locationId: "L1", reason: "run" }]);
 
     const [low] = await suggestions("RQ-LOW");
@@ -161,11 +165,11 @@ describe("REORDER job", () => {
     const skus = Array.from({ length: 2 * REORDER_CHUNK_SKUS + 5 }, (_, i) => `RQ-K${String(i).padStart(4, "0")}`);
     for (const sku of skus) await createSku(sku);
     const reorder = capturingQueue();
-    await startNightlyRun(withEnv({ REORDER: reorder.queue }), at, 1);
+    await startNightlyRun(withEnv(reorderProducers(reorder.queue)), at, 1);
     expect(reorder.sent).toHaveLength(1);
     let tick = 0;
     while ((await env.DB.prepare("SELECT status FROM reorder_runs WHERE origin = ?").bind(origin).first<{ status: string }>())?.status === "running") {
-      await continueRun(withEnv({ REORDER: reorder.queue }), at + ++tick * 60_000, 1);
+      await continueRun(withEnv(reorderProducers(reorder.queue)), at + ++tick * 60_000, 1);
       expect(tick).toBeLessThan(20);
     }
     const chunks = reorder.sent as ReorderMessage[];

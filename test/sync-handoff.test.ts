@@ -21,7 +21,7 @@ import type { SyncApplyInput } from "../durable-objects/sku-sync.types";
 import { app } from "../workers/app";
 import { CONFIRM_AFTER_MS, HANDED_OFF_CHECK_MS } from "../durable-objects/sku-inventory/outbox";
 import { checkChunkEvents, EVENT_CHECK } from "../services/sync-sweeper";
-import { capturingQueue, EVENTS_QUEUE, runAcked, runQueue, withEnv } from "./support/event-fixtures";
+import { capturingQueue, EVENTS_QUEUE, runAcked, runQueue, syncProducers, withEnv } from "./support/event-fixtures";
 import { seedBasics, skuObject, type Keys } from "./support/fixtures";
 import { expectLogged } from "./support/log-capture";
 import { createSkus, SYNC_QUEUE } from "./support/sync-fixtures";
@@ -41,7 +41,7 @@ async function captureJob(items: { sku: string; locationId: string; quantity: nu
       headers: { authorization: `Bearer ${keys.vendor}`, "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
       body: JSON.stringify({ items }),
     }),
-    withEnv({ SYNC: sync.queue }),
+    withEnv(syncProducers(sync.queue)),
     createExecutionContext(),
   );
   expect(response.status).toBe(202);

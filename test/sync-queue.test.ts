@@ -13,7 +13,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SyncChunkMessage } from "../domain/sync-chunks";
 import { app } from "../workers/app";
-import { capturingQueue, runAcked, runQueue, tableRows, withEnv } from "./support/event-fixtures";
+import { capturingQueue, runAcked, runQueue, syncProducers, tableRows, withEnv } from "./support/event-fixtures";
 import { seedBasics, skuObject, type Keys } from "./support/fixtures";
 import { allErrors, createSkus, SYNC_DLQ, SYNC_QUEUE, waitForJob } from "./support/sync-fixtures";
 import { expectLogged } from "./support/log-capture";
@@ -33,7 +33,7 @@ async function captureJob(items: { sku: string; locationId: string; quantity: nu
       headers: { authorization: `Bearer ${keys.vendor}`, "content-type": "application/json", "idempotency-key": idempotencyKey },
       body: JSON.stringify({ items }),
     }),
-    withEnv({ SYNC: sync.queue }),
+    withEnv(syncProducers(sync.queue)),
     createExecutionContext(),
   );
   expect(response.status).toBe(202);

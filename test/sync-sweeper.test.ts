@@ -20,7 +20,7 @@ import type { SyncChunkMessage } from "../domain/sync-chunks";
 import { app } from "../workers/app";
 import { CRONS, handleScheduled } from "../workers/scheduled";
 import { SYNC_SWEEP } from "../services/sync-sweeper";
-import { capturingQueue, runAcked, withEnv } from "./support/event-fixtures";
+import { capturingQueue, runAcked, syncProducers, withEnv } from "./support/event-fixtures";
 import { seedBasics, skuObject, type Keys } from "./support/fixtures";
 import { expectLogged } from "./support/log-capture";
 import { queryAllReadDbs } from "./support/read-model";
@@ -41,7 +41,7 @@ async function postLost(items: { sku: string; locationId: string; quantity: numb
       headers: { authorization: `Bearer ${keys.vendor}`, "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
       body: JSON.stringify({ items }),
     }),
-    withEnv({ SYNC: sync.queue }),
+    withEnv(syncProducers(sync.queue)),
     createExecutionContext(),
   );
   const body = (await response.json()) as { jobId?: string; error?: { details: { jobId: string } } };
@@ -50,7 +50,11 @@ async function postLost(items: { sku: string; locationId: string; quantity: numb
 
 /** Runs the every-minute cron at `at` with the given SYNC producer (the real queue by default). */
 async function cron(at: number, sync?: Queue): Promise<void> {
-  await handleScheduled(createScheduledController({ cron: CRONS.sweep, scheduledTime: at }), sync ? withEnv({ SYNC: sync }) : env, createExecutionContext());
+  await handleScheduled(
+    createScheduledController({ cron: CRONS.sweep, scheduledTime: at }),
+    sync ? withEnv(syncProducers(sync)) : env,
+    createExecutionContext(),
+  );
 }
 
 const chunks = (jobId: string) =>

@@ -41,6 +41,31 @@ export function webhookProducers(queue: Queue): Partial<Env> {
   return Object.fromEntries(WEBHOOKS_PARTITION_QUEUES.map((_q, i) => [`WEBHOOKS_${i}`, queue]));
 }
 
+/**
+ * The SYNC and REORDER partitions (wrangler.toml), partition i at index i; partition 0 kept the
+ * name of the single queue before partitioning. Any partition's consumer handles any message.
+ */
+export const SYNC_PARTITION_QUEUES = ["edge-inventory-sync", "edge-inventory-sync-1", "edge-inventory-sync-2", "edge-inventory-sync-3"] as const;
+export const SYNC_PARTITION_DLQS = SYNC_PARTITION_QUEUES.map((q) => `${q}-dlq`);
+export const REORDER_PARTITION_QUEUES = ["edge-inventory-reorder", "edge-inventory-reorder-1", "edge-inventory-reorder-2", "edge-inventory-reorder-3"] as const;
+export const REORDER_PARTITION_DLQS = REORDER_PARTITION_QUEUES.map((q) => `${q}-dlq`);
+
+/** Every `SYNC_<i>` producer binding replaced by `queue` (one capturing stand-in for all partitions). */
+export function syncProducers(queue: Queue): Partial<Env> {
+  return Object.fromEntries(SYNC_PARTITION_QUEUES.map((_q, i) => [`SYNC_${i}`, queue]));
+}
+
+/** Every `REORDER_<i>` producer binding replaced by `queue` (one capturing stand-in for all partitions). */
+export function reorderProducers(queue: Queue): Partial<Env> {
+  return Object.fromEntries(REORDER_PARTITION_QUEUES.map((_q, i) => [`REORDER_${i}`, queue]));
+}
+
+/** One capturing stand-in per partition of `binding` (`partitions[i]` behind `<binding>_<i>`), and the env overrides that install them. */
+export function capturingPartitions(binding: "SYNC" | "REORDER"): { overrides: Partial<Env>; partitions: ReturnType<typeof capturingQueue>[] } {
+  const partitions = [0, 1, 2, 3].map(() => capturingQueue());
+  return { overrides: Object.fromEntries(partitions.map((c, i) => [`${binding}_${i}`, c.queue])), partitions };
+}
+
 const ZERO: EventCounts = { onHand: 0, reserved: 0, softHeld: 0, committed: 0, inTransit: 0, damaged: 0, onHold: 0, available: 0 };
 
 /** Counts with `available = onHand − reserved − committed − damaged − onHold` unless given. */
