@@ -5,6 +5,7 @@
  * messages are sent in groups within `sendBatch`'s limits (100 messages, 256 KB). Pure.
  */
 import { z } from "zod";
+import { partitionOf } from "./event-partitions";
 import type { SyncFeedItem } from "./sync-items";
 
 export const SYNC_CHUNK_LIMITS = {
@@ -74,14 +75,34 @@ const itemOf = (item: SyncFeedItem): SyncChunkItem =>
  * Packs items into chunks: SKUs in order of first appearance, each SKU's items together,
  * a new chunk whenever the next SKU would not fit. A SKU with more items than one chunk
  * holds (more than `maxItems` locations) is split over consecutive chunks.
+ *
+ * With `partitions` > 1 (the SYNC queue's N), a job that needs more than one chunk is packed
+ * partition by partition instead: its SKUs grouped by `partitionOf(sku, partitions)` (in
+ * order of first appearance within each group), each group into chunks of its own, so every
+ * SKU of a chunk is in the chunk's SYNC partition (`syncPartitionOf`, domain/job-partitions.ts,
+ * which reads the first SKU) and the job's chunks spread over the partitions as its SKUs do.
+ * That costs at most `partitions − 1` chunks more than the plain packing. A job that fits one
+ * chunk stays one chunk (see domain/job-partitions.ts for why).
  */
-export function planChunks(items: readonly SyncFeedItem[], limits: { maxItems: number; maxBytes: number } = SYNC_CHUNK_LIMITS): ChunkPlan[] {
+export function planChunks(items: readonly SyncFeedItem[], limits: { maxItems: number; maxBytes: number } = SYNC_CHUNK_LIMITS, partitions = 1): ChunkPlan[] {
   const bySku = new Map<string, SyncChunkItem[]>();
   for (const item of items) {
     const list = bySku.get(item.sku);
     if (list === undefined) bySku.set(item.sku, [itemOf(item)]);
     else list.push(itemOf(item));
   }
+  const plain = packChunks([[...bySku]], limits);
+  if (partitions <= 1 || plain.length <= 1) return plain;
+  const groups = Array.from({ length: partitions }, (): [string, SyncChunkItem[]][] => []);
+  for (const entry of bySku) groups[partitionOf(entry[0], partitions)]!.push(entry);
+  return packChunks(
+    groups.filter((g) => g.length > 0),
+    limits,
+  );
+}
+
+/** Packs each group of SKUs (with their items) into chunks of its own, numbered across groups. */
+function packChunks(groups: readonly (readonly [string, SyncChunkItem[]])[][], limits: { maxItems: number; maxBytes: number }): ChunkPlan[] {
   const budget = limits.maxBytes - ENVELOPE_BYTES;
   const chunks: ChunkPlan[] = [];
   let bytes = 0;
@@ -91,26 +112,28 @@ export function planChunks(items: readonly SyncFeedItem[], limits: { maxItems: n
     bytes = 0;
     return chunk;
   };
-  for (const [sku, skuItems] of bySku) {
-    const groupOverhead = JSON.stringify({ sku, items: [] }).length + 1;
-    const sizes = skuItems.map((i) => JSON.stringify(i).length + 1);
-    const groupBytes = groupOverhead + sizes.reduce((a, b) => a + b, 0);
-    let chunk = chunks[chunks.length - 1] ?? open();
-    if (chunk.itemCount > 0 && (chunk.itemCount + skuItems.length > limits.maxItems || bytes + groupBytes > budget)) chunk = open();
-    // Fits whole (the common case), or is split over as many chunks as it needs.
-    let group: { sku: string; items: SyncChunkItem[] } = { sku, items: [] };
-    chunk.skus.push(group);
-    bytes += groupOverhead;
-    for (const [k, item] of skuItems.entries()) {
-      if (group.items.length > 0 && (chunk.itemCount + 1 > limits.maxItems || bytes + sizes[k]! > budget)) {
-        chunk = open();
-        group = { sku, items: [] };
-        chunk.skus.push(group);
-        bytes += groupOverhead;
+  for (const skus of groups) {
+    let chunk: ChunkPlan | undefined;
+    for (const [sku, skuItems] of skus) {
+      const groupOverhead = JSON.stringify({ sku, items: [] }).length + 1;
+      const sizes = skuItems.map((i) => JSON.stringify(i).length + 1);
+      const groupBytes = groupOverhead + sizes.reduce((a, b) => a + b, 0);
+      if (chunk === undefined || (chunk.itemCount > 0 && (chunk.itemCount + skuItems.length > limits.maxItems || bytes + groupBytes > budget))) chunk = open();
+      // Fits whole (the common case), or is split over as many chunks as it needs.
+      let group: { sku: string; items: SyncChunkItem[] } = { sku, items: [] };
+      chunk.skus.push(group);
+      bytes += groupOverhead;
+      for (const [k, item] of skuItems.entries()) {
+        if (group.items.length > 0 && (chunk.itemCount + 1 > limits.maxItems || bytes + sizes[k]! > budget)) {
+          chunk = open();
+          group = { sku, items: [] };
+          chunk.skus.push(group);
+          bytes += groupOverhead;
+        }
+        group.items.push(item);
+        chunk.itemCount += 1;
+        bytes += sizes[k]!;
       }
-      group.items.push(item);
-      chunk.itemCount += 1;
-      bytes += sizes[k]!;
     }
   }
   return chunks;

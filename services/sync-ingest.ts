@@ -10,7 +10,7 @@ import type { SyncJobRow } from "../d1/schema";
 import type { SyncMode } from "../domain/sync";
 import type { SyncJobSource } from "../domain/sync-jobs";
 import type { QuantityKind } from "../domain/vendor-formats/vendor-feed-items";
-import { planChunks, type ChunkPlan, type SyncChunkMessage } from "../domain/sync-chunks";
+import { planChunks, SYNC_CHUNK_LIMITS, type ChunkPlan, type SyncChunkMessage } from "../domain/sync-chunks";
 import { checkSyncItems, type RawSyncItem, type SyncItemError } from "../domain/sync-items";
 import { sha256Hex } from "../domain/hashing";
 import { actorOf, principalName, type Principal } from "./principal";
@@ -23,7 +23,7 @@ import { reportSyncAttempt } from "./sync-health";
 import { vendorSyncSettingsOf } from "./sync-settings";
 import type { SyncMethod } from "../domain/vendor-sync-settings";
 import { parseSyncChunk } from "./sync-apply";
-import { sendChunkMessages } from "./sync-send";
+import { sendChunkMessages, syncPartitionCount } from "./sync-send";
 import { generate997 } from "../domain/x12/x12-997";
 import { nextControlNumber } from "../repositories/purchase-orders";
 import { OUR_X12_ID } from "./purchase-order-edi";
@@ -71,7 +71,10 @@ async function requestHashOf(request: SyncRequest): Promise<string> {
   );
 }
 
-/** Checks the items against the current locations and splits the accepted ones into chunks. */
+/**
+ * Checks the items against the current locations and splits the accepted ones into chunks,
+ * a job of several chunks partition by partition (each chunk's SKUs in one SYNC partition).
+ */
 async function plan(env: Env, request: SyncRequest) {
   const { byId } = await allLocations(env.DB);
   // An available value may be negative (a vendor that oversold): it is checked against the delta's range (see rangeModeOf).
@@ -82,7 +85,7 @@ async function plan(env: Env, request: SyncRequest) {
   });
   const rejected =
     request.preRejected === undefined ? checked.rejected : [...request.preRejected, ...checked.rejected].sort((a, b) => a.itemIndex - b.itemIndex);
-  return { accepted: checked.accepted, rejected, chunks: planChunks(checked.accepted) };
+  return { accepted: checked.accepted, rejected, chunks: planChunks(checked.accepted, SYNC_CHUNK_LIMITS, syncPartitionCount(env)) };
 }
 
 /** The SYNC message of each planned chunk of a job. */

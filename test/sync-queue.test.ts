@@ -110,10 +110,15 @@ describe("a poison chunk", () => {
     const skus = Array.from({ length: 201 }, (_, i) => `PC-${String(i).padStart(3, "0")}`);
     await createSkus(keys.operator, skus, "V1");
     const { jobId, chunks } = await captureJob(skus.map((sku) => ({ sku, locationId: "L1", quantity: 4 })));
-    expect(chunks.map((c) => c.skus.length)).toEqual([200, 1]);
-    await runAcked(SYNC_QUEUE, [chunks[0]]);
+    // More than one chunk's worth: planned partition by partition (test/job-partitions.test.ts), one chunk per SYNC partition here.
+    expect(chunks.map((c) => c.chunkIndex)).toEqual([0, 1, 2, 3]);
+    expect(chunks.reduce((n, c) => n + c.skus.length, 0)).toBe(201);
+    // Every chunk but the last applies; the last one is poison.
+    await runAcked(SYNC_QUEUE, chunks.slice(0, 3));
+    const poisoned = chunks[3]!.skus.map((s) => s.sku);
+    const applied = 201 - poisoned.length;
 
-    const poison = { body: chunks[1], id: "sync-poison-1" };
+    const poison = { body: chunks[3], id: "sync-poison-1" };
     for (const [attempts, delaySeconds] of [
       [1, 2],
       [2, 4],
@@ -129,7 +134,7 @@ describe("a poison chunk", () => {
       error: "Error: object unavailable (test)",
       attempts: 3,
     });
-    expect(await jobRow(jobId)).toMatchObject({ status: "running", chunks_done: 1 });
+    expect(await jobRow(jobId)).toMatchObject({ status: "running", chunks_done: 3 });
     const failures = expectLogged({ event: "queue.message_failed", queue: "edge-inventory-sync", messageId: poison.id }, { count: 3, exactly: true });
     expect(failures.map((f) => [f.attempts, f.last])).toEqual([
       [1, false],
@@ -140,12 +145,21 @@ describe("a poison chunk", () => {
     const dlq = await runQueue(SYNC_DLQ, [poison]);
     expect(dlq.result.explicitAcks).toEqual([poison.id]);
     const job = await waitForJob(keys.vendor, jobId);
-    expect(job).toMatchObject({ status: "completed_with_errors", counts: { applied: 200, errors: 1, pending: 0 }, chunks: { total: 2, done: 2 } });
-    expect(await allErrors(keys.vendor, jobId)).toEqual([
-      expect.objectContaining({ item: 200, sku: "PC-200", locationId: "L1", quantity: "4", code: "chunk_failed" }),
-    ]);
-    expect(await chunkRow(jobId, 1)).toMatchObject({ status: "failed", errors: 1, error: expect.stringContaining("object unavailable (test)") });
-    expect((await skuObject("PC-200").snapshot()).version).toBe(0);
+    expect(job).toMatchObject({
+      status: "completed_with_errors",
+      counts: { applied, errors: poisoned.length, pending: 0 },
+      chunks: { total: 4, done: 4 },
+    });
+    expect(await allErrors(keys.vendor, jobId)).toEqual(
+      poisoned.map((sku) => expect.objectContaining({ item: Number(sku.slice(3)), sku, locationId: "L1", quantity: "4", code: "chunk_failed" })),
+    );
+    expect(await chunkRow(jobId, 3)).toMatchObject({
+      status: "failed",
+      errors: poisoned.length,
+      error: expect.stringContaining("object unavailable (test)"),
+    });
+    expect(await versions(poisoned)).toEqual(poisoned.map(() => 0));
+    expect(await versions(chunks[0]!.skus.map((s) => s.sku))).toEqual(chunks[0]!.skus.map(() => 1));
 
     // The dead-letter queue delivers at least once: a repeat changes nothing.
     const before = await jobRow(jobId);
