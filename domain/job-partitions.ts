@@ -46,12 +46,12 @@ import type { ReorderMessage } from "./reorder-messages";
 import type { SyncChunkMessage } from "./sync-chunks";
 
 /** The partition key of a SYNC chunk: its first SKU. */
-export function syncPartitionKey(chunk: Pick<SyncChunkMessage, "skus">): string {
+export function syncPartitionKey(chunk: { readonly skus: readonly Pick<SyncChunkMessage["skus"][number], "sku">[] }): string {
   return chunk.skus[0]!.sku;
 }
 
 /** The SYNC partition (`0..partitions−1`) of a chunk message. */
-export function syncPartitionOf(chunk: Pick<SyncChunkMessage, "skus">, partitions: number): number {
+export function syncPartitionOf(chunk: { readonly skus: readonly Pick<SyncChunkMessage["skus"][number], "sku">[] }, partitions: number): number {
   return partitionOf(syncPartitionKey(chunk), partitions);
 }
 
