@@ -8,6 +8,9 @@
  * dead-letter blocks, `WEBHOOK_PARTITIONS` and `webhookQueues` (services/webhook-queue.ts);
  * and SCALE.md's WEBHOOKS arithmetic (deliveries per partition at the spec's peak, from the
  * real key and partition function), asserted exactly so a change fails until the page follows.
+ * And the SYNC and REORDER partitions: `SYNC_<i>` / `REORDER_<i>` producers with per-partition
+ * consumer and dead-letter blocks configured as the single queues were, `SYNC_PARTITIONS` /
+ * `REORDER_PARTITIONS`, and the senders' `syncQueues` / `reorderQueues`.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -15,7 +18,9 @@ import { describe, expect, it } from "vitest";
 import { partitionBalance } from "../../domain/event-partitions";
 import { webhookPartitionOf } from "../../domain/webhook-partitions";
 import { eventQueues } from "../../durable-objects/sku-inventory/outbox";
-import { EVENT_PARTITIONS, WEBHOOK_PARTITIONS } from "../../queues/queue-names";
+import { EVENT_PARTITIONS, type QueueConfig, REORDER_PARTITIONS, SYNC_PARTITIONS, WEBHOOK_PARTITIONS } from "../../queues/queue-names";
+import { reorderQueues } from "../../services/reorder-queue";
+import { syncQueues } from "../../services/sync-send";
 import { webhookQueues } from "../../services/webhook-queue";
 import { demoCatalogue } from "../../scripts/local-stack.mjs";
 
@@ -104,12 +109,55 @@ describe("WEBHOOKS partitions configuration", () => {
 
   it("the README's create loop (every queue and dead-letter queue wrangler.toml names) covers every partition and its dead-letter queue", () => {
     const named = new Set([...toml.matchAll(/^(?:queue|dead_letter_queue) = "([^"]+)"/gm)].map((m) => m[1]!));
-    for (const q of [...WEBHOOK_PARTITIONS, ...EVENT_PARTITIONS]) {
+    for (const q of [...WEBHOOK_PARTITIONS, ...EVENT_PARTITIONS, ...SYNC_PARTITIONS, ...REORDER_PARTITIONS]) {
       expect(named.has(q.name), q.name).toBe(true);
       expect(named.has(q.deadLetter), q.deadLetter).toBe(true);
     }
     const readme = readFileSync(path.resolve(__dirname, "../../README.md"), "utf8");
     expect(readme).toContain("grep -E '^(queue|dead_letter_queue) = ' wrangler.toml");
+  });
+});
+
+const jobQueues: [string, readonly QueueConfig[], (env: Env) => readonly Queue[], string, { batch: string; retries: string; dlqBatch: string }][] = [
+  ["SYNC", SYNC_PARTITIONS, syncQueues, "edge-inventory-sync", { batch: "4", retries: "2", dlqBatch: "10" }],
+  ["REORDER", REORDER_PARTITIONS, reorderQueues, "edge-inventory-reorder", { batch: "1", retries: "3", dlqBatch: "10" }],
+];
+
+describe.each(jobQueues)("%s partitions configuration", (binding, partitions, senders, single, settings) => {
+  const producers = blocks("queues.producers").filter((p) => p.binding === binding || p.binding!.startsWith(`${binding}_`));
+  const consumers = blocks("queues.consumers");
+
+  it("wrangler.toml has one <binding>_<i> producer per partition (at least 4), in order, on the partition's queue; no unpartitioned binding", () => {
+    expect(partitions.length).toBeGreaterThanOrEqual(4);
+    expect(producers.map((p) => [p.binding, p.queue])).toEqual(partitions.map((q, i) => [`${binding}_${i}`, q.name]));
+  });
+
+  it("partition 0 keeps the single queue's name; the others are named -1, -2, …", () => {
+    expect(partitions[0]).toMatchObject({ name: single, deadLetter: `${single}-dlq` });
+    expect(partitions.map((q) => q.name)).toEqual(partitions.map((_q, i) => (i === 0 ? single : `${single}-${i}`)));
+  });
+
+  it("the senders send through exactly those bindings, partition i through <binding>_<i>", () => {
+    const env = new Proxy({}, { get: (_t, name) => `binding:${String(name)}` }) as unknown as Env;
+    expect(senders(env)).toEqual(partitions.map((_q, i) => `binding:${binding}_${i}`));
+  });
+
+  it("every partition has its consumer configured as the single queue was, dead-lettering to its own queue, which has a consumer too", () => {
+    for (const q of partitions) {
+      const c = consumers.find((b) => b.queue === q.name);
+      expect(c, q.name).toMatchObject({
+        dead_letter_queue: q.deadLetter,
+        max_retries: settings.retries,
+        max_batch_size: settings.batch,
+        max_batch_timeout: "1",
+      });
+      expect(Number(c!.max_retries) + 1).toBe(q.maxAttempts);
+      expect(
+        consumers.find((b) => b.queue === q.deadLetter),
+        q.deadLetter,
+      ).toMatchObject({ max_retries: "2", max_batch_size: settings.dlqBatch });
+    }
+    expect(new Set(partitions.map((q) => q.deadLetter)).size).toBe(partitions.length);
   });
 });
 
