@@ -35,3 +35,46 @@ export function compareKeys(a: readonly (string | number)[], b: readonly (string
   }
   return a.length - b.length;
 }
+
+/**
+ * The rows that more than one page has (by `keyOf`), with the pages holding them: the two
+ * copies of a moved vendor's rows, in the database it left and the one it moved to, while
+ * both exist (issue 19: from the copy until the old rows are deleted).
+ */
+export function copiesAcrossPages<T>(pages: readonly (readonly T[])[], keyOf: (row: T) => string): Map<string, { row: T; pages: number[] }> {
+  const seen = new Map<string, { row: T; pages: number[] }>();
+  pages.forEach((page, p) => {
+    for (const row of page) {
+      const key = keyOf(row);
+      const hit = seen.get(key);
+      if (hit === undefined) seen.set(key, { row, pages: [p] });
+      else hit.pages.push(p);
+    }
+  });
+  for (const [key, hit] of seen) if (hit.pages.length < 2) seen.delete(key);
+  return seen;
+}
+
+/**
+ * The pages with one copy of each row kept: the one in page `keep.get(key)` (its vendor's
+ * current database), or the first page holding it when that has none. Dropping copies before
+ * the merge keeps the merge exact: a row among the union's first `limit` distinct rows is
+ * among the first `limit` of each page that holds it (a page has no row twice), so every
+ * kept copy that belongs on the merged page was fetched.
+ */
+export function keepOneCopy<T>(
+  pages: readonly (readonly T[])[],
+  keyOf: (row: T) => string,
+  copies: ReadonlyMap<string, { pages: readonly number[] }>,
+  keep: ReadonlyMap<string, number>,
+): T[][] {
+  if (copies.size === 0) return pages.map((page) => [...page]);
+  return pages.map((page, p) =>
+    page.filter((row) => {
+      const copy = copies.get(keyOf(row));
+      if (copy === undefined) return true;
+      const preferred = keep.get(keyOf(row));
+      return p === (preferred !== undefined && copy.pages.includes(preferred) ? preferred : copy.pages[0]);
+    }),
+  );
+}

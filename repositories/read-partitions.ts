@@ -20,6 +20,7 @@
 import { eq, inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { skuDirectory, vendors } from "../d1/schema";
+import { copiesAcrossPages, keepOneCopy } from "../domain/keyset-merge";
 import { homeReadPartition, placedReadPartition, readDbsOf, unownedReadPartition } from "../domain/read-partitions";
 import { TtlCache } from "./ttl-cache";
 
@@ -164,4 +165,31 @@ export async function ownedSkusByPartition(env: Env, skuIds: readonly string[]):
 /** The read database of one SKU. */
 export async function skuReadDb(env: Env, sku: string): Promise<D1Database> {
   return readDb(env, (await skuReadHomes(env, [sku])).get(sku)!.partition);
+}
+
+/**
+ * An operator-wide list's pages (one per read database, in partition order) with each row
+ * that two databases hold (a moved vendor's, until its old rows are deleted) kept once: the
+ * copy in its vendor's current database (domain/keyset-merge.ts `keepOneCopy`). One `DB` read
+ * for those rows' vendors, none when no row is held twice (the usual case).
+ */
+export async function withoutMovedCopies<T>(
+  env: Env,
+  pages: readonly (readonly T[])[],
+  keyOf: (row: T) => string,
+  vendorOf: (row: T) => string | null,
+): Promise<T[][]> {
+  const copies = copiesAcrossPages(pages, keyOf);
+  if (copies.size === 0) return pages.map((page) => [...page]);
+  const vendorIds = [...copies.values()].flatMap(({ row }) => {
+    const v = vendorOf(row);
+    return v === null ? [] : [v];
+  });
+  const placements = await vendorReadPartitions(env, vendorIds);
+  const keep = new Map<string, number>();
+  for (const [key, { row }] of copies) {
+    const v = vendorOf(row);
+    if (v !== null) keep.set(key, placements.get(v)!);
+  }
+  return keepOneCopy(pages, keyOf, copies, keep);
 }

@@ -7,7 +7,7 @@
  */
 import { compareKeys, mergeSortedPages } from "../domain/keyset-merge";
 import { acknowledgeAlert, findAlert, listAlerts, snoozeAlert, type AlertFilter, type AlertListRow } from "../repositories/alerts";
-import { readDbs, skuReadDb, vendorReadDb, vendorReadPartition } from "../repositories/read-partitions";
+import { readDbs, skuReadDb, vendorReadDb, vendorReadPartition, withoutMovedCopies } from "../repositories/read-partitions";
 import { vendorsMoving } from "../repositories/read-moves";
 import { ApiError } from "./api-error";
 
@@ -15,7 +15,12 @@ import { ApiError } from "./api-error";
 export async function listAlertsAcross(env: Env, filter: AlertFilter): Promise<AlertListRow[]> {
   if (filter.vendorId !== undefined) return listAlerts(await vendorReadDb(env, filter.vendorId), filter);
   if (filter.sku !== undefined) return listAlerts(await skuReadDb(env, filter.sku), filter);
-  const pages = await Promise.all(readDbs(env).map((db) => listAlerts(db, filter)));
+  const pages = await withoutMovedCopies(
+    env,
+    await Promise.all(readDbs(env).map((db) => listAlerts(db, filter))),
+    (a) => a.id,
+    (a) => a.vendorId,
+  );
   // Newest first: descending (openedAt, id).
   return mergeSortedPages(pages, (a, b) => compareKeys([b.openedAt, b.id], [a.openedAt, a.id]), filter.limit);
 }

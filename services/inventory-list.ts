@@ -11,7 +11,7 @@
  */
 import { compareKeys, mergeSortedPages } from "../domain/keyset-merge";
 import { listLevels, type LevelFilter, type LevelListRow } from "../repositories/inventory-levels";
-import { readDbs, vendorReadDb } from "../repositories/read-partitions";
+import { readDbs, vendorReadDb, withoutMovedCopies } from "../repositories/read-partitions";
 import { stalenessInputsOf } from "../repositories/vendor-staleness";
 import { syncHealthPolicy } from "../domain/vendor-sync-settings";
 import { DEFAULT_HEALTH_POLICY } from "./sync-health";
@@ -45,7 +45,12 @@ export async function staleVendors(env: Env, vendorIds: readonly string[], now: 
  */
 export async function listLevelsAcross(env: Env, filter: LevelFilter): Promise<LevelListRow[]> {
   if (filter.vendorId !== undefined) return listLevels(await vendorReadDb(env, filter.vendorId), filter);
-  const pages = await Promise.all(readDbs(env).map((db) => listLevels(db, filter)));
+  const pages = await withoutMovedCopies(
+    env,
+    await Promise.all(readDbs(env).map((db) => listLevels(db, filter))),
+    (r) => `${r.sku}\n${r.locationId}`,
+    (r) => r.vendorId,
+  );
   return mergeSortedPages(pages, (a, b) => compareKeys([a.sku, a.locationId], [b.sku, b.locationId]), filter.limit);
 }
 

@@ -91,7 +91,14 @@ import {
   type UnsentPoDelivery,
 } from "../repositories/purchase-order-events";
 import { vendorsMoving } from "../repositories/read-moves";
-import { forgetReadPartitions, readDb, readDbs, vendorReadDb, vendorReadPartition, vendorReadPartitions } from "../repositories/read-partitions";
+import {
+  forgetReadPartitions,
+  readDb,
+  readDbs,
+  vendorReadDb,
+  vendorReadPartition,
+  withoutMovedCopies,
+} from "../repositories/read-partitions";
 import { compareKeys, mergeSortedPages } from "../domain/keyset-merge";
 import { markEnqueued } from "../repositories/webhooks";
 import type { ConfirmationPlan, PlannedLine } from "../domain/purchase-order-edi";
@@ -164,21 +171,13 @@ export async function listPurchaseOrdersAcross(
   limit: number,
 ): Promise<PurchaseOrder[]> {
   if (filter.vendorId !== undefined) return listPurchaseOrders(await vendorReadDb(env, filter.vendorId), filter, limit);
-  const pages = await Promise.all(readDbs(env).map((db) => listPurchaseOrders(db, filter, limit)));
-  const seen = new Map<string, number[]>();
-  pages.forEach((page, p) => {
-    for (const po of page) seen.set(po.id, [...(seen.get(po.id) ?? []), p]);
-  });
-  const twice = [...seen].filter(([, ps]) => ps.length > 1);
-  if (twice.length === 0) return mergeSortedPages(pages, (a, b) => compareKeys([a.id], [b.id]), limit);
-  const vendorOf = new Map(pages.flat().map((po) => [po.id, po.vendorId]));
-  const homes = await vendorReadPartitions(
+  const pages = await withoutMovedCopies(
     env,
-    twice.map(([id]) => vendorOf.get(id)!),
+    await Promise.all(readDbs(env).map((db) => listPurchaseOrders(db, filter, limit))),
+    (po) => po.id,
+    (po) => po.vendorId,
   );
-  const keep = new Map(twice.map(([id, ps]) => [id, ps.includes(homes.get(vendorOf.get(id)!)!) ? homes.get(vendorOf.get(id)!)! : ps[0]!]));
-  const kept = pages.map((page, p) => page.filter((po) => (keep.get(po.id) ?? p) === p));
-  return mergeSortedPages(kept, (a, b) => compareKeys([a.id], [b.id]), limit);
+  return mergeSortedPages(pages, (a, b) => compareKeys([a.id], [b.id]), limit);
 }
 
 /** Orders by the PO numbers a vendor's X12 names, looked for in every read database (an order of another vendor must be seen to be refused). */

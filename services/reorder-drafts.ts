@@ -48,7 +48,7 @@ import {
   runInFlight,
   settledGroups,
 } from "../repositories/planning-drafts";
-import { readDbs, skuReadDb, vendorReadDb, vendorReadPartition } from "../repositories/read-partitions";
+import { readDbs, skuReadDb, vendorReadDb, vendorReadPartition, withoutMovedCopies } from "../repositories/read-partitions";
 import { vendorsMoving } from "../repositories/read-moves";
 import { upsertVendorPlanning, vendorPlanningOf } from "../repositories/planning-vendors";
 import { findVendor } from "../repositories/vendors";
@@ -304,7 +304,12 @@ async function assertVendorNotMoving(env: Env, vendorId: string): Promise<void> 
 export async function listSuggestionsAcross(env: Env, filter: SuggestionFilter): Promise<SuggestionRow[]> {
   if (filter.vendorId !== undefined) return listSuggestions(await vendorReadDb(env, filter.vendorId), filter);
   if (filter.sku !== undefined) return listSuggestions(await skuReadDb(env, filter.sku), filter);
-  const pages = await Promise.all(readDbs(env).map((db) => listSuggestions(db, filter)));
+  const pages = await withoutMovedCopies(
+    env,
+    await Promise.all(readDbs(env).map((db) => listSuggestions(db, filter))),
+    (s) => s.id,
+    (s) => s.vendorId,
+  );
   return mergeSortedPages(pages, (a, b) => compareKeys([a.vendorId, a.locationId ?? "", a.id], [b.vendorId, b.locationId ?? "", b.id]), filter.limit);
 }
 

@@ -336,6 +336,30 @@ describe("re-partitioning: moving a vendor's rows online", () => {
       (await to.prepare("SELECT acknowledged_at FROM alerts WHERE id = ?").bind(alertId).first<{ acknowledged_at: number | null }>())!.acknowledged_at,
     ).not.toBeNull();
 
+    // Until the cleanup both databases hold the vendor's rows: the operator's lists show each
+    // row once (the copy where the vendor lives now), in one page and page by page.
+    const key = (r: { sku: string; locationId: string }) => `${r.sku}/${r.locationId}`;
+    const whole = (await api("GET", "/api/v2/inventory?skuPrefix=RP-&limit=200", { key: keys.operator })).body.items;
+    expect(whole.map(key)).toEqual(listBefore.map(key));
+    expect(whole.find((r: { sku: string; locationId: string }) => key(r) === `${skuOf("V3", 3)}/L1`).onHand).toBe(77);
+    const paged: { sku: string; locationId: string }[] = [];
+    let cursor: string | null = null;
+    for (let pages = 0; pages < 40; pages++) {
+      const res: ApiResponse = await api("GET", `/api/v2/inventory?skuPrefix=RP-&limit=7${cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`}`, {
+        key: keys.operator,
+      });
+      paged.push(...res.body.items);
+      cursor = res.body.nextCursor;
+      if (cursor === null) break;
+    }
+    expect(paged.map(key)).toEqual(listBefore.map(key));
+    const alertsNow = (await api("GET", "/api/v2/alerts?limit=200", { key: keys.operator })).body.items as { id: string; acknowledgedAt: string | null }[];
+    expect(new Set(alertsNow.map((a) => a.id)).size).toBe(alertsNow.length);
+    expect(alertsNow.filter((a) => before.alerts.some((b) => b.id === a.id))).toHaveLength(before.alerts.length);
+    expect(alertsNow.find((a) => a.id === alertId)!.acknowledgedAt).not.toBeNull();
+    const ordersNow = (await api("GET", "/api/v2/purchase-orders?limit=100", { key: keys.operator })).body.items as { id: string }[];
+    expect(ordersNow.filter((o) => o.id === order.body.id)).toHaveLength(1);
+
     // Cleanup after the caches' bound: the old rows are gone; the operator's list is the one from before, with the new event.
     expect((await advanceMove(env, id, t0 + 1000))!.state).toBe("switched");
     const done = await advanceMove(env, id, t0 + MOVE_TIMING.cleanupAfterMs + 1);
@@ -344,7 +368,6 @@ describe("re-partitioning: moving a vendor's rows online", () => {
     const gone = await snapshot(from, "V3");
     expect(Object.values(gone).every((rows) => rows.length === 0)).toBe(true);
     const listAfter = (await api("GET", "/api/v2/inventory?skuPrefix=RP-&limit=200", { key: keys.operator })).body.items;
-    const key = (r: { sku: string; locationId: string }) => `${r.sku}/${r.locationId}`;
     expect(listAfter.map(key)).toEqual(listBefore.map(key));
     expect(listAfter.find((r: { sku: string; locationId: string }) => key(r) === `${skuOf("V3", 3)}/L1`).onHand).toBe(77);
     expect((await api("GET", `/api/v2/read-partitions/moves/${id}`, { key: keys.operator })).body.state).toBe("done");
