@@ -727,7 +727,10 @@ describe("dashboard", { timeout: 180_000 }, () => {
 
     const page = await signedIn(keys.operator);
     await page.goto(`${dashboard}/#/sku/${sku}`);
-    await page.getByRole("heading", { level: 2, name: "Demand forecast" }).waitFor();
+    // The forecast section shows once the SKU's master data loaded; if a load failed instead, say which and why.
+    const forecastTitle = page.getByRole("heading", { level: 2, name: "Demand forecast" });
+    await forecastTitle.or(page.locator(".state.error").first()).waitFor();
+    if (!(await forecastTitle.isVisible())) throw new Error(`SKU page: ${await page.locator(".state.error").first().textContent()}`);
     await page.locator(".forecast-chart canvas").first().waitFor();
     // uPlot's legend names the mean and both intervals' bounds.
     for (const label of ["Sold", "Forecast (mean)", "80 % high", "80 % low", "95 % high", "95 % low"])
