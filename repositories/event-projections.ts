@@ -31,7 +31,7 @@ import type { InventoryEvent } from "../domain/events";
 import type { LevelStatus } from "../domain/inventory-levels";
 import { type D1Write, excluded, guardedRow, inJson, rowOf, runBatch } from "./d1-sql";
 import { readFactsOf, readFactsStatement } from "./read-facts";
-import { readDb, skuReadHomes } from "./read-partitions";
+import { byPartition, readDb, skuReadHomes } from "./read-partitions";
 
 /** What an event needs from the SKU's master data (null: unknown SKU), with the row its read database keeps of them. */
 export interface SkuFacts {
@@ -603,18 +603,14 @@ export async function appliedEventIdsOf(env: Env, events: readonly { sku: string
     env,
     events.map((e) => e.sku),
   );
-  const byPartition = new Map<number, string[]>();
-  for (const e of events) {
-    const p = homes.get(e.sku)!.partition;
-    byPartition.set(p, [...(byPartition.get(p) ?? []), e.id]);
-  }
+  const groups = byPartition(events, (e) => homes.get(e.sku)!.partition);
   const pe = processedEvents;
   const found = await Promise.all(
-    [...byPartition].map(([p, ids]) =>
+    [...groups].map(([p, list]) =>
       drizzle(readDb(env, p))
         .select({ eventId: pe.eventId })
         .from(pe)
-        .where(inJson(pe.eventId, [...new Set(ids)]))
+        .where(inJson(pe.eventId, [...new Set(list.map((e) => e.id))]))
         .all(),
     ),
   );

@@ -465,3 +465,20 @@ export async function advanceRun(
     .run();
   return r.meta.changes > 0;
 }
+
+/**
+ * A SKU that changed vendor (an operator's transfer), in its new vendor's read database after
+ * its rows moved there: its forecast and its open suggestion name the new vendor, so the new
+ * vendor's lists show them and the next purchase-order draft groups it with the new vendor's.
+ * Closed suggestions keep the vendor they were decided for.
+ */
+export async function reassignSkuPlanning(readDb: D1Database, sku: string, vendorId: string): Promise<void> {
+  const d = drizzle(readDb);
+  await d.batch([
+    d.update(forecasts).set({ vendorId }).where(eq(forecasts.sku, sku)),
+    d
+      .update(reorderSuggestions)
+      .set({ vendorId })
+      .where(and(eq(reorderSuggestions.sku, sku), eq(reorderSuggestions.status, "open"))),
+  ]);
+}

@@ -9,6 +9,7 @@ import { eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { readMoves, readSkuFacts, skuDirectory, skuMasterPush, skus, vendors, type ReadSkuFactsRow } from "../d1/schema";
 import { placedReadPartition, readDbsOf } from "../domain/read-partitions";
+import { byPartition } from "./read-partitions";
 import { type D1Write, excluded, inJson, jsonEach, jsonValue, rowOf, runBatch } from "./d1-sql";
 
 /** SKUs per facts read, and rows per facts upsert (one JSON parameter each). */
@@ -47,8 +48,7 @@ export async function readFactsOf(env: Env, ids: readonly string[]): Promise<Rea
       .all();
     for (const r of rows) owners.set(r.sku, { ...r, moving: r.moving === 1, partition: placedReadPartition(r.vendorId, r.readPartition, m) });
   }
-  const groups = new Map<number, string[]>();
-  for (const [sku, o] of owners) groups.set(o.partition, [...(groups.get(o.partition) ?? []), sku]);
+  const groups = byPartition(owners.keys(), (sku) => owners.get(sku)!.partition);
   const pages = await Promise.all(
     [...groups].flatMap(([p, list]) => {
       const reads = [];

@@ -16,6 +16,7 @@ import { pushSkuMasters } from "./sku-master";
 import { moveSkuRows } from "./read-moves";
 import { forgetReadPartitions, readDb, vendorReadPartition } from "../repositories/read-partitions";
 import { vendorsMoving } from "../repositories/read-moves";
+import { reassignSkuPlanning } from "../repositories/planning";
 
 export interface UpsertSummary {
   created: string[];
@@ -208,8 +209,8 @@ export async function transferSkuTo(
 /**
  * A transfer's steps after the directory changed owner: the SKU's rows (master row, push
  * versions, read model, planning) move to the new vendor's read database (services/read-moves.ts
- * `moveSkuRows`: copy, then delete), the row takes its new owner and product there, and the new
- * facts are pushed to the SKU's object. Each step can run again: a transfer interrupted after
+ * `moveSkuRows`: copy, then delete), the row takes its new owner and product there (with its
+ * forecast and open suggestion), and the new facts are pushed to the SKU's object. Each step can run again: a transfer interrupted after
  * the directory changed is completed by the same request again (`finishTransfer`).
  */
 async function completeTransfer(
@@ -221,6 +222,7 @@ async function completeTransfer(
   const rows = await moveSkuRows(env, sku, t.fromPartition, t.toPartition);
   const moved = await setSkuOwner(readDb(env, t.toPartition), sku, t.toVendorId, t.productId);
   if (moved === undefined) throw new ApiError(404, "sku_not_found", `no SKU ${sku}`, { sku });
+  await reassignSkuPlanning(readDb(env, t.toPartition), sku, t.toVendorId);
   await pushSkuMasters(env, [sku]);
   console.log(
     JSON.stringify({

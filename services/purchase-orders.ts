@@ -91,14 +91,7 @@ import {
   type UnsentPoDelivery,
 } from "../repositories/purchase-order-events";
 import { vendorsMoving } from "../repositories/read-moves";
-import {
-  forgetReadPartitions,
-  readDb,
-  readDbs,
-  vendorReadDb,
-  vendorReadPartition,
-  withoutMovedCopies,
-} from "../repositories/read-partitions";
+import { forgetReadPartitions, readDb, readDbs, vendorReadDb, vendorReadPartition, withoutMovedCopies } from "../repositories/read-partitions";
 import { compareKeys, mergeSortedPages } from "../domain/keyset-merge";
 import { markEnqueued } from "../repositories/webhooks";
 import type { ConfirmationPlan, PlannedLine } from "../domain/purchase-order-edi";
@@ -290,7 +283,11 @@ const SEND_BATCH_MAX = 100;
 /** Sends deliveries never sent (grouped by event) and marks them sent. */
 async function sendUnsent(env: Env, rows: readonly UnsentPoDelivery[], now: number): Promise<number> {
   const byEvent = new Map<string, UnsentPoDelivery[]>();
-  for (const r of rows) byEvent.set(r.eventId, [...(byEvent.get(r.eventId) ?? []), r]);
+  for (const r of rows) {
+    const list = byEvent.get(r.eventId);
+    if (list === undefined) byEvent.set(r.eventId, [r]);
+    else list.push(r);
+  }
   let sent = 0;
   for (const [, group] of byEvent) {
     const text = group[0]!.payload;
@@ -368,7 +365,11 @@ async function commitWithEvent(
 async function settleUnsent(env: Env, rows: readonly UnsentPoDelivery[], now: number, known?: PurchaseOrder): Promise<number> {
   const due: UnsentPoDelivery[] = [];
   const byEvent = new Map<string, UnsentPoDelivery[]>();
-  for (const r of rows) byEvent.set(r.eventId, [...(byEvent.get(r.eventId) ?? []), r]);
+  for (const r of rows) {
+    const list = byEvent.get(r.eventId);
+    if (list === undefined) byEvent.set(r.eventId, [r]);
+    else list.push(r);
+  }
   const orders = new Map<string, PurchaseOrder | null>();
   for (const [eventId, group] of byEvent) {
     const text = group[0]!.payload;

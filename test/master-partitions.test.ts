@@ -73,12 +73,30 @@ describe("where master data lives", () => {
 describe("a transfer between vendors in two databases", () => {
   it("moves the row to the new vendor's database; interrupted after the directory changed, the same request completes it", async () => {
     await createSku("MP-T1", { vendorId: "V1" });
+    // Its planning rows: a forecast, an open suggestion and a dismissed one (in V1's database).
+    const suggestion = (id: string, status: string) => `('${id}', 'MP-T1', 'V1', 'L1', '${status}', 'high', 10, 2, 5, 2, 10, '2026-11-29', 1, 1)`;
+    const v1 = await readDbOfVendor("V1");
+    await v1.batch([
+      v1.prepare(
+        "INSERT INTO forecasts (sku, vendor_id, origin, method, reason, demand_class, model, horizons, fitted_at) VALUES ('MP-T1', 'V1', '2026-11-29', 'ses', 'test', 'smooth', '{}', '[]', 1)",
+      ),
+      v1.prepare(
+        `INSERT INTO reorder_suggestions (id, sku, vendor_id, location_id, status, urgency, quantity, stock_position, reorder_point, safety_stock, economic_order_quantity, origin, created_at, updated_at) VALUES ${suggestion("rs-open", "open")}, ${suggestion("rs-old", "dismissed")}`,
+      ),
+    ]);
     const moved = await api("POST", "/api/v2/skus/MP-T1/transfer", { key: keys.operator, body: { vendorId: "V2", productId: "P-MP-T1-V2" } });
     expect(moved.status).toBe(200);
     expect(moved.body).toMatchObject({ sku: "MP-T1", vendorId: "V2", productId: "P-MP-T1-V2", previousVendorId: "V1" });
     expect(await whereIs("skus", "MP-T1")).toEqual(["READ_2"]);
     expect(await whereIs("sku_master_push", "MP-T1")).toEqual(["READ_2"]);
     expect(await directoryOwner("MP-T1")).toBe("V2");
+    // Its forecast and open suggestion followed it and name the new vendor; the dismissed one keeps the vendor it was decided for.
+    const v2 = await readDbOfVendor("V2");
+    expect(await v2.prepare("SELECT vendor_id FROM forecasts WHERE sku = 'MP-T1'").all()).toMatchObject({ results: [{ vendor_id: "V2" }] });
+    expect((await v2.prepare("SELECT id, vendor_id FROM reorder_suggestions WHERE sku = 'MP-T1' ORDER BY id").all()).results).toEqual([
+      { id: "rs-old", vendor_id: "V1" },
+      { id: "rs-open", vendor_id: "V2" },
+    ]);
 
     // Interrupted: the directory (and the new product) changed, the row never moved.
     await createSku("MP-T2", { vendorId: "V1" });
