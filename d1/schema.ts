@@ -4,7 +4,7 @@
  * are generated from this file with `npm run db:generate` (drizzle-kit 0.31, flat files).
  */
 import { sql } from "drizzle-orm";
-import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, real, sqliteTable, sqliteView, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { ALERT_KINDS } from "../domain/alerts";
 import { LEVEL_STATUSES } from "../domain/inventory-levels";
 import { SYNC_JOB_SOURCES, SYNC_JOB_STATUSES } from "../domain/sync-jobs";
@@ -157,40 +157,30 @@ export const skuMasterPush = sqliteTable(
       .references(() => skus.sku),
     version: integer("version").notNull().default(1),
     ackedVersion: integer("acked_version").notNull().default(0),
-    /** The version the SKU's row in its read database (`read_sku_facts`) holds. */
-    readAckedVersion: integer("read_acked_version").notNull().default(0),
   },
-  (t) => [
-    index("sku_master_push_behind").on(t.sku).where(sql`${t.ackedVersion} < ${t.version}`),
-    index("sku_master_push_read_behind").on(t.sku).where(sql`${t.readAckedVersion} < ${t.version}`),
-  ],
+  (t) => [index("sku_master_push_behind").on(t.sku).where(sql`${t.ackedVersion} < ${t.version}`)],
 );
 
 /**
- * The read model's copy of each SKU's master facts (issue 19 item 2), in the read database of
- * its vendor (repositories/read-partitions.ts): what the lists over the projection filter and
- * show (owner, name, thresholds, status) without a join to `DB`. Written by the master-facts
- * push with the SKU object's (services/sku-master.ts; a newer `version` wins), so it follows
- * every master-data write, and the per-minute sweep repairs a lost one
- * (`sku_master_push.read_acked_version`). Unused in `DB`.
+ * Each SKU's master facts as the read model's lists filter and show them (owner, name,
+ * thresholds, status), in the read database of its vendor: a view over that database's `skus`
+ * rows (issue 19 item 3) with their push `version`, so it is always as current as the master
+ * row and needs no copy, push or repair (migration 0021; until then a table the master-facts
+ * push and every EVENTS batch wrote). Empty in `DB`.
  */
-export const readSkuFacts = sqliteTable(
-  "read_sku_facts",
-  {
-    sku: text("sku").primaryKey(),
-    vendorId: text("vendor_id").notNull(),
-    productId: text("product_id").notNull(),
-    name: text("name").notNull(),
-    status: text("status", { enum: ["active", "discontinued"] }).notNull(),
-    reorderPoint: integer("reorder_point").notNull(),
-    safetyStock: integer("safety_stock").notNull(),
-    leadTimeDays: integer("lead_time_days").notNull(),
-    allowBackorder: integer("allow_backorder", { mode: "boolean" }).notNull(),
-    version: integer("version").notNull(),
-    updatedAt: integer("updated_at", { mode: "number" }).notNull(),
-  },
-  (t) => [index("read_sku_facts_vendor").on(t.vendorId, t.sku)],
-);
+export const readSkuFacts = sqliteView("read_sku_facts", {
+  sku: text("sku").notNull(),
+  vendorId: text("vendor_id").notNull(),
+  productId: text("product_id").notNull(),
+  name: text("name").notNull(),
+  status: text("status", { enum: ["active", "discontinued"] }).notNull(),
+  reorderPoint: integer("reorder_point").notNull(),
+  safetyStock: integer("safety_stock").notNull(),
+  leadTimeDays: integer("lead_time_days").notNull(),
+  allowBackorder: integer("allow_backorder", { mode: "boolean" }).notNull(),
+  version: integer("version").notNull(),
+  updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+}).existing();
 
 /**
  * Moves of a vendor's read-model rows from one read database to another (issue 19 item 2:

@@ -15,22 +15,12 @@
  */
 import { and, eq, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import {
-  alertCursors,
-  alerts,
-  dailySales,
-  inventoryLevels,
-  locationDailyLoad,
-  processedEvents,
-  webhookDeliveries,
-  type ReadSkuFactsRow,
-  webhookSubscriptions,
-} from "../d1/schema";
+import { alertCursors, alerts, dailySales, inventoryLevels, locationDailyLoad, processedEvents, webhookDeliveries, webhookSubscriptions } from "../d1/schema";
 import type { AlertDecision } from "../domain/alerts";
 import type { InventoryEvent } from "../domain/events";
 import type { LevelStatus } from "../domain/inventory-levels";
 import { type D1Write, excluded, guardedRow, inJson, rowOf, runBatch } from "./d1-sql";
-import { readFactsOf, readFactsStatement } from "./read-facts";
+import { readFactsOf } from "./read-facts";
 import { byPartition, readDb, skuReadHomes } from "./read-partitions";
 
 /** What an event needs from the SKU's master data (null: unknown SKU), with the row its read database keeps of them. */
@@ -40,8 +30,6 @@ export interface SkuFacts {
   readPartition: number | null;
   reorderPoint: number;
   allowBackorder: boolean;
-  /** The read model's copy (`read_sku_facts`), refreshed by every batch of the SKU's events. */
-  row: ReadSkuFactsRow;
   /** The vendor's rows are being moved to another read database (`read_moves`): its events wait. */
   moving: boolean;
 }
@@ -49,9 +37,9 @@ export interface SkuFacts {
 /** Master data of several SKUs (one `DB` read per 500, then their read databases' rows), with their vendors' read placement (absent: unknown SKU). Uncached: an event may follow a master-data change closely. */
 export async function skuFactsMany(env: Env, skuIds: readonly string[]): Promise<Map<string, SkuFacts>> {
   return new Map(
-    (await readFactsOf(env, skuIds)).map(({ partition: _partition, readPartition, moving, ...row }) => [
-      row.sku,
-      { vendorId: row.vendorId, readPartition, reorderPoint: row.reorderPoint, allowBackorder: row.allowBackorder, row, moving },
+    (await readFactsOf(env, skuIds)).map((f) => [
+      f.sku,
+      { vendorId: f.vendorId, readPartition: f.readPartition, reorderPoint: f.reorderPoint, allowBackorder: f.allowBackorder, moving: f.moving },
     ]),
   );
 }
@@ -487,12 +475,7 @@ function batchedStatements(db: D1Database, items: readonly EventWithWrites[], no
  * `applied: false`, as a redelivery would). Returns, per event, whether this call applied it
  * and the webhook deliveries it created. If the batch fails, nothing was written.
  */
-export async function applyEventBatch(
-  db: D1Database,
-  items: readonly EventWithWrites[],
-  now: number,
-  facts: readonly ReadSkuFactsRow[] = [],
-): Promise<EventBatchOutcome[]> {
+export async function applyEventBatch(db: D1Database, items: readonly EventWithWrites[], now: number): Promise<EventBatchOutcome[]> {
   const first = new Map<string, EventWithWrites>();
   for (const item of items) if (!first.has(item.event.id)) first.set(item.event.id, item);
   const unique = [...first.values()];
@@ -501,10 +484,8 @@ export async function applyEventBatch(
   const perEvent = unique.filter((i) => perEventSkus.has(i.event.sku)).map((i) => ({ id: i.event.id, built: eventStatements(db, i.event, i.writes) }));
 
   const many = batched.length > 0 ? batchedStatements(db, batched, now) : null;
-  // First the SKUs' facts (what the lists over these rows filter and show by), then the rest.
-  const head = facts.length > 0 ? [readFactsStatement(db, facts)] : [];
-  const statements = [...head, ...(many?.statements ?? []), ...perEvent.flatMap((p) => p.built)];
-  const results = (await runBatch(db, statements)).slice(head.length);
+  const statements = [...(many?.statements ?? []), ...perEvent.flatMap((p) => p.built)];
+  const results = await runBatch(db, statements);
 
   const outcomes = many?.outcomes(results) ?? new Map<string, EventBatchOutcome>();
   let offset = many?.statements.length ?? 0;

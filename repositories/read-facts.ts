@@ -1,18 +1,17 @@
 /**
- * The read model's copy of SKU master facts (`read_sku_facts`, issue 19 item 2): reading the
- * facts as the SKUs' master rows have them (in their vendors' read databases, item 3; with the
- * vendor's read placement and whether the vendor is being moved), and upserting them into a read database, where a lower version never overwrites a
- * higher. Used by the EVENTS consumer (each batch writes its SKUs' facts first) and by the
- * master-facts push (services/sku-master.ts).
+ * SKU master facts as the read model sees them (`read_sku_facts`: a view over `skus` in each
+ * vendor's read database, issue 19 item 3), read for many SKUs at once with their vendor's
+ * read placement and whether the vendor is being moved. Used by the EVENTS consumer (alert
+ * thresholds, owner, placement of each batch's SKUs).
  */
 import { eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { readMoves, readSkuFacts, skuDirectory, skuMasterPush, skus, vendors, type ReadSkuFactsRow } from "../d1/schema";
+import { readMoves, skuDirectory, skuMasterPush, skus, vendors, type ReadSkuFactsRow } from "../d1/schema";
 import { placedReadPartition, readDbsOf } from "../domain/read-partitions";
 import { byPartition } from "./read-partitions";
-import { type D1Write, excluded, inJson, jsonEach, jsonValue, rowOf, runBatch } from "./d1-sql";
+import { inJson } from "./d1-sql";
 
-/** SKUs per facts read, and rows per facts upsert (one JSON parameter each). */
+/** SKUs per facts read (one JSON parameter). */
 const CHUNK = 500;
 
 /**
@@ -85,50 +84,4 @@ function masterFactsRows(db: D1Database, ids: readonly string[]): Promise<ReadSk
     .leftJoin(skuMasterPush, eq(skuMasterPush.sku, skus.sku))
     .where(inJson(skus.sku, ids))
     .all();
-}
-
-/** One statement upserting these facts rows (from one bound JSON parameter) into a read database; an older or equal version never overwrites a newer one. */
-export function readFactsStatement(db: D1Database, rows: readonly ReadSkuFactsRow[]): D1Write {
-  const f = readSkuFacts;
-  const values = rowOf(f, {
-    sku: jsonValue("sku"),
-    vendorId: jsonValue("vendorId"),
-    productId: jsonValue("productId"),
-    name: jsonValue("name"),
-    status: jsonValue("status"),
-    reorderPoint: jsonValue("reorderPoint"),
-    safetyStock: jsonValue("safetyStock"),
-    leadTimeDays: jsonValue("leadTimeDays"),
-    allowBackorder: jsonValue("allowBackorder"),
-    version: jsonValue("version"),
-    updatedAt: jsonValue("updatedAt"),
-  });
-  return drizzle(db)
-    .insert(f)
-    .select(
-      sql`select ${sql.join(Object.values(values), sql`, `)} from ${jsonEach(rows.map((r) => ({ ...r, allowBackorder: r.allowBackorder ? 1 : 0 })))} where true`,
-    )
-    .onConflictDoUpdate({
-      target: f.sku,
-      set: {
-        vendorId: excluded(f.vendorId),
-        productId: excluded(f.productId),
-        name: excluded(f.name),
-        status: excluded(f.status),
-        reorderPoint: excluded(f.reorderPoint),
-        safetyStock: excluded(f.safetyStock),
-        leadTimeDays: excluded(f.leadTimeDays),
-        allowBackorder: excluded(f.allowBackorder),
-        version: excluded(f.version),
-        updatedAt: excluded(f.updatedAt),
-      },
-      setWhere: sql`${excluded(f.version)} > ${f.version}`,
-    });
-}
-
-/** Upserts facts rows into one read database (one batch of JSON-bound statements). */
-export async function writeReadFacts(readDb: D1Database, rows: readonly ReadSkuFactsRow[]): Promise<void> {
-  const statements: D1Write[] = [];
-  for (let i = 0; i < rows.length; i += CHUNK) statements.push(readFactsStatement(readDb, rows.slice(i, i + CHUNK)));
-  if (statements.length > 0) await runBatch(readDb, statements);
 }

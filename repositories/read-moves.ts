@@ -84,7 +84,6 @@ export const MOVED_TABLES: readonly MovedTable[] = [
       },
     },
   },
-  { name: "read_sku_facts", table: readSkuFacts, rows: bySku(readSkuFacts.sku) },
   { name: "inventory_levels", table: inventoryLevels, rows: bySku(inventoryLevels.sku) },
   { name: "alert_cursors", table: alertCursors, rows: bySku(alertCursors.sku) },
   { name: "alerts", table: alerts, rows: bySku(alerts.sku) },

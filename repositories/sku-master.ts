@@ -59,34 +59,26 @@ export async function masterFactsOf(env: Env, ids: readonly string[]): Promise<L
   return located;
 }
 
-/**
- * SKUs whose objects or read-model copies have not acknowledged their current version, at
- * most `limit` in each read database (their master rows' databases), by partition.
- */
+/** SKUs whose objects have not acknowledged their current version, at most `limit` in each read database (their master rows' databases), by partition. */
 export async function skusBehind(env: Env, limit: number): Promise<Map<number, string[]>> {
   const p = skuMasterPush;
-  const half = Math.max(1, Math.ceil(limit / 2));
   const out = new Map<number, string[]>();
   await Promise.all(
     readDbs(env).map(async (db, partition) => {
-      // Two index scans (each a partial index), so neither kind of lag starves the other.
-      const [objects, reads] = await Promise.all([
-        drizzle(db).select({ sku: p.sku }).from(p).where(lt(p.ackedVersion, p.version)).limit(half).all(),
-        drizzle(db).select({ sku: p.sku }).from(p).where(lt(p.readAckedVersion, p.version)).limit(half).all(),
-      ]);
-      const behind = [...new Set([...objects, ...reads].map((r) => r.sku))].slice(0, limit);
-      if (behind.length > 0) out.set(partition, behind);
+      // The partial index sku_master_push_behind.
+      const behind = await drizzle(db).select({ sku: p.sku }).from(p).where(lt(p.ackedVersion, p.version)).limit(limit).all();
+      if (behind.length > 0)
+        out.set(
+          partition,
+          behind.map((r) => r.sku),
+        );
     }),
   );
   return out;
 }
 
-/**
- * Records acknowledged versions ([sku, version] pairs) in `column`: the objects'
- * (`ackedVersion`) or the read-model copies' (`readAckedVersion`); a lower one never
- * overwrites a higher.
- */
-async function acknowledge(db: D1Database, column: "ackedVersion" | "readAckedVersion", acked: readonly (readonly [string, number])[]): Promise<void> {
+/** Records the versions the SKU objects acknowledged ([sku, version] pairs); a lower one never overwrites a higher. */
+export async function acknowledgeMasters(db: D1Database, acked: readonly (readonly [string, number])[]): Promise<void> {
   const p = skuMasterPush;
   for (let i = 0; i < acked.length; i += CHUNK) {
     const versions = new Map(acked.slice(i, i + CHUNK).map(([sku, version]) => [sku, version]));
@@ -95,18 +87,8 @@ async function acknowledge(db: D1Database, column: "ackedVersion" | "readAckedVe
     const ackedOf = sql<number>`(${json} ->> ('$."' || ${p.sku} || '"'))`;
     await drizzle(db)
       .update(p)
-      .set({ [column]: ackedOf })
-      .where(and(inJson(p.sku, [...versions.keys()]), lt(p[column], ackedOf)))
+      .set({ ackedVersion: ackedOf })
+      .where(and(inJson(p.sku, [...versions.keys()]), lt(p.ackedVersion, ackedOf)))
       .run();
   }
-}
-
-/** Records the versions the SKU objects acknowledged. */
-export function acknowledgeMasters(db: D1Database, acked: readonly (readonly [string, number])[]): Promise<void> {
-  return acknowledge(db, "ackedVersion", acked);
-}
-
-/** Records the versions the read-model copies (`read_sku_facts`) hold. */
-export function acknowledgeReadFacts(db: D1Database, acked: readonly (readonly [string, number])[]): Promise<void> {
-  return acknowledge(db, "readAckedVersion", acked);
 }

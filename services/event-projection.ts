@@ -117,15 +117,10 @@ export async function applyEvents(env: Env, events: readonly InventoryEvent[], n
   const applied: boolean[] = events.map(() => false);
   await Promise.all(
     [...byPartition].map(async ([partition, indexes]) => {
-      const skusHere = new Set(indexes.map((i) => events[i]!.sku));
       const results = await applyEventBatch(
         readDb(env, partition),
         indexes.map((i) => ({ event: events[i]!, writes: writesFor(events[i]!, facts.get(events[i]!.sku) ?? null, now) })),
         now,
-        [...skusHere].flatMap((sku) => {
-          const f = facts.get(sku);
-          return f === undefined ? [] : [f.row];
-        }),
       );
       for (const [k, i] of indexes.entries()) applied[i] = results[k]!.applied;
     }),

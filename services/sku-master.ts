@@ -15,9 +15,7 @@
  *
  * Its D1 queries are in repositories/sku-master.ts.
  */
-import type { ReadSkuFactsRow } from "../d1/schema";
-import { acknowledgeMasters, acknowledgeReadFacts, type LocatedFacts, masterFactsOf, skusBehind } from "../repositories/sku-master";
-import { readFactsOf, writeReadFacts } from "../repositories/read-facts";
+import { acknowledgeMasters, type LocatedFacts, masterFactsOf, skusBehind } from "../repositories/sku-master";
 import { byPartition, readDb } from "../repositories/read-partitions";
 import { shardCountOf } from "../repositories/sku-shards";
 import { shardName } from "../domain/shards";
@@ -61,16 +59,7 @@ export async function pushMasterFacts(env: Env, located: readonly LocatedFacts[]
       }
     }
   };
-  await Promise.all(
-    [
-      Array.from({ length: Math.min(MASTER_SWEEP.concurrency, located.length) }, worker),
-      copyToReadModel(
-        env,
-        located.map((l) => l.facts.sku),
-        failed,
-      ),
-    ].flat(),
-  );
+  await Promise.all(Array.from({ length: Math.min(MASTER_SWEEP.concurrency, located.length) }, worker));
   await Promise.all(
     [...byPartition(acked, (a) => a.partition)].map(([p, list]) =>
       acknowledgeMasters(
@@ -80,34 +69,6 @@ export async function pushMasterFacts(env: Env, located: readonly LocatedFacts[]
     ),
   );
   return { acknowledged: acked.length, failed: [...new Set(failed)] };
-}
-
-/**
- * The read model's copy of the facts (`read_sku_facts`, issue 19 item 2) beside the master
- * rows in each SKU's read database: one batch per read database, then what each holds is
- * recorded there (`read_acked_version`). A failed database's SKUs are added to `failed` and
- * left to the sweep; so are, unacknowledged, the SKUs of a vendor whose rows are being moved.
- */
-async function copyToReadModel(env: Env, ids: readonly string[], failed: string[]): Promise<void> {
-  const rows = await readFactsOf(env, ids);
-  // A vendor whose rows are being moved: its copy is written after the move (the sweep), not into the database it leaves.
-  const groups = byPartition(rows, (r) => (r.moving ? undefined : r.partition));
-  await Promise.all(
-    [...groups].map(async ([p, list]) => {
-      const db = readDb(env, p);
-      const facts: ReadSkuFactsRow[] = list.map(({ partition: _p, readPartition: _r, moving: _m, ...row }) => row);
-      try {
-        await writeReadFacts(db, facts);
-        await acknowledgeReadFacts(
-          db,
-          facts.map((r) => [r.sku, r.version] as const),
-        );
-      } catch (error) {
-        for (const r of facts) failed.push(r.sku);
-        console.error(JSON.stringify({ event: "sku.read_facts_failed", partition: p, count: facts.length, error: String(error) }));
-      }
-    }),
-  );
 }
 
 /**

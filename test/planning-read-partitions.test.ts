@@ -78,8 +78,8 @@ beforeAll(async () => {
     ...["PR-4", "PR-6"].map((sku, i) =>
       stray
         .prepare(
-          `INSERT INTO read_sku_facts (sku, vendor_id, product_id, name, status, reorder_point, safety_stock, lead_time_days, allow_backorder, version, updated_at)
-           VALUES (?, ?, ?, ?, 'active', 0, 0, 7, 0, 1, 0)`,
+          `INSERT INTO skus (sku, vendor_id, product_id, name, status, reorder_point, safety_stock, lead_time_days, allow_backorder, updated_at)
+           VALUES (?, ?, ?, ?, 'active', 0, 0, 7, 0, 0)`,
         )
         .bind(sku, i === 0 ? "V4" : "V6", `P-${sku}`, `SKU ${sku}`),
     ),

@@ -5,7 +5,6 @@
  */
 import { env } from "cloudflare:workers";
 import { dayNumber, isoDay } from "../../domain/forecasting/calendar";
-import { readFactsOf, writeReadFacts } from "../../repositories/read-facts";
 import { originBefore } from "../../services/reorder-planning";
 import { readDbOfSku } from "./read-model";
 
@@ -15,15 +14,10 @@ export const yesterday = () => originBefore(Date.now());
 /**
  * Writes `units(i)` for each of the `days` days ending yesterday (i = 0 is the oldest) at
  * `locationId` into the SKU's read database; days with 0 units get no row, as the EVENTS
- * consumer writes them. Like the EVENTS consumer, it first copies the SKU's master facts
- * (`read_sku_facts`) there, so a SKU with sales always has them beside its rows.
+ * consumer writes them (the SKU's master row, and so its `read_sku_facts`, is there already).
  */
 export async function writeSales(sku: string, locationId: string, days: number, units: (i: number) => number): Promise<number[]> {
   const db = await readDbOfSku(sku);
-  await writeReadFacts(
-    db,
-    (await readFactsOf(env, [sku])).map(({ partition: _q, readPartition: _p, moving: _m, ...facts }) => facts),
-  );
   const end = dayNumber(yesterday());
   const series: number[] = [];
   const statements: D1PreparedStatement[] = [];
