@@ -3,8 +3,10 @@
  * `queue-names.ts`, mirroring wrangler.toml). Every EVENTS partition and every partition's
  * dead-letter queue has the same consumer, which reads the partition from the batch's queue
  * name; the same for the WEBHOOKS, SYNC and REORDER partitions. A batch from an unknown queue is retried, so it
- * ends in that queue's dead-letter queue rather than being dropped.
+ * ends in that queue's dead-letter queue rather than being dropped. Each batch handed over is
+ * counted per queue (services/load-counters.ts).
  */
+import { countQueueBatch } from "../services/load-counters";
 import { consumeEventsDeadLetters } from "./events-dlq.consumer";
 import { consumeEvents } from "./events.consumer";
 import { EVENT_PARTITIONS, REORDER_PARTITIONS, SYNC_PARTITIONS, WEBHOOK_PARTITIONS } from "./queue-names";
@@ -51,5 +53,6 @@ export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env, c
     batch.retryAll();
     return;
   }
+  countQueueBatch(batch.queue, batch.messages.length);
   await consumer(batch, env, ctx);
 }

@@ -472,10 +472,15 @@ function batchedStatements(db: D1Database, items: readonly EventWithWrites[], no
  * Applies events, in order, in one D1 batch (one transaction): the SKUs whose events are all
  * `batchable` through the multi-row statements, the others one statement list per event in
  * batch order. An event id repeated in the batch is applied once (its later copies report
- * `applied: false`, as a redelivery would). Returns, per event, whether this call applied it
- * and the webhook deliveries it created. If the batch fails, nothing was written.
+ * `applied: false`, as a redelivery would). Returns, per event, whether this call applied it,
+ * and how many statements the batch held (the load counters, services/load-counters.ts). If
+ * the batch fails, nothing was written.
  */
-export async function applyEventBatch(db: D1Database, items: readonly EventWithWrites[], now: number): Promise<EventBatchOutcome[]> {
+export async function applyEventBatch(
+  db: D1Database,
+  items: readonly EventWithWrites[],
+  now: number,
+): Promise<{ outcomes: EventBatchOutcome[]; statements: number }> {
   const first = new Map<string, EventWithWrites>();
   for (const item of items) if (!first.has(item.event.id)) first.set(item.event.id, item);
   const unique = [...first.values()];
@@ -494,11 +499,14 @@ export async function applyEventBatch(db: D1Database, items: readonly EventWithW
     offset += built.length;
   }
   const seen = new Set<string>();
-  return items.map(({ event }) => {
-    if (seen.has(event.id)) return { applied: false };
-    seen.add(event.id);
-    return outcomes.get(event.id)!;
-  });
+  return {
+    outcomes: items.map(({ event }) => {
+      if (seen.has(event.id)) return { applied: false };
+      seen.add(event.id);
+      return outcomes.get(event.id)!;
+    }),
+    statements: statements.length,
+  };
 }
 
 /** An event to fan out to webhook subscriptions, with its SKU's vendor (null: operator-wide subscriptions only). */

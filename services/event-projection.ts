@@ -19,6 +19,7 @@ import {
 import { placedReadPartition, readDb, readPartitionCount, unownedReadPartition } from "../repositories/read-partitions";
 import { markEnqueued } from "../repositories/webhooks";
 import type { WebhookMessage } from "../domain/webhooks";
+import { countDatabaseWrite } from "./load-counters";
 import { sendWebhookMessages } from "./webhook-queue";
 
 /**
@@ -117,12 +118,13 @@ export async function applyEvents(env: Env, events: readonly InventoryEvent[], n
   const applied: boolean[] = events.map(() => false);
   await Promise.all(
     [...byPartition].map(async ([partition, indexes]) => {
-      const results = await applyEventBatch(
+      const { outcomes: results, statements } = await applyEventBatch(
         readDb(env, partition),
         indexes.map((i) => ({ event: events[i]!, writes: writesFor(events[i]!, facts.get(events[i]!.sku) ?? null, now) })),
         now,
       );
       for (const [k, i] of indexes.entries()) applied[i] = results[k]!.applied;
+      countDatabaseWrite(`READ_${partition}`, { statements, events: indexes.length, applied: results.filter((r) => r.applied).length });
     }),
   );
   // Then the webhook deliveries, in DB: created once per (subscription, event) whether or not
@@ -134,6 +136,7 @@ export async function applyEvents(env: Env, events: readonly InventoryEvent[], n
     events.map((event) => ({ event, vendorId: facts.get(event.sku)?.vendorId ?? null })),
     now,
   );
+  countDatabaseWrite("DB", { statements: 1, events: events.length }); // insertDeliveries: one multi-row statement
   // Only an event this call did not apply can have deliveries from an earlier attempt: they are
   // created after the event's read-model batch committed, which an earlier attempt then did.
   const unsent = await unsentDeliveriesOf(
