@@ -3,10 +3,11 @@
 // SKUs, from the real partition function (domain/event-partitions.ts, bundled with esbuild so
 // any Node runs it) and the real partition count (queues/queue-names.ts EVENT_PARTITIONS).
 //
-// Counting real queue messages in `wrangler dev` is impractical here: local queues expose no
-// per-queue counters, and the consumer keeps none. Since a message is a per-SKU flush sent to
-// partitionOf(sku, N), the count per partition is a pure function of which SKUs changed, which
-// this script computes; test/events-partitions.test.ts checks the premise in workerd — real
+// A simulation: no system runs. The real counts come from the Worker's load counters
+// (`GET /api/v2/diagnostics/load`), which `npm run bench` reads around S2 and S4 (BENCHMARKS.md,
+// "Partition load"). Since a message is a per-SKU flush sent to partitionOf(sku, N), the count
+// per partition is a pure function of which SKUs changed, which this script computes for
+// workloads the bench does not run; test/events-partitions.test.ts checks the premise in workerd — real
 // changes over 1,200 SKUs through the SKU objects, every message counted through the
 // recording sink on the partition the production sink would use, max/mean ≤ 1.2.
 //
@@ -23,8 +24,14 @@
 // D1 batches it sends when a vendor's SKUs all live in one database (homeReadPartition), for
 // 10,000 SKUs of 1,000 vendors, and how 10,000 (and 500,000) vendors spread over M.
 //
-// Usage: node bench/partition-balance.mjs [--json]    exit 1 if any EVENTS max/mean, or the
-// vendors' spread over M, is above 1.2.
+// SYNC and REORDER partitions (domain/job-partitions.ts): chunks per partition of a 10,000-item
+// sync job of the S2 ids (planChunks, planned by partition as the ingest does), and of a nightly
+// REORDER run (keyset pages of 100 active SKUs, keyed by their first SKU) over the S2 ids, over
+// 100,000 SKUs and over the spec's 50M.
+//
+// Usage: node bench/partition-balance.mjs [--json]    exit 1 if any EVENTS max/mean, the
+// vendors' spread over M, the 10,000-item job's SYNC chunks or the 100,000-SKU nightly run's
+// REORDER chunks is above 1.2.
 
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -52,7 +59,10 @@ const M = (() => {
   while (found.includes(m)) m += 1;
   return m;
 })();
-const { EVENT_PARTITIONS } = await importTs("queues/queue-names.ts");
+const { EVENT_PARTITIONS, REORDER_PARTITIONS, SYNC_PARTITIONS } = await importTs("queues/queue-names.ts");
+const { planChunks } = await importTs("domain/sync-chunks.ts");
+const { reorderPartitionOf, syncPartitionOf } = await importTs("domain/job-partitions.ts");
+const { REORDER_CHUNK_SKUS } = await importTs("domain/reorder-messages.ts");
 const N = EVENT_PARTITIONS.length;
 // Sanity: wrangler.toml has one EVENTS_<i> producer per partition (test/node/queue-config.test.ts checks the rest).
 const producers = [...readFileSync(path.join(ROOT, "wrangler.toml"), "utf8").matchAll(/^binding = "EVENTS_(\d+)"/gm)].length;
@@ -171,6 +181,38 @@ readDatabases.demo = readDatabaseLoad(
   M,
 );
 
+/** Chunks per partition, and max/mean, for `partitions` partitions. */
+function chunkSpread(partitionsOfChunks, partitions) {
+  const counts = Array.from({ length: partitions }, () => 0);
+  for (const p of partitionsOfChunks) counts[p] += 1;
+  return { chunks: partitionsOfChunks.length, perPartition: counts, maxOverMean: Math.max(...counts) / (partitionsOfChunks.length / partitions) };
+}
+const NS = SYNC_PARTITIONS.length;
+const NR = REORDER_PARTITIONS.length;
+const syncJob = planChunks(
+  spreadIds.map((sku, i) => ({ sku, locationId: "L-BENCH", quantity: 1, itemIndex: i, row: null })),
+  undefined,
+  NS,
+);
+/** A nightly run over `count` SKUs in id order: its chunks are keyset pages of REORDER_CHUNK_SKUS, each sent by its first SKU. */
+const nightly = (count, idOf) =>
+  chunkSpread(
+    Array.from({ length: Math.ceil(count / REORDER_CHUNK_SKUS) }, (_, k) =>
+      reorderPartitionOf({ v: 1, kind: "chunk", origin: "2030-01-01", skus: [idOf(k * REORDER_CHUNK_SKUS)], seq: k }, NR),
+    ),
+    NR,
+  );
+const padded = (i) => `SKU-${String(i).padStart(8, "0")}`;
+const jobs = {
+  "SYNC: one 10,000-item job (S2 ids)": chunkSpread(
+    syncJob.map((c) => syncPartitionOf(c, NS)),
+    NS,
+  ),
+  "REORDER: nightly run, 10,000 SKUs (S2 ids)": nightly(10_000, (i) => spreadIds[i]),
+  "REORDER: nightly run, 100,000 SKUs": nightly(100_000, padded),
+  "REORDER: nightly run, 50M SKUs": nightly(50_000_000, padded),
+};
+
 // At the peak, every update is at most one message (fewer when a SKU's updates share a flush).
 const perPartitionAtPeak = Object.fromEntries(
   Object.entries(workloads).map(([name, w]) => [name, Math.round((PEAK_UPDATES_PER_S * (w.messages / w.updates) * Math.max(...w.perPartition)) / w.messages)]),
@@ -182,6 +224,7 @@ const report = {
   peak: { updatesPerSecond: PEAK_UPDATES_PER_S, busiestPartitionMessagesPerSecond: perPartitionAtPeak, limitPerQueue: LIMIT_PER_QUEUE },
   readDatabases,
   vendorSpread,
+  jobs,
 };
 
 if (process.argv.includes("--json")) console.log(JSON.stringify(report, null, 2));
@@ -206,11 +249,22 @@ else {
     const show = v.counts.length > 8 ? `${Math.min(...v.counts)}…${Math.max(...v.counts)}` : v.counts.join(" / ");
     console.log(`vendors per database: ${v.vendors.toLocaleString("en")} vendors over M = ${v.databases}: ${show}, max/mean ${v.maxOverMean.toFixed(3)}`);
   }
+  console.log(`\nSYNC partitions: N = ${NS}; REORDER partitions: N = ${NR} (queue-names.ts)`);
+  for (const [name, j] of Object.entries(jobs)) {
+    const show = j.perPartition.join(" / ");
+    console.log(`${name.padEnd(44)} ${String(j.chunks).padStart(7)} chunks  ${show.padEnd(40)} max/mean ${j.maxOverMean.toFixed(3)}`);
+  }
+  console.log("(a run of 100 chunks is 100 draws over 4 partitions: its spread is luck; the bound is checked from 1,000 chunks up)");
 }
 // The bound holds for the EVENTS partitions and for how vendors spread over the read databases
 // at this M. A database's load also depends on its vendors' sizes (the rows above): that is
 // evened out by moving big vendors (README "Re-partitioning the read model"), not by the hash.
-const worst = Math.max(...Object.values(workloads).map((w) => w.maxOverMean), vendorSpread.atM.maxOverMean);
+const worst = Math.max(
+  ...Object.values(workloads).map((w) => w.maxOverMean),
+  vendorSpread.atM.maxOverMean,
+  jobs["SYNC: one 10,000-item job (S2 ids)"].maxOverMean,
+  jobs["REORDER: nightly run, 100,000 SKUs"].maxOverMean,
+);
 const over = Object.values(perPartitionAtPeak).some((r) => r > LIMIT_PER_QUEUE);
 if (worst > BOUND || over) {
   console.error(`FAIL: max/mean ${worst.toFixed(3)} (bound ${BOUND})${over ? `; a partition above ${LIMIT_PER_QUEUE} msg/s at the peak` : ""}`);

@@ -31,6 +31,7 @@ import { bounded } from "./lib/lifecycle.mjs";
 import { createClient } from "./lib/load.mjs";
 import { createMeasurer } from "./lib/measure.mjs";
 import { scenarioS5 } from "./lib/multi-line-scenario.mjs";
+import { withPartitionLoad } from "./lib/partition-load.mjs";
 import { MODEL as PROD_ESTIMATE } from "./lib/prod-estimate.mjs";
 import { formatTable, gitInfo, printSummary, round, row } from "./lib/report.mjs";
 import { seedS2, scenarioS2 } from "./lib/spread-scenario.mjs";
@@ -128,7 +129,7 @@ async function main() {
 
     const seed = ["S2", "S3", "S4", "S4c"].some(wanted) ? await seedS2(ctx, spread) : null;
     if (seed && wanted("S2")) {
-      const s2 = await scenarioS2(ctx, seed.seeded);
+      const s2 = await withPartitionLoad(client, keys.operator, log, () => scenarioS2(ctx, seed.seeded));
       rows.push(...s2.rows);
       raw.S2 = s2.raw;
     }
@@ -138,7 +139,9 @@ async function main() {
       raw.S3 = s3.raw;
     }
     if (seed && wanted("S4")) {
-      const s4 = await scenarioS4({ client, keys, vendorId: VENDOR.id, locationId: LOC, skus: seed.seeded, measured, row, log });
+      const s4 = await withPartitionLoad(client, keys.operator, log, () =>
+        scenarioS4({ client, keys, vendorId: VENDOR.id, locationId: LOC, skus: seed.seeded, measured, row, log }),
+      );
       rows.push(s4.row);
       raw.S4 = s4.raw;
     }

@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { ROOT } from "../../scripts/local-stack/wrangler-cli.mjs";
 import { Samples } from "./load.mjs";
+import { partitionLoadLines } from "./partition-load.mjs";
 import { estimateP95Ms, formatEstimate, MODEL } from "./prod-estimate.mjs";
 
 /** `v` rounded to `d` decimals; null for a missing value or NaN. */
@@ -125,6 +126,13 @@ export function printSummary(result, table) {
         `  ${name.padEnd(7)} wall ${c.wallSeconds.toFixed(1)} s · server ${c.serverSeconds.toFixed(2)} s CPU (user ${c.serverUserSeconds.toFixed(2)}, sys ${c.serverSystemSeconds.toFixed(2)}; ${(c.serverSeconds / c.wallSeconds).toFixed(2)} cores) + ${(c.serverSecondsWithDrain - c.serverSeconds).toFixed(2)} s draining background work in ${(c.drain.ms / 1000).toFixed(1)} s · load generator ${c.loadGeneratorSeconds.toFixed(2)} s · other processes ${c.otherSeconds.toFixed(2)} s`,
       );
     }
+  }
+  const loads = Object.entries(result.raw).filter(([, r]) => r?.partitionLoad);
+  if (loads.length > 0) {
+    console.log(
+      "\nPartition load (the Worker's counters, GET /api/v2/diagnostics/load, from just before each scenario to after it; one vendor, so its SKUs' read-model rows share one database):",
+    );
+    for (const [name, r] of loads) for (const line of partitionLoadLines(name, r.partitionLoad)) console.log(`  ${line}`);
   }
   console.log(`\nraw results: bench/results/latest.json · exactness checks: ${result.pass ? "all pass" : "SOME FAILED"}`);
 }
