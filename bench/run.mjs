@@ -35,6 +35,7 @@ import { withPartitionLoad } from "./lib/partition-load.mjs";
 import { MODEL as PROD_ESTIMATE } from "./lib/prod-estimate.mjs";
 import { formatTable, gitInfo, printSummary, round, row } from "./lib/report.mjs";
 import { seedS2, scenarioS2 } from "./lib/spread-scenario.mjs";
+import { scenarioS2p, seedPartitionSpread } from "./lib/partition-spread-scenario.mjs";
 import { startMiniflareStack, versions } from "./lib/stack.mjs";
 import { scenarioS4, scenarioS4Cli } from "./lib/sync-scenarios.mjs";
 
@@ -132,6 +133,12 @@ async function main() {
       const s2 = await withPartitionLoad(client, keys.operator, log, () => scenarioS2(ctx, seed.seeded));
       rows.push(...s2.rows);
       raw.S2 = s2.raw;
+    }
+    if (wanted("S2p")) {
+      const spreadSkus = await seedPartitionSpread(client, keys.operator);
+      const s2p = await withPartitionLoad(client, keys.operator, log, () => scenarioS2p(ctx, spreadSkus));
+      rows.push(s2p.row);
+      raw.S2p = s2p.raw;
     }
     if (seed && wanted("S3")) {
       const s3 = await scenarioS3(ctx, seed.seeded.slice(0, CFG.s3.skus));

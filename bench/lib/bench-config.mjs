@@ -6,7 +6,7 @@ export const QUICK = process.env.BENCH_QUICK === "1";
 export const CONSUMERS = process.env.BENCH_QUEUE_CONSUMERS !== "off";
 // BENCH_ONLY=S1,S3: run only these scenarios (S0 always runs; S6 brings S1, its "× S1" base;
 // see run.mjs). Unknown names are refused.
-const SCENARIOS = ["S0", "S1", "S1x", "S2", "S3", "S4", "S4c", "S5", "S6"];
+const SCENARIOS = ["S0", "S1", "S1x", "S2", "S2p", "S3", "S4", "S4c", "S5", "S6"];
 export const ONLY = (() => {
   const raw = process.env.BENCH_ONLY?.trim();
   if (!raw) return null;
@@ -32,6 +32,9 @@ export const CFG = {
     sample: 200,
     seedBudgetMs: 300_000,
   },
+  // S2p (issue 19): the spread over many vendors, so the read databases share the load.
+  // 200 vendor ids spread 42/49/55/54 over M = 4 (max/mean 1.10; 40 would give 1.60).
+  s2p: { vendors: 200, skusPerVendor: QUICK ? 2 : 10, unitsPerSku: 100, listTimeoutMs: 60_000 },
   s5: { rounds: 5, skus: 5, unitsPerSku: 10, orders: 32, linesPerOrder: 3, unitsPerLine: 2 },
   // S6 flash sale (issue 11): one SKU split over `shards` objects; twice as many 1-unit
   // reserves as units, so exactly half succeed. QUICK keeps the shape at a tenth of the size.

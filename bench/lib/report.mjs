@@ -130,7 +130,7 @@ export function printSummary(result, table) {
   const loads = Object.entries(result.raw).filter(([, r]) => r?.partitionLoad);
   if (loads.length > 0) {
     console.log(
-      "\nPartition load (the Worker's counters, GET /api/v2/diagnostics/load, from just before each scenario to after it; one vendor, so its SKUs' read-model rows share one database):",
+      "\nPartition load (the Worker's counters, GET /api/v2/diagnostics/load, from just before each scenario to after it; S2 and S4 are one vendor's SKUs, whose read-model rows share one database by design; S2p spreads its SKUs over many vendors):",
     );
     for (const [name, r] of loads) for (const line of partitionLoadLines(name, r.partitionLoad)) console.log(`  ${line}`);
   }
