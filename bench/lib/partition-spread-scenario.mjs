@@ -35,7 +35,9 @@ async function listProjected(client, operatorKey) {
 export function partitionSpreadCatalogue() {
   const { vendors, skusPerVendor } = CFG.s2p;
   const vendorIds = Array.from({ length: vendors }, (_, v) => `V-SPREAD-${String(v).padStart(4, "0")}`);
-  const skus = vendorIds.flatMap((vendorId, v) => Array.from({ length: skusPerVendor }, (_, i) => ({ vendorId, sku: `PSPREAD-${String(v).padStart(4, "0")}-${i}` })));
+  const skus = vendorIds.flatMap((vendorId, v) =>
+    Array.from({ length: skusPerVendor }, (_, i) => ({ vendorId, sku: `PSPREAD-${String(v).padStart(4, "0")}-${i}` })),
+  );
   return { vendorIds, skus };
 }
 
