@@ -74,6 +74,9 @@ function filtered(write) {
   };
 }
 
+/** Set by SIGINT/SIGTERM: the running stage's process gets the signal, and no later stage starts. */
+let interrupted = null;
+
 function run(command, args, env = {}) {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
@@ -81,7 +84,10 @@ function run(command, args, env = {}) {
     const err = filtered((s) => process.stderr.write(s));
     child.stdout.on("data", (d) => out.push(d.toString()));
     child.stderr.on("data", (d) => err.push(d.toString()));
-    const stop = (signal) => child.kill(signal);
+    const stop = (signal) => {
+      interrupted = signal;
+      child.kill(signal);
+    };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
     child.on("close", (code, signal) => {
@@ -172,6 +178,10 @@ const results = [];
 try {
   for (const [name, fn] of stages) {
     if (only.length > 0 && !only.includes(name)) continue;
+    if (interrupted !== null) {
+      console.log(`\n(${interrupted}: stages from ${name} on not run)`);
+      break;
+    }
     console.log(`\n━━ ${name} ━━`);
     const started = Date.now();
     const r = await fn(dir);
@@ -201,5 +211,5 @@ if (hidden > 0) {
 const passed = results.reduce((n, r) => n + r.passed, 0);
 const failed = results.reduce((n, r) => n + r.failed, 0);
 const skipped = results.reduce((n, r) => n + r.skipped, 0);
-console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
-process.exit(failed > 0 ? 1 : 0);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}${interrupted !== null ? ` (interrupted by ${interrupted})` : ""}`);
+process.exit(failed > 0 || interrupted !== null ? 1 : 0);
