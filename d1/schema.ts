@@ -437,6 +437,8 @@ export const webhookDeliveries = sqliteTable(
     index("webhook_deliveries_event").on(t.eventId),
     // The sweeper's scan: pending deliveries by their last activity.
     index("webhook_deliveries_pending").on(t.updatedAt).where(sql`${t.status} = 'pending'`),
+    // Retention: finished deliveries by age (services/webhook-sweeper.ts deletes the expired).
+    index("webhook_deliveries_finished").on(t.createdAt).where(sql`${t.status} <> 'pending'`),
   ],
 );
 

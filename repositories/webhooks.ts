@@ -327,3 +327,18 @@ export async function cancelDelivery(
     .where(and(eq(wd.id, deliveryId), eq(wd.status, "pending")))
     .run();
 }
+
+/** Deletes up to `limit` finished (delivered or failed) deliveries created before `before` (ms), oldest first; returns how many. */
+export async function pruneFinishedDeliveries(db: D1Database, before: number, limit: number): Promise<number> {
+  const d = drizzle(db);
+  const wd = webhookDeliveries;
+  // The partial index webhook_deliveries_finished (created_at where status <> 'pending').
+  const oldest = d
+    .select({ id: wd.id })
+    .from(wd)
+    .where(and(sql`${wd.status} <> 'pending'`, lt(wd.createdAt, before)))
+    .orderBy(asc(wd.createdAt))
+    .limit(limit);
+  const result = await d.delete(wd).where(sql`${wd.id} IN ${oldest}`).run();
+  return result.meta.changes;
+}

@@ -11,9 +11,13 @@
  * idle for longer than that plus a margin has lost its message; it is re-sent within
  * stalledAfterMs + one cron interval. A re-sent message goes to the same WEBHOOKS partition as
  * its first send (the partition is a function of the message: domain/webhook-partitions.ts).
+ *
+ * Retention: finished deliveries (delivered or failed) are kept `retentionMs` (14 days: the
+ * delivery log a subscriber or operator reads, `GET /api/v2/webhooks/{id}/deliveries`), then
+ * deleted, at most `pruneLimit` per run, oldest first. Pending ones are never deleted.
  */
 import type { WebhookMessage } from "../domain/webhooks";
-import { cancelDelivery, markResent, stalledDeliveries } from "../repositories/webhooks";
+import { cancelDelivery, markResent, pruneFinishedDeliveries, stalledDeliveries } from "../repositories/webhooks";
 import { sendWebhookMessages } from "./webhook-queue";
 
 export const WEBHOOK_SWEEP = {
@@ -23,6 +27,10 @@ export const WEBHOOK_SWEEP = {
   maxSends: 4,
   /** Deliveries looked at per run; the rest wait for the next run (oldest first). */
   batchLimit: 500,
+  /** How long a finished delivery stays in the log. */
+  retentionMs: 14 * 24 * 3_600_000,
+  /** Finished deliveries deleted per run at most (7.2M a day at one run a minute). */
+  pruneLimit: 5_000,
 } as const;
 
 function messageOf(id: string, subscriptionId: string, payload: string | null): WebhookMessage | null {
@@ -35,8 +43,9 @@ function messageOf(id: string, subscriptionId: string, payload: string | null): 
   }
 }
 
-/** Re-sends or gives up the pending deliveries that have been idle too long, as of `now`. */
-export async function sweepWebhookDeliveries(env: Env, now: number): Promise<{ resent: number; failed: number }> {
+/** Re-sends or gives up the pending deliveries that have been idle too long, and deletes finished ones past their retention, as of `now`. */
+export async function sweepWebhookDeliveries(env: Env, now: number): Promise<{ resent: number; failed: number; pruned: number }> {
+  const pruned = await pruneFinishedDeliveries(env.DB, now - WEBHOOK_SWEEP.retentionMs, WEBHOOK_SWEEP.pruneLimit);
   const stalled = await stalledDeliveries(env.DB, now - WEBHOOK_SWEEP.stalledAfterMs, WEBHOOK_SWEEP.batchLimit);
   const resend: WebhookMessage[] = [];
   let failed = 0;
@@ -57,6 +66,6 @@ export async function sweepWebhookDeliveries(env: Env, now: number): Promise<{ r
       now,
     ),
   );
-  if (resend.length > 0 || failed > 0) console.log(JSON.stringify({ event: "webhooks.sweep", resent: resend.length, failed }));
-  return { resent: resend.length, failed };
+  if (resend.length > 0 || failed > 0 || pruned > 0) console.log(JSON.stringify({ event: "webhooks.sweep", resent: resend.length, failed, pruned }));
+  return { resent: resend.length, failed, pruned };
 }

@@ -139,3 +139,30 @@ describe("the webhook sweeper", () => {
     expect(await row(lost.deliveryId)).toMatchObject({ status: "failed", attempts: 9, last_failure: "http_5xx" });
   });
 });
+
+describe("retention", () => {
+  it("deletes finished deliveries past 14 days, oldest first; pending ones and younger ones stay", async () => {
+    const now = Date.now();
+    const day = 24 * 3_600_000;
+    const insert = (id: string, status: string, createdAt: number) =>
+      env.DB.prepare(
+        "INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, status, created_at, updated_at) VALUES (?, ?, ?, 'inventory.updated', ?, ?, ?)",
+      ).bind(id, subscriptionId, `evt-${id}`, status, createdAt, createdAt);
+    await env.DB.batch([
+      insert("whd_ret_delivered_old", "delivered", now - 15 * day),
+      insert("whd_ret_failed_old", "failed", now - 14 * day - 60_000),
+      insert("whd_ret_pending_old", "pending", now - 15 * day),
+      insert("whd_ret_delivered_young", "delivered", now - 13 * day),
+    ]);
+    expect(WEBHOOK_SWEEP.retentionMs).toBe(14 * day);
+    await cron(now, capturingQueue().queue);
+    const left = await env.DB.prepare("SELECT id FROM webhook_deliveries WHERE id LIKE 'whd_ret_%' ORDER BY id").all<{ id: string }>();
+    expect(left.results.map((r) => r.id)).toEqual(["whd_ret_delivered_young", "whd_ret_pending_old"]);
+    expectLogged({ event: "webhooks.sweep", pruned: 2 }, { exactly: true });
+    expect(await row("whd_ret_pending_old")).toMatchObject({ status: "pending" });
+    // The next run finds nothing more to delete.
+    await cron(now + 60_000, capturingQueue().queue);
+    const after = await env.DB.prepare("SELECT id FROM webhook_deliveries WHERE id LIKE 'whd_ret_%' ORDER BY id").all<{ id: string }>();
+    expect(after.results.map((r) => r.id)).toEqual(["whd_ret_delivered_young", "whd_ret_pending_old"]);
+  });
+});

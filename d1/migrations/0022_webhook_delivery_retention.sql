@@ -1,0 +1,2 @@
+-- Retention of webhook deliveries (services/webhook-sweeper.ts): finished ones by age, for the cron's delete.
+CREATE INDEX `webhook_deliveries_finished` ON `webhook_deliveries` (`created_at`) WHERE "webhook_deliveries"."status" <> 'pending';
