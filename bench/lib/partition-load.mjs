@@ -7,14 +7,21 @@
 
 const round = (v, d) => Number(v.toFixed(d));
 
-/** The counters now, or null (with the reason logged) if the route does not answer. */
+/**
+ * The counters now, or null (with the reason logged) if the route does not answer. A request
+ * that fails without an answer (status 0: a connection dropped while the server drained the
+ * previous scenario's background work) or with a 5xx is tried again, up to 3 times.
+ */
 export async function readLoad(client, operatorKey, log = () => {}) {
-  const res = await client.request("GET", "/api/v2/diagnostics/load", { key: operatorKey });
-  if (res.status !== 200) {
-    log(`load counters unavailable: GET /api/v2/diagnostics/load → ${res.status}`);
-    return null;
+  let res;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+    res = await client.request("GET", "/api/v2/diagnostics/load", { key: operatorKey });
+    if (res.status === 200) return res.json();
+    if (res.status !== 0 && res.status < 500) break;
   }
-  return res.json();
+  log(`load counters unavailable: GET /api/v2/diagnostics/load → ${res.status} ${res.error ?? ""}`);
+  return null;
 }
 
 /** max ÷ mean of a list (null when it sums to 0). */
