@@ -16,7 +16,7 @@ import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import { dailySales, forecasts, reorderRuns, reorderSuggestions, type ReorderSuggestionRow, skuPlanning, skus } from "../d1/schema";
 import type { PlanningSettings } from "../domain/planning-defaults";
 import { type D1Write, excluded, guardedRow, inJson } from "./d1-sql";
-import { mergeSortedPages } from "../domain/keyset-merge";
+import { copiesAcrossPages, keepOneCopy, mergeSortedPages } from "../domain/keyset-merge";
 import { ownedSkusByPartition, readDb, readDbs } from "./read-partitions";
 
 /** What planning needs of a SKU: master data, category and settings (a left join on `sku_planning`). */
@@ -392,7 +392,8 @@ export async function dismissSuggestion(db: D1Database, id: string, by: string, 
  * Active SKU ids after `cursor` in id order (the nightly run's keyset page), over every read
  * database (a SKU's master row is in its vendor's): each database's first `limit` after the
  * cursor, merged in id order and cut at `limit` — the same page one database holding them all
- * would give.
+ * would give. A moved vendor's SKU in two databases (until the old rows are deleted) is kept
+ * once, before the merge, so the page stays exact.
  */
 export async function activeSkusAfter(env: Env, cursor: string, limit: number): Promise<string[]> {
   const pages = await Promise.all(
@@ -408,7 +409,13 @@ export async function activeSkusAfter(env: Env, cursor: string, limit: number): 
       ).map((r) => r.sku),
     ),
   );
-  return mergeSortedPages(pages, (a, b) => (a < b ? -1 : a > b ? 1 : 0), limit);
+  const once = keepOneCopy(
+    pages,
+    (sku) => sku,
+    copiesAcrossPages(pages, (sku) => sku),
+    new Map(),
+  );
+  return mergeSortedPages(once, (a, b) => (a < b ? -1 : a > b ? 1 : 0), limit);
 }
 
 /** A nightly run. */
