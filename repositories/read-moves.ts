@@ -36,7 +36,7 @@ import {
 } from "../d1/schema";
 import { type D1Write, inJson, runBatch } from "./d1-sql";
 
-/** Whose rows a copy or delete takes: a vendor's (its SKUs' as its facts copy there names them), or one SKU's (a SKU that changed vendor). */
+/** Whose rows a copy or delete takes: a vendor's (its SKUs' as their master rows there name them), or one SKU's (a SKU that changed vendor). */
 export type RowScope = { vendorId: string } | { sku: string };
 
 /** The rows of a vendor's SKUs, by a SKU column (one SKU's for a SKU scope). */
@@ -59,8 +59,9 @@ function byVendor(condition: (vendorId: string) => SQL) {
 }
 
 /**
- * The tables moved, in copy order (facts first: the vendor's SKU list in the target; orders
- * before their lines and 850s, which reference them); deleted in reverse. Each says which of
+ * The tables moved, in copy order (master rows first: the vendor's SKU list in the target,
+ * which the other tables' scopes read through the `read_sku_facts` view; orders before their
+ * lines and 850s, which reference them); deleted in reverse. Each says which of
  * its rows are in a scope.
  */
 export const MOVED_TABLES: readonly MovedTable[] = [
@@ -80,7 +81,6 @@ export const MOVED_TABLES: readonly MovedTable[] = [
       set: {
         version: sql`max(${skuMasterPush.version}, excluded.version)`,
         ackedVersion: sql`excluded.acked_version`,
-        readAckedVersion: sql`excluded.read_acked_version`,
       },
     },
   },
@@ -106,7 +106,7 @@ export interface MovedTable {
   name: string;
   table: SQLiteTable;
   rows: (scope: RowScope) => SQL;
-  onConflict?: { target: SQLiteColumn; set: Record<string, SQL> };
+  onConflict?: { target: SQLiteColumn; set: Partial<Record<string, SQL>> };
 }
 
 /** The open move of a vendor (not `done`), if any. */

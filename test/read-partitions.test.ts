@@ -5,7 +5,7 @@
  * database and in no other; a vendor's list reads only its database (the answer's
  * D1-Bookmark names the databases a request read); an operator's list merges all four in
  * key order under one cursor, every row once; alerts are found and acknowledged wherever
- * they live; the master-facts push writes each SKU's facts copy to its vendor's database.
+ * they live; each SKU's facts (`read_sku_facts`) are a view over its master row there.
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -67,7 +67,7 @@ describe("placement", () => {
     expect(homeReadPartition("V-000123", 32)).toBe(partitionBalance(["vendor:V-000123"], 32).counts.indexOf(1));
   });
 
-  it("every projection row and facts copy is in its vendor's database and in no other", async () => {
+  it("every projection row and facts row is in its vendor's database and in no other", async () => {
     for (const [p, db] of readDbs(env).entries()) {
       const levels = (await db.prepare("SELECT sku FROM inventory_levels WHERE sku LIKE 'RP-%' ORDER BY sku, location_id").all<{ sku: string }>()).results;
       const facts = (await db.prepare("SELECT sku, vendor_id FROM read_sku_facts WHERE sku LIKE 'RP-%' ORDER BY sku").all<{ sku: string; vendor_id: string }>())
