@@ -10,7 +10,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import { products, skuDirectory, skus, type SkuRow } from "../d1/schema";
 import { type D1Write, excluded, guardedRow, jsonEach, jsonValue, runBatch } from "./d1-sql";
-import { byPartition, readDb, readDbs, skuReadHomes, vendorReadPartitions } from "./read-partitions";
+import { byPartition, forgetReadPartitions, readDb, readDbs, skuReadHomes, vendorReadPartitions } from "./read-partitions";
 import { TtlCache } from "./ttl-cache";
 
 const SKU_CACHE_MS = 5_000;
@@ -178,8 +178,13 @@ export async function upsertSkus(
   return { refused, owners, skuConflicts, productConflicts };
 }
 
-/** Step 2 of `upsertSkus`: the rows, upserted in their vendors' read databases. */
+/**
+ * Step 2 of `upsertSkus`: the rows, upserted in their vendors' read databases — as `DB` places
+ * the vendors now, not as this isolate cached them: a write into a database a vendor has just
+ * left would be deleted with its old rows (the caller refuses vendors being moved).
+ */
 async function writeSkuRows(env: Env, rows: readonly SkuWrite[]): Promise<void> {
+  for (const vendorId of new Set(rows.map((r) => r.vendorId))) forgetReadPartitions(vendorId);
   const partitions = await vendorReadPartitions(
     env,
     rows.map((r) => r.vendorId),

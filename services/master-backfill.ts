@@ -9,7 +9,7 @@
  * read as absent (at most a few cron runs after the upgrade).
  */
 import { copyPage, deletePage, MOVED_TABLES, vendorsMoving, vendorsWithMasterRows } from "../repositories/read-moves";
-import { readDb, vendorReadPartition } from "../repositories/read-partitions";
+import { forgetReadPartitions, readDb, vendorReadPartition } from "../repositories/read-partitions";
 
 export const MASTER_BACKFILL = {
   /** Vendors moved per cron run (each completely). */
@@ -31,6 +31,8 @@ export async function moveLegacyMasterRows(env: Env): Promise<{ vendors: number;
   let deleted = 0;
   let vendors = 0;
   for (const vendorId of found.filter((v) => !moving.has(v))) {
+    // Where `DB` places the vendor now (not a cached placement: rows copied into a database it left would be deleted).
+    forgetReadPartitions(vendorId);
     const target = readDb(env, await vendorReadPartition(env, vendorId));
     for (const table of MASTER_TABLES) {
       let at: { table: number; rowid: number } | null = { table, rowid: 0 };

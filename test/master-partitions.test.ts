@@ -70,6 +70,28 @@ describe("where master data lives", () => {
   });
 });
 
+describe("a write after the vendor's placement changed", () => {
+  it("lands where DB places the vendor now, not where this isolate cached it", async () => {
+    await env.DB.prepare("INSERT INTO vendors (id, name, read_partition) VALUES ('V9', 'Vendor Nine', 0)").run();
+    // The first write caches V9 → READ_0 in the Worker's isolate.
+    expect((await api("PUT", "/api/v2/skus/MP-V9-1", { key: keys.operator, body: { vendorId: "V9", productId: "P-MP-V9", name: "Nine" } })).status).toBe(201);
+    expect(await whereIs("skus", "MP-V9-1")).toEqual(["READ_0"]);
+    // The vendor's placement changes (as a move's switch writes it, with its rows copied there).
+    await readDbs(env)[3]!
+      .prepare(
+        "INSERT INTO skus (sku, product_id, vendor_id, name) SELECT sku, product_id, vendor_id, name FROM (SELECT 'MP-V9-1' AS sku, 'P-MP-V9' AS product_id, 'V9' AS vendor_id, 'Nine' AS name)",
+      )
+      .run();
+    await env.DB.prepare("UPDATE vendors SET read_partition = 3 WHERE id = 'V9'").run();
+    // Within the isolate's 30 s cache: the next write still goes where the vendor lives now.
+    expect((await api("PUT", "/api/v2/skus/MP-V9-2", { key: keys.operator, body: { vendorId: "V9", productId: "P-MP-V9", name: "Nine, two" } })).status).toBe(
+      201,
+    );
+    expect(await whereIs("skus", "MP-V9-2")).toEqual(["READ_3"]);
+    expect((await api("GET", "/api/v2/skus/MP-V9-2", { key: keys.operator })).body).toMatchObject({ vendorId: "V9", name: "Nine, two" });
+  });
+});
+
 describe("a transfer between vendors in two databases", () => {
   it("moves the row to the new vendor's database; interrupted after the directory changed, the same request completes it", async () => {
     await createSku("MP-T1", { vendorId: "V1" });
