@@ -144,3 +144,16 @@ export function packEventFlushes(sku: string, events: readonly InventoryEvent[],
   if (current.length > 0) flushes.push({ kind: EVENT_FLUSH_KIND, v: 1, sku, events: current });
   return flushes;
 }
+
+/** Groups values by the partition `partitionOf` gives each (undefined: left out), keeping their order within a group. */
+export function byPartition<T>(values: Iterable<T>, partitionOf: (value: T) => number | undefined): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const v of values) {
+    const p = partitionOf(v);
+    if (p === undefined) continue;
+    const list = out.get(p);
+    if (list === undefined) out.set(p, [v]);
+    else list.push(v);
+  }
+  return out;
+}

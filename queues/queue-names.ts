@@ -70,42 +70,29 @@ export const REORDER_PARTITIONS: readonly QueueConfig[] = [
   { name: "edge-inventory-reorder-3", deadLetter: "edge-inventory-reorder-3-dlq", maxAttempts: 4 },
 ];
 
+/** The partition among `partitions` a batch came from, by its queue name (undefined: none of them). */
+export function partitionNamed(partitions: readonly QueueConfig[], queue: string): QueueConfig | undefined {
+  return partitions.find((p) => p.name === queue);
+}
+
+/** The partition among `partitions` whose dead-letter queue this is. */
+export function partitionDeadLettering(partitions: readonly QueueConfig[], deadLetterQueue: string): QueueConfig | undefined {
+  return partitions.find((p) => p.deadLetter === deadLetterQueue);
+}
+
 /** The EVENTS partition a batch came from, by its queue name (undefined: not an EVENTS partition). */
-export function eventPartitionNamed(queue: string): QueueConfig | undefined {
-  return EVENT_PARTITIONS.find((p) => p.name === queue);
-}
-
+export const eventPartitionNamed = (queue: string) => partitionNamed(EVENT_PARTITIONS, queue);
 /** The EVENTS partition whose dead-letter queue this is. */
-export function eventPartitionDeadLettering(deadLetterQueue: string): QueueConfig | undefined {
-  return EVENT_PARTITIONS.find((p) => p.deadLetter === deadLetterQueue);
-}
-
+export const eventPartitionDeadLettering = (deadLetterQueue: string) => partitionDeadLettering(EVENT_PARTITIONS, deadLetterQueue);
 /** The WEBHOOKS partition a batch came from, by its queue name (undefined: not a WEBHOOKS partition). */
-export function webhookPartitionNamed(queue: string): QueueConfig | undefined {
-  return WEBHOOK_PARTITIONS.find((p) => p.name === queue);
-}
-
+export const webhookPartitionNamed = (queue: string) => partitionNamed(WEBHOOK_PARTITIONS, queue);
 /** The WEBHOOKS partition whose dead-letter queue this is. */
-export function webhookPartitionDeadLettering(deadLetterQueue: string): QueueConfig | undefined {
-  return WEBHOOK_PARTITIONS.find((p) => p.deadLetter === deadLetterQueue);
-}
-
+export const webhookPartitionDeadLettering = (deadLetterQueue: string) => partitionDeadLettering(WEBHOOK_PARTITIONS, deadLetterQueue);
 /** The SYNC partition a batch came from, by its queue name (undefined: not a SYNC partition). */
-export function syncPartitionNamed(queue: string): QueueConfig | undefined {
-  return SYNC_PARTITIONS.find((p) => p.name === queue);
-}
-
+export const syncPartitionNamed = (queue: string) => partitionNamed(SYNC_PARTITIONS, queue);
 /** The SYNC partition whose dead-letter queue this is. */
-export function syncPartitionDeadLettering(deadLetterQueue: string): QueueConfig | undefined {
-  return SYNC_PARTITIONS.find((p) => p.deadLetter === deadLetterQueue);
-}
-
+export const syncPartitionDeadLettering = (deadLetterQueue: string) => partitionDeadLettering(SYNC_PARTITIONS, deadLetterQueue);
 /** The REORDER partition a batch came from, by its queue name (undefined: not a REORDER partition). */
-export function reorderPartitionNamed(queue: string): QueueConfig | undefined {
-  return REORDER_PARTITIONS.find((p) => p.name === queue);
-}
-
+export const reorderPartitionNamed = (queue: string) => partitionNamed(REORDER_PARTITIONS, queue);
 /** The REORDER partition whose dead-letter queue this is. */
-export function reorderPartitionDeadLettering(deadLetterQueue: string): QueueConfig | undefined {
-  return REORDER_PARTITIONS.find((p) => p.deadLetter === deadLetterQueue);
-}
+export const reorderPartitionDeadLettering = (deadLetterQueue: string) => partitionDeadLettering(REORDER_PARTITIONS, deadLetterQueue);

@@ -16,7 +16,7 @@ import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import { dailySales, forecasts, reorderRuns, reorderSuggestions, type ReorderSuggestionRow, skuPlanning, skus } from "../d1/schema";
 import type { PlanningSettings } from "../domain/planning-defaults";
 import { type D1Write, excluded, guardedRow, inJson } from "./d1-sql";
-import { copiesAcrossPages, keepOneCopy, mergeSortedPages } from "../domain/keyset-merge";
+import { compareKeys, copiesAcrossPages, keepOneCopy, mergeSortedPages } from "../domain/keyset-merge";
 import { ownedSkusByPartition, readDb, readDbs } from "./read-partitions";
 
 /** What planning needs of a SKU: master data, category and settings (a left join on `sku_planning`). */
@@ -415,7 +415,7 @@ export async function activeSkusAfter(env: Env, cursor: string, limit: number): 
     copiesAcrossPages(pages, (sku) => sku),
     new Map(),
   );
-  return mergeSortedPages(once, (a, b) => (a < b ? -1 : a > b ? 1 : 0), limit);
+  return mergeSortedPages(once, (a, b) => compareKeys([a], [b]), limit);
 }
 
 /** A nightly run. */

@@ -6,7 +6,7 @@
  */
 import { eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { readMoves, skuDirectory, skuMasterPush, skus, vendors, type ReadSkuFactsRow } from "../d1/schema";
+import { readMoves, readSkuFacts, skuDirectory, vendors, type ReadSkuFactsRow } from "../d1/schema";
 import { placedReadPartition, readDbsOf } from "../domain/read-partitions";
 import { byPartition } from "./read-partitions";
 import { inJson } from "./d1-sql";
@@ -64,24 +64,7 @@ export async function readFactsOf(env: Env, ids: readonly string[]): Promise<Rea
   return out;
 }
 
-/** The facts rows of these SKUs' master rows in one read database, with their push versions. */
+/** The facts rows of these SKUs in one read database (the `read_sku_facts` view over their master rows and push versions). */
 function masterFactsRows(db: D1Database, ids: readonly string[]): Promise<ReadSkuFactsRow[]> {
-  return drizzle(db)
-    .select({
-      sku: skus.sku,
-      vendorId: skus.vendorId,
-      productId: skus.productId,
-      name: skus.name,
-      status: skus.status,
-      reorderPoint: skus.reorderPoint,
-      safetyStock: skus.safetyStock,
-      leadTimeDays: skus.leadTimeDays,
-      allowBackorder: skus.allowBackorder,
-      version: sql<number>`COALESCE(${skuMasterPush.version}, 1)`,
-      updatedAt: skus.updatedAt,
-    })
-    .from(skus)
-    .leftJoin(skuMasterPush, eq(skuMasterPush.sku, skus.sku))
-    .where(inJson(skus.sku, ids))
-    .all();
+  return drizzle(db).select().from(readSkuFacts).where(inJson(readSkuFacts.sku, ids)).all();
 }

@@ -21,10 +21,11 @@ import { eq, inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { skuDirectory, vendors } from "../d1/schema";
 import { copiesAcrossPages, keepOneCopy } from "../domain/keyset-merge";
+import { byPartition } from "../domain/event-partitions";
 import { homeReadPartition, placedReadPartition, readDbsOf, unownedReadPartition } from "../domain/read-partitions";
 import { TtlCache } from "./ttl-cache";
 
-export { homeReadPartition, placedReadPartition, unownedReadPartition };
+export { byPartition, homeReadPartition, placedReadPartition, unownedReadPartition };
 
 /** The read databases, in partition order. */
 export function readDbs(env: Env): D1Database[] {
@@ -133,19 +134,6 @@ export async function skuReadHomes(env: Env, skuIds: readonly string[]): Promise
     const partition = placedReadPartition(owner.vendorId, owner.partition, m);
     vendorCache.set(owner.vendorId, partition);
     out.set(sku, { vendorId: owner.vendorId, partition });
-  }
-  return out;
-}
-
-/** Groups values by the read partition `partitionOf` gives each (insertion order kept within a group). */
-export function byPartition<T>(values: Iterable<T>, partitionOf: (value: T) => number | undefined): Map<number, T[]> {
-  const out = new Map<number, T[]>();
-  for (const v of values) {
-    const p = partitionOf(v);
-    if (p === undefined) continue;
-    const list = out.get(p);
-    if (list === undefined) out.set(p, [v]);
-    else list.push(v);
   }
   return out;
 }

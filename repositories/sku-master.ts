@@ -7,6 +7,7 @@
 import { and, eq, lt, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { skuMasterPush, skus } from "../d1/schema";
+import { MASTER_FACTS_COLUMNS } from "../durable-objects/sku-inventory/d1-reads";
 import type { SkuMasterFacts } from "../durable-objects/sku-inventory.types";
 import { inJson } from "./d1-sql";
 import { ownedSkusByPartition, readDb, readDbs } from "./read-partitions";
@@ -26,7 +27,6 @@ export interface LocatedFacts {
  * vendors' read databases (repositories/read-facts.ts `readFactsOf`).
  */
 export async function masterFactsOf(env: Env, ids: readonly string[]): Promise<LocatedFacts[]> {
-  const located: LocatedFacts[] = [];
   const groups = await ownedSkusByPartition(env, ids);
   const pages = await Promise.all(
     [...groups].flatMap(([partition, list]) => {
@@ -34,17 +34,7 @@ export async function masterFactsOf(env: Env, ids: readonly string[]): Promise<L
       for (let i = 0; i < list.length; i += CHUNK) {
         reads.push(
           drizzle(readDb(env, partition))
-            .select({
-              sku: skus.sku,
-              vendorId: skus.vendorId,
-              status: skus.status,
-              allowBackorder: skus.allowBackorder,
-              softBufferPct: skus.softBufferPct,
-              reorderPoint: skus.reorderPoint,
-              leadTimeDays: skus.leadTimeDays,
-              updatedAt: skus.updatedAt,
-              version: sql<number>`COALESCE(${skuMasterPush.version}, 1)`,
-            })
+            .select(MASTER_FACTS_COLUMNS)
             .from(skus)
             .leftJoin(skuMasterPush, eq(skuMasterPush.sku, skus.sku))
             .where(inJson(skus.sku, list.slice(i, i + CHUNK)))
@@ -55,8 +45,7 @@ export async function masterFactsOf(env: Env, ids: readonly string[]): Promise<L
       return reads;
     }),
   );
-  for (const page of pages) located.push(...page);
-  return located;
+  return pages.flat();
 }
 
 /** SKUs whose objects have not acknowledged their current version, at most `limit` in each read database (their master rows' databases), by partition. */

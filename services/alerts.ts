@@ -8,8 +8,7 @@
 import { compareKeys, mergeSortedPages } from "../domain/keyset-merge";
 import { acknowledgeAlert, findAlert, listAlerts, snoozeAlert, type AlertFilter, type AlertListRow } from "../repositories/alerts";
 import { readDbs, skuReadDb, vendorReadDb, vendorReadPartition, withoutMovedCopies } from "../repositories/read-partitions";
-import { vendorsMoving } from "../repositories/read-moves";
-import { ApiError } from "./api-error";
+import { assertVendorsNotMoving } from "./read-moves";
 
 /** A page of alerts, newest first (at most `filter.limit`). */
 export async function listAlertsAcross(env: Env, filter: AlertFilter): Promise<AlertListRow[]> {
@@ -45,10 +44,7 @@ export async function locateAlert(env: Env, id: string, vendorId?: string): Prom
 
 /** 503 while the alert's vendor's rows are being moved (services/read-moves.ts): a change now could land in the database being left. */
 async function assertNotMoving(env: Env, alert: AlertListRow): Promise<void> {
-  if (alert.vendorId === null) return;
-  if ((await vendorsMoving(env.DB, [alert.vendorId])).size > 0) {
-    throw new ApiError(503, "retry_later", "the vendor's read model is being moved to another database; try again in a minute", { id: alert.id });
-  }
+  if (alert.vendorId !== null) await assertVendorsNotMoving(env, [alert.vendorId], { id: alert.id });
 }
 
 /** Acknowledges a located alert (the first acknowledgement is kept); returns it as stored now. */

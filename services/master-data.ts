@@ -13,9 +13,8 @@ import { claimTransfer, directoryOwner, findSkus, freshSku, locateSkuRow, produc
 import { findVendor, insertVendor } from "../repositories/vendors";
 import type { SkuBatchItem } from "../domain/schemas/master-data";
 import { pushSkuMasters } from "./sku-master";
-import { moveSkuRows } from "./read-moves";
+import { assertVendorsNotMoving, moveSkuRows } from "./read-moves";
 import { forgetReadPartitions, readDb, vendorReadPartition } from "../repositories/read-partitions";
-import { vendorsMoving } from "../repositories/read-moves";
 import { reassignSkuPlanning } from "../repositories/planning";
 
 export interface UpsertSummary {
@@ -258,14 +257,6 @@ async function finishTransfer(env: Env, principal: Principal, sku: string, body:
     fromPartition: located.partition,
     toPartition: await vendorReadPartition(env, owner),
   });
-}
-
-/** 503 while a vendor's rows are being moved to another read database (services/read-moves.ts): a write now could land behind the copy. */
-async function assertVendorsNotMoving(env: Env, vendorIds: readonly string[]): Promise<void> {
-  const moving = await vendorsMoving(env.DB, vendorIds);
-  if (moving.size > 0) {
-    throw new ApiError(503, "retry_later", "the vendor's data is being moved to another database; try again in a minute", { vendorIds: [...moving] });
-  }
 }
 
 function merge(item: SkuBatchItem, vendorId: string, current: SkuRow | undefined): SkuWrite {

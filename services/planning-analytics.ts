@@ -48,6 +48,7 @@ import { ApiError } from "./api-error";
 import type { Principal } from "./principal";
 import { originBefore, readBySku } from "./reorder-planning";
 import { createTransfer } from "./transfers";
+import { compareKeys } from "../domain/keyset-merge";
 
 export interface Period {
   vendorId: string | undefined;
@@ -109,7 +110,7 @@ async function skuAggregates(env: Env, vendorId: string | undefined, from: strin
   const rows = perPartition.flatMap(({ p, masters, read }) =>
     masters.filter((m) => homes.get(m.vendorId) === p).map((m) => ({ ...m, ...(read.get(m.sku) ?? EMPTY_READ_AGGREGATE) })),
   );
-  return rows.sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+  return rows.sort((a, b) => compareKeys([a.sku], [b.sku]));
 }
 
 /** The forecast errors of the vendor's (or every vendor's) SKUs, each vendor's from its home read database only. */

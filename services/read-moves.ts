@@ -35,6 +35,7 @@ import {
   switchVendor,
   unpinnedVendors,
   updateMove,
+  vendorsMoving,
 } from "../repositories/read-moves";
 import { forgetReadPartitions, homeReadPartition, PARTITION_CACHE_MS, readDb, readPartitionCount, vendorReadPartition } from "../repositories/read-partitions";
 import { findVendor } from "../repositories/vendors";
@@ -226,4 +227,21 @@ export async function moveSkuRows(env: Env, sku: string, from: number, to: numbe
   }
   const deleted = await clearRows(source, { sku });
   return { copied, deleted };
+}
+
+/**
+ * 503 `retry_later` while any of these vendors' rows are being moved between read databases
+ * (draining or copying): a write now could land in the database being left, behind the copy.
+ * `details` go into the error (default: the vendors being moved).
+ */
+export async function assertVendorsNotMoving(env: Env, vendorIds: readonly string[], details?: Record<string, unknown>): Promise<void> {
+  const moving = await vendorsMoving(env.DB, vendorIds);
+  if (moving.size > 0) {
+    throw new ApiError(
+      503,
+      "retry_later",
+      "the vendor's read model is being moved to another database; try again in a minute",
+      details ?? { vendorIds: [...moving] },
+    );
+  }
 }

@@ -49,7 +49,7 @@ import {
   settledGroups,
 } from "../repositories/planning-drafts";
 import { readDbs, skuReadDb, vendorReadDb, vendorReadPartition, withoutMovedCopies } from "../repositories/read-partitions";
-import { vendorsMoving } from "../repositories/read-moves";
+import { assertVendorsNotMoving } from "./read-moves";
 import { upsertVendorPlanning, vendorPlanningOf } from "../repositories/planning-vendors";
 import { findVendor } from "../repositories/vendors";
 import type { PurchaseOrder } from "../repositories/purchase-orders";
@@ -290,10 +290,8 @@ export async function groupsWithOpenSuggestionsAcross(env: Env, after: DraftGrou
 }
 
 /** 503 while the vendor's read-model rows are being moved (services/read-moves.ts): a write now could land behind the copy. */
-async function assertVendorNotMoving(env: Env, vendorId: string): Promise<void> {
-  if ((await vendorsMoving(env.DB, [vendorId])).size > 0) {
-    throw new ApiError(503, "retry_later", "the vendor's read model is being moved to another database; try again in a minute", { vendorId });
-  }
+function assertVendorNotMoving(env: Env, vendorId: string): Promise<void> {
+  return assertVendorsNotMoving(env, [vendorId], { vendorId });
 }
 
 /**

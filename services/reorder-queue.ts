@@ -10,6 +10,7 @@
  */
 import { reorderPartitionOf } from "../domain/job-partitions";
 import type { ReorderMessage } from "../domain/reorder-messages";
+import { byPartition } from "../domain/event-partitions";
 
 /** The REORDER producers, partition i at index i (binding `REORDER_<i>`). */
 export function reorderQueues(env: Env): readonly Queue[] {
@@ -33,14 +34,7 @@ export const REORDER_SEND_BATCH_MAX = 100;
  */
 export async function sendReorderMessages(env: Env, messages: readonly ReorderMessage[]): Promise<void> {
   const queues = reorderQueues(env);
-  const byPartition = new Map<number, ReorderMessage[]>();
-  for (const message of messages) {
-    const p = reorderPartitionOf(message, queues.length);
-    const list = byPartition.get(p);
-    if (list === undefined) byPartition.set(p, [message]);
-    else list.push(message);
-  }
-  for (const [partition, list] of byPartition) {
+  for (const [partition, list] of byPartition(messages, (m) => reorderPartitionOf(m, queues.length))) {
     for (let i = 0; i < list.length; i += REORDER_SEND_BATCH_MAX) {
       await queues[partition]!.sendBatch(list.slice(i, i + REORDER_SEND_BATCH_MAX).map((body) => ({ body, contentType: "json" as const })));
     }

@@ -8,6 +8,7 @@
  */
 import { syncPartitionOf } from "../domain/job-partitions";
 import { sendGroups, type SyncChunkMessage } from "../domain/sync-chunks";
+import { byPartition } from "../domain/event-partitions";
 
 /** The SYNC producers, partition i at index i (binding `SYNC_<i>`). */
 export function syncQueues(env: Env): readonly Queue[] {
@@ -37,14 +38,7 @@ export async function sendChunkMessages(
   afterGroup: (group: SyncChunkMessage[]) => Promise<void>,
 ): Promise<void> {
   const queues = syncQueues(env);
-  const byPartition = new Map<number, SyncChunkMessage[]>();
-  for (const message of messages) {
-    const p = syncPartitionOf(message, queues.length);
-    const list = byPartition.get(p);
-    if (list === undefined) byPartition.set(p, [message]);
-    else list.push(message);
-  }
-  for (const [partition, list] of byPartition) {
+  for (const [partition, list] of byPartition(messages, (m) => syncPartitionOf(m, queues.length))) {
     const sizes = list.map((m) => JSON.stringify(m).length);
     for (const [start, end] of sendGroups(sizes)) {
       const group = list.slice(start, end);

@@ -9,6 +9,7 @@
  */
 import { webhookPartitionOf } from "../domain/webhook-partitions";
 import type { WebhookMessage } from "../domain/webhooks";
+import { byPartition } from "../domain/event-partitions";
 
 /** The WEBHOOKS producers, partition i at index i (binding `WEBHOOKS_<i>`). */
 export function webhookQueues(env: Env): readonly Queue[] {
@@ -41,14 +42,7 @@ export async function sendWebhookMessages(
   afterSend?: (sent: readonly WebhookMessage[]) => Promise<void>,
 ): Promise<void> {
   const queues = webhookQueues(env);
-  const byPartition = new Map<number, WebhookMessage[]>();
-  for (const message of messages) {
-    const p = webhookPartitionOf(message, queues.length);
-    const group = byPartition.get(p);
-    if (group === undefined) byPartition.set(p, [message]);
-    else group.push(message);
-  }
-  for (const [partition, group] of byPartition) {
+  for (const [partition, group] of byPartition(messages, (m) => webhookPartitionOf(m, queues.length))) {
     for (let i = 0; i < group.length; i += WEBHOOK_SEND_BATCH_MAX) {
       const chunk = group.slice(i, i + WEBHOOK_SEND_BATCH_MAX);
       await queues[partition]!.sendBatch(chunk.map((body) => ({ body, contentType: "json" as const })));

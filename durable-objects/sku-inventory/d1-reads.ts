@@ -46,6 +46,19 @@ async function readPartitionOf(env: Env, sku: string): Promise<number> {
   return owner === undefined ? unownedReadPartition(sku, m) : placedReadPartition(owner.vendorId, owner.readPartition, m);
 }
 
+/** What a SKU object keeps of its master row (`SkuMasterFacts`), as columns of `skus` and its push version; also read by repositories/sku-master.ts `masterFactsOf`. */
+export const MASTER_FACTS_COLUMNS = {
+  sku: skus.sku,
+  vendorId: skus.vendorId,
+  status: skus.status,
+  allowBackorder: skus.allowBackorder,
+  softBufferPct: skus.softBufferPct,
+  reorderPoint: skus.reorderPoint,
+  leadTimeDays: skus.leadTimeDays,
+  updatedAt: skus.updatedAt,
+  version: sql<number>`COALESCE(${skuMasterPush.version}, 1)`,
+};
+
 /**
  * The SKU's facts as D1 has them now, with their push version (the same read as
  * repositories/sku-master.ts `masterFactsOf`), or null: its owner from `DB`'s directory, then
@@ -54,19 +67,10 @@ async function readPartitionOf(env: Env, sku: string): Promise<number> {
 export async function masterFactsFromD1(env: Env, sku: string): Promise<SkuMasterFacts | null> {
   const owner = await ownerOf(env, sku);
   if (owner === undefined) return null;
-  const db = readDbsOf(env)[placedReadPartition(owner.vendorId, owner.readPartition, readDbsOf(env).length)]!;
+  const dbs = readDbsOf(env);
+  const db = dbs[placedReadPartition(owner.vendorId, owner.readPartition, dbs.length)]!;
   const rows = await drizzle(db)
-    .select({
-      sku: skus.sku,
-      vendorId: skus.vendorId,
-      status: skus.status,
-      allowBackorder: skus.allowBackorder,
-      softBufferPct: skus.softBufferPct,
-      reorderPoint: skus.reorderPoint,
-      leadTimeDays: skus.leadTimeDays,
-      updatedAt: skus.updatedAt,
-      version: sql<number>`COALESCE(${skuMasterPush.version}, 1)`,
-    })
+    .select(MASTER_FACTS_COLUMNS)
     .from(skus)
     .leftJoin(skuMasterPush, eq(skuMasterPush.sku, skus.sku))
     .where(eq(skus.sku, sku))

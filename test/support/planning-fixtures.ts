@@ -3,7 +3,6 @@
  * settings into `sku_planning` (both in the SKU's vendor's read database: the tables split by
  * vendor, issue 19 item 2), and the forecast origin of "now".
  */
-import { env } from "cloudflare:workers";
 import { dayNumber, isoDay } from "../../domain/forecasting/calendar";
 import { originBefore } from "../../services/reorder-planning";
 import { readDbOfSku } from "./read-model";
