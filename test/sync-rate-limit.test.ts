@@ -4,15 +4,12 @@
  * request in the minute is a 429 with `Retry-After` and the error envelope, and records
  * nothing; the budget is the vendor's (an operator posting for it shares it), not the
  * key's or another vendor's.
- *
- * The local limiter counts in windows aligned to the wall clock (a new window at every
- * whole minute), so the test starts its 101 requests with at least 45 s of the window
- * left and checks that they all fell in one window: a roll-over mid-test would let the
- * 101st through for a reason that is not the limiter's.
+ * The 101 requests are made inside one window of the local limiter (support/rate-window.ts).
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, seedBasics, type Keys } from "./support/fixtures";
+import { windowOf, windowWithAtLeast } from "./support/rate-window";
 import { postFeed } from "./support/sync-fixtures";
 
 let keys: Keys;
@@ -28,16 +25,6 @@ beforeAll(async () => {
 // Every item names an unknown location: each job is recorded and finished at once, nothing is queued.
 const item = { sku: "RL-1", locationId: "NOWHERE", quantity: 1 };
 
-const windowMs = 60_000;
-const windowOf = (ms: number) => Math.floor(ms / windowMs);
-
-/** Waits for the next window when fewer than `needMs` of the current one are left. */
-async function windowWithAtLeast(needMs: number): Promise<number> {
-  const left = windowMs - (Date.now() % windowMs);
-  if (left < needMs) await new Promise((resolve) => setTimeout(resolve, left + 250));
-  return windowOf(Date.now());
-}
-
 describe("100 sync requests per minute per vendor", () => {
   it("the 101st is a 429 with Retry-After; other vendors are unaffected", { timeout: 120_000 }, async () => {
     const window = await windowWithAtLeast(45_000);
@@ -49,7 +36,7 @@ describe("100 sync requests per minute per vendor", () => {
     expect(await jobs()).toBe(100);
 
     const over = await postFeed(limited, [item], { idempotencyKey: "rl-100" });
-    expect(windowOf(Date.now()), "all 101 requests in one limiter window").toBe(window);
+    expect(windowOf(), "all 101 requests in one limiter window").toBe(window);
     expect(over.status).toBe(429);
     expect(over.headers.get("retry-after")).toBe("60");
     expect(over.body).toEqual({
