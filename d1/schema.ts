@@ -395,14 +395,19 @@ export const webhookSubscriptions = sqliteTable(
   (t) => [index("webhook_subscriptions_vendor").on(t.vendorId, t.id)],
 );
 
-/** One row per (subscription, event): the delivery log. */
+/**
+ * One row per (subscription, event): the delivery log. A delivery lives in the read database
+ * of the vendor its event is about (issue 19; the id says which: `whd_r<i>_…`, see
+ * domain/webhook-store.ts), written there beside the event's read-model rows, so deliveries
+ * grow with the read databases and not in `DB`. Its subscription is in `DB`, hence no foreign
+ * key (migration 0023). Rows made before 0023 (ids `whd_<hex>`) stay in `DB` until the
+ * retention sweep deletes them.
+ */
 export const webhookDeliveries = sqliteTable(
   "webhook_deliveries",
   {
     id: text("id").primaryKey(),
-    subscriptionId: text("subscription_id")
-      .notNull()
-      .references(() => webhookSubscriptions.id),
+    subscriptionId: text("subscription_id").notNull(),
     eventId: text("event_id").notNull(),
     eventType: text("event_type").notNull(),
     sku: text("sku"),

@@ -19,6 +19,6 @@ export async function consumeWebhooksDeadLetters(batch: MessageBatch<unknown>, e
   }
   await recordDeadLetters(batch, env, partition, async (message) => {
     const parsed = WebhookMessageSchema.safeParse(message.body);
-    if (parsed.success) await cancelDelivery(env.DB, parsed.data.deliveryId, "dead-lettered: the consumer failed on every attempt", Date.now());
+    if (parsed.success) await cancelDelivery(env, parsed.data.deliveryId, "dead-lettered: the consumer failed on every attempt", Date.now());
   });
 }

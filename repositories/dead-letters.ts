@@ -171,18 +171,18 @@ function reopenSyncChunk(db: D1Database, r: Extract<ReplayReopen, { kind: "sync_
 
 /**
  * A delivery the WEBHOOKS dead-letter consumer cancelled goes back to `pending` (with its
- * message, for the webhook sweeper). Cancelled deliveries only: a delivery that failed at the
- * receiver stays failed, and one whose subscription is disabled or deleted is cancelled again
- * by the consumer.
+ * message, for the webhook sweeper), in `db`, the store its id names. Cancelled deliveries
+ * only: a delivery that failed at the receiver stays failed, and one whose subscription is
+ * disabled or deleted is cancelled again by the consumer. Run before the replay's claim, in
+ * the delivery's own database (services/dead-letter-replay.ts says why that order is safe).
  */
-function reopenWebhookDelivery(db: D1Database, r: Extract<ReplayReopen, { kind: "webhook_delivery" }>, now: number): D1Write[] {
+export async function reopenCancelledDelivery(db: D1Database, deliveryId: string, payload: string, now: number): Promise<void> {
   const w = webhookDeliveries;
-  return [
-    drizzle(db)
-      .update(w)
-      .set({ status: "pending", failedAt: null, lastFailure: null, payload: r.payload, enqueuedAt: now, updatedAt: now })
-      .where(and(eq(w.id, r.deliveryId), eq(w.status, "failed"), eq(w.lastFailure, "cancelled"))),
-  ];
+  await drizzle(db)
+    .update(w)
+    .set({ status: "pending", failedAt: null, lastFailure: null, payload, enqueuedAt: now, updatedAt: now })
+    .where(and(eq(w.id, deliveryId), eq(w.status, "failed"), eq(w.lastFailure, "cancelled")))
+    .run();
 }
 
 /**
@@ -192,12 +192,8 @@ function reopenWebhookDelivery(db: D1Database, r: Extract<ReplayReopen, { kind: 
  */
 export async function claimReplay(db: D1Database, r: { queue: string; messageId: string; by: string; reopen: ReplayReopen; now: number }): Promise<boolean> {
   const t = deadLetters;
-  const reopen =
-    r.reopen.kind === "sync_chunk"
-      ? reopenSyncChunk(db, r.reopen, r.now)
-      : r.reopen.kind === "webhook_delivery"
-        ? reopenWebhookDelivery(db, r.reopen, r.now)
-        : [];
+  // A webhook delivery is reopened before the claim, in its own database (reopenCancelledDelivery).
+  const reopen = r.reopen.kind === "sync_chunk" ? reopenSyncChunk(db, r.reopen, r.now) : [];
   const results = await runBatch(db, [
     drizzle(db)
       .update(t)

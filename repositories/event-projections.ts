@@ -1,7 +1,8 @@
 /**
  * The EVENTS consumer's D1 writes. Events are applied in ONE D1 batch (a transaction) per
- * consumer chunk: their effects on `inventory_levels`, `alerts`, `daily_sales` and
- * `webhook_deliveries`, and last their `processed_events` rows. Every effect is conditional
+ * consumer chunk and read database: their webhook deliveries first (`webhook_deliveries`, in
+ * the same read database), their effects on `inventory_levels`, `alerts` and `daily_sales`,
+ * and last their `processed_events` rows. Every effect is conditional
  * on the event's `processed_events` row not existing yet, so a redelivered event changes
  * nothing, and a batch that fails leaves nothing behind. Projection rows and alerts also
  * apply in per-SKU sequence order (older events ignored).
@@ -13,13 +14,14 @@
  * The SKUs whose events open alerts (threshold events, expiries) keep one statement list per
  * event (`eventStatements`) in batch order, since opening and resolving must interleave.
  */
-import { and, eq, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { alertCursors, alerts, dailySales, inventoryLevels, locationDailyLoad, processedEvents, webhookDeliveries, webhookSubscriptions } from "../d1/schema";
+import { alertCursors, alerts, dailySales, inventoryLevels, locationDailyLoad, processedEvents, webhookDeliveries } from "../d1/schema";
 import type { AlertDecision } from "../domain/alerts";
 import type { InventoryEvent } from "../domain/events";
 import type { LevelStatus } from "../domain/inventory-levels";
 import { type D1Write, excluded, guardedRow, inJson, rowOf, runBatch } from "./d1-sql";
+import { type DeliveryEventRow, deliveryInserts, type NewDelivery } from "./webhooks";
 import { readFactsOf } from "./read-facts";
 import { byPartition, readDb, skuReadHomes } from "./read-partitions";
 
@@ -54,8 +56,8 @@ function newerForAlerts(sku: string, sequence: number): SQL {
   return sql`${sequence} > COALESCE((SELECT ${alertCursors.lastSequence} FROM ${alertCursors} WHERE ${alertCursors.sku} = ${sku}), 0)`;
 }
 
-/** A random id with a prefix, made by SQLite per inserted row (`alr_` / `whd_` + 24 hex). */
-function randomId(prefix: "alr_" | "whd_"): SQL {
+/** A random id with a prefix, made by SQLite per inserted row (`alr_` + 24 hex). */
+function randomId(prefix: "alr_"): SQL {
   return sql`${sql.raw(`'${prefix}'`)} || lower(hex(randomblob(12)))`;
 }
 
@@ -66,18 +68,12 @@ export interface EventWrites {
   /** Bump the SKU's alert cursor to this event's sequence. */
   alertRelevant: boolean;
   sales: { day: string; locationId: string; units: number }[];
-  /** Fan out to matching webhook subscriptions; `vendorId` of the SKU (null: unknown SKU, operator-wide only). */
-  webhooks: { vendorId: string | null };
   reorderPoint: number;
   occurredAtMs: number;
   now: number;
 }
 
-/** A webhook delivery created for this event. */
-export interface NewDelivery {
-  id: string;
-  subscriptionId: string;
-}
+export type { NewDelivery };
 
 /** Builds the event's statements for its read database; the last one records it as applied. */
 export function eventStatements(db: D1Database, event: InventoryEvent, w: EventWrites): D1Write[] {
@@ -480,7 +476,8 @@ export async function applyEventBatch(
   db: D1Database,
   items: readonly EventWithWrites[],
   now: number,
-): Promise<{ outcomes: EventBatchOutcome[]; statements: number }> {
+  deliveries?: EventDeliveries,
+): Promise<{ outcomes: EventBatchOutcome[]; statements: number; created: Map<string, NewDelivery[]> }> {
   const first = new Map<string, EventWithWrites>();
   for (const item of items) if (!first.has(item.event.id)) first.set(item.event.id, item);
   const unique = [...first.values()];
@@ -488,9 +485,25 @@ export async function applyEventBatch(
   const batched = unique.filter((i) => !perEventSkus.has(i.event.sku));
   const perEvent = unique.filter((i) => perEventSkus.has(i.event.sku)).map((i) => ({ id: i.event.id, built: eventStatements(db, i.event, i.writes) }));
 
+  // The deliveries first: their guard reads `processed_events` as it was before this batch.
+  const fanOut =
+    deliveries !== undefined && deliveries.pairs.length > 0
+      ? [
+          deliveryInserts(
+            db,
+            deliveries.partition,
+            deliveries.events,
+            deliveries.pairs,
+            now,
+            sql`NOT EXISTS (SELECT 1 FROM ${processedEvents} WHERE ${processedEvents.eventId} = ev.value ->> 'id')`,
+          ),
+        ]
+      : [];
   const many = batched.length > 0 ? batchedStatements(db, batched, now) : null;
-  const statements = [...(many?.statements ?? []), ...perEvent.flatMap((p) => p.built)];
-  const results = await runBatch(db, statements);
+  const statements = [...fanOut, ...(many?.statements ?? []), ...perEvent.flatMap((p) => p.built)];
+  const all = await runBatch(db, statements);
+  const created = byEvent(fanOut.length > 0 ? (all[0] as { id: string; subscriptionId: string; eventId: string }[]) : []);
+  const results = all.slice(fanOut.length);
 
   const outcomes = many?.outcomes(results) ?? new Map<string, EventBatchOutcome>();
   let offset = many?.statements.length ?? 0;
@@ -506,57 +519,21 @@ export async function applyEventBatch(
       return outcomes.get(event.id)!;
     }),
     statements: statements.length,
+    created,
   };
 }
 
-/** An event to fan out to webhook subscriptions, with its SKU's vendor (null: operator-wide subscriptions only). */
-export interface DeliveryEvent {
-  event: InventoryEvent;
-  vendorId: string | null;
-}
-
 /**
- * Creates the webhook deliveries of these events in `DB` (one multi-row statement): one per
- * matching live subscription and event, unless it exists (`webhook_deliveries_once`), so a
- * redelivered event creates none twice. Unlike the read-model writes this is not guarded by
- * `processed_events` (which is in the event's read database, not here): an event whose
- * projection committed but whose deliveries did not gets them on its retry. Returns the
- * deliveries created by this call, by event id.
+ * The webhook deliveries of a batch's events, for its read database (read partition
+ * `partition`): the events (each with its message) and the (subscription, event index) pairs
+ * to create. Created in the batch's transaction, only for events it applies, so a redelivered
+ * event creates none (not even after its vendor's rows moved to another database, as its
+ * dedupe row moved with them), and an event applied has all of its deliveries.
  */
-export async function insertDeliveries(db: D1Database, items: readonly DeliveryEvent[], now: number): Promise<Map<string, NewDelivery[]>> {
-  if (items.length === 0) return new Map();
-  const s = webhookSubscriptions;
-  const wd = webhookDeliveries;
-  const eventRows = [...new Map(items.map(({ event, vendorId }) => [event.id, { id: event.id, type: event.type, sku: event.sku, vendorId }])).values()];
-  const rows = await drizzle(db)
-    .insert(wd)
-    .select(
-      guardedRow(
-        wd,
-        {
-          id: randomId("whd_"),
-          subscriptionId: sql`${s.id}`,
-          eventId: field("id"),
-          eventType: field("type"),
-          sku: field("sku"),
-          status: "pending",
-          attempts: 0,
-          createdAt: now,
-          updatedAt: now,
-        },
-        and(
-          isNull(s.deletedAt),
-          isNull(s.disabledAt),
-          or(isNull(s.vendorId), sql`${s.vendorId} = ${field("vendorId")}`),
-          sql`EXISTS (SELECT 1 FROM json_each(${s.eventTypes}) WHERE value = ${field("type")})`,
-        )!,
-        sql`${rowsOf(eventRows)}, ${s}`,
-      ),
-    )
-    .onConflictDoNothing({ target: [wd.subscriptionId, wd.eventId] })
-    .returning({ id: wd.id, subscriptionId: wd.subscriptionId, eventId: wd.eventId })
-    .all();
-  return byEvent(rows);
+export interface EventDeliveries {
+  partition: number;
+  events: readonly DeliveryEventRow[];
+  pairs: readonly (readonly [string, number])[];
 }
 
 /** Deliveries grouped by their event's id. */

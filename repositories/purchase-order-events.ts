@@ -1,17 +1,19 @@
 /**
- * Webhook deliveries of `purchase_order.*` events, in `DB`. The delivery rows are the outbox
- * (with the event in `payload`, `enqueued_at` null), one per live subscription that asked for
- * the type — the order's vendor's and operator-wide ones; a repeat inserts nothing (unique
- * subscription × event id). The orders themselves live in their vendor's read database, so
- * the rows are written in their own batch, before the order's change (services/purchase-orders.ts
- * says why and how a crash in between converges). Sending them to WEBHOOKS follows the
- * change; the purchase-order sweeper sends any a lost send left unsent and drops those of a
- * change that never committed.
+ * Webhook deliveries of `purchase_order.*` events, in the read database the order's id hashes
+ * to (its delivery store, domain/webhook-store.ts; deliveries made before deliveries were
+ * partitioned are in `DB`). The delivery rows are the outbox (with the event in `payload`,
+ * `enqueued_at` null), one per live subscription that asked for the type — the order's
+ * vendor's and operator-wide ones; a repeat inserts nothing (unique subscription × event id).
+ * The order itself lives in its vendor's read database, which may be another one, so the rows
+ * are written in their own batch, before the order's change (services/purchase-orders.ts says
+ * why and how a crash in between converges). Sending them to WEBHOOKS follows the change; the
+ * purchase-order sweeper sends any a lost send left unsent and drops those of a change that
+ * never committed.
  */
-import { and, asc, eq, gte, isNull, like, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gte, isNull, like, lt, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { webhookDeliveries, webhookSubscriptions } from "../d1/schema";
-import { type D1Write, guardedRow } from "./d1-sql";
+import { webhookDeliveries } from "../d1/schema";
+import { deliveryInserts } from "./webhooks";
 
 /** The event part of a delivery's WEBHOOKS message. */
 export interface PoEventMessage {
@@ -20,32 +22,22 @@ export interface PoEventMessage {
   payload: Record<string, unknown>;
 }
 
-/** Inserts the deliveries of an order's event (nothing for those already there). */
-export function poEventDeliveries(db: D1Database, event: PoEventMessage, vendorId: string, now: number): D1Write {
-  const s = webhookSubscriptions;
-  const wd = webhookDeliveries;
-  const row = {
-    id: sql`'whd_' || lower(hex(randomblob(12)))`,
-    subscriptionId: sql`${s.id}`,
-    eventId: event.eventId,
-    eventType: event.eventType,
-    sku: null,
-    status: "pending",
-    attempts: 0,
-    payload: JSON.stringify(event),
-    createdAt: now,
-    updatedAt: now,
-  } as const;
-  const live = and(
-    isNull(s.deletedAt),
-    isNull(s.disabledAt),
-    or(eq(s.vendorId, vendorId), isNull(s.vendorId)),
-    sql`EXISTS (SELECT 1 FROM json_each(${s.eventTypes}) WHERE value = ${event.eventType})`,
-  )!;
-  return drizzle(db)
-    .insert(wd)
-    .select(guardedRow(wd, row, live, s))
-    .onConflictDoNothing({ target: [wd.subscriptionId, wd.eventId] });
+/** Inserts the deliveries of an order's event to these subscriptions, in read partition `partition`'s database `db` (nothing for those already there). */
+export async function insertPoEventDeliveries(
+  db: D1Database,
+  partition: number,
+  event: PoEventMessage,
+  subscriptionIds: readonly string[],
+  now: number,
+): Promise<void> {
+  if (subscriptionIds.length === 0) return;
+  await deliveryInserts(
+    db,
+    partition,
+    [{ id: event.eventId, type: event.eventType, sku: null, message: JSON.stringify(event) }],
+    subscriptionIds.map((id) => [id, 0] as const),
+    now,
+  ).run();
 }
 
 /** A delivery whose WEBHOOKS message was never sent. */

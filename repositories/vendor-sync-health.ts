@@ -1,15 +1,13 @@
 /**
- * Sync health rows per vendor and method (`vendor_sync_health`, issue 16), and the webhook
- * deliveries of `sync.failed`. A state is written only over the state it was folded from
+ * Sync health rows per vendor and method (`vendor_sync_health`, issue 16); the webhook
+ * deliveries of `sync.failed` are made by services/webhook-fanout.ts. A state is written only over the state it was folded from
  * (compare-and-set on the last attempt's time), so two attempts finishing at once cannot
  * lose one another's count: the loser folds again over the winner's row.
  */
-import { and, eq, isNull, or, sql } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { vendorSyncHealth, webhookDeliveries, webhookSubscriptions, type VendorSyncHealthRow } from "../d1/schema";
-import { SYNC_FAILED_EVENT_TYPE } from "../domain/sync-jobs";
+import { vendorSyncHealth, type VendorSyncHealthRow } from "../d1/schema";
 import type { SyncHealthState } from "../domain/vendor-sync-health";
-import { guardedRow } from "./d1-sql";
 
 /** Every method's row of a vendor. */
 export async function vendorHealthRows(db: D1Database, vendorId: string): Promise<VendorSyncHealthRow[]> {
@@ -66,32 +64,4 @@ export async function saveHealthState(
     .where(and(eq(t.vendorId, state.vendorId), eq(t.method, state.method), sameAttempt, eq(t.consecutiveFailures, previous.consecutiveFailures)))
     .run();
   return result.meta.changes > 0;
-}
-
-/** Creates the deliveries of a `sync.failed` event for the vendor's and the operators' live subscriptions that asked for it. */
-export async function insertSyncFailedDeliveries(db: D1Database, eventId: string, vendorId: string, now: number): Promise<void> {
-  const s = webhookSubscriptions;
-  const wd = webhookDeliveries;
-  const row = {
-    id: sql`'whd_' || lower(hex(randomblob(12)))`,
-    subscriptionId: sql`${s.id}`,
-    eventId,
-    eventType: SYNC_FAILED_EVENT_TYPE,
-    sku: null,
-    status: "pending",
-    attempts: 0,
-    createdAt: now,
-    updatedAt: now,
-  } as const;
-  const live = and(
-    isNull(s.deletedAt),
-    isNull(s.disabledAt),
-    or(eq(s.vendorId, vendorId), isNull(s.vendorId)),
-    sql`EXISTS (SELECT 1 FROM json_each(${s.eventTypes}) WHERE value = ${SYNC_FAILED_EVENT_TYPE})`,
-  )!;
-  await drizzle(db)
-    .insert(wd)
-    .select(guardedRow(wd, row, live, s))
-    .onConflictDoNothing({ target: [wd.subscriptionId, wd.eventId] })
-    .run();
 }

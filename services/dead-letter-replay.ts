@@ -11,7 +11,11 @@
  *   counts. The job's `sync.completed` webhook is not sent a second time (one per job).
  * - WEBHOOKS: the delivery was cancelled — it goes back to `pending`, so the consumer sends it.
  *   The message goes to its delivery's partition (domain/webhook-partitions.ts), like its
- *   first send and the sweeper's re-drives.
+ *   first send and the sweeper's re-drives. The delivery lives in a read database (its id
+ *   names which), not beside the dead letter, so it is reopened first and the claim follows:
+ *   if another replay wins the claim, or this one stops between the two, the delivery is
+ *   pending with its message and is sent once (by the other replay, or by the webhook
+ *   sweeper); the consumer never sends a delivery that is no longer pending.
  * - EVENTS, REORDER: nothing to reopen; their consumers are idempotent (events by id, plans by
  *   SKU), so the message is simply sent again.
  *
@@ -29,7 +33,16 @@ import { ReorderMessageSchema } from "../domain/reorder-messages";
 import { SyncChunkMessageSchema } from "../domain/sync-chunks";
 import { WebhookMessageSchema } from "../domain/webhooks";
 import { eventQueues } from "../durable-objects/sku-inventory/outbox";
-import { claimReplay, type DeadLetterListRow, deliveryWasCancelled, findDeadLetter, releaseReplay, type ReplayReopen } from "../repositories/dead-letters";
+import {
+  claimReplay,
+  type DeadLetterListRow,
+  deliveryWasCancelled,
+  findDeadLetter,
+  releaseReplay,
+  reopenCancelledDelivery,
+  type ReplayReopen,
+} from "../repositories/dead-letters";
+import { deliveryDbOrNull } from "../repositories/webhooks";
 import { chunkState } from "../repositories/sync-jobs";
 import { ApiError } from "./api-error";
 import { actorOf, type Principal } from "./principal";
@@ -112,7 +125,8 @@ async function reopenFor(env: Env, kind: ReplayKind, body: unknown, text: string
   if (kind === "webhooks") {
     const message = WebhookMessageSchema.safeParse(body);
     if (!message.success) throw unreplayable("the recorded body is not a valid webhook delivery message; sent again it would only fail again", id);
-    return (await deliveryWasCancelled(env.DB, message.data.deliveryId))
+    const db = deliveryDbOrNull(env, message.data.deliveryId);
+    return db !== null && (await deliveryWasCancelled(db, message.data.deliveryId))
       ? { kind: "webhook_delivery", deliveryId: message.data.deliveryId, payload: text }
       : { kind: "none" };
   }
@@ -145,6 +159,7 @@ export async function replayDeadLetter(
     throw unreplayable("the recorded body is not the whole message (cut at 64 KiB) or not JSON; it cannot be sent again", id);
   }
   const reopen = await reopenFor(env, target.kind, body, row.body, id);
+  if (reopen.kind === "webhook_delivery") await reopenCancelledDelivery(deliveryDbOrNull(env, reopen.deliveryId)!, reopen.deliveryId, reopen.payload, now);
   const claimed = await claimReplay(env.DB, { ...id, by: actorOf(principal), reopen, now });
   if (!claimed) {
     // Another replay got there first: answer its result.

@@ -7,17 +7,10 @@ import { alertDecisions, isAlertRelevant } from "../domain/alerts";
 import { InventoryEventSchema, type InventoryEvent } from "../domain/events";
 import { levelStatus, utcDayOf } from "../domain/inventory-levels";
 import { shippedUnitsOf } from "../domain/reservation-amendments";
-import {
-  applyEventBatch,
-  insertDeliveries,
-  skuFactsMany,
-  unsentDeliveriesOf,
-  type EventWrites,
-  type NewDelivery,
-  type SkuFacts,
-} from "../repositories/event-projections";
+import { applyEventBatch, skuFactsMany, unsentDeliveriesOf, type EventWrites, type NewDelivery, type SkuFacts } from "../repositories/event-projections";
 import { placedReadPartition, readDb, readPartitionCount, unownedReadPartition } from "../repositories/read-partitions";
-import { markEnqueued } from "../repositories/webhooks";
+import { type DeliveryEventRow, deliveryPairs, liveSubscriptionsFor, markEnqueued } from "../repositories/webhooks";
+import { subscribersOf } from "../domain/webhook-store";
 import type { WebhookMessage } from "../domain/webhooks";
 import { countDatabaseWrite } from "./load-counters";
 import { sendWebhookMessages } from "./webhook-queue";
@@ -69,7 +62,6 @@ function writesFor(event: InventoryEvent, facts: SkuFacts | null, now: number): 
     alertRelevant: isAlertRelevant(event.type),
     // A fulfilled reservation's lines, or the units a partial fulfilment shipped (`reservation.updated`).
     sales: shippedUnitsOf(event).map((l) => ({ ...l, day: occurred.day })),
-    webhooks: { vendorId: facts?.vendorId ?? null },
     reorderPoint,
     occurredAtMs: occurred.ms,
     now,
@@ -115,49 +107,74 @@ export async function applyEvents(env: Env, events: readonly InventoryEvent[], n
     list.push(i);
     byPartition.set(partition, list);
   }
+  // Who hears of these events: the live subscriptions of their vendors and the operator-wide
+  // ones (one read of `DB`). Each delivery is created in its event's read database, in the same
+  // transaction as the event's read-model rows (repositories/event-projections.ts).
+  const subscriptions = await liveSubscriptionsFor(env.DB, [...new Set([...facts.values()].map((f) => f.vendorId))]);
+  const subscribers = events.map((event) => subscribersOf({ type: event.type, vendorId: facts.get(event.sku)?.vendorId ?? null }, subscriptions));
   const applied: boolean[] = events.map(() => false);
+  // By event id: the deliveries to send (created now, or left unsent by an earlier attempt) and their database.
+  const toSend = new Map<string, { db: D1Database; deliveries: NewDelivery[] }>();
   await Promise.all(
     [...byPartition].map(async ([partition, indexes]) => {
-      const { outcomes: results, statements } = await applyEventBatch(
-        readDb(env, partition),
+      const db = readDb(env, partition);
+      const fanOutEvents: DeliveryEventRow[] = [];
+      const perEvent: string[][] = [];
+      const seen = new Set<string>();
+      for (const i of indexes) {
+        const event = events[i]!;
+        if (seen.has(event.id)) continue;
+        seen.add(event.id);
+        if (subscribers[i]!.length === 0) continue;
+        fanOutEvents.push({ id: event.id, type: event.type, sku: event.sku, message: messageJson(event) });
+        perEvent.push(subscribers[i]!);
+      }
+      const {
+        outcomes: results,
+        statements,
+        created,
+      } = await applyEventBatch(
+        db,
         indexes.map((i) => ({ event: events[i]!, writes: writesFor(events[i]!, facts.get(events[i]!.sku) ?? null, now) })),
         now,
+        { partition, events: fanOutEvents, pairs: deliveryPairs(perEvent) },
       );
       for (const [k, i] of indexes.entries()) applied[i] = results[k]!.applied;
       countDatabaseWrite(`READ_${partition}`, { statements, events: indexes.length, applied: results.filter((r) => r.applied).length });
+      // A redelivery may be the retry of an attempt whose deliveries were created but whose queue
+      // send failed: send whatever of its events is still unsent here (one read). Deliveries a
+      // send left behind elsewhere (the vendor moved since) are the webhook sweeper's.
+      const unsent = await unsentDeliveriesOf(
+        db,
+        indexes.filter((i) => !applied[i] && subscribers[i]!.length > 0).map((i) => events[i]!.id),
+      );
+      for (const [id, deliveries] of [...created, ...unsent]) toSend.set(id, { db, deliveries });
     }),
-  );
-  // Then the webhook deliveries, in DB: created once per (subscription, event) whether or not
-  // this call applied the event, so a retry after the read-model batches committed still
-  // creates them. A redelivery may also be the retry of an attempt whose deliveries were
-  // created but whose queue send failed: send whatever is still unsent (one read).
-  const created = await insertDeliveries(
-    env.DB,
-    events.map((event) => ({ event, vendorId: facts.get(event.sku)?.vendorId ?? null })),
-    now,
-  );
-  countDatabaseWrite("DB", { statements: 1, events: events.length }); // insertDeliveries: one multi-row statement
-  // Only an event this call did not apply can have deliveries from an earlier attempt: they are
-  // created after the event's read-model batch committed, which an earlier attempt then did.
-  const unsent = await unsentDeliveriesOf(
-    env.DB,
-    events.filter((e, i) => !created.has(e.id) && !applied[i]).map((e) => e.id),
   );
   const outcomes: ApplyOutcome[] = [];
   const sent = new Set<string>();
   for (const [i, event] of events.entries()) {
     // A repeated event in one call sends its deliveries once.
-    const toSend = sent.has(event.id) ? [] : (created.get(event.id) ?? unsent.get(event.id) ?? []);
+    const send = sent.has(event.id) ? undefined : toSend.get(event.id);
     sent.add(event.id);
-    if (toSend.length > 0) await sendDeliveries(env, toSend, { eventId: event.id, eventType: event.type, payload: event }, now);
-    outcomes.push({ applied: applied[i]!, webhooksSent: toSend.length });
+    if (send !== undefined) await sendDeliveries(env, send.db, send.deliveries, { eventId: event.id, eventType: event.type, payload: event }, now);
+    outcomes.push({ applied: applied[i]!, webhooksSent: send?.deliveries.length ?? 0 });
   }
   return outcomes;
 }
 
-/** Sends one WEBHOOKS message per delivery, each to its partition (services/webhook-queue.ts), and marks them sent. */
+/** The event part of an inventory event's WEBHOOKS message, as kept with its pending deliveries. */
+function messageJson(event: InventoryEvent): string {
+  return JSON.stringify({ eventId: event.id, eventType: event.type, payload: event });
+}
+
+/**
+ * Sends one WEBHOOKS message per delivery, each to its partition (services/webhook-queue.ts),
+ * and marks them sent in `db`, the database they are stored in.
+ */
 export async function sendDeliveries(
   env: Env,
+  db: D1Database,
   deliveries: readonly NewDelivery[],
   event: { eventId: string; eventType: string; payload: Record<string, unknown> },
   now: number,
@@ -167,7 +184,7 @@ export async function sendDeliveries(
     deliveries.map((d) => ({ v: 1, deliveryId: d.id, subscriptionId: d.subscriptionId, ...event }) satisfies WebhookMessage),
     (sent) =>
       markEnqueued(
-        env.DB,
+        db,
         sent.map((m) => m.deliveryId),
         now,
         JSON.stringify(event),

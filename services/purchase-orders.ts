@@ -41,11 +41,13 @@
  * vendor's and the operator-wide webhook subscriptions that asked for it, with an id fixed
  * by the change (`evt:po:<id>:<state>`, a receipt's `…:received:<receipt>`), so a retried
  * request or a racing twin inserts no more deliveries (unique subscription × event id). The
- * deliveries are in `DB`, the order in its read database: one D1 batch cannot write both, so
- * a change is three steps, in this order:
+ * deliveries are in the order's delivery store (the read database the order's id hashes to,
+ * `deliveryStoreFor`, so they never move when the vendor's rows do), the order in its
+ * vendor's read database: one D1 batch cannot be relied on to write both, so a change is
+ * three steps, in this order:
  *
- * 1. the event's deliveries are inserted in `DB`, unsent (the intent: from here the event
- *    cannot be lost);
+ * 1. the event's deliveries are inserted in the delivery store, unsent (the intent: from here
+ *    the event cannot be lost);
  * 2. the change commits in the read database (guarded by the step's precondition);
  * 3. the order is read back; if it reached the event's state the deliveries are inserted
  *    again (nothing new, unless step 1's were dropped meanwhile) and sent to WEBHOOKS, else
@@ -62,7 +64,8 @@
  * cancel first settles its order's unsent events the same way against the order as it is
  * before the cancel, so what the sweeper later finds on a cancelled order is of a change
  * that lost its race with the cancel, and is dropped. Nothing is sent twice: a delivery is
- * one row per subscription and event, marked when sent.
+ * one row per subscription and event, marked when sent. Deliveries of orders made before
+ * deliveries were partitioned are in `DB`: the sweeper and a cancel settle those too.
  */
 import { isFailure, type Failure } from "../domain/failures";
 import type { TransferResult } from "../durable-objects/sku-inbound.types";
@@ -85,7 +88,7 @@ import {
 } from "../repositories/purchase-orders";
 import {
   dropUnsentPoDeliveries,
-  poEventDeliveries,
+  insertPoEventDeliveries,
   unsentPoDeliveries,
   type PoEventMessage,
   type UnsentPoDelivery,
@@ -93,7 +96,9 @@ import {
 import { vendorsMoving } from "../repositories/read-moves";
 import { forgetReadPartitions, readDb, readDbs, vendorReadDb, vendorReadPartition, withoutMovedCopies } from "../repositories/read-partitions";
 import { compareKeys, mergeSortedPages } from "../domain/keyset-merge";
-import { markEnqueued } from "../repositories/webhooks";
+import { deliveryStores, liveSubscriptionsFor, markEnqueued } from "../repositories/webhooks";
+import { subscribersOf } from "../domain/webhook-store";
+import { deliveryStoreFor } from "./webhook-fanout";
 import type { ConfirmationPlan, PlannedLine } from "../domain/purchase-order-edi";
 import type { WebhookMessage } from "../domain/webhooks";
 import { sendWebhookMessages } from "./webhook-queue";
@@ -280,8 +285,8 @@ function poEvent(after: PurchaseOrder, state: PoState, at: number, extra: Record
 /** The WEBHOOKS queue accepts at most this many messages per sendBatch. */
 const SEND_BATCH_MAX = 100;
 
-/** Sends deliveries never sent (grouped by event) and marks them sent. */
-async function sendUnsent(env: Env, rows: readonly UnsentPoDelivery[], now: number): Promise<number> {
+/** Sends deliveries never sent (grouped by event) and marks them sent in `db`, the store they are in. */
+async function sendUnsent(env: Env, db: D1Database, rows: readonly UnsentPoDelivery[], now: number): Promise<number> {
   const byEvent = new Map<string, UnsentPoDelivery[]>();
   for (const r of rows) {
     const list = byEvent.get(r.eventId);
@@ -301,7 +306,7 @@ async function sendUnsent(env: Env, rows: readonly UnsentPoDelivery[], now: numb
         chunk.map((d) => ({ v: 1, deliveryId: d.id, subscriptionId: d.subscriptionId, ...event }) satisfies WebhookMessage),
         (sentGroup) =>
           markEnqueued(
-            env.DB,
+            db,
             sentGroup.map((m) => m.deliveryId),
             now,
             text,
@@ -313,17 +318,25 @@ async function sendUnsent(env: Env, rows: readonly UnsentPoDelivery[], now: numb
   return sent;
 }
 
+/** Step 1 of a change (module comment): the event's deliveries, unsent, in the order's delivery store. */
+async function insertEventDeliveries(env: Env, poId: string, event: PoEventMessage, vendorId: string, now: number): Promise<void> {
+  const store = deliveryStoreFor(env, poId);
+  const subscribers = subscribersOf({ type: event.eventType, vendorId }, await liveSubscriptionsFor(env.DB, [vendorId]));
+  await insertPoEventDeliveries(store.db, store.partition, event, subscribers, now);
+}
+
 /**
  * Step 3 of a change (module comment), once it committed: with `ensure`, inserts the event's
  * deliveries again (nothing new unless the sweeper dropped step 1's meanwhile); sends those
  * never sent. A failure is only logged (a retry or the sweeper sends them).
  */
-async function sendEvent(env: Env, eventId: string, now: number, ensure?: { event: PoEventMessage; vendorId: string }): Promise<void> {
+async function sendEvent(env: Env, poId: string, eventId: string, now: number, ensure?: { event: PoEventMessage; vendorId: string }): Promise<void> {
   try {
-    if (ensure !== undefined) await runBatch(env.DB, [poEventDeliveries(env.DB, ensure.event, ensure.vendorId, now)]);
+    if (ensure !== undefined) await insertEventDeliveries(env, poId, ensure.event, ensure.vendorId, now);
+    const { db } = deliveryStoreFor(env, poId);
     for (;;) {
-      const rows = await unsentPoDeliveries(env.DB, { eventId, limit: SEND_BATCH_MAX });
-      if (rows.length === 0 || (await sendUnsent(env, rows, now)) === 0) return;
+      const rows = await unsentPoDeliveries(db, { eventId, limit: SEND_BATCH_MAX });
+      if (rows.length === 0 || (await sendUnsent(env, db, rows, now)) === 0) return;
     }
   } catch (error) {
     console.error(JSON.stringify({ event: "purchase_order.event_send_failed", eventId, error: String(error) }));
@@ -343,14 +356,14 @@ async function commitWithEvent(
   event: PoEventMessage,
   now: number,
 ): Promise<PurchaseOrder> {
-  await runBatch(env.DB, [poEventDeliveries(env.DB, event, po.vendorId, now)]);
+  await insertEventDeliveries(env, po.id, event, po.vendorId, now);
   await runBatch(db, writes);
   const current = await findPurchaseOrder(db, po.id);
   if (reached(stateOfType(event.eventType), current)) {
-    await sendEvent(env, event.eventId, now, { event, vendorId: po.vendorId });
+    await sendEvent(env, po.id, event.eventId, now, { event, vendorId: po.vendorId });
   } else {
     // Another step got there first: no such change, so no event (a retry inserts it again if it comes due).
-    await dropUnsentPoDeliveries(env.DB, event.eventId).catch((error: unknown) =>
+    await dropUnsentPoDeliveries(deliveryStoreFor(env, po.id).db, event.eventId).catch((error: unknown) =>
       console.error(JSON.stringify({ event: "purchase_order.event_drop_failed", eventId: event.eventId, error: String(error) })),
     );
   }
@@ -359,10 +372,10 @@ async function commitWithEvent(
 
 /**
  * Settles the never-sent deliveries of events (created before `before`, or all of one order
- * with `poId`): those whose order reached the event's state are sent, the others dropped.
- * An order being moved is left for later. Returns how many deliveries it sent.
+ * with `poId`), found in store `db`: those whose order reached the event's state are sent, the
+ * others dropped. An order being moved is left for later. Returns how many deliveries it sent.
  */
-async function settleUnsent(env: Env, rows: readonly UnsentPoDelivery[], now: number, known?: PurchaseOrder): Promise<number> {
+async function settleUnsent(env: Env, db: D1Database, rows: readonly UnsentPoDelivery[], now: number, known?: PurchaseOrder): Promise<number> {
   const due: UnsentPoDelivery[] = [];
   const byEvent = new Map<string, UnsentPoDelivery[]>();
   for (const r of rows) {
@@ -382,12 +395,12 @@ async function settleUnsent(env: Env, rows: readonly UnsentPoDelivery[], now: nu
         orders.set(poId, known?.id === poId ? known : await findPurchaseOrder(readDb(env, await vendorWritePartition(env, vendorId)), poId));
       }
       if (reached(stateOfType(event.eventType), orders.get(poId)!)) due.push(...group);
-      else await dropUnsentPoDeliveries(env.DB, eventId);
+      else await dropUnsentPoDeliveries(db, eventId);
     } catch (error) {
       console.error(JSON.stringify({ event: "purchase_order.event_settle_failed", eventId, error: String(error) }));
     }
   }
-  return sendUnsent(env, due, now);
+  return sendUnsent(env, db, due, now);
 }
 
 /** The order with a line's figures as a SKU object answered them (as `poLineUpdate` writes them). */
@@ -494,7 +507,7 @@ async function moveStatus(env: Env, po: PurchaseOrder, s: Step): Promise<Purchas
 
 /** A repeated step that finds its order already in its state: sends what a crash after its commit left unsent (module comment). */
 async function resendEvent(env: Env, po: PurchaseOrder, state: PoState): Promise<PurchaseOrder> {
-  await sendEvent(env, eventIdOf(po.id, state), Date.now());
+  await sendEvent(env, po.id, eventIdOf(po.id, state), Date.now());
   return po;
 }
 
@@ -877,7 +890,10 @@ export async function cancelPurchaseOrder(env: Env, actor: string, po: PurchaseO
   // cancel, the last moment their state can be told (module comment).
   const before = await findPurchaseOrder(db, po.id);
   if (before !== null) {
-    await settleUnsent(env, await unsentPoDeliveries(env.DB, { eventIdPrefix: `evt:po:${po.id}:`, limit: 100 }), Date.now(), before);
+    // Its delivery store, and `DB` for events of the order made before deliveries were partitioned.
+    for (const store of [deliveryStoreFor(env, po.id).db, env.DB]) {
+      await settleUnsent(env, store, await unsentPoDeliveries(store, { eventIdPrefix: `evt:po:${po.id}:`, limit: 100 }), Date.now(), before);
+    }
   }
   if (["draft", "submitted", "confirming", "confirmed"].includes(po.status)) {
     // Withdrawn before the order is cancelled: a crash in between expects fewer units, never more.
@@ -908,8 +924,10 @@ export const PO_EVENT_SEND_GRACE_MS = 60_000;
  */
 export async function sweepPurchaseOrders(env: Env, now: number): Promise<number> {
   try {
-    const unsent = await unsentPoDeliveries(env.DB, { before: now - PO_EVENT_SEND_GRACE_MS, limit: 500 });
-    const sent = await settleUnsent(env, unsent, now);
+    let sent = 0;
+    for (const { db } of deliveryStores(env)) {
+      sent += await settleUnsent(env, db, await unsentPoDeliveries(db, { before: now - PO_EVENT_SEND_GRACE_MS, limit: 500 }), now);
+    }
     if (sent > 0) console.log(JSON.stringify({ event: "purchase_order.events_resent", deliveries: sent }));
   } catch (error) {
     console.error(JSON.stringify({ event: "purchase_order.event_sweep_failed", error: String(error) }));

@@ -21,11 +21,10 @@ import {
   type SyncHealthState,
 } from "../domain/vendor-sync-health";
 import { DEFAULT_FAILURE_ALERT_AFTER, DEFAULT_STALE_INTERVALS, SYNC_TIER_MINUTES, syncHealthPolicy, type SyncMethod } from "../domain/vendor-sync-settings";
-import { findHealthRow, insertSyncFailedDeliveries, saveHealthState, vendorHealthRows } from "../repositories/vendor-sync-health";
+import { findHealthRow, saveHealthState, vendorHealthRows } from "../repositories/vendor-sync-health";
 import { findVendorSyncSettings } from "../repositories/vendor-sync-settings";
 import { findVendor } from "../repositories/vendors";
-import { unsentDeliveries } from "../repositories/webhooks";
-import { sendDeliveries } from "./event-projection";
+import { fanOutVendorEvent } from "./webhook-fanout";
 import { settingsOfRow } from "./sync-settings";
 
 /** The rule for a vendor without settings: the standard tier's (stale after 3 × 30 min, alert after 3 failures). */
@@ -113,8 +112,7 @@ export async function reportSyncAttempt(env: Env, attempt: AttemptReport): Promi
       if (!saved) continue;
       if (event !== null) {
         console.warn(JSON.stringify({ event: "sync.failed", vendorId: attempt.vendorId, method: attempt.method, failures: folded.alert!.consecutiveFailures }));
-        await insertSyncFailedDeliveries(env.DB, event.id, attempt.vendorId, attempt.at);
-        await sendDeliveries(env, await unsentDeliveries(env.DB, event.id), { eventId: event.id, eventType: event.type, payload: event }, attempt.at);
+        await fanOutVendorEvent(env, { eventId: event.id, eventType: event.type, payload: event }, attempt.vendorId, attempt.at);
       }
       if (folded.recovered) console.log(JSON.stringify({ event: "sync.recovered", vendorId: attempt.vendorId, method: attempt.method }));
       return { alert: folded.alert };

@@ -12,9 +12,7 @@ import { ApiError } from "./api-error";
 import { findSkus } from "../repositories/skus";
 import { findSyncJob, listSyncErrors } from "../repositories/sync-jobs";
 import { findSyncReview, listSyncReviews, updateSyncReview } from "../repositories/sync-reviews";
-import { insertSyncCompletedDeliveries } from "../repositories/sync-webhooks";
-import { unsentDeliveries } from "../repositories/webhooks";
-import { sendDeliveries } from "./event-projection";
+import { fanOutVendorEvent } from "./webhook-fanout";
 import { policyOf } from "./sku-access";
 import { asDeclared } from "./sync-rpc";
 
@@ -110,9 +108,7 @@ export async function notifyIfFinished(env: Env, jobId: string, now = Date.now()
   const row = await findSyncJob(env.DB, jobId);
   if (row === undefined || !FINAL_SYNC_JOB_STATUSES.has(row.status as SyncJobStatus)) return false;
   const event = syncCompletedEvent(row);
-  await insertSyncCompletedDeliveries(env.DB, event.id, row.vendorId, now);
-  const unsent = await unsentDeliveries(env.DB, event.id);
-  await sendDeliveries(env, unsent, { eventId: event.id, eventType: event.type, payload: event }, now);
+  await fanOutVendorEvent(env, { eventId: event.id, eventType: event.type, payload: event }, row.vendorId, now);
   return true;
 }
 

@@ -36,15 +36,15 @@ export async function buildDeliveryRequest(url: string, secret: string, message:
  * subscription are cancelled.
  */
 export async function deliverWebhook(env: Env, message: WebhookMessage, attempt: number, maxAttempts: number, now = Date.now): Promise<DeliveryOutcome> {
-  const target = await findDeliveryTarget(env.DB, message.deliveryId);
-  if (target === null || target.subscription.id !== message.subscriptionId) {
+  const target = await findDeliveryTarget(env, message.deliveryId, message.subscriptionId);
+  if (target === null) {
     console.warn(JSON.stringify({ event: "webhook.unknown_delivery", deliveryId: message.deliveryId }));
     return { outcome: "skipped" };
   }
   if (target.delivery.status !== "pending") return { outcome: "skipped" };
   const { subscription } = target;
   if (subscription.deletedAt !== null || subscription.disabledAt !== null) {
-    await cancelDelivery(env.DB, message.deliveryId, subscription.deletedAt !== null ? "subscription deleted" : "subscription disabled", now());
+    await cancelDelivery(env, message.deliveryId, subscription.deletedAt !== null ? "subscription deleted" : "subscription disabled", now());
     return { outcome: "skipped" };
   }
   const base = { deliveryId: message.deliveryId, subscriptionId: subscription.id };
@@ -52,7 +52,7 @@ export async function deliverWebhook(env: Env, message: WebhookMessage, attempt:
   // subscription was created (or the row predates them). Nothing is fetched.
   const urlProblem = webhookUrlProblem(subscription.url, webhookTargetPolicy(env));
   if (urlProblem !== null) {
-    await recordFailed(env.DB, { ...base, statusCode: null, error: `URL refused: ${urlProblem}`, failure: "url_refused", at: now() }, false);
+    await recordFailed(env, { ...base, statusCode: null, error: `URL refused: ${urlProblem}`, failure: "url_refused", at: now() }, false);
     return { outcome: "failed" };
   }
 
@@ -65,7 +65,7 @@ export async function deliverWebhook(env: Env, message: WebhookMessage, attempt:
     statusCode = response.status;
     await response.body?.cancel();
     if (response.status >= 200 && response.status < 300) {
-      await recordDelivered(env.DB, { ...base, statusCode, error: null, failure: null, at: now() });
+      await recordDelivered(env, { ...base, statusCode, error: null, failure: null, at: now() });
       return { outcome: "delivered" };
     }
     error = `HTTP ${response.status}`;
@@ -80,9 +80,9 @@ export async function deliverWebhook(env: Env, message: WebhookMessage, attempt:
   const next = afterFailedAttempt(Math.max(attempt, target.delivery.attempts + 1), maxAttempts);
   const record = { ...base, statusCode, error, failure, at: now() };
   if (next.retry) {
-    await recordRetry(env.DB, record);
+    await recordRetry(env, record);
     return { outcome: "retry", delaySeconds: next.delaySeconds };
   }
-  await recordFailed(env.DB, record, true);
+  await recordFailed(env, record, true);
   return { outcome: "failed" };
 }

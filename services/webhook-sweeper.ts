@@ -12,12 +12,20 @@
  * stalledAfterMs + one cron interval. A re-sent message goes to the same WEBHOOKS partition as
  * its first send (the partition is a function of the message: domain/webhook-partitions.ts).
  *
+ * A delivery never sent at all (its event's send failed, or the event's vendor moved to another
+ * read database before a retry could find it) carries its message from creation, so it is sent
+ * the same way once idle for stalledAfterMs — except a purchase-order delivery never sent,
+ * which the purchase-order sweeper owns.
+ *
  * Retention: finished deliveries (delivered or failed) are kept `retentionMs` (14 days: the
  * delivery log a subscriber or operator reads, `GET /api/v2/webhooks/{id}/deliveries`), then
- * deleted, at most `pruneLimit` per run, oldest first. Pending ones are never deleted.
+ * deleted, at most `pruneLimit` per run and store, oldest first. Pending ones are never deleted.
+ *
+ * Every store of deliveries is swept (the read databases, and `DB` for deliveries made before
+ * they were partitioned), each with its own limits, one after another.
  */
 import type { WebhookMessage } from "../domain/webhooks";
-import { cancelDelivery, markResent, pruneFinishedDeliveries, stalledDeliveries } from "../repositories/webhooks";
+import { cancelDelivery, deliveryStores, markResent, pruneFinishedDeliveries, stalledDeliveries } from "../repositories/webhooks";
 import { sendWebhookMessages } from "./webhook-queue";
 
 export const WEBHOOK_SWEEP = {
@@ -25,11 +33,11 @@ export const WEBHOOK_SWEEP = {
   stalledAfterMs: 70 * 60_000,
   /** The first send and three re-drives. */
   maxSends: 4,
-  /** Deliveries looked at per run; the rest wait for the next run (oldest first). */
+  /** Deliveries looked at per run and store; the rest wait for the next run (oldest first). */
   batchLimit: 500,
   /** How long a finished delivery stays in the log. */
   retentionMs: 14 * 24 * 3_600_000,
-  /** Finished deliveries deleted per run at most (7.2M a day at one run a minute). */
+  /** Finished deliveries deleted per run and store at most (7.2M a day per store at one run a minute). */
   pruneLimit: 5_000,
 } as const;
 
@@ -43,10 +51,22 @@ function messageOf(id: string, subscriptionId: string, payload: string | null): 
   }
 }
 
-/** Re-sends or gives up the pending deliveries that have been idle too long, and deletes finished ones past their retention, as of `now`. */
+/** Re-sends or gives up the pending deliveries that have been idle too long, and deletes finished ones past their retention, as of `now`, in every store. */
 export async function sweepWebhookDeliveries(env: Env, now: number): Promise<{ resent: number; failed: number; pruned: number }> {
-  const pruned = await pruneFinishedDeliveries(env.DB, now - WEBHOOK_SWEEP.retentionMs, WEBHOOK_SWEEP.pruneLimit);
-  const stalled = await stalledDeliveries(env.DB, now - WEBHOOK_SWEEP.stalledAfterMs, WEBHOOK_SWEEP.batchLimit);
+  const total = { resent: 0, failed: 0, pruned: 0 };
+  for (const { db } of deliveryStores(env)) {
+    const one = await sweepStore(env, db, now);
+    total.resent += one.resent;
+    total.failed += one.failed;
+    total.pruned += one.pruned;
+  }
+  if (total.resent > 0 || total.failed > 0 || total.pruned > 0) console.log(JSON.stringify({ event: "webhooks.sweep", ...total }));
+  return total;
+}
+
+async function sweepStore(env: Env, db: D1Database, now: number): Promise<{ resent: number; failed: number; pruned: number }> {
+  const pruned = await pruneFinishedDeliveries(db, now - WEBHOOK_SWEEP.retentionMs, WEBHOOK_SWEEP.pruneLimit);
+  const stalled = await stalledDeliveries(db, now - WEBHOOK_SWEEP.stalledAfterMs, WEBHOOK_SWEEP.batchLimit);
   const resend: WebhookMessage[] = [];
   let failed = 0;
   for (const delivery of stalled) {
@@ -55,17 +75,16 @@ export async function sweepWebhookDeliveries(env: Env, now: number): Promise<{ r
       resend.push(message);
       continue;
     }
-    await cancelDelivery(env.DB, delivery.id, `lost: no activity after ${delivery.sends} sends of its queue message`, now, "lost");
+    await cancelDelivery(env, delivery.id, `lost: no activity after ${delivery.sends} sends of its queue message`, now, "lost");
     failed++;
   }
   // Each to its delivery's partition, as on its first send (services/webhook-queue.ts).
   await sendWebhookMessages(env, resend, (sent) =>
     markResent(
-      env.DB,
+      db,
       sent.map((m) => m.deliveryId),
       now,
     ),
   );
-  if (resend.length > 0 || failed > 0 || pruned > 0) console.log(JSON.stringify({ event: "webhooks.sweep", resent: resend.length, failed, pruned }));
   return { resent: resend.length, failed, pruned };
 }

@@ -23,6 +23,8 @@ import {
 } from "../repositories/webhooks";
 import type { CreateWebhookBody } from "../domain/schemas/webhooks";
 import { sendDeliveries } from "./event-projection";
+import { deliveryStoreFor } from "./webhook-fanout";
+import { deliveryIdPrefix } from "../domain/webhook-store";
 
 function randomHex(bytes: number): string {
   return [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -175,7 +177,7 @@ export async function webhookDeliveries(
 ) {
   await webhookForCaller(env, principal, id);
   const before = query.cursor === undefined ? undefined : { createdAt: query.cursor[0], id: query.cursor[1] };
-  const rows = await listDeliveries(env.DB, { subscriptionId: id, before, status: query.status, limit: query.limit + 1 });
+  const rows = await listDeliveries(env, { subscriptionId: id, before, status: query.status, limit: query.limit + 1 });
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
   return {
@@ -195,7 +197,8 @@ export async function sendTestEvent(env: Env, principal: Principal, id: string) 
   }
   const now = Date.now();
   const eventId = `evt_test_${crypto.randomUUID()}`;
-  const deliveryId = `whd_${randomHex(12)}`;
+  const store = deliveryStoreFor(env, eventId);
+  const deliveryId = `${deliveryIdPrefix(store.partition)}${randomHex(12)}`;
   const payload = {
     id: eventId,
     type: WEBHOOK_TEST_EVENT_TYPE,
@@ -204,7 +207,8 @@ export async function sendTestEvent(env: Env, principal: Principal, id: string) 
     vendorId: row.vendorId,
     message: "A test event from edge-inventory: your endpoint is reachable and can verify our signature.",
   };
-  await insertDelivery(env.DB, { id: deliveryId, subscriptionId: id, eventId, eventType: WEBHOOK_TEST_EVENT_TYPE, now });
-  await sendDeliveries(env, [{ id: deliveryId, subscriptionId: id }], { eventId, eventType: WEBHOOK_TEST_EVENT_TYPE, payload }, now);
+  const event = { eventId, eventType: WEBHOOK_TEST_EVENT_TYPE, payload };
+  await insertDelivery(env, { id: deliveryId, subscriptionId: id, eventId, eventType: WEBHOOK_TEST_EVENT_TYPE, message: JSON.stringify(event), now });
+  await sendDeliveries(env, store.db, [{ id: deliveryId, subscriptionId: id }], event, now);
   return { deliveryId, eventId, eventType: WEBHOOK_TEST_EVENT_TYPE };
 }

@@ -17,7 +17,8 @@ import { env, exports } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { x12PoNumber } from "../domain/purchase-order-edi";
 import { findPurchaseOrder } from "../repositories/purchase-orders";
-import { readDbOfVendor } from "./support/read-model";
+import { queryAllDeliveryStores, readDbOfVendor } from "./support/read-model";
+import { deliveryStoreFor } from "../services/webhook-fanout";
 import { submitPurchaseOrder, sweepPurchaseOrders } from "../services/purchase-orders";
 import { capturingQueue, eventually, mockOutboundFetch, webhookProducers, withEnv, type Received } from "./support/event-fixtures";
 import { api, createSku, expectConsistent, seedBasics, skuObject, type Keys } from "./support/fixtures";
@@ -364,9 +365,12 @@ describe("purchase_order.* webhooks", () => {
     const types = hooks(poA, "v1-po").map((h) => h.headers.get("x-edgeinventory-event"));
     expect(types.filter((t) => t === "purchase_order.received")).toHaveLength(2);
     expect(types.filter((t) => t === "purchase_order.closed")).toHaveLength(1);
-    const rows = await env.DB.prepare("SELECT event_type, count(*) AS n FROM webhook_deliveries WHERE event_id LIKE ? GROUP BY event_type ORDER BY event_type")
+    // All in the order's delivery store (the read database its id hashes to), none in `DB`.
+    const rows = await deliveryStoreFor(env, poA)
+      .db.prepare("SELECT event_type, count(*) AS n FROM webhook_deliveries WHERE event_id LIKE ? GROUP BY event_type ORDER BY event_type")
       .bind(`evt:po:${poA}:%`)
       .all<{ event_type: string; n: number }>();
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE event_id LIKE ?").bind(`evt:po:${poA}:%`).first()).toEqual({ n: 0 });
     expect(rows.results.map((r) => `${r.event_type}:${r.n}`)).toEqual([
       "purchase_order.closed:2",
       "purchase_order.confirmed:2",
@@ -391,10 +395,11 @@ describe("purchase_order.* webhooks", () => {
     const po = (await findPurchaseOrder(await readDbOfVendor("V1"), id))!;
     const submitted = await submitPurchaseOrder(withEnv(webhookProducers(lost.queue)), po);
     expect(submitted.status).toBe("submitted");
-    const pending = await env.DB.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE event_id = ? AND enqueued_at IS NULL")
-      .bind(`evt:po:${id}:submitted`)
-      .first<{ n: number }>();
-    expect(pending!.n).toBe(2);
+    const pending = await queryAllDeliveryStores<{ n: number }>(
+      "SELECT count(*) AS n FROM webhook_deliveries WHERE event_id = ? AND enqueued_at IS NULL",
+      `evt:po:${id}:submitted`,
+    );
+    expect(pending.reduce((a, r) => a + r.n, 0)).toBe(2);
     // Within the grace period the sweeper leaves them (the request may still be sending).
     expect(await sweepPurchaseOrders(env, Date.now())).toBe(0);
     expect(hooks(id).filter((h) => h.headers.get("x-edgeinventory-event") === "purchase_order.submitted")).toEqual([]);
@@ -406,7 +411,10 @@ describe("purchase_order.* webhooks", () => {
     expect(got.map((h) => new URL(h.url).pathname).sort()).toEqual(["/ops-po", "/v1-po"]);
     // Submitting again is a no-op: no event.
     await submitPurchaseOrder(env, (await findPurchaseOrder(await readDbOfVendor("V1"), id))!);
-    const n = await env.DB.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE event_id LIKE ?").bind(`evt:po:${id}:%`).first<{ n: number }>();
-    expect(n!.n).toBe(4); // created ×2, submitted ×2
+    const n = (await queryAllDeliveryStores<{ n: number }>("SELECT count(*) AS n FROM webhook_deliveries WHERE event_id LIKE ?", `evt:po:${id}:%`)).reduce(
+      (a, r) => a + r.n,
+      0,
+    );
+    expect(n).toBe(4); // created ×2, submitted ×2
   });
 });

@@ -2,8 +2,8 @@
  * Purchase orders in the partitioned read model (issue 19 item 2): an order's rows live only
  * in its vendor's read database (V1 in READ_1, V2 in READ_2), never in `DB`; the operators'
  * list merges every database by id under one cursor (every order once, in order); a lookup
- * by id finds an order wherever it is. The change (read database) and its webhook deliveries
- * (`DB`) are two batches: a crash between them, or a lost race, converges on a retry, on the
+ * by id finds an order wherever it is. The change (the vendor's read database) and its webhook
+ * deliveries (the order's delivery store: the read database its id hashes to) are two writes: a crash between them, or a lost race, converges on a retry, on the
  * sweeper, or on a cancel — each event's deliveries sent exactly once, none for a change that
  * did not happen (services/purchase-orders.ts, module comment).
  */
@@ -11,9 +11,10 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { findPurchaseOrder } from "../repositories/purchase-orders";
 import { cancelPurchaseOrder, sweepPurchaseOrders, submitPurchaseOrder } from "../services/purchase-orders";
+import { deliveryStoreFor } from "../services/webhook-fanout";
 import { capturingQueue, webhookProducers, withEnv } from "./support/event-fixtures";
 import { api, createSku, seedBasics, type Keys } from "./support/fixtures";
-import { allReadDbs, readDbOfVendor } from "./support/read-model";
+import { allReadDbs, queryAllDeliveryStores, readDbOfVendor } from "./support/read-model";
 
 let keys: Keys;
 const made: Record<"V1" | "V2", string[]> = { V1: [], V2: [] };
@@ -46,12 +47,36 @@ function crashingBatches(db: D1Database, failing: readonly number[]): D1Database
   return wrapper as unknown as D1Database & { batches: number };
 }
 
+/**
+ * The order's delivery store (`READ_<p>`, the read database its id hashes to) with its delivery
+ * inserts numbered `failing` (1-based, counted from now) throwing, as a crash at that point
+ * would leave it; everything else passes through.
+ */
+function crashingDeliveryInserts(poId: string, failing: readonly number[]): Partial<Env> {
+  const { partition, db } = deliveryStoreFor(env, poId);
+  let inserts = 0;
+  const wrapped = new Proxy(db, {
+    get(target, prop) {
+      if (prop === "prepare")
+        return (query: string) => {
+          if (/^insert into "webhook_deliveries"/i.test(query.trim()) && failing.includes(++inserts))
+            throw new Error(`crash at delivery insert ${inserts} (test)`);
+          return target.prepare(query);
+        };
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { [`READ_${partition}`]: wrapped } as Partial<Env>;
+}
+
 /** Delivery rows of one event: how many, and how many never sent. */
 async function deliveries(eventId: string): Promise<{ rows: number; unsent: number }> {
-  const r = await env.DB.prepare("SELECT count(*) AS rows, sum(enqueued_at IS NULL) AS unsent FROM webhook_deliveries WHERE event_id = ?")
-    .bind(eventId)
-    .first<{ rows: number; unsent: number | null }>();
-  return { rows: r!.rows, unsent: r!.unsent ?? 0 };
+  const parts = await queryAllDeliveryStores<{ rows: number; unsent: number | null }>(
+    "SELECT count(*) AS rows, sum(enqueued_at IS NULL) AS unsent FROM webhook_deliveries WHERE event_id = ?",
+    eventId,
+  );
+  return { rows: parts.reduce((a, r) => a + r.rows, 0), unsent: parts.reduce((a, r) => a + (r.unsent ?? 0), 0) };
 }
 
 /** The WEBHOOKS messages a capturing queue got for one event, as "subscription" strings (each must appear once). */
@@ -136,8 +161,8 @@ describe("a crash between the order's change (read database) and its deliveries 
   it("after the change committed, before its deliveries were sent: a retry sends each once, the sweeper adds nothing", async () => {
     const id = await create("V2", "pp-crash-after");
     const cap = capturingQueue();
-    // DB batch 1 inserts the deliveries; batch 2 (after the change) is where the Worker dies.
-    const crashing = withEnv({ ...webhookProducers(cap.queue), DB: crashingBatches(env.DB, [2]) });
+    // Delivery insert 1 is step 1; insert 2 (step 3's, after the change) is where the Worker dies.
+    const crashing = withEnv({ ...webhookProducers(cap.queue), ...crashingDeliveryInserts(id, [2]) });
     const submitted = await submitPurchaseOrder(crashing, await v2Order(id));
     expect(submitted.status).toBe("submitted");
     const eventId = `evt:po:${id}:submitted`;
@@ -157,8 +182,9 @@ describe("a crash between the order's change (read database) and its deliveries 
   it("the same crash with no retry: the sweeper sends them after the grace period, once", async () => {
     const id = await create("V2", "pp-crash-swept");
     const cap = capturingQueue();
-    await submitPurchaseOrder(withEnv({ ...webhookProducers(cap.queue), DB: crashingBatches(env.DB, [2]) }), await v2Order(id));
+    await submitPurchaseOrder(withEnv({ ...webhookProducers(cap.queue), ...crashingDeliveryInserts(id, [2]) }), await v2Order(id));
     const eventId = `evt:po:${id}:submitted`;
+    expect(await deliveries(eventId)).toEqual({ rows: 2, unsent: 2 });
     const calm = withEnv(webhookProducers(cap.queue));
     await sweepPurchaseOrders(calm, Date.now());
     expect(sentFor(cap.sent, eventId)).toEqual([]); // within the grace the request may still be sending
@@ -171,7 +197,7 @@ describe("a crash between the order's change (read database) and its deliveries 
   it("before the change committed: the retry commits it and sends each delivery once", async () => {
     const id = await create("V2", "pp-crash-before");
     const cap = capturingQueue();
-    // The deliveries are in DB; the read database's batch (the change) is where the Worker dies.
+    // The deliveries are inserted first; the read database's batch (the change) is where the Worker dies.
     const crashing = withEnv({ ...webhookProducers(cap.queue), READ_2: crashingBatches(env.READ_2, [1]) });
     await expect(submitPurchaseOrder(crashing, await v2Order(id))).rejects.toThrow(/crash at batch 1/);
     const eventId = `evt:po:${id}:submitted`;
@@ -205,7 +231,8 @@ describe("a crash between the order's change (read database) and its deliveries 
   it("a cancel right after a crash settles the earlier event against the order before it: submitted sent once, then cancelled once", async () => {
     const id = await create("V2", "pp-crash-cancel");
     const cap = capturingQueue();
-    await submitPurchaseOrder(withEnv({ ...webhookProducers(cap.queue), DB: crashingBatches(env.DB, [2]) }), await v2Order(id));
+    await submitPurchaseOrder(withEnv({ ...webhookProducers(cap.queue), ...crashingDeliveryInserts(id, [2]) }), await v2Order(id));
+    expect(await deliveries(`evt:po:${id}:submitted`)).toEqual({ rows: 2, unsent: 2 });
     const calm = withEnv(webhookProducers(cap.queue));
     expect((await cancelPurchaseOrder(calm, "test", await v2Order(id))).status).toBe("cancelled");
     expect(sentFor(cap.sent, `evt:po:${id}:submitted`)).toHaveLength(2);

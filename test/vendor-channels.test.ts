@@ -26,6 +26,7 @@ import { GENERIC_SEMICOLON, SHOPIFY_CURRENT, SHOPIFY_LONG_LEGACY, SHOPIFY_MALFOR
 import { X12_846, X12_846_MALFORMED_NEXT_TO_GOOD } from "./fixtures/vendor-formats/x12-samples";
 import { api, expectConsistent, seedBasics, setOnHand, skuObject, type Keys } from "./support/fixtures";
 import { allErrors, createSkus, postCsv, waitForJob } from "./support/sync-fixtures";
+import { queryAllDeliveryStores } from "./support/read-model";
 
 let keys: Keys;
 const SKUS = ["ACME-TENT-0001", "ACME-TENT-0002", "ACME-STOVE-01", "ACME-MAT-01", "ACME-MAT-02"];
@@ -317,8 +318,7 @@ describe("sync health", () => {
     expect(sub.status).toBe(201);
     const received = mockFetch(() => new Response("ok"));
     const deliveries = async () =>
-      (await env.DB.prepare("SELECT event_id FROM webhook_deliveries WHERE event_type = 'sync.failed' AND subscription_id = ?").bind(sub.body.id).all())
-        .results;
+      queryAllDeliveryStores("SELECT event_id FROM webhook_deliveries WHERE event_type = 'sync.failed' AND subscription_id = ?", sub.body.id);
     // V2's settings (first test) say failureAlertAfter 2.
     for (let i = 0; i < 3; i++) expect((await postFile(keys.otherVendor, "a,b,c\n1,2,3\n")).status).toBe(400);
     const health = await api("GET", "/api/v2/vendors/V2/sync-health", { key: keys.otherVendor });

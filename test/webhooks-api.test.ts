@@ -10,6 +10,7 @@
 import { createHmac } from "node:crypto";
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { readDbs } from "../repositories/read-partitions";
 import { api, seedBasics, type Keys } from "./support/fixtures";
 import { eventually, mockOutboundFetch, type Received } from "./support/event-fixtures";
 
@@ -158,7 +159,13 @@ describe("delete, rotate, test, deliveries", () => {
 
     const sentTest = await api("POST", `/api/v2/webhooks/${id}/test`, { key: keys.vendor });
     expect(sentTest.status).toBe(202);
-    expect(sentTest.body).toMatchObject({ deliveryId: expect.stringMatching(/^whd_[0-9a-f]{24}$/), eventType: "webhook.test" });
+    // Its id names the read database its row is in (issue 19); `DB` has no copy.
+    expect(sentTest.body).toMatchObject({ deliveryId: expect.stringMatching(/^whd_r[0-3]_[0-9a-f]{24}$/), eventType: "webhook.test" });
+    const store = Number(/^whd_r(\d)_/.exec(sentTest.body.deliveryId)![1]);
+    expect(await readDbs(env)[store]!.prepare("SELECT event_type FROM webhook_deliveries WHERE id = ?").bind(sentTest.body.deliveryId).first()).toEqual({
+      event_type: "webhook.test",
+    });
+    expect(await env.DB.prepare("SELECT 1 FROM webhook_deliveries WHERE id = ?").bind(sentTest.body.deliveryId).first()).toBeNull();
     const request = await eventually(
       async () => receiver.received.find((r) => r.headers.get("x-edgeinventory-delivery") === sentTest.body.deliveryId),
       "the test delivery",
@@ -207,21 +214,29 @@ describe("delete, rotate, test, deliveries", () => {
     expect([res.status, res.body.error.code]).toEqual([409, "subscription_disabled"]);
   });
 
-  it("the delivery log pages newest first by cursor, filters by status, every delivery once", async () => {
+  it("the delivery log pages newest first by cursor across every store of deliveries, filters by status, every delivery once", async () => {
     const id = (await create(keys.operator, { url: "https://h.example/log", eventTypes: ALL_TYPES })).body.id;
-    const rows = Array.from({ length: 7 }, (_, i) => ({
-      id: `whd_${i.toString(16).padStart(24, "0")}`,
-      // Two pairs share a creation time: the id breaks the tie.
-      createdAt: 1_000 + Math.floor(i / 2),
-      status: i % 3 === 0 ? "failed" : "delivered",
-    }));
-    await env.DB.batch(
-      rows.map((r) =>
-        env.DB.prepare(
+    // 14 deliveries spread over the five stores: `DB` (ids without a partition, made before
+    // deliveries were partitioned) and the four read databases (`whd_r<i>_…`).
+    const rows = Array.from({ length: 14 }, (_, i) => {
+      const store = i % 5;
+      const hex = i.toString(16).padStart(24, "0");
+      return {
+        id: store === 0 ? `whd_${hex}` : `whd_r${store - 1}_${hex}`,
+        db: store === 0 ? env.DB : readDbs(env)[store - 1]!,
+        // Pairs share a creation time, each pair across two stores: the id breaks the tie.
+        createdAt: 1_000 + Math.floor(i / 2),
+        status: i % 3 === 0 ? "failed" : "delivered",
+      };
+    });
+    for (const r of rows) {
+      await r.db
+        .prepare(
           "INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, status, attempts, created_at, updated_at) VALUES (?, ?, ?, 'inventory.updated', ?, 1, ?, ?)",
-        ).bind(r.id, id, `evt:LOG:${r.id}`, r.status, r.createdAt, r.createdAt),
-      ),
-    );
+        )
+        .bind(r.id, id, `evt:LOG:${r.id}`, r.status, r.createdAt, r.createdAt)
+        .run();
+    }
     const expected = [...rows].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1)).map((r) => r.id);
     const page = async (query: string) => {
       const seen: string[] = [];

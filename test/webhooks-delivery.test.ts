@@ -28,7 +28,7 @@ import {
   type Received,
 } from "./support/event-fixtures";
 import { expectLogged } from "./support/log-capture";
-import { readDbOfSku } from "./support/read-model";
+import { deliveryRow, readDbOfSku } from "./support/read-model";
 
 let keys: Keys;
 const subs: Record<string, { id: string; secret: string }> = {};
@@ -82,7 +82,7 @@ async function fanOut(events: InventoryEvent[]): Promise<WebhookMessage[]> {
 
 const nameOf = (subscriptionId: string) => Object.entries(subs).find(([, s]) => s.id === subscriptionId)?.[0];
 const pairs = (messages: WebhookMessage[]) => messages.map((m) => `${nameOf(m.subscriptionId)} ${m.eventId}`).sort();
-const delivery = (id: string) => env.DB.prepare("SELECT * FROM webhook_deliveries WHERE id = ?").bind(id).first<Record<string, unknown>>();
+const delivery = (id: string) => deliveryRow(id);
 const subscriptionRow = (name: string) =>
   env.DB.prepare("SELECT * FROM webhook_subscriptions WHERE id = ?").bind(subs[name]!.id).first<Record<string, unknown>>();
 
@@ -130,6 +130,28 @@ describe("fan-out", () => {
     expect((capture.sent as WebhookMessage[]).map((m) => m.deliveryId).sort()).toEqual(unsent.map((r) => r.id).sort());
     await runAcked(EVENTS_QUEUE, [{ body: event, attempts: 3 }], webhookProducers(capture.queue));
     expect(capture.sent).toHaveLength(2);
+  });
+});
+
+describe("where deliveries are stored (issue 19)", () => {
+  it("in the read database of the event's SKU, named by the id, none in DB; created with the event's projection, so an applied event never gets them again", async () => {
+    const event = updatedEvent("WD-B", 40, "L1", { onHand: 4 });
+    const sent = await fanOut([event]);
+    expect(pairs(sent)).toEqual(["ops evt:WD-B:40", "v2 evt:WD-B:40"]);
+    const home = await readDbOfSku("WD-B");
+    for (const m of sent) {
+      // V2 is pinned to READ_2 (fixtures): the id says so, and the row is there with its message.
+      expect(m.deliveryId).toMatch(/^whd_r2_[0-9a-f]{24}$/);
+      expect(await home.prepare("SELECT payload FROM webhook_deliveries WHERE id = ?").bind(m.deliveryId).first<{ payload: string }>()).toEqual({
+        payload: JSON.stringify({ eventId: event.id, eventType: event.type, payload: event }),
+      });
+    }
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE event_id = ?").bind(event.id).first()).toEqual({ n: 0 });
+    // The event is applied: even with its delivery rows gone (as after its vendor's rows moved to
+    // another database), a redelivery creates none, since its dedupe row says it was applied.
+    await home.prepare("DELETE FROM webhook_deliveries WHERE event_id = ?").bind(event.id).run();
+    expect(await fanOut([event])).toEqual([]);
+    expect((await tableRows("webhook_deliveries", "id")).filter((r) => r.event_id === event.id)).toEqual([]);
   });
 });
 

@@ -47,6 +47,7 @@ import {
 } from "./support/event-fixtures";
 import { api, createSku, seedBasics, type Keys } from "./support/fixtures";
 import { allowLogged, expectLogged } from "./support/log-capture";
+import { deliveryRow, runAllDeliveryStores } from "./support/read-model";
 
 const N = WEBHOOKS_PARTITION_QUEUES.length;
 
@@ -161,9 +162,10 @@ beforeEach(() => {
 });
 
 const delivery = (id: string) =>
-  env.DB.prepare("SELECT status, attempts, sends, updated_at, last_status_code, last_failure FROM webhook_deliveries WHERE id = ?")
-    .bind(id)
-    .first<{ status: string; attempts: number; sends: number; updated_at: number; last_status_code: number | null; last_failure: string | null }>();
+  deliveryRow<{ status: string; attempts: number; sends: number; updated_at: number; last_status_code: number | null; last_failure: string | null }>(
+    id,
+    "status, attempts, sends, updated_at, last_status_code, last_failure",
+  );
 
 /** The partition each captured message was sent to, by delivery id. */
 function sentPartitions(capture: ReturnType<typeof capturingWebhookPartitions>): Map<string, number> {
@@ -250,7 +252,7 @@ describe("the producers", () => {
     expect(maxOverMean, perPartition.join(" / ")).toBeLessThanOrEqual(1.5);
 
     // Settled, so the sweeper in later tests sees none of these.
-    await env.DB.prepare("UPDATE webhook_deliveries SET status = 'delivered' WHERE status = 'pending' AND (sku LIKE 'WP-FAN-%' OR sku LIKE 'WP-V1-%')").run();
+    await runAllDeliveryStores("UPDATE webhook_deliveries SET status = 'delivered' WHERE status = 'pending' AND (sku LIKE 'WP-FAN-%' OR sku LIKE 'WP-V1-%')");
   });
 
   it("per partition, 100 per sendBatch, each send marked on its own: a failed send on one partition leaves the others' marked", async () => {

@@ -24,6 +24,7 @@ import {
   mockOutboundFetch,
   runAcked,
   runQueue,
+  tableRows,
   updatedEvent,
   webhookProducers,
   withEnv,
@@ -31,6 +32,7 @@ import {
 } from "./support/event-fixtures";
 import { api, createSku, seedBasics, type Keys } from "./support/fixtures";
 import { expectLogged } from "./support/log-capture";
+import { deliveryRow, queryAllDeliveryStores } from "./support/read-model";
 
 let keys: Keys;
 let subscriptionId: string;
@@ -66,9 +68,10 @@ async function cron(at: number, webhooks: Queue): Promise<void> {
 }
 
 const row = (id: string) =>
-  env.DB.prepare("SELECT status, attempts, sends, updated_at, payload IS NOT NULL AS has_payload, last_failure FROM webhook_deliveries WHERE id = ?")
-    .bind(id)
-    .first<{ status: string; attempts: number; sends: number; updated_at: number; has_payload: number; last_failure: string | null }>();
+  deliveryRow<{ status: string; attempts: number; sends: number; updated_at: number; has_payload: number; last_failure: string | null }>(
+    id,
+    "status, attempts, sends, updated_at, payload IS NOT NULL AS has_payload, last_failure",
+  );
 
 const bound = WEBHOOK_SWEEP.stalledAfterMs;
 
@@ -140,29 +143,66 @@ describe("the webhook sweeper", () => {
   });
 });
 
+describe("deliveries never sent", () => {
+  it("a delivery whose first send failed, with no redelivery of its event, is sent by the sweeper from the message kept with it", async () => {
+    const capture = capturingQueue();
+    capture.failSends = 2; // the batch's send and the one-message fallback's
+    const event = updatedEvent("WS-A", 50, "L1", { onHand: 50 });
+    await runQueue(EVENTS_QUEUE, [event], webhookProducers(capture.queue));
+    expectLogged({ event: "events.batch_fallback" }, { count: 1 });
+    expectLogged({ event: "queue.message_failed" }, { count: 1 });
+    const [unsent] = (await tableRows("webhook_deliveries", "id")).filter((r) => r.event_id === event.id);
+    expect(unsent).toMatchObject({ status: "pending", enqueued_at: null, sends: 0 });
+    const createdAt = unsent!.created_at as number;
+    // The event's message is never redelivered (its queue gave up): only the sweeper is left.
+    const resent = capturingQueue();
+    await cron(createdAt + bound - 60_000, resent.queue);
+    expect(resent.sent).toEqual([]);
+    await cron(createdAt + bound + 60_000, resent.queue);
+    expect(resent.sent).toEqual([{ v: 1, deliveryId: unsent!.id, subscriptionId, eventId: event.id, eventType: event.type, payload: event }]);
+    expect(await row(unsent!.id as string)).toMatchObject({ status: "pending", sends: 1 });
+    expectLogged({ event: "webhooks.sweep", resent: 1 }, { count: 1 });
+    await runAcked(WEBHOOKS_QUEUE, [{ body: resent.sent[0], attempts: 1 }]);
+    expect(await row(unsent!.id as string)).toMatchObject({ status: "delivered", attempts: 1 });
+  });
+});
+
 describe("retention", () => {
-  it("deletes finished deliveries past 14 days, oldest first; pending ones and younger ones stay", async () => {
+  it("deletes finished deliveries past 14 days, oldest first, in every store; pending ones and younger ones stay", async () => {
     const now = Date.now();
     const day = 24 * 3_600_000;
-    const insert = (id: string, status: string, createdAt: number) =>
-      env.DB.prepare(
-        "INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, status, created_at, updated_at) VALUES (?, ?, ?, 'inventory.updated', ?, ?, ?)",
-      ).bind(id, subscriptionId, `evt-${id}`, status, createdAt, createdAt);
-    await env.DB.batch([
-      insert("whd_ret_delivered_old", "delivered", now - 15 * day),
-      insert("whd_ret_failed_old", "failed", now - 14 * day - 60_000),
-      insert("whd_ret_pending_old", "pending", now - 15 * day),
-      insert("whd_ret_delivered_young", "delivered", now - 13 * day),
-    ]);
+    // A store of each kind: `DB` (ids without a partition: made before deliveries were
+    // partitioned) and read database 2 (ids `whd_r2_…`).
+    const stores = [
+      { db: env.DB, prefix: "whd_ret_" },
+      { db: env.READ_2, prefix: "whd_r2_ret_" },
+    ];
+    // The pending one was created 15 days ago but is active (its last attempt a minute ago).
+    const insert = (db: D1Database, id: string, status: string, createdAt: number, updatedAt = createdAt) =>
+      db
+        .prepare(
+          "INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, status, created_at, updated_at, enqueued_at) VALUES (?, ?, ?, 'inventory.updated', ?, ?, ?, ?)",
+        )
+        .bind(id, subscriptionId, `evt-${id}`, status, createdAt, updatedAt, createdAt);
+    for (const { db, prefix } of stores) {
+      await db.batch([
+        insert(db, `${prefix}delivered_old`, "delivered", now - 15 * day),
+        insert(db, `${prefix}failed_old`, "failed", now - 14 * day - 60_000),
+        insert(db, `${prefix}pending_old`, "pending", now - 15 * day, now - 60_000),
+        insert(db, `${prefix}delivered_young`, "delivered", now - 13 * day),
+      ]);
+    }
+    const left = async () =>
+      (await queryAllDeliveryStores<{ id: string }>("SELECT id FROM webhook_deliveries WHERE id LIKE 'whd_%ret_%'")).map((r) => r.id).sort();
+    const kept = ["whd_r2_ret_delivered_young", "whd_r2_ret_pending_old", "whd_ret_delivered_young", "whd_ret_pending_old"];
     expect(WEBHOOK_SWEEP.retentionMs).toBe(14 * day);
     await cron(now, capturingQueue().queue);
-    const left = await env.DB.prepare("SELECT id FROM webhook_deliveries WHERE id LIKE 'whd_ret_%' ORDER BY id").all<{ id: string }>();
-    expect(left.results.map((r) => r.id)).toEqual(["whd_ret_delivered_young", "whd_ret_pending_old"]);
-    expectLogged({ event: "webhooks.sweep", pruned: 2 }, { exactly: true });
+    expect(await left()).toEqual(kept);
+    expectLogged({ event: "webhooks.sweep", pruned: 4 }, { exactly: true });
     expect(await row("whd_ret_pending_old")).toMatchObject({ status: "pending" });
+    expect(await row("whd_r2_ret_pending_old")).toMatchObject({ status: "pending" });
     // The next run finds nothing more to delete.
     await cron(now + 60_000, capturingQueue().queue);
-    const after = await env.DB.prepare("SELECT id FROM webhook_deliveries WHERE id LIKE 'whd_ret_%' ORDER BY id").all<{ id: string }>();
-    expect(after.results.map((r) => r.id)).toEqual(["whd_ret_delivered_young", "whd_ret_pending_old"]);
+    expect(await left()).toEqual(kept);
   });
 });

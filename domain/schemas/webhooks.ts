@@ -3,6 +3,7 @@ import { z } from "zod";
 import { SYNC_COMPLETED_EVENT_TYPE, SYNC_FAILED_EVENT_TYPE } from "../sync-jobs";
 import { webhookUrlProblem, type WebhookTargetPolicy } from "../webhook-targets";
 import { PURCHASE_ORDER_EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from "../webhooks";
+import { DELIVERY_ID_PATTERN } from "../webhook-store";
 import { VendorId } from "./common";
 import { cursorParam } from "./cursor";
 
@@ -51,7 +52,7 @@ export const WebhookListQuery = z.strictObject({
 });
 
 export const DeliveryListQuery = z.strictObject({
-  cursor: cursorParam(DELIVERY_LIST_CURSOR, z.tuple([z.number().int().nonnegative(), z.string().regex(/^whd_[0-9a-f]{24}$/)])).optional(),
+  cursor: cursorParam(DELIVERY_LIST_CURSOR, z.tuple([z.number().int().nonnegative(), z.string().regex(DELIVERY_ID_PATTERN)])).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   status: z.enum(["pending", "delivered", "failed"]).optional(),
 });

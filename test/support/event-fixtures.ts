@@ -6,7 +6,7 @@
  * in the same isolate, so its `fetch` is the replaced one).
  */
 import { createExecutionContext, createMessageBatch, getQueueResult, type QueueResult } from "cloudflare:test";
-import { queryAllReadDbs } from "./read-model";
+import { queryAllDeliveryStores, queryAllReadDbs } from "./read-model";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import { EVENT_FLUSH_KIND, type EventFlush } from "../../domain/event-partitions";
@@ -272,11 +272,17 @@ const READ_MODEL_TABLES = new Set(["inventory_levels", "processed_events", "dail
 
 /**
  * Every row of a table, ordered by `orderBy` (plain column names, comma-separated), for
- * before/after comparisons. A read-model table's rows come from every read database.
+ * before/after comparisons. A read-model table's rows come from every read database, and
+ * `webhook_deliveries`' from every store of deliveries (`env.DB` and the read databases).
  */
 export async function tableRows(table: string, orderBy: string): Promise<Record<string, unknown>[]> {
-  if (!READ_MODEL_TABLES.has(table)) return (await env.DB.prepare(`SELECT * FROM ${table} ORDER BY ${orderBy}`).all<Record<string, unknown>>()).results;
-  const rows = await queryAllReadDbs<Record<string, unknown>>(`SELECT * FROM ${table}`);
+  const rows =
+    table === "webhook_deliveries"
+      ? await queryAllDeliveryStores<Record<string, unknown>>(`SELECT * FROM ${table}`)
+      : READ_MODEL_TABLES.has(table)
+        ? await queryAllReadDbs<Record<string, unknown>>(`SELECT * FROM ${table}`)
+        : null;
+  if (rows === null) return (await env.DB.prepare(`SELECT * FROM ${table} ORDER BY ${orderBy}`).all<Record<string, unknown>>()).results;
   const columns = orderBy.split(",").map((c) => c.trim());
   return rows.sort((a, b) => {
     for (const c of columns) {

@@ -6,6 +6,7 @@
  */
 import { env } from "cloudflare:workers";
 import { readDbs, skuReadDb, vendorReadDb } from "../../repositories/read-partitions";
+import { deliveryDb, deliveryStores } from "../../repositories/webhooks";
 
 /** The read database of a SKU (its vendor's; by its own id without master data). */
 export function readDbOfSku(sku: string): Promise<D1Database> {
@@ -46,6 +47,49 @@ export async function queryAllReadDbs<T>(query: string, ...binds: unknown[]): Pr
 export async function runAllReadDbs(query: string, ...binds: unknown[]): Promise<number> {
   const results = await Promise.all(
     allReadDbs().map((db) =>
+      db
+        .prepare(query)
+        .bind(...binds)
+        .run(),
+    ),
+  );
+  return results.reduce((n, r) => n + r.meta.changes, 0);
+}
+
+/**
+ * Webhook deliveries (issue 19): a delivery's row is in the read database its id names
+ * (`whd_r<i>_…`), or in `env.DB` for an id without one (rows made before deliveries were
+ * partitioned; tests insert such legacy rows on purpose).
+ */
+export function deliveryDbOf(deliveryId: string): D1Database {
+  return deliveryDb(env, deliveryId);
+}
+
+/** One delivery row by id, from its store. */
+export async function deliveryRow<T = Record<string, unknown>>(deliveryId: string, columns = "*"): Promise<T | null> {
+  return deliveryDbOf(deliveryId).prepare(`SELECT ${columns} FROM webhook_deliveries WHERE id = ?`).bind(deliveryId).first<T>();
+}
+
+/** The rows of one query run in every store of deliveries (`env.DB` first, then the read databases). */
+export async function queryAllDeliveryStores<T>(query: string, ...binds: unknown[]): Promise<T[]> {
+  const parts = await Promise.all(
+    deliveryStores(env).map(
+      async ({ db }) =>
+        (
+          await db
+            .prepare(query)
+            .bind(...binds)
+            .all<T>()
+        ).results,
+    ),
+  );
+  return parts.flat();
+}
+
+/** Runs one write in every store of deliveries; returns the rows changed over all of them. */
+export async function runAllDeliveryStores(query: string, ...binds: unknown[]): Promise<number> {
+  const results = await Promise.all(
+    deliveryStores(env).map(({ db }) =>
       db
         .prepare(query)
         .bind(...binds)
