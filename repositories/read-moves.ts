@@ -34,7 +34,9 @@ import {
   x12ControlNumbers,
   type ReadMoveRow,
 } from "../d1/schema";
+import { placedReadPartition } from "../domain/read-partitions";
 import { type D1Write, inJson, runBatch } from "./d1-sql";
+import { readPartitionCount } from "./read-partitions";
 
 /** Whose rows a copy or delete takes: a vendor's (its SKUs' as their master rows there name them), or one SKU's (a SKU that changed vendor). */
 export type RowScope = { vendorId: string } | { sku: string };
@@ -146,6 +148,26 @@ export async function findMove(db: D1Database, id: string): Promise<ReadMoveRow 
 /** A vendor's moves, newest first (at most `limit`). */
 export async function movesOf(db: D1Database, vendorId: string, limit: number): Promise<ReadMoveRow[]> {
   return drizzle(db).select().from(readMoves).where(eq(readMoves.vendorId, vendorId)).orderBy(sql`${readMoves.createdAt} DESC`).limit(limit).all();
+}
+
+/**
+ * Every vendor's moves, newest first (ties by id, so the order is stable), at most `limit`:
+ * the operators' view of the moves under way. `read_moves` holds a row per move ever made
+ * (a few per re-partitioning), so reading it in `created_at` order without an index is cheap.
+ */
+export async function recentMoves(db: D1Database, limit: number): Promise<ReadMoveRow[]> {
+  return drizzle(db).select().from(readMoves).orderBy(sql`${readMoves.createdAt} DESC`, sql`${readMoves.id} DESC`).limit(limit).all();
+}
+
+/**
+ * Where a vendor's read-model rows are now, read from `DB` uncached (not the isolates' 30 s
+ * placement cache): its read database and whether it is pinned there (`vendors.read_partition`
+ * stored: by a move or by pinning) or at its home under the current M. Undefined: no such vendor.
+ */
+export async function vendorPlacement(env: Env, vendorId: string): Promise<{ partition: number; pinned: boolean } | undefined> {
+  const row = await drizzle(env.DB).select({ stored: vendors.readPartition }).from(vendors).where(eq(vendors.id, vendorId)).get();
+  if (row === undefined) return undefined;
+  return { partition: placedReadPartition(vendorId, row.stored, readPartitionCount(env)), pinned: row.stored !== null };
 }
 
 /** Every open move (the cron advances them). */

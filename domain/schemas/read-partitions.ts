@@ -11,8 +11,8 @@ export const StartMoveBody = z.strictObject({
 /** A move's id as issued (`rmv_` + 24 hex). */
 export const MoveId = z.string().regex(/^rmv_[0-9a-f]{24}$/, "a move id (rmv_ and 24 hex digits)");
 
-/** `GET /read-partitions/moves?vendorId=`: a vendor's moves, newest first. */
+/** `GET /read-partitions/moves[?vendorId=]`: a vendor's moves (without `vendorId`: every vendor's), newest first. */
 export const MoveListQuery = z.strictObject({
-  vendorId: VendorId,
+  vendorId: VendorId.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });

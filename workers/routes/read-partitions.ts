@@ -8,7 +8,7 @@ import { ApiError } from "../../services/api-error";
 import { RouteGroup } from "../http/route-table";
 import { MoveId, MoveListQuery, StartMoveBody } from "../../domain/schemas/read-partitions";
 import { advanceMove, moveJson, pinVendors, startMove } from "../../services/read-moves";
-import { movesOf } from "../../repositories/read-moves";
+import { movesOf, recentMoves, vendorPlacement } from "../../repositories/read-moves";
 import { readPartitionCount } from "../../repositories/read-partitions";
 import { BODY_LIMITS } from "./limits";
 
@@ -48,15 +48,18 @@ readPartitions.route(
   {
     method: "get",
     path: "/moves",
-    summary: "A vendor's moves, newest first",
+    summary:
+      "Moves, newest first: a vendor's (`vendorId`; with `placement`, where its rows are now — read database and whether pinned — or null for no such vendor), or without `vendorId` every vendor's most recent",
     scopes: ["operator"],
     query: MoveListQuery,
-    success: { status: 200, description: "{items}" },
+    success: { status: 200, description: "{items} (with vendorId: {items, placement: {partition, pinned} | null})" },
     errors: [400, 401, 403],
   },
   async (c, input) => {
     const q = input.query();
-    return c.json({ items: (await movesOf(c.env.DB, q.vendorId, q.limit)).map(moveJson) });
+    if (q.vendorId === undefined) return c.json({ items: (await recentMoves(c.env.DB, q.limit)).map(moveJson) });
+    const [items, placement] = await Promise.all([movesOf(c.env.DB, q.vendorId, q.limit), vendorPlacement(c.env, q.vendorId)]);
+    return c.json({ items: items.map(moveJson), placement: placement ?? null });
   },
 );
 
