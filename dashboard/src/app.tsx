@@ -12,6 +12,7 @@ import { AlertsPage } from "./views/alerts";
 import { ApiKeysPage } from "./views/api-keys";
 import { LocationsPage } from "./views/locations";
 import { OverviewPage } from "./views/overview";
+import { PartitionsPage } from "./views/partitions";
 import { AnalyticsPage } from "./views/analytics";
 import { DeadLettersPage } from "./views/dead-letters";
 import { ForecastsPage } from "./views/forecast";
@@ -54,6 +55,7 @@ const NAV: NavEntry[] = [
   { id: "webhooks", label: "Webhooks", scopes: ["operator", "vendor"] },
   { id: "keys", label: "API keys", scopes: ["operator"] },
   { id: "dead-letters", label: "Dead letters", scopes: ["operator"] },
+  { id: "partitions", label: "Partitions", scopes: ["operator"] },
 ];
 
 export function App() {
@@ -243,6 +245,8 @@ function View({ route, session }: { route: Route; session: Session }): Component
       return <AnalyticsPage key="analytics" session={session} />;
     case "dead-letters":
       return <DeadLettersPage key="dead-letters" query={route.query} />;
+    case "partitions":
+      return <PartitionsPage key="partitions" query={route.query} />;
     case "upload":
       return <UploadPage key="upload" session={session} />;
     case "sync":

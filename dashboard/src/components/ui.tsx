@@ -149,6 +149,10 @@ const STATUS_TONE: Record<string, string> = {
   failing: "bad",
   fresh: "good",
   suspended: "bad",
+  draining: "warn",
+  copying: "warn",
+  switched: "warn",
+  done: "good",
 };
 
 /** A status in words with a colour that is never the only signal. */
