@@ -408,7 +408,8 @@ describe("dashboard: Partitions", { timeout: 180_000 }, () => {
     const phone = await signedIn(keys.operator, { width: 390, height: 844 });
     await openView(phone, "Partitions", "Partitions");
     await phone.getByRole("region", { name: "Queue messages per partition" }).waitFor();
-    await phone.getByRole("region", { name: "Recent moves of every vendor" }).waitFor();
+    await phone.getByRole("region", { name: "Writes per database" }).waitFor();
+    await phone.getByRole("heading", { level: 3, name: "Recent moves of every vendor" }).waitFor();
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot(phone, "phone-partitions");
     await expectAccessible(phone, "partitions on a phone");
