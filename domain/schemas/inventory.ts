@@ -3,7 +3,7 @@ import { z } from "zod";
 import { ADJUSTMENT_REASONS, LIMITS, RESERVATION_TYPES, TTL_SECONDS } from "../reservation-rules";
 import { MAX_SHARDS } from "../shards";
 import { AllocationOptionsBody } from "./allocation";
-import { IdempotencyKey, LineQuantity, LocationId, Reference, ReservationId, SkuId } from "./common";
+import { LineQuantity, LocationId, Reference, ReservationId, SkuId } from "./common";
 
 /** `PATCH /api/v2/inventory/{sku}`: adjust by `delta` or set `onHand`, with a reason. */
 export const AdjustStockBody = z
