@@ -52,6 +52,7 @@ import type {
   SkuHealth,
   SkuMasterFacts,
   SkuPolicy,
+  PublicView,
   SkuRoutingView,
   SkuSnapshot,
   StockCaller,
@@ -445,6 +446,11 @@ export class SkuInventory extends DurableObject<Env> {
   /** Per-location sellable figures for the public availability view. */
   async publicLevels(): Promise<{ levels: PublicLevel[]; updatedAt: number | null }> {
     return this.#store.publicLevels();
+  }
+
+  /** The public levels and the master facts held, in one call (a cached availability entry's refresh); reads nothing from D1. */
+  async publicView(): Promise<PublicView> {
+    return { facts: this.#master.held(), ...this.#store.publicLevels() };
   }
 
   /**

@@ -2,6 +2,7 @@
  * The plain values that cross the SkuInventory RPC boundary. Everything is JSON-safe and
  * already validated by the Worker: a Durable Object never sees raw client input.
  */
+import type { PublicLevel } from "../domain/availability";
 import type { Quantities } from "../domain/quantities";
 import type { Amendment, AmendmentKind } from "../domain/reservation-amendments";
 import type { AdjustmentReason, ReservationStatus, ReservationType } from "../domain/reservation-rules";
@@ -32,6 +33,13 @@ export interface SkuMasterFacts extends SkuPolicy {
   version: number;
   /** D1 `skus.updated_at` (ms) of that version. */
   updatedAt: number;
+}
+
+/** A SKU's public levels and the master facts its object holds (null before its first push or fill), in one hop (`publicView`). */
+export interface PublicView {
+  facts: SkuMasterFacts | null;
+  levels: PublicLevel[];
+  updatedAt: number | null;
 }
 
 /** What an allocation plan needs of one SKU, in one hop (`routingView`). */

@@ -10,7 +10,7 @@
  */
 import type { PublicLevel } from "../domain/availability";
 import { MAX_SHARDS, shardName } from "../domain/shards";
-import type { SkuSnapshot } from "../durable-objects/sku-inventory.types";
+import type { PublicView, SkuSnapshot } from "../durable-objects/sku-inventory.types";
 import { skuObjectFor } from "../repositories/objects";
 import { masterFactsOf } from "../repositories/sku-master";
 import { setShardCount, shardCountOf } from "../repositories/sku-shards";
@@ -99,15 +99,27 @@ export async function withShards(env: Env, sku: string, snapshot: SkuSnapshot): 
   };
 }
 
-/** A sharded SKU's public levels: its object's, with every shard's free units added (one parallel round of calls). */
-export async function shardedPublicLevels(env: Env, sku: string): Promise<{ levels: PublicLevel[]; updatedAt: number | null }> {
+/** A SKU's public levels with its shards' free units added (none for an unsharded SKU; one parallel round of calls). */
+async function withShardLevels<T extends { levels: PublicLevel[]; updatedAt: number | null }>(env: Env, sku: string, main: Promise<T>): Promise<T> {
   const shards = await shardCountOf(env.DB, sku);
-  const main = skuObjectFor(env, sku).publicLevels();
   if (shards <= 1) return main;
   const [own, ...parts] = await Promise.all([main, ...Array.from({ length: shards }, (_, i) => skuObjectFor(env, shardName(sku, i)).publicLevels())]);
   const extra = new Map<string, number>();
   for (const p of parts) for (const l of p.levels) extra.set(l.locationId, (extra.get(l.locationId) ?? 0) + Math.max(0, l.available));
-  return { levels: own!.levels.map((l) => ({ ...l, available: l.available + (extra.get(l.locationId) ?? 0) })), updatedAt: own!.updatedAt };
+  return { ...own, levels: own.levels.map((l) => ({ ...l, available: l.available + (extra.get(l.locationId) ?? 0) })) };
+}
+
+/** A sharded SKU's public levels: its object's, with every shard's free units added (one parallel round of calls). */
+export async function shardedPublicLevels(env: Env, sku: string): Promise<{ levels: PublicLevel[]; updatedAt: number | null }> {
+  return withShardLevels(env, sku, skuObjectFor(env, sku).publicLevels());
+}
+
+/**
+ * The public levels (shards' free units added) and the master facts a SKU's object holds, from
+ * one call to it (a cached entry's refresh: one object request, not two).
+ */
+export async function shardedPublicView(env: Env, sku: string): Promise<PublicView> {
+  return withShardLevels(env, sku, skuObjectFor(env, sku).publicView());
 }
 
 /** The audit of a sharded SKU: its object's report, and each shard's (every invariant in each; ok only if all are). */

@@ -39,25 +39,34 @@ afterEach(() => {
 /** A SKU_INVENTORY binding that records each public read of an object and can hold its answer until `release`. */
 function watchedObjects() {
   const reads: string[] = [];
+  /** Every call to an object, by method: a miss reads `publicLevels`, a refresh `publicView` (one hop). */
+  const calls: string[] = [];
   let release: () => void = () => {};
   let held: Promise<void> | null = null;
   const namespace = {
     getByName(name: string) {
       const stub = env.SKU_INVENTORY.getByName(name);
+      /** Read first, answer later: what a slow refresh that read before a change returns. */
+      const read = async <T>(method: string, answer: Promise<T>): Promise<T> => {
+        calls.push(method);
+        reads.push(name);
+        const value = await answer;
+        if (held !== null) await held;
+        return value;
+      };
       return {
-        masterFacts: () => stub.masterFacts(),
-        async publicLevels() {
-          reads.push(name);
-          // Read first, answer later: what a slow refresh that read before a change returns.
-          const levels = await stub.publicLevels();
-          if (held !== null) await held;
-          return levels;
+        masterFacts: () => {
+          calls.push("masterFacts");
+          return stub.masterFacts();
         },
+        publicLevels: () => read("publicLevels", stub.publicLevels()),
+        publicView: () => read("publicView", stub.publicView()),
       };
     },
   };
   return {
     reads,
+    calls,
     env: Object.assign(Object.create(null) as object, env, { SKU_INVENTORY: namespace }) as Env,
     /** Holds every object read's answer from now until `release()`. */
     hold() {
@@ -231,6 +240,8 @@ describe("what a refresh reads", () => {
     await stale.done;
     const after = await get("SWR-7", { env: objects.env });
     expect([tier(after), after.body.status, after.body.available]).toEqual(["hit-l1", "low_stock", 5]);
+    // The miss read the levels (settings from D1); the refresh read levels and facts in one call.
+    expect(objects.calls).toEqual(["publicLevels", "publicView"]);
   });
 
   it("a SKU whose object holds no master facts yet is refreshed with its D1 row, reading the object once", async () => {
@@ -250,6 +261,7 @@ describe("what a refresh reads", () => {
     const after = await get("SWR-8", { env: objects.env });
     expect([tier(after), after.body.status, after.body.available]).toEqual(["hit-l1", "in_stock", 4]);
     expect(objects.reads).toEqual(["SWR-8", "SWR-8"]);
+    expect(objects.calls).toEqual(["publicLevels", "publicView"]);
   });
 });
 

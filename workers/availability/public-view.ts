@@ -5,7 +5,7 @@ import type { SkuRow } from "../../d1/schema";
 import { publicAvailability, type AvailabilityStatus, type PublicLevel, type PublicViewConfig } from "../../domain/availability";
 import { allLocations } from "../../repositories/locations";
 import { findSkus } from "../../repositories/skus";
-import { shardedPublicLevels } from "../../services/sku-shards";
+import { shardedPublicLevels, shardedPublicView } from "../../services/sku-shards";
 
 /** The public record of one SKU, as cached and served (locations are stripped unless asked for). */
 export interface PublicRecord {
@@ -53,13 +53,12 @@ export async function loadPublicRecord(env: Env, row: SkuRow): Promise<PublicRec
 /**
  * The public record of a SKU known to exist (a cached entry's refresh): its levels and the
  * master facts its object holds (pushed after every master-data write, repaired by the
- * sweep), two calls to the object and no D1 read; the D1 row only while the object holds no
+ * sweep), one call to the object (`publicView`) and no D1 read; the D1 row only while the object holds no
  * facts yet. Null if D1 has no such SKU either. Never for a SKU not known to exist: a call
  * would create its object.
  */
 export async function loadKnownPublicRecord(env: Env, sku: string): Promise<PublicRecord | null> {
-  const stub = env.SKU_INVENTORY.getByName(sku);
-  const [facts, levels] = await Promise.all([stub.masterFacts(), shardedPublicLevels(env, sku)]);
+  const { facts, ...levels } = await shardedPublicView(env, sku);
   const settings = facts ?? (await findSkus(env, [sku])).get(sku);
   return settings === undefined ? null : recordOf(sku, await publicViewConfig(env, settings), levels);
 }
