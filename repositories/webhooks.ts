@@ -11,7 +11,7 @@
  */
 import { and, asc, desc, eq, gt, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { webhookDeliveries, webhookSubscriptions, type WebhookDeliveryRow, type WebhookSubscriptionRow } from "../d1/schema";
+import { skuDirectory, webhookDeliveries, webhookSubscriptions, type WebhookDeliveryRow, type WebhookSubscriptionRow } from "../d1/schema";
 import type { DeliveryFailureClass } from "../domain/webhook-targets";
 import { MAX_CONSECUTIVE_FAILURES } from "../domain/webhooks";
 import {
@@ -55,6 +55,27 @@ export async function liveSubscriptionsFor(db: D1Database, vendorIds: readonly s
     .select({ id: s.id, vendorId: s.vendorId, eventTypes: s.eventTypes })
     .from(s)
     .where(and(isNull(s.deletedAt), isNull(s.disabledAt), owners.length === 0 ? isNull(s.vendorId) : or(isNull(s.vendorId), inJson(s.vendorId, owners))))
+    .orderBy(asc(s.id))
+    .all();
+  return rows.map((r) => ({ id: r.id, vendorId: r.vendorId, eventTypes: parseEventTypes(r.eventTypes) }));
+}
+
+/**
+ * The live subscriptions that may receive events of these SKUs: their vendors' (by the SKU
+ * directory) and the operator-wide ones, in one read of `DB` that needs no earlier read of the
+ * SKUs' owners (the EVENTS consumer runs it beside its master-facts read).
+ */
+export async function liveSubscriptionsForSkus(db: D1Database, skus: readonly string[]): Promise<SubscriptionTarget[]> {
+  const s = webhookSubscriptions;
+  const d = drizzle(db);
+  const owners = d
+    .selectDistinct({ vendorId: skuDirectory.vendorId })
+    .from(skuDirectory)
+    .where(inJson(skuDirectory.sku, [...new Set(skus)]));
+  const rows = await d
+    .select({ id: s.id, vendorId: s.vendorId, eventTypes: s.eventTypes })
+    .from(s)
+    .where(and(isNull(s.deletedAt), isNull(s.disabledAt), or(isNull(s.vendorId), sql`${s.vendorId} IN ${owners}`)))
     .orderBy(asc(s.id))
     .all();
   return rows.map((r) => ({ id: r.id, vendorId: r.vendorId, eventTypes: parseEventTypes(r.eventTypes) }));

@@ -9,7 +9,7 @@ import { levelStatus, utcDayOf } from "../domain/inventory-levels";
 import { shippedUnitsOf } from "../domain/reservation-amendments";
 import { applyEventBatch, skuFactsMany, unsentDeliveriesOf, type EventWrites, type NewDelivery, type SkuFacts } from "../repositories/event-projections";
 import { placedReadPartition, readDb, readPartitionCount, unownedReadPartition } from "../repositories/read-partitions";
-import { type DeliveryEventRow, deliveryPairs, liveSubscriptionsFor, markEnqueued } from "../repositories/webhooks";
+import { type DeliveryEventRow, deliveryPairs, liveSubscriptionsForSkus, markEnqueued } from "../repositories/webhooks";
 import { subscribersOf } from "../domain/webhook-store";
 import type { WebhookMessage } from "../domain/webhooks";
 import { countDatabaseWrite } from "./load-counters";
@@ -90,10 +90,10 @@ export async function applyEvent(env: Env, event: InventoryEvent, now = Date.now
  */
 export async function applyEvents(env: Env, events: readonly InventoryEvent[], now = Date.now()): Promise<ApplyOutcome[]> {
   if (events.length === 0) return [];
-  const facts = await skuFactsMany(
-    env,
-    events.map((e) => e.sku),
-  );
+  // The SKUs' master facts and who hears of their events — the live subscriptions of their
+  // vendors and the operator-wide ones (one read of `DB`) — in parallel.
+  const skus = events.map((e) => e.sku);
+  const [facts, subscriptions] = await Promise.all([skuFactsMany(env, skus), liveSubscriptionsForSkus(env.DB, skus)]);
   const moving = [...new Set(events.flatMap((e) => (facts.get(e.sku)?.moving ? [facts.get(e.sku)!.vendorId] : [])))];
   if (moving.length > 0) throw new VendorMovingError(`the read model of vendor ${moving.slice(0, 3).join(", ")} is being moved; retry`);
   // The read-model writes: one batch per read database the events' SKUs live in (a vendor's
@@ -107,10 +107,8 @@ export async function applyEvents(env: Env, events: readonly InventoryEvent[], n
     list.push(i);
     byPartition.set(partition, list);
   }
-  // Who hears of these events: the live subscriptions of their vendors and the operator-wide
-  // ones (one read of `DB`). Each delivery is created in its event's read database, in the same
-  // transaction as the event's read-model rows (repositories/event-projections.ts).
-  const subscriptions = await liveSubscriptionsFor(env.DB, [...new Set([...facts.values()].map((f) => f.vendorId))]);
+  // Each delivery is created in its event's read database, in the same transaction as the
+  // event's read-model rows (repositories/event-projections.ts).
   const subscribers = events.map((event) => subscribersOf({ type: event.type, vendorId: facts.get(event.sku)?.vendorId ?? null }, subscriptions));
   const applied: boolean[] = events.map(() => false);
   // By event id: the deliveries to send (created now, or left unsent by an earlier attempt) and their database.
