@@ -31,6 +31,23 @@ export const WEBHOOK_TEST_EVENT_TYPE = "webhook.test";
 export const MAX_CONSECUTIVE_FAILURES = 10;
 /** Subscriptions one owner (a vendor, or the operators) may have. Bounds the fan-out per event. */
 export const MAX_SUBSCRIPTIONS_PER_OWNER = 20;
+/** Days a finished delivery is kept by default, and the range `WEBHOOK_RETENTION_DAYS` may set. */
+export const WEBHOOK_RETENTION = { defaultDays: 14, minDays: 1, maxDays: 90 } as const;
+
+/**
+ * The retention of finished deliveries from `WEBHOOK_RETENTION_DAYS` (wrangler.toml `[vars]`):
+ * a whole number of days in range, else the default with what was wrong with the value.
+ */
+export function webhookRetentionDays(value: string | undefined): { days: number; problem: string | null } {
+  const { defaultDays, minDays, maxDays } = WEBHOOK_RETENTION;
+  if (value === undefined || value.trim() === "") return { days: defaultDays, problem: null };
+  const days = Number(value.trim());
+  if (!Number.isInteger(days) || days < minDays || days > maxDays) {
+    return { days: defaultDays, problem: `WEBHOOK_RETENTION_DAYS must be a whole number of days from ${minDays} to ${maxDays}; using ${defaultDays}` };
+  }
+  return { days, problem: null };
+}
+
 /** How long one delivery attempt may take (connect, send, response headers). */
 export const DELIVERY_TIMEOUT_MS = 10_000;
 

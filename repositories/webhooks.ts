@@ -99,9 +99,9 @@ export interface NewDelivery {
 /**
  * Inserts deliveries into read partition `partition`'s database `db` (one statement): one per
  * (subscription, event index) pair, each with its event's message, none twice (unique
- * subscription × event: a repeat inserts nothing). `fresh` limits them to events whose
- * `processed_events` row does not exist yet (the EVENTS consumer puts this statement first in
- * its batch). Returns the rows inserted (id, subscription, event id).
+ * subscription × event: a repeat inserts nothing). `guard` (over the event row `ev`) limits
+ * them: the EVENTS consumer's keeps events whose `processed_events` row does not exist yet and
+ * puts this statement first in its batch. Returns the rows inserted (id, subscription, event id).
  */
 export function deliveryInserts(
   db: D1Database,

@@ -17,15 +17,17 @@
  * the same way once idle for stalledAfterMs — except a purchase-order delivery never sent,
  * which the purchase-order sweeper owns.
  *
- * Retention: finished deliveries (delivered or failed) are kept `retentionMs` (14 days: the
- * delivery log a subscriber or operator reads, `GET /api/v2/webhooks/{id}/deliveries`), then
+ * Retention: finished deliveries (delivered or failed) are kept `WEBHOOK_RETENTION_DAYS` (14
+ * days unless set: the delivery log a subscriber or operator reads,
+ * `GET /api/v2/webhooks/{id}/deliveries`), then
  * deleted, at most `pruneLimit` per run and store, oldest first. Pending ones are never deleted.
  *
  * Every store of deliveries is swept (the read databases, and `DB` for deliveries made before
  * they were partitioned), each with its own limits, one after another.
  */
-import type { WebhookMessage } from "../domain/webhooks";
+import { WEBHOOK_RETENTION, type WebhookMessage } from "../domain/webhooks";
 import { cancelDelivery, deliveryStores, markResent, pruneFinishedDeliveries, stalledDeliveries } from "../repositories/webhooks";
+import { webhookRetentionMs } from "./environment";
 import { sendWebhookMessages } from "./webhook-queue";
 
 export const WEBHOOK_SWEEP = {
@@ -35,8 +37,8 @@ export const WEBHOOK_SWEEP = {
   maxSends: 4,
   /** Deliveries looked at per run and store; the rest wait for the next run (oldest first). */
   batchLimit: 500,
-  /** How long a finished delivery stays in the log. */
-  retentionMs: 14 * 24 * 3_600_000,
+  /** How long a finished delivery stays in the log unless `WEBHOOK_RETENTION_DAYS` says otherwise. */
+  retentionMs: WEBHOOK_RETENTION.defaultDays * 24 * 3_600_000,
   /** Finished deliveries deleted per run and store at most (7.2M a day per store at one run a minute). */
   pruneLimit: 5_000,
 } as const;
@@ -54,8 +56,9 @@ function messageOf(id: string, subscriptionId: string, payload: string | null): 
 /** Re-sends or gives up the pending deliveries that have been idle too long, and deletes finished ones past their retention, as of `now`, in every store. */
 export async function sweepWebhookDeliveries(env: Env, now: number): Promise<{ resent: number; failed: number; pruned: number }> {
   const total = { resent: 0, failed: 0, pruned: 0 };
+  const retentionMs = webhookRetentionMs(env);
   for (const { db } of deliveryStores(env)) {
-    const one = await sweepStore(env, db, now);
+    const one = await sweepStore(env, db, now, retentionMs);
     total.resent += one.resent;
     total.failed += one.failed;
     total.pruned += one.pruned;
@@ -64,8 +67,8 @@ export async function sweepWebhookDeliveries(env: Env, now: number): Promise<{ r
   return total;
 }
 
-async function sweepStore(env: Env, db: D1Database, now: number): Promise<{ resent: number; failed: number; pruned: number }> {
-  const pruned = await pruneFinishedDeliveries(db, now - WEBHOOK_SWEEP.retentionMs, WEBHOOK_SWEEP.pruneLimit);
+async function sweepStore(env: Env, db: D1Database, now: number, retentionMs: number): Promise<{ resent: number; failed: number; pruned: number }> {
+  const pruned = await pruneFinishedDeliveries(db, now - retentionMs, WEBHOOK_SWEEP.pruneLimit);
   const stalled = await stalledDeliveries(db, now - WEBHOOK_SWEEP.stalledAfterMs, WEBHOOK_SWEEP.batchLimit);
   const resend: WebhookMessage[] = [];
   let failed = 0;

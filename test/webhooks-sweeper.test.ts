@@ -205,4 +205,30 @@ describe("retention", () => {
     await cron(now + 60_000, capturingQueue().queue);
     expect(await left()).toEqual(kept);
   });
+
+  it("WEBHOOK_RETENTION_DAYS shortens it (3 days); a value out of range keeps 14 days and says so", async () => {
+    const now = Date.now();
+    const day = 24 * 3_600_000;
+    const insert = (id: string, createdAt: number) =>
+      env.READ_1.prepare(
+        "INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, status, created_at, updated_at) VALUES (?, ?, ?, 'inventory.updated', 'delivered', ?, ?)",
+      ).bind(id, subscriptionId, `evt-${id}`, createdAt, createdAt);
+    await env.READ_1.batch([insert("whd_r1_days_4", now - 4 * day), insert("whd_r1_days_2", now - 2 * day), insert("whd_r1_days_13", now - 13 * day)]);
+    const left = async () =>
+      (await queryAllDeliveryStores<{ id: string }>("SELECT id FROM webhook_deliveries WHERE id LIKE 'whd_r1_days_%'")).map((r) => r.id).sort();
+    const sweepWith = (days: string, at: number) =>
+      handleScheduled(
+        createScheduledController({ cron: CRONS.sweep, scheduledTime: at }),
+        withEnv({ ...webhookProducers(capturingQueue().queue), WEBHOOK_RETENTION_DAYS: days } as Partial<Env>),
+        createExecutionContext(),
+      );
+    // Out of range: the default (14 days) holds, nothing here is old enough; the log says why.
+    await sweepWith("0", now);
+    expect(await left()).toEqual(["whd_r1_days_13", "whd_r1_days_2", "whd_r1_days_4"]);
+    expectLogged({ event: "config.invalid", name: "WEBHOOK_RETENTION_DAYS" }, { count: 1 });
+    await sweepWith("3", now);
+    expect(await left()).toEqual(["whd_r1_days_2"]);
+    // (With the 13-day-old deliveries the retention test above kept, in DB and READ_2.)
+    expectLogged({ event: "webhooks.sweep", pruned: 4 }, { count: 1 });
+  });
 });
