@@ -161,13 +161,18 @@ export async function recentMoves(db: D1Database, limit: number): Promise<ReadMo
 
 /**
  * Where a vendor's read-model rows are now, read from `DB` uncached (not the isolates' 30 s
- * placement cache): its read database and whether it is pinned there (`vendors.read_partition`
- * stored: by a move or by pinning) or at its home under the current M. Undefined: no such vendor.
+ * placement cache): its read database, whether it is pinned there (`vendors.read_partition`
+ * stored: by a move or by pinning) or at its home under the current M, and whether that
+ * database exists (false: pinned to a partition ≥ M, a deployment that removed a `READ_<i>`
+ * binding its vendors still use — shown here for the operator to see, where every other
+ * lookup of the vendor fails). Undefined: no such vendor.
  */
-export async function vendorPlacement(env: Env, vendorId: string): Promise<{ partition: number; pinned: boolean } | undefined> {
+export async function vendorPlacement(env: Env, vendorId: string): Promise<{ partition: number; pinned: boolean; databaseExists: boolean } | undefined> {
   const row = await drizzle(env.DB).select({ stored: vendors.readPartition }).from(vendors).where(eq(vendors.id, vendorId)).get();
   if (row === undefined) return undefined;
-  return { partition: placedReadPartition(vendorId, row.stored, readPartitionCount(env)), pinned: row.stored !== null };
+  const m = readPartitionCount(env);
+  if (row.stored !== null && row.stored >= m) return { partition: row.stored, pinned: true, databaseExists: false };
+  return { partition: placedReadPartition(vendorId, row.stored, m), pinned: row.stored !== null, databaseExists: true };
 }
 
 /** Every open move (the cron advances them). */

@@ -26,8 +26,8 @@ describe("GET /api/v2/read-partitions/moves", () => {
     expect((await list()).body).toEqual({ items: [] });
     // Placement before any move: V1 at its home, V2 pinned, an unknown vendor null.
     expect(homeReadPartition("V1", 4)).toBe(1);
-    expect((await list("?vendorId=V1")).body).toEqual({ items: [], placement: { partition: 1, pinned: false } });
-    expect((await list("?vendorId=V2")).body).toEqual({ items: [], placement: { partition: 2, pinned: true } });
+    expect((await list("?vendorId=V1")).body).toEqual({ items: [], placement: { partition: 1, pinned: false, databaseExists: true } });
+    expect((await list("?vendorId=V2")).body).toEqual({ items: [], placement: { partition: 2, pinned: true, databaseExists: true } });
     expect((await list("?vendorId=NOPE")).body).toEqual({ items: [], placement: null });
 
     // Four moves: one through the API (now), three with set times — two at the same instant.
@@ -51,11 +51,11 @@ describe("GET /api/v2/read-partitions/moves", () => {
     expect((await list("?limit=100")).body.items).toHaveLength(4);
 
     // A vendor's: only its moves; its placement moves with the switch, not before.
-    expect((await list("?vendorId=V1")).body).toEqual({ items: [moveJson(m1)], placement: { partition: 1, pinned: false } });
+    expect((await list("?vendorId=V1")).body).toEqual({ items: [moveJson(m1)], placement: { partition: 1, pinned: false, databaseExists: true } });
     const switched = await advanceMove(env, m1.id, t0 + MOVE_TIMING.drainMs + 1);
     expect(switched!.state).toBe("switched");
     const afterSwitch = await list("?vendorId=V1");
-    expect(afterSwitch.body.placement).toEqual({ partition: 3, pinned: true });
+    expect(afterSwitch.body.placement).toEqual({ partition: 3, pinned: true, databaseExists: true });
     expect(afterSwitch.body.items.map((m: { id: string; state: string }) => [m.id, m.state])).toEqual([[m1.id, "switched"]]);
     // The all-vendors list shows the same move's new state.
     expect((await list()).body.items.find((m: { id: string }) => m.id === m1.id).state).toBe("switched");
@@ -70,7 +70,14 @@ describe("GET /api/v2/read-partitions/moves", () => {
     await env.DB.prepare("UPDATE vendors SET read_partition = ? WHERE id = 'V6'").bind(elsewhere).run();
     // Positive control: the cached lookup still says home.
     expect(await vendorReadPartition(env, "V6")).toBe(home);
-    expect((await list("?vendorId=V6")).body.placement).toEqual({ partition: elsewhere, pinned: true });
+    expect((await list("?vendorId=V6")).body.placement).toEqual({ partition: elsewhere, pinned: true, databaseExists: true });
+  });
+
+  it("a vendor pinned to a read database that does not exist (≥ M) is shown as such, not a 500", async () => {
+    await env.DB.prepare("INSERT INTO vendors (id, name, read_partition) VALUES ('V7', 'Vendor Seven', 7)").run();
+    const res = await list("?vendorId=V7");
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ items: [], placement: { partition: 7, pinned: true, databaseExists: false } });
   });
 
   it("refuses bad input (400 at its query path), vendor and checkout keys (403) and no key (401)", async () => {

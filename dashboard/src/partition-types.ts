@@ -26,6 +26,8 @@ export interface ReadMove {
 export interface Placement {
   partition: number;
   pinned: boolean;
+  /** False: pinned to a read database that does not exist (≥ M), a misconfiguration to repair. */
+  databaseExists: boolean;
 }
 
 /** `GET …/moves?vendorId=`: the vendor's moves and placement (null: no such vendor); without `vendorId` only `items`. */

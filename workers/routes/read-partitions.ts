@@ -52,7 +52,7 @@ readPartitions.route(
       "Moves, newest first: a vendor's (`vendorId`; with `placement`, where its rows are now — read database and whether pinned — or null for no such vendor), or without `vendorId` every vendor's most recent",
     scopes: ["operator"],
     query: MoveListQuery,
-    success: { status: 200, description: "{items} (with vendorId: {items, placement: {partition, pinned} | null})" },
+    success: { status: 200, description: "{items} (with vendorId: {items, placement: {partition, pinned, databaseExists} | null})" },
     errors: [400, 401, 403],
   },
   async (c, input) => {

@@ -366,9 +366,11 @@ function StartMove({ partitions, version, onStarted }: { partitions: number | un
         <p id="mv-vendor-hint" class="muted small" aria-live="polite">
           {placement.data === null
             ? `No vendor ${trimmed}.`
-            : here
-              ? `Its rows are in ${db(here.partition)} now (${here.pinned ? "stored: pinned or moved there" : `its home under M = ${partitions ?? "?"}, not pinned`}).`
-              : "Where its rows are now is shown here."}
+            : here && !here.databaseExists
+              ? `It is pinned to ${db(here.partition)}, which does not exist here (M = ${partitions ?? "?"}).`
+              : here
+                ? `Its rows are in ${db(here.partition)} now (${here.pinned ? "stored: pinned or moved there" : `its home under M = ${partitions ?? "?"}, not pinned`}).`
+                : "Where its rows are now is shown here."}
         </p>
         <FieldError id="mv-vendor" error={errors.vendorId} />
       </div>
@@ -468,7 +470,13 @@ function VendorMoves({ vendor, partitions, version }: { vendor: string; partitio
           There is no vendor {vendor}.
         </p>
       ) : null}
-      {list.data && placement ? (
+      {list.data && placement && !placement.databaseExists ? (
+        <p class="state error placement" role="alert">
+          {vendor} is pinned to <strong>{db(placement.partition)}</strong>, which does not exist here (M = {partitions ?? "?"}): its lists, events and writes
+          fail until that database's binding is back (README “Re-partitioning the read model”: never remove a read database its vendors still use).
+        </p>
+      ) : null}
+      {list.data && placement?.databaseExists ? (
         <p class="state info placement" role="status">
           {vendor}'s rows are in <strong>{db(placement.partition)}</strong>{" "}
           {placement.pinned ? "(stored: pinned, or moved there)" : `(its home under M = ${partitions ?? "?"}; not pinned)`}.
