@@ -157,7 +157,7 @@ async function vendorMoves(vendorId: string) {
   expect(res.status).toBe(200);
   return res.body as {
     items: { id: string; state: string; from: number; to: number; rowsCopied: number }[];
-    placement: { partition: number; pinned: boolean };
+    placement: { partition: number; pinned: boolean; databaseExists: boolean };
   };
 }
 
@@ -322,7 +322,7 @@ describe("dashboard: Partitions", { timeout: 180_000 }, () => {
       .waitFor();
     const after = await Promise.all(DEMO_VENDORS.map(vendorMoves));
     // Every vendor pinned where it was; nobody moved; a second pin has nothing left to do.
-    expect(after.map((v) => v.placement)).toEqual(before.map((v) => ({ partition: v.placement.partition, pinned: true })));
+    expect(after.map((v) => v.placement)).toEqual(before.map((v) => ({ partition: v.placement.partition, pinned: true, databaseExists: true })));
     expect((await call("POST", "/api/v2/read-partitions/pin", keys.operator)).body).toEqual({ pinned: 0 });
   });
 
@@ -398,7 +398,7 @@ describe("dashboard: Partitions", { timeout: 180_000 }, () => {
     expect(now.rowsCopied).toBeGreaterThan(0);
     await expect.poll(() => vendorRow.locator(".rows-copied").textContent()).toBe(num(now.rowsCopied));
     await expect.poll(() => page.locator(".placement").textContent()).toMatch(new RegExp(`^${MOVED}'s rows are in READ_${to} \\(stored`));
-    expect((await vendorMoves(MOVED)).placement).toEqual({ partition: to, pinned: true });
+    expect((await vendorMoves(MOVED)).placement).toEqual({ partition: to, pinned: true, databaseExists: true });
     // The move form's note on where the vendor is follows the switch too.
     await expect.poll(() => form.locator("#mv-vendor-hint").textContent()).toMatch(new RegExp(`^Its rows are in READ_${to} now`));
     await shot(page, "operator-partitions-move-switched");
