@@ -33,7 +33,7 @@ export function deliveryDbOrNull(env: Env, deliveryId: string): D1Database | nul
   return readDbs(env)[store] ?? null;
 }
 
-/** The database holding a delivery (its id names it). */
+/** The database holding a delivery (its id names it); a RangeError for a read database that does not exist. */
 export function deliveryDb(env: Env, deliveryId: string): D1Database {
   const store = deliveryStoreOf(deliveryId);
   return store === LEGACY_STORE ? env.DB : readDb(env, store);
@@ -42,6 +42,11 @@ export function deliveryDb(env: Env, deliveryId: string): D1Database {
 /** Every store of deliveries: the read databases, and `DB` for those made before they were partitioned. */
 export function deliveryStores(env: Env): { store: DeliveryStore; db: D1Database }[] {
   return [{ store: LEGACY_STORE, db: env.DB }, ...readDbs(env).map((db, i) => ({ store: i as DeliveryStore, db }))];
+}
+
+/** A subscription row as the fan-out needs it. */
+function subscriptionTarget(r: { id: string; vendorId: string | null; eventTypes: string }): SubscriptionTarget {
+  return { id: r.id, vendorId: r.vendorId, eventTypes: parseEventTypes(r.eventTypes) };
 }
 
 /**
@@ -57,7 +62,7 @@ export async function liveSubscriptionsFor(db: D1Database, vendorIds: readonly s
     .where(and(isNull(s.deletedAt), isNull(s.disabledAt), owners.length === 0 ? isNull(s.vendorId) : or(isNull(s.vendorId), inJson(s.vendorId, owners))))
     .orderBy(asc(s.id))
     .all();
-  return rows.map((r) => ({ id: r.id, vendorId: r.vendorId, eventTypes: parseEventTypes(r.eventTypes) }));
+  return rows.map(subscriptionTarget);
 }
 
 /**
@@ -78,7 +83,7 @@ export async function liveSubscriptionsForSkus(db: D1Database, skus: readonly st
     .where(and(isNull(s.deletedAt), isNull(s.disabledAt), or(isNull(s.vendorId), sql`${s.vendorId} IN ${owners}`)))
     .orderBy(asc(s.id))
     .all();
-  return rows.map((r) => ({ id: r.id, vendorId: r.vendorId, eventTypes: parseEventTypes(r.eventTypes) }));
+  return rows.map(subscriptionTarget);
 }
 
 /** An event to deliver: its id, type, SKU (null for events not about one) and the event part of its WEBHOOKS message. */

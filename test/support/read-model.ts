@@ -23,10 +23,10 @@ export function allReadDbs(): D1Database[] {
   return readDbs(env);
 }
 
-/** The rows of one query run in every read database, concatenated in partition order. */
-export async function queryAllReadDbs<T>(query: string, ...binds: unknown[]): Promise<T[]> {
+/** The rows of one query run in each of `dbs`, concatenated in their order. */
+async function queryEach<T>(dbs: readonly D1Database[], query: string, binds: unknown[]): Promise<T[]> {
   const parts = await Promise.all(
-    allReadDbs().map(
+    dbs.map(
       async (db) =>
         (
           await db
@@ -39,14 +39,10 @@ export async function queryAllReadDbs<T>(query: string, ...binds: unknown[]): Pr
   return parts.flat();
 }
 
-/**
- * Runs one write in every read database (a SKU's master row is in its vendor's only, issue 19
- * item 3: `UPDATE skus …` written this way reaches it wherever it is). Returns the rows changed
- * over all of them.
- */
-export async function runAllReadDbs(query: string, ...binds: unknown[]): Promise<number> {
+/** One write run in each of `dbs`; the rows changed over all of them. */
+async function runEach(dbs: readonly D1Database[], query: string, binds: unknown[]): Promise<number> {
   const results = await Promise.all(
-    allReadDbs().map((db) =>
+    dbs.map((db) =>
       db
         .prepare(query)
         .bind(...binds)
@@ -54,6 +50,20 @@ export async function runAllReadDbs(query: string, ...binds: unknown[]): Promise
     ),
   );
   return results.reduce((n, r) => n + r.meta.changes, 0);
+}
+
+/** The rows of one query run in every read database, concatenated in partition order. */
+export async function queryAllReadDbs<T>(query: string, ...binds: unknown[]): Promise<T[]> {
+  return queryEach<T>(allReadDbs(), query, binds);
+}
+
+/**
+ * Runs one write in every read database (a SKU's master row is in its vendor's only, issue 19
+ * item 3: `UPDATE skus …` written this way reaches it wherever it is). Returns the rows changed
+ * over all of them.
+ */
+export async function runAllReadDbs(query: string, ...binds: unknown[]): Promise<number> {
+  return runEach(allReadDbs(), query, binds);
 }
 
 /**
@@ -72,29 +82,18 @@ export async function deliveryRow<T = Record<string, unknown>>(deliveryId: strin
 
 /** The rows of one query run in every store of deliveries (`env.DB` first, then the read databases). */
 export async function queryAllDeliveryStores<T>(query: string, ...binds: unknown[]): Promise<T[]> {
-  const parts = await Promise.all(
-    deliveryStores(env).map(
-      async ({ db }) =>
-        (
-          await db
-            .prepare(query)
-            .bind(...binds)
-            .all<T>()
-        ).results,
-    ),
+  return queryEach<T>(
+    deliveryStores(env).map((s) => s.db),
+    query,
+    binds,
   );
-  return parts.flat();
 }
 
 /** Runs one write in every store of deliveries; returns the rows changed over all of them. */
 export async function runAllDeliveryStores(query: string, ...binds: unknown[]): Promise<number> {
-  const results = await Promise.all(
-    deliveryStores(env).map(({ db }) =>
-      db
-        .prepare(query)
-        .bind(...binds)
-        .run(),
-    ),
+  return runEach(
+    deliveryStores(env).map((s) => s.db),
+    query,
+    binds,
   );
-  return results.reduce((n, r) => n + r.meta.changes, 0);
 }
