@@ -1,75 +1,25 @@
-/**
- * The dashboard's Partitions page (operators; issue 19) in a real browser (Debian's chromium
- * driven by playwright-core) against the stack `npm start` brings up (demo data cut to 40
- * SKUs), as test/e2e/dashboard.e2e.test.ts runs the other views:
- *
- * - an operator opens it from the nav and sees M = 4 and the load counters as
- *   `GET /api/v2/diagnostics/load` gives them: per queue the messages of each partition, the
- *   total and the max/mean reading (balanced ≤ 1.2, or imbalanced), per database the EVENTS
- *   projection's batches, statements, events and first applications, and the read databases'
- *   statement spread;
- * - pins every vendor only after a confirmation ("Not now" pins nobody), and the page says how
- *   many the API pinned;
- * - starts a move of a demo vendor: a malformed vendor id is caught before sending, a move to
- *   the database the vendor is in is refused by the API in its words on the target field, a
- *   second move while one is open likewise on the vendor field; the move is listed (the
- *   vendor's moves and every vendor's) as the API lists it, followed until it switches, and the
- *   vendor's placement then names the new database;
- * - a vendor key has no Partitions entry and the view refuses it in words;
- * - axe-core finds no serious or critical violation; a 390×844 phone has no page overflow.
- *   Screenshots under test-results/dashboard/.
- */
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getFreePort, ROOT } from "../../scripts/local-stack.mjs";
+import { ROOT } from "../../scripts/local-stack.mjs";
+import { type DashboardStack, sleep, startDashboardStack } from "./dashboard-stack";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = join(ROOT, "test-results", "dashboard");
 const AXE_SOURCE = readFileSync(join(ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8");
 const DEMO_VENDORS = ["V-ACME", "V-NORD", "V-VELO", "V-CASA", "V-KIDS"];
 /** The vendor this file moves (the vendor key's V-ACME stays where it is). */
 const MOVED = "V-VELO";
 
-let work: string;
-let npm: ChildProcess | null = null;
-let output = "";
+let _work: string;
+let stack: DashboardStack | undefined;
 let api: string;
 let dashboard: string;
 let keys: { operator: string; vendor: string; checkout: string; vendorId: string };
 let context: BrowserContext;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A count as the page formats it (the browser runs with locale en-GB). */
 const num = (n: number) => new Intl.NumberFormat("en-GB", { maximumFractionDigits: 0 }).format(n);
-
-/** Live processes whose ancestry leads to `root` (for cleanup after a failure). */
-function descendants(root: number): number[] {
-  const parentOf = new Map<number, number>();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (fields[0] !== "Z") parentOf.set(Number(name), Number(fields[1]));
-    } catch {}
-  }
-  const found = new Set<number>(parentOf.has(root) ? [root] : []);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, ppid] of parentOf) {
-      if (!found.has(pid) && found.has(ppid)) {
-        found.add(pid);
-        grew = true;
-      }
-    }
-  }
-  return [...found];
-}
 
 /** The API as a script would call it (to check what the page shows). */
 // biome-ignore lint/suspicious/noExplicitAny: the JSON of whichever route is called, read by each test as it needs
@@ -162,68 +112,13 @@ async function vendorMoves(vendorId: string) {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
   mkdirSync(SHOTS, { recursive: true });
-  work = await mkdtemp(join(tmpdir(), "edge-inventory-dashboard-partitions-"));
-  const port = await getFreePort();
-  const dashboardPort = await getFreePort();
-  npm = spawn("npm", ["start"], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DASHBOARD_PORT: String(dashboardPort),
-      EDGE_INVENTORY_STATE: join(work, ".state"),
-      EDGE_INVENTORY_DEMO_SKUS: "40",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  npm.stdout!.on("data", (d) => (output += d));
-  npm.stderr!.on("data", (d) => (output += d));
-  const deadline = Date.now() + 300_000;
-  while (!output.includes("More examples: README.md")) {
-    if (npm.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`npm start did not come up within 300 s:\n${output}`);
-    await sleep(200);
-  }
-  api = `http://127.0.0.1:${port}`;
-  dashboard = /dashboard at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] ?? "";
-  expect(dashboard).toBe(`http://127.0.0.1:${dashboardPort}`);
-  keys = JSON.parse(await readFile(join(work, ".state", "demo-keys.json"), "utf8")).keys;
-  context = await chromium.launchPersistentContext(await mkdtemp(join(work, "chromium-")), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-    viewport: { width: 1280, height: 800 },
-    locale: "en-GB",
-  });
+  stack = await startDashboardStack("dashboard-partitions");
+  ({ _work, api, dashboard, keys, context } = stack);
 }, 360_000);
 
 afterAll(async () => {
-  await context?.close().catch(() => {});
-  if (npm?.pid) {
-    try {
-      process.kill(npm.pid, "SIGTERM");
-    } catch {}
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && descendants(npm.pid).length > 0) await sleep(100);
-    for (const pid of descendants(npm.pid)) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {}
-    }
-  }
-  if (work) await rm(work, { recursive: true, force: true });
+  await stack?.stop();
 }, 60_000);
 
 describe("dashboard: Partitions", { timeout: 180_000 }, () => {

@@ -41,31 +41,27 @@
  *   ones at 390×844; each view's screenshot is saved under test-results/dashboard/.
  * - The first load stays under 200 KB of gzipped JavaScript; the dashboard's own types check.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIRST_LOAD_BUDGET_BYTES, measureDashboard } from "../../scripts/dashboard-build.mjs";
-import { getFreePort, ROOT } from "../../scripts/local-stack.mjs";
+import { ROOT } from "../../scripts/local-stack.mjs";
+import { type DashboardStack, startDashboardStack } from "./dashboard-stack";
 import { executeSql, sqlString } from "../../scripts/local-stack/d1-local.mjs";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = join(ROOT, "test-results", "dashboard");
 const AXE_SOURCE = readFileSync(join(ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8");
 
 let work: string;
-let npm: ChildProcess | null = null;
-let output = "";
+let stack: DashboardStack | undefined;
 let api: string;
 let dashboard: string;
 let keys: { operator: string; vendor: string; checkout: string; vendorId: string };
 let context: BrowserContext;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function portFree(p: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -73,30 +69,6 @@ function portFree(p: number): Promise<boolean> {
     srv.once("error", () => resolve(false));
     srv.listen(p, "127.0.0.1", () => srv.close(() => resolve(true)));
   });
-}
-
-/** Live processes whose ancestry leads to `root` (for cleanup after a failure). */
-function descendants(root: number): number[] {
-  const parentOf = new Map<number, number>();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (fields[0] !== "Z") parentOf.set(Number(name), Number(fields[1]));
-    } catch {}
-  }
-  const found = new Set<number>(parentOf.has(root) ? [root] : []);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, ppid] of parentOf) {
-      if (!found.has(pid) && found.has(ppid)) {
-        found.add(pid);
-        grew = true;
-      }
-    }
-  }
-  return [...found];
 }
 
 /** The API as a script would call it (to set the scene or check the outcome). */
@@ -170,69 +142,13 @@ async function openView(page: Page, link: string, heading: string | RegExp): Pro
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
   mkdirSync(SHOTS, { recursive: true });
-  work = await mkdtemp(join(tmpdir(), "edge-inventory-dashboard-"));
-  const port = await getFreePort();
-  const dashboardPort = await getFreePort();
-  npm = spawn("npm", ["start"], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DASHBOARD_PORT: String(dashboardPort),
-      EDGE_INVENTORY_STATE: join(work, ".state"),
-      EDGE_INVENTORY_DEMO_SKUS: "40",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  npm.stdout!.on("data", (d) => (output += d));
-  npm.stderr!.on("data", (d) => (output += d));
-  const deadline = Date.now() + 300_000;
-  while (!output.includes("More examples: README.md")) {
-    if (npm.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`npm start did not come up within 300 s:\n${output}`);
-    await sleep(200);
-  }
-  api = `http://127.0.0.1:${port}`;
-  dashboard = /dashboard at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] ?? "";
-  expect(dashboard).toBe(`http://127.0.0.1:${dashboardPort}`);
-  keys = JSON.parse(await readFile(join(work, ".state", "demo-keys.json"), "utf8")).keys;
-  context = await chromium.launchPersistentContext(await mkdtemp(join(work, "chromium-")), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-    viewport: { width: 1280, height: 800 },
-    locale: "en-GB",
-    acceptDownloads: true,
-  });
+  stack = await startDashboardStack("dashboard", { acceptDownloads: true });
+  ({ work, api, dashboard, keys, context } = stack);
 }, 360_000);
 
 afterAll(async () => {
-  await context?.close().catch(() => {});
-  if (npm?.pid) {
-    try {
-      process.kill(npm.pid, "SIGTERM");
-    } catch {}
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && descendants(npm.pid).length > 0) await sleep(100);
-    for (const pid of descendants(npm.pid)) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {}
-    }
-  }
-  if (work) await rm(work, { recursive: true, force: true });
+  await stack?.stop();
 }, 60_000);
 
 describe("dashboard", { timeout: 180_000 }, () => {
