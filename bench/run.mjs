@@ -16,6 +16,8 @@
 //   BENCH_ONLY=S1,S3         run only these scenarios (S0 always runs: it is every ratio's
 //                            base; S2's seed runs when S2, S3, S4 or S4c is chosen; S1 runs
 //                            when S6 is chosen, as its "× S1" base)
+//   BENCH_PROFILE=S2,S4      diagnostic: a CPU profile of the Worker around these scenarios
+//                            (bench/results/<name>.cpuprofile; S2seed names the seed)
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, freemem, loadavg, totalmem } from "node:os";
@@ -28,6 +30,8 @@ import { scenarioS3 } from "./lib/cached-read-scenario.mjs";
 import { scenarioS6 } from "./lib/flash-sale-scenario.mjs";
 import { scenarioS0, scenarioS1, scenarioS1x, warmup } from "./lib/hot-sku-scenarios.mjs";
 import { bounded } from "./lib/lifecycle.mjs";
+import { connectProfiler, PROFILE, profiled } from "./lib/profiler.mjs";
+import { getFreePort } from "../scripts/local-stack/ports.mjs";
 import { createClient } from "./lib/load.mjs";
 import { createMeasurer } from "./lib/measure.mjs";
 import { scenarioS5 } from "./lib/multi-line-scenario.mjs";
@@ -72,13 +76,22 @@ async function main() {
   );
   if (machine.loadavgAtStart[0] > 0.5) log("warning: the machine is busy (1-min load > 0.5); numbers will be lower and noisier");
 
-  stack = await startMiniflareStack({ log, queueConsumers: CONSUMERS });
+  stack = await startMiniflareStack({ log, queueConsumers: CONSUMERS, inspectorPort: PROFILE ? await getFreePort() : 0 });
   log(
     `server up at ${stack.url} (pid ${stack.pid}; start ${stack.startMs} ms; bundle ${Math.round(stack.bundleBytes / 1024)} KiB; state on ${stack.stateFilesystem.type} at ${stack.tmpDir})`,
   );
   const client = createClient(stack.url, { connections: CFG.connections, timeoutMs: 60_000 });
   const keys = stack.keys;
-  const measured = createMeasurer(stack.pid, { quietBudgetMs: QUICK ? 5_000 : 30_000, log });
+  // BENCH_PROFILE: the scenario `current` names runs under the CPU profiler.
+  const profiler = PROFILE ? await connectProfiler(stack.inspectorPort, stack.workerName) : null;
+  const profile = profiled(profiler, join(HERE, "results"), log);
+  let current = "setup";
+  const as = (name, fn) => {
+    current = name;
+    return fn();
+  };
+  if (PROFILE) await mkdir(join(HERE, "results"), { recursive: true });
+  const measured = createMeasurer(stack.pid, { quietBudgetMs: QUICK ? 5_000 : 30_000, log, around: (fn) => profile(current, fn) });
   const ctx = { client, keys, measured };
   const rows = [];
   const raw = {};
@@ -106,65 +119,67 @@ async function main() {
     await pool(scarce.flat(), 8, (sku) => setOnHand(client, keys.operator, sku, LOC, CFG.s5.unitsPerSku));
     raw.setup = { masterDataMs: Math.round(masterMs), skus: allSkus.length };
 
-    const s0 = await scenarioS0(ctx);
+    const s0 = await as("S0", () => scenarioS0(ctx));
     rows.push(s0.row);
     raw.S0 = s0.raw;
 
     const wanted = (name) => ONLY === null || ONLY.has(name);
     // S6's "× S1" needs S1 from the same run.
     const runS1 = wanted("S1") || wanted("S6");
-    if (runS1 || wanted("S1x")) raw.warmup = await warmup(ctx, warm);
+    if (runS1 || wanted("S1x")) raw.warmup = await as("warmup", () => warmup(ctx, warm));
 
     let s1Throughput = null;
     if (runS1) {
-      const s1 = await scenarioS1(ctx, hot);
+      const s1 = await as("S1", () => scenarioS1(ctx, hot));
       rows.push(s1.row);
       raw.S1 = s1.raw;
       if (String(s1.row.check).startsWith("pass")) s1Throughput = s1.row.throughput;
     }
     if (wanted("S1x")) {
-      const s1x = await scenarioS1x(ctx, hotAdjust);
+      const s1x = await as("S1x", () => scenarioS1x(ctx, hotAdjust));
       rows.push(s1x.row);
       raw.S1x = s1x.raw;
     }
 
-    const seed = ["S2", "S3", "S4", "S4c"].some(wanted) ? await seedS2(ctx, spread) : null;
+    const seed = ["S2", "S3", "S4", "S4c"].some(wanted) ? await as("S2seed", () => seedS2(ctx, spread)) : null;
     if (seed && wanted("S2")) {
-      const s2 = await withPartitionLoad(client, keys.operator, log, () => scenarioS2(ctx, seed.seeded));
+      const s2 = await withPartitionLoad(client, keys.operator, log, () => as("S2", () => scenarioS2(ctx, seed.seeded)));
       rows.push(...s2.rows);
       raw.S2 = s2.raw;
     }
     if (wanted("S2p")) {
       const spreadSkus = await seedPartitionSpread(client, keys.operator);
-      const s2p = await withPartitionLoad(client, keys.operator, log, () => scenarioS2p(ctx, spreadSkus));
+      const s2p = await withPartitionLoad(client, keys.operator, log, () => as("S2p", () => scenarioS2p(ctx, spreadSkus)));
       rows.push(s2p.row);
       raw.S2p = s2p.raw;
     }
     if (seed && wanted("S3")) {
-      const s3 = await scenarioS3(ctx, seed.seeded.slice(0, CFG.s3.skus));
+      const s3 = await as("S3", () => scenarioS3(ctx, seed.seeded.slice(0, CFG.s3.skus)));
       rows.push(s3.row);
       raw.S3 = s3.raw;
     }
     if (seed && wanted("S4")) {
       const s4 = await withPartitionLoad(client, keys.operator, log, () =>
-        scenarioS4({ client, keys, vendorId: VENDOR.id, locationId: LOC, skus: seed.seeded, measured, row, log }),
+        as("S4", () => scenarioS4({ client, keys, vendorId: VENDOR.id, locationId: LOC, skus: seed.seeded, measured, row, log })),
       );
       rows.push(s4.row);
       raw.S4 = s4.raw;
     }
     if (seed && wanted("S4c")) {
-      const s4c = await scenarioS4Cli({ client, keys, vendorId: VENDOR.id, skus: seed.seeded.slice(0, QUICK ? 1_000 : 10_000), measured, row, log });
+      const s4c = await as("S4c", () =>
+        scenarioS4Cli({ client, keys, vendorId: VENDOR.id, skus: seed.seeded.slice(0, QUICK ? 1_000 : 10_000), measured, row, log }),
+      );
       rows.push(s4c.row);
       raw.S4c = s4c.raw;
     }
     if (wanted("S5")) {
-      const s5 = await scenarioS5(ctx, scarce);
+      const s5 = await as("S5", () => scenarioS5(ctx, scarce));
       rows.push(s5.row);
       raw.S5 = s5.raw;
     }
     // Last: its 10,000 reservations leave the most background work behind (outbox, events).
     if (wanted("S6")) {
-      const s6 = await scenarioS6(ctx, flash, { s1Throughput });
+      const s6 = await as("S6", () => scenarioS6(ctx, flash, { s1Throughput }));
       rows.push(s6.row);
       raw.S6 = s6.raw;
     }

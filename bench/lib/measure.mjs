@@ -23,9 +23,9 @@ function machineCpu() {
  * for a quiet machine before each measurement; `log` reports that wait.
  *
  * @param {number} serverPid
- * @param {{ quietBudgetMs?: number, log?: (msg: string) => void }} [options]
+ * @param {{ quietBudgetMs?: number, log?: (msg: string) => void, around?: (fn: () => Promise<any>) => Promise<any> }} [options]
  */
-export function createMeasurer(serverPid, { quietBudgetMs = 30_000, log = () => {} } = {}) {
+export function createMeasurer(serverPid, { quietBudgetMs = 30_000, log = () => {}, around = (fn) => fn() } = {}) {
   /**
    * Waits (bounded) until processes other than this benchmark use less than `maxCores` of the
    * machine, so other work on a shared machine disturbs the numbers less. Returns what it saw.
@@ -73,7 +73,7 @@ export function createMeasurer(serverPid, { quietBudgetMs = 30_000, log = () => 
    * Samples server CPU, load-generator CPU and machine CPU around `fn`, then lets the server
    * drain its background work (counted in `serverSecondsWithDrain`, not in wall time).
    */
-  async function measured(fn) {
+  async function measuredOnce(fn) {
     const quiet = await waitForQuiet();
     const s0 = cpuSample(serverPid);
     const l0 = process.cpuUsage();
@@ -110,5 +110,6 @@ export function createMeasurer(serverPid, { quietBudgetMs = 30_000, log = () => 
     };
   }
 
-  return measured;
+  /** `measuredOnce` inside `around` (the profiler's hook, bench/lib/profiler.mjs). */
+  return (fn) => around(() => measuredOnce(fn));
 }

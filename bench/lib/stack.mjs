@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateApiKey } from "../../scripts/local-stack/api-keys.mjs";
-import { buildBundle, d1Migrations, miniflareEntry, miniflareOptions, startMiniflare } from "../../scripts/local-stack/miniflare.mjs";
+import { appWorkerOptions, buildBundle, d1Migrations, miniflareEntry, miniflareOptions, startMiniflare } from "../../scripts/local-stack/miniflare.mjs";
 import { QUIET_ENV, ROOT, WRANGLER_DIR } from "../../scripts/local-stack/wrangler-cli.mjs";
 
 export { buildBundle, d1Migrations, miniflareEntry } from "../../scripts/local-stack/miniflare.mjs";
@@ -58,7 +58,7 @@ export async function versions() {
  * Builds the bundle and starts Miniflare on 127.0.0.1 with fresh state, migrations applied
  * and a checkout and an operator key. Returns {url, pid, keys, stop(), serverPids(), ...}.
  */
-export async function startMiniflareStack({ log = () => {}, readyTimeoutMs = 90_000, queueConsumers = true } = {}) {
+export async function startMiniflareStack({ log = () => {}, readyTimeoutMs = 90_000, queueConsumers = true, inspectorPort = 0 } = {}) {
   const tmp = await mkdtemp(join(tmpdir(), "edge-inventory-bench-"));
   let server = null;
   const stop = async () => {
@@ -69,6 +69,8 @@ export async function startMiniflareStack({ log = () => {}, readyTimeoutMs = 90_
     log("bundling (wrangler deploy --dry-run)…");
     const bundle = await buildBundle(join(tmp, "bundle"), tmp);
     const options = await miniflareOptions(bundle, join(tmp, "state"), { queueConsumers });
+    // BENCH_PROFILE (bench/lib/profiler.mjs): workerd's inspector on 127.0.0.1.
+    if (inspectorPort) options.inspectorPort = inspectorPort;
     const migrations = await d1Migrations();
     const keys = {
       checkout: { ...generateApiKey(), scope: "checkout", name: "bench checkout" },
@@ -82,6 +84,8 @@ export async function startMiniflareStack({ log = () => {}, readyTimeoutMs = 90_
       url: server.url,
       pid: server.pid,
       mode: "miniflare",
+      inspectorPort,
+      workerName: appWorkerOptions(options).name,
       startMs: server.startMs,
       bundleMs: bundle.ms,
       bundleBytes: (await readFile(bundle.script)).byteLength,
