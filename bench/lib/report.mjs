@@ -107,7 +107,7 @@ export function printSummary(result, table) {
   );
   console.log(table);
   console.log(
-    `\nCPU ms/op = CPU seconds of the server processes (Miniflare host + workerd, from /proc) during the run and while its background work drained (outbox alarms, queue consumers) ÷ operations; × S0 = throughput ÷ S0's.` +
+    `\nCPU ms/op = CPU seconds of the server processes (Miniflare host + workerd, from /proc) during the run and while its background work drained (outbox alarms, queue consumers; for a scenario that writes, also its outbox checks a minute later) ÷ operations; × S0 = throughput ÷ S0's.` +
       `\nobject hops = sequential Durable Object round trips per operation on the request path; est. prod p95 ms = same-region / cross-region estimate: ${MODEL.formula} with ${MODEL.workerOverheadMs} ms Worker overhead and ${MODEL.hopP95Ms.sameRegion} / ${MODEL.hopP95Ms.crossRegion} ms per hop (assumptions; BENCHMARKS.md, "Reading the hop and p95 columns").` +
       `\nServer cores busy / load-generator CPU / other processes' CPU per scenario are in bench/results/latest.json (raw.*.cpu).`,
   );
@@ -123,7 +123,7 @@ export function printSummary(result, table) {
     if (r?.cpu) {
       const c = r.cpu;
       console.log(
-        `  ${name.padEnd(7)} wall ${c.wallSeconds.toFixed(1)} s · server ${c.serverSeconds.toFixed(2)} s CPU (user ${c.serverUserSeconds.toFixed(2)}, sys ${c.serverSystemSeconds.toFixed(2)}; ${(c.serverSeconds / c.wallSeconds).toFixed(2)} cores) + ${(c.serverSecondsWithDrain - c.serverSeconds).toFixed(2)} s draining background work in ${(c.drain.ms / 1000).toFixed(1)} s · load generator ${c.loadGeneratorSeconds.toFixed(2)} s · other processes ${c.otherSeconds.toFixed(2)} s`,
+        `  ${name.padEnd(7)} wall ${c.wallSeconds.toFixed(1)} s · server ${c.serverSeconds.toFixed(2)} s CPU (user ${c.serverUserSeconds.toFixed(2)}, sys ${c.serverSystemSeconds.toFixed(2)}; ${(c.serverSeconds / c.wallSeconds).toFixed(2)} cores) + ${(c.serverSecondsWithDrain - c.serverSeconds).toFixed(2)} s draining background work in ${(c.drain.ms / 1000).toFixed(1)} s${c.settled ? ` and its delayed outbox checks until ${((c.drain.ms + c.settled.waitedMs + c.settled.drainMs) / 1000).toFixed(0)} s` : ""} · load generator ${c.loadGeneratorSeconds.toFixed(2)} s · other processes ${c.otherSeconds.toFixed(2)} s`,
       );
     }
   }
