@@ -30,7 +30,15 @@ import type {
   TransitionOp,
 } from "./reservation-coordinator.types";
 import { AmendmentSteps, pruneAmendments } from "./reservation-coordinator/amendments";
-import { alarmTaskFailed, coordinatorHealth, dueTasks, nextDueAt, pruneFinished, type AlarmTask } from "./reservation-coordinator/due-work";
+import {
+  alarmTaskFailed,
+  coordinatorHealth,
+  dueTasks,
+  FINISHED_RETENTION_MS,
+  nextDueAt,
+  pruneFinished,
+  type AlarmTask,
+} from "./reservation-coordinator/due-work";
 import type { SkuGateway } from "./reservation-coordinator/gateway";
 import { awaitsArrivals, expiryDue, readRow, viewOf, visibleRow, type Answer, type Row } from "./reservation-coordinator/rows";
 import { SagaSteps } from "./reservation-coordinator/steps";
@@ -86,6 +94,12 @@ export class ReservationCoordinatorStore {
     if (next === null || (this.#alarmAt !== null && this.#alarmAt <= next)) return;
     await this.#storage.setAlarm(next);
     this.#alarmAt = next;
+  }
+
+  /** `#armBy` for one new piece of due work at `at`: nothing to read when the alarm is set no later. */
+  async #armNoLaterThan(at: number): Promise<void> {
+    if (this.#alarmAt !== null && this.#alarmAt <= at) return;
+    await this.#armBy();
   }
 
   /** Forgets the remembered alarm time (the alarm just fired). */
@@ -171,25 +185,28 @@ export class ReservationCoordinatorStore {
    * refused when the key was first used with another request, here or for another direct one.
    */
   claimKey(input: KeyClaimInput): Promise<KeyClaimOutcome> {
-    return this.#locked(input.id, async () => {
-      const row = this.#row(input.id);
-      const claim = this.#claim(input.id);
-      const first = row?.request_hash ?? claim?.request_hash;
-      if (first !== undefined && first !== input.requestHash) {
-        return fail("idempotency_conflict", "this Idempotency-Key was already used with a different request");
-      }
-      if (row !== undefined) return { ok: true, claim: "coordinated" };
-      if (claim === undefined) {
-        this.#sql.exec(
-          "INSERT INTO key_claims (id, request_hash, target, created_at) VALUES (?, ?, ?, ?)",
-          input.id,
-          input.requestHash,
-          input.target,
-          this.#now(),
-        );
-      }
-      return { ok: true, claim: "claimed" };
-    });
+    // A new claim adds one piece of due work, its pruning: the alarm need only be armed that early.
+    let pruneAt: number | null = null;
+    const arm = () => (pruneAt === null ? Promise.resolve() : this.#armNoLaterThan(pruneAt));
+    return this.#locked(
+      input.id,
+      async () => {
+        const row = this.#row(input.id);
+        const claim = this.#claim(input.id);
+        const first = row?.request_hash ?? claim?.request_hash;
+        if (first !== undefined && first !== input.requestHash) {
+          return fail("idempotency_conflict", "this Idempotency-Key was already used with a different request");
+        }
+        if (row !== undefined) return { ok: true, claim: "coordinated" };
+        if (claim === undefined) {
+          const now = this.#now();
+          this.#sql.exec("INSERT INTO key_claims (id, request_hash, target, created_at) VALUES (?, ?, ?, ?)", input.id, input.requestHash, input.target, now);
+          pruneAt = now + FINISHED_RETENTION_MS;
+        }
+        return { ok: true, claim: "claimed" };
+      },
+      arm,
+    );
   }
 
   /** Promotes, commits, fulfils or releases every line, or none. */
@@ -306,13 +323,13 @@ export class ReservationCoordinatorStore {
   }
 
   /** Runs `fn` as the only operation on reservation `id`, then makes sure the alarm is armed. */
-  #locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+  #locked<T>(id: string, fn: () => Promise<T>, arm: () => Promise<void> = () => this.#armBy()): Promise<T> {
     const previous = this.#locks.get(id) ?? Promise.resolve();
     const body = async () => {
       try {
         return await fn();
       } finally {
-        await this.#armBy();
+        await arm();
       }
     };
     const run = previous.then(body, body);

@@ -351,7 +351,7 @@ export class SkuInventoryStore {
   }
 
   /** Sent events whose delivery check is due. */
-  dueConfirmations(now: number): { sequence: number; createdAt: number; event: InventoryEvent }[] {
+  dueConfirmations(now: number): outbox.DueConfirmation[] {
     return outbox.dueConfirmations(this.#db.sql, now);
   }
 
@@ -366,6 +366,11 @@ export class SkuInventoryStore {
   }
 
   /** The consumer applied these events: drop them. */
+  /** The highest sequence of this SKU's events a check found applied (0: none yet). */
+  appliedSequence(): number {
+    return outbox.appliedSequence(this.#db.sql);
+  }
+
   eventsConfirmed(sequences: readonly number[]): void {
     outbox.eventsConfirmed(this.#db.sql, sequences);
   }

@@ -511,8 +511,9 @@ export class SkuInventory extends DurableObject<Env> {
 
   /**
    * The one alarm: sends the outbox to the EVENTS queue (a failed send is logged, counted and
-   * retried with backoff), checks a minute after each send that the consumer applied the
-   * events and sends the lost ones again (rows are deleted only once applied), expires due
+   * retried with backoff), checks 5 s after each send (and a minute after it, for any still
+   * missing) that the consumer applied the events and sends the lost ones again (rows are
+   * deleted only once applied), expires due
    * reservations (an expiry that fails is logged, counted and retried with backoff, never
    * re-armed in the past), prunes old records, then re-arms. Running it twice changes
    * nothing the second time.

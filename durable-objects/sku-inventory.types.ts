@@ -239,7 +239,7 @@ export interface SkuHealth {
   expiriesRetrying: number;
   /** Events whose send failed and waits for its retry. */
   eventsRetrying: number;
-  /** Events sent and not yet known to be applied by the EVENTS consumer (checked a minute after each send). */
+  /** Events sent and not yet known to be applied by the EVENTS consumer (checked 5 s after each send, and a minute after it while missing). */
   eventsAwaitingConfirmation: number;
   /** When the alarm should next fire (ms), or null. */
   nextDueAt: number | null;

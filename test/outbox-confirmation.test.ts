@@ -1,7 +1,8 @@
 /**
  * The read models converge on the objects even when the queue loses events: a SKU object keeps
- * every sent event until the EVENTS consumer has applied it (D1 `processed_events`), checks a
- * minute after the send, and sends the lost ones again. The objects are RecordingSkuInventory
+ * every sent event until the EVENTS consumer has applied it (D1 `processed_events`), checks 5 s
+ * after the send (dropping what was applied) and, for any still missing, a minute after it, and
+ * sends the lost ones again. The objects are RecordingSkuInventory
  * (test-only subclass): their events go to an in-memory recorder — i.e. they are "lost" unless
  * the test hands them to the EVENTS consumer — and their clock can be moved, so the minute
  * passes without sleeping.
@@ -18,7 +19,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import type { InventoryEvent } from "../domain/events";
-import { CONFIRM_AFTER_MS, LOST_AFTER_MS } from "../durable-objects/sku-inventory/outbox";
+import { CONFIRM_AFTER_MS, CONFIRM_FIRST_MS, LOST_AFTER_MS } from "../durable-objects/sku-inventory/outbox";
 import { EVENTS_QUEUE, runAcked } from "./support/event-fixtures";
 import { expectLogged } from "./support/log-capture";
 import { readDbOfSku } from "./support/read-model";
@@ -88,6 +89,38 @@ describe("outbox confirmation", () => {
     // Gone for good: much later nothing is sent.
     expect(await alarmAt("OC-1", 100 * CONFIRM_AFTER_MS)).toEqual([]);
     await object("OC-1").setClockOffset(0);
+  });
+
+  it("the first check comes CONFIRM_FIRST_MS after the send and drops what was applied; a missing event waits for the minute check, where a newer applied one (already dropped) makes it lost", async () => {
+    await adjust("OC-5", 6);
+    const sent = await alarmAt("OC-5", 0);
+    expect(sent.map((e) => e.id)).toEqual(["evt:OC-5:1", "evt:OC-5:2"]);
+    type Stored = { sequence: number; sent_at: number; next_attempt_at: number };
+    const stored = () =>
+      runInDurableObject(object("OC-5"), async (_i, state) => ({
+        rows: state.storage.sql.exec<Stored>("SELECT sequence, sent_at, next_attempt_at FROM outbox ORDER BY sequence").toArray(),
+        alarm: await state.storage.getAlarm(),
+      }));
+    const afterSend = await stored();
+    // The object is armed for the early check: 5 s after the send, not a minute.
+    expect(afterSend.rows.map((r) => r.next_attempt_at - r.sent_at)).toEqual([CONFIRM_FIRST_MS, CONFIRM_FIRST_MS]);
+    expect(afterSend.alarm).toBe(afterSend.rows[0]!.next_attempt_at);
+    const sentAt = afterSend.rows[0]!.sent_at;
+    // Only the newer event reaches the consumer.
+    await runAcked(EVENTS_QUEUE, [sent[1]!]);
+
+    // The early check: the applied one is dropped; the missing one is not judged yet (no resend,
+    // nothing counted) and waits for the check a minute after its send.
+    expect(await alarmAt("OC-5", CONFIRM_FIRST_MS + 500)).toEqual([]);
+    const afterFirst = await stored();
+    expect(afterFirst.rows).toEqual([{ sequence: 1, sent_at: sentAt, next_attempt_at: sentAt + CONFIRM_AFTER_MS }]);
+    expect(await health("OC-5")).toMatchObject({ eventsAwaitingConfirmation: 1, failures: [] });
+
+    // A minute after the send: a newer event was applied (its row is gone, the object remembers
+    // its sequence), so the missing one was lost and goes out again.
+    expect(await alarmAt("OC-5", CONFIRM_AFTER_MS + 1_000)).toEqual([sent[0]]);
+    expectLogged({ event: "outbox.resent", sku: "OC-5", count: 1 }, { exactly: true });
+    await object("OC-5").setClockOffset(0);
   });
 
   it("while nothing newer was applied the consumer is only behind: no resend until the event is LOST_AFTER_MS old", async () => {

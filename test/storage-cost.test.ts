@@ -157,8 +157,9 @@ describe("storage rows per operation (Durable Objects)", () => {
       expect(await runDurableObjectAlarm(stub)).toBe(true);
     });
 
-    // The confirmation a minute later: once the EVENTS consumer applied every sent event, one
-    // alarm deletes their outbox rows (the sends above went to the real local queue).
+    // The confirmation (its first check 5 s after the send): once the EVENTS consumer applied
+    // every sent event, one alarm deletes their outbox rows and records the highest applied
+    // sequence (the sends above went to the real local queue).
     const awaiting = (await stub.health()).eventsAwaitingConfirmation;
     expect(awaiting).toBeGreaterThan(0);
     await waitUntil(async () => {
@@ -184,7 +185,7 @@ describe("storage rows per operation (Durable Objects)", () => {
     // the per-operation figures in SCALE.md together.
     expect(table).toEqual({
       adjust: [9, 18, 19],
-      adjustFlush: [2, 23, 9],
+      adjustFlush: [2, 17, 5],
       // One SKU: the fast path (sku-inventory/direct.ts). The SKU object takes the reservation with
       // its owner and first answer (one row more than a coordinated part: the answer); the key's
       // coordinator shard only claims the key (3 rows: the claim and its two index entries).
@@ -199,8 +200,8 @@ describe("storage rows per operation (Durable Objects)", () => {
       commitCoordinator: [0, 0, 0],
       fulfilSku: [11, 40, 26],
       fulfilCoordinator: [0, 0, 0],
-      flushAfterReservations: [18, 81, 9],
-      confirm: [12, 106, 11],
+      flushAfterReservations: [18, 75, 5],
+      confirm: [14, 100, 9],
     });
   });
 });
@@ -247,7 +248,7 @@ describe("storage rows of a synced value (Durable Objects)", () => {
     expect({ apply: figures(apply), applyTen: figures(applyTen), alarm: figures(alarm) }).toEqual({
       apply: [10, 43, 21],
       applyTen: [64, 142, 102],
-      alarm: [0, 36, 7],
+      alarm: [0, 30, 3],
     });
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The SKU object's two reads of D1, both off the request path: which sent events the EVENTS
- * consumer applied (the outbox confirmation, once a minute after a send) and the SKU's master
+ * consumer applied (the outbox confirmation, 5 s after a send and, for any still missing, a minute after it) and the SKU's master
  * facts (the one-time fill, sku-inventory/master.ts). Each reads the SKU's owner from `DB`'s
  * `sku_directory`, then the owner's read database. Drizzle over d1/schema.ts like every D1
  * query; objects may import the schema, never repositories/ (test/node/layers.test.ts), so

@@ -24,9 +24,38 @@ const EXPIRY_BATCH = 500;
 
 /**
  * Expires due reservations and prunes old records. Safe to run twice: a second run finds
- * nothing due. Returns when the alarm should next fire, or null for never.
+ * nothing due. Returns when the alarm should next fire, or null for never. One read tells
+ * which work is due; an alarm run for the outbox alone (the common one) does no more.
  */
 export function runDueWork(db: SkuDb, now: number): number | null {
+  const before = dueTimes(db.sql);
+  let changed = false;
+  if (before.expiry !== null && before.expiry <= now) {
+    expireDue(db, now);
+    changed = true;
+  }
+  const inbound = db.inbound.get(db.sql);
+  if (inbound.lots) {
+    // A lot's alert or expiry may write events: the next due time is read again below.
+    runLotWork(db, now);
+    changed = true;
+  }
+  if (before.prune !== null && before.prune <= now) {
+    db.storage.transactionSync(() => {
+      db.sql.exec("DELETE FROM idempotency WHERE created_at <= ?", now - IDEMPOTENCY_RETENTION_MS);
+      const cutoff = now - TERMINAL_RETENTION_MS;
+      const finished = "SELECT id FROM reservations WHERE status IN ('fulfilled', 'released', 'expired') AND updated_at <= ?";
+      db.sql.exec(`DELETE FROM reservation_lines WHERE reservation_id IN (${finished})`, cutoff);
+      if (inbound.preorders) db.sql.exec(`DELETE FROM preorder_lines WHERE reservation_id IN (${finished})`, cutoff);
+      db.sql.exec(`DELETE FROM reservations WHERE id IN (${finished})`, cutoff);
+    });
+    changed = true;
+  }
+  return changed ? nextDueAt(db.sql, inbound.lots) : earliest(before);
+}
+
+/** Expires the due reservations (at most EXPIRY_BATCH), each in its own transaction. */
+function expireDue(db: SkuDb, now: number): void {
   const due = db.sql
     .exec<ReservationRow>(
       `SELECT * FROM reservations WHERE status = 'active' AND expires_at <= ? AND (expiry_retry_at IS NULL OR expiry_retry_at <= ?)
@@ -49,17 +78,6 @@ export function runDueWork(db: SkuDb, now: number): number | null {
     }
     if (outcome !== true) expiryFailed(db, row, now, outcome.code, causeOf(outcome));
   }
-  const inbound = db.inbound.get(db.sql);
-  if (inbound.lots) runLotWork(db, now);
-  db.storage.transactionSync(() => {
-    db.sql.exec("DELETE FROM idempotency WHERE created_at <= ?", now - IDEMPOTENCY_RETENTION_MS);
-    const cutoff = now - TERMINAL_RETENTION_MS;
-    const finished = "SELECT id FROM reservations WHERE status IN ('fulfilled', 'released', 'expired') AND updated_at <= ?";
-    db.sql.exec(`DELETE FROM reservation_lines WHERE reservation_id IN (${finished})`, cutoff);
-    if (inbound.preorders) db.sql.exec(`DELETE FROM preorder_lines WHERE reservation_id IN (${finished})`, cutoff);
-    db.sql.exec(`DELETE FROM reservations WHERE id IN (${finished})`, cutoff);
-  });
-  return nextDueAt(db.sql, inbound.lots);
 }
 
 /** Logs, counts and backs off one failed expiry (the failed transaction wrote nothing). */
@@ -88,21 +106,37 @@ export function nextDueAt(sql: SqlStorage, lots = false): number | null {
   return lot === null ? next : next === null ? lot : Math.min(next, lot);
 }
 
-function reservationsDueAt(sql: SqlStorage): number | null {
-  const row = sql
-    .exec<{ next: number | null }>(
-      `SELECT MIN(t) AS next FROM (
-         SELECT MIN(expires_at) AS t FROM reservations WHERE status = 'active' AND expiry_retry_at IS NULL
-         UNION ALL SELECT MIN(MAX(expires_at, expiry_retry_at)) FROM reservations WHERE status = 'active' AND expiry_retry_at IS NOT NULL
-         UNION ALL SELECT MIN(created_at) + ? FROM idempotency
-         UNION ALL SELECT MIN(updated_at) + ? FROM reservations WHERE status IN ('fulfilled', 'released', 'expired')
-         UNION ALL SELECT MIN(next_attempt_at) FROM outbox
-       )`,
+/** When each kind of the reservations' due work falls (ms), or null for none: expiries and their retries, pruning, the outbox. */
+interface DueTimes {
+  expiry: number | null;
+  prune: number | null;
+  outbox: number | null;
+}
+
+function dueTimes(sql: SqlStorage): DueTimes {
+  return sql
+    .exec<{ expiry: number | null; prune: number | null; outbox: number | null }>(
+      `SELECT
+         (SELECT MIN(t) FROM (
+            SELECT MIN(expires_at) AS t FROM reservations WHERE status = 'active' AND expiry_retry_at IS NULL
+            UNION ALL SELECT MIN(MAX(expires_at, expiry_retry_at)) FROM reservations WHERE status = 'active' AND expiry_retry_at IS NOT NULL)) AS expiry,
+         (SELECT MIN(t) FROM (
+            SELECT MIN(created_at) + ? AS t FROM idempotency
+            UNION ALL SELECT MIN(updated_at) + ? FROM reservations WHERE status IN ('fulfilled', 'released', 'expired'))) AS prune,
+         (SELECT MIN(next_attempt_at) FROM outbox) AS outbox`,
       IDEMPOTENCY_RETENTION_MS,
       TERMINAL_RETENTION_MS,
     )
     .one();
-  return row.next;
+}
+
+function earliest(times: DueTimes): number | null {
+  const all = [times.expiry, times.prune, times.outbox].filter((t): t is number => t !== null);
+  return all.length === 0 ? null : Math.min(...all);
+}
+
+function reservationsDueAt(sql: SqlStorage): number | null {
+  return earliest(dueTimes(sql));
 }
 
 /** The object's background work as an operator sees it. */

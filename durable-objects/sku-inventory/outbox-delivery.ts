@@ -1,11 +1,11 @@
 /**
  * The alarm's outbox work (see outbox.ts for the rules): send due events to the SKU's EVENTS
- * partition, and a minute after a send check which ones the consumer applied, deleting those
- * and sending the lost ones again. A failed send or check is logged and retried with backoff
+ * partition, and a few seconds after a send (again a minute after it, for any still missing)
+ * check which ones the consumer applied, deleting those and sending the lost ones again. A failed send or check is logged and retried with backoff
  * by the store; nothing is deleted before the consumer has applied it.
  */
 import type { SkuInventoryStore } from "../sku-inventory.store";
-import { type EventSink, LOST_AFTER_MS, sendEventFlushes } from "./outbox";
+import { CONFIRM_AFTER_MS, type EventSink, LOST_AFTER_MS, sendEventFlushes } from "./outbox";
 
 /** What the delivery needs from its object. */
 export interface OutboxDelivery {
@@ -59,9 +59,15 @@ export async function confirmDelivered({ store, sink, now, applied: appliedOf }:
       return;
     }
     const at = now();
-    const newestApplied = Math.max(0, ...[...due, ...newest].filter((e) => applied.has("event" in e ? e.event.id : e.id)).map((e) => e.sequence));
+    const newestApplied = Math.max(
+      store.appliedSequence(),
+      ...[...due, ...newest].filter((e) => applied.has("event" in e ? e.event.id : e.id)).map((e) => e.sequence),
+    );
     const missing = due.filter((d) => !applied.has(d.event.id));
-    const lost = missing.filter((d) => d.sequence < newestApplied || at - d.createdAt >= LOST_AFTER_MS);
+    // Lost: a newer event was applied, once the send is CONFIRM_AFTER_MS old (the consumer's
+    // retries of an older flush take seconds: the early first check never judges by that), or
+    // the event is LOST_AFTER_MS old.
+    const lost = missing.filter((d) => (d.sequence < newestApplied && at - d.sentAt >= CONFIRM_AFTER_MS) || at - d.createdAt >= LOST_AFTER_MS);
     store.eventsConfirmed(due.filter((d) => applied.has(d.event.id)).map((d) => d.sequence));
     store.confirmationPostponed(
       missing.filter((d) => !lost.includes(d)).map((d) => d.sequence),

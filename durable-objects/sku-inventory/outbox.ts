@@ -1,9 +1,10 @@
 /**
  * The outbox: events written in the same transaction as the change they describe, and sent
  * to the EVENTS queue by the alarm. A sent event stays until the EVENTS consumer has applied
- * it: `CONFIRM_AFTER_MS` after a send the alarm asks D1 which of its sent events (and of its
- * newest ones) are in `processed_events` and deletes the applied ones. One still missing is
- * taken as lost — the queue lost it; local queues live in memory and a crash loses every
+ * it: `CONFIRM_FIRST_MS` after a send (while the object is still in memory) the alarm asks D1
+ * which of its sent events are in `processed_events` and deletes the applied ones; for one
+ * still missing it asks again `CONFIRM_AFTER_MS` after the send (with the newest sent ones).
+ * One still missing then is taken as lost — the queue lost it; local queues live in memory and a crash loses every
  * queued message — and sent again when a NEWER event of this SKU has been applied (the
  * consumer got past it) or when it is `LOST_AFTER_MS` old. Otherwise the consumer is only
  * behind, and re-sending would double the load of a queue that is already backed up, so the
@@ -48,6 +49,15 @@ export const OUTBOX_BATCH = 100;
  * minute leaves room for both before an event counts as lost.
  */
 export const CONFIRM_AFTER_MS = 60_000;
+/**
+ * The first check of a send comes sooner (ms): the EVENTS consumer takes a batch within a
+ * second (`max_batch_timeout = 1`), so by now it has usually applied the events, and the
+ * object, idle for only a few seconds, is still in memory — an idle object is evicted after
+ * about 10 s, and a check a minute on would start it again from storage just to delete its
+ * outbox rows. This check only drops what was applied: an event still missing waits for its
+ * check at CONFIRM_AFTER_MS after the send, where the rules for lost events apply as before.
+ */
+export const CONFIRM_FIRST_MS = 5_000;
 /** An event still not applied this long after it was written is re-sent even if nothing newer was applied (ms). */
 export const LOST_AFTER_MS = 10 * 60_000;
 /** Longest wait between checks of an event that keeps getting lost (ms). */
@@ -257,24 +267,32 @@ const IN_SEQUENCES = "sequence IN (SELECT value FROM json_each(?))";
 /** The send of these events succeeded: keep them until the consumer has applied them, and check then. */
 export function eventsSent(sql: SqlStorage, sequences: readonly number[], now: number): void {
   if (sequences.length === 0) return;
-  sql.exec(`UPDATE outbox SET sent_at = ?, next_attempt_at = ? WHERE ${IN_SEQUENCES}`, now, now + CONFIRM_AFTER_MS, JSON.stringify(sequences));
+  sql.exec(`UPDATE outbox SET sent_at = ?, next_attempt_at = ? WHERE ${IN_SEQUENCES}`, now, now + CONFIRM_FIRST_MS, JSON.stringify(sequences));
+}
+
+/** A sent event whose check is due: its sequence, when it was written and (last) sent, and the event. */
+export interface DueConfirmation {
+  sequence: number;
+  createdAt: number;
+  sentAt: number;
+  event: InventoryEvent;
 }
 
 /**
  * Sent events whose check is due, oldest first; when one is due, those due within the next
- * half interval come along, so one D1 read checks many.
+ * half first-check interval come along, so one D1 read checks many.
  */
-export function dueConfirmations(sql: SqlStorage, now: number, limit = OUTBOX_BATCH): { sequence: number; createdAt: number; event: InventoryEvent }[] {
+export function dueConfirmations(sql: SqlStorage, now: number, limit = OUTBOX_BATCH): DueConfirmation[] {
   const due = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NOT NULL AND next_attempt_at <= ?", now).one().n;
   if (due === 0) return [];
   return sql
-    .exec<{ sequence: number; created_at: number; event_json: string }>(
-      "SELECT sequence, created_at, event_json FROM outbox WHERE sent_at IS NOT NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, sequence LIMIT ?",
-      now + CONFIRM_AFTER_MS / 2,
+    .exec<{ sequence: number; created_at: number; sent_at: number; event_json: string }>(
+      "SELECT sequence, created_at, sent_at, event_json FROM outbox WHERE sent_at IS NOT NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, sequence LIMIT ?",
+      now + CONFIRM_FIRST_MS / 2,
       limit,
     )
     .toArray()
-    .map((r) => ({ sequence: r.sequence, createdAt: r.created_at, event: JSON.parse(r.event_json) as InventoryEvent }));
+    .map((r) => ({ sequence: r.sequence, createdAt: r.created_at, sentAt: r.sent_at, event: JSON.parse(r.event_json) as InventoryEvent }));
 }
 
 /** The ids of the newest sent events still kept (to learn whether the consumer got past older ones). */
@@ -285,16 +303,40 @@ export function newestSentEventIds(sql: SqlStorage, limit = 10): { sequence: num
     .map((r) => ({ sequence: r.sequence, id: (JSON.parse(r.event_json) as InventoryEvent).id }));
 }
 
-/** Not applied yet, but nothing says lost: the consumer is behind. Check again later; nothing is counted. */
+/**
+ * Not applied yet, but nothing says lost: the consumer is behind. Check again later — at
+ * CONFIRM_AFTER_MS after the send when this was the early first check, else CONFIRM_AFTER_MS
+ * from now; nothing is counted.
+ */
 export function confirmationPostponed(sql: SqlStorage, sequences: readonly number[], now: number): void {
   if (sequences.length === 0) return;
-  sql.exec(`UPDATE outbox SET next_attempt_at = ? WHERE ${IN_SEQUENCES}`, now + CONFIRM_AFTER_MS, JSON.stringify(sequences));
+  sql.exec(
+    `UPDATE outbox SET next_attempt_at = CASE WHEN sent_at + ? > ? THEN sent_at + ? ELSE ? END WHERE ${IN_SEQUENCES}`,
+    CONFIRM_AFTER_MS,
+    now,
+    CONFIRM_AFTER_MS,
+    now + CONFIRM_AFTER_MS,
+    JSON.stringify(sequences),
+  );
 }
 
-/** The consumer applied these events: they are done. */
+/**
+ * The consumer applied these events: they are done. The highest sequence ever confirmed is
+ * kept (meta `applied_seq`): an older event still missing after it is lost, even when the
+ * newer one's row was confirmed and deleted at an earlier check.
+ */
 export function eventsConfirmed(sql: SqlStorage, sequences: readonly number[]): void {
   if (sequences.length === 0) return;
   sql.exec(`DELETE FROM outbox WHERE ${IN_SEQUENCES}`, JSON.stringify(sequences));
+  sql.exec(
+    "INSERT INTO meta (key, value) VALUES ('applied_seq', ?) ON CONFLICT (key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+    String(Math.max(...sequences)),
+  );
+}
+
+/** The highest sequence of this SKU's events a check found applied (0: none yet). */
+export function appliedSequence(sql: SqlStorage): number {
+  return Number(sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'applied_seq'").toArray()[0]?.value ?? 0);
 }
 
 /** These sent events were lost and have been sent again: count it, and check again later (backing off). */

@@ -1,0 +1,181 @@
+/**
+ * The objects' pruning of old records, and the alarm work it takes (issue 11: an alarm run for
+ * the outbox alone reads which work is due once and does no more; a key claim arms the
+ * coordinator's alarm without reading its due work when the alarm is already set early enough).
+ * Time moves with the test subclasses' clock (support/test-clock.ts), never slept through.
+ */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it } from "vitest";
+import { FINISHED_RETENTION_MS } from "../durable-objects/reservation-coordinator.store";
+import { TERMINAL_RETENTION_MS } from "../durable-objects/sku-inventory/due-work";
+import { IDEMPOTENCY_RETENTION_MS } from "../durable-objects/sku-inventory/meta";
+import { resetClock } from "./support/test-clock";
+
+const DAY = 24 * 60 * 60 * 1000;
+const policy = { allowBackorder: false, softBufferPct: 0, reorderPoint: 0 };
+const recording = (sku: string) => env.RECORDING_SKU.getByName(sku);
+const crashing = (name: string) => env.CRASHING_COORDINATOR.getByName(name);
+
+afterEach(async () => {
+  await resetClock();
+});
+
+type Kept = { idempotency: number; reservations: number; lines: number; outbox: number; alarm: number | null };
+
+/** What a SKU object keeps that pruning removes, and its alarm. */
+function kept(stub: DurableObjectStub): Promise<Kept> {
+  return runInDurableObject(stub, async (_i, state) => {
+    const n = (table: string) => state.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n;
+    return {
+      idempotency: n("idempotency"),
+      reservations: n("reservations"),
+      lines: n("reservation_lines"),
+      outbox: n("outbox"),
+      alarm: await state.storage.getAlarm(),
+    };
+  });
+}
+
+/** Runs the object's alarm until the outbox has sent everything due (the recording sink takes the events). */
+async function runAlarm(stub: DurableObjectStub): Promise<void> {
+  expect(await runDurableObjectAlarm(stub)).toBe(true);
+}
+
+describe("SKU object: pruning", () => {
+  it("keeps an idempotency record and a finished reservation until their retention ends, then the alarm deletes them", async () => {
+    const sku = "PRUNE-SKU-1";
+    const stub = recording(sku);
+    await stub.setClockOffset(DAY);
+    const start = await stub.clockNow();
+    const adjusted = await stub.adjustStock({
+      sku,
+      actor: "operator:test",
+      locationId: "L1",
+      onHand: 10,
+      reason: "initial",
+      idempotencyKey: "prune-adjust",
+      requestHash: "prune-adjust",
+      policy,
+    });
+    expect(adjusted.ok).toBe(true);
+    const held = await stub.applyReservation({
+      sku,
+      actor: "checkout:test",
+      reservationId: "prune-res",
+      attempt: 1,
+      type: "hard",
+      lines: [{ locationId: "L1", quantity: 2 }],
+      expiresAt: start + 3_600_000,
+      reference: "prune-res",
+      policy,
+    });
+    expect(held.ok).toBe(true);
+    const released = await stub.release({ sku, actor: "checkout:test", reservationId: "prune-res", attempt: 1, reason: "release", type: "hard" });
+    expect(released.ok).toBe(true);
+    await stub.takeRecordedEvents();
+
+    // The outbox's alarm: events sent, nothing pruned (the records are young).
+    await runAlarm(stub);
+    expect((await stub.takeRecordedEvents()).length).toBeGreaterThan(0);
+    let now = await kept(stub);
+    expect(now).toMatchObject({ idempotency: 1, reservations: 1, lines: 1 });
+    // The alarm waits for the next due work: the sent events' check, well before any pruning.
+    expect(now.alarm).not.toBeNull();
+    expect(now.alarm!).toBeLessThan(start + IDEMPOTENCY_RETENTION_MS);
+
+    // A day on, the idempotency record is due and goes; the released reservation stays (7 days).
+    await stub.setClockOffset(DAY + IDEMPOTENCY_RETENTION_MS + 1_000);
+    await runAlarm(stub);
+    now = await kept(stub);
+    expect(now).toMatchObject({ idempotency: 0, reservations: 1, lines: 1 });
+
+    // Past the finished reservation's retention, it and its lines go too.
+    await stub.setClockOffset(DAY + TERMINAL_RETENTION_MS + 2_000);
+    await runAlarm(stub);
+    now = await kept(stub);
+    expect(now).toMatchObject({ idempotency: 0, reservations: 0, lines: 0 });
+  });
+
+  it("an expiry due in the same alarm run as an outbox send is not skipped", async () => {
+    const sku = "PRUNE-SKU-2";
+    const stub = recording(sku);
+    await stub.setClockOffset(DAY);
+    const start = await stub.clockNow();
+    const adjusted = await stub.adjustStock({
+      sku,
+      actor: "operator:test",
+      locationId: "L1",
+      onHand: 5,
+      reason: "initial",
+      idempotencyKey: "p2",
+      requestHash: "p2",
+      policy,
+    });
+    expect(adjusted.ok).toBe(true);
+    const held = await stub.applyReservation({
+      sku,
+      actor: "checkout:test",
+      reservationId: "prune-hold",
+      attempt: 1,
+      type: "soft",
+      lines: [{ locationId: "L1", quantity: 3 }],
+      expiresAt: start + 1_000,
+      reference: "prune-hold",
+      policy,
+    });
+    expect(held.ok).toBe(true);
+    // Both the outbox (sent at once) and the expiry (a second on) are due at this run.
+    await stub.setClockOffset(DAY + 5_000);
+    await runAlarm(stub);
+    expect((await stub.snapshot()).totals).toMatchObject({ softHeld: 0 });
+    const status = await runInDurableObject(stub, (_i, state) =>
+      state.storage.sql.exec<{ status: string }>("SELECT status FROM reservations WHERE id = 'prune-hold'").one(),
+    );
+    expect(status.status).toBe("expired");
+    // Its event is in the outbox, sent by the next run (armed for it).
+    await stub.takeRecordedEvents();
+    await runAlarm(stub);
+    const sent = (await stub.takeRecordedEvents()).filter((e) => e.sku === sku);
+    expect(sent.map((e) => e.type)).toContain("reservation.expired");
+  });
+});
+
+describe("coordinator: key claims", () => {
+  it("a new claim arms the alarm for its pruning; the alarm deletes the claim after its retention", async () => {
+    const stub = crashing("prune-claims");
+    await stub.setClockOffset(DAY);
+    const start = await stub.clockNow();
+    const claimed = await stub.claimKey({ id: "res_prune-claim-1", requestHash: "h1", target: "res_prune-claim-1_SKU" });
+    expect(claimed).toEqual({ ok: true, claim: "claimed" });
+    const alarmAfterFirst = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
+    expect(alarmAfterFirst).not.toBeNull();
+    expect(alarmAfterFirst!).toBeGreaterThanOrEqual(start + FINISHED_RETENTION_MS);
+    expect(alarmAfterFirst!).toBeLessThan(start + FINISHED_RETENTION_MS + 60_000);
+
+    // A later claim is due later: the alarm stays where it is.
+    await stub.setClockOffset(DAY + 10_000);
+    expect(await stub.claimKey({ id: "res_prune-claim-2", requestHash: "h2", target: "res_prune-claim-2_SKU" })).toEqual({ ok: true, claim: "claimed" });
+    expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).toBe(alarmAfterFirst);
+    // The same key with another request is refused; with the same request it is confirmed.
+    expect(await stub.claimKey({ id: "res_prune-claim-1", requestHash: "other", target: "x" })).toMatchObject({ ok: false, code: "idempotency_conflict" });
+    expect(await stub.claimKey({ id: "res_prune-claim-1", requestHash: "h1", target: "res_prune-claim-1_SKU" })).toEqual({ ok: true, claim: "claimed" });
+
+    const claims = () =>
+      runInDurableObject(stub, (_i, state) =>
+        state.storage.sql
+          .exec<{ id: string }>("SELECT id FROM key_claims WHERE id LIKE 'res_prune-claim-%' ORDER BY id")
+          .toArray()
+          .map((r) => r.id),
+      );
+    // Past the first claim's retention only: the first goes, the second stays, and the alarm moves to it.
+    await stub.setClockOffset(DAY + FINISHED_RETENTION_MS + 5_000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await claims()).toEqual(["res_prune-claim-2"]);
+    const next = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
+    expect(next).toBeGreaterThanOrEqual(start + 10_000 + FINISHED_RETENTION_MS);
+    await stub.setClockOffset(DAY + FINISHED_RETENTION_MS + 20_000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await claims()).toEqual([]);
+  });
+});
