@@ -107,8 +107,12 @@ export class SkuInventory extends DurableObject<Env> {
   readonly #master: MasterGate;
   readonly #shards: ShardCalls;
   readonly #now: () => number;
-  /** The alarm time last set, so a change sets the alarm only when it moves. */
-  #alarmAt: number | null = null;
+  /**
+   * The alarm time last set (null: none), so a change sets the alarm only when it moves;
+   * undefined until this instance first sets it — not read at start-up, which would cost every
+   * cold start a storage call: the first re-arm simply sets the exact next due time.
+   */
+  #alarmAt: number | null | undefined = undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -127,10 +131,8 @@ export class SkuInventory extends DurableObject<Env> {
       (sku) => type.masterFromD1(env, sku),
       () => type.clock(),
     );
-    ctx.blockConcurrencyWhile(async () => {
-      this.#store = new SkuInventoryStore(ctx.storage);
-      this.#alarmAt = await ctx.storage.getAlarm();
-    });
+    // Synchronous (the schema check is one SQLite transaction): no request can arrive before it.
+    this.#store = new SkuInventoryStore(ctx.storage);
   }
 
   /**
