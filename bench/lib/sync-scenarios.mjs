@@ -1,5 +1,5 @@
 // S4: vendor sync (issue 5). Two parts, both against the running stack:
-//   S4  one POST /api/v2/inventory/sync of 10,000 items (the S2 SKUs, warm objects, one
+//   S4  one POST /api/v2/inventory/sync of 10,000 items (the S2 SKUs: existing objects, idle and out of memory, one
 //       location): time to 202, time until the job is completed, items/s; exactness: the
 //       job completes with no error and a sample of SKUs holds the fed values.
 //   S4c 100,000 CSV rows (the same 10,000 SKUs × 10 new, empty locations) through the vendor
@@ -30,12 +30,12 @@ async function waitForJob(client, key, jobId, timeoutMs) {
 
 /**
  * S4: one 10,000-item feed. `measured` and `row` are measure.mjs's and report.mjs's (CPU accounting and
- * the table row); `skus` are warm SKUs with on-hand 100 at `locationId`.
+ * the table row); `skus` are existing SKUs (their objects idle, so out of memory) with on-hand 100 at `locationId`.
  */
 export async function scenarioS4({ client, keys, vendorId, locationId, skus, measured, row, log, timeoutMs = 600_000 }) {
   const value = (i) => 100 + (i % 7);
   const items = skus.map((sku, i) => ({ sku, locationId, quantity: value(i) }));
-  log(`S4: one sync request of ${items.length} items (absolute, warm objects), then until the job is completed`);
+  log(`S4: one sync request of ${items.length} items (absolute, existing objects out of memory), then until the job is completed`);
   let accepted = null;
   const { result, cpu } = await measured(async () => {
     const t0 = performance.now();
