@@ -328,15 +328,24 @@ export class SkuInventoryStore {
 
   /** Expires due reservations and prunes old records; returns when the alarm should next fire. */
   runDueWork(now: number): number | null {
-    return runDueWork(this.#db, now);
+    // The alarm has just tried every due shard operation: one due and still pending failed, and is tried again in SHARD_OP_RETRY_MS.
+    return this.#withShardOps(runDueWork(this.#db, now), now);
   }
 
   /** When the next piece of due work falls, or null if none. */
   nextDueAt(): number | null {
-    const next = nextDueAt(this.#db.sql, this.#db.inbound.get(this.#db.sql).lots);
+    return this.#withShardOps(nextDueAt(this.#db.sql, this.#db.inbound.get(this.#db.sql).lots));
+  }
+
+  /**
+   * `next`, or a shard's earlier retry of an operation on its main object left pending (a
+   * crash, a failed call). After the alarm tried the due ones (`triedAt`), one still due is
+   * retried SHARD_OP_RETRY_MS later, not at once.
+   */
+  #withShardOps(next: number | null, triedAt?: number): number | null {
     if (this.#db.shard.get(this.#db.sql) === null) return next;
-    // A shard's operations on its main object left pending (a crash, a failed call) are retried by the alarm.
-    const op = shards.nextShardOpDue(this.#db.sql, SHARD_OP_RETRY_MS);
+    const due = shards.nextShardOpDue(this.#db.sql, SHARD_OP_RETRY_MS);
+    const op = due === null ? null : triedAt !== undefined && due <= triedAt ? triedAt + SHARD_OP_RETRY_MS : due;
     return op === null ? next : next === null ? op : Math.min(next, op);
   }
 

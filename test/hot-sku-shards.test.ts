@@ -10,7 +10,8 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { reservationIdFor, shardForKey } from "../domain/reservation-ids";
 import { shardName } from "../domain/shards";
 import { api, createSku, expectConsistent, seedBasics, setOnHand, skuObject, type Keys } from "./support/fixtures";
-import { resetClock, setClockOffset } from "./support/test-clock";
+import { clockNow, resetClock, setClockOffset } from "./support/test-clock";
+import { SHARD_OP_RETRY_MS } from "../durable-objects/sku-inventory.store";
 
 let keys: Keys;
 beforeAll(async () => {
@@ -19,6 +20,7 @@ beforeAll(async () => {
     ["HS-RACE", 100],
     ["HS-MOVE", 10],
     ["HS-SHIP", 20],
+    ["HS-ARM", 20],
     ["HS-OFF", 12],
   ] as const) {
     await createSku(sku);
@@ -115,6 +117,40 @@ describe("hot-SKU shards", () => {
     expect((await shard.shardState()).pendingOps).toBe(0);
     expect((await skuObject("HS-SHIP").snapshot()).totals.onHand).toBe(15);
     expect((await skuObject("HS-SHIP").verify()).ok).toBe(true);
+  });
+
+  it("a shard's pending operation not yet due when its alarm runs keeps the alarm armed for its retry", async () => {
+    await setClockOffset(24 * 60 * 60 * 1000);
+    expect((await setShards("HS-ARM", 2)).status).toBe(200);
+    const r = await reserve("HS-ARM", "hs-arm-1", 3);
+    expect(r.status).toBe(201);
+    for (const op of ["commit", "fulfil"]) {
+      expect((await api("POST", `/api/v2/inventory/${op}`, { key: keys.checkout, body: { reservationId: r.body.id } })).status).toBe(200);
+    }
+    const index = Number(/~(\d+)$/.exec(r.body.id)![1]);
+    const shard = env.SKU_INVENTORY.getByName(shardName("HS-ARM", index));
+    // A ship left pending a moment ago (as a crash right after the fulfilment leaves it): not due for SHARD_OP_RETRY_MS.
+    const createdAt = await clockNow();
+    await runInDurableObject(shard, (_i, state) => {
+      state.storage.sql.exec("UPDATE stock SET on_hand = on_hand - 2 WHERE location_id = 'L1'");
+      state.storage.sql.exec(
+        "INSERT INTO shard_ops (id, kind, location_id, units, reservation_id, reference, actor, created_at) VALUES ('ship:arm', 'ship', 'L1', 2, ?, 'x', 'checkout', ?)",
+        r.body.id,
+        createdAt,
+      );
+    });
+    // An alarm run before it is due leaves it, and must leave the alarm armed for it (not for the day-long pruning).
+    await runInDurableObject(shard, (_i, state) => state.storage.setAlarm(Date.now()));
+    expect(await runDurableObjectAlarm(shard)).toBe(true);
+    expect((await shard.shardState()).pendingOps).toBe(1);
+    const alarm = await runInDurableObject(shard, (_i, state) => state.storage.getAlarm());
+    expect(alarm).not.toBeNull();
+    expect(alarm!).toBeLessThanOrEqual(createdAt + SHARD_OP_RETRY_MS);
+    // When it is due, that alarm finishes it.
+    await setClockOffset(24 * 60 * 60 * 1000 + SHARD_OP_RETRY_MS + 1_000);
+    expect(await runDurableObjectAlarm(shard)).toBe(true);
+    expect((await shard.shardState()).pendingOps).toBe(0);
+    expect((await skuObject("HS-ARM").verify()).ok).toBe(true);
   });
 
   it("unsharding: the retired shards give their free units back and still serve the reservations they hold", async () => {
