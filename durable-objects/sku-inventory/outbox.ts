@@ -52,9 +52,9 @@ export const CONFIRM_AFTER_MS = 60_000;
 /**
  * The first check of a send comes sooner (ms): the EVENTS consumer takes a batch within a
  * second (`max_batch_timeout = 1`), so by now it has usually applied the events, and the
- * object, idle for only a few seconds, is still in memory — an idle object is evicted after
- * about 10 s, and a check a minute on would start it again from storage just to delete its
- * outbox rows. This check only drops what was applied: an event still missing waits for its
+ * object, idle for only a few seconds, is still in memory — workerd evicts an idle object
+ * after 10 s (Cloudflare may hibernate one as soon, and evicts it after 70–140 s), and a
+ * check a minute on would often start it again from storage just to delete its outbox rows. This check only drops what was applied: an event still missing waits for its
  * check at CONFIRM_AFTER_MS after the send, where the rules for lost events apply as before.
  */
 export const CONFIRM_FIRST_MS = 5_000;
