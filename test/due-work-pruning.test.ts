@@ -37,9 +37,40 @@ function kept(stub: DurableObjectStub): Promise<Kept> {
   });
 }
 
-/** Runs the object's alarm until the outbox has sent everything due (the recording sink takes the events). */
+/** Runs the object's alarm once (the recording sink takes what it sends). */
 async function runAlarm(stub: DurableObjectStub): Promise<void> {
   expect(await runDurableObjectAlarm(stub)).toBe(true);
+}
+
+/** Sets the SKU's on-hand at L1 (under an idempotency key), then holds `quantity` of it as reservation `id`. */
+async function stockAndHold(
+  stub: ReturnType<typeof recording>,
+  sku: string,
+  r: { onHand: number; key: string; id: string; type: "soft" | "hard"; quantity: number; expiresAt: number },
+): Promise<void> {
+  const adjusted = await stub.adjustStock({
+    sku,
+    actor: "operator:test",
+    locationId: "L1",
+    onHand: r.onHand,
+    reason: "initial",
+    idempotencyKey: r.key,
+    requestHash: r.key,
+    policy,
+  });
+  expect(adjusted.ok).toBe(true);
+  const held = await stub.applyReservation({
+    sku,
+    actor: "checkout:test",
+    reservationId: r.id,
+    attempt: 1,
+    type: r.type,
+    lines: [{ locationId: "L1", quantity: r.quantity }],
+    expiresAt: r.expiresAt,
+    reference: r.id,
+    policy,
+  });
+  expect(held.ok).toBe(true);
 }
 
 describe("SKU object: pruning", () => {
@@ -48,29 +79,7 @@ describe("SKU object: pruning", () => {
     const stub = recording(sku);
     await stub.setClockOffset(DAY);
     const start = await stub.clockNow();
-    const adjusted = await stub.adjustStock({
-      sku,
-      actor: "operator:test",
-      locationId: "L1",
-      onHand: 10,
-      reason: "initial",
-      idempotencyKey: "prune-adjust",
-      requestHash: "prune-adjust",
-      policy,
-    });
-    expect(adjusted.ok).toBe(true);
-    const held = await stub.applyReservation({
-      sku,
-      actor: "checkout:test",
-      reservationId: "prune-res",
-      attempt: 1,
-      type: "hard",
-      lines: [{ locationId: "L1", quantity: 2 }],
-      expiresAt: start + 3_600_000,
-      reference: "prune-res",
-      policy,
-    });
-    expect(held.ok).toBe(true);
+    await stockAndHold(stub, sku, { onHand: 10, key: "prune-adjust", id: "prune-res", type: "hard", quantity: 2, expiresAt: start + 3_600_000 });
     const released = await stub.release({ sku, actor: "checkout:test", reservationId: "prune-res", attempt: 1, reason: "release", type: "hard" });
     expect(released.ok).toBe(true);
     await stub.takeRecordedEvents();
@@ -102,29 +111,7 @@ describe("SKU object: pruning", () => {
     const stub = recording(sku);
     await stub.setClockOffset(DAY);
     const start = await stub.clockNow();
-    const adjusted = await stub.adjustStock({
-      sku,
-      actor: "operator:test",
-      locationId: "L1",
-      onHand: 5,
-      reason: "initial",
-      idempotencyKey: "p2",
-      requestHash: "p2",
-      policy,
-    });
-    expect(adjusted.ok).toBe(true);
-    const held = await stub.applyReservation({
-      sku,
-      actor: "checkout:test",
-      reservationId: "prune-hold",
-      attempt: 1,
-      type: "soft",
-      lines: [{ locationId: "L1", quantity: 3 }],
-      expiresAt: start + 1_000,
-      reference: "prune-hold",
-      policy,
-    });
-    expect(held.ok).toBe(true);
+    await stockAndHold(stub, sku, { onHand: 5, key: "p2", id: "prune-hold", type: "soft", quantity: 3, expiresAt: start + 1_000 });
     // Both the outbox (sent at once) and the expiry (a second on) are due at this run.
     await stub.setClockOffset(DAY + 5_000);
     await runAlarm(stub);

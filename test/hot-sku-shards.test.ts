@@ -39,6 +39,31 @@ const reserve = (sku: string, idempotencyKey: string, quantity = 1) =>
 const totals = async (sku: string) => (await api("GET", `/api/v2/inventory/${sku}`, { key: keys.operator })).body.totals;
 const audit = async (sku: string) => (await api("GET", `/api/v2/inventory/${sku}/audit`, { key: keys.operator })).body;
 
+/** Two shards for `sku`, then one hard reservation of `quantity` committed and fulfilled; its id and the shard object that holds it. */
+async function fulfilledOnShard(sku: string, idempotencyKey: string, quantity: number) {
+  expect((await setShards(sku, 2)).status).toBe(200);
+  const r = await reserve(sku, idempotencyKey, quantity);
+  expect(r.status).toBe(201);
+  for (const op of ["commit", "fulfil"]) {
+    expect((await api("POST", `/api/v2/inventory/${op}`, { key: keys.checkout, body: { reservationId: r.body.id } })).status).toBe(200);
+  }
+  const index = Number(/~(\d+)$/.exec(r.body.id)![1]);
+  return { id: r.body.id as string, shard: env.SKU_INVENTORY.getByName(shardName(sku, index)) };
+}
+
+/** As if the shard died between a fulfilment and its call to the main object: 2 units gone from its pool, their ship pending since `createdAt`. */
+function leaveShipPending(shard: DurableObjectStub, reservationId: string, opId: string, createdAt: number) {
+  return runInDurableObject(shard, (_i, state) => {
+    state.storage.sql.exec("UPDATE stock SET on_hand = on_hand - 2 WHERE location_id = 'L1'");
+    state.storage.sql.exec(
+      "INSERT INTO shard_ops (id, kind, location_id, units, reservation_id, reference, actor, created_at) VALUES (?, 'ship', 'L1', 2, ?, 'x', 'checkout', ?)",
+      opId,
+      reservationId,
+      createdAt,
+    );
+  });
+}
+
 /** Keys whose reservations go to shard `index` of `shards` (the Worker's routing is by the key). */
 async function keysFor(prefix: string, index: number, shards: number, count: number): Promise<string[]> {
   const out: string[] = [];
@@ -91,26 +116,12 @@ describe("hot-SKU shards", () => {
 
   it("a fulfilment on a shard ships from the SKU's object too; a ship a crash left pending is finished by the shard's alarm", async () => {
     await setClockOffset(24 * 60 * 60 * 1000);
-    expect((await setShards("HS-SHIP", 2)).status).toBe(200);
-    const r = await reserve("HS-SHIP", "hs-ship-1", 3);
-    expect(r.status).toBe(201);
-    for (const op of ["commit", "fulfil"]) {
-      expect((await api("POST", `/api/v2/inventory/${op}`, { key: keys.checkout, body: { reservationId: r.body.id } })).status).toBe(200);
-    }
+    const { id, shard } = await fulfilledOnShard("HS-SHIP", "hs-ship-1", 3);
     expect(await totals("HS-SHIP")).toMatchObject({ onHand: 17, reserved: 0, committed: 0 });
     expect((await skuObject("HS-SHIP").snapshot()).totals.onHand).toBe(17);
 
     // As if the shard died between its fulfilment and the call: a pending ship of 2 units (its pool already shipped them).
-    const index = Number(/~(\d+)$/.exec(r.body.id)![1]);
-    const shard = env.SKU_INVENTORY.getByName(shardName("HS-SHIP", index));
-    await runInDurableObject(shard, (_i, state) => {
-      state.storage.sql.exec("UPDATE stock SET on_hand = on_hand - 2 WHERE location_id = 'L1'");
-      state.storage.sql.exec(
-        "INSERT INTO shard_ops (id, kind, location_id, units, reservation_id, reference, actor, created_at) VALUES ('ship:test', 'ship', 'L1', 2, ?, 'x', 'checkout', ?)",
-        r.body.id,
-        Date.now(),
-      );
-    });
+    await leaveShipPending(shard, id, "ship:test", Date.now());
     await setClockOffset(24 * 60 * 60 * 1000 + 10_000);
     await runInDurableObject(shard, (_i, state) => state.storage.setAlarm(Date.now()));
     expect(await runDurableObjectAlarm(shard)).toBe(true);
@@ -121,25 +132,11 @@ describe("hot-SKU shards", () => {
 
   it("a shard's pending operation not yet due when its alarm runs keeps the alarm armed for its retry", async () => {
     await setClockOffset(24 * 60 * 60 * 1000);
-    expect((await setShards("HS-ARM", 2)).status).toBe(200);
-    const r = await reserve("HS-ARM", "hs-arm-1", 3);
-    expect(r.status).toBe(201);
-    for (const op of ["commit", "fulfil"]) {
-      expect((await api("POST", `/api/v2/inventory/${op}`, { key: keys.checkout, body: { reservationId: r.body.id } })).status).toBe(200);
-    }
-    const index = Number(/~(\d+)$/.exec(r.body.id)![1]);
-    const shard = env.SKU_INVENTORY.getByName(shardName("HS-ARM", index));
+    const { id, shard } = await fulfilledOnShard("HS-ARM", "hs-arm-1", 3);
     // A ship left pending a moment ago (as a crash right after the fulfilment leaves it): not due for SHARD_OP_RETRY_MS.
     const createdAt = await clockNow();
-    await runInDurableObject(shard, (_i, state) => {
-      state.storage.sql.exec("UPDATE stock SET on_hand = on_hand - 2 WHERE location_id = 'L1'");
-      state.storage.sql.exec(
-        "INSERT INTO shard_ops (id, kind, location_id, units, reservation_id, reference, actor, created_at) VALUES ('ship:arm', 'ship', 'L1', 2, ?, 'x', 'checkout', ?)",
-        r.body.id,
-        createdAt,
-      );
-    });
-    // An alarm run before it is due leaves it, and must leave the alarm armed for it (not for the day-long pruning).
+    await leaveShipPending(shard, id, "ship:arm", createdAt);
+    // An alarm run before it is due leaves it, and must leave the alarm armed for it (not for the pruning days away).
     await runInDurableObject(shard, (_i, state) => state.storage.setAlarm(Date.now()));
     expect(await runDurableObjectAlarm(shard)).toBe(true);
     expect((await shard.shardState()).pendingOps).toBe(1);

@@ -21,7 +21,7 @@
  * The queue waits are bounded polls (local queues deliver within a second or two).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -29,6 +29,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { partitionOf } from "../../domain/event-partitions";
 import { demoCatalogue, getFreePort, ROOT } from "../../scripts/local-stack.mjs";
+import { descendants, sleep } from "./dashboard-stack";
 
 const DEMO_SKUS = 40;
 const PARTITIONS = 4;
@@ -42,30 +43,9 @@ let receiver: Server;
 let receiverUrl = "";
 const received: { event: string; body: any }[] = [];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Live (non-zombie) processes whose ancestry leads to `root`, root included, with their command lines. */
 function tree(root: number): { pid: number; cmd: string }[] {
-  const parentOf = new Map<number, number>();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (fields[0] !== "Z") parentOf.set(Number(name), Number(fields[1]));
-    } catch {}
-  }
-  const found = new Set<number>(parentOf.has(root) ? [root] : []);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, ppid] of parentOf) {
-      if (!found.has(pid) && found.has(ppid)) {
-        found.add(pid);
-        grew = true;
-      }
-    }
-  }
-  return [...found].map((pid) => {
+  return descendants(root).map((pid) => {
     let cmd = "";
     try {
       cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");

@@ -15,13 +15,14 @@
  * first start short: the SKUs the examples use are generated first and are identical.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { demoCatalogue, getFreePort, ROOT } from "../../scripts/local-stack.mjs";
+import { descendants, sleep } from "./dashboard-stack";
 
 const DEMO_SKUS = "300";
 let work: string;
@@ -56,31 +57,6 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-/** Live (non-zombie) processes whose ancestry leads to `root`, root included. */
-function descendants(root: number): number[] {
-  const parentOf = new Map<number, number>();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (fields[0] === "Z") continue;
-      parentOf.set(Number(name), Number(fields[1]));
-    } catch {}
-  }
-  const found = new Set<number>(parentOf.has(root) ? [root] : []);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, ppid] of parentOf) {
-      if (!found.has(pid) && found.has(ppid)) {
-        found.add(pid);
-        grew = true;
-      }
-    }
-  }
-  return [...found];
-}
-
 function alive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -97,8 +73,6 @@ function portFree(p: number): Promise<boolean> {
     srv.listen(p, "127.0.0.1", () => srv.close(() => resolve(true)));
   });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Running {
   npm: ChildProcess;
