@@ -17,7 +17,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { app } from "../workers/app";
-import { L1_POLICY, setAvailabilityClock } from "../workers/availability/availability-cache";
+import { L1_POLICY, L2_PURGE_WINDOW_MS, setAvailabilityClock } from "../workers/availability/availability-cache";
 import { createSku, seedBasics, setOnHand, type Keys } from "./support/fixtures";
 import { waitUntil } from "./support/test-clock";
 
@@ -305,5 +305,43 @@ describe("invalidation under stale-while-revalidate", () => {
 
     const after = await get("SWR-6", { env: objects.env });
     expect([tier(after), after.body.available]).toEqual(["miss", 3]);
+  });
+});
+
+describe("L2 purges of a SKU changed again and again", () => {
+  /** The SKU's L2 entry, as the Worker keys it (its canonical public URL). */
+  const l2Entry = (sku: string) => caches.default.match(new Request(`http://inventory.test/api/v2/availability/${sku}`));
+
+  it("the first change deletes the entry at once; one within the window owes one delete at its end, and this isolate skips L2 until then", async () => {
+    await createSku("SWR-9");
+    await setOnHand(keys, "SWR-9", "L1", 10);
+    // Past any purge window an earlier change opened.
+    now += L2_PURGE_WINDOW_MS;
+    await (await get("SWR-9")).done;
+    const stored = await l2Entry("SWR-9");
+    expect(stored).toBeDefined();
+    const oldBody = await stored!.text();
+
+    await changeHere("SWR-9", -1);
+    expect(await l2Entry("SWR-9")).toBeUndefined();
+
+    // Another isolate of the location stores the numbers it read before the next change.
+    await caches.default.put(
+      new Request("http://inventory.test/api/v2/availability/SWR-9"),
+      new Response(oldBody, { headers: { "content-type": "application/json", "cache-control": "public, s-maxage=30", "x-read-at": String(now) } }),
+    );
+    // A second change within the window: its delete is owed, not made yet…
+    const second = await call("PATCH", "/api/v2/inventory/SWR-9", { key: keys.operator, body: { locationId: "L1", delta: -2, reason: "correction" } });
+    expect(second.status).toBe(200);
+    expect(await l2Entry("SWR-9")).toBeDefined();
+    // …and a read here does not take the old entry from L2: it reads the object.
+    const read = await get("SWR-9");
+    expect([tier(read), read.body.available]).toEqual(["miss", 7]);
+    await read.done;
+    // The owed delete runs at the window's end, in the change's background work.
+    await second.done;
+    expect(await l2Entry("SWR-9")).toBeUndefined();
+    const after = await get("SWR-9");
+    expect([tier(after), after.body.available]).toEqual(["hit-l1", 7]);
   });
 });

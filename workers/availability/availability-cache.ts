@@ -17,7 +17,10 @@
  * hit neither serializes nor hashes. A change that alters public availability deletes the
  * SKU's L1 and L2 entries from the path that made it (this location), and no read or refresh
  * that started before the change stores what it read; other locations and isolates serve
- * nothing read longer than MAX_STALE_SECONDS ago. Stale reads never oversell: reservations
+ * nothing read longer than MAX_STALE_SECONDS ago. A SKU changed over and over (a flash sale)
+ * has its L2 entry deleted at most once per L2_PURGE_WINDOW_MS per isolate: the first change
+ * deletes it at once, later ones in the window leave one delete at the window's end, and until
+ * then this isolate does not read that SKU from L2. Stale reads never oversell: reservations
  * always go to the SKU's Durable Object.
  */
 import { type FreshnessPolicy, freshnessOf } from "../../domain/cache-freshness";
@@ -170,6 +173,8 @@ export function l1Record(sku: string): CachedLookup | undefined {
 
 /** Looks a SKU up in L2 (after `l1Record` found nothing); an entry found there is put in L1 with its age, and refreshed if stale. */
 export async function l2Record(origin: string, sku: string): Promise<CachedLookup | null> {
+  // L2 may still hold what predates a change made here: its delete waits for the window's end.
+  if (l2Owed(sku)) return null;
   const mark = invalidations;
   const response = await caches.default.match(keyOf(origin, sku));
   if (response === undefined) return null;
@@ -242,8 +247,72 @@ export function cacheNow(): number {
   return clock();
 }
 
-/** Drops SKUs' entries from L1 (this isolate) and L2 (this location); reads already under way store nothing for them. */
-export async function invalidateAvailability(origin: string, skus: Iterable<string>): Promise<void> {
+/**
+ * How often one isolate deletes a SKU's L2 entry at most (ms). Each delete is a Cache API call
+ * (locally ~0.3 ms of CPU, BENCHMARKS.md; in production a subrequest), and a SKU reserved
+ * hundreds of times a second would otherwise have its entry deleted as often, so that no
+ * reader in the location ever found it there. Other isolates of the location may serve an
+ * entry up to this much older than a change made here (within the 30 s bound).
+ */
+export const L2_PURGE_WINDOW_MS = 1_000;
+
+/** A SKU's L2 purge window in this isolate: when it ends, and whether a delete is owed at its end. */
+interface PurgeWindow {
+  until: number;
+  owed: boolean;
+}
+const purgeWindows = new Map<string, PurgeWindow>();
+
+/** Whether this isolate owes a delete of the SKU's L2 entry (changes since the last one): until then L2 may hold what predates them. */
+function l2Owed(sku: string): boolean {
+  return purgeWindows.get(sku)?.owed === true;
+}
+
+/**
+ * Deletes the SKU's L2 entry now, or — within the window of the last delete here, when
+ * `defer` can keep the work alive past the response — once at the window's end, however many
+ * changes come meanwhile.
+ */
+async function purgeL2(origin: string, sku: string, defer: ((work: Promise<void>) => void) | undefined): Promise<void> {
+  const now = clock();
+  const window = purgeWindows.get(sku);
+  if (defer !== undefined && window !== undefined && window.until > now) {
+    if (window.owed) return;
+    window.owed = true;
+    const owedDelete = async () => {
+      await scheduler.wait(Math.min(window.until - now, L2_PURGE_WINDOW_MS));
+      window.owed = false;
+      // A delete ran now: a change within the next window waits for that window's end.
+      window.until = clock() + L2_PURGE_WINDOW_MS;
+      try {
+        await caches.default.delete(keyOf(origin, sku));
+      } catch (error) {
+        // The entry then ages out within the bound like any other location's.
+        console.error(JSON.stringify({ event: "availability.purge_failed", sku, error: String(error) }));
+      }
+    };
+    defer(owedDelete());
+    return;
+  }
+  purgeWindows.delete(sku);
+  purgeWindows.set(sku, { until: now + L2_PURGE_WINDOW_MS, owed: false });
+  while (purgeWindows.size > MARKS_MAX) {
+    // The oldest window is dropped only when no delete is owed on it (one owed ends within a second).
+    const [oldestSku, oldest] = purgeWindows.entries().next().value!;
+    if (oldest.owed) break;
+    purgeWindows.delete(oldestSku);
+  }
+  await caches.default.delete(keyOf(origin, sku));
+}
+
+/**
+ * Drops SKUs' entries from L1 (this isolate) and L2 (this location); reads already under way
+ * store nothing for them. With `defer` (the request's `waitUntil`), a SKU whose L2 entry this
+ * isolate deleted less than L2_PURGE_WINDOW_MS ago gets one delete at that window's end
+ * instead, and this isolate reads it from its object, not from L2, until then. Without it,
+ * every SKU's entry is deleted before this returns.
+ */
+export async function invalidateAvailability(origin: string, skus: Iterable<string>, defer?: (work: Promise<void>) => void): Promise<void> {
   const unique = [...new Set(skus)];
   for (const sku of unique) {
     invalidations += 1;
@@ -256,5 +325,5 @@ export async function invalidateAvailability(origin: string, skus: Iterable<stri
     if (oldest.done) break;
     invalidatedAt.delete(oldest.value);
   }
-  await Promise.all(unique.map((sku) => caches.default.delete(keyOf(origin, sku))));
+  await Promise.all(unique.map((sku) => purgeL2(origin, sku, defer)));
 }

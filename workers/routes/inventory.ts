@@ -24,10 +24,11 @@ const checkoutAccess = ["checkout", "operator"] as const;
  * Drops the public availability cache entries (this isolate and location) of SKUs whose
  * public numbers a change may have moved, before the change is acknowledged, so a read
  * that follows it here shows it. Soft holds, commits and shipments leave `available` as
- * it was and purge nothing.
+ * it was and purge nothing. A SKU changed again within a second has its L2 delete at the
+ * end of that second (`L2_PURGE_WINDOW_MS`), in the background.
  */
 async function purgePublic(c: Context<AppEnv>, skus: Iterable<string>): Promise<void> {
-  await invalidateAvailability(new URL(c.req.url).origin, skus);
+  await invalidateAvailability(new URL(c.req.url).origin, skus, (work) => c.executionCtx.waitUntil(work));
 }
 
 inventory.route(
