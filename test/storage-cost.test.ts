@@ -185,7 +185,7 @@ describe("storage rows per operation (Durable Objects)", () => {
     // the per-operation figures in SCALE.md together.
     expect(table).toEqual({
       adjust: [9, 18, 19],
-      adjustFlush: [2, 17, 5],
+      adjustFlush: [2, 14, 4],
       // One SKU: the fast path (sku-inventory/direct.ts). The SKU object takes the reservation with
       // its owner and first answer (one row more than a coordinated part: the answer); the key's
       // coordinator shard only claims the key (3 rows: the claim and its two index entries).
@@ -200,8 +200,8 @@ describe("storage rows per operation (Durable Objects)", () => {
       commitCoordinator: [0, 0, 0],
       fulfilSku: [11, 40, 26],
       fulfilCoordinator: [0, 0, 0],
-      flushAfterReservations: [18, 75, 5],
-      confirm: [14, 100, 9],
+      flushAfterReservations: [18, 63, 4],
+      confirm: [14, 99, 8],
     });
   });
 });

@@ -5,7 +5,7 @@
  * by the store; nothing is deleted before the consumer has applied it.
  */
 import type { SkuInventoryStore } from "../sku-inventory.store";
-import { CONFIRM_AFTER_MS, type EventSink, LOST_AFTER_MS, sendEventFlushes } from "./outbox";
+import { CONFIRM_AFTER_MS, type EventSink, LOST_AFTER_MS, OUTBOX_BATCH, sendEventFlushes } from "./outbox";
 
 /** What the delivery needs from its object. */
 export interface OutboxDelivery {
@@ -34,6 +34,9 @@ export async function flushOutbox({ store, sink, now }: OutboxDelivery): Promise
       return;
     }
     store.eventsSent(sequences, now());
+    // Less than a full batch: nothing else was due. An event written during the send has its
+    // own alarm (its write armed it OUTBOX_FLUSH_DELAY_MS on), so no second read for it here.
+    if (due.length < OUTBOX_BATCH) return;
   }
 }
 
@@ -73,7 +76,11 @@ export async function confirmDelivered({ store, sink, now, applied: appliedOf }:
       missing.filter((d) => !lost.includes(d)).map((d) => d.sequence),
       at,
     );
-    if (lost.length === 0) continue;
+    // Less than a full batch: every due check was in it (the postponed ones are due later).
+    if (lost.length === 0) {
+      if (due.length < OUTBOX_BATCH) return;
+      continue;
+    }
     const lostSequences = lost.map((d) => d.sequence);
     try {
       await sendEventFlushes(
@@ -87,5 +94,6 @@ export async function confirmDelivered({ store, sink, now, applied: appliedOf }:
     }
     console.warn(JSON.stringify({ event: "outbox.resent", sku: lost[0]!.event.sku, count: lost.length, sequences: lostSequences.slice(0, 20) }));
     store.eventsResent(lostSequences, now());
+    if (due.length < OUTBOX_BATCH) return;
   }
 }
