@@ -96,6 +96,26 @@ export class ReservationCoordinatorStore {
     this.#alarmAt = next;
   }
 
+  /**
+   * After an operation on a reservation: the alarm no later than the earliest due work, as
+   * `#armBy`. And when the alarm is set sooner than that work, within the recovery delay (its
+   * steps armed it for their recovery and have since finished), and nothing else is in flight
+   * here, it is moved to the due work: one storage write now instead of an alarm run
+   * RECOVERY_DELAY_MS on that finds nothing due — by then a coordinator used once has been
+   * evicted (workerd evicts after 10 s idle; Cloudflare may hibernate it as soon) and must
+   * start again for it. With other operations in flight the early alarm stays: they arm it
+   * again, and the last to finish moves it.
+   */
+  async #armAfterOperation(): Promise<void> {
+    const next = this.nextDueAt();
+    const early = this.#alarmAt !== null && (next === null || this.#alarmAt < next) && this.#alarmAt <= this.#now() + this.#recoveryDelayMs;
+    // The map holds this operation's own chain until it ends: more entries are others in flight.
+    if (early && this.#locks.size <= 1) return this.schedule(next);
+    if (next === null || (this.#alarmAt !== null && this.#alarmAt <= next)) return;
+    await this.#storage.setAlarm(next);
+    this.#alarmAt = next;
+  }
+
   /** `#armBy` for one new piece of due work at `at`: nothing to read when the alarm is set no later. */
   async #armNoLaterThan(at: number): Promise<void> {
     if (this.#alarmAt !== null && this.#alarmAt <= at) return;
@@ -322,8 +342,8 @@ export class ReservationCoordinatorStore {
     return coordinatorHealth(this.#sql, this.#recoveryDelayMs);
   }
 
-  /** Runs `fn` as the only operation on reservation `id`, then makes sure the alarm is armed. */
-  #locked<T>(id: string, fn: () => Promise<T>, arm: () => Promise<void> = () => this.#armBy()): Promise<T> {
+  /** Runs `fn` as the only operation on reservation `id`, then makes sure the alarm is armed (`#armAfterOperation`, unless `arm` says otherwise). */
+  #locked<T>(id: string, fn: () => Promise<T>, arm: () => Promise<void> = () => this.#armAfterOperation()): Promise<T> {
     const previous = this.#locks.get(id) ?? Promise.resolve();
     const body = async () => {
       try {

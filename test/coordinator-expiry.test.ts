@@ -15,13 +15,15 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { reservationIdFor } from "../domain/reservation-ids";
+import { RECOVERY_DELAY_MS } from "../durable-objects/reservation-coordinator.store";
+import { nextDueAt } from "../durable-objects/reservation-coordinator/due-work";
 import { coordinatorFor } from "../repositories/objects";
 import { api, createSku, expectConsistent, seedBasics, setOnHand, skuObject, type Keys } from "./support/fixtures";
 
 let keys: Keys;
 beforeAll(async () => {
   keys = await seedBasics();
-  for (const sku of ["CE-1", "CE-2", "CE-3", "CE-4"]) {
+  for (const sku of ["CE-1", "CE-2", "CE-3", "CE-4", "CE-5", "CE-6"]) {
     await createSku(sku);
     await setOnHand(keys, sku, "L1", 10);
   }
@@ -137,5 +139,23 @@ describe("coordinator alarm", () => {
       ]);
       await expectConsistent(sku);
     }
+  });
+
+  it("an order on an idle coordinator leaves the alarm at its next due work, not at the finished step's recovery time", async () => {
+    // The order's steps arm the alarm for their recovery (RECOVERY_DELAY_MS on); once it is
+    // done and nothing else is in flight, the alarm moves to the real next work (its expiry,
+    // an hour on), so an object used once is not started again in 15 s to find nothing due.
+    const id = await reserveBoth("ce-idle", ["CE-5", "CE-6"]);
+    const stub = coordinatorFor(env, id);
+    const { alarm, due } = await runInDurableObject(stub, async (_instance, state) => ({
+      alarm: await state.storage.getAlarm(),
+      due: nextDueAt(state.storage.sql, RECOVERY_DELAY_MS),
+    }));
+    const row = (await storedState(stub)).rows.find((r) => r.id === id)!;
+    expect(row).toMatchObject({ status: "active", pending_op: null });
+    expect(due).not.toBeNull();
+    expect(due!).toBeLessThanOrEqual(row.expires_at!);
+    expect(due!).toBeGreaterThan(Date.now() + RECOVERY_DELAY_MS);
+    expect(alarm).toBe(due);
   });
 });
