@@ -141,21 +141,37 @@ describe("coordinator alarm", () => {
     }
   });
 
-  it("an order on an idle coordinator leaves the alarm at its next due work, not at the finished step's recovery time", async () => {
+  it("an order and its release on an idle coordinator leave the alarm at its next due work, not at a finished step's recovery", async () => {
+    // A coordinator no other test here uses, so its only due work is this order's.
+    const used = new Set<string>();
+    for (const key of ["ce-due", "ce-read", "ce-release"]) used.add((await reservationIdFor("checkout", key)).slice(4, 6));
+    let key = "ce-idle";
+    for (let i = 0; used.has((await reservationIdFor("checkout", key)).slice(4, 6)); i++) key = `ce-idle-${i}`;
+    const alarmAndDue = (stub: ReturnType<typeof coordinatorFor>) =>
+      runInDurableObject(stub, async (_instance, state) => ({
+        alarm: await state.storage.getAlarm(),
+        due: nextDueAt(state.storage.sql, RECOVERY_DELAY_MS),
+      }));
+
     // The order's steps arm the alarm for their recovery (RECOVERY_DELAY_MS on); once it is
     // done and nothing else is in flight, the alarm moves to the real next work (its expiry,
     // an hour on), so an object used once is not started again in 15 s to find nothing due.
-    const id = await reserveBoth("ce-idle", ["CE-5", "CE-6"]);
+    const id = await reserveBoth(key, ["CE-5", "CE-6"]);
     const stub = coordinatorFor(env, id);
-    const { alarm, due } = await runInDurableObject(stub, async (_instance, state) => ({
-      alarm: await state.storage.getAlarm(),
-      due: nextDueAt(state.storage.sql, RECOVERY_DELAY_MS),
-    }));
+    const reserved = await alarmAndDue(stub);
     const row = (await storedState(stub)).rows.find((r) => r.id === id)!;
     expect(row).toMatchObject({ status: "active", pending_op: null });
-    expect(due).not.toBeNull();
-    expect(due!).toBeLessThanOrEqual(row.expires_at!);
-    expect(due!).toBeGreaterThan(Date.now() + RECOVERY_DELAY_MS);
-    expect(alarm).toBe(due);
+    expect(reserved.due).toBe(row.expires_at);
+    expect(reserved.due!).toBeGreaterThan(Date.now() + RECOVERY_DELAY_MS);
+    expect(reserved.alarm).toBe(reserved.due);
+
+    // Released: the release's steps armed the alarm for their recovery again; once done, it
+    // moves on to what is due now (the pruning of the finished order and of its key's claim,
+    // days away), neither 15 s on nor at the expiry that no longer applies.
+    const released = await api("POST", "/api/v2/inventory/release", { key: keys.checkout, body: { reservationId: id } });
+    expect([released.status, released.body.status]).toEqual([200, "released"]);
+    const after = await alarmAndDue(stub);
+    expect(after.due!).toBeGreaterThan(row.expires_at!);
+    expect(after.alarm).toBe(after.due);
   });
 });
