@@ -31,6 +31,7 @@ import { build } from "esbuild";
 import { miniflareEntry } from "../scripts/local-stack/miniflare.mjs";
 import { filesystemOf } from "./lib/stack.mjs";
 import { cpuDelta, cpuSample } from "./lib/proc.mjs";
+import { round } from "./lib/report.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const N = Number(process.env.FLOOR_OBJECTS) || 1_000;
@@ -124,14 +125,14 @@ async function main() {
       const wallMs = Date.now() - started;
       const used = cpuDelta(before, cpuSample(process.pid));
       const workerd = used.byComm.workerd ?? 0;
-      results[name] = { cpuMsPerCall: round((workerd * 1000) / N), wallMsPerCall: round(wallMs / N) };
+      results[name] = { cpuMsPerCall: round((workerd * 1000) / N, 3), wallMsPerCall: round(wallMs / N, 3) };
       log(`${name.padEnd(22)} ${results[name].cpuMsPerCall.toFixed(3)} ms CPU per call (${results[name].wallMsPerCall.toFixed(3)} ms wall)`);
     };
     const idle = async (name) => {
       const before = cpuSample(process.pid);
       await sleep(IDLE_MS);
       const workerd = cpuDelta(before, cpuSample(process.pid)).byComm.workerd ?? 0;
-      results[name] = { cpuMsPerCall: round((workerd * 1000) / N) };
+      results[name] = { cpuMsPerCall: round((workerd * 1000) / N, 3) };
       log(`${name.padEnd(22)} ${results[name].cpuMsPerCall.toFixed(3)} ms CPU per object (over a ${IDLE_MS / 1000} s idle wait)`);
     };
 
@@ -155,10 +156,6 @@ async function main() {
     await mf?.dispose();
     await rm(dir, { recursive: true, force: true, maxRetries: 3 });
   }
-}
-
-function round(x) {
-  return Math.round(x * 1000) / 1000;
 }
 
 await main();

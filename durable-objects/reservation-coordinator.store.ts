@@ -90,7 +90,11 @@ export class ReservationCoordinatorStore {
    * re-arms precisely, which is cheaper than a storage write per reservation.
    */
   async #armBy(): Promise<void> {
-    const next = this.nextDueAt();
+    await this.#moveEarlierTo(this.nextDueAt());
+  }
+
+  /** Sets the alarm to `next` when that is earlier than the alarm set (or none is set); never moves it later. */
+  async #moveEarlierTo(next: number | null): Promise<void> {
     if (next === null || (this.#alarmAt !== null && this.#alarmAt <= next)) return;
     await this.#storage.setAlarm(next);
     this.#alarmAt = next;
@@ -111,9 +115,7 @@ export class ReservationCoordinatorStore {
     const early = this.#alarmAt !== null && (next === null || this.#alarmAt < next) && this.#alarmAt <= this.#now() + this.#recoveryDelayMs;
     // The map holds this operation's own chain until it ends: more entries are others in flight.
     if (early && this.#locks.size <= 1) return this.schedule(next);
-    if (next === null || (this.#alarmAt !== null && this.#alarmAt <= next)) return;
-    await this.#storage.setAlarm(next);
-    this.#alarmAt = next;
+    await this.#moveEarlierTo(next);
   }
 
   /** `#armBy` for one new piece of due work at `at`: nothing to read when the alarm is set no later. */

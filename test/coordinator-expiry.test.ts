@@ -50,14 +50,20 @@ async function reserveBoth(idempotencyKey: string, skus: [string, string] = ["CE
   return res.body.id as string;
 }
 
-/** An Idempotency-Key whose reservation lands on the same coordinator shard as `id`. */
-async function keyOnShardOf(id: string, prefix: string): Promise<string> {
+/** The coordinator shard of a reservation id (the two hex digits after its prefix). */
+const shardOf = (id: string) => id.slice(4, 6);
+
+/** The first Idempotency-Key `<prefix>-<i>` whose reservation's coordinator shard passes `wanted`. */
+async function keyWhereShard(prefix: string, wanted: (shard: string) => boolean): Promise<string> {
   for (let i = 0; i < 10_000; i++) {
     const key = `${prefix}-${i}`;
-    if ((await reservationIdFor("checkout", key)).slice(4, 6) === id.slice(4, 6)) return key;
+    if (wanted(shardOf(await reservationIdFor("checkout", key)))) return key;
   }
-  throw new Error(`no key found for shard ${id.slice(4, 6)}`);
+  throw new Error(`no key ${prefix}-<i> on a wanted shard`);
 }
+
+/** An Idempotency-Key whose reservation lands on the same coordinator shard as `id`. */
+const keyOnShardOf = (id: string, prefix: string) => keyWhereShard(prefix, (shard) => shard === shardOf(id));
 
 /** Moves a reservation's expiry into the past in its coordinator only (the SKU objects keep theirs, an hour away). */
 function backdate(id: string) {
@@ -144,9 +150,8 @@ describe("coordinator alarm", () => {
   it("an order and its release on an idle coordinator leave the alarm at its next due work, not at a finished step's recovery", async () => {
     // A coordinator no other test here uses, so its only due work is this order's.
     const used = new Set<string>();
-    for (const key of ["ce-due", "ce-read", "ce-release"]) used.add((await reservationIdFor("checkout", key)).slice(4, 6));
-    let key = "ce-idle";
-    for (let i = 0; used.has((await reservationIdFor("checkout", key)).slice(4, 6)); i++) key = `ce-idle-${i}`;
+    for (const key of ["ce-due", "ce-read", "ce-release"]) used.add(shardOf(await reservationIdFor("checkout", key)));
+    const key = await keyWhereShard("ce-idle", (shard) => !used.has(shard));
     const alarmAndDue = (stub: ReturnType<typeof coordinatorFor>) =>
       runInDurableObject(stub, async (_instance, state) => ({
         alarm: await state.storage.getAlarm(),

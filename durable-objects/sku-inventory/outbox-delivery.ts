@@ -76,24 +76,22 @@ export async function confirmDelivered({ store, sink, now, applied: appliedOf }:
       missing.filter((d) => !lost.includes(d)).map((d) => d.sequence),
       at,
     );
+    if (lost.length > 0) {
+      const lostSequences = lost.map((d) => d.sequence);
+      try {
+        await sendEventFlushes(
+          sink(lost[0]!.event.sku),
+          lost.map((d) => d.event),
+        );
+      } catch (error) {
+        console.error(JSON.stringify({ event: "outbox.resend_failed", sku: lost[0]!.event.sku, count: lost.length, error: String(error) }));
+        store.confirmationDeferred(lostSequences, now(), String(error));
+        return;
+      }
+      console.warn(JSON.stringify({ event: "outbox.resent", sku: lost[0]!.event.sku, count: lost.length, sequences: lostSequences.slice(0, 20) }));
+      store.eventsResent(lostSequences, now());
+    }
     // Less than a full batch: every due check was in it (the postponed ones are due later).
-    if (lost.length === 0) {
-      if (due.length < OUTBOX_BATCH) return;
-      continue;
-    }
-    const lostSequences = lost.map((d) => d.sequence);
-    try {
-      await sendEventFlushes(
-        sink(lost[0]!.event.sku),
-        lost.map((d) => d.event),
-      );
-    } catch (error) {
-      console.error(JSON.stringify({ event: "outbox.resend_failed", sku: lost[0]!.event.sku, count: lost.length, error: String(error) }));
-      store.confirmationDeferred(lostSequences, now(), String(error));
-      return;
-    }
-    console.warn(JSON.stringify({ event: "outbox.resent", sku: lost[0]!.event.sku, count: lost.length, sequences: lostSequences.slice(0, 20) }));
-    store.eventsResent(lostSequences, now());
     if (due.length < OUTBOX_BATCH) return;
   }
 }
