@@ -17,7 +17,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { app } from "../workers/app";
-import { L1_POLICY, L2_PURGE_WINDOW_MS, setAvailabilityClock } from "../workers/availability/availability-cache";
+import { L1_FRESHNESS, L2_PURGE_WINDOW_MS, setAvailabilityClock } from "../workers/availability/availability-cache";
 import { createSku, seedBasics, setOnHand, type Keys } from "./support/fixtures";
 import { waitUntil } from "./support/test-clock";
 
@@ -126,8 +126,8 @@ describe("stale-while-revalidate in L1", () => {
     const etag = first.headers.get("etag")!;
     await changeElsewhere("SWR-1", -3, "swr-1");
 
-    // Fresh until L1_POLICY.freshMs: served as it is, no object read.
-    now += L1_POLICY.freshMs - 1;
+    // Fresh until L1_FRESHNESS.minFreshMs: served as it is, no object read.
+    now += L1_FRESHNESS.minFreshMs - 1;
     const fresh = await get("SWR-1", { env: objects.env });
     expect([tier(fresh), fresh.body.available, fresh.headers.get("etag")]).toEqual(["hit-l1", 10, etag]);
     expect(objects.reads).toEqual(["SWR-1"]);
@@ -141,9 +141,9 @@ describe("stale-while-revalidate in L1", () => {
       get("SWR-1", { env: objects.env, headers: { "if-none-match": etag } }),
     ]);
     expect(stale.map((r) => [r.status, tier(r), r.headers.get("etag"), r.headers.get("age")])).toEqual([
-      [200, "stale-l1", etag, String(Math.floor((L1_POLICY.freshMs + 1) / 1000))],
-      [200, "stale-l1", etag, String(Math.floor((L1_POLICY.freshMs + 1) / 1000))],
-      [304, "stale-l1", etag, String(Math.floor((L1_POLICY.freshMs + 1) / 1000))],
+      [200, "stale-l1", etag, String(Math.floor((L1_FRESHNESS.minFreshMs + 1) / 1000))],
+      [200, "stale-l1", etag, String(Math.floor((L1_FRESHNESS.minFreshMs + 1) / 1000))],
+      [304, "stale-l1", etag, String(Math.floor((L1_FRESHNESS.minFreshMs + 1) / 1000))],
     ]);
     expect(stale[0]!.body).toEqual(first.body);
     objects.release();
@@ -168,7 +168,7 @@ describe("stale-while-revalidate in L1", () => {
     await changeElsewhere("SWR-2", 1, "swr-2");
 
     // Positive control: just inside the bound the old entry is still served.
-    now += L1_POLICY.maxStaleMs - 1;
+    now += L1_FRESHNESS.maxStaleMs - 1;
     objects.hold();
     const inside = await get("SWR-2", { env: objects.env });
     expect([tier(inside), inside.body.available]).toEqual(["stale-l1", 5]);
@@ -197,13 +197,13 @@ describe("stale-while-revalidate in L1", () => {
     await first.done;
     await changeElsewhere("SWR-3", 2, "swr-3");
 
-    now += L1_POLICY.freshMs;
+    now += L1_FRESHNESS.minFreshMs;
     objects.hold();
     const stale = await Promise.all([call("GET", path, { env: objects.env }), call("GET", path, { env: objects.env })]);
     for (const res of stale) {
       expect(res.body).toEqual(first.body);
       expect(res.headers.get("etag")).toBe(first.headers.get("etag"));
-      expect(res.headers.get("age")).toBe(String(L1_POLICY.freshMs / 1000));
+      expect(res.headers.get("age")).toBe(String(L1_FRESHNESS.minFreshMs / 1000));
       expect(res.headers.get("server-timing")).toContain("l1=2 l2=0 miss=0");
     }
     objects.release();
@@ -217,6 +217,43 @@ describe("stale-while-revalidate in L1", () => {
     const unknown = await get("NOPE-SWR", { env: objects.env });
     expect([unknown.status, unknown.body.error.code]).toEqual([404, "sku_not_found"]);
     expect(objects.reads).toHaveLength(4);
+  });
+});
+
+describe("freshness by how long the SKU had been quiet", () => {
+  /** Reads the SKU once (a miss) with the cache's clock `quietMs` past its last change, then finds where the entry turns stale. */
+  async function freshFor(sku: string, quietMs: number, freshMs: number) {
+    await createSku(sku);
+    await setOnHand(keys, sku, "L1", 10);
+    const objects = watchedObjects();
+    // The cache's clock exactly `quietMs` past the object's last change.
+    const { updatedAt } = await env.SKU_INVENTORY.getByName(sku).publicLevels();
+    now = updatedAt! + quietMs;
+    const first = await get(sku, { env: objects.env });
+    expect([tier(first), first.body.available]).toEqual(["miss", 10]);
+    await first.done;
+    // Changed since, where this isolate cannot see it: a fresh entry still shows 10 without reading the object.
+    await changeElsewhere(sku, -2, `${sku}-elsewhere`);
+    now += freshMs - 1;
+    const fresh = await get(sku, { env: objects.env });
+    expect([tier(fresh), fresh.body.available]).toEqual(["hit-l1", 10]);
+    expect(objects.reads).toEqual([sku]);
+    now += 1;
+    const stale = await get(sku, { env: objects.env });
+    expect([tier(stale), stale.body.available, stale.headers.get("age")]).toEqual(["stale-l1", 10, String(Math.floor(freshMs / 1000))]);
+    await stale.done;
+    expect(objects.reads).toEqual([sku, sku]);
+    const after = await get(sku, { env: objects.env });
+    expect([tier(after), after.body.available]).toEqual(["hit-l1", 8]);
+  }
+
+  it("an entry of a SKU unchanged for 100 s is fresh for a tenth of that, 10 s", async () => {
+    await freshFor("SWR-10", 100_000, 10_000);
+  });
+
+  it("an entry of a SKU unchanged for an hour is fresh for 20 s at most, and served no later than the bound", async () => {
+    await freshFor("SWR-11", 3_600_000, L1_FRESHNESS.maxFreshMs);
+    expect(L1_FRESHNESS.maxFreshMs).toBeLessThan(L1_FRESHNESS.maxStaleMs);
   });
 });
 
@@ -234,7 +271,7 @@ describe("what a refresh reads", () => {
     await put.done;
     expect((await get("SWR-7", { env: objects.env })).body.status).toBe("in_stock");
 
-    now += L1_POLICY.freshMs;
+    now += L1_FRESHNESS.minFreshMs;
     const stale = await get("SWR-7", { env: objects.env });
     expect([tier(stale), stale.body.status]).toEqual(["stale-l1", "in_stock"]);
     await stale.done;
@@ -254,7 +291,7 @@ describe("what a refresh reads", () => {
     expect(await env.SKU_INVENTORY.getByName("SWR-8").masterFacts()).toBeNull();
     await changeElsewhere("SWR-8", 4, "swr-8");
 
-    now += L1_POLICY.freshMs;
+    now += L1_FRESHNESS.minFreshMs;
     const stale = await get("SWR-8", { env: objects.env });
     expect([tier(stale), stale.body.available]).toEqual(["stale-l1", 0]);
     await stale.done;
@@ -272,7 +309,7 @@ describe("invalidation under stale-while-revalidate", () => {
     const objects = watchedObjects();
     await (await get("SWR-5", { env: objects.env })).done;
 
-    now += L1_POLICY.freshMs;
+    now += L1_FRESHNESS.minFreshMs;
     objects.hold();
     const stale = await get("SWR-5", { env: objects.env });
     expect([tier(stale), stale.body.available]).toEqual(["stale-l1", 10]);

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { pickMostAvailable } from "../domain/allocation";
+import { freshnessOf, heuristicPolicy } from "../domain/cache-freshness";
 import { applyDelta, availableOf, checkInvariants, softHoldLimit, ZERO_QUANTITIES } from "../domain/quantities";
 import { TTL_SECONDS, ttlFor } from "../domain/reservation-rules";
 
@@ -75,5 +76,27 @@ describe("reservation rules", () => {
     expect(ttlFor("hard", undefined)).toBe(172_800);
     expect(ttlFor("soft", 600)).toBe(600);
     expect(TTL_SECONDS.soft.min).toBe(60);
+  });
+});
+
+describe("cache freshness", () => {
+  const h = { minFreshMs: 5_000, maxFreshMs: 20_000, fraction: 0.1, maxStaleMs: 30_000 };
+
+  it("a copy is fresh for a tenth of its source's quiet time, between the minimum and the maximum", () => {
+    const readAt = 1_000_000_000;
+    expect(heuristicPolicy(readAt, readAt - 10_000, h)).toEqual({ freshMs: 5_000, maxStaleMs: 30_000 });
+    expect(heuristicPolicy(readAt, readAt - 120_000, h).freshMs).toBe(12_000);
+    expect(heuristicPolicy(readAt, readAt - 86_400_000, h).freshMs).toBe(20_000);
+  });
+
+  it("an unknown change time, or one after the read (clocks apart), gives the minimum", () => {
+    expect(heuristicPolicy(1_000, null, h).freshMs).toBe(5_000);
+    expect(heuristicPolicy(1_000, Number.NaN, h).freshMs).toBe(5_000);
+    expect(heuristicPolicy(1_000, 900_000, h).freshMs).toBe(5_000);
+  });
+
+  it("fresh, then stale while refreshed, then never served", () => {
+    const policy = heuristicPolicy(200_000, 0, h);
+    expect([19_999, 20_000, 29_999, 30_000].map((age) => freshnessOf(age, policy))).toEqual(["fresh", "stale", "stale", "expired"]);
   });
 });

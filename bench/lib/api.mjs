@@ -61,14 +61,21 @@ export async function call(client, key, method, path, { body, headers, ok = [200
   throw new Error(`${method} ${path} → ${res.status} ${res.error ?? ""} ${res.text.slice(0, 400)}`);
 }
 
-/** A vendor (409 = already there), locations, and SKUs (batches of ≤ 10,000). */
+/**
+ * A vendor (409 = already there), locations, and SKUs in batches of 1,000 (the API takes
+ * 10,000). A batch pushes each SKU's facts to its object, and the local runtime holds open
+ * files for every object the batch reached while it runs: one batch of 10,000 new SKUs ran out
+ * of a machine's 20,000 open files (`ulimit -n`) after ~7,350 objects (SQLITE_CANTOPEN).
+ * Setup only: nothing measured depends on the batch size.
+ */
+const SEED_BATCH = 1_000;
 export async function seedMasterData(client, operatorKey, { vendor, locations, skus }) {
   await call(client, operatorKey, "POST", "/api/v2/vendors", { body: vendor, ok: [201, 409] });
   for (const { id, ...loc } of locations) {
     await call(client, operatorKey, "PUT", `/api/v2/locations/${encodeURIComponent(id)}`, { body: loc });
   }
-  for (let i = 0; i < skus.length; i += 10_000) {
-    await call(client, operatorKey, "POST", "/api/v2/skus/batch", { body: { items: skus.slice(i, i + 10_000) } });
+  for (let i = 0; i < skus.length; i += SEED_BATCH) {
+    await call(client, operatorKey, "POST", "/api/v2/skus/batch", { body: { items: skus.slice(i, i + SEED_BATCH) } });
   }
 }
 

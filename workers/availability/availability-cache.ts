@@ -1,10 +1,10 @@
 /**
  * The cache tiers of public availability, the edge way:
  * - L1: this isolate's memory (bounded size), stale-while-revalidate: an entry is served as
- *   it is for L1_POLICY.freshMs after its record was read from the SKU's object, then, up to
- *   L1_POLICY.maxStaleMs (MAX_STALE_SECONDS) after that read, served at once while one
- *   refresh per SKU and isolate reads the object again in the background; past that it is
- *   never served;
+ *   it is for a while after its record was read from the SKU's object (a tenth of the time
+ *   the SKU had gone unchanged, from 5 s to 20 s: L1_FRESHNESS), then, up to
+ *   MAX_STALE_SECONDS after that read, served at once while one refresh per SKU and isolate
+ *   reads the object again in the background; past that it is never served;
  * - L2: the Cache API of this Cloudflare location: the same entries, stamped with when their
  *   record was read, kept MAX_STALE_SECONDS and aged like L1's;
  * - L3: browsers and shared caches in front of us (a storefront's CDN), by the response
@@ -23,7 +23,7 @@
  * then this isolate does not read that SKU from L2. Stale reads never oversell: reservations
  * always go to the SKU's Durable Object.
  */
-import { type FreshnessPolicy, freshnessOf } from "../../domain/cache-freshness";
+import { type FreshnessPolicy, freshnessOf, type HeuristicFreshness, heuristicPolicy } from "../../domain/cache-freshness";
 import { sha256Hex } from "../../domain/hashing";
 import { TtlCache } from "../../repositories/ttl-cache";
 import type { PublicRecord } from "./public-view";
@@ -43,11 +43,19 @@ export const CACHE_CONTROL = `public, max-age=5, s-maxage=${SHARED_MAX_AGE_SECON
 export const MAX_STALE_SECONDS = 30;
 
 /**
- * L1's freshness: an entry younger than 5 s is served as it is; from 5 s to the bound it is
- * served while it is refreshed. The 5 s set how often a SKU read all the time is read again
- * from its object (one read per SKU, isolate and 5 s).
+ * L1's freshness: an entry is served as it is for a tenth of the time its SKU had gone
+ * unchanged when it was read (its record's `updatedAt`), at least 5 s and at most 20 s; from
+ * then to the bound it is served while it is refreshed. A SKU read all the time is read again
+ * from its object once per 5 s per isolate while it keeps changing, and once per 20 s when it
+ * has been quiet for 200 s or more (most of a large catalogue, most of the time). A change
+ * made here drops the entry at once whatever its freshness; the bound is the same for all.
  */
-export const L1_POLICY: Readonly<FreshnessPolicy> = Object.freeze({ freshMs: 5_000, maxStaleMs: MAX_STALE_SECONDS * 1_000 });
+export const L1_FRESHNESS: Readonly<HeuristicFreshness> = Object.freeze({
+  minFreshMs: 5_000,
+  maxFreshMs: 20_000,
+  fraction: 0.1,
+  maxStaleMs: MAX_STALE_SECONDS * 1_000,
+});
 /** At most this many SKUs in one isolate's L1. */
 const L1_MAX_ENTRIES = 10_000;
 
@@ -67,11 +75,16 @@ export class CachedRecord {
   /** A background refresh of this entry is running (one per SKU and isolate). */
   refreshing = false;
 
+  /** How long this entry is fresh (by how long its SKU had gone unchanged when read), and its bound. */
+  readonly policy: FreshnessPolicy;
+
   constructor(
     readonly record: PublicRecord,
     /** When the record was read from the SKU's object (ms, this isolate's clock). */
     readonly readAt: number,
-  ) {}
+  ) {
+    this.policy = heuristicPolicy(readAt, record.updatedAt === null ? null : Date.parse(record.updatedAt), L1_FRESHNESS);
+  }
 
   #rendered(withLocations: boolean): Rendered {
     if (withLocations ? this.#detailed === undefined : this.#plain === undefined) {
@@ -85,7 +98,7 @@ export class CachedRecord {
     return (withLocations ? this.#detailed : this.#plain)!;
   }
 
-  /** The same record and bodies, read again at `readAt` (a refresh that found nothing changed). */
+  /** The same record and bodies, read again at `readAt` (a refresh that found nothing changed: fresh for longer, the SKU being quiet for longer). */
   restamped(readAt: number): CachedRecord {
     const copy = new CachedRecord(this.record, readAt);
     copy.#plain = this.#plain;
@@ -106,7 +119,7 @@ export class CachedRecord {
   }
 }
 
-const l1 = new TtlCache<string, CachedRecord>(L1_POLICY.maxStaleMs, L1_MAX_ENTRIES);
+const l1 = new TtlCache<string, CachedRecord>(L1_FRESHNESS.maxStaleMs, L1_MAX_ENTRIES);
 
 /** This isolate's clock for L1 ages; tests move it (`setAvailabilityClock`). */
 let clock: () => number = Date.now;
@@ -157,7 +170,7 @@ export function l1Record(sku: string): CachedLookup | undefined {
   const now = clock();
   const entry = l1.get(sku, now);
   if (entry === undefined) return undefined;
-  switch (freshnessOf(now - entry.readAt, L1_POLICY)) {
+  switch (freshnessOf(now - entry.readAt, entry.policy)) {
     case "fresh":
       return { entry, tier: "hit-l1", refresh: false };
     case "stale": {
@@ -182,10 +195,10 @@ export async function l2Record(origin: string, sku: string): Promise<CachedLooku
   const now = clock();
   // An entry without the stamp (stored by an older version, or by hand) is taken as stale.
   const stamped = Number(response.headers.get(READ_AT_HEADER) ?? Number.NaN);
-  const readAt = Number.isFinite(stamped) ? Math.min(stamped, now) : now - L1_POLICY.freshMs;
-  const freshness = freshnessOf(now - readAt, L1_POLICY);
-  if (freshness === "expired") return null;
+  const readAt = Number.isFinite(stamped) ? Math.min(stamped, now) : now - L1_FRESHNESS.maxFreshMs;
   const entry = new CachedRecord(record, readAt);
+  const freshness = freshnessOf(now - readAt, entry.policy);
+  if (freshness === "expired") return null;
   if (invalidatedSince(sku, mark)) return { entry, tier: "hit-l2", refresh: false };
   l1.set(sku, entry, now);
   entry.refreshing = freshness === "stale";
