@@ -251,6 +251,30 @@ describe("freshness by how long the SKU had been quiet", () => {
     await freshFor("SWR-10", 100_000, 10_000);
   });
 
+  it("an L2 entry without its read time is taken as stale, however long its SKU had been quiet: served, and refreshed", async () => {
+    await createSku("SWR-12");
+    await setOnHand(keys, "SWR-12", "L1", 10);
+    const objects = watchedObjects();
+    // Stored by hand (or an older version): no x-read-at; its SKU quiet for an hour by its updatedAt.
+    const body = {
+      sku: "SWR-12",
+      status: "in_stock",
+      available: 99,
+      locations: [{ locationId: "L1", available: 99 }],
+      updatedAt: new Date(now - 3_600_000).toISOString(),
+    };
+    await caches.default.put(
+      new Request("http://inventory.test/api/v2/availability/SWR-12"),
+      new Response(JSON.stringify(body), { headers: { "content-type": "application/json", "cache-control": "public, s-maxage=30" } }),
+    );
+    const first = await get("SWR-12", { env: objects.env });
+    expect([tier(first), first.body.available, first.headers.get("age")]).toEqual(["hit-l2", 99, String(L1_FRESHNESS.maxFreshMs / 1000)]);
+    await first.done;
+    expect(objects.reads).toEqual(["SWR-12"]);
+    const after = await get("SWR-12", { env: objects.env });
+    expect([tier(after), after.body.available]).toEqual(["hit-l1", 10]);
+  });
+
   it("an entry of a SKU unchanged for an hour is fresh for 20 s at most, and served no later than the bound", async () => {
     await freshFor("SWR-11", 3_600_000, L1_FRESHNESS.maxFreshMs);
     expect(L1_FRESHNESS.maxFreshMs).toBeLessThan(L1_FRESHNESS.maxStaleMs);
