@@ -99,7 +99,14 @@ export class SkuInventoryStore {
 
   constructor(storage: DurableObjectStorage) {
     migrateSchema(storage, SKU_INVENTORY_MIGRATIONS);
-    this.#db = { storage, sql: storage.sql, policy: new meta.PolicyCache(), inbound: new InboundFlags(), shard: new shards.ShardFlag() };
+    this.#db = {
+      storage,
+      sql: storage.sql,
+      policy: new meta.PolicyCache(),
+      inbound: new InboundFlags(),
+      shard: new shards.ShardFlag(),
+      meta: new meta.MetaCache(),
+    };
   }
 
   // ---------------------------------------------------------------- changes
@@ -466,7 +473,7 @@ export class SkuInventoryStore {
 
   /** Records which SKU this object holds (first write wins). */
   rememberSku(sku: string): void {
-    meta.rememberSku(this.#db.sql, sku);
+    meta.storeSku(this.#db.sql, sku);
   }
 
   /** The SKU this object holds, if it has been told. */

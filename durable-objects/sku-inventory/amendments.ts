@@ -180,7 +180,7 @@ function finish(tx: Tx, row: ReservationRow, amendment: SkuAmendment, actor: str
 export function amendReservation(db: SkuDb, input: AmendReservationInput, now: number): AmendmentResult | Failure {
   return Tx.run(db, now, (tx) => {
     const sql = tx.sql;
-    rememberSku(sql, input.sku);
+    rememberSku(tx, input.sku);
     if (input.policy !== undefined) db.policy.remember(tx, input.policy);
     const policy = input.policy ?? db.policy.get(sql) ?? { allowBackorder: false, softBufferPct: DEFAULT_SOFT_BUFFER_PCT, reorderPoint: 0 };
     const key = recordKey(input.reservationId, input.amendmentId);
@@ -259,7 +259,7 @@ export function amendReservation(db: SkuDb, input: AmendReservationInput, now: n
 export function settleAmendment(db: SkuDb, input: SettleAmendmentInput, now: number): AmendmentResult | Failure {
   return Tx.run(db, now, (tx) => {
     const sql = tx.sql;
-    rememberSku(sql, input.sku);
+    rememberSku(tx, input.sku);
     const key = recordKey(input.reservationId, input.amendmentId);
     const stored = readRecord(sql, key);
     const existing = reservationRow(sql, input.reservationId);

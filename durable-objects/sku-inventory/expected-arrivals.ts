@@ -61,7 +61,7 @@ export function expectArrival(db: SkuDb, input: ExpectArrivalInput, now: number)
     ) {
       return { ok: true as const, arrival: viewOf(current), replayed: true };
     }
-    rememberSku(sql, input.sku);
+    rememberSku(tx, input.sku);
     db.policy.remember(tx, input.policy);
     sql.exec(
       `INSERT INTO expected_arrivals (id, location_id, quantity, expected_at, status, reference, created_at, updated_at)
@@ -90,7 +90,7 @@ export function cancelExpectedArrival(db: SkuDb, input: CancelExpectedArrivalInp
     const sql = tx.sql;
     const current = row(sql, input.arrivalId);
     if (current !== undefined && current.status !== "expected") return { ok: true as const, arrival: viewOf(current), replayed: true };
-    rememberSku(sql, input.sku);
+    rememberSku(tx, input.sku);
     sql.exec(
       `INSERT INTO expected_arrivals (id, location_id, quantity, expected_at, status, reference, created_at, updated_at)
        VALUES (?, '', 0, NULL, 'cancelled', ?, ?, ?)

@@ -41,9 +41,57 @@ export class PolicyCache {
   }
 }
 
-/** Records which SKU this object holds (first write wins). */
-export function rememberSku(sql: SqlStorage, sku: string): void {
+/**
+ * The two `meta` rows every change touches, read once per instance: which SKU the object
+ * holds (written once, never changed: first write wins) and its last event sequence (written
+ * only by `writeOutbox`, inside the transaction runner). The runner forgets both when a
+ * transaction rolls back, so the cache never holds what storage does not; a change then costs
+ * no statement for either but the sequence's write.
+ */
+export class MetaCache {
+  #sku: string | null = null;
+  #eventSequence: number | null = null;
+
+  /** The SKU this object holds, if it has been told. */
+  sku(sql: SqlStorage): string | null {
+    this.#sku ??= skuOf(sql);
+    return this.#sku;
+  }
+
+  /** Records which SKU this object holds (first write wins; nothing to write once it is known). */
+  rememberSku(tx: Tx, sku: string): void {
+    if (this.sku(tx.sql) !== null) return;
+    storeSku(tx.sql, sku);
+    this.#sku = sku;
+  }
+
+  /** The last event sequence written (0 before the first event). */
+  eventSequence(sql: SqlStorage): number {
+    this.#eventSequence ??= Number(sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'event_seq'").toArray()[0]?.value ?? 0);
+    return this.#eventSequence;
+  }
+
+  /** Stores the last event sequence, in the transaction that wrote the events. */
+  setEventSequence(tx: Tx, sequence: number): void {
+    tx.sql.exec("INSERT INTO meta (key, value) VALUES ('event_seq', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", String(sequence));
+    this.#eventSequence = sequence;
+  }
+
+  /** Called by the transaction runner on rollback. */
+  forget(): void {
+    this.#sku = null;
+    this.#eventSequence = null;
+  }
+}
+
+/** Writes which SKU this object holds (first write wins). */
+export function storeSku(sql: SqlStorage, sku: string): void {
   sql.exec("INSERT INTO meta (key, value) VALUES ('sku', ?) ON CONFLICT (key) DO NOTHING", sku);
+}
+
+/** Records which SKU this object holds (first write wins), in the running transaction. */
+export function rememberSku(tx: Tx, sku: string): void {
+  tx.db.meta.rememberSku(tx, sku);
 }
 
 /** The SKU this object holds, if it has been told. */

@@ -29,7 +29,7 @@ import { type EventFlush, packEventFlushes, partitionOf, utf8Bytes } from "../..
 import { eventId, thresholdCrossing, type InventoryEvent } from "../../domain/events";
 import { availableOf, type Quantities } from "../../domain/quantities";
 import { countFailure } from "../failure-counts";
-import { IDEMPOTENCY_RETENTION_MS, skuOf } from "./meta";
+import { IDEMPOTENCY_RETENTION_MS } from "./meta";
 import { countsOf } from "./rows";
 import type { Tx } from "./tx";
 
@@ -227,9 +227,9 @@ export function writeOutbox(tx: Tx): void {
   // A hot-SKU shard writes no events: its SKU's main object reports the counts (shards.ts).
   if (tx.events.length === 0 || tx.db.shard.get(tx.db.sql) !== null) return;
   const sql = tx.sql;
-  const sku = skuOf(sql) ?? "";
+  const sku = tx.db.meta.sku(sql) ?? "";
   const handed = handOffs.get(tx);
-  let sequence = Number(sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'event_seq'").toArray()[0]?.value ?? 0);
+  let sequence = tx.db.meta.eventSequence(sql);
   for (const event of tx.events) {
     sequence += 1;
     const full: InventoryEvent = { id: eventId(sku, sequence), sku, sequence, ...event };
@@ -243,7 +243,7 @@ export function writeOutbox(tx: Tx): void {
     );
     handed?.push(full);
   }
-  sql.exec("INSERT INTO meta (key, value) VALUES ('event_seq', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", String(sequence));
+  tx.db.meta.setEventSequence(tx, sequence);
 }
 
 /**

@@ -44,7 +44,7 @@ function withPreorders(db: SkuDb): boolean {
 export function applyReservation(db: SkuDb, input: ApplyReservationInput, now: number): ReservationResult | Failure {
   return Tx.run(db, now, (tx) => {
     const sql = tx.sql;
-    rememberSku(sql, input.sku);
+    rememberSku(tx, input.sku);
     db.policy.remember(tx, input.policy);
     const existing = reservationRow(sql, input.reservationId);
     if (existing !== undefined) {
@@ -165,7 +165,7 @@ function applyPreorder(tx: Tx, input: ApplyReservationInput): ReservationResult 
 export function release(db: SkuDb, input: ReleaseInput, now: number): ReservationResult | Failure {
   return Tx.run(db, now, (tx) => {
     const sql = tx.sql;
-    rememberSku(sql, input.sku);
+    rememberSku(tx, input.sku);
     const existing = reservationRow(sql, input.reservationId);
     if (existing === undefined) {
       sql.exec(

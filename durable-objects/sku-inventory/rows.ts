@@ -8,7 +8,7 @@ import type { ReservationStatus, ReservationType } from "../../domain/reservatio
 import type { SyncMode } from "../../domain/sync";
 import type { LocationLevel } from "../sku-inventory.types";
 import type { SyncReviewStatus } from "../sku-sync.types";
-import type { PolicyCache } from "./meta";
+import type { MetaCache, PolicyCache } from "./meta";
 import type { ShardFlag } from "./shards";
 
 /** The object's storage, shared by every module. Holds no transaction state (that is `Tx`). */
@@ -21,6 +21,8 @@ export interface SkuDb {
   readonly inbound: InboundFlags;
   /** Whether this object is a hot-SKU shard, and which (shards.ts; cached per instance). */
   readonly shard: ShardFlag;
+  /** Its SKU and last event sequence (a read cache; forgotten when a transaction rolls back). */
+  readonly meta: MetaCache;
 }
 
 /**

@@ -47,7 +47,7 @@ export function moveStockState(db: SkuDb, input: MoveStockStateInput, now: numbe
   if ((input.from as StockTarget) === input.to) return fail("invalid_state", `units are already ${input.from}`);
 
   return Tx.run(db, now, (tx) => {
-    rememberSku(tx.sql, input.sku);
+    rememberSku(tx, input.sku);
     db.policy.remember(tx, input.policy);
     const before = quantities(tx.sql, input.locationId);
     const has = input.from === "sellable" ? availableOf(before) : before[BUCKET[input.from]];

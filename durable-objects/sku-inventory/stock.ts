@@ -105,7 +105,7 @@ export function adjustStock(db: SkuDb, input: AdjustStockInput, now: number): Ad
   if (stored !== null) return stored;
 
   return Tx.run(db, now, (tx) => {
-    rememberSku(tx.sql, input.sku);
+    rememberSku(tx, input.sku);
     db.policy.remember(tx, input.policy);
     const before = quantities(tx.sql, input.locationId);
     if (input.expectedOnHand !== undefined && before.onHand !== input.expectedOnHand) {

@@ -35,7 +35,7 @@ export function applySync(db: SkuDb, input: SyncApplyInput, now: number): SyncAp
   let handed: InventoryEvent[] | null = null;
   const result = Tx.run(db, now, (tx) => {
     if (input.handOffEvents === true) handed = handOffEvents(tx);
-    rememberSku(tx.sql, input.sku);
+    rememberSku(tx, input.sku);
     db.policy.remember(tx, input.policy);
     const known = knownSyncState(tx.sql, input.items);
     const outcomes: SyncItemOutcome[] = input.items.map((item) => syncItem(tx, input, known, item.itemIndex, item.locationId, item.quantity));

@@ -103,7 +103,7 @@ export function createTransfer(db: SkuDb, input: CreateTransferInput, now: numbe
       }
       return answer(sql, input.transferId, [], true);
     }
-    rememberSku(sql, input.sku);
+    rememberSku(tx, input.sku);
     db.policy.remember(tx, input.policy);
     const available = input.fromLocationId === null ? Infinity : availableOf(quantities(sql, input.fromLocationId));
     if (input.fromLocationId !== null && available < input.quantity) {
@@ -224,7 +224,7 @@ export function cancelTransfer(db: SkuDb, input: CancelTransferInput, now: numbe
     const sql = tx.sql;
     const current = row(sql, input.transferId);
     if (current === undefined) {
-      rememberSku(sql, input.sku);
+      rememberSku(tx, input.sku);
       sql.exec(
         `INSERT INTO transfers (id, from_location, to_location, quantity, status, created_at, updated_at)
          VALUES (?, '', '', 0, 'cancelled', ?, ?)`,

@@ -82,6 +82,7 @@ export class Tx {
       // The rolled-back transaction may have remembered a policy (or flags) that storage no longer has.
       db.policy.forget();
       db.inbound.forget();
+      db.meta.forget();
       if (error instanceof Rollback) return error.failure;
       throw error;
     } finally {
