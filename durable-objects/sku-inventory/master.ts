@@ -19,6 +19,7 @@ import { fail, type Failure } from "../../domain/failures";
 import { DEFAULT_SOFT_BUFFER_PCT } from "../../domain/reservation-rules";
 import type { MasterPushResult, SkuMasterFacts, SkuPolicy, StockCaller } from "../sku-inventory.types";
 import type { SkuDb } from "./rows";
+import { storeSku } from "./meta";
 
 /** How long an object trusts "D1 has no such SKU" before it asks again (ms). */
 export const ABSENT_RECHECK_MS = 60_000;
@@ -100,7 +101,7 @@ export function storeMaster(db: SkuDb, facts: SkuMasterFacts, source: "push" | "
       source,
       now,
     );
-    db.sql.exec("INSERT INTO meta (key, value) VALUES ('sku', ?) ON CONFLICT (key) DO NOTHING", facts.sku);
+    storeSku(db.sql, facts.sku);
     db.sql.exec("INSERT INTO meta (key, value) VALUES ('policy', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", JSON.stringify(policyOf(facts)));
     return { ok: true, outcome: "applied", version: facts.version };
   });

@@ -32,6 +32,7 @@ import { quantities } from "./counts";
 import { change } from "./stock";
 import { Tx } from "./tx";
 import type { SkuDb } from "./rows";
+import { storeSku } from "./meta";
 
 /** A shard object's place: its SKU, its index, how many shards the SKU has, and whether it is retired (index ≥ count). */
 export interface ShardConfig {
@@ -62,7 +63,7 @@ export class ShardFlag {
 
   set(sql: SqlStorage, config: ShardConfig): void {
     sql.exec("INSERT INTO meta (key, value) VALUES ('shard', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", JSON.stringify(config));
-    sql.exec("INSERT INTO meta (key, value) VALUES ('sku', ?) ON CONFLICT (key) DO NOTHING", config.parent);
+    storeSku(sql, config.parent);
     this.#value = config;
   }
 }
