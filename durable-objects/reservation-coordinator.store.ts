@@ -213,14 +213,21 @@ export class ReservationCoordinatorStore {
     return this.#locked(
       input.id,
       async () => {
-        const row = this.#row(input.id);
-        const claim = this.#claim(input.id);
-        const first = row?.request_hash ?? claim?.request_hash;
-        if (first !== undefined && first !== input.requestHash) {
+        // The key's order here (coordinated) or its earlier claim, in one statement: the order wins.
+        const [first] = this.#sql
+          .exec<{ coordinated: number; request_hash: string }>(
+            `SELECT 1 AS coordinated, request_hash FROM reservations WHERE id = ?
+             UNION ALL SELECT 0, request_hash FROM key_claims WHERE id = ?
+             ORDER BY coordinated DESC LIMIT 1`,
+            input.id,
+            input.id,
+          )
+          .toArray();
+        if (first !== undefined && first.request_hash !== input.requestHash) {
           return fail("idempotency_conflict", "this Idempotency-Key was already used with a different request");
         }
-        if (row !== undefined) return { ok: true, claim: "coordinated" };
-        if (claim === undefined) {
+        if (first?.coordinated === 1) return { ok: true, claim: "coordinated" };
+        if (first === undefined) {
           const now = this.#now();
           this.#sql.exec("INSERT INTO key_claims (id, request_hash, target, created_at) VALUES (?, ?, ?, ?)", input.id, input.requestHash, input.target, now);
           pruneAt = now + FINISHED_RETENTION_MS;

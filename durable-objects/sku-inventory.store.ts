@@ -96,6 +96,8 @@ export const SHARD_OP_RETRY_MS = 5_000;
 
 export class SkuInventoryStore {
   readonly #db: SkuDb;
+  /** The master facts as last read (null: none held; undefined: not read since the instance started or last stored them). */
+  #master: SkuMasterFacts | null | undefined = undefined;
 
   constructor(storage: DurableObjectStorage) {
     migrateSchema(storage, SKU_INVENTORY_MIGRATIONS);
@@ -106,6 +108,8 @@ export class SkuInventoryStore {
       inbound: new InboundFlags(),
       shard: new shards.ShardFlag(),
       meta: new meta.MetaCache(),
+      epoch: 0,
+      outboxDueAt: null,
     };
   }
 
@@ -169,13 +173,18 @@ export class SkuInventoryStore {
   // ------------------------------------------------- direct reservations (direct.ts)
 
   /** The first answer to a direct reservation's key, if it was used here before (else undefined). */
+  /** Counts the writes that can create a reservation or a stored refusal (`SkuDb.epoch`). */
+  epoch(): number {
+    return this.#db.epoch;
+  }
+
   replayDirect(input: Pick<direct.DirectReserveInput, "id" | "requestHash">): ReservationOutcome | undefined {
     return direct.replayDirect(this.#db, input);
   }
 
   /** Takes a single-SKU reservation here, with no coordinator: every line or none, with its owner and first answer. */
-  reserveDirect(input: direct.DirectReserveInput, policy: SkuPolicy, now: number, storeRefusal = true): ReservationOutcome {
-    return direct.reserveDirect(this.#db, input, policy, now, storeRefusal);
+  reserveDirect(input: direct.DirectReserveInput, policy: SkuPolicy, now: number, storeRefusal = true, checkedAt?: number): ReservationOutcome {
+    return direct.reserveDirect(this.#db, input, policy, now, storeRefusal, checkedAt);
   }
 
   /** Stores a direct reservation's refusal for stock as its first answer (a shard decides it after its refills), unless one is stored already. */
@@ -336,11 +345,21 @@ export class SkuInventoryStore {
   /** Expires due reservations and prunes old records; returns when the alarm should next fire. */
   runDueWork(now: number): number | null {
     // The alarm has just tried every due shard operation: one due and still pending failed, and is tried again in SHARD_OP_RETRY_MS.
-    return this.#withShardOps(runDueWork(this.#db, now), now);
+    const next = this.#withShardOps(runDueWork(this.#db, now), now);
+    this.#db.outboxDueAt = null; // the exact next time covers every event written so far
+    return next;
   }
 
   /** When the next piece of due work falls, or null if none. */
+  /** The earliest flush time of the events written since the last call (null: none), and forgets it. */
+  takeOutboxDueAt(): number | null {
+    const due = this.#db.outboxDueAt;
+    this.#db.outboxDueAt = null;
+    return due;
+  }
+
   nextDueAt(): number | null {
+    this.#db.outboxDueAt = null; // the exact next time covers every event written so far
     return this.#withShardOps(nextDueAt(this.#db.sql, this.#db.inbound.get(this.#db.sql).lots));
   }
 
@@ -447,11 +466,14 @@ export class SkuInventoryStore {
 
   /** The SKU's master facts this object holds (v7, master.ts), or null if it has none yet. */
   masterFacts(): SkuMasterFacts | null {
-    return master.readMaster(this.#db.sql);
+    if (this.#master === undefined) this.#master = master.readMaster(this.#db.sql);
+    return this.#master;
   }
 
   /** Stores pushed or filled master facts, unless this version or a newer one is held. */
   storeMaster(facts: SkuMasterFacts, source: "push" | "fill", now: number): MasterPushResult {
+    // `storeMaster` is the only writer of the facts: the next read takes them from storage.
+    this.#master = undefined;
     return master.storeMaster(this.#db, facts, source, now);
   }
 

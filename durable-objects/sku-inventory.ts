@@ -256,16 +256,17 @@ export class SkuInventory extends DurableObject<Env> {
   async reserveDirect(input: DirectReserveInput): Promise<ReservationOutcome> {
     const again = this.#store.replayDirect(input);
     if (again !== undefined) return again;
+    const checkedAt = this.#store.epoch();
     const policy = await this.#admit({ sku: input.sku }, "reserve");
     if ("ok" in policy) return policy;
     const shard = this.#store.shardConfig();
-    if (shard === null) return this.#mutate(() => this.#store.reserveDirect(input, policy, this.#now()));
+    if (shard === null) return this.#mutate(() => this.#store.reserveDirect(input, policy, this.#now(), true, checkedAt));
     // A hot-SKU shard short of units refills its pool (the main object's free units, then the
     // siblings') and tries again, as long as a refill moves units; the refusal it ends with is
     // the stored answer. (Bounded: units are finite, and the cap ends a pathological race.)
     for (let attempt = 1; ; attempt++) {
       const seen = this.#shards.refillsStarted;
-      const result = await this.#mutate(() => this.#store.reserveDirect(input, policy, this.#now(), false));
+      const result = await this.#mutate(() => this.#store.reserveDirect(input, policy, this.#now(), false, checkedAt));
       if (result.ok || result.code !== "insufficient_stock") return result;
       const moved = attempt < SHARD_RESERVE_ATTEMPTS && (await this.#shards.refill(shard, (result.details ?? []) as ShortLine[], seen));
       if (!moved) return this.#store.rememberDirectRefusal(input, result, this.#now());
@@ -547,9 +548,17 @@ export class SkuInventory extends DurableObject<Env> {
     return this.#store.storedPolicy() ?? { allowBackorder: false, softBufferPct: DEFAULT_SOFT_BUFFER_PCT, reorderPoint: 0 };
   }
 
+  /**
+   * Runs a change, then re-arms the alarm for the next due work. When the change wrote events
+   * and the alarm is already set no later than their flush (OUTBOX_FLUSH_DELAY_MS on), the
+   * exact next time is not read: that alarm runs first, and it sets the exact time itself. Any
+   * work the change added is then done at most that flush delay late, never lost.
+   */
   async #mutate<T>(fn: () => T): Promise<T> {
     const result = fn();
     this.#live.changed();
+    const flushAt = this.#store.takeOutboxDueAt();
+    if (typeof this.#alarmAt === "number" && flushAt !== null && this.#alarmAt <= flushAt) return result;
     await this.#rearm(this.#store.nextDueAt());
     return result;
   }

@@ -124,6 +124,8 @@ export interface ApplyReservationInput extends Attributed {
   expiresAt: number;
   reference: string;
   policy: SkuPolicy;
+  /** The caller found no row of this id in the same synchronous run (the direct path's replay check): it is not read again. */
+  absent?: true;
 }
 
 export interface ReservationRefInput extends Attributed {

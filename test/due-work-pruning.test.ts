@@ -1,7 +1,9 @@
 /**
  * The objects' pruning of old records, and the alarm work it takes (issue 11: an alarm run for
  * the outbox alone reads which work is due once and does no more; a key claim arms the
- * coordinator's alarm without reading its due work when the alarm is already set early enough).
+ * coordinator's alarm without reading its due work when the alarm is already set early enough;
+ * a SKU object's change that writes events does not read it either when the alarm is set no
+ * later than their flush, and the alarm is never later than the object's next due work).
  * Time moves with the test subclasses' clock (support/test-clock.ts), never slept through.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
@@ -10,6 +12,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { FINISHED_RETENTION_MS } from "../durable-objects/reservation-coordinator.store";
 import { TERMINAL_RETENTION_MS } from "../durable-objects/sku-inventory/due-work";
 import { IDEMPOTENCY_RETENTION_MS } from "../durable-objects/sku-inventory/meta";
+import { OUTBOX_FLUSH_DELAY_MS } from "../durable-objects/sku-inventory/outbox";
 import { resetClock } from "./support/test-clock";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -164,5 +167,64 @@ describe("coordinator: key claims", () => {
     await stub.setClockOffset(DAY + FINISHED_RETENTION_MS + 20_000);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await claims()).toEqual([]);
+  });
+});
+
+describe("SKU object: the alarm after each change", () => {
+  it("is never later than the next due work; a change that writes events leaves an alarm set no later than their flush; the alarm run sets the exact time", async () => {
+    const sku = "ARM-SKU-1";
+    const stub = recording(sku);
+    await stub.setClockOffset(DAY);
+    const alarm = () => runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
+    /** The alarm is set, and no later than the earliest work due (read exactly, as `health` does). */
+    const armedInTime = async (what: string) => {
+      const [at, due] = [await alarm(), (await stub.health()).nextDueAt];
+      expect(due, what).not.toBeNull();
+      expect(at, what).not.toBeNull();
+      expect(at!, what).toBeLessThanOrEqual(due!);
+      return at!;
+    };
+
+    const now = await stub.clockNow();
+    await stockAndHold(stub, sku, { onHand: 10, key: "arm-adjust", id: "arm-hold", type: "soft", quantity: 2, expiresAt: now + 60_000 });
+    const first = await armedInTime("after the stock change and the hold");
+    expect(first).toBeLessThanOrEqual((await stub.clockNow()) + OUTBOX_FLUSH_DELAY_MS);
+
+    // A change before that alarm: its events are due at its own flush, later; the alarm stays.
+    const reserved = await stub.applyReservation({
+      sku,
+      actor: "checkout:test",
+      reservationId: "arm-hard",
+      attempt: 1,
+      type: "hard",
+      lines: [{ locationId: "L1", quantity: 3 }],
+      expiresAt: now + 30_000,
+      reference: "arm-hard",
+      policy,
+    });
+    expect(reserved.ok).toBe(true);
+    expect(await armedInTime("after a second reservation")).toBe(first);
+
+    // The alarm sends the events and sets the exact next time (their confirmation check).
+    await stub.setClockOffset(DAY + 1_000);
+    await runAlarm(stub);
+    expect(await alarm()).toBe((await stub.health()).nextDueAt);
+
+    // A release after that: the alarm was later than its events' flush, so it moves to it.
+    const released = await stub.release({ sku, actor: "checkout:test", reservationId: "arm-hold", attempt: 1, reason: "release", type: "soft" });
+    expect(released.ok).toBe(true);
+    expect(await armedInTime("after the release")).toBeLessThanOrEqual((await stub.clockNow()) + OUTBOX_FLUSH_DELAY_MS);
+
+    // Past the hard reservation's expiry, the alarms run it: nothing was left waiting.
+    await stub.setClockOffset(DAY + 31_000);
+    for (let run = 0; run < 3; run++) {
+      if ((await alarm()) === null) break;
+      await runAlarm(stub);
+    }
+    const status = await runInDurableObject(stub, (_i, state) =>
+      state.storage.sql.exec<{ status: string }>("SELECT status FROM reservations WHERE id = 'arm-hard'").one(),
+    );
+    expect(status.status).toBe("expired");
+    await armedInTime("after the expiry");
   });
 });

@@ -15,20 +15,20 @@
  * so every path that adds sellable units serves them; operations that report what they
  * covered call it themselves first (a second call finds nothing left to do).
  */
-import { availableOf } from "../../domain/quantities";
+import { availableOf, type LineSums } from "../../domain/quantities";
 import type { CoveredBackorder } from "../sku-inbound.types";
-import { lineSums, quantities } from "./counts";
+import { lineSums } from "./counts";
 import { lines, reservationRow } from "./lifecycle";
 import type { Tx } from "./tx";
 
 /** The actor of coverage done by the object itself. */
 const SERVER = "system:backorders";
 
-/** Covers the oldest backordered lines at a location with the units that arrived there. */
-export function serveBackorders(tx: Tx, locationId: string): CoveredBackorder[] {
-  const recorded = lineSums(tx.sql, locationId).backordered;
+/** Covers the oldest backordered lines at a location with the units that arrived there (`sums`: its line sums, if just read). */
+export function serveBackorders(tx: Tx, locationId: string, sums: LineSums = lineSums(tx.sql, locationId)): CoveredBackorder[] {
+  const recorded = sums.backordered;
   if (recorded === 0) return [];
-  const missing = Math.max(0, -availableOf(quantities(tx.sql, locationId)));
+  const missing = Math.max(0, -availableOf(tx.quantities(locationId)));
   let toCover = recorded - missing;
   if (toCover <= 0) return [];
   const waiting = tx.sql

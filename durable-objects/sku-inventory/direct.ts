@@ -74,8 +74,9 @@ function stored(sql: SqlStorage, key: string): { hash: string; answer: string } 
     .map((r) => ({ hash: r.request_hash, answer: r.response_json }))[0];
 }
 
-function store(sql: SqlStorage, key: string, hash: string, answer: unknown, now: number): void {
-  sql.exec("INSERT OR REPLACE INTO idempotency (key, request_hash, response_json, created_at) VALUES (?, ?, ?, ?)", key, hash, JSON.stringify(answer), now);
+function store(db: SkuDb, key: string, hash: string, answer: unknown, now: number): void {
+  db.epoch += 1;
+  db.sql.exec("INSERT OR REPLACE INTO idempotency (key, request_hash, response_json, created_at) VALUES (?, ?, ?, ?)", key, hash, JSON.stringify(answer), now);
 }
 
 /** Whether views include waiting pre-ordered units (the SKU ever took a pre-order). */
@@ -84,7 +85,7 @@ function withPreorders(db: SkuDb): boolean {
 }
 
 /** The reservation as its client sees it (the coordinator's view, for one SKU). */
-function apiView(row: ReservationRow, sku: string, held: SkuReservation): ReservationView {
+function apiView(row: Pick<ReservationRow, "id" | "reference" | "created_at" | "updated_at">, sku: string, held: SkuReservation): ReservationView {
   const status = held.status;
   return {
     id: row.id,
@@ -117,24 +118,39 @@ function current(db: SkuDb, id: string, sku: string): ReservationView {
  * the same request, a conflict for another. Undefined: a new request.
  */
 export function replayDirect(db: SkuDb, input: Pick<DirectReserveInput, "id" | "requestHash">): ReservationOutcome | undefined {
-  const row = reservationRow(db.sql, input.id);
-  if (row !== undefined) {
-    if (row.request_hash !== input.requestHash) return conflict();
-    return { ...(JSON.parse(row.answer_json!) as { ok: true; reservation: ReservationView }), replayed: true };
-  }
-  const refused = stored(db.sql, refusalKey(input.id));
-  if (refused === undefined) return undefined;
+  // The reservation (kind 1) and a stored refusal (kind 2) in one statement: the reservation wins.
+  const [first] = db.sql
+    .exec<{ kind: number; request_hash: string | null; answer: string | null }>(
+      `SELECT 1 AS kind, request_hash, answer_json AS answer FROM reservations WHERE id = ?
+       UNION ALL SELECT 2, request_hash, response_json FROM idempotency WHERE key = ?
+       ORDER BY kind LIMIT 1`,
+      input.id,
+      refusalKey(input.id),
+    )
+    .toArray();
+  if (first === undefined) return undefined;
+  if (first.request_hash !== input.requestHash) return conflict();
   // A stored refusal replayed is still a replay: the client learns it is the first answer.
-  return refused.hash === input.requestHash ? ({ ...(JSON.parse(refused.answer) as Failure), replayed: true } as ReservationOutcome) : conflict();
+  if (first.kind === 2) return { ...(JSON.parse(first.answer!) as Failure), replayed: true } as ReservationOutcome;
+  return { ...(JSON.parse(first.answer!) as { ok: true; reservation: ReservationView }), replayed: true };
 }
 
 /**
  * Takes a direct reservation: every line or none, in one transaction with its owner and first
  * answer; a repeat replays the first answer. A refusal for stock is stored as the first answer;
- * a refusal by master facts is not (decided afresh, as the coordinator does).
+ * a refusal by master facts is not (decided afresh, as the coordinator does). `checkedAt`: the
+ * `db.epoch` at which the caller's own `replayDirect` found nothing; while it is unchanged
+ * nothing was written since, and the check is not repeated.
  */
-export function reserveDirect(db: SkuDb, input: DirectReserveInput, policy: SkuPolicy, now: number, storeRefusal = true): ReservationOutcome {
-  const again = replayDirect(db, input);
+export function reserveDirect(
+  db: SkuDb,
+  input: DirectReserveInput,
+  policy: SkuPolicy,
+  now: number,
+  storeRefusal = true,
+  checkedAt?: number,
+): ReservationOutcome {
+  const again = checkedAt === db.epoch ? undefined : replayDirect(db, input);
   if (again !== undefined) return again;
   const result = applyReservation(
     db,
@@ -148,15 +164,21 @@ export function reserveDirect(db: SkuDb, input: DirectReserveInput, policy: SkuP
       reference: input.reference,
       policy,
       actor: input.actor,
+      absent: true,
     },
     now,
   );
   if (!result.ok) {
-    if (result.code === "insufficient_stock" && storeRefusal) store(db.sql, refusalKey(input.id), input.requestHash, result, now);
+    if (result.code === "insufficient_stock" && storeRefusal) store(db, refusalKey(input.id), input.requestHash, result, now);
     return result;
   }
   // No await since the reservation's transaction: this write commits with it (the output gate).
-  const answer = { ok: true as const, reservation: current(db, input.id, input.sku) };
+  // A reservation with no waiting units is as its transaction wrote it (reservations.ts), created now.
+  const written = !withPreorders(db) && result.reservation.lines.every((l) => l.backordered === 0);
+  const reservation = written
+    ? apiView({ id: input.id, reference: input.reference, created_at: now, updated_at: now }, input.sku, result.reservation)
+    : current(db, input.id, input.sku);
+  const answer = { ok: true as const, reservation };
   db.sql.exec(
     "UPDATE reservations SET principal = ?, request_hash = ?, ttl_seconds = ?, answer_json = ? WHERE id = ?",
     input.principal,
@@ -172,7 +194,7 @@ export function reserveDirect(db: SkuDb, input: DirectReserveInput, policy: SkuP
 export function rememberRefusal(db: SkuDb, input: DirectReserveInput, refusal: Failure, now: number): ReservationOutcome {
   const again = replayDirect(db, input);
   if (again !== undefined) return again;
-  store(db.sql, refusalKey(input.id), input.requestHash, refusal, now);
+  store(db, refusalKey(input.id), input.requestHash, refusal, now);
   return refusal;
 }
 
@@ -253,7 +275,7 @@ export function amendDirect(db: SkuDb, input: DirectAmendInput, policy: SkuPolic
       reason: "other_sku",
       skus: others,
     });
-    store(db.sql, key, input.requestHash, answer, now);
+    store(db, key, input.requestHash, answer, now);
     return answer;
   }
   // The expiry a `refresh_expiry` sets (the SKU checks every other rule again in its transaction).
@@ -277,7 +299,7 @@ export function amendDirect(db: SkuDb, input: DirectAmendInput, policy: SkuPolic
   );
   if (!result.ok) {
     // A refusal is the first answer (as the coordinator keeps it); a vanished reservation is not stored.
-    if (result.code !== "reservation_not_found") store(db.sql, key, input.requestHash, result, now);
+    if (result.code !== "reservation_not_found") store(db, key, input.requestHash, result, now);
     return result;
   }
   const amendment: AmendmentView = {
@@ -287,7 +309,7 @@ export function amendDirect(db: SkuDb, input: DirectAmendInput, policy: SkuPolic
     expiresAt: result.amendment.expiresAt,
   };
   const answer = { ok: true as const, reservation: current(db, row.id, input.sku), amendment };
-  store(db.sql, key, input.requestHash, answer, now);
+  store(db, key, input.requestHash, answer, now);
   const shipped = result.amendment.changes.filter((c) => c.shipped > 0).map((c) => ({ locationId: c.locationId, quantity: c.shipped }));
   if (shipped.length > 0) onShip?.(shipped, row.id, row.reference);
   if (ttlSeconds !== null) db.sql.exec("UPDATE reservations SET ttl_seconds = ? WHERE id = ?", ttlSeconds, row.id);

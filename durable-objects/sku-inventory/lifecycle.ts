@@ -55,36 +55,45 @@ export function setStatus(tx: Tx, id: string, status: ReservationStatus): void {
   tx.sql.exec("UPDATE reservations SET status = ?, updated_at = ? WHERE id = ?", status, tx.now, id);
 }
 
-/** Records a reservation-level event in the running transaction (`extra`: fields only some types carry, e.g. `amendment`). */
-export function reservationEvent(tx: Tx, type: InventoryEventType, id: string, actor: string, reason: string | null, extra: Partial<PendingEvent> = {}): void {
-  const row = reservationRow(tx.sql, id)!;
-  if (tx.db.inbound.get(tx.sql).preorders) {
-    const shown = view(tx.sql, row, true);
-    tx.emit({
-      type,
-      locationId: null,
-      occurredAt: new Date(tx.now).toISOString(),
-      cause: { ledgerSeq: null, op: type.slice("reservation.".length), reason, reference: row.reference, reservationId: id, actor },
-      before: null,
-      after: null,
-      reservation: { id, type: shown.type, status: row.status, lines: shown.lines.map((l) => ({ locationId: l.locationId, quantity: l.quantity })) },
-      ...extra,
-    });
-    return;
+/**
+ * Records a reservation-level event in the running transaction (`extra`: fields only some types
+ * carry, e.g. `amendment`). `known`: the reservation as the transaction just wrote it, for a SKU
+ * without pre-orders (it is not read back).
+ */
+export function reservationEvent(
+  tx: Tx,
+  type: InventoryEventType,
+  id: string,
+  actor: string,
+  reason: string | null,
+  extra: Partial<PendingEvent> = {},
+  known?: { reference: string | null; view: SkuReservation },
+): void {
+  const preorders = tx.db.inbound.get(tx.sql).preorders;
+  let reference: string | null;
+  let shown: Pick<SkuReservation, "type" | "status" | "lines">;
+  if (known !== undefined && !preorders) {
+    ({ reference, view: shown } = known);
+  } else {
+    const row = reservationRow(tx.sql, id)!;
+    reference = row.reference;
+    // With pre-orders, lines include their waiting units and the type is `preorder` while any waits.
+    shown = preorders
+      ? { ...view(tx.sql, row, true), status: row.status }
+      : {
+          type: row.type,
+          status: row.status,
+          lines: lines(tx.sql, id).map((l) => ({ locationId: l.location_id, quantity: l.quantity, backordered: l.backordered })),
+        };
   }
   tx.emit({
     type,
     locationId: null,
     occurredAt: new Date(tx.now).toISOString(),
-    cause: { ledgerSeq: null, op: type.slice("reservation.".length), reason, reference: row.reference, reservationId: id, actor },
+    cause: { ledgerSeq: null, op: type.slice("reservation.".length), reason, reference, reservationId: id, actor },
     before: null,
     after: null,
-    reservation: {
-      id,
-      type: row.type,
-      status: row.status,
-      lines: lines(tx.sql, id).map((l) => ({ locationId: l.location_id, quantity: l.quantity })),
-    },
+    reservation: { id, type: shown.type, status: shown.status, lines: shown.lines.map((l) => ({ locationId: l.locationId, quantity: l.quantity })) },
     ...extra,
   });
 }

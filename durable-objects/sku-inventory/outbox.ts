@@ -38,6 +38,9 @@ import type { Tx } from "./tx";
  * carries many events instead of one alarm and one send per change.
  */
 export const OUTBOX_FLUSH_DELAY_MS = 100;
+
+/** Events written by one INSERT (5 values each: well within SQLite's bound-parameter limit). */
+const OUTBOX_INSERT_ROWS = 20;
 /**
  * Most events one flush takes from the outbox: one queue message (an event is ~0.5–1 KB of
  * JSON, so 100 fit the 128 KB message limit; a larger run is split by `packEventFlushes`).
@@ -230,20 +233,25 @@ export function writeOutbox(tx: Tx): void {
   const sku = tx.db.meta.sku(sql) ?? "";
   const handed = handOffs.get(tx);
   let sequence = tx.db.meta.eventSequence(sql);
-  for (const event of tx.events) {
-    sequence += 1;
-    const full: InventoryEvent = { id: eventId(sku, sequence), sku, sequence, ...event };
+  const nextAttemptAt = handed === undefined ? tx.now + OUTBOX_FLUSH_DELAY_MS : tx.now + HANDED_OFF_CHECK_MS;
+  const sentAt = handed === undefined ? null : tx.now;
+  // One statement per OUTBOX_INSERT_ROWS events (a statement costs more than its rows).
+  for (let start = 0; start < tx.events.length; start += OUTBOX_INSERT_ROWS) {
+    const chunk = tx.events.slice(start, start + OUTBOX_INSERT_ROWS);
+    const values: SqlStorageValue[] = [];
+    for (const event of chunk) {
+      sequence += 1;
+      const full: InventoryEvent = { id: eventId(sku, sequence), sku, sequence, ...event };
+      values.push(sequence, JSON.stringify(full), tx.now, nextAttemptAt, sentAt);
+      handed?.push(full);
+    }
     sql.exec(
-      "INSERT INTO outbox (sequence, event_json, created_at, next_attempt_at, sent_at) VALUES (?, ?, ?, ?, ?)",
-      sequence,
-      JSON.stringify(full),
-      tx.now,
-      handed === undefined ? tx.now + OUTBOX_FLUSH_DELAY_MS : tx.now + HANDED_OFF_CHECK_MS,
-      handed === undefined ? null : tx.now,
+      `INSERT INTO outbox (sequence, event_json, created_at, next_attempt_at, sent_at) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
+      ...values,
     );
-    handed?.push(full);
   }
   tx.db.meta.setEventSequence(tx, sequence);
+  if (handed === undefined) tx.db.outboxDueAt = Math.min(tx.db.outboxDueAt ?? nextAttemptAt, nextAttemptAt);
 }
 
 /**

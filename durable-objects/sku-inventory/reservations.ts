@@ -19,7 +19,7 @@ import type {
   ReservationResult,
   SkuReservation,
 } from "../sku-inventory.types";
-import { chooseLocation, quantities, room } from "./counts";
+import { chooseLocation, room } from "./counts";
 import { endReservation, expireIfDue, liveReservation, lines, refusal, reservationEvent, reservationRow, setStatus, view } from "./lifecycle";
 import { pickFefo, lotUnits } from "./lots";
 import { rememberSku } from "./meta";
@@ -46,7 +46,7 @@ export function applyReservation(db: SkuDb, input: ApplyReservationInput, now: n
     const sql = tx.sql;
     rememberSku(tx, input.sku);
     db.policy.remember(tx, input.policy);
-    const existing = reservationRow(sql, input.reservationId);
+    const existing = input.absent ? undefined : reservationRow(sql, input.reservationId);
     if (existing !== undefined) {
       if (existing.attempt > input.attempt) {
         return fail("reservation_released", `reservation ${input.reservationId} was superseded by a later attempt`);
@@ -75,7 +75,7 @@ export function applyReservation(db: SkuDb, input: ApplyReservationInput, now: n
         short.push({ sku: input.sku, locationId: null, requested: line.quantity, available: 0 });
         continue;
       }
-      const space = room(quantities(sql, locationId), input.type, input.policy);
+      const space = room(tx.quantities(locationId), input.type, input.policy);
       let backordered = 0;
       if (space < line.quantity) {
         if (input.type === "hard" && input.policy.allowBackorder) {
@@ -126,8 +126,22 @@ export function applyReservation(db: SkuDb, input: ApplyReservationInput, now: n
         line.backordered,
       );
     }
-    reservationEvent(tx, "reservation.created", input.reservationId, input.actor, null);
-    return answer(tx, input.reservationId);
+    // Without pre-orders or backordered units nothing later in the transaction changes this
+    // reservation, so its view is what was just written: the event and the answer need not read it back.
+    if (withPreorders(db) || [...held.values()].some((l) => l.backordered > 0)) {
+      reservationEvent(tx, "reservation.created", input.reservationId, input.actor, null);
+      return answer(tx, input.reservationId);
+    }
+    const written: SkuReservation = {
+      id: input.reservationId,
+      attempt: input.attempt,
+      type: input.type,
+      status: "active",
+      expiresAt: input.expiresAt,
+      lines: [...held.values()].sort((a, b) => (a.locationId < b.locationId ? -1 : a.locationId > b.locationId ? 1 : 0)),
+    };
+    reservationEvent(tx, "reservation.created", input.reservationId, input.actor, null, {}, { reference: input.reference, view: written });
+    return { ok: true, reservation: written };
   });
 }
 
@@ -203,7 +217,7 @@ export function promote(db: SkuDb, input: PromoteInput, now: number): Reservatio
     if (step.kind === "already") return { ok: true, reservation: view(tx.sql, current, withPreorders(db)) };
     const short: ShortLine[] = [];
     for (const line of lines(tx.sql, current.id)) {
-      const space = availableOf(quantities(tx.sql, line.location_id));
+      const space = availableOf(tx.quantities(line.location_id));
       let backordered = 0;
       if (space < line.quantity) {
         if (!input.policy.allowBackorder) {
@@ -262,7 +276,7 @@ export function commit(db: SkuDb, input: ReservationRefInput, now: number): Rese
       if (short.length > 0) throw new Rollback(fail("insufficient_stock", `pre-ordered units of ${input.sku} have not arrived yet`, short));
     }
     for (const line of lines(tx.sql, current.id)) {
-      const q = quantities(tx.sql, line.location_id);
+      const q = tx.quantities(line.location_id);
       const pickable = q.onHand - q.committed - q.damaged - q.onHold;
       // A line still backordered waits for its units (backorders.ts covers the oldest first).
       if (line.backordered > 0 || pickable < line.quantity) {

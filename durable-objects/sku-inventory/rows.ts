@@ -23,6 +23,13 @@ export interface SkuDb {
   readonly shard: ShardFlag;
   /** Its SKU and last event sequence (a read cache; forgotten when a transaction rolls back). */
   readonly meta: MetaCache;
+  /**
+   * Counts the transactions started and direct refusals stored on this instance: a caller that
+   * checked for a reservation, then awaited, knows nothing was written meanwhile when it is unchanged.
+   */
+  epoch: number;
+  /** The earliest flush time of events written to the outbox since the object last re-armed its alarm (null: none). */
+  outboxDueAt: number | null;
 }
 
 /**

@@ -5,7 +5,7 @@
 import { fail, type Failure } from "../../domain/failures";
 import { applyDelta, availableOf, negativeFields, ZERO_QUANTITIES, type QuantityDelta } from "../../domain/quantities";
 import type { AdjustStockInput, AdjustStockResult } from "../sku-inventory.types";
-import { lineSums, quantities } from "./counts";
+import { lineSums } from "./counts";
 import { idempotentReplay, recordIdempotency, rememberSku } from "./meta";
 import { countsOf, levelOf, type SkuDb } from "./rows";
 import { Rollback, Tx } from "./tx";
@@ -27,7 +27,7 @@ export interface LedgerNote {
  */
 export function change(tx: Tx, locationId: string, delta: QuantityDelta, note: LedgerNote): number {
   const sql = tx.sql;
-  const before = quantities(sql, locationId);
+  const before = tx.quantities(locationId);
   const after = applyDelta(before, delta);
   const negative = negativeFields(after);
   if (negative.length > 0) {
@@ -75,7 +75,7 @@ export function change(tx: Tx, locationId: string, delta: QuantityDelta, note: L
       JSON.stringify(after),
     )
     .one();
-  tx.touch(locationId);
+  tx.changed(locationId, after, full);
   if (full.onHand !== 0 && note.op !== "sync") {
     // A movement made here: the vendor's next feed will not know about it (domain/sync.ts).
     sql.exec("UPDATE sync_state SET local_offset = local_offset + ? WHERE location_id = ?", full.onHand, locationId);
@@ -107,7 +107,7 @@ export function adjustStock(db: SkuDb, input: AdjustStockInput, now: number): Ad
   return Tx.run(db, now, (tx) => {
     rememberSku(tx, input.sku);
     db.policy.remember(tx, input.policy);
-    const before = quantities(tx.sql, input.locationId);
+    const before = tx.quantities(input.locationId);
     if (input.expectedOnHand !== undefined && before.onHand !== input.expectedOnHand) {
       throw new Rollback(
         fail("stale_expected_on_hand", `on-hand at ${input.locationId} is ${before.onHand}, not the expected ${input.expectedOnHand}`, {

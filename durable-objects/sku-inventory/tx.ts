@@ -13,7 +13,7 @@
  */
 import type { InventoryEvent } from "../../domain/events";
 import { fail, type Failure } from "../../domain/failures";
-import { checkInvariants } from "../../domain/quantities";
+import { checkInvariants, type LineSums, type Quantities, QUANTITY_FIELDS, ZERO_QUANTITIES } from "../../domain/quantities";
 import { serveBackorders } from "./backorders";
 import { reconcileLots } from "./lots";
 import { servePreorders } from "./preorders";
@@ -37,6 +37,10 @@ export class Tx {
   readonly now: number;
   readonly #touched = new Set<string>();
   readonly #events: PendingEvent[] = [];
+  /** Each location's counts as read or written in this transaction (`change()` is their only writer). */
+  readonly #stock = new Map<string, Quantities>();
+  /** The sum of every `change()`'s delta: the totals before the transaction are the totals after, less this. */
+  readonly #moved: Quantities = { ...ZERO_QUANTITIES };
   #open = true;
 
   private constructor(db: SkuDb, now: number) {
@@ -60,21 +64,33 @@ export class Tx {
       return db.storage.transactionSync(() => {
         const current = new Tx(db, now);
         tx = current;
-        const totalsBefore = totals(db.sql);
+        db.epoch += 1;
         const result = fn(current);
         // Units that arrived anywhere this transaction touched cover waiting backorders first
         // (backorders.ts), then waiting pre-orders (preorders.ts); lots follow the units (lots.ts).
-        for (const locationId of current.#touched) serveBackorders(current, locationId);
+        // The line sums read to find backorders still hold for the invariants below when nothing
+        // was covered there and neither pre-orders nor lots may move lines afterwards.
+        const sums = new Map<string, LineSums>();
+        for (const locationId of current.#touched) {
+          const read = lineSums(db.sql, locationId);
+          if (serveBackorders(current, locationId, read).length === 0) sums.set(locationId, read);
+        }
         const inbound = db.inbound.get(db.sql);
+        if (inbound.preorders || inbound.lots) sums.clear();
         if (inbound.preorders) for (const locationId of current.#touched) servePreorders(current, locationId);
         if (inbound.lots) for (const locationId of current.#touched) reconcileLots(current, locationId);
         for (const locationId of current.#touched) {
-          const breaches = checkInvariants(quantities(db.sql, locationId), lineSums(db.sql, locationId));
+          const breaches = checkInvariants(current.quantities(locationId), sums.get(locationId) ?? lineSums(db.sql, locationId));
           if (breaches.length > 0) {
             throw new Rollback(fail("invariant_violation", `invariant broken at ${locationId}; change rolled back`, breaches));
           }
         }
-        if (current.#touched.size > 0) thresholdEvent(current, totalsBefore, totals(db.sql));
+        if (current.#touched.size > 0) {
+          const after = totals(db.sql);
+          const before = { ...after };
+          for (const f of QUANTITY_FIELDS) before[f] = after[f] - current.#moved[f];
+          thresholdEvent(current, before, after);
+        }
         writeOutbox(current);
         return result;
       });
@@ -89,6 +105,25 @@ export class Tx {
       const ended = tx as Tx | null;
       if (ended !== null) ended.#close();
     }
+  }
+
+  /** One location's counts, read once per transaction and kept current by `change()` (a copy: the caller may change it). */
+  quantities(locationId: string): Quantities {
+    this.#check();
+    let q = this.#stock.get(locationId);
+    if (q === undefined) {
+      q = quantities(this.db.sql, locationId);
+      this.#stock.set(locationId, q);
+    }
+    return { ...q };
+  }
+
+  /** Records what `change()` wrote at a location: its counts now, and the delta applied. */
+  changed(locationId: string, after: Quantities, delta: Quantities): void {
+    this.#check();
+    this.#stock.set(locationId, { ...after });
+    for (const f of QUANTITY_FIELDS) this.#moved[f] += delta[f];
+    this.#touched.add(locationId);
   }
 
   /** Marks a location changed: its invariants are checked before the transaction commits. */
