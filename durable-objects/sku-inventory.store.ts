@@ -109,6 +109,7 @@ export class SkuInventoryStore {
       shard: new shards.ShardFlag(),
       meta: new meta.MetaCache(),
       epoch: 0,
+      totals: null,
       outboxDueAt: null,
     };
   }

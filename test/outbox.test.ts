@@ -98,6 +98,46 @@ describe("outbox", () => {
     ]);
   });
 
+  it("threshold events carry the totals of every location, exact after a refused order and across many changes", async () => {
+    const sku = "OB-TOTALS";
+    await adjust(sku, "L1", { onHand: 6 });
+    await adjust(sku, "L2", { onHand: 4 });
+    await flushed(sku);
+    // Refused: L1's line is taken inside the transaction, then L2 is short and all of it rolls back.
+    const refused = await object(sku).applyReservation({
+      sku,
+      actor: "checkout:test",
+      reservationId: "r-refused",
+      attempt: 1,
+      type: "hard",
+      lines: [
+        { locationId: "L1", quantity: 3 },
+        { locationId: "L2", quantity: 50 },
+      ],
+      expiresAt: (await clockNow()) + 3_600_000,
+      reference: "ref-refused",
+      policy,
+    });
+    expect(refused).toMatchObject({ ok: false, code: "insufficient_stock" });
+    await reserve(sku, "r-1", 5); // 10 → 5 available in all: at the reorder point
+    await adjust(sku, "L2", { delta: -3 }); // 5 → 2
+    await reserve(sku, "r-2", 1); // 2 → 1
+    await adjust(sku, "L2", { delta: -1 }); // 1 → 0
+    const thresholds = (await flushed(sku)).filter((e) => e.type === "inventory.low_stock" || e.type === "inventory.out_of_stock");
+    expect(thresholds.map((e) => [e.type, e.before, e.after])).toEqual([
+      [
+        "inventory.low_stock",
+        expect.objectContaining({ onHand: 10, reserved: 0, available: 10 }),
+        expect.objectContaining({ onHand: 10, reserved: 5, available: 5 }),
+      ],
+      [
+        "inventory.out_of_stock",
+        expect.objectContaining({ onHand: 7, reserved: 6, available: 1 }),
+        expect.objectContaining({ onHand: 6, reserved: 6, available: 0 }),
+      ],
+    ]);
+  });
+
   it("sequences are per SKU, gap-free and increasing across flushes", async () => {
     await adjust("OB-3", "L1", { delta: 1 });
     await adjust("OB-3", "L2", { delta: 1 });

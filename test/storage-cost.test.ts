@@ -184,21 +184,21 @@ describe("storage rows per operation (Durable Objects)", () => {
     // [rows written, rows read, statements]. When the write path changes, update these and
     // the per-operation figures in SCALE.md together.
     expect(table).toEqual({
-      adjust: [9, 12, 11],
+      adjust: [9, 11, 10],
       adjustFlush: [2, 14, 4],
       // One SKU: the fast path (sku-inventory/direct.ts). The SKU object takes the reservation with
       // its owner and first answer (one row more than a coordinated part: the answer); the key's
       // coordinator shard only claims the key (3 rows: the claim and its two index entries).
-      softReserveSku: [19, 21, 12],
+      softReserveSku: [19, 20, 11],
       softReserveCoordinator: [3, 7, 3],
       // Every later step goes to the SKU object alone: the coordinator is not called at all.
-      softReleaseSku: [12, 26, 19],
+      softReleaseSku: [12, 25, 18],
       softReleaseCoordinator: [0, 0, 0],
-      hardReserveSku: [17, 16, 11],
+      hardReserveSku: [17, 15, 10],
       hardReserveCoordinator: [3, 7, 3],
-      commitSku: [10, 34, 16],
+      commitSku: [10, 33, 15],
       commitCoordinator: [0, 0, 0],
-      fulfilSku: [11, 30, 19],
+      fulfilSku: [11, 29, 18],
       fulfilCoordinator: [0, 0, 0],
       flushAfterReservations: [18, 63, 4],
       confirm: [14, 99, 8],
@@ -246,8 +246,8 @@ describe("storage rows of a synced value (Durable Objects)", () => {
     // flush 2 more (marking its event sent); a synced value's event is written as sent.
     const figures = (r: Rows | undefined) => [r!.written, r!.read, r!.statements];
     expect({ apply: figures(apply), applyTen: figures(applyTen), alarm: figures(alarm) }).toEqual({
-      apply: [10, 28, 14],
-      applyTen: [64, 118, 68],
+      apply: [10, 17, 13],
+      applyTen: [64, 107, 67],
       alarm: [0, 30, 3],
     });
   });

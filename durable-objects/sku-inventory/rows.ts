@@ -28,6 +28,8 @@ export interface SkuDb {
    * checked for a reservation, then awaited, knows nothing was written meanwhile when it is unchanged.
    */
   epoch: number;
+  /** The SKU's totals across locations after the last committed transaction that changed counts (null: not known; read again). */
+  totals: Quantities | null;
   /** The earliest flush time of events written to the outbox since the object last re-armed its alarm (null: none). */
   outboxDueAt: number | null;
 }

@@ -60,8 +60,9 @@ export class Tx {
    */
   static run<T>(db: SkuDb, now: number, fn: (tx: Tx) => T): T | Failure {
     let tx: Tx | null = null;
+    let totalsAfter: Quantities | null = null;
     try {
-      return db.storage.transactionSync(() => {
+      const outcome = db.storage.transactionSync(() => {
         const current = new Tx(db, now);
         tx = current;
         db.epoch += 1;
@@ -86,16 +87,24 @@ export class Tx {
           }
         }
         if (current.#touched.size > 0) {
-          const after = totals(db.sql);
+          // The totals as the last committed transaction left them (read once per instance), plus this one's changes.
+          const after = db.totals === null ? totals(db.sql) : { ...db.totals };
           const before = { ...after };
-          for (const f of QUANTITY_FIELDS) before[f] = after[f] - current.#moved[f];
+          for (const f of QUANTITY_FIELDS) {
+            if (db.totals !== null) after[f] += current.#moved[f];
+            before[f] = after[f] - current.#moved[f];
+          }
           thresholdEvent(current, before, after);
+          totalsAfter = after;
         }
         writeOutbox(current);
         return result;
       });
+      if (totalsAfter !== null) db.totals = totalsAfter;
+      return outcome;
     } catch (error) {
       // The rolled-back transaction may have remembered a policy (or flags) that storage no longer has.
+      db.totals = null;
       db.policy.forget();
       db.inbound.forget();
       db.meta.forget();
