@@ -173,12 +173,12 @@ export class SkuInventoryStore {
 
   // ------------------------------------------------- direct reservations (direct.ts)
 
-  /** The first answer to a direct reservation's key, if it was used here before (else undefined). */
   /** Counts the writes that can create a reservation or a stored refusal (`SkuDb.epoch`). */
   epoch(): number {
     return this.#db.epoch;
   }
 
+  /** The first answer to a direct reservation's key, if it was used here before (else undefined). */
   replayDirect(input: Pick<direct.DirectReserveInput, "id" | "requestHash">): ReservationOutcome | undefined {
     return direct.replayDirect(this.#db, input);
   }
@@ -351,7 +351,6 @@ export class SkuInventoryStore {
     return next;
   }
 
-  /** When the next piece of due work falls, or null if none. */
   /** The earliest flush time of the events written since the last call (null: none), and forgets it. */
   takeOutboxDueAt(): number | null {
     const due = this.#db.outboxDueAt;
@@ -359,6 +358,7 @@ export class SkuInventoryStore {
     return due;
   }
 
+  /** When the next piece of due work falls, or null if none. */
   nextDueAt(): number | null {
     this.#db.outboxDueAt = null; // the exact next time covers every event written so far
     return this.#withShardOps(nextDueAt(this.#db.sql, this.#db.inbound.get(this.#db.sql).lots));

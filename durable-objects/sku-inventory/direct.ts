@@ -22,7 +22,7 @@ import type { AmendmentOutcome, AmendmentView, ReservationLineView, ReservationO
 import type { SkuPolicy, SkuReservation } from "../sku-inventory.types";
 import { amendReservation } from "./amendments";
 import { lines as lineRows, reservationRow, view } from "./lifecycle";
-import { applyReservation, commit, fulfil, getReservation, promote, release } from "./reservations";
+import { applyReservation, asWritten, commit, fulfil, getReservation, promote, release } from "./reservations";
 import type { ReservationRow, SkuDb } from "./rows";
 
 /** A new direct reservation, as the Worker sends it (checked there). */
@@ -174,8 +174,7 @@ export function reserveDirect(
   }
   // No await since the reservation's transaction: this write commits with it (the output gate).
   // A reservation with no waiting units is as its transaction wrote it (reservations.ts), created now.
-  const written = !withPreorders(db) && result.reservation.lines.every((l) => l.backordered === 0);
-  const reservation = written
+  const reservation = asWritten(db, result.reservation.lines)
     ? apiView({ id: input.id, reference: input.reference, created_at: now, updated_at: now }, input.sku, result.reservation)
     : current(db, input.id, input.sku);
   const answer = { ok: true as const, reservation };

@@ -32,6 +32,14 @@ function answer(tx: Tx, id: string): ReservationResult {
   return { ok: true, reservation: view(tx.sql, reservationRow(tx.sql, id)!, withPreorders(tx.db)) };
 }
 
+/**
+ * Whether a reservation just written with these lines stays as written to the end of its
+ * transaction (no pre-orders, nothing backordered): then its view need not be read back.
+ */
+export function asWritten(db: SkuDb, lines: readonly { backordered: number }[]): boolean {
+  return !withPreorders(db) && lines.every((l) => l.backordered === 0);
+}
+
 /** Whether views must include waiting pre-ordered units (the SKU ever took a pre-order). */
 function withPreorders(db: SkuDb): boolean {
   return db.inbound.get(db.sql).preorders;
@@ -128,7 +136,7 @@ export function applyReservation(db: SkuDb, input: ApplyReservationInput, now: n
     }
     // Without pre-orders or backordered units nothing later in the transaction changes this
     // reservation, so its view is what was just written: the event and the answer need not read it back.
-    if (withPreorders(db) || [...held.values()].some((l) => l.backordered > 0)) {
+    if (!asWritten(db, [...held.values()])) {
       reservationEvent(tx, "reservation.created", input.reservationId, input.actor, null);
       return answer(tx, input.reservationId);
     }

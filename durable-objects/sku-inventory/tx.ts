@@ -13,7 +13,7 @@
  */
 import type { InventoryEvent } from "../../domain/events";
 import { fail, type Failure } from "../../domain/failures";
-import { checkInvariants, type LineSums, type Quantities, QUANTITY_FIELDS, ZERO_QUANTITIES } from "../../domain/quantities";
+import { applyDelta, checkInvariants, type LineSums, type Quantities, QUANTITY_FIELDS, ZERO_QUANTITIES } from "../../domain/quantities";
 import { serveBackorders } from "./backorders";
 import { reconcileLots } from "./lots";
 import { servePreorders } from "./preorders";
@@ -40,7 +40,7 @@ export class Tx {
   /** Each location's counts as read or written in this transaction (`change()` is their only writer). */
   readonly #stock = new Map<string, Quantities>();
   /** The sum of every `change()`'s delta: the totals before the transaction are the totals after, less this. */
-  readonly #moved: Quantities = { ...ZERO_QUANTITIES };
+  #moved: Quantities = { ...ZERO_QUANTITIES };
   #open = true;
 
   private constructor(db: SkuDb, now: number) {
@@ -88,12 +88,9 @@ export class Tx {
         }
         if (current.#touched.size > 0) {
           // The totals as the last committed transaction left them (read once per instance), plus this one's changes.
-          const after = db.totals === null ? totals(db.sql) : { ...db.totals };
+          const after = db.totals === null ? totals(db.sql) : applyDelta(db.totals, current.#moved);
           const before = { ...after };
-          for (const f of QUANTITY_FIELDS) {
-            if (db.totals !== null) after[f] += current.#moved[f];
-            before[f] = after[f] - current.#moved[f];
-          }
+          for (const f of QUANTITY_FIELDS) before[f] -= current.#moved[f];
           thresholdEvent(current, before, after);
           totalsAfter = after;
         }
@@ -131,7 +128,7 @@ export class Tx {
   changed(locationId: string, after: Quantities, delta: Quantities): void {
     this.#check();
     this.#stock.set(locationId, { ...after });
-    for (const f of QUANTITY_FIELDS) this.#moved[f] += delta[f];
+    this.#moved = applyDelta(this.#moved, delta);
     this.#touched.add(locationId);
   }
 
