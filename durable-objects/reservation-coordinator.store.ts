@@ -67,8 +67,8 @@ export class ReservationCoordinatorStore {
   constructor(storage: DurableObjectStorage, skus: SkuGateway, alarmAt: number | null, recoveryDelayMs = RECOVERY_DELAY_MS, now: () => number = Date.now) {
     this.#storage = storage;
     this.#sql = storage.sql;
-    this.#steps = new SagaSteps(storage.sql, skus, now, () => this.#armBy());
-    this.#amendments = new AmendmentSteps(storage.sql, skus, now, () => this.#armBy(), this.#steps);
+    this.#steps = new SagaSteps(storage.sql, skus, now, (since) => this.#armForPending(since));
+    this.#amendments = new AmendmentSteps(storage.sql, skus, now, (since) => this.#armForPending(since), this.#steps);
     this.#steps.recoverAmendment = (row) => this.#amendments.recover(row);
     this.#alarmAt = alarmAt;
     this.#recoveryDelayMs = recoveryDelayMs;
@@ -85,15 +85,15 @@ export class ReservationCoordinatorStore {
   }
 
   /**
-   * Makes sure the alarm fires no later than the earliest due work. On the hot path the
-   * alarm is only ever moved earlier: an alarm that fires early finds nothing to do and
-   * re-arms precisely, which is cheaper than a storage write per reservation.
+   * Sets the alarm to `next` when that is earlier than the alarm set (or none is set); never
+   * moves it later. For new due work at `next` (a fan-out's recovery, a key claim's pruning)
+   * this is all it takes, with nothing to read: every operation leaves the alarm no later
+   * than all other due work (`#armAfterOperation`, `schedule`), or unset when there is none,
+   * so moving it earlier to `next` keeps it no later than all of it. On the hot path the
+   * alarm is only ever moved earlier: one that fires early finds nothing due and re-arms
+   * precisely. (Inside an alarm run, which has forgotten its time, this may set it again; the
+   * run then sets the exact time.)
    */
-  async #armBy(): Promise<void> {
-    await this.#moveEarlierTo(this.nextDueAt());
-  }
-
-  /** Sets the alarm to `next` when that is earlier than the alarm set (or none is set); never moves it later. */
   async #moveEarlierTo(next: number | null): Promise<void> {
     if (next === null || (this.#alarmAt !== null && this.#alarmAt <= next)) return;
     await this.#storage.setAlarm(next);
@@ -101,10 +101,10 @@ export class ReservationCoordinatorStore {
   }
 
   /**
-   * After an operation on a reservation: the alarm no later than the earliest due work, as
-   * `#armBy`. And when the alarm is set sooner than that work, within the recovery delay (its
-   * steps armed it for their recovery and have since finished), and nothing else is in flight
-   * here, it is moved to the due work: one storage write now instead of an alarm run
+   * After an operation on a reservation: the alarm no later than the earliest due work (read
+   * here, the one place besides an alarm run that reads it). And when the alarm is set sooner
+   * than that work, within the recovery delay (its steps armed it for their recovery and have
+   * since finished), and nothing else is in flight here, it is moved to the due work: one storage write now instead of an alarm run
    * RECOVERY_DELAY_MS on that finds nothing due — by then a coordinator used once has been
    * evicted (workerd evicts after 10 s idle; Cloudflare may hibernate it as soon) and must
    * start again for it. With other operations in flight the early alarm stays: they arm it
@@ -118,10 +118,9 @@ export class ReservationCoordinatorStore {
     await this.#moveEarlierTo(next);
   }
 
-  /** `#armBy` for one new piece of due work at `at`: nothing to read when the alarm is set no later. */
-  async #armNoLaterThan(at: number): Promise<void> {
-    if (this.#alarmAt !== null && this.#alarmAt <= at) return;
-    await this.#armBy();
+  /** Before a fan-out whose step is recorded as pending since `pendingSince`: the alarm no later than that step's recovery. */
+  #armForPending(pendingSince: number): Promise<void> {
+    return this.#moveEarlierTo(pendingSince + this.#recoveryDelayMs);
   }
 
   /** Forgets the remembered alarm time (the alarm just fired). */
@@ -146,23 +145,25 @@ export class ReservationCoordinatorStore {
         return { ...(JSON.parse(row.answer_json) as Answer), replayed: true } as ReservationOutcome;
       }
       if (row === undefined) {
-        this.#sql.exec(
-          `INSERT INTO reservations (id, request_hash, principal, actor, attempt, type, status, reference, ttl_seconds,
-             expires_at, parts_json, pending_op, pending_since, created_at, updated_at)
-           VALUES (?, ?, ?, ?, 1, ?, 'pending', ?, ?, ?, ?, 'reserve', ?, ?, ?)`,
-          input.id,
-          input.requestHash,
-          input.principal,
-          input.actor,
-          input.type,
-          input.reference,
-          input.ttlSeconds,
-          now + input.ttlSeconds * 1000,
-          JSON.stringify(input.parts),
-          now,
-          now,
-          now,
-        );
+        row = this.#sql
+          .exec<Row>(
+            `INSERT INTO reservations (id, request_hash, principal, actor, attempt, type, status, reference, ttl_seconds,
+               expires_at, parts_json, pending_op, pending_since, created_at, updated_at)
+             VALUES (?, ?, ?, ?, 1, ?, 'pending', ?, ?, ?, ?, 'reserve', ?, ?, ?) RETURNING *`,
+            input.id,
+            input.requestHash,
+            input.principal,
+            input.actor,
+            input.type,
+            input.reference,
+            input.ttlSeconds,
+            now + input.ttlSeconds * 1000,
+            JSON.stringify(input.parts),
+            now,
+            now,
+            now,
+          )
+          .toArray()[0]!;
       } else if (row.status === "aborted") {
         // An earlier attempt never answered (crash or transient fault): finish undoing it,
         // then try again under a new attempt number.
@@ -170,20 +171,23 @@ export class ReservationCoordinatorStore {
           return fail("retry_later", "an earlier attempt is still being undone; retry shortly");
         }
         // The next attempt takes this request's parts: a re-planned order's lines may differ.
-        this.#sql.exec(
-          `UPDATE reservations SET attempt = attempt + 1, status = 'pending', expires_at = ?, pending_op = 'reserve',
-             pending_since = ?, updated_at = ?, parts_json = ? WHERE id = ?`,
-          now + row.ttl_seconds * 1000,
-          now,
-          now,
-          JSON.stringify(input.parts),
-          row.id,
-        );
+        row = this.#sql
+          .exec<Row>(
+            `UPDATE reservations SET attempt = attempt + 1, status = 'pending', expires_at = ?, pending_op = 'reserve',
+               pending_since = ?, updated_at = ?, parts_json = ? WHERE id = ? RETURNING *`,
+            now + row.ttl_seconds * 1000,
+            now,
+            now,
+            JSON.stringify(input.parts),
+            row.id,
+          )
+          .toArray()[0]!;
       } else if (input.refusal !== undefined && (await this.#steps.undo(row)) !== null) {
         // A fan-out a crash interrupted may hold stock: it is undone before the refusal is stored.
         return fail("retry_later", "an earlier attempt is still being undone; retry shortly");
       }
-      row = this.#row(input.id)!;
+      // `row` is as stored: just written (RETURNING), or read above with nothing written since
+      // that the steps below use (a refusal's undo leaves only its id to them).
       if (input.refusal !== undefined) {
         this.#sql.exec(
           "UPDATE reservations SET status = 'failed', pending_op = NULL, pending_since = NULL, answer_json = ?, updated_at = ? WHERE id = ?",
@@ -209,7 +213,7 @@ export class ReservationCoordinatorStore {
   claimKey(input: KeyClaimInput): Promise<KeyClaimOutcome> {
     // A new claim adds one piece of due work, its pruning: the alarm need only be armed that early.
     let pruneAt: number | null = null;
-    const arm = () => (pruneAt === null ? Promise.resolve() : this.#armNoLaterThan(pruneAt));
+    const arm = () => (pruneAt === null ? Promise.resolve() : this.#moveEarlierTo(pruneAt));
     return this.#locked(
       input.id,
       async () => {

@@ -4,7 +4,7 @@
  * The crashing coordinator's clock is set a day ahead (support/test-clock.ts), so its
  * recovery alarm lies in the real future and runs only when the test runs it.
  */
-import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { CoordinatorReserveInput } from "../durable-objects/reservation-coordinator.types";
@@ -144,6 +144,15 @@ describe("crash in the middle of a fan-out", () => {
     );
     // The fan-out is asynchronous work in flight: wait (bounded) until two SKUs hold their lines.
     await waitUntil(async () => (await Promise.all(skus.map(reserved))).filter((t) => t.reserved > 0).length === 2, "two SKUs holding their lines");
+    // Before any SKU was called, the alarm was set no later than the pending step's recovery
+    // (this subclass recovers at once: recovery delay 0), with nothing else due here.
+    const armed = await runInDurableObject(coordinator, async (_instance, state) => ({
+      alarm: await state.storage.getAlarm(),
+      row: state.storage.sql.exec<{ pending_op: string; pending_since: number }>("SELECT pending_op, pending_since FROM reservations WHERE id = ?", id).one(),
+    }));
+    expect(armed.row.pending_op).toBe("reserve");
+    expect(armed.alarm).not.toBeNull();
+    expect(armed.alarm!).toBeLessThanOrEqual(armed.row.pending_since);
     await coordinator.stallAfter(null);
     await abortAllDurableObjects();
     expect(await outcome).toBe("died");

@@ -59,14 +59,14 @@ export class AmendmentSteps {
   readonly #sql: SqlStorage;
   readonly #skus: SkuGateway;
   readonly #now: () => number;
-  readonly #armBy: () => Promise<void>;
+  readonly #armForPending: (pendingSince: number) => Promise<void>;
   readonly #steps: SagaSteps;
 
-  constructor(sql: SqlStorage, skus: SkuGateway, now: () => number, armBy: () => Promise<void>, steps: SagaSteps) {
+  constructor(sql: SqlStorage, skus: SkuGateway, now: () => number, armForPending: (pendingSince: number) => Promise<void>, steps: SagaSteps) {
     this.#sql = sql;
     this.#skus = skus;
     this.#now = now;
-    this.#armBy = armBy;
+    this.#armForPending = armForPending;
     this.#steps = steps;
   }
 
@@ -126,8 +126,8 @@ export class AmendmentSteps {
     }
     const expiresAt = plan.ttlSeconds === null ? null : now + plan.ttlSeconds * 1000;
     insert("pending", phaseOf(skus.length), null, expiresAt, plan.ttlSeconds);
-    this.#update(row.id, { pending_op: "amend", pending_amendment: input.amendmentId });
-    return this.#run(readRow(this.#sql, row.id)!, readAmendment(this.#sql, row.id, input.amendmentId)!);
+    const pending = this.#update(row.id, { pending_op: "amend", pending_amendment: input.amendmentId });
+    return this.#run(pending, readAmendment(this.#sql, row.id, input.amendmentId)!);
   }
 
   /** Finishes an amendment a crash or a fault left pending; its failure if it is still pending after this. */
@@ -148,7 +148,7 @@ export class AmendmentSteps {
     for (;;) {
       const phase = a.phase!;
       if (phase === "apply" || phase === "prepare") {
-        const outcomes = await this.#fanOut(skus, "amendReservation", (sku) => {
+        const outcomes = await this.#fanOut(row, skus, "amendReservation", (sku) => {
           // Parts stored before the SKU objects kept master facts carry the policy; newer ones leave it to the object.
           const policy = partsOf(row).find((p) => p.sku === sku)?.policy;
           return {
@@ -176,7 +176,7 @@ export class AmendmentSteps {
         a = this.#setPhase(a, "abort", answer);
         continue;
       }
-      const outcomes = await this.#fanOut(skus, "settleAmendment", (sku) => ({
+      const outcomes = await this.#fanOut(row, skus, "settleAmendment", (sku) => ({
         sku,
         reservationId: row.id,
         attempt: row.attempt,
@@ -272,9 +272,15 @@ export class AmendmentSteps {
     );
   }
 
-  async #fanOut<M extends "amendReservation" | "settleAmendment">(skus: string[], method: M, inputFor: (sku: string) => SkuInputs[M]): Promise<Outcome[]> {
+  /** Calls `method` on every SKU at once; `row` as stored, the amendment recorded as its pending step. */
+  async #fanOut<M extends "amendReservation" | "settleAmendment">(
+    row: Row,
+    skus: string[],
+    method: M,
+    inputFor: (sku: string) => SkuInputs[M],
+  ): Promise<Outcome[]> {
     // The recovery alarm is armed before any SKU is called, so a crash from here on is finished by it.
-    await this.#armBy();
+    await this.#armForPending(row.pending_since ?? this.#now());
     const inputs = skus.map((sku) => inputFor(sku));
     const settled = await Promise.allSettled(skus.map((sku, i) => this.#skus.call(sku, method, inputs[i]!)));
     return settled.map((s, i) => {
@@ -288,8 +294,9 @@ export class AmendmentSteps {
     });
   }
 
-  #update(id: string, fields: Partial<Omit<Row, "id">>): void {
-    updateRow(this.#sql, this.#now(), id, fields);
+  /** Updates the row; answers it as updated (it exists: the caller holds its lock and read it). */
+  #update(id: string, fields: Partial<Omit<Row, "id">>): Row {
+    return updateRow(this.#sql, this.#now(), id, fields)!;
   }
 }
 

@@ -54,17 +54,24 @@ export function visibleRow(sql: SqlStorage, input: LookupInput): Row | undefined
 }
 
 /**
- * Updates a row's fields (and `updated_at`). Setting a pending operation stamps
+ * Updates a row's fields (and `updated_at`) and answers the row as updated, or undefined if
+ * there is none (one statement: `RETURNING`, so no caller reads it again). Setting a pending operation stamps
  * `pending_since`; finishing one (`pending_op: null`) also ends any backed-off alarm work on it.
  */
-export function updateRow(sql: SqlStorage, now: number, id: string, fields: Partial<Omit<Row, "id">>): void {
+export function updateRow(sql: SqlStorage, now: number, id: string, fields: Partial<Omit<Row, "id">>): Row | undefined {
   const set: Record<string, unknown> = { updated_at: now, ...fields };
   if (fields.pending_op !== undefined && fields.pending_op !== null && fields.pending_since === undefined) {
     set.pending_since = now;
   }
   if (fields.pending_op === null) Object.assign(set, { alarm_attempts: 0, alarm_retry_at: null });
   const columns = Object.keys(set);
-  sql.exec(`UPDATE reservations SET ${columns.map((c) => `${c} = ?`).join(", ")} WHERE id = ?`, ...columns.map((c) => set[c] as SqlStorageValue), id);
+  return sql
+    .exec<Row>(
+      `UPDATE reservations SET ${columns.map((c) => `${c} = ?`).join(", ")} WHERE id = ? RETURNING *`,
+      ...columns.map((c) => set[c] as SqlStorageValue),
+      id,
+    )
+    .toArray()[0];
 }
 
 export function partsOf(row: Row): SkuPart[] {

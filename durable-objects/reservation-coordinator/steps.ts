@@ -17,22 +17,23 @@ export class SagaSteps {
   readonly #sql: SqlStorage;
   readonly #skus: SkuGateway;
   readonly #now: () => number;
-  /** Makes sure the alarm fires by the earliest due work (called before every fan-out). */
-  readonly #armBy: () => Promise<void>;
+  /** Makes sure the alarm fires by the recovery of the operation pending since the given time (before every fan-out that changes stock). */
+  readonly #armForPending: (pendingSince: number) => Promise<void>;
   /** Finishes an amendment left pending (`pending_op` `amend`); set by the store to reservation-coordinator/amendments.ts. */
   recoverAmendment: (row: Row) => Promise<Failure | null> = async () => null;
 
-  constructor(sql: SqlStorage, skus: SkuGateway, now: () => number, armBy: () => Promise<void>) {
+  constructor(sql: SqlStorage, skus: SkuGateway, now: () => number, armForPending: (pendingSince: number) => Promise<void>) {
     this.#sql = sql;
     this.#skus = skus;
     this.#now = now;
-    this.#armBy = armBy;
+    this.#armForPending = armForPending;
   }
 
   /** Fans a new attempt's lines out to its SKUs; if any SKU refuses or cannot be reached, undoes what was held. */
   async runReserve(row: Row): Promise<ReservationOutcome> {
     const parts = partsOf(row);
     const outcomes = await this.#fanOut(
+      row,
       parts.map((p) => p.sku),
       "applyReservation",
       (sku) => {
@@ -84,18 +85,18 @@ export class SagaSteps {
     // Only SKUs that took their lines, or whose answer never came, may hold anything; a SKU
     // that answered with a refusal rolled its transaction back and needs no release.
     const toRelease = outcomes.filter((o) => o.result.ok || o.result.code === "unreachable").map((o) => o.sku);
-    this.#update(row.id, {
+    const undone = this.#update(row.id, {
       status: final ? "failed" : "aborted",
       ...(toRelease.length > 0 ? { pending_op: "undo" as const } : { pending_op: null, pending_since: null }),
       ...(final ? { answer_json: JSON.stringify(answer) } : {}),
     });
-    if (toRelease.length > 0) await this.undo(this.#row(row.id)!, toRelease);
+    if (toRelease.length > 0) await this.undo(undone, toRelease);
     return answer;
   }
 
   /** Releases every SKU's part of the current attempt. Null when all confirmed, else what did not. */
   async undo(row: Row, skus: string[] = skuListOf(row)): Promise<Failure | null> {
-    const outcomes = await this.#fanOut(skus, "release", (sku) => ({
+    const outcomes = await this.#fanOut(row, skus, "release", (sku) => ({
       sku,
       reservationId: row.id,
       attempt: row.attempt,
@@ -111,8 +112,8 @@ export class SagaSteps {
   async release(row: Row, reason: "release" | "expire" = "release"): Promise<ReservationOutcome> {
     const refused = this.#notApplicable(row, "release");
     if (refused !== null) return refused;
-    this.#update(row.id, { pending_op: reason });
-    const outcomes = await this.#fanOut(skuListOf(row), "release", (sku) => ({
+    const pending = this.#update(row.id, { pending_op: reason });
+    const outcomes = await this.#fanOut(pending, skuListOf(row), "release", (sku) => ({
       sku,
       reservationId: row.id,
       attempt: row.attempt,
@@ -123,16 +124,15 @@ export class SagaSteps {
     if (!outcomes.every((o) => o.result.ok)) {
       return fail("retry_later", "the release is recorded and will finish shortly", unreachable(outcomes));
     }
-    this.#update(row.id, { status: reason === "expire" ? "expired" : "released", pending_op: null, pending_since: null });
-    return this.#answer(this.#row(row.id)!);
+    return this.#answer(this.#update(row.id, { status: reason === "expire" ? "expired" : "released", pending_op: null, pending_since: null }));
   }
 
   async promote(row: Row, ttlSeconds: number): Promise<ReservationOutcome> {
     const refused = this.#notApplicable(row, "promote");
     if (refused !== null) return refused;
     const expiresAt = this.#now() + ttlSeconds * 1000;
-    this.#update(row.id, { pending_op: "promote" });
-    const outcomes = await this.#fanOut(skuListOf(row), "promote", (sku) => ({
+    const pending = this.#update(row.id, { pending_op: "promote" });
+    const outcomes = await this.#fanOut(pending, skuListOf(row), "promote", (sku) => ({
       sku,
       reservationId: row.id,
       attempt: row.attempt,
@@ -141,20 +141,21 @@ export class SagaSteps {
       actor: row.actor,
     }));
     if (outcomes.every((o) => o.result.ok)) {
-      this.#update(row.id, {
-        type: "hard",
-        expires_at: expiresAt,
-        ttl_seconds: ttlSeconds,
-        lines_json: JSON.stringify(linesOf(outcomes)),
-        pending_op: null,
-        pending_since: null,
-      });
-      return this.#answer(this.#row(row.id)!);
+      return this.#answer(
+        this.#update(row.id, {
+          type: "hard",
+          expires_at: expiresAt,
+          ttl_seconds: ttlSeconds,
+          lines_json: JSON.stringify(linesOf(outcomes)),
+          pending_op: null,
+          pending_since: null,
+        }),
+      );
     }
     if (outcomes.some((o) => !o.result.ok && o.result.code === "reservation_expired")) {
       return this.#expireAll(row);
     }
-    const demoted = await this.#fanOut(skuListOf(row), "demote", (sku) => ({
+    const demoted = await this.#fanOut(pending, skuListOf(row), "demote", (sku) => ({
       sku,
       reservationId: row.id,
       attempt: row.attempt,
@@ -171,16 +172,15 @@ export class SagaSteps {
   async commit(row: Row): Promise<ReservationOutcome> {
     const refused = this.#notApplicable(row, "commit");
     if (refused !== null) return refused;
-    this.#update(row.id, { pending_op: "commit" });
-    const outcomes = await this.#fanOut(skuListOf(row), "commit", (sku) => this.#ref(row, sku));
+    const pending = this.#update(row.id, { pending_op: "commit" });
+    const outcomes = await this.#fanOut(pending, skuListOf(row), "commit", (sku) => this.#ref(row, sku));
     if (outcomes.every((o) => o.result.ok)) {
-      this.#update(row.id, { status: "committed", lines_json: JSON.stringify(linesOf(outcomes)), pending_op: null, pending_since: null });
-      return this.#answer(this.#row(row.id)!);
+      return this.#answer(this.#update(row.id, { status: "committed", lines_json: JSON.stringify(linesOf(outcomes)), pending_op: null, pending_since: null }));
     }
     if (outcomes.some((o) => !o.result.ok && o.result.code === "reservation_expired")) {
       return this.#expireAll(row);
     }
-    const undone = await this.#fanOut(skuListOf(row), "uncommit", (sku) => this.#ref(row, sku));
+    const undone = await this.#fanOut(pending, skuListOf(row), "uncommit", (sku) => this.#ref(row, sku));
     if (undone.every((o) => o.result.ok)) this.#update(row.id, { pending_op: null, pending_since: null });
     const short = shortLines(outcomes);
     return short.length > 0
@@ -197,13 +197,12 @@ export class SagaSteps {
     }
     const refused = this.#notApplicable(row, "fulfil");
     if (refused !== null) return refused;
-    this.#update(row.id, { pending_op: "fulfil" });
-    const outcomes = await this.#fanOut(skuListOf(row), "fulfil", (sku) => this.#ref(row, sku));
+    const pending = this.#update(row.id, { pending_op: "fulfil" });
+    const outcomes = await this.#fanOut(pending, skuListOf(row), "fulfil", (sku) => this.#ref(row, sku));
     if (!outcomes.every((o) => o.result.ok)) {
       return fail("retry_later", "the shipment is recorded and will finish shortly", unreachable(outcomes));
     }
-    this.#update(row.id, { status: "fulfilled", pending_op: null, pending_since: null });
-    return this.#answer(this.#row(row.id)!);
+    return this.#answer(this.#update(row.id, { status: "fulfilled", pending_op: null, pending_since: null }));
   }
 
   /**
@@ -212,12 +211,11 @@ export class SagaSteps {
    * reached leaves the stored lines as they are.
    */
   async refreshLines(row: Row): Promise<Row> {
-    const outcomes = await this.#fanOut(skuListOf(row), "lookupReservation", (sku) => this.#ref(row, sku));
+    const outcomes = await this.#fanOut(row, skuListOf(row), "lookupReservation", (sku) => this.#ref(row, sku));
     if (!outcomes.every((o) => o.result.ok)) return row;
     const lines = JSON.stringify(linesOf(outcomes));
     if (lines === row.lines_json) return row;
-    this.#update(row.id, { lines_json: lines });
-    return this.#row(row.id)!;
+    return this.#update(row.id, { lines_json: lines });
   }
 
   /** One SKU found the reservation expired: expire it everywhere so no line stays held. */
@@ -237,8 +235,7 @@ export class SagaSteps {
     const failed = (outcome: ReservationOutcome): Failure | null => (outcome.ok ? null : outcome);
     switch (row.pending_op) {
       case "reserve":
-        this.#update(row.id, { status: "aborted", pending_op: "undo" });
-        return this.undo(this.#row(row.id)!);
+        return this.undo(this.#update(row.id, { status: "aborted", pending_op: "undo" }));
       case "undo":
         return this.undo(row);
       case "release":
@@ -270,10 +267,11 @@ export class SagaSteps {
     return decision.kind === "already" ? this.#answer(row) : refusalFailure(row.id, row, decision.refusal);
   }
 
-  async #fanOut<M extends SkuMethod>(skus: string[], method: M, inputFor: (sku: string) => SkuInputs[M]): Promise<SkuOutcome[]> {
+  /** Calls `method` on every SKU of `row`'s reservation at once; `row` as stored, its step recorded as pending (but for a lookup). */
+  async #fanOut<M extends SkuMethod>(row: Row, skus: string[], method: M, inputFor: (sku: string) => SkuInputs[M]): Promise<SkuOutcome[]> {
     // The recovery alarm is armed before any SKU is called, so a crash from here on is
-    // finished or undone by it.
-    await this.#armBy();
+    // finished or undone by it. A lookup records no step and needs none.
+    if (method !== "lookupReservation") await this.#armForPending(row.pending_since ?? this.#now());
     const inputs = skus.map((sku) => inputFor(sku));
     const settled = await Promise.allSettled(skus.map((sku, i) => this.#skus.call(sku, method, inputs[i]!)));
     return settled.map((s, i) => {
@@ -296,8 +294,9 @@ export class SagaSteps {
     return readRow(this.#sql, id);
   }
 
-  #update(id: string, fields: Partial<Omit<Row, "id">>): void {
-    updateRow(this.#sql, this.#now(), id, fields);
+  /** Updates the row; answers it as updated (it exists: the caller holds its lock and read it). */
+  #update(id: string, fields: Partial<Omit<Row, "id">>): Row {
+    return updateRow(this.#sql, this.#now(), id, fields)!;
   }
 
   #answer(row: Row): ReservationOutcome {
