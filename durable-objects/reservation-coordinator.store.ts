@@ -217,6 +217,25 @@ export class ReservationCoordinatorStore {
     return this.#locked(
       input.id,
       async () => {
+        // A new key (the common case) is claimed in one statement: the claim is written unless
+        // the key has an order here or a claim already. Only then is either read.
+        const now = this.#now();
+        const claimed = this.#sql
+          .exec(
+            `INSERT INTO key_claims (id, request_hash, target, created_at)
+             SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM reservations WHERE id = ?)
+             ON CONFLICT (id) DO NOTHING RETURNING id`,
+            input.id,
+            input.requestHash,
+            input.target,
+            now,
+            input.id,
+          )
+          .toArray();
+        if (claimed.length > 0) {
+          pruneAt = now + FINISHED_RETENTION_MS;
+          return { ok: true, claim: "claimed" };
+        }
         // The key's order here (coordinated) or its earlier claim, in one statement: the order wins.
         const [first] = this.#sql
           .exec<{ coordinated: number; request_hash: string }>(
@@ -231,11 +250,6 @@ export class ReservationCoordinatorStore {
           return fail("idempotency_conflict", "this Idempotency-Key was already used with a different request");
         }
         if (first?.coordinated === 1) return { ok: true, claim: "coordinated" };
-        if (first === undefined) {
-          const now = this.#now();
-          this.#sql.exec("INSERT INTO key_claims (id, request_hash, target, created_at) VALUES (?, ?, ?, ?)", input.id, input.requestHash, input.target, now);
-          pruneAt = now + FINISHED_RETENTION_MS;
-        }
         return { ok: true, claim: "claimed" };
       },
       arm,
