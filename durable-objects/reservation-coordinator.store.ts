@@ -104,11 +104,11 @@ export class ReservationCoordinatorStore {
    * After an operation on a reservation: the alarm no later than the earliest due work (read
    * here, the one place besides an alarm run that reads it). And when the alarm is set sooner
    * than that work, within the recovery delay (its steps armed it for their recovery and have
-   * since finished), and nothing else is in flight here, it is moved to the due work: one storage write now instead of an alarm run
-   * RECOVERY_DELAY_MS on that finds nothing due — by then a coordinator used once has been
-   * evicted (workerd evicts after 10 s idle; Cloudflare may hibernate it as soon) and must
-   * start again for it. With other operations in flight the early alarm stays: they arm it
-   * again, and the last to finish moves it.
+   * since finished), and nothing else is in flight here, it is moved to the due work: one
+   * storage write now instead of an alarm run RECOVERY_DELAY_MS on that finds nothing due —
+   * by then a coordinator used once has been evicted (workerd evicts after 10 s idle;
+   * Cloudflare may hibernate it as soon) and must start again for it. With other operations
+   * in flight the early alarm stays: they arm it again, and the last to finish moves it.
    */
   async #armAfterOperation(): Promise<void> {
     const next = this.nextDueAt();

@@ -55,8 +55,9 @@ export function visibleRow(sql: SqlStorage, input: LookupInput): Row | undefined
 
 /**
  * Updates a row's fields (and `updated_at`) and answers the row as updated, or undefined if
- * there is none (one statement: `RETURNING`, so no caller reads it again). Setting a pending operation stamps
- * `pending_since`; finishing one (`pending_op: null`) also ends any backed-off alarm work on it.
+ * there is none (one statement: `RETURNING`, so no caller reads it again). Setting a pending
+ * operation stamps `pending_since`; finishing one (`pending_op: null`) also ends any
+ * backed-off alarm work on it.
  */
 export function updateRow(sql: SqlStorage, now: number, id: string, fields: Partial<Omit<Row, "id">>): Row | undefined {
   const set: Record<string, unknown> = { updated_at: now, ...fields };
