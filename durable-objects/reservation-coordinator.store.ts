@@ -67,8 +67,8 @@ export class ReservationCoordinatorStore {
   constructor(storage: DurableObjectStorage, skus: SkuGateway, alarmAt: number | null, recoveryDelayMs = RECOVERY_DELAY_MS, now: () => number = Date.now) {
     this.#storage = storage;
     this.#sql = storage.sql;
-    this.#steps = new SagaSteps(storage.sql, skus, now, (since) => this.#armForPending(since));
-    this.#amendments = new AmendmentSteps(storage.sql, skus, now, (since) => this.#armForPending(since), this.#steps);
+    this.#steps = new SagaSteps(storage.sql, skus, now, (row) => this.#armForPending(row));
+    this.#amendments = new AmendmentSteps(storage.sql, skus, now, (row) => this.#armForPending(row), this.#steps);
     this.#steps.recoverAmendment = (row) => this.#amendments.recover(row);
     this.#alarmAt = alarmAt;
     this.#recoveryDelayMs = recoveryDelayMs;
@@ -118,9 +118,9 @@ export class ReservationCoordinatorStore {
     await this.#moveEarlierTo(next);
   }
 
-  /** Before a fan-out whose step is recorded as pending since `pendingSince`: the alarm no later than that step's recovery. */
-  #armForPending(pendingSince: number): Promise<void> {
-    return this.#moveEarlierTo(pendingSince + this.#recoveryDelayMs);
+  /** Before a fan-out for `row` (as stored, its step recorded as pending): the alarm no later than that step's recovery. */
+  #armForPending(row: Row): Promise<void> {
+    return this.#moveEarlierTo((row.pending_since ?? this.#now()) + this.#recoveryDelayMs);
   }
 
   /** Forgets the remembered alarm time (the alarm just fired). */

@@ -59,10 +59,10 @@ export class AmendmentSteps {
   readonly #sql: SqlStorage;
   readonly #skus: SkuGateway;
   readonly #now: () => number;
-  readonly #armForPending: (pendingSince: number) => Promise<void>;
+  readonly #armForPending: (row: Row) => Promise<void>;
   readonly #steps: SagaSteps;
 
-  constructor(sql: SqlStorage, skus: SkuGateway, now: () => number, armForPending: (pendingSince: number) => Promise<void>, steps: SagaSteps) {
+  constructor(sql: SqlStorage, skus: SkuGateway, now: () => number, armForPending: (row: Row) => Promise<void>, steps: SagaSteps) {
     this.#sql = sql;
     this.#skus = skus;
     this.#now = now;
@@ -280,7 +280,7 @@ export class AmendmentSteps {
     inputFor: (sku: string) => SkuInputs[M],
   ): Promise<Outcome[]> {
     // The recovery alarm is armed before any SKU is called, so a crash from here on is finished by it.
-    await this.#armForPending(row.pending_since ?? this.#now());
+    await this.#armForPending(row);
     const inputs = skus.map((sku) => inputFor(sku));
     const settled = await Promise.allSettled(skus.map((sku, i) => this.#skus.call(sku, method, inputs[i]!)));
     return settled.map((s, i) => {

@@ -17,12 +17,12 @@ export class SagaSteps {
   readonly #sql: SqlStorage;
   readonly #skus: SkuGateway;
   readonly #now: () => number;
-  /** Makes sure the alarm fires by the recovery of the operation pending since the given time (before every fan-out that changes stock). */
-  readonly #armForPending: (pendingSince: number) => Promise<void>;
+  /** Makes sure the alarm fires by the recovery of the row's pending step (before every fan-out that changes stock). */
+  readonly #armForPending: (row: Row) => Promise<void>;
   /** Finishes an amendment left pending (`pending_op` `amend`); set by the store to reservation-coordinator/amendments.ts. */
   recoverAmendment: (row: Row) => Promise<Failure | null> = async () => null;
 
-  constructor(sql: SqlStorage, skus: SkuGateway, now: () => number, armForPending: (pendingSince: number) => Promise<void>) {
+  constructor(sql: SqlStorage, skus: SkuGateway, now: () => number, armForPending: (row: Row) => Promise<void>) {
     this.#sql = sql;
     this.#skus = skus;
     this.#now = now;
@@ -271,7 +271,7 @@ export class SagaSteps {
   async #fanOut<M extends SkuMethod>(row: Row, skus: string[], method: M, inputFor: (sku: string) => SkuInputs[M]): Promise<SkuOutcome[]> {
     // The recovery alarm is armed before any SKU is called, so a crash from here on is
     // finished or undone by it. A lookup records no step and needs none.
-    if (method !== "lookupReservation") await this.#armForPending(row.pending_since ?? this.#now());
+    if (method !== "lookupReservation") await this.#armForPending(row);
     const inputs = skus.map((sku) => inputFor(sku));
     const settled = await Promise.allSettled(skus.map((sku, i) => this.#skus.call(sku, method, inputs[i]!)));
     return settled.map((s, i) => {
