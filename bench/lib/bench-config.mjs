@@ -41,7 +41,11 @@ export const CFG = {
   // S6 flash sale (issue 11): one SKU split over `shards` objects; twice as many 1-unit
   // reserves as units, so exactly half succeed. QUICK keeps the shape at a tenth of the size.
   s6: { skus: 1, units: QUICK ? 1_000 : 10_000, requests: QUICK ? 2_000 : 20_000, shards: 8, connections: 64, timeoutMs: 600_000 },
-  warmup: { pairs: 1_024 },
+  // After the warm-up, S1 waits until the warm-up's own background work is done: its sends'
+  // first outbox check comes CONFIRM_FIRST_MS (5 s, durable-objects/sku-inventory/outbox.ts)
+  // after each send, and the queue consumer applies its last events within about a second.
+  // 5.6 s, then an idle server, stays under workerd's 10 s eviction of the warmed coordinators.
+  warmup: { pairs: 1_024, settleMs: 5_600, drainBudgetMs: 2_000 },
   // A SKU object checks its sent events CONFIRM_AFTER_MS (60 s, durable-objects/sku-inventory/
   // outbox.ts) after the send: a writing scenario waits this long after its end and counts that
   // work (measure.mjs). BENCH_SETTLE=off skips the wait (a diagnostic; the checks then land in

@@ -4,6 +4,8 @@
 // Each takes `{ client, keys, measured }`: the load client, the API keys and measure.mjs's
 // measuring function.
 
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
 import { inspectSku, reserveBody, uniqueKey } from "./api.mjs";
 import { CFG, LOC, log } from "./bench-config.mjs";
 import { runClosedLoop, Tally } from "./load.mjs";
@@ -60,6 +62,19 @@ export async function warmup({ client, keys }, sku) {
     },
   });
   return { run: r, tally: tally.toJSON() };
+}
+
+/**
+ * Waits out the warm-up's background work before S1 (CFG.warmup.settleMs, then an idle server,
+ * bounded), unmeasured: without it, S1's window carried the warm-up's outbox checks and events.
+ */
+export async function settleWarmup(measured) {
+  const t0 = performance.now();
+  await sleep(CFG.warmup.settleMs);
+  const drained = await measured.drain({ windowMs: 300, budgetMs: CFG.warmup.drainBudgetMs });
+  const ms = Math.round(performance.now() - t0);
+  log(`warm-up settled in ${(ms / 1000).toFixed(1)} s (server idle: ${drained.idle})`);
+  return { ms, idle: drained.idle };
 }
 
 /** S1 hot SKU: 1,200 racing 1-unit hard reservations on 1,000 units; exactly 1,000 × 201, 200 × 409, nothing oversold. */

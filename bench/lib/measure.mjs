@@ -125,6 +125,8 @@ export function createMeasurer(serverPid, { quietBudgetMs = 30_000, log = () => 
     };
   }
 
-  /** `measuredOnce` inside `around` (the profiler's hook, bench/lib/profiler.mjs). */
-  return (fn) => around(() => measuredOnce(fn));
+  /** `measuredOnce` inside `around` (the profiler's hook, bench/lib/profiler.mjs); `.drain` waits for an idle server, unmeasured. */
+  const measured = (fn) => around(() => measuredOnce(fn));
+  measured.drain = drain;
+  return measured;
 }
