@@ -139,4 +139,23 @@ export const COORDINATOR_MIGRATIONS: readonly SqlMigration[] = [
       `CREATE INDEX key_claims_created ON key_claims (created_at)`,
     ],
   },
+  {
+    version: 6,
+    name: "key_claims_without_rowid",
+    statements: [
+      // The same table clustered on its key (issue 11): a claim, written for every direct
+      // reservation, is one B-tree entry and its created_at index, not a rowid row, its key's
+      // automatic index and created_at's.
+      `CREATE TABLE key_claims_v6 (
+        id TEXT PRIMARY KEY,
+        request_hash TEXT NOT NULL,
+        target TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) WITHOUT ROWID`,
+      `INSERT INTO key_claims_v6 (id, request_hash, target, created_at) SELECT id, request_hash, target, created_at FROM key_claims`,
+      `DROP TABLE key_claims`,
+      `ALTER TABLE key_claims_v6 RENAME TO key_claims`,
+      `CREATE INDEX key_claims_created ON key_claims (created_at)`,
+    ],
+  },
 ];

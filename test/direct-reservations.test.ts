@@ -8,6 +8,8 @@ import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { reservationIdFor } from "../domain/reservation-ids";
+import { COORDINATOR_MIGRATIONS } from "../durable-objects/reservation-coordinator.schema";
+import { migrateSchema } from "../durable-objects/sql-migrations";
 import { coordinatorFor } from "../repositories/objects";
 import { api, createSku, expectConsistent, seedBasics, setOnHand, skuObject, type Keys } from "./support/fixtures";
 import { resetClock, setClockOffset } from "./support/test-clock";
@@ -156,5 +158,46 @@ describe("single-SKU reservations go to the SKU's object alone", () => {
     const other = await amend("dr-amd-2", { kind: "change_quantity", lines: [{ sku: "DR-RACE", locationId: "L1", quantity: 1 }] });
     expect([other.status, other.body.error.code, other.body.error.details?.reason]).toEqual([409, "invalid_state", "other_sku"]);
     await expectConsistent("DR-AMEND");
+  });
+
+  it("schema v6 rebuilds a v5 shard's claims without rowids: the claims it held still bind their keys", async () => {
+    const first = await reserve(keys.checkout, "dr-v5-claim", [{ sku: "DR-KEY-A", quantity: 1, locationId: "L1" }]);
+    expect(first.status).toBe(201);
+    const id = await reservationIdFor("checkout", "dr-v5-claim");
+    const stub = coordinatorFor(env, id);
+    const rebuilt = await runInDurableObject(stub, (_i, state) => {
+      const sql = state.storage.sql;
+      const claim = sql.exec("SELECT id, request_hash, target, created_at FROM key_claims WHERE id = ?", id).one();
+      const all = sql.exec("SELECT id, request_hash, target, created_at FROM key_claims ORDER BY id").toArray();
+      // Back to v5 as it shipped (a rowid table), holding the same claims.
+      sql.exec("DROP TABLE key_claims");
+      sql.exec(COORDINATOR_MIGRATIONS.find((m) => m.version === 5)!.statements[0]!);
+      sql.exec("CREATE INDEX key_claims_created ON key_claims (created_at)");
+      for (const c of all)
+        sql.exec("INSERT INTO key_claims (id, request_hash, target, created_at) VALUES (?, ?, ?, ?)", c.id, c.request_hash, c.target, c.created_at);
+      sql.exec("UPDATE _schema_version SET version = 5");
+      expect(sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM key_claims WHERE rowid > 0").one().n).toBe(all.length);
+      const version = migrateSchema(state.storage, COORDINATOR_MIGRATIONS);
+      const ddl = sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'key_claims'").one().sql;
+      return {
+        version,
+        withoutRowid: /WITHOUT ROWID\s*$/.test(ddl),
+        claim: sql.exec("SELECT id, request_hash, target, created_at FROM key_claims WHERE id = ?", id).one(),
+        count: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM key_claims").one().n,
+        indexed: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'index' AND name = 'key_claims_created'").one().n,
+        original: claim,
+        before: all.length,
+      };
+    });
+    expect(rebuilt.version).toBe(COORDINATOR_MIGRATIONS.at(-1)!.version);
+    expect(rebuilt.withoutRowid).toBe(true);
+    expect(rebuilt.claim).toEqual(rebuilt.original);
+    expect([rebuilt.count, rebuilt.indexed]).toEqual([rebuilt.before, 1]);
+    // The migrated claim still refuses the key for another SKU, and the first request still replays.
+    const otherSku = await reserve(keys.checkout, "dr-v5-claim", [{ sku: "DR-KEY-B", quantity: 1, locationId: "L1" }]);
+    expect([otherSku.status, otherSku.body.error?.code]).toEqual([422, "idempotency_conflict"]);
+    const retry = await reserve(keys.checkout, "dr-v5-claim", [{ sku: "DR-KEY-A", quantity: 1, locationId: "L1" }]);
+    expect([retry.status, retry.headers.get("idempotent-replayed")]).toEqual([201, "true"]);
+    await expectConsistent("DR-KEY-B");
   });
 });

@@ -188,15 +188,16 @@ describe("storage rows per operation (Durable Objects)", () => {
       adjustFlush: [2, 14, 4],
       // One SKU: the fast path (sku-inventory/direct.ts). The SKU object takes the reservation with
       // its owner and first answer (one row more than a coordinated part: the answer); the key's
-      // coordinator shard only claims the key (3 rows: the claim and its two index entries), in
-      // one statement, and arms the alarm for its pruning with nothing read.
+      // coordinator shard only claims the key (2 rows: the claim, clustered on its key since v6,
+      // and its created_at entry), in one statement, and arms the alarm for its pruning with
+      // nothing read.
       softReserveSku: [19, 20, 11],
-      softReserveCoordinator: [3, 2, 1],
+      softReserveCoordinator: [2, 2, 1],
       // Every later step goes to the SKU object alone: the coordinator is not called at all.
       softReleaseSku: [12, 25, 18],
       softReleaseCoordinator: [0, 0, 0],
       hardReserveSku: [17, 15, 10],
-      hardReserveCoordinator: [3, 2, 1],
+      hardReserveCoordinator: [2, 2, 1],
       commitSku: [10, 33, 15],
       commitCoordinator: [0, 0, 0],
       fulfilSku: [11, 29, 18],
