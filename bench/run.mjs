@@ -32,7 +32,7 @@ import { call, location, pool, seedMasterData, setOnHand, skuItem } from "./lib/
 import { CFG, CONSUMERS, LOC, log, ONLY, QUICK, READ_ONLY, VENDOR } from "./lib/bench-config.mjs";
 import { scenarioS3 } from "./lib/cached-read-scenario.mjs";
 import { scenarioS6 } from "./lib/flash-sale-scenario.mjs";
-import { scenarioS0, scenarioS1, scenarioS1x, settleWarmup, warmup } from "./lib/hot-sku-scenarios.mjs";
+import { scenarioS0, scenarioS1, scenarioS1x, settleWarmup, touchCoordinatorShards, warmup } from "./lib/hot-sku-scenarios.mjs";
 import { bounded } from "./lib/lifecycle.mjs";
 import { connectProfiler, PROFILE, profiled } from "./lib/profiler.mjs";
 import { getFreePort } from "../scripts/local-stack/ports.mjs";
@@ -114,12 +114,13 @@ async function main() {
     const hot = "HOT-0001";
     const hotAdjust = "HOT-ADJ-0001";
     const warm = "WARM-0001";
+    const warmEmpty = "WARM-EMPTY-0001";
     const flash = "FLASH-0001";
     const spread = Array.from({ length: CFG.s2.skus }, (_, i) => `SPREAD-${String(i).padStart(5, "0")}`);
     const scarce = Array.from({ length: CFG.s5.rounds }, (_, r) => Array.from({ length: CFG.s5.skus }, (_, i) => `SCARCE-R${r}-${i}`));
     // The 10,000 spread SKUs only when a scenario uses them (their seed is minutes on a slow machine).
     const spreadWanted = ["S2", "S3", "S4", "S4c"].some(wanted);
-    const allSkus = [hot, hotAdjust, warm, flash, ...(spreadWanted ? spread : []), ...scarce.flat()];
+    const allSkus = [hot, hotAdjust, warm, warmEmpty, flash, ...(spreadWanted ? spread : []), ...scarce.flat()];
     const t0 = performance.now();
     await seedMasterData(client, keys.operator, {
       vendor: VENDOR,
@@ -132,6 +133,7 @@ async function main() {
     await call(client, keys.operator, "PATCH", `/api/v2/inventory/${hotAdjust}`, { body: { locationId: LOC, onHand: 0, reason: "initial" } });
     await setOnHand(client, keys.operator, hot, LOC, CFG.s1.units);
     await setOnHand(client, keys.operator, warm, LOC, 1_000_000);
+    await setOnHand(client, keys.operator, warmEmpty, LOC, 0);
     await pool(scarce.flat(), 8, (sku) => setOnHand(client, keys.operator, sku, LOC, CFG.s5.unitsPerSku));
     raw.setup = { masterDataMs: Math.round(masterMs), skus: allSkus.length };
     await settleUnmeasured("setup");
@@ -145,10 +147,12 @@ async function main() {
     // Right before S1: the warm-up is there to warm the coordinator shards and the code paths,
     // which a minute's wait would undo (idle objects are evicted after 10 s). Its background
     // work (flushes, the consumer, the first outbox checks 5 s after its sends) is not S1's:
-    // S1 starts once that has run and the server is idle, as S1x starts after S1's.
+    // S1 starts once that has run and the server is idle, as S1x starts after S1's, and after
+    // one refused reserve per coordinator shard (no events) has brought every shard back.
     if (runS1 || wanted("S1x")) {
       raw.warmup = await as("warmup", () => warmup(ctx, warm));
       raw.warmup.settled = await settleWarmup(measured);
+      if (runS1) raw.warmup.touched = await touchCoordinatorShards(ctx, warmEmpty);
     }
 
     let s1Throughput = null;

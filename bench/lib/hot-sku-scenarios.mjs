@@ -6,7 +6,7 @@
 
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { inspectSku, reserveBody, uniqueKey } from "./api.mjs";
+import { inspectSku, reservationIdFor, reserveBody, uniqueKey } from "./api.mjs";
 import { CFG, LOC, log } from "./bench-config.mjs";
 import { runClosedLoop, Tally } from "./load.mjs";
 import { objectHops, singleSkuReservationHops } from "./prod-estimate.mjs";
@@ -75,6 +75,45 @@ export async function settleWarmup(measured) {
   const ms = Math.round(performance.now() - t0);
   log(`warm-up settled in ${(ms / 1000).toFixed(1)} s (server idle: ${drained.idle})`);
   return { ms, idle: drained.idle };
+}
+
+/**
+ * Right before S1, one reserve per coordinator shard (256: keys chosen so that each lands on
+ * its own shard), of a unit of a SKU that has none: each is refused (409) by the SKU's object
+ * and claims its key on the shard, so S1 meets every shard in memory, as the warm-up left them
+ * in production (Cloudflare keeps an idle object 70–140 s; workerd evicts it after 10 s, and
+ * the settle above takes 6). A refusal writes no event, so nothing of this lands in S1.
+ */
+export async function touchCoordinatorShards({ client, keys }, emptySku) {
+  const byShard = new Map();
+  while (byShard.size < 256) {
+    const key = uniqueKey("touch");
+    const shard = reservationIdFor("checkout", key).slice(4, 6);
+    if (!byShard.has(shard)) byShard.set(shard, key);
+  }
+  const tally = new Tally();
+  const pending = [...byShard.values()];
+  const t0 = performance.now();
+  await runClosedLoop({
+    concurrency: CFG.connections,
+    maxOps: pending.length,
+    hardTimeoutMs: 60_000,
+    step: async (_w, i) =>
+      tally.record(
+        "reserve",
+        await client.request("POST", "/api/v2/inventory/reserve", {
+          key: keys.checkout,
+          headers: { "idempotency-key": pending[i] },
+          body: reserveBody([{ sku: emptySku, quantity: 1, locationId: LOC }]),
+        }),
+      ),
+  });
+  const statuses = tally.toJSON().reserve.statuses;
+  if ((statuses[409] ?? 0) !== pending.length)
+    throw new Error(`touching the coordinator shards: expected ${pending.length} × 409, got ${JSON.stringify(statuses)}`);
+  const ms = Math.round(performance.now() - t0);
+  log(`touched the 256 coordinator shards (256 refused reserves of ${emptySku}) in ${(ms / 1000).toFixed(1)} s`);
+  return { ms, statuses };
 }
 
 /** S1 hot SKU: 1,200 racing 1-unit hard reservations on 1,000 units; exactly 1,000 × 201, 200 × 409, nothing oversold. */
