@@ -15,7 +15,7 @@
  * check and never sent again; an event applied in time is dropped without a resend; when D1
  * cannot answer, nothing is dropped or re-sent and the check waits (counted `event_confirm`).
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import type { InventoryEvent } from "../domain/events";
@@ -176,5 +176,29 @@ describe("outbox confirmation", () => {
     );
     expect(rows.length).toBe(2);
     for (const r of rows) expect(r).toMatchObject({ sent_at: expect.any(Number), resends: 0 });
+  });
+
+  it("once every event was confirmed and deleted, the next one's sequence still follows the last, in a new instance too", async () => {
+    await adjust("OC-SEQ", 3);
+    await adjust("OC-SEQ", 2);
+    const sent = await alarmAt("OC-SEQ", 0);
+    const last = sent.length;
+    expect(last).toBeGreaterThanOrEqual(2);
+    expect(sent.map((e) => e.sequence)).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+    await runAcked(EVENTS_QUEUE, sent);
+    expect(await alarmAt("OC-SEQ", CONFIRM_FIRST_MS + 1_000)).toEqual([]);
+    expect(await object("OC-SEQ").outboxSize()).toBe(0);
+    // No row of its own keeps the sequence: the outbox and the highest confirmed one do.
+    const kept = () =>
+      runInDurableObject(object("OC-SEQ"), (_i, state) =>
+        state.storage.sql.exec<{ key: string; value: string }>("SELECT key, value FROM meta WHERE key IN ('event_seq', 'applied_seq') ORDER BY key").toArray(),
+      );
+    expect(await kept()).toEqual([{ key: "applied_seq", value: String(last) }]);
+    await evictDurableObject(object("OC-SEQ"));
+    await adjust("OC-SEQ", 1);
+    const next = await alarmAt("OC-SEQ", 0);
+    expect(next.map((e) => e.id)).toEqual(next.map((_e, i) => `evt:OC-SEQ:${last + 1 + i}`));
+    expect(next.length).toBeGreaterThanOrEqual(1);
+    await object("OC-SEQ").setClockOffset(0);
   });
 });

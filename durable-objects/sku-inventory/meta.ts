@@ -42,11 +42,14 @@ export class PolicyCache {
 }
 
 /**
- * The two `meta` rows every change touches, read once per instance: which SKU the object
- * holds (written once, never changed: first write wins) and its last event sequence (written
- * only by `writeOutbox`, inside the transaction runner). The runner forgets both when a
+ * What every change needs from `meta`, read once per instance: which SKU the object holds
+ * (written once, never changed: first write wins) and its last event sequence. The sequence is
+ * not stored on its own (since session 13): every event ever written is either still in the
+ * outbox or was deleted by a confirmation, which first raises `applied_seq` to at least its
+ * sequence (`eventsConfirmed`), so the last one is the highest of the outbox's sequences,
+ * `applied_seq` and the `event_seq` objects wrote before. The runner forgets both when a
  * transaction rolls back, so the cache never holds what storage does not; a change then costs
- * no statement for either but the sequence's write.
+ * no statement for either.
  */
 export class MetaCache {
   #sku: string | null = null;
@@ -67,13 +70,12 @@ export class MetaCache {
 
   /** The last event sequence written (0 before the first event). */
   eventSequence(sql: SqlStorage): number {
-    this.#eventSequence ??= Number(sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'event_seq'").toArray()[0]?.value ?? 0);
+    this.#eventSequence ??= lastEventSequence(sql);
     return this.#eventSequence;
   }
 
-  /** Stores the last event sequence, in the transaction that wrote the events. */
-  setEventSequence(tx: Tx, sequence: number): void {
-    tx.sql.exec("INSERT INTO meta (key, value) VALUES ('event_seq', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", String(sequence));
+  /** The transaction wrote events up to `sequence` (their outbox rows are its record). */
+  eventsWritten(sequence: number): void {
     this.#eventSequence = sequence;
   }
 
@@ -82,6 +84,22 @@ export class MetaCache {
     this.#sku = null;
     this.#eventSequence = null;
   }
+}
+
+/**
+ * The last event sequence in storage: the outbox's highest, the highest a confirmation
+ * deleted (`applied_seq`), or `event_seq` (written with every event before session 13).
+ */
+export function lastEventSequence(sql: SqlStorage): number {
+  return sql
+    .exec<{ sequence: number }>(
+      `SELECT MAX(
+         COALESCE((SELECT MAX(sequence) FROM outbox), 0),
+         COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'applied_seq'), 0),
+         COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'event_seq'), 0)
+       ) AS sequence`,
+    )
+    .one().sequence;
 }
 
 /** Writes which SKU this object holds (first write wins). */

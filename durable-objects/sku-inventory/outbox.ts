@@ -250,7 +250,7 @@ export function writeOutbox(tx: Tx): void {
       ...values,
     );
   }
-  tx.db.meta.setEventSequence(tx, sequence);
+  tx.db.meta.eventsWritten(sequence);
   if (handed === undefined) tx.db.outboxDueAt = Math.min(tx.db.outboxDueAt ?? nextAttemptAt, nextAttemptAt);
 }
 
@@ -331,15 +331,17 @@ export function confirmationPostponed(sql: SqlStorage, sequences: readonly numbe
 /**
  * The consumer applied these events: they are done. The highest sequence ever confirmed is
  * kept (meta `applied_seq`): an older event still missing after it is lost, even when the
- * newer one's row was confirmed and deleted at an earlier check.
+ * newer one's row was confirmed and deleted at an earlier check. It is written before the
+ * rows go, and is the only record of the last event sequence once they have
+ * (`lastEventSequence`, meta.ts): the outbox is deleted nowhere else.
  */
 export function eventsConfirmed(sql: SqlStorage, sequences: readonly number[]): void {
   if (sequences.length === 0) return;
-  sql.exec(`DELETE FROM outbox WHERE ${IN_SEQUENCES}`, JSON.stringify(sequences));
   sql.exec(
     "INSERT INTO meta (key, value) VALUES ('applied_seq', ?) ON CONFLICT (key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
     String(Math.max(...sequences)),
   );
+  sql.exec(`DELETE FROM outbox WHERE ${IN_SEQUENCES}`, JSON.stringify(sequences));
 }
 
 /** The highest sequence of this SKU's events a check found applied (0: none yet). */
