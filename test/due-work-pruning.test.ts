@@ -10,7 +10,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { FINISHED_RETENTION_MS } from "../durable-objects/reservation-coordinator.store";
-import { TERMINAL_RETENTION_MS } from "../durable-objects/sku-inventory/due-work";
+import { DUE_EXPIRIES_SQL, TERMINAL_RETENTION_MS } from "../durable-objects/sku-inventory/due-work";
 import { IDEMPOTENCY_RETENTION_MS } from "../durable-objects/sku-inventory/meta";
 import { OUTBOX_FLUSH_DELAY_MS } from "../durable-objects/sku-inventory/outbox";
 import { resetClock } from "./support/test-clock";
@@ -128,6 +128,27 @@ describe("SKU object: pruning", () => {
     await runAlarm(stub);
     const sent = (await stub.takeRecordedEvents()).filter((e) => e.sku === sku);
     expect(sent.map((e) => e.type)).toContain("reservation.expired");
+  });
+
+  it("v12 dropped reservations_due: the due expiries are read through the two partial indexes, not by scanning reservations", async () => {
+    const stub = recording("PRUNE-SKU-PLAN");
+    await stockAndHold(stub, "PRUNE-SKU-PLAN", { onHand: 5, key: "p3", id: "prune-plan", type: "soft", quantity: 1, expiresAt: Date.now() + DAY });
+    const seen = await runInDurableObject(stub, (_i, state) => {
+      const sql = state.storage.sql;
+      const indexes = sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reservations' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .toArray()
+        .map((r) => r.name);
+      const plan = sql
+        .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${DUE_EXPIRIES_SQL}`, 1, 1, 1, 10)
+        .toArray()
+        .map((r) => r.detail);
+      return { indexes, plan };
+    });
+    expect(seen.indexes).toEqual(["reservations_due_fresh", "reservations_expiry_retry", "reservations_terminal"]);
+    expect(seen.plan.some((d) => d.includes("USING INDEX reservations_due_fresh"))).toBe(true);
+    expect(seen.plan.some((d) => d.includes("USING INDEX reservations_expiry_retry"))).toBe(true);
+    expect(seen.plan.filter((d) => /SCAN reservations(?! USING)/.test(d))).toEqual([]);
   });
 });
 

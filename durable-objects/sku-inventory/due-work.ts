@@ -54,17 +54,19 @@ export function runDueWork(db: SkuDb, now: number): number | null {
   return changed ? nextDueAt(db.sql, inbound.lots) : earliest(before);
 }
 
+/**
+ * Active reservations due to expire (bound: now, now, now, limit), oldest first: one branch per
+ * partial index (schema v4), due with no failed expiry and due again after one.
+ */
+export const DUE_EXPIRIES_SQL = `SELECT * FROM (
+    SELECT * FROM reservations WHERE status = 'active' AND expiry_retry_at IS NULL AND expires_at <= ?
+    UNION ALL
+    SELECT * FROM reservations WHERE status = 'active' AND expiry_retry_at IS NOT NULL AND expiry_retry_at <= ? AND expires_at <= ?
+  ) ORDER BY expires_at LIMIT ?`;
+
 /** Expires the due reservations (at most EXPIRY_BATCH), each in its own transaction. */
 function expireDue(db: SkuDb, now: number): void {
-  const due = db.sql
-    .exec<ReservationRow>(
-      `SELECT * FROM reservations WHERE status = 'active' AND expires_at <= ? AND (expiry_retry_at IS NULL OR expiry_retry_at <= ?)
-       ORDER BY expires_at LIMIT ?`,
-      now,
-      now,
-      EXPIRY_BATCH,
-    )
-    .toArray();
+  const due = db.sql.exec<ReservationRow>(DUE_EXPIRIES_SQL, now, now, now, EXPIRY_BATCH).toArray();
   for (const row of due) {
     let outcome: true | Failure;
     try {
