@@ -348,8 +348,8 @@ export const SKU_INVENTORY_MIGRATIONS: readonly SqlMigration[] = [
     name: "drop_reservations_due",
     statements: [
       // Since v4 the two partial indexes below cover every active reservation (with a failed
-      // expiry or without one), so this one only made each reservation's insert and its leaving
-      // `active` write a row more (issue 11); the expiry's query reads the two (due-work.ts).
+      // expiry or without one), so this one only made each new reservation write an index
+      // entry more (issue 11); the expiry's query reads the two (due-work.ts).
       `DROP INDEX reservations_due`,
     ],
   },
