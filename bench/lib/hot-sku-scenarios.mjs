@@ -78,11 +78,13 @@ export async function settleWarmup(measured) {
 }
 
 /**
- * Right before S1, one reserve per coordinator shard (256: keys chosen so that each lands on
- * its own shard), of a unit of a SKU that has none: each is refused (409) by the SKU's object
- * and claims its key on the shard, so S1 meets every shard in memory, as the warm-up left them
- * in production (Cloudflare keeps an idle object 70–140 s; workerd evicts it after 10 s, and
- * the settle above takes 6). A refusal writes no event, so nothing of this lands in S1.
+ * Right before S1 and S5, one reserve per coordinator shard (256: keys chosen so that each
+ * lands on its own shard), of a unit of a SKU that has none: each is refused (409) by the
+ * SKU's object and claims its key on the shard, so the scenario meets every shard in memory,
+ * as steady traffic keeps them in production. Idleness alone would not: workerd evicts an
+ * idle object after 10 s, and Cloudflare hibernates one that can hibernate (ours can) after
+ * 10 s too; the settle above takes 6, and S5 comes minutes after the warm-up. A refusal
+ * writes no event, so nothing of this lands in the scenario.
  */
 export async function touchCoordinatorShards({ client, keys }, emptySku) {
   const byShard = new Map();
