@@ -20,7 +20,7 @@ import { alertCursors, alerts, dailySales, inventoryLevels, locationDailyLoad, p
 import type { AlertDecision } from "../domain/alerts";
 import type { InventoryEvent } from "../domain/events";
 import type { LevelStatus } from "../domain/inventory-levels";
-import { type D1Write, excluded, guardedRow, inJson, rowOf, runBatch } from "./d1-sql";
+import { excluded, guardedRow, inJson, rowOf, runStatements, StatementTemplate, statementOf } from "./d1-sql";
 import { type DeliveryEventRow, deliveryInserts, type NewDelivery } from "./webhooks";
 import { readFactsOf } from "./read-facts";
 import { byPartition, readDb, skuReadHomes } from "./read-partitions";
@@ -46,20 +46,22 @@ export async function skuFactsMany(env: Env, skuIds: readonly string[]): Promise
   );
 }
 
-/** The guard that makes a statement a no-op for an applied event. */
-function notApplied(eventId: string): SQL {
-  return sql`NOT EXISTS (SELECT 1 FROM ${processedEvents} WHERE ${processedEvents.eventId} = ${eventId})`;
-}
+/** A named value of a statement template (`StatementTemplate`), bound per use. */
+const p = sql.placeholder;
 
-/** Alert decisions apply only to events newer than the SKU's alert cursor. */
-function newerForAlerts(sku: string, sequence: number): SQL {
-  return sql`${sequence} > COALESCE((SELECT ${alertCursors.lastSequence} FROM ${alertCursors} WHERE ${alertCursors.sku} = ${sku}), 0)`;
-}
+/** The guard that makes a statement a no-op for an applied event (placeholder `eventId`). */
+const NOT_APPLIED = sql`NOT EXISTS (SELECT 1 FROM ${processedEvents} WHERE ${processedEvents.eventId} = ${p("eventId")})`;
+
+/** Alert decisions apply only to events newer than the SKU's alert cursor (placeholders `sequence`, `sku`). */
+const NEWER_FOR_ALERTS = sql`${p("sequence")} > COALESCE((SELECT ${alertCursors.lastSequence} FROM ${alertCursors} WHERE ${alertCursors.sku} = ${p("sku")}), 0)`;
 
 /** A random id with a prefix, made by SQLite per inserted row (`alr_` + 24 hex). */
 function randomId(prefix: "alr_"): SQL {
   return sql`${sql.raw(`'${prefix}'`)} || lower(hex(randomblob(12)))`;
 }
+
+/** `alerts.kind IN` the kinds of a JSON array bound as placeholder `kinds`. */
+const KIND_IN = sql`${alerts.kind} IN (SELECT value FROM json_each(${p("kinds")}))`;
 
 export interface EventWrites {
   /** The projection row for an `inventory.updated` event. */
@@ -75,173 +77,238 @@ export interface EventWrites {
 
 export type { NewDelivery };
 
+const l = inventoryLevels;
+/** A level row replaces the held one only when its event is newer. */
+const LEVEL_UPSERT = {
+  target: [l.sku, l.locationId],
+  set: {
+    onHand: excluded(l.onHand),
+    reserved: excluded(l.reserved),
+    softHeld: excluded(l.softHeld),
+    committed: excluded(l.committed),
+    inTransit: excluded(l.inTransit),
+    damaged: excluded(l.damaged),
+    onHold: excluded(l.onHold),
+    available: excluded(l.available),
+    status: excluded(l.status),
+    lastSequence: excluded(l.lastSequence),
+    lastEventId: excluded(l.lastEventId),
+    updatedAt: excluded(l.updatedAt),
+    projectedAt: excluded(l.projectedAt),
+  },
+  setWhere: sql`${excluded(l.lastSequence)} > ${l.lastSequence}`,
+};
+const CURSOR_UPSERT = {
+  target: alertCursors.sku,
+  set: { lastSequence: sql`MAX(${alertCursors.lastSequence}, ${excluded(alertCursors.lastSequence)})` },
+};
+const ds = dailySales;
+const ld = locationDailyLoad;
+const pe = processedEvents;
+
+/** The counts of a level row, by column. */
+const COUNT_KEYS = ["onHand", "reserved", "softHeld", "committed", "inTransit", "damaged", "onHold", "available"] as const;
+
+/** One event's statements (`eventStatements`), each built once. */
+const ONE = {
+  level: new StatementTemplate<(typeof COUNT_KEYS)[number] | "sku" | "locationId" | "status" | "sequence" | "eventId" | "updatedAt" | "now">((d) =>
+    d
+      .insert(l)
+      .select(
+        guardedRow(
+          l,
+          {
+            sku: p("sku"),
+            locationId: p("locationId"),
+            onHand: p("onHand"),
+            reserved: p("reserved"),
+            softHeld: p("softHeld"),
+            committed: p("committed"),
+            inTransit: p("inTransit"),
+            damaged: p("damaged"),
+            onHold: p("onHold"),
+            available: p("available"),
+            status: p("status"),
+            lastSequence: p("sequence"),
+            lastEventId: p("eventId"),
+            updatedAt: p("updatedAt"),
+            projectedAt: p("now"),
+          },
+          NOT_APPLIED,
+        ),
+      )
+      .onConflictDoUpdate(LEVEL_UPSERT),
+  ),
+  openAlert: new StatementTemplate<"sku" | "locationId" | "kind" | "available" | "reorderPoint" | "occurredAt" | "eventId" | "sequence">((d) =>
+    d
+      .insert(alerts)
+      .select(
+        guardedRow(
+          alerts,
+          {
+            id: randomId("alr_"),
+            sku: p("sku"),
+            locationId: p("locationId"),
+            kind: p("kind"),
+            status: "open",
+            available: p("available"),
+            reorderPoint: p("reorderPoint"),
+            occurrences: 1,
+            openedAt: p("occurredAt"),
+            updatedAt: p("occurredAt"),
+            openedEventId: p("eventId"),
+            lastEventId: p("eventId"),
+            lastSequence: p("sequence"),
+          },
+          sql`${NOT_APPLIED} AND ${NEWER_FOR_ALERTS}`,
+        ),
+      )
+      .onConflictDoUpdate({
+        // The partial unique index alerts_one_open: at most one open alert per SKU and kind.
+        target: [alerts.sku, alerts.kind],
+        targetWhere: sql`${alerts.status} = 'open'`,
+        set: {
+          available: excluded(alerts.available),
+          reorderPoint: excluded(alerts.reorderPoint),
+          occurrences: sql`${alerts.occurrences} + 1`,
+          updatedAt: excluded(alerts.updatedAt),
+          lastEventId: excluded(alerts.lastEventId),
+          lastSequence: excluded(alerts.lastSequence),
+        },
+      }),
+  ),
+  /** Resolves whatever the SKU's projected total; `resolveAbove` only when it is above `above`. */
+  resolveAlerts: resolveTemplate(false),
+  resolveAbove: resolveTemplate(true),
+  cursor: new StatementTemplate<"sku" | "sequence" | "eventId">((d) =>
+    d
+      .insert(alertCursors)
+      .select(guardedRow(alertCursors, { sku: p("sku"), lastSequence: p("sequence") }, NOT_APPLIED))
+      .onConflictDoUpdate(CURSOR_UPSERT),
+  ),
+  sale: new StatementTemplate<"sku" | "locationId" | "day" | "units" | "now" | "eventId">((d) =>
+    d
+      .insert(ds)
+      .select(
+        guardedRow(ds, { sku: p("sku"), locationId: p("locationId"), day: p("day"), units: p("units"), fulfilments: 1, updatedAt: p("now") }, NOT_APPLIED),
+      )
+      .onConflictDoUpdate({
+        target: [ds.sku, ds.locationId, ds.day],
+        set: { units: sql`${ds.units} + ${excluded(ds.units)}`, fulfilments: sql`${ds.fulfilments} + 1`, updatedAt: excluded(ds.updatedAt) },
+      }),
+  ),
+  // The location's load today (docs/allocation.md, balanced): the same units, per location.
+  load: new StatementTemplate<"locationId" | "day" | "units" | "now" | "eventId">((d) =>
+    d
+      .insert(ld)
+      .select(guardedRow(ld, { locationId: p("locationId"), day: p("day"), units: p("units"), updatedAt: p("now") }, NOT_APPLIED))
+      .onConflictDoUpdate({
+        target: [ld.day, ld.locationId],
+        set: { units: sql`${ld.units} + ${excluded(ld.units)}`, updatedAt: excluded(ld.updatedAt) },
+      }),
+  ),
+  processed: new StatementTemplate<"eventId" | "type" | "sku" | "sequence" | "now">((d) =>
+    d
+      .insert(pe)
+      .values({ eventId: p("eventId"), type: p("type"), sku: p("sku"), sequence: p("sequence"), processedAt: p("now") })
+      .onConflictDoNothing({ target: pe.eventId }),
+  ),
+};
+
+/** An alert resolve of one event, and with `byTotal` only while the SKU's projected total is above `above`. */
+function resolveTemplate(byTotal: boolean) {
+  return new StatementTemplate<"resolution" | "occurredAt" | "eventId" | "sequence" | "sku" | "kinds" | "above">((d) =>
+    d
+      .update(alerts)
+      .set({
+        status: "resolved",
+        resolution: sql`${p("resolution")}`,
+        resolvedAt: sql`${p("occurredAt")}`,
+        updatedAt: sql`${p("occurredAt")}`,
+        resolvedEventId: sql`${p("eventId")}`,
+        lastEventId: sql`${p("eventId")}`,
+        lastSequence: sql`${p("sequence")}`,
+      })
+      .where(
+        and(
+          eq(alerts.sku, p("sku")),
+          eq(alerts.status, "open"),
+          KIND_IN,
+          NOT_APPLIED,
+          NEWER_FOR_ALERTS,
+          byTotal
+            ? sql`(SELECT COALESCE(SUM(${inventoryLevels.available}), 0) FROM ${inventoryLevels} WHERE ${inventoryLevels.sku} = ${p("sku")}) > ${p("above")}`
+            : undefined,
+        ),
+      ),
+  );
+}
+
 /** Builds the event's statements for its read database; the last one records it as applied. */
-export function eventStatements(db: D1Database, event: InventoryEvent, w: EventWrites): D1Write[] {
-  const d = drizzle(db);
-  const statements: D1Write[] = [];
-  const fresh = notApplied(event.id);
+export function eventStatements(db: D1Database, event: InventoryEvent, w: EventWrites): D1PreparedStatement[] {
+  const statements: D1PreparedStatement[] = [];
+  const ids = { eventId: event.id, sku: event.sku, sequence: event.sequence };
 
   if (w.level !== undefined) {
     const c = w.level.counts;
-    const l = inventoryLevels;
     statements.push(
-      d
-        .insert(l)
-        .select(
-          guardedRow(
-            l,
-            {
-              sku: event.sku,
-              locationId: w.level.locationId,
-              onHand: c.onHand,
-              reserved: c.reserved,
-              softHeld: c.softHeld,
-              committed: c.committed,
-              inTransit: c.inTransit,
-              damaged: c.damaged,
-              onHold: c.onHold,
-              available: c.available,
-              status: w.level.status,
-              lastSequence: event.sequence,
-              lastEventId: event.id,
-              updatedAt: w.occurredAtMs,
-              projectedAt: w.now,
-            },
-            fresh,
-          ),
-        )
-        .onConflictDoUpdate({
-          target: [l.sku, l.locationId],
-          set: {
-            onHand: excluded(l.onHand),
-            reserved: excluded(l.reserved),
-            softHeld: excluded(l.softHeld),
-            committed: excluded(l.committed),
-            inTransit: excluded(l.inTransit),
-            damaged: excluded(l.damaged),
-            onHold: excluded(l.onHold),
-            available: excluded(l.available),
-            status: excluded(l.status),
-            lastSequence: excluded(l.lastSequence),
-            lastEventId: excluded(l.lastEventId),
-            updatedAt: excluded(l.updatedAt),
-            projectedAt: excluded(l.projectedAt),
-          },
-          setWhere: sql`${excluded(l.lastSequence)} > ${l.lastSequence}`,
-        }),
+      ONE.level.bind(db, {
+        ...ids,
+        locationId: w.level.locationId,
+        onHand: c.onHand,
+        reserved: c.reserved,
+        softHeld: c.softHeld,
+        committed: c.committed,
+        inTransit: c.inTransit,
+        damaged: c.damaged,
+        onHold: c.onHold,
+        available: c.available,
+        status: w.level.status,
+        updatedAt: w.occurredAtMs,
+        now: w.now,
+      }),
     );
   }
 
   for (const decision of w.alerts) {
-    const newer = newerForAlerts(event.sku, event.sequence);
     if (decision.action === "open") {
       statements.push(
-        d
-          .insert(alerts)
-          .select(
-            guardedRow(
-              alerts,
-              {
-                id: randomId("alr_"),
-                sku: event.sku,
-                locationId: event.locationId,
-                kind: decision.kind,
-                status: "open",
-                available: decision.available,
-                reorderPoint: w.reorderPoint,
-                occurrences: 1,
-                openedAt: w.occurredAtMs,
-                updatedAt: w.occurredAtMs,
-                openedEventId: event.id,
-                lastEventId: event.id,
-                lastSequence: event.sequence,
-              },
-              sql`${fresh} AND ${newer}`,
-            ),
-          )
-          .onConflictDoUpdate({
-            // The partial unique index alerts_one_open: at most one open alert per SKU and kind.
-            target: [alerts.sku, alerts.kind],
-            targetWhere: sql`${alerts.status} = 'open'`,
-            set: {
-              available: excluded(alerts.available),
-              reorderPoint: excluded(alerts.reorderPoint),
-              occurrences: sql`${alerts.occurrences} + 1`,
-              updatedAt: excluded(alerts.updatedAt),
-              lastEventId: excluded(alerts.lastEventId),
-              lastSequence: excluded(alerts.lastSequence),
-            },
-          }),
+        ONE.openAlert.bind(db, {
+          ...ids,
+          locationId: event.locationId,
+          kind: decision.kind,
+          available: decision.available,
+          reorderPoint: w.reorderPoint,
+          occurredAt: w.occurredAtMs,
+        }),
       );
     } else {
-      const projected =
-        decision.whenProjectedTotalAbove === null
-          ? undefined
-          : sql`(SELECT COALESCE(SUM(${inventoryLevels.available}), 0) FROM ${inventoryLevels} WHERE ${inventoryLevels.sku} = ${event.sku}) > ${decision.whenProjectedTotalAbove}`;
+      const template = decision.whenProjectedTotalAbove === null ? ONE.resolveAlerts : ONE.resolveAbove;
       statements.push(
-        d
-          .update(alerts)
-          .set({
-            status: "resolved",
-            resolution: decision.resolution,
-            resolvedAt: w.occurredAtMs,
-            updatedAt: w.occurredAtMs,
-            resolvedEventId: event.id,
-            lastEventId: event.id,
-            lastSequence: event.sequence,
-          })
-          .where(and(eq(alerts.sku, event.sku), eq(alerts.status, "open"), inJson(alerts.kind, decision.kinds), fresh, newer, projected)),
+        template.bind(db, {
+          ...ids,
+          resolution: decision.resolution,
+          occurredAt: w.occurredAtMs,
+          kinds: JSON.stringify(decision.kinds),
+          above: decision.whenProjectedTotalAbove,
+        }),
       );
     }
   }
-  if (w.alertRelevant) {
-    statements.push(
-      d
-        .insert(alertCursors)
-        .select(guardedRow(alertCursors, { sku: event.sku, lastSequence: event.sequence }, fresh))
-        .onConflictDoUpdate({
-          target: alertCursors.sku,
-          set: { lastSequence: sql`MAX(${alertCursors.lastSequence}, ${excluded(alertCursors.lastSequence)})` },
-        }),
-    );
-  }
+  if (w.alertRelevant) statements.push(ONE.cursor.bind(db, ids));
 
   for (const sale of w.sales) {
-    const ds = dailySales;
-    statements.push(
-      d
-        .insert(ds)
-        .select(guardedRow(ds, { sku: event.sku, locationId: sale.locationId, day: sale.day, units: sale.units, fulfilments: 1, updatedAt: w.now }, fresh))
-        .onConflictDoUpdate({
-          target: [ds.sku, ds.locationId, ds.day],
-          set: { units: sql`${ds.units} + ${excluded(ds.units)}`, fulfilments: sql`${ds.fulfilments} + 1`, updatedAt: excluded(ds.updatedAt) },
-        }),
-    );
-    // The location's load today (docs/allocation.md, balanced): the same units, per location.
-    const ld = locationDailyLoad;
-    statements.push(
-      d
-        .insert(ld)
-        .select(guardedRow(ld, { locationId: sale.locationId, day: sale.day, units: sale.units, updatedAt: w.now }, fresh))
-        .onConflictDoUpdate({
-          target: [ld.day, ld.locationId],
-          set: { units: sql`${ld.units} + ${excluded(ld.units)}`, updatedAt: excluded(ld.updatedAt) },
-        }),
-    );
+    const values = { eventId: event.id, sku: event.sku, locationId: sale.locationId, day: sale.day, units: sale.units, now: w.now };
+    statements.push(ONE.sale.bind(db, values), ONE.load.bind(db, values));
   }
 
-  statements.push(
-    d
-      .insert(processedEvents)
-      .values({ eventId: event.id, type: event.type, sku: event.sku, sequence: event.sequence, processedAt: w.now })
-      .onConflictDoNothing({ target: processedEvents.eventId }),
-  );
+  statements.push(ONE.processed.bind(db, { ...ids, type: event.type, now: w.now }));
   return statements;
 }
 
 /** Whether the event's last statement (its processed_events row) inserted a row. */
-function appliedBy(results: readonly unknown[]): boolean {
-  return (results[results.length - 1] as D1Result).meta.changes > 0;
+function appliedBy(results: readonly D1Result[]): boolean {
+  return results[results.length - 1]!.meta.changes > 0;
 }
 
 /** An event and the writes it needs (decided by `services/event-projection.ts`). */
@@ -266,10 +333,8 @@ function batchable(w: EventWrites): boolean {
   return w.alerts.every((a) => a.action === "resolve" && a.whenProjectedTotalAbove !== null);
 }
 
-/** The batch's rows, one bound JSON parameter, as `json_each(?) AS ev`. */
-function rowsOf(rows: readonly object[]): SQL {
-  return sql`json_each(${JSON.stringify(rows)}) AS ev`;
-}
+/** The batch's rows, one bound JSON parameter (placeholder `rows`), as `json_each(?) AS ev`. */
+const ROWS = sql`json_each(${p("rows")}) AS ev`;
 
 /** A field of the current batch row (`ev.value ->> 'key'`): qualified, so a nested `json_each` cannot shadow it. */
 function field(key: string): SQL {
@@ -279,37 +344,9 @@ function field(key: string): SQL {
 /** The batch row's event is not applied yet (its dedupe row is written by the batch's last statement). */
 const FRESH = sql`NOT EXISTS (SELECT 1 FROM ${processedEvents} WHERE ${processedEvents.eventId} = ${field("id")})`;
 
-/** The statements of the batched events, and how to read their outcomes from the batch results. */
-interface BatchedStatements {
-  statements: D1Write[];
-  outcomes: (results: readonly unknown[]) => Map<string, EventBatchOutcome>;
-}
-
-/** Multi-row statements for events that are all `batchable`, none of them a duplicate (see the module comment). */
-function batchedStatements(db: D1Database, items: readonly EventWithWrites[], now: number): BatchedStatements {
-  const d = drizzle(db);
-  const statements: D1Write[] = [];
-
-  // Levels: only the newest event of each SKU × location can win (the upsert keeps the higher
-  // sequence, and an applied event's sequence is already at or below the row's), so one row each.
-  const newest = new Map<string, EventWithWrites>();
-  for (const item of items) {
-    if (item.writes.level === undefined) continue;
-    const key = `${item.event.sku}\u0000${item.writes.level.locationId}`;
-    const held = newest.get(key);
-    if (held === undefined || item.event.sequence > held.event.sequence) newest.set(key, item);
-  }
-  if (newest.size > 0) {
-    const l = inventoryLevels;
-    const rows = [...newest.values()].map(({ event, writes }) => ({
-      id: event.id,
-      sku: event.sku,
-      locationId: writes.level!.locationId,
-      ...writes.level!.counts,
-      status: writes.level!.status,
-      sequence: event.sequence,
-      updatedAt: writes.occurredAtMs,
-    }));
+/** The batched events' statements (`batchedStatements`), each built once; `rows` is their JSON array. */
+const MANY = {
+  levels: new StatementTemplate<"rows" | "now">((d) => {
     const values = rowOf(l, {
       sku: field("sku"),
       locationId: field("locationId"),
@@ -325,36 +362,120 @@ function batchedStatements(db: D1Database, items: readonly EventWithWrites[], no
       lastSequence: field("sequence"),
       lastEventId: field("id"),
       updatedAt: field("updatedAt"),
-      projectedAt: now,
+      projectedAt: p("now"),
     });
-    statements.push(
-      d
-        .insert(l)
-        .select(sql`select ${sql.join(Object.values(values), sql`, `)} from ${rowsOf(rows)} where ${FRESH}`)
-        .onConflictDoUpdate({
-          target: [l.sku, l.locationId],
-          set: {
-            onHand: excluded(l.onHand),
-            reserved: excluded(l.reserved),
-            softHeld: excluded(l.softHeld),
-            committed: excluded(l.committed),
-            inTransit: excluded(l.inTransit),
-            damaged: excluded(l.damaged),
-            onHold: excluded(l.onHold),
-            available: excluded(l.available),
-            status: excluded(l.status),
-            lastSequence: excluded(l.lastSequence),
-            lastEventId: excluded(l.lastEventId),
-            updatedAt: excluded(l.updatedAt),
-            projectedAt: excluded(l.projectedAt),
-          },
-          setWhere: sql`${excluded(l.lastSequence)} > ${l.lastSequence}`,
-        }),
-    );
+    return d
+      .insert(l)
+      .select(sql`select ${sql.join(Object.values(values), sql`, `)} from ${ROWS} where ${FRESH}`)
+      .onConflictDoUpdate(LEVEL_UPSERT);
+  }),
+  // Per SKU, the newest of its fresh events that carry the decision, if newer than the SKU's
+  // alert cursor. Aliases differ from every alerts column, so the update's references stay
+  // unambiguous; SQLite takes a max() query's other columns from the row holding the max.
+  resolves: new StatementTemplate<"rows" | "resolution" | "kinds">((d) =>
+    d
+      .update(alerts)
+      .set({
+        status: "resolved",
+        resolution: sql`${p("resolution")}`,
+        resolvedAt: sql`j.j_at`,
+        updatedAt: sql`j.j_at`,
+        resolvedEventId: sql`j.j_id`,
+        lastEventId: sql`j.j_id`,
+        lastSequence: sql`j.j_seq`,
+      })
+      .from(
+        sql`(select ${field("sku")} as j_sku, ${field("id")} as j_id, max(${field("sequence")}) as j_seq, ${field("at")} as j_at, ${field(
+          "above",
+        )} as j_above from ${ROWS} where ${FRESH} group by ${field("sku")}) as j`,
+      )
+      .where(
+        and(
+          sql`${alerts.sku} = j.j_sku`,
+          eq(alerts.status, "open"),
+          KIND_IN,
+          sql`j.j_seq > COALESCE((SELECT ${alertCursors.lastSequence} FROM ${alertCursors} WHERE ${alertCursors.sku} = j.j_sku), 0)`,
+          sql`(SELECT COALESCE(SUM(${inventoryLevels.available}), 0) FROM ${inventoryLevels} WHERE ${inventoryLevels.sku} = j.j_sku) > j.j_above`,
+        ),
+      ),
+  ),
+  cursors: new StatementTemplate<"rows">((d) =>
+    d
+      .insert(alertCursors)
+      .select(sql`select ${field("sku")}, max(${field("sequence")}) from ${ROWS} where ${FRESH} group by ${field("sku")}`)
+      .onConflictDoUpdate(CURSOR_UPSERT),
+  ),
+  // Sales add up: one row per SKU × location × day (and per location × day), summed over the fresh events.
+  sales: new StatementTemplate<"rows" | "now">((d) =>
+    d
+      .insert(ds)
+      .select(
+        sql`select ${field("sku")}, ${field("locationId")}, ${field("day")}, sum(${field("units")}), count(*), ${p("now")} from ${ROWS} where ${FRESH} group by ${field(
+          "sku",
+        )}, ${field("locationId")}, ${field("day")}`,
+      )
+      .onConflictDoUpdate({
+        target: [ds.sku, ds.locationId, ds.day],
+        set: {
+          units: sql`${ds.units} + ${excluded(ds.units)}`,
+          fulfilments: sql`${ds.fulfilments} + ${excluded(ds.fulfilments)}`,
+          updatedAt: excluded(ds.updatedAt),
+        },
+      }),
+  ),
+  loads: new StatementTemplate<"rows" | "now">((d) =>
+    d
+      .insert(ld)
+      .select(
+        sql`select ${field("locationId")}, ${field("day")}, sum(${field("units")}), ${p("now")} from ${ROWS} where ${FRESH} group by ${field("locationId")}, ${field("day")}`,
+      )
+      .onConflictDoUpdate({
+        target: [ld.day, ld.locationId],
+        set: { units: sql`${ld.units} + ${excluded(ld.units)}`, updatedAt: excluded(ld.updatedAt) },
+      }),
+  ),
+  processed: new StatementTemplate<"rows" | "now">((d) =>
+    d
+      .insert(pe)
+      .select(sql`select ${field("id")}, ${field("type")}, ${field("sku")}, ${field("sequence")}, ${p("now")} from ${ROWS} where true`)
+      .onConflictDoNothing({ target: pe.eventId })
+      .returning({ eventId: pe.eventId }),
+  ),
+};
+
+/** The statements of the batched events, and how to read their outcomes from the batch results. */
+interface BatchedStatements {
+  statements: D1PreparedStatement[];
+  outcomes: (results: readonly D1Result[]) => Map<string, EventBatchOutcome>;
+}
+
+/** Multi-row statements for events that are all `batchable`, none of them a duplicate (see the module comment). */
+function batchedStatements(db: D1Database, items: readonly EventWithWrites[], now: number): BatchedStatements {
+  const statements: D1PreparedStatement[] = [];
+
+  // Levels: only the newest event of each SKU × location can win (the upsert keeps the higher
+  // sequence, and an applied event's sequence is already at or below the row's), so one row each.
+  const newest = new Map<string, EventWithWrites>();
+  for (const item of items) {
+    if (item.writes.level === undefined) continue;
+    const key = `${item.event.sku}\u0000${item.writes.level.locationId}`;
+    const held = newest.get(key);
+    if (held === undefined || item.event.sequence > held.event.sequence) newest.set(key, item);
+  }
+  if (newest.size > 0) {
+    const rows = [...newest.values()].map(({ event, writes }) => ({
+      id: event.id,
+      sku: event.sku,
+      locationId: writes.level!.locationId,
+      ...writes.level!.counts,
+      status: writes.level!.status,
+      sequence: event.sequence,
+      updatedAt: writes.occurredAtMs,
+    }));
+    statements.push(MANY.levels.bind(db, { rows: JSON.stringify(rows), now }));
   }
 
-  // Resolves by projected total (after the levels above): per SKU, the newest of its fresh
-  // events that carry the decision, if newer than the SKU's alert cursor.
+  // Resolves by projected total (after the levels above), one per resolution and kinds.
   const resolves = new Map<string, { decision: Extract<AlertDecision, { action: "resolve" }>; rows: object[] }>();
   for (const { event, writes } of items) {
     for (const decision of writes.alerts) {
@@ -366,99 +487,28 @@ function batchedStatements(db: D1Database, items: readonly EventWithWrites[], no
     }
   }
   for (const { decision, rows } of resolves.values()) {
-    // Aliases differ from every alerts column, so the update's references stay unambiguous.
-    // SQLite takes a max() query's other columns from the row holding the max.
-    const j = sql`(select ${field("sku")} as j_sku, ${field("id")} as j_id, max(${field("sequence")}) as j_seq, ${field("at")} as j_at, ${field(
-      "above",
-    )} as j_above from ${rowsOf(rows)} where ${FRESH} group by ${field("sku")}) as j`;
-    statements.push(
-      d
-        .update(alerts)
-        .set({
-          status: "resolved",
-          resolution: decision.resolution,
-          resolvedAt: sql`j.j_at`,
-          updatedAt: sql`j.j_at`,
-          resolvedEventId: sql`j.j_id`,
-          lastEventId: sql`j.j_id`,
-          lastSequence: sql`j.j_seq`,
-        })
-        .from(j)
-        .where(
-          and(
-            sql`${alerts.sku} = j.j_sku`,
-            eq(alerts.status, "open"),
-            inJson(alerts.kind, decision.kinds),
-            sql`j.j_seq > COALESCE((SELECT ${alertCursors.lastSequence} FROM ${alertCursors} WHERE ${alertCursors.sku} = j.j_sku), 0)`,
-            sql`(SELECT COALESCE(SUM(${inventoryLevels.available}), 0) FROM ${inventoryLevels} WHERE ${inventoryLevels.sku} = j.j_sku) > j.j_above`,
-          ),
-        ),
-    );
+    statements.push(MANY.resolves.bind(db, { rows: JSON.stringify(rows), resolution: decision.resolution, kinds: JSON.stringify(decision.kinds) }));
   }
 
   const cursorRows = items.filter((i) => i.writes.alertRelevant).map(({ event }) => ({ id: event.id, sku: event.sku, sequence: event.sequence }));
-  if (cursorRows.length > 0) {
-    statements.push(
-      d
-        .insert(alertCursors)
-        .select(sql`select ${field("sku")}, max(${field("sequence")}) from ${rowsOf(cursorRows)} where ${FRESH} group by ${field("sku")}`)
-        .onConflictDoUpdate({
-          target: alertCursors.sku,
-          set: { lastSequence: sql`MAX(${alertCursors.lastSequence}, ${excluded(alertCursors.lastSequence)})` },
-        }),
-    );
-  }
+  if (cursorRows.length > 0) statements.push(MANY.cursors.bind(db, { rows: JSON.stringify(cursorRows) }));
 
-  // Sales add up: one row per SKU × location × day (and per location × day), summed over the fresh events.
   const saleRows = items.flatMap(({ event, writes }) =>
     writes.sales.map((sale) => ({ id: event.id, sku: event.sku, locationId: sale.locationId, day: sale.day, units: sale.units })),
   );
   if (saleRows.length > 0) {
-    const ds = dailySales;
-    const ld = locationDailyLoad;
-    statements.push(
-      d
-        .insert(ds)
-        .select(
-          sql`select ${field("sku")}, ${field("locationId")}, ${field("day")}, sum(${field("units")}), count(*), ${now} from ${rowsOf(saleRows)} where ${FRESH} group by ${field(
-            "sku",
-          )}, ${field("locationId")}, ${field("day")}`,
-        )
-        .onConflictDoUpdate({
-          target: [ds.sku, ds.locationId, ds.day],
-          set: {
-            units: sql`${ds.units} + ${excluded(ds.units)}`,
-            fulfilments: sql`${ds.fulfilments} + ${excluded(ds.fulfilments)}`,
-            updatedAt: excluded(ds.updatedAt),
-          },
-        }),
-      d
-        .insert(ld)
-        .select(
-          sql`select ${field("locationId")}, ${field("day")}, sum(${field("units")}), ${now} from ${rowsOf(saleRows)} where ${FRESH} group by ${field("locationId")}, ${field("day")}`,
-        )
-        .onConflictDoUpdate({
-          target: [ld.day, ld.locationId],
-          set: { units: sql`${ld.units} + ${excluded(ld.units)}`, updatedAt: excluded(ld.updatedAt) },
-        }),
-    );
+    const values = { rows: JSON.stringify(saleRows), now };
+    statements.push(MANY.sales.bind(db, values), MANY.loads.bind(db, values));
   }
 
   const eventRows = items.map(({ event }) => ({ id: event.id, type: event.type, sku: event.sku, sequence: event.sequence }));
-  const pe = processedEvents;
   const processedAt = statements.length;
-  statements.push(
-    d
-      .insert(pe)
-      .select(sql`select ${field("id")}, ${field("type")}, ${field("sku")}, ${field("sequence")}, ${now} from ${rowsOf(eventRows)} where true`)
-      .onConflictDoNothing({ target: pe.eventId })
-      .returning({ eventId: pe.eventId }),
-  );
+  statements.push(MANY.processed.bind(db, { rows: JSON.stringify(eventRows), now }));
 
   return {
     statements,
     outcomes: (results) => {
-      const applied = new Set((results[processedAt] as { eventId: string }[]).map((r) => r.eventId));
+      const applied = new Set((results[processedAt]!.results as Record<string, string>[]).map((r) => r[pe.eventId.name]));
       return new Map(items.map(({ event }) => [event.id, { applied: applied.has(event.id) }]));
     },
   };
@@ -489,20 +539,23 @@ export async function applyEventBatch(
   const fanOut =
     deliveries !== undefined && deliveries.pairs.length > 0
       ? [
-          deliveryInserts(
+          statementOf(
             db,
-            deliveries.partition,
-            deliveries.events,
-            deliveries.pairs,
-            now,
-            sql`NOT EXISTS (SELECT 1 FROM ${processedEvents} WHERE ${processedEvents.eventId} = ev.value ->> 'id')`,
+            deliveryInserts(
+              db,
+              deliveries.partition,
+              deliveries.events,
+              deliveries.pairs,
+              now,
+              sql`NOT EXISTS (SELECT 1 FROM ${processedEvents} WHERE ${processedEvents.eventId} = ev.value ->> 'id')`,
+            ),
           ),
         ]
       : [];
   const many = batched.length > 0 ? batchedStatements(db, batched, now) : null;
   const statements = [...fanOut, ...(many?.statements ?? []), ...perEvent.flatMap((p) => p.built)];
-  const all = await runBatch(db, statements);
-  const created = byEvent(fanOut.length > 0 ? (all[0] as { id: string; subscriptionId: string; eventId: string }[]) : []);
+  const all = await runStatements(db, statements);
+  const created = byEvent(fanOut.length > 0 ? deliveryRowsOf(all[0]!) : []);
   const results = all.slice(fanOut.length);
 
   const outcomes = many?.outcomes(results) ?? new Map<string, EventBatchOutcome>();
@@ -521,6 +574,16 @@ export async function applyEventBatch(
     statements: statements.length,
     created,
   };
+}
+
+/** The deliveries a `deliveryInserts` statement run through D1 returned (rows keyed by column name). */
+function deliveryRowsOf(result: D1Result): { id: string; subscriptionId: string; eventId: string }[] {
+  const wd = webhookDeliveries;
+  return (result.results as Record<string, string>[]).map((r) => ({
+    id: r[wd.id.name]!,
+    subscriptionId: r[wd.subscriptionId.name]!,
+    eventId: r[wd.eventId.name]!,
+  }));
 }
 
 /**

@@ -8,12 +8,12 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createSku, seedBasics } from "./support/fixtures";
-import { EVENTS_QUEUE, runAcked, tableRows, thresholdEvent, updatedEvent } from "./support/event-fixtures";
+import { EVENTS_QUEUE, reservationEvent, runAcked, tableRows, thresholdEvent, updatedEvent } from "./support/event-fixtures";
 import { runAllReadDbs } from "./support/read-model";
 
 beforeAll(async () => {
   await seedBasics();
-  for (const sku of ["AL-1", "AL-2", "AL-3", "AL-4", "AL-5", "AL-6", "AL-7", "AL-8"]) await createSku(sku);
+  for (const sku of ["AL-1", "AL-2", "AL-3", "AL-4", "AL-5", "AL-6", "AL-7", "AL-8", "AL-9"]) await createSku(sku);
   await runAllReadDbs("UPDATE skus SET reorder_point = 5");
 });
 
@@ -148,6 +148,44 @@ describe("alerts", () => {
     expect((await alertsOf("AL-7")).map((a) => [a.kind, a.status, a.resolution, a.resolved_event_id])).toEqual([
       ["low_stock", "resolved", "above_reorder_point", "evt:AL-7:3"],
     ]);
+  });
+
+  it("a SKU applied event by event records all of its writes once: level, alert opened and resolved, cursor, sales and the location's load", async () => {
+    // AL-9's first event opens an alert, so each of its events gets its own statements (each
+    // statement kind of the per-event path, bound from its template, runs here).
+    const batch = [
+      thresholdEvent("inventory.low_stock", "AL-9", 1, 8, 4),
+      reservationEvent("reservation.fulfilled", "AL-9", 2, [{ locationId: "L1", quantity: 3 }], "2026-11-20T08:00:00.000Z"),
+      updatedEvent("AL-9", 3, "L1", { onHand: 1 }, { onHand: 4 }),
+      thresholdEvent("inventory.back_in_stock", "AL-9", 4, 1, 9),
+    ];
+    await expectAcked(batch);
+    const state = async () => ({
+      alerts: (await alertsOf("AL-9")).map((a) => [a.kind, a.status, a.occurrences, a.opened_event_id, a.resolution, a.resolved_event_id, a.last_sequence]),
+      levels: (await tableRows("inventory_levels", "sku, location_id"))
+        .filter((r) => r.sku === "AL-9")
+        .map((r) => [r.location_id, r.on_hand, r.last_sequence, r.last_event_id]),
+      cursor: (await tableRows("alert_cursors", "sku")).filter((r) => r.sku === "AL-9").map((r) => r.last_sequence),
+      sales: (await tableRows("daily_sales", "sku, location_id, day"))
+        .filter((r) => r.sku === "AL-9")
+        .map((r) => [r.location_id, r.day, r.units, r.fulfilments]),
+      load: (await tableRows("location_daily_load", "day, location_id")).map((r) => [r.location_id, r.day, r.units]),
+      processed: (await tableRows("processed_events", "event_id"))
+        .filter((r) => String(r.event_id).startsWith("evt:AL-9:"))
+        .map((r) => [r.event_id, r.sequence]),
+    });
+    const expected = {
+      alerts: [["low_stock", "resolved", 1, "evt:AL-9:1", "back_in_stock", "evt:AL-9:4", 4]],
+      levels: [["L1", 1, 3, "evt:AL-9:3"]],
+      cursor: [4],
+      sales: [["L1", "2026-11-20", 3, 1]],
+      load: [["L1", "2026-11-20", 3]],
+      processed: [1, 2, 3, 4].map((n) => [`evt:AL-9:${n}`, n]),
+    };
+    expect(await state()).toEqual(expected);
+    // Redelivered: nothing changes, not even the sums.
+    await expectAcked(batch.map((body) => ({ body, attempts: 2 })));
+    expect(await state()).toEqual(expected);
   });
 
   it("many threshold events for one SKU in one batch leave at most one open alert per kind", async () => {
