@@ -15,7 +15,7 @@
  * - `StatementTemplate`: a statement drizzle builds once, with named placeholders, then binds
  *   per use; `statementOf` binds a query built now; `runStatements` runs them as one D1 batch.
  */
-import { fillPlaceholders, getTableColumns, is, type Placeholder, SQL, sql, type AnyColumn, type SQLWrapper } from "drizzle-orm";
+import { fillPlaceholders, getTableColumns, is, Placeholder, SQL, sql, type AnyColumn, type SQLWrapper } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
@@ -62,9 +62,12 @@ export function jsonEach(values: unknown): SQL {
   return sql`json_each(${JSON.stringify(values)})`;
 }
 
-/** `column IN (SELECT value FROM json_each(?))`: membership with one bound parameter. */
-export function inJson(column: SQLWrapper, values: readonly unknown[]): SQL {
-  return sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;
+/**
+ * `column IN (SELECT value FROM json_each(?))`: membership with one bound parameter — the
+ * values, or a placeholder for their JSON array (`StatementTemplate`).
+ */
+export function inJson(column: SQLWrapper, values: readonly unknown[] | Placeholder): SQL {
+  return sql`${column} IN (SELECT value FROM json_each(${is(values, Placeholder) ? values : JSON.stringify(values)}))`;
 }
 
 /** The value an upsert proposed for `column` (`excluded.<column>`). */
@@ -101,14 +104,9 @@ export class StatementTemplate<Name extends string> {
 
   /** The statement for `db` with the placeholders filled (each one needs its value; a column's placeholder is mapped by the column, as drizzle would). */
   bind(db: D1Database, values: Readonly<Record<Name, unknown>>): D1PreparedStatement {
-    const built = this.built(db);
-    return db.prepare(built.sql).bind(...fillPlaceholders(built.params, values));
-  }
-
-  /** The SQL and its parameters (placeholders unfilled), built on first use. */
-  built(db: D1Database): { sql: string; params: unknown[] } {
     this.#built ??= this.#build(drizzle(db)).toSQL();
-    return this.#built;
+    const built = this.#built;
+    return db.prepare(built.sql).bind(...fillPlaceholders(built.params, values));
   }
 }
 

@@ -61,7 +61,7 @@ function randomId(prefix: "alr_"): SQL {
 }
 
 /** `alerts.kind IN` the kinds of a JSON array bound as placeholder `kinds`. */
-const KIND_IN = sql`${alerts.kind} IN (SELECT value FROM json_each(${p("kinds")}))`;
+const KIND_IN = inJson(alerts.kind, p("kinds"));
 
 export interface EventWrites {
   /** The projection row for an `inventory.updated` event. */
